@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+/**
+ * @title IConsortium
+ * @notice The member departments of a Kuajie consortium, the accounts that act for them, and the council that
+ * governs membership by proposals executed at a quorum of seat-holding departments (one department, one vote).
+ *
+ * A department is keyed by `keccak256(bytes(unifiedSocialCreditCode))`; its name and code appear only in events.
+ * Other Kuajie contracts ("modules") ask this contract who an account acts for, and accept council decisions as calls
+ * made by this contract when a proposal of action `Call` executes.
+ *
+ * The contract also implements Hyperledger Besu's account-permissioning interface (`transactionAllowed`).
+ */
+interface IConsortium {
+    /// @notice Administrative level of a department.
+    enum Level {
+        Central,
+        Province,
+        City,
+        County,
+        Township
+    }
+
+    /// @notice Membership status. `None` means the id was never admitted.
+    enum DepartmentStatus {
+        None,
+        Active,
+        Suspended
+    }
+
+    /// @notice What a council proposal does when it executes. The payload of each action is ABI-encoded:
+    /// - `Admit`: `(DepartmentProfile profile, address admin)`
+    /// - `Suspend`, `Reinstate`, `GrantSeat`, `RevokeSeat`: `(bytes32 departmentId)`
+    /// - `SetQuorum`: `(uint16 quorumBps)`, 5000..10000
+    /// - `SetReplyDeadline`: `(uint64 seconds)`, 1 day .. 365 days
+    /// - `Call`: `(address module, bytes callData)`: the consortium calls a registered module, e.g. to decide an
+    ///   escalated agreement or to suspend an agreement, pause a grant or revoke a consent as the council.
+    enum ProposalAction {
+        Admit,
+        Suspend,
+        Reinstate,
+        GrantSeat,
+        RevokeSeat,
+        SetQuorum,
+        SetReplyDeadline,
+        Call
+    }
+
+    /// @notice Stored record of a department. Fits in two slots.
+    struct Department {
+        Level level;
+        DepartmentStatus status;
+        bool councilSeat;
+        uint32 regionCode;
+        bytes32 parent;
+    }
+
+    /// @notice What is needed to admit a department. `code` and `name` are only emitted, never stored.
+    struct DepartmentProfile {
+        bytes32 id;
+        Level level;
+        uint32 regionCode;
+        bytes32 parent;
+        bool councilSeat;
+        string code;
+        string name;
+    }
+
+    /// @notice A council proposal.
+    struct Proposal {
+        ProposalAction action;
+        bool executed;
+        uint16 approvals;
+        uint64 expiresAt;
+        bytes32 proposer;
+        bytes payload;
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    /// @notice `account` is not allowed to do what it tried; `needed` says what it needed to be.
+    /// `needed` is one of the `ROLE_*` constants below, or a department id when it had to act for that department.
+    error ConsortiumUnauthorizedAccount(address account, bytes32 needed);
+    /// @notice The consortium was already founded.
+    error ConsortiumAlreadyFounded();
+    /// @notice The consortium has not been founded yet.
+    error ConsortiumNotFounded();
+    /// @notice Founding needs at least one department with a council seat.
+    error ConsortiumNoFoundingCouncil();
+    /// @notice The department id is already admitted.
+    error ConsortiumDepartmentExists(bytes32 departmentId);
+    /// @notice The department id was never admitted.
+    error ConsortiumUnknownDepartment(bytes32 departmentId);
+    /// @notice The department is not in the status the action needs.
+    error ConsortiumInvalidDepartmentStatus(bytes32 departmentId, DepartmentStatus status);
+    /// @notice The profile is malformed (zero id, region code not six digits, unknown parent, code not 18 chars).
+    error ConsortiumInvalidProfile(bytes32 departmentId);
+    /// @notice The account already acts for a department.
+    error ConsortiumOperatorExists(address account, bytes32 departmentId);
+    /// @notice The account does not act for the department.
+    error ConsortiumUnknownOperator(address account, bytes32 departmentId);
+    /// @notice An operator may not remove itself (a department must keep an admin).
+    error ConsortiumCannotRemoveSelf(address account);
+    /// @notice The zero address cannot be an operator.
+    error ConsortiumZeroAddress();
+    /// @notice The seat change is a no-op or would leave the council empty.
+    error ConsortiumInvalidSeatChange(bytes32 departmentId, bool councilSeat);
+    /// @notice The quorum is outside 5000..10000 basis points.
+    error ConsortiumInvalidQuorum(uint16 quorumBps);
+    /// @notice The reply deadline is outside 1 day .. 365 days.
+    error ConsortiumInvalidReplyDeadline(uint64 replyDeadline);
+    /// @notice The target of a `Call` proposal is not a registered module.
+    error ConsortiumUnknownModule(address module);
+    /// @notice The proposal id does not exist.
+    error ConsortiumUnknownProposal(uint256 proposalId);
+    /// @notice The proposal is past its expiry.
+    error ConsortiumProposalExpired(uint256 proposalId, uint64 expiresAt);
+    /// @notice The proposal already executed.
+    error ConsortiumProposalAlreadyExecuted(uint256 proposalId);
+    /// @notice The department already approved the proposal.
+    error ConsortiumAlreadyApproved(uint256 proposalId, bytes32 departmentId);
+    /// @notice The payload does not decode for the action.
+    error ConsortiumInvalidPayload(ProposalAction action);
+    /// @notice A `Call` proposal's module call reverted; `reason` is the module's revert data.
+    error ConsortiumCallFailed(address module, bytes reason);
+
+    // ---------------------------------------------------------------- events
+
+    /// @notice The deployer founded the consortium and registered the modules that accept council calls.
+    event ConsortiumFounded(address indexed founder, address[] modules);
+    /// @notice A department was admitted (at founding or by proposal).
+    event DepartmentAdmitted(
+        bytes32 indexed departmentId,
+        bytes32 indexed parent,
+        Level level,
+        uint32 regionCode,
+        bool councilSeat,
+        string code,
+        string name
+    );
+    /// @notice A department was suspended by the council; its operators can no longer act.
+    event DepartmentSuspended(bytes32 indexed departmentId, uint256 indexed proposalId);
+    /// @notice A suspended department was reinstated by the council.
+    event DepartmentReinstated(bytes32 indexed departmentId, uint256 indexed proposalId);
+    /// @notice A department gained or lost its council seat.
+    event CouncilSeatChanged(bytes32 indexed departmentId, bool councilSeat, uint256 indexed proposalId);
+    /// @notice An account now acts for a department. `admin` accounts manage the department's operators.
+    event OperatorAdded(bytes32 indexed departmentId, address indexed account, bool admin, address indexed by);
+    /// @notice An account no longer acts for a department.
+    event OperatorRemoved(bytes32 indexed departmentId, address indexed account, address indexed by);
+    /// @notice A council proposal was made; the proposer's department approved it at once.
+    event ProposalCreated(
+        uint256 indexed proposalId,
+        bytes32 indexed proposer,
+        ProposalAction action,
+        bytes payload,
+        uint64 expiresAt
+    );
+    /// @notice A council department approved a proposal.
+    event ProposalApproved(uint256 indexed proposalId, bytes32 indexed departmentId, uint16 approvals, uint16 required);
+    /// @notice A proposal reached its quorum and took effect.
+    event ProposalExecuted(uint256 indexed proposalId, ProposalAction action);
+    /// @notice The quorum changed.
+    event QuorumChanged(uint16 quorumBps, uint256 indexed proposalId);
+    /// @notice The reply deadline for conditional sharing requests changed.
+    event ReplyDeadlineChanged(uint64 replyDeadline, uint256 indexed proposalId);
+
+    // ---------------------------------------------------------------- bootstrapping
+
+    /**
+     * @notice Founds the consortium: admits the founding departments (at least one with a council seat), makes
+     * `admins[i]` the admin operator of `founders[i]`, and registers `modules` as the contracts the council may call.
+     * Only the deployer, only once; afterwards the deployer has no special power.
+     */
+    function found(
+        DepartmentProfile[] calldata founders,
+        address[] calldata admins,
+        address[] calldata modules
+    ) external;
+
+    // ---------------------------------------------------------------- operators
+
+    /// @notice Adds `account` as an operator of the caller's department. Only an admin operator of an active
+    /// department.
+    function addOperator(address account, bool admin) external;
+
+    /// @notice Removes `account` from the caller's department. Only an admin operator of an active department; not
+    /// itself.
+    function removeOperator(address account) external;
+
+    // ---------------------------------------------------------------- council
+
+    /**
+     * @notice Makes a proposal; the proposer's department approves it at once, so with enough seats it executes in
+     * the same call. Only an operator of an active department with a council seat.
+     * @return proposalId the new proposal's id (sequential from 1)
+     */
+    function propose(ProposalAction action, bytes calldata payload) external returns (uint256 proposalId);
+
+    /// @notice Approves a proposal for the caller's department; executes it when approvals reach the quorum.
+    function approve(uint256 proposalId) external;
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice The department `account` acts for (zero if none) and whether it is an admin operator.
+    function operatorOf(address account) external view returns (bytes32 departmentId, bool admin);
+
+    /// @notice The department `account` acts for, if it is active; zero otherwise. What modules check.
+    function activeDepartmentOf(address account) external view returns (bytes32 departmentId);
+
+    /// @notice The stored record of a department (status `None` if unknown).
+    function department(bytes32 departmentId) external view returns (Department memory);
+
+    /// @notice True if the department is admitted and active.
+    function isActive(bytes32 departmentId) external view returns (bool);
+
+    /// @notice True if the department is active and holds a council seat.
+    function isCouncilMember(bytes32 departmentId) external view returns (bool);
+
+    /// @notice Number of council seats held by active departments.
+    function councilSeats() external view returns (uint16);
+
+    /// @notice Approvals a proposal needs now: `min(seats, floor(seats * quorumBps / 10000) + 1)`.
+    function requiredApprovals() external view returns (uint16);
+
+    /// @notice The quorum in basis points (5000 = more than half of the seats).
+    function quorumBps() external view returns (uint16);
+
+    /// @notice Seconds a provider has to answer a conditional sharing request.
+    function replyDeadline() external view returns (uint64);
+
+    /// @notice Seconds a proposal stays open.
+    function proposalLifetime() external view returns (uint64);
+
+    /// @notice A proposal by id.
+    function proposal(uint256 proposalId) external view returns (Proposal memory);
+
+    /// @notice Whether `departmentId` approved `proposalId`.
+    function hasApproved(uint256 proposalId, bytes32 departmentId) external view returns (bool);
+
+    /// @notice Number of proposals made so far (the last id).
+    function proposalCount() external view returns (uint256);
+
+    /// @notice Whether the consortium has been founded.
+    function founded() external view returns (bool);
+
+    /// @notice Whether `module` is a registered module (accepts council calls).
+    function isModule(address module) external view returns (bool);
+
+    /**
+     * @notice Hyperledger Besu account permissioning: whether `sender` may send a transaction at all. True for
+     * operators of active departments, and for the deployer before founding.
+     */
+    function transactionAllowed(
+        address sender,
+        address target,
+        uint256 value,
+        uint256 gasPrice,
+        uint256 gasLimit,
+        bytes calldata payload
+    ) external view returns (bool);
+}

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+/**
+ * @title ConsortiumMock
+ * @notice Test double for the parts of IConsortium that modules use: who an account acts for, department status and
+ * council seats, the reply deadline, and council calls (`councilCall` makes the mock the caller, as the real
+ * Consortium is when a `Call` proposal executes). Tests only.
+ */
+contract ConsortiumMock {
+    struct Dept {
+        bool active;
+        bool councilSeat;
+    }
+
+    mapping(address account => bytes32 departmentId) private _operators;
+    mapping(bytes32 departmentId => Dept) private _departments;
+    uint64 private _replyDeadline = 14 days;
+
+    function setDepartment(bytes32 departmentId, bool active, bool councilSeat) external {
+        _departments[departmentId] = Dept(active, councilSeat);
+    }
+
+    function setOperator(address account, bytes32 departmentId) external {
+        _operators[account] = departmentId;
+    }
+
+    function setReplyDeadline(uint64 replyDeadline_) external {
+        _replyDeadline = replyDeadline_;
+    }
+
+    /// @notice Calls `target` as the council would (the consortium is the caller).
+    function councilCall(address target, bytes calldata data) external returns (bytes memory) {
+        (bool ok, bytes memory ret) = target.call(data);
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(ret, 32), mload(ret))
+            }
+        }
+        return ret;
+    }
+
+    function operatorOf(address account) external view returns (bytes32 departmentId, bool admin) {
+        return (_operators[account], false);
+    }
+
+    function activeDepartmentOf(address account) external view returns (bytes32) {
+        bytes32 id = _operators[account];
+        return _departments[id].active ? id : bytes32(0);
+    }
+
+    function isActive(bytes32 departmentId) external view returns (bool) {
+        return _departments[departmentId].active;
+    }
+
+    function isCouncilMember(bytes32 departmentId) external view returns (bool) {
+        return _departments[departmentId].active && _departments[departmentId].councilSeat;
+    }
+
+    function replyDeadline() external view returns (uint64) {
+        return _replyDeadline;
+    }
+
+    function isModule(address) external pure returns (bool) {
+        return true;
+    }
+}

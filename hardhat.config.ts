@@ -1,0 +1,54 @@
+import path from "node:path";
+import { subtask } from "hardhat/config";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import type { HardhatUserConfig } from "hardhat/config";
+import "@nomicfoundation/hardhat-toolbox";
+
+/**
+ * The compiler comes from the pinned npm `solc` package, never from the network: CI and the
+ * department machines cannot reach the compiler download site. Keep SOLC_VERSION equal to the
+ * version of `solc` in package.json.
+ */
+const SOLC_VERSION = "0.8.28";
+
+subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }, _hre, runSuper) => {
+  if (args.solcVersion !== SOLC_VERSION) {
+    return runSuper();
+  }
+  const compilerPath = require.resolve("solc/soljson.js");
+  const { version } = require(path.join(path.dirname(compilerPath), "package.json")) as { version: string };
+  if (version !== SOLC_VERSION) {
+    throw new Error(`npm solc is ${version} but hardhat.config.ts expects ${SOLC_VERSION}; pin them together`);
+  }
+  return { compilerPath, isSolcJs: true, version: SOLC_VERSION, longVersion: `${SOLC_VERSION}-solcjs` };
+});
+
+const besuAccounts = process.env.BESU_PRIVATE_KEYS ? process.env.BESU_PRIVATE_KEYS.split(",").map((k) => k.trim()) : [];
+
+const config: HardhatUserConfig = {
+  solidity: {
+    version: SOLC_VERSION,
+    settings: {
+      optimizer: { enabled: true, runs: 200 },
+      // Cancun: supported by Hardhat's network and by Besu with `cancunTime` in the QBFT genesis.
+      evmVersion: "cancun",
+      viaIR: false,
+    },
+  },
+  networks: {
+    hardhat: { chainId: 31337 },
+    localhost: { url: process.env.KUAJIE_RPC_URL ?? "http://127.0.0.1:8545", chainId: 31337 },
+    besu: {
+      url: process.env.BESU_RPC_URL ?? "http://127.0.0.1:8545",
+      chainId: Number(process.env.BESU_CHAIN_ID ?? 1337),
+      accounts: besuAccounts,
+      // QBFT networks are usually free-gas; keep a price so that both free and priced networks work.
+      gasPrice: Number(process.env.BESU_GAS_PRICE ?? 0),
+    },
+  },
+  typechain: { outDir: "typechain-types", target: "ethers-v6" },
+  gasReporter: { enabled: process.env.REPORT_GAS === "true", offline: true },
+  mocha: { timeout: 120_000, reporter: path.join(__dirname, "test/support/summary-reporter.js") },
+};
+
+export default config;
