@@ -49,7 +49,7 @@ interface IDataCatalog {
         bytes32 legalBasis; // hash of the legal basis reference; required for NotShareable
     }
 
-    /// @notice Stored record of a resource. `provider` and the packed fields fit in three slots.
+    /// @notice Stored record of a resource: `provider`, one packed slot, `metadataHash` and `legalBasis` (four slots).
     struct Resource {
         bytes32 provider;
         ShareType shareType;

@@ -1,0 +1,31 @@
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+
+/**
+ * Deploys the whole Kuajie system and wires it together:
+ * Consortium first; every module takes its address; then the deployer founds the consortium with the founding
+ * council department(s), registering the modules that accept council decisions. After founding the deployer has no
+ * special power.
+ *
+ * Parameters (`ignition/parameters/*.json`, or `parameters` when deploying from a script):
+ * - `founders`: IConsortium.DepartmentProfile[] (`{id, level, regionCode, parent, councilSeat, code, name}`)
+ * - `admins`: the admin operator account of each founder, in the same order
+ */
+export const KuajieCoreModule = buildModule("KuajieCore", (m) => {
+  const consortium = m.contract("Consortium");
+  const catalog = m.contract("DataCatalog", [consortium]);
+  const agreements = m.contract("SharingAgreements", [consortium, catalog]);
+  const grants = m.contract("Grants", [consortium, agreements]);
+  const consents = m.contract("ConsentRegistry", [consortium]);
+  const ledger = m.contract("AccessLedger", [consortium]);
+  return { consortium, catalog, agreements, grants, consents, ledger };
+});
+
+export default buildModule("Kuajie", (m) => {
+  const core = m.useModule(KuajieCoreModule);
+  const founders = m.getParameter("founders");
+  const admins = m.getParameter("admins");
+  m.call(core.consortium, "found", [founders, admins, [core.agreements, core.grants, core.consents]], {
+    id: "found",
+  });
+  return core;
+});
