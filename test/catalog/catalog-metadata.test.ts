@@ -80,7 +80,10 @@ describe("canonicalMetadataJson", function () {
     expect(() => canonicalMetadataJson({ a: [undefined] })).to.throw(TypeError, "$.a[0]: undefined is not JSON data");
     expect(() => canonicalMetadataJson({ a: () => 1 })).to.throw(TypeError, "$.a: a function is not JSON data");
     expect(() => canonicalMetadataJson({ a: Symbol("s") })).to.throw(TypeError, "$.a: a symbol is not JSON data");
-    expect(() => canonicalMetadataJson({ d: new Date(0) })).to.throw(TypeError, "$.d: an instance of Date is not JSON data");
+    expect(() => canonicalMetadataJson({ d: new Date(0) })).to.throw(
+      TypeError,
+      "$.d: an instance of Date is not JSON data",
+    );
     expect(() => canonicalMetadataJson(new Map())).to.throw(TypeError, "$: an instance of Map is not JSON data");
   });
 
