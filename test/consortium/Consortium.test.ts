@@ -63,7 +63,10 @@ describe("Consortium", function () {
       const { consortium, deployer, signers } = await loadFixture(unfoundedFixture);
       for (const who of [deployer, signers[1]]) {
         const c = consortium.connect(who);
-        await expect(c.addOperator(signers[2], false)).to.be.revertedWithCustomError(consortium, "ConsortiumNotFounded");
+        await expect(c.addOperator(signers[2], false)).to.be.revertedWithCustomError(
+          consortium,
+          "ConsortiumNotFounded",
+        );
         await expect(c.removeOperator(signers[2])).to.be.revertedWithCustomError(consortium, "ConsortiumNotFounded");
         await expect(c.propose(Action.SetQuorum, payload.quorum(6000))).to.be.revertedWithCustomError(
           consortium,
@@ -146,7 +149,10 @@ describe("Consortium", function () {
 
     it("needs at least one founder with a council seat", async function () {
       const { consortium, signers } = await loadFixture(unfoundedFixture);
-      await expect(consortium.found([], [], [])).to.be.revertedWithCustomError(consortium, "ConsortiumNoFoundingCouncil");
+      await expect(consortium.found([], [], [])).to.be.revertedWithCustomError(
+        consortium,
+        "ConsortiumNoFoundingCouncil",
+      );
       await expect(consortium.found([SOCIAL], [signers[1].address], [])).to.be.revertedWithCustomError(
         consortium,
         "ConsortiumNoFoundingCouncil",
@@ -312,10 +318,9 @@ describe("Consortium", function () {
 
     it("refuses the zero address and an account that already acts for a department", async function () {
       const { consortium, policeAdmin, policeOp, healthOp } = await loadFixture(foundedFixture);
-      await expect(consortium.connect(policeAdmin).addOperator(ethers.ZeroAddress, false)).to.be.revertedWithCustomError(
-        consortium,
-        "ConsortiumZeroAddress",
-      );
+      await expect(
+        consortium.connect(policeAdmin).addOperator(ethers.ZeroAddress, false),
+      ).to.be.revertedWithCustomError(consortium, "ConsortiumZeroAddress");
       await expect(consortium.connect(policeAdmin).addOperator(policeOp, true))
         .to.be.revertedWithCustomError(consortium, "ConsortiumOperatorExists")
         .withArgs(policeOp.address, POLICE.id);
@@ -420,7 +425,9 @@ describe("Consortium", function () {
       await consortium.connect(policeOp).propose(Action.SetQuorum, payload.quorum(7000));
       const expiresAt = (await consortium.proposal(1)).expiresAt;
       await time.setNextBlockTimestamp(expiresAt);
-      await expect(consortium.connect(healthOp).approve(1)).to.emit(consortium, "ProposalExecuted").withArgs(1, Action.SetQuorum);
+      await expect(consortium.connect(healthOp).approve(1))
+        .to.emit(consortium, "ProposalExecuted")
+        .withArgs(1, Action.SetQuorum);
       const expires2 = (await consortium.proposal(2)).expiresAt;
       await time.increase(1);
       await expect(consortium.connect(bureauAdmin).approve(2))
@@ -821,8 +828,16 @@ describe("Consortium", function () {
       ["an Admit with a region code above uint32", Action.Admit, patch(admit, tuple + 64, 2n ** 32n)],
       ["an Admit with councilSeat 2", Action.Admit, patch(admit, tuple + 128, 2)],
       ["an Admit whose code offset points outside", Action.Admit, patch(admit, tuple + 160, 10_000)],
-      ["an Admit whose name starts too close to the end", Action.Admit, patch(admit, tuple + 192, bytes(admit) - tuple - 16)],
-      ["an Admit whose name length is the payload's last word", Action.Admit, patch(admit, tuple + 192, bytes(admit) - tuple - 32)],
+      [
+        "an Admit whose name starts too close to the end",
+        Action.Admit,
+        patch(admit, tuple + 192, bytes(admit) - tuple - 16),
+      ],
+      [
+        "an Admit whose name length is the payload's last word",
+        Action.Admit,
+        patch(admit, tuple + 192, bytes(admit) - tuple - 32),
+      ],
       ["an Admit whose name is longer than the payload", Action.Admit, admit.slice(0, admit.length - 64)],
       ["a Call with a short payload", Action.Call, word(1)],
       ["a Call with a dirty module address", Action.Call, patch(callData, 0, 2n ** 160n + 1n)],

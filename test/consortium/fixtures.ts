@@ -1,9 +1,17 @@
 import { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { Consortium, ConsortiumModuleMock } from "../../typechain-types";
-import type { IConsortium } from "../../typechain-types/consortium/Consortium";
 
-export type Profile = IConsortium.DepartmentProfileStruct;
+/** A DepartmentProfile as the tests build it (assignable to the typechain DepartmentProfileStruct). */
+export interface Profile {
+  id: string;
+  level: number;
+  regionCode: number;
+  parent: string;
+  councilSeat: boolean;
+  code: string;
+  name: string;
+}
 
 /** Mirrors IConsortium.Level. */
 export const Level = { Central: 0, Province: 1, City: 2, County: 3, Township: 4 } as const;
@@ -56,11 +64,15 @@ export function profile(tag: string, overrides: Partial<Profile> = {}): Profile 
 }
 
 const coder = ethers.AbiCoder.defaultAbiCoder();
-const PROFILE_TUPLE = "tuple(bytes32 id, uint8 level, uint32 regionCode, bytes32 parent, bool councilSeat, string code, string name)";
+const PROFILE_TUPLE =
+  "tuple(bytes32 id, uint8 level, uint32 regionCode, bytes32 parent, bool councilSeat, string code, string name)";
 
 export const payload = {
   admit: (p: Profile, admin: string) =>
-    coder.encode([PROFILE_TUPLE, "address"], [[p.id, p.level, p.regionCode, p.parent, p.councilSeat, p.code, p.name], admin]),
+    coder.encode(
+      [PROFILE_TUPLE, "address"],
+      [[p.id, p.level, p.regionCode, p.parent, p.councilSeat, p.code, p.name], admin],
+    ),
   department: (id: string) => coder.encode(["bytes32"], [id]),
   quorum: (bps: bigint | number) => coder.encode(["uint16"], [bps]),
   replyDeadline: (seconds: bigint | number) => coder.encode(["uint64"], [seconds]),
