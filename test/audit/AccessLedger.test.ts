@@ -203,7 +203,9 @@ describe("AccessLedger", function () {
       ] as const) {
         for (const [i, values] of tree.entries()) {
           const proof = tree.getProof(i);
-          expect(await ledger.verifyReceipt(DEPT.gzCivilAffairs, sequence, tree.leafHash(values), proof)).to.equal(true);
+          expect(await ledger.verifyReceipt(DEPT.gzCivilAffairs, sequence, tree.leafHash(values), proof)).to.equal(
+            true,
+          );
           expect(
             await ledger.verifyReceiptFields(DEPT.gzCivilAffairs, sequence, toReceiptFields(receipts[i]), proof),
           ).to.equal(true);
@@ -280,15 +282,15 @@ describe("AccessLedger", function () {
       expect(await ledger.verifyReceipt(DEPT.gzCivilAffairs, 3, tree.leafHash(tree.at(2)!), tree.getProof(2))).to.equal(
         true,
       );
-      expect(await ledger.verifyReceiptFields(DEPT.gzCivilAffairs, 3, toReceiptFields(own[1]), tree.getProof(1))).to.equal(
-        true,
-      );
-      expect(await ledger.verifyReceiptFields(DEPT.gzCivilAffairs, 3, toReceiptFields(own[2]), tree.getProof(2))).to.equal(
-        false,
-      );
-      expect(await ledger.verifyReceiptFields(DEPT.gzCivilAffairs, 3, toReceiptFields(foreign), tree.getProof(3))).to.equal(
-        false,
-      );
+      expect(
+        await ledger.verifyReceiptFields(DEPT.gzCivilAffairs, 3, toReceiptFields(own[1]), tree.getProof(1)),
+      ).to.equal(true);
+      expect(
+        await ledger.verifyReceiptFields(DEPT.gzCivilAffairs, 3, toReceiptFields(own[2]), tree.getProof(2)),
+      ).to.equal(false);
+      expect(
+        await ledger.verifyReceiptFields(DEPT.gzCivilAffairs, 3, toReceiptFields(foreign), tree.getProof(3)),
+      ).to.equal(false);
       // A receipt sequence below the range.
       const [early] = makeReceipts(DEPT.gzCivilAffairs, 8, 1, gzOperator.address);
       const lowTree = treeOf([early]);

@@ -1,12 +1,6 @@
 import { ethers } from "hardhat";
 import type { IAccessLedger } from "../../typechain-types";
-import {
-  RECEIPT_LEAF_FIELDS,
-  receiptId,
-  receiptLeaf,
-  receiptLeafValues,
-  type Receipt,
-} from "../../server/src/receipt";
+import { RECEIPT_LEAF_FIELDS, receiptId, receiptLeaf, receiptLeafValues, type Receipt } from "../../server/src/receipt";
 
 export const MEMBER = ethers.id("kuajie.role.member");
 
@@ -59,13 +53,16 @@ export function makeReceipts(
 /** A receipt as the contract's `ReceiptFields` struct. */
 export function toReceiptFields(receipt: Receipt): IAccessLedger.ReceiptFieldsStruct {
   const values = receiptLeafValues(receipt);
-  return Object.fromEntries(RECEIPT_LEAF_FIELDS.map((field, i) => [field, values[i]])) as IAccessLedger.ReceiptFieldsStruct;
+  return Object.fromEntries(
+    RECEIPT_LEAF_FIELDS.map((field, i) => [field, values[i]]),
+  ) as IAccessLedger.ReceiptFieldsStruct;
 }
 
 export async function deployLedger() {
   const [, gzOperator, gzOperator2, hrssOperator, suspendedOperator, stranger] = await ethers.getSigners();
   const consortium = await ethers.deployContract("ConsortiumMock");
-  for (const id of [DEPT.gzCivilAffairs, DEPT.hrss, DEPT.publicSecurity]) await consortium.setDepartment(id, true, false);
+  for (const id of [DEPT.gzCivilAffairs, DEPT.hrss, DEPT.publicSecurity])
+    await consortium.setDepartment(id, true, false);
   await consortium.setDepartment(DEPT.suspended, false, false);
   await consortium.setOperator(gzOperator.address, DEPT.gzCivilAffairs);
   await consortium.setOperator(gzOperator2.address, DEPT.gzCivilAffairs);
