@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+/**
+ * @title IAccessLedger
+ * @notice Anchors of access-receipt batches. Each department's gateway keeps a receipt for every data-fetch decision,
+ * numbers them 1, 2, 3, ... per department, groups them into batches and anchors the Merkle root of each batch here.
+ * Batches of a department are numbered 1, 2, 3, ... with no gap, cover consecutive receipt sequence numbers, and each
+ * names the root of the batch before it, so a missing batch or receipt is detectable from the chain alone.
+ *
+ * The tree is a StandardMerkleTree (OpenZeppelin's merkle-tree package) whose leaves are the receipts' fields in the
+ * order of {ReceiptFields} (the receipt module `server/src/receipt` publishes the same order as `RECEIPT_LEAF_TYPES`):
+ * `leaf = keccak256(bytes.concat(keccak256(abi.encode(fields...))))`, nodes hashed as sorted pairs (OpenZeppelin
+ * `MerkleProof`).
+ */
+interface IAccessLedger {
+    /// @notice Outcome of a fetch decision, as encoded in a receipt leaf (`uint8`).
+    enum ReceiptResult {
+        Delivered,
+        Denied,
+        Failed
+    }
+
+    /// @notice A stored batch anchor. Fits in two slots: `root`, then the rest (4 + 8 + 8 + 6 + 6 = 32 bytes).
+    struct Batch {
+        bytes32 root;
+        uint32 receiptCount;
+        uint64 firstReceiptSequence;
+        uint64 lastReceiptSequence;
+        uint48 anchoredAt; // block timestamp of the anchoring
+        uint48 blockNumber; // block of the anchoring
+    }
+
+    /// @notice The fields of a receipt in leaf order. Every member is static, so `abi.encode(fields)` equals
+    /// `abi.encode(id, sequence, ..., prevHash)`, the StandardMerkleTree leaf encoding.
+    struct ReceiptFields {
+        bytes32 id; // keccak256(abi.encode(department, sequence))
+        uint64 sequence; // per-department receipt sequence, from 1
+        uint64 time; // unix seconds of the decision
+        bytes32 department; // requester department: the department whose ledger holds the receipt
+        address account; // requester account
+        uint256 grantId;
+        uint256 agreementId;
+        bytes32 consentId; // zero when no consent was involved
+        bytes32 provider; // provider department
+        bytes32 resourceId;
+        uint32 resourceVersion;
+        uint256 fieldMask; // delivered data items
+        bytes32 subjectRef; // zero when the fetch names no subject
+        bytes32 purpose;
+        ReceiptResult result;
+        bytes32 reason; // the reason code as a short string (`ethers.encodeBytes32String("ok")`)
+        bytes32 requestHash;
+        bytes32 responseHash; // zero when nothing was delivered
+        bytes32 prevHash; // leaf of the department's previous receipt, zero for its first
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    /// @notice `account` may not anchor; `needed` is `Roles.MEMBER` (an operator of an active department).
+    error AccessLedgerUnauthorizedAccount(address account, bytes32 needed);
+    /// @notice The batch sequence is not the department's last batch sequence + 1 (a gap or a reuse).
+    error AccessLedgerInvalidBatchSequence(bytes32 departmentId, uint64 expected, uint64 given);
+    /// @notice The root is zero.
+    error AccessLedgerZeroRoot(bytes32 departmentId, uint64 batchSequence);
+    /// @notice The batch holds no receipt.
+    error AccessLedgerEmptyBatch(bytes32 departmentId, uint64 batchSequence);
+    /// @notice The first receipt sequence is not the department's last anchored receipt sequence + 1.
+    error AccessLedgerInvalidFirstReceiptSequence(bytes32 departmentId, uint64 expected, uint64 given);
+    /// @notice `lastReceiptSequence - firstReceiptSequence + 1` is not `receiptCount`.
+    error AccessLedgerReceiptCountMismatch(
+        uint32 receiptCount,
+        uint64 firstReceiptSequence,
+        uint64 lastReceiptSequence
+    );
+    /// @notice The previous root is not the root of the department's last batch (zero before the first).
+    error AccessLedgerPreviousRootMismatch(bytes32 departmentId, bytes32 expected, bytes32 given);
+
+    // ---------------------------------------------------------------- events
+
+    /// @notice A department anchored the Merkle root of a batch of its receipts.
+    event BatchAnchored(
+        bytes32 indexed departmentId,
+        uint64 indexed batchSequence,
+        bytes32 indexed root,
+        uint32 receiptCount,
+        uint64 firstReceiptSequence,
+        uint64 lastReceiptSequence,
+        bytes32 previousRoot,
+        address operator
+    );
+
+    // ---------------------------------------------------------------- anchoring
+
+    /**
+     * @notice Anchors the root of the caller's department's next batch of receipts. Only an operator of an active
+     * department. `batchSequence` must be the last batch sequence + 1 (1 for the first), `firstReceiptSequence` the
+     * last anchored receipt sequence + 1 (1 for the first), `lastReceiptSequence - firstReceiptSequence + 1` must be
+     * `receiptCount` (at least 1), `root` non-zero and `previousRoot` the root of the last batch (zero for the first).
+     */
+    function anchor(
+        uint64 batchSequence,
+        bytes32 root,
+        uint32 receiptCount,
+        uint64 firstReceiptSequence,
+        uint64 lastReceiptSequence,
+        bytes32 previousRoot
+    ) external;
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice The anchored batch `batchSequence` of a department (all zero if not anchored).
+    function batch(bytes32 departmentId, uint64 batchSequence) external view returns (Batch memory);
+
+    /// @notice A department's last anchored batch sequence, last anchored receipt sequence and last root (zeros
+    /// before its first batch).
+    function head(
+        bytes32 departmentId
+    ) external view returns (uint64 lastBatchSequence, uint64 lastReceiptSequence, bytes32 lastRoot);
+
+    /// @notice Whether `leaf` with `proof` belongs to the anchored batch; false if the batch is not anchored.
+    function verifyReceipt(
+        bytes32 departmentId,
+        uint64 batchSequence,
+        bytes32 leaf,
+        bytes32[] calldata proof
+    ) external view returns (bool);
+
+    /**
+     * @notice Whether the receipt with these fields belongs to the anchored batch: its leaf is computed on chain, its
+     * `department` must be `departmentId` and its `sequence` within the batch's receipt range. False if the batch is
+     * not anchored.
+     */
+    function verifyReceiptFields(
+        bytes32 departmentId,
+        uint64 batchSequence,
+        ReceiptFields calldata receipt,
+        bytes32[] calldata proof
+    ) external view returns (bool);
+
+    /// @notice The StandardMerkleTree leaf of a receipt: `keccak256(bytes.concat(keccak256(abi.encode(receipt))))`.
+    function receiptLeaf(ReceiptFields calldata receipt) external pure returns (bytes32);
+}
