@@ -197,7 +197,10 @@ function socialInsuranceStatus(person: SyntheticPerson, random: Random): DataRec
   if (age < 16) return undefined;
   const employed = random() < 0.75;
   const workStartYear = Math.max(Number(person.birthDate.slice(0, 4)) + 18, 1992);
-  const startDate = laterOf(dateBetween(random, `${workStartYear}-01-01`, `${workStartYear + 5}-12-31`), person.birthDate);
+  const startDate = laterOf(
+    dateBetween(random, `${workStartYear}-01-01`, `${workStartYear + 5}-12-31`),
+    person.birthDate,
+  );
   const retired = age >= 60;
   const status = retired ? "receiving_pension" : random() < 0.9 ? "contributing" : "suspended";
   return {

@@ -11,7 +11,12 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { type Server, createServer } from "node:http";
 import { z } from "zod";
-import { type DepartmentDatasets, PROVIDER_DEPARTMENTS, type ProviderDepartmentKey, buildDemoDatasets } from "./datasets";
+import {
+  type DepartmentDatasets,
+  PROVIDER_DEPARTMENTS,
+  type ProviderDepartmentKey,
+  buildDemoDatasets,
+} from "./datasets";
 import { type BackendBehaviour, createBackendApp } from "./server";
 import { DEFAULT_PEOPLE, DEFAULT_SEED } from "./synthetic-people";
 
@@ -90,7 +95,11 @@ export async function startBackends(options: StartBackendsOptions = {}): Promise
 }
 
 const port = (variable: string) =>
-  z.coerce.number({ error: `${variable} must be a port number` }).int().min(0).max(65_535);
+  z.coerce
+    .number({ error: `${variable} must be a port number` })
+    .int()
+    .min(0)
+    .max(65_535);
 
 const envSchema = z.object({
   KUAJIE_BACKEND_PORT_PUBLIC_SECURITY: port("KUAJIE_BACKEND_PORT_PUBLIC_SECURITY").default(

@@ -77,7 +77,26 @@ export const GUANGDONG_REGIONS: readonly Region[] = [
   { code: "440305", district: "深圳市南山区", streets: ["南头街道", "粤海街道", "蛇口街道"] },
 ];
 
-const SURNAMES = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "林", "何", "郭", "罗", "梁", "邓", "冯"];
+const SURNAMES = [
+  "王",
+  "李",
+  "张",
+  "刘",
+  "陈",
+  "杨",
+  "黄",
+  "赵",
+  "吴",
+  "周",
+  "徐",
+  "林",
+  "何",
+  "郭",
+  "罗",
+  "梁",
+  "邓",
+  "冯",
+];
 const GIVEN_NAMES: Record<Gender, readonly string[]> = {
   male: ["伟", "强", "磊", "军", "洋", "勇", "俊杰", "浩然", "子轩", "志明", "建国", "家豪", "嘉伟", "文斌"],
   female: ["芳", "娜", "敏", "静", "丽", "艳", "秀英", "婷婷", "欣怡", "雅琪", "晓燕", "慧敏", "诗涵", "美玲"],
@@ -128,7 +147,16 @@ export function generatePeople({ seed, count }: PeopleOptions): SyntheticPerson[
     if (seenIds.has(idNumber) || seenPhones.has(phone)) continue;
     seenIds.add(idNumber);
     seenPhones.add(phone);
-    people.push({ idNumber, name, gender, birthDate, address, regionCode: region.code, district: region.district, phone });
+    people.push({
+      idNumber,
+      name,
+      gender,
+      birthDate,
+      address,
+      regionCode: region.code,
+      district: region.district,
+      phone,
+    });
   }
   return people;
 }

@@ -19,7 +19,10 @@ describe("demo provider backend protocol", function () {
       .expect("content-type", /application\/json/);
     const data = response.body.data as Record<string, unknown>;
     expect(data).to.include({ ...someone });
-    expect(Object.keys(data)).to.include.members([...HOUSEHOLD_REGISTRATION.fields.map((f) => f.name), INTERNAL_NOTE_FIELD]);
+    expect(Object.keys(data)).to.include.members([
+      ...HOUSEHOLD_REGISTRATION.fields.map((f) => f.name),
+      INTERNAL_NOTE_FIELD,
+    ]);
     expect(Object.keys(data).length).to.be.greaterThan(1);
   });
 
@@ -99,13 +102,19 @@ describe("demo provider backend protocol", function () {
     ["no fields", { resourceCode: "household-registration", subject: { idType: "resident_id", idNumber } }],
     ["fields that are not a list", { resourceCode: "household-registration", fields: "name" }],
     ["a numeric resource code", { resourceCode: 12, fields: ["name"] }],
-    ["a subject without an id number", { resourceCode: "household-registration", subject: { idType: "x" }, fields: [] }],
+    [
+      "a subject without an id number",
+      { resourceCode: "household-registration", subject: { idType: "x" }, fields: [] },
+    ],
     ["a list instead of an object", [1, 2, 3]],
     ["a fractional list limit", { resourceCode: "medical-institutions", fields: [], params: { limit: 1.5 } }],
   ];
   for (const [what, body] of malformedBodies) {
     it(`answers 400 bad_request for ${what}`, async function () {
-      const response = await request(publicSecurity).post("/query").send(body as object).expect(400);
+      const response = await request(publicSecurity)
+        .post("/query")
+        .send(body as object)
+        .expect(400);
       expect(response.body.error).to.equal("bad_request");
     });
   }
