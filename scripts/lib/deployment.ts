@@ -1,0 +1,92 @@
+/**
+ * Deploys the whole system with the Ignition module and describes the result as a deployment file: what the gateway
+ * (`KUAJIE_DEPLOYMENT_FILE`) and the auditor (`--deployment`) read to find the contracts.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import KuajieModule from "../../ignition/modules/Kuajie";
+import { DEMO_DEPARTMENTS, LEVELS, type DemoDepartment } from "./demo-departments";
+
+export const CONTRACT_NAMES = [
+  "Consortium",
+  "DataCatalog",
+  "SharingAgreements",
+  "Grants",
+  "ConsentRegistry",
+  "AccessLedger",
+] as const;
+export type ContractName = (typeof CONTRACT_NAMES)[number];
+
+export interface Deployment {
+  chainId: number;
+  /** Block of the first contract's deployment: where indexers and auditors start reading events. */
+  deploymentBlock: number;
+  /** Hash of block 0, so that a restarted (fresh) chain is detected rather than mixed with old state. */
+  genesisHash: string;
+  contracts: Record<ContractName, string>;
+}
+
+/** The `founders` parameter of the Ignition module for the founding council departments of `departments`. */
+export function founderProfiles(departments: readonly DemoDepartment[]) {
+  return departments
+    .filter((d) => d.council)
+    .map((d) => ({
+      id: d.id,
+      level: LEVELS.indexOf(d.level),
+      regionCode: d.regionCode,
+      parent: d.parentKey ? departments.find((p) => p.key === d.parentKey)!.id : `0x${"0".repeat(64)}`,
+      councilSeat: true,
+      code: d.code,
+      name: d.name,
+    }));
+}
+
+/**
+ * Deploys with Ignition, founding the consortium with the council departments of `departments` whose admin operator
+ * is `adminOf(department)`.
+ */
+export async function deployKuajie(
+  hre: HardhatRuntimeEnvironment,
+  adminOf: (d: DemoDepartment) => string,
+  departments: readonly DemoDepartment[] = DEMO_DEPARTMENTS,
+): Promise<Deployment> {
+  const founders = departments.filter((d) => d.council);
+  const deployed = await hre.ignition.deploy(KuajieModule, {
+    parameters: { Kuajie: { founders: founderProfiles(departments), admins: founders.map(adminOf) } },
+    displayUi: false,
+  });
+  const byName: Record<ContractName, { getAddress(): Promise<string>; deploymentTransaction(): unknown }> = {
+    Consortium: deployed.consortium,
+    DataCatalog: deployed.catalog,
+    SharingAgreements: deployed.agreements,
+    Grants: deployed.grants,
+    ConsentRegistry: deployed.consents,
+    AccessLedger: deployed.ledger,
+  };
+  const contracts = {} as Record<ContractName, string>;
+  for (const name of CONTRACT_NAMES) contracts[name] = await byName[name].getAddress();
+
+  const provider = hre.ethers.provider;
+  const network = await provider.getNetwork();
+  const genesis = await provider.getBlock(0);
+  // Ignition does not hand back receipts: find the first block where the Consortium has code.
+  const latest = await provider.getBlockNumber();
+  let low = 0;
+  let high = latest;
+  while (low < high) {
+    const mid = Math.floor((low + high) / 2);
+    if ((await provider.getCode(contracts.Consortium, mid)) === "0x") low = mid + 1;
+    else high = mid;
+  }
+  return { chainId: Number(network.chainId), deploymentBlock: low, genesisHash: genesis!.hash!, contracts };
+}
+
+export function writeDeployment(file: string, deployment: Deployment): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(deployment, null, 2) + "\n");
+}
+
+export function readDeployment(file: string): Deployment {
+  return JSON.parse(fs.readFileSync(file, "utf8")) as Deployment;
+}
