@@ -343,10 +343,9 @@ describe("ConsentRegistry", function () {
       await expect(
         batch.recordBatch([good, { terms: await termsFor(ethers.ZeroHash), evidenceHash: FORM }]),
       ).to.be.revertedWithCustomError(registry, "ConsentZeroSubjectRef");
-      await expect(batch.recordBatch([good, { terms: good.terms, evidenceHash: ethers.ZeroHash }])).to.be.revertedWithCustomError(
-        registry,
-        "ConsentZeroEvidence",
-      );
+      await expect(
+        batch.recordBatch([good, { terms: good.terms, evidenceHash: ethers.ZeroHash }]),
+      ).to.be.revertedWithCustomError(registry, "ConsentZeroEvidence");
       const reversed = await termsFor(OTHER_SUBJECT, { validFrom: now + DAY, validUntil: now });
       await expect(batch.recordBatch([good, { terms: reversed, evidenceHash: FORM }]))
         .to.be.revertedWithCustomError(registry, "ConsentInvalidValidity")
