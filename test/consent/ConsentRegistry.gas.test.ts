@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ethers } from "hardhat";
+import hre, { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
 import { DAY, consentIdOf, deployConsentRegistry, signConsent, signWithdrawal, subjectRef, termsFor } from "./fixtures";
@@ -52,6 +52,8 @@ describe("ConsentRegistry gas", function () {
 
     console.table(Object.fromEntries(Object.entries(gas).map(([k, v]) => [k, Number(v)])));
 
+    // solidity-coverage instruments the bytecode, which inflates gas: the figures only mean something uninstrumented.
+    if ((hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING) return;
     expect(gas["consent.recordBatch.per100"]).to.be.at.most(BATCH_PER_CONSENT_TARGET);
     expect(gas["consent.record"]).to.be.at.most(RECORD_CEILING);
     expect(gas["consent.withdraw"]).to.be.at.most(WITHDRAW_CEILING);
