@@ -64,7 +64,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
         _validateTerms(terms);
         if (evidenceHash == 0) revert ConsentZeroEvidence();
         _requireActiveRecipient(terms.key.recipient);
-        (, consentId) = _record(terms, recorder, EvidenceKind.RecordHash, evidenceHash);
+        consentId = _record(terms, recorder, EvidenceKind.RecordHash, evidenceHash);
     }
 
     /// @inheritdoc IConsentRegistry
@@ -84,7 +84,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
                 _requireActiveRecipient(recipient);
                 checkedRecipient = recipient;
             }
-            (, consentIds[i]) = _record(input.terms, recorder, EvidenceKind.RecordHash, input.evidenceHash);
+            consentIds[i] = _record(input.terms, recorder, EvidenceKind.RecordHash, input.evidenceHash);
         }
     }
 
@@ -105,9 +105,8 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
         bytes32 recorder = _recordingDepartment();
         _validateTerms(terms);
         _requireActiveRecipient(terms.key.recipient);
-        bytes32 keyHash;
-        (keyHash, consentId) = _record(terms, recorder, EvidenceKind.Signature, bytes32(uint256(uint160(signer))));
-        _subjectKeys[keyHash] = signer;
+        _subjectKeys[_keyHash(terms.key)] = signer;
+        consentId = _record(terms, recorder, EvidenceKind.Signature, bytes32(uint256(uint160(signer))));
     }
 
     // ---------------------------------------------------------------- ending a consent
@@ -117,7 +116,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
         bytes32 department = _consortium.activeDepartmentOf(msg.sender);
         if (department == 0) revert ConsentUnauthorizedAccount(msg.sender, Roles.MEMBER);
         if (evidenceHash == 0) revert ConsentZeroEvidence();
-        (ConsentRecord storage current, bytes32 consentId) = _activeConsent(key);
+        (ConsentRecord storage current, bytes32 consentId) = _requireActiveConsent(key);
         current.status = ConsentStatus.Withdrawn;
         emit ConsentWithdrawn(key.subjectRef, consentId, department, evidenceHash);
     }
@@ -128,6 +127,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
         bytes32 keyHash = _keyHash(key);
         (ConsentRecord storage current, bytes32 consentId) = _currentConsent(key, keyHash);
         if (current.evidenceKind != EvidenceKind.Signature) revert ConsentNoSubjectKey(consentId);
+        // The signer is the key that gave the consent, so the nonce to consume is known only once the record is read.
         address signer = _subjectKeys[keyHash];
         bytes32 structHash = keccak256(abi.encode(WITHDRAWAL_TYPEHASH, consentId, _useNonce(signer), deadline));
         if (!SignatureChecker.isValidSignatureNowCalldata(signer, _hashTypedDataV4(structHash), signature)) {
@@ -156,7 +156,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
     /// @inheritdoc IConsentRegistry
     function revokeByCouncil(ConsentKey calldata key) external {
         if (msg.sender != address(_consortium)) revert ConsentUnauthorizedAccount(msg.sender, Roles.COUNCIL);
-        (ConsentRecord storage current, bytes32 consentId) = _activeConsent(key);
+        (ConsentRecord storage current, bytes32 consentId) = _requireActiveConsent(key);
         current.status = ConsentStatus.Revoked;
         emit ConsentRevoked(key.subjectRef, consentId, Roles.COUNCIL, true);
     }
@@ -238,8 +238,8 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
         bytes32 recorder,
         EvidenceKind evidenceKind,
         bytes32 evidence
-    ) private returns (bytes32 keyHash, bytes32 consentId) {
-        keyHash = _keyHash(terms.key);
+    ) private returns (bytes32 consentId) {
+        bytes32 keyHash = _keyHash(terms.key);
         ConsentRecord storage slot = _records[keyHash];
         // One SLOAD and one SSTORE of the whole packed slot (Solidity would read and write it field by field).
         uint256 previous;
@@ -283,7 +283,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
     }
 
     /// @dev The key's current consent, which must exist and be active (or not yet in effect).
-    function _activeConsent(
+    function _requireActiveConsent(
         ConsentKey calldata key
     ) private view returns (ConsentRecord storage current, bytes32 consentId) {
         (current, consentId) = _currentConsent(key, _keyHash(key));
