@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {IConsortium} from "../consortium/IConsortium.sol";
+import {Roles} from "../libraries/Roles.sol";
+import {IConsentRegistry} from "./IConsentRegistry.sol";
+
+/**
+ * @title ConsentRegistry
+ * @notice See {IConsentRegistry}. Storage is one slot per consent key (gas: recording a consent is dominated by that
+ * one fresh slot and its event); the terms that no rule on chain reads (resource, purpose, evidence, full recorder
+ * id) live only in {ConsentRecorded}.
+ */
+contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
+    /// @inheritdoc IConsentRegistry
+    bytes32 public constant CONSENT_TYPEHASH = keccak256(
+        "Consent(bytes32 subjectRef,bytes32 recipient,bytes32 resourceId,bytes32 purpose,bool separate,uint64 validFrom,uint64 validUntil,uint256 nonce,uint256 deadline)"
+    );
+
+    /// @inheritdoc IConsentRegistry
+    bytes32 public constant WITHDRAWAL_TYPEHASH = keccak256(
+        "Withdrawal(bytes32 consentId,uint256 nonce,uint256 deadline)"
+    );
+
+    // Bit offsets of the fields of a packed {IConsentRegistry-ConsentRecord} (Solidity packs struct fields from the
+    // low-order end of the slot, in declaration order).
+    uint256 private constant _VALID_UNTIL_SHIFT = 40;
+    uint256 private constant _STATUS_SHIFT = 80;
+    uint256 private constant _SEPARATE_SHIFT = 88;
+    uint256 private constant _EVIDENCE_KIND_SHIFT = 96;
+    uint256 private constant _SERIAL_SHIFT = 104;
+    uint256 private constant _RECORDER_SHIFT = 136;
+
+    IConsortium private immutable _consortium;
+
+    /**
+     * @dev The current consent of each key, one slot each (layout in {IConsentRegistry-ConsentRecord}), addressed by
+     * `keyHash = keccak256(abi.encode(subjectRef, recipient, resourceId, purpose))`.
+     *
+     * Only the low 96 bits of the recording department's id are kept, and {revoke} compares the caller's department
+     * with them. That is safe: department ids are keccak256 hashes of unified social credit codes, so an operator of
+     * another department could revoke only if its department's id had the same low 96 bits, a second pre-image on 96
+     * bits (about 2^96 hashes, more than there are valid 18-character codes, and the council admits each department);
+     * an accidental match among n honest departments has probability about n^2 / 2^97.
+     */
+    mapping(bytes32 keyHash => ConsentRecord) private _records;
+
+    /// @dev The subject's signing key of each key's consent when it was given by signature (a second slot, only on
+    /// that path): the one key that may withdraw it by signature.
+    mapping(bytes32 keyHash => address signer) private _subjectKeys;
+
+    constructor(IConsortium consortium_) EIP712("Kuajie ConsentRegistry", "1") {
+        _consortium = consortium_;
+    }
+
+    // ---------------------------------------------------------------- recording
+
+    /// @inheritdoc IConsentRegistry
+    function record(ConsentTerms calldata terms, bytes32 evidenceHash) external returns (bytes32 consentId) {
+        bytes32 recorder = _recordingDepartment();
+        _validateTerms(terms);
+        if (evidenceHash == 0) revert ConsentZeroEvidence();
+        _requireActiveRecipient(terms.key.recipient);
+        consentId = _record(terms, recorder, EvidenceKind.RecordHash, evidenceHash);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function recordBatch(ConsentInput[] calldata inputs) external returns (bytes32[] memory consentIds) {
+        bytes32 recorder = _recordingDepartment();
+        uint256 count = inputs.length;
+        if (count == 0) revert ConsentEmptyBatch();
+        consentIds = new bytes32[](count);
+        // A counter's forms are mostly for one recipient: ask the consortium again only when the recipient changes.
+        bytes32 checkedRecipient;
+        for (uint256 i; i < count; ++i) {
+            ConsentInput calldata input = inputs[i];
+            _validateTerms(input.terms);
+            if (input.evidenceHash == 0) revert ConsentZeroEvidence();
+            bytes32 recipient = input.terms.key.recipient;
+            if (recipient != checkedRecipient) {
+                _requireActiveRecipient(recipient);
+                checkedRecipient = recipient;
+            }
+            consentIds[i] = _record(input.terms, recorder, EvidenceKind.RecordHash, input.evidenceHash);
+        }
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function recordWithSignature(
+        ConsentTerms calldata terms,
+        address signer,
+        uint256 deadline,
+        bytes calldata signature
+    ) external returns (bytes32 consentId) {
+        if (block.timestamp > deadline) revert ConsentExpiredSignature(deadline);
+        // `terms` is a static struct, so abi.encode lays its seven fields out flat, exactly as EIP-712 encodes the
+        // flat `Consent` type.
+        bytes32 structHash = keccak256(abi.encode(CONSENT_TYPEHASH, terms, _useNonce(signer), deadline));
+        if (!SignatureChecker.isValidSignatureNowCalldata(signer, _hashTypedDataV4(structHash), signature)) {
+            revert ConsentInvalidSignature(signer);
+        }
+        bytes32 recorder = _recordingDepartment();
+        _validateTerms(terms);
+        _requireActiveRecipient(terms.key.recipient);
+        _subjectKeys[_keyHash(terms.key)] = signer;
+        consentId = _record(terms, recorder, EvidenceKind.Signature, bytes32(uint256(uint160(signer))));
+    }
+
+    // ---------------------------------------------------------------- ending a consent
+
+    /// @inheritdoc IConsentRegistry
+    function withdraw(ConsentKey calldata key, bytes32 evidenceHash) external {
+        bytes32 department = _consortium.activeDepartmentOf(msg.sender);
+        if (department == 0) revert ConsentUnauthorizedAccount(msg.sender, Roles.MEMBER);
+        if (evidenceHash == 0) revert ConsentZeroEvidence();
+        (ConsentRecord storage current, bytes32 consentId) = _requireActiveConsent(key);
+        current.status = ConsentStatus.Withdrawn;
+        emit ConsentWithdrawn(key.subjectRef, consentId, department, evidenceHash);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function withdrawWithSignature(ConsentKey calldata key, uint256 deadline, bytes calldata signature) external {
+        if (block.timestamp > deadline) revert ConsentExpiredSignature(deadline);
+        bytes32 keyHash = _keyHash(key);
+        (ConsentRecord storage current, bytes32 consentId) = _currentConsent(key, keyHash);
+        if (current.evidenceKind != EvidenceKind.Signature) revert ConsentNoSubjectKey(consentId);
+        // The signer is the key that gave the consent, so the nonce to consume is known only once the record is read.
+        address signer = _subjectKeys[keyHash];
+        bytes32 structHash = keccak256(abi.encode(WITHDRAWAL_TYPEHASH, consentId, _useNonce(signer), deadline));
+        if (!SignatureChecker.isValidSignatureNowCalldata(signer, _hashTypedDataV4(structHash), signature)) {
+            revert ConsentInvalidSignature(signer);
+        }
+        _requireActive(current, consentId);
+        current.status = ConsentStatus.Withdrawn;
+        emit ConsentWithdrawn(key.subjectRef, consentId, 0, bytes32(uint256(uint160(signer))));
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function revoke(ConsentKey calldata key) external {
+        bytes32 department = _consortium.activeDepartmentOf(msg.sender);
+        bytes32 keyHash = _keyHash(key);
+        (ConsentRecord storage current, bytes32 consentId) = _currentConsent(key, keyHash);
+        uint96 recorder = current.recorder;
+        // Comparing 96 bits is enough: see {_records}. A zero department (no active department) never matches.
+        if (department == 0 || uint96(uint256(department)) != recorder) {
+            revert ConsentUnauthorizedAccount(msg.sender, bytes32(uint256(recorder)));
+        }
+        _requireActive(current, consentId);
+        current.status = ConsentStatus.Revoked;
+        emit ConsentRevoked(key.subjectRef, consentId, department, false);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function revokeByCouncil(ConsentKey calldata key) external {
+        if (msg.sender != address(_consortium)) revert ConsentUnauthorizedAccount(msg.sender, Roles.COUNCIL);
+        (ConsentRecord storage current, bytes32 consentId) = _requireActiveConsent(key);
+        current.status = ConsentStatus.Revoked;
+        emit ConsentRevoked(key.subjectRef, consentId, Roles.COUNCIL, true);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IConsentRegistry
+    function activeConsent(
+        bytes32 subjectRef,
+        bytes32 recipient,
+        bytes32 resourceId,
+        bytes32 purpose
+    ) external view returns (bool active, bytes32 consentId) {
+        bytes32 keyHash = keccak256(abi.encode(subjectRef, recipient, resourceId, purpose));
+        ConsentRecord memory stored = _records[keyHash];
+        if (stored.serial == 0) return (false, 0);
+        active =
+            stored.status == ConsentStatus.Active &&
+            stored.validFrom <= block.timestamp &&
+            block.timestamp < stored.validUntil;
+        consentId = _consentId(keyHash, stored.serial);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function consent(
+        bytes32 subjectRef,
+        bytes32 recipient,
+        bytes32 resourceId,
+        bytes32 purpose
+    ) external view returns (ConsentRecord memory stored, ConsentStatus status, bytes32 consentId) {
+        bytes32 keyHash = keccak256(abi.encode(subjectRef, recipient, resourceId, purpose));
+        stored = _records[keyHash];
+        if (stored.serial != 0) {
+            status = _statusNow(stored.status, stored.validUntil);
+            consentId = _consentId(keyHash, stored.serial);
+        }
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function computeConsentId(ConsentKey calldata key, uint32 serial) external pure returns (bytes32) {
+        return _consentId(_keyHash(key), serial);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function consortium() external view returns (address) {
+        return address(_consortium);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function nonces(address signer) public view override(IConsentRegistry, Nonces) returns (uint256) {
+        return super.nonces(signer);
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    /// @dev The caller's department, which must be an active member.
+    function _recordingDepartment() private view returns (bytes32 department) {
+        department = _consortium.activeDepartmentOf(msg.sender);
+        if (department == 0) revert ConsentUnauthorizedAccount(msg.sender, Roles.MEMBER);
+    }
+
+    function _validateTerms(ConsentTerms calldata terms) private view {
+        if (terms.key.subjectRef == 0) revert ConsentZeroSubjectRef();
+        uint64 validFrom = terms.validFrom;
+        uint64 validUntil = terms.validUntil;
+        if (validUntil <= validFrom || validUntil > type(uint40).max) {
+            revert ConsentInvalidValidity(validFrom, validUntil);
+        }
+        if (validUntil <= block.timestamp) revert ConsentValidityEnded(validUntil);
+    }
+
+    function _requireActiveRecipient(bytes32 recipient) private view {
+        if (!_consortium.isActive(recipient)) revert ConsentInactiveRecipient(recipient);
+    }
+
+    /// @dev Stores the key's new consent (serial + 1), superseding the current one, and emits the events.
+    function _record(
+        ConsentTerms calldata terms,
+        bytes32 recorder,
+        EvidenceKind evidenceKind,
+        bytes32 evidence
+    ) private returns (bytes32 consentId) {
+        bytes32 keyHash = _keyHash(terms.key);
+        ConsentRecord storage slot = _records[keyHash];
+        // One SLOAD and one SSTORE of the whole packed slot (Solidity would read and write it field by field).
+        uint256 previous;
+        assembly ("memory-safe") {
+            previous := sload(slot.slot)
+        }
+        uint32 previousSerial = uint32(previous >> _SERIAL_SHIFT);
+        uint32 serial = previousSerial + 1;
+        consentId = _consentId(keyHash, serial);
+        uint256 packed = _pack(terms, evidenceKind, serial, recorder);
+        assembly ("memory-safe") {
+            sstore(slot.slot, packed)
+        }
+        _emitRecorded(terms, consentId, evidenceKind, evidence, recorder);
+        ConsentStatus previousStatus = ConsentStatus(uint8(previous >> _STATUS_SHIFT));
+        if (_statusNow(previousStatus, uint40(previous >> _VALID_UNTIL_SHIFT)) == ConsentStatus.Active) {
+            emit ConsentSuperseded(terms.key.subjectRef, _consentId(keyHash, previousSerial), consentId);
+        }
+    }
+
+    function _emitRecorded(
+        ConsentTerms calldata terms,
+        bytes32 consentId,
+        EvidenceKind evidenceKind,
+        bytes32 evidence,
+        bytes32 recorder
+    ) private {
+        emit ConsentRecorded(
+            terms.key.subjectRef,
+            consentId,
+            terms.key.recipient,
+            terms.key.resourceId,
+            terms.key.purpose,
+            terms.separate,
+            terms.validFrom,
+            terms.validUntil,
+            evidenceKind,
+            evidence,
+            recorder
+        );
+    }
+
+    /// @dev The key's current consent, which must exist and be active (or not yet in effect).
+    function _requireActiveConsent(
+        ConsentKey calldata key
+    ) private view returns (ConsentRecord storage current, bytes32 consentId) {
+        (current, consentId) = _currentConsent(key, _keyHash(key));
+        _requireActive(current, consentId);
+    }
+
+    /// @dev The key's current consent, which must exist.
+    function _currentConsent(
+        ConsentKey calldata key,
+        bytes32 keyHash
+    ) private view returns (ConsentRecord storage current, bytes32 consentId) {
+        current = _records[keyHash];
+        uint32 serial = current.serial;
+        if (serial == 0) revert ConsentUnknown(key.subjectRef, key.recipient, key.resourceId, key.purpose);
+        consentId = _consentId(keyHash, serial);
+    }
+
+    function _requireActive(ConsentRecord storage current, bytes32 consentId) private view {
+        ConsentStatus status = _statusNow(current.status, current.validUntil);
+        if (status != ConsentStatus.Active) revert ConsentNotActive(consentId, status);
+    }
+
+    /// @dev Only an active consent expires; a withdrawn or revoked one keeps the status it ended with.
+    function _statusNow(ConsentStatus stored, uint40 validUntil) private view returns (ConsentStatus) {
+        if (stored == ConsentStatus.Active && block.timestamp >= validUntil) return ConsentStatus.Expired;
+        return stored;
+    }
+
+    /// @dev The packed {IConsentRegistry-ConsentRecord} of a new, active consent.
+    function _pack(
+        ConsentTerms calldata terms,
+        EvidenceKind evidenceKind,
+        uint32 serial,
+        bytes32 recorder
+    ) private pure returns (uint256) {
+        // validFrom < validUntil <= type(uint40).max was checked in _validateTerms, so both fit in their 40 bits.
+        return
+            uint256(terms.validFrom) |
+            (uint256(terms.validUntil) << _VALID_UNTIL_SHIFT) |
+            (uint256(ConsentStatus.Active) << _STATUS_SHIFT) |
+            (_toUint(terms.separate) << _SEPARATE_SHIFT) |
+            (uint256(evidenceKind) << _EVIDENCE_KIND_SHIFT) |
+            (uint256(serial) << _SERIAL_SHIFT) |
+            (uint256(uint96(uint256(recorder))) << _RECORDER_SHIFT);
+    }
+
+    function _toUint(bool value) private pure returns (uint256 result) {
+        assembly ("memory-safe") {
+            result := value
+        }
+    }
+
+    function _keyHash(ConsentKey calldata key) private pure returns (bytes32) {
+        return keccak256(abi.encode(key));
+    }
+
+    function _consentId(bytes32 keyHash, uint32 serial) private pure returns (bytes32) {
+        return keccak256(abi.encode(keyHash, serial));
+    }
+}

@@ -1,0 +1,151 @@
+import { ethers } from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import type { Signer, TypedDataDomain } from "ethers";
+import type { ConsentRegistry, ConsortiumMock } from "../../typechain-types";
+import type { IConsentRegistry } from "../../typechain-types/contracts/consent/ConsentRegistry";
+
+export const DAY = 24n * 3600n;
+
+/** Department ids of the demo: keccak256 of an 18-character unified social credit code. */
+export const CIVIL_AFFAIRS = ethers.id("11440100MB2C00001X"); // records consents at its counter
+export const SOCIAL_SECURITY = ethers.id("11440000MB2C12345X"); // the usual recipient
+export const HEALTH = ethers.id("11440000MB2C67890Y"); // another active department
+export const SUSPENDED = ethers.id("11440000MB2C99999Z"); // a suspended department
+
+export const RESOURCE = ethers.id("resource:pension-status");
+export const PURPOSE = ethers.encodeBytes32String("dpv:ServiceProvision");
+
+export const CONSENT_TYPES = {
+  Consent: [
+    { name: "subjectRef", type: "bytes32" },
+    { name: "recipient", type: "bytes32" },
+    { name: "resourceId", type: "bytes32" },
+    { name: "purpose", type: "bytes32" },
+    { name: "separate", type: "bool" },
+    { name: "validFrom", type: "uint64" },
+    { name: "validUntil", type: "uint64" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+export const WITHDRAWAL_TYPES = {
+  Withdrawal: [
+    { name: "consentId", type: "bytes32" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+export type ConsentKey = IConsentRegistry.ConsentKeyStruct;
+export type ConsentTerms = {
+  key: { subjectRef: string; recipient: string; resourceId: string; purpose: string };
+  separate: boolean;
+  validFrom: bigint;
+  validUntil: bigint;
+};
+
+/** A subject reference as the gateway computes it: HMAC-SHA256 of the normalised identity under the consortium key. */
+export function subjectRef(n: number | string): string {
+  return ethers.computeHmac("sha256", ethers.toUtf8Bytes("consortium-secret"), ethers.toUtf8Bytes(`ID:${n}`));
+}
+
+export function keyHash(key: ConsentTerms["key"]): string {
+  return ethers.keccak256(
+    ethers.AbiCoder.defaultAbiCoder().encode(
+      ["bytes32", "bytes32", "bytes32", "bytes32"],
+      [key.subjectRef, key.recipient, key.resourceId, key.purpose],
+    ),
+  );
+}
+
+export function consentIdOf(key: ConsentTerms["key"], serial: number | bigint): string {
+  return ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["bytes32", "uint32"], [keyHash(key), serial]));
+}
+
+export async function termsFor(
+  subject: string,
+  overrides: Partial<ConsentTerms["key"]> & Partial<Omit<ConsentTerms, "key">> = {},
+): Promise<ConsentTerms> {
+  const now = BigInt(await time.latest());
+  return {
+    key: {
+      subjectRef: subject,
+      recipient: overrides.recipient ?? SOCIAL_SECURITY,
+      resourceId: overrides.resourceId ?? RESOURCE,
+      purpose: overrides.purpose ?? PURPOSE,
+    },
+    separate: overrides.separate ?? true,
+    validFrom: overrides.validFrom ?? now,
+    validUntil: overrides.validUntil ?? now + 365n * DAY,
+  };
+}
+
+export async function domainOf(registry: ConsentRegistry, chainId?: bigint): Promise<TypedDataDomain> {
+  return {
+    name: "Kuajie ConsentRegistry",
+    version: "1",
+    chainId: chainId ?? (await ethers.provider.getNetwork()).chainId,
+    verifyingContract: await registry.getAddress(),
+  };
+}
+
+export async function signConsent(
+  registry: ConsentRegistry,
+  signer: Signer,
+  terms: ConsentTerms,
+  deadline: bigint,
+  opts: { nonce?: bigint; chainId?: bigint } = {},
+): Promise<string> {
+  const nonce = opts.nonce ?? (await registry.nonces(await signer.getAddress()));
+  return signer.signTypedData(await domainOf(registry, opts.chainId), CONSENT_TYPES, {
+    ...terms.key,
+    separate: terms.separate,
+    validFrom: terms.validFrom,
+    validUntil: terms.validUntil,
+    nonce,
+    deadline,
+  });
+}
+
+export async function signWithdrawal(
+  registry: ConsentRegistry,
+  signer: Signer,
+  consentId: string,
+  deadline: bigint,
+  opts: { nonce?: bigint; chainId?: bigint } = {},
+): Promise<string> {
+  const nonce = opts.nonce ?? (await registry.nonces(await signer.getAddress()));
+  return signer.signTypedData(await domainOf(registry, opts.chainId), WITHDRAWAL_TYPES, { consentId, nonce, deadline });
+}
+
+/**
+ * A registry wired to a ConsortiumMock with three active departments (civil affairs with a council seat) and one
+ * suspended department, each with an operator; plus a citizen's wallet and an account of no department.
+ */
+export async function deployConsentRegistry() {
+  const [deployer, civilOperator, socialOperator, healthOperator, suspendedOperator, outsider, citizen, otherCitizen] =
+    await ethers.getSigners();
+  const consortium: ConsortiumMock = await ethers.deployContract("ConsortiumMock");
+  await consortium.setDepartment(CIVIL_AFFAIRS, true, true);
+  await consortium.setDepartment(SOCIAL_SECURITY, true, false);
+  await consortium.setDepartment(HEALTH, true, false);
+  await consortium.setDepartment(SUSPENDED, false, false);
+  await consortium.setOperator(civilOperator.address, CIVIL_AFFAIRS);
+  await consortium.setOperator(socialOperator.address, SOCIAL_SECURITY);
+  await consortium.setOperator(healthOperator.address, HEALTH);
+  await consortium.setOperator(suspendedOperator.address, SUSPENDED);
+  const registry: ConsentRegistry = await ethers.deployContract("ConsentRegistry", [await consortium.getAddress()]);
+  return {
+    registry,
+    consortium,
+    deployer,
+    civilOperator,
+    socialOperator,
+    healthOperator,
+    suspendedOperator,
+    outsider,
+    citizen,
+    otherCitizen,
+  };
+}
