@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import fc from "fast-check";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import {
@@ -9,6 +10,7 @@ import {
   PROVIDER,
   Period,
   RES_UNCONDITIONAL,
+  RES_WIDE,
   ROLE_MEMBER,
   Status,
   deploySharing,
@@ -350,6 +352,57 @@ describe("Grants", function () {
       await consortium.setDepartment(PROVIDER, true, true);
       await consortium.setDepartment(CONSUMER, true, false);
       expect(await grants.checkGrant(grantId)).to.equal(GrantCheck.Usable);
+    });
+  });
+
+  describe("properties (fast-check)", function () {
+    const MAX = (1n << 256n) - 1n;
+    const word = fc.bigInt({ min: 0n, max: MAX });
+    // Grant masks: arbitrary words, and words built from the agreement's mask so that subsets and near misses are common.
+    const maskCase = fc.record({ mode: fc.constantFrom("subset", "superset", "flip", "any"), r: word });
+    const grantMask = (agreementMask: bigint, c: { mode: string; r: bigint }) =>
+      c.mode === "subset"
+        ? agreementMask & c.r
+        : c.mode === "superset"
+          ? agreementMask | c.r
+          : c.mode === "flip"
+            ? agreementMask ^ (1n << (c.r % 256n))
+            : c.r;
+
+    it("a grant is issued iff its fields are a non-empty subset of its agreement's, and always is one", async function () {
+      const f = await loadFixture(fixture);
+      const { sharing, grants, consumerOp, grantee } = f;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.bigInt({ min: 1n, max: MAX }),
+          fc.array(maskCase, { minLength: 1, maxLength: 6 }),
+          async (agreementMask, cases) => {
+            const { terms } = await loadFixture(fixture);
+            await sharing.connect(consumerOp).request(terms({ resourceId: RES_WIDE, fieldMask: agreementMask }));
+            const agreementId = await sharing.agreementCount();
+            for (const c of cases) {
+              const mask = grantMask(agreementMask, c);
+              const subset = mask !== 0n && (mask & ~agreementMask) === 0n;
+              const tx = grants.connect(consumerOp).issue(agreementId, grantee.address, mask, 0n, 1, Period.Day);
+              if (subset) {
+                await expect(tx).to.emit(grants, "GrantIssued");
+              } else {
+                await expect(tx)
+                  .to.be.revertedWithCustomError(grants, "GrantsInvalidFieldMask")
+                  .withArgs(mask, agreementMask);
+              }
+            }
+            const count = await grants.grantCount();
+            for (let id = 1n; id <= count; id++) {
+              const g = await grants.grant(id);
+              const a = await sharing.agreement(g.agreementId);
+              expect(g.fieldMask).to.not.equal(0n);
+              expect(g.fieldMask & ~a.fieldMask).to.equal(0n);
+            }
+          },
+        ),
+        { numRuns: 100 },
+      );
     });
   });
 });

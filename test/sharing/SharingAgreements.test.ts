@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import fc from "fast-check";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
@@ -833,6 +834,229 @@ describe("SharingAgreements", function () {
       ]);
       expect(digests.size).to.equal(3);
       expect(await sharing.termsDigest(3n)).to.equal(termsDigestOf(PROVIDER, OTHER, t2));
+    });
+  });
+
+  describe("properties (fast-check)", function () {
+    type Actor = "provider" | "consumer" | "co1" | "co2" | "other" | "stranger" | "council";
+    type Kind =
+      | "approve"
+      | "approveSig"
+      | "reject"
+      | "seal"
+      | "sealSig"
+      | "escalate"
+      | "councilApprove"
+      | "councilReject"
+      | "suspend"
+      | "resume"
+      | "terminate";
+    type Action = { kind: Kind; actor: Actor } | { kind: "advance" } | { kind: "expire" };
+
+    const DEPT: Record<Actor, string | null> = {
+      provider: PROVIDER,
+      consumer: CONSUMER,
+      co1: CO1,
+      co2: CO2,
+      other: OTHER,
+      stranger: null,
+      council: null,
+    };
+
+    /** The state machine as the spec states it. */
+    interface Model {
+      status: Status;
+      approved: boolean;
+      pending: Set<string>;
+      deadlinePassed: boolean;
+      expired: boolean;
+    }
+    const effective = (m: Model) =>
+      m.expired && m.status !== Status.Rejected && m.status !== Status.Terminated ? Status.Expired : m.status;
+
+    /** Whether the action succeeds in the model; applies it when it does. */
+    function step(m: Model, a: { kind: Kind; actor: Actor }, co: string[]): boolean {
+      const eff = effective(m);
+      const d = DEPT[a.actor];
+      const byProvider = d === PROVIDER;
+      const supervisor = byProvider || a.actor === "council";
+      switch (a.kind) {
+        case "approve":
+        case "approveSig":
+          if (!byProvider || eff !== Status.Requested || m.approved) return false;
+          m.approved = true;
+          if (m.pending.size === 0) m.status = Status.Active;
+          return true;
+        case "reject":
+          if (!byProvider || eff !== Status.Requested || m.approved) return false;
+          m.status = Status.Rejected;
+          return true;
+        case "seal":
+        case "sealSig":
+          if (d === null || !co.includes(d) || !m.pending.has(d)) return false;
+          if (eff !== Status.Requested && eff !== Status.Escalated) return false;
+          m.pending.delete(d);
+          if (m.pending.size === 0 && m.approved) m.status = Status.Active;
+          return true;
+        case "escalate":
+          if (d === null || eff !== Status.Requested || m.approved || !m.deadlinePassed) return false;
+          m.status = Status.Escalated;
+          return true;
+        case "councilApprove":
+          if (a.actor !== "council" || eff !== Status.Escalated) return false;
+          m.approved = true;
+          m.status = m.pending.size === 0 ? Status.Active : Status.Requested;
+          return true;
+        case "councilReject":
+          if (a.actor !== "council" || eff !== Status.Escalated) return false;
+          m.status = Status.Rejected;
+          return true;
+        case "suspend":
+          if (!supervisor || eff !== Status.Active) return false;
+          m.status = Status.Suspended;
+          return true;
+        case "resume":
+          if (!supervisor || eff !== Status.Suspended) return false;
+          m.status = Status.Active;
+          return true;
+        case "terminate":
+          if (!supervisor || [Status.Rejected, Status.Terminated, Status.Expired].includes(eff)) return false;
+          m.status = Status.Terminated;
+          return true;
+      }
+    }
+
+    const actorArb = fc.constantFrom<Actor>("provider", "consumer", "co1", "co2", "other", "stranger", "council");
+    const kindArb = fc.constantFrom<Kind>(
+      "approve",
+      "approveSig",
+      "reject",
+      "seal",
+      "sealSig",
+      "escalate",
+      "councilApprove",
+      "councilReject",
+      "suspend",
+      "resume",
+      "terminate",
+    );
+    const actionArb: fc.Arbitrary<Action> = fc.oneof(
+      { arbitrary: fc.record({ kind: kindArb, actor: actorArb }), weight: 12 },
+      { arbitrary: fc.constant({ kind: "advance" as const }), weight: 2 },
+      { arbitrary: fc.constant({ kind: "expire" as const }), weight: 1 },
+    );
+
+    it("random actions by random actors follow the state machine and never leave a final status", async function () {
+      const f = await loadFixture(fixture);
+      const { sharing, consortium } = f;
+      const target = await sharing.getAddress();
+      const signers: Record<Actor, HardhatEthersSigner> = {
+        provider: f.providerOp,
+        consumer: f.consumerOp,
+        co1: f.co1Op,
+        co2: f.co2Op,
+        other: f.otherOp,
+        stranger: f.stranger,
+        council: f.stranger, // only used to sign, and the council cannot sign: any signature of its stands refused
+      };
+
+      async function send(a: { kind: Kind; actor: Actor }, id: bigint): Promise<boolean> {
+        const deadline = BigInt(await time.latest()) + 3600n;
+        let data: string;
+        switch (a.kind) {
+          case "approveSig": {
+            const sig = await signSeal(sharing, signers[a.actor], id, PROVIDER, deadline);
+            data = sharing.interface.encodeFunctionData("approveWithSeal", [
+              id,
+              a.actor === "council" ? target : signers[a.actor].address,
+              deadline,
+              sig,
+            ]);
+            break;
+          }
+          case "sealSig": {
+            const dept = DEPT[a.actor] ?? CO1;
+            const sig = await signSeal(sharing, signers[a.actor], id, dept, deadline);
+            data = sharing.interface.encodeFunctionData("sealWithSignature", [
+              id,
+              dept,
+              a.actor === "council" ? target : signers[a.actor].address,
+              deadline,
+              sig,
+            ]);
+            break;
+          }
+          case "reject":
+            data = sharing.interface.encodeFunctionData("reject", [id, REASON]);
+            break;
+          case "councilApprove":
+          case "councilReject":
+            data = sharing.interface.encodeFunctionData("councilDecide", [id, a.kind === "councilApprove", REASON]);
+            break;
+          default:
+            data = sharing.interface.encodeFunctionData(a.kind, [id]);
+        }
+        try {
+          if (a.actor === "council" && !a.kind.endsWith("Sig")) {
+            await (await consortium.councilCall(target, data)).wait();
+          } else {
+            // Signed actions are relayed by a third party; direct ones come from the actor.
+            const from = a.kind.endsWith("Sig") ? f.relayer : signers[a.actor];
+            await (await from.sendTransaction({ to: target, data })).wait();
+          }
+          return true;
+        } catch {
+          return false;
+        }
+      }
+
+      await fc.assert(
+        fc.asyncProperty(
+          fc.boolean(),
+          fc.subarray([CO1, CO2]),
+          fc.array(actionArb, { minLength: 1, maxLength: 14 }),
+          async (conditional, co, actions) => {
+            const { validUntil, terms } = await loadFixture(fixture);
+            const t = conditional
+              ? terms({ coConsumers: co })
+              : terms({ resourceId: RES_UNCONDITIONAL, fieldMask: 1n, coConsumers: co });
+            await sharing.connect(f.consumerOp).request(t);
+            const id = await sharing.agreementCount();
+            const m: Model = {
+              status: !conditional && co.length === 0 ? Status.Active : Status.Requested,
+              approved: !conditional,
+              pending: new Set(co),
+              deadlinePassed: false,
+              expired: false,
+            };
+            let previous = effective(m);
+            for (const a of actions) {
+              if (a.kind === "advance") {
+                await time.increase(15n * DAY);
+                m.deadlinePassed = conditional;
+              } else if (a.kind === "expire") {
+                if (!m.expired) await time.increaseTo(validUntil + 10n);
+                m.expired = true;
+              } else {
+                const expected = step(m, a, co);
+                expect(await send(a, id), `${a.kind} by ${a.actor}`).to.equal(expected);
+              }
+              const status = await sharing.agreementStatus(id);
+              expect(status).to.equal(effective(m));
+              if (previous === Status.Rejected || previous === Status.Terminated) expect(status).to.equal(previous);
+              previous = Number(status);
+              const stored = await sharing.agreement(id);
+              expect(stored.providerApproved).to.equal(m.approved);
+              const pending = co.reduce((bits, d, i) => (m.pending.has(d) ? bits | (1n << BigInt(i)) : bits), 0n);
+              expect(stored.pendingSeals).to.equal(pending);
+              if (stored.status === BigInt(Status.Active)) {
+                expect(stored.providerApproved && stored.pendingSeals === 0n).to.equal(true);
+              }
+            }
+          },
+        ),
+        { numRuns: 150 },
+      );
     });
   });
 });
