@@ -355,6 +355,17 @@ describe("Grants", function () {
     });
   });
 
+  describe("gas (regression budget)", function () {
+    it("keeps issue within budget", async function () {
+      const { grants, consumerOp, grantee, grantId } = await loadFixture(withGrant);
+      const issued = await (
+        await grants.connect(consumerOp).issue(1n, grantee.address, 0b1n, 0n, 10, Period.Day)
+      ).wait();
+      expect(grantId).to.equal(1n);
+      expect(issued!.gasUsed).to.be.lessThan(190_000n);
+    });
+  });
+
   describe("properties (fast-check)", function () {
     const MAX = (1n << 256n) - 1n;
     const word = fc.bigInt({ min: 0n, max: MAX });

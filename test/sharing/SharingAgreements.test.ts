@@ -372,6 +372,22 @@ describe("SharingAgreements", function () {
       expect(await sharing.agreementStatus(id)).to.equal(Status.Active);
     });
 
+    it("accepts a seal of a contract wallet (ERC-1271) that operates for the provider", async function () {
+      const { sharing, consortium, providerOp, relayer, id } = await loadFixture(withRequest);
+      const wallet = await ethers.deployContract("ERC1271WalletMock", [providerOp.address]);
+      const walletAddress = await wallet.getAddress();
+      await consortium.setOperator(walletAddress, PROVIDER);
+      const deadline = BigInt(await time.latest()) + 3600n;
+      // The owner signs the Seal whose nonce is the wallet's.
+      const sig = await signSeal(sharing, providerOp, id, PROVIDER, deadline, {
+        nonce: await sharing.nonces(walletAddress),
+      });
+      await expect(sharing.connect(relayer).approveWithSeal(id, walletAddress, deadline, sig))
+        .to.emit(sharing, "AgreementSealed")
+        .withArgs(id, PROVIDER, walletAddress, true);
+      expect(await sharing.nonces(walletAddress)).to.equal(1n);
+    });
+
     it("refuses a replayed seal", async function () {
       const { sharing, providerOp, consumerOp, relayer, terms } = await loadFixture(fixture);
       const first = await request(sharing, consumerOp, terms({ coConsumers: [CO1] }));
@@ -834,6 +850,17 @@ describe("SharingAgreements", function () {
       ]);
       expect(digests.size).to.equal(3);
       expect(await sharing.termsDigest(3n)).to.equal(termsDigestOf(PROVIDER, OTHER, t2));
+    });
+  });
+
+  describe("gas (regression budgets; figures in the report of the branch)", function () {
+    it("keeps request (conditional) and approve within budget", async function () {
+      const { sharing, consumerOp, providerOp, terms } = await loadFixture(fixture);
+      await sharing.connect(consumerOp).request(terms()); // the first request also creates the id counter
+      const requested = await (await sharing.connect(consumerOp).request(terms())).wait();
+      const approved = await (await sharing.connect(providerOp).approve(2n)).wait();
+      expect(requested!.gasUsed).to.be.lessThan(260_000n);
+      expect(approved!.gasUsed).to.be.lessThan(55_000n);
     });
   });
 
