@@ -744,8 +744,8 @@ describe("SharingAgreements", function () {
     it("lets the council suspend, resume and terminate", async function () {
       const { sharing, consortium, id } = await loadFixture(withActive);
       const target = await sharing.getAddress();
-      const call = (fn: "suspend" | "resume" | "terminate") =>
-        consortium.councilCall(target, sharing.interface.encodeFunctionData(fn, [id]));
+      const call = async (fn: "suspend" | "resume" | "terminate") =>
+        consortium.councilCall(target, (await sharing[fn].populateTransaction(id)).data);
       await expect(call("suspend")).to.emit(sharing, "AgreementSuspended").withArgs(id, ethers.ZeroHash, true);
       await expect(call("resume")).to.emit(sharing, "AgreementResumed").withArgs(id, ethers.ZeroHash, true);
       await expect(call("terminate")).to.emit(sharing, "AgreementTerminated").withArgs(id, ethers.ZeroHash, true);
@@ -1021,7 +1021,7 @@ describe("SharingAgreements", function () {
             data = sharing.interface.encodeFunctionData("councilDecide", [id, a.kind === "councilApprove", REASON]);
             break;
           default:
-            data = sharing.interface.encodeFunctionData(a.kind, [id]);
+            data = (await sharing[a.kind].populateTransaction(id)).data;
         }
         try {
           if (a.actor === "council" && !a.kind.endsWith("Sig")) {
