@@ -584,13 +584,18 @@ describe("SharingAgreements", function () {
     });
 
     it("refuses replay, another chain id, an expired deadline and the wrong signer", async function () {
-      const { sharing, co1Op, otherOp, relayer, id } = await loadFixture(withCoConsumers);
+      const { sharing, co1Op, otherOp, suspendedOp, relayer, id } = await loadFixture(withCoConsumers);
       const deadline = BigInt(await time.latest()) + 3600n;
 
       const wrongChain = await signSeal(sharing, co1Op, id, CO1, deadline, { chainId: 5n });
       await expect(sharing.connect(relayer).sealWithSignature(id, CO1, co1Op.address, deadline, wrongChain))
         .to.be.revertedWithCustomError(sharing, "SharingInvalidSignature")
         .withArgs(co1Op.address);
+
+      const suspendedSigner = await signSeal(sharing, suspendedOp, id, CO1, deadline);
+      await expect(sharing.connect(relayer).sealWithSignature(id, CO1, suspendedOp.address, deadline, suspendedSigner))
+        .to.be.revertedWithCustomError(sharing, "SharingUnauthorizedAccount")
+        .withArgs(suspendedOp.address, CO1);
 
       const wrongSigner = await signSeal(sharing, otherOp, id, CO1, deadline);
       await expect(sharing.connect(relayer).sealWithSignature(id, CO1, otherOp.address, deadline, wrongSigner))
@@ -707,8 +712,8 @@ describe("SharingAgreements", function () {
     });
 
     it("refuses any caller but the consortium", async function () {
-      const { sharing, providerOp, stranger, otherOp, id } = await loadFixture(withEscalated);
-      for (const who of [providerOp, stranger, otherOp]) {
+      const { sharing, providerOp, stranger, otherOp, suspendedOp, id } = await loadFixture(withEscalated);
+      for (const who of [providerOp, stranger, otherOp, suspendedOp]) {
         await expect(sharing.connect(who).councilDecide(id, true, REASON))
           .to.be.revertedWithCustomError(sharing, "SharingUnauthorizedAccount")
           .withArgs(who.address, ROLE_COUNCIL);
