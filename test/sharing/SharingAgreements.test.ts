@@ -2,6 +2,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { SharingAgreements } from "../../typechain-types";
 import type { ISharingAgreements } from "../../typechain-types/contracts/sharing/SharingAgreements";
@@ -855,6 +856,39 @@ describe("SharingAgreements", function () {
       ]);
       expect(digests.size).to.equal(3);
       expect(await sharing.termsDigest(3n)).to.equal(termsDigestOf(PROVIDER, OTHER, t2));
+    });
+  });
+
+  describe("with the real DataCatalog", function () {
+    it("requests against registered resources, checks the catalog's full mask and refuses retired ones", async function () {
+      const { consortium, providerOp, consumerOp, terms } = await loadFixture(fixture);
+      const catalog = await ethers.deployContract("DataCatalog", [await consortium.getAddress()]);
+      const sharing = await ethers.deployContract("SharingAgreements", [
+        await consortium.getAddress(),
+        await catalog.getAddress(),
+      ]);
+      const resourceTerms = {
+        shareType: 1, // Conditional
+        openType: 1,
+        securityLevel: 1,
+        personal: true,
+        sensitive: false,
+        itemCount: 12,
+        legalBasis: ethers.ZeroHash,
+      };
+      await catalog.connect(providerOp).register("440000-GA-0001", resourceTerms, '{"name":"Household register"}');
+      const resourceId = await catalog.resourceIdOf(PROVIDER, "440000-GA-0001");
+
+      await expect(sharing.connect(consumerOp).request(terms({ resourceId, fieldMask: 0xfffn })))
+        .to.emit(sharing, "AgreementRequested")
+        .withArgs(1n, resourceId, CONSUMER, PROVIDER, anyValue, anyValue, true, Status.Requested);
+      await expect(sharing.connect(consumerOp).request(terms({ resourceId, fieldMask: 0x1000n })))
+        .to.be.revertedWithCustomError(sharing, "SharingInvalidFieldMask")
+        .withArgs(0x1000n, 0xfffn);
+      await catalog.connect(providerOp).retire(resourceId);
+      await expect(sharing.connect(consumerOp).request(terms({ resourceId })))
+        .to.be.revertedWithCustomError(sharing, "SharingResourceRetired")
+        .withArgs(resourceId);
     });
   });
 
