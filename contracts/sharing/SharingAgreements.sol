@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {IConsortium} from "../consortium/IConsortium.sol";
+import {IDataCatalog} from "../catalog/IDataCatalog.sol";
+import {Roles} from "../libraries/Roles.sol";
+import {ISharingAgreements} from "./ISharingAgreements.sol";
+
+/**
+ * @title SharingAgreements
+ * @notice Agreements between a provider department and consumer departments on a catalog resource. See
+ * {ISharingAgreements} for the life cycle; grants under active agreements live in {Grants}.
+ */
+contract SharingAgreements is ISharingAgreements, EIP712, Nonces {
+    /// @inheritdoc ISharingAgreements
+    bytes32 public constant SEAL_TYPEHASH = keccak256(
+        "Seal(uint256 agreementId,bytes32 department,bytes32 termsDigest,uint256 nonce,uint256 deadline)"
+    );
+
+    /// @inheritdoc ISharingAgreements
+    uint256 public constant MAX_CO_CONSUMERS = 16; // the width of `Agreement.pendingSeals`
+
+    IConsortium private immutable _consortium;
+    IDataCatalog private immutable _catalog;
+
+    mapping(uint256 agreementId => Agreement) private _agreements;
+    uint256 private _agreementCount;
+
+    constructor(IConsortium consortium_, IDataCatalog catalog_) EIP712("Kuajie SharingAgreements", "1") {
+        _consortium = consortium_;
+        _catalog = catalog_;
+    }
+
+    // ---------------------------------------------------------------- requests and answers
+
+    /// @inheritdoc ISharingAgreements
+    function request(AgreementRequest calldata terms) external returns (uint256 agreementId) {
+        bytes32 consumer = _consortium.activeDepartmentOf(msg.sender);
+        if (consumer == bytes32(0)) revert SharingUnauthorizedAccount(msg.sender, Roles.MEMBER);
+        IDataCatalog.Resource memory res = _checkResource(terms.resourceId);
+        _checkTerms(terms, res.provider, consumer);
+
+        bool conditional = res.shareType == IDataCatalog.ShareType.Conditional;
+        uint16 pendingSeals = uint16((1 << terms.coConsumers.length) - 1); // length <= 16, checked above
+        AgreementStatus status =
+            (!conditional && pendingSeals == 0) ? AgreementStatus.Active : AgreementStatus.Requested;
+        uint64 replyDeadline = conditional ? uint64(block.timestamp) + _consortium.replyDeadline() : 0;
+        bool requiresConsent = res.personal && terms.legalBasis == LegalBasis.Consent;
+
+        // Ids start at 1; 2**256 agreements cannot be made.
+        unchecked {
+            agreementId = ++_agreementCount;
+        }
+        Agreement storage a = _agreements[agreementId];
+        a.resourceId = terms.resourceId;
+        a.provider = res.provider;
+        a.consumer = consumer;
+        a.fieldMask = terms.fieldMask;
+        a.purpose = terms.purpose;
+        a.termsHash = terms.termsHash;
+        a.validFrom = terms.validFrom;
+        a.validUntil = terms.validUntil;
+        a.replyDeadline = replyDeadline;
+        a.legalBasis = terms.legalBasis;
+        a.status = status;
+        a.requiresConsent = requiresConsent;
+        a.providerApproved = !conditional;
+        a.pendingSeals = pendingSeals;
+        a.quota = terms.quota;
+        if (pendingSeals != 0) a.coConsumers = terms.coConsumers;
+
+        emit AgreementRequested(
+            agreementId,
+            terms.resourceId,
+            consumer,
+            res.provider,
+            terms,
+            replyDeadline,
+            requiresConsent,
+            status
+        );
+        if (status == AgreementStatus.Active) emit AgreementActivated(agreementId, terms.resourceId, consumer);
+    }
+
+    /// @inheritdoc ISharingAgreements
+    function approve(uint256 agreementId) external {
+        Agreement storage a = _agreementOf(agreementId);
+        bytes32 provider = a.provider;
+        if (_consortium.activeDepartmentOf(msg.sender) != provider) {
+            revert SharingUnauthorizedAccount(msg.sender, provider);
+        }
+        _approve(agreementId, a, provider, msg.sender, false);
+    }
+
+    /// @inheritdoc ISharingAgreements
+    function approveWithSeal(uint256 agreementId, address signer, uint256 deadline, bytes calldata signature) external {
+        if (block.timestamp > deadline) revert SharingExpiredSignature(deadline);
+        Agreement storage a = _agreementOf(agreementId);
+        bytes32 provider = a.provider;
+        _verifySeal(agreementId, a, provider, signer, deadline, signature);
+        _approve(agreementId, a, provider, signer, true);
+    }
+
+    /// @inheritdoc ISharingAgreements
+    function reject(uint256 agreementId, bytes32 reasonHash) external {
+        Agreement storage a = _agreementOf(agreementId);
+        bytes32 provider = a.provider;
+        if (_consortium.activeDepartmentOf(msg.sender) != provider) {
+            revert SharingUnauthorizedAccount(msg.sender, provider);
+        }
+        if (reasonHash == bytes32(0)) revert SharingMissingReason(agreementId);
+        _requireStatus(agreementId, a, AgreementStatus.Requested);
+        if (a.providerApproved) revert SharingAlreadySealed(agreementId, provider);
+        a.status = AgreementStatus.Rejected;
+        emit AgreementRejected(agreementId, provider, reasonHash, false);
+    }
+
+    /// @inheritdoc ISharingAgreements
+    function seal(uint256 agreementId) external {
+        Agreement storage a = _agreementOf(agreementId);
+        bytes32 dept = _consortium.activeDepartmentOf(msg.sender);
+        if (dept == bytes32(0)) revert SharingUnauthorizedAccount(msg.sender, Roles.MEMBER);
+        _seal(agreementId, a, dept, msg.sender, false);
+    }
+
+    /// @inheritdoc ISharingAgreements
+    function sealWithSignature(
+        uint256 agreementId,
+        bytes32 department,
+        address signer,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        if (block.timestamp > deadline) revert SharingExpiredSignature(deadline);
+        Agreement storage a = _agreementOf(agreementId);
+        _verifySeal(agreementId, a, department, signer, deadline, signature);
+        _seal(agreementId, a, department, signer, true);
+    }
+
+    /// @inheritdoc ISharingAgreements
+    function escalate(uint256 agreementId) external {
+        Agreement storage a = _agreementOf(agreementId);
+        bytes32 dept = _consortium.activeDepartmentOf(msg.sender);
+        if (dept == bytes32(0)) revert SharingUnauthorizedAccount(msg.sender, Roles.MEMBER);
+        _requireStatus(agreementId, a, AgreementStatus.Requested);
+        if (a.providerApproved) revert SharingNotEscalable(agreementId);
+        uint64 replyDeadline = a.replyDeadline;
+        if (block.timestamp <= replyDeadline) revert SharingReplyDeadlineNotReached(agreementId, replyDeadline);
+        a.status = AgreementStatus.Escalated;
+        emit AgreementEscalated(agreementId, a.provider, dept);
+    }
+
+    /// @inheritdoc ISharingAgreements
+    function councilDecide(uint256 agreementId, bool approved, bytes32 reasonHash) external {
+        if (msg.sender != address(_consortium)) revert SharingUnauthorizedAccount(msg.sender, Roles.COUNCIL);
+        Agreement storage a = _agreementOf(agreementId);
+        _requireStatus(agreementId, a, AgreementStatus.Escalated);
+        if (!approved && reasonHash == bytes32(0)) revert SharingMissingReason(agreementId);
+        if (approved) {
+            a.providerApproved = true;
+            bool active = a.pendingSeals == 0;
+            a.status = active ? AgreementStatus.Active : AgreementStatus.Requested;
+            emit AgreementDecidedByCouncil(agreementId, true, reasonHash);
+            emit AgreementApproved(agreementId, a.provider, true);
+            if (active) emit AgreementActivated(agreementId, a.resourceId, a.consumer);
+        } else {
+            a.status = AgreementStatus.Rejected;
+            emit AgreementDecidedByCouncil(agreementId, false, reasonHash);
+            emit AgreementRejected(agreementId, a.provider, reasonHash, true);
+        }
+    }
+
+    // ---------------------------------------------------------------- supervision
+
+    /// @inheritdoc ISharingAgreements
+    function suspend(uint256 agreementId) external {
+        Agreement storage a = _agreementOf(agreementId);
+        (bytes32 actor, bool byCouncil) = _providerOrCouncil(a);
+        _requireStatus(agreementId, a, AgreementStatus.Active);
+        a.status = AgreementStatus.Suspended;
+        emit AgreementSuspended(agreementId, actor, byCouncil);
+    }
+
+    /// @inheritdoc ISharingAgreements
+    function resume(uint256 agreementId) external {
+        Agreement storage a = _agreementOf(agreementId);
+        (bytes32 actor, bool byCouncil) = _providerOrCouncil(a);
+        _requireStatus(agreementId, a, AgreementStatus.Suspended);
+        a.status = AgreementStatus.Active;
+        emit AgreementResumed(agreementId, actor, byCouncil);
+    }
+
+    /// @inheritdoc ISharingAgreements
+    function terminate(uint256 agreementId) external {
+        Agreement storage a = _agreementOf(agreementId);
+        (bytes32 actor, bool byCouncil) = _providerOrCouncil(a);
+        AgreementStatus status = _effectiveStatus(a);
+        // Rejected and Terminated are final; Expired (the last value) has nothing left to end.
+        if (status == AgreementStatus.Rejected || status >= AgreementStatus.Terminated) {
+            revert SharingInvalidStatus(agreementId, status);
+        }
+        a.status = AgreementStatus.Terminated;
+        emit AgreementTerminated(agreementId, actor, byCouncil);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc ISharingAgreements
+    function agreement(uint256 agreementId) external view returns (Agreement memory) {
+        return _agreements[agreementId];
+    }
+
+    /// @inheritdoc ISharingAgreements
+    function agreementStatus(uint256 agreementId) external view returns (AgreementStatus) {
+        return _effectiveStatus(_agreementOf(agreementId));
+    }
+
+    /// @inheritdoc ISharingAgreements
+    function agreementCount() external view returns (uint256) {
+        return _agreementCount;
+    }
+
+    /// @inheritdoc ISharingAgreements
+    function termsDigest(uint256 agreementId) external view returns (bytes32) {
+        return _termsDigest(_agreementOf(agreementId));
+    }
+
+    /// @inheritdoc ISharingAgreements
+    function nonces(address signer) public view override(ISharingAgreements, Nonces) returns (uint256) {
+        return super.nonces(signer);
+    }
+
+    /// @inheritdoc ISharingAgreements
+    // solhint-disable-next-line func-name-mixedcase
+    function DOMAIN_SEPARATOR() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    function _checkResource(bytes32 resourceId) private view returns (IDataCatalog.Resource memory res) {
+        res = _catalog.resource(resourceId);
+        if (res.status == IDataCatalog.ResourceStatus.None) revert SharingUnknownResource(resourceId);
+        if (res.status == IDataCatalog.ResourceStatus.Retired) revert SharingResourceRetired(resourceId);
+        if (res.shareType == IDataCatalog.ShareType.NotShareable) revert SharingResourceNotShareable(resourceId);
+    }
+
+    function _checkTerms(AgreementRequest calldata terms, bytes32 provider, bytes32 consumer) private view {
+        if (consumer == provider) revert SharingConsumerIsProvider(consumer);
+        uint256 allowed = _catalog.fullMask(terms.resourceId);
+        if (terms.fieldMask == 0 || terms.fieldMask & ~allowed != 0) {
+            revert SharingInvalidFieldMask(terms.fieldMask, allowed);
+        }
+        if (terms.purpose == bytes32(0)) revert SharingInvalidPurpose();
+        if (terms.termsHash == bytes32(0)) revert SharingInvalidTermsHash();
+        if (terms.validUntil <= terms.validFrom || terms.validUntil <= block.timestamp) {
+            revert SharingInvalidWindow(terms.validFrom, terms.validUntil);
+        }
+        if ((terms.quota.per == Period.None) != (terms.quota.calls == 0)) {
+            revert SharingInvalidQuota(terms.quota.calls, terms.quota.per);
+        }
+        bytes32[] calldata co = terms.coConsumers;
+        if (co.length > MAX_CO_CONSUMERS) revert SharingTooManyCoConsumers(co.length, MAX_CO_CONSUMERS);
+        for (uint256 i = 0; i < co.length; ++i) {
+            bytes32 dept = co[i];
+            if (dept == provider || dept == consumer || !_consortium.isActive(dept)) {
+                revert SharingInvalidCoConsumer(dept);
+            }
+            for (uint256 j = 0; j < i; ++j) {
+                if (co[j] == dept) revert SharingInvalidCoConsumer(dept);
+            }
+        }
+    }
+
+    /// @dev The provider's approval: needs a `Requested` agreement the provider has not approved yet.
+    function _approve(uint256 agreementId, Agreement storage a, bytes32 provider, address signer, bool viaSig) private {
+        _requireStatus(agreementId, a, AgreementStatus.Requested);
+        if (a.providerApproved) revert SharingAlreadySealed(agreementId, provider);
+        a.providerApproved = true;
+        bool active = a.pendingSeals == 0;
+        if (active) a.status = AgreementStatus.Active;
+        emit AgreementSealed(agreementId, provider, signer, viaSig);
+        emit AgreementApproved(agreementId, provider, false);
+        if (active) emit AgreementActivated(agreementId, a.resourceId, a.consumer);
+    }
+
+    /// @dev A co-consumer's seal: needs a `Requested` or `Escalated` agreement it has not sealed yet.
+    function _seal(uint256 agreementId, Agreement storage a, bytes32 dept, address signer, bool viaSig) private {
+        AgreementStatus status = _effectiveStatus(a);
+        if (status != AgreementStatus.Requested && status != AgreementStatus.Escalated) {
+            revert SharingInvalidStatus(agreementId, status);
+        }
+        uint16 bit = _coConsumerBit(agreementId, a, dept);
+        uint16 pending = a.pendingSeals;
+        if (pending & bit == 0) revert SharingAlreadySealed(agreementId, dept);
+        pending &= ~bit;
+        a.pendingSeals = pending;
+        bool active = pending == 0 && a.providerApproved;
+        if (active) a.status = AgreementStatus.Active;
+        emit AgreementSealed(agreementId, dept, signer, viaSig);
+        if (active) emit AgreementActivated(agreementId, a.resourceId, a.consumer);
+    }
+
+    function _coConsumerBit(uint256 agreementId, Agreement storage a, bytes32 dept) private view returns (uint16) {
+        bytes32[] storage co = a.coConsumers;
+        uint256 n = co.length;
+        for (uint256 i = 0; i < n; ++i) {
+            if (co[i] == dept) return uint16(1 << i);
+        }
+        revert SharingNotCoConsumer(agreementId, dept);
+    }
+
+    /// @dev ERC-2612 order: the caller checked the deadline; the nonce is consumed while hashing, then the signature
+    /// is checked, then that the signer acts for `department`.
+    function _verifySeal(
+        uint256 agreementId,
+        Agreement storage a,
+        bytes32 department,
+        address signer,
+        uint256 deadline,
+        bytes calldata signature
+    ) private {
+        bytes32 structHash = keccak256(
+            abi.encode(SEAL_TYPEHASH, agreementId, department, _termsDigest(a), _useNonce(signer), deadline)
+        );
+        if (!SignatureChecker.isValidSignatureNow(signer, _hashTypedDataV4(structHash), signature)) {
+            revert SharingInvalidSignature(signer);
+        }
+        if (_consortium.activeDepartmentOf(signer) != department) {
+            revert SharingUnauthorizedAccount(signer, department);
+        }
+    }
+
+    function _providerOrCouncil(Agreement storage a) private view returns (bytes32 actor, bool byCouncil) {
+        if (msg.sender == address(_consortium)) return (bytes32(0), true);
+        actor = a.provider;
+        if (_consortium.activeDepartmentOf(msg.sender) != actor) revert SharingUnauthorizedAccount(msg.sender, actor);
+    }
+
+    function _requireStatus(uint256 agreementId, Agreement storage a, AgreementStatus needed) private view {
+        AgreementStatus status = _effectiveStatus(a);
+        if (status != needed) revert SharingInvalidStatus(agreementId, status);
+    }
+
+    function _effectiveStatus(Agreement storage a) private view returns (AgreementStatus status) {
+        status = a.status;
+        if (
+            status != AgreementStatus.Rejected &&
+            status != AgreementStatus.Terminated &&
+            block.timestamp >= a.validUntil
+        ) {
+            status = AgreementStatus.Expired;
+        }
+    }
+
+    function _agreementOf(uint256 agreementId) private view returns (Agreement storage a) {
+        a = _agreements[agreementId];
+        // Every stored agreement has a lead consumer (an active department at request time).
+        if (a.consumer == bytes32(0)) revert SharingUnknownAgreement(agreementId);
+    }
+
+    function _termsDigest(Agreement storage a) private view returns (bytes32) {
+        AgreementRequest memory terms = AgreementRequest({
+            resourceId: a.resourceId,
+            coConsumers: a.coConsumers,
+            fieldMask: a.fieldMask,
+            purpose: a.purpose,
+            legalBasis: a.legalBasis,
+            validFrom: a.validFrom,
+            validUntil: a.validUntil,
+            quota: a.quota,
+            termsHash: a.termsHash
+        });
+        return keccak256(abi.encode(a.provider, a.consumer, terms));
+    }
+}
