@@ -50,11 +50,13 @@ export async function deployKuajie(
   hre: HardhatRuntimeEnvironment,
   adminOf: (d: DemoDepartment) => string,
   departments: readonly DemoDepartment[] = DEMO_DEPARTMENTS,
+  deploymentId: string | undefined = defaultDeploymentId(hre.network.name),
 ): Promise<Deployment> {
   const founders = departments.filter((d) => d.council);
   const deployed = await hre.ignition.deploy(KuajieModule, {
     parameters: { Kuajie: { founders: founderProfiles(departments), admins: founders.map(adminOf) } },
     displayUi: false,
+    deploymentId,
   });
   const byName: Record<ContractName, { getAddress(): Promise<string>; deploymentTransaction(): unknown }> = {
     Consortium: deployed.consortium,
@@ -80,6 +82,18 @@ export async function deployKuajie(
     else high = mid;
   }
   return { chainId: Number(network.chainId), deploymentBlock: low, genesisHash: genesis!.hash!, contracts };
+}
+
+/**
+ * Ignition keeps a journal per deployment id so that an interrupted deployment resumes. A local `hardhat node` starts
+ * from the same genesis every time, so a fixed id would make Ignition believe a fresh chain is already deployed: local
+ * runs get a new id each time; any other network a stable one (`KUAJIE_DEPLOYMENT_ID`, default the network's name).
+ */
+function defaultDeploymentId(network: string): string | undefined {
+  if (process.env.KUAJIE_DEPLOYMENT_ID) return process.env.KUAJIE_DEPLOYMENT_ID;
+  if (network === "hardhat") return undefined;
+  if (network === "localhost") return `localhost-${Date.now()}`;
+  return network;
 }
 
 export function writeDeployment(file: string, deployment: Deployment): void {

@@ -1,0 +1,70 @@
+/**
+ * The whole system deployed with the Ignition module on the in-process network, founded by the data bureau, with the
+ * other demo departments admitted by council proposals. Shared by the scenario test and every suite that needs the
+ * real contracts together.
+ */
+import hre, { ethers } from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { deployKuajie, type Deployment } from "../../scripts/lib/deployment";
+import { DEMO_DEPARTMENTS, LEVELS, type DemoDepartment } from "../../scripts/lib/demo-departments";
+import type {
+  AccessLedger,
+  ConsentRegistry,
+  Consortium,
+  DataCatalog,
+  Grants,
+  SharingAgreements,
+} from "../../typechain-types";
+
+export const ADMIT = 0;
+export const CALL = 7;
+
+export interface System {
+  deployment: Deployment;
+  consortium: Consortium;
+  catalog: DataCatalog;
+  agreements: SharingAgreements;
+  grants: Grants;
+  consents: ConsentRegistry;
+  ledger: AccessLedger;
+  /** The admin operator (the gateway signing key) of each demo department, by key. */
+  operators: Record<string, HardhatEthersSigner>;
+  departments: Record<string, DemoDepartment>;
+}
+
+/** Encodes the payload of an `Admit` proposal for a demo department. */
+export function admitPayload(d: DemoDepartment, admin: string): string {
+  const parent = d.parentKey ? DEMO_DEPARTMENTS.find((p) => p.key === d.parentKey)!.id : ethers.ZeroHash;
+  return ethers.AbiCoder.defaultAbiCoder().encode(
+    ["tuple(bytes32 id,uint8 level,uint32 regionCode,bytes32 parent,bool councilSeat,string code,string name)", "address"],
+    [[d.id, LEVELS.indexOf(d.level), d.regionCode, parent, d.council, d.code, d.name], admin],
+  );
+}
+
+export async function deploySystem(): Promise<System> {
+  const signers = await ethers.getSigners();
+  const operators: Record<string, HardhatEthersSigner> = {};
+  const departments: Record<string, DemoDepartment> = {};
+  for (const d of DEMO_DEPARTMENTS) {
+    operators[d.key] = signers[d.keyIndex];
+    departments[d.key] = d;
+  }
+  const deployment = await deployKuajie(hre, (d) => signers[d.keyIndex].address);
+  const at = <T>(name: string, address: string) => ethers.getContractAt(name, address) as Promise<T>;
+  const system: System = {
+    deployment,
+    consortium: await at<Consortium>("Consortium", deployment.contracts.Consortium),
+    catalog: await at<DataCatalog>("DataCatalog", deployment.contracts.DataCatalog),
+    agreements: await at<SharingAgreements>("SharingAgreements", deployment.contracts.SharingAgreements),
+    grants: await at<Grants>("Grants", deployment.contracts.Grants),
+    consents: await at<ConsentRegistry>("ConsentRegistry", deployment.contracts.ConsentRegistry),
+    ledger: await at<AccessLedger>("AccessLedger", deployment.contracts.AccessLedger),
+    operators,
+    departments,
+  };
+  // The data bureau holds the only seat, so each of its proposals executes at once.
+  for (const d of DEMO_DEPARTMENTS.filter((x) => !x.council)) {
+    await system.consortium.connect(operators["data-bureau"]).propose(ADMIT, admitPayload(d, operators[d.key].address));
+  }
+  return system;
+}
