@@ -56,7 +56,11 @@ async function requestAgreement(s: System, resourceId: string, legalBasis: numbe
 
 async function storyFixture() {
   const s = await deploySystem();
-  const household = await registerPersonal(s, "public-security", "household-registration", ["idNumber", "name", "address"]);
+  const household = await registerPersonal(s, "public-security", "household-registration", [
+    "idNumber",
+    "name",
+    "address",
+  ]);
   const insurance = await registerPersonal(s, "hrss", "social-insurance-status", ["idNumber", "status", "monthlyBase"]);
   const health = await registerPersonal(s, "health", "health-card", ["idNumber", "bloodType", "allergies"]);
   return { s, household, insurance, health };
@@ -104,10 +108,12 @@ describe("Scenario: one card for everything", function () {
     // The citizen consents at the counter (paper form digitised; the record's hash is the evidence).
     const now = await time.latest();
     const key = { subjectRef, recipient: civilId, resourceId: household, purpose };
-    await s.consents.connect(civil).record(
-      { key, separate: true, validFrom: now, validUntil: now + 180 * 24 * 3600 },
-      ethers.id("ISO/IEC 27560 consent record #1"),
-    );
+    await s.consents
+      .connect(civil)
+      .record(
+        { key, separate: true, validFrom: now, validUntil: now + 180 * 24 * 3600 },
+        ethers.id("ISO/IEC 27560 consent record #1"),
+      );
     const [active, consentId] = await s.consents.activeConsent(subjectRef, civilId, household, purpose);
     expect(active).to.equal(true);
 
@@ -136,7 +142,10 @@ describe("Scenario: one card for everything", function () {
     expect(await s.agreements.agreementStatus(unanswered)).to.equal(STATUS.Escalated);
 
     const decide = s.agreements.interface.encodeFunctionData("councilDecide", [unanswered, true, ethers.ZeroHash]);
-    const payload = ethers.AbiCoder.defaultAbiCoder().encode(["address", "bytes"], [await s.agreements.getAddress(), decide]);
+    const payload = ethers.AbiCoder.defaultAbiCoder().encode(
+      ["address", "bytes"],
+      [await s.agreements.getAddress(), decide],
+    );
     await expect(s.consortium.connect(s.operators["data-bureau"]).propose(CALL, payload))
       .to.emit(s.agreements, "AgreementDecidedByCouncil")
       .withArgs(unanswered, true, ethers.ZeroHash);

@@ -36,7 +36,10 @@ export interface System {
 export function admitPayload(d: DemoDepartment, admin: string): string {
   const parent = d.parentKey ? DEMO_DEPARTMENTS.find((p) => p.key === d.parentKey)!.id : ethers.ZeroHash;
   return ethers.AbiCoder.defaultAbiCoder().encode(
-    ["tuple(bytes32 id,uint8 level,uint32 regionCode,bytes32 parent,bool councilSeat,string code,string name)", "address"],
+    [
+      "tuple(bytes32 id,uint8 level,uint32 regionCode,bytes32 parent,bool councilSeat,string code,string name)",
+      "address",
+    ],
     [[d.id, LEVELS.indexOf(d.level), d.regionCode, parent, d.council, d.code, d.name], admin],
   );
 }
