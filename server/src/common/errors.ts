@@ -161,10 +161,14 @@ interface IssueLike {
   message: string;
 }
 
+/** A 400 listing every bad field; its detail names the first. */
+export function validationError(errors: FieldError[]): ValidationError {
+  const first = errors[0];
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : "";
+  return new ValidationError(first ? `${first.field}: ${first.message}${more}` : "invalid request", errors);
+}
+
 /** A zod failure at one location of the request (`body`, `query`, `params`, `headers`) as a 400. */
 export function validationErrorFromIssues(location: string, issues: ReadonlyArray<IssueLike>): ValidationError {
-  const errors = issues.map((issue) => ({ field: fieldPath(location, issue.path), message: issue.message }));
-  const first = errors[0];
-  const detail = first ? `${first.field}: ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ""}` : "invalid request";
-  return new ValidationError(detail, errors);
+  return validationError(issues.map((issue) => ({ field: fieldPath(location, issue.path), message: issue.message })));
 }

@@ -3,6 +3,9 @@ import type { Logger } from "pino";
 export const ROLES = ["operator", "council", "auditor"] as const;
 export type Role = (typeof ROLES)[number];
 
+/** Who may call a route: nobody needs a token (`none`), any valid token, or one of the roles. */
+export type AuthLevel = "none" | "operator" | "council" | "auditor" | "any";
+
 /** Who is calling, as established by the auth middleware from the bearer token. */
 export interface AuthContext {
   tokenId: number;
