@@ -132,6 +132,6 @@ export function buildOpenApiDocument(routes: readonly RegisteredRoute[], info: O
         },
       },
     },
-    { reused: "ref" },
+    {},
   );
 }
