@@ -53,14 +53,19 @@ function run(argv: string[]): void {
   const db = openDatabase(gatewayDatabaseFile(loadDataDir()));
   try {
     const tokens = new TokenService(new TokenStore(db));
-    const print = (json: unknown, text: string) => process.stdout.write(`${values.json ? JSON.stringify(json, null, 2) : text}\n`);
+    const print = (json: unknown, text: string) =>
+      process.stdout.write(`${values.json ? JSON.stringify(json, null, 2) : text}\n`);
     switch (command) {
       case "create": {
         const role = values.role;
         if (role === undefined || !ROLES.includes(role as Role)) {
           throw new UsageError(`--role must be one of ${ROLES.join(", ")}`);
         }
-        const issued = tokens.create({ departmentKey: values.department ?? null, role: role as Role, label: values.label });
+        const issued = tokens.create({
+          departmentKey: values.department ?? null,
+          role: role as Role,
+          label: values.label,
+        });
         print(
           issued,
           `token ${issued.id} (${issued.role}${issued.departmentKey ? ` for ${issued.departmentKey}` : ""}); shown only now:\n${issued.token}`,
@@ -89,7 +94,10 @@ function run(argv: string[]): void {
 try {
   run(process.argv.slice(2));
 } catch (err) {
-  if (err instanceof UsageError || (err instanceof TypeError && (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS"))) {
+  if (
+    err instanceof UsageError ||
+    (err instanceof TypeError && (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS"))
+  ) {
     process.stderr.write(`tokens: ${err.message}\n${USAGE}\n`);
     process.exitCode = 2;
   } else if (err instanceof HttpError || err instanceof ConfigError) {

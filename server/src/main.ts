@@ -28,10 +28,9 @@ function readDeployment(file: string, logger: Logger): DeploymentFile {
     return { contracts: {}, departments: [] };
   }
   const parsed = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
-  const source = (typeof parsed.contracts === "object" && parsed.contracts !== null ? parsed.contracts : parsed) as Record<
-    string,
-    unknown
-  >;
+  const source = (
+    typeof parsed.contracts === "object" && parsed.contracts !== null ? parsed.contracts : parsed
+  ) as Record<string, unknown>;
   const contracts: Record<string, string> = {};
   for (const [name, value] of Object.entries(source)) {
     if (typeof value === "string" && /^0x[0-9a-fA-F]{40}$/.test(value)) contracts[name] = value;

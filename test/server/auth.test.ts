@@ -26,7 +26,11 @@ describe("auth", function () {
 
     it("verifies an active token to its role and department", function () {
       const issued = tokens.create({ departmentKey: "health", role: "council" });
-      expect(tokens.verify(issued.token)).to.deep.equal({ tokenId: issued.id, role: "council", departmentKey: "health" });
+      expect(tokens.verify(issued.token)).to.deep.equal({
+        tokenId: issued.id,
+        role: "council",
+        departmentKey: "health",
+      });
     });
 
     it("rejects unknown, malformed and revoked tokens", function () {
@@ -75,7 +79,10 @@ describe("auth", function () {
     });
 
     it("answers 401 for an unknown token, a malformed header and a revoked token", async function () {
-      await request(gateway.app).get("/v1/me").set("Authorization", `Bearer kj_${"B".repeat(43)}`).expect(401);
+      await request(gateway.app)
+        .get("/v1/me")
+        .set("Authorization", `Bearer kj_${"B".repeat(43)}`)
+        .expect(401);
       await request(gateway.app).get("/v1/me").set("Authorization", "Basic dXNlcjpwdw==").expect(401);
       const issued = gateway.tokens.create({ departmentKey: "health", role: "operator" });
       await request(gateway.app).get("/v1/me").set("Authorization", `Bearer ${issued.token}`).expect(200);
@@ -142,7 +149,10 @@ describe("auth", function () {
       const gateway = buildGateway({ authFailures: { now: () => now } });
       const valid = gateway.bearer("operator");
       for (let i = 0; i < 20; i++) {
-        await request(gateway.app).get("/v1/me").set("Authorization", `Bearer kj_${"C".repeat(43)}`).expect(401);
+        await request(gateway.app)
+          .get("/v1/me")
+          .set("Authorization", `Bearer kj_${"C".repeat(43)}`)
+          .expect(401);
       }
       const limited = await request(gateway.app).get("/v1/me").set("Authorization", valid);
       expect(limited.status).to.equal(429);

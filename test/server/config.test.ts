@@ -136,7 +136,11 @@ describe("common/config", function () {
 
   describe("keys", function () {
     it("takes encrypted keystores with their password", function () {
-      const config = load({ KUAJIE_CONSORTIUM_SECRET: SECRET, KUAJIE_KEYSTORE_DIR: "/keys", KUAJIE_KEYSTORE_PASSWORD: "pw" });
+      const config = load({
+        KUAJIE_CONSORTIUM_SECRET: SECRET,
+        KUAJIE_KEYSTORE_DIR: "/keys",
+        KUAJIE_KEYSTORE_PASSWORD: "pw",
+      });
       expect(config.keys).to.deep.equal({ kind: "keystore", dir: "/keys", password: "pw" });
     });
 
@@ -163,7 +167,9 @@ describe("common/config", function () {
     });
 
     it("names KUAJIE_KEYSTORE_DIR when production has no keys", function () {
-      expect(failure({ NODE_ENV: "production", KUAJIE_CONSORTIUM_SECRET: SECRET }).variable).to.equal("KUAJIE_KEYSTORE_DIR");
+      expect(failure({ NODE_ENV: "production", KUAJIE_CONSORTIUM_SECRET: SECRET }).variable).to.equal(
+        "KUAJIE_KEYSTORE_DIR",
+      );
     });
 
     it("refuses development keys in production", function () {
@@ -189,16 +195,27 @@ describe("common/config", function () {
     it("reads .kuajie/dev/gateway.json in development when present", function () {
       const cwd = emptyDir();
       fs.mkdirSync(path.join(cwd, ".kuajie/dev"), { recursive: true });
-      fs.writeFileSync(path.join(cwd, ".kuajie/dev/gateway.json"), JSON.stringify({ ...BASE, KUAJIE_GATEWAY_PORT: "8282" }));
+      fs.writeFileSync(
+        path.join(cwd, ".kuajie/dev/gateway.json"),
+        JSON.stringify({ ...BASE, KUAJIE_GATEWAY_PORT: "8282" }),
+      );
       expect(load({}, cwd).port).to.equal(8282);
     });
 
     it("ignores .kuajie/dev/gateway.json in production", function () {
       const cwd = emptyDir();
       fs.mkdirSync(path.join(cwd, ".kuajie/dev"), { recursive: true });
-      fs.writeFileSync(path.join(cwd, ".kuajie/dev/gateway.json"), JSON.stringify({ ...BASE, KUAJIE_GATEWAY_PORT: "8282" }));
+      fs.writeFileSync(
+        path.join(cwd, ".kuajie/dev/gateway.json"),
+        JSON.stringify({ ...BASE, KUAJIE_GATEWAY_PORT: "8282" }),
+      );
       const config = load(
-        { NODE_ENV: "production", KUAJIE_CONSORTIUM_SECRET: SECRET, KUAJIE_KEYSTORE_DIR: "/k", KUAJIE_KEYSTORE_PASSWORD: "p" },
+        {
+          NODE_ENV: "production",
+          KUAJIE_CONSORTIUM_SECRET: SECRET,
+          KUAJIE_KEYSTORE_DIR: "/k",
+          KUAJIE_KEYSTORE_PASSWORD: "p",
+        },
         cwd,
       );
       expect(config.port).to.equal(8080);
@@ -231,7 +248,11 @@ describe("common/config", function () {
   });
 
   it("describes itself without the secret, the mnemonic or the keystore password", function () {
-    const config = load({ KUAJIE_CONSORTIUM_SECRET: SECRET, KUAJIE_KEYSTORE_DIR: "/keys", KUAJIE_KEYSTORE_PASSWORD: "hunter2" });
+    const config = load({
+      KUAJIE_CONSORTIUM_SECRET: SECRET,
+      KUAJIE_KEYSTORE_DIR: "/keys",
+      KUAJIE_KEYSTORE_PASSWORD: "hunter2",
+    });
     const text = JSON.stringify(describeConfig(config));
     expect(text).not.to.include("5a5a5a");
     expect(text).not.to.include("hunter2");

@@ -31,7 +31,9 @@ describe("store/db", function () {
     expect(migrate(db, "demo", v1)).to.equal(0);
     expect(migrate(db, "demo", [...v1, "INSERT INTO a VALUES (2)"])).to.equal(1);
     expect(db.prepare("SELECT x FROM a ORDER BY rowid").all()).to.deep.equal([{ x: 1 }, { x: 2 }]);
-    const versions = db.prepare("SELECT version FROM schema_migrations WHERE component = 'demo' ORDER BY version").all();
+    const versions = db
+      .prepare("SELECT version FROM schema_migrations WHERE component = 'demo' ORDER BY version")
+      .all();
     expect(versions).to.deep.equal([{ version: 1 }, { version: 2 }, { version: 3 }]);
   });
 

@@ -44,7 +44,11 @@ describe("Idempotency-Key", function () {
 
   it("answers 422 problem+json when the key is reused with a different body", async function () {
     const { calls, gateway, operator } = setup();
-    await request(gateway.app).post("/v1/widgets").set("Authorization", operator).set("Idempotency-Key", "k").send(WIDGET);
+    await request(gateway.app)
+      .post("/v1/widgets")
+      .set("Authorization", operator)
+      .set("Idempotency-Key", "k")
+      .send(WIDGET);
     const res = await request(gateway.app)
       .post("/v1/widgets")
       .set("Authorization", operator)
@@ -59,7 +63,11 @@ describe("Idempotency-Key", function () {
   it("answers 422 when the key is reused on another route", async function () {
     const { gateway } = setup();
     const council = gateway.bearer("council");
-    await request(gateway.app).post("/v1/widgets").set("Authorization", council).set("Idempotency-Key", "k2").send(WIDGET);
+    await request(gateway.app)
+      .post("/v1/widgets")
+      .set("Authorization", council)
+      .set("Idempotency-Key", "k2")
+      .send(WIDGET);
     const res = await request(gateway.app)
       .post("/v1/council/widgets")
       .set("Authorization", council)
@@ -97,7 +105,11 @@ describe("Idempotency-Key", function () {
   it("scopes keys to the caller's token", async function () {
     const { calls, gateway, operator } = setup();
     const other = gateway.bearer("operator", "health");
-    await request(gateway.app).post("/v1/widgets").set("Authorization", operator).set("Idempotency-Key", "same").send(WIDGET);
+    await request(gateway.app)
+      .post("/v1/widgets")
+      .set("Authorization", operator)
+      .set("Idempotency-Key", "same")
+      .send(WIDGET);
     const res = await request(gateway.app)
       .post("/v1/widgets")
       .set("Authorization", other)
@@ -111,8 +123,16 @@ describe("Idempotency-Key", function () {
   it("replays a refusal (4xx) but lets a retry run again after a 5xx", async function () {
     const { calls, gateway, operator } = setup();
     const revert = { ...WIDGET, name: "revert" };
-    const first = await request(gateway.app).post("/v1/widgets").set("Authorization", operator).set("Idempotency-Key", "r").send(revert);
-    const again = await request(gateway.app).post("/v1/widgets").set("Authorization", operator).set("Idempotency-Key", "r").send(revert);
+    const first = await request(gateway.app)
+      .post("/v1/widgets")
+      .set("Authorization", operator)
+      .set("Idempotency-Key", "r")
+      .send(revert);
+    const again = await request(gateway.app)
+      .post("/v1/widgets")
+      .set("Authorization", operator)
+      .set("Idempotency-Key", "r")
+      .send(revert);
     expect(first.status).to.equal(422);
     expect(again.status).to.equal(422);
     expect(again.headers["idempotent-replayed"]).to.equal("true");
@@ -121,8 +141,17 @@ describe("Idempotency-Key", function () {
     expect(calls.created).to.equal(1);
 
     const boom = { ...WIDGET, name: "explode" };
-    await request(gateway.app).post("/v1/widgets").set("Authorization", operator).set("Idempotency-Key", "b").send(boom).expect(500);
-    const retried = await request(gateway.app).post("/v1/widgets").set("Authorization", operator).set("Idempotency-Key", "b").send(boom);
+    await request(gateway.app)
+      .post("/v1/widgets")
+      .set("Authorization", operator)
+      .set("Idempotency-Key", "b")
+      .send(boom)
+      .expect(500);
+    const retried = await request(gateway.app)
+      .post("/v1/widgets")
+      .set("Authorization", operator)
+      .set("Idempotency-Key", "b")
+      .send(boom);
     expect(retried.status).to.equal(500);
     expect(retried.headers["idempotent-replayed"]).to.equal(undefined);
     expect(calls.created).to.equal(3);
@@ -154,7 +183,15 @@ describe("Idempotency-Key", function () {
   it("forgets claims left in flight by a dead process", function () {
     const { gateway } = setup();
     const store = new IdempotencyStore(gateway.db);
-    const claim = { tokenId: 1, key: "dead", method: "POST", path: "/v1/widgets", requestHash: "h", now: 0, ttlMs: 1000 };
+    const claim = {
+      tokenId: 1,
+      key: "dead",
+      method: "POST",
+      path: "/v1/widgets",
+      requestHash: "h",
+      now: 0,
+      ttlMs: 1000,
+    };
     expect(store.begin(claim).kind).to.equal("started");
     expect(store.begin(claim).kind).to.equal("in_flight");
     expect(store.abandonInFlight()).to.equal(1);

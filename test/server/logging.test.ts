@@ -12,7 +12,11 @@ describe("logging", function () {
     const idNumber = syntheticResidentId(42);
     const wrongNumber = idNumber.slice(0, 17) + (idNumber[17] === "0" ? "1" : "0");
 
-    await request(gateway.app).post("/v1/subjects/ref").set("Authorization", bearer).send({ idType: "resident_id", idNumber }).expect(200);
+    await request(gateway.app)
+      .post("/v1/subjects/ref")
+      .set("Authorization", bearer)
+      .send({ idType: "resident_id", idNumber })
+      .expect(200);
     await request(gateway.app)
       .post("/v1/subjects/ref")
       .set("Authorization", bearer)
@@ -29,8 +33,14 @@ describe("logging", function () {
       .set("Authorization", bearer)
       .send({ name: "explode", fields: [{ name: "a", type: "string" }], secretNote: idNumber })
       .expect(500);
-    await request(gateway.app).get("/v1/me?token=" + issued.token).set("Authorization", bearer).expect(200);
-    await request(gateway.app).get("/v1/me").set("Authorization", `Bearer kj_${"D".repeat(43)}`).expect(401);
+    await request(gateway.app)
+      .get("/v1/me?token=" + issued.token)
+      .set("Authorization", bearer)
+      .expect(200);
+    await request(gateway.app)
+      .get("/v1/me")
+      .set("Authorization", `Bearer kj_${"D".repeat(43)}`)
+      .expect(401);
 
     const text = gateway.logs.text();
     expect(gateway.logs.lines.length).to.be.greaterThan(5);
@@ -47,7 +57,13 @@ describe("logging", function () {
     await request(gateway.app).get("/healthz").set("x-request-id", "req-abc").expect(200);
     const lines = gateway.logs.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     const requestLine = lines.find((line) => line.msg === "request");
-    expect(requestLine).to.include({ requestId: "req-abc", method: "GET", path: "/healthz", route: "/healthz", status: 200 });
+    expect(requestLine).to.include({
+      requestId: "req-abc",
+      method: "GET",
+      path: "/healthz",
+      route: "/healthz",
+      status: 200,
+    });
   });
 
   it("redacts secret keys in objects logged by mistake", function () {

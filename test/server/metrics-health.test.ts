@@ -18,7 +18,9 @@ describe("metrics and health", function () {
       expect(res.text).to.include('kuajie_http_requests_total{method="GET",route="/v1/widgets/:id",status="200"} 2');
       expect(res.text).to.include('kuajie_http_requests_total{method="GET",route="/v1/widgets/:id",status="404"} 1');
       expect(res.text).to.include('kuajie_http_requests_total{method="GET",route="unmatched",status="404"} 1');
-      expect(res.text).to.match(/kuajie_http_request_duration_seconds_count\{method="GET",route="\/v1\/widgets\/:id",status="200"\} 2/);
+      expect(res.text).to.match(
+        /kuajie_http_request_duration_seconds_count\{method="GET",route="\/v1\/widgets\/:id",status="200"\} 2/,
+      );
       expect(res.text).not.to.include("/v1/widgets/2");
     });
 

@@ -17,7 +17,11 @@ describe("OpenAPI and /docs", function () {
 
   async function document() {
     const res = await request(gateway.app).get("/openapi.json").expect(200);
-    return res.body as { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };
+    return res.body as {
+      openapi: string;
+      paths: Record<string, Record<string, Operation>>;
+      components: { schemas: Record<string, unknown> };
+    };
   }
 
   it("lists every registered route, core and module, with its auth level", async function () {
@@ -43,12 +47,19 @@ describe("OpenAPI and /docs", function () {
     const doc = await document();
     const widget = doc.paths["/v1/widgets"].post.requestBody!.content["application/json"].schema;
     expect(widget.required).to.have.members(["name", "fields"]);
-    const fields = (widget.properties as Record<string, { items: { properties: Record<string, { pattern?: string; enum?: string[] }> } }>).fields;
+    const fields = (
+      widget.properties as Record<
+        string,
+        { items: { properties: Record<string, { pattern?: string; enum?: string[] }> } }
+      >
+    ).fields;
     expect(fields.items.properties.name.pattern).to.equal("^[a-z_]+$");
     expect(fields.items.properties.type.enum).to.deep.equal(["string", "number"]);
 
     const ref = doc.paths["/v1/subjects/ref"].post.requestBody!.content["application/json"].schema;
-    const subject = (ref.$ref ? doc.components.schemas.SubjectIdentity : ref) as { properties: Record<string, { enum?: string[] }> };
+    const subject = (ref.$ref ? doc.components.schemas.SubjectIdentity : ref) as {
+      properties: Record<string, { enum?: string[] }>;
+    };
     expect(subject.properties.idType.enum).to.include("resident_id");
   });
 

@@ -20,7 +20,13 @@ describe("problem+json errors", function () {
     const res = await request(gateway.app)
       .post("/v1/widgets")
       .set("Authorization", operator)
-      .send({ name: "", fields: [{ name: "ok", type: "string" }, { name: "Bad Name", type: "date" }] });
+      .send({
+        name: "",
+        fields: [
+          { name: "ok", type: "string" },
+          { name: "Bad Name", type: "date" },
+        ],
+      });
     expectProblem(res, 400, "validation_failed");
     const fields = res.body.errors.map((e: { field: string }) => e.field);
     expect(fields).to.have.members(["body.name", "body.fields[1].name", "body.fields[1].type"]);

@@ -20,7 +20,9 @@ function freePort(): Promise<number> {
     const server = net.createServer();
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -44,7 +46,16 @@ describe("processes", function () {
     }
 
     it("creates a token (printed once), lists it without the secret, and revokes it", function () {
-      const created = tokens(["create", "--department", "data-bureau", "--role", "operator", "--label", "ops", "--json"]);
+      const created = tokens([
+        "create",
+        "--department",
+        "data-bureau",
+        "--role",
+        "operator",
+        "--label",
+        "ops",
+        "--json",
+      ]);
       expect(created.status, created.stderr).to.equal(0);
       const issued = JSON.parse(created.stdout) as { id: number; token: string; role: string };
       expect(issued.token).to.match(/^kj_[A-Za-z0-9_-]{43}$/);

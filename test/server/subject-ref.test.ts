@@ -145,7 +145,10 @@ describe("subject reference", function () {
     });
 
     it("needs a token", async function () {
-      await request(gateway.app).post("/v1/subjects/ref").send({ idType: "passport", idNumber: "E12345678" }).expect(401);
+      await request(gateway.app)
+        .post("/v1/subjects/ref")
+        .send({ idType: "passport", idNumber: "E12345678" })
+        .expect(401);
     });
   });
 });

@@ -27,9 +27,7 @@ export class ConfigError extends Error {
   }
 }
 
-export type KeySource =
-  | { kind: "keystore"; dir: string; password: string }
-  | { kind: "mnemonic"; mnemonic: string };
+export type KeySource = { kind: "keystore"; dir: string; password: string } | { kind: "mnemonic"; mnemonic: string };
 
 export interface GatewayConfig {
   environment: "development" | "production";
@@ -243,12 +241,19 @@ function collect(env: Env, cwd: string): { raw: Record<string, string>; configFi
   return { raw, configFile };
 }
 
-function keySource(raw: z.output<typeof rawSchema>, production: boolean, problems: Array<{ variable: string; message: string }>): KeySource | null {
+function keySource(
+  raw: z.output<typeof rawSchema>,
+  production: boolean,
+  problems: Array<{ variable: string; message: string }>,
+): KeySource | null {
   const dir = raw.KUAJIE_KEYSTORE_DIR;
   const password = raw.KUAJIE_KEYSTORE_PASSWORD;
   const mnemonic = raw.KUAJIE_DEV_MNEMONIC;
   if (dir !== undefined && mnemonic !== undefined) {
-    problems.push({ variable: "KUAJIE_DEV_MNEMONIC", message: "set either KUAJIE_KEYSTORE_DIR or KUAJIE_DEV_MNEMONIC, not both" });
+    problems.push({
+      variable: "KUAJIE_DEV_MNEMONIC",
+      message: "set either KUAJIE_KEYSTORE_DIR or KUAJIE_DEV_MNEMONIC, not both",
+    });
     return null;
   }
   if (dir !== undefined) {
@@ -264,14 +269,20 @@ function keySource(raw: z.output<typeof rawSchema>, production: boolean, problem
   }
   if (mnemonic !== undefined) {
     if (production) {
-      problems.push({ variable: "KUAJIE_DEV_MNEMONIC", message: "development keys are refused when NODE_ENV=production; use KUAJIE_KEYSTORE_DIR" });
+      problems.push({
+        variable: "KUAJIE_DEV_MNEMONIC",
+        message: "development keys are refused when NODE_ENV=production; use KUAJIE_KEYSTORE_DIR",
+      });
       return null;
     }
     return { kind: "mnemonic", mnemonic: mnemonic.trim().replace(/\s+/g, " ") };
   }
   problems.push(
     production
-      ? { variable: "KUAJIE_KEYSTORE_DIR", message: "required in production: a directory of encrypted JSON keystores, one per served department" }
+      ? {
+          variable: "KUAJIE_KEYSTORE_DIR",
+          message: "required in production: a directory of encrypted JSON keystores, one per served department",
+        }
       : { variable: "KUAJIE_DEV_MNEMONIC", message: "required in development unless KUAJIE_KEYSTORE_DIR is set" },
   );
   return null;
@@ -287,7 +298,10 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   const result = rawSchema.safeParse(raw);
   if (!result.success) {
     throw new ConfigError(
-      result.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? "configuration"), message: issue.message })),
+      result.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? "configuration"),
+        message: issue.message,
+      })),
     );
   }
   const values = result.data;

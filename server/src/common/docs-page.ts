@@ -6,11 +6,17 @@ import type { OpenApiDocument } from "./openapi";
  */
 
 function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
+  );
 }
 
 function anchor(text: string): string {
-  return text.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "").toLowerCase();
+  return text
+    .replace(/[^A-Za-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "")
+    .toLowerCase();
 }
 
 /** Pretty JSON with component references turned into links to their section. */
@@ -62,7 +68,9 @@ function renderOperation(method: string, path: string, op: Operation): string {
     }</p>`,
   );
   if (op.parameters && op.parameters.length > 0) {
-    parts.push("<h4>Parameters</h4><table><tr><th>name</th><th>in</th><th>required</th><th>schema</th><th>description</th></tr>");
+    parts.push(
+      "<h4>Parameters</h4><table><tr><th>name</th><th>in</th><th>required</th><th>schema</th><th>description</th></tr>",
+    );
     for (const p of op.parameters) {
       parts.push(
         `<tr><td><code>${escapeHtml(p.name)}</code></td><td>${escapeHtml(p.in)}</td><td>${p.required ? "yes" : "no"}</td>` +
@@ -103,7 +111,10 @@ export function renderDocsPage(doc: OpenApiDocument): string {
     }
   }
   const schemas = Object.entries(doc.components?.schemas ?? {})
-    .map(([name, schema]) => `<section id="schema-${anchor(name)}"><h3>${escapeHtml(name)}</h3>${schemaBlock(schema)}</section>`)
+    .map(
+      ([name, schema]) =>
+        `<section id="schema-${anchor(name)}"><h3>${escapeHtml(name)}</h3>${schemaBlock(schema)}</section>`,
+    )
     .join("\n");
   const title = escapeHtml(doc.info.title);
   return `<!doctype html>

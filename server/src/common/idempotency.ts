@@ -134,7 +134,11 @@ function captureFirstResponse(
         const contentType = res.getHeader("Content-Type");
         store.complete(
           scope,
-          { status: res.statusCode, contentType: typeof contentType === "string" ? contentType : null, body: serialised },
+          {
+            status: res.statusCode,
+            contentType: typeof contentType === "string" ? contentType : null,
+            body: serialised,
+          },
           now(),
         );
       }

@@ -25,7 +25,10 @@ export const problemSchema = z
       .optional()
       .meta({ description: "validation failures (400), one per bad field" }),
   })
-  .meta({ id: "Problem", description: "RFC 9457 problem details; more members by type (reason, receiptId, errorName, args)" });
+  .meta({
+    id: "Problem",
+    description: "RFC 9457 problem details; more members by type (reason, receiptId, errorName, args)",
+  });
 
 const idempotencyHeaders = z.object({
   [IDEMPOTENCY_HEADER]: z
@@ -68,7 +71,8 @@ function responsesOf(route: RegisteredRoute): ZodOpenApiResponsesObject {
   const add = (status: `4${string}`, description: string) => {
     if (!(status in responses)) responses[status] = problem(description);
   };
-  if (route.body || route.query || route.params || route.idempotent) add("400", "Malformed input; `errors` names each bad field");
+  if (route.body || route.query || route.params || route.idempotent)
+    add("400", "Malformed input; `errors` names each bad field");
   if (route.auth !== "none") {
     add("401", "Missing, unknown or revoked bearer token");
     add("403", "The caller's role or department may not do this");
@@ -97,9 +101,7 @@ function operationOf(route: RegisteredRoute): ZodOpenApiOperationObject {
       ...(route.query ? { query: route.query } : {}),
       ...(route.idempotent ? { header: idempotencyHeaders } : {}),
     },
-    ...(route.body
-      ? { requestBody: { required: true, content: { "application/json": { schema: route.body } } } }
-      : {}),
+    ...(route.body ? { requestBody: { required: true, content: { "application/json": { schema: route.body } } } } : {}),
     responses: responsesOf(route),
   };
 }
@@ -127,7 +129,8 @@ export function buildOpenApiDocument(routes: readonly RegisteredRoute[], info: O
           bearer: {
             type: "http",
             scheme: "bearer",
-            description: "A gateway token (kj_…) issued with `npm run tokens -- create`; roles operator, council, auditor",
+            description:
+              "A gateway token (kj_…) issued with `npm run tokens -- create`; roles operator, council, auditor",
           },
         },
       },

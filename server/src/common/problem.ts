@@ -59,7 +59,10 @@ export function sendProblem(res: Response, error: HttpError, requestId?: string)
     res.setHeader("Retry-After", String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
   }
   if (error.status === 401) res.setHeader("WWW-Authenticate", 'Bearer realm="kuajie"');
-  res.status(error.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemBody(error, requestId)));
+  res
+    .status(error.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify(problemBody(error, requestId)));
 }
 
 class InternalError extends HttpError {
@@ -88,7 +91,9 @@ export function toHttpError(err: unknown, req: Request): HttpError {
   if (isBodyParserError(err)) {
     switch (err.type) {
       case "entity.parse.failed":
-        return new ValidationError("the request body is not valid JSON", [{ field: "body", message: "malformed JSON" }]);
+        return new ValidationError("the request body is not valid JSON", [
+          { field: "body", message: "malformed JSON" },
+        ]);
       case "entity.too.large":
         return new PayloadTooLargeError("the request body is larger than the gateway accepts");
       case "encoding.unsupported":

@@ -134,7 +134,10 @@ export const subjectRefSchema = z
   .string()
   .regex(/^0x[0-9a-fA-F]{64}$/, { error: "expected a subject reference: 0x and 64 hex digits" })
   .transform((ref) => ref.toLowerCase() as SubjectRef)
-  .meta({ description: "HMAC-SHA256 of idType:normalisedIdNumber under the consortium secret", example: `0x${"ab".repeat(32)}` });
+  .meta({
+    description: "HMAC-SHA256 of idType:normalisedIdNumber under the consortium secret",
+    example: `0x${"ab".repeat(32)}`,
+  });
 
 /** `{idType, idNumber}` checked at the edge; the output carries the normalised number. */
 export const subjectIdentitySchema = z

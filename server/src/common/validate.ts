@@ -119,7 +119,10 @@ export interface RouteRegistry {
     Q extends ParamsSchema | undefined = undefined,
     P extends ParamsSchema | undefined = undefined,
     A extends AuthLevel = AuthLevel,
-  >(spec: RouteSpec<B, Q, P, A>, handler: RouteHandler<B, Q, P, A>): void;
+  >(
+    spec: RouteSpec<B, Q, P, A>,
+    handler: RouteHandler<B, Q, P, A>,
+  ): void;
   /** Every route registered so far, in order. */
   routes(): readonly RegisteredRoute[];
   /** The express router holding the mounted routes. */

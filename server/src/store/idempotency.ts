@@ -25,10 +25,7 @@ export interface StoredResponse {
 }
 
 export type BeginResult =
-  | { kind: "started" }
-  | { kind: "in_flight" }
-  | { kind: "mismatch" }
-  | ({ kind: "completed" } & StoredResponse);
+  { kind: "started" } | { kind: "in_flight" } | { kind: "mismatch" } | ({ kind: "completed" } & StoredResponse);
 
 interface Row {
   method: string;
@@ -119,6 +116,7 @@ export class IdempotencyStore {
   }
 
   purgeOlderThan(cutoff: number): number {
-    return this.db.prepare("DELETE FROM idempotency_keys WHERE created_at < ? AND status IS NOT NULL").run(cutoff).changes;
+    return this.db.prepare("DELETE FROM idempotency_keys WHERE created_at < ? AND status IS NOT NULL").run(cutoff)
+      .changes;
   }
 }

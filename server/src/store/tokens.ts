@@ -71,7 +71,9 @@ export class TokenStore {
 
   /** True when the token was active and is now revoked. */
   revoke(id: number, at: string): boolean {
-    return this.db.prepare("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(at, id).changes === 1;
+    return (
+      this.db.prepare("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(at, id).changes === 1
+    );
   }
 
   list(): TokenRow[] {

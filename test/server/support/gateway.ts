@@ -15,7 +15,13 @@ export const TEST_SECRET = Buffer.from("6b75616a69652d746573742d636f6e736f727469
 
 export const DEPARTMENTS: Department[] = [
   { key: "data-bureau", id: `0x${"11".repeat(32)}`, name: "Provincial Data Bureau", level: "province", council: true },
-  { key: "health", id: `0x${"22".repeat(32)}`, name: "Provincial Health Commission", level: "province", council: false },
+  {
+    key: "health",
+    id: `0x${"22".repeat(32)}`,
+    name: "Provincial Health Commission",
+    level: "province",
+    council: false,
+  },
 ];
 
 export const HEALTHY: HealthReport = {

@@ -27,7 +27,8 @@ export function widgetsModule(calls: WidgetCalls = { created: 0 }): RouteModule 
       },
       async ({ body, req }) => {
         calls.created += 1;
-        if (req.get("x-test-delay")) await new Promise((resolve) => setTimeout(resolve, Number(req.get("x-test-delay"))));
+        if (req.get("x-test-delay"))
+          await new Promise((resolve) => setTimeout(resolve, Number(req.get("x-test-delay"))));
         if (body.name === "explode") throw new Error("database on fire: password=hunter2");
         if (body.name === "revert") {
           throw new ContractRevertError("CatalogResourceNotShareable", { resourceId: "0x01", version: 3n });
@@ -47,7 +48,8 @@ export function widgetsModule(calls: WidgetCalls = { created: 0 }): RouteModule 
       },
       ({ params }) => {
         if (params.id === 404) throw new NotFoundError("no widget 404");
-        if (params.id === 429) throw new TooManyRequestsError("slow down", { reason: "quota_exceeded" }, { retryAfterSeconds: 30 });
+        if (params.id === 429)
+          throw new TooManyRequestsError("slow down", { reason: "quota_exceeded" }, { retryAfterSeconds: 30 });
         return { widgetId: params.id };
       },
     );

@@ -25,7 +25,11 @@ export function authenticate(tokens: TokenService, limiter: FailureLimiter): Req
     const address = req.ip ?? req.socket.remoteAddress ?? "unknown";
     const wait = limiter.blockedFor(address);
     if (wait !== null) {
-      throw new TooManyRequestsError("too many failed authentication attempts from this address", {}, { retryAfterSeconds: wait });
+      throw new TooManyRequestsError(
+        "too many failed authentication attempts from this address",
+        {},
+        { retryAfterSeconds: wait },
+      );
     }
     const header = req.get("authorization");
     if (header === undefined) {
@@ -50,7 +54,10 @@ export function requireRole(...roles: Role[]): RequestHandler {
   return (req, _res, next) => {
     if (!req.auth) throw new UnauthorizedError("missing bearer token");
     if (!roles.includes(req.auth.role)) {
-      throw new ForbiddenError(`this action needs the role ${roles.join(" or ")}`, { role: req.auth.role, needed: roles });
+      throw new ForbiddenError(`this action needs the role ${roles.join(" or ")}`, {
+        role: req.auth.role,
+        needed: roles,
+      });
     }
     next();
   };

@@ -15,7 +15,11 @@ export function registerHealthRoutes(registry: RouteRegistry, health: HealthChec
       auth: "none",
       responses: {
         200: { description: "The gateway, the chain and the outbox are fine", schema: healthSchema },
-        503: { description: "Degraded or the chain is unreachable", schema: healthSchema, contentType: "application/json" },
+        503: {
+          description: "Degraded or the chain is unreachable",
+          schema: healthSchema,
+          contentType: "application/json",
+        },
       },
     },
     async () => {
