@@ -63,7 +63,7 @@ function renderOperation(method: string, path: string, op: Operation): string {
   if (op.description) parts.push(`<p>${escapeHtml(op.description)}</p>`);
   const auth = op["x-kuajie-auth"] ?? "any";
   parts.push(
-    `<p class="auth">Authentication: <strong>${auth === "none" ? "none" : `bearer token, role ${escapeHtml(auth)}`}</strong>${
+    `<p class="auth">Authentication: <strong>${auth === "none" ? "none" : auth === "any" ? "bearer token, any role" : `bearer token, role ${escapeHtml(auth)}`}</strong>${
       op["x-kuajie-read-only"] ? " (changes nothing; auditors may call it)" : ""
     }</p>`,
   );
@@ -124,7 +124,7 @@ export function renderDocsPage(doc: OpenApiDocument): string {
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;display:flex;color:#1d2330}
 nav{width:300px;flex:none;height:100vh;overflow:auto;position:sticky;top:0;background:#f4f6fa;padding:1rem;box-sizing:border-box;font-size:.85rem}
 nav ul{list-style:none;padding-left:0}nav li{margin:.2rem 0}nav a{text-decoration:none;color:#1d2330}
-main{flex:1;padding:1.5rem 2rem;max-width:1000px}
+main{flex:1;min-width:0;box-sizing:border-box;padding:1.5rem 2rem;max-width:1100px}
 .op{border-top:1px solid #dde2ea;padding:.5rem 0 1rem}
 .method{display:inline-block;min-width:3.6rem;text-align:center;border-radius:4px;color:#fff;font-size:.75rem;font-weight:600;padding:.1rem .3rem}
 .get{background:#2f7d4f}.post{background:#2a5fb4}.put,.patch{background:#a0641c}.delete{background:#b3322c}
