@@ -1,0 +1,108 @@
+import express from "express";
+import type { Express } from "express";
+import helmet from "helmet";
+import type { Logger } from "pino";
+import type { DepartmentDirectory } from "./common/departments";
+import { renderDocsPage } from "./common/docs-page";
+import { idempotency } from "./common/idempotency";
+import { createMetrics, httpMetrics, metricsEndpoint, type Metrics } from "./common/metrics";
+import { buildOpenApiDocument, type OpenApiDocument } from "./common/openapi";
+import { notFoundHandler, problemHandler } from "./common/problem";
+import { requestId, requestLogger } from "./common/request-id";
+import { createRouteRegistry, type RouteRegistry } from "./common/validate";
+import { registerHealthRoutes, type HealthCheck } from "./modules/health/routes";
+import { authenticate, authorize } from "./modules/auth/middleware";
+import { FailureLimiter, type FailureLimiterOptions } from "./modules/auth/rate-limit";
+import { registerAuthRoutes } from "./modules/auth/routes";
+import { TokenService } from "./modules/auth/service";
+import { registerSubjectRoutes } from "./modules/subjects/routes";
+import { SubjectService } from "./modules/subjects/service";
+import type { Db } from "./store/db";
+import { IdempotencyStore } from "./store/idempotency";
+import { TokenStore } from "./store/tokens";
+
+/**
+ * A feature module (catalog, agreements, grants, consents, fetch, receipts, ...) is a function that declares its
+ * routes on the registry; main.ts builds it with its services and passes it in `modules`.
+ */
+export type RouteModule = (registry: RouteRegistry) => void;
+
+export interface AppDeps {
+  /** The gateway database: tokens and idempotency keys live here (other components add their own tables). */
+  db: Db;
+  logger: Logger;
+  /** Key of the subject-reference HMAC (also keys the idempotency request hashes). */
+  consortiumSecret: Uint8Array;
+  /** express.json limit, e.g. "100kb". */
+  bodyLimit: string;
+  /** Chain id, head block, contract addresses and outbox depth; built by the chain adapter. */
+  health: HealthCheck;
+  departments: DepartmentDirectory;
+  /** Shared with the chain adapter, which sets the outbox, anchoring and indexer gauges; created when omitted. */
+  metrics?: Metrics;
+  modules?: RouteModule[];
+  /** Failed-authentication limit per client address (default 20 per minute). */
+  authFailures?: FailureLimiterOptions;
+  /** Express "trust proxy" setting; false (the default) when the gateway listens directly. */
+  trustProxy?: boolean | number | string;
+  /** Clock in milliseconds, for idempotency key expiry. */
+  now?: () => number;
+  version?: string;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  const metrics = deps.metrics ?? createMetrics();
+  app.set("trust proxy", deps.trustProxy ?? false);
+  app.disable("x-powered-by");
+
+  app.use(requestId(deps.logger));
+  app.use(httpMetrics(metrics));
+  app.use(requestLogger());
+  // The gateway speaks plain HTTP on loopback (TLS, where any, ends in front of it): no HSTS, no upgrade of
+  // the /docs page's links to https.
+  app.use(
+    helmet({
+      strictTransportSecurity: false,
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    }),
+  );
+  app.use(express.json({ limit: deps.bodyLimit, type: ["application/json", "application/*+json"] }));
+
+  const tokens = new TokenService(new TokenStore(deps.db));
+  const registry = createRouteRegistry({
+    authenticate: authenticate(tokens, new FailureLimiter({ ...deps.authFailures })),
+    authorize,
+    idempotency: idempotency(new IdempotencyStore(deps.db), { hashKey: deps.consortiumSecret, now: deps.now }),
+  });
+  registerHealthRoutes(registry, deps.health, deps.logger);
+  registerAuthRoutes(registry, deps.departments);
+  registerSubjectRoutes(registry, new SubjectService(deps.consortiumSecret));
+  for (const register of deps.modules ?? []) register(registry);
+  app.use(registry.router);
+
+  // Built on first request, after every module has registered its routes.
+  let document: OpenApiDocument | undefined;
+  let docsPage: string | undefined;
+  const openApi = (): OpenApiDocument =>
+    (document ??= buildOpenApiDocument(registry.routes(), {
+      title: "Kuajie gateway",
+      version: deps.version ?? "1",
+      description:
+        "The department API of Kuajie: rule-bound data sharing between government departments, with the rules " +
+        "and the evidence on a permissioned blockchain. Errors are application/problem+json.",
+    }));
+  app.get("/openapi.json", (_req, res) => {
+    res.locals.routeTemplate = "/openapi.json";
+    res.json(openApi());
+  });
+  app.get("/docs", (_req, res) => {
+    res.locals.routeTemplate = "/docs";
+    res.type("html").send((docsPage ??= renderDocsPage(openApi())));
+  });
+  app.get("/metrics", metricsEndpoint(metrics));
+
+  app.use(notFoundHandler());
+  app.use(problemHandler());
+  return app;
+}

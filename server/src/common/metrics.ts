@@ -1,0 +1,95 @@
+import type { RequestHandler } from "express";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import "./request-context";
+
+/**
+ * The gateway's Prometheus metrics, one Registry per app instance (tests build many apps in one process, and
+ * prom-client's global registry would refuse the second registration). Other modules receive this object and
+ * set their handles: the fetch mediator counts decisions, the outbox sets its depth, the anchorer its lag,
+ * the indexer how many blocks it is behind.
+ */
+export interface Metrics {
+  registry: Registry;
+  httpRequests: Counter<"method" | "route" | "status">;
+  httpRequestDuration: Histogram<"method" | "route" | "status">;
+  /** One per fetch decision: reason is `delivered`, `failed` or a denial code such as `consent_withdrawn`. */
+  fetchDecisions: Counter<"reason">;
+  outboxPending: Gauge;
+  anchorLagSeconds: Gauge;
+  indexerLagBlocks: Gauge;
+}
+
+export interface MetricsOptions {
+  /** Process metrics (CPU, memory, event loop); off in tests to keep them fast and quiet. */
+  collectProcessMetrics?: boolean;
+}
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  if (options.collectProcessMetrics) collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: "kuajie_http_requests_total",
+      help: "HTTP requests answered, by method, route template and status",
+      labelNames: ["method", "route", "status"] as const,
+      registers: [registry],
+    }),
+    httpRequestDuration: new Histogram({
+      name: "kuajie_http_request_duration_seconds",
+      help: "HTTP request latency, by method, route template and status",
+      labelNames: ["method", "route", "status"] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    fetchDecisions: new Counter({
+      name: "kuajie_fetch_decisions_total",
+      help: "Data fetch decisions, by reason (delivered, failed, or the denial reason)",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
+    outboxPending: new Gauge({
+      name: "kuajie_outbox_pending",
+      help: "Transactions persisted in the outbox and not yet mined",
+      registers: [registry],
+    }),
+    anchorLagSeconds: new Gauge({
+      name: "kuajie_anchor_lag_seconds",
+      help: "Age in seconds of the oldest receipt not yet anchored on chain (0 when all are anchored)",
+      registers: [registry],
+    }),
+    indexerLagBlocks: new Gauge({
+      name: "kuajie_indexer_lag_blocks",
+      help: "Blocks between the chain head and the last block the indexer has applied",
+      registers: [registry],
+    }),
+  };
+}
+
+/**
+ * Counts and times every request by its route template (`/v1/agreements/:id`, never the concrete id, so that
+ * label values stay few); requests that matched no route are labelled `unmatched`.
+ */
+export function httpMetrics(metrics: Metrics): RequestHandler {
+  return (req, res, next) => {
+    const stopTimer = metrics.httpRequestDuration.startTimer();
+    res.on("finish", () => {
+      const labels = {
+        method: req.method,
+        route: res.locals.routeTemplate ?? "unmatched",
+        status: String(res.statusCode),
+      };
+      metrics.httpRequests.inc(labels);
+      stopTimer(labels);
+    });
+    next();
+  };
+}
+
+export function metricsEndpoint(metrics: Metrics): RequestHandler {
+  return async (_req, res) => {
+    res.locals.routeTemplate = "/metrics";
+    res.setHeader("Content-Type", metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  };
+}

@@ -1,0 +1,134 @@
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from "express";
+import { ZodError } from "zod";
+import {
+  HttpError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+  problemType,
+  validationErrorFromIssues,
+} from "./errors";
+import "./request-context";
+
+export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  requestId?: string;
+  [extra: string]: unknown;
+}
+
+/** bigint → decimal string, recursively: decoded revert arguments are often uint256. */
+export function jsonSafe(value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (Array.isArray(value)) return value.map(jsonSafe);
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) out[key] = jsonSafe(inner);
+    return out;
+  }
+  return value;
+}
+
+const CORE_KEYS = new Set(["type", "title", "status", "detail", "requestId", "instance"]);
+
+export function problemBody(error: HttpError, requestId?: string): ProblemBody {
+  const body: ProblemBody = {
+    type: problemType(error.code),
+    title: error.title,
+    status: error.status,
+    detail: error.detail,
+  };
+  if (requestId !== undefined) body.requestId = requestId;
+  if (error instanceof ValidationError) {
+    // `field` is the house name (GATEWAY.md); `path` is the name the API issue uses. Same value in both.
+    body.errors = error.errors.map((e) => ({ field: e.field, path: e.field, message: e.message }));
+  }
+  for (const [key, value] of Object.entries(error.extra)) {
+    if (!CORE_KEYS.has(key)) body[key] = jsonSafe(value);
+  }
+  return body;
+}
+
+export function sendProblem(res: Response, error: HttpError, requestId?: string): void {
+  if (error.retryAfterSeconds !== undefined) {
+    res.setHeader("Retry-After", String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
+  }
+  if (error.status === 401) res.setHeader("WWW-Authenticate", 'Bearer realm="kuajie"');
+  res
+    .status(error.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify(problemBody(error, requestId)));
+}
+
+class InternalError extends HttpError {
+  override readonly status = 500;
+  override readonly code = "internal_error";
+  override readonly title = "Internal error";
+}
+
+interface BodyParserError {
+  type: string;
+  status: number;
+}
+
+function isBodyParserError(err: unknown): err is BodyParserError {
+  return (
+    err instanceof Error &&
+    typeof (err as Partial<BodyParserError>).type === "string" &&
+    typeof (err as Partial<BodyParserError>).status === "number"
+  );
+}
+
+/** Maps anything thrown to an HttpError; unknown errors become a 500 that says nothing about their insides. */
+export function toHttpError(err: unknown, req: Request): HttpError {
+  if (err instanceof HttpError) return err;
+  if (err instanceof ZodError) return validationErrorFromIssues("", err.issues);
+  if (isBodyParserError(err)) {
+    switch (err.type) {
+      case "entity.parse.failed":
+        return new ValidationError("the request body is not valid JSON", [
+          { field: "body", message: "malformed JSON" },
+        ]);
+      case "entity.too.large":
+        return new PayloadTooLargeError("the request body is larger than the gateway accepts");
+      case "encoding.unsupported":
+      case "charset.unsupported":
+        return new UnsupportedMediaTypeError("the request body's encoding or charset is not supported");
+      default:
+        if (err.status >= 400 && err.status < 500) {
+          return new ValidationError("the request body could not be read", [{ field: "body", message: err.type }]);
+        }
+    }
+  }
+  return new InternalError(`internal error; quote request id ${req.id ?? "(none)"} when reporting it`);
+}
+
+/** The one error middleware: every failure leaves as application/problem+json. */
+export function problemHandler(): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const error = toHttpError(err, req);
+    const log = req.log;
+    if (error.status >= 500) {
+      // Only the serialised error (type, message, code, stack) reaches the log; see logger.ts.
+      log?.error({ err }, "request failed with an internal error");
+    } else if (log?.isLevelEnabled("debug")) {
+      log.debug({ code: error.code, status: error.status }, "request refused");
+    }
+    sendProblem(res, error, req.id);
+  };
+}
+
+export function notFoundHandler(): RequestHandler {
+  return (req, _res, next) => {
+    next(new NotFoundError(`no route for ${req.method} ${req.path}`));
+  };
+}

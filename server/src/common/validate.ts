@@ -1,0 +1,244 @@
+import express from "express";
+import type { Request, RequestHandler, Response, Router } from "express";
+import type { Logger } from "pino";
+import { z } from "zod";
+import { fieldPath, validationError, validationErrorFromIssues } from "./errors";
+import type { FieldError } from "./errors";
+import { jsonSafe } from "./problem";
+import type { AuthContext, AuthLevel } from "./request-context";
+
+/**
+ * Validation at the edge and the route registry. A feature module declares each route once — method, path,
+ * who may call it, the zod schemas of its input and its responses — and the registry both mounts it on express
+ * (authentication, role guard, idempotency, parsing) and records it, so that /openapi.json and /docs are
+ * generated from the very schemas that check the requests.
+ */
+
+/** Input schemas for query and path parameters must be objects (each key is one parameter). */
+export type ParamsSchema = z.ZodType<unknown, Record<string, unknown>>;
+
+function parseAt<S extends z.ZodType>(location: string, schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw validationErrorFromIssues(location, result.error.issues);
+  return result.data;
+}
+
+/** Parses `req.body`; a failure is a 400 naming each bad field as `body.<path>`. */
+export function parseBody<S extends z.ZodType>(schema: S, req: Request): z.output<S> {
+  return parseAt("body", schema, req.body);
+}
+
+export function parseQuery<S extends z.ZodType>(schema: S, req: Request): z.output<S> {
+  return parseAt("query", schema, req.query);
+}
+
+export function parseParams<S extends z.ZodType>(schema: S, req: Request): z.output<S> {
+  return parseAt("params", schema, req.params);
+}
+
+export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
+
+export interface RouteResponse {
+  description: string;
+  /** Response body schema; omitted for an empty body. */
+  schema?: z.ZodType;
+  /** `application/json` unless said otherwise. */
+  contentType?: string;
+}
+
+export interface RouteSpec<
+  B extends z.ZodType | undefined,
+  Q extends ParamsSchema | undefined,
+  P extends ParamsSchema | undefined,
+  A extends AuthLevel = AuthLevel,
+> {
+  method: HttpMethod;
+  /** Express syntax: `/v1/agreements/:id`. */
+  path: string;
+  summary: string;
+  description?: string;
+  /** OpenAPI tag; defaults to the path's first segment after /v1. */
+  tag?: string;
+  auth: A;
+  /** A write method that changes nothing (auditors may call it). */
+  readOnly?: boolean;
+  body?: B;
+  query?: Q;
+  params?: P;
+  /** By status code. The lowest 2xx is the status a handler's plain return value is sent with. */
+  responses: Record<number, RouteResponse>;
+}
+
+type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteInput<B, Q, P, A extends AuthLevel = AuthLevel> {
+  body: Parsed<B>;
+  query: Parsed<Q>;
+  params: Parsed<P>;
+  /** The caller; null on `auth: "none"` routes. */
+  auth: A extends "none" ? null : AuthContext;
+  log: Logger;
+  req: Request;
+  res: Response;
+}
+
+/** A handler's answer with an explicit status (e.g. 202) or headers; a plain value is sent with the default. */
+export class Reply {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {}
+}
+
+export function reply(status: number, body: unknown, headers: Record<string, string> = {}): Reply {
+  return new Reply(status, body, headers);
+}
+
+export type RouteHandler<B, Q, P, A extends AuthLevel = AuthLevel> = (input: RouteInput<B, Q, P, A>) => unknown;
+
+/** What the registry remembers of each route, for OpenAPI. */
+export interface RegisteredRoute {
+  method: HttpMethod;
+  path: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  auth: AuthLevel;
+  readOnly: boolean;
+  body?: z.ZodType;
+  query?: ParamsSchema;
+  params?: ParamsSchema;
+  responses: Record<number, RouteResponse>;
+  idempotent: boolean;
+}
+
+export interface RouteRegistry {
+  route<
+    B extends z.ZodType | undefined = undefined,
+    Q extends ParamsSchema | undefined = undefined,
+    P extends ParamsSchema | undefined = undefined,
+    A extends AuthLevel = AuthLevel,
+  >(
+    spec: RouteSpec<B, Q, P, A>,
+    handler: RouteHandler<B, Q, P, A>,
+  ): void;
+  /** Every route registered so far, in order. */
+  routes(): readonly RegisteredRoute[];
+  /** The express router holding the mounted routes. */
+  readonly router: Router;
+}
+
+export interface RouteRegistryOptions {
+  /** Sets req.auth or answers 401 (modules/auth). */
+  authenticate: RequestHandler;
+  /** The role guard for a level (modules/auth's `authorize`). */
+  authorize: (level: Exclude<AuthLevel, "none">, options: { readOnly?: boolean }) => RequestHandler;
+  /** Applied to POST, PUT, PATCH and DELETE routes. */
+  idempotency: RequestHandler;
+}
+
+const WRITE_METHODS: ReadonlySet<HttpMethod> = new Set(["post", "put", "patch", "delete"]);
+
+function defaultTag(path: string): string {
+  const segments = path.split("/").filter((s) => s !== "" && s !== "v1" && !s.startsWith(":"));
+  return segments[0] ?? "system";
+}
+
+function successStatus(responses: Record<number, RouteResponse>): number {
+  const ok = Object.keys(responses)
+    .map(Number)
+    .filter((status) => status >= 200 && status < 300)
+    .sort((a, b) => a - b);
+  return ok[0] ?? 200;
+}
+
+export function createRouteRegistry(options: RouteRegistryOptions): RouteRegistry {
+  const router = express.Router();
+  const registered: RegisteredRoute[] = [];
+  const seen = new Set<string>();
+
+  function route<
+    B extends z.ZodType | undefined = undefined,
+    Q extends ParamsSchema | undefined = undefined,
+    P extends ParamsSchema | undefined = undefined,
+    A extends AuthLevel = AuthLevel,
+  >(spec: RouteSpec<B, Q, P, A>, handler: RouteHandler<B, Q, P, A>): void {
+    const id = `${spec.method.toUpperCase()} ${spec.path}`;
+    if (seen.has(id)) throw new Error(`route registered twice: ${id}`);
+    seen.add(id);
+    const idempotent = WRITE_METHODS.has(spec.method);
+    registered.push({
+      method: spec.method,
+      path: spec.path,
+      summary: spec.summary,
+      description: spec.description,
+      tag: spec.tag ?? defaultTag(spec.path),
+      auth: spec.auth,
+      readOnly: spec.readOnly ?? false,
+      body: spec.body,
+      query: spec.query,
+      params: spec.params,
+      responses: spec.responses,
+      idempotent,
+    });
+
+    const status = successStatus(spec.responses);
+    const chain: RequestHandler[] = [
+      (_req, res, next) => {
+        res.locals.routeTemplate = spec.path;
+        next();
+      },
+    ];
+    if (spec.auth !== "none") {
+      chain.push(options.authenticate, options.authorize(spec.auth, { readOnly: spec.readOnly }));
+    }
+    if (idempotent) chain.push(options.idempotency);
+    chain.push(async (req, res) => {
+      // Every location is checked before answering, so that one 400 names all the bad fields.
+      const errors: FieldError[] = [];
+      const check = (location: string, schema: z.ZodType | undefined, value: unknown): unknown => {
+        if (schema === undefined) return undefined;
+        const result = schema.safeParse(value);
+        if (result.success) return result.data;
+        for (const issue of result.error.issues) {
+          errors.push({ field: fieldPath(location, issue.path), message: issue.message });
+        }
+        return undefined;
+      };
+      const params = check("params", spec.params, req.params);
+      const query = check("query", spec.query, req.query);
+      const body = check("body", spec.body, req.body);
+      if (errors.length > 0) throw validationError(errors);
+      const input = {
+        params: params as Parsed<P>,
+        query: query as Parsed<Q>,
+        body: body as Parsed<B>,
+        auth: (req.auth ?? null) as A extends "none" ? null : AuthContext,
+        log: req.log,
+        req,
+        res,
+      };
+      const result = await handler(input);
+      if (res.headersSent) return;
+      if (result instanceof Reply) {
+        for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
+        send(res, result.status, result.body);
+      } else {
+        send(res, status, result);
+      }
+    });
+    router[spec.method](spec.path, ...chain);
+  }
+
+  return { route, routes: () => registered, router };
+}
+
+function send(res: Response, status: number, body: unknown): void {
+  res.status(status);
+  if (body === undefined || status === 204) {
+    res.send();
+  } else {
+    res.json(jsonSafe(body));
+  }
+}

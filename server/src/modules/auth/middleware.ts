@@ -1,0 +1,80 @@
+import type { RequestHandler } from "express";
+import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from "../../common/errors";
+import type { AuthLevel, Role } from "../../common/request-context";
+import type { FailureLimiter } from "./rate-limit";
+import type { TokenService } from "./service";
+
+export type { AuthLevel };
+
+/** council is operator plus council actions, so operator routes admit council tokens too. */
+export const ROLES_FOR_LEVEL: Record<Exclude<AuthLevel, "none">, readonly Role[]> = {
+  any: ["operator", "council", "auditor"],
+  operator: ["operator", "council"],
+  council: ["council"],
+  auditor: ["auditor"],
+};
+
+const BEARER = /^Bearer ([^\s]+)$/i;
+
+/**
+ * Establishes `req.auth` from `Authorization: Bearer kj_…`, or answers 401. Failed attempts count against the
+ * client address; past the limit every attempt from it is 429 until the window passes, valid token or not.
+ */
+export function authenticate(tokens: TokenService, limiter: FailureLimiter): RequestHandler {
+  return (req, _res, next) => {
+    const address = req.ip ?? req.socket.remoteAddress ?? "unknown";
+    const wait = limiter.blockedFor(address);
+    if (wait !== null) {
+      throw new TooManyRequestsError(
+        "too many failed authentication attempts from this address",
+        {},
+        { retryAfterSeconds: wait },
+      );
+    }
+    const header = req.get("authorization");
+    if (header === undefined) {
+      limiter.recordFailure(address);
+      throw new UnauthorizedError("missing bearer token");
+    }
+    const match = BEARER.exec(header.trim());
+    const auth = match ? tokens.verify(match[1]) : null;
+    if (auth === null) {
+      limiter.recordFailure(address);
+      throw new UnauthorizedError("unknown, revoked or malformed bearer token");
+    }
+    req.auth = auth;
+    next();
+  };
+}
+
+const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** 403 unless the authenticated caller has one of the roles. */
+export function requireRole(...roles: Role[]): RequestHandler {
+  return (req, _res, next) => {
+    if (!req.auth) throw new UnauthorizedError("missing bearer token");
+    if (!roles.includes(req.auth.role)) {
+      throw new ForbiddenError(`this action needs the role ${roles.join(" or ")}`, {
+        role: req.auth.role,
+        needed: roles,
+      });
+    }
+    next();
+  };
+}
+
+/**
+ * The guard the route registry puts on each route: role by level, and auditors confined to reads unless the
+ * route declares that it changes nothing (`readOnly`, e.g. computing a subject reference).
+ */
+export function authorize(level: Exclude<AuthLevel, "none">, options: { readOnly?: boolean } = {}): RequestHandler {
+  const roleGuard = requireRole(...ROLES_FOR_LEVEL[level]);
+  return (req, res, next) => {
+    roleGuard(req, res, () => {
+      if (req.auth?.role === "auditor" && !READ_METHODS.has(req.method) && !options.readOnly) {
+        throw new ForbiddenError("auditor tokens are read-only", { role: "auditor" });
+      }
+      next();
+    });
+  };
+}

@@ -1,0 +1,10 @@
+import { subjectRef, type SubjectIdentity, type SubjectRef } from "../../common/subject-ref";
+
+/** Holds the consortium secret so that routes never see it. */
+export class SubjectService {
+  constructor(private readonly secret: Uint8Array) {}
+
+  reference(identity: SubjectIdentity): SubjectRef {
+    return subjectRef(this.secret, identity.idType, identity.idNumber);
+  }
+}

@@ -1,0 +1,82 @@
+import { expect } from "chai";
+import request from "supertest";
+import { createMetrics } from "../../server/src/common/metrics";
+import { HEALTHY, buildGateway } from "./support/gateway";
+import { widgetsModule } from "./support/widgets";
+
+describe("metrics and health", function () {
+  describe("GET /metrics", function () {
+    it("counts requests and latencies by route template and status", async function () {
+      const gateway = buildGateway({ modules: [widgetsModule()] });
+      const operator = gateway.bearer("operator");
+      await request(gateway.app).get("/v1/widgets/1").set("Authorization", operator).expect(200);
+      await request(gateway.app).get("/v1/widgets/2").set("Authorization", operator).expect(200);
+      await request(gateway.app).get("/v1/widgets/404").set("Authorization", operator).expect(404);
+      await request(gateway.app).get("/no/such/route").expect(404);
+      const res = await request(gateway.app).get("/metrics").expect(200);
+      expect(res.headers["content-type"]).to.match(/^text\/plain/);
+      expect(res.text).to.include('kuajie_http_requests_total{method="GET",route="/v1/widgets/:id",status="200"} 2');
+      expect(res.text).to.include('kuajie_http_requests_total{method="GET",route="/v1/widgets/:id",status="404"} 1');
+      expect(res.text).to.include('kuajie_http_requests_total{method="GET",route="unmatched",status="404"} 1');
+      expect(res.text).to.match(
+        /kuajie_http_request_duration_seconds_count\{method="GET",route="\/v1\/widgets\/:id",status="200"\} 2/,
+      );
+      expect(res.text).not.to.include("/v1/widgets/2");
+    });
+
+    it("exposes the handles other modules set", async function () {
+      const metrics = createMetrics();
+      const gateway = buildGateway({ metrics });
+      metrics.fetchDecisions.inc({ reason: "consent_withdrawn" });
+      metrics.fetchDecisions.inc({ reason: "delivered" }, 2);
+      metrics.outboxPending.set(3);
+      metrics.anchorLagSeconds.set(1.5);
+      metrics.indexerLagBlocks.set(4);
+      const res = await request(gateway.app).get("/metrics").expect(200);
+      expect(res.text).to.include('kuajie_fetch_decisions_total{reason="consent_withdrawn"} 1');
+      expect(res.text).to.include('kuajie_fetch_decisions_total{reason="delivered"} 2');
+      expect(res.text).to.include("kuajie_outbox_pending 3");
+      expect(res.text).to.include("kuajie_anchor_lag_seconds 1.5");
+      expect(res.text).to.include("kuajie_indexer_lag_blocks 4");
+    });
+
+    it("keeps one registry per app, so two apps in one process do not clash", async function () {
+      const a = buildGateway();
+      const b = buildGateway();
+      await request(a.app).get("/healthz").expect(200);
+      const res = await request(b.app).get("/metrics").expect(200);
+      expect(res.text).not.to.include('route="/healthz"');
+    });
+  });
+
+  describe("GET /healthz", function () {
+    it("answers without a token with chain id, block, contracts and outbox depth", async function () {
+      const gateway = buildGateway();
+      const res = await request(gateway.app).get("/healthz").expect(200);
+      expect(res.body).to.deep.equal(HEALTHY);
+    });
+
+    it("answers 503 with the same shape when degraded", async function () {
+      const gateway = buildGateway({ health: async () => ({ ...HEALTHY, status: "degraded" }) });
+      const res = await request(gateway.app).get("/healthz").expect(503);
+      expect(res.body.status).to.equal("degraded");
+      expect(res.body.chainId).to.equal(31337);
+    });
+
+    it("answers 503 unavailable when the chain cannot be reached", async function () {
+      const gateway = buildGateway({
+        health: async () => {
+          throw new Error("connect ECONNREFUSED 127.0.0.1:8545");
+        },
+      });
+      const res = await request(gateway.app).get("/healthz").expect(503);
+      expect(res.body).to.deep.equal({
+        status: "unavailable",
+        chainId: null,
+        blockNumber: null,
+        contracts: {},
+        outbox: { pending: 0 },
+      });
+    });
+  });
+});

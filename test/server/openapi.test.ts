@@ -1,0 +1,93 @@
+import { expect } from "chai";
+import request from "supertest";
+import { buildGateway } from "./support/gateway";
+import { widgetsModule } from "./support/widgets";
+
+interface Operation {
+  operationId: string;
+  security: unknown[];
+  parameters?: Array<{ name: string; in: string; required?: boolean }>;
+  requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
+  responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+  "x-kuajie-auth": string;
+}
+
+describe("OpenAPI and /docs", function () {
+  const gateway = buildGateway({ modules: [widgetsModule()] });
+
+  async function document() {
+    const res = await request(gateway.app).get("/openapi.json").expect(200);
+    return res.body as {
+      openapi: string;
+      paths: Record<string, Record<string, Operation>>;
+      components: { schemas: Record<string, unknown> };
+    };
+  }
+
+  it("lists every registered route, core and module, with its auth level", async function () {
+    const doc = await document();
+    expect(doc.openapi).to.equal("3.1.0");
+    const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, op]) => `${method.toUpperCase()} ${path} ${op["x-kuajie-auth"]}`),
+    );
+    expect(operations).to.have.members([
+      "GET /healthz none",
+      "GET /v1/me any",
+      "POST /v1/subjects/ref any",
+      "POST /v1/widgets operator",
+      "GET /v1/widgets/{id} any",
+      "POST /v1/council/widgets council",
+      "GET /v1/audit/widgets auditor",
+    ]);
+    expect(doc.paths["/healthz"].get.security).to.deep.equal([]);
+    expect(doc.paths["/v1/me"].get.security).to.deep.equal([{ bearer: [] }]);
+  });
+
+  it("describes each request body with the zod schema that validates it", async function () {
+    const doc = await document();
+    const widget = doc.paths["/v1/widgets"].post.requestBody!.content["application/json"].schema;
+    expect(widget.required).to.have.members(["name", "fields"]);
+    const fields = (
+      widget.properties as Record<
+        string,
+        { items: { properties: Record<string, { pattern?: string; enum?: string[] }> } }
+      >
+    ).fields;
+    expect(fields.items.properties.name.pattern).to.equal("^[a-z_]+$");
+    expect(fields.items.properties.type.enum).to.deep.equal(["string", "number"]);
+
+    const ref = doc.paths["/v1/subjects/ref"].post.requestBody!.content["application/json"].schema;
+    const subject = (ref.$ref ? doc.components.schemas.SubjectIdentity : ref) as {
+      properties: Record<string, { enum?: string[] }>;
+    };
+    expect(subject.properties.idType.enum).to.include("resident_id");
+  });
+
+  it("lists path and query parameters and the Idempotency-Key header of writes", async function () {
+    const doc = await document();
+    const read = doc.paths["/v1/widgets/{id}"].get.parameters!.map((p) => `${p.in}:${p.name}:${p.required ?? false}`);
+    expect(read).to.have.members(["path:id:true", "query:verbose:false"]);
+    const write = doc.paths["/v1/widgets"].post.parameters!.map((p) => `${p.in}:${p.name}`);
+    expect(write).to.deep.equal(["header:Idempotency-Key"]);
+  });
+
+  it("documents the success schema and the problem+json errors", async function () {
+    const doc = await document();
+    const responses = doc.paths["/v1/widgets"].post.responses;
+    expect(responses["201"].content!["application/json"].schema).to.have.property("properties");
+    for (const status of ["400", "401", "403", "409", "413", "422", "default"]) {
+      expect(responses[status].content, status).to.have.property("application/problem+json");
+    }
+    expect(doc.components.schemas).to.have.property("Problem");
+  });
+
+  it("serves a self-contained HTML reference of every operation at /docs", async function () {
+    const res = await request(gateway.app).get("/docs").expect(200);
+    expect(res.headers["content-type"]).to.match(/^text\/html/);
+    for (const path of ["/healthz", "/v1/me", "/v1/subjects/ref", "/v1/widgets/{id}", "/v1/council/widgets"]) {
+      expect(res.text).to.include(`<code>${path}</code>`);
+    }
+    expect(res.text).to.include("Create a widget");
+    expect(res.text).not.to.match(/<script|https?:\/\/(?!kuajie\.dev)[a-z]/i);
+  });
+});
