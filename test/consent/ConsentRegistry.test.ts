@@ -762,8 +762,9 @@ describe("ConsentRegistry", function () {
         ["ConsentRecorded", SUBJECT, signedId],
         ["ConsentWithdrawn", SUBJECT, signedId],
       ]);
-      const everything = await registry.queryFilter("*");
-      const theirTrail = (await registry.queryFilter([null, OTHER_SUBJECT])) as EventLog[];
+      const everything = await registry.queryFilter("*" as unknown as Parameters<typeof registry.queryFilter>[0]);
+      const byOther = [null, OTHER_SUBJECT] as unknown as Parameters<typeof registry.queryFilter>[0];
+      const theirTrail = (await registry.queryFilter(byOther)) as EventLog[];
       expect(trail.length + theirTrail.length).to.equal(everything.length);
       expect(theirTrail.every((log) => log.args[0] === OTHER_SUBJECT)).to.equal(true);
     });
