@@ -133,7 +133,9 @@ export class KeyWorker {
   }
 
   private async iterate(): Promise<number> {
-    const genesis = await this.ctx.checkChain(!this.synced);
+    // Before anything is sent the chain's identity is checked afresh, so that a node replaced by a fresh chain since
+    // the last check does not receive this chain's transactions.
+    const genesis = await this.ctx.checkChain(!this.synced || this.ctx.store.hasUnsent(this.address));
     if (!this.synced) {
       await this.reconcile(genesis, true);
       this.synced = true;
@@ -188,6 +190,8 @@ export class KeyWorker {
    */
   private async reconcile(genesis: string, restart: boolean): Promise<void> {
     const { store, logger } = this.ctx;
+    // Nonces that disagree with ours may mean another chain: make sure before re-numbering anything.
+    await this.ctx.checkChain(true);
     const [latest, pending] = await Promise.all([this.transactionCount("latest"), this.transactionCount("pending")]);
     for (const row of store.pendingRows(genesis, this.address, ["signed", "sent"])) {
       const nonce = row.nonce as number;
@@ -380,6 +384,10 @@ export class KeyWorker {
     for (let i = 0; i < mined.length; i += 100) {
       const chunk = mined.slice(i, i + 100);
       const receipts = await Promise.all(chunk.map((row) => this.receipt(row.txHash as string)));
+      if (receipts.some((receipt) => receipt !== null)) {
+        // Receipts are only trusted from the stored chain: check it after fetching them.
+        await this.ctx.checkChain(true);
+      }
       for (const [j, receipt] of receipts.entries()) {
         if (receipt) {
           await this.finalize(chunk[j], receipt, null);

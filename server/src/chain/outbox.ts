@@ -197,6 +197,14 @@ export class OutboxStore {
     );
   }
 
+  /** True when the sender has rows not yet accepted by the node (whatever their chain). */
+  hasUnsent(sender: string): boolean {
+    return (
+      this.db.prepare("SELECT 1 FROM outbox WHERE sender = ? AND status IN ('queued', 'signed') LIMIT 1").get(sender) !==
+      undefined
+    );
+  }
+
   /** The row to sign or (re)broadcast next: the lowest nonce not yet accepted by the node. */
   nextToSend(genesis: string, sender: string): StoredRow | undefined {
     const record = this.db
