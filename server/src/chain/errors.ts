@@ -182,3 +182,14 @@ export class SenderStoppedError extends ChainError {
     super("the transaction sender stopped before the transaction was final; it stays in the outbox");
   }
 }
+
+/** The indexer did not reach a block in time (node down or far behind); reads cannot promise that block yet. */
+export class IndexerBehindError extends ChainError {
+  readonly code = "indexer_behind";
+  constructor(
+    readonly wantedBlock: number,
+    readonly indexedBlock: number,
+  ) {
+    super(`the event index is at block ${indexedBlock}, not yet at ${wantedBlock}`);
+  }
+}
