@@ -278,7 +278,10 @@ export class EventIndexer {
     } else if (state.genesis_hash !== null && state.genesis_hash !== genesis) {
       this.reset("genesis_changed", genesis, 0);
     } else if (state.indexed_block_hash !== null) {
-      const block = (await this.send("eth_getBlockByNumber", [toQuantity(state.indexed_block), false])) as RawBlock | null;
+      const block = (await this.send("eth_getBlockByNumber", [
+        toQuantity(state.indexed_block),
+        false,
+      ])) as RawBlock | null;
       if (block === null || block.hash !== state.indexed_block_hash) {
         this.reset("history_changed", genesis, 0);
       }
@@ -344,7 +347,9 @@ export class EventIndexer {
       });
     }
     const events = live
-      .map((log) => this.decode(log, Number(BigInt((blocks.get(Number(BigInt(log.blockNumber))) as RawBlock).timestamp))))
+      .map((log) =>
+        this.decode(log, Number(BigInt((blocks.get(Number(BigInt(log.blockNumber))) as RawBlock).timestamp))),
+      )
       .sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
     this.store(from, to, (blocks.get(to) as RawBlock).hash, events);
   }
@@ -360,7 +365,16 @@ export class EventIndexer {
         return; // A reset happened meanwhile: this page belongs to the old index.
       }
       for (const e of events) {
-        insert.run(e.blockNumber, e.logIndex, e.txHash, e.address, e.contract, e.name, JSON.stringify(e.args), e.blockTime);
+        insert.run(
+          e.blockNumber,
+          e.logIndex,
+          e.txHash,
+          e.address,
+          e.contract,
+          e.name,
+          JSON.stringify(e.args),
+          e.blockTime,
+        );
       }
       db.prepare(
         "UPDATE indexer_state SET next_block = ?, indexed_block = ?, indexed_block_hash = ? WHERE name = ?",

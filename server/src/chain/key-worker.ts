@@ -1,4 +1,11 @@
-import { keccak256, toQuantity, type Interface, type JsonRpcApiProvider, type TransactionRequest, type Wallet } from "ethers";
+import {
+  keccak256,
+  toQuantity,
+  type Interface,
+  type JsonRpcApiProvider,
+  type TransactionRequest,
+  type Wallet,
+} from "ethers";
 import type { BaseLogger } from "pino";
 import {
   ChainResetError,
@@ -44,9 +51,7 @@ export interface WorkerContext {
   recordCheckpoint(blockNumber: number, blockHash: string): void;
 }
 
-export type FeeFields =
-  | { type: 0; gasPrice: bigint }
-  | { type: 2; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
+export type FeeFields = { type: 0; gasPrice: bigint } | { type: 2; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
 
 interface RawReceipt {
   status: string;
@@ -153,9 +158,10 @@ export class KeyWorker {
     }
     const description = describeNodeError(error);
     this.failures += 1;
-    this.lastError = error instanceof InsufficientFundsError || error instanceof TransactionRejectedError
-      ? `${error.code}: ${error.message}`
-      : `${description.kind}: ${description.message}`;
+    this.lastError =
+      error instanceof InsufficientFundsError || error instanceof TransactionRejectedError
+        ? `${error.code}: ${error.message}`
+        : `${description.kind}: ${description.message}`;
     if (description.kind === "network") {
       // After an outage the node may have mined or dropped what we sent: look again before sending more.
       this.synced = false;
@@ -200,7 +206,10 @@ export class KeyWorker {
         if (receipt) {
           await this.finalize(row, receipt, null);
         } else {
-          logger.warn({ key: this.key, outboxId: row.id, nonce }, "nonce used by another transaction; row queued again");
+          logger.warn(
+            { key: this.key, outboxId: row.id, nonce },
+            "nonce used by another transaction; row queued again",
+          );
           store.requeue(row.id, `replaced: nonce ${nonce} was used by another transaction`, Date.now());
         }
       } else if (restart && row.status === "sent") {
@@ -248,7 +257,9 @@ export class KeyWorker {
     if (gasLimit === null) {
       try {
         const estimate = BigInt(
-          (await this.ctx.provider.send("eth_estimateGas", [{ from: this.address, to: row.to, data: row.data }])) as string,
+          (await this.ctx.provider.send("eth_estimateGas", [
+            { from: this.address, to: row.to, data: row.data },
+          ])) as string,
         );
         gasLimit = (estimate * BigInt(100 + settings.gasMarginPercent)) / 100n;
       } catch (error) {
@@ -367,7 +378,10 @@ export class KeyWorker {
       },
       Date.now(),
     );
-    this.ctx.logger.info({ key: this.key, outboxId: row.id, code, error: revert?.errorName }, "transaction refused before sending");
+    this.ctx.logger.info(
+      { key: this.key, outboxId: row.id, code, error: revert?.errorName },
+      "transaction refused before sending",
+    );
     this.ctx.rowFinished(row.id);
   }
 

@@ -104,7 +104,8 @@ export class OutboxStore {
   constructor(private readonly db: Database.Database) {}
 
   getMeta(name: string): string | null {
-    const row = this.db.prepare("SELECT value FROM chain_meta WHERE name = ?").get(name) as { value: string } | undefined;
+    const row = this.db.prepare("SELECT value FROM chain_meta WHERE name = ?").get(name) as
+      { value: string } | undefined;
     return row?.value ?? null;
   }
 
@@ -113,7 +114,9 @@ export class OutboxStore {
       this.db.prepare("DELETE FROM chain_meta WHERE name = ?").run(name);
     } else {
       this.db
-        .prepare("INSERT INTO chain_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value")
+        .prepare(
+          "INSERT INTO chain_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        )
         .run(name, value);
     }
   }
@@ -200,8 +203,9 @@ export class OutboxStore {
   /** True when the sender has rows not yet accepted by the node (whatever their chain). */
   hasUnsent(sender: string): boolean {
     return (
-      this.db.prepare("SELECT 1 FROM outbox WHERE sender = ? AND status IN ('queued', 'signed') LIMIT 1").get(sender) !==
-      undefined
+      this.db
+        .prepare("SELECT 1 FROM outbox WHERE sender = ? AND status IN ('queued', 'signed') LIMIT 1")
+        .get(sender) !== undefined
     );
   }
 
@@ -234,7 +238,9 @@ export class OutboxStore {
 
   /** Sent rows go back to `signed` so that they are broadcast again, in nonce order, with the same signed bytes. */
   markForRebroadcast(ids: readonly number[], now: number): void {
-    const update = this.db.prepare(`UPDATE outbox SET status = 'signed', updated_at = ? WHERE id = ? AND status = 'sent'`);
+    const update = this.db.prepare(
+      `UPDATE outbox SET status = 'signed', updated_at = ? WHERE id = ? AND status = 'sent'`,
+    );
     this.db.transaction(() => ids.forEach((id) => update.run(now, id)))();
   }
 
@@ -269,7 +275,12 @@ export class OutboxStore {
    */
   releaseNonce(
     id: number,
-    outcome: { status: "reverted" | "failed"; revertData: string | null; revert: DecodedRevert | null; error: string | null },
+    outcome: {
+      status: "reverted" | "failed";
+      revertData: string | null;
+      revert: DecodedRevert | null;
+      error: string | null;
+    },
     now: number,
   ): void {
     this.db.transaction(() => {

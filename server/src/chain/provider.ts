@@ -67,4 +67,3 @@ function connection(url: string, timeoutMs: number): FetchRequest {
   request.timeout = timeoutMs;
   return request;
 }
-

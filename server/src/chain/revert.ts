@@ -13,14 +13,14 @@ export interface DecodedRevert {
 const BUILTIN_ERRORS = new Interface(["error Error(string message)", "error Panic(uint256 code)"]);
 
 /**
- * Decodes revert data with the contracts' ABIs (custom errors first, then Solidity's `Error(string)` and
- * `Panic(uint256)`). Returns null for empty data or data no interface knows.
+ * Decodes revert data with Solidity's `Error(string)` and `Panic(uint256)` (with named arguments; ethers' own
+ * built-ins are unnamed) and then the contracts' ABIs (custom errors). Returns null for empty data or data no interface knows.
  */
 export function decodeRevert(data: string | null | undefined, interfaces: readonly Interface[]): DecodedRevert | null {
   if (!data || !isHexString(data) || data.length < 10) {
     return null;
   }
-  for (const iface of [...interfaces, BUILTIN_ERRORS]) {
+  for (const iface of [BUILTIN_ERRORS, ...interfaces]) {
     try {
       const parsed = iface.parseError(data);
       if (parsed) {

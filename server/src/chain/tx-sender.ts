@@ -11,7 +11,14 @@ import {
   UnknownSignerError,
 } from "./errors";
 import type { JsonObject } from "./json";
-import { KeyWorker, publicRow, type FeeFields, type SenderFaults, type WorkerContext, type WorkerSettings } from "./key-worker";
+import {
+  KeyWorker,
+  publicRow,
+  type FeeFields,
+  type SenderFaults,
+  type WorkerContext,
+  type WorkerSettings,
+} from "./key-worker";
 import { OutboxStore, type OutboxRow } from "./outbox";
 import { migrateChainSchema } from "./schema";
 

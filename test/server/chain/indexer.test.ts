@@ -84,10 +84,14 @@ describe("EventIndexer (against a real hardhat node)", function () {
 
   it("stores each event with JSON arguments (integers as strings, bytes as hex) and its block time", async function () {
     const db = database("json.db");
-    const blockNumber = await call("describe", 2n ** 200n, "一卡通用", "0x00ff", { level: 3, tag: `0x${"ab".repeat(32)}` }, [
-      -1,
-      2,
-    ]);
+    const blockNumber = await call(
+      "describe",
+      2n ** 200n,
+      "一卡通用",
+      "0x00ff",
+      { level: 3, tag: `0x${"ab".repeat(32)}` },
+      [-1, 2],
+    );
     await call("store", 9);
 
     expect(await indexer(db).catchUp()).to.be.at.least(blockNumber);
@@ -232,4 +236,3 @@ describe("EventIndexer (against a real hardhat node)", function () {
     });
   });
 });
-

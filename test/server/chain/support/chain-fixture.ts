@@ -29,7 +29,11 @@ export function devSigners(keys: readonly string[], firstIndex: number): Map<str
 }
 
 /** Values of the `Stored` events a caller emitted on the target, from the chain itself. */
-export async function storedValues(provider: JsonRpcProvider, target: DeployedTarget, caller: string): Promise<bigint[]> {
+export async function storedValues(
+  provider: JsonRpcProvider,
+  target: DeployedTarget,
+  caller: string,
+): Promise<bigint[]> {
   const event = target.iface.getEvent("Stored");
   if (!event) {
     throw new Error("OutboxTarget has no Stored event");
