@@ -1,4 +1,4 @@
-import { Interface, isHexString } from "ethers";
+import { AbiCoder, dataSlice, isHexString, type Interface } from "ethers";
 import { abiArgsToJson, type JsonObject } from "./json";
 
 export interface DecodedRevert {
@@ -10,17 +10,31 @@ export interface DecodedRevert {
   args: JsonObject;
 }
 
-const BUILTIN_ERRORS = new Interface(["error Error(string message)", "error Panic(uint256 code)"]);
+// Solidity's own reverts, with argument names (ethers decodes them with unnamed parameters).
+const BUILTIN_ERRORS: Record<string, { errorName: string; signature: string; type: string; arg: string }> = {
+  "0x08c379a0": { errorName: "Error", signature: "Error(string)", type: "string", arg: "message" },
+  "0x4e487b71": { errorName: "Panic", signature: "Panic(uint256)", type: "uint256", arg: "code" },
+};
 
 /**
- * Decodes revert data with Solidity's `Error(string)` and `Panic(uint256)` (with named arguments; ethers' own
- * built-ins are unnamed) and then the contracts' ABIs (custom errors). Returns null for empty data or data no interface knows.
+ * Decodes revert data: Solidity's `Error(string)` and `Panic(uint256)`, then the custom errors of the contracts'
+ * ABIs. Returns null for empty data or data no interface knows.
  */
 export function decodeRevert(data: string | null | undefined, interfaces: readonly Interface[]): DecodedRevert | null {
   if (!data || !isHexString(data) || data.length < 10) {
     return null;
   }
-  for (const iface of [BUILTIN_ERRORS, ...interfaces]) {
+  const builtin = BUILTIN_ERRORS[dataSlice(data, 0, 4)];
+  if (builtin) {
+    try {
+      const [value] = AbiCoder.defaultAbiCoder().decode([builtin.type], dataSlice(data, 4));
+      const arg = typeof value === "bigint" ? value.toString(10) : String(value);
+      return { errorName: builtin.errorName, signature: builtin.signature, args: { [builtin.arg]: arg } };
+    } catch {
+      return null;
+    }
+  }
+  for (const iface of interfaces) {
     try {
       const parsed = iface.parseError(data);
       if (parsed) {
