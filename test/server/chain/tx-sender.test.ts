@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type Database from "better-sqlite3";
-import { type JsonRpcProvider, type Wallet } from "ethers";
+import { Wallet, type JsonRpcProvider } from "ethers";
 import { ChainResetError, ChainUnavailableError, UnknownSignerError } from "../../../server/src/chain/errors";
 import { createProvider } from "../../../server/src/chain/provider";
 import { TxSender, type OutboxRow, type TxSenderOptions } from "../../../server/src/chain/tx-sender";
@@ -222,6 +222,19 @@ describe("TxSender (durable outbox against a real hardhat node)", function () {
 
     expect(row.status).to.equal("mined");
     expect((await storedValues(provider, target, wallet.address)).map(Number)).to.deep.equal([300, 301, 302]);
+  });
+
+  it("fails a transaction the key cannot pay for with insufficient_funds, leaving no nonce gap", async function () {
+    const unfunded = new Map([["health", new Wallet(Wallet.createRandom().privateKey)]]);
+    const outbox = sender(path.join(dir, "unfunded.db"), unfunded);
+    await outbox.start();
+
+    const row = await outbox.waitFor(outbox.submit("health", store(500)));
+
+    expect(row.status).to.equal("failed");
+    expect(row.nonce).to.equal(null);
+    expect(row.error).to.match(/^insufficient_funds: /);
+    expect(outbox.pendingCount()).to.equal(0);
   });
 
   it("returns the first row for a repeated dedupe key and refuses an unknown department", async function () {

@@ -29,7 +29,10 @@ async function main(): Promise<void> {
   await new Promise(() => undefined); // Keep sending until killed.
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${String(error)}\n`);
-  process.exit(1);
-});
+// `hardhat test` loads every file under test/, this one too: run only when started as a process.
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${String(error)}\n`);
+    process.exit(1);
+  });
+}
