@@ -1,0 +1,440 @@
+import { getAddress, toQuantity, type Interface, type JsonRpcApiProvider } from "ethers";
+import type Database from "better-sqlite3";
+import pino, { type BaseLogger } from "pino";
+import { describeNodeError, IndexerBehindError } from "./errors";
+import { abiArgsToJson, type JsonObject } from "./json";
+import { migrateChainSchema } from "./schema";
+
+export interface IndexedContract {
+  /** The name events are filed under (`Consortium`, `DataCatalog`, …). */
+  name: string;
+  address: string;
+  iface: Interface;
+}
+
+export interface IndexedEvent {
+  blockNumber: number;
+  logIndex: number;
+  txHash: string;
+  address: string;
+  contract: string;
+  /** Event name, or `unknown` for a log the contract's ABI does not describe. */
+  name: string;
+  /** Arguments by name; integers as decimal strings, bytes as 0x-hex (the `args_json` column, parsed). */
+  args: JsonObject;
+  /** Block timestamp, seconds since the epoch. */
+  blockTime: number;
+}
+
+export type IndexerResetReason = "genesis_changed" | "history_changed" | "deployment_missing" | "contracts_changed";
+
+/** Called inside the SQLite transaction that stores the events, so a projection commits or rolls back with them. */
+export type EventsHandler = (events: readonly IndexedEvent[]) => void;
+/** Called inside the SQLite transaction that clears the index, so a projection can clear its own tables with it. */
+export type ResetHandler = (reason: IndexerResetReason) => void;
+
+export interface IndexerOptions {
+  db: Database.Database;
+  provider: JsonRpcApiProvider;
+  contracts: readonly IndexedContract[];
+  /** The deployment block: nothing of interest lies before it. */
+  fromBlock: number;
+  pollIntervalMs?: number;
+  /** Blocks per eth_getLogs request (halved automatically when the node refuses a range). */
+  pageSize?: number;
+  /** Names the cursor, in case several indexers share a database. */
+  name?: string;
+  logger?: BaseLogger;
+}
+
+export interface IndexerStatus {
+  indexedBlock: number;
+  headBlock: number | null;
+  /** A configured contract has no code on the chain (not deployed yet, or the chain was replaced). */
+  deploymentMissing: boolean;
+  resets: number;
+  lastError: string | null;
+}
+
+interface StateRecord {
+  genesis_hash: string | null;
+  contracts: string;
+  next_block: number;
+  indexed_block: number;
+  indexed_block_hash: string | null;
+  resets: number;
+}
+
+interface RawLog {
+  address: string;
+  topics: string[];
+  data: string;
+  blockNumber: string;
+  transactionHash: string;
+  logIndex: string;
+  removed?: boolean;
+}
+
+interface RawBlock {
+  hash: string;
+  timestamp: string;
+}
+
+interface EventRecord {
+  block_number: number;
+  log_index: number;
+  tx_hash: string;
+  address: string;
+  contract: string;
+  name: string;
+  args_json: string;
+  block_time: number;
+}
+
+/**
+ * Follows the contracts' logs from their deployment block into the `events` table, with a persisted cursor. It
+ * notices a replaced chain (different genesis, a block it indexed that is gone or different, a contract without
+ * code) and then indexes again from scratch, telling subscribers through `onReset`.
+ */
+export class EventIndexer {
+  private readonly name: string;
+  private readonly contractsKey: string;
+  private readonly byAddress = new Map<string, IndexedContract>();
+  private readonly eventHandlers = new Set<EventsHandler>();
+  private readonly resetHandlers = new Set<ResetHandler>();
+  private readonly logger: BaseLogger;
+  private readonly pollIntervalMs: number;
+  private pageSize: number;
+  private queue: Promise<unknown> = Promise.resolve();
+  private deploymentVerified = false;
+  private deploymentMissing = false;
+  private head: number | null = null;
+  private lastError: string | null = null;
+  private loop: Promise<void> | null = null;
+  private stopped = true;
+  private closing = false;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly options: IndexerOptions) {
+    migrateChainSchema(options.db);
+    this.name = options.name ?? "main";
+    this.logger = options.logger ?? pino({ level: "silent" });
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    this.pageSize = options.pageSize ?? 2_000;
+    for (const contract of options.contracts) {
+      this.byAddress.set(getAddress(contract.address), contract);
+    }
+    this.contractsKey = [...this.byAddress.entries()]
+      .map(([address, contract]) => `${contract.name}@${address}`)
+      .sort()
+      .join(",");
+    options.db
+      .prepare(
+        `INSERT INTO indexer_state (name, genesis_hash, contracts, next_block, indexed_block, indexed_block_hash)
+         VALUES (?, NULL, ?, ?, ?, NULL) ON CONFLICT (name) DO NOTHING`,
+      )
+      .run(this.name, this.contractsKey, options.fromBlock, options.fromBlock - 1);
+  }
+
+  /** The last block whose events are all in the table (reads reflect this block). */
+  indexedBlock(): number {
+    return this.state().indexed_block;
+  }
+
+  status(): IndexerStatus {
+    const state = this.state();
+    return {
+      indexedBlock: state.indexed_block,
+      headBlock: this.head,
+      deploymentMissing: this.deploymentMissing,
+      resets: state.resets,
+      lastError: this.lastError,
+    };
+  }
+
+  onEvents(handler: EventsHandler): () => void {
+    this.eventHandlers.add(handler);
+    return () => this.eventHandlers.delete(handler);
+  }
+
+  onReset(handler: ResetHandler): () => void {
+    this.resetHandlers.add(handler);
+    return () => this.resetHandlers.delete(handler);
+  }
+
+  /** Hands every stored event to `handler` in chain order, in batches (to rebuild an in-memory projection). */
+  replay(handler: EventsHandler, batchSize = 1_000): void {
+    const page = this.options.db.prepare(
+      `SELECT * FROM events WHERE (block_number, log_index) > (?, ?) ORDER BY block_number, log_index LIMIT ?`,
+    );
+    let after: [number, number] = [-1, -1];
+    for (;;) {
+      const records = page.all(after[0], after[1], batchSize) as EventRecord[];
+      if (records.length === 0) {
+        return;
+      }
+      handler(records.map(toEvent));
+      const last = records[records.length - 1];
+      after = [last.block_number, last.log_index];
+    }
+  }
+
+  /** Indexes up to the chain's latest block now; resolves with the indexed block. */
+  catchUp(): Promise<number> {
+    const run = this.queue.then(() => this.indexToHead());
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Resolves once the index has reached `blockNumber` (e.g. the block of a transaction just mined). */
+  async waitForBlock(blockNumber: number, timeoutMs = 30_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const indexed = this.indexedBlock();
+      if (indexed >= blockNumber) {
+        return indexed;
+      }
+      if (Date.now() > deadline) {
+        throw new IndexerBehindError(blockNumber, indexed);
+      }
+      try {
+        await this.catchUp();
+      } catch {
+        // The polling loop reports the error; keep trying until the deadline.
+      }
+      if (this.indexedBlock() < blockNumber) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(this.pollIntervalMs, 100)));
+      }
+    }
+  }
+
+  start(): void {
+    if (this.loop) {
+      return;
+    }
+    this.stopped = false;
+    this.closing = false;
+    this.loop = this.run().finally(() => {
+      this.loop = null;
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.closing = true;
+    this.wake?.();
+    await this.loop;
+    await this.queue;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      try {
+        await this.catchUp();
+        failures = 0;
+        this.lastError = null;
+      } catch (error) {
+        failures += 1;
+        const description = describeNodeError(error);
+        this.lastError = `${description.kind}: ${description.message}`;
+        if (failures === 1) {
+          this.logger.warn({ err: this.lastError }, "event indexer cannot progress; retrying");
+        }
+      }
+      const delay = failures === 0 ? this.pollIntervalMs : Math.min(5_000, this.pollIntervalMs * 2 ** failures);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
+  }
+
+  private async indexToHead(): Promise<number> {
+    const head = Number(BigInt((await this.send("eth_blockNumber", [])) as string));
+    this.head = head;
+    await this.verifyChain();
+    if (this.deploymentMissing) {
+      return this.indexedBlock();
+    }
+    let state = this.state();
+    while (state.next_block <= head && !this.closing) {
+      await this.indexRange(state.next_block, Math.min(state.next_block + this.pageSize - 1, head));
+      state = this.state();
+    }
+    return state.indexed_block;
+  }
+
+  /** Detects a replaced chain or changed configuration and starts again from scratch when it finds one. */
+  private async verifyChain(): Promise<void> {
+    const state = this.state();
+    const genesis = ((await this.send("eth_getBlockByNumber", ["0x0", false])) as RawBlock).hash;
+    if (state.contracts !== this.contractsKey) {
+      this.reset("contracts_changed", genesis, this.options.fromBlock);
+    } else if (state.genesis_hash !== null && state.genesis_hash !== genesis) {
+      this.reset("genesis_changed", genesis, 0);
+    } else if (state.indexed_block_hash !== null) {
+      const block = (await this.send("eth_getBlockByNumber", [
+        toQuantity(state.indexed_block),
+        false,
+      ])) as RawBlock | null;
+      if (block === null || block.hash !== state.indexed_block_hash) {
+        this.reset("history_changed", genesis, 0);
+      }
+    }
+    if (this.state().genesis_hash === null) {
+      this.options.db.prepare("UPDATE indexer_state SET genesis_hash = ? WHERE name = ?").run(genesis, this.name);
+    }
+    if (!this.deploymentVerified) {
+      const codes = await Promise.all(
+        [...this.byAddress.keys()].map((address) => this.send("eth_getCode", [address, "latest"]) as Promise<string>),
+      );
+      this.deploymentMissing = codes.some((code) => code === "0x" || code === "");
+      if (this.deploymentMissing && this.state().indexed_block_hash !== null) {
+        this.reset("deployment_missing", genesis, 0);
+      }
+      this.deploymentVerified = !this.deploymentMissing;
+    }
+  }
+
+  private reset(reason: IndexerResetReason, genesis: string, startBlock: number): void {
+    const { db } = this.options;
+    db.transaction(() => {
+      db.prepare("DELETE FROM events").run();
+      db.prepare(
+        `UPDATE indexer_state SET genesis_hash = ?, contracts = ?, next_block = ?, indexed_block = ?,
+           indexed_block_hash = NULL, resets = resets + 1 WHERE name = ?`,
+      ).run(genesis, this.contractsKey, startBlock, startBlock - 1, this.name);
+      this.resetHandlers.forEach((handler) => handler(reason));
+    })();
+    this.deploymentVerified = false;
+    this.logger.warn({ reason, genesis }, "event index cleared; indexing again from scratch");
+  }
+
+  private async indexRange(from: number, to: number): Promise<void> {
+    let logs: RawLog[];
+    try {
+      logs = (await this.send("eth_getLogs", [
+        { address: [...this.byAddress.keys()], fromBlock: toQuantity(from), toBlock: toQuantity(to) },
+      ])) as RawLog[];
+    } catch (error) {
+      if (to > from && describeNodeError(error).kind !== "network") {
+        // Too many results or too wide a range for this node: smaller pages from now on.
+        this.pageSize = Math.max(1, Math.floor((to - from + 1) / 2));
+        return;
+      }
+      throw error;
+    }
+    const live = logs.filter((log) => !log.removed);
+    const blockNumbers = new Set(live.map((log) => Number(BigInt(log.blockNumber))));
+    blockNumbers.add(to);
+    const blocks = new Map<number, RawBlock>();
+    const numbers = [...blockNumbers];
+    for (let i = 0; i < numbers.length; i += 50) {
+      const chunk = numbers.slice(i, i + 50);
+      const fetched = await Promise.all(
+        chunk.map((n) => this.send("eth_getBlockByNumber", [toQuantity(n), false]) as Promise<RawBlock | null>),
+      );
+      fetched.forEach((block, j) => {
+        if (block === null) {
+          throw new Error(`block ${chunk[j]} is not available; the chain may have been replaced`);
+        }
+        blocks.set(chunk[j], block);
+      });
+    }
+    const events = live
+      .map((log) =>
+        this.decode(log, Number(BigInt((blocks.get(Number(BigInt(log.blockNumber))) as RawBlock).timestamp))),
+      )
+      .sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
+    this.store(from, to, (blocks.get(to) as RawBlock).hash, events);
+  }
+
+  private store(from: number, to: number, toHash: string, events: IndexedEvent[]): void {
+    const { db } = this.options;
+    const insert = db.prepare(
+      `INSERT OR REPLACE INTO events (block_number, log_index, tx_hash, address, contract, name, args_json, block_time)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    db.transaction(() => {
+      if (this.state().next_block !== from) {
+        return; // A reset happened meanwhile: this page belongs to the old index.
+      }
+      for (const e of events) {
+        insert.run(
+          e.blockNumber,
+          e.logIndex,
+          e.txHash,
+          e.address,
+          e.contract,
+          e.name,
+          JSON.stringify(e.args),
+          e.blockTime,
+        );
+      }
+      db.prepare(
+        "UPDATE indexer_state SET next_block = ?, indexed_block = ?, indexed_block_hash = ? WHERE name = ?",
+      ).run(to + 1, to, toHash, this.name);
+      if (events.length > 0) {
+        this.eventHandlers.forEach((handler) => handler(events));
+      }
+    })();
+  }
+
+  private decode(log: RawLog, blockTime: number): IndexedEvent {
+    const address = getAddress(log.address);
+    const contract = this.byAddress.get(address);
+    let name = "unknown";
+    let args: JsonObject = { topics: log.topics, data: log.data };
+    if (contract) {
+      try {
+        const parsed = contract.iface.parseLog({ topics: log.topics, data: log.data });
+        if (parsed) {
+          name = parsed.name;
+          args = abiArgsToJson(parsed.args, parsed.fragment.inputs);
+        }
+      } catch {
+        // A log that does not decode with the ABI stays as raw topics and data.
+      }
+    }
+    return {
+      blockNumber: Number(BigInt(log.blockNumber)),
+      logIndex: Number(BigInt(log.logIndex)),
+      txHash: log.transactionHash,
+      address,
+      contract: contract?.name ?? "unknown",
+      name,
+      args,
+      blockTime,
+    };
+  }
+
+  private state(): StateRecord {
+    return this.options.db
+      .prepare(
+        "SELECT genesis_hash, contracts, next_block, indexed_block, indexed_block_hash, resets FROM indexer_state WHERE name = ?",
+      )
+      .get(this.name) as StateRecord;
+  }
+
+  private send(method: string, params: unknown[]): Promise<unknown> {
+    return this.options.provider.send(method, params);
+  }
+}
+
+function toEvent(record: EventRecord): IndexedEvent {
+  return {
+    blockNumber: record.block_number,
+    logIndex: record.log_index,
+    txHash: record.tx_hash,
+    address: record.address,
+    contract: record.contract,
+    name: record.name,
+    args: JSON.parse(record.args_json) as JsonObject,
+    blockTime: record.block_time,
+  };
+}
