@@ -25,7 +25,7 @@ export function openDatabase(file: string): Database.Database {
  * a component only ever appends statements, never edits an applied one. All pending statements run in one
  * transaction, so a failing migration leaves the schema as it was. Returns how many statements were applied.
  */
-export function migrate(db: Database.Database, component: string, statements: string[]): number {
+export function migrate(db: Database.Database, component: string, statements: readonly string[]): number {
   if (component.trim() === "") {
     throw new Error("migrate: component name is empty");
   }
