@@ -2,30 +2,18 @@
  * Deploys the whole system with the Ignition module and describes the result as a deployment file: what the gateway
  * (`KUAJIE_DEPLOYMENT_FILE`) and the auditor (`--deployment`) read to find the contracts.
  */
-import fs from "node:fs";
-import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import KuajieModule from "../../ignition/modules/Kuajie";
+import {
+  CONTRACT_NAMES,
+  readDeployment,
+  writeDeployment,
+  type ContractName,
+  type Deployment,
+} from "../../server/src/chain/deployment";
 import { DEMO_DEPARTMENTS, LEVELS, type DemoDepartment } from "./demo-departments";
 
-export const CONTRACT_NAMES = [
-  "Consortium",
-  "DataCatalog",
-  "SharingAgreements",
-  "Grants",
-  "ConsentRegistry",
-  "AccessLedger",
-] as const;
-export type ContractName = (typeof CONTRACT_NAMES)[number];
-
-export interface Deployment {
-  chainId: number;
-  /** Block of the first contract's deployment: where indexers and auditors start reading events. */
-  deploymentBlock: number;
-  /** Hash of block 0, so that a restarted (fresh) chain is detected rather than mixed with old state. */
-  genesisHash: string;
-  contracts: Record<ContractName, string>;
-}
+export { CONTRACT_NAMES, readDeployment, writeDeployment, type ContractName, type Deployment };
 
 /** The `founders` parameter of the Ignition module for the founding council departments of `departments`. */
 export function founderProfiles(departments: readonly DemoDepartment[]) {
@@ -94,13 +82,4 @@ function defaultDeploymentId(network: string): string | undefined {
   if (network === "hardhat") return undefined;
   if (network === "localhost") return `localhost-${Date.now()}`;
   return network;
-}
-
-export function writeDeployment(file: string, deployment: Deployment): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify(deployment, null, 2) + "\n");
-}
-
-export function readDeployment(file: string): Deployment {
-  return JSON.parse(fs.readFileSync(file, "utf8")) as Deployment;
 }

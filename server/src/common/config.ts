@@ -40,6 +40,8 @@ export interface GatewayConfig {
   /** `<dataDir>/gateway.db`: tokens, idempotency keys, outbox, index, receipts. */
   databaseFile: string;
   deploymentFile: string;
+  /** The departments this gateway serves: `[{key, code}]`, in the order of their development keys. */
+  departmentsFile: string;
   /** Key of the subject-reference HMAC; never logged. */
   consortiumSecret: Buffer;
   keys: KeySource;
@@ -59,6 +61,7 @@ export const CONFIG_VARIABLES = [
   "KUAJIE_RPC_URL",
   "KUAJIE_DATA_DIR",
   "KUAJIE_DEPLOYMENT_FILE",
+  "KUAJIE_DEPARTMENTS_FILE",
   "KUAJIE_CONSORTIUM_SECRET",
   "KUAJIE_KEYSTORE_DIR",
   "KUAJIE_KEYSTORE_PASSWORD",
@@ -167,6 +170,7 @@ const rawSchema = z.object({
   KUAJIE_RPC_URL: rpcUrlSchema,
   KUAJIE_DATA_DIR: nonEmpty("a directory"),
   KUAJIE_DEPLOYMENT_FILE: optionalString,
+  KUAJIE_DEPARTMENTS_FILE: optionalString,
   KUAJIE_CONSORTIUM_SECRET: z
     .string({ error: "required: hex of at least 32 bytes (the subject-reference HMAC key)" })
     .pipe(secretSchema),
@@ -319,6 +323,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     dataDir,
     databaseFile: gatewayDatabaseFile(dataDir),
     deploymentFile: path.resolve(cwd, values.KUAJIE_DEPLOYMENT_FILE ?? path.join(dataDir, "deployment.json")),
+    departmentsFile: path.resolve(cwd, values.KUAJIE_DEPARTMENTS_FILE ?? path.join(dataDir, "departments.json")),
     consortiumSecret: values.KUAJIE_CONSORTIUM_SECRET,
     keys,
     upstreamTimeoutMs: values.KUAJIE_UPSTREAM_TIMEOUT_MS,

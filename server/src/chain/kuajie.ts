@@ -1,0 +1,239 @@
+import type Database from "better-sqlite3";
+import { Interface, type JsonRpcApiProvider, type Wallet } from "ethers";
+import pino, { type BaseLogger } from "pino";
+import {
+  AccessLedger__factory,
+  ConsentRegistry__factory,
+  Consortium__factory,
+  DataCatalog__factory,
+  Grants__factory,
+  SharingAgreements__factory,
+} from "../../../typechain-types";
+import { ContractRevertError, HttpError, ServiceUnavailableError } from "../common/errors";
+import { CONTRACT_NAMES, type ContractName, type Deployment } from "./deployment";
+import { ChainResetError, ChainUnavailableError, SenderStoppedError } from "./errors";
+import { EventIndexer, type IndexedEvent } from "./indexer";
+import { abiArgsToJson, type JsonObject } from "./json";
+import { TxSender, type OutboxRow } from "./tx-sender";
+
+/** The ABI of each contract, from the generated types: the one place the gateway learns the contracts' shapes. */
+export const CONTRACT_INTERFACES: Record<ContractName, Interface> = {
+  Consortium: new Interface(Consortium__factory.abi),
+  DataCatalog: new Interface(DataCatalog__factory.abi),
+  SharingAgreements: new Interface(SharingAgreements__factory.abi),
+  Grants: new Interface(Grants__factory.abi),
+  ConsentRegistry: new Interface(ConsentRegistry__factory.abi),
+  AccessLedger: new Interface(AccessLedger__factory.abi),
+};
+
+/** An event of a Kuajie contract emitted by a write, decoded; arguments as JSON (integers as decimal strings). */
+export interface WriteEvent {
+  contract: ContractName;
+  name: string;
+  args: JsonObject;
+  logIndex: number;
+}
+
+export interface WriteResult {
+  outboxId: number;
+  txHash: string;
+  blockNumber: number;
+  events: WriteEvent[];
+}
+
+/**
+ * A write was persisted in the outbox (it will be sent and mined: nothing acknowledged is lost) but was not mined
+ * within the wait. Answered as 202 with the outbox id, which `GET /v1/outbox/:id` follows.
+ */
+export class WritePendingError extends HttpError {
+  override readonly status = 202;
+  override readonly code = "write_pending";
+  override readonly title = "Accepted; the transaction is waiting to be mined";
+  constructor(readonly outboxId: number) {
+    super(`the transaction is in the outbox (id ${outboxId}) and will be sent when the chain accepts it`, {
+      outboxId,
+      location: `/v1/outbox/${outboxId}`,
+    });
+  }
+}
+
+export interface KuajieChainOptions {
+  db: Database.Database;
+  provider: JsonRpcApiProvider;
+  deployment: Deployment;
+  /** The signing key of each department this gateway serves. */
+  signers: ReadonlyMap<string, Wallet>;
+  logger?: BaseLogger;
+  /** How long a write waits to be mined before it is answered 202 (default 15 s). */
+  writeWaitMs?: number;
+  /** Indexer poll interval (default 250 ms). */
+  pollIntervalMs?: number;
+}
+
+/**
+ * The gateway's one door to the chain: writes go through the durable outbox of the department's key and come back
+ * with their decoded events once the indexer has seen their block (so a read right after a write reflects it);
+ * reads are served by feature projections fed by the indexer, never by per-request calls.
+ */
+export class KuajieChain {
+  readonly sender: TxSender;
+  readonly indexer: EventIndexer;
+  readonly deployment: Deployment;
+  private readonly byAddress = new Map<string, ContractName>();
+  private readonly writeWaitMs: number;
+
+  constructor(private readonly options: KuajieChainOptions) {
+    this.deployment = options.deployment;
+    this.writeWaitMs = options.writeWaitMs ?? 15_000;
+    const logger = options.logger ?? pino({ level: "silent" });
+    for (const name of CONTRACT_NAMES) this.byAddress.set(options.deployment.contracts[name].toLowerCase(), name);
+    this.sender = new TxSender({
+      db: options.db,
+      provider: options.provider,
+      chainId: options.deployment.chainId,
+      signers: options.signers,
+      interfaces: Object.values(CONTRACT_INTERFACES),
+      logger,
+    });
+    this.indexer = new EventIndexer({
+      db: options.db,
+      provider: options.provider,
+      contracts: CONTRACT_NAMES.map((name) => ({
+        name,
+        address: options.deployment.contracts[name],
+        iface: CONTRACT_INTERFACES[name],
+      })),
+      fromBlock: options.deployment.deploymentBlock,
+      pollIntervalMs: options.pollIntervalMs,
+      logger,
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.sender.start();
+    await this.indexer.catchUp().catch(() => 0);
+    this.indexer.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.indexer.stop();
+    await this.sender.stop();
+  }
+
+  /** The account that signs for `departmentKey`, or null when this gateway does not serve it. */
+  accountOf(departmentKey: string): string | null {
+    return this.options.signers.get(departmentKey)?.address ?? null;
+  }
+
+  servedDepartments(): string[] {
+    return [...this.options.signers.keys()];
+  }
+
+  /**
+   * Sends `contract.method(args)` signed by the department's key and waits until it is mined and indexed.
+   * Throws ContractRevertError (422, the custom error's name and arguments) when the contract refuses it,
+   * WritePendingError (202) when it is safely queued but not mined in time, ServiceUnavailableError (503) when the
+   * chain cannot take it at all.
+   */
+  async write(
+    departmentKey: string,
+    contract: ContractName,
+    method: string,
+    args: readonly unknown[],
+    options: { dedupeKey?: string } = {},
+  ): Promise<WriteResult> {
+    if (!this.options.signers.has(departmentKey)) {
+      throw new ServiceUnavailableError(`this gateway holds no signing key for department '${departmentKey}'`);
+    }
+    const data = CONTRACT_INTERFACES[contract].encodeFunctionData(method, args);
+    let outboxId: number;
+    try {
+      outboxId = this.sender.submit(
+        departmentKey,
+        { to: this.deployment.contracts[contract], data },
+        { contract, method },
+        { dedupeKey: options.dedupeKey },
+      );
+    } catch (err) {
+      throw this.unavailable(err);
+    }
+    const row = await this.waitMined(outboxId);
+    if (row.revert) {
+      throw new ContractRevertError(row.revert.errorName, row.revert.args as Record<string, unknown>, {
+        detail: `${contract}.${method} reverted with ${row.revert.errorName}`,
+      });
+    }
+    if (row.status !== "mined" || row.blockNumber === null || row.txHash === null) {
+      throw new ServiceUnavailableError(`the transaction failed: ${row.error ?? row.status}`, { outboxId });
+    }
+    await this.indexer.waitForBlock(row.blockNumber, this.writeWaitMs).catch(() => undefined);
+    return { outboxId, txHash: row.txHash, blockNumber: row.blockNumber, events: this.decodeLogs(row) };
+  }
+
+  /** The outbox row of an earlier write (for `GET /v1/outbox/:id`). */
+  outboxRow(id: number): OutboxRow | null {
+    return this.sender.get(id) ?? null;
+  }
+
+  /** The events of the decoded receipt of a mined row. */
+  decodeLogs(row: OutboxRow): WriteEvent[] {
+    const events: WriteEvent[] = [];
+    for (const log of row.logs) {
+      const contract = this.byAddress.get(log.address.toLowerCase());
+      if (!contract) continue;
+      const parsed = CONTRACT_INTERFACES[contract].parseLog({ topics: log.topics, data: log.data });
+      if (!parsed) continue;
+      events.push({
+        contract,
+        name: parsed.name,
+        args: abiArgsToJson(parsed.args, parsed.fragment.inputs),
+        logIndex: log.logIndex,
+      });
+    }
+    return events;
+  }
+
+  /** Subscribes a projection to indexed events; see EventIndexer.onEvents. */
+  onEvents(handler: (events: readonly IndexedEvent[]) => void): () => void {
+    return this.indexer.onEvents(handler);
+  }
+
+  private async waitMined(outboxId: number): Promise<OutboxRow> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), this.writeWaitMs);
+    });
+    try {
+      const row = await Promise.race([this.sender.waitFor(outboxId), timeout]);
+      if (row === null) throw new WritePendingError(outboxId);
+      return row;
+    } catch (err) {
+      if (err instanceof WritePendingError) throw err;
+      throw this.unavailable(err);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private unavailable(err: unknown): Error {
+    if (err instanceof HttpError) return err;
+    if (err instanceof ChainResetError) {
+      return new ServiceUnavailableError(
+        "the chain was reset (a different genesis): the gateway refuses to mix it with the old state",
+        { reason: "chain_reset" },
+        { cause: err },
+      );
+    }
+    if (err instanceof ChainUnavailableError || err instanceof SenderStoppedError) {
+      return new ServiceUnavailableError(
+        "the chain is unavailable; try again shortly",
+        { reason: "chain_unavailable" },
+        {
+          retryAfterSeconds: 2,
+          cause: err,
+        },
+      );
+    }
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
