@@ -44,7 +44,14 @@ export interface CommonArgs {
 
 export type CommandArgs =
   | { command: "help" }
-  | { command: "subject"; subjectRef?: string; idType?: string; idNumber?: string; secretFile?: string; receipts?: string }
+  | {
+      command: "subject";
+      subjectRef?: string;
+      idType?: string;
+      idNumber?: string;
+      secretFile?: string;
+      receipts?: string;
+    }
   | { command: "receipts"; file: string; maxAnchorDelay: number }
   | { command: "agreement"; id: bigint }
   | { command: "report"; from?: number; to?: number; receipts?: string; maxAnchorDelay: number };
@@ -89,7 +96,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
   if (values.help || command === undefined || command === "help") return { command: "help", common: commonOf(values) };
-  if (!(command in ALLOWED)) throw new UsageError(`unknown command "${command}": use subject, receipts, agreement or report ${HINT}`);
+  if (!(command in ALLOWED))
+    throw new UsageError(`unknown command "${command}": use subject, receipts, agreement or report ${HINT}`);
   for (const name of Object.keys(values)) {
     if (!COMMON.includes(name) && !ALLOWED[command].includes(name)) {
       throw new UsageError(`--${name} does not apply to \`${command}\` ${HINT}`);
@@ -121,12 +129,15 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
       expectPositionals(0, "no positional argument, only options");
       const byId = [values["id-type"], values["id-number"], values["secret-file"]];
       if (values["subject-ref"] !== undefined) {
-        if (byId.some((v) => v !== undefined)) throw new UsageError("give either --subject-ref or --id-type/--id-number/--secret-file, not both");
+        if (byId.some((v) => v !== undefined))
+          throw new UsageError("give either --subject-ref or --id-type/--id-number/--secret-file, not both");
         if (!/^0x[0-9a-fA-F]{64}$/.test(values["subject-ref"])) {
           throw new UsageError(`--subject-ref must be 0x and 64 hex digits (the HMAC subject reference)`);
         }
       } else if (byId.some((v) => v === undefined)) {
-        throw new UsageError("`subject` needs --subject-ref <0x…>, or --id-type, --id-number and --secret-file together");
+        throw new UsageError(
+          "`subject` needs --subject-ref <0x…>, or --id-type, --id-number and --secret-file together",
+        );
       }
       return {
         command: "subject",
@@ -141,7 +152,13 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   }
 }
 
-function commonOf(values: { rpc?: string; deployment?: string; json?: boolean; out?: string; "page-blocks"?: string }): CommonArgs {
+function commonOf(values: {
+  rpc?: string;
+  deployment?: string;
+  json?: boolean;
+  out?: string;
+  "page-blocks"?: string;
+}): CommonArgs {
   return {
     rpc: values.rpc,
     deploymentFile: values.deployment ?? DEFAULT_DEPLOYMENT_FILE,
@@ -153,6 +170,7 @@ function commonOf(values: { rpc?: string; deployment?: string; json?: boolean; o
 
 function positiveInt(option: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^[1-9][0-9]{0,9}$/.test(value)) throw new UsageError(`${option} ${JSON.stringify(value)} is not a positive whole number`);
+  if (!/^[1-9][0-9]{0,9}$/.test(value))
+    throw new UsageError(`${option} ${JSON.stringify(value)} is not a positive whole number`);
   return Number(value);
 }

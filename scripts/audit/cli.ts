@@ -70,10 +70,12 @@ function prepare(args: Exclude<ParsedArgs, { command: "help" }>): (ctx: AuditCon
       return (ctx) => agreementCommand(ctx, args.id);
     case "report": {
       const entries = args.receipts ? readReceiptsFile(args.receipts) : undefined;
-      return (ctx) => reportCommand(ctx, { from: args.from, to: args.to, entries, maxAnchorDelay: args.maxAnchorDelay });
+      return (ctx) =>
+        reportCommand(ctx, { from: args.from, to: args.to, entries, maxAnchorDelay: args.maxAnchorDelay });
     }
     case "subject": {
-      const subjectRef = args.subjectRef ?? subjectRefOf(readSecretFile(args.secretFile!), args.idType!, args.idNumber!);
+      const subjectRef =
+        args.subjectRef ?? subjectRefOf(readSecretFile(args.secretFile!), args.idType!, args.idNumber!);
       const entries = args.receipts ? readReceiptsFile(args.receipts) : undefined;
       return (ctx) => subjectCommand(ctx, { subjectRef, entries });
     }

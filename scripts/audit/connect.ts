@@ -4,6 +4,8 @@
  * reachable but is not the deployment's is a `wrong_deployment` violation (exit 1).
  */
 import { JsonRpcProvider, Network, type Provider } from "ethers";
+import { IConsentRegistry__factory } from "../../typechain-types/factories/contracts/consent/IConsentRegistry__factory";
+import { IGrants__factory } from "../../typechain-types/factories/contracts/sharing/IGrants__factory";
 import { CONTRACT_NAMES } from "./contracts";
 import { readDeploymentFile, type DeploymentFile } from "./deployment-file";
 import { UsageError } from "./errors";
@@ -112,11 +114,43 @@ async function deploymentProblems(
     }
   }
   if (deployment.deploymentBlock > latestBlock) {
-    problems.push(`the chain has ${latestBlock + 1} blocks, the deployment file says it was deployed at block ${deployment.deploymentBlock}`);
+    problems.push(
+      `the chain has ${latestBlock + 1} blocks, the deployment file says it was deployed at block ${deployment.deploymentBlock}`,
+    );
   }
   const codes = await Promise.all(CONTRACT_NAMES.map((name) => provider.getCode(deployment.contracts[name])));
   CONTRACT_NAMES.forEach((name, i) => {
     if (codes[i] === "0x") problems.push(`no contract code at ${name} ${deployment.contracts[name]}`);
   });
+  if (problems.length === 0) problems.push(...(await wiringProblems(provider, deployment)));
+  return problems;
+}
+
+/** The contracts name each other: a file whose addresses are real contracts but not this system's is caught here. */
+async function wiringProblems(provider: Provider, deployment: DeploymentFile): Promise<string[]> {
+  const { Consortium, Grants, SharingAgreements, ConsentRegistry } = deployment.contracts;
+  const links = [
+    {
+      name: "Grants",
+      at: Grants,
+      expected: SharingAgreements,
+      read: () => IGrants__factory.connect(Grants, provider).sharingAgreements(),
+    },
+    {
+      name: "ConsentRegistry",
+      at: ConsentRegistry,
+      expected: Consortium,
+      read: () => IConsentRegistry__factory.connect(ConsentRegistry, provider).consortium(),
+    },
+  ];
+  const problems: string[] = [];
+  for (const { name, at, expected, read } of links) {
+    const actual = await read().catch(() => undefined);
+    if (actual?.toLowerCase() !== expected.toLowerCase()) {
+      problems.push(
+        `${name} at ${at} does not belong to this deployment (it names ${actual ?? "nothing"}, the file says ${expected})`,
+      );
+    }
+  }
   return problems;
 }

@@ -17,10 +17,12 @@ const DeploymentFileSchema = z.object({
     .regex(/^0x[0-9a-fA-F]{64}$/)
     .optional(),
   rpc: z.string().optional(),
-  contracts: z.object(Object.fromEntries(CONTRACT_NAMES.map((name) => [name, address])) as Record<
-    (typeof CONTRACT_NAMES)[number],
-    typeof address
-  >),
+  contracts: z.object(
+    Object.fromEntries(CONTRACT_NAMES.map((name) => [name, address])) as Record<
+      (typeof CONTRACT_NAMES)[number],
+      typeof address
+    >,
+  ),
 });
 
 export type DeploymentFile = z.infer<typeof DeploymentFileSchema>;
@@ -30,7 +32,9 @@ export function readDeploymentFile(file: string): DeploymentFile {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch {
-    throw new UsageError(`cannot read the deployment file ${file}: run \`npm start\` (it writes it) or pass --deployment`);
+    throw new UsageError(
+      `cannot read the deployment file ${file}: run \`npm start\` (it writes it) or pass --deployment`,
+    );
   }
   let json: unknown;
   try {

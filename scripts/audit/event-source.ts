@@ -45,7 +45,14 @@ export class EventSource {
 
   /** The same source ending at `toBlock` (sharing the block-time cache). */
   until(toBlock: number): EventSource {
-    return new EventSource(this.provider, this.fromBlock, Math.min(toBlock, this.toBlock), this.pageBlocks, this.blockTimes, this.stats);
+    return new EventSource(
+      this.provider,
+      this.fromBlock,
+      Math.min(toBlock, this.toBlock),
+      this.pageBlocks,
+      this.blockTimes,
+      this.stats,
+    );
   }
 
   /**

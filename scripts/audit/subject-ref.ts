@@ -12,7 +12,9 @@ export function normaliseIdNumber(idNumber: string): string {
 }
 
 export function subjectRefOf(secret: Uint8Array, idType: string, idNumber: string): string {
-  return `0x${createHmac("sha256", secret).update(`${idType}:${normaliseIdNumber(idNumber)}`, "utf8").digest("hex")}`;
+  return `0x${createHmac("sha256", secret)
+    .update(`${idType}:${normaliseIdNumber(idNumber)}`, "utf8")
+    .digest("hex")}`;
 }
 
 /** The consortium secret from a file holding it as hex (at least 32 bytes, `0x` optional), as the gateway's config. */
@@ -24,7 +26,9 @@ export function readSecretFile(file: string): Buffer {
     throw new UsageError(`cannot read --secret-file ${file}: pass the file holding the consortium secret`);
   }
   if (!/^(0x)?([0-9a-fA-F]{2}){32,}$/.test(text)) {
-    throw new UsageError(`--secret-file ${file} does not hold a secret: expected hex of at least 32 bytes (64 hex digits)`);
+    throw new UsageError(
+      `--secret-file ${file} does not hold a secret: expected hex of at least 32 bytes (64 hex digits)`,
+    );
   }
   return Buffer.from(text.replace(/^0x/, ""), "hex");
 }

@@ -20,14 +20,18 @@ export async function agreementCommand(ctx: AuditContext, id: bigint): Promise<A
   const [agreements, grants] = await Promise.all([loadAgreements(ctx, [id]), loadGrantsOfAgreements(ctx, [id])]);
   const agreement = agreements.get(String(id));
   if (!agreement) {
-    throw new UsageError(`agreement ${id} does not exist on this chain (up to block ${ctx.head.number}): pass an agreement id`);
+    throw new UsageError(
+      `agreement ${id} does not exist on this chain (up to block ${ctx.head.number}): pass an agreement id`,
+    );
   }
   const directory = await loadDirectory(ctx, [agreement.resourceId]);
   const now = ctx.head.time;
   const reply = replyOf(agreement, now);
   const timeline = [
     ...agreement.events.map((event) => ({ event, text: agreementEventText(event, agreement, directory) })),
-    ...[...grants.values()].flatMap((g) => g.events.map((event) => ({ event, text: grantEventText(event, g, directory, agreement) }))),
+    ...[...grants.values()].flatMap((g) =>
+      g.events.map((event) => ({ event, text: grantEventText(event, g, directory, agreement) })),
+    ),
   ].sort((a, b) => a.event.blockNumber - b.event.blockNumber || a.event.logIndex - b.event.logIndex);
 
   return {
@@ -54,7 +58,13 @@ export async function agreementCommand(ctx: AuditContext, id: bigint): Promise<A
         heading: "History",
         table: {
           columns: ["time", "block", "event", "details", "tx"],
-          rows: timeline.map(({ event, text }) => [isoTime(event.time), event.blockNumber, event.name, text, short(event.transactionHash)]),
+          rows: timeline.map(({ event, text }) => [
+            isoTime(event.time),
+            event.blockNumber,
+            event.name,
+            text,
+            short(event.transactionHash),
+          ]),
         },
       },
       {
@@ -77,7 +87,13 @@ export async function agreementCommand(ctx: AuditContext, id: bigint): Promise<A
     data: {
       agreementId: String(id),
       statusNow: agreementStatusAt(agreement, now),
-      terms: { ...agreement, id: String(id), fieldMask: `0x${agreement.fieldMask.toString(16)}`, requested: undefined, events: undefined },
+      terms: {
+        ...agreement,
+        id: String(id),
+        fieldMask: `0x${agreement.fieldMask.toString(16)}`,
+        requested: undefined,
+        events: undefined,
+      },
       reply: {
         needed: reply.needed,
         requestedAt: reply.requestedAt,
@@ -91,7 +107,14 @@ export async function agreementCommand(ctx: AuditContext, id: bigint): Promise<A
         councilDecidedAt: reply.councilDecision?.time ?? null,
       },
       events: timeline.map(({ event, text }) => ({ ...eventRef(event), details: text })),
-      grants: [...grants.values()].map((g) => ({ grantId: String(g.id), consumer: g.consumer, grantee: g.grantee, fieldMask: `0x${g.fieldMask.toString(16)}`, expiresAt: g.expiresAt, statusNow: grantStatusAt(g, now) })),
+      grants: [...grants.values()].map((g) => ({
+        grantId: String(g.id),
+        consumer: g.consumer,
+        grantee: g.grantee,
+        fieldMask: `0x${g.fieldMask.toString(16)}`,
+        expiresAt: g.expiresAt,
+        statusNow: grantStatusAt(g, now),
+      })),
     },
   };
 }
@@ -102,7 +125,8 @@ export function replyText(reply: Reply): string {
   if (reply.answer) {
     return `${reply.answer.kind} by the provider after ${formatDuration(reply.replySeconds!)} (${deadline}: ${reply.late ? "LATE" : "on time"})`;
   }
-  if (reply.councilDecision) return `no answer from the provider; decided by the council at ${isoTime(reply.councilDecision.time)} (${deadline})`;
+  if (reply.councilDecision)
+    return `no answer from the provider; decided by the council at ${isoTime(reply.councilDecision.time)} (${deadline})`;
   if (reply.overdue) return `no answer, OVERDUE (${deadline})`;
   return `no answer yet (${deadline})`;
 }
@@ -112,8 +136,10 @@ function agreementEventText(event: ChainEvent, a: AgreementHistory, directory: D
   const actor = () => (v("byCouncil") ? "the council" : directory.departmentName(String(v("actor"))));
   switch (event.name) {
     case "AgreementRequested":
-      return `requested by ${directory.departmentName(a.consumer)} from ${directory.departmentName(a.provider)}` +
-        (a.replyDeadline ? `; reply due by ${isoTime(a.replyDeadline)}` : "; active at once (unconditional)");
+      return (
+        `requested by ${directory.departmentName(a.consumer)} from ${directory.departmentName(a.provider)}` +
+        (a.replyDeadline ? `; reply due by ${isoTime(a.replyDeadline)}` : "; active at once (unconditional)")
+      );
     case "AgreementSealed":
       return `sealed for ${directory.departmentName(String(v("departmentId")))} by ${String(v("signer"))}${v("viaSignature") ? " (EIP-712 seal)" : ""}`;
     case "AgreementApproved":

@@ -80,7 +80,10 @@ function sectionsOf(result: VerifyResult, rulesOf: (id: string) => string[]): Se
   const { directory } = result;
   const given = (department: string, first: number, last: number) =>
     result.checked.filter(
-      (c) => c.receipt.department.toLowerCase() === department.toLowerCase() && c.receipt.sequence >= first && c.receipt.sequence <= last,
+      (c) =>
+        c.receipt.department.toLowerCase() === department.toLowerCase() &&
+        c.receipt.sequence >= first &&
+        c.receipt.sequence <= last,
     ).length;
   const sections: Section[] = [
     {
@@ -101,7 +104,10 @@ function sectionsOf(result: VerifyResult, rulesOf: (id: string) => string[]): Se
     },
   ];
   if (result.checked.length > RECEIPT_TABLE_LIMIT) {
-    sections.push({ heading: "Receipts", lines: [`${result.checked.length} receipts: the table is in the --json output.`] });
+    sections.push({
+      heading: "Receipts",
+      lines: [`${result.checked.length} receipts: the table is in the --json output.`],
+    });
     return sections;
   }
   sections.push({

@@ -67,7 +67,8 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
   const inPeriod = (time: number) => time >= from && time <= to;
 
   const cards = new Map<string, Scorecard>();
-  for (const department of directory.departments.values()) cards.set(department.id.toLowerCase(), emptyCard(department));
+  for (const department of directory.departments.values())
+    cards.set(department.id.toLowerCase(), emptyCard(department));
   const card = (id: string) => cards.get(id.toLowerCase());
 
   for (const resource of directory.resources.values()) {
@@ -193,7 +194,12 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
       ["items overdue now", overdueItems.length],
       ["grants issued", total((c) => c.grants)],
       ["consents recorded / withdrawn", `${total((c) => c.consentsRecorded)} / ${total((c) => c.consentsWithdrawn)}`],
-      ...(options.entries ? ([["receipts in the period", receiptsCounted], ["receipt violations", violations.length]] as [string, Cell][]) : []),
+      ...(options.entries
+        ? ([
+            ["receipts in the period", receiptsCounted],
+            ["receipt violations", violations.length],
+          ] as [string, Cell][])
+        : []),
     ],
     violations,
     sections: [
@@ -206,9 +212,20 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
       },
       {
         heading: "Overdue items",
-        lines: ["Conditional requests not answered by the provider nor decided by the council, past their reply deadline at the end of the period."],
+        lines: [
+          "Conditional requests not answered by the provider nor decided by the council, past their reply deadline at the end of the period.",
+        ],
         table: {
-          columns: ["agreement", "resource", "provider", "requested by", "requested", "deadline", "overdue by", "status"],
+          columns: [
+            "agreement",
+            "resource",
+            "provider",
+            "requested by",
+            "requested",
+            "deadline",
+            "overdue by",
+            "status",
+          ],
           rows: overdueItems.map(({ agreement: a, reply }) => [
             String(a.id),
             directory.resourceName(a.resourceId),

@@ -29,12 +29,21 @@ export async function subjectCommand(ctx: AuditContext, options: SubjectCommandO
     .map((p) => p.data!)
     .filter((r) => r.subjectRef.toLowerCase() === subjectRef)
     .sort((a, b) => a.time - b.time);
-  if (ctx.deploymentProblems.length) return wrongDeploymentReport(ctx, "subject", title, receipts.map((r) => r.id));
+  if (ctx.deploymentProblems.length)
+    return wrongDeploymentReport(
+      ctx,
+      "subject",
+      title,
+      receipts.map((r) => r.id),
+    );
 
   const trails = await loadConsentTrails(ctx, [subjectRef]);
   const consents = trails.all();
   const [agreements, directory] = await Promise.all([
-    loadAgreements(ctx, receipts.map((r) => r.agreementId)),
+    loadAgreements(
+      ctx,
+      receipts.map((r) => r.agreementId),
+    ),
     loadDirectory(ctx, [...consents.map((c) => c.resourceId), ...receipts.map((r) => r.resourceId)]),
   ]);
   const records = { agreements, grants: new Map(), consents: trails };
@@ -44,7 +53,11 @@ export async function subjectCommand(ctx: AuditContext, options: SubjectCommandO
     const coverage = consentCoverage(r, records);
     const agreement = agreements.get(r.agreementId);
     if (r.result === "delivered" && coverage && !coverage.covered) {
-      violations.push({ rule: "consent_missing", receiptId: r.id, detail: `agreement ${r.agreementId} requires consent: ${coverage.why}` });
+      violations.push({
+        rule: "consent_missing",
+        receiptId: r.id,
+        detail: `agreement ${r.agreementId} requires consent: ${coverage.why}`,
+      });
     }
     return { receipt: r, coverage, legalBasis: agreement?.legalBasis ?? "unknown agreement" };
   });
@@ -74,7 +87,19 @@ export async function subjectCommand(ctx: AuditContext, options: SubjectCommandO
       {
         heading: "Consents",
         table: {
-          columns: ["consent", "recorded", "block", "recorder", "recipient", "resource", "purpose", "separate", "evidence", "valid", "status now"],
+          columns: [
+            "consent",
+            "recorded",
+            "block",
+            "recorder",
+            "recipient",
+            "resource",
+            "purpose",
+            "separate",
+            "evidence",
+            "valid",
+            "status now",
+          ],
           rows: consents.map((c) => [
             short(c.consentId),
             isoTime(c.recorded.time),
@@ -108,14 +133,25 @@ export async function subjectCommand(ctx: AuditContext, options: SubjectCommandO
             {
               heading: "Accesses to the subject's data",
               table: {
-                columns: ["time", "receipt", "requester", "provider", "resource", "result", "legal basis", "consent at that moment"],
+                columns: [
+                  "time",
+                  "receipt",
+                  "requester",
+                  "provider",
+                  "resource",
+                  "result",
+                  "legal basis",
+                  "consent at that moment",
+                ],
                 rows: accesses.map(({ receipt: r, coverage, legalBasis }) => [
                   isoTime(r.time),
                   short(r.id),
                   directory.departmentName(r.department),
                   directory.departmentName(r.provider),
                   directory.resourceName(r.resourceId),
-                  r.result === "delivered" ? `delivered: ${directory.fieldNames(r.resourceId, BigInt(r.fieldMask))}` : `${r.result} (${r.reason})`,
+                  r.result === "delivered"
+                    ? `delivered: ${directory.fieldNames(r.resourceId, BigInt(r.fieldMask))}`
+                    : `${r.result} (${r.reason})`,
                   legalBasis,
                   coverage ? `${coverage.covered ? "covered" : "NOT covered"}: ${coverage.why}` : "not required",
                 ]),
@@ -167,10 +203,14 @@ function changeActor(event: ChainEvent, consent: ConsentHistory, directory: Dire
       return directory.departmentName(consent.recorder);
     case "ConsentWithdrawn": {
       const department = String(event.args.getValue("department"));
-      return /^0x0+$/.test(department) ? "the subject (signature)" : `${directory.departmentName(department)}, at the subject's request`;
+      return /^0x0+$/.test(department)
+        ? "the subject (signature)"
+        : `${directory.departmentName(department)}, at the subject's request`;
     }
     case "ConsentRevoked":
-      return event.args.getValue("byCouncil") ? "the council" : directory.departmentName(String(event.args.getValue("revoker")));
+      return event.args.getValue("byCouncil")
+        ? "the council"
+        : directory.departmentName(String(event.args.getValue("revoker")));
     case "ConsentSuperseded":
       return `superseded by ${short(String(event.args.getValue("supersededBy")))}`;
     default:

@@ -20,6 +20,8 @@ export function writeReportFile(file: string, content: string): void {
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     fs.writeFileSync(file, content);
   } catch (error) {
-    throw new UsageError(`cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? "error"}): pass another --out`);
+    throw new UsageError(
+      `cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? "error"}): pass another --out`,
+    );
   }
 }

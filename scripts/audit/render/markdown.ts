@@ -23,7 +23,11 @@ export function toMarkdown(report: AuditReport): string {
     out.push(
       ...table({
         columns: ["rule", "about", "detail"],
-        rows: report.violations.map((v) => [`\`${v.rule}\``, v.receiptId ? `\`${v.receiptId}\`` : (v.subject ?? ""), v.detail]),
+        rows: report.violations.map((v) => [
+          `\`${v.rule}\``,
+          v.receiptId ? `\`${v.receiptId}\`` : (v.subject ?? ""),
+          v.detail,
+        ]),
       }),
       "",
     );

@@ -49,7 +49,9 @@ export function violationCounts(violations: readonly Violation[]): [string, numb
 }
 
 export function toJson(report: AuditReport): string {
-  const rules = Object.fromEntries(violationCounts(report.violations).map(([rule]) => [rule, RULES[rule as keyof typeof RULES]]));
+  const rules = Object.fromEntries(
+    violationCounts(report.violations).map(([rule]) => [rule, RULES[rule as keyof typeof RULES]]),
+  );
   return (
     JSON.stringify(
       {

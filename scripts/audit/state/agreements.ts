@@ -2,13 +2,24 @@
  * An agreement's history rebuilt from SharingAgreements events, and its state at any moment: the stored status after
  * every event up to that moment, with the validity window applied as the contract applies it.
  */
-import type { AgreementRequestedEvent, AgreementDecidedByCouncilEvent } from "../../../typechain-types/contracts/sharing/ISharingAgreements";
+import type {
+  AgreementRequestedEvent,
+  AgreementDecidedByCouncilEvent,
+} from "../../../typechain-types/contracts/sharing/ISharingAgreements";
 import { interfaces } from "../contracts";
 import type { AuditContext } from "../connect";
 import { uintTopic, type ChainEvent } from "../event-source";
 import { argsOf, groupBy, happenedBy } from "./fold";
 
-export const AGREEMENT_STATUSES = ["requested", "active", "rejected", "escalated", "suspended", "terminated", "expired"] as const;
+export const AGREEMENT_STATUSES = [
+  "requested",
+  "active",
+  "rejected",
+  "escalated",
+  "suspended",
+  "terminated",
+  "expired",
+] as const;
 export type AgreementStatus = (typeof AGREEMENT_STATUSES)[number];
 export const LEGAL_BASES = ["consent", "statutory_duty", "contract", "public_interest"] as const;
 export const PERIODS = ["none", "minute", "hour", "day", "month"] as const;
@@ -103,7 +114,10 @@ export function fromEvents(events: readonly ChainEvent[]): AgreementHistory | un
 }
 
 /** The histories of the given agreements, read with one filtered query (by agreement id topic). */
-export async function loadAgreements(ctx: AuditContext, ids: Iterable<bigint | string>): Promise<Map<string, AgreementHistory>> {
+export async function loadAgreements(
+  ctx: AuditContext,
+  ids: Iterable<bigint | string>,
+): Promise<Map<string, AgreementHistory>> {
   const topics = [...new Set([...ids].map((id) => uintTopic(id)))];
   const events = await ctx.events.events(ctx.deployment.contracts.SharingAgreements, interfaces.SharingAgreements, [
     null,

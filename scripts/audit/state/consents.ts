@@ -86,15 +86,24 @@ export class ConsentTrails {
   coverageAt(subjectRef: string, recipient: string, resourceId: string, purpose: string, time: number): Coverage {
     const consents = this.byKey.get(consentKey(subjectRef, recipient, resourceId, purpose)) ?? [];
     const current = consents.filter((c) => happenedBy(c.recorded, time)).at(-1);
-    if (!current) return { covered: false, why: "no consent recorded for this subject, recipient, resource and purpose" };
+    if (!current)
+      return { covered: false, why: "no consent recorded for this subject, recipient, resource and purpose" };
     const consentId = current.consentId;
     const ended = current.changes.find((e) => e.name !== "ConsentSuperseded" && happenedBy(e, time));
     if (ended) {
       const what = ended.name === "ConsentWithdrawn" ? "withdrawn" : "revoked";
-      return { covered: false, consentId, why: `consent ${consentId} was ${what} at ${isoTime(ended.time)} (block ${ended.blockNumber})` };
+      return {
+        covered: false,
+        consentId,
+        why: `consent ${consentId} was ${what} at ${isoTime(ended.time)} (block ${ended.blockNumber})`,
+      };
     }
     if (time < current.validFrom) {
-      return { covered: false, consentId, why: `consent ${consentId} was valid only from ${isoTime(current.validFrom)}` };
+      return {
+        covered: false,
+        consentId,
+        why: `consent ${consentId} was valid only from ${isoTime(current.validFrom)}`,
+      };
     }
     if (time >= current.validUntil) {
       return { covered: false, consentId, why: `consent ${consentId} expired at ${isoTime(current.validUntil)}` };

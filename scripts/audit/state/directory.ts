@@ -137,7 +137,9 @@ export async function loadDirectory(ctx: AuditContext, resourceIds?: Iterable<st
 function fieldsOf(metadata: string): string[] {
   try {
     const parsed = JSON.parse(metadata) as { fields?: { name?: unknown }[] };
-    return Array.isArray(parsed.fields) ? parsed.fields.map((f, i) => (typeof f?.name === "string" ? f.name : `item ${i}`)) : [];
+    return Array.isArray(parsed.fields)
+      ? parsed.fields.map((f, i) => (typeof f?.name === "string" ? f.name : `item ${i}`))
+      : [];
   } catch {
     return [];
   }

@@ -73,7 +73,10 @@ function foldGrants(events: ChainEvent[]): Map<string, GrantHistory> {
 }
 
 /** The histories of the given grants (one query filtered by the grant id topic). */
-export async function loadGrants(ctx: AuditContext, ids: Iterable<bigint | string>): Promise<Map<string, GrantHistory>> {
+export async function loadGrants(
+  ctx: AuditContext,
+  ids: Iterable<bigint | string>,
+): Promise<Map<string, GrantHistory>> {
   const topics = [...new Set([...ids].map((id) => uintTopic(id)))];
   return foldGrants(await ctx.events.events(ctx.deployment.contracts.Grants, interfaces.Grants, [null, topics]));
 }

@@ -23,7 +23,13 @@ export interface Reply {
 
 export function replyOf(a: AgreementHistory, now: number): Reply {
   const requestedAt = a.requested.time;
-  const reply: Reply = { needed: a.replyDeadline !== 0, requestedAt, deadline: a.replyDeadline, late: false, overdue: false };
+  const reply: Reply = {
+    needed: a.replyDeadline !== 0,
+    requestedAt,
+    deadline: a.replyDeadline,
+    late: false,
+    overdue: false,
+  };
   if (!reply.needed) return reply;
   reply.escalation = a.events.find((e) => e.name === "AgreementEscalated");
   reply.councilDecision = a.events.find((e) => e.name === "AgreementDecidedByCouncil");

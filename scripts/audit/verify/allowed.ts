@@ -23,8 +23,14 @@ export interface ChainRecords {
 /** Reads the histories the delivered receipts need: each agreement, grant and subject once. */
 export async function loadRecordsFor(ctx: AuditContext, delivered: readonly Receipt[]): Promise<ChainRecords> {
   const [agreements, grants] = await Promise.all([
-    loadAgreements(ctx, delivered.map((r) => r.agreementId)),
-    loadGrants(ctx, delivered.map((r) => r.grantId)),
+    loadAgreements(
+      ctx,
+      delivered.map((r) => r.agreementId),
+    ),
+    loadGrants(
+      ctx,
+      delivered.map((r) => r.grantId),
+    ),
   ]);
   const subjects = delivered
     .filter((r) => agreements.get(r.agreementId)?.requiresConsent && r.subjectRef !== ZeroHash)
@@ -50,10 +56,15 @@ export function checkDelivery(r: Receipt, records: ChainRecords, directory: Dire
   const agreement = records.agreements.get(r.agreementId);
   const grant = records.grants.get(r.grantId);
   if (!agreement) {
-    violations.push({ rule: "agreement_inactive", receiptId, detail: `agreement ${r.agreementId} does not exist on chain` });
+    violations.push({
+      rule: "agreement_inactive",
+      receiptId,
+      detail: `agreement ${r.agreementId} does not exist on chain`,
+    });
   } else {
     const mismatches = [
-      !same(agreement.resourceId, r.resourceId) && `resource ${r.resourceId} is not the agreement's ${agreement.resourceId}`,
+      !same(agreement.resourceId, r.resourceId) &&
+        `resource ${r.resourceId} is not the agreement's ${agreement.resourceId}`,
       !same(agreement.provider, r.provider) && `provider ${r.provider} is not the agreement's ${agreement.provider}`,
       ![agreement.consumer, ...agreement.coConsumers].some((c) => same(c, r.department)) &&
         `department ${r.department} is not a consumer of agreement ${agreement.id}`,
@@ -73,10 +84,18 @@ export function checkDelivery(r: Receipt, records: ChainRecords, directory: Dire
     violations.push({ rule: "grant_inactive", receiptId, detail: `grant ${r.grantId} does not exist on chain` });
   } else {
     if (String(grant.agreementId) !== r.agreementId) {
-      violations.push({ rule: "receipt_inconsistent", receiptId, detail: `grant ${grant.id} is under agreement ${grant.agreementId}, not ${r.agreementId}` });
+      violations.push({
+        rule: "receipt_inconsistent",
+        receiptId,
+        detail: `grant ${grant.id} is under agreement ${grant.agreementId}, not ${r.agreementId}`,
+      });
     }
     if (!same(grant.grantee, r.account)) {
-      violations.push({ rule: "receipt_inconsistent", receiptId, detail: `account ${r.account} is not grant ${grant.id}'s grantee ${grant.grantee}` });
+      violations.push({
+        rule: "receipt_inconsistent",
+        receiptId,
+        detail: `account ${r.account} is not grant ${grant.id}'s grantee ${grant.grantee}`,
+      });
     }
     const refusal = grantRefusalAt(grant, at);
     if (refusal) violations.push({ rule: "grant_inactive", receiptId, detail: `at its time: ${refusal}` });
@@ -91,7 +110,11 @@ export function checkDelivery(r: Receipt, records: ChainRecords, directory: Dire
   }
   const coverage = consentCoverage(r, records);
   if (coverage && !coverage.covered) {
-    violations.push({ rule: "consent_missing", receiptId, detail: `agreement ${r.agreementId} requires consent: ${coverage.why}` });
+    violations.push({
+      rule: "consent_missing",
+      receiptId,
+      detail: `agreement ${r.agreementId} requires consent: ${coverage.why}`,
+    });
   }
   return violations;
 }

@@ -34,10 +34,17 @@ export interface CheckedReceipt {
 const batchKey = (department: string, sequence: number) => `${department.toLowerCase()}#${sequence}`;
 
 /** Reads each batch the entries name from AccessLedger once (as of the connection's block). */
-export async function readBatches(ctx: AuditContext, checked: readonly CheckedReceipt[]): Promise<Map<string, AnchoredBatch>> {
+export async function readBatches(
+  ctx: AuditContext,
+  checked: readonly CheckedReceipt[],
+): Promise<Map<string, AnchoredBatch>> {
   const wanted = new Map<string, { department: string; sequence: number }>();
   for (const { entry, receipt } of checked) {
-    if (entry.batch) wanted.set(batchKey(receipt.department, entry.batch.sequence), { department: receipt.department, sequence: entry.batch.sequence });
+    if (entry.batch)
+      wanted.set(batchKey(receipt.department, entry.batch.sequence), {
+        department: receipt.department,
+        sequence: entry.batch.sequence,
+      });
   }
   const ledger = connectLedger(ctx.deployment.contracts.AccessLedger, ctx.provider);
   const batches = await mapLimit([...wanted.values()], 16, async ({ department, sequence }) => {
@@ -67,7 +74,11 @@ export function checkAnchoring(
   const receiptId = receipt.id;
   const violations: Violation[] = [];
   if (entry.leaf && entry.leaf.toLowerCase() !== leaf) {
-    violations.push({ rule: "leaf_mismatch", receiptId, detail: `the fields hash to leaf ${leaf}, the receipt came with ${entry.leaf}` });
+    violations.push({
+      rule: "leaf_mismatch",
+      receiptId,
+      detail: `the fields hash to leaf ${leaf}, the receipt came with ${entry.leaf}`,
+    });
   }
   if (!entry.batch) {
     const waited = now - receipt.time;
@@ -94,7 +105,10 @@ export function checkAnchoring(
       detail: `${label} holds receipts ${batch.firstReceiptSequence}..${batch.lastReceiptSequence}, not ${receipt.sequence}`,
     });
   } else if (!verifyProof(receipt, entry.proof ?? [], batch.root)) {
-    const claimed = entry.batch.root.toLowerCase() === batch.root.toLowerCase() ? "" : ` (the receipt names root ${entry.batch.root})`;
+    const claimed =
+      entry.batch.root.toLowerCase() === batch.root.toLowerCase()
+        ? ""
+        : ` (the receipt names root ${entry.batch.root})`;
     violations.push({
       rule: "proof_invalid",
       receiptId,
@@ -124,7 +138,9 @@ export function checkChainLinks(checked: readonly CheckedReceipt[]): Violation[]
   const violations: Violation[] = [];
   for (const { receipt } of checked) {
     const expected =
-      receipt.sequence === 1 ? ZeroHash : bySequence.get(`${receipt.department.toLowerCase()}#${receipt.sequence - 1}`)?.leaf;
+      receipt.sequence === 1
+        ? ZeroHash
+        : bySequence.get(`${receipt.department.toLowerCase()}#${receipt.sequence - 1}`)?.leaf;
     if (expected !== undefined && receipt.prevHash.toLowerCase() !== expected) {
       violations.push({
         rule: "prev_hash_mismatch",

@@ -22,7 +22,13 @@ export function findSequenceGaps(checked: readonly CheckedReceipt[], batches: It
         if (!given.has(s)) missing.push(s);
       }
       for (const run of runs(missing)) {
-        violations.push(gap(department, run, `from batch ${batch.sequence} (receipts ${batch.firstReceiptSequence}..${batch.lastReceiptSequence}, count ${batch.receiptCount})`));
+        violations.push(
+          gap(
+            department,
+            run,
+            `from batch ${batch.sequence} (receipts ${batch.firstReceiptSequence}..${batch.lastReceiptSequence}, count ${batch.receiptCount})`,
+          ),
+        );
       }
     }
     const sequences = [...given].sort((a, b) => a - b);

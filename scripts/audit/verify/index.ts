@@ -29,7 +29,11 @@ export interface VerifyResult {
   malformed: number;
 }
 
-export async function verifyReceipts(ctx: AuditContext, entries: readonly ReceiptEntry[], options: VerifyOptions): Promise<VerifyResult> {
+export async function verifyReceipts(
+  ctx: AuditContext,
+  entries: readonly ReceiptEntry[],
+  options: VerifyOptions,
+): Promise<VerifyResult> {
   const violations: Violation[] = [];
   const checked: CheckedReceipt[] = [];
   const seen = new Map<string, string>();
@@ -53,7 +57,11 @@ export async function verifyReceipts(ctx: AuditContext, entries: readonly Receip
     const previous = seen.get(id);
     if (previous !== undefined) {
       if (previous !== leaf) {
-        violations.push({ rule: "duplicate_receipt", receiptId: receipt.id, detail: `${entry.position} repeats the id with different fields` });
+        violations.push({
+          rule: "duplicate_receipt",
+          receiptId: receipt.id,
+          detail: `${entry.position} repeats the id with different fields`,
+        });
       }
       continue;
     }

@@ -6,7 +6,14 @@ import { audit, loadWorld, registerPersonal, requestAgreement } from "./world";
 const STATUTORY_DUTY = 1;
 type History = {
   statusNow: string;
-  reply: { needed: boolean; answer: string | null; replySeconds: number | null; late: boolean; overdue: boolean; councilDecidedAt: number | null };
+  reply: {
+    needed: boolean;
+    answer: string | null;
+    replySeconds: number | null;
+    late: boolean;
+    overdue: boolean;
+    councilDecidedAt: number | null;
+  };
   events: { event: string; details: string }[];
   grants: { grantId: string; statusNow: string }[];
 };
@@ -41,8 +48,15 @@ describe("audit agreement", function () {
     const id = await requestAgreement(w.s, "gz-civil-affairs", health, STATUTORY_DUTY, 0b01n);
     await time.increase(Number(await w.s.consortium.replyDeadline()) + 1);
     await w.s.agreements.connect(w.civil).escalate(id);
-    const decide = w.s.agreements.interface.encodeFunctionData("councilDecide", [id, false, ethers.id("no legal basis")]);
-    const payload = ethers.AbiCoder.defaultAbiCoder().encode(["address", "bytes"], [await w.s.agreements.getAddress(), decide]);
+    const decide = w.s.agreements.interface.encodeFunctionData("councilDecide", [
+      id,
+      false,
+      ethers.id("no legal basis"),
+    ]);
+    const payload = ethers.AbiCoder.defaultAbiCoder().encode(
+      ["address", "bytes"],
+      [await w.s.agreements.getAddress(), decide],
+    );
     await w.s.consortium.connect(w.s.operators["data-bureau"]).propose(7, payload);
 
     const outcome = await audit(w, ["agreement", String(id)], { json: false });

@@ -71,7 +71,12 @@ describe("audit command line (subprocess against hardhat node)", function () {
     const deploy = spawnSync("npx", ["hardhat", "run", "scripts/deploy.ts", "--network", "localhost"], {
       cwd: ROOT,
       encoding: "utf8",
-      env: { ...process.env, KUAJIE_RPC_URL: rpc, KUAJIE_DEPLOYMENT_FILE: deploymentFile, KUAJIE_DEPLOYMENT_ID: deploymentId },
+      env: {
+        ...process.env,
+        KUAJIE_RPC_URL: rpc,
+        KUAJIE_DEPLOYMENT_FILE: deploymentFile,
+        KUAJIE_DEPLOYMENT_ID: deploymentId,
+      },
       timeout: 180_000,
     });
     expect(deploy.status, deploy.stderr).to.equal(0);
@@ -80,7 +85,8 @@ describe("audit command line (subprocess against hardhat node)", function () {
   after(function () {
     if (node?.pid) process.kill(-node.pid, "SIGTERM");
     fs.rmSync(dir, { recursive: true, force: true });
-    if (deploymentId) fs.rmSync(path.join(ROOT, "ignition/deployments", deploymentId), { recursive: true, force: true });
+    if (deploymentId)
+      fs.rmSync(path.join(ROOT, "ignition/deployments", deploymentId), { recursive: true, force: true });
   });
 
   it("exits 0 when everything checked holds", function () {

@@ -15,7 +15,9 @@ describe("audit EventSource", function () {
     const expected = await whole.events(address, interfaces.SharingAgreements, []);
     const got = await paged.events(address, interfaces.SharingAgreements, []);
 
-    expect(got.map((e) => [e.name, e.blockNumber, e.logIndex])).to.deep.equal(expected.map((e) => [e.name, e.blockNumber, e.logIndex]));
+    expect(got.map((e) => [e.name, e.blockNumber, e.logIndex])).to.deep.equal(
+      expected.map((e) => [e.name, e.blockNumber, e.logIndex]),
+    );
     expect(expected.length).to.be.greaterThan(0);
     expect(paged.stats.getLogsCalls).to.equal(Math.ceil((head + 1) / 3));
     expect(whole.stats.getLogsCalls).to.equal(1);
@@ -45,7 +47,7 @@ describe("audit EventSource", function () {
     const target = (await ethers.provider.getBlock(head - 2))!.timestamp;
 
     expect(await source.firstBlockAtOrAfter(target)).to.be.at.most(head - 2);
-    expect((await source.blockTime(await source.firstBlockAtOrAfter(target)))).to.be.at.least(target);
+    expect(await source.blockTime(await source.firstBlockAtOrAfter(target))).to.be.at.least(target);
     expect(await source.firstBlockAtOrAfter(Number.MAX_SAFE_INTEGER)).to.equal(head + 1);
   });
 });

@@ -9,14 +9,22 @@ import { anchor, audit, loadWorld, pending, writeReceipts, type AuditOutcome } f
 function expectViolation(outcome: AuditOutcome, rule: string, receipt: string) {
   expect(outcome.code, outcome.stdout + outcome.stderr).to.equal(1);
   const found = outcome.json.violations.filter((v) => v.rule === rule && v.receiptId === receipt);
-  expect(found, `expected ${rule} for ${receipt}, got ${JSON.stringify(outcome.json.violations, null, 2)}`).to.have.length.greaterThan(0);
+  expect(
+    found,
+    `expected ${rule} for ${receipt}, got ${JSON.stringify(outcome.json.violations, null, 2)}`,
+  ).to.have.length.greaterThan(0);
 }
 
 describe("audit receipts", function () {
   it("passes (exit 0) when every receipt is authentic, anchored in time and allowed", async function () {
     const w = await loadWorld();
     const delivered = await w.receipts.next();
-    const denied = await w.receipts.next({ result: "denied", reason: "quota_exceeded", fieldMask: "0x0", responseHash: ethers.ZeroHash });
+    const denied = await w.receipts.next({
+      result: "denied",
+      reason: "quota_exceeded",
+      fieldMask: "0x0",
+      responseHash: ethers.ZeroHash,
+    });
     const entries = await anchor(w, [delivered, denied]);
     const later = await w.receipts.next();
     const file = writeReceipts(w, "ok.jsonl", [...entries, pending(later)], "lines");
@@ -38,9 +46,15 @@ describe("audit receipts", function () {
     const outcome = await audit(w, ["receipts", file, "--out", html], { json: false });
 
     expect(outcome.code).to.equal(0);
-    expect(outcome.stdout).to.contain("verdict: PASS").and.to.contain("household-registration").and.to.contain("idNumber");
+    expect(outcome.stdout)
+      .to.contain("verdict: PASS")
+      .and.to.contain("household-registration")
+      .and.to.contain("idNumber");
     const page = fs.readFileSync(html, "utf8");
-    expect(page).to.match(/^<!doctype html>/).and.to.contain("<style>").and.to.contain("Pass: everything checked holds.");
+    expect(page)
+      .to.match(/^<!doctype html>/)
+      .and.to.contain("<style>")
+      .and.to.contain("Pass: everything checked holds.");
     expect(page).not.to.match(/<script|<link|src=|href="http/);
   });
 
@@ -82,7 +96,11 @@ describe("audit receipts", function () {
     const receipt = await w.receipts.next();
     await time.increase(120);
 
-    expectViolation(await audit(w, ["receipts", writeReceipts(w, "pending.json", [pending(receipt)])]), "not_anchored", receipt.id);
+    expectViolation(
+      await audit(w, ["receipts", writeReceipts(w, "pending.json", [pending(receipt)])]),
+      "not_anchored",
+      receipt.id,
+    );
   });
 
   it("reports a delivery after the subject withdrew consent as consent_missing", async function () {
@@ -175,6 +193,21 @@ describe("audit receipts", function () {
     expect(outcome.json.violations).to.have.length(1);
     expect(outcome.json.violations[0]).to.include({ rule: "wrong_deployment" });
     expect(outcome.json.violations[0].detail).to.contain("no contract code at AccessLedger");
+  });
+
+  it("reports contracts of another system at the addresses as wrong_deployment", async function () {
+    const w = await loadWorld();
+    const deployment = JSON.parse(fs.readFileSync(w.deploymentFile, "utf8"));
+    deployment.contracts.SharingAgreements = deployment.contracts.DataCatalog;
+    fs.writeFileSync(w.deploymentFile, JSON.stringify(deployment));
+
+    const outcome = await audit(w, ["agreement", "1"]);
+
+    expect(outcome.code).to.equal(1);
+    expect(outcome.json.violations[0]).to.include({ rule: "wrong_deployment" });
+    expect(outcome.json.violations[0].detail)
+      .to.contain("Grants at")
+      .and.to.contain("does not belong to this deployment");
   });
 
   it("refuses (exit 2) a receipts file that is not receipts, naming the line", async function () {

@@ -39,16 +39,31 @@ describe("audit report", function () {
     expect(data.departments).to.have.length(5);
     const healthCard = byName(data, "Health Commission");
     expect(healthCard).to.include({ requestsReceived: 1, repliesPastDeadline: 1, overdue: 1, rank: 5 });
-    expect(byName(data, "Public Security")).to.include({ requestsReceived: 1, approvals: 1, repliesPastDeadline: 0, rank: 1 });
+    expect(byName(data, "Public Security")).to.include({
+      requestsReceived: 1,
+      approvals: 1,
+      repliesPastDeadline: 0,
+      rank: 1,
+    });
     expect(byName(data, "Public Security").resourcesByShareType).to.deep.equal({ conditional: 1 });
-    expect(byName(data, "Civil Affairs")).to.include({ requestsMade: 2, grants: 1, consentsRecorded: 1, consentsWithdrawn: 0 });
+    expect(byName(data, "Civil Affairs")).to.include({
+      requestsMade: 2,
+      grants: 1,
+      consentsRecorded: 1,
+      consentsWithdrawn: 0,
+    });
     expect(data.overdue.map((o) => [o.agreementId, o.escalated])).to.deep.equal([[String(overdue), false]]);
   });
 
   it("counts deliveries and denials by reason from the receipts given, and reports their violations", async function () {
     const w = await loadWorld();
     const delivered = await w.receipts.next();
-    const denied = await w.receipts.next({ result: "denied", reason: "quota_exceeded", fieldMask: "0x0", responseHash: ethers.ZeroHash });
+    const denied = await w.receipts.next({
+      result: "denied",
+      reason: "quota_exceeded",
+      fieldMask: "0x0",
+      responseHash: ethers.ZeroHash,
+    });
     const outside = await w.receipts.next({ fieldMask: "0x2" });
     const file = writeReceipts(w, "all.json", await anchor(w, [delivered, denied, outside]));
 
@@ -56,8 +71,12 @@ describe("audit report", function () {
 
     expect(outcome.code).to.equal(1);
     expect(byName(outcome.json.data as unknown as Scorecard, "Civil Affairs")).to.include({ deliveries: 2 });
-    expect(byName(outcome.json.data as unknown as Scorecard, "Civil Affairs").denialsByReason).to.deep.equal({ quota_exceeded: 1 });
-    expect(outcome.json.violations.map((v) => [v.rule, v.receiptId])).to.deep.equal([["field_outside_grant", outside.id]]);
+    expect(byName(outcome.json.data as unknown as Scorecard, "Civil Affairs").denialsByReason).to.deep.equal({
+      quota_exceeded: 1,
+    });
+    expect(outcome.json.violations.map((v) => [v.rule, v.receiptId])).to.deep.equal([
+      ["field_outside_grant", outside.id],
+    ]);
   });
 
   it("limits the scorecard to the period given by --from and --to", async function () {
@@ -84,14 +103,21 @@ describe("audit report", function () {
     expect((await audit(w, ["report", "--out", md], { json: false })).code).to.equal(0);
 
     const page = fs.readFileSync(html, "utf8");
-    expect(page).to.contain("<title>Supervision scorecard").and.to.contain("Departments, ranked").and.to.contain("广州市民政局");
+    expect(page)
+      .to.contain("<title>Supervision scorecard")
+      .and.to.contain("Departments, ranked")
+      .and.to.contain("广州市民政局");
     expect(page).not.to.match(/<script|<link|src=|href="http/);
-    expect(fs.readFileSync(md, "utf8")).to.match(/^# Supervision scorecard/).and.to.contain("| rank | department |");
+    expect(fs.readFileSync(md, "utf8"))
+      .to.match(/^# Supervision scorecard/)
+      .and.to.contain("| rank | department |");
   });
 
   it("refuses (exit 2) a date it cannot read and an --out it cannot write", async function () {
     const w = await loadWorld();
-    expect((await audit(w, ["report", "--from", "last tuesday"])).stderr).to.contain("--from \"last tuesday\" is not a date");
+    expect((await audit(w, ["report", "--from", "last tuesday"])).stderr).to.contain(
+      '--from "last tuesday" is not a date',
+    );
     const bad = await audit(w, ["report", "--out", path.join(w.dir, "report.pdf")]);
     expect(bad.code).to.equal(2);
     expect(bad.stderr).to.contain("must end in .md or .html");

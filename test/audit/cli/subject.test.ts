@@ -7,7 +7,10 @@ import { subjectRef as gatewaySubjectRef } from "../../../server/src/common/subj
 import { subjectRefOf } from "../../../scripts/audit/subject-ref";
 import { anchor, audit, loadWorld, SUBJECT, writeReceipts } from "./world";
 
-type Trail = { consents: { consentId: string; statusNow: string; events: { event: string; block: number }[] }[]; accesses: { receiptId: string; covered: boolean | null; why: string }[] };
+type Trail = {
+  consents: { consentId: string; statusNow: string; events: { event: string; block: number }[] }[];
+  accesses: { receiptId: string; covered: boolean | null; why: string }[];
+};
 
 describe("audit subject", function () {
   it("rebuilds the subject's consent trail from events, with every status change, block and time", async function () {
@@ -30,9 +33,15 @@ describe("audit subject", function () {
     const now = await time.latest();
     await w.s.consents
       .connect(w.civil)
-      .record({ key: w.consentKey, separate: false, validFrom: now, validUntil: now + 3600 }, ethers.id("consent record #2"));
+      .record(
+        { key: w.consentKey, separate: false, validFrom: now, validUntil: now + 3600 },
+        ethers.id("consent record #2"),
+      );
     const revoke = w.s.consents.interface.encodeFunctionData("revokeByCouncil", [w.consentKey]);
-    const payload = ethers.AbiCoder.defaultAbiCoder().encode(["address", "bytes"], [await w.s.consents.getAddress(), revoke]);
+    const payload = ethers.AbiCoder.defaultAbiCoder().encode(
+      ["address", "bytes"],
+      [await w.s.consents.getAddress(), revoke],
+    );
     await w.s.consortium.connect(w.s.operators["data-bureau"]).propose(7, payload);
 
     const outcome = await audit(w, ["subject", "--subject-ref", SUBJECT], { json: false });
@@ -52,9 +61,20 @@ describe("audit subject", function () {
     const now = await time.latest();
     await w.s.consents
       .connect(w.civil)
-      .record({ key: { ...w.consentKey, subjectRef: ref }, separate: false, validFrom: now, validUntil: now + 3600 }, ethers.id("record"));
+      .record(
+        { key: { ...w.consentKey, subjectRef: ref }, separate: false, validFrom: now, validUntil: now + 3600 },
+        ethers.id("record"),
+      );
 
-    const outcome = await audit(w, ["subject", "--id-type", "resident_id", "--id-number", idNumber.toLowerCase(), "--secret-file", secretFile]);
+    const outcome = await audit(w, [
+      "subject",
+      "--id-type",
+      "resident_id",
+      "--id-number",
+      idNumber.toLowerCase(),
+      "--secret-file",
+      secretFile,
+    ]);
 
     expect(outcome.code).to.equal(0);
     expect(outcome.json.summary["subject reference"]).to.equal(ref);
@@ -66,7 +86,12 @@ describe("audit subject", function () {
     const covered = await w.receipts.next();
     await w.s.consents.connect(w.civil).withdraw(w.consentKey, ethers.id("withdrawal request"));
     await time.increase(5);
-    const refused = await w.receipts.next({ result: "denied", reason: "consent_withdrawn", fieldMask: "0x0", responseHash: ethers.ZeroHash });
+    const refused = await w.receipts.next({
+      result: "denied",
+      reason: "consent_withdrawn",
+      fieldMask: "0x0",
+      responseHash: ethers.ZeroHash,
+    });
     const uncovered = await w.receipts.next();
     const someoneElse = await w.receipts.next({ subjectRef: ethers.id("another subject") });
     const file = writeReceipts(w, "subject.json", await anchor(w, [covered, refused, uncovered, someoneElse]));
@@ -81,7 +106,11 @@ describe("audit subject", function () {
       [uncovered.id, false],
     ]);
     expect(outcome.json.violations).to.deep.equal([
-      { rule: "consent_missing", receiptId: uncovered.id, detail: `agreement ${w.agreementId} requires consent: ${accesses[2].why}` },
+      {
+        rule: "consent_missing",
+        receiptId: uncovered.id,
+        detail: `agreement ${w.agreementId} requires consent: ${accesses[2].why}`,
+      },
     ]);
   });
 

@@ -49,12 +49,26 @@ export interface World {
 
 export async function registerPersonal(s: System, provider: string, code: string, fields: string[]): Promise<string> {
   const metadata = canonicalMetadataJson({ code, fields: fields.map((name) => ({ name, type: "string" })) });
-  const terms = { shareType: CONDITIONAL, openType: 1, securityLevel: 1, personal: true, sensitive: false, itemCount: fields.length, legalBasis: ethers.ZeroHash };
+  const terms = {
+    shareType: CONDITIONAL,
+    openType: 1,
+    securityLevel: 1,
+    personal: true,
+    sensitive: false,
+    itemCount: fields.length,
+    legalBasis: ethers.ZeroHash,
+  };
   await s.catalog.connect(s.operators[provider]).register(code, terms, metadata);
   return s.catalog.resourceIdOf(s.departments[provider].id, code);
 }
 
-export async function requestAgreement(s: System, consumer: string, resourceId: string, legalBasis: number, fieldMask: bigint): Promise<bigint> {
+export async function requestAgreement(
+  s: System,
+  consumer: string,
+  resourceId: string,
+  legalBasis: number,
+  fieldMask: bigint,
+): Promise<bigint> {
   const now = await time.latest();
   await s.agreements.connect(s.operators[consumer]).request({
     resourceId,
@@ -147,7 +161,10 @@ async function worldFixture() {
   const now = await time.latest();
   await s.consents
     .connect(civil)
-    .record({ key: consentKey, separate: true, validFrom: now, validUntil: now + 180 * 24 * 3600 }, ethers.id("consent record #1"));
+    .record(
+      { key: consentKey, separate: true, validFrom: now, validUntil: now + 180 * 24 * 3600 },
+      ethers.id("consent record #1"),
+    );
   const [, consentId] = await s.consents.activeConsent(SUBJECT, civilId, household, PURPOSE);
   return { s, civil, civilId, household, agreementId, grantId, consentKey, consentId };
 }
@@ -159,7 +176,12 @@ export async function loadWorld(): Promise<World> {
   const deploymentFile = path.join(dir, "deployment.json");
   fs.writeFileSync(deploymentFile, JSON.stringify(base.s.deployment));
   const receipts = new ReceiptWriter(
-    { department: base.civilId, account: base.civil.address, provider: base.s.departments["public-security"].id, resourceId: base.household },
+    {
+      department: base.civilId,
+      account: base.civil.address,
+      provider: base.s.departments["public-security"].id,
+      resourceId: base.household,
+    },
     { grantId: String(base.grantId), agreementId: String(base.agreementId), consentId: base.consentId },
   );
   return { ...base, receipts, dir, deploymentFile };
@@ -190,8 +212,16 @@ export async function audit(w: World, args: string[], { json = true } = {}): Pro
   return { code, stdout, stderr, json: json && stdout.startsWith("{") ? JSON.parse(stdout) : undefined! };
 }
 
-export function writeReceipts(w: World, name: string, entries: ReceiptEntry[], format: "array" | "lines" = "array"): string {
+export function writeReceipts(
+  w: World,
+  name: string,
+  entries: ReceiptEntry[],
+  format: "array" | "lines" = "array",
+): string {
   const file = path.join(w.dir, name);
-  fs.writeFileSync(file, format === "array" ? JSON.stringify(entries, null, 2) : entries.map((e) => JSON.stringify(e)).join("\n") + "\n");
+  fs.writeFileSync(
+    file,
+    format === "array" ? JSON.stringify(entries, null, 2) : entries.map((e) => JSON.stringify(e)).join("\n") + "\n",
+  );
   return file;
 }
