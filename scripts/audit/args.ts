@@ -91,7 +91,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message.split("\n")[0]} ${HINT}`);
+    // Node's message goes on about positionals after `--`; the first sentence is the point.
+    const message = (error as Error).message.split("\n")[0].replace(/\. To specify a positional.*$/, "");
+    throw new UsageError(`${message} ${HINT}`);
   }
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
