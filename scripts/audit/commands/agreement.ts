@@ -1,0 +1,181 @@
+/**
+ * `agreement <id>`: an agreement's full history from SharingAgreements and Grants events (filtered by the agreement
+ * id topic): request, seals, approval or rejection, escalation and the council's decision, suspensions, grants and
+ * their changes, with the provider's reply time against the deadline.
+ */
+import type { AuditContext } from "../connect";
+import { UsageError } from "../errors";
+import { eventRef, type ChainEvent } from "../event-source";
+import { chainOf, type AuditReport } from "../render/model";
+import { agreementStatusAt, loadAgreements, type AgreementHistory } from "../state/agreements";
+import { bytes32Text, loadDirectory, short, type Directory } from "../state/directory";
+import { grantStatusAt, loadGrantsOfAgreements, type GrantHistory } from "../state/grants";
+import { replyOf, type Reply } from "../state/replies";
+import { formatDuration, isoTime } from "../time";
+import { wrongDeploymentReport } from "./wrong-deployment";
+
+export async function agreementCommand(ctx: AuditContext, id: bigint): Promise<AuditReport> {
+  const title = `History of agreement ${id}`;
+  if (ctx.deploymentProblems.length) return wrongDeploymentReport(ctx, "agreement", title);
+  const [agreements, grants] = await Promise.all([loadAgreements(ctx, [id]), loadGrantsOfAgreements(ctx, [id])]);
+  const agreement = agreements.get(String(id));
+  if (!agreement) {
+    throw new UsageError(
+      `agreement ${id} does not exist on this chain (up to block ${ctx.head.number}): pass an agreement id`,
+    );
+  }
+  const directory = await loadDirectory(ctx, [agreement.resourceId]);
+  const now = ctx.head.time;
+  const reply = replyOf(agreement, now);
+  const timeline = [
+    ...agreement.events.map((event) => ({ event, text: agreementEventText(event, agreement, directory) })),
+    ...[...grants.values()].flatMap((g) =>
+      g.events.map((event) => ({ event, text: grantEventText(event, g, directory, agreement) })),
+    ),
+  ].sort((a, b) => a.event.blockNumber - b.event.blockNumber || a.event.logIndex - b.event.logIndex);
+
+  return {
+    command: "agreement",
+    title: `${title}: ${directory.resourceName(agreement.resourceId)} from ${directory.departmentName(agreement.provider)} to ${directory.departmentName(agreement.consumer)}`,
+    chain: chainOf(ctx),
+    summary: [
+      ["status now", agreementStatusAt(agreement, now) ?? "unknown"],
+      ["resource", `${directory.resourceName(agreement.resourceId)} (${agreement.resourceId})`],
+      ["provider", directory.departmentName(agreement.provider)],
+      ["lead consumer", directory.departmentName(agreement.consumer)],
+      ["co-consumers", agreement.coConsumers.map((c) => directory.departmentName(c)).join(", ") || "none"],
+      ["fields", directory.fieldNames(agreement.resourceId, agreement.fieldMask)],
+      ["purpose", bytes32Text(agreement.purpose)],
+      ["legal basis", agreement.legalBasis + (agreement.requiresConsent ? " (consent required per subject)" : "")],
+      ["valid", `${isoTime(agreement.validFrom)} – ${isoTime(agreement.validUntil)}`],
+      ["quota", agreement.quota.per === "none" ? "unlimited" : `${agreement.quota.calls} per ${agreement.quota.per}`],
+      ["reply", replyText(reply)],
+      ["grants", grants.size],
+    ],
+    violations: [],
+    sections: [
+      {
+        heading: "History",
+        table: {
+          columns: ["time", "block", "event", "details", "tx"],
+          rows: timeline.map(({ event, text }) => [
+            isoTime(event.time),
+            event.blockNumber,
+            event.name,
+            text,
+            short(event.transactionHash),
+          ]),
+        },
+      },
+      {
+        heading: "Grants",
+        table: {
+          columns: ["grant", "issued", "consumer", "grantee", "fields", "expires", "quota", "status now"],
+          rows: [...grants.values()].map((g) => [
+            String(g.id),
+            isoTime(g.issued.time),
+            directory.departmentName(g.consumer),
+            g.grantee,
+            directory.fieldNames(agreement.resourceId, g.fieldMask),
+            isoTime(g.expiresAt),
+            g.quota.per === "none" ? "unlimited" : `${g.quota.calls} per ${g.quota.per}`,
+            grantStatusAt(g, now) === "active" && now >= g.expiresAt ? "expired" : (grantStatusAt(g, now) ?? ""),
+          ]),
+        },
+      },
+    ],
+    data: {
+      agreementId: String(id),
+      statusNow: agreementStatusAt(agreement, now),
+      terms: {
+        ...agreement,
+        id: String(id),
+        fieldMask: `0x${agreement.fieldMask.toString(16)}`,
+        requested: undefined,
+        events: undefined,
+      },
+      reply: {
+        needed: reply.needed,
+        requestedAt: reply.requestedAt,
+        deadline: reply.deadline || null,
+        answer: reply.answer?.kind ?? null,
+        answeredAt: reply.answer?.event.time ?? null,
+        replySeconds: reply.replySeconds ?? null,
+        late: reply.late,
+        overdue: reply.overdue,
+        escalatedAt: reply.escalation?.time ?? null,
+        councilDecidedAt: reply.councilDecision?.time ?? null,
+      },
+      events: timeline.map(({ event, text }) => ({ ...eventRef(event), details: text })),
+      grants: [...grants.values()].map((g) => ({
+        grantId: String(g.id),
+        consumer: g.consumer,
+        grantee: g.grantee,
+        fieldMask: `0x${g.fieldMask.toString(16)}`,
+        expiresAt: g.expiresAt,
+        statusNow: grantStatusAt(g, now),
+      })),
+    },
+  };
+}
+
+export function replyText(reply: Reply): string {
+  if (!reply.needed) return "no answer needed (unconditional resource)";
+  const deadline = `deadline ${isoTime(reply.deadline)}`;
+  if (reply.answer) {
+    return `${reply.answer.kind} by the provider after ${formatDuration(reply.replySeconds!)} (${deadline}: ${reply.late ? "LATE" : "on time"})`;
+  }
+  if (reply.councilDecision)
+    return `no answer from the provider; decided by the council at ${isoTime(reply.councilDecision.time)} (${deadline})`;
+  if (reply.overdue) return `no answer, OVERDUE (${deadline})`;
+  return `no answer yet (${deadline})`;
+}
+
+function agreementEventText(event: ChainEvent, a: AgreementHistory, directory: Directory): string {
+  const v = (name: string) => event.args.getValue(name);
+  const actor = () => (v("byCouncil") ? "the council" : directory.departmentName(String(v("actor"))));
+  switch (event.name) {
+    case "AgreementRequested":
+      return (
+        `requested by ${directory.departmentName(a.consumer)} from ${directory.departmentName(a.provider)}` +
+        (a.replyDeadline ? `; reply due by ${isoTime(a.replyDeadline)}` : "; active at once (unconditional)")
+      );
+    case "AgreementSealed":
+      return `sealed for ${directory.departmentName(String(v("departmentId")))} by ${String(v("signer"))}${v("viaSignature") ? " (EIP-712 seal)" : ""}`;
+    case "AgreementApproved":
+      return v("byCouncil") ? "approved by the council" : "approved by the provider";
+    case "AgreementActivated":
+      return "active";
+    case "AgreementRejected":
+      return `rejected by ${v("byCouncil") ? "the council" : "the provider"}; reason hash ${String(v("reasonHash"))}`;
+    case "AgreementEscalated":
+      return `escalated to the council by ${directory.departmentName(String(v("escalatedBy")))}`;
+    case "AgreementDecidedByCouncil":
+      return `council decision: ${v("approved") ? "approved" : `rejected; reason hash ${String(v("reasonHash"))}`}`;
+    case "AgreementSuspended":
+      return `suspended by ${actor()}`;
+    case "AgreementResumed":
+      return `resumed by ${actor()}`;
+    case "AgreementTerminated":
+      return `terminated by ${actor()}`;
+    default:
+      return "";
+  }
+}
+
+function grantEventText(event: ChainEvent, g: GrantHistory, directory: Directory, a: AgreementHistory): string {
+  const v = (name: string) => event.args.getValue(name);
+  const actor = () => (v("byCouncil") ? "the council" : directory.departmentName(String(v("actor"))));
+  switch (event.name) {
+    case "GrantIssued":
+      return `grant ${g.id} issued by ${directory.departmentName(g.consumer)} to ${g.grantee}: ${directory.fieldNames(a.resourceId, g.fieldMask)}, until ${isoTime(g.expiresAt)}`;
+    case "GrantPaused":
+      return `grant ${g.id} paused by ${actor()}`;
+    case "GrantResumed":
+      return `grant ${g.id} resumed by ${actor()}`;
+    case "GrantRevoked":
+      return `grant ${g.id} revoked by ${actor()}`;
+    default:
+      return "";
+  }
+}

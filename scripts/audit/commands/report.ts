@@ -1,0 +1,286 @@
+/**
+ * `report`: the supervision scorecard the council asks for, per department, over a period: resources registered by
+ * sharing class and security level, requests received and made, approvals and rejections, median and worst reply
+ * time, replies past the deadline, escalations, grants, consents recorded and withdrawn, and (with receipts)
+ * deliveries and denials by reason. Departments are ranked; items waiting past their deadline are listed.
+ */
+import type { AuditContext } from "../connect";
+import type { ReceiptEntry } from "../receipts-file";
+import { chainOf, type AuditReport, type Cell } from "../render/model";
+import type { Violation } from "../rules";
+import { loadAllAgreements, type AgreementHistory } from "../state/agreements";
+import { loadAllConsents } from "../state/consents";
+import { loadDirectory, type DepartmentInfo } from "../state/directory";
+import { loadAllGrants } from "../state/grants";
+import { replyOf, type Reply } from "../state/replies";
+import { formatDuration, isoTime, median } from "../time";
+import { verifyReceipts } from "../verify";
+import { wrongDeploymentReport } from "./wrong-deployment";
+
+export interface ReportCommandOptions {
+  from?: number;
+  to?: number;
+  entries?: ReceiptEntry[];
+  maxAnchorDelay: number;
+}
+
+interface Scorecard {
+  department: DepartmentInfo;
+  resourcesByShareType: Record<string, number>;
+  resourcesBySecurityLevel: Record<string, number>;
+  requestsReceived: number;
+  requestsMade: number;
+  approvals: number;
+  rejections: number;
+  replySeconds: number[];
+  medianReplySeconds?: number;
+  worstReplySeconds?: number;
+  repliesPastDeadline: number;
+  overdue: number;
+  escalations: number;
+  grants: number;
+  consentsRecorded: number;
+  consentsWithdrawn: number;
+  deliveries: number;
+  denialsByReason: Record<string, number>;
+  failures: number;
+}
+
+const bump = (counts: Record<string, number>, key: string) => (counts[key] = (counts[key] ?? 0) + 1);
+
+export async function reportCommand(ctx: AuditContext, options: ReportCommandOptions): Promise<AuditReport> {
+  const from = options.from ?? 0;
+  const to = Math.min(options.to ?? ctx.head.time, ctx.head.time);
+  const period = `${options.from !== undefined ? isoTime(from) : "deployment"} – ${isoTime(to)}`;
+  const title = `Supervision scorecard, ${period}`;
+  if (ctx.deploymentProblems.length) return wrongDeploymentReport(ctx, "report", title);
+
+  // Everything as it stood at the end of the period.
+  const events = ctx.events.until((await ctx.events.firstBlockAtOrAfter(to + 1)) - 1);
+  const atEnd: AuditContext = { ...ctx, events };
+  const [directory, agreements, grants, consents] = await Promise.all([
+    loadDirectory(atEnd),
+    loadAllAgreements(atEnd),
+    loadAllGrants(atEnd),
+    loadAllConsents(atEnd),
+  ]);
+  const inPeriod = (time: number) => time >= from && time <= to;
+
+  const cards = new Map<string, Scorecard>();
+  for (const department of directory.departments.values())
+    cards.set(department.id.toLowerCase(), emptyCard(department));
+  const card = (id: string) => cards.get(id.toLowerCase());
+
+  for (const resource of directory.resources.values()) {
+    const c = card(resource.provider);
+    if (!c || !inPeriod(resource.registered.time)) continue;
+    bump(c.resourcesByShareType, resource.shareType);
+    bump(c.resourcesBySecurityLevel, resource.securityLevel);
+  }
+  const overdueItems: { agreement: AgreementHistory; reply: Reply }[] = [];
+  for (const agreement of agreements.values()) {
+    const provider = card(agreement.provider);
+    const reply = replyOf(agreement, to);
+    if (reply.overdue) overdueItems.push({ agreement, reply });
+    if (inPeriod(agreement.requested.time)) {
+      const consumer = card(agreement.consumer);
+      if (consumer) consumer.requestsMade++;
+      if (provider) {
+        provider.requestsReceived++;
+        if (reply.late) provider.repliesPastDeadline++;
+        if (reply.overdue) provider.overdue++;
+        if (reply.replySeconds !== undefined) provider.replySeconds.push(reply.replySeconds);
+      }
+    }
+    for (const event of agreement.events) {
+      if (!provider || !inPeriod(event.time)) continue;
+      const byProvider = event.args.getValue("byCouncil") === false;
+      if (event.name === "AgreementApproved" && byProvider) provider.approvals++;
+      if (event.name === "AgreementRejected" && byProvider) provider.rejections++;
+      if (event.name === "AgreementEscalated") provider.escalations++;
+    }
+  }
+  for (const grant of grants.values()) {
+    const c = card(grant.consumer);
+    if (c && inPeriod(grant.issued.time)) c.grants++;
+  }
+  for (const consent of consents.all()) {
+    const c = card(consent.recorder);
+    if (!c) continue;
+    if (inPeriod(consent.recorded.time)) c.consentsRecorded++;
+    if (consent.changes.some((e) => e.name === "ConsentWithdrawn" && inPeriod(e.time))) c.consentsWithdrawn++;
+  }
+
+  const violations: Violation[] = [];
+  let receiptsCounted = 0;
+  if (options.entries) {
+    const verified = await verifyReceipts(ctx, options.entries, { maxAnchorDelay: options.maxAnchorDelay });
+    violations.push(...verified.violations);
+    for (const { receipt } of verified.checked) {
+      const c = card(receipt.department);
+      if (!c || !inPeriod(receipt.time)) continue;
+      receiptsCounted++;
+      if (receipt.result === "delivered") c.deliveries++;
+      else if (receipt.result === "denied") bump(c.denialsByReason, receipt.reason);
+      else c.failures++;
+    }
+  }
+
+  for (const c of cards.values()) {
+    c.medianReplySeconds = median(c.replySeconds);
+    c.worstReplySeconds = c.replySeconds.length ? Math.max(...c.replySeconds) : undefined;
+  }
+  const ranked = [...cards.values()].sort(
+    (a, b) =>
+      a.repliesPastDeadline - b.repliesPastDeadline ||
+      Number(a.medianReplySeconds === undefined) - Number(b.medianReplySeconds === undefined) ||
+      (a.medianReplySeconds ?? 0) - (b.medianReplySeconds ?? 0) ||
+      a.department.name.localeCompare(b.department.name),
+  );
+  const duration = (s?: number) => (s === undefined ? "–" : formatDuration(s));
+  const counts = (r: Record<string, number>) =>
+    Object.entries(r)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ") || "–";
+
+  const columns = [
+    "rank",
+    "department",
+    "resources by class",
+    "by security level",
+    "requests received",
+    "requests made",
+    "approved",
+    "rejected",
+    "median reply",
+    "worst reply",
+    "past deadline",
+    "escalations",
+    "grants",
+    "consents recorded",
+    "withdrawn",
+    ...(options.entries ? ["deliveries", "denials by reason", "failures"] : []),
+  ];
+  const rows: Cell[][] = ranked.map((c, i) => [
+    i + 1,
+    c.department.name,
+    counts(c.resourcesByShareType),
+    counts(c.resourcesBySecurityLevel),
+    c.requestsReceived,
+    c.requestsMade,
+    c.approvals,
+    c.rejections,
+    duration(c.medianReplySeconds),
+    duration(c.worstReplySeconds),
+    c.repliesPastDeadline,
+    c.escalations,
+    c.grants,
+    c.consentsRecorded,
+    c.consentsWithdrawn,
+    ...(options.entries ? [c.deliveries, counts(c.denialsByReason), c.failures] : []),
+  ]);
+  const total = (f: (c: Scorecard) => number) => ranked.reduce((sum, c) => sum + f(c), 0);
+
+  return {
+    command: "report",
+    title,
+    chain: chainOf(ctx),
+    summary: [
+      ["period", period],
+      ["departments", cards.size],
+      ["resources registered", total((c) => Object.values(c.resourcesByShareType).reduce((a, b) => a + b, 0))],
+      ["requests", total((c) => c.requestsReceived)],
+      ["replies past the deadline", total((c) => c.repliesPastDeadline)],
+      ["items overdue now", overdueItems.length],
+      ["grants issued", total((c) => c.grants)],
+      ["consents recorded / withdrawn", `${total((c) => c.consentsRecorded)} / ${total((c) => c.consentsWithdrawn)}`],
+      ...(options.entries
+        ? ([
+            ["receipts in the period", receiptsCounted],
+            ["receipt violations", violations.length],
+          ] as [string, Cell][])
+        : []),
+    ],
+    violations,
+    sections: [
+      {
+        heading: "Departments, ranked",
+        lines: [
+          "Ranked by replies past the deadline (fewest first), then by median reply time (shortest first; departments that answered none last). Reply time runs from a conditional request to the provider's own approval or rejection; a request unanswered past its deadline counts as past the deadline.",
+        ],
+        table: { columns, rows },
+      },
+      {
+        heading: "Overdue items",
+        lines: [
+          "Conditional requests not answered by the provider nor decided by the council, past their reply deadline at the end of the period.",
+        ],
+        table: {
+          columns: [
+            "agreement",
+            "resource",
+            "provider",
+            "requested by",
+            "requested",
+            "deadline",
+            "overdue by",
+            "status",
+          ],
+          rows: overdueItems.map(({ agreement: a, reply }) => [
+            String(a.id),
+            directory.resourceName(a.resourceId),
+            directory.departmentName(a.provider),
+            directory.departmentName(a.consumer),
+            isoTime(a.requested.time),
+            isoTime(reply.deadline),
+            formatDuration(to - reply.deadline),
+            reply.escalation ? "escalated, awaiting the council" : "requested",
+          ]),
+        },
+      },
+    ],
+    data: {
+      from: options.from ?? null,
+      to,
+      departments: ranked.map((c, i) => ({
+        rank: i + 1,
+        id: c.department.id,
+        code: c.department.code,
+        name: c.department.name,
+        ...c,
+        department: undefined,
+        replySeconds: undefined,
+      })),
+      overdue: overdueItems.map(({ agreement: a, reply }) => ({
+        agreementId: String(a.id),
+        provider: a.provider,
+        consumer: a.consumer,
+        requestedAt: a.requested.time,
+        deadline: reply.deadline,
+        escalated: reply.escalation !== undefined,
+      })),
+    },
+  };
+}
+
+function emptyCard(department: DepartmentInfo): Scorecard {
+  return {
+    department,
+    resourcesByShareType: {},
+    resourcesBySecurityLevel: {},
+    requestsReceived: 0,
+    requestsMade: 0,
+    approvals: 0,
+    rejections: 0,
+    replySeconds: [],
+    repliesPastDeadline: 0,
+    overdue: 0,
+    escalations: 0,
+    grants: 0,
+    consentsRecorded: 0,
+    consentsWithdrawn: 0,
+    deliveries: 0,
+    denialsByReason: {},
+    failures: 0,
+  };
+}

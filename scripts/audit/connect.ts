@@ -1,0 +1,156 @@
+/**
+ * Connects to the chain and checks that it is the chain the deployment file describes: same chain id, same genesis
+ * block, contract code at every address. A chain that cannot be reached is a usage error (exit 2); a chain that is
+ * reachable but is not the deployment's is a `wrong_deployment` violation (exit 1).
+ */
+import { JsonRpcProvider, Network, type Provider } from "ethers";
+import { IConsentRegistry__factory } from "../../typechain-types/factories/contracts/consent/IConsentRegistry__factory";
+import { IGrants__factory } from "../../typechain-types/factories/contracts/sharing/IGrants__factory";
+import { CONTRACT_NAMES } from "./contracts";
+import { readDeploymentFile, type DeploymentFile } from "./deployment-file";
+import { UsageError } from "./errors";
+import { DEFAULT_PAGE_BLOCKS, EventSource } from "./event-source";
+
+export const DEFAULT_RPC = "http://127.0.0.1:8545";
+export const DEFAULT_DEPLOYMENT_FILE = ".kuajie/dev/deployment.json";
+const PROBE_TIMEOUT_MS = 5_000;
+
+export interface ConnectOptions {
+  rpc?: string;
+  deploymentFile: string;
+  pageBlocks?: number;
+  /** A provider to use instead of connecting to `rpc` (tests hand the in-process network). */
+  provider?: Provider;
+}
+
+export interface AuditContext {
+  provider: Provider;
+  rpc: string;
+  deploymentFile: string;
+  deployment: DeploymentFile;
+  chainId: number;
+  /** The block every read reflects: the latest block when the auditor connected. */
+  head: { number: number; time: number };
+  events: EventSource;
+  /** Why the chain is not the deployment's; empty when it is. */
+  deploymentProblems: string[];
+  close(): void;
+}
+
+export async function connect(options: ConnectOptions): Promise<AuditContext> {
+  const deployment = readDeploymentFile(options.deploymentFile);
+  const rpc = options.rpc ?? deployment.rpc ?? (options.provider ? "the provider given" : DEFAULT_RPC);
+  const provider = options.provider ?? (await openRpc(rpc));
+  const owned = options.provider === undefined;
+  try {
+    const chainId = Number((await provider.getNetwork()).chainId);
+    const latest = await provider.getBlock("latest");
+    if (!latest) throw new UsageError(`${rpc} returned no latest block: check that it is an Ethereum JSON-RPC node`);
+    const problems = await deploymentProblems(provider, deployment, chainId, latest.number);
+    const fromBlock = Math.min(deployment.deploymentBlock, latest.number);
+    return {
+      provider,
+      rpc,
+      deploymentFile: options.deploymentFile,
+      deployment,
+      chainId,
+      head: { number: latest.number, time: latest.timestamp },
+      events: new EventSource(provider, fromBlock, latest.number, options.pageBlocks ?? DEFAULT_PAGE_BLOCKS),
+      deploymentProblems: problems,
+      close: () => {
+        if (owned) provider.destroy();
+      },
+    };
+  } catch (error) {
+    if (owned) provider.destroy();
+    throw error;
+  }
+}
+
+/** Asks the node for its chain id first, so that an unreachable node is one clear message rather than retries. */
+async function openRpc(rpc: string): Promise<Provider> {
+  let url: URL;
+  try {
+    url = new URL(rpc);
+  } catch {
+    throw new UsageError(`--rpc ${JSON.stringify(rpc)} is not a URL: pass e.g. --rpc ${DEFAULT_RPC}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new UsageError(`--rpc ${rpc} is not http(s): pass the node's HTTP JSON-RPC URL, e.g. ${DEFAULT_RPC}`);
+  }
+  let chainId: bigint;
+  try {
+    const response = await fetch(rpc, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+    });
+    const body = (await response.json()) as { result?: string };
+    if (typeof body.result !== "string") throw new Error("no chain id");
+    chainId = BigInt(body.result);
+  } catch {
+    throw new UsageError(`cannot reach ${rpc}: start the chain with \`npm start\` or pass --rpc`);
+  }
+  return new JsonRpcProvider(rpc, undefined, { staticNetwork: Network.from(chainId) });
+}
+
+async function deploymentProblems(
+  provider: Provider,
+  deployment: DeploymentFile,
+  chainId: number,
+  latestBlock: number,
+): Promise<string[]> {
+  const problems: string[] = [];
+  if (chainId !== deployment.chainId) {
+    problems.push(`the chain's id is ${chainId}, the deployment file says ${deployment.chainId}`);
+  }
+  if (deployment.genesisHash) {
+    const genesis = await provider.getBlock(0);
+    if (genesis?.hash?.toLowerCase() !== deployment.genesisHash.toLowerCase()) {
+      problems.push(
+        `the chain's genesis block is ${genesis?.hash ?? "missing"}, the deployment file says ${deployment.genesisHash} (a restarted chain?)`,
+      );
+    }
+  }
+  if (deployment.deploymentBlock > latestBlock) {
+    problems.push(
+      `the chain has ${latestBlock + 1} blocks, the deployment file says it was deployed at block ${deployment.deploymentBlock}`,
+    );
+  }
+  const codes = await Promise.all(CONTRACT_NAMES.map((name) => provider.getCode(deployment.contracts[name])));
+  CONTRACT_NAMES.forEach((name, i) => {
+    if (codes[i] === "0x") problems.push(`no contract code at ${name} ${deployment.contracts[name]}`);
+  });
+  if (problems.length === 0) problems.push(...(await wiringProblems(provider, deployment)));
+  return problems;
+}
+
+/** The contracts name each other: a file whose addresses are real contracts but not this system's is caught here. */
+async function wiringProblems(provider: Provider, deployment: DeploymentFile): Promise<string[]> {
+  const { Consortium, Grants, SharingAgreements, ConsentRegistry } = deployment.contracts;
+  const links = [
+    {
+      name: "Grants",
+      at: Grants,
+      expected: SharingAgreements,
+      read: () => IGrants__factory.connect(Grants, provider).sharingAgreements(),
+    },
+    {
+      name: "ConsentRegistry",
+      at: ConsentRegistry,
+      expected: Consortium,
+      read: () => IConsentRegistry__factory.connect(ConsentRegistry, provider).consortium(),
+    },
+  ];
+  const problems: string[] = [];
+  for (const { name, at, expected, read } of links) {
+    const actual = await read().catch(() => undefined);
+    if (actual?.toLowerCase() !== expected.toLowerCase()) {
+      problems.push(
+        `${name} at ${at} does not belong to this deployment (it names ${actual ?? "nothing"}, the file says ${expected})`,
+      );
+    }
+  }
+  return problems;
+}

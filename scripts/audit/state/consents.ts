@@ -1,0 +1,143 @@
+/**
+ * Subjects' consent trails rebuilt from ConsentRegistry events, and whether a consent covered a use at a moment.
+ *
+ * As in the contract, a consent key (subject, recipient, resource, purpose) has one current consent: the last one
+ * recorded. It covers a use at time t when it was recorded by t, not withdrawn or revoked by t, and
+ * `validFrom <= t < validUntil`.
+ */
+import type { ConsentRecordedEvent } from "../../../typechain-types/contracts/consent/IConsentRegistry";
+import { eventTopics, interfaces } from "../contracts";
+import type { AuditContext } from "../connect";
+import type { ChainEvent } from "../event-source";
+import { isoTime } from "../time";
+import { argsOf, happenedBy } from "./fold";
+
+export const EVIDENCE_KINDS = ["none", "signature", "record_hash"] as const;
+
+export interface ConsentHistory {
+  consentId: string;
+  subjectRef: string;
+  recipient: string;
+  resourceId: string;
+  purpose: string;
+  separate: boolean;
+  validFrom: number;
+  validUntil: number;
+  evidenceKind: (typeof EVIDENCE_KINDS)[number];
+  evidence: string;
+  recorder: string;
+  recorded: ChainEvent;
+  /** Superseded, withdrawn and revoked events of this consent, in chain order. */
+  changes: ChainEvent[];
+}
+
+export interface Coverage {
+  covered: boolean;
+  /** The key's current consent at that moment, if any. */
+  consentId?: string;
+  /** Why it covered or did not, in words. */
+  why: string;
+}
+
+export function consentKey(subjectRef: string, recipient: string, resourceId: string, purpose: string): string {
+  return [subjectRef, recipient, resourceId, purpose].map((v) => v.toLowerCase()).join("/");
+}
+
+/** Every consent of some subjects, by consent id and by key (the key's consents in recording order). */
+export class ConsentTrails {
+  readonly byId = new Map<string, ConsentHistory>();
+  private readonly byKey = new Map<string, ConsentHistory[]>();
+
+  constructor(events: readonly ChainEvent[]) {
+    for (const event of events) {
+      const consentId = String(event.args[1]).toLowerCase();
+      if (event.name === "ConsentRecorded") {
+        const c = argsOf<ConsentRecordedEvent.OutputObject>(event);
+        const history: ConsentHistory = {
+          consentId,
+          subjectRef: c.subjectRef,
+          recipient: c.recipient,
+          resourceId: c.resourceId,
+          purpose: c.purpose,
+          separate: c.separate,
+          validFrom: Number(c.validFrom),
+          validUntil: Number(c.validUntil),
+          evidenceKind: EVIDENCE_KINDS[Number(c.evidenceKind)],
+          evidence: c.evidence,
+          recorder: c.recorder,
+          recorded: event,
+          changes: [],
+        };
+        this.byId.set(consentId, history);
+        const key = consentKey(c.subjectRef, c.recipient, c.resourceId, c.purpose);
+        this.byKey.set(key, [...(this.byKey.get(key) ?? []), history]);
+      } else {
+        this.byId.get(consentId)?.changes.push(event);
+      }
+    }
+  }
+
+  /** All consents, in recording order. */
+  all(): ConsentHistory[] {
+    return [...this.byId.values()];
+  }
+
+  /** Whether the key's consent covered a use at `time`. */
+  coverageAt(subjectRef: string, recipient: string, resourceId: string, purpose: string, time: number): Coverage {
+    const consents = this.byKey.get(consentKey(subjectRef, recipient, resourceId, purpose)) ?? [];
+    const current = consents.filter((c) => happenedBy(c.recorded, time)).at(-1);
+    if (!current)
+      return { covered: false, why: "no consent recorded for this subject, recipient, resource and purpose" };
+    const consentId = current.consentId;
+    const ended = current.changes.find((e) => e.name !== "ConsentSuperseded" && happenedBy(e, time));
+    if (ended) {
+      const what = ended.name === "ConsentWithdrawn" ? "withdrawn" : "revoked";
+      return {
+        covered: false,
+        consentId,
+        why: `consent ${consentId} was ${what} at ${isoTime(ended.time)} (block ${ended.blockNumber})`,
+      };
+    }
+    if (time < current.validFrom) {
+      return {
+        covered: false,
+        consentId,
+        why: `consent ${consentId} was valid only from ${isoTime(current.validFrom)}`,
+      };
+    }
+    if (time >= current.validUntil) {
+      return { covered: false, consentId, why: `consent ${consentId} expired at ${isoTime(current.validUntil)}` };
+    }
+    return { covered: true, consentId, why: `consent ${consentId} was active` };
+  }
+}
+
+/** Status of a consent at `time` (`expired` computed from its window), as the registry would have answered. */
+export function consentStatusAt(c: ConsentHistory, time: number): string {
+  let status = "active";
+  for (const e of c.changes) {
+    if (!happenedBy(e, time)) break;
+    if (e.name === "ConsentWithdrawn") status = "withdrawn";
+    else if (e.name === "ConsentRevoked") status = "revoked";
+    else if (e.name === "ConsentSuperseded") status = "superseded";
+  }
+  return status === "active" && time >= c.validUntil ? "expired" : status;
+}
+
+const CONSENT_EVENTS = ["ConsentRecorded", "ConsentSuperseded", "ConsentWithdrawn", "ConsentRevoked"];
+
+/** The trails of the given subjects: one query filtered by the subject reference topic (every consent event has it). */
+export async function loadConsentTrails(ctx: AuditContext, subjectRefs: Iterable<string>): Promise<ConsentTrails> {
+  const refs = [...new Set([...subjectRefs].map((r) => r.toLowerCase()))];
+  const events = await ctx.events.events(ctx.deployment.contracts.ConsentRegistry, interfaces.ConsentRegistry, [
+    eventTopics("ConsentRegistry", CONSENT_EVENTS),
+    refs,
+  ]);
+  return new ConsentTrails(events);
+}
+
+export async function loadAllConsents(ctx: AuditContext): Promise<ConsentTrails> {
+  return new ConsentTrails(
+    await ctx.events.events(ctx.deployment.contracts.ConsentRegistry, interfaces.ConsentRegistry, []),
+  );
+}

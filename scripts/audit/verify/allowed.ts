@@ -1,0 +1,120 @@
+/**
+ * Whether a delivery was allowed when it happened: at the receipt's time the agreement active and in its window, the
+ * grant usable and the requester's, the purpose the agreement's, the delivered fields within the grant's, and,
+ * where the agreement requires consent, an active consent of the subject for the requester, resource and purpose.
+ * Every state is the fold of the contracts' events up to that moment, read once per agreement, grant and subject.
+ */
+import { ZeroHash } from "ethers";
+import type { Receipt } from "../../../server/src/receipt";
+import type { AuditContext } from "../connect";
+import type { Violation } from "../rules";
+import { agreementRefusalAt, loadAgreements, type AgreementHistory } from "../state/agreements";
+import { ConsentTrails, loadConsentTrails, type Coverage } from "../state/consents";
+import { grantRefusalAt, loadGrants, type GrantHistory } from "../state/grants";
+import type { Directory } from "../state/directory";
+import { bytes32Text } from "../state/directory";
+
+export interface ChainRecords {
+  agreements: Map<string, AgreementHistory>;
+  grants: Map<string, GrantHistory>;
+  consents: ConsentTrails;
+}
+
+/** Reads the histories the delivered receipts need: each agreement, grant and subject once. */
+export async function loadRecordsFor(ctx: AuditContext, delivered: readonly Receipt[]): Promise<ChainRecords> {
+  const [agreements, grants] = await Promise.all([
+    loadAgreements(
+      ctx,
+      delivered.map((r) => r.agreementId),
+    ),
+    loadGrants(
+      ctx,
+      delivered.map((r) => r.grantId),
+    ),
+  ]);
+  const subjects = delivered
+    .filter((r) => agreements.get(r.agreementId)?.requiresConsent && r.subjectRef !== ZeroHash)
+    .map((r) => r.subjectRef);
+  const consents = subjects.length ? await loadConsentTrails(ctx, subjects) : new ConsentTrails([]);
+  return { agreements, grants, consents };
+}
+
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/** The consent coverage of a receipt, or undefined when its agreement does not require consent. */
+export function consentCoverage(r: Receipt, records: ChainRecords): Coverage | undefined {
+  const agreement = records.agreements.get(r.agreementId);
+  if (!agreement?.requiresConsent) return undefined;
+  if (r.subjectRef === ZeroHash) return { covered: false, why: "the receipt names no subject" };
+  return records.consents.coverageAt(r.subjectRef, r.department, r.resourceId, r.purpose, r.time);
+}
+
+export function checkDelivery(r: Receipt, records: ChainRecords, directory: Directory): Violation[] {
+  const receiptId = r.id;
+  const violations: Violation[] = [];
+  const at = r.time;
+  const agreement = records.agreements.get(r.agreementId);
+  const grant = records.grants.get(r.grantId);
+  if (!agreement) {
+    violations.push({
+      rule: "agreement_inactive",
+      receiptId,
+      detail: `agreement ${r.agreementId} does not exist on chain`,
+    });
+  } else {
+    const mismatches = [
+      !same(agreement.resourceId, r.resourceId) &&
+        `resource ${r.resourceId} is not the agreement's ${agreement.resourceId}`,
+      !same(agreement.provider, r.provider) && `provider ${r.provider} is not the agreement's ${agreement.provider}`,
+      ![agreement.consumer, ...agreement.coConsumers].some((c) => same(c, r.department)) &&
+        `department ${r.department} is not a consumer of agreement ${agreement.id}`,
+    ].filter((m): m is string => typeof m === "string");
+    for (const detail of mismatches) violations.push({ rule: "receipt_inconsistent", receiptId, detail });
+    const refusal = agreementRefusalAt(agreement, at);
+    if (refusal) violations.push({ rule: "agreement_inactive", receiptId, detail: `at its time: ${refusal}` });
+    if (!same(agreement.purpose, r.purpose)) {
+      violations.push({
+        rule: "purpose_mismatch",
+        receiptId,
+        detail: `purpose "${bytes32Text(r.purpose)}" is not the agreement's "${bytes32Text(agreement.purpose)}"`,
+      });
+    }
+  }
+  if (!grant) {
+    violations.push({ rule: "grant_inactive", receiptId, detail: `grant ${r.grantId} does not exist on chain` });
+  } else {
+    if (String(grant.agreementId) !== r.agreementId) {
+      violations.push({
+        rule: "receipt_inconsistent",
+        receiptId,
+        detail: `grant ${grant.id} is under agreement ${grant.agreementId}, not ${r.agreementId}`,
+      });
+    }
+    if (!same(grant.grantee, r.account)) {
+      violations.push({
+        rule: "receipt_inconsistent",
+        receiptId,
+        detail: `account ${r.account} is not grant ${grant.id}'s grantee ${grant.grantee}`,
+      });
+    }
+    const refusal = grantRefusalAt(grant, at);
+    if (refusal) violations.push({ rule: "grant_inactive", receiptId, detail: `at its time: ${refusal}` });
+    const outside = BigInt(r.fieldMask) & ~grant.fieldMask;
+    if (outside !== 0n) {
+      violations.push({
+        rule: "field_outside_grant",
+        receiptId,
+        detail: `delivered ${directory.fieldNames(r.resourceId, outside)} (mask ${r.fieldMask}), outside grant ${grant.id}'s fields ${directory.fieldNames(r.resourceId, grant.fieldMask)} (mask 0x${grant.fieldMask.toString(16)})`,
+      });
+    }
+  }
+  const coverage = consentCoverage(r, records);
+  if (coverage && !coverage.covered) {
+    violations.push({
+      rule: "consent_missing",
+      receiptId,
+      detail: `agreement ${r.agreementId} requires consent: ${coverage.why}`,
+    });
+  }
+  return violations;
+}

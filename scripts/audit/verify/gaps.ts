@@ -1,0 +1,63 @@
+/**
+ * Completeness: per department, every receipt that an anchored batch says it holds (its count and range) must be
+ * among the receipts given, and so must every receipt between two given ones. Each run of missing receipts is one
+ * violation naming the first missing receipt's id.
+ */
+import { receiptId } from "../../../server/src/receipt";
+import type { Violation } from "../rules";
+import type { AnchoredBatch, CheckedReceipt } from "./anchoring";
+import { groupBy } from "../state/fold";
+
+export function findSequenceGaps(checked: readonly CheckedReceipt[], batches: Iterable<AnchoredBatch>): Violation[] {
+  const violations: Violation[] = [];
+  const batchesOf = groupBy([...batches], (b) => b.department.toLowerCase());
+  for (const [department, receipts] of groupBy(checked, (c) => c.receipt.department.toLowerCase())) {
+    const given = new Set(receipts.map((c) => c.receipt.sequence));
+    const covered = new Set<number>();
+    for (const batch of (batchesOf.get(department) ?? []).sort((a, b) => a.sequence - b.sequence)) {
+      if (batch.receiptCount === 0) continue;
+      const missing: number[] = [];
+      for (let s = batch.firstReceiptSequence; s <= batch.lastReceiptSequence; s++) {
+        covered.add(s);
+        if (!given.has(s)) missing.push(s);
+      }
+      for (const run of runs(missing)) {
+        violations.push(
+          gap(
+            department,
+            run,
+            `from batch ${batch.sequence} (receipts ${batch.firstReceiptSequence}..${batch.lastReceiptSequence}, count ${batch.receiptCount})`,
+          ),
+        );
+      }
+    }
+    const sequences = [...given].sort((a, b) => a - b);
+    const between: number[] = [];
+    for (let i = 1; i < sequences.length; i++) {
+      for (let s = sequences[i - 1] + 1; s < sequences[i]; s++) if (!covered.has(s)) between.push(s);
+    }
+    for (const run of runs(between)) violations.push(gap(department, run, "between the receipts given"));
+  }
+  return violations;
+}
+
+function gap(department: string, [first, last]: [number, number], where: string): Violation {
+  const what = first === last ? `receipt ${first}` : `receipts ${first}..${last} (${last - first + 1})`;
+  return {
+    rule: "sequence_gap",
+    receiptId: receiptId(department, first),
+    subject: `department ${department}`,
+    detail: `${what} of department ${department} missing ${where}`,
+  };
+}
+
+/** Consecutive runs of sorted numbers as [first, last] pairs. */
+function runs(sorted: readonly number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const n of sorted) {
+    const last = out.at(-1);
+    if (last && last[1] === n - 1) last[1] = n;
+    else out.push([n, n]);
+  }
+  return out;
+}

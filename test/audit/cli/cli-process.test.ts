@@ -1,0 +1,116 @@
+/**
+ * The real command line, as `npm run audit` runs it, against a real `hardhat node` (not the in-process network):
+ * exit status 0 when everything holds, 1 on a violation, 2 when the node cannot be reached.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+
+const ROOT = path.resolve(__dirname, "../../..");
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
+async function waitForRpc(url: string, node: ChildProcess): Promise<void> {
+  for (let attempt = 0; attempt < 240; attempt++) {
+    if (node.exitCode !== null) throw new Error(`hardhat node exited with ${node.exitCode}`);
+    try {
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`hardhat node did not answer at ${url}`);
+}
+
+function audit(args: string[]) {
+  return spawnSync("npx", ["ts-node", "--transpile-only", "scripts/audit/cli.ts", ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+}
+
+describe("audit command line (subprocess against hardhat node)", function () {
+  this.timeout(300_000);
+  let node: ChildProcess | undefined;
+  let rpc = "";
+  let dir = "";
+  let deploymentFile = "";
+  let deploymentId = "";
+
+  before(async function () {
+    const port = await freePort();
+    rpc = `http://127.0.0.1:${port}`;
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "kuajie-audit-cli-"));
+    deploymentFile = path.join(dir, "deployment.json");
+    deploymentId = `audit-cli-${port}`;
+    node = spawn("npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", String(port)], {
+      cwd: ROOT,
+      stdio: "ignore",
+      detached: true, // its own process group, so that the node under npx stops with it
+    });
+    await waitForRpc(rpc, node);
+    const deploy = spawnSync("npx", ["hardhat", "run", "scripts/deploy.ts", "--network", "localhost"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: {
+        ...process.env,
+        KUAJIE_RPC_URL: rpc,
+        KUAJIE_DEPLOYMENT_FILE: deploymentFile,
+        KUAJIE_DEPLOYMENT_ID: deploymentId,
+      },
+      timeout: 180_000,
+    });
+    expect(deploy.status, deploy.stderr).to.equal(0);
+  });
+
+  after(function () {
+    if (node?.pid) process.kill(-node.pid, "SIGTERM");
+    fs.rmSync(dir, { recursive: true, force: true });
+    if (deploymentId)
+      fs.rmSync(path.join(ROOT, "ignition/deployments", deploymentId), { recursive: true, force: true });
+  });
+
+  it("exits 0 when everything checked holds", function () {
+    const receipts = path.join(dir, "none.jsonl");
+    fs.writeFileSync(receipts, "");
+    const result = audit(["receipts", receipts, "--rpc", rpc, "--deployment", deploymentFile]);
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.contain("verdict: PASS");
+    expect(audit(["report", "--rpc", rpc, "--deployment", deploymentFile, "--json"]).status).to.equal(0);
+  });
+
+  it("exits 1 on a violation (a deployment file of another chain)", function () {
+    const deployment = JSON.parse(fs.readFileSync(deploymentFile, "utf8"));
+    const other = path.join(dir, "other.json");
+    fs.writeFileSync(other, JSON.stringify({ ...deployment, chainId: 1337 }));
+    const result = audit(["report", "--rpc", rpc, "--deployment", other, "--json"]);
+    expect(result.status, result.stderr).to.equal(1);
+    expect(JSON.parse(result.stdout).violations[0]).to.include({ rule: "wrong_deployment" });
+  });
+
+  it("exits 2 with a one-line message when the node cannot be reached", async function () {
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const result = audit(["report", "--rpc", closed, "--deployment", deploymentFile]);
+    expect(result.status).to.equal(2);
+    expect(result.stderr).to.equal(`audit: cannot reach ${closed}: start the chain with \`npm start\` or pass --rpc\n`);
+  });
+});

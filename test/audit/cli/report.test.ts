@@ -1,0 +1,125 @@
+import fs from "node:fs";
+import path from "node:path";
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { isoTime } from "../../../scripts/audit/time";
+import { anchor, audit, loadWorld, registerPersonal, requestAgreement, writeReceipts } from "./world";
+
+const STATUTORY_DUTY = 1;
+type Card = {
+  rank: number;
+  name: string;
+  requestsReceived: number;
+  requestsMade: number;
+  approvals: number;
+  repliesPastDeadline: number;
+  overdue: number;
+  grants: number;
+  consentsRecorded: number;
+  consentsWithdrawn: number;
+  resourcesByShareType: Record<string, number>;
+  deliveries: number;
+  denialsByReason: Record<string, number>;
+};
+type Scorecard = { departments: Card[]; overdue: { agreementId: string; escalated: boolean }[] };
+const byName = (data: Scorecard, fragment: string) => data.departments.find((d) => d.name.includes(fragment))!;
+
+describe("audit report", function () {
+  it("scores every department, ranks the one past its reply deadline last and lists the overdue request", async function () {
+    const w = await loadWorld();
+    const health = await registerPersonal(w.s, "health", "health-card", ["idNumber", "bloodType"]);
+    const overdue = await requestAgreement(w.s, "gz-civil-affairs", health, STATUTORY_DUTY, 0b01n);
+    await time.increase(Number(await w.s.consortium.replyDeadline()) + 1);
+
+    const outcome = await audit(w, ["report"]);
+
+    expect(outcome.code).to.equal(0);
+    const data = outcome.json.data as unknown as Scorecard;
+    expect(data.departments).to.have.length(5);
+    const healthCard = byName(data, "Health Commission");
+    expect(healthCard).to.include({ requestsReceived: 1, repliesPastDeadline: 1, overdue: 1, rank: 5 });
+    expect(byName(data, "Public Security")).to.include({
+      requestsReceived: 1,
+      approvals: 1,
+      repliesPastDeadline: 0,
+      rank: 1,
+    });
+    expect(byName(data, "Public Security").resourcesByShareType).to.deep.equal({ conditional: 1 });
+    expect(byName(data, "Civil Affairs")).to.include({
+      requestsMade: 2,
+      grants: 1,
+      consentsRecorded: 1,
+      consentsWithdrawn: 0,
+    });
+    expect(data.overdue.map((o) => [o.agreementId, o.escalated])).to.deep.equal([[String(overdue), false]]);
+  });
+
+  it("counts deliveries and denials by reason from the receipts given, and reports their violations", async function () {
+    const w = await loadWorld();
+    const delivered = await w.receipts.next();
+    const denied = await w.receipts.next({
+      result: "denied",
+      reason: "quota_exceeded",
+      fieldMask: "0x0",
+      responseHash: ethers.ZeroHash,
+    });
+    const outside = await w.receipts.next({ fieldMask: "0x2" });
+    const file = writeReceipts(w, "all.json", await anchor(w, [delivered, denied, outside]));
+
+    const outcome = await audit(w, ["report", "--receipts", file]);
+
+    expect(outcome.code).to.equal(1);
+    expect(byName(outcome.json.data as unknown as Scorecard, "Civil Affairs")).to.include({ deliveries: 2 });
+    expect(byName(outcome.json.data as unknown as Scorecard, "Civil Affairs").denialsByReason).to.deep.equal({
+      quota_exceeded: 1,
+    });
+    expect(outcome.json.violations.map((v) => [v.rule, v.receiptId])).to.deep.equal([
+      ["field_outside_grant", outside.id],
+    ]);
+  });
+
+  it("limits the scorecard to the period given by --from and --to", async function () {
+    const w = await loadWorld();
+    const before = await time.latest();
+    await time.increase(3 * 24 * 3600);
+    await registerPersonal(w.s, "hrss", "social-insurance-status", ["idNumber", "status"]);
+
+    const early = (await audit(w, ["report", "--to", isoTime(before)])).json.data as unknown as Scorecard;
+    const late = (await audit(w, ["report", "--from", isoTime(before + 1)])).json.data as unknown as Scorecard;
+
+    expect(byName(early, "Human Resources").resourcesByShareType).to.deep.equal({});
+    expect(byName(early, "Public Security").requestsReceived).to.equal(1);
+    expect(byName(late, "Human Resources").resourcesByShareType).to.deep.equal({ conditional: 1 });
+    expect(byName(late, "Public Security").requestsReceived).to.equal(0);
+  });
+
+  it("writes the scorecard as a single self-contained HTML page and as Markdown", async function () {
+    const w = await loadWorld();
+    const html = path.join(w.dir, "scorecard.html");
+    const md = path.join(w.dir, "scorecard.md");
+
+    expect((await audit(w, ["report", "--out", html], { json: false })).code).to.equal(0);
+    expect((await audit(w, ["report", "--out", md], { json: false })).code).to.equal(0);
+
+    const page = fs.readFileSync(html, "utf8");
+    expect(page)
+      .to.contain("<title>Supervision scorecard")
+      .and.to.contain("Departments, ranked")
+      .and.to.contain("广州市民政局");
+    expect(page).not.to.match(/<script|<link|src=|href="http/);
+    expect(fs.readFileSync(md, "utf8"))
+      .to.match(/^# Supervision scorecard/)
+      .and.to.contain("| rank | department |");
+  });
+
+  it("refuses (exit 2) a date it cannot read and an --out it cannot write", async function () {
+    const w = await loadWorld();
+    expect((await audit(w, ["report", "--from", "last tuesday"])).stderr).to.contain(
+      '--from "last tuesday" is not a date',
+    );
+    const bad = await audit(w, ["report", "--out", path.join(w.dir, "report.pdf")]);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.contain("must end in .md or .html");
+  });
+});
