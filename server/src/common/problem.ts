@@ -71,16 +71,22 @@ class InternalError extends HttpError {
   override readonly title = "Internal error";
 }
 
-interface BodyParserError {
-  type: string;
+interface ClientInputError {
+  /** body-parser's kind (`entity.parse.failed`, …); absent on raw-body's zlib errors and the router's URIError. */
+  type?: string;
   status: number;
 }
 
-function isBodyParserError(err: unknown): err is BodyParserError {
+/**
+ * An error that express's body parser or router raised about the request itself: http-errors with a 4xx status
+ * (body-parser, raw-body; a corrupt gzip/deflate body has no `type`) or the router's URIError for a path parameter
+ * that is not valid percent-encoding (status 400).
+ */
+function isClientInputError(err: unknown): err is ClientInputError {
+  if (!(err instanceof Error)) return false;
+  const { status, type } = err as Partial<ClientInputError>;
   return (
-    err instanceof Error &&
-    typeof (err as Partial<BodyParserError>).type === "string" &&
-    typeof (err as Partial<BodyParserError>).status === "number"
+    typeof status === "number" && status >= 400 && status < 500 && (type === undefined || typeof type === "string")
   );
 }
 
@@ -88,7 +94,7 @@ function isBodyParserError(err: unknown): err is BodyParserError {
 export function toHttpError(err: unknown, req: Request): HttpError {
   if (err instanceof HttpError) return err;
   if (err instanceof ZodError) return validationErrorFromIssues("", err.issues);
-  if (isBodyParserError(err)) {
+  if (isClientInputError(err)) {
     switch (err.type) {
       case "entity.parse.failed":
         return new ValidationError("the request body is not valid JSON", [
@@ -99,11 +105,17 @@ export function toHttpError(err: unknown, req: Request): HttpError {
       case "encoding.unsupported":
       case "charset.unsupported":
         return new UnsupportedMediaTypeError("the request body's encoding or charset is not supported");
-      default:
-        if (err.status >= 400 && err.status < 500) {
-          return new ValidationError("the request body could not be read", [{ field: "body", message: err.type }]);
-        }
     }
+    if (err instanceof URIError) {
+      return new ValidationError("the request path is not valid percent-encoding", [
+        { field: "params", message: "malformed percent-encoding" },
+      ]);
+    }
+    if (err.status === 413) return new PayloadTooLargeError("the request body is larger than the gateway accepts");
+    if (err.status === 415) return new UnsupportedMediaTypeError("the request body's media type is not supported");
+    return new ValidationError("the request body could not be read", [
+      { field: "body", message: err.type ?? "unreadable (corrupt content encoding?)" },
+    ]);
   }
   return new InternalError(`internal error; quote request id ${req.id ?? "(none)"} when reporting it`);
 }

@@ -1,0 +1,297 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { BaseContract, FunctionFragment, ParamType } from "ethers";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { canonicalMetadataJson } from "../../scripts/lib/catalog-metadata";
+import { signConsent, signWithdrawal } from "../consent/fixtures";
+import { signSeal } from "../sharing/fixtures";
+import { deploySystem, type System } from "../support/system";
+
+/**
+ * Authorization matrix of the contracts, generated from their ABIs: every state-changing function of every Kuajie
+ * contract is called by an account that acts for no department, and must revert with the contract's
+ * `<Prefix>UnauthorizedAccount` custom error. A function that is not in TABLE fails the test, so a new external
+ * function cannot be added without deciding who may call it.
+ */
+
+type Contracts = Pick<System, "consortium" | "catalog" | "agreements" | "grants" | "consents" | "ledger">;
+
+interface Row {
+  /** Arguments; by default every parameter's zero value (the guard comes before any argument check). */
+  args?: (s: System, outsider: HardhatEthersSigner) => Promise<unknown[]> | unknown[];
+  /** The expected custom error when it is not the contract's UnauthorizedAccount (e.g. the one-shot `found`). */
+  error?: string;
+  /** Why this function's refusal differs, shown in the test title. */
+  note?: string;
+}
+
+const CONTRACTS: Array<{ key: keyof Contracts; name: string; prefix: string }> = [
+  { key: "consortium", name: "Consortium", prefix: "Consortium" },
+  { key: "catalog", name: "DataCatalog", prefix: "Catalog" },
+  { key: "agreements", name: "SharingAgreements", prefix: "Sharing" },
+  { key: "grants", name: "Grants", prefix: "Grants" },
+  { key: "consents", name: "ConsentRegistry", prefix: "Consent" },
+  { key: "ledger", name: "AccessLedger", prefix: "AccessLedger" },
+];
+
+interface ConsentKey {
+  subjectRef: string;
+  recipient: string;
+  resourceId: string;
+  purpose: string;
+}
+
+/** What the rows act on: real objects, so that the guard is what refuses and not "unknown id". */
+interface World {
+  resourceId: string;
+  agreementId: bigint;
+  grantId: bigint;
+  consentKey: ConsentKey;
+  /** A consent given by a subject's own signature (so that only that subject's key may withdraw it). */
+  signedKey: ConsentKey;
+  future: bigint;
+}
+let world: World;
+
+const onAgreement = () => [world.agreementId];
+const onGrant = () => [world.grantId];
+const onConsent = () => [world.consentKey];
+const TERMS = [0, 0, 0, false, false, 1, ethers.ZeroHash];
+
+/** Keyed by contract name, then by the function's signature (`approve(uint256)`). */
+const TABLE: Record<string, Record<string, Row>> = {
+  Consortium: {
+    "addOperator(address,bool)": {},
+    "removeOperator(address)": {},
+    "propose(uint8,bytes)": {},
+    "approve(uint256)": { args: () => [1n] },
+    "found((bytes32,uint8,uint32,bytes32,bool,string,string)[],address[],address[])": {
+      note: "only the deployer, and only once",
+    },
+  },
+  DataCatalog: {
+    "register(string,(uint8,uint8,uint8,bool,bool,uint16,bytes32),string)": {
+      args: () => ["outsider-code", TERMS, "{}"],
+    },
+    "update(bytes32,(uint8,uint8,uint8,bool,bool,uint16,bytes32),string)": {
+      args: () => [world.resourceId, TERMS, "{}"],
+    },
+    "retire(bytes32)": { args: () => [world.resourceId] },
+  },
+  SharingAgreements: {
+    "request((bytes32,bytes32[],uint256,bytes32,uint8,uint64,uint64,(uint32,uint8),bytes32))": {
+      args: () => [
+        [world.resourceId, [], 1n, world.consentKey.purpose, 1, 0n, world.future, [10, 3], ethers.id("terms")],
+      ],
+    },
+    "approve(uint256)": { args: onAgreement },
+    "approveWithSeal(uint256,address,uint256,bytes)": {
+      note: "a valid seal signed by the non-member",
+      args: async (s, outsider) => [
+        world.agreementId,
+        outsider.address,
+        world.future,
+        await signSeal(s.agreements, outsider, world.agreementId, s.departments.hrss.id, world.future),
+      ],
+    },
+    "reject(uint256,bytes32)": { args: () => [world.agreementId, ethers.id("no")] },
+    "seal(uint256)": { args: onAgreement },
+    "sealWithSignature(uint256,bytes32,address,uint256,bytes)": {
+      note: "a valid seal signed by the non-member",
+      args: async (s, outsider) => [
+        world.agreementId,
+        s.departments.hrss.id,
+        outsider.address,
+        world.future,
+        await signSeal(s.agreements, outsider, world.agreementId, s.departments.hrss.id, world.future),
+      ],
+    },
+    "escalate(uint256)": { args: onAgreement },
+    "councilDecide(uint256,bool,bytes32)": { args: () => [world.agreementId, true, ethers.ZeroHash] },
+    "suspend(uint256)": { args: onAgreement },
+    "resume(uint256)": { args: onAgreement },
+    "terminate(uint256)": { args: onAgreement },
+  },
+  Grants: {
+    "issue(uint256,address,uint256,uint64,uint32,uint8)": {
+      args: (_s, outsider) => [world.agreementId, outsider.address, 1n, 0n, 1, 3],
+    },
+    "pause(uint256)": { args: onGrant },
+    "resume(uint256)": { args: onGrant },
+    "revoke(uint256)": { args: onGrant },
+  },
+  ConsentRegistry: {
+    "record(((bytes32,bytes32,bytes32,bytes32),bool,uint64,uint64),bytes32)": {
+      args: () => [[world.consentKey, false, 0n, world.future], ethers.id("evidence")],
+    },
+    "recordBatch((((bytes32,bytes32,bytes32,bytes32),bool,uint64,uint64),bytes32)[])": {
+      args: () => [[[[world.consentKey, false, 0n, world.future], ethers.id("evidence")]]],
+    },
+    "recordWithSignature(((bytes32,bytes32,bytes32,bytes32),bool,uint64,uint64),address,uint256,bytes)": {
+      note: "relaying a subject's valid signature",
+      args: async (s) => {
+        const subject = ethers.Wallet.createRandom();
+        const terms = {
+          key: { ...world.consentKey, subjectRef: ethers.id("another subject") },
+          separate: false,
+          validFrom: 0n,
+          validUntil: world.future,
+        };
+        return [terms, subject.address, world.future, await signConsent(s.consents, subject, terms, world.future)];
+      },
+    },
+    "withdraw((bytes32,bytes32,bytes32,bytes32),bytes32)": { args: () => [world.consentKey, ethers.id("form")] },
+    "withdrawWithSignature((bytes32,bytes32,bytes32,bytes32),uint256,bytes)": {
+      error: "ConsentInvalidSignature",
+      note: "anyone may relay the subject's own signature; the non-member's signature is refused",
+      args: async (s, outsider) => {
+        const [, consentId] = await s.consents.activeConsent(
+          world.signedKey.subjectRef,
+          world.signedKey.recipient,
+          world.signedKey.resourceId,
+          world.signedKey.purpose,
+        );
+        return [world.signedKey, world.future, await signWithdrawal(s.consents, outsider, consentId, world.future)];
+      },
+    },
+    "revoke((bytes32,bytes32,bytes32,bytes32))": { args: onConsent },
+    "revokeByCouncil((bytes32,bytes32,bytes32,bytes32))": { args: onConsent },
+  },
+  AccessLedger: {
+    "anchor(uint64,bytes32,uint32,uint64,uint64,bytes32)": {
+      args: () => [1n, ethers.id("root"), 1, 1n, 1n, ethers.ZeroHash],
+    },
+  },
+};
+
+/** A zero-ish value of an ABI type: 0, false, the zero address or hash, empty bytes/strings/arrays, zeroed tuples. */
+function zeroOf(param: ParamType): unknown {
+  if (param.baseType === "tuple") return (param.components ?? []).map(zeroOf);
+  if (param.baseType === "array") return [];
+  if (param.type === "address") return ethers.ZeroAddress;
+  if (param.type === "bool") return false;
+  if (param.type === "string") return "";
+  if (param.type === "bytes") return "0x";
+  if (param.type.startsWith("bytes")) return ethers.zeroPadValue("0x", Number(param.type.slice(5)));
+  return 0n;
+}
+
+/** hrss registers a personal resource; civil affairs obtains an agreement (approved), a grant and a consent. */
+async function buildWorld(s: System): Promise<World> {
+  const fields = ["idNumber", "status"];
+  const metadata = canonicalMetadataJson({
+    code: "insurance",
+    fields: fields.map((name) => ({ name, type: "string" })),
+  });
+  const terms = {
+    shareType: 1,
+    openType: 1,
+    securityLevel: 1,
+    personal: true,
+    sensitive: false,
+    itemCount: fields.length,
+    legalBasis: ethers.ZeroHash,
+  };
+  await s.catalog.connect(s.operators.hrss).register("insurance", terms, metadata);
+  const resourceId = await s.catalog.resourceIdOf(s.departments.hrss.id, "insurance");
+  const now = BigInt(await time.latest());
+  const future = now + 365n * 24n * 3600n;
+  const purpose = ethers.encodeBytes32String("allowance");
+  const civil = s.operators["gz-civil-affairs"];
+  await s.agreements.connect(civil).request({
+    resourceId,
+    coConsumers: [],
+    fieldMask: 0b11n,
+    purpose,
+    legalBasis: 0,
+    validFrom: now,
+    validUntil: future,
+    quota: { calls: 100, per: 3 },
+    termsHash: ethers.id("terms"),
+  });
+  const agreementId = await s.agreements.agreementCount();
+  await s.agreements.connect(s.operators.hrss).approve(agreementId);
+  await s.grants.connect(civil).issue(agreementId, civil.address, 0b01n, 0, 10, 3);
+  const grantId = await s.grants.grantCount();
+  const consentKey = {
+    subjectRef: ethers.id("a synthetic subject"),
+    recipient: s.departments["gz-civil-affairs"].id,
+    resourceId,
+    purpose,
+  };
+  await s.consents
+    .connect(civil)
+    .record({ key: consentKey, separate: false, validFrom: now, validUntil: future }, ethers.id("record"));
+  const citizen = ethers.Wallet.createRandom();
+  const signedKey = { ...consentKey, subjectRef: ethers.id("a subject who signs") };
+  const signedTerms = { key: signedKey, separate: false, validFrom: now, validUntil: future };
+  await s.consents
+    .connect(civil)
+    .recordWithSignature(
+      signedTerms,
+      citizen.address,
+      future,
+      await signConsent(s.consents, citizen, signedTerms, future),
+    );
+  return { resourceId, agreementId, grantId, consentKey, signedKey, future };
+}
+
+function stateChanging(contract: BaseContract): FunctionFragment[] {
+  const out: FunctionFragment[] = [];
+  contract.interface.forEachFunction((f) => {
+    if (f.stateMutability !== "view" && f.stateMutability !== "pure") out.push(f);
+  });
+  return out;
+}
+
+describe("Hostile callers: every state-changing contract function refuses a non-member", function () {
+  let system: System;
+  let outsider: HardhatEthersSigner;
+
+  before(async function () {
+    system = await deploySystem();
+    // An account that acts for no department (index 15: far from the deployer and the demo departments' keys).
+    outsider = (await ethers.getSigners())[15];
+    const { departmentId } = await system.consortium.operatorOf(outsider.address);
+    expect(departmentId).to.equal(ethers.ZeroHash);
+    world = await buildWorld(system);
+  });
+
+  it("has a row for every state-changing function of every contract's ABI, and no stale rows", function () {
+    for (const { key, name } of CONTRACTS) {
+      const abi = stateChanging(system[key]).map((f) => f.format("sighash"));
+      const rows = Object.keys(TABLE[name] ?? {});
+      expect(
+        abi.filter((sig) => !rows.includes(sig)),
+        `${name}: functions without a row`,
+      ).to.deep.equal([]);
+      expect(
+        rows.filter((sig) => !abi.includes(sig)),
+        `${name}: rows without a function`,
+      ).to.deep.equal([]);
+    }
+  });
+
+  for (const { key, name, prefix } of CONTRACTS) {
+    for (const [signature, row] of Object.entries(TABLE[name])) {
+      const expected = row.error ?? `${prefix}UnauthorizedAccount`;
+      it(`${name}.${signature} by a non-member reverts with ${expected}${row.note ? ` (${row.note})` : ""}`, async function () {
+        const contract: BaseContract = system[key];
+        const fragment = contract.interface.getFunction(signature);
+        if (!fragment) throw new Error(`${name} has no ${signature}`);
+        const args = row.args ? await row.args(system, outsider) : fragment.inputs.map(zeroOf);
+        const call = contract.connect(outsider).getFunction(signature)(...args);
+        if (expected === `${prefix}UnauthorizedAccount`) {
+          // The second argument says what was needed: a role constant or the department the caller had to act for.
+          await expect(call).to.be.revertedWithCustomError(contract, expected).withArgs(outsider.address, anyValue);
+        } else if (expected === "ConsentInvalidSignature") {
+          await expect(call).to.be.revertedWithCustomError(contract, expected);
+        } else {
+          await expect(call).to.be.revertedWithCustomError(contract, expected);
+        }
+      });
+    }
+  }
+});
