@@ -141,6 +141,7 @@ export function problemHandler(): ErrorRequestHandler {
 
 export function notFoundHandler(): RequestHandler {
   return (req, _res, next) => {
-    next(new NotFoundError(`no route for ${req.method} ${req.path}`));
+    // The path is not repeated: a client may have put personal data in it.
+    next(new NotFoundError(`no route for ${req.method} at this path; see /openapi.json`));
   };
 }

@@ -20,7 +20,21 @@ export function requestId(logger: Logger): RequestHandler {
   };
 }
 
-/** One line per request when it finishes: method, path (no query string), status and duration. */
+/**
+ * The path as logged. A client may put anything in a path, an identity number included, and the path is checked only
+ * by the route's schemas: so the concrete path is logged only for answers below 400 (its parameters passed the
+ * schemas: ids of the API's own formats); a refused request logs its route template, and a path that matched no
+ * route only its first segment when that is a plain word (`/v1/…`, `/docs`).
+ */
+export function loggablePath(originalUrl: string, routeTemplate: string | undefined, status: number): string {
+  const path = originalUrl.split("?")[0];
+  if (routeTemplate !== undefined) return status < 400 ? path : routeTemplate;
+  const segments = path.split("/").slice(1);
+  const first = /^(v[0-9]{1,3}|[A-Za-z_-]{1,32})$/.test(segments[0] ?? "") ? segments[0] : "…";
+  return segments.length > 1 ? `/${first}/…` : `/${first}`;
+}
+
+/** One line per request when it finishes: method, path (no query string; see loggablePath), status and duration. */
 export function requestLogger(): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
@@ -28,7 +42,7 @@ export function requestLogger(): RequestHandler {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const line = {
         method: req.method,
-        path: req.originalUrl.split("?")[0],
+        path: loggablePath(req.originalUrl, res.locals.routeTemplate, res.statusCode),
         route: res.locals.routeTemplate,
         status: res.statusCode,
         durationMs: Math.round(ms * 10) / 10,
