@@ -9,7 +9,7 @@ import { createMetrics, httpMetrics, metricsEndpoint, type Metrics } from "./com
 import { buildOpenApiDocument, type OpenApiDocument } from "./common/openapi";
 import { notFoundHandler, problemHandler } from "./common/problem";
 import { requestId, requestLogger } from "./common/request-id";
-import { createRouteRegistry, type RouteRegistry } from "./common/validate";
+import { bodyDepthGuard, createRouteRegistry, type RouteRegistry } from "./common/validate";
 import { registerHealthRoutes, type HealthCheck } from "./modules/health/routes";
 import { authenticate, authorize } from "./modules/auth/middleware";
 import { FailureLimiter, type FailureLimiterOptions } from "./modules/auth/rate-limit";
@@ -68,6 +68,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(express.json({ limit: deps.bodyLimit, type: ["application/json", "application/*+json"] }));
+  app.use(bodyDepthGuard());
 
   const tokens = new TokenService(new TokenStore(deps.db));
   const registry = createRouteRegistry({

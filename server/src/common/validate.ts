@@ -36,6 +36,40 @@ export function parseParams<S extends z.ZodType>(schema: S, req: Request): z.out
   return parseAt("params", schema, req.params);
 }
 
+/** How deep a request body may nest (objects and arrays); the API's own bodies need fewer than ten levels. */
+export const MAX_BODY_DEPTH = 64;
+
+/** The nesting depth of a parsed JSON value, without recursion (a hostile body may nest 50,000 levels). */
+export function jsonDepth(value: unknown, stopAbove = Number.POSITIVE_INFINITY): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== "object") continue;
+    const here = depth + 1;
+    if (here > deepest) deepest = here;
+    if (deepest > stopAbove) return deepest;
+    for (const inner of Array.isArray(current) ? current : Object.values(current)) {
+      if (inner !== null && typeof inner === "object") stack.push([inner, here]);
+    }
+  }
+  return deepest;
+}
+
+/**
+ * Refuses a request body nested deeper than `maxDepth` with a 400, before anything walks it: the idempotency hash,
+ * canonical JSON of terms and evidence documents and the zod schemas all recurse, and a body of 100 kB can nest
+ * 50,000 levels — enough to overflow the stack (a 500) in any of them.
+ */
+export function bodyDepthGuard(maxDepth = MAX_BODY_DEPTH): RequestHandler {
+  return (req, _res, next) => {
+    if (req.body !== null && typeof req.body === "object" && jsonDepth(req.body, maxDepth) > maxDepth) {
+      throw validationError([{ field: "body", message: `nested deeper than ${maxDepth} levels` }]);
+    }
+    next();
+  };
+}
+
 export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 
 export interface RouteResponse {

@@ -5,7 +5,7 @@ import fc from "fast-check";
 import request from "supertest";
 import type { z } from "zod";
 import { IDEMPOTENCY_KEY_FORMAT } from "../../../server/src/common/idempotency";
-import type { RegisteredRoute } from "../../../server/src/common/validate";
+import { jsonDepth, MAX_BODY_DEPTH, type RegisteredRoute } from "../../../server/src/common/validate";
 import {
   deepJson,
   hostileValue,
@@ -289,6 +289,7 @@ function prepare(route: RegisteredRoute, c: FuzzCase): Prepared {
       } catch {
         return no("malformed JSON");
       }
+      if (jsonDepth(body, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) return no("too deep");
     } else if (c.contentEncoding !== null && c.contentEncoding !== "identity") {
       // Not parsed at all: the encoding does not matter.
     }
@@ -356,7 +357,8 @@ describe("Hostile input: property-based fuzzing of every registered route", func
     if (p.raw !== null) {
       req = req.set("Content-Type", c.contentType);
       if (c.contentEncoding !== null) req = req.set("Content-Encoding", c.contentEncoding);
-      req = req.send(Buffer.from(p.raw, "utf8"));
+      // A string goes out as it is (UTF-8); a Buffer would be serialised by superagent as {"type":"Buffer",…}.
+      req = req.send(p.raw);
     }
     const res = await req.ok(() => true);
     tally.sent++;
@@ -465,6 +467,7 @@ describe("Hostile input: property-based fuzzing of every registered route", func
             "too large",
             "not an object or array",
             "malformed JSON",
+            "too deep",
             "undecodable path",
           ];
           const allowed = bodyRefusals.includes(p.verdict.why) ? [400, 401, 413, 415] : [401];
@@ -474,6 +477,30 @@ describe("Hostile input: property-based fuzzing of every registered route", func
       );
     }
     expect(await snapshot(h.gw)).to.deep.equal(before);
+  });
+
+  it("regressions found by the fuzzer: deep bodies, corrupt encodings and undecodable paths are 4xx, not 500", async function () {
+    const token = bearerFor("operator");
+    // 50,000 levels with an Idempotency-Key: the request hash recursed until the stack overflowed.
+    const deep = await request(h.url)
+      .post("/v1/subjects/ref")
+      .set("Authorization", token)
+      .set("Idempotency-Key", "deep-1")
+      .set("Content-Type", "application/json")
+      .send(deepJson(50_000, "array"));
+    expectProblem(deep, [400], "deep body");
+    expect(deep.body.errors[0]).to.include({ field: "body" });
+    // Deflate-encoded garbage: zlib's error has a 4xx status but no body-parser type.
+    const corrupt = await request(h.url)
+      .post("/v1/subjects/ref")
+      .set("Authorization", token)
+      .set("Content-Type", "application/json")
+      .set("Content-Encoding", "deflate")
+      .send("not deflate at all");
+    expectProblem(corrupt, [400], "corrupt deflate body");
+    // A path parameter that is not valid percent-encoding: the router's URIError.
+    const path = await request(h.url).get("/v1/departments/%E0%A4%A").set("Authorization", token);
+    expectProblem(path, [400], "undecodable path");
   });
 
   it("sent at least 10,000 requests in total", function () {
