@@ -3,30 +3,10 @@ import { ethers } from "hardhat";
 import request from "supertest";
 import { canonicalMetadataJson } from "../../scripts/lib/catalog-metadata";
 import { startLiveGateway, type LiveGateway } from "./support/live-gateway";
+import { resourceBody } from "./support/sharing";
 
 const SUSPEND = 1;
 const REINSTATE = 2;
-
-/** A valid registration body; `overrides` replace top-level properties. */
-export function resourceBody(code: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    code,
-    name: "Household register",
-    summary: "Registered residents and their addresses",
-    shareType: "conditional",
-    securityLevel: "important",
-    personal: true,
-    fields: [
-      { name: "idNumber", type: "string", personal: true },
-      { name: "name", type: "string", personal: true },
-      { name: "address", type: "string" },
-      { name: "birthDate", type: "date" },
-    ],
-    updateCycle: "daily",
-    upstream: { url: "http://127.0.0.1:9101/household" },
-    ...overrides,
-  };
-}
 
 describe("Gateway catalog: /v1/catalog/resources on the real contracts", function () {
   let gw: LiveGateway;

@@ -1,4 +1,5 @@
 import type { Feature } from "../gateway";
+import { agreementsFeature } from "./agreements";
 import { catalogFeature } from "./catalog";
 
 /**
@@ -6,4 +7,4 @@ import { catalogFeature } from "./catalog";
  * FeatureContext (chain adapter, projections, departments, config) and returns the function that declares its routes.
  * Add one line per feature.
  */
-export const FEATURES: readonly Feature[] = [catalogFeature];
+export const FEATURES: readonly Feature[] = [catalogFeature, agreementsFeature];
