@@ -1,3 +1,4 @@
+import { takeSnapshot, type SnapshotRestorer } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import request from "supertest";
@@ -19,6 +20,7 @@ interface HistoryEntry {
 
 describe("Gateway agreements: /v1/agreements on the real contracts", function () {
   let gw: LiveGateway;
+  let snapshot: SnapshotRestorer;
   let household: string; // public-security, conditional, personal
   let pension: string; // hrss, unconditional
   let criminal: string; // public-security, not shareable
@@ -28,6 +30,8 @@ describe("Gateway agreements: /v1/agreements on the real contracts", function ()
     request(gw.app).post(`/v1/agreements/${id}/${action}`).set("Authorization", as(key));
 
   before(async function () {
+    // This suite moves the chain's clock weeks ahead: put the network back as it was when it is done.
+    snapshot = await takeSnapshot();
     gw = await startLiveGateway();
     household = await registerResource(gw, "public-security", "household-register");
     pension = await registerResource(gw, "hrss", "pension-payments", {
@@ -47,6 +51,7 @@ describe("Gateway agreements: /v1/agreements on the real contracts", function ()
   });
   after(async function () {
     await gw?.stop();
+    await snapshot?.restore();
   });
 
   describe("POST /v1/agreements", function () {
@@ -127,6 +132,7 @@ describe("Gateway agreements: /v1/agreements on the real contracts", function ()
 
       const again = await act("public-security", created.agreementId, "approve").expect(409);
       expect(again.body.type).to.equal("https://kuajie.dev/problems/invalid_status");
+      expect(again.body.currentStatus).to.equal("active");
     });
 
     it("answers 422 not_shareable for a not-shareable resource and creates nothing", async function () {

@@ -304,6 +304,28 @@ describe("Gateway catalog: /v1/catalog/resources on the real contracts", functio
     });
   });
 
+  describe("OpenAPI", function () {
+    it("describes the catalog, agreements and grants routes from their schemas", async function () {
+      const res = await request(gw.app).get("/openapi.json").expect(200);
+      const paths = Object.keys(res.body.paths);
+      expect(paths).to.include.members([
+        "/v1/catalog/resources",
+        "/v1/catalog/resources/{id}",
+        "/v1/catalog/resources/{id}/retire",
+        "/v1/agreements",
+        "/v1/agreements/{id}",
+        "/v1/agreements/{id}/approve",
+        "/v1/agreements/{id}/reject",
+        "/v1/agreements/{id}/escalate",
+        "/v1/grants",
+        "/v1/grants/{id}",
+        "/v1/grants/{id}/revoke",
+      ]);
+      expect(res.body.paths["/v1/catalog/resources"].post.requestBody).to.be.an("object");
+      expect(res.body.components.schemas).to.include.keys("CatalogResource", "Agreement", "Grant");
+    });
+  });
+
   describe("contract refusals", function () {
     it("turns a revert into 422 problem+json with the custom error (a suspended department registers)", async function () {
       const { consortium, operators, departments } = gw.system;

@@ -27,6 +27,6 @@ export class NotAgreementPartyError extends ForbiddenError {
 export class AgreementStatusError extends ConflictError {
   override readonly code = "invalid_status";
   constructor(agreementId: number, status: string, detail: string) {
-    super(`agreement ${agreementId} is ${status}: ${detail}`, { agreementId, status });
+    super(`agreement ${agreementId} is ${status}: ${detail}`, { agreementId, currentStatus: status });
   }
 }

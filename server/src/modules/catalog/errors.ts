@@ -31,7 +31,7 @@ export class ResourceExistsError extends ConflictError {
 export class ResourceRetiredError extends ConflictError {
   override readonly code = "resource_retired";
   constructor(resourceId: string) {
-    super(`resource ${resourceId} is retired`, { resourceId, status: "retired" });
+    super(`resource ${resourceId} is retired`, { resourceId, currentStatus: "retired" });
   }
 }
 
