@@ -1,5 +1,9 @@
 import { expect } from "chai";
 import request from "supertest";
+import { AgreementStore } from "../../server/src/store/agreements";
+import { CatalogStore } from "../../server/src/store/catalog";
+import { openDatabase } from "../../server/src/store/db";
+import { GrantStore } from "../../server/src/store/grants";
 import { startLiveGateway, type LiveGateway } from "./support/live-gateway";
 import { chainIso, DAY, registerResource, requestAgreement } from "./support/sharing";
 
@@ -218,6 +222,34 @@ describe("Gateway grants: /v1/grants on the real contracts", function () {
         .expect(200);
       const issued = agreement.body.history.filter((h: { event: string }) => h.event === "GrantIssued");
       expect(issued.map((h: { args: { grantId: string } }) => h.args.grantId)).to.deep.equal(["1", "2", "3", "4"]);
+    });
+  });
+
+  describe("projections", function () {
+    it("rebuild the catalog, agreements and grants from the indexed chain events alone, and ignore repeats", async function () {
+      const db = openDatabase(":memory:");
+      const stores = [CatalogStore.of(db), AgreementStore.of(db), GrantStore.of(db)];
+      expect(stores.every((s) => s.fresh)).to.equal(true);
+      const replay = () => gw.chain.indexer.replay((events) => stores.forEach((s) => s.apply(events)));
+      replay();
+      replay();
+      const [catalog, agreements, grants] = stores as [CatalogStore, AgreementStore, GrantStore];
+      const live = CatalogStore.of(gw.db);
+      const resource = catalog.list()[0];
+      expect(resource).to.deep.equal(live.get(resource.resourceId));
+      expect(resource.upstreamUrl).to.equal("http://127.0.0.1:9101/household");
+      const agreement = agreements.get(agreementId)!;
+      const liveAgreement = AgreementStore.of(gw.db).get(agreementId)!;
+      // The purpose text and the terms document are the gateway's own notes (only hashes are on chain).
+      expect({ ...agreement, purposeText: null, terms: null }).to.deep.equal({
+        ...liveAgreement,
+        purposeText: null,
+        terms: null,
+      });
+      expect(agreements.history(agreementId)).to.deep.equal(AgreementStore.of(gw.db).history(agreementId));
+      expect(grants.list()).to.deep.equal(GrantStore.of(gw.db).list());
+      expect(grants.history(fullGrant)).to.deep.equal(GrantStore.of(gw.db).history(fullGrant));
+      db.close();
     });
   });
 });
