@@ -1,9 +1,10 @@
 import type { Feature } from "../gateway";
 import { consentsFeature } from "./consents/routes";
+import { councilFeature } from "./council/routes";
 
 /**
  * Every feature of the gateway, in the order their routes are declared. A feature builds its services from the
  * FeatureContext (chain adapter, projections, departments, config) and returns the function that declares its routes.
  * Add one line per feature.
  */
-export const FEATURES: readonly Feature[] = [consentsFeature];
+export const FEATURES: readonly Feature[] = [consentsFeature, councilFeature];
