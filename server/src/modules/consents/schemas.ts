@@ -155,7 +155,15 @@ export const consentSchema = z
   .meta({ id: "Consent" });
 
 export const consentWriteResultSchema = consentSchema
-  .extend({ txHash: z.string().meta({ description: "the transaction of this request" }) })
+  .partial()
+  .required({ consentId: true, subjectRef: true, status: true, block: true })
+  .extend({
+    txHash: z.string().meta({ description: "the transaction of this request" }),
+    indexed: z
+      .literal(false)
+      .optional()
+      .meta({ description: "present when the index had not reached the transaction yet: only the ids and status" }),
+  })
   .meta({ id: "ConsentWriteResult" });
 
 export const subjectConsentsSchema = z

@@ -13,6 +13,7 @@ import {
   type ConsentEventRow,
   type ConsentKey,
   type ConsentRow,
+  type ConsentState,
 } from "../../store/consents";
 import type { DepartmentService } from "../departments/service";
 import type { ConsentBatcher, ConsentTermsArg } from "./batcher";
@@ -137,7 +138,7 @@ export class ConsentService {
         terms,
         evidenceHash: evidenceHashOf(evidence.document),
       });
-      return this.written(recorded.consentId, recorded.txHash);
+      return this.written(recorded.consentId, recorded, { subjectRef, status: "active" });
     }
     const expected = this.deps.store.signerNonce(evidence.signer);
     if (BigInt(evidence.nonce) !== BigInt(expected)) {
@@ -153,7 +154,7 @@ export class ConsentService {
     ]);
     const recorded = result.events.find((e) => e.contract === "ConsentRegistry" && e.name === "ConsentRecorded");
     if (!recorded) throw new Error("recordWithSignature emitted no ConsentRecorded event");
-    return this.written(String(recorded.args.consentId), result.txHash);
+    return this.written(String(recorded.args.consentId).toLowerCase(), result, { subjectRef, status: "active" });
   }
 
   /** Withdraws at the subject's request: received at the caller's counter (record), or signed by the subject. */
@@ -172,7 +173,7 @@ export class ConsentService {
             evidence.deadline,
             evidence.signature,
           ]);
-    return this.written(row.consentId, result.txHash);
+    return this.written(row.consentId, result, { subjectRef: row.subjectRef, status: "withdrawn" });
   }
 
   /** Revokes a consent; only its recording department. */
@@ -187,7 +188,7 @@ export class ConsentService {
     }
     this.requireActive(consentId);
     const result = await this.deps.chain.write(departmentKey, "ConsentRegistry", "revoke", [consentKeyArg(row)]);
-    return this.written(row.consentId, result.txHash);
+    return this.written(row.consentId, result, { subjectRef: row.subjectRef, status: "revoked" });
   }
 
   /** The consent with its history, or 404. */
@@ -239,8 +240,19 @@ export class ConsentService {
     return id;
   }
 
-  private written(consentId: string, txHash: string) {
-    return { ...this.get(consentId), txHash };
+  /**
+   * The consent as written. The write waited for the indexer, but if the index is still behind (a slow node), the
+   * answer is what the transaction established, marked `indexed: false`, rather than a 404 for a consent that exists.
+   */
+  private written(
+    consentId: string,
+    write: { txHash: string; blockNumber: number },
+    known: { subjectRef: string; status: ConsentState },
+  ) {
+    const block = this.deps.indexedBlock();
+    const row = block >= write.blockNumber ? this.deps.store.get(consentId) : null;
+    if (!row) return { consentId, ...known, txHash: write.txHash, indexed: false, block };
+    return { ...this.view(row), block, txHash: write.txHash };
   }
 
   private view(row: ConsentRow, history = this.deps.store.history(row.consentId), now = this.chainNow()) {

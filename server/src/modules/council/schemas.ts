@@ -115,7 +115,17 @@ export const proposalSchema = z
   .meta({ id: "CouncilProposal" });
 
 export const proposalResultSchema = proposalSchema
-  .extend({ txHash: z.string(), block: z.number().int() })
+  .partial()
+  .required({ proposalId: true, status: true })
+  .extend({
+    approvals: z.number().int().nullable(),
+    txHash: z.string(),
+    block: z.number().int(),
+    indexed: z
+      .literal(false)
+      .optional()
+      .meta({ description: "present when the index had not reached the transaction yet: taken from its events" }),
+  })
   .meta({ id: "CouncilProposalResult" });
 
 export const proposalDetailSchema = proposalSchema.extend({ block: z.number().int() });

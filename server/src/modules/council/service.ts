@@ -59,7 +59,7 @@ export class CouncilService {
     const result = await this.write(departmentKey, "propose", [PROPOSAL_ACTION.toIndex(action), payload]);
     const created = result.events.find((e) => e.contract === "Consortium" && e.name === "ProposalCreated");
     if (!created) throw new Error("propose emitted no ProposalCreated event");
-    return { ...this.get(Number(created.args.proposalId)), txHash: result.txHash };
+    return this.written(Number(created.args.proposalId), result);
   }
 
   async approve(departmentKey: string, proposalId: number) {
@@ -76,7 +76,7 @@ export class CouncilService {
       });
     }
     const result = await this.write(departmentKey, "approve", [proposalId]);
-    return { ...this.get(proposalId), txHash: result.txHash };
+    return this.written(proposalId, result);
   }
 
   list(state?: ProposalState) {
@@ -89,6 +89,31 @@ export class CouncilService {
 
   get(proposalId: number) {
     return { ...this.view(this.require(proposalId), this.deps.now()), block: this.deps.indexedBlock() };
+  }
+
+  /**
+   * The proposal as written. The write waited for the indexer; if the index is still behind, the answer is taken
+   * from the transaction's own events, marked `indexed: false`.
+   */
+  private written(proposalId: number, result: WriteResult) {
+    const block = this.deps.indexedBlock();
+    if (block >= result.blockNumber) return { ...this.get(proposalId), txHash: result.txHash };
+    const mine = (name: string) =>
+      result.events.filter(
+        (e) => e.contract === "Consortium" && e.name === name && Number(e.args.proposalId) === proposalId,
+      );
+    const created = mine("ProposalCreated")[0];
+    const approved = mine("ProposalApproved").at(-1);
+    return {
+      proposalId,
+      status: mine("ProposalExecuted").length > 0 ? "executed" : "open",
+      approvals: approved ? Number(approved.args.approvals) : null,
+      required: approved ? Number(approved.args.required) : null,
+      ...(created ? { expiresAt: isoTime(String(created.args.expiresAt)) } : {}),
+      txHash: result.txHash,
+      indexed: false,
+      block,
+    };
   }
 
   private require(proposalId: number): ProposalRow {
