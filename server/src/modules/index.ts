@@ -1,6 +1,8 @@
 import type { Feature } from "../gateway";
 import { agreementsFeature } from "./agreements";
 import { catalogFeature } from "./catalog";
+import { consentsFeature } from "./consents/routes";
+import { councilFeature } from "./council/routes";
 import { grantsFeature } from "./grants";
 
 /**
@@ -8,4 +10,10 @@ import { grantsFeature } from "./grants";
  * FeatureContext (chain adapter, projections, departments, config) and returns the function that declares its routes.
  * Add one line per feature.
  */
-export const FEATURES: readonly Feature[] = [catalogFeature, agreementsFeature, grantsFeature];
+export const FEATURES: readonly Feature[] = [
+  catalogFeature,
+  agreementsFeature,
+  grantsFeature,
+  consentsFeature,
+  councilFeature,
+];
