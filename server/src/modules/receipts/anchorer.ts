@@ -52,8 +52,9 @@ export class Anchorer {
   private readonly intervalMs: number;
   private readonly now: () => number;
   private running = false;
-  private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
+  private loops: Promise<void>[] = [];
+  private readonly wakers = new Set<() => void>();
+  private metricTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: AnchorerOptions) {
     this.now = options.now ?? Date.now;
@@ -62,19 +63,27 @@ export class Anchorer {
     this.updateMetric();
   }
 
+  /** Starts one loop per department (a department whose anchor waits to be mined does not hold up the others). */
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loop = this.run();
+    this.loops = this.options.departments.map((d) => this.run(d));
+    // The lag grows while a loop waits for its anchor to be mined: the gauge is refreshed on its own clock.
+    this.metricTimer = setInterval(() => this.updateMetric(), 500);
+    this.metricTimer.unref();
   }
 
   /** Stops after the current step; an anchor still waiting to be mined stays in the outbox and is resumed later. */
   async stop(graceMs = 1_000): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.wake?.();
+    if (this.metricTimer !== null) clearInterval(this.metricTimer);
+    for (const wake of this.wakers) wake();
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.loop, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    await Promise.race([
+      Promise.all(this.loops),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
+    ]);
     clearTimeout(timer);
   }
 
@@ -92,31 +101,29 @@ export class Anchorer {
     }
   }
 
-  /** One pass over every department: forms the batches that are due and anchors the pending ones. */
-  async tick(): Promise<void> {
-    await Promise.all(this.options.departments.map((d) => this.anchorDepartment(d)));
-    this.updateMetric();
-  }
-
-  private async run(): Promise<void> {
+  private async run(department: AnchoredDepartment): Promise<void> {
     while (this.running) {
       try {
-        await this.tick();
+        await this.anchorDepartment(department);
       } catch (error) {
-        if (this.running) this.options.logger.error({ err: error }, "receipt anchoring pass failed");
+        if (this.running) {
+          this.options.logger.error({ err: error, department: department.key }, "receipt anchoring pass failed");
+        }
       }
       if (!this.running) break;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.intervalMs);
-        this.wake = () => {
+        const wake = () => {
           clearTimeout(timer);
+          this.wakers.delete(wake);
           resolve();
         };
+        const timer = setTimeout(wake, this.intervalMs);
+        this.wakers.add(wake);
       });
-      this.wake = null;
     }
   }
 
+  /** Forms the department's batches that are due and anchors its pending ones, oldest first. */
   private async anchorDepartment(department: AnchoredDepartment): Promise<void> {
     const { store } = this.options;
     try {
