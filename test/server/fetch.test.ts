@@ -11,6 +11,7 @@ import {
 import { startBackends, type RunningBackends } from "../../server/src/backends/main";
 import { INTERNAL_NOTE_FIELD } from "../../server/src/backends/server";
 import { codeToBytes32, fieldsToMask } from "../../server/src/common/codes";
+import { QuotaCounters } from "../../server/src/modules/fetch/quota";
 import {
   consentKey,
   departmentId,
@@ -443,5 +444,43 @@ describe("Gateway: mediated data fetch (POST /v1/data/fetch)", function () {
       expect(res.text).to.match(/kuajie_fetch_decisions_total\{reason="failed"\} [1-9]/);
       expect(res.text).to.match(/kuajie_anchor_lag_seconds /);
     });
+  });
+});
+
+describe("Fetch quotas: fixed windows in the consortium's time zone", function () {
+  const at = (iso: string) => Date.parse(iso) / 1000;
+  const grantQuota = (calls: number, per: "minute" | "hour" | "day" | "month") => ({ calls, per });
+  const none = { calls: 0, per: "none" as const };
+  const scope = { grantId: "1", agreementId: "1" };
+
+  it("cuts days and months at midnight in Asia/Shanghai, not UTC", function () {
+    const quota = new QuotaCounters("Asia/Shanghai");
+    // 15:59 UTC on 31 January is 23:59 in Shanghai; 16:00 UTC is already 1 February there.
+    expect(quota.windows(at("2025-01-31T15:59:00Z"))).to.include({ day: "2025-01-31", month: "2025-01" });
+    expect(quota.windows(at("2025-01-31T16:00:00Z"))).to.include({ day: "2025-02-01", month: "2025-02" });
+    quota.reserve(scope, at("2025-01-31T15:59:00Z"));
+    expect(quota.exceeded(scope, grantQuota(1, "day"), none, at("2025-01-31T15:59:30Z"))).to.equal("grant");
+    expect(quota.exceeded(scope, grantQuota(1, "day"), none, at("2025-01-31T16:00:00Z"))).to.equal(null);
+  });
+
+  it("counts per grant and per agreement, gives back releases, and rebuilds from delivered receipts", function () {
+    const quota = new QuotaCounters("Asia/Shanghai");
+    const t = at("2025-06-01T04:00:30Z");
+    quota.reserve(scope, t);
+    quota.reserve({ grantId: "2", agreementId: "1" }, t);
+    expect(quota.exceeded(scope, grantQuota(2, "hour"), grantQuota(2, "hour"), t)).to.equal("agreement");
+    quota.release({ grantId: "2", agreementId: "1" }, t);
+    expect(quota.exceeded(scope, grantQuota(2, "hour"), grantQuota(2, "hour"), t)).to.equal(null);
+    expect(quota.exceeded(scope, grantQuota(2, "hour"), grantQuota(2, "hour"), t + 3600)).to.equal(null);
+
+    const rebuilt = new QuotaCounters("Asia/Shanghai");
+    rebuilt.rebuild([
+      { ...scope, time: t - 86_400 },
+      { ...scope, time: t - 10 },
+      { ...scope, time: t - 5 },
+    ]);
+    expect(rebuilt.exceeded(scope, grantQuota(2, "minute"), none, t)).to.equal("grant");
+    expect(rebuilt.exceeded(scope, grantQuota(3, "day"), none, t)).to.equal(null);
+    expect(rebuilt.exceeded(scope, grantQuota(3, "month"), none, t)).to.equal("grant");
   });
 });
