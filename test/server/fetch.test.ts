@@ -465,7 +465,7 @@ describe("Fetch quotas: fixed windows in the consortium's time zone", function (
 
   it("counts per grant and per agreement, gives back releases, and rebuilds from delivered receipts", function () {
     const quota = new QuotaCounters("Asia/Shanghai");
-    const t = at("2025-06-01T04:00:30Z");
+    const t = at("2025-06-15T04:00:30Z");
     quota.reserve(scope, t);
     quota.reserve({ grantId: "2", agreementId: "1" }, t);
     expect(quota.exceeded(scope, grantQuota(2, "hour"), grantQuota(2, "hour"), t)).to.equal("agreement");
