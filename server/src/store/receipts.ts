@@ -232,12 +232,15 @@ export class ReceiptStore {
     ).map((r) => ({ receipt: JSON.parse(r.body) as Receipt, createdMs: r.created_ms }));
   }
 
-  countUnbatched(department: string): number {
-    return (
-      this.db
-        .prepare(`SELECT COUNT(*) AS n FROM receipts WHERE department = ? AND batch_sequence IS NULL`)
-        .get(department) as { n: number }
-    ).n;
+  /** How many receipts of the department wait for a batch, and since when (wall-clock ms of the oldest). */
+  unbatchedSummary(department: string): { count: number; oldestMs: number | null } {
+    const row = this.db
+      .prepare(
+        `SELECT COUNT(*) AS count, MIN(created_ms) AS oldest FROM receipts
+         WHERE department = ? AND batch_sequence IS NULL`,
+      )
+      .get(department) as { count: number; oldest: number | null };
+    return { count: row.count, oldestMs: row.oldest };
   }
 
   /** Wall-clock milliseconds of the department's oldest receipt not yet anchored, or null when all are. */

@@ -141,9 +141,10 @@ export class Anchorer {
   /** Builds and stores the next batch when enough receipts wait or the oldest has waited long enough. */
   private formDueBatch(department: string): StoredBatch | null {
     const { store, batchSize, batchSeconds } = this.options;
+    const { count, oldestMs } = store.unbatchedSummary(department);
+    if (count === 0 || oldestMs === null) return null;
+    if (count < batchSize && this.now() - oldestMs < batchSeconds * 1000) return null;
     const waiting = store.unbatched(department, batchSize);
-    if (waiting.length === 0) return null;
-    if (waiting.length < batchSize && this.now() - waiting[0].createdMs < batchSeconds * 1000) return null;
     const previous = store.lastBatch(department);
     const expectedFirst = (previous?.lastSequence ?? 0) + 1;
     if (waiting[0].receipt.sequence !== expectedFirst) {
