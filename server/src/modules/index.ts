@@ -3,6 +3,7 @@ import { agreementsFeature } from "./agreements";
 import { catalogFeature } from "./catalog";
 import { consentsFeature } from "./consents/routes";
 import { councilFeature } from "./council/routes";
+import { fetchFeature } from "./fetch";
 import { grantsFeature } from "./grants";
 
 /**
@@ -16,4 +17,5 @@ export const FEATURES: readonly Feature[] = [
   grantsFeature,
   consentsFeature,
   councilFeature,
+  fetchFeature,
 ];
