@@ -13,6 +13,9 @@
  * The data directory is KUAJIE_DATA_DIR (default .kuajie/dev). State is fresh on every start: a new chain, so the
  * deployment, the departments file and the gateway database are recreated; only the consortium secret (secret.hex)
  * is kept. Ctrl-C or SIGTERM stops every process this started; a second signal kills them at once.
+ *
+ * `npm start -- --no-gateway` does everything but run the gateway, for running it alone with `npm run gateway`
+ * (under a debugger, or restarted by hand) against this chain with the same files.
  */
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -94,6 +97,8 @@ const portSchema = (variable: string) =>
 
 interface Settings {
   files: DevFiles;
+  /** False with `--no-gateway`: the gateway is then run by hand with `npm run gateway`. */
+  runGateway: boolean;
   rpcPort: number;
   gatewayPort: number;
   rpcUrl: string;
@@ -102,7 +107,10 @@ interface Settings {
   backends: StartBackendsOptions;
 }
 
-function readSettings(env: NodeJS.ProcessEnv): Settings {
+function readSettings(env: NodeJS.ProcessEnv, argv: readonly string[]): Settings {
+  const unknown = argv.filter((arg) => arg !== "--no-gateway");
+  if (unknown.length > 0)
+    throw new StartError(`unknown argument ${unknown[0]} (usage: npm start [-- --no-gateway])`, 2);
   const parsed = z
     .object({
       KUAJIE_RPC_PORT: portSchema("KUAJIE_RPC_PORT").default(8545),
@@ -129,6 +137,7 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
   const { KUAJIE_RPC_PORT: rpcPort, KUAJIE_GATEWAY_PORT: gatewayPort } = parsed.data;
   return {
     files: devFiles(devDataDir(env)),
+    runGateway: !argv.includes("--no-gateway"),
     rpcPort,
     gatewayPort,
     rpcUrl: `http://${HOST}:${rpcPort}`,
@@ -345,9 +354,11 @@ class Launcher {
         `(${backendsFile.people} synthetic people, seed ${backendsFile.seed})`,
     );
 
-    this.startGateway(gatewayEnv);
-    await this.waitForGateway(GATEWAY_READY_MS);
-    this.checkpoint();
+    if (settings.runGateway) {
+      this.startGateway(gatewayEnv);
+      await this.waitForGateway(GATEWAY_READY_MS);
+      this.checkpoint();
+    }
 
     const credentials: Credentials = {
       gateway: settings.gatewayUrl,
@@ -579,14 +590,17 @@ class Launcher {
     const lines = [
       "",
       "Kuajie is running on 127.0.0.1 (Ctrl-C stops everything):",
-      `  gateway      ${settings.gatewayUrl}   API reference ${settings.gatewayUrl}/docs, health ${settings.gatewayUrl}/healthz`,
+      `  gateway      ${settings.gatewayUrl}   ${settings.runGateway ? "" : "(not started: --no-gateway) "}API reference ${settings.gatewayUrl}/docs, health ${settings.gatewayUrl}/healthz`,
       `  chain        ${settings.rpcUrl}   Hardhat node, chain id ${deployment.chainId}`,
       ...PROVIDER_DEPARTMENTS.map((d) => `  backend      ${urls[d]}   ${d}`),
       `  credentials  ${settings.files.credentials}   tokens of every department and of the auditor`,
       `  logs         ${settings.files.dataDir}/{node,deploy,gateway}.log`,
       "",
-      "Next: `npm run demo` walks the one-card-for-everything story; `npm run gateway` runs a second gateway",
-      "      alone from the same files (after stopping this one's port, or with KUAJIE_GATEWAY_PORT).",
+      settings.runGateway
+        ? "Next: `npm run demo` walks the one-card-for-everything story."
+        : "The gateway is not running (--no-gateway): start it with `npm run gateway`" +
+          (settings.files.dataDir === devDataDir({}, ROOT) ? "" : ` and KUAJIE_CONFIG_FILE=${settings.files.gatewayConfig}`) +
+          ", then `npm run demo`.",
       "",
     ];
     process.stdout.write(lines.join("\n"));
@@ -633,7 +647,7 @@ class Launcher {
 async function main(): Promise<void> {
   let settings: Settings;
   try {
-    settings = readSettings(process.env);
+    settings = readSettings(process.env, process.argv.slice(2));
   } catch (err) {
     process.stderr.write(`kuajie: ${(err as Error).message}\n`);
     process.exit(err instanceof StartError ? err.exitCode : 1);
