@@ -599,7 +599,9 @@ class Launcher {
       settings.runGateway
         ? "Next: `npm run demo` walks the one-card-for-everything story."
         : "The gateway is not running (--no-gateway): start it with `npm run gateway`" +
-          (settings.files.dataDir === devDataDir({}, ROOT) ? "" : ` and KUAJIE_CONFIG_FILE=${settings.files.gatewayConfig}`) +
+          (settings.files.dataDir === devDataDir({}, ROOT)
+            ? ""
+            : ` and KUAJIE_CONFIG_FILE=${settings.files.gatewayConfig}`) +
           ", then `npm run demo`.",
       "",
     ];
