@@ -14,7 +14,7 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { Interface, ZeroHash } from "ethers";
+import { Interface } from "ethers";
 import { z } from "zod";
 import {
   DEMO_RESOURCES,
@@ -124,9 +124,6 @@ async function chainTime(url: string): Promise<number> {
 }
 
 const consortiumReads = new Interface(["function replyDeadline() view returns (uint64)"]);
-const agreementsCalls = new Interface([
-  "function councilDecide(uint256 agreementId, bool approved, bytes32 reasonHash)",
-]);
 
 // ---------------------------------------------------------------------------------------------- the story
 
@@ -322,11 +319,7 @@ class Demo {
     const proposal = await this.client.post(
       "/v1/council/proposals",
       this.token[COUNCIL],
-      {
-        action: "call",
-        module: contracts.SharingAgreements,
-        callData: agreementsCalls.encodeFunctionData("councilDecide", [BigInt(silent.id), true, ZeroHash]),
-      },
+      { action: "decide_agreement", agreementId: Number(silent.id), approve: true },
       201,
       proposalCreated,
     );
