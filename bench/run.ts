@@ -22,7 +22,11 @@ type Part = (typeof PARTS)[number];
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { quick: { type: "boolean", default: false }, only: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: {
+      quick: { type: "boolean", default: false },
+      only: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
   });
   if (values.help) {
     process.stdout.write("usage: npm run bench [-- --quick] [-- --only fetch,writes,anchoring,audit,growth]\n");
@@ -41,13 +45,17 @@ async function main(): Promise<number> {
     quick: values.quick ?? false,
     workDir,
     logDir: path.join(workDir, "logs"),
-    log: (message) => process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}\n`),
+    log: (message) =>
+      process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}\n`),
   };
   ctx.log(`mode ${ctx.quick ? "quick" : "full"}; parts ${[...selected].join(", ")}; scratch ${workDir}`);
 
   const outcomes: Record<string, string> = {};
   const record = (name: string, data: Record<string, unknown>) => {
-    const file = writeResult(name, data);
+    const file = writeResult(name, {
+      ...data,
+      run: { mode: ctx.quick ? "quick" : "full", at: new Date().toISOString(), node: process.version },
+    });
     outcomes[name] = `written ${path.relative(ROOT, file)}`;
     ctx.log(`${name}: ${JSON.stringify(data)}`);
   };
@@ -55,7 +63,10 @@ async function main(): Promise<number> {
     try {
       await body();
     } catch (error) {
-      const reason = error instanceof Skipped ? `skipped: ${error.message}` : `FAILED: ${error instanceof Error ? error.stack ?? error.message : String(error)}`;
+      const reason =
+        error instanceof Skipped
+          ? `skipped: ${error.message}`
+          : `FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
       for (const name of names) if (!outcomes[name]) outcomes[name] = reason;
       ctx.log(`${names.join(" + ")} ${reason}`);
     } finally {
@@ -64,11 +75,21 @@ async function main(): Promise<number> {
   };
 
   if (selected.has("fetch") || selected.has("anchoring")) {
-    await attempt(["fetch", "anchoring"].filter((n) => selected.has(n as Part)), async () => {
-      const result = await fetchAndAnchoringPart(ctx, { fetch: selected.has("fetch"), anchoring: selected.has("anchoring") });
-      if (result.fetch) record("fetch", result.fetch);
-      if (result.anchoring) record("anchoring", result.anchoring);
-    });
+    await attempt(
+      ["fetch", "anchoring"].filter((n) => selected.has(n as Part)),
+      async () => {
+        const result = await fetchAndAnchoringPart(ctx, {
+          fetch: selected.has("fetch"),
+          anchoring: selected.has("anchoring"),
+        });
+        if (result.fetch) record("fetch", result.fetch);
+        if (result.anchoring) record("anchoring", result.anchoring);
+        if (selected.has("anchoring") && result.anchoringSkipped) {
+          outcomes.anchoring = `skipped: ${result.anchoringSkipped}`;
+          ctx.log(`anchoring skipped: ${result.anchoringSkipped}`);
+        }
+      },
+    );
   }
   if (selected.has("writes")) await attempt(["writes"], async () => record("writes", await writesPart(ctx)));
   if (selected.has("audit")) await attempt(["audit"], async () => record("audit", await auditPart(ctx)));

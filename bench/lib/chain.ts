@@ -62,7 +62,11 @@ export async function startNode(logDir: string, name = "hardhat-node"): Promise<
     { logDir },
   );
   const rpc = `http://${HOST}:${port}`;
-  const provider = new JsonRpcProvider(rpc, Network.from(31337), { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });
+  const provider = new JsonRpcProvider(rpc, Network.from(31337), {
+    staticNetwork: true,
+    batchMaxCount: 1,
+    cacheTimeout: -1,
+  });
   provider.pollingInterval = 50;
   await waitFor("hardhat node", async () => (await provider.getBlockNumber()) >= 0, 60_000, proc);
   // The node's console trace of every call (decoding each transaction for display) costs CPU the measured
@@ -83,7 +87,15 @@ export interface System {
 
 function profileOf(d: DemoDepartment) {
   const parent = d.parentKey ? DEMO_DEPARTMENTS.find((p) => p.key === d.parentKey)!.id : ZeroHash;
-  return { id: d.id, level: LEVELS.indexOf(d.level), regionCode: d.regionCode, parent, councilSeat: d.council, code: d.code, name: d.name };
+  return {
+    id: d.id,
+    level: LEVELS.indexOf(d.level),
+    regionCode: d.regionCode,
+    parent,
+    councilSeat: d.council,
+    code: d.code,
+    name: d.name,
+  };
 }
 
 /** Deploys the system as ignition/modules/Kuajie.ts does; the data bureau founds it and admits the other demo departments. */
@@ -93,8 +105,12 @@ export async function deploySystem(provider: JsonRpcProvider): Promise<System> {
   const first = await consortium.deploymentTransaction()!.wait();
   const c = await consortium.getAddress();
   const catalog = await (await new DataCatalog__factory(deployer).deploy(c)).waitForDeployment();
-  const agreements = await (await new SharingAgreements__factory(deployer).deploy(c, await catalog.getAddress())).waitForDeployment();
-  const grants = await (await new Grants__factory(deployer).deploy(c, await agreements.getAddress())).waitForDeployment();
+  const agreements = await (
+    await new SharingAgreements__factory(deployer).deploy(c, await catalog.getAddress())
+  ).waitForDeployment();
+  const grants = await (
+    await new Grants__factory(deployer).deploy(c, await agreements.getAddress())
+  ).waitForDeployment();
   const consents = await (await new ConsentRegistry__factory(deployer).deploy(c)).waitForDeployment();
   const ledger = await (await new AccessLedger__factory(deployer).deploy(c)).waitForDeployment();
   const founders = DEMO_DEPARTMENTS.filter((d) => d.council);
@@ -128,8 +144,14 @@ export async function deploySystem(provider: JsonRpcProvider): Promise<System> {
 
 export function admitPayload(profile: ReturnType<typeof profileOf>, admin: string): string {
   return AbiCoder.defaultAbiCoder().encode(
-    ["tuple(bytes32 id,uint8 level,uint32 regionCode,bytes32 parent,bool councilSeat,string code,string name)", "address"],
-    [[profile.id, profile.level, profile.regionCode, profile.parent, profile.councilSeat, profile.code, profile.name], admin],
+    [
+      "tuple(bytes32 id,uint8 level,uint32 regionCode,bytes32 parent,bool councilSeat,string code,string name)",
+      "address",
+    ],
+    [
+      [profile.id, profile.level, profile.regionCode, profile.parent, profile.councilSeat, profile.code, profile.name],
+      admin,
+    ],
   );
 }
 
@@ -153,7 +175,15 @@ export function fillerDepartment(index: number): FillerDepartment {
 }
 
 export function fillerProfile(f: FillerDepartment) {
-  return { id: f.id, level: LEVELS.indexOf("city"), regionCode: 440100, parent: ZeroHash, councilSeat: false, code: f.code, name: `Bench department ${f.index}` };
+  return {
+    id: f.id,
+    level: LEVELS.indexOf("city"),
+    regionCode: 440100,
+    parent: ZeroHash,
+    councilSeat: false,
+    code: f.code,
+    name: `Bench department ${f.index}`,
+  };
 }
 
 /**
@@ -217,12 +247,18 @@ export class BulkSender {
     if (hashes.length === 0) return;
     for (let blocks = 0; ; blocks++) {
       await rpc(this.provider, "evm_mine", []);
-      const last = await Promise.all(lastOfEach(hashes, senders).map((h) => rpc(this.provider, "eth_getTransactionReceipt", [h])));
+      const last = await Promise.all(
+        lastOfEach(hashes, senders).map((h) => rpc(this.provider, "eth_getTransactionReceipt", [h])),
+      );
       if (last.every((r) => r !== null)) break;
       if (blocks > 10_000) throw new Error("bulk setup: transactions are not being mined");
     }
     for (let i = 0; i < hashes.length; i += 200) {
-      const receipts = await Promise.all(hashes.slice(i, i + 200).map((h) => rpc(this.provider, "eth_getTransactionReceipt", [h]) as Promise<{ status: string } | null>));
+      const receipts = await Promise.all(
+        hashes
+          .slice(i, i + 200)
+          .map((h) => rpc(this.provider, "eth_getTransactionReceipt", [h]) as Promise<{ status: string } | null>),
+      );
       const failed = receipts.findIndex((r) => !r || r.status !== "0x1");
       if (failed >= 0) throw new Error(`bulk setup transaction ${hashes[i + failed]} failed or is missing`);
     }

@@ -44,7 +44,11 @@ export async function requireRoutes(stack: Stack, needed: readonly string[]): Pr
 
 const iso = (secondsFromNow: number) => new Date(Date.now() + secondsFromNow * 1000).toISOString();
 
-export async function arrangeFetchPath(stack: Stack, subjectCount: number, code = HOUSEHOLD_REGISTRATION.code): Promise<FetchPath> {
+export async function arrangeFetchPath(
+  stack: Stack,
+  subjectCount: number,
+  code = HOUSEHOLD_REGISTRATION.code,
+): Promise<FetchPath> {
   await requireRoutes(stack, FETCH_ROUTES);
   const provider = new Api(stack.gateway, stack.tokens["public-security"]);
   const consumer = new Api(stack.gateway, stack.tokens["gz-civil-affairs"]);
@@ -59,7 +63,6 @@ export async function arrangeFetchPath(stack: Stack, subjectCount: number, code 
     personal: true,
     sensitive: false,
     fields: r.fields.map((f) => ({ name: f.name, type: f.type, personal: f.personal })),
-    updateCycle: r.updateCycle,
     upstream: { url: stack.backends["public-security"] },
   });
   const agreement = await consumer.post<{ agreementId: string | number }>("/v1/agreements", {
@@ -71,7 +74,9 @@ export async function arrangeFetchPath(stack: Stack, subjectCount: number, code 
   });
   const agreementId = String(agreement.agreementId);
   await provider.post(`/v1/agreements/${agreementId}/approve`, {});
-  const grant = await consumer.post<{ grantId: string | number }>("/v1/grants", { agreementId: coerceId(agreement.agreementId) });
+  const grant = await consumer.post<{ grantId: string | number }>("/v1/grants", {
+    agreementId: coerceId(agreement.agreementId),
+  });
   const grantId = String(grant.grantId);
 
   const people = generatePeople({ seed: DEFAULT_SEED, count: DEFAULT_PEOPLE }).slice(0, subjectCount);
@@ -90,10 +95,18 @@ export async function arrangeFetchPath(stack: Stack, subjectCount: number, code 
     ),
   );
   const auth = { authorization: `Bearer ${stack.tokens["gz-civil-affairs"]}` };
-  const body = (subject: (typeof subjects)[number]) => ({ grantId: coerceId(grant.grantId), purpose: { code: PURPOSE }, subject });
+  const body = (subject: (typeof subjects)[number]) => ({
+    grantId: coerceId(grant.grantId),
+    purpose: { code: PURPOSE },
+    subject,
+  });
   // One delivered fetch first: the path works end to end before it is measured.
-  const first = await consumer.post<{ data: unknown; receipt: { id: string; status: string } }>("/v1/data/fetch", body(subjects[0]));
-  if (!first.receipt?.id) throw new Error(`POST /v1/data/fetch answered without a receipt: ${JSON.stringify(first).slice(0, 300)}`);
+  const first = await consumer.post<{ data: unknown; receipt: { id: string; status: string } }>(
+    "/v1/data/fetch",
+    body(subjects[0]),
+  );
+  if (!first.receipt?.id)
+    throw new Error(`POST /v1/data/fetch answered without a receipt: ${JSON.stringify(first).slice(0, 300)}`);
   return {
     grantId,
     agreementId,
@@ -101,7 +114,10 @@ export async function arrangeFetchPath(stack: Stack, subjectCount: number, code 
     consumerToken: stack.tokens["gz-civil-affairs"],
     subjects,
     kuajieRequests: subjects.map((s) => ({ path: "/v1/data/fetch", body: body(s), headers: auth })),
-    bareRequests: subjects.map((s) => ({ path: "/fetch", body: { resourceCode: code, subject: s, fields: GRANTED_FIELDS } })),
+    bareRequests: subjects.map((s) => ({
+      path: "/fetch",
+      body: { resourceCode: code, subject: s, fields: GRANTED_FIELDS },
+    })),
   };
 }
 

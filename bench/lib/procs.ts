@@ -27,7 +27,9 @@ export async function freePort(): Promise<number> {
     server.once("error", reject);
     server.listen(0, HOST, () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -87,7 +89,13 @@ export function startTs(
   return start(
     name,
     process.execPath,
-    [...(options.nodeArgs ?? []), "-r", "ts-node/register/transpile-only", path.join(ROOT, file), ...(options.args ?? [])],
+    [
+      ...(options.nodeArgs ?? []),
+      "-r",
+      "ts-node/register/transpile-only",
+      path.join(ROOT, file),
+      ...(options.args ?? []),
+    ],
     { env: { TS_NODE_TRANSPILE_ONLY: "true", ...options.env }, logDir: options.logDir },
   );
 }
@@ -98,7 +106,12 @@ export async function stopAll(): Promise<void> {
 }
 
 /** Polls `probe` until it resolves truthy, or fails naming `what` (with the log tail of `proc`). */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, proc?: Proc): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  proc?: Proc,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -112,7 +125,9 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
       last = error;
     }
     if (Date.now() > deadline) {
-      throw new Error(`${what}: not ready after ${timeoutMs} ms (${String(last ?? "")})${proc ? `\n${tail(proc.log)}` : ""}`);
+      throw new Error(
+        `${what}: not ready after ${timeoutMs} ms (${String(last ?? "")})${proc ? `\n${tail(proc.log)}` : ""}`,
+      );
     }
     await sleep(200);
   }

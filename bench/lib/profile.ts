@@ -43,7 +43,10 @@ export function summariseProfile(file: string, top = 15) {
     const place = where(url);
     const fn = `${functionName || "(anonymous)"} ${place}${url ? `:${lineNumber + 1}` : ""}`;
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + count);
-    const group = functionName === "(idle)" || functionName === "(program)" || functionName === "(garbage collector)" ? functionName : place;
+    const group =
+      functionName === "(idle)" || functionName === "(program)" || functionName === "(garbage collector)"
+        ? functionName
+        : place;
     byPlace.set(group, (byPlace.get(group) ?? 0) + count);
   }
   const rank = (m: Map<string, number>) =>
@@ -51,5 +54,10 @@ export function summariseProfile(file: string, top = 15) {
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([name, count]) => ({ name, percent: round((100 * count) / total, 1) }));
-  return { samples: total, seconds: round((profile.endTime - profile.startTime) / 1e6, 1), by_function: rank(byFunction), by_place: rank(byPlace) };
+  return {
+    samples: total,
+    seconds: round((profile.endTime - profile.startTime) / 1e6, 1),
+    by_function: rank(byFunction),
+    by_place: rank(byPlace),
+  };
 }

@@ -57,7 +57,11 @@ export async function arrangeSharing(rpc: JsonRpcProvider, system: System, now: 
   const providerId = demoDepartment("public-security").id;
   const consumerId = demoDepartment("gz-civil-affairs").id;
   const code = HOUSEHOLD_REGISTRATION.code;
-  await wait(system.catalog.connect(provider).register(code, resourceTerms(HOUSEHOLD_REGISTRATION.fields.length), resourceMetadata(code)));
+  await wait(
+    system.catalog
+      .connect(provider)
+      .register(code, resourceTerms(HOUSEHOLD_REGISTRATION.fields.length), resourceMetadata(code)),
+  );
   const resourceId = await system.catalog.resourceIdOf(providerId, code);
   const fieldMask = 0b11111n;
   const purpose = purposeBytes(PURPOSE);

@@ -15,7 +15,8 @@ import { BulkSender, DEV_MNEMONIC, deploySystem, startNode, type Node, type Syst
 import type { BenchContext } from "./context";
 import { HOST, freePort, startTs, waitFor, type Proc } from "./procs";
 
-export const CONSORTIUM_SECRET = "6b75616a69652062656e636820636f6e736f727469756d2073656372657420303132333435363738396162";
+export const CONSORTIUM_SECRET =
+  "6b75616a69652062656e636820636f6e736f727469756d2073656372657420303132333435363738396162";
 
 export interface StackOptions {
   name: string;
@@ -58,19 +59,29 @@ export async function startStack(ctx: BenchContext, options: StackOptions): Prom
     const deploymentFile = path.join(dataDir, "deployment.json");
     writeDeployment(deploymentFile, system.deployment);
     const departmentsFile = path.join(dataDir, "departments.json");
-    fs.writeFileSync(departmentsFile, JSON.stringify(DEMO_DEPARTMENTS.map((d) => ({ key: d.key, code: d.code, name: d.name }))));
+    fs.writeFileSync(
+      departmentsFile,
+      JSON.stringify(DEMO_DEPARTMENTS.map((d) => ({ key: d.key, code: d.code, name: d.name }))),
+    );
     const configFile = path.join(dataDir, "gateway.json");
     fs.writeFileSync(configFile, "{}\n");
 
     const db = openDatabase(path.join(dataDir, "gateway.db"));
     const service = new TokenService(new TokenStore(db));
     const tokens: Record<string, string> = {};
-    for (const d of DEMO_DEPARTMENTS) tokens[d.key] = service.create({ departmentKey: d.key, role: "operator", label: "bench" }).token;
+    for (const d of DEMO_DEPARTMENTS)
+      tokens[d.key] = service.create({ departmentKey: d.key, role: "operator", label: "bench" }).token;
     const councilToken = service.create({ departmentKey: "data-bureau", role: "council", label: "bench" }).token;
     const auditorToken = service.create({ departmentKey: null, role: "auditor", label: "bench" }).token;
     db.close();
 
-    const ports = { ps: await freePort(), hrss: await freePort(), health: await freePort(), gateway: await freePort(), bare: await freePort() };
+    const ports = {
+      ps: await freePort(),
+      hrss: await freePort(),
+      health: await freePort(),
+      gateway: await freePort(),
+      bare: await freePort(),
+    };
     const backendsProc = startTs(`${options.name}-backends`, "server/src/backends/main.ts", {
       logDir: ctx.logDir,
       env: {
@@ -113,7 +124,12 @@ export async function startStack(ctx: BenchContext, options: StackOptions): Prom
     const bare = `http://${HOST}:${ports.bare}`;
     await waitFor("backends", async () => (await fetch(`${backends.health}/healthz`)).ok, 60_000, backendsProc);
     await waitFor("gateway", async () => (await fetch(`${gateway}/healthz`)).ok, 120_000, gatewayProc);
-    await waitFor("bare proxy", async () => (await fetch(`${bare}/fetch`, { method: "POST" })).status > 0, 60_000, bareProc);
+    await waitFor(
+      "bare proxy",
+      async () => (await fetch(`${bare}/fetch`, { method: "POST" })).status > 0,
+      60_000,
+      bareProc,
+    );
     return {
       node,
       system,
@@ -143,10 +159,18 @@ export class Api {
     readonly token: string,
   ) {}
 
-  async request<T>(method: string, pathname: string, body?: unknown, expect: number[] = [200, 201]): Promise<{ status: number; body: T }> {
+  async request<T>(
+    method: string,
+    pathname: string,
+    body?: unknown,
+    expect: number[] = [200, 201],
+  ): Promise<{ status: number; body: T }> {
     const response = await fetch(`${this.base}${pathname}`, {
       method,
-      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
@@ -176,7 +200,8 @@ export async function declaredRoutes(gateway: string): Promise<Set<string>> {
   const response = await fetch(`${gateway}/openapi.json`);
   const doc = (await response.json()) as { paths?: Record<string, Record<string, unknown>> };
   const routes = new Set<string>();
-  for (const [p, methods] of Object.entries(doc.paths ?? {})) for (const m of Object.keys(methods)) routes.add(`${m.toUpperCase()} ${p}`);
+  for (const [p, methods] of Object.entries(doc.paths ?? {}))
+    for (const m of Object.keys(methods)) routes.add(`${m.toUpperCase()} ${p}`);
   return routes;
 }
 

@@ -19,7 +19,9 @@ const FILE = path.join(ROOT, "docs", "BENCHMARKS.md");
 type J = Record<string, any>;
 
 const fmt = (n: unknown, digits = 0) =>
-  typeof n === "number" && Number.isFinite(n) ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "n/a";
+  typeof n === "number" && Number.isFinite(n)
+    ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : "n/a";
 const yes = (ok: boolean | undefined) => (ok === undefined ? "n/a" : ok ? "yes" : "**no**");
 
 function machine(): string[] {
@@ -36,8 +38,23 @@ function machine(): string[] {
     `| Date | ${run("date -u")} (\`date -u\`) |`,
     `| Machine | ${run("nproc")} CPUs (\`nproc\`), ${cpu} (\`/proc/cpuinfo\`), ${mem} RAM (\`free -h\`), ${os.type()} ${os.release()} |`,
     `| Node | ${process.version} |`,
-    `| Load average at the end | ${os.loadavg().map((l) => l.toFixed(1)).join(" / ")} (1 / 5 / 15 min; other work shared the machine) |`,
+    `| Load average at the end | ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" / ")} (1 / 5 / 15 min; other work shared the machine) |`,
   ];
+}
+
+function runs(results: Record<string, Record<string, unknown> | undefined>): string {
+  return (
+    Object.entries(results)
+      .filter(([, r]) => r)
+      .map(([name, r]) => {
+        const run = r!.run as { mode?: string; at?: string } | undefined;
+        return `${name}: ${run?.mode ?? "?"} mode, ${run?.at ?? "?"}`;
+      })
+      .join("; ") || "none yet"
+  );
 }
 
 export function renderSummary(ctx: BenchContext): string {
@@ -57,7 +74,7 @@ export function renderSummary(ctx: BenchContext): string {
     "|  |  |",
     "| --- | --- |",
     ...machine(),
-    `| Mode of the last run | ${ctx.quick ? "quick" : "full"} |`,
+    `| Runs the figures come from | ${runs({ fetch: readResult("fetch"), writes: readResult("writes"), anchoring: readResult("anchoring"), audit: readResult("audit"), growth: readResult("growth") })} |`,
     "",
     "### Summary",
     "",
@@ -89,8 +106,14 @@ export function renderSummary(ctx: BenchContext): string {
     );
   } else L.push("| Audit | not measured yet | | | ≥ 5,000 receipts/s; trail < 2 s | n/a |");
   if (gas) {
-    const g = (k: string, target: number) => `| Gas \`${k}\` | ${fmt(gas[k])} | | | ≤ ${fmt(target)} | ${yes(gas[k] <= target)} |`;
-    L.push(g("consent.record", 60_000), g("consent.recordBatch.per100", 35_000), g("consent.withdraw", 35_000), g("ledger.anchor.perReceipt.1024", 100));
+    const g = (k: string, target: number) =>
+      `| Gas \`${k}\` | ${fmt(gas[k])} | | | ≤ ${fmt(target)} | ${yes(gas[k] <= target)} |`;
+    L.push(
+      g("consent.record", 60_000),
+      g("consent.recordBatch.per100", 35_000),
+      g("consent.withdraw", 35_000),
+      g("ledger.anchor.perReceipt.1024", 100),
+    );
   }
   L.push("");
 
@@ -116,17 +139,25 @@ export function renderSummary(ctx: BenchContext): string {
         "",
         "| Where | % of samples |",
         "| --- | ---: |",
-        ...(fetch.profile.by_place as { name: string; percent: number }[]).slice(0, 10).map((p) => `| \`${p.name}\` | ${fmt(p.percent, 1)} |`),
+        ...(fetch.profile.by_place as { name: string; percent: number }[])
+          .slice(0, 10)
+          .map((p) => `| \`${p.name}\` | ${fmt(p.percent, 1)} |`),
         "",
         "Top functions by self time:",
         "",
         "| Function | % |",
         "| --- | ---: |",
-        ...(fetch.profile.by_function as { name: string; percent: number }[]).slice(0, 12).map((p) => `| \`${p.name}\` | ${fmt(p.percent, 1)} |`),
+        ...(fetch.profile.by_function as { name: string; percent: number }[])
+          .slice(0, 12)
+          .map((p) => `| \`${p.name}\` | ${fmt(p.percent, 1)} |`),
         "",
       );
     }
-  } else L.push("Not measured yet: the fetch route (`POST /v1/data/fetch`) or the routes that arrange it have not landed.", "");
+  } else
+    L.push(
+      "Not measured yet: the fetch route (`POST /v1/data/fetch`) or the routes that arrange it have not landed.",
+      "",
+    );
 
   L.push("### On-chain writes: consents per second", "");
   if (writes) {
@@ -170,6 +201,26 @@ export function renderSummary(ctx: BenchContext): string {
       `| \`npm run audit -- receipts\` (new process) | ${fmt(audit.receipts?.seconds, 2)} | ${fmt(audit.receipts?.per_s)} | ${fmt(audit.receipts?.violations)} |`,
       `| the auditor's \`run\` in-process | ${fmt(audit.receipts?.library_seconds, 2)} | ${fmt(audit.receipts?.library_per_s)} | |`,
       "",
+      ...(audit.receipts?.profile?.by_place
+        ? [
+            "The command was run again under `node --cpu-prof`; self time by where the code lives:",
+            "",
+            "| Where | % of samples |",
+            "| --- | ---: |",
+            ...(audit.receipts.profile.by_place as { name: string; percent: number }[])
+              .slice(0, 8)
+              .map((p) => `| \`${p.name}\` | ${fmt(p.percent, 1)} |`),
+            "",
+            "Top functions by self time:",
+            "",
+            "| Function | % |",
+            "| --- | ---: |",
+            ...(audit.receipts.profile.by_function as { name: string; percent: number }[])
+              .slice(0, 8)
+              .map((p) => `| \`${p.name}\` | ${fmt(p.percent, 1)} |`),
+            "",
+          ]
+        : []),
       `Trail: one subject's ${fmt(audit.trail?.subject_events)} consent events (distinct purposes) spread among ${fmt(audit.trail?.other_events)} consent events of other`,
       `subjects, created with \`ConsentRegistry.recordBatch\`; \`npm run audit -- subject --subject-ref …\` rebuilt it in ${fmt(audit.trail?.seconds, 2)} s.`,
       "",
@@ -201,7 +252,9 @@ function limits(r: { fetch?: J; writes?: J; anchoring?: J; audit?: J; gas?: J })
   const out: string[] = [];
   const { fetch, writes, anchoring, audit } = r;
   if (fetch && !(fetch.ratio?.rps >= 0.6 && fetch.kuajie?.p99_ms <= 3 * fetch.bare?.p99_ms)) {
-    const top = (fetch.profile?.by_place as { name: string; percent: number }[] | undefined)?.slice(0, 4).map((p) => `${p.name} ${p.percent} %`);
+    const top = (fetch.profile?.by_place as { name: string; percent: number }[] | undefined)
+      ?.slice(0, 4)
+      .map((p) => `${p.name} ${p.percent} %`);
     out.push(
       `- **Fetch**: ${fmt(fetch.ratio?.rps, 2)} of the bare proxy's throughput, p99 ${fmt(fetch.kuajie?.p99_ms / fetch.bare?.p99_ms, 1)}× bare. ` +
         (top ? `The profile's largest self-time costs: ${top.join("; ")}.` : "No profile was taken."),
@@ -213,15 +266,27 @@ function limits(r: { fetch?: J; writes?: J; anchoring?: J; audit?: J; gas?: J })
     );
   }
   if (anchoring?.unanchored_older_than_5s) {
-    out.push(`- **Anchoring**: a receipt ${fmt(anchoring.oldest_unanchored_at_end_ms)} ms old was still unanchored at the end of the load.`);
+    out.push(
+      `- **Anchoring**: a receipt ${fmt(anchoring.oldest_unanchored_at_end_ms)} ms old was still unanchored at the end of the load.`,
+    );
   }
   if (audit && !(audit.receipts?.per_s >= 5000)) {
     out.push(
-      `- **Receipts audit**: ${fmt(audit.receipts?.per_s)} receipts/s through the CLI (${fmt(audit.receipts?.library_per_s)} in-process); the CLI's figure includes starting Node with ts-node (seconds of TypeScript compilation) and reading the chain's batches and the agreement, grant and consent histories.`,
+      `- **Receipts audit**: ${fmt(audit.receipts?.per_s)} receipts/s through the CLI (${fmt(audit.receipts?.library_per_s)} in-process). The CLI's figure includes starting Node with ts-node and reading the chain's batches and the agreement, grant and consent histories` +
+        ((audit.receipts?.profile?.by_place as { name: string; percent: number }[] | undefined)
+          ? `; its profile's largest self-time costs: ${(
+              audit.receipts.profile.by_place as { name: string; percent: number }[]
+            )
+              .slice(0, 4)
+              .map((p) => `${p.name} ${p.percent} %`)
+              .join("; ")}.`
+          : "."),
     );
   }
   if (audit && !(audit.trail?.seconds < 2)) {
-    out.push(`- **Trail**: ${fmt(audit.trail?.seconds, 2)} s; the auditor's one \`eth_getLogs\` query by subject topic is answered by the Hardhat node, which scans every block's logs in the range.`);
+    out.push(
+      `- **Trail**: ${fmt(audit.trail?.seconds, 2)} s; the auditor's one \`eth_getLogs\` query by subject topic is answered by the Hardhat node, which scans every block's logs in the range.`,
+    );
   }
   if (out.length === 0) out.push("Every goal measured in the last run was met.");
   return out;

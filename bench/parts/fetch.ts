@@ -10,7 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { demoDepartment } from "../../scripts/lib/demo-departments";
 import { percentile, round, type BenchContext } from "../lib/context";
-import { arrangeFetchPath, type FetchPath } from "../lib/fetch-path";
+import { arrangeFetchPath, requireRoutes, type FetchPath } from "../lib/fetch-path";
 import { load, type LoadResult } from "../lib/load";
 import { summariseProfile } from "../lib/profile";
 import { sleep } from "../lib/procs";
@@ -28,30 +28,46 @@ interface Sample {
 export async function fetchAndAnchoringPart(
   ctx: BenchContext,
   which: { fetch: boolean; anchoring: boolean },
-): Promise<{ fetch?: Record<string, unknown>; anchoring?: Record<string, unknown> }> {
+): Promise<{ fetch?: Record<string, unknown>; anchoring?: Record<string, unknown>; anchoringSkipped?: string }> {
   const seconds = ctx.quick ? 10 : 30;
   const stack = await startStack(ctx, { name: "fetch" });
   try {
-    ctx.log(`fetch: stack up (gateway ${stack.gateway}); arranging the agreement, grant and ${SUBJECTS} consents through the API`);
+    ctx.log(
+      `fetch: stack up (gateway ${stack.gateway}); arranging the agreement, grant and ${SUBJECTS} consents through the API`,
+    );
     const fetchPath = await arrangeFetchPath(stack, SUBJECTS);
+    let anchoringSkipped: string | undefined;
+    try {
+      await requireRoutes(stack, ["GET /v1/receipts/{id}"]);
+    } catch (error) {
+      anchoringSkipped = (error as Error).message;
+    }
     // Warm both sides up (JIT, connection pools) before measuring.
     await load({ url: stack.bare, requests: fetchPath.bareRequests, connections: CONNECTIONS, seconds: 2 });
     await load({ url: stack.gateway, requests: fetchPath.kuajieRequests, connections: CONNECTIONS, seconds: 2 });
 
     ctx.log(`fetch: bare proxy, ${CONNECTIONS} connections, ${seconds} s`);
     const bare = await load({ url: stack.bare, requests: fetchPath.bareRequests, connections: CONNECTIONS, seconds });
-    ctx.log(`fetch: bare ${JSON.stringify(bare)}; Kuajie, ${CONNECTIONS} connections, ${seconds} s (with the anchoring sampler)`);
+    ctx.log(
+      `fetch: bare ${JSON.stringify(bare)}; Kuajie, ${CONNECTIONS} connections, ${seconds} s (with the anchoring sampler)`,
+    );
     const consumerId = demoDepartment("gz-civil-affairs").id;
     const headBefore = await anchoredSequence(stack, consumerId);
     const startedAt = Date.now();
-    const sampler = startSampler(stack, fetchPath);
-    const kuajie = await load({ url: stack.gateway, requests: fetchPath.kuajieRequests, connections: CONNECTIONS, seconds });
+    const sampler = anchoringSkipped ? undefined : startSampler(stack, fetchPath);
+    const kuajie = await load({
+      url: stack.gateway,
+      requests: fetchPath.kuajieRequests,
+      connections: CONNECTIONS,
+      seconds,
+    });
     const endedAt = Date.now();
     const headAtEnd = await anchoredSequence(stack, consumerId);
-    const samples = await sampler.stop();
+    const samples = sampler ? await sampler.stop() : [];
     ctx.log(`fetch: kuajie ${JSON.stringify(kuajie)}`);
 
-    const result: { fetch?: Record<string, unknown>; anchoring?: Record<string, unknown> } = {};
+    const result: { fetch?: Record<string, unknown>; anchoring?: Record<string, unknown>; anchoringSkipped?: string } =
+      { anchoringSkipped };
     if (which.fetch) {
       result.fetch = {
         kuajie: pick(kuajie),
@@ -70,8 +86,11 @@ export async function fetchAndAnchoringPart(
         result.fetch.profile = await profileGateway(ctx, Math.min(seconds, 10));
       }
     }
-    if (which.anchoring) {
-      const lags = samples.filter((s) => s.anchoredAt !== undefined).map((s) => s.anchoredAt! - s.at).sort((a, b) => a - b);
+    if (which.anchoring && !anchoringSkipped) {
+      const lags = samples
+        .filter((s) => s.anchoredAt !== undefined)
+        .map((s) => s.anchoredAt! - s.at)
+        .sort((a, b) => a - b);
       const unanchoredAtEnd = samples.filter((s) => s.anchoredAt === undefined || s.anchoredAt > endedAt);
       const oldest = unanchoredAtEnd.reduce((max, s) => Math.max(max, endedAt - s.at), 0);
       result.anchoring = {

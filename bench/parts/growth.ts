@@ -9,7 +9,16 @@ import path from "node:path";
 import { id as keccakText, parseEther, type JsonRpcProvider } from "ethers";
 import { demoDepartment } from "../../scripts/lib/demo-departments";
 import { writeDeployment } from "../../server/src/chain/deployment";
-import { ADMIT, admitPayload, devWallet, fillerDepartment, fillerProfile, purposeBytes, type BulkSender, type System } from "../lib/chain";
+import {
+  ADMIT,
+  admitPayload,
+  devWallet,
+  fillerDepartment,
+  fillerProfile,
+  purposeBytes,
+  type BulkSender,
+  type System,
+} from "../lib/chain";
 import { round, type BenchContext } from "../lib/context";
 import { arrangeFetchPath } from "../lib/fetch-path";
 import { load } from "../lib/load";
@@ -29,12 +38,20 @@ export async function growthPart(ctx: BenchContext): Promise<Record<string, unkn
   for (const k of scales) {
     const started = performance.now();
     const trailSubject = subjectRefOf(`growth trail subject ${k}`);
-    const stack = await startStack(ctx, { name: `growth-${k}x`, prepare: (node, system, bulk) => grow(node.provider, system, bulk, k, trailSubject) });
+    const stack = await startStack(ctx, {
+      name: `growth-${k}x`,
+      prepare: (node, system, bulk) => grow(node.provider, system, bulk, k, trailSubject),
+    });
     try {
       const setup = round((performance.now() - started) / 1000, 1);
       const fetchPath = await arrangeFetchPath(stack, 16);
       await load({ url: stack.gateway, requests: fetchPath.kuajieRequests, connections: CONNECTIONS, seconds: 2 });
-      const measured = await load({ url: stack.gateway, requests: fetchPath.kuajieRequests, connections: CONNECTIONS, seconds });
+      const measured = await load({
+        url: stack.gateway,
+        requests: fetchPath.kuajieRequests,
+        connections: CONNECTIONS,
+        seconds,
+      });
       const deploymentFile = path.join(stack.dataDir, "audit-deployment.json");
       writeDeployment(deploymentFile, stack.system.deployment);
       const trail = await timeTrail(stack.node.rpc, deploymentFile, trailSubject, OWN_EVENTS);
@@ -72,7 +89,10 @@ async function grow(
   for (const f of fillers) await bulk.send(funder, { to: f.wallet.address, value: parseEther("1") }, 21_000n);
   await bulk.flush();
   for (const f of fillers) {
-    const data = system.consortium.interface.encodeFunctionData("propose", [ADMIT, admitPayload(fillerProfile(f), f.wallet.address)]);
+    const data = system.consortium.interface.encodeFunctionData("propose", [
+      ADMIT,
+      admitPayload(fillerProfile(f), f.wallet.address),
+    ]);
     await bulk.send(bureau, { to: consortium, data }, 1_500_000n);
   }
   await bulk.flush();
@@ -80,11 +100,15 @@ async function grow(
   const catalog = await system.catalog.getAddress();
   const providers = fillers.slice(0, k - 1);
   for (const f of providers) {
-    const data = system.catalog.interface.encodeFunctionData("register", [`bench-resource-${f.index}`, resourceTerms(7), resourceMetadata(`bench-resource-${f.index}`)]);
+    const data = system.catalog.interface.encodeFunctionData("register", [
+      `bench-resource-${f.index}`,
+      resourceTerms(7),
+      resourceMetadata(`bench-resource-${f.index}`),
+    ]);
     await bulk.send(f.wallet, { to: catalog, data }, 1_000_000n);
   }
   await bulk.flush();
-  const now = Number(((await provider.getBlock("latest"))!).timestamp);
+  const now = Number((await provider.getBlock("latest"))!.timestamp);
   const agreementsAddress = await system.agreements.getAddress();
   const consumers = fillers.slice(k - 1, 2 * (k - 1));
   for (const [i, p] of providers.entries()) {
@@ -114,7 +138,12 @@ async function grow(
   const others: ConsentEntry[] = [];
   const otherResource = keccakText("bench growth resource");
   for (let i = 0; i < BASE_CONSENTS * k - 16; i++) {
-    others.push({ subjectRef: subjectRefOf(`growth other ${i}`), recipient: demoDepartment("gz-civil-affairs").id, resourceId: otherResource, purpose: purposeBytes(PURPOSE) });
+    others.push({
+      subjectRef: subjectRefOf(`growth other ${i}`),
+      recipient: demoDepartment("gz-civil-affairs").id,
+      resourceId: otherResource,
+      purpose: purposeBytes(PURPOSE),
+    });
   }
   for (let i = 0; i < OWN_EVENTS; i++) {
     others.splice(Math.floor((i * others.length) / OWN_EVENTS), 0, {

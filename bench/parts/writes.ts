@@ -89,7 +89,12 @@ export async function writesPart(ctx: BenchContext): Promise<Record<string, unkn
     const batchedRate = batched / batchedElapsed;
     const blocks = await stack.node.provider.getBlockNumber();
     return {
-      single: { consents_per_s: round(singleRate, 1), consents: single, seconds: round(singleElapsed, 1), pending_202: singlePending },
+      single: {
+        consents_per_s: round(singleRate, 1),
+        consents: single,
+        seconds: round(singleElapsed, 1),
+        pending_202: singlePending,
+      },
       batched: {
         consents_per_s: round(batchedRate, 1),
         consents: batched,
