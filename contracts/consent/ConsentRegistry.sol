@@ -60,11 +60,11 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
 
     /// @inheritdoc IConsentRegistry
     function record(ConsentTerms calldata terms, bytes32 evidenceHash) external returns (bytes32 consentId) {
-        bytes32 recorder = _recordingDepartment();
-        _validateTerms(terms);
+        (bytes32 recorder, bool recipientActive) = _recorderAndRecipient(terms.key.recipient);
+        uint256 packedTerms = _validateTerms(terms);
         if (evidenceHash == 0) revert ConsentZeroEvidence();
-        _requireActiveRecipient(terms.key.recipient);
-        consentId = _record(terms, recorder, EvidenceKind.RecordHash, evidenceHash);
+        if (!recipientActive) revert ConsentInactiveRecipient(terms.key.recipient);
+        consentId = _record(terms, packedTerms, recorder, EvidenceKind.RecordHash, evidenceHash);
     }
 
     /// @inheritdoc IConsentRegistry
@@ -77,14 +77,14 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
         bytes32 checkedRecipient;
         for (uint256 i; i < count; ++i) {
             ConsentInput calldata input = inputs[i];
-            _validateTerms(input.terms);
+            uint256 packedTerms = _validateTerms(input.terms);
             if (input.evidenceHash == 0) revert ConsentZeroEvidence();
             bytes32 recipient = input.terms.key.recipient;
             if (recipient != checkedRecipient) {
                 _requireActiveRecipient(recipient);
                 checkedRecipient = recipient;
             }
-            consentIds[i] = _record(input.terms, recorder, EvidenceKind.RecordHash, input.evidenceHash);
+            consentIds[i] = _record(input.terms, packedTerms, recorder, EvidenceKind.RecordHash, input.evidenceHash);
         }
     }
 
@@ -102,22 +102,21 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
         if (!SignatureChecker.isValidSignatureNowCalldata(signer, _hashTypedDataV4(structHash), signature)) {
             revert ConsentInvalidSignature(signer);
         }
-        bytes32 recorder = _recordingDepartment();
-        _validateTerms(terms);
-        _requireActiveRecipient(terms.key.recipient);
+        (bytes32 recorder, bool recipientActive) = _recorderAndRecipient(terms.key.recipient);
+        uint256 packedTerms = _validateTerms(terms);
+        if (!recipientActive) revert ConsentInactiveRecipient(terms.key.recipient);
         _subjectKeys[_keyHash(terms.key)] = signer;
-        consentId = _record(terms, recorder, EvidenceKind.Signature, bytes32(uint256(uint160(signer))));
+        consentId = _record(terms, packedTerms, recorder, EvidenceKind.Signature, bytes32(uint256(uint160(signer))));
     }
 
     // ---------------------------------------------------------------- ending a consent
 
     /// @inheritdoc IConsentRegistry
     function withdraw(ConsentKey calldata key, bytes32 evidenceHash) external {
-        bytes32 department = _consortium.activeDepartmentOf(msg.sender);
+        bytes32 department = _activeDepartmentOf(msg.sender);
         if (department == 0) revert ConsentUnauthorizedAccount(msg.sender, Roles.MEMBER);
         if (evidenceHash == 0) revert ConsentZeroEvidence();
-        (ConsentRecord storage current, bytes32 consentId) = _requireActiveConsent(key);
-        current.status = ConsentStatus.Withdrawn;
+        bytes32 consentId = _endActiveConsent(key, ConsentStatus.Withdrawn);
         emit ConsentWithdrawn(key.subjectRef, consentId, department, evidenceHash);
     }
 
@@ -140,7 +139,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
 
     /// @inheritdoc IConsentRegistry
     function revoke(ConsentKey calldata key) external {
-        bytes32 department = _consortium.activeDepartmentOf(msg.sender);
+        bytes32 department = _activeDepartmentOf(msg.sender);
         bytes32 keyHash = _keyHash(key);
         (ConsentRecord storage current, bytes32 consentId) = _currentConsent(key, keyHash);
         uint96 recorder = current.recorder;
@@ -156,8 +155,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
     /// @inheritdoc IConsentRegistry
     function revokeByCouncil(ConsentKey calldata key) external {
         if (msg.sender != address(_consortium)) revert ConsentUnauthorizedAccount(msg.sender, Roles.COUNCIL);
-        (ConsentRecord storage current, bytes32 consentId) = _requireActiveConsent(key);
-        current.status = ConsentStatus.Revoked;
+        bytes32 consentId = _endActiveConsent(key, ConsentStatus.Revoked);
         emit ConsentRevoked(key.subjectRef, consentId, Roles.COUNCIL, true);
     }
 
@@ -214,18 +212,73 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
 
     /// @dev The caller's department, which must be an active member.
     function _recordingDepartment() private view returns (bytes32 department) {
-        department = _consortium.activeDepartmentOf(msg.sender);
+        department = _activeDepartmentOf(msg.sender);
         if (department == 0) revert ConsentUnauthorizedAccount(msg.sender, Roles.MEMBER);
     }
 
-    function _validateTerms(ConsentTerms calldata terms) private view {
+    /// @dev `_consortium.activeDepartmentOf(account)` written out (the high-level call's encoding and decoding cost
+    /// more than the call's own work): a revert is bubbled up, and a short answer reverts as the ABI decoder would.
+    function _activeDepartmentOf(address account) private view returns (bytes32 department) {
+        IConsortium consortium_ = _consortium;
+        bytes4 selector = IConsortium.activeDepartmentOf.selector;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            mstore(add(ptr, 0x04), and(account, 0xffffffffffffffffffffffffffffffffffffffff))
+            if iszero(staticcall(gas(), consortium_, ptr, 0x24, 0x00, 0x20)) {
+                returndatacopy(ptr, 0x00, returndatasize())
+                revert(ptr, returndatasize())
+            }
+            if lt(returndatasize(), 0x20) {
+                revert(0x00, 0x00)
+            }
+            department := mload(0x00)
+        }
+    }
+
+    /// @dev The caller's department, which must be an active member, and whether `recipient` is active: one call to
+    /// the consortium instead of two.
+    function _recorderAndRecipient(bytes32 recipient) private view returns (bytes32 recorder, bool recipientActive) {
+        // `_consortium.activeDepartmentOfAndIsActive(msg.sender, recipient)` written out (the high-level call's
+        // encoding and decoding cost more than the call's own work): a revert is bubbled up, and a short or malformed
+        // answer reverts as the ABI decoder would.
+        IConsortium consortium_ = _consortium;
+        bytes4 selector = IConsortium.activeDepartmentOfAndIsActive.selector;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            mstore(add(ptr, 0x04), caller())
+            mstore(add(ptr, 0x24), recipient)
+            if iszero(staticcall(gas(), consortium_, ptr, 0x44, 0x00, 0x40)) {
+                returndatacopy(ptr, 0x00, returndatasize())
+                revert(ptr, returndatasize())
+            }
+            recorder := mload(0x00)
+            recipientActive := mload(0x20)
+            if or(lt(returndatasize(), 0x40), gt(recipientActive, 1)) {
+                revert(0x00, 0x00)
+            }
+        }
+        if (recorder == 0) revert ConsentUnauthorizedAccount(msg.sender, Roles.MEMBER);
+    }
+
+    /// @dev Checks the terms and returns the fields of the packed record that come from them (validFrom, validUntil,
+    /// separate) with status `Active`. Each calldata field is read (and so ABI-validated) here, once.
+    function _validateTerms(ConsentTerms calldata terms) private view returns (uint256 packedTerms) {
         if (terms.key.subjectRef == 0) revert ConsentZeroSubjectRef();
         uint64 validFrom = terms.validFrom;
         uint64 validUntil = terms.validUntil;
+        bool separate = terms.separate;
         if (validUntil <= validFrom || validUntil > type(uint40).max) {
             revert ConsentInvalidValidity(validFrom, validUntil);
         }
         if (validUntil <= block.timestamp) revert ConsentValidityEnded(validUntil);
+        // validFrom < validUntil <= type(uint40).max, so both fit in their 40 bits.
+        packedTerms =
+            uint256(validFrom) |
+            (uint256(validUntil) << _VALID_UNTIL_SHIFT) |
+            (uint256(ConsentStatus.Active) << _STATUS_SHIFT) |
+            (_toUint(separate) << _SEPARATE_SHIFT);
     }
 
     function _requireActiveRecipient(bytes32 recipient) private view {
@@ -233,8 +286,10 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
     }
 
     /// @dev Stores the key's new consent (serial + 1), superseding the current one, and emits the events.
+    /// `packedTerms` are the validated terms' fields of the record (see {_validateTerms}).
     function _record(
         ConsentTerms calldata terms,
+        uint256 packedTerms,
         bytes32 recorder,
         EvidenceKind evidenceKind,
         bytes32 evidence
@@ -249,45 +304,68 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
         uint32 previousSerial = uint32(previous >> _SERIAL_SHIFT);
         uint32 serial = previousSerial + 1;
         consentId = _consentId(keyHash, serial);
-        uint256 packed = _pack(terms, evidenceKind, serial, recorder);
+        uint256 packed =
+            packedTerms |
+                (uint256(evidenceKind) << _EVIDENCE_KIND_SHIFT) |
+                (uint256(serial) << _SERIAL_SHIFT) |
+                (uint256(uint96(uint256(recorder))) << _RECORDER_SHIFT);
         assembly ("memory-safe") {
             sstore(slot.slot, packed)
         }
-        _emitRecorded(terms, consentId, evidenceKind, evidence, recorder);
+        _emitRecorded(terms, packedTerms, consentId, evidenceKind, evidence, recorder);
         ConsentStatus previousStatus = ConsentStatus(uint8(previous >> _STATUS_SHIFT));
         if (_statusNow(previousStatus, uint40(previous >> _VALID_UNTIL_SHIFT)) == ConsentStatus.Active) {
             emit ConsentSuperseded(terms.key.subjectRef, _consentId(keyHash, previousSerial), consentId);
         }
     }
 
+    /// @dev `emit ConsentRecorded(...)` written out: the data is eight static words, laid out in free memory and
+    /// logged without the ABI encoder's copies; separate, validFrom and validUntil come from the validated
+    /// `packedTerms`.
     function _emitRecorded(
         ConsentTerms calldata terms,
+        uint256 packedTerms,
         bytes32 consentId,
         EvidenceKind evidenceKind,
         bytes32 evidence,
         bytes32 recorder
     ) private {
-        emit ConsentRecorded(
-            terms.key.subjectRef,
-            consentId,
-            terms.key.recipient,
-            terms.key.resourceId,
-            terms.key.purpose,
-            terms.separate,
-            terms.validFrom,
-            terms.validUntil,
-            evidenceKind,
-            evidence,
-            recorder
-        );
+        bytes32 topic0 = ConsentRecorded.selector;
+        assembly ("memory-safe") {
+            let data := mload(0x40)
+            calldatacopy(data, add(terms, 0x40), 0x40) // key.resourceId, key.purpose
+            mstore(add(data, 0x40), and(shr(_SEPARATE_SHIFT, packedTerms), 0xff))
+            mstore(add(data, 0x60), and(packedTerms, 0xffffffffff))
+            mstore(add(data, 0x80), and(shr(_VALID_UNTIL_SHIFT, packedTerms), 0xffffffffff))
+            mstore(add(data, 0xa0), and(evidenceKind, 0xff))
+            mstore(add(data, 0xc0), evidence)
+            mstore(add(data, 0xe0), recorder)
+            // topics: the event, key.subjectRef, consentId, key.recipient
+            log4(data, 0x100, topic0, calldataload(terms), consentId, calldataload(add(terms, 0x20)))
+        }
     }
 
-    /// @dev The key's current consent, which must exist and be active (or not yet in effect).
-    function _requireActiveConsent(
-        ConsentKey calldata key
-    ) private view returns (ConsentRecord storage current, bytes32 consentId) {
-        (current, consentId) = _currentConsent(key, _keyHash(key));
-        _requireActive(current, consentId);
+    /// @dev Ends the key's current consent, which must exist and be active (or not yet in effect), with `status`
+    /// (`Withdrawn` or `Revoked`): one SLOAD and one SSTORE of the packed slot.
+    function _endActiveConsent(ConsentKey calldata key, ConsentStatus status) private returns (bytes32 consentId) {
+        bytes32 keyHash = _keyHash(key);
+        ConsentRecord storage slot = _records[keyHash];
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(slot.slot)
+        }
+        uint32 serial = uint32(word >> _SERIAL_SHIFT);
+        if (serial == 0) revert ConsentUnknown(key.subjectRef, key.recipient, key.resourceId, key.purpose);
+        consentId = _consentId(keyHash, serial);
+        ConsentStatus current = _statusNow(
+            ConsentStatus(uint8(word >> _STATUS_SHIFT)),
+            uint40(word >> _VALID_UNTIL_SHIFT)
+        );
+        if (current != ConsentStatus.Active) revert ConsentNotActive(consentId, current);
+        word = (word & ~(uint256(0xff) << _STATUS_SHIFT)) | (uint256(status) << _STATUS_SHIFT);
+        assembly ("memory-safe") {
+            sstore(slot.slot, word)
+        }
     }
 
     /// @dev The key's current consent, which must exist.
@@ -312,35 +390,29 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
         return stored;
     }
 
-    /// @dev The packed {IConsentRegistry-ConsentRecord} of a new, active consent.
-    function _pack(
-        ConsentTerms calldata terms,
-        EvidenceKind evidenceKind,
-        uint32 serial,
-        bytes32 recorder
-    ) private pure returns (uint256) {
-        // validFrom < validUntil <= type(uint40).max was checked in _validateTerms, so both fit in their 40 bits.
-        return
-            uint256(terms.validFrom) |
-            (uint256(terms.validUntil) << _VALID_UNTIL_SHIFT) |
-            (uint256(ConsentStatus.Active) << _STATUS_SHIFT) |
-            (_toUint(terms.separate) << _SEPARATE_SHIFT) |
-            (uint256(evidenceKind) << _EVIDENCE_KIND_SHIFT) |
-            (uint256(serial) << _SERIAL_SHIFT) |
-            (uint256(uint96(uint256(recorder))) << _RECORDER_SHIFT);
-    }
-
     function _toUint(bool value) private pure returns (uint256 result) {
         assembly ("memory-safe") {
             result := value
         }
     }
 
-    function _keyHash(ConsentKey calldata key) private pure returns (bytes32) {
-        return keccak256(abi.encode(key));
+    /// @dev `keccak256(abi.encode(key))`: the key is a static struct of four words, so its ABI encoding is the four
+    /// calldata words themselves.
+    function _keyHash(ConsentKey calldata key) private pure returns (bytes32 keyHash) {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            calldatacopy(ptr, key, 0x80)
+            keyHash := keccak256(ptr, 0x80)
+        }
     }
 
-    function _consentId(bytes32 keyHash, uint32 serial) private pure returns (bytes32) {
-        return keccak256(abi.encode(keyHash, serial));
+    /// @dev `keccak256(abi.encode(keyHash, serial))`, hashed in the scratch space. A `uint32` may carry dirty high
+    /// bits in assembly: they are cleared.
+    function _consentId(bytes32 keyHash, uint32 serial) private pure returns (bytes32 consentId) {
+        assembly ("memory-safe") {
+            mstore(0x00, keyHash)
+            mstore(0x20, and(serial, 0xffffffff))
+            consentId := keccak256(0x00, 0x40)
+        }
     }
 }

@@ -139,6 +139,15 @@ contract Consortium is IConsortium {
     }
 
     /// @inheritdoc IConsortium
+    function activeDepartmentOfAndIsActive(
+        address account,
+        bytes32 departmentId
+    ) external view returns (bytes32 activeDepartment, bool departmentActive) {
+        activeDepartment = activeDepartmentOf(account);
+        departmentActive = _departments[departmentId].status == DepartmentStatus.Active;
+    }
+
+    /// @inheritdoc IConsortium
     function department(bytes32 departmentId) external view returns (Department memory) {
         return _departments[departmentId];
     }

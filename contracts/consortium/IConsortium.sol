@@ -209,6 +209,17 @@ interface IConsortium {
     /// @notice The department `account` acts for, if it is active; zero otherwise. What modules check.
     function activeDepartmentOf(address account) external view returns (bytes32 departmentId);
 
+    /**
+     * @notice {activeDepartmentOf} `account` and {isActive} `departmentId` in one call: what a module needs when the
+     * caller must act for an active department and name another active department (e.g. a consent's recipient).
+     * @return activeDepartment the department `account` acts for if it is active, zero otherwise
+     * @return departmentActive whether `departmentId` is admitted and active
+     */
+    function activeDepartmentOfAndIsActive(
+        address account,
+        bytes32 departmentId
+    ) external view returns (bytes32 activeDepartment, bool departmentActive);
+
     /// @notice The stored record of a department (status `None` if unknown).
     function department(bytes32 departmentId) external view returns (Department memory);
 

@@ -49,6 +49,14 @@ contract ConsortiumMock {
         return _departments[id].active ? id : bytes32(0);
     }
 
+    function activeDepartmentOfAndIsActive(
+        address account,
+        bytes32 departmentId
+    ) external view returns (bytes32 activeDepartment, bool departmentActive) {
+        bytes32 id = _operators[account];
+        return (_departments[id].active ? id : bytes32(0), _departments[departmentId].active);
+    }
+
     function isActive(bytes32 departmentId) external view returns (bool) {
         return _departments[departmentId].active;
     }

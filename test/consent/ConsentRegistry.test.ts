@@ -673,6 +673,50 @@ describe("ConsentRegistry", function () {
     });
   });
 
+  describe("reading the consortium", function () {
+    const MODE = { Revert: 0, ShortAnswer: 1, DirtyBool: 2 };
+
+    /** A registry whose consortium misbehaves (see MisbehavingConsortiumMock). */
+    async function misbehaving() {
+      const [, operator] = await ethers.getSigners();
+      const consortium = await ethers.deployContract("MisbehavingConsortiumMock");
+      const registry = await ethers.deployContract("ConsentRegistry", [await consortium.getAddress()]);
+      const terms = await termsFor(SUBJECT);
+      const calls = {
+        record: () => registry.connect(operator).record(terms, FORM),
+        recordBatch: () => registry.connect(operator).recordBatch([{ terms, evidenceHash: FORM }]),
+        withdraw: () => registry.connect(operator).withdraw(terms.key, REQUEST),
+        revoke: () => registry.connect(operator).revoke(terms.key),
+      };
+      return { consortium, registry, terms, calls };
+    }
+
+    it("bubbles up the consortium's revert", async function () {
+      const { consortium, registry, calls } = await loadFixture(misbehaving);
+      for (const call of Object.values(calls)) {
+        await expect(call())
+          .to.be.revertedWithCustomError(consortium, "ConsortiumMockFailed")
+          .withArgs(await registry.getAddress());
+      }
+    });
+
+    it("reverts, as the ABI decoder would, on a short answer or a boolean that is neither 0 nor 1", async function () {
+      const { consortium, calls } = await loadFixture(misbehaving);
+      await consortium.setMode(MODE.ShortAnswer);
+      for (const call of Object.values(calls)) await expect(call()).to.be.revertedWithoutReason();
+      await consortium.setMode(MODE.DirtyBool);
+      await expect(calls.record()).to.be.revertedWithoutReason();
+    });
+
+    it("reads the department of a well-formed answer", async function () {
+      const { consortium, registry, terms, calls } = await loadFixture(misbehaving);
+      await consortium.setMode(MODE.DirtyBool); // department 1; the boolean is not read by these calls
+      await expect(calls.withdraw())
+        .to.be.revertedWithCustomError(registry, "ConsentUnknown")
+        .withArgs(...keyArgs(terms));
+    });
+  });
+
   describe("views", function () {
     it("answers for a key that never had a consent", async function () {
       const { registry } = await loadFixture(deployConsentRegistry);

@@ -898,5 +898,26 @@ describe("Consortium", function () {
       expect((await consortium.proposal(9)).proposer).to.equal(ethers.ZeroHash);
       expect(await consortium.hasApproved(9, BUREAU.id)).to.equal(false);
     });
+
+    it("activeDepartmentOfAndIsActive answers activeDepartmentOf and isActive in one call", async function () {
+      const f = await loadFixture(foundedFixture);
+      const { consortium, cityOp, healthOp, outsider } = f;
+      expect(await consortium.activeDepartmentOfAndIsActive(cityOp, CITY.id)).to.deep.equal([CITY.id, true]);
+      expect(await consortium.activeDepartmentOfAndIsActive(cityOp, HEALTH.id)).to.deep.equal([CITY.id, true]);
+      expect(await consortium.activeDepartmentOfAndIsActive(cityOp, SOCIAL.id)).to.deep.equal([CITY.id, false]);
+      expect(await consortium.activeDepartmentOfAndIsActive(outsider, CITY.id)).to.deep.equal([ethers.ZeroHash, true]);
+      await councilDecides(f, Action.Suspend, payload.department(HEALTH.id));
+      // A suspended department: its operators act for no department, and it is not active as the other party.
+      expect(await consortium.activeDepartmentOfAndIsActive(healthOp, CITY.id)).to.deep.equal([ethers.ZeroHash, true]);
+      expect(await consortium.activeDepartmentOfAndIsActive(cityOp, HEALTH.id)).to.deep.equal([CITY.id, false]);
+      for (const account of [cityOp, healthOp, outsider]) {
+        for (const department of [CITY.id, HEALTH.id, SOCIAL.id]) {
+          expect(await consortium.activeDepartmentOfAndIsActive(account, department)).to.deep.equal([
+            await consortium.activeDepartmentOf(account),
+            await consortium.isActive(department),
+          ]);
+        }
+      }
+    });
   });
 });

@@ -6,7 +6,8 @@
 import hre, { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { deployKuajie, type Deployment } from "../../scripts/lib/deployment";
-import { DEMO_DEPARTMENTS, LEVELS, type DemoDepartment } from "../../scripts/lib/demo-departments";
+import { DEMO_DEPARTMENTS, type DemoDepartment } from "../../scripts/lib/demo-departments";
+import { ADMIT, CALL, admitPayload } from "../../scripts/lib/consortium-proposals";
 import type {
   AccessLedger,
   ConsentRegistry,
@@ -16,8 +17,7 @@ import type {
   SharingAgreements,
 } from "../../typechain-types";
 
-export const ADMIT = 0;
-export const CALL = 7;
+export { ADMIT, CALL, admitPayload };
 
 export interface System {
   deployment: Deployment;
@@ -30,18 +30,6 @@ export interface System {
   /** The admin operator (the gateway signing key) of each demo department, by key. */
   operators: Record<string, HardhatEthersSigner>;
   departments: Record<string, DemoDepartment>;
-}
-
-/** Encodes the payload of an `Admit` proposal for a demo department. */
-export function admitPayload(d: DemoDepartment, admin: string): string {
-  const parent = d.parentKey ? DEMO_DEPARTMENTS.find((p) => p.key === d.parentKey)!.id : ethers.ZeroHash;
-  return ethers.AbiCoder.defaultAbiCoder().encode(
-    [
-      "tuple(bytes32 id,uint8 level,uint32 regionCode,bytes32 parent,bool councilSeat,string code,string name)",
-      "address",
-    ],
-    [[d.id, LEVELS.indexOf(d.level), d.regionCode, parent, d.council, d.code, d.name], admin],
-  );
 }
 
 export async function deploySystem(): Promise<System> {

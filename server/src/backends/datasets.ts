@@ -68,7 +68,7 @@ export const HOUSEHOLD_REGISTRATION: ResourceDefinition = {
   securityLevel: "important",
   personal: true,
   sensitive: false,
-  updateCycle: "real-time",
+  updateCycle: "real_time",
   fields: [
     field("idNumber", "string", true),
     field("name", "string", true),

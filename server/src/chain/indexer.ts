@@ -52,6 +52,8 @@ export interface IndexerStatus {
   headBlock: number | null;
   /** A configured contract has no code on the chain (not deployed yet, or the chain was replaced). */
   deploymentMissing: boolean;
+  /** Timestamp (seconds) of the last block indexed by this process, null until it indexes one. */
+  indexedBlockTime: number | null;
   resets: number;
   lastError: string | null;
 }
@@ -109,6 +111,7 @@ export class EventIndexer {
   private deploymentVerified = false;
   private deploymentMissing = false;
   private head: number | null = null;
+  private indexedTime: number | null = null;
   private lastError: string | null = null;
   private loop: Promise<void> | null = null;
   private stopped = true;
@@ -146,6 +149,7 @@ export class EventIndexer {
     return {
       indexedBlock: state.indexed_block,
       headBlock: this.head,
+      indexedBlockTime: this.indexedTime,
       deploymentMissing: this.deploymentMissing,
       resets: state.resets,
       lastError: this.lastError,
@@ -352,6 +356,7 @@ export class EventIndexer {
       )
       .sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
     this.store(from, to, (blocks.get(to) as RawBlock).hash, events);
+    this.indexedTime = Number(BigInt((blocks.get(to) as RawBlock).timestamp));
   }
 
   private store(from: number, to: number, toHash: string, events: IndexedEvent[]): void {

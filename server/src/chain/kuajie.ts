@@ -125,6 +125,15 @@ export class KuajieChain {
     return this.options.signers.get(departmentKey)?.address ?? null;
   }
 
+  /**
+   * "Now" for time-dependent views (expiry, reply deadlines), in unix seconds: the later of the wall clock and the
+   * timestamp of the last indexed block, so that a chain whose clock runs ahead (a test's time travel, a node's
+   * drift) is not judged by a clock that lags it. The contracts remain the judges at write time.
+   */
+  now(): number {
+    return Math.max(Math.floor(Date.now() / 1000), this.indexer.status().indexedBlockTime ?? 0);
+  }
+
   servedDepartments(): string[] {
     return [...this.options.signers.keys()];
   }

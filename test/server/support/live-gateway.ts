@@ -44,11 +44,15 @@ export interface LiveGatewayOptions {
   features?: readonly Feature[];
   /** Extra configuration variables (KUAJIE_…), e.g. KUAJIE_UPSTREAM_TIMEOUT_MS. */
   env?: Record<string, string>;
+  /** A database file instead of ":memory:", so that a second gateway can be started on the first one's state. */
+  databaseFile?: string;
+  /** An already deployed system (a second gateway on the same chain) instead of a fresh deployment. */
+  system?: System;
 }
 
 /** Deploys the system and starts a gateway on it. Call `stop()` in an `after` hook. */
 export async function startLiveGateway(options: LiveGatewayOptions = {}): Promise<LiveGateway> {
-  const system = await deploySystem();
+  const system = options.system ?? (await deploySystem());
   const config = loadConfig({
     env: {
       KUAJIE_CONSORTIUM_SECRET: TEST_SECRET_HEX,
@@ -58,7 +62,7 @@ export async function startLiveGateway(options: LiveGatewayOptions = {}): Promis
     },
     cwd: process.cwd(),
   });
-  const db = openDatabase(":memory:");
+  const db = openDatabase(options.databaseFile ?? ":memory:");
   const logs = new LogCapture();
   const logger = createLogger({ level: "debug", destination: logs });
   const served = DEMO_DEPARTMENTS.map((d) => ({ key: d.key, code: d.code, name: d.name }));

@@ -1,0 +1,144 @@
+/**
+ * The processes a benchmark starts: each in its own process group on 127.0.0.1, logged to a file, and stopped by
+ * its own id (SIGTERM, then SIGKILL after a grace period) when the benchmark ends, however it ends.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+export const HOST = "127.0.0.1";
+
+export interface Proc {
+  name: string;
+  child: ChildProcess;
+  log: string;
+  exited: Promise<number | null>;
+  stop(graceMs?: number): Promise<void>;
+}
+
+const running = new Set<Proc>();
+
+/** A free TCP port on 127.0.0.1 (asked of the OS, then released). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, HOST, () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+/** Starts `command args` in its own process group, output to `logDir/<name>.log`. */
+export function start(
+  name: string,
+  command: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; logDir: string; cwd?: string },
+): Proc {
+  fs.mkdirSync(options.logDir, { recursive: true });
+  const log = path.join(options.logDir, `${name}.log`);
+  const fd = fs.openSync(log, "a");
+  const child = spawn(command, [...args], {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", fd, fd],
+    detached: true,
+  });
+  fs.closeSync(fd);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const proc: Proc = {
+    name,
+    child,
+    log,
+    exited,
+    stop: async (graceMs = 10_000) => {
+      running.delete(proc);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      signalGroup(child, "SIGTERM");
+      const timer = setTimeout(() => signalGroup(child, "SIGKILL"), graceMs);
+      await exited;
+      clearTimeout(timer);
+      signalGroup(child, "SIGKILL"); // stragglers of the group (npx wrappers)
+    },
+  };
+  running.add(proc);
+  return proc;
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** A TypeScript entry point run with ts-node (transpile only), as `npm run gateway` runs the gateway. */
+export function startTs(
+  name: string,
+  file: string,
+  options: { env?: NodeJS.ProcessEnv; logDir: string; nodeArgs?: readonly string[]; args?: readonly string[] },
+): Proc {
+  return start(
+    name,
+    process.execPath,
+    [
+      ...(options.nodeArgs ?? []),
+      "-r",
+      "ts-node/register/transpile-only",
+      path.join(ROOT, file),
+      ...(options.args ?? []),
+    ],
+    { env: { TS_NODE_TRANSPILE_ONLY: "true", ...options.env }, logDir: options.logDir },
+  );
+}
+
+/** Stops every process still running (in reverse order of start). */
+export async function stopAll(): Promise<void> {
+  for (const proc of [...running].reverse()) await proc.stop(5_000);
+}
+
+/** Polls `probe` until it resolves truthy, or fails naming `what` (with the log tail of `proc`). */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  proc?: Proc,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    if (proc && proc.child.exitCode !== null) {
+      throw new Error(`${what}: ${proc.name} exited with ${proc.child.exitCode}\n${tail(proc.log)}`);
+    }
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${what}: not ready after ${timeoutMs} ms (${String(last ?? "")})${proc ? `\n${tail(proc.log)}` : ""}`,
+      );
+    }
+    await sleep(200);
+  }
+}
+
+export function tail(file: string, lines = 15): string {
+  try {
+    return fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "";
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,308 @@
+/**
+ * The readable summary in docs/BENCHMARKS.md: the sections between the `bench:run` markers, placed after the Gas
+ * section (which `npm run bench:gas` owns and this never rewrites). Built from whatever bench/results/*.json hold,
+ * so that running one part keeps the others' last figures.
+ */
+import { execSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { readResult, type BenchContext } from "./context";
+import { ROOT } from "./procs";
+
+const BEGIN = "<!-- bench:run begin (written by `npm run bench`; edit bench/lib/summary.ts instead) -->";
+const END = "<!-- bench:run end -->";
+const FILE = path.join(ROOT, "docs", "BENCHMARKS.md");
+
+// The result files are free-form JSON read back for display; every access is guarded by fmt().
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type J = Record<string, any>;
+
+const fmt = (n: unknown, digits = 0) =>
+  typeof n === "number" && Number.isFinite(n)
+    ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : "n/a";
+const yes = (ok: boolean | undefined) => (ok === undefined ? "n/a" : ok ? "yes" : "**no**");
+
+function machine(): string[] {
+  const cpu = fs.readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.*)/)?.[1] ?? "unknown CPU";
+  const run = (cmd: string) => {
+    try {
+      return execSync(cmd, { encoding: "utf8" }).trim();
+    } catch {
+      return "?";
+    }
+  };
+  const mem = run("free -h").split("\n")[1]?.split(/\s+/)[1] ?? "?";
+  return [
+    `| Date | ${run("date -u")} (\`date -u\`) |`,
+    `| Machine | ${run("nproc")} CPUs (\`nproc\`), ${cpu} (\`/proc/cpuinfo\`), ${mem} RAM (\`free -h\`), ${os.type()} ${os.release()} |`,
+    `| Node | ${process.version} |`,
+    `| Load average at the end | ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" / ")} (1 / 5 / 15 min; other work shared the machine) |`,
+  ];
+}
+
+function runs(results: Record<string, Record<string, unknown> | undefined>): string {
+  return (
+    Object.entries(results)
+      .filter(([, r]) => r)
+      .map(([name, r]) => {
+        const run = r!.run as { mode?: string; at?: string } | undefined;
+        return `${name}: ${run?.mode ?? "?"} mode, ${run?.at ?? "?"}`;
+      })
+      .join("; ") || "none yet"
+  );
+}
+
+export function renderSummary(ctx: BenchContext): string {
+  const fetch = readResult("fetch") as J | undefined;
+  const writes = readResult("writes") as J | undefined;
+  const anchoring = readResult("anchoring") as J | undefined;
+  const audit = readResult("audit") as J | undefined;
+  const growth = readResult("growth") as J | undefined;
+  const gas = readResult("gas") as J | undefined;
+  const L: string[] = [BEGIN, "", "## Kuajie against its baselines (`npm run bench`)", ""];
+  L.push(
+    "`npm run bench` (`bench/run.ts`; `-- --quick` for the short mode, `-- --only <part>` for one part) starts the stack as",
+    "`npm start` does — a Hardhat node, the contracts, the demo backends and the gateway, each its own process on a free",
+    "127.0.0.1 port — arranges the state through the API, measures, stops every process, and writes `bench/results/*.json`.",
+    "Baselines run in the same run on the same machine, so the ratios hold on a noisy machine. Never part of `npm test`.",
+    "",
+    "|  |  |",
+    "| --- | --- |",
+    ...machine(),
+    `| Runs the figures come from | ${runs({ fetch: readResult("fetch"), writes: readResult("writes"), anchoring: readResult("anchoring"), audit: readResult("audit"), growth: readResult("growth") })} |`,
+    "",
+    "### Summary",
+    "",
+    "| Figure | Kuajie | Baseline | Ratio | Goal | Met |",
+    "| --- | ---: | ---: | ---: | --- | :---: |",
+  );
+  if (fetch) {
+    L.push(
+      `| Mediated fetch, req/s (32 connections) | ${fmt(fetch.kuajie?.rps)} | ${fmt(fetch.bare?.rps)} (bare express proxy) | ${fmt(fetch.ratio?.rps, 2)} | ratio ≥ 0.6 | ${yes(fetch.ratio?.rps >= 0.6)} |`,
+      `| Mediated fetch, p99 ms | ${fmt(fetch.kuajie?.p99_ms)} | ${fmt(fetch.bare?.p99_ms)} | ${fmt(fetch.kuajie?.p99_ms / fetch.bare?.p99_ms, 2)} | ≤ 3× bare | ${yes(fetch.kuajie?.p99_ms <= 3 * fetch.bare?.p99_ms)} |`,
+      `| Mediated fetch, p50 ms | ${fmt(fetch.kuajie?.p50_ms)} | ${fmt(fetch.bare?.p50_ms)} | ${fmt(fetch.kuajie?.p50_ms / fetch.bare?.p50_ms, 2)} | | |`,
+    );
+  } else L.push("| Mediated fetch | not measured yet | | | ratio ≥ 0.6, p99 ≤ 3× | n/a |");
+  if (writes) {
+    L.push(
+      `| Consents recorded per second | ${fmt(writes.batched?.consents_per_s)} (coalesced batches) | ${fmt(writes.single?.consents_per_s)} (one at a time) | ${fmt(writes.ratio, 1)} | ≥ 1,000/s, ratio ≥ 15 | ${yes(writes.batched?.consents_per_s >= 1000 && writes.ratio >= 15)} |`,
+    );
+  } else L.push("| Consents per second | not measured yet | | | ≥ 1,000/s, ratio ≥ 15 | n/a |");
+  if (anchoring) {
+    L.push(
+      `| Receipts anchored per second (under the fetch load) | ${fmt(anchoring.receipts_per_s)} | | | | |`,
+      `| Receipt → anchor lag p50 / p99 ms | ${fmt(anchoring.lag_p50_ms)} / ${fmt(anchoring.lag_p99_ms)} | | | no receipt older than 5 s unanchored at the end | ${yes(anchoring.unanchored_older_than_5s === false)} |`,
+    );
+  } else L.push("| Anchoring | not measured yet | | | nothing older than 5 s unanchored | n/a |");
+  if (audit) {
+    L.push(
+      `| Receipts verified per second (\`npm run audit -- receipts\`, ${fmt(audit.receipts?.count)} receipts) | ${fmt(audit.receipts?.per_s)} (CLI, process start included); ${fmt(audit.receipts?.library_per_s)} (its \`run\` in-process) | | | ≥ 5,000/s | ${yes(audit.receipts?.per_s >= 5000)} |`,
+      `| Subject trail rebuilt (\`npm run audit -- subject\`), ${fmt(audit.trail?.subject_events)} own among ${fmt(audit.trail?.other_events)} other consent events | ${fmt(audit.trail?.seconds, 2)} s | | | < 2 s | ${yes(audit.trail?.seconds < 2)} |`,
+    );
+  } else L.push("| Audit | not measured yet | | | ≥ 5,000 receipts/s; trail < 2 s | n/a |");
+  if (gas) {
+    const g = (k: string, target: number) =>
+      `| Gas \`${k}\` | ${fmt(gas[k])} | | | ≤ ${fmt(target)} | ${yes(gas[k] <= target)} |`;
+    L.push(
+      g("consent.record", 60_000),
+      g("consent.recordBatch.per100", 35_000),
+      g("consent.withdraw", 35_000),
+      g("ledger.anchor.perReceipt.1024", 100),
+    );
+  }
+  L.push("");
+
+  L.push("### Mediated fetch", "");
+  if (fetch) {
+    L.push(
+      `autocannon, ${fetch.connections} connections, ${fetch.seconds} s each, after a 2 s warm-up of each side. Kuajie: authorized`,
+      "`POST /v1/data/fetch` of the public-security department's household-registration resource (conditional, personal,",
+      `agreement on the basis of consent) by the city civil-affairs bureau, cycling through ${fetch.subjects} synthetic people who consented —`,
+      "each request authenticated, checked against the indexed chain state (grant, agreement, purpose, consent, quota),",
+      "forwarded to the backend, stripped to the granted fields and receipted. Baseline: `server/src/backends/bare-proxy.ts`,",
+      "its own process, forwarding the same query to the same backend with no checks and no evidence.",
+      "",
+      "| | req/s | p50 ms | p99 ms | non-2xx |",
+      "| --- | ---: | ---: | ---: | ---: |",
+      `| Kuajie | ${fmt(fetch.kuajie?.rps)} | ${fmt(fetch.kuajie?.p50_ms)} | ${fmt(fetch.kuajie?.p99_ms)} | ${fmt(fetch.kuajie_non2xx)} |`,
+      `| bare proxy | ${fmt(fetch.bare?.rps)} | ${fmt(fetch.bare?.p50_ms)} | ${fmt(fetch.bare?.p99_ms)} | ${fmt(fetch.bare_non2xx)} |`,
+      "",
+    );
+    if (fetch.profile?.by_place) {
+      L.push(
+        `The goal was missed, so the gateway was run again under \`node --cpu-prof\` with the same load (${fmt(fetch.profile.seconds, 1)} s profiled). Self time by where the code lives:`,
+        "",
+        "| Where | % of samples |",
+        "| --- | ---: |",
+        ...(fetch.profile.by_place as { name: string; percent: number }[])
+          .slice(0, 10)
+          .map((p) => `| \`${p.name}\` | ${fmt(p.percent, 1)} |`),
+        "",
+        "Top functions by self time:",
+        "",
+        "| Function | % |",
+        "| --- | ---: |",
+        ...(fetch.profile.by_function as { name: string; percent: number }[])
+          .slice(0, 12)
+          .map((p) => `| \`${p.name}\` | ${fmt(p.percent, 1)} |`),
+        "",
+      );
+    }
+  } else
+    L.push(
+      "Not measured yet: the fetch route (`POST /v1/data/fetch`) or the routes that arrange it have not landed.",
+      "",
+    );
+
+  L.push("### On-chain writes: consents per second", "");
+  if (writes) {
+    L.push(
+      `Through the gateway (\`POST /v1/consents\`, evidence by record hash) against the Hardhat node (automine). One at a time:`,
+      `each request waits for its transaction to be mined and indexed, ${fmt(writes.single?.seconds, 1)} s. Batched: ${fmt(writes.batched?.consents)} requests with ${fmt(writes.batched?.concurrency)} in flight, which the gateway`,
+      "coalesces into `ConsentRegistry.recordBatch` transactions.",
+      "",
+      `| | consents/s | consents | seconds |`,
+      "| --- | ---: | ---: | ---: |",
+      `| one at a time | ${fmt(writes.single?.consents_per_s, 1)} | ${fmt(writes.single?.consents)} | ${fmt(writes.single?.seconds, 1)} |`,
+      `| concurrent, coalesced | ${fmt(writes.batched?.consents_per_s, 1)} | ${fmt(writes.batched?.consents)} | ${fmt(writes.batched?.seconds, 1)} |`,
+      "",
+    );
+  } else L.push("Not measured yet: the consents route (`POST /v1/consents`) has not landed.", "");
+
+  L.push("### Anchoring", "");
+  if (anchoring) {
+    L.push(
+      "Under the fetch load above, a sampler fetched ten times a second on its own connection and polled each sampled",
+      "receipt (`GET /v1/receipts/:id`) every 100 ms until it was anchored: the lag a client observes. Receipts anchored per",
+      "second: the requesting department's anchored receipt sequence on AccessLedger (`head`), before and after the load.",
+      "",
+      `| receipts anchored/s | lag p50 ms | lag p99 ms | sampled | oldest unanchored at the end | any older than 5 s |`,
+      "| ---: | ---: | ---: | ---: | ---: | :---: |",
+      `| ${fmt(anchoring.receipts_per_s)} | ${fmt(anchoring.lag_p50_ms)} | ${fmt(anchoring.lag_p99_ms)} | ${fmt(anchoring.sampled_receipts)} | ${fmt(anchoring.oldest_unanchored_at_end_ms)} ms | ${anchoring.unanchored_older_than_5s ? "**yes**" : "no"} |`,
+      "",
+    );
+  } else L.push("Not measured yet: receipts and anchoring arrive with the fetch route.", "");
+
+  L.push("### Audit", "");
+  if (audit) {
+    L.push(
+      `${fmt(audit.receipts?.count)} delivered receipts of one department, chained and anchored on AccessLedger in ${fmt(audit.receipts?.batches)} batches of up to`,
+      "1,024 (the agreement, grant and consents they rely on recorded on chain), written as `GET /v1/receipts/:id` returns",
+      "them, then verified by the auditor: each leaf and proof against the anchored root, sequence gaps, anchoring delay, and",
+      "that every delivery was allowed when it happened (agreement, grant, consent at the receipt's time).",
+      "",
+      `| | seconds | receipts/s | violations |`,
+      "| --- | ---: | ---: | ---: |",
+      `| \`npm run audit -- receipts\` (new process) | ${fmt(audit.receipts?.seconds, 2)} | ${fmt(audit.receipts?.per_s)} | ${fmt(audit.receipts?.violations)} |`,
+      `| the auditor's \`run\` in-process | ${fmt(audit.receipts?.library_seconds, 2)} | ${fmt(audit.receipts?.library_per_s)} | |`,
+      "",
+      ...(audit.receipts?.profile?.by_place
+        ? [
+            "The command was run again under `node --cpu-prof`; self time by where the code lives:",
+            "",
+            "| Where | % of samples |",
+            "| --- | ---: |",
+            ...(audit.receipts.profile.by_place as { name: string; percent: number }[])
+              .slice(0, 8)
+              .map((p) => `| \`${p.name}\` | ${fmt(p.percent, 1)} |`),
+            "",
+            "Top functions by self time:",
+            "",
+            "| Function | % |",
+            "| --- | ---: |",
+            ...(audit.receipts.profile.by_function as { name: string; percent: number }[])
+              .slice(0, 8)
+              .map((p) => `| \`${p.name}\` | ${fmt(p.percent, 1)} |`),
+            "",
+          ]
+        : []),
+      `Trail: one subject's ${fmt(audit.trail?.subject_events)} consent events (distinct purposes) spread among ${fmt(audit.trail?.other_events)} consent events of other`,
+      `subjects, created with \`ConsentRegistry.recordBatch\`; \`npm run audit -- subject --subject-ref …\` rebuilt it in ${fmt(audit.trail?.seconds, 2)} s.`,
+      "",
+    );
+  } else L.push("Not measured yet.", "");
+
+  L.push("### Growth", "");
+  if (growth && Array.isArray(growth.scales)) {
+    L.push(
+      "At scale k the chain holds 5k departments, k resources, k agreements and 100k consents before the gateway starts;",
+      `the same fetch is then loaded for ${growth.seconds} s at ${growth.connections} connections, and one subject's 20-event trail is rebuilt by the auditor.`,
+      "",
+      "| scale | departments | resources | agreements | consents | fetch req/s | p50 ms | p99 ms | trail s |",
+      "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+      ...(growth.scales as J[]).map(
+        (r) =>
+          `| ${r.scale}× | ${fmt(r.departments)} | ${fmt(r.resources)} | ${fmt(r.agreements)} | ${fmt(r.consents)} | ${fmt(r.fetch?.rps)} | ${fmt(r.fetch?.p50_ms)} | ${fmt(r.fetch?.p99_ms)} | ${fmt(r.trail?.seconds, 3)} |`,
+      ),
+      "",
+    );
+  } else L.push("Not measured yet: needs the fetch route.", "");
+
+  L.push("### Where a goal is not met", "", ...limits({ fetch, writes, anchoring, audit, gas }), "", END, "");
+  return L.join("\n");
+}
+
+/** Plain statements of each missed goal and what limits it. */
+function limits(r: { fetch?: J; writes?: J; anchoring?: J; audit?: J; gas?: J }): string[] {
+  const out: string[] = [];
+  const { fetch, writes, anchoring, audit } = r;
+  if (fetch && !(fetch.ratio?.rps >= 0.6 && fetch.kuajie?.p99_ms <= 3 * fetch.bare?.p99_ms)) {
+    const top = (fetch.profile?.by_place as { name: string; percent: number }[] | undefined)
+      ?.slice(0, 4)
+      .map((p) => `${p.name} ${p.percent} %`);
+    out.push(
+      `- **Fetch**: ${fmt(fetch.ratio?.rps, 2)} of the bare proxy's throughput, p99 ${fmt(fetch.kuajie?.p99_ms / fetch.bare?.p99_ms, 1)}× bare. ` +
+        (top ? `The profile's largest self-time costs: ${top.join("; ")}.` : "No profile was taken."),
+    );
+  }
+  if (writes && !(writes.batched?.consents_per_s >= 1000 && writes.ratio >= 15)) {
+    out.push(
+      `- **Writes**: ${fmt(writes.batched?.consents_per_s, 0)} consents/s batched, ${fmt(writes.ratio, 1)}× one-at-a-time. Each consent request waits for its transaction to be mined and indexed (read-your-writes); the Hardhat node mines one transaction per block under automine, so throughput is bounded by transactions per second times consents per batch.`,
+    );
+  }
+  if (anchoring?.unanchored_older_than_5s) {
+    out.push(
+      `- **Anchoring**: a receipt ${fmt(anchoring.oldest_unanchored_at_end_ms)} ms old was still unanchored at the end of the load.`,
+    );
+  }
+  if (audit && !(audit.receipts?.per_s >= 5000)) {
+    out.push(
+      `- **Receipts audit**: ${fmt(audit.receipts?.per_s)} receipts/s through the CLI (${fmt(audit.receipts?.library_per_s)} in-process). The CLI's figure includes starting Node with ts-node and reading the chain's batches and the agreement, grant and consent histories` +
+        ((audit.receipts?.profile?.by_place as { name: string; percent: number }[] | undefined)
+          ? `; its profile's largest self-time costs: ${(
+              audit.receipts.profile.by_place as { name: string; percent: number }[]
+            )
+              .slice(0, 4)
+              .map((p) => `${p.name} ${p.percent} %`)
+              .join("; ")}.`
+          : "."),
+    );
+  }
+  if (audit && !(audit.trail?.seconds < 2)) {
+    out.push(
+      `- **Trail**: ${fmt(audit.trail?.seconds, 2)} s; the auditor's one \`eth_getLogs\` query by subject topic is answered by the Hardhat node, which scans every block's logs in the range.`,
+    );
+  }
+  if (out.length === 0) out.push("Every goal measured in the last run was met.");
+  return out;
+}
+
+export function writeSummary(ctx: BenchContext): string {
+  const block = renderSummary(ctx);
+  let text = fs.existsSync(FILE) ? fs.readFileSync(FILE, "utf8") : "# Benchmarks\n\n";
+  const begin = text.indexOf(BEGIN);
+  const end = text.indexOf(END);
+  if (begin >= 0 && end > begin) {
+    text = text.slice(0, begin) + block.trimEnd() + text.slice(end + END.length);
+  } else {
+    text = text.trimEnd() + "\n\n" + block;
+  }
+  fs.mkdirSync(path.dirname(FILE), { recursive: true });
+  fs.writeFileSync(FILE, text.endsWith("\n") ? text : text + "\n");
+  return FILE;
+}

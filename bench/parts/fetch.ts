@@ -1,0 +1,185 @@
+/**
+ * Parts 1 and 3, fetch and anchoring: autocannon at 32 connections for a fixed time against the full stack's
+ * authorized `POST /v1/data/fetch` (consent-requiring personal resource, cycling through subjects who consented)
+ * and against the bare express proxy to the same backend. While the gateway is loaded, a sampler fetches ten times
+ * a second on its own connection and polls each sampled receipt until it is anchored: the receipt-to-anchor lag as
+ * a client sees it. Receipts anchored per second come from the AccessLedger head of the requesting department.
+ * When the fetch goal is missed, the gateway is run again under `node --cpu-prof` and its top costs are reported.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { demoDepartment } from "../../scripts/lib/demo-departments";
+import { percentile, round, type BenchContext } from "../lib/context";
+import { arrangeFetchPath, requireRoutes, type FetchPath } from "../lib/fetch-path";
+import { load, type LoadResult } from "../lib/load";
+import { summariseProfile } from "../lib/profile";
+import { sleep } from "../lib/procs";
+import { Api, startStack, type Stack } from "../lib/stack";
+
+export const CONNECTIONS = 32;
+const SUBJECTS = 16;
+
+interface Sample {
+  id: string;
+  at: number;
+  anchoredAt?: number;
+}
+
+export async function fetchAndAnchoringPart(
+  ctx: BenchContext,
+  which: { fetch: boolean; anchoring: boolean },
+): Promise<{ fetch?: Record<string, unknown>; anchoring?: Record<string, unknown>; anchoringSkipped?: string }> {
+  const seconds = ctx.quick ? 10 : 30;
+  const stack = await startStack(ctx, { name: "fetch" });
+  try {
+    ctx.log(
+      `fetch: stack up (gateway ${stack.gateway}); arranging the agreement, grant and ${SUBJECTS} consents through the API`,
+    );
+    const fetchPath = await arrangeFetchPath(stack, SUBJECTS);
+    let anchoringSkipped: string | undefined;
+    try {
+      await requireRoutes(stack, ["GET /v1/receipts/{id}"]);
+    } catch (error) {
+      anchoringSkipped = (error as Error).message;
+    }
+    // Warm both sides up (JIT, connection pools) before measuring.
+    await load({ url: stack.bare, requests: fetchPath.bareRequests, connections: CONNECTIONS, seconds: 2 });
+    await load({ url: stack.gateway, requests: fetchPath.kuajieRequests, connections: CONNECTIONS, seconds: 2 });
+
+    ctx.log(`fetch: bare proxy, ${CONNECTIONS} connections, ${seconds} s`);
+    const bare = await load({ url: stack.bare, requests: fetchPath.bareRequests, connections: CONNECTIONS, seconds });
+    ctx.log(
+      `fetch: bare ${JSON.stringify(bare)}; Kuajie, ${CONNECTIONS} connections, ${seconds} s (with the anchoring sampler)`,
+    );
+    const consumerId = demoDepartment("gz-civil-affairs").id;
+    const headBefore = await anchoredSequence(stack, consumerId);
+    const startedAt = Date.now();
+    const sampler = anchoringSkipped ? undefined : startSampler(stack, fetchPath);
+    const kuajie = await load({
+      url: stack.gateway,
+      requests: fetchPath.kuajieRequests,
+      connections: CONNECTIONS,
+      seconds,
+    });
+    const endedAt = Date.now();
+    const headAtEnd = await anchoredSequence(stack, consumerId);
+    const samples = sampler ? await sampler.stop() : [];
+    ctx.log(`fetch: kuajie ${JSON.stringify(kuajie)}`);
+
+    const result: { fetch?: Record<string, unknown>; anchoring?: Record<string, unknown>; anchoringSkipped?: string } =
+      { anchoringSkipped };
+    if (which.fetch) {
+      result.fetch = {
+        kuajie: pick(kuajie),
+        bare: pick(bare),
+        ratio: { rps: round(kuajie.rps / bare.rps, 3), p99: round(kuajie.p99_ms / bare.p99_ms, 2) },
+        connections: CONNECTIONS,
+        seconds,
+        subjects: SUBJECTS,
+        kuajie_non2xx: kuajie.non2xx,
+        kuajie_errors: kuajie.errors,
+        bare_non2xx: bare.non2xx,
+      };
+      const missed = kuajie.rps < 0.6 * bare.rps || kuajie.p99_ms > 3 * bare.p99_ms;
+      if (missed) {
+        await stack.stop();
+        result.fetch.profile = await profileGateway(ctx, Math.min(seconds, 10));
+      }
+    }
+    if (which.anchoring && !anchoringSkipped) {
+      const lags = samples
+        .filter((s) => s.anchoredAt !== undefined)
+        .map((s) => s.anchoredAt! - s.at)
+        .sort((a, b) => a - b);
+      const unanchoredAtEnd = samples.filter((s) => s.anchoredAt === undefined || s.anchoredAt > endedAt);
+      const oldest = unanchoredAtEnd.reduce((max, s) => Math.max(max, endedAt - s.at), 0);
+      result.anchoring = {
+        receipts_per_s: round((headAtEnd - headBefore) / ((endedAt - startedAt) / 1000), 0),
+        lag_p50_ms: round(percentile(lags, 50), 0),
+        lag_p99_ms: round(percentile(lags, 99), 0),
+        unanchored_older_than_5s: oldest > 5_000,
+        oldest_unanchored_at_end_ms: oldest,
+        sampled_receipts: samples.length,
+        never_anchored: samples.filter((s) => s.anchoredAt === undefined).length,
+        delivered_during_load: kuajie.requests - kuajie.non2xx,
+        seconds,
+      };
+    }
+    return result;
+  } finally {
+    await stack.stop();
+  }
+}
+
+const pick = (r: LoadResult) => ({ rps: r.rps, p50_ms: r.p50_ms, p99_ms: r.p99_ms });
+
+async function anchoredSequence(stack: Stack, departmentId: string): Promise<number> {
+  const [, lastReceiptSequence] = await stack.system.ledger.head(departmentId);
+  return Number(lastReceiptSequence);
+}
+
+/** Ten fetches a second on its own connection; each receipt polled every 100 ms until anchored. */
+function startSampler(stack: Stack, fetchPath: FetchPath) {
+  const api = new Api(stack.gateway, fetchPath.consumerToken);
+  const samples: Sample[] = [];
+  let running = true;
+  let stopAt = Number.POSITIVE_INFINITY;
+  let i = 0;
+  const fetching = (async () => {
+    while (running) {
+      const request = fetchPath.kuajieRequests[i++ % fetchPath.kuajieRequests.length];
+      try {
+        const answer = await api.post<{ receipt: { id: string } }>("/v1/data/fetch", request.body);
+        samples.push({ id: answer.receipt.id, at: Date.now() });
+      } catch {
+        // refusals and errors show in the load figures
+      }
+      await sleep(100);
+    }
+  })();
+  const polling = (async () => {
+    while (running || samples.some((s) => s.anchoredAt === undefined)) {
+      const pending = samples.filter((s) => s.anchoredAt === undefined);
+      await Promise.all(
+        pending.map(async (s) => {
+          try {
+            const r = await api.get<{ status: string }>(`/v1/receipts/${s.id}`);
+            if (r.status === "anchored") s.anchoredAt = Date.now();
+          } catch {
+            // retried next round
+          }
+        }),
+      );
+      if (!running && Date.now() > stopAt + 30_000) break;
+      await sleep(100);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      stopAt = Date.now();
+      await fetching;
+      await polling;
+      return samples;
+    },
+  };
+}
+
+/** The gateway again under `node --cpu-prof`, loaded the same way; its top costs by self time. */
+async function profileGateway(ctx: BenchContext, seconds: number): Promise<Record<string, unknown>> {
+  const dir = path.join(ctx.workDir, "cpu-profile");
+  fs.mkdirSync(dir, { recursive: true });
+  ctx.log(`fetch: goal missed; profiling the gateway (node --cpu-prof, ${seconds} s of load)`);
+  const stack = await startStack(ctx, { name: "profile", gatewayNodeArgs: ["--cpu-prof", `--cpu-prof-dir=${dir}`] });
+  try {
+    const fetchPath = await arrangeFetchPath(stack, SUBJECTS);
+    await load({ url: stack.gateway, requests: fetchPath.kuajieRequests, connections: CONNECTIONS, seconds });
+  } finally {
+    await stack.stop();
+  }
+  const file = fs.readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+  if (!file) return { error: "no profile written" };
+  const kept = path.join(ctx.workDir, "gateway.cpuprofile");
+  fs.copyFileSync(path.join(dir, file), kept);
+  return { file: kept, ...summariseProfile(path.join(dir, file)) };
+}

@@ -1,0 +1,158 @@
+/**
+ * Part 5, growth: fetch latency and trail-rebuild time at 1x, 10x and 100x the number of departments, resources,
+ * agreements and consents (quick mode: 1x and 10x). At scale k the chain holds, before the gateway starts (so that
+ * it indexes all of it at boot): 5k departments (the five demo departments and 5(k-1) synthetic ones, admitted by
+ * the council), k resources, k agreements and 100k consents. The measured subject always has the same 20 consent
+ * events, so the trail should cost the same at every scale; the fetch should too.
+ */
+import path from "node:path";
+import { id as keccakText, parseEther, type JsonRpcProvider } from "ethers";
+import { demoDepartment } from "../../scripts/lib/demo-departments";
+import { writeDeployment } from "../../server/src/chain/deployment";
+import {
+  ADMIT,
+  admitPayload,
+  devWallet,
+  fillerDepartment,
+  fillerProfile,
+  purposeBytes,
+  type BulkSender,
+  type System,
+} from "../lib/chain";
+import { round, type BenchContext } from "../lib/context";
+import { arrangeFetchPath } from "../lib/fetch-path";
+import { load } from "../lib/load";
+import { PURPOSE, queueConsents, resourceMetadata, resourceTerms, type ConsentEntry } from "../lib/sharing";
+import { startStack } from "../lib/stack";
+import { subjectRefOf, timeTrail } from "./audit";
+import { CONNECTIONS } from "./fetch";
+
+const BASE_CONSENTS = 100;
+const OWN_EVENTS = 20;
+const DAY = 24 * 3600;
+
+export async function growthPart(ctx: BenchContext): Promise<Record<string, unknown>> {
+  const scales = ctx.quick ? [1, 10] : [1, 10, 100];
+  const seconds = ctx.quick ? 5 : 10;
+  const rows: Record<string, unknown>[] = [];
+  for (const k of scales) {
+    const started = performance.now();
+    const trailSubject = subjectRefOf(`growth trail subject ${k}`);
+    const stack = await startStack(ctx, {
+      name: `growth-${k}x`,
+      prepare: (node, system, bulk) => grow(node.provider, system, bulk, k, trailSubject),
+    });
+    try {
+      const setup = round((performance.now() - started) / 1000, 1);
+      const fetchPath = await arrangeFetchPath(stack, 16);
+      await load({ url: stack.gateway, requests: fetchPath.kuajieRequests, connections: CONNECTIONS, seconds: 2 });
+      const measured = await load({
+        url: stack.gateway,
+        requests: fetchPath.kuajieRequests,
+        connections: CONNECTIONS,
+        seconds,
+      });
+      const deploymentFile = path.join(stack.dataDir, "audit-deployment.json");
+      writeDeployment(deploymentFile, stack.system.deployment);
+      const trail = await timeTrail(stack.node.rpc, deploymentFile, trailSubject, OWN_EVENTS);
+      const row = {
+        scale: k,
+        departments: 5 * k,
+        resources: k,
+        agreements: k,
+        consents: BASE_CONSENTS * k,
+        fetch: { rps: measured.rps, p50_ms: measured.p50_ms, p99_ms: measured.p99_ms },
+        trail: { subject_events: OWN_EVENTS, seconds: round(trail, 3) },
+        setup_seconds: setup,
+      };
+      ctx.log(`growth ${k}x: ${JSON.stringify(row)}`);
+      rows.push(row);
+    } finally {
+      await stack.stop();
+    }
+  }
+  return { scales: rows, connections: CONNECTIONS, seconds };
+}
+
+/** Bulk state for scale k (sent with automine off, a few blocks per phase). */
+async function grow(
+  provider: JsonRpcProvider,
+  system: System,
+  bulk: BulkSender,
+  k: number,
+  trailSubject: string,
+): Promise<void> {
+  const funder = devWallet(0);
+  const bureau = devWallet(demoDepartment("data-bureau").keyIndex);
+  const fillers = Array.from({ length: 5 * (k - 1) }, (_, i) => fillerDepartment(i + 1));
+  const consortium = await system.consortium.getAddress();
+  for (const f of fillers) await bulk.send(funder, { to: f.wallet.address, value: parseEther("1") }, 21_000n);
+  await bulk.flush();
+  for (const f of fillers) {
+    const data = system.consortium.interface.encodeFunctionData("propose", [
+      ADMIT,
+      admitPayload(fillerProfile(f), f.wallet.address),
+    ]);
+    await bulk.send(bureau, { to: consortium, data }, 1_500_000n);
+  }
+  await bulk.flush();
+  // k-1 more resources, each of a synthetic department; k-1 agreements between synthetic departments.
+  const catalog = await system.catalog.getAddress();
+  const providers = fillers.slice(0, k - 1);
+  for (const f of providers) {
+    const data = system.catalog.interface.encodeFunctionData("register", [
+      `bench-resource-${f.index}`,
+      resourceTerms(7),
+      resourceMetadata(`bench-resource-${f.index}`),
+    ]);
+    await bulk.send(f.wallet, { to: catalog, data }, 1_000_000n);
+  }
+  await bulk.flush();
+  const now = Number((await provider.getBlock("latest"))!.timestamp);
+  const agreementsAddress = await system.agreements.getAddress();
+  const consumers = fillers.slice(k - 1, 2 * (k - 1));
+  for (const [i, p] of providers.entries()) {
+    const resourceId = await system.catalog.resourceIdOf(p.id, `bench-resource-${p.index}`);
+    const data = system.agreements.interface.encodeFunctionData("request", [
+      {
+        resourceId,
+        coConsumers: [],
+        fieldMask: 0b11n,
+        purpose: purposeBytes(PURPOSE),
+        legalBasis: 1,
+        validFrom: now - 60,
+        validUntil: now + 365 * DAY,
+        quota: { calls: 0, per: 0 },
+        termsHash: keccakText(`bench growth agreement ${i}`),
+      },
+    ]);
+    await bulk.send(consumers[i].wallet, { to: agreementsAddress, data }, 1_000_000n);
+  }
+  await bulk.flush();
+  for (const [i, p] of providers.entries()) {
+    const data = system.agreements.interface.encodeFunctionData("approve", [BigInt(i + 1)]);
+    await bulk.send(p.wallet, { to: agreementsAddress, data }, 500_000n);
+  }
+  await bulk.flush();
+  // Consents: 100k in all at scale k (16 of them recorded through the API later), and the trail subject's 20.
+  const others: ConsentEntry[] = [];
+  const otherResource = keccakText("bench growth resource");
+  for (let i = 0; i < BASE_CONSENTS * k - 16; i++) {
+    others.push({
+      subjectRef: subjectRefOf(`growth other ${i}`),
+      recipient: demoDepartment("gz-civil-affairs").id,
+      resourceId: otherResource,
+      purpose: purposeBytes(PURPOSE),
+    });
+  }
+  for (let i = 0; i < OWN_EVENTS; i++) {
+    others.splice(Math.floor((i * others.length) / OWN_EVENTS), 0, {
+      subjectRef: trailSubject,
+      recipient: demoDepartment("gz-civil-affairs").id,
+      resourceId: otherResource,
+      purpose: purposeBytes(`trail-${i}`),
+    });
+  }
+  await queueConsents(bulk, system, bureau, others, now - 10);
+  await bulk.flush();
+}

@@ -1,0 +1,646 @@
+/**
+ * `npm run demo`: the "one card for everything" (一卡通用) story, over HTTP against the gateway that `npm start` runs,
+ * with the tokens from its credentials.json (`KUAJIE_DATA_DIR`, default .kuajie/dev). Each step is printed; the
+ * first step that fails stops the demo with exit status 1.
+ *
+ * Guangzhou's civil affairs bureau checks an applicant for the minimum living allowance: it needs the household
+ * registration (public security), the pension insurance status (HRSS) and the health card (health) of one citizen.
+ * The providers register their resources; civil affairs asks for agreements; public security and HRSS approve, health
+ * does not answer, so after the reply deadline the request is escalated and the council (the data bureau) decides.
+ * Civil affairs issues grants, records the citizen's separate consent, fetches (only the granted fields come back),
+ * the citizen withdraws her consent, the next fetch is refused, the receipts of all of it are anchored on chain, and
+ * the auditor verifies them from the chain alone.
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { Interface } from "ethers";
+import { z } from "zod";
+import {
+  DEMO_RESOURCES,
+  MEDICAL_INSTITUTIONS,
+  buildDemoDatasets,
+  type ResourceDefinition,
+} from "../server/src/backends/datasets";
+import {
+  backendsFileSchema,
+  credentialsSchema,
+  devDataDir,
+  devFiles,
+  readJsonFile,
+  writeJsonFile,
+  type BackendsFile,
+  type Credentials,
+} from "./lib/dev-files";
+import { GatewayClient, UnexpectedAnswer, idSchema } from "./lib/gateway-client";
+
+const ROOT = path.resolve(__dirname, "..");
+const AUDITOR_CLI = path.join(ROOT, "scripts/audit/cli.ts");
+const TS_NODE = path.join(ROOT, "node_modules/.bin/ts-node");
+
+const PURPOSE = "minimum-living-allowance";
+const CONSUMER = "gz-civil-affairs";
+const COUNCIL = "data-bureau";
+const ID_TYPE = "resident_id";
+const DAY = 86_400;
+const ANCHOR_WAIT_MS = 60_000;
+
+/** What civil affairs asks of each personal resource: enough to assess the application, not the whole record. */
+const WANTED_FIELDS: Record<string, readonly string[]> = {
+  "household-registration": ["name", "householdType", "address"],
+  "social-insurance-status": ["insuranceType", "status", "monthlyBase"],
+  "health-card": ["bloodType", "lastCheckup"],
+};
+/** The provider that does not answer in the story. */
+const SILENT_PROVIDER = "health";
+
+class StepFailed extends Error {}
+
+type Out = (line: string) => void;
+
+export interface DemoOptions {
+  /** Where `npm start` keeps its files; default KUAJIE_DATA_DIR or .kuajie/dev. */
+  dataDir?: string;
+  out?: Out;
+}
+
+const maskId = (idNumber: string) => `${idNumber.slice(0, 6)}********${idNumber.slice(-4)}`;
+const short = (hex: string) => (hex.length > 14 ? `${hex.slice(0, 10)}…${hex.slice(-4)}` : hex);
+const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------------------------------------- answer shapes
+
+const resourceCreated = z.object({ resourceId: z.string(), version: z.number(), txHash: z.string() });
+const resourceList = z.object({
+  items: z.array(z.object({ code: z.string(), resourceId: z.string().optional(), id: z.string().optional() })),
+  block: z.number(),
+});
+const agreementCreated = z.object({ agreementId: idSchema, status: z.string() });
+const withStatus = z.object({ status: z.string() });
+const proposalCreated = z.object({ proposalId: idSchema }).loose();
+const grantCreated = z.object({ grantId: idSchema });
+const subjectRefAnswer = z.object({ subjectRef: z.string() });
+const consentList = z.object({
+  items: z.array(z.object({ consentId: idSchema.optional(), status: z.string() }).loose()),
+});
+const consentCreated = z.object({ consentId: idSchema, subjectRef: z.string(), status: z.literal("active") });
+const fetched = z.object({
+  data: z.union([z.record(z.string(), z.unknown()), z.array(z.record(z.string(), z.unknown()))]),
+  receipt: z.object({ id: idSchema, status: z.string() }),
+});
+const refused = z.object({ status: z.number(), reason: z.string(), receiptId: idSchema }).loose();
+const receiptAnswer = z
+  .object({
+    receipt: z.record(z.string(), z.unknown()),
+    leaf: z.string(),
+    status: z.enum(["pending", "anchored"]),
+    batch: z.object({ sequence: z.number(), root: z.string(), txHash: z.string(), blockNumber: z.number() }).optional(),
+    proof: z.array(z.string()).optional(),
+  })
+  .loose();
+const departmentList = z.object({
+  items: z.array(z.object({ key: z.string().nullable(), status: z.string() }).loose()),
+});
+const health = z.object({ status: z.string(), chainId: z.number(), blockNumber: z.number() }).loose();
+
+// ---------------------------------------------------------------------------------------------- the chain
+
+async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = (await response.json()) as { result?: unknown; error?: { message: string } };
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result;
+}
+
+async function chainTime(url: string): Promise<number> {
+  const block = (await rpc(url, "eth_getBlockByNumber", ["latest", false])) as { timestamp: string };
+  return Number(BigInt(block.timestamp));
+}
+
+const consortiumReads = new Interface(["function replyDeadline() view returns (uint64)"]);
+
+// ---------------------------------------------------------------------------------------------- the story
+
+class Demo {
+  private readonly client: GatewayClient;
+  private readonly token: Record<string, string>;
+  private readonly deptId: Record<string, string>;
+  private step = 0;
+  private readonly receiptIds: string[] = [];
+
+  constructor(
+    private readonly credentials: Credentials,
+    private readonly backends: BackendsFile,
+    private readonly dataDir: string,
+    private readonly out: Out,
+  ) {
+    this.client = new GatewayClient(credentials.gateway);
+    this.token = Object.fromEntries(credentials.departments.map((d) => [d.key, d.token]));
+    this.deptId = Object.fromEntries(credentials.departments.map((d) => [d.key, d.id]));
+  }
+
+  private heading(title: string): void {
+    this.step += 1;
+    this.out(`\n${String(this.step).padStart(2)}. ${title}`);
+  }
+  private ok(line: string): void {
+    this.out(`    ✓ ${line}`);
+  }
+  private note(line: string): void {
+    this.out(`    · ${line}`);
+  }
+
+  async run(): Promise<void> {
+    const { credentials, client } = this;
+    this.out(`Kuajie demo: 一卡通用, one card for everything (gateway ${credentials.gateway})`);
+    const h = await client.get("/healthz", null, health);
+    this.note(`gateway ${h.status}, chain ${h.chainId} at block ${h.blockNumber}`);
+    const members = await client.get("/v1/departments", this.token[COUNCIL], departmentList);
+    this.note(`members: ${members.items.map((m) => `${m.key ?? "?"} (${m.status})`).join(", ")}`);
+
+    const resources = await this.registerResources();
+    const agreements = await this.requestAgreements(resources);
+    await this.providersAnswer(agreements);
+    const usable = await this.escalate(agreements);
+    const grants = await this.issueGrants(agreements, usable);
+    const person = await this.chooseCitizen();
+    const consents = await this.recordConsents(person, resources, usable);
+    await this.fetchAll(person, grants, usable);
+    await this.withdraw(consents);
+    await this.fetchRefused(person, grants, usable);
+    const anchored = await this.receiptsAnchored();
+    await this.consentTrail(person.subjectRef);
+    this.auditorVerdict(anchored);
+    this.out("\nThe demo story ran to the end.");
+  }
+
+  /** Step 1: each provider registers its resources, with `upstream.url` its own backend. */
+  private async registerResources(): Promise<Map<string, string>> {
+    this.heading("Public security, HRSS and health register their resources in the catalog");
+    const ids = new Map<string, string>();
+    for (const def of DEMO_RESOURCES) {
+      const token = this.token[def.provider];
+      const existing = await this.client.get(
+        `/v1/catalog/resources?provider=${this.deptId[def.provider]}`,
+        token,
+        resourceList,
+      );
+      const found = existing.items.find((item) => item.code === def.code);
+      if (found && (found.resourceId ?? found.id)) {
+        ids.set(def.code, (found.resourceId ?? found.id)!);
+        this.note(`${def.provider} already has ${def.code} (${short((found.resourceId ?? found.id)!)}): reused`);
+        continue;
+      }
+      const created = await this.client.post(
+        "/v1/catalog/resources",
+        token,
+        catalogBody(def, this.backends),
+        201,
+        resourceCreated,
+      );
+      ids.set(def.code, created.resourceId);
+      this.ok(
+        `${def.provider} registered ${def.code} (${def.shareType}, ${def.securityLevel}${def.sensitive ? ", sensitive" : ""}, ` +
+          `${def.fields.length} fields) → resource ${short(created.resourceId)} v${created.version}, tx ${short(created.txHash)}`,
+      );
+    }
+    return ids;
+  }
+
+  /** Step 2: civil affairs asks for each resource, for one purpose, on the citizen's consent. */
+  private async requestAgreements(resources: Map<string, string>): Promise<Map<string, Agreement>> {
+    this.heading(`Guangzhou civil affairs requests agreements for the purpose "${PURPOSE}"`);
+    const now = await chainTime(this.credentials.rpc);
+    const agreements = new Map<string, Agreement>();
+    for (const def of DEMO_RESOURCES) {
+      const personal = def.personal;
+      const fields = personal ? [...WANTED_FIELDS[def.code]] : def.fields.map((f) => f.name);
+      const body = {
+        resourceId: resources.get(def.code)!,
+        fields,
+        purpose: {
+          code: PURPOSE,
+          text: "Means test of an application for the minimum living allowance (最低生活保障)",
+        },
+        legalBasis: personal ? "consent" : "public_interest",
+        validUntil: iso(now + 365 * DAY),
+        quota: { calls: 1000, per: "day" },
+        terms: { text: "Use only for the stated purpose; do not pass on; delete after the decision." },
+      };
+      const created = await this.client.post("/v1/agreements", this.token[CONSUMER], body, 201, agreementCreated);
+      const expected = def.shareType === "unconditional" ? "active" : "requested";
+      if (created.status !== expected) {
+        throw new StepFailed(`agreement for ${def.code}: status ${created.status}, expected ${expected}`);
+      }
+      agreements.set(def.code, { id: created.agreementId, def, fields });
+      this.ok(
+        `${def.code}: agreement ${created.agreementId} ${created.status}` +
+          (expected === "active" ? " at once (unconditional sharing)" : ` (conditional: ${def.provider} must answer)`) +
+          `, fields ${fields.join(", ")}`,
+      );
+    }
+    return agreements;
+  }
+
+  /** Step 3: the providers that answer approve; the silent one does not. */
+  private async providersAnswer(agreements: Map<string, Agreement>): Promise<void> {
+    this.heading("The providers answer");
+    for (const { id, def } of agreements.values()) {
+      if (def.shareType !== "conditional") continue;
+      if (def.provider === SILENT_PROVIDER) {
+        this.note(`${def.provider} does not answer agreement ${id} (${def.code})`);
+        continue;
+      }
+      const answer = await this.client.post(
+        `/v1/agreements/${id}/approve`,
+        this.token[def.provider],
+        {},
+        200,
+        withStatus,
+      );
+      if (answer.status !== "active") throw new StepFailed(`agreement ${id} is ${answer.status} after approval`);
+      this.ok(`${def.provider} approved agreement ${id} (${def.code}) → ${answer.status}`);
+    }
+  }
+
+  /**
+   * Step 4: past the reply deadline the consumer escalates, and the council decides. Needs time travel, which only a
+   * development chain offers; elsewhere the silent provider's resource is left out of the rest of the story.
+   */
+  private async escalate(agreements: Map<string, Agreement>): Promise<Set<string>> {
+    const usable = new Set<string>([...agreements.values()].map((a) => a.def.code));
+    const silent = [...agreements.values()].find(
+      (a) => a.def.provider === SILENT_PROVIDER && a.def.shareType === "conditional",
+    );
+    if (!silent) return usable;
+    this.heading(`No answer from ${SILENT_PROVIDER} by the reply deadline: escalation to the council`);
+    const { rpc: rpcUrl, contracts } = this.credentials;
+    const client = String(await rpc(rpcUrl, "web3_clientVersion"));
+    if (!/hardhat/i.test(client)) {
+      usable.delete(silent.def.code);
+      this.note(
+        `the chain (${client}) is not a Hardhat node: no time travel past the deadline, so agreement ${silent.id} stays requested and ${silent.def.code} is left out`,
+      );
+      return usable;
+    }
+    const deadline = Number(
+      consortiumReads.decodeFunctionResult(
+        "replyDeadline",
+        (await rpc(rpcUrl, "eth_call", [
+          { to: contracts.Consortium, data: consortiumReads.encodeFunctionData("replyDeadline") },
+          "latest",
+        ])) as string,
+      )[0],
+    );
+    const jump = deadline + 3600;
+    await rpc(rpcUrl, "evm_increaseTime", [jump]);
+    await rpc(rpcUrl, "evm_mine");
+    this.note(
+      `time travel on the development chain: evm_increaseTime ${jump} s (the ${deadline / DAY}-day reply deadline and an hour) + evm_mine; chain time now ${iso(await chainTime(rpcUrl))}`,
+    );
+    const escalated = await this.client.post(
+      `/v1/agreements/${silent.id}/escalate`,
+      this.token[CONSUMER],
+      {},
+      200,
+      withStatus,
+    );
+    if (escalated.status !== "escalated")
+      throw new StepFailed(`agreement ${silent.id} is ${escalated.status} after escalation`);
+    this.ok(`${CONSUMER} escalated agreement ${silent.id} → ${escalated.status}`);
+
+    // The council's decision is a Call proposal: the Consortium calls SharingAgreements.councilDecide.
+    const proposal = await this.client.post(
+      "/v1/council/proposals",
+      this.token[COUNCIL],
+      { action: "decide_agreement", agreementId: Number(silent.id), approve: true },
+      201,
+      proposalCreated,
+    );
+    const after = await this.client.get(`/v1/agreements/${silent.id}`, this.token[CONSUMER], withStatus);
+    if (after.status !== "active")
+      throw new StepFailed(`agreement ${silent.id} is ${after.status} after the council's decision`);
+    this.ok(
+      `${COUNCIL} (the council's only seat) proposed ${proposal.proposalId}: approve agreement ${silent.id}; executed → ${after.status}`,
+    );
+    return usable;
+  }
+
+  /** Step 5: civil affairs issues a grant under each active agreement to its own gateway account. */
+  private async issueGrants(agreements: Map<string, Agreement>, usable: Set<string>): Promise<Map<string, Grant>> {
+    this.heading("Civil affairs issues grants under the active agreements");
+    const grants = new Map<string, Grant>();
+    for (const agreement of agreements.values()) {
+      if (!usable.has(agreement.def.code)) continue;
+      const created = await this.client.post(
+        "/v1/grants",
+        this.token[CONSUMER],
+        { agreementId: agreement.id },
+        201,
+        grantCreated,
+      );
+      grants.set(agreement.def.code, { id: created.grantId, agreement });
+      this.ok(`grant ${created.grantId} under agreement ${agreement.id} (${agreement.def.code})`);
+    }
+    return grants;
+  }
+
+  /** Step 6: a synthetic citizen known to every provider's backend, with no active consent yet. */
+  private async chooseCitizen(): Promise<Citizen> {
+    this.heading("A citizen applies: her subject reference");
+    const datasets = buildDemoDatasets({ seed: this.backends.seed, count: this.backends.people });
+    const inAll = (idNumber: string) =>
+      Object.values(datasets).every((sets) =>
+        sets.filter((s) => s.resource.personal).every((s) => s.records.some((r) => r.idNumber === idNumber)),
+      );
+    const candidates = datasets.hrss[0].records.map((r) => ({ idNumber: String(r.idNumber), name: String(r.name) }));
+    for (const candidate of candidates.filter((c) => inAll(c.idNumber)).slice(0, 20)) {
+      const { subjectRef } = await this.client.post(
+        "/v1/subjects/ref",
+        this.token[CONSUMER],
+        { idType: ID_TYPE, idNumber: candidate.idNumber },
+        200,
+        subjectRefAnswer,
+      );
+      const trail = await this.client.get(`/v1/subjects/${subjectRef}/consents`, this.token[CONSUMER], consentList);
+      if (trail.items.some((c) => c.status === "active")) continue;
+      this.ok(
+        `synthetic person ${candidate.name} (${ID_TYPE} ${maskId(candidate.idNumber)}) → subject reference ${short(subjectRef)}`,
+      );
+      this.note("only this HMAC of the identity number ever reaches the chain");
+      return { ...candidate, subjectRef };
+    }
+    throw new StepFailed("no synthetic person without active consents among the first 20 candidates");
+  }
+
+  /** Step 7: civil affairs records her separate consent (PIPL Art. 23, 29) for each personal resource. */
+  private async recordConsents(
+    person: Citizen,
+    resources: Map<string, string>,
+    usable: Set<string>,
+  ): Promise<Consent[]> {
+    this.heading("The citizen gives separate consent, recorded by civil affairs");
+    const now = await chainTime(this.credentials.rpc);
+    const consents: Consent[] = [];
+    for (const def of DEMO_RESOURCES.filter((d) => d.personal && usable.has(d.code))) {
+      const created = await this.client.post(
+        "/v1/consents",
+        this.token[CONSUMER],
+        {
+          subject: { idType: ID_TYPE, idNumber: person.idNumber },
+          recipient: this.deptId[CONSUMER],
+          resourceId: resources.get(def.code)!,
+          purpose: { code: PURPOSE },
+          validUntil: iso(now + 180 * DAY),
+          separate: true,
+          evidence: { type: "record", document: consentRecord(def, "given") },
+        },
+        201,
+        consentCreated,
+      );
+      if (created.subjectRef.toLowerCase() !== person.subjectRef.toLowerCase()) {
+        throw new StepFailed(
+          `consent ${created.consentId} names subject ${created.subjectRef}, expected ${person.subjectRef}`,
+        );
+      }
+      consents.push({ id: created.consentId, code: def.code });
+      this.ok(
+        `consent ${short(created.consentId)} for ${def.code} → ${created.status} (separate consent, ISO 27560 record)`,
+      );
+    }
+    return consents;
+  }
+
+  /** Step 8: every fetch returns only the granted fields, although the backends answer with whole records. */
+  private async fetchAll(person: Citizen, grants: Map<string, Grant>, usable: Set<string>): Promise<void> {
+    this.heading("Civil affairs fetches the data through the gateway");
+    for (const [code, grant] of grants) {
+      if (!usable.has(code)) continue;
+      const personal = grant.agreement.def.personal;
+      const body = personal
+        ? { grantId: grant.id, purpose: { code: PURPOSE }, subject: { idType: ID_TYPE, idNumber: person.idNumber } }
+        : { grantId: grant.id, purpose: { code: PURPOSE }, params: { limit: 3 } };
+      const answer = await this.client.post("/v1/data/fetch", this.token[CONSUMER], body, 200, fetched);
+      this.receiptIds.push(answer.receipt.id);
+      const records = Array.isArray(answer.data) ? answer.data : [answer.data];
+      const allowed = new Set(grant.agreement.fields);
+      const extra = records.flatMap((r) => Object.keys(r)).filter((k) => !allowed.has(k));
+      if (extra.length > 0)
+        throw new StepFailed(
+          `${code}: the gateway delivered fields outside the grant: ${[...new Set(extra)].join(", ")}`,
+        );
+      const shown = records.slice(0, 2).map((r) =>
+        Object.entries(r)
+          .map(([k, v]) => `${k}=${String(v)}`)
+          .join(", "),
+      );
+      this.ok(
+        `${code}: ${records.length} record${records.length === 1 ? "" : "s"}, only granted fields; receipt ${short(answer.receipt.id)} (${answer.receipt.status})`,
+      );
+      for (const line of shown) this.note(line);
+    }
+    this.note("the backends answered whole records plus an internal note; the gateway kept only the granted fields");
+  }
+
+  /** Step 9: she withdraws her consent (on her request, with the record of it). */
+  private async withdraw(consents: Consent[]): Promise<void> {
+    this.heading("The citizen withdraws her consent");
+    for (const consent of consents) {
+      const def = DEMO_RESOURCES.find((d) => d.code === consent.code)!;
+      const answer = await this.client.post(
+        `/v1/consents/${consent.id}/withdraw`,
+        this.token[CONSUMER],
+        { evidence: { type: "record", document: consentRecord(def, "withdrawn") } },
+        200,
+        withStatus,
+      );
+      if (answer.status !== "withdrawn")
+        throw new StepFailed(`consent ${consent.id} is ${answer.status} after withdrawal`);
+      this.ok(`consent ${short(consent.id)} (${consent.code}) → ${answer.status}`);
+    }
+  }
+
+  /** Step 10: the next fetch of her data is refused, and the refusal leaves a receipt too. */
+  private async fetchRefused(person: Citizen, grants: Map<string, Grant>, usable: Set<string>): Promise<void> {
+    this.heading("Civil affairs fetches again: refused");
+    const code = DEMO_RESOURCES.find((d) => d.personal && usable.has(d.code) && grants.has(d.code))!.code;
+    const grant = grants.get(code)!;
+    const answer = await this.client.request("POST", "/v1/data/fetch", this.token[CONSUMER], {
+      grantId: grant.id,
+      purpose: { code: PURPOSE },
+      subject: { idType: ID_TYPE, idNumber: person.idNumber },
+    });
+    const problem = refused.safeParse(answer.body);
+    if (answer.status !== 403 || !problem.success || problem.data.reason !== "consent_withdrawn") {
+      throw new UnexpectedAnswer("POST /v1/data/fetch", answer, "403 with reason consent_withdrawn and a receiptId");
+    }
+    this.receiptIds.push(problem.data.receiptId);
+    this.ok(`${code}: 403 ${problem.data.reason}; denied receipt ${short(problem.data.receiptId)}`);
+  }
+
+  /** Step 11: every receipt is batched into a Merkle tree whose root is anchored on AccessLedger. */
+  private async receiptsAnchored(): Promise<unknown[]> {
+    this.heading("The receipts are anchored on chain");
+    const deadline = Date.now() + ANCHOR_WAIT_MS;
+    const anchored: unknown[] = [];
+    for (const id of this.receiptIds) {
+      for (;;) {
+        const answer = await this.client.expect(
+          200,
+          z.unknown(),
+          "GET",
+          `/v1/receipts/${id}`,
+          this.credentials.auditor.token,
+        );
+        const receipt = receiptAnswer.safeParse(answer);
+        if (!receipt.success) {
+          throw new StepFailed(
+            `GET /v1/receipts/${id}: ${receipt.error.issues[0].path.join(".")} ${receipt.error.issues[0].message}`,
+          );
+        }
+        if (receipt.data.status === "anchored" && receipt.data.batch && receipt.data.proof) {
+          const { batch, proof } = receipt.data;
+          const result = String(receipt.data.receipt.result ?? "");
+          this.ok(
+            `receipt ${short(id)}${result ? ` (${result})` : ""}: batch ${batch.sequence}, root ${short(batch.root)}, ` +
+              `tx ${short(batch.txHash)} in block ${batch.blockNumber}, proof of ${proof.length} hash${proof.length === 1 ? "" : "es"}`,
+          );
+          anchored.push(answer);
+          break;
+        }
+        if (Date.now() > deadline)
+          throw new StepFailed(`receipt ${id} still ${receipt.data.status} after ${ANCHOR_WAIT_MS / 1000} s`);
+        await sleep(500);
+      }
+    }
+    return anchored;
+  }
+
+  /** Step 12: her whole consent trail, as anyone entitled can read it. */
+  private async consentTrail(subjectRef: string): Promise<void> {
+    this.heading("The citizen's consent trail");
+    const trail = await this.client.get(
+      `/v1/subjects/${subjectRef}/consents`,
+      this.credentials.auditor.token,
+      consentList,
+    );
+    for (const item of trail.items) this.ok(`consent ${short(item.consentId ?? "?")}: ${item.status}`);
+    if (trail.items.some((c) => c.status === "active"))
+      throw new StepFailed("a consent is still active after withdrawal");
+  }
+
+  /** Step 13: the auditor checks the receipts against the chain alone. */
+  private auditorVerdict(anchored: unknown[]): void {
+    this.heading("The auditor's verdict");
+    const file = path.join(this.dataDir, "demo-receipts.json");
+    writeJsonFile(file, anchored);
+    this.note(`${anchored.length} receipts written to ${file}`);
+    if (!fs.existsSync(AUDITOR_CLI)) {
+      this.note(
+        "the auditor CLI (scripts/audit/cli.ts) is not in this checkout yet: verdict skipped " +
+          `(later: npm run audit -- receipts ${file})`,
+      );
+      return;
+    }
+    const args = ["receipts", file, "--rpc", this.credentials.rpc, "--deployment", devFiles(this.dataDir).deployment];
+    this.note(`npm run audit -- ${args.join(" ")}`);
+    const result = spawnSync(TS_NODE, ["--transpile-only", AUDITOR_CLI, ...args], {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    const output = `${result.stdout ?? ""}${result.stderr ?? ""}`.trimEnd();
+    for (const line of output.split("\n")) this.out(`      ${line}`);
+    if (result.status !== 0) {
+      throw new StepFailed(
+        `the auditor ${result.status === 1 ? "found violations" : `exited with ${result.status ?? result.signal}`}`,
+      );
+    }
+    this.ok("the auditor finds every receipt anchored, proven and covered by its agreement, grant and consent");
+  }
+}
+
+interface Agreement {
+  id: string;
+  def: ResourceDefinition;
+  fields: string[];
+}
+interface Grant {
+  id: string;
+  agreement: Agreement;
+}
+interface Citizen {
+  idNumber: string;
+  name: string;
+  subjectRef: string;
+}
+interface Consent {
+  id: string;
+  code: string;
+}
+
+function catalogBody(def: ResourceDefinition, backends: BackendsFile) {
+  return {
+    code: def.code,
+    name: def.name,
+    summary: def.summary,
+    shareType: def.shareType,
+    openType: def === MEDICAL_INSTITUTIONS ? "open" : "restricted",
+    securityLevel: def.securityLevel,
+    personal: def.personal,
+    sensitive: def.sensitive,
+    fields: def.fields.map(({ name, type, personal }) => ({ name, type, personal })),
+    updateCycle: def.updateCycle,
+    upstream: { url: backends.urls[def.provider] },
+  };
+}
+
+/** The consent record kept by the collecting department (fields after ISO/IEC TS 27560); no identity number in it. */
+function consentRecord(def: ResourceDefinition, event: "given" | "withdrawn") {
+  return {
+    schema: "ISO/IEC TS 27560:2023",
+    event,
+    collector: CONSUMER,
+    channel: "in person, Yuexiu district government service hall",
+    purpose: PURPOSE,
+    dataController: def.provider,
+    dataCategories: WANTED_FIELDS[def.code] ?? [],
+    separateConsent: true,
+    recordedAt: new Date().toISOString(),
+  };
+}
+
+/** Runs the whole story; resolves true when every step succeeded. */
+export async function runDemo(options: DemoOptions = {}): Promise<boolean> {
+  const out = options.out ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  const files = devFiles(options.dataDir ?? devDataDir());
+  try {
+    if (!fs.existsSync(files.credentials)) {
+      throw new StepFailed(
+        `${files.credentials} does not exist: start Kuajie first with \`npm start\` (same KUAJIE_DATA_DIR)`,
+      );
+    }
+    const credentials = readJsonFile(files.credentials, credentialsSchema, "credentials file");
+    const backends = readJsonFile(files.backends, backendsFileSchema, "backends file");
+    await new Demo(credentials, backends, files.dataDir, out).run();
+    return true;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const hint = err instanceof TypeError && /fetch failed/.test(message) ? " (is `npm start` running?)" : "";
+    out(`\n    ✗ ${message}${hint}`);
+    out("The demo stopped at this step.");
+    return false;
+  }
+}
+
+if (require.main === module) {
+  void runDemo().then((ok) => {
+    process.exitCode = ok ? 0 : 1;
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * The files `npm start` keeps in its data directory (`KUAJIE_DATA_DIR`, default `.kuajie/dev`), and the shapes of the
+ * ones that `npm run demo`, the tests and people read: credentials.json (the issue's exact shape) and backends.json.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import type { ProviderDepartmentKey } from "../../server/src/backends/datasets";
+
+export const DEFAULT_DATA_DIR = ".kuajie/dev";
+
+export interface DevFiles {
+  dataDir: string;
+  /** Written by the deployment: what the gateway (`KUAJIE_DEPLOYMENT_FILE`) and the auditor read. */
+  deployment: string;
+  /** `[{key, code, name}]` in development-key order: the departments the gateway serves. */
+  departments: string;
+  /** The gateway's configuration (`KUAJIE_CONFIG_FILE`; `.kuajie/dev/gateway.json` is read by default). */
+  gatewayConfig: string;
+  /** The consortium secret (hex), generated once and kept across starts. */
+  secret: string;
+  credentials: string;
+  backends: string;
+  /** Process ids of the running `npm start` and its children; removed when it stops. */
+  processes: string;
+  /** The gateway's SQLite database (tokens, outbox, index, receipts). */
+  database: string;
+  nodeLog: string;
+  deployLog: string;
+  gatewayLog: string;
+}
+
+export function devDataDir(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  const named = env.KUAJIE_DATA_DIR?.trim();
+  return path.resolve(cwd, named ? named : DEFAULT_DATA_DIR);
+}
+
+export function devFiles(dataDir: string): DevFiles {
+  const file = (name: string) => path.join(dataDir, name);
+  return {
+    dataDir,
+    deployment: file("deployment.json"),
+    departments: file("departments.json"),
+    gatewayConfig: file("gateway.json"),
+    secret: file("secret.hex"),
+    credentials: file("credentials.json"),
+    backends: file("backends.json"),
+    processes: file("processes.json"),
+    database: file("gateway.db"),
+    nodeLog: file("node.log"),
+    deployLog: file("deploy.log"),
+    gatewayLog: file("gateway.log"),
+  };
+}
+
+const hex = (bytes: number) => z.string().regex(new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`));
+
+/** `.kuajie/dev/credentials.json`, exactly as issue 3 shows it. */
+export const credentialsSchema = z.object({
+  gateway: z.url(),
+  rpc: z.url(),
+  chainId: z.number().int().positive(),
+  contracts: z.record(z.string(), hex(20)),
+  departments: z.array(
+    z.object({
+      key: z.string(),
+      id: hex(32),
+      code: z.string().length(18),
+      name: z.string(),
+      level: z.enum(["central", "province", "city", "county", "township"]),
+      council: z.boolean(),
+      token: z.string(),
+    }),
+  ),
+  auditor: z.object({ token: z.string() }),
+});
+export type Credentials = z.infer<typeof credentialsSchema>;
+
+/** `.kuajie/dev/backends.json`: where the demo provider backends listen and which synthetic people they hold. */
+export const backendsFileSchema = z.object({
+  urls: z.object({ "public-security": z.url(), hrss: z.url(), health: z.url() }),
+  seed: z.number().int(),
+  people: z.number().int().positive(),
+});
+export type BackendsFile = { urls: Record<ProviderDepartmentKey, string>; seed: number; people: number };
+
+/** The process ids of a running `npm start` (for the tests and for finding a stray process by hand). */
+export const processesFileSchema = z.object({
+  start: z.number().int(),
+  node: z.number().int().nullable(),
+  gateway: z.number().int().nullable(),
+});
+export type ProcessesFile = z.infer<typeof processesFileSchema>;
+
+export function readJsonFile<T>(file: string, schema: z.ZodType<T>, what: string): T {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new Error(`cannot read ${what} ${file}: ${(err as Error).message}`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`${what} ${file}: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** Writes through a temporary file and a rename, so that a reader never sees half a file. */
+export function writeJsonFile(file: string, value: unknown, mode = 0o644): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, JSON.stringify(value, null, 2) + "\n", { mode });
+  fs.renameSync(temporary, file);
+}

@@ -1,0 +1,242 @@
+import { id as keccakUtf8, ZeroHash } from "ethers";
+import { canonicalMetadataJson } from "../../../../scripts/lib/catalog-metadata";
+import { isoTime, OPEN_TYPE, SECURITY_LEVEL, SHARE_TYPE } from "../../common/codes";
+import { validationError, type FieldError } from "../../common/errors";
+import type { KuajieChain, WriteResult } from "../../chain/kuajie";
+import type { CatalogResource, CatalogStore, ShareType } from "../../store/catalog";
+import type { DepartmentService } from "../departments/service";
+import { departmentRef } from "./caller";
+import { NotProviderError, ResourceExistsError, ResourceNotFoundError, ResourceRetiredError } from "./errors";
+import { UPDATE_CYCLES, type RegisterResource, type UpdateResource } from "./schemas";
+
+/** Everything a provider describes about a resource: what goes into the canonical metadata JSON. */
+type Description = RegisterResource;
+
+const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+
+/**
+ * The canonical metadata of a description: every property of the request (there are no secrets in it), `upstream.url`
+ * included (it is where the gateway fetches), fields in order (bit i = fields[i]) with `personal` made explicit.
+ */
+export function metadataOf(d: Description): Record<string, unknown> {
+  return {
+    code: d.code,
+    name: d.name,
+    summary: d.summary,
+    shareType: d.shareType,
+    openType: d.openType ?? "restricted",
+    securityLevel: d.securityLevel,
+    personal: d.personal,
+    sensitive: d.sensitive ?? false,
+    fields: d.fields.map((f) => ({ name: f.name, type: f.type, personal: f.personal ?? false })),
+    updateCycle: d.updateCycle,
+    legalBasis: d.legalBasis,
+    upstream: { url: d.upstream.url },
+  };
+}
+
+/** The DataCatalog `ResourceTerms` tuple of a description. */
+function termsOf(d: Description, legalBasisHash: string | null) {
+  return {
+    shareType: SHARE_TYPE.toIndex(d.shareType),
+    openType: OPEN_TYPE.toIndex(d.openType ?? "restricted"),
+    securityLevel: SECURITY_LEVEL.toIndex(d.securityLevel),
+    personal: d.personal,
+    sensitive: d.sensitive ?? false,
+    itemCount: d.fields.length,
+    legalBasis: d.legalBasis !== undefined ? keccakUtf8(d.legalBasis) : (legalBasisHash ?? ZeroHash),
+  };
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+/**
+ * The catalog: providers register, update and retire their resources through DataCatalog (signed by the gateway
+ * for the caller's department); reads come from the CatalogStore projection. The projection answers 404 and 403
+ * before the chain is asked; the contract remains the final guard (its refusals come back as 422 with errorName).
+ */
+export class CatalogService {
+  constructor(
+    private readonly store: CatalogStore,
+    private readonly chain: KuajieChain,
+    private readonly departments: DepartmentService,
+  ) {}
+
+  /** The resource, or 404 naming where its id came from. */
+  require(resourceId: string, where = "params.id"): CatalogResource {
+    const resource = this.store.get(resourceId);
+    if (!resource) throw new ResourceNotFoundError(resourceId, where);
+    return resource;
+  }
+
+  async register(caller: { key: string; id: string }, body: RegisterResource) {
+    const existing = this.store.idOfCode(caller.id, body.code);
+    if (existing !== null) throw new ResourceExistsError(existing, body.code);
+    const metadata = canonicalMetadataJson(metadataOf(body));
+    const result = await this.chain.write(caller.key, "DataCatalog", "register", [
+      body.code,
+      termsOf(body, null),
+      metadata,
+    ]);
+    const event = result.events.find((e) => e.name === "ResourceRegistered");
+    const resourceId = String(event?.args.resourceId ?? "");
+    return this.written(resourceId, result, 1);
+  }
+
+  async update(caller: { key: string; id: string }, resourceId: string, patch: UpdateResource) {
+    const resource = this.changeable(caller, resourceId, "update this resource");
+    const merged = this.merge(resource, patch);
+    const metadata = canonicalMetadataJson(metadataOf(merged));
+    const result = await this.chain.write(caller.key, "DataCatalog", "update", [
+      resource.resourceId,
+      termsOf(merged, resource.legalBasisHash),
+      metadata,
+    ]);
+    const event = result.events.find((e) => e.name === "ResourceUpdated");
+    return this.written(resource.resourceId, result, Number(event?.args.version ?? resource.version + 1));
+  }
+
+  async retire(caller: { key: string; id: string }, resourceId: string) {
+    const resource = this.changeable(caller, resourceId, "retire this resource");
+    const result = await this.chain.write(caller.key, "DataCatalog", "retire", [resource.resourceId]);
+    return this.written(resource.resourceId, result, resource.version);
+  }
+
+  list(query: { provider?: string; shareType?: ShareType; status?: "active" | "retired" }) {
+    let provider: string | undefined;
+    if (query.provider !== undefined) {
+      const id = BYTES32.test(query.provider) ? query.provider.toLowerCase() : this.departments.idOf(query.provider);
+      if (id === null) {
+        throw validationError([
+          { field: "query.provider", message: "expected a department id (0x…) or the key of a served department" },
+        ]);
+      }
+      provider = id;
+    }
+    const items = this.store.list({ provider, shareType: query.shareType, status: query.status });
+    const block = this.block();
+    return { items: items.map((r) => this.view(r, block)), block };
+  }
+
+  detail(resourceId: string) {
+    const resource = this.require(resourceId);
+    return {
+      ...this.view(resource, this.block()),
+      history: this.store.history(resource.resourceId).map((e) => ({
+        event: e.name,
+        version: e.version,
+        block: e.blockNumber,
+        time: isoTime(e.blockTime),
+        txHash: e.txHash,
+      })),
+    };
+  }
+
+  view(r: CatalogResource, block = this.block()) {
+    return {
+      resourceId: r.resourceId,
+      code: r.code,
+      provider: departmentRef(this.departments, r.provider),
+      version: r.version,
+      status: r.status,
+      name: str(r.metadata?.name) ?? null,
+      shareType: r.shareType,
+      openType: r.openType,
+      securityLevel: r.securityLevel,
+      personal: r.personal,
+      sensitive: r.sensitive,
+      itemCount: r.itemCount,
+      fields: r.fields,
+      upstream: r.upstreamUrl === null ? null : { url: r.upstreamUrl },
+      legalBasisHash: r.legalBasisHash,
+      metadataHash: r.metadataHash,
+      metadata: r.metadata,
+      registeredBlock: r.registeredBlock,
+      registeredAt: isoTime(r.registeredAt),
+      updatedBlock: r.updatedBlock,
+      updatedAt: isoTime(r.updatedAt),
+      txHash: r.updatedTx,
+      block,
+    };
+  }
+
+  private block(): number {
+    return this.chain.indexer.indexedBlock();
+  }
+
+  /** After a write: the resource as indexed (read-your-writes), with the write's transaction. */
+  private written(resourceId: string, result: WriteResult, version: number) {
+    const resource = this.store.get(resourceId);
+    if (resource === null) {
+      // Mined but not indexed within the wait: answer from the write itself.
+      return { resourceId, version, txHash: result.txHash, blockNumber: result.blockNumber, block: this.block() };
+    }
+    return { ...this.view(resource), txHash: result.txHash, blockNumber: result.blockNumber };
+  }
+
+  /** The resource if the caller's department provides it and it is not retired: 404, 403, 409 otherwise. */
+  private changeable(caller: { id: string }, resourceId: string, what: string): CatalogResource {
+    const resource = this.require(resourceId);
+    if (resource.provider !== caller.id) {
+      throw new NotProviderError(what, departmentRef(this.departments, resource.provider), caller.id);
+    }
+    if (resource.status === "retired") throw new ResourceRetiredError(resource.resourceId);
+    return resource;
+  }
+
+  /** The new description: the current one (from the metadata on chain) with the patch's properties replaced. */
+  private merge(resource: CatalogResource, patch: UpdateResource): Description {
+    const m = resource.metadata ?? {};
+    const errors: FieldError[] = [];
+    if (patch.code !== undefined && patch.code !== resource.code) {
+      errors.push({ field: "body.code", message: `the code cannot change (it is '${resource.code}')` });
+    }
+    const fields = patch.fields ?? resource.fields;
+    resource.fields.forEach((old, i) => {
+      if (patch.fields === undefined) return;
+      const now = patch.fields[i];
+      if (now === undefined) {
+        errors.push({
+          field: "body.fields",
+          message: `fields cannot be removed: agreements refer to them by position (${resource.fields.length} exist)`,
+        });
+      } else if (now.name !== old.name) {
+        errors.push({
+          field: `body.fields[${i}].name`,
+          message: `field ${i} is '${old.name}': existing fields keep their names and positions; append new ones`,
+        });
+      }
+    });
+    const upstreamUrl = patch.upstream?.url ?? resource.upstreamUrl;
+    const name = patch.name ?? str(m.name);
+    const updateCycle = patch.updateCycle ?? UPDATE_CYCLES.find((c) => c === m.updateCycle);
+    const merged = {
+      code: resource.code,
+      name: name ?? "",
+      summary: patch.summary ?? str(m.summary),
+      shareType: patch.shareType ?? resource.shareType,
+      openType: patch.openType ?? resource.openType,
+      securityLevel: patch.securityLevel ?? resource.securityLevel,
+      personal: patch.personal ?? resource.personal,
+      sensitive: patch.sensitive ?? resource.sensitive,
+      fields: fields.map((f) => ({ name: f.name, type: f.type, personal: f.personal ?? false })),
+      updateCycle,
+      legalBasis: patch.legalBasis ?? str(m.legalBasis),
+      upstream: { url: upstreamUrl ?? "" },
+    };
+    if (name === undefined) errors.push({ field: "body.name", message: "the resource has no name yet: give one" });
+    if (upstreamUrl === null) {
+      errors.push({ field: "body.upstream", message: "the resource has no upstream yet: give one" });
+    }
+    if (merged.shareType === "not_shareable" && merged.legalBasis === undefined && resource.legalBasisHash === null) {
+      errors.push({
+        field: "body.legalBasis",
+        message: "a not_shareable resource needs the legal basis for not sharing it",
+      });
+    }
+    if (errors.length > 0) throw validationError(errors);
+    return merged;
+  }
+}

@@ -1,0 +1,302 @@
+import { keccak256, toUtf8Bytes } from "ethers";
+import { canonicalMetadataJson } from "../../../../scripts/lib/catalog-metadata";
+import type { KuajieChain } from "../../chain/kuajie";
+import { bytes32ToCode, codeToBytes32, isoTime } from "../../common/codes";
+import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError, validationError } from "../../common/errors";
+import { subjectRef as computeSubjectRef } from "../../common/subject-ref";
+import type { FeatureContext } from "../../gateway";
+import type { Db } from "../../store/db";
+import {
+  ConsentStore,
+  statusAt,
+  type ConsentActor,
+  type ConsentEventRow,
+  type ConsentKey,
+  type ConsentRow,
+  type ConsentState,
+} from "../../store/consents";
+import type { DepartmentService } from "../departments/service";
+import type { ConsentBatcher, ConsentTermsArg } from "./batcher";
+import type { ConsentSubject, RecordConsentBody, WithdrawEvidence } from "./schemas";
+
+/** One line of a consent's trail. */
+interface HistoryEntry {
+  event: ConsentEventRow["event"] | "expired";
+  blockNumber: number | null;
+  time: string;
+  txHash: string | null;
+  actor: { kind: ConsentActor["kind"] | "time"; departmentId?: string; signer?: string };
+  evidence?: string;
+  supersededBy?: string;
+}
+
+class ConsentNotActiveError extends ConflictError {
+  override readonly code = "consent_not_active";
+}
+
+class RecipientInactiveError extends UnprocessableError {
+  override readonly code = "recipient_inactive";
+}
+
+class NotRecorderError extends ForbiddenError {
+  override readonly code = "not_recorder";
+}
+
+class DepartmentInactiveError extends ForbiddenError {
+  override readonly code = "department_inactive";
+}
+
+const projections = new WeakMap<Db, ConsentStore>();
+
+/**
+ * The consent projection of a gateway, created and subscribed to the indexer once however many features read it
+ * (the consents feature, the council's `revoke_consent`, the data fetch).
+ */
+export function consentStoreOf(ctx: Pick<FeatureContext, "db" | "project">): ConsentStore {
+  let store = projections.get(ctx.db);
+  if (!store) {
+    store = new ConsentStore(ctx.db);
+    ctx.project(store);
+    projections.set(ctx.db, store);
+  }
+  return store;
+}
+
+/** keccak256 of the canonical JSON of a consent record or withdrawal request: the evidence put on chain. */
+export function evidenceHashOf(document: object): string {
+  return keccak256(toUtf8Bytes(canonicalMetadataJson(document)));
+}
+
+/** The ConsentKey tuple the registry's functions take. */
+export function consentKeyArg(row: ConsentKey): ConsentKey {
+  return { subjectRef: row.subjectRef, recipient: row.recipient, resourceId: row.resourceId, purpose: row.purpose };
+}
+
+export interface ConsentServiceDeps {
+  chain: Pick<KuajieChain, "write">;
+  store: ConsentStore;
+  departments: DepartmentService;
+  batcher: ConsentBatcher;
+  consortiumSecret: Uint8Array;
+  indexedBlock: () => number;
+  /** Wall clock in milliseconds (tests). */
+  now?: () => number;
+}
+
+/**
+ * Records, withdraws and revokes consents through the caller department's key, and answers from the projection.
+ * Identity numbers are turned into subject references here and go no further: never stored, logged or answered.
+ * Consent documents are hashed, never kept.
+ */
+export class ConsentService {
+  constructor(private readonly deps: ConsentServiceDeps) {}
+
+  /** Seconds now: the later of the wall clock and the latest indexed block (the chain may run ahead in tests). */
+  chainNow(): number {
+    const wall = Math.floor((this.deps.now ?? Date.now)() / 1000);
+    return Math.max(wall, this.deps.store.latestBlockTime() ?? 0);
+  }
+
+  subjectRefOf(subject: ConsentSubject): string {
+    return "subjectRef" in subject
+      ? subject.subjectRef
+      : computeSubjectRef(this.deps.consortiumSecret, subject.idType, subject.idNumber);
+  }
+
+  async record(departmentKey: string, body: RecordConsentBody) {
+    this.requireActiveCaller(departmentKey);
+    const subjectRef = this.subjectRefOf(body.subject);
+    const validFrom = body.validFrom ?? 0;
+    const now = this.chainNow();
+    if (body.validUntil <= now) {
+      throw validationError([{ field: "body.validUntil", message: "must be in the future" }]);
+    }
+    if (body.validUntil <= validFrom) {
+      throw validationError([{ field: "body.validUntil", message: "must be after validFrom" }]);
+    }
+    const recipient = this.deps.departments.get(body.recipient);
+    if (!recipient || recipient.status !== "active") {
+      throw new RecipientInactiveError(`the recipient ${body.recipient} is not an active member department`, {
+        recipient: body.recipient,
+        recipientStatus: recipient?.status ?? "not_member",
+      });
+    }
+    const terms: ConsentTermsArg = {
+      key: {
+        subjectRef,
+        recipient: body.recipient,
+        resourceId: body.resourceId,
+        purpose: codeToBytes32(body.purpose.code),
+      },
+      separate: body.separate,
+      validFrom,
+      validUntil: body.validUntil,
+    };
+    const evidence = body.evidence;
+    if (evidence.type === "record") {
+      const recorded = await this.deps.batcher.record(departmentKey, {
+        terms,
+        evidenceHash: evidenceHashOf(evidence.document),
+      });
+      return this.written(recorded.consentId, recorded, { subjectRef, status: "active" });
+    }
+    const expected = this.deps.store.signerNonce(evidence.signer);
+    if (BigInt(evidence.nonce) !== BigInt(expected)) {
+      throw validationError([
+        { field: "body.evidence.nonce", message: `must be the signer's current nonce in the registry, ${expected}` },
+      ]);
+    }
+    const result = await this.deps.chain.write(departmentKey, "ConsentRegistry", "recordWithSignature", [
+      terms,
+      evidence.signer,
+      evidence.deadline,
+      evidence.signature,
+    ]);
+    const recorded = result.events.find((e) => e.contract === "ConsentRegistry" && e.name === "ConsentRecorded");
+    if (!recorded) throw new Error("recordWithSignature emitted no ConsentRecorded event");
+    return this.written(String(recorded.args.consentId).toLowerCase(), result, { subjectRef, status: "active" });
+  }
+
+  /** Withdraws at the subject's request: received at the caller's counter (record), or signed by the subject. */
+  async withdraw(departmentKey: string, consentId: string, evidence: WithdrawEvidence) {
+    this.requireActiveCaller(departmentKey);
+    const row = this.requireActive(consentId);
+    const key = consentKeyArg(row);
+    const result =
+      evidence.type === "record"
+        ? await this.deps.chain.write(departmentKey, "ConsentRegistry", "withdraw", [
+            key,
+            evidenceHashOf(evidence.document),
+          ])
+        : await this.deps.chain.write(departmentKey, "ConsentRegistry", "withdrawWithSignature", [
+            key,
+            evidence.deadline,
+            evidence.signature,
+          ]);
+    return this.written(row.consentId, result, { subjectRef: row.subjectRef, status: "withdrawn" });
+  }
+
+  /** Revokes a consent; only its recording department. */
+  async revoke(departmentKey: string, consentId: string) {
+    const callerId = this.requireActiveCaller(departmentKey);
+    const row = this.require(consentId);
+    if (row.recorder !== callerId) {
+      throw new NotRecorderError("only the department that recorded a consent may revoke it", {
+        consentId: row.consentId,
+        recorder: row.recorder,
+      });
+    }
+    this.requireActive(consentId);
+    const result = await this.deps.chain.write(departmentKey, "ConsentRegistry", "revoke", [consentKeyArg(row)]);
+    return this.written(row.consentId, result, { subjectRef: row.subjectRef, status: "revoked" });
+  }
+
+  /** The consent with its history, or 404. */
+  get(consentId: string) {
+    return { ...this.view(this.require(consentId)), block: this.deps.indexedBlock() };
+  }
+
+  /** Every consent of the subject, each with its full history. */
+  subjectTrail(subjectRef: string) {
+    const events = new Map<string, ConsentEventRow[]>();
+    for (const e of this.deps.store.historyOfSubject(subjectRef)) {
+      const list = events.get(e.consentId) ?? [];
+      list.push(e);
+      events.set(e.consentId, list);
+    }
+    const now = this.chainNow();
+    return {
+      subjectRef,
+      items: this.deps.store.bySubject(subjectRef).map((row) => this.view(row, events.get(row.consentId) ?? [], now)),
+      block: this.deps.indexedBlock(),
+    };
+  }
+
+  /** The consent, or a 404 naming the id. */
+  require(consentId: string): ConsentRow {
+    const row = this.deps.store.get(consentId);
+    if (!row) throw new NotFoundError(`no consent with id ${consentId}`, { consentId });
+    return row;
+  }
+
+  private requireActive(consentId: string): ConsentRow {
+    const row = this.require(consentId);
+    const status = statusAt(row, this.chainNow());
+    if (status !== "active") {
+      throw new ConsentNotActiveError(`the consent is ${status}`, { consentId: row.consentId, consentStatus: status });
+    }
+    return row;
+  }
+
+  /** The caller's department id; 403 unless it is an active member (the registry would refuse it). */
+  private requireActiveCaller(departmentKey: string): string {
+    const id = this.deps.departments.idOf(departmentKey);
+    const member = id ? this.deps.departments.get(id) : null;
+    if (!id || !member || member.status !== "active") {
+      throw new DepartmentInactiveError("the caller's department is not an active member", {
+        departmentStatus: member?.status ?? "not_member",
+      });
+    }
+    return id;
+  }
+
+  /**
+   * The consent as written. The write waited for the indexer, but if the index is still behind (a slow node), the
+   * answer is what the transaction established, marked `indexed: false`, rather than a 404 for a consent that exists.
+   */
+  private written(
+    consentId: string,
+    write: { txHash: string; blockNumber: number },
+    known: { subjectRef: string; status: ConsentState },
+  ) {
+    const block = this.deps.indexedBlock();
+    const row = block >= write.blockNumber ? this.deps.store.get(consentId) : null;
+    if (!row) return { consentId, ...known, txHash: write.txHash, indexed: false, block };
+    return { ...this.view(row), block, txHash: write.txHash };
+  }
+
+  private view(row: ConsentRow, history = this.deps.store.history(row.consentId), now = this.chainNow()) {
+    const status = statusAt(row, now);
+    const entries: HistoryEntry[] = history.map((e) => ({
+      event: e.event,
+      blockNumber: e.blockNumber,
+      time: isoTime(e.blockTime),
+      txHash: e.txHash,
+      actor: e.actor,
+      ...(e.evidence !== undefined && e.event !== "recorded" ? { evidence: e.evidence } : {}),
+      ...(e.supersededBy !== undefined ? { supersededBy: e.supersededBy } : {}),
+    }));
+    if (status === "expired") {
+      // Expiry is no event on chain: the trail shows it at the time the validity ended.
+      entries.push({
+        event: "expired",
+        blockNumber: null,
+        time: isoTime(row.validUntil),
+        txHash: null,
+        actor: { kind: "time" },
+      });
+    }
+    return {
+      consentId: row.consentId,
+      subjectRef: row.subjectRef,
+      status,
+      inEffect: status === "active" && row.validFrom <= now,
+      recipient: row.recipient,
+      resourceId: row.resourceId,
+      purpose: { code: bytes32ToCode(row.purpose) },
+      separate: row.separate,
+      validFrom: row.validFrom === 0 ? null : isoTime(row.validFrom),
+      validUntil: isoTime(row.validUntil),
+      evidence:
+        row.evidenceKind === "signature"
+          ? { type: "signature" as const, ...(row.signer ? { signer: row.signer } : {}) }
+          : { type: "record" as const, hash: row.evidence },
+      recorder: row.recorder,
+      supersededBy: row.supersededBy,
+      recordedBlock: row.recordedBlock,
+      recordedAt: isoTime(row.recordedAt),
+      recordedTx: row.recordedTx,
+      history: entries,
+    };
+  }
+}

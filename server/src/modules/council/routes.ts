@@ -1,0 +1,111 @@
+import type { RouteModule } from "../../app";
+import { ForbiddenError } from "../../common/errors";
+import type { AuthContext } from "../../common/request-context";
+import type { RouteRegistry } from "../../common/validate";
+import type { Feature } from "../../gateway";
+import { CouncilStore } from "../../store/council";
+import { consentStoreOf } from "../consents/service";
+import {
+  proposalBodySchema,
+  proposalDetailSchema,
+  proposalIdParamsSchema,
+  proposalListQuerySchema,
+  proposalListSchema,
+  proposalResultSchema,
+} from "./schemas";
+import { CouncilService } from "./service";
+
+/** Council proposals and approvals through the caller department's key, read from the Consortium projection. */
+export const councilFeature: Feature = (ctx) => {
+  const store = new CouncilStore(ctx.db);
+  ctx.project(store);
+  const consents = consentStoreOf(ctx);
+  const service = new CouncilService({
+    chain: ctx.chain,
+    store,
+    consents,
+    departments: ctx.departments,
+    contracts: ctx.chain.deployment.contracts,
+    indexedBlock: () => ctx.chain.indexer.status().indexedBlock,
+    // The chain may run ahead of the wall clock (time travel in tests): the later of the two.
+    now: () => Math.max(Math.floor(Date.now() / 1000), consents.latestBlockTime() ?? 0),
+  });
+  const module: RouteModule = (registry) => registerCouncilRoutes(registry, service);
+  return module;
+};
+
+function departmentKeyOf(auth: AuthContext): string {
+  if (auth.departmentKey === null) throw new ForbiddenError("this token acts for no department");
+  return auth.departmentKey;
+}
+
+export function registerCouncilRoutes(registry: RouteRegistry, service: CouncilService): void {
+  registry.route(
+    {
+      method: "post",
+      path: "/v1/council/proposals",
+      summary: "Make a council proposal",
+      description:
+        "The proposer's department approves it at once; it executes when the approvals reach the quorum (at once " +
+        "with a single seat). Actions: admit, suspend, reinstate, grant_seat, revoke_seat, set_quorum, " +
+        "set_reply_deadline, and council calls: decide_agreement, suspend_agreement, resume_agreement, " +
+        "terminate_agreement, pause_grant, resume_grant, revoke_grant, revoke_consent.",
+      tag: "council",
+      auth: "council",
+      body: proposalBodySchema,
+      responses: {
+        201: { description: "Proposed (and executed if the quorum is reached)", schema: proposalResultSchema },
+        400: { description: "Malformed input (the field is named)" },
+        403: { description: "Not a council token, or the department holds no seat" },
+        404: { description: "Unknown consent (revoke_consent)" },
+        422: { description: "The Consortium (or the called module) refused it: errorName and args" },
+      },
+    },
+    ({ auth, body }) => service.propose(departmentKeyOf(auth), body),
+  );
+  registry.route(
+    {
+      method: "post",
+      path: "/v1/council/proposals/:id/approvals",
+      summary: "Approve a council proposal for the caller's department",
+      tag: "council",
+      auth: "council",
+      params: proposalIdParamsSchema,
+      responses: {
+        200: { description: "The updated proposal", schema: proposalResultSchema },
+        403: { description: "Not a council token, or the department holds no seat" },
+        404: { description: "No such proposal" },
+        409: { description: "Executed or expired already, or already approved by this department" },
+        422: { description: "The Consortium (or the called module) refused it" },
+      },
+    },
+    ({ auth, params }) => service.approve(departmentKeyOf(auth), params.id),
+  );
+  registry.route(
+    {
+      method: "get",
+      path: "/v1/council/proposals",
+      summary: "List council proposals, newest first",
+      tag: "council",
+      auth: "any",
+      query: proposalListQuerySchema,
+      responses: { 200: { description: "Proposals", schema: proposalListSchema } },
+    },
+    ({ query }) => service.list(query.status),
+  );
+  registry.route(
+    {
+      method: "get",
+      path: "/v1/council/proposals/:id",
+      summary: "One council proposal with its approvals by department",
+      tag: "council",
+      auth: "any",
+      params: proposalIdParamsSchema,
+      responses: {
+        200: { description: "The proposal", schema: proposalDetailSchema },
+        404: { description: "No such proposal" },
+      },
+    },
+    ({ params }) => service.get(params.id),
+  );
+}

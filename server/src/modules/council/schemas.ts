@@ -1,0 +1,133 @@
+import { z } from "zod";
+import { LEVEL } from "../../common/codes";
+import { isValidSocialCreditCode } from "../../common/subject-ref";
+import { addressSchema } from "../consents/schemas";
+import { bytes32Schema } from "../departments/schemas";
+
+/** A sequential on-chain id (agreement, grant): a positive integer, or its decimal string. */
+const sequentialIdSchema = z
+  .union([z.number().int().positive(), z.string().regex(/^[1-9][0-9]{0,76}$/, "expected a positive integer")])
+  .transform((value) => BigInt(value));
+
+const departmentIdAction = <A extends string>(action: A) =>
+  z.object({ action: z.literal(action), departmentId: bytes32Schema });
+const agreementAction = <A extends string>(action: A) =>
+  z.object({ action: z.literal(action), agreementId: sequentialIdSchema });
+const grantAction = <A extends string>(action: A) =>
+  z.object({ action: z.literal(action), grantId: sequentialIdSchema });
+
+export const proposalBodySchema = z
+  .discriminatedUnion("action", [
+    z.object({
+      action: z.literal("admit"),
+      department: z.object({
+        code: z
+          .string()
+          .refine(
+            isValidSocialCreditCode,
+            "expected an 18-character unified social credit code with its check character",
+          ),
+        name: z.string().trim().min(1).max(200),
+        level: LEVEL.schema,
+        regionCode: z.number().int().min(100000).max(999999).meta({ description: "six-digit administrative code" }),
+        parent: bytes32Schema.optional(),
+        councilSeat: z.boolean().default(false),
+      }),
+      admin: addressSchema.meta({ description: "the department's first (admin) operator account" }),
+    }),
+    departmentIdAction("suspend"),
+    departmentIdAction("reinstate"),
+    departmentIdAction("grant_seat"),
+    departmentIdAction("revoke_seat"),
+    z.object({ action: z.literal("set_quorum"), quorumBps: z.number().int().min(5000).max(10000) }),
+    z.object({
+      action: z.literal("set_reply_deadline"),
+      seconds: z
+        .number()
+        .int()
+        .min(24 * 3600)
+        .max(365 * 24 * 3600),
+    }),
+    z
+      .object({
+        action: z.literal("decide_agreement"),
+        agreementId: sequentialIdSchema,
+        approve: z.boolean(),
+        reason: z
+          .string()
+          .trim()
+          .min(1)
+          .max(2000)
+          .optional()
+          .meta({ description: "required to reject; kept as its hash" }),
+      })
+      .refine((body) => body.approve || body.reason !== undefined, {
+        path: ["reason"],
+        message: "a rejection needs a reason",
+      }),
+    agreementAction("suspend_agreement"),
+    agreementAction("resume_agreement"),
+    agreementAction("terminate_agreement"),
+    grantAction("pause_grant"),
+    grantAction("resume_grant"),
+    grantAction("revoke_grant"),
+    z.object({ action: z.literal("revoke_consent"), consentId: bytes32Schema }),
+  ])
+  .meta({ id: "CouncilProposalRequest" });
+export type ProposalBody = z.output<typeof proposalBodySchema>;
+
+export const proposalIdParamsSchema = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}$/, "expected a proposal id (a positive integer)")
+    .transform(Number),
+});
+
+export const proposalListQuerySchema = z.object({ status: z.enum(["open", "executed", "expired"]).optional() });
+
+export const proposalSchema = z
+  .object({
+    proposalId: z.number().int(),
+    action: z.string().meta({ description: "admit, suspend, …, or the council call (decide_agreement, …)" }),
+    status: z.enum(["open", "executed", "expired"]),
+    details: z.record(z.string(), z.unknown()).meta({ description: "the decoded payload" }),
+    payload: z.string(),
+    proposer: z.string(),
+    approvals: z.number().int(),
+    required: z.number().int().nullable(),
+    expiresAt: z.string(),
+    createdBlock: z.number().int(),
+    createdAt: z.string(),
+    createdTx: z.string(),
+    executedBlock: z.number().int().nullable(),
+    executedAt: z.string().nullable(),
+    executedTx: z.string().nullable(),
+    approvedBy: z.array(
+      z.object({
+        departmentId: z.string(),
+        key: z.string().nullable(),
+        blockNumber: z.number().int(),
+        time: z.string(),
+        txHash: z.string(),
+      }),
+    ),
+  })
+  .meta({ id: "CouncilProposal" });
+
+export const proposalResultSchema = proposalSchema
+  .partial()
+  .required({ proposalId: true, status: true })
+  .extend({
+    approvals: z.number().int().nullable(),
+    txHash: z.string(),
+    block: z.number().int(),
+    indexed: z
+      .literal(false)
+      .optional()
+      .meta({ description: "present when the index had not reached the transaction yet: taken from its events" }),
+  })
+  .meta({ id: "CouncilProposalResult" });
+
+export const proposalDetailSchema = proposalSchema.extend({ block: z.number().int() });
+
+export const proposalListSchema = z.object({ items: z.array(proposalSchema), block: z.number().int() });

@@ -1,0 +1,220 @@
+/**
+ * Anchors each served department's receipts on the AccessLedger: every `batchSize` receipts or `batchSeconds`
+ * seconds, the department's oldest unbatched receipts become a batch (a StandardMerkleTree), the batch and every
+ * receipt's proof are stored, and only then `AccessLedger.anchor` is sent through the outbox with the dedupe key
+ * `anchor:<department>:<batch>`. After a crash the stored pending batch is resumed with the same key, so the same
+ * batch is never anchored twice and never rebuilt differently; a batch whose anchor was mined before the crash is
+ * marked anchored by the indexer (ReceiptStore's BatchAnchored projection).
+ *
+ * Batches of a department are anchored one after the other (the contract wants them in order, each naming the root
+ * before it). A reverted anchor is retried with backoff under a new dedupe key (`…:retry<n>`), since the outbox
+ * answers a reused key with the first, reverted, row.
+ *
+ * It also measures the anchoring lag: the age of each department's oldest receipt not yet anchored, which fetches
+ * consult to fail closed.
+ */
+import { ZeroHash } from "ethers";
+import type { Logger } from "pino";
+import type { KuajieChain } from "../../chain/kuajie";
+import { ContractRevertError } from "../../common/errors";
+import type { Metrics } from "../../common/metrics";
+import { buildBatch } from "../../receipt";
+import type { ReceiptStore, StoredBatch } from "../../store/receipts";
+import type { RecordedReceipt } from "./recorder";
+
+export interface AnchoredDepartment {
+  key: string;
+  id: string;
+}
+
+export interface AnchorerOptions {
+  store: ReceiptStore;
+  chain: Pick<KuajieChain, "write">;
+  departments: readonly AnchoredDepartment[];
+  batchSize: number;
+  batchSeconds: number;
+  metrics: Metrics;
+  logger: Logger;
+  now?: () => number;
+}
+
+const MAX_RETRY_DELAY_MS = 60_000;
+
+export function anchorDedupeKey(department: string, batchSequence: number, attempt: number): string {
+  return `anchor:${department}:${batchSequence}` + (attempt > 0 ? `:retry${attempt}` : "");
+}
+
+export class Anchorer {
+  private readonly oldestPending = new Map<string, number | null>();
+  private readonly retryAt = new Map<string, number>();
+  /** The last failure logged per department, so that a chain that stays down is reported once, not every pass. */
+  private readonly lastFailure = new Map<string, string>();
+  private readonly intervalMs: number;
+  private readonly now: () => number;
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private readonly wakers = new Set<() => void>();
+  private metricTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly options: AnchorerOptions) {
+    this.now = options.now ?? Date.now;
+    this.intervalMs = Math.max(10, Math.min(250, (options.batchSeconds * 1000) / 4));
+    for (const d of options.departments) this.oldestPending.set(d.id, options.store.oldestUnanchoredMs(d.id));
+    this.updateMetric();
+  }
+
+  /** Starts one loop per department (a department whose anchor waits to be mined does not hold up the others). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loops = this.options.departments.map((d) => this.run(d));
+    // The lag grows while a loop waits for its anchor to be mined: the gauge is refreshed on its own clock.
+    this.metricTimer = setInterval(() => this.updateMetric(), 500);
+    this.metricTimer.unref();
+  }
+
+  /** Stops after the current step; an anchor still waiting to be mined stays in the outbox and is resumed later. */
+  async stop(graceMs = 1_000): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    if (this.metricTimer !== null) clearInterval(this.metricTimer);
+    for (const wake of this.wakers) wake();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.loops),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /** Milliseconds since the department's oldest receipt not yet anchored was stored (0 when all are anchored). */
+  lagMs(department: string): number {
+    const oldest = this.oldestPending.get(department.toLowerCase());
+    return oldest === undefined || oldest === null ? 0 : Math.max(0, this.now() - oldest);
+  }
+
+  /** Receipts just committed: the first of a department with nothing pending starts its lag clock. */
+  noteCommitted(receipts: readonly RecordedReceipt[]): void {
+    for (const { receipt, createdMs } of receipts) {
+      const current = this.oldestPending.get(receipt.department);
+      if (current === undefined || current === null) this.oldestPending.set(receipt.department, createdMs);
+    }
+  }
+
+  private async run(department: AnchoredDepartment): Promise<void> {
+    while (this.running) {
+      try {
+        await this.anchorDepartment(department);
+      } catch (error) {
+        if (this.running) {
+          this.options.logger.error({ err: error, department: department.key }, "receipt anchoring pass failed");
+        }
+      }
+      if (!this.running) break;
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.wakers.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, this.intervalMs);
+        this.wakers.add(wake);
+      });
+    }
+  }
+
+  /** Forms the department's batches that are due and anchors its pending ones, oldest first. */
+  private async anchorDepartment(department: AnchoredDepartment): Promise<void> {
+    const { store } = this.options;
+    try {
+      while (this.running) {
+        const batch = store.firstPendingBatch(department.id) ?? this.formDueBatch(department.id);
+        if (batch === null) break;
+        if ((this.retryAt.get(department.id) ?? 0) > this.now()) break;
+        if (!(await this.submit(department, batch))) break;
+      }
+    } finally {
+      if (this.running) this.oldestPending.set(department.id, store.oldestUnanchoredMs(department.id));
+    }
+  }
+
+  /** Builds and stores the next batch when enough receipts wait or the oldest has waited long enough. */
+  private formDueBatch(department: string): StoredBatch | null {
+    const { store, batchSize, batchSeconds } = this.options;
+    const { count, oldestMs } = store.unbatchedSummary(department);
+    if (count === 0 || oldestMs === null) return null;
+    if (count < batchSize && this.now() - oldestMs < batchSeconds * 1000) return null;
+    const waiting = store.unbatched(department, batchSize);
+    const previous = store.lastBatch(department);
+    const expectedFirst = (previous?.lastSequence ?? 0) + 1;
+    if (waiting[0].receipt.sequence !== expectedFirst) {
+      throw new Error(
+        `department ${department}: the next unbatched receipt is ${waiting[0].receipt.sequence}, expected ${expectedFirst}`,
+      );
+    }
+    const built = buildBatch(waiting.map((w) => w.receipt));
+    const sequence = (previous?.sequence ?? 0) + 1;
+    store.saveBatch({
+      department,
+      sequence,
+      root: built.root,
+      previousRoot: previous?.root ?? ZeroHash,
+      firstSequence: built.firstSequence,
+      lastSequence: built.lastSequence,
+      proofs: built.proofs,
+      createdMs: this.now(),
+    });
+    return store.batch(department, sequence);
+  }
+
+  /** Sends the batch's anchor and waits for it; true once it is anchored. */
+  private async submit(department: AnchoredDepartment, batch: StoredBatch): Promise<boolean> {
+    const { store, chain, logger } = this.options;
+    try {
+      const result = await chain.write(
+        department.key,
+        "AccessLedger",
+        "anchor",
+        [batch.sequence, batch.root, batch.receiptCount, batch.firstSequence, batch.lastSequence, batch.previousRoot],
+        { dedupeKey: anchorDedupeKey(department.id, batch.sequence, batch.attempts) },
+      );
+      store.markAnchored(department.id, batch.sequence, batch.root, result.txHash, result.blockNumber);
+      this.retryAt.delete(department.id);
+      this.lastFailure.delete(department.id);
+      logger.debug(
+        { department: department.key, batch: batch.sequence, receipts: batch.receiptCount, txHash: result.txHash },
+        "receipt batch anchored",
+      );
+      return true;
+    } catch (error) {
+      if (!this.running) return false;
+      if (store.batch(department.id, batch.sequence)?.status === "anchored") return true;
+      const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof ContractRevertError) {
+        store.recordFailedAttempt(department.id, batch.sequence, `${error.errorName}: ${message}`);
+        const delay = Math.min(MAX_RETRY_DELAY_MS, 1_000 * 2 ** batch.attempts);
+        this.retryAt.set(department.id, this.now() + delay);
+        logger.error(
+          { department: department.key, batch: batch.sequence, errorName: error.errorName, retryInMs: delay },
+          "the ledger refused a receipt batch; retrying",
+        );
+      } else {
+        if (this.lastFailure.get(department.id) !== message) {
+          this.lastFailure.set(department.id, message);
+          store.recordError(department.id, batch.sequence, message);
+          logger.warn(
+            { department: department.key, batch: batch.sequence, err: message },
+            "receipt batch not anchored yet",
+          );
+        }
+      }
+      return false;
+    }
+  }
+
+  private updateMetric(): void {
+    let lag = 0;
+    for (const d of this.options.departments) lag = Math.max(lag, this.lagMs(d.id));
+    this.options.metrics.anchorLagSeconds.set(lag / 1000);
+  }
+}

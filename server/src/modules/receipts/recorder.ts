@@ -1,0 +1,107 @@
+/**
+ * Numbers, chains and stores receipts. Each requester department has its own sequence (1, 2, 3, ...) and hash chain
+ * (`prevHash` = the leaf of its previous receipt); both are assigned in memory, in the order `record` is called, so
+ * concurrent fetches never share a number. Receipts recorded in the same turn of the event loop (or up to
+ * `maxGroup` of them) are committed in ONE SQLite transaction, and each `record` promise resolves only after that
+ * commit: a response waits for its receipt to be durable, and a crash after the answer loses nothing.
+ *
+ * A failed commit rejects every receipt of its group and reloads the heads from the database, so the numbers
+ * handed out next continue from what is really stored: no gap, no duplicate.
+ */
+import { ZeroHash } from "ethers";
+import { receiptId, receiptLeaf, type Receipt } from "../../receipt";
+import type { ReceiptStore } from "../../store/receipts";
+
+/** A receipt before it is numbered: everything but its id, sequence and previous hash. */
+export type ReceiptDraft = Omit<Receipt, "id" | "sequence" | "prevHash">;
+
+export interface RecordedReceipt {
+  receipt: Receipt;
+  leaf: string;
+  createdMs: number;
+}
+
+interface Queued extends RecordedReceipt {
+  resolve(value: RecordedReceipt): void;
+  reject(error: unknown): void;
+}
+
+export interface RecorderOptions {
+  /** Receipts per transaction at most (default 512). */
+  maxGroup?: number;
+  /** Told about every committed group (the anchorer tracks the oldest unanchored receipt with it). */
+  onCommitted?: (receipts: readonly RecordedReceipt[]) => void;
+  now?: () => number;
+}
+
+export class ReceiptRecorder {
+  private readonly heads = new Map<string, { sequence: number; leaf: string }>();
+  private queue: Queued[] = [];
+  private scheduled: NodeJS.Immediate | null = null;
+  private readonly maxGroup: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly store: ReceiptStore,
+    private readonly options: RecorderOptions = {},
+  ) {
+    this.maxGroup = options.maxGroup ?? 512;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Numbers the receipt and resolves once it is committed. Throws at once when the receipt is malformed. */
+  record(draft: ReceiptDraft): Promise<RecordedReceipt> {
+    const department = draft.department.toLowerCase();
+    const head = this.head(department);
+    const sequence = head.sequence + 1;
+    const receipt: Receipt = {
+      id: receiptId(department, sequence),
+      sequence,
+      ...draft,
+      department,
+      prevHash: head.leaf,
+    };
+    const leaf = receiptLeaf(receipt);
+    this.heads.set(department, { sequence, leaf });
+    const createdMs = this.now();
+    const committed = new Promise<RecordedReceipt>((resolve, reject) => {
+      this.queue.push({ receipt, leaf, createdMs, resolve, reject });
+    });
+    if (this.queue.length >= this.maxGroup) this.flush();
+    else this.scheduled ??= setImmediate(() => this.flush());
+    return committed;
+  }
+
+  /** Commits every queued receipt now, in one transaction. */
+  flush(): void {
+    if (this.scheduled !== null) {
+      clearImmediate(this.scheduled);
+      this.scheduled = null;
+    }
+    const group = this.queue;
+    if (group.length === 0) return;
+    this.queue = [];
+    try {
+      this.store.insertMany(group);
+    } catch (error) {
+      this.heads.clear();
+      for (const item of group) item.reject(error);
+      return;
+    }
+    const recorded = group.map(({ receipt, leaf, createdMs }) => ({ receipt, leaf, createdMs }));
+    try {
+      this.options.onCommitted?.(recorded);
+    } finally {
+      group.forEach((item, i) => item.resolve(recorded[i]));
+    }
+  }
+
+  private head(department: string): { sequence: number; leaf: string } {
+    let head = this.heads.get(department);
+    if (head === undefined) {
+      head = this.store.head(department) ?? { sequence: 0, leaf: ZeroHash };
+      this.heads.set(department, head);
+    }
+    return head;
+  }
+}

@@ -1,0 +1,78 @@
+import { ForbiddenError, NotFoundError } from "../../common/errors";
+import type { AuthContext } from "../../common/request-context";
+import type { ReceiptStore, StoredReceipt } from "../../store/receipts";
+
+export interface ReceiptListFilter {
+  subjectRef?: string;
+  agreementId?: string;
+  since?: number;
+  limit?: number;
+}
+
+/**
+ * Reads receipts for departments and auditors. A department sees the receipts where it is the requester or the
+ * provider; auditors see every receipt. A receipt is `anchored` once its batch's anchor is mined (then it comes with
+ * the batch and its Merkle proof, which `AccessLedger.verifyReceipt` accepts), `pending` before.
+ */
+export class ReceiptService {
+  constructor(
+    private readonly store: ReceiptStore,
+    private readonly departmentIdOf: (key: string) => string | null,
+    private readonly indexedBlock: () => number,
+  ) {}
+
+  get(id: string, caller: AuthContext) {
+    const stored = this.store.get(id);
+    if (!stored) throw new NotFoundError(`no receipt with id ${id}`, { receiptId: id });
+    const department = this.visibleTo(caller);
+    const { receipt } = stored;
+    if (department !== null && receipt.department !== department && receipt.provider !== department) {
+      throw new ForbiddenError("this receipt is of a fetch between other departments", { receiptId: id });
+    }
+    const batch = stored.batchSequence === null ? null : this.store.batch(receipt.department, stored.batchSequence);
+    const anchored = batch !== null && batch.status === "anchored";
+    return {
+      receipt,
+      leaf: stored.leaf,
+      status: anchored ? ("anchored" as const) : ("pending" as const),
+      ...(anchored && batch.txHash !== null && batch.blockNumber !== null
+        ? {
+            batch: { sequence: batch.sequence, root: batch.root, txHash: batch.txHash, blockNumber: batch.blockNumber },
+            proof: stored.proof ?? [],
+          }
+        : {}),
+      block: this.indexedBlock(),
+    };
+  }
+
+  list(filter: ReceiptListFilter, caller: AuthContext) {
+    const items = this.store.list({
+      visibleTo: this.visibleTo(caller),
+      subjectRef: filter.subjectRef,
+      agreementId: filter.agreementId,
+      since: filter.since,
+      limit: filter.limit ?? 100,
+    });
+    return { items: items.map((s) => this.listItem(s)), block: this.indexedBlock() };
+  }
+
+  private listItem(stored: StoredReceipt) {
+    const anchored =
+      stored.batchSequence !== null &&
+      this.store.batch(stored.receipt.department, stored.batchSequence)?.status === "anchored";
+    return {
+      receipt: stored.receipt,
+      leaf: stored.leaf,
+      status: anchored ? ("anchored" as const) : ("pending" as const),
+      batchSequence: stored.batchSequence,
+    };
+  }
+
+  /** The department whose receipts the caller may see, or null for every receipt (auditors). */
+  private visibleTo(caller: AuthContext): string | null {
+    if (caller.role === "auditor") return null;
+    const id = caller.departmentKey === null ? null : this.departmentIdOf(caller.departmentKey);
+    if (id === null) throw new ForbiddenError("this token acts for no department of this gateway");
+    return id.toLowerCase();
+  }
+}

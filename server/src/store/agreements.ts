@@ -1,0 +1,424 @@
+import { AGREEMENT_STATUS, bytes32ToCode, LEGAL_BASIS, QUOTA_PERIOD } from "../common/codes";
+import type { IndexedEvent } from "../chain/indexer";
+import type { JsonObject } from "../chain/json";
+import type { Db } from "./db";
+import { migrate } from "./db";
+
+export type AgreementStatus = (typeof AGREEMENT_STATUS.values)[number];
+export type LegalBasis = (typeof LEGAL_BASIS.values)[number];
+export type QuotaPeriod = (typeof QUOTA_PERIOD.values)[number];
+
+/** A call quota; `{calls: 0, per: "none"}` is unlimited. */
+export interface Quota {
+  calls: number;
+  per: QuotaPeriod;
+}
+
+/**
+ * A sharing agreement as the chain says it is (SharingAgreements events), plus what the gateway keeps beside it
+ * (the purpose text, the terms document and rejection reasons, whose hashes are on chain).
+ * Stable interface: the fetch feature reads it through `AgreementStore.get` and `effectiveAgreementStatus`.
+ */
+export interface AgreementRecord {
+  agreementId: number;
+  resourceId: string;
+  /** Department ids (bytes32, lower-case hex). */
+  provider: string;
+  consumer: string;
+  coConsumers: string[];
+  /** Bit i = the resource's field i. */
+  fieldMask: bigint;
+  /** The purpose code as stored on chain (bytes32) and decoded. */
+  purpose: string;
+  purposeCode: string;
+  purposeText: string | null;
+  legalBasis: LegalBasis;
+  /** Unix seconds; the window is [validFrom, validUntil). */
+  validFrom: number;
+  validUntil: number;
+  /** Unix seconds; 0 when no provider answer is needed (unconditional resource). */
+  replyDeadline: number;
+  requiresConsent: boolean;
+  providerApproved: boolean;
+  /** Bit i set while coConsumers[i] has not sealed. */
+  pendingSeals: number;
+  quota: Quota;
+  termsHash: string;
+  /** The terms document whose canonical JSON hashes to termsHash, when this gateway has it. */
+  terms: Record<string, unknown> | null;
+  /** The stored status (never `expired`); see `effectiveAgreementStatus`. */
+  storedStatus: AgreementStatus;
+  rejection: { reasonHash: string; reason: string | null; byCouncil: boolean } | null;
+  councilDecision: { approved: boolean; reasonHash: string; reason: string | null } | null;
+  requestedBlock: number;
+  requestedAt: number;
+  requestedTx: string;
+  updatedBlock: number;
+}
+
+/** One event in an agreement's life (SharingAgreements events and the grants issued under it). */
+export interface AgreementEventRow {
+  agreementId: number;
+  name: string;
+  blockNumber: number;
+  logIndex: number;
+  blockTime: number;
+  txHash: string;
+  /** The acting department's id; null for the council and for automatic steps (activation). */
+  actor: string | null;
+  byCouncil: boolean;
+  args: JsonObject;
+}
+
+export interface AgreementFilter {
+  /** Agreements where this department is the provider. */
+  provider?: string;
+  /** Agreements where this department is the lead consumer or a co-consumer. */
+  consumer?: string;
+  resourceId?: string;
+}
+
+/** The status the contract reports now: a stored status other than rejected/terminated is `expired` past validUntil. */
+export function effectiveAgreementStatus(a: AgreementRecord, now: number): AgreementStatus {
+  if (a.storedStatus !== "rejected" && a.storedStatus !== "terminated" && now >= a.validUntil) return "expired";
+  return a.storedStatus;
+}
+
+interface RawAgreement {
+  id: number;
+  resource_id: string;
+  provider: string;
+  consumer: string;
+  co_consumers: string;
+  field_mask: string;
+  purpose: string;
+  legal_basis: number;
+  valid_from: number;
+  valid_until: number;
+  reply_deadline: number;
+  requires_consent: number;
+  provider_approved: number;
+  pending_seals: number;
+  quota_calls: number;
+  quota_per: number;
+  terms_hash: string;
+  status: number;
+  rejection_hash: string | null;
+  rejected_by_council: number | null;
+  council_approved: number | null;
+  council_reason_hash: string | null;
+  requested_block: number;
+  requested_at: number;
+  requested_tx: string;
+  updated_block: number;
+  purpose_text: string | null;
+  terms_json: string | null;
+  rejection_text: string | null;
+  council_reason_text: string | null;
+}
+
+interface RawEvent {
+  block_number: number;
+  log_index: number;
+  tx_hash: string;
+  block_time: number;
+  agreement_id: number;
+  name: string;
+  actor: string | null;
+  by_council: number;
+  args_json: string;
+}
+
+const ZERO = `0x${"0".repeat(64)}`;
+const STATUS = (name: AgreementStatus) => AGREEMENT_STATUS.toIndex(name);
+
+const SELECT = `
+  SELECT a.*, n.purpose_text AS purpose_text, t.text AS terms_json, r.text AS rejection_text,
+         c.text AS council_reason_text
+  FROM agreements a
+  LEFT JOIN agreement_notes n ON n.agreement_id = a.id
+  LEFT JOIN agreement_texts t ON t.hash = a.terms_hash
+  LEFT JOIN agreement_texts r ON r.hash = a.rejection_hash
+  LEFT JOIN agreement_texts c ON c.hash = a.council_reason_hash`;
+
+/**
+ * The agreements projection (SharingAgreements events, plus GrantIssued for the history), and the texts the
+ * gateway keeps beside the chain's hashes: purpose texts, terms documents, rejection reasons. Applying the same event
+ * twice changes nothing. One instance per database: `AgreementStore.of(db)`.
+ */
+export class AgreementStore {
+  private static readonly instances = new WeakMap<Db, AgreementStore>();
+
+  static of(db: Db): AgreementStore {
+    let store = AgreementStore.instances.get(db);
+    if (!store) {
+      store = new AgreementStore(db);
+      AgreementStore.instances.set(db, store);
+    }
+    return store;
+  }
+
+  readonly fresh: boolean;
+
+  private constructor(private readonly db: Db) {
+    this.fresh =
+      migrate(db, "agreements", [
+        `CREATE TABLE agreements (
+           id INTEGER PRIMARY KEY, resource_id TEXT NOT NULL, provider TEXT NOT NULL, consumer TEXT NOT NULL,
+           co_consumers TEXT NOT NULL, field_mask TEXT NOT NULL, purpose TEXT NOT NULL, legal_basis INTEGER NOT NULL,
+           valid_from INTEGER NOT NULL, valid_until INTEGER NOT NULL, reply_deadline INTEGER NOT NULL,
+           requires_consent INTEGER NOT NULL, provider_approved INTEGER NOT NULL, pending_seals INTEGER NOT NULL,
+           quota_calls INTEGER NOT NULL, quota_per INTEGER NOT NULL, terms_hash TEXT NOT NULL,
+           status INTEGER NOT NULL, rejection_hash TEXT, rejected_by_council INTEGER,
+           council_approved INTEGER, council_reason_hash TEXT,
+           requested_block INTEGER NOT NULL, requested_at INTEGER NOT NULL, requested_tx TEXT NOT NULL,
+           updated_block INTEGER NOT NULL)`,
+        `CREATE INDEX agreements_provider ON agreements (provider)`,
+        `CREATE INDEX agreements_consumer ON agreements (consumer)`,
+        `CREATE TABLE agreement_events (
+           block_number INTEGER NOT NULL, log_index INTEGER NOT NULL, tx_hash TEXT NOT NULL,
+           block_time INTEGER NOT NULL, agreement_id INTEGER NOT NULL, name TEXT NOT NULL, actor TEXT,
+           by_council INTEGER NOT NULL, args_json TEXT NOT NULL, PRIMARY KEY (block_number, log_index))`,
+        `CREATE INDEX agreement_events_agreement ON agreement_events (agreement_id)`,
+        // Kept by the gateway (not from the chain): what the request said beside its hashes.
+        `CREATE TABLE agreement_notes (agreement_id INTEGER PRIMARY KEY, purpose_text TEXT)`,
+        `CREATE TABLE agreement_texts (hash TEXT PRIMARY KEY, text TEXT NOT NULL)`,
+      ]) > 0;
+  }
+
+  /** Applies SharingAgreements events and Grants.GrantIssued; runs inside the indexer's transaction. */
+  apply(events: readonly IndexedEvent[]): void {
+    for (const e of events) {
+      if (e.contract !== "SharingAgreements" && !(e.contract === "Grants" && e.name === "GrantIssued")) continue;
+      const seen = this.db
+        .prepare(`SELECT 1 FROM agreement_events WHERE block_number = ? AND log_index = ?`)
+        .get(e.blockNumber, e.logIndex);
+      if (seen) continue;
+      const a = e.args;
+      const id = Number(a.agreementId);
+      const byCouncil = a.byCouncil === true;
+      let actor: string | null = null;
+      const set = (sql: string, ...values: Array<string | number | null>) =>
+        this.db
+          .prepare(`UPDATE agreements SET ${sql}, updated_block = ? WHERE id = ?`)
+          .run(...values, e.blockNumber, id);
+      switch (e.name) {
+        case "AgreementRequested": {
+          const t = a.terms as JsonObject;
+          const quota = t.quota as JsonObject;
+          const co = (t.coConsumers as string[]).map((c) => c.toLowerCase());
+          const replyDeadline = Number(a.replyDeadline);
+          this.db
+            .prepare(
+              `INSERT OR REPLACE INTO agreements VALUES
+                 (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?, ?, ?)`,
+            )
+            .run(
+              id,
+              String(a.resourceId).toLowerCase(),
+              String(a.provider).toLowerCase(),
+              String(a.consumer).toLowerCase(),
+              JSON.stringify(co),
+              String(t.fieldMask),
+              String(t.purpose).toLowerCase(),
+              Number(t.legalBasis),
+              Number(t.validFrom),
+              Number(t.validUntil),
+              replyDeadline,
+              a.requiresConsent === true ? 1 : 0,
+              replyDeadline === 0 ? 1 : 0,
+              (1 << co.length) - 1,
+              Number(quota.calls),
+              Number(quota.per),
+              String(t.termsHash).toLowerCase(),
+              Number(a.status),
+              e.blockNumber,
+              e.blockTime,
+              e.txHash,
+              e.blockNumber,
+            );
+          actor = String(a.consumer).toLowerCase();
+          break;
+        }
+        case "AgreementSealed": {
+          actor = String(a.departmentId).toLowerCase();
+          const row = this.db.prepare(`SELECT co_consumers, pending_seals FROM agreements WHERE id = ?`).get(id) as
+            { co_consumers: string; pending_seals: number } | undefined;
+          const index = row ? (JSON.parse(row.co_consumers) as string[]).indexOf(actor) : -1;
+          if (row && index >= 0) set(`pending_seals = ?`, row.pending_seals & ~(1 << index));
+          break;
+        }
+        case "AgreementApproved":
+          actor = byCouncil ? null : String(a.provider).toLowerCase();
+          set(`provider_approved = 1`);
+          break;
+        case "AgreementActivated":
+          set(`status = ?`, STATUS("active"));
+          break;
+        case "AgreementRejected":
+          actor = byCouncil ? null : String(a.provider).toLowerCase();
+          set(
+            `status = ?, rejection_hash = ?, rejected_by_council = ?`,
+            STATUS("rejected"),
+            String(a.reasonHash).toLowerCase(),
+            byCouncil ? 1 : 0,
+          );
+          break;
+        case "AgreementEscalated":
+          actor = String(a.escalatedBy).toLowerCase();
+          set(`status = ?`, STATUS("escalated"));
+          break;
+        case "AgreementDecidedByCouncil": {
+          const approved = a.approved === true;
+          // Approval returns the request to `requested` until the co-consumers' seals are in (Activated follows
+          // when they are); rejection is followed by AgreementRejected.
+          if (approved) set(`status = ?`, STATUS("requested"));
+          set(`council_approved = ?, council_reason_hash = ?`, approved ? 1 : 0, String(a.reasonHash).toLowerCase());
+          break;
+        }
+        case "AgreementSuspended":
+          actor = byCouncil ? null : String(a.actor).toLowerCase();
+          set(`status = ?`, STATUS("suspended"));
+          break;
+        case "AgreementResumed":
+          actor = byCouncil ? null : String(a.actor).toLowerCase();
+          set(`status = ?`, STATUS("active"));
+          break;
+        case "AgreementTerminated":
+          actor = byCouncil ? null : String(a.actor).toLowerCase();
+          set(`status = ?`, STATUS("terminated"));
+          break;
+        case "GrantIssued":
+          actor = String(a.consumer).toLowerCase();
+          break;
+        default:
+          continue;
+      }
+      this.db
+        .prepare(`INSERT OR IGNORE INTO agreement_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(
+          e.blockNumber,
+          e.logIndex,
+          e.txHash,
+          e.blockTime,
+          id,
+          e.name,
+          actor === ZERO ? null : actor,
+          byCouncil || e.name === "AgreementDecidedByCouncil" ? 1 : 0,
+          JSON.stringify(a),
+        );
+    }
+  }
+
+  /** Clears what came from the chain (texts are kept: they are addressed by their hash). */
+  reset(): void {
+    this.db.exec(`DELETE FROM agreements; DELETE FROM agreement_events; DELETE FROM agreement_notes;`);
+  }
+
+  /** Keeps a text whose keccak256 goes on chain (a terms document's canonical JSON, a rejection reason). */
+  saveText(hash: string, text: string): void {
+    this.db.prepare(`INSERT OR IGNORE INTO agreement_texts VALUES (?, ?)`).run(hash.toLowerCase(), text);
+  }
+
+  /** Keeps the purpose text of an agreement (not on chain). */
+  savePurposeText(agreementId: number, text: string): void {
+    this.db.prepare(`INSERT OR REPLACE INTO agreement_notes VALUES (?, ?)`).run(agreementId, text);
+  }
+
+  get(agreementId: number): AgreementRecord | null {
+    const row = this.db.prepare(`${SELECT} WHERE a.id = ?`).get(agreementId) as RawAgreement | undefined;
+    return row ? fromRaw(row) : null;
+  }
+
+  /** Agreements matching every criterion given, in id order. */
+  list(filter: AgreementFilter = {}): AgreementRecord[] {
+    const where: string[] = [];
+    const args: string[] = [];
+    if (filter.provider !== undefined) {
+      where.push(`a.provider = ?`);
+      args.push(filter.provider.toLowerCase());
+    }
+    if (filter.consumer !== undefined) {
+      where.push(`(a.consumer = ? OR EXISTS (SELECT 1 FROM json_each(a.co_consumers) WHERE value = ?))`);
+      args.push(filter.consumer.toLowerCase(), filter.consumer.toLowerCase());
+    }
+    if (filter.resourceId !== undefined) {
+      where.push(`a.resource_id = ?`);
+      args.push(filter.resourceId.toLowerCase());
+    }
+    const sql = `${SELECT}${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY a.id`;
+    return (this.db.prepare(sql).all(...args) as RawAgreement[]).map(fromRaw);
+  }
+
+  /** The agreement's events in chain order (grants issued under it included). */
+  history(agreementId: number): AgreementEventRow[] {
+    return (
+      this.db
+        .prepare(`SELECT * FROM agreement_events WHERE agreement_id = ? ORDER BY block_number, log_index`)
+        .all(agreementId) as RawEvent[]
+    ).map((r) => ({
+      agreementId: r.agreement_id,
+      name: r.name,
+      blockNumber: r.block_number,
+      logIndex: r.log_index,
+      blockTime: r.block_time,
+      txHash: r.tx_hash,
+      actor: r.actor,
+      byCouncil: r.by_council === 1,
+      args: JSON.parse(r.args_json) as JsonObject,
+    }));
+  }
+}
+
+function parseObject(json: string | null): Record<string, unknown> | null {
+  if (json === null) return null;
+  try {
+    const value: unknown = JSON.parse(json);
+    return value !== null && typeof value === "object" && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+function fromRaw(r: RawAgreement): AgreementRecord {
+  return {
+    agreementId: r.id,
+    resourceId: r.resource_id,
+    provider: r.provider,
+    consumer: r.consumer,
+    coConsumers: JSON.parse(r.co_consumers) as string[],
+    fieldMask: BigInt(r.field_mask),
+    purpose: r.purpose,
+    purposeCode: bytes32ToCode(r.purpose),
+    purposeText: r.purpose_text,
+    legalBasis: LEGAL_BASIS.fromIndex(r.legal_basis),
+    validFrom: r.valid_from,
+    validUntil: r.valid_until,
+    replyDeadline: r.reply_deadline,
+    requiresConsent: r.requires_consent === 1,
+    providerApproved: r.provider_approved === 1,
+    pendingSeals: r.pending_seals,
+    quota: { calls: r.quota_calls, per: QUOTA_PERIOD.fromIndex(r.quota_per) },
+    termsHash: r.terms_hash,
+    terms: parseObject(r.terms_json),
+    storedStatus: AGREEMENT_STATUS.fromIndex(r.status),
+    rejection:
+      r.rejection_hash === null
+        ? null
+        : { reasonHash: r.rejection_hash, reason: r.rejection_text, byCouncil: r.rejected_by_council === 1 },
+    councilDecision:
+      r.council_approved === null
+        ? null
+        : {
+            approved: r.council_approved === 1,
+            reasonHash: r.council_reason_hash ?? ZERO,
+            reason: r.council_reason_text,
+          },
+    requestedBlock: r.requested_block,
+    requestedAt: r.requested_at,
+    requestedTx: r.requested_tx,
+    updatedBlock: r.updated_block,
+  };
+}

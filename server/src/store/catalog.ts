@@ -1,0 +1,373 @@
+import { OPEN_TYPE, SECURITY_LEVEL, SHARE_TYPE } from "../common/codes";
+import type { IndexedEvent } from "../chain/indexer";
+import type { Db } from "./db";
+import { migrate } from "./db";
+
+export type ShareType = (typeof SHARE_TYPE.values)[number];
+export type OpenType = (typeof OPEN_TYPE.values)[number];
+export type SecurityLevel = (typeof SECURITY_LEVEL.values)[number];
+export const FIELD_TYPES = ["string", "number", "boolean", "date"] as const;
+export type FieldType = (typeof FIELD_TYPES)[number];
+
+/** One data item of a resource; item i of the list is bit i of every field mask. */
+export interface CatalogField {
+  name: string;
+  type: FieldType;
+  personal: boolean;
+}
+
+/**
+ * A catalog resource as the chain says it is now (DataCatalog events), with its metadata JSON parsed back.
+ * Stable interface: the fetch feature reads `provider`, `status`, `version`, `fields` and `upstreamUrl`.
+ */
+export interface CatalogResource {
+  resourceId: string;
+  /** The provider department's on-chain id. */
+  provider: string;
+  code: string;
+  shareType: ShareType;
+  openType: OpenType;
+  securityLevel: SecurityLevel;
+  personal: boolean;
+  sensitive: boolean;
+  itemCount: number;
+  /** keccak256 of the legal-basis reference, null when none was given. */
+  legalBasisHash: string | null;
+  version: number;
+  status: "active" | "retired";
+  metadataHash: string;
+  /** The metadata JSON as emitted, parsed; null when it is not a JSON object (a resource registered by hand). */
+  metadata: Record<string, unknown> | null;
+  /** The resource's items in order (bit i = fields[i]); synthesized as `item_<i>` where the metadata lacks them. */
+  fields: CatalogField[];
+  /** Where the gateway fetches the data (`POST {url}/query`); null when the metadata names none. */
+  upstreamUrl: string | null;
+  registeredBlock: number;
+  registeredAt: number;
+  registeredTx: string;
+  updatedBlock: number;
+  updatedAt: number;
+  updatedTx: string;
+}
+
+/** One DataCatalog event of a resource, for its history. */
+export interface CatalogEventRow {
+  resourceId: string;
+  name: string;
+  version: number;
+  blockNumber: number;
+  logIndex: number;
+  blockTime: number;
+  txHash: string;
+}
+
+export interface CatalogFilter {
+  provider?: string;
+  shareType?: ShareType;
+  status?: "active" | "retired";
+}
+
+interface RawResource {
+  id: string;
+  provider: string;
+  code: string;
+  share_type: number;
+  open_type: number;
+  security_level: number;
+  personal: number;
+  sensitive: number;
+  item_count: number;
+  legal_basis: string;
+  metadata_hash: string;
+  metadata: string;
+  version: number;
+  status: "active" | "retired";
+  registered_block: number;
+  registered_at: number;
+  registered_tx: string;
+  updated_block: number;
+  updated_at: number;
+  updated_tx: string;
+}
+
+interface RawEvent {
+  resource_id: string;
+  name: string;
+  version: number;
+  block_number: number;
+  log_index: number;
+  block_time: number;
+  tx_hash: string;
+}
+
+const ZERO = `0x${"0".repeat(64)}`;
+
+interface Terms {
+  shareType: number;
+  openType: number;
+  securityLevel: number;
+  personal: boolean;
+  sensitive: boolean;
+  itemCount: number;
+  legalBasis: string;
+}
+
+function termsOf(value: unknown): Terms {
+  const t = (value ?? {}) as Record<string, unknown>;
+  return {
+    shareType: Number(t.shareType),
+    openType: Number(t.openType),
+    securityLevel: Number(t.securityLevel),
+    personal: t.personal === true,
+    sensitive: t.sensitive === true,
+    itemCount: Number(t.itemCount),
+    legalBasis: String(t.legalBasis ?? ZERO).toLowerCase(),
+  };
+}
+
+/**
+ * The catalog projection: every resource as rebuilt from DataCatalog events alone (the metadata JSON is in the
+ * events), and each resource's event history. Applying the same event twice changes nothing.
+ *
+ * One instance per database: get it with `CatalogStore.of(db)` (the catalog feature subscribes it to the indexer
+ * once; other features only read it).
+ */
+export class CatalogStore {
+  private static readonly instances = new WeakMap<Db, CatalogStore>();
+
+  /** The shared instance for a database. */
+  static of(db: Db): CatalogStore {
+    let store = CatalogStore.instances.get(db);
+    if (!store) {
+      store = new CatalogStore(db);
+      CatalogStore.instances.set(db, store);
+    }
+    return store;
+  }
+
+  /** True when the tables were created now and the indexed history must be replayed into them. */
+  readonly fresh: boolean;
+
+  private constructor(private readonly db: Db) {
+    this.fresh =
+      migrate(db, "catalog", [
+        `CREATE TABLE catalog_resources (
+           id TEXT PRIMARY KEY, provider TEXT NOT NULL, code TEXT NOT NULL,
+           share_type INTEGER NOT NULL, open_type INTEGER NOT NULL, security_level INTEGER NOT NULL,
+           personal INTEGER NOT NULL, sensitive INTEGER NOT NULL, item_count INTEGER NOT NULL,
+           legal_basis TEXT NOT NULL, metadata_hash TEXT NOT NULL, metadata TEXT NOT NULL,
+           version INTEGER NOT NULL, status TEXT NOT NULL,
+           registered_block INTEGER NOT NULL, registered_at INTEGER NOT NULL, registered_tx TEXT NOT NULL,
+           updated_block INTEGER NOT NULL, updated_at INTEGER NOT NULL, updated_tx TEXT NOT NULL)`,
+        `CREATE INDEX catalog_resources_provider ON catalog_resources (provider)`,
+        `CREATE TABLE catalog_events (
+           block_number INTEGER NOT NULL, log_index INTEGER NOT NULL, tx_hash TEXT NOT NULL,
+           resource_id TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL, block_time INTEGER NOT NULL,
+           PRIMARY KEY (block_number, log_index))`,
+        `CREATE INDEX catalog_events_resource ON catalog_events (resource_id)`,
+      ]) > 0;
+  }
+
+  /** Applies DataCatalog events; runs inside the indexer's transaction. */
+  apply(events: readonly IndexedEvent[]): void {
+    for (const e of events) {
+      if (e.contract !== "DataCatalog") continue;
+      const a = e.args;
+      const id = String(a.resourceId).toLowerCase();
+      const seen = this.db
+        .prepare(`SELECT 1 FROM catalog_events WHERE block_number = ? AND log_index = ?`)
+        .get(e.blockNumber, e.logIndex);
+      if (seen) continue;
+      switch (e.name) {
+        case "ResourceRegistered": {
+          const t = termsOf(a.terms);
+          this.db
+            .prepare(
+              `INSERT OR REPLACE INTO catalog_resources VALUES
+                 (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 'active', ?, ?, ?, ?, ?, ?)`,
+            )
+            .run(
+              id,
+              String(a.provider).toLowerCase(),
+              String(a.code),
+              t.shareType,
+              t.openType,
+              t.securityLevel,
+              t.personal ? 1 : 0,
+              t.sensitive ? 1 : 0,
+              t.itemCount,
+              t.legalBasis,
+              String(a.metadataHash).toLowerCase(),
+              String(a.metadata),
+              e.blockNumber,
+              e.blockTime,
+              e.txHash,
+              e.blockNumber,
+              e.blockTime,
+              e.txHash,
+            );
+          this.recordEvent(e, id, 1);
+          break;
+        }
+        case "ResourceUpdated": {
+          const t = termsOf(a.terms);
+          const version = Number(a.version);
+          this.db
+            .prepare(
+              `UPDATE catalog_resources SET share_type = ?, open_type = ?, security_level = ?, personal = ?,
+                 sensitive = ?, item_count = ?, legal_basis = ?, metadata_hash = ?, metadata = ?, version = ?,
+                 updated_block = ?, updated_at = ?, updated_tx = ? WHERE id = ?`,
+            )
+            .run(
+              t.shareType,
+              t.openType,
+              t.securityLevel,
+              t.personal ? 1 : 0,
+              t.sensitive ? 1 : 0,
+              t.itemCount,
+              t.legalBasis,
+              String(a.metadataHash).toLowerCase(),
+              String(a.metadata),
+              version,
+              e.blockNumber,
+              e.blockTime,
+              e.txHash,
+              id,
+            );
+          this.recordEvent(e, id, version);
+          break;
+        }
+        case "ResourceRetired": {
+          this.db
+            .prepare(
+              `UPDATE catalog_resources SET status = 'retired', updated_block = ?, updated_at = ?, updated_tx = ?
+               WHERE id = ?`,
+            )
+            .run(e.blockNumber, e.blockTime, e.txHash, id);
+          this.recordEvent(e, id, Number(a.version));
+          break;
+        }
+      }
+    }
+  }
+
+  reset(): void {
+    this.db.exec(`DELETE FROM catalog_resources; DELETE FROM catalog_events;`);
+  }
+
+  /** The resource now, or null when the chain has no such resource. */
+  get(resourceId: string): CatalogResource | null {
+    const row = this.db.prepare(`SELECT * FROM catalog_resources WHERE id = ?`).get(resourceId.toLowerCase()) as
+      RawResource | undefined;
+    return row ? fromRaw(row) : null;
+  }
+
+  /** The id of a provider's resource code, or null. */
+  idOfCode(provider: string, code: string): string | null {
+    const row = this.db
+      .prepare(`SELECT id FROM catalog_resources WHERE provider = ? AND code = ?`)
+      .get(provider.toLowerCase(), code) as { id: string } | undefined;
+    return row?.id ?? null;
+  }
+
+  list(filter: CatalogFilter = {}): CatalogResource[] {
+    const where: string[] = [];
+    const args: Array<string | number> = [];
+    if (filter.provider !== undefined) {
+      where.push("provider = ?");
+      args.push(filter.provider.toLowerCase());
+    }
+    if (filter.shareType !== undefined) {
+      where.push("share_type = ?");
+      args.push(SHARE_TYPE.toIndex(filter.shareType));
+    }
+    if (filter.status !== undefined) {
+      where.push("status = ?");
+      args.push(filter.status);
+    }
+    const sql =
+      `SELECT * FROM catalog_resources` +
+      (where.length > 0 ? ` WHERE ${where.join(" AND ")}` : "") +
+      ` ORDER BY registered_block, id`;
+    return (this.db.prepare(sql).all(...args) as RawResource[]).map(fromRaw);
+  }
+
+  /** The resource's DataCatalog events in chain order. */
+  history(resourceId: string): CatalogEventRow[] {
+    return (
+      this.db
+        .prepare(`SELECT * FROM catalog_events WHERE resource_id = ? ORDER BY block_number, log_index`)
+        .all(resourceId.toLowerCase()) as RawEvent[]
+    ).map((r) => ({
+      resourceId: r.resource_id,
+      name: r.name,
+      version: r.version,
+      blockNumber: r.block_number,
+      logIndex: r.log_index,
+      blockTime: r.block_time,
+      txHash: r.tx_hash,
+    }));
+  }
+
+  private recordEvent(e: IndexedEvent, resourceId: string, version: number): void {
+    this.db
+      .prepare(`INSERT OR IGNORE INTO catalog_events VALUES (?, ?, ?, ?, ?, ?, ?)`)
+      .run(e.blockNumber, e.logIndex, e.txHash, resourceId, e.name, version, e.blockTime);
+  }
+}
+
+function parseMetadata(json: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(json);
+    return value !== null && typeof value === "object" && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+function fieldsOf(metadata: Record<string, unknown> | null, itemCount: number): CatalogField[] {
+  const listed = Array.isArray(metadata?.fields) ? (metadata.fields as unknown[]) : [];
+  const fields: CatalogField[] = [];
+  for (let i = 0; i < itemCount; i++) {
+    const f = listed[i] as Record<string, unknown> | undefined;
+    const name = typeof f?.name === "string" ? f.name : `item_${i}`;
+    const type = FIELD_TYPES.find((t) => t === f?.type) ?? "string";
+    fields.push({ name, type, personal: f?.personal === true });
+  }
+  return fields;
+}
+
+function upstreamOf(metadata: Record<string, unknown> | null): string | null {
+  const upstream = metadata?.upstream as Record<string, unknown> | undefined;
+  return typeof upstream?.url === "string" ? upstream.url : null;
+}
+
+function fromRaw(r: RawResource): CatalogResource {
+  const metadata = parseMetadata(r.metadata);
+  return {
+    resourceId: r.id,
+    provider: r.provider,
+    code: r.code,
+    shareType: SHARE_TYPE.fromIndex(r.share_type),
+    openType: OPEN_TYPE.fromIndex(r.open_type),
+    securityLevel: SECURITY_LEVEL.fromIndex(r.security_level),
+    personal: r.personal === 1,
+    sensitive: r.sensitive === 1,
+    itemCount: r.item_count,
+    legalBasisHash: r.legal_basis === ZERO ? null : r.legal_basis,
+    version: r.version,
+    status: r.status,
+    metadataHash: r.metadata_hash,
+    metadata,
+    fields: fieldsOf(metadata, r.item_count),
+    upstreamUrl: upstreamOf(metadata),
+    registeredBlock: r.registered_block,
+    registeredAt: r.registered_at,
+    registeredTx: r.registered_tx,
+    updatedBlock: r.updated_block,
+    updatedAt: r.updated_at,
+    updatedTx: r.updated_tx,
+  };
+}

@@ -1,0 +1,250 @@
+import { GRANT_STATUS, QUOTA_PERIOD } from "../common/codes";
+import type { IndexedEvent } from "../chain/indexer";
+import type { JsonObject } from "../chain/json";
+import type { Quota } from "./agreements";
+import type { Db } from "./db";
+import { migrate } from "./db";
+
+export type GrantStatus = (typeof GRANT_STATUS.values)[number];
+
+/**
+ * A grant as the chain says it is (Grants events). Stable interface: the fetch feature reads it through
+ * `GrantStore.get` (who may fetch: `grantee`; what: `fieldMask`; until: `expiresAt`; how often: `quota`).
+ */
+export interface GrantRecord {
+  grantId: number;
+  agreementId: number;
+  /** The issuing consumer department's id (the agreement's lead consumer or a co-consumer). */
+  consumer: string;
+  /** The account that may fetch with it (checksummed, as emitted). */
+  grantee: string;
+  /** A subset of the agreement's mask; bit i = the resource's field i. */
+  fieldMask: bigint;
+  /** Unix seconds, exclusive. */
+  expiresAt: number;
+  /** The stored status; expiry is by time (`grantExpired`). */
+  status: GrantStatus;
+  quota: Quota;
+  issuedBlock: number;
+  issuedAt: number;
+  issuedTx: string;
+  updatedBlock: number;
+}
+
+export interface GrantEventRow {
+  grantId: number;
+  name: string;
+  blockNumber: number;
+  logIndex: number;
+  blockTime: number;
+  txHash: string;
+  /** The acting department's id; null when the council acted. */
+  actor: string | null;
+  byCouncil: boolean;
+  args: JsonObject;
+}
+
+export interface GrantFilter {
+  agreementId?: number;
+  consumer?: string;
+  grantee?: string;
+}
+
+/** Whether the grant's own expiry has passed at `now` (unix seconds). */
+export function grantExpired(g: GrantRecord, now: number): boolean {
+  return now >= g.expiresAt;
+}
+
+interface RawGrant {
+  id: number;
+  agreement_id: number;
+  consumer: string;
+  grantee: string;
+  field_mask: string;
+  expires_at: number;
+  status: number;
+  quota_calls: number;
+  quota_per: number;
+  issued_block: number;
+  issued_at: number;
+  issued_tx: string;
+  updated_block: number;
+}
+
+interface RawEvent {
+  block_number: number;
+  log_index: number;
+  tx_hash: string;
+  block_time: number;
+  grant_id: number;
+  name: string;
+  actor: string | null;
+  by_council: number;
+  args_json: string;
+}
+
+const ZERO = `0x${"0".repeat(64)}`;
+const STATUS_CHANGES: Record<string, GrantStatus> = {
+  GrantPaused: "paused",
+  GrantResumed: "active",
+  GrantRevoked: "revoked",
+};
+
+/**
+ * The grants projection (Grants events) with each grant's history. Applying the same event twice changes nothing.
+ * One instance per database: `GrantStore.of(db)`.
+ */
+export class GrantStore {
+  private static readonly instances = new WeakMap<Db, GrantStore>();
+
+  static of(db: Db): GrantStore {
+    let store = GrantStore.instances.get(db);
+    if (!store) {
+      store = new GrantStore(db);
+      GrantStore.instances.set(db, store);
+    }
+    return store;
+  }
+
+  readonly fresh: boolean;
+
+  private constructor(private readonly db: Db) {
+    this.fresh =
+      migrate(db, "grants", [
+        `CREATE TABLE grants (
+           id INTEGER PRIMARY KEY, agreement_id INTEGER NOT NULL, consumer TEXT NOT NULL, grantee TEXT NOT NULL,
+           field_mask TEXT NOT NULL, expires_at INTEGER NOT NULL, status INTEGER NOT NULL,
+           quota_calls INTEGER NOT NULL, quota_per INTEGER NOT NULL,
+           issued_block INTEGER NOT NULL, issued_at INTEGER NOT NULL, issued_tx TEXT NOT NULL,
+           updated_block INTEGER NOT NULL)`,
+        `CREATE INDEX grants_agreement ON grants (agreement_id)`,
+        `CREATE INDEX grants_grantee ON grants (grantee COLLATE NOCASE)`,
+        `CREATE TABLE grant_events (
+           block_number INTEGER NOT NULL, log_index INTEGER NOT NULL, tx_hash TEXT NOT NULL,
+           block_time INTEGER NOT NULL, grant_id INTEGER NOT NULL, name TEXT NOT NULL, actor TEXT,
+           by_council INTEGER NOT NULL, args_json TEXT NOT NULL, PRIMARY KEY (block_number, log_index))`,
+        `CREATE INDEX grant_events_grant ON grant_events (grant_id)`,
+      ]) > 0;
+  }
+
+  /** Applies Grants events; runs inside the indexer's transaction. */
+  apply(events: readonly IndexedEvent[]): void {
+    for (const e of events) {
+      if (e.contract !== "Grants") continue;
+      const seen = this.db
+        .prepare(`SELECT 1 FROM grant_events WHERE block_number = ? AND log_index = ?`)
+        .get(e.blockNumber, e.logIndex);
+      if (seen) continue;
+      const a = e.args;
+      const id = Number(a.grantId);
+      const byCouncil = a.byCouncil === true;
+      let actor: string | null;
+      if (e.name === "GrantIssued") {
+        const quota = a.quota as JsonObject;
+        this.db
+          .prepare(`INSERT OR REPLACE INTO grants VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(
+            id,
+            Number(a.agreementId),
+            String(a.consumer).toLowerCase(),
+            String(a.grantee),
+            String(a.fieldMask),
+            Number(a.expiresAt),
+            GRANT_STATUS.toIndex("active"),
+            Number(quota.calls),
+            Number(quota.per),
+            e.blockNumber,
+            e.blockTime,
+            e.txHash,
+            e.blockNumber,
+          );
+        actor = String(a.consumer).toLowerCase();
+      } else if (e.name in STATUS_CHANGES) {
+        this.db
+          .prepare(`UPDATE grants SET status = ?, updated_block = ? WHERE id = ?`)
+          .run(GRANT_STATUS.toIndex(STATUS_CHANGES[e.name]), e.blockNumber, id);
+        actor = byCouncil ? null : String(a.actor).toLowerCase();
+      } else {
+        continue;
+      }
+      this.db
+        .prepare(`INSERT OR IGNORE INTO grant_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(
+          e.blockNumber,
+          e.logIndex,
+          e.txHash,
+          e.blockTime,
+          id,
+          e.name,
+          actor === ZERO ? null : actor,
+          byCouncil ? 1 : 0,
+          JSON.stringify(a),
+        );
+    }
+  }
+
+  reset(): void {
+    this.db.exec(`DELETE FROM grants; DELETE FROM grant_events;`);
+  }
+
+  get(grantId: number): GrantRecord | null {
+    const row = this.db.prepare(`SELECT * FROM grants WHERE id = ?`).get(grantId) as RawGrant | undefined;
+    return row ? fromRaw(row) : null;
+  }
+
+  /** Grants matching every criterion given, in id order. */
+  list(filter: GrantFilter = {}): GrantRecord[] {
+    const where: string[] = [];
+    const args: Array<string | number> = [];
+    if (filter.agreementId !== undefined) {
+      where.push(`agreement_id = ?`);
+      args.push(filter.agreementId);
+    }
+    if (filter.consumer !== undefined) {
+      where.push(`consumer = ?`);
+      args.push(filter.consumer.toLowerCase());
+    }
+    if (filter.grantee !== undefined) {
+      where.push(`grantee = ? COLLATE NOCASE`);
+      args.push(filter.grantee);
+    }
+    const sql = `SELECT * FROM grants${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY id`;
+    return (this.db.prepare(sql).all(...args) as RawGrant[]).map(fromRaw);
+  }
+
+  /** The grant's events in chain order. */
+  history(grantId: number): GrantEventRow[] {
+    return (
+      this.db
+        .prepare(`SELECT * FROM grant_events WHERE grant_id = ? ORDER BY block_number, log_index`)
+        .all(grantId) as RawEvent[]
+    ).map((r) => ({
+      grantId: r.grant_id,
+      name: r.name,
+      blockNumber: r.block_number,
+      logIndex: r.log_index,
+      blockTime: r.block_time,
+      txHash: r.tx_hash,
+      actor: r.actor,
+      byCouncil: r.by_council === 1,
+      args: JSON.parse(r.args_json) as JsonObject,
+    }));
+  }
+}
+
+function fromRaw(r: RawGrant): GrantRecord {
+  return {
+    grantId: r.id,
+    agreementId: r.agreement_id,
+    consumer: r.consumer,
+    grantee: r.grantee,
+    fieldMask: BigInt(r.field_mask),
+    expiresAt: r.expires_at,
+    status: GRANT_STATUS.fromIndex(r.status),
+    quota: { calls: r.quota_calls, per: QUOTA_PERIOD.fromIndex(r.quota_per) },
+    issuedBlock: r.issued_block,
+    issuedAt: r.issued_at,
+    issuedTx: r.issued_tx,
+    updatedBlock: r.updated_block,
+  };
+}

@@ -1,0 +1,391 @@
+import type { Receipt } from "../receipt";
+import type { Db } from "./db";
+import { migrate } from "./db";
+
+/** A receipt as stored: the receipt itself (its JSON is the evidence), its leaf and where it stands in anchoring. */
+export interface StoredReceipt {
+  receipt: Receipt;
+  leaf: string;
+  /** Wall-clock milliseconds when the gateway committed it (the anchoring lag is measured from here). */
+  createdMs: number;
+  batchSequence: number | null;
+  proof: string[] | null;
+}
+
+export type BatchStatus = "pending" | "anchored";
+
+export interface StoredBatch {
+  department: string;
+  sequence: number;
+  root: string;
+  receiptCount: number;
+  firstSequence: number;
+  lastSequence: number;
+  previousRoot: string;
+  status: BatchStatus;
+  /** How many anchoring transactions were tried (a reverted one is retried under a new outbox dedupe key). */
+  attempts: number;
+  txHash: string | null;
+  blockNumber: number | null;
+  createdMs: number;
+  anchoredMs: number | null;
+  lastError: string | null;
+}
+
+export interface NewBatch {
+  department: string;
+  sequence: number;
+  root: string;
+  previousRoot: string;
+  firstSequence: number;
+  lastSequence: number;
+  /** Leaf and proof of every receipt of the batch, by receipt id. */
+  proofs: Record<string, string[]>;
+  createdMs: number;
+}
+
+export interface ReceiptQuery {
+  /** Only receipts where this department is the requester or the provider; all when null (auditors). */
+  visibleTo: string | null;
+  subjectRef?: string;
+  agreementId?: string;
+  /** Unix seconds: receipts at or after it. */
+  since?: number;
+  limit: number;
+}
+
+export interface DeliveredCount {
+  grantId: string;
+  agreementId: string;
+  time: number;
+}
+
+interface ReceiptRecord {
+  body: string;
+  leaf: string;
+  created_ms: number;
+  batch_sequence: number | null;
+  proof: string | null;
+}
+
+interface BatchRecord {
+  department: string;
+  sequence: number;
+  root: string;
+  receipt_count: number;
+  first_sequence: number;
+  last_sequence: number;
+  previous_root: string;
+  status: BatchStatus;
+  attempts: number;
+  tx_hash: string | null;
+  block_number: number | null;
+  created_ms: number;
+  anchored_ms: number | null;
+  last_error: string | null;
+}
+
+interface AnchorEvent {
+  contract: string;
+  name: string;
+  args: Record<string, unknown>;
+  txHash: string;
+  blockNumber: number;
+}
+
+const MIGRATIONS = [
+  `CREATE TABLE receipts (
+     department TEXT NOT NULL, sequence INTEGER NOT NULL, id TEXT NOT NULL UNIQUE,
+     time INTEGER NOT NULL, created_ms INTEGER NOT NULL,
+     grant_id TEXT NOT NULL, agreement_id TEXT NOT NULL, provider TEXT NOT NULL, subject_ref TEXT NOT NULL,
+     result TEXT NOT NULL, leaf TEXT NOT NULL, body TEXT NOT NULL,
+     batch_sequence INTEGER, proof TEXT,
+     PRIMARY KEY (department, sequence)) WITHOUT ROWID`,
+  `CREATE INDEX receipts_unbatched ON receipts (department, sequence) WHERE batch_sequence IS NULL`,
+  `CREATE INDEX receipts_subject ON receipts (subject_ref, time)`,
+  `CREATE INDEX receipts_agreement ON receipts (agreement_id, time)`,
+  `CREATE INDEX receipts_provider ON receipts (provider, time)`,
+  `CREATE INDEX receipts_time ON receipts (time)`,
+  `CREATE TABLE receipt_batches (
+     department TEXT NOT NULL, sequence INTEGER NOT NULL, root TEXT NOT NULL, receipt_count INTEGER NOT NULL,
+     first_sequence INTEGER NOT NULL, last_sequence INTEGER NOT NULL, previous_root TEXT NOT NULL,
+     status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, tx_hash TEXT, block_number INTEGER,
+     created_ms INTEGER NOT NULL, anchored_ms INTEGER, last_error TEXT,
+     PRIMARY KEY (department, sequence))`,
+] as const;
+
+/**
+ * Access receipts and their anchoring batches (SQL only here). Receipts are inserted in groups, one transaction per
+ * group, before any response that depends on them is sent; a batch is persisted together with its receipts' proofs
+ * before its anchoring transaction is submitted, so a restart resumes it instead of building another.
+ *
+ * It is also a projection of AccessLedger's `BatchAnchored` events: a batch whose anchor was mined but not yet
+ * recorded as such (a crash between the two) is marked anchored when the indexer sees the event.
+ */
+export class ReceiptStore {
+  readonly fresh: boolean;
+  private readonly insertReceipt;
+  private readonly byId;
+  private readonly markAnchoredStatement;
+
+  constructor(private readonly db: Db) {
+    this.fresh = migrate(db, "receipts", MIGRATIONS) > 0;
+    this.insertReceipt = db.prepare(
+      `INSERT INTO receipts (department, sequence, id, time, created_ms, grant_id, agreement_id, provider,
+         subject_ref, result, leaf, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.byId = db.prepare(`SELECT body, leaf, created_ms, batch_sequence, proof FROM receipts WHERE id = ?`);
+    this.markAnchoredStatement = db.prepare(
+      `UPDATE receipt_batches SET status = 'anchored', tx_hash = ?, block_number = ?, anchored_ms = ?, last_error = NULL
+       WHERE department = ? AND sequence = ? AND root = ? AND status = 'pending'`,
+    );
+  }
+
+  /** Inserts receipts in one transaction: all of them or none. */
+  insertMany(rows: ReadonlyArray<{ receipt: Receipt; leaf: string; createdMs: number }>): void {
+    this.db.transaction(() => {
+      for (const { receipt: r, leaf, createdMs } of rows) {
+        this.insertReceipt.run(
+          r.department,
+          r.sequence,
+          r.id,
+          r.time,
+          createdMs,
+          r.grantId,
+          r.agreementId,
+          r.provider,
+          r.subjectRef,
+          r.result,
+          leaf,
+          JSON.stringify(r),
+        );
+      }
+    })();
+  }
+
+  /** The last receipt of a department: its sequence and leaf (the next receipt's prevHash), or null. */
+  head(department: string): { sequence: number; leaf: string } | null {
+    const row = this.db
+      .prepare(`SELECT sequence, leaf FROM receipts WHERE department = ? ORDER BY sequence DESC LIMIT 1`)
+      .get(department) as { sequence: number; leaf: string } | undefined;
+    return row ?? null;
+  }
+
+  get(id: string): StoredReceipt | null {
+    const row = this.byId.get(id.toLowerCase()) as ReceiptRecord | undefined;
+    return row ? fromRecord(row) : null;
+  }
+
+  list(query: ReceiptQuery): StoredReceipt[] {
+    const where: string[] = [];
+    const values: Array<string | number> = [];
+    if (query.visibleTo !== null) {
+      where.push(`(department = ? OR provider = ?)`);
+      values.push(query.visibleTo, query.visibleTo);
+    }
+    if (query.subjectRef !== undefined) {
+      where.push(`subject_ref = ?`);
+      values.push(query.subjectRef);
+    }
+    if (query.agreementId !== undefined) {
+      where.push(`agreement_id = ?`);
+      values.push(query.agreementId);
+    }
+    if (query.since !== undefined) {
+      where.push(`time >= ?`);
+      values.push(query.since);
+    }
+    const sql =
+      `SELECT body, leaf, created_ms, batch_sequence, proof FROM receipts` +
+      (where.length > 0 ? ` WHERE ${where.join(" AND ")}` : "") +
+      ` ORDER BY time, department, sequence LIMIT ?`;
+    return (this.db.prepare(sql).all(...values, query.limit) as ReceiptRecord[]).map(fromRecord);
+  }
+
+  /** Delivered receipts at or after `since` (unix seconds), oldest first: what the quota counters are rebuilt from. */
+  deliveredSince(since: number): DeliveredCount[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT grant_id, agreement_id, time FROM receipts WHERE result = 'delivered' AND time >= ? ORDER BY time`,
+        )
+        .all(since) as Array<{ grant_id: string; agreement_id: string; time: number }>
+    ).map((r) => ({ grantId: r.grant_id, agreementId: r.agreement_id, time: r.time }));
+  }
+
+  /** Departments that have receipts. */
+  departments(): string[] {
+    return (this.db.prepare(`SELECT DISTINCT department FROM receipts`).all() as Array<{ department: string }>).map(
+      (r) => r.department,
+    );
+  }
+
+  /** The oldest receipts of a department not yet in a batch, in sequence order. */
+  unbatched(department: string, limit: number): Array<{ receipt: Receipt; createdMs: number }> {
+    return (
+      this.db
+        .prepare(
+          `SELECT body, created_ms FROM receipts WHERE department = ? AND batch_sequence IS NULL
+           ORDER BY sequence LIMIT ?`,
+        )
+        .all(department, limit) as Array<{ body: string; created_ms: number }>
+    ).map((r) => ({ receipt: JSON.parse(r.body) as Receipt, createdMs: r.created_ms }));
+  }
+
+  /** How many receipts of the department wait for a batch, and since when (wall-clock ms of the oldest). */
+  unbatchedSummary(department: string): { count: number; oldestMs: number | null } {
+    const row = this.db
+      .prepare(
+        `SELECT COUNT(*) AS count, MIN(created_ms) AS oldest FROM receipts
+         WHERE department = ? AND batch_sequence IS NULL`,
+      )
+      .get(department) as { count: number; oldest: number | null };
+    return { count: row.count, oldestMs: row.oldest };
+  }
+
+  /** Wall-clock milliseconds of the department's oldest receipt not yet anchored, or null when all are. */
+  oldestUnanchoredMs(department: string): number | null {
+    const through = this.anchoredThrough(department);
+    const row = this.db
+      .prepare(`SELECT created_ms FROM receipts WHERE department = ? AND sequence > ? ORDER BY sequence LIMIT 1`)
+      .get(department, through) as { created_ms: number } | undefined;
+    return row?.created_ms ?? null;
+  }
+
+  /** The last receipt sequence of the department's anchored batches (0 before the first). */
+  anchoredThrough(department: string): number {
+    const row = this.db
+      .prepare(
+        `SELECT last_sequence FROM receipt_batches WHERE department = ? AND status = 'anchored'
+         ORDER BY sequence DESC LIMIT 1`,
+      )
+      .get(department) as { last_sequence: number } | undefined;
+    return row?.last_sequence ?? 0;
+  }
+
+  /** The department's last batch (pending or anchored), or null before its first. */
+  lastBatch(department: string): StoredBatch | null {
+    const row = this.db
+      .prepare(`SELECT * FROM receipt_batches WHERE department = ? ORDER BY sequence DESC LIMIT 1`)
+      .get(department) as BatchRecord | undefined;
+    return row ? batchFromRecord(row) : null;
+  }
+
+  /** The department's oldest batch still waiting for its anchor, or null. */
+  firstPendingBatch(department: string): StoredBatch | null {
+    const row = this.db
+      .prepare(`SELECT * FROM receipt_batches WHERE department = ? AND status = 'pending' ORDER BY sequence LIMIT 1`)
+      .get(department) as BatchRecord | undefined;
+    return row ? batchFromRecord(row) : null;
+  }
+
+  batch(department: string, sequence: number): StoredBatch | null {
+    const row = this.db
+      .prepare(`SELECT * FROM receipt_batches WHERE department = ? AND sequence = ?`)
+      .get(department, sequence) as BatchRecord | undefined;
+    return row ? batchFromRecord(row) : null;
+  }
+
+  /** Persists a batch and its receipts' proofs in one transaction, before its anchor is submitted. */
+  saveBatch(batch: NewBatch): void {
+    const setProof = this.db.prepare(
+      `UPDATE receipts SET batch_sequence = ?, proof = ? WHERE id = ? AND batch_sequence IS NULL`,
+    );
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO receipt_batches (department, sequence, root, receipt_count, first_sequence, last_sequence,
+             previous_root, status, attempts, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)`,
+        )
+        .run(
+          batch.department,
+          batch.sequence,
+          batch.root,
+          batch.lastSequence - batch.firstSequence + 1,
+          batch.firstSequence,
+          batch.lastSequence,
+          batch.previousRoot,
+          batch.createdMs,
+        );
+      for (const [id, proof] of Object.entries(batch.proofs)) {
+        if (setProof.run(batch.sequence, JSON.stringify(proof), id).changes !== 1) {
+          throw new Error(`receipt ${id} is missing or already in a batch`);
+        }
+      }
+    })();
+  }
+
+  /** Counts an anchoring attempt that failed for good (a revert), so the next one uses a new dedupe key. */
+  recordFailedAttempt(department: string, sequence: number, error: string): void {
+    this.db
+      .prepare(
+        `UPDATE receipt_batches SET attempts = attempts + 1, last_error = ? WHERE department = ? AND sequence = ?`,
+      )
+      .run(error, department, sequence);
+  }
+
+  recordError(department: string, sequence: number, error: string): void {
+    this.db
+      .prepare(`UPDATE receipt_batches SET last_error = ? WHERE department = ? AND sequence = ?`)
+      .run(error, department, sequence);
+  }
+
+  /** Marks a pending batch anchored (idempotent: a batch already anchored, or with another root, is left alone). */
+  markAnchored(department: string, sequence: number, root: string, txHash: string, blockNumber: number): boolean {
+    return (
+      this.markAnchoredStatement.run(txHash, blockNumber, Date.now(), department, sequence, root.toLowerCase())
+        .changes === 1
+    );
+  }
+
+  /** Projection of AccessLedger events: a mined anchor marks its batch anchored. Runs in the indexer's transaction. */
+  apply(events: readonly AnchorEvent[]): void {
+    for (const e of events) {
+      if (e.contract !== "AccessLedger" || e.name !== "BatchAnchored") continue;
+      const a = e.args;
+      this.markAnchored(
+        String(a.departmentId).toLowerCase(),
+        Number(a.batchSequence),
+        String(a.root),
+        e.txHash,
+        e.blockNumber,
+      );
+    }
+  }
+
+  /**
+   * A replaced chain does not erase evidence: receipts and batch records stay as they are (the batches anchored on
+   * the old chain keep their transaction hashes). The sender refuses to write to the new chain until an operator
+   * adopts it, so new receipts stay pending and fetches fail closed meanwhile.
+   */
+  reset(): void {}
+}
+
+function fromRecord(row: ReceiptRecord): StoredReceipt {
+  return {
+    receipt: JSON.parse(row.body) as Receipt,
+    leaf: row.leaf,
+    createdMs: row.created_ms,
+    batchSequence: row.batch_sequence,
+    proof: row.proof === null ? null : (JSON.parse(row.proof) as string[]),
+  };
+}
+
+function batchFromRecord(r: BatchRecord): StoredBatch {
+  return {
+    department: r.department,
+    sequence: r.sequence,
+    root: r.root,
+    receiptCount: r.receipt_count,
+    firstSequence: r.first_sequence,
+    lastSequence: r.last_sequence,
+    previousRoot: r.previous_root,
+    status: r.status,
+    attempts: r.attempts,
+    txHash: r.tx_hash,
+    blockNumber: r.block_number,
+    createdMs: r.created_ms,
+    anchoredMs: r.anchored_ms,
+    lastError: r.last_error,
+  };
+}
