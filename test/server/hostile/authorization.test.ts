@@ -104,11 +104,6 @@ const OWNED: Record<string, Owned> = {
   "POST /v1/grants/:id/pause": { object: "grant", owner: "gz-civil-affairs" },
   "POST /v1/grants/:id/resume": { object: "grant", owner: "gz-civil-affairs" },
   "POST /v1/grants/:id/revoke": { object: "grant", owner: "gz-civil-affairs" },
-  "POST /v1/consents/:id/withdraw": {
-    object: "consent",
-    owner: "gz-civil-affairs",
-    body: () => ({ evidence: RECORD_EVIDENCE }),
-  },
   "POST /v1/consents/:id/revoke": { object: "consent", owner: "gz-civil-affairs" },
   "POST /v1/data/fetch": {
     object: "none",
@@ -117,8 +112,12 @@ const OWNED: Record<string, Owned> = {
   },
 };
 
-/** Write routes with an id that act on no department's object (the council's own proposals: the council rule). */
-const NOT_DEPARTMENT_OWNED = new Set(["POST /v1/council/proposals/:id/approvals"]);
+/**
+ * Write routes with an id that any member department may call on any object, with the reason: the council's own
+ * proposals (the council rule covers them), and a subject's withdrawal of consent, which PIPL Art. 15 lets the
+ * subject make at any member's counter (IConsentRegistry.withdraw: any active department's operator).
+ */
+const NOT_DEPARTMENT_OWNED = new Set(["POST /v1/council/proposals/:id/approvals", "POST /v1/consents/:id/withdraw"]);
 
 const OTHER_DEPARTMENT = "health";
 const SUSPENDED = "gz-civil-affairs";
@@ -308,7 +307,8 @@ describe("Hostile callers: the gateway's authorization matrix over every registe
       const res = await call(route, h.gw.bearer(SUSPENDED, role), path, body);
       // The request is well-formed and names the suspended department's own objects: only the suspension refuses it
       // (a route whose sample body names unknown ids may answer 404/409 first; never 2xx).
-      const statuses = owned ? [403, 422] : [400, 403, 404, 409, 422];
+      // 409 where the object's state refuses the action before the chain is asked (resume of an active grant).
+      const statuses = owned ? [403, 409, 422] : [400, 403, 404, 409, 422];
       expectProblem(res, statuses, `${routeId(route)} by suspended ${SUSPENDED}`);
       rows++;
     }

@@ -76,6 +76,7 @@ describe("Secrets and personal data: nothing leaks into logs, errors, metrics or
   }
 
   function keep(what: string, res: Response): Response {
+    if (process.env.HOSTILE_DEBUG) console.log(`      ${what} → ${res.status} ${res.text.slice(0, 160)}`);
     allBodies.push({ what, text: res.text ?? "" });
     if (res.status >= 400) errorBodies.push({ what, text: res.text ?? "" });
     return res;
