@@ -5,6 +5,7 @@ import { consentsFeature } from "./consents/routes";
 import { councilFeature } from "./council/routes";
 import { fetchFeature } from "./fetch";
 import { grantsFeature } from "./grants";
+import { outboxFeature } from "./outbox";
 
 /**
  * Every feature of the gateway, in the order their routes are declared. A feature builds its services from the
@@ -18,4 +19,5 @@ export const FEATURES: readonly Feature[] = [
   consentsFeature,
   councilFeature,
   fetchFeature,
+  outboxFeature,
 ];

@@ -131,6 +131,9 @@ export async function anchor(w: World, receipts: Receipt[]): Promise<ReceiptEntr
   const batch = buildBatch(receipts);
   const [lastBatch, , lastRoot] = await w.s.ledger.head(w.civilId);
   const sequence = lastBatch + 1n;
+  // The anchor's block follows the chain's clock, not the wall clock: a fixture restored long after it was taken
+  // (a loaded machine) must not make a prompt anchoring look late.
+  await time.setNextBlockTimestamp((await time.latest()) + 1);
   const tx = await w.s.ledger
     .connect(w.civil)
     .anchor(sequence, batch.root, batch.receiptCount, batch.firstSequence, batch.lastSequence, lastRoot);
