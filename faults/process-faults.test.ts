@@ -9,6 +9,7 @@
  * 4. 10,000 receipts pending anchoring when the gateway restarts: all anchored, none twice.
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import fs from "node:fs";
 import { expect } from "chai";
 import { Interface, JsonRpcProvider, zeroPadValue } from "ethers";
 import { DEMO_RESOURCES, MEDICAL_INSTITUTIONS, type ResourceDefinition } from "../server/src/backends/datasets";
@@ -387,7 +388,8 @@ describe("process faults: the real processes of npm start", function () {
     let backlogIds: string[] = [];
     try {
       process.kill(oldGateway!, "SIGKILL");
-      await waitFor("the gateway gone", 10_000, async () => (isAlive(oldGateway!) ? undefined : true));
+      // Its parent is paused, so it stays a zombie until the supervisor reaps it: dead, not yet gone.
+      await waitFor("the gateway dead", 10_000, async () => (runs(oldGateway!) ? undefined : true));
       const db = openDatabase(stack.files.database);
       try {
         const recorder = new ReceiptRecorder(new ReceiptStore(db));
@@ -440,6 +442,16 @@ describe("process faults: the real processes of npm start", function () {
     }
   });
 });
+
+/** A process that exists and is not a zombie (Linux /proc). */
+function runs(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
 
 function tally(statuses: number[]): Record<string, number> {
   const out: Record<string, number> = {};
