@@ -2,7 +2,7 @@ import { AGREEMENT_STATUS, bytes32ToCode, LEGAL_BASIS, QUOTA_PERIOD } from "../c
 import type { IndexedEvent } from "../chain/indexer";
 import type { JsonObject } from "../chain/json";
 import type { Db } from "./db";
-import { migrate } from "./db";
+import { migrate, onePerDatabase } from "./db";
 
 export type AgreementStatus = (typeof AGREEMENT_STATUS.values)[number];
 export type LegalBasis = (typeof LEGAL_BASIS.values)[number];
@@ -147,15 +147,8 @@ const SELECT = `
  * twice changes nothing. One instance per database: `AgreementStore.of(db)`.
  */
 export class AgreementStore {
-  private static readonly instances = new WeakMap<Db, AgreementStore>();
-
   static of(db: Db): AgreementStore {
-    let store = AgreementStore.instances.get(db);
-    if (!store) {
-      store = new AgreementStore(db);
-      AgreementStore.instances.set(db, store);
-    }
-    return store;
+    return onePerDatabase(AgreementStore, db, () => new AgreementStore(db));
   }
 
   readonly fresh: boolean;

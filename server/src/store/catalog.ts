@@ -1,7 +1,7 @@
 import { OPEN_TYPE, SECURITY_LEVEL, SHARE_TYPE } from "../common/codes";
 import type { IndexedEvent } from "../chain/indexer";
 import type { Db } from "./db";
-import { migrate } from "./db";
+import { migrate, onePerDatabase } from "./db";
 
 export type ShareType = (typeof SHARE_TYPE.values)[number];
 export type OpenType = (typeof OPEN_TYPE.values)[number];
@@ -133,16 +133,9 @@ function termsOf(value: unknown): Terms {
  * once; other features only read it).
  */
 export class CatalogStore {
-  private static readonly instances = new WeakMap<Db, CatalogStore>();
-
   /** The shared instance for a database. */
   static of(db: Db): CatalogStore {
-    let store = CatalogStore.instances.get(db);
-    if (!store) {
-      store = new CatalogStore(db);
-      CatalogStore.instances.set(db, store);
-    }
-    return store;
+    return onePerDatabase(CatalogStore, db, () => new CatalogStore(db));
   }
 
   /** True when the tables were created now and the indexed history must be replayed into them. */

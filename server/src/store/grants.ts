@@ -3,7 +3,7 @@ import type { IndexedEvent } from "../chain/indexer";
 import type { JsonObject } from "../chain/json";
 import type { Quota } from "./agreements";
 import type { Db } from "./db";
-import { migrate } from "./db";
+import { migrate, onePerDatabase } from "./db";
 
 export type GrantStatus = (typeof GRANT_STATUS.values)[number];
 
@@ -95,15 +95,8 @@ const STATUS_CHANGES: Record<string, GrantStatus> = {
  * One instance per database: `GrantStore.of(db)`.
  */
 export class GrantStore {
-  private static readonly instances = new WeakMap<Db, GrantStore>();
-
   static of(db: Db): GrantStore {
-    let store = GrantStore.instances.get(db);
-    if (!store) {
-      store = new GrantStore(db);
-      GrantStore.instances.set(db, store);
-    }
-    return store;
+    return onePerDatabase(GrantStore, db, () => new GrantStore(db));
   }
 
   readonly fresh: boolean;
