@@ -12,7 +12,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import { expect } from "chai";
 import { Interface, JsonRpcProvider, zeroPadValue } from "ethers";
-import { DEMO_RESOURCES, MEDICAL_INSTITUTIONS, type ResourceDefinition } from "../server/src/backends/datasets";
+import { DEMO_RESOURCES, MEDICAL_INSTITUTIONS, type ResourceDefinition } from "../backends/datasets";
 import { ReceiptRecorder, type ReceiptDraft } from "../server/src/modules/receipts/recorder";
 import { openDatabase } from "../server/src/store/db";
 import { ReceiptStore } from "../server/src/store/receipts";

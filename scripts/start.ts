@@ -28,8 +28,8 @@ import {
   startBackends,
   type RunningBackends,
   type StartBackendsOptions,
-} from "../server/src/backends/main";
-import { PROVIDER_DEPARTMENTS } from "../server/src/backends/datasets";
+} from "../backends/main";
+import { PROVIDER_DEPARTMENTS } from "../backends/datasets";
 import { readDeployment, type Deployment } from "../server/src/chain/deployment";
 import { deriveDevSigners } from "../server/src/chain/keys";
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from "../server/src/common/config";

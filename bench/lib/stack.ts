@@ -82,7 +82,7 @@ export async function startStack(ctx: BenchContext, options: StackOptions): Prom
       gateway: await freePort(),
       bare: await freePort(),
     };
-    const backendsProc = startTs(`${options.name}-backends`, "server/src/backends/main.ts", {
+    const backendsProc = startTs(`${options.name}-backends`, "backends/main.ts", {
       logDir: ctx.logDir,
       env: {
         KUAJIE_BACKEND_PORT_PUBLIC_SECURITY: String(ports.ps),

@@ -7,9 +7,9 @@ import {
   HOUSEHOLD_REGISTRATION,
   MEDICAL_INSTITUTIONS,
   SOCIAL_INSURANCE_STATUS,
-} from "../../server/src/backends/datasets";
-import { startBackends, type RunningBackends } from "../../server/src/backends/main";
-import { INTERNAL_NOTE_FIELD } from "../../server/src/backends/server";
+} from "../../backends/datasets";
+import { startBackends, type RunningBackends } from "../../backends/main";
+import { INTERNAL_NOTE_FIELD } from "../../backends/server";
 import { codeToBytes32, fieldsToMask } from "../../server/src/common/codes";
 import { QuotaCounters } from "../../server/src/modules/fetch/quota";
 import {

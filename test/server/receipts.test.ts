@@ -5,8 +5,8 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { ZeroHash } from "ethers";
 import request from "supertest";
-import { HOUSEHOLD_REGISTRATION, MEDICAL_INSTITUTIONS } from "../../server/src/backends/datasets";
-import { startBackends, type RunningBackends } from "../../server/src/backends/main";
+import { HOUSEHOLD_REGISTRATION, MEDICAL_INSTITUTIONS } from "../../backends/datasets";
+import { startBackends, type RunningBackends } from "../../backends/main";
 import { receiptLeaf, verifyProof, type Receipt } from "../../server/src/receipt";
 import {
   consentKey,

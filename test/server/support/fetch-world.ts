@@ -8,8 +8,8 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { id as keccakUtf8 } from "ethers";
 import { expect } from "chai";
 import request from "supertest";
-import type { ResourceDefinition } from "../../../server/src/backends/datasets";
-import type { RunningBackends } from "../../../server/src/backends/main";
+import type { ResourceDefinition } from "../../../backends/datasets";
+import type { RunningBackends } from "../../../backends/main";
 import {
   codeToBytes32,
   fieldsToMask,

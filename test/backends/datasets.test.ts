@@ -4,8 +4,8 @@ import {
   type FieldType,
   PROVIDER_DEPARTMENTS,
   buildDemoDatasets,
-} from "../../../server/src/backends/datasets";
-import { generatePeople } from "../../../server/src/backends/synthetic-people";
+} from "../../backends/datasets";
+import { generatePeople } from "../../backends/synthetic-people";
 
 function matchesType(value: unknown, type: FieldType): boolean {
   switch (type) {

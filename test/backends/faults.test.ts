@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { type RunningBackends, startBackends } from "../../../server/src/backends/main";
-import { GARBAGE_BODY } from "../../../server/src/backends/server";
+import { type RunningBackends, startBackends } from "../../backends/main";
+import { GARBAGE_BODY } from "../../backends/server";
 
 const ANY_PORT = { "public-security": 0, hrss: 0, health: 0 };
 

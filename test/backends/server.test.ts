@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import request from "supertest";
-import { buildDemoDatasets, HOUSEHOLD_REGISTRATION } from "../../../server/src/backends/datasets";
-import { DEFAULT_LIST_LIMIT, INTERNAL_NOTE_FIELD, createBackendApp } from "../../../server/src/backends/server";
+import { buildDemoDatasets, HOUSEHOLD_REGISTRATION } from "../../backends/datasets";
+import { DEFAULT_LIST_LIMIT, INTERNAL_NOTE_FIELD, createBackendApp } from "../../backends/server";
 
 describe("demo provider backend protocol", function () {
   const datasets = buildDemoDatasets({ seed: 11, count: 40 });

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import request from "supertest";
-import { createBareProxy } from "../../../server/src/backends/bare-proxy";
-import { type RunningBackends, startBackends } from "../../../server/src/backends/main";
+import { createBareProxy } from "../../bench/lib/bare-proxy";
+import { type RunningBackends, startBackends } from "../../backends/main";
 
 describe("bare proxy (benchmark baseline)", function () {
   let backends: RunningBackends;

@@ -3,7 +3,7 @@ import {
   GUANGDONG_REGIONS,
   generatePeople,
   identityCheckCharacter,
-} from "../../../server/src/backends/synthetic-people";
+} from "../../backends/synthetic-people";
 
 /** ISO 7064 MOD 11-2 by the recursive pure-system method, independent of the weight table the generator uses. */
 function iso7064Mod112IsValid(idNumber: string): boolean {

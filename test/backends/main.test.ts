@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { type AddressInfo, createServer } from "node:net";
 import path from "node:path";
 import { expect } from "chai";
-import { DEFAULT_BACKEND_PORTS, backendsOptionsFromEnv, startBackends } from "../../../server/src/backends/main";
+import { DEFAULT_BACKEND_PORTS, backendsOptionsFromEnv, startBackends } from "../../backends/main";
 
 const ANY_PORT = { "public-security": 0, hrss: 0, health: 0 };
 
@@ -69,7 +69,7 @@ describe("starting the demo provider backends", function () {
   });
 
   it("runs as a process that prints its URLs and stops cleanly on SIGTERM", async function () {
-    const main = path.join(__dirname, "../../../server/src/backends/main.ts");
+    const main = path.join(__dirname, "../../backends/main.ts");
     const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", main, "--control"], {
       env: {
         ...process.env,

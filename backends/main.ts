@@ -3,7 +3,7 @@
  * department's catalog entries point at their own `upstream.url` and one backend can fail while the others
  * keep serving.
  *
- *   npx ts-node --transpile-only server/src/backends/main.ts [--control]
+ *   npx ts-node --transpile-only backends/main.ts [--control]
  *
  * `startBackends` does the same in-process for `npm start` and the tests.
  */
