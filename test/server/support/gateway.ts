@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import type { Express } from "express";
 import { createApp, type AppDeps, type RouteModule } from "../../../server/src/app";
-import type { Department } from "../../../server/src/common/departments";
+import type { Department } from "../../../server/src/modules/auth/department-directory";
 import { createLogger } from "../../../server/src/common/logger";
 import { createMetrics, type Metrics } from "../../../server/src/common/metrics";
 import type { Role } from "../../../server/src/common/request-context";

@@ -1,4 +1,4 @@
-import type { RouteRegistry } from "../../common/validate";
+import type { RouteRegistry } from "../../common/route-registry";
 import type { DepartmentService } from "../departments/service";
 import { callerOf } from "./caller";
 import {

@@ -1,7 +1,7 @@
 import type { RouteModule } from "../../app";
 import { ForbiddenError } from "../../common/errors";
 import type { AuthContext } from "../../common/request-context";
-import type { RouteRegistry } from "../../common/validate";
+import type { RouteRegistry } from "../../common/route-registry";
 import type { Feature } from "../../gateway";
 import { ConsentBatcher } from "./batcher";
 import {

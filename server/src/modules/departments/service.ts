@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { id as keccakUtf8 } from "ethers";
-import type { Department, DepartmentDirectory } from "../../common/departments";
+import type { Department, DepartmentDirectory } from "../auth/department-directory";
 import { NotFoundError } from "../../common/errors";
 import type { DepartmentRow, DepartmentStore } from "../../store/departments";
 import { servedDepartmentsSchema, type ServedDepartment } from "./schemas";

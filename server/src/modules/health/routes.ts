@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { reply, type RouteRegistry } from "../../common/validate";
+import { reply, type RouteRegistry } from "../../common/route-registry";
 import { healthSchema, type HealthReport } from "./schemas";
 
 export type HealthCheck = () => Promise<HealthReport>;

@@ -1,4 +1,4 @@
-import type { RouteRegistry } from "../../common/validate";
+import type { RouteRegistry } from "../../common/route-registry";
 import { subjectRefRequestSchema, subjectRefResponseSchema } from "./schemas";
 import type { SubjectService } from "./service";
 
