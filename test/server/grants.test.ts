@@ -228,27 +228,27 @@ describe("Gateway grants: /v1/grants on the real contracts", function () {
   describe("projections", function () {
     it("rebuild the catalog, agreements and grants from the indexed chain events alone, and ignore repeats", async function () {
       const db = openDatabase(":memory:");
-      const stores = [CatalogStore.of(db), AgreementStore.of(db), GrantStore.of(db)];
+      const stores = [new CatalogStore(db), new AgreementStore(db), new GrantStore(db)];
       expect(stores.every((s) => s.fresh)).to.equal(true);
       const replay = () => gw.chain.indexer.replay((events) => stores.forEach((s) => s.apply(events)));
       replay();
       replay();
       const [catalog, agreements, grants] = stores as [CatalogStore, AgreementStore, GrantStore];
-      const live = CatalogStore.of(gw.db);
+      const live = new CatalogStore(gw.db);
       const resource = catalog.list()[0];
       expect(resource).to.deep.equal(live.get(resource.resourceId));
       expect(resource.upstreamUrl).to.equal("http://127.0.0.1:9101/household");
       const agreement = agreements.get(agreementId)!;
-      const liveAgreement = AgreementStore.of(gw.db).get(agreementId)!;
+      const liveAgreement = new AgreementStore(gw.db).get(agreementId)!;
       // The purpose text and the terms document are the gateway's own notes (only hashes are on chain).
       expect({ ...agreement, purposeText: null, terms: null }).to.deep.equal({
         ...liveAgreement,
         purposeText: null,
         terms: null,
       });
-      expect(agreements.history(agreementId)).to.deep.equal(AgreementStore.of(gw.db).history(agreementId));
-      expect(grants.list()).to.deep.equal(GrantStore.of(gw.db).list());
-      expect(grants.history(fullGrant)).to.deep.equal(GrantStore.of(gw.db).history(fullGrant));
+      expect(agreements.history(agreementId)).to.deep.equal(new AgreementStore(gw.db).history(agreementId));
+      expect(grants.list()).to.deep.equal(new GrantStore(gw.db).list());
+      expect(grants.history(fullGrant)).to.deep.equal(new GrantStore(gw.db).history(fullGrant));
       db.close();
     });
   });

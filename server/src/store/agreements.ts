@@ -2,7 +2,7 @@ import { AGREEMENT_STATUS, bytes32ToCode, LEGAL_BASIS, QUOTA_PERIOD } from "../c
 import type { IndexedEvent } from "../chain/indexer";
 import type { JsonObject } from "../chain/json";
 import type { Db } from "./db";
-import { migrate, onePerDatabase } from "./db";
+import { migrate } from "./db";
 
 export type AgreementStatus = (typeof AGREEMENT_STATUS.values)[number];
 export type LegalBasis = (typeof LEGAL_BASIS.values)[number];
@@ -144,16 +144,12 @@ const SELECT = `
 /**
  * The agreements projection (SharingAgreements events, plus GrantIssued for the history), and the texts the
  * gateway keeps beside the chain's hashes: purpose texts, terms documents, rejection reasons. Applying the same event
- * twice changes nothing. One instance per database: `AgreementStore.of(db)`.
+ * twice changes nothing.
  */
 export class AgreementStore {
-  static of(db: Db): AgreementStore {
-    return onePerDatabase(AgreementStore, db, () => new AgreementStore(db));
-  }
-
   readonly fresh: boolean;
 
-  private constructor(private readonly db: Db) {
+  constructor(private readonly db: Db) {
     this.fresh =
       migrate(db, "agreements", [
         `CREATE TABLE agreements (

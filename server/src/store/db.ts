@@ -55,16 +55,3 @@ export function migrate(db: Database.Database, component: string, statements: re
   // IMMEDIATE: two processes migrating the same file must not both read the same current version.
   return apply.immediate();
 }
-
-const perDatabase = new WeakMap<object, WeakMap<Db, unknown>>();
-
-/**
- * The one instance of a store class for a database (a projection must be subscribed to the indexer once, however
- * many features ask for it). `kind` is the class; `create` builds the instance the first time.
- */
-export function onePerDatabase<T>(kind: object, db: Db, create: () => T): T {
-  let byDb = perDatabase.get(kind);
-  if (!byDb) perDatabase.set(kind, (byDb = new WeakMap()));
-  if (!byDb.has(db)) byDb.set(db, create());
-  return byDb.get(db) as T;
-}

@@ -9,7 +9,8 @@ import { loadConfig, type GatewayConfig } from "../../../server/src/common/confi
 import { createLogger } from "../../../server/src/common/logger";
 import type { Role } from "../../../server/src/common/request-context";
 import { deriveDevSigners } from "../../../server/src/chain/keys";
-import { createGateway, type Feature, type Gateway } from "../../../server/src/gateway";
+import { createGateway, type Gateway } from "../../../server/src/gateway";
+import type { Feature } from "../../../server/src/modules/feature";
 import { TokenService } from "../../../server/src/modules/auth/service";
 import { openDatabase, type Db } from "../../../server/src/store/db";
 import { TokenStore } from "../../../server/src/store/tokens";

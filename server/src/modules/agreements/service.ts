@@ -17,9 +17,8 @@ import {
   type AgreementStatus,
   type AgreementStore,
 } from "../../store/agreements";
-import type { CatalogStore } from "../../store/catalog";
-import type { DepartmentService } from "../departments/service";
-import { departmentRef } from "../catalog/caller";
+import type { CatalogLookup } from "../catalog/service";
+import { departmentRef, type DepartmentService } from "../departments/service";
 import { ResourceNotFoundError, ResourceRetiredError } from "../catalog/errors";
 import { AgreementNotFoundError, AgreementStatusError, NotAgreementPartyError, NotShareableError } from "./errors";
 import type { RequestAgreement } from "./schemas";
@@ -42,6 +41,11 @@ const ACTIONS: Record<
   escalate: { who: "member", status: ["requested"] },
 };
 
+/** What other features may read of agreements. */
+export interface AgreementLookup {
+  get(agreementId: number): AgreementRecord | null;
+}
+
 /**
  * Sharing agreements: requests by a consumer department, the provider's answer, co-consumers' seals, escalation
  * to the council and supervision, all through SharingAgreements signed for the caller's department; reads from the
@@ -55,7 +59,7 @@ const ACTIONS: Record<
 export class AgreementService {
   constructor(
     private readonly store: AgreementStore,
-    private readonly catalog: CatalogStore,
+    private readonly catalog: CatalogLookup,
     private readonly chain: KuajieChain,
     private readonly departments: DepartmentService,
   ) {}

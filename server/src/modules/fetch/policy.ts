@@ -14,7 +14,7 @@ import { z } from "zod";
 import type { IndexedEvent } from "../../chain/indexer";
 import type { JsonValue } from "../../chain/json";
 import { AGREEMENT_STATUS, GRANT_STATUS, QUOTA_PERIOD } from "../../common/codes";
-import type { Projection } from "../../gateway";
+import type { Projection } from "../feature";
 
 export type QuotaPeriod = (typeof QUOTA_PERIOD.values)[number];
 

@@ -1,12 +1,12 @@
 import { isoTime, maskToFields, QUOTA_PERIOD } from "../../common/codes";
 import { validationError, type FieldError } from "../../common/errors";
 import type { KuajieChain, WriteResult } from "../../chain/kuajie";
-import { effectiveAgreementStatus, type AgreementStore } from "../../store/agreements";
-import type { CatalogStore } from "../../store/catalog";
+import { effectiveAgreementStatus } from "../../store/agreements";
 import { grantExpired, type GrantRecord, type GrantStore } from "../../store/grants";
-import type { DepartmentService } from "../departments/service";
 import { AgreementNotFoundError } from "../agreements/errors";
-import { departmentRef } from "../catalog/caller";
+import type { AgreementLookup } from "../agreements/service";
+import type { CatalogLookup } from "../catalog/service";
+import { departmentRef, type DepartmentService } from "../departments/service";
 import {
   AgreementNotActiveError,
   FieldsOutsideAgreementError,
@@ -38,8 +38,8 @@ const NEEDS: Record<GrantAction, readonly GrantRecord["status"][]> = {
 export class GrantService {
   constructor(
     private readonly store: GrantStore,
-    private readonly agreements: AgreementStore,
-    private readonly catalog: CatalogStore,
+    private readonly agreements: AgreementLookup,
+    private readonly catalog: CatalogLookup,
     private readonly chain: KuajieChain,
     private readonly departments: DepartmentService,
   ) {}
