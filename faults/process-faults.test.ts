@@ -14,7 +14,7 @@ import { expect } from "chai";
 import { Interface, JsonRpcProvider, zeroPadValue } from "ethers";
 import { DEMO_RESOURCES, MEDICAL_INSTITUTIONS, type ResourceDefinition } from "../backends/datasets";
 import { ReceiptRecorder, type ReceiptDraft } from "../server/src/modules/receipts/recorder";
-import { openDatabase } from "../server/src/store/db";
+import { openDatabase } from "../server/src/common/db";
 import { ReceiptStore } from "../server/src/store/receipts";
 import { backendsFileSchema, readJsonFile, type BackendsFile } from "../scripts/lib/dev-files";
 import { call, isAlive, must, rpc, sleep, Stack, waitFor, type Answer } from "./support/stack";

@@ -34,7 +34,7 @@ import { readDeployment, type Deployment } from "../server/src/chain/deployment"
 import { deriveDevSigners } from "../server/src/chain/keys";
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from "../server/src/common/config";
 import { TokenService } from "../server/src/modules/auth/service";
-import { openDatabase } from "../server/src/store/db";
+import { openDatabase } from "../server/src/common/db";
 import { TokenStore } from "../server/src/store/tokens";
 import { ADMIT, admitPayload } from "./lib/consortium-proposals";
 import { DEMO_DEPARTMENTS } from "./lib/demo-departments";

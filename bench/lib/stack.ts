@@ -9,7 +9,7 @@ import path from "node:path";
 import { DEMO_DEPARTMENTS } from "../../scripts/lib/demo-departments";
 import { writeDeployment } from "../../server/src/chain/deployment";
 import { TokenService } from "../../server/src/modules/auth/service";
-import { openDatabase } from "../../server/src/store/db";
+import { openDatabase } from "../../server/src/common/db";
 import { TokenStore } from "../../server/src/store/tokens";
 import { BulkSender, DEV_MNEMONIC, deploySystem, startNode, type Node, type System } from "./chain";
 import type { BenchContext } from "./context";

@@ -13,7 +13,7 @@ import { authenticate, authorize } from "./modules/auth/middleware";
 import { FailureLimiter, type FailureLimiterOptions } from "./modules/auth/rate-limit";
 import { TokenService } from "./modules/auth/service";
 import type { RouteModule } from "./modules/feature";
-import type { Db } from "./store/db";
+import type { Db } from "./common/db";
 import { IdempotencyStore } from "./store/idempotency";
 import { TokenStore } from "./store/tokens";
 

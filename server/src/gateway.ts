@@ -10,7 +10,7 @@ import { BASE_FEATURES, FEATURES } from "./modules";
 import type { ServedDepartment } from "./modules/departments/schemas";
 import { DepartmentService } from "./modules/departments/service";
 import type { Feature, FeatureContext, Projection, ProjectionKind } from "./modules/feature";
-import type { Db } from "./store/db";
+import type { Db } from "./common/db";
 import { DepartmentStore } from "./store/departments";
 
 export interface GatewayOptions {

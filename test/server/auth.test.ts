@@ -3,7 +3,7 @@ import { expect } from "chai";
 import request from "supertest";
 import { FailureLimiter } from "../../server/src/modules/auth/rate-limit";
 import { TokenService } from "../../server/src/modules/auth/service";
-import { openDatabase } from "../../server/src/store/db";
+import { openDatabase } from "../../server/src/common/db";
 import { TokenStore } from "../../server/src/store/tokens";
 import { DEPARTMENTS, buildGateway } from "./support/gateway";
 import { widgetsModule } from "./support/widgets";

@@ -4,7 +4,7 @@ import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import request from "supertest";
 import type { Response } from "supertest";
-import { ContractRevertError } from "../../server/src/common/errors";
+import { TransactionRevertedError } from "../../server/src/chain/errors";
 import { subjectRef as computeSubjectRef } from "../../server/src/common/subject-ref";
 import { ConsentBatcher } from "../../server/src/modules/consents/batcher";
 import { recordConsentBodySchema } from "../../server/src/modules/consents/schemas";
@@ -415,7 +415,7 @@ describe("Gateway: consents on the real ConsentRegistry", function () {
     await batcher.close();
     expect(results.map((r) => r.status)).to.deep.equal(["fulfilled", "rejected", "fulfilled"]);
     const failure = (results[1] as PromiseRejectedResult).reason;
-    expect(failure).to.be.instanceOf(ContractRevertError);
+    expect(failure).to.be.instanceOf(TransactionRevertedError);
     expect(failure).to.have.property("errorName", "ConsentValidityEnded");
   });
 

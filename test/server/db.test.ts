@@ -2,9 +2,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { migrate, openDatabase } from "../../server/src/store/db";
+import { migrate, openDatabase } from "../../server/src/common/db";
 
-describe("store/db", function () {
+describe("common/db", function () {
   it("opens a file database with WAL, synchronous=FULL and foreign keys on, creating its folder", function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kuajie-db-"));
     const db = openDatabase(path.join(dir, "nested", "gateway.db"));

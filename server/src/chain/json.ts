@@ -1,8 +1,8 @@
 import { hexlify, Indexed, type ParamType, type Result } from "ethers";
+import type { JsonObject, JsonValue } from "../common/indexed-event";
 
-/** A value that `JSON.stringify` writes and `JSON.parse` reads back unchanged. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
+/** For the council payload encoders until they move to the pure core. */
+export type { JsonObject } from "../common/indexed-event";
 
 /**
  * Turns decoded ABI values into JSON: integers become decimal strings (they may not fit a JS number), bytes 0x-hex,

@@ -9,11 +9,11 @@ import {
   Grants__factory,
   SharingAgreements__factory,
 } from "../../../typechain-types";
-import { ContractRevertError, HttpError, ServiceUnavailableError } from "../common/errors";
 import { CONTRACT_NAMES, type ContractName, type Deployment } from "./deployment";
-import { ChainResetError, ChainUnavailableError, SenderStoppedError } from "./errors";
-import { EventIndexer, type IndexedEvent } from "./indexer";
-import { abiArgsToJson, type JsonObject } from "./json";
+import { TransactionFailedError, TransactionRevertedError, UnknownSignerError, WritePendingError } from "./errors";
+import type { IndexedEvent, JsonObject } from "../common/indexed-event";
+import { EventIndexer } from "./indexer";
+import { abiArgsToJson } from "./json";
 import { TxSender, type OutboxRow } from "./tx-sender";
 
 /** The ABI of each contract, from the generated types: the one place the gateway learns the contracts' shapes. */
@@ -39,22 +39,6 @@ export interface WriteResult {
   txHash: string;
   blockNumber: number;
   events: WriteEvent[];
-}
-
-/**
- * A write was persisted in the outbox (it will be sent and mined: nothing acknowledged is lost) but was not mined
- * within the wait. Answered as 202 with the outbox id, which `GET /v1/outbox/:id` follows.
- */
-export class WritePendingError extends HttpError {
-  override readonly status = 202;
-  override readonly code = "write_pending";
-  override readonly title = "Accepted; the transaction is waiting to be mined";
-  constructor(readonly outboxId: number) {
-    super(`the transaction is in the outbox (id ${outboxId}) and will be sent when the chain accepts it`, {
-      outboxId,
-      location: `/v1/outbox/${outboxId}`,
-    });
-  }
 }
 
 export interface KuajieChainOptions {
@@ -140,9 +124,10 @@ export class KuajieChain {
 
   /**
    * Sends `contract.method(args)` signed by the department's key and waits until it is mined and indexed.
-   * Throws ContractRevertError (422, the custom error's name and arguments) when the contract refuses it,
-   * WritePendingError (202) when it is safely queued but not mined in time, ServiceUnavailableError (503) when the
-   * chain cannot take it at all.
+   * Throws TransactionRevertedError (the custom error's name and arguments) when the contract refuses it,
+   * WritePendingError when it is safely queued but not mined in time, and UnknownSignerError, ChainResetError,
+   * ChainUnavailableError, SenderStoppedError or TransactionFailedError when the chain cannot take it at all (the
+   * problem middleware answers them 422, 202 and 503).
    */
   async write(
     departmentKey: string,
@@ -152,28 +137,19 @@ export class KuajieChain {
     options: { dedupeKey?: string } = {},
   ): Promise<WriteResult> {
     if (!this.options.signers.has(departmentKey)) {
-      throw new ServiceUnavailableError(`this gateway holds no signing key for department '${departmentKey}'`);
+      throw new UnknownSignerError(departmentKey);
     }
     const data = CONTRACT_INTERFACES[contract].encodeFunctionData(method, args);
-    let outboxId: number;
-    try {
-      outboxId = this.sender.submit(
-        departmentKey,
-        { to: this.deployment.contracts[contract], data },
-        { contract, method },
-        { dedupeKey: options.dedupeKey },
-      );
-    } catch (err) {
-      throw this.unavailable(err);
-    }
+    const outboxId = this.sender.submit(
+      departmentKey,
+      { to: this.deployment.contracts[contract], data },
+      { contract, method },
+      { dedupeKey: options.dedupeKey },
+    );
     const row = await this.waitMined(outboxId);
-    if (row.revert) {
-      throw new ContractRevertError(row.revert.errorName, row.revert.args as Record<string, unknown>, {
-        detail: `${contract}.${method} reverted with ${row.revert.errorName}`,
-      });
-    }
+    if (row.revert) throw new TransactionRevertedError(contract, method, row.revert.errorName, row.revert.args);
     if (row.status !== "mined" || row.blockNumber === null || row.txHash === null) {
-      throw new ServiceUnavailableError(`the transaction failed: ${row.error ?? row.status}`, { outboxId });
+      throw new TransactionFailedError(outboxId, row.error ?? row.status);
     }
     await this.indexer.waitForBlock(row.blockNumber, this.writeWaitMs).catch(() => undefined);
     return { outboxId, txHash: row.txHash, blockNumber: row.blockNumber, events: this.decodeLogs(row) };
@@ -216,33 +192,8 @@ export class KuajieChain {
       const row = await Promise.race([this.sender.waitFor(outboxId), timeout]);
       if (row === null) throw new WritePendingError(outboxId);
       return row;
-    } catch (err) {
-      if (err instanceof WritePendingError) throw err;
-      throw this.unavailable(err);
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  private unavailable(err: unknown): Error {
-    if (err instanceof HttpError) return err;
-    if (err instanceof ChainResetError) {
-      return new ServiceUnavailableError(
-        "the chain was reset (a different genesis): the gateway refuses to mix it with the old state",
-        { reason: "chain_reset" },
-        { cause: err },
-      );
-    }
-    if (err instanceof ChainUnavailableError || err instanceof SenderStoppedError) {
-      return new ServiceUnavailableError(
-        "the chain is unavailable; try again shortly",
-        { reason: "chain_unavailable" },
-        {
-          retryAfterSeconds: 2,
-          cause: err,
-        },
-      );
-    }
-    return err instanceof Error ? err : new Error(String(err));
   }
 }

@@ -1,10 +1,10 @@
 import type { Logger } from "pino";
-import type { IndexedEvent } from "../chain/indexer";
+import type { IndexedEvent } from "../common/indexed-event";
 import type { KuajieChain } from "../chain/kuajie";
 import type { GatewayConfig } from "../common/config";
 import type { Metrics } from "../common/metrics";
 import type { RouteRegistry } from "../common/route-registry";
-import type { Db } from "../store/db";
+import type { Db } from "../common/db";
 import type { DepartmentService } from "./departments/service";
 
 /**

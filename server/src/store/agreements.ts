@@ -1,8 +1,7 @@
 import { AGREEMENT_STATUS, bytes32ToCode, LEGAL_BASIS, QUOTA_PERIOD } from "../common/codes";
-import type { IndexedEvent } from "../chain/indexer";
-import type { JsonObject } from "../chain/json";
-import type { Db } from "./db";
-import { migrate } from "./db";
+import type { IndexedEvent, JsonObject } from "../common/indexed-event";
+import type { Db } from "../common/db";
+import { migrate } from "../common/db";
 
 export type AgreementStatus = (typeof AGREEMENT_STATUS.values)[number];
 export type LegalBasis = (typeof LEGAL_BASIS.values)[number];

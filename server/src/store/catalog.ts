@@ -1,7 +1,7 @@
 import { OPEN_TYPE, SECURITY_LEVEL, SHARE_TYPE } from "../common/codes";
-import type { IndexedEvent } from "../chain/indexer";
-import type { Db } from "./db";
-import { migrate } from "./db";
+import type { IndexedEvent } from "../common/indexed-event";
+import type { Db } from "../common/db";
+import { migrate } from "../common/db";
 
 export type ShareType = (typeof SHARE_TYPE.values)[number];
 export type OpenType = (typeof OPEN_TYPE.values)[number];

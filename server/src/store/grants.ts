@@ -1,9 +1,8 @@
 import { GRANT_STATUS, QUOTA_PERIOD } from "../common/codes";
-import type { IndexedEvent } from "../chain/indexer";
-import type { JsonObject } from "../chain/json";
+import type { IndexedEvent, JsonObject } from "../common/indexed-event";
 import type { Quota } from "./agreements";
-import type { Db } from "./db";
-import { migrate } from "./db";
+import type { Db } from "../common/db";
+import { migrate } from "../common/db";
 
 export type GrantStatus = (typeof GRANT_STATUS.values)[number];
 

@@ -14,7 +14,7 @@ import type { HealthReport } from "../../../server/src/modules/health/schemas";
 import type { HealthCheck } from "../../../server/src/modules/health/service";
 import { registerSubjectRefRoute } from "../../../server/src/modules/subjects/routes";
 import { SubjectService } from "../../../server/src/modules/subjects/service";
-import { openDatabase, type Db } from "../../../server/src/store/db";
+import { openDatabase, type Db } from "../../../server/src/common/db";
 import { TokenStore } from "../../../server/src/store/tokens";
 
 export const TEST_SECRET = Buffer.from("6b75616a69652d746573742d636f6e736f727469756d2d7365637265742d2d2d", "hex");

@@ -1,6 +1,7 @@
 import { id as keccakUtf8 } from "ethers";
 import type { ContractName } from "../../chain/deployment";
 import { CONTRACT_INTERFACES, type KuajieChain, type WriteResult } from "../../chain/kuajie";
+import { TransactionRevertedError } from "../../chain/errors";
 import { decodeRevert } from "../../chain/revert";
 import { isoTime, PROPOSAL_ACTION } from "../../common/codes";
 import { ContractRevertError, NotFoundError } from "../../common/errors";
@@ -180,9 +181,8 @@ export class CouncilService {
       return await this.deps.chain.write(departmentKey, "Consortium", method, args);
     } catch (error) {
       if (
-        error instanceof ContractRevertError &&
-        error.errorName === "ConsortiumCallFailed" &&
-        !Array.isArray(error.args)
+        error instanceof TransactionRevertedError &&
+        error.errorName === "ConsortiumCallFailed"
       ) {
         const moduleError = decodeRevert(String(error.args.reason), Object.values(CONTRACT_INTERFACES));
         if (moduleError) {

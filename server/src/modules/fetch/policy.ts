@@ -11,8 +11,7 @@
  * integers as decimal strings and bytes32 as lowercase hex.
  */
 import { z } from "zod";
-import type { IndexedEvent } from "../../chain/indexer";
-import type { JsonValue } from "../../chain/json";
+import type { IndexedEvent, JsonValue } from "../../common/indexed-event";
 import { AGREEMENT_STATUS, GRANT_STATUS, QUOTA_PERIOD } from "../../common/codes";
 import type { Projection } from "../feature";
 
