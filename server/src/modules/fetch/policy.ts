@@ -7,6 +7,8 @@
  * as they are indexed. A fetch therefore never reads SQLite or the chain to decide: every check is a few map
  * lookups against the state as of the latest indexed block. `reset` (a replaced chain) clears it.
  *
+ * The decision itself is `decide()` (decide.ts), a pure function of this state and the request.
+ *
  * Event arguments are read by the names of the contracts' interfaces (contracts/**\/I*.sol); the indexer gives
  * integers as decimal strings and bytes32 as lowercase hex.
  */
@@ -14,6 +16,7 @@ import { z } from "zod";
 import type { IndexedEvent, JsonValue } from "../../common/indexed-event";
 import { AGREEMENT_STATUS, GRANT_STATUS, QUOTA_PERIOD } from "../../common/codes";
 import type { Projection } from "../feature";
+import type { PolicyState } from "./decide";
 
 export type QuotaPeriod = (typeof QUOTA_PERIOD.values)[number];
 
@@ -74,20 +77,6 @@ export interface PolicyConsent {
   state: ConsentState;
 }
 
-/** The refusal reasons of `POST /v1/data/fetch` (lower snake case, as the API and the receipts carry them). */
-export const DENIAL_REASONS = [
-  "grant_not_owned",
-  "grant_inactive",
-  "agreement_inactive",
-  "purpose_mismatch",
-  "subject_required",
-  "consent_missing",
-  "consent_withdrawn",
-  "consent_expired",
-  "quota_exceeded",
-] as const;
-export type DenialReason = (typeof DENIAL_REASONS)[number];
-
 const metadataSchema = z.looseObject({
   fields: z
     .array(z.looseObject({ name: z.string(), type: z.string().optional(), personal: z.boolean().optional() }))
@@ -110,7 +99,7 @@ function consentKey(subjectRef: string, recipient: string, resourceId: string, p
   return `${subjectRef}|${recipient}|${resourceId}|${purpose}`.toLowerCase();
 }
 
-export class AccessPolicy implements Projection {
+export class AccessPolicy implements Projection, PolicyState {
   /** Always true: the state is in memory only, so it is rebuilt from the indexed history at every start. */
   readonly fresh = true;
   private readonly resources = new Map<string, PolicyResource>();
@@ -353,72 +342,4 @@ function parseMetadata(raw: JsonValue | undefined): { fields: ResourceField[]; u
     fields: (parsed.data.fields ?? []).map((f) => ({ name: f.name, type: f.type ?? "string", personal: !!f.personal })),
     upstreamUrl: parsed.data.upstream?.url ?? null,
   };
-}
-
-/** What the policy needs to know about a fetch to decide it. */
-export interface FetchRequestFacts {
-  /** The caller's department id. */
-  department: string;
-  /** Accounts that sign for the caller's department at this gateway (its gateway account). */
-  gatewayAccount: string | null;
-  purpose: string;
-  subjectRef: string | null;
-  now: number;
-}
-
-export type PolicyDecision =
-  | { allowed: true; consentId: string | null; account: string }
-  | { allowed: false; reason: Exclude<DenialReason, "quota_exceeded">; consentId: string | null; detail: string };
-
-/**
- * The checks of `POST /v1/data/fetch` except the quota, in the order of the API: the caller owns the grant; the
- * grant is active; the agreement is active and in its window (and neither party suspended); the purpose is the
- * agreement's; a subject is named when the resource is about people (needed before consent can be looked up); a
- * consent is in effect for (subject, consumer, resource, purpose) when the agreement requires one.
- */
-export function decide(
-  policy: AccessPolicy,
-  grant: PolicyGrant,
-  agreement: PolicyAgreement | undefined,
-  resource: PolicyResource | undefined,
-  facts: FetchRequestFacts,
-): PolicyDecision {
-  const deny = (reason: Exclude<DenialReason, "quota_exceeded">, detail: string, consentId: string | null = null) =>
-    ({ allowed: false, reason, detail, consentId }) as const;
-  const department = facts.department.toLowerCase();
-  const grantee = grant.grantee.toLowerCase();
-  const owned =
-    grant.consumer === department &&
-    (grantee === facts.gatewayAccount?.toLowerCase() || policy.actsFor(grantee, department));
-  if (!owned) return deny("grant_not_owned", `grant ${grant.id} was not issued to this department's accounts`);
-  if (grant.status !== "active") return deny("grant_inactive", `grant ${grant.id} is ${grant.status}`);
-  if (facts.now >= grant.expiresAt) return deny("grant_inactive", `grant ${grant.id} has expired`);
-  if (!agreement) return deny("agreement_inactive", `agreement ${grant.agreementId} is not known`);
-  if (agreement.status !== "active") {
-    return deny("agreement_inactive", `agreement ${agreement.id} is ${agreement.status}`);
-  }
-  if (facts.now < agreement.validFrom) return deny("agreement_inactive", `agreement ${agreement.id} has not started`);
-  if (facts.now >= agreement.validUntil) return deny("agreement_inactive", `agreement ${agreement.id} has expired`);
-  if (policy.isSuspended(department)) return deny("agreement_inactive", "the consumer department is suspended");
-  if (policy.isSuspended(agreement.provider)) return deny("agreement_inactive", "the provider department is suspended");
-  if (facts.purpose.toLowerCase() !== agreement.purpose) {
-    return deny("purpose_mismatch", `the purpose is not agreement ${agreement.id}'s`);
-  }
-  const personal = resource?.personal ?? agreement.requiresConsent;
-  if ((personal || agreement.requiresConsent) && facts.subjectRef === null) {
-    return deny("subject_required", "the resource is about people: name the subject");
-  }
-  let consentId: string | null = null;
-  if (agreement.requiresConsent && facts.subjectRef !== null) {
-    const consent = policy.consent(facts.subjectRef, department, agreement.resourceId, agreement.purpose);
-    if (!consent) return deny("consent_missing", "the subject has given no consent for this use");
-    consentId = consent.id;
-    if (consent.state === "withdrawn" || consent.state === "revoked") {
-      return deny("consent_withdrawn", `the subject's consent is ${consent.state}`, consentId);
-    }
-    if (facts.now >= consent.validUntil) return deny("consent_expired", "the subject's consent has expired", consentId);
-    if (facts.now < consent.validFrom)
-      return deny("consent_missing", "the subject's consent is not in effect yet", consentId);
-  }
-  return { allowed: true, consentId, account: grantee };
 }

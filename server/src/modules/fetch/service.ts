@@ -30,7 +30,8 @@ import {
   RecordNotFoundError,
   UpstreamFailedError,
 } from "./errors";
-import { decide, type AccessPolicy, type DenialReason } from "./policy";
+import { decide, type DenialReason } from "./decide";
+import type { AccessPolicy } from "./policy";
 import type { QuotaCounters } from "./quota";
 import type { FetchRequest } from "./schemas";
 import { onlyGranted, queryUpstream, type DataRecord, type UpstreamAnswer, type UpstreamQuery } from "./upstream";
