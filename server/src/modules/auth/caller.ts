@@ -26,3 +26,10 @@ export function callerKeyOf(auth: AuthContext): string {
   if (auth.departmentKey === null) throw new ForbiddenError("this token acts for no department");
   return auth.departmentKey;
 }
+
+/** The calling department's id as this gateway knows it (a department it serves); 403 for any other token. */
+export function servedCallerOf(auth: AuthContext, departments: DepartmentIds): { key: string; id: string } {
+  const caller = callerIfAny(auth, departments);
+  if (caller === null) throw new ForbiddenError("this token acts for no department of this gateway");
+  return caller;
+}

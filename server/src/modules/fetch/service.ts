@@ -14,12 +14,12 @@
  */
 import { getAddress, keccak256, toUtf8Bytes, ZeroAddress, ZeroHash } from "ethers";
 import { codeToBytes32, maskToFields } from "../../common/codes";
-import { ForbiddenError } from "../../common/errors";
 import { canonicalJson } from "../../common/idempotency";
 import type { Metrics } from "../../common/metrics";
 import type { AuthContext } from "../../common/request-context";
 import { subjectRef as computeSubjectRef } from "../../common/subject-ref";
 import { DELIVERED_REASON, type ReceiptResult } from "../../receipt";
+import { servedCallerOf } from "../auth/caller";
 import type { Anchorer } from "../receipts/anchorer";
 import type { ReceiptDraft, ReceiptRecorder, RecordedReceipt } from "../receipts/recorder";
 import {
@@ -68,11 +68,7 @@ export class FetchService {
 
   async fetch(caller: AuthContext, request: FetchRequest): Promise<FetchResult> {
     const { policy, quota, metrics } = this.options;
-    const key = caller.departmentKey;
-    const department = key === null ? null : this.options.departmentIdOf(key);
-    if (key === null || department === null) {
-      throw new ForbiddenError("this token acts for no department of this gateway");
-    }
+    const { key, id: department } = servedCallerOf(caller, { idOf: this.options.departmentIdOf });
     const lagMs = this.options.anchorer.lagMs(department);
     if (lagMs > this.options.anchorMaxLagSeconds * 1000) {
       metrics.fetchDecisions.inc({ reason: "anchoring_behind" });

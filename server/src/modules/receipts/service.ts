@@ -1,6 +1,6 @@
-import { ForbiddenError } from "../../common/errors";
 import type { AuthContext } from "../../common/request-context";
 import type { ReceiptStore, StoredReceipt } from "../../store/receipts";
+import { servedCallerOf } from "../auth/caller";
 import { ReceiptNotFoundError, ReceiptOfOthersError } from "./errors";
 
 export interface ReceiptListFilter {
@@ -72,8 +72,6 @@ export class ReceiptService {
   /** The department whose receipts the caller may see, or null for every receipt (auditors). */
   private visibleTo(caller: AuthContext): string | null {
     if (caller.role === "auditor") return null;
-    const id = caller.departmentKey === null ? null : this.departmentIdOf(caller.departmentKey);
-    if (id === null) throw new ForbiddenError("this token acts for no department of this gateway");
-    return id.toLowerCase();
+    return servedCallerOf(caller, { idOf: this.departmentIdOf }).id.toLowerCase();
   }
 }
