@@ -2,7 +2,66 @@
  * The access decision of a data fetch, a pure function: the state it judges (what the access policy projection holds
  * as of the latest indexed block) and the request's facts in, allow or deny with the reason out. No clock, no I/O.
  */
-import type { PolicyAgreement, PolicyConsent, PolicyGrant, PolicyResource } from "./policy";
+import type { AGREEMENT_STATUS, GRANT_STATUS, QUOTA_PERIOD } from "../../common/codes";
+
+export type QuotaPeriod = (typeof QUOTA_PERIOD.values)[number];
+
+export interface Quota {
+  calls: number;
+  per: QuotaPeriod;
+}
+
+export interface ResourceField {
+  name: string;
+  type: string;
+  personal: boolean;
+}
+
+export interface PolicyResource {
+  id: string;
+  provider: string;
+  code: string;
+  version: number;
+  retired: boolean;
+  personal: boolean;
+  fields: ResourceField[];
+  upstreamUrl: string | null;
+}
+
+export interface PolicyAgreement {
+  id: string;
+  resourceId: string;
+  provider: string;
+  consumer: string;
+  coConsumers: string[];
+  fieldMask: bigint;
+  purpose: string;
+  validFrom: number;
+  validUntil: number;
+  requiresConsent: boolean;
+  status: (typeof AGREEMENT_STATUS.values)[number];
+  quota: Quota;
+}
+
+export interface PolicyGrant {
+  id: string;
+  agreementId: string;
+  consumer: string;
+  grantee: string;
+  fieldMask: bigint;
+  expiresAt: number;
+  status: (typeof GRANT_STATUS.values)[number];
+  quota: Quota;
+}
+
+export type ConsentState = "active" | "withdrawn" | "revoked" | "superseded";
+
+export interface PolicyConsent {
+  id: string;
+  validFrom: number;
+  validUntil: number;
+  state: ConsentState;
+}
 
 /** The refusal reasons of `POST /v1/data/fetch` (lower snake case, as the API and the receipts carry them). */
 export const DENIAL_REASONS = [

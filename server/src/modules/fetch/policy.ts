@@ -14,68 +14,17 @@
  */
 import { z } from "zod";
 import type { IndexedEvent, JsonValue } from "../../common/indexed-event";
-import { AGREEMENT_STATUS, GRANT_STATUS, QUOTA_PERIOD } from "../../common/codes";
+import { AGREEMENT_STATUS, QUOTA_PERIOD } from "../../common/codes";
 import type { Projection } from "../feature";
-import type { PolicyState } from "./decide";
-
-export type QuotaPeriod = (typeof QUOTA_PERIOD.values)[number];
-
-export interface Quota {
-  calls: number;
-  per: QuotaPeriod;
-}
-
-export interface ResourceField {
-  name: string;
-  type: string;
-  personal: boolean;
-}
-
-export interface PolicyResource {
-  id: string;
-  provider: string;
-  code: string;
-  version: number;
-  retired: boolean;
-  personal: boolean;
-  fields: ResourceField[];
-  upstreamUrl: string | null;
-}
-
-export interface PolicyAgreement {
-  id: string;
-  resourceId: string;
-  provider: string;
-  consumer: string;
-  coConsumers: string[];
-  fieldMask: bigint;
-  purpose: string;
-  validFrom: number;
-  validUntil: number;
-  requiresConsent: boolean;
-  status: (typeof AGREEMENT_STATUS.values)[number];
-  quota: Quota;
-}
-
-export interface PolicyGrant {
-  id: string;
-  agreementId: string;
-  consumer: string;
-  grantee: string;
-  fieldMask: bigint;
-  expiresAt: number;
-  status: (typeof GRANT_STATUS.values)[number];
-  quota: Quota;
-}
-
-export type ConsentState = "active" | "withdrawn" | "revoked" | "superseded";
-
-export interface PolicyConsent {
-  id: string;
-  validFrom: number;
-  validUntil: number;
-  state: ConsentState;
-}
+import type {
+  PolicyAgreement,
+  PolicyConsent,
+  PolicyGrant,
+  PolicyResource,
+  PolicyState,
+  Quota,
+  ResourceField,
+} from "./decide";
 
 const metadataSchema = z.looseObject({
   fields: z

@@ -6,7 +6,7 @@
  *
  * Agreement counts cover the fetches this gateway mediated: co-consumers served by another gateway count there.
  */
-import type { Quota, QuotaPeriod } from "./policy";
+import type { Quota, QuotaPeriod } from "./decide";
 
 type Period = Exclude<QuotaPeriod, "none">;
 const PERIODS: readonly Period[] = ["minute", "hour", "day", "month"];

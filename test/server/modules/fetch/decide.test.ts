@@ -1,11 +1,14 @@
 import { expect } from "chai";
-import { DENIAL_REASONS, decide, type FetchRequestFacts, type PolicyState } from "../../../../server/src/modules/fetch/decide";
-import type {
-  PolicyAgreement,
-  PolicyConsent,
-  PolicyGrant,
-  PolicyResource,
-} from "../../../../server/src/modules/fetch/policy";
+import {
+  DENIAL_REASONS,
+  decide,
+  type FetchRequestFacts,
+  type PolicyAgreement,
+  type PolicyConsent,
+  type PolicyGrant,
+  type PolicyResource,
+  type PolicyState,
+} from "../../../../server/src/modules/fetch/decide";
 
 const PROVIDER = `0x${"0a".repeat(32)}`;
 const CONSUMER = `0x${"0b".repeat(32)}`;
