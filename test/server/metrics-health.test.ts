@@ -56,6 +56,18 @@ describe("metrics and health", function () {
       expect(res.body).to.deep.equal(HEALTHY);
     });
 
+    it("answers 400 problem+json to a body that is not JSON, the 4xx its OpenAPI operation declares", async function () {
+      const gateway = buildGateway();
+      const res = await request(gateway.app)
+        .get("/healthz")
+        .set("Content-Type", "application/json")
+        .send("{not json")
+        .expect(400);
+      expect(res.headers["content-type"]).to.match(/^application\/problem\+json/);
+      const doc = await request(gateway.app).get("/openapi.json").expect(200);
+      expect(doc.body.paths["/healthz"].get.responses).to.have.property("400");
+    });
+
     it("answers 503 with the same shape when degraded", async function () {
       const gateway = buildGateway({ health: async () => ({ ...HEALTHY, status: "degraded" }) });
       const res = await request(gateway.app).get("/healthz").expect(503);

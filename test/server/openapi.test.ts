@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import request from "supertest";
 import { buildGateway } from "./support/gateway";
 import { widgetsModule } from "./support/widgets";
@@ -41,6 +43,13 @@ describe("OpenAPI and /docs", function () {
     ]);
     expect(doc.paths["/healthz"].get.security).to.deep.equal([]);
     expect(doc.paths["/v1/me"].get.security).to.deep.equal([{ bearer: [] }]);
+  });
+
+  it("names the licence of package.json and a server relative to the document, as linters require", async function () {
+    const res = await request(gateway.app).get("/openapi.json").expect(200);
+    const pkg = JSON.parse(readFileSync(path.join(__dirname, "../../package.json"), "utf8")) as { license: string };
+    expect(res.body.info.license.identifier).to.equal(pkg.license);
+    expect(res.body.servers).to.deep.equal([{ url: "/", description: res.body.servers[0].description }]);
   });
 
   it("describes each request body with the zod schema that validates it", async function () {

@@ -73,6 +73,8 @@ function responsesOf(route: RegisteredRoute): ZodOpenApiResponsesObject {
   };
   if (route.body || route.query || route.params || route.idempotent)
     add("400", "Malformed input; `errors` names each bad field");
+  // Every route parses a JSON body when one is sent, so even an input-less route can answer 400.
+  else add("400", "A request body that is not well-formed JSON");
   if (route.auth !== "none") {
     add("401", "Missing, unknown or revoked bearer token");
     add("403", "The caller's role or department may not do this");
@@ -106,6 +108,9 @@ function operationOf(route: RegisteredRoute): ZodOpenApiOperationObject {
   };
 }
 
+/** The project's licence (package.json `license`), as an SPDX identifier. */
+export const API_LICENSE = { name: "Apache 2.0", identifier: "Apache-2.0" } as const;
+
 export interface OpenApiInfo {
   title: string;
   version: string;
@@ -122,7 +127,9 @@ export function buildOpenApiDocument(routes: readonly RegisteredRoute[], info: O
   return createDocument(
     {
       openapi: "3.1.0",
-      info: { ...info },
+      info: { ...info, license: { ...API_LICENSE } },
+      // Relative to the document's own URL: each department's gateway serves the API and its description together.
+      servers: [{ url: "/", description: "this gateway (the origin that served this document)" }],
       paths,
       components: {
         securitySchemes: {
