@@ -34,6 +34,19 @@ describe("OpenAPI document under a standard linter", function () {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  it("gives an example body for every operation that takes one", async function () {
+    const doc = (await request(gw.app).get("/openapi.json").expect(200)).body as {
+      paths: Record<string, Record<string, { requestBody?: { content: Record<string, { example?: unknown }> } }>>;
+    };
+    const withBody = Object.entries(doc.paths).flatMap(([p, item]) =>
+      Object.entries(item)
+        .filter(([, op]) => op.requestBody)
+        .map(([method, op]) => ({ at: `${method} ${p}`, example: op.requestBody!.content["application/json"].example })),
+    );
+    expect(withBody.length).to.be.greaterThan(8);
+    expect(withBody.filter((b) => b.example === undefined).map((b) => b.at)).to.deep.equal([]);
+  });
+
   it("passes `redocly lint` with the recommended rules, no warnings", async function () {
     const res = await request(gw.app).get("/openapi.json").expect(200);
     const file = path.join(dir, "openapi.json");

@@ -2,6 +2,9 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import request from "supertest";
+import { z } from "zod";
+import { buildOpenApiDocument } from "../../server/src/common/openapi";
+import type { RegisteredRoute } from "../../server/src/common/validate";
 import { buildGateway } from "./support/gateway";
 import { widgetsModule } from "./support/widgets";
 
@@ -50,6 +53,25 @@ describe("OpenAPI and /docs", function () {
     const pkg = JSON.parse(readFileSync(path.join(__dirname, "../../package.json"), "utf8")) as { license: string };
     expect(res.body.info.license.identifier).to.equal(pkg.license);
     expect(res.body.servers).to.deep.equal([{ url: "/", description: res.body.servers[0].description }]);
+  });
+
+  it("shows a body schema's example and refuses to publish one the schema rejects", function () {
+    const route = (example: unknown): RegisteredRoute => ({
+      method: "post",
+      path: "/v1/things",
+      summary: "Create a thing",
+      tag: "things",
+      auth: "operator",
+      readOnly: false,
+      body: z.object({ size: z.number().int() }).meta({ examples: [example] }),
+      responses: { 201: { description: "Created" } },
+      idempotent: true,
+    });
+    const info = { title: "t", version: "1" };
+    const doc = buildOpenApiDocument([route({ size: 3 })], info);
+    const media = doc.paths!["/v1/things"].post!.requestBody as { content: Record<string, { example?: unknown }> };
+    expect(media.content["application/json"].example).to.deep.equal({ size: 3 });
+    expect(() => buildOpenApiDocument([route({ size: "big" })], info)).to.throw(/example body of POST \/v1\/things/);
   });
 
   it("describes each request body with the zod schema that validates it", async function () {

@@ -89,6 +89,22 @@ function responsesOf(route: RegisteredRoute): ZodOpenApiResponsesObject {
   return responses;
 }
 
+/**
+ * The example request body a route's body schema carries (`.meta({ examples: [body] })`), checked against that
+ * schema so that the reference never shows a body the gateway would refuse.
+ */
+function bodyExample(route: RegisteredRoute): { example?: unknown } {
+  if (!route.body) return {};
+  const examples = z.globalRegistry.get(route.body)?.examples;
+  const example: unknown = Array.isArray(examples) ? examples[0] : undefined;
+  if (example === undefined) return {};
+  const parsed = route.body.safeParse(example);
+  if (!parsed.success) {
+    throw new Error(`the example body of ${route.method.toUpperCase()} ${route.path} is invalid: ${parsed.error.message}`);
+  }
+  return { example };
+}
+
 function operationOf(route: RegisteredRoute): ZodOpenApiOperationObject {
   return {
     operationId: operationId(route),
@@ -103,7 +119,9 @@ function operationOf(route: RegisteredRoute): ZodOpenApiOperationObject {
       ...(route.query ? { query: route.query } : {}),
       ...(route.idempotent ? { header: idempotencyHeaders } : {}),
     },
-    ...(route.body ? { requestBody: { required: true, content: { "application/json": { schema: route.body } } } } : {}),
+    ...(route.body
+      ? { requestBody: { required: true, content: { "application/json": { schema: route.body, ...bodyExample(route) } } } }
+      : {}),
     responses: responsesOf(route),
   };
 }
