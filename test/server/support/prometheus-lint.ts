@@ -1,4 +1,12 @@
-import parsePrometheusTextFormat from "parse-prometheus-text-format";
+interface MetricFamily {
+  name: string;
+  help: string;
+  type: "COUNTER" | "GAUGE" | "HISTOGRAM" | "SUMMARY" | "UNTYPED";
+  metrics: Array<{ labels?: Record<string, string> }>;
+}
+
+// The package ships no types: its one export, typed here.
+const parsePrometheusTextFormat = require("parse-prometheus-text-format") as (text: string) => MetricFamily[];
 
 /**
  * The conventions `promtool check metrics` enforces (Prometheus' promlint), applied to a whole text exposition after
