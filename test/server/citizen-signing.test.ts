@@ -83,7 +83,10 @@ describe("Signing as the citizen (EIP-712, an outside client)", function () {
       },
       timeout: 60_000,
     });
-    const [recorded, withdrawn] = stdout.trim().split("\n").map((line) => JSON.parse(line));
+    const [recorded, withdrawn] = stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     expect(recorded).to.include({ step: "recorded", status: "active" });
     expect(recorded.signer).to.equal(ethers.getAddress(recorded.signer));
     expect(withdrawn).to.deep.equal({ step: "withdrawn", consentId: recorded.consentId, status: "withdrawn" });

@@ -41,7 +41,10 @@ describe("OpenAPI document under a standard linter", function () {
     const withBody = Object.entries(doc.paths).flatMap(([p, item]) =>
       Object.entries(item)
         .filter(([, op]) => op.requestBody)
-        .map(([method, op]) => ({ at: `${method} ${p}`, example: op.requestBody!.content["application/json"].example })),
+        .map(([method, op]) => ({
+          at: `${method} ${p}`,
+          example: op.requestBody!.content["application/json"].example,
+        })),
     );
     expect(withBody.length).to.be.greaterThan(8);
     expect(withBody.filter((b) => b.example === undefined).map((b) => b.at)).to.deep.equal([]);
@@ -51,7 +54,8 @@ describe("OpenAPI document under a standard linter", function () {
     const res = await request(gw.app).get("/openapi.json").expect(200);
     const file = path.join(dir, "openapi.json");
     writeFileSync(file, JSON.stringify(res.body, null, 2));
-    if (process.env.KUAJIE_DUMP_OPENAPI) writeFileSync(process.env.KUAJIE_DUMP_OPENAPI, JSON.stringify(res.body, null, 2));
+    if (process.env.KUAJIE_DUMP_OPENAPI)
+      writeFileSync(process.env.KUAJIE_DUMP_OPENAPI, JSON.stringify(res.body, null, 2));
     const cli = path.join(__dirname, "../../node_modules/@redocly/cli/bin/cli.js");
     const { stdout } = await run(
       process.execPath,

@@ -120,8 +120,14 @@ describe("OpenAPI and /docs", function () {
     expect(res.text).not.to.match(/https?:\/\//i);
     const scripts = [...res.text.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
     expect(scripts.map((m) => m[2].trim())).to.deep.equal(["", ""]);
-    const urls = [...res.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]).filter((u) => u !== "/openapi.json");
-    expect(urls).to.include.members(["/docs/assets/swagger-ui.css", "/docs/assets/swagger-ui-bundle.js", "/docs/assets/start.js"]);
+    const urls = [...res.text.matchAll(/(?:src|href)="([^"]+)"/g)]
+      .map((m) => m[1])
+      .filter((u) => u !== "/openapi.json");
+    expect(urls).to.include.members([
+      "/docs/assets/swagger-ui.css",
+      "/docs/assets/swagger-ui-bundle.js",
+      "/docs/assets/start.js",
+    ]);
     for (const url of urls) {
       const asset = await request(gateway.app).get(url).expect(200);
       expect(asset.headers["content-type"], url).to.match(/^(text\/css|text\/javascript|image\/png)/);

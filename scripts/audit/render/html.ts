@@ -47,7 +47,9 @@ function table(t: Table): string {
 
 /** Key–value pairs: a header cell per row, no column headers (there is nothing to name). */
 function summaryTable(rows: readonly [string, Cell][]): string {
-  const body = rows.map(([key, value]) => `<tr><th scope="row">${escapeHtml(key)}</th><td>${cell(value)}</td></tr>`).join("\n");
+  const body = rows
+    .map(([key, value]) => `<tr><th scope="row">${escapeHtml(key)}</th><td>${cell(value)}</td></tr>`)
+    .join("\n");
   return `<table class="summary"><tbody>\n${body}\n</tbody></table>`;
 }
 

@@ -100,7 +100,9 @@ function bodyExample(route: RegisteredRoute): { example?: unknown } {
   if (example === undefined) return {};
   const parsed = route.body.safeParse(example);
   if (!parsed.success) {
-    throw new Error(`the example body of ${route.method.toUpperCase()} ${route.path} is invalid: ${parsed.error.message}`);
+    throw new Error(
+      `the example body of ${route.method.toUpperCase()} ${route.path} is invalid: ${parsed.error.message}`,
+    );
   }
   return { example };
 }
@@ -120,7 +122,12 @@ function operationOf(route: RegisteredRoute): ZodOpenApiOperationObject {
       ...(route.idempotent ? { header: idempotencyHeaders } : {}),
     },
     ...(route.body
-      ? { requestBody: { required: true, content: { "application/json": { schema: route.body, ...bodyExample(route) } } } }
+      ? {
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: route.body, ...bodyExample(route) } },
+          },
+        }
       : {}),
     responses: responsesOf(route),
   };

@@ -6,7 +6,13 @@ import type { AuditReport } from "../../../scripts/audit/render/model";
 const report: AuditReport = {
   command: "report",
   title: "Supervision scorecard, deployment – 2026-11-30T00:00:00Z",
-  chain: { rpc: "http://127.0.0.1:8545", chainId: 31337, block: 20, blockTime: "2026-11-30T00:00:00Z", deploymentFile: "d.json" },
+  chain: {
+    rpc: "http://127.0.0.1:8545",
+    chainId: 31337,
+    block: 20,
+    blockTime: "2026-11-30T00:00:00Z",
+    deploymentFile: "d.json",
+  },
   summary: [
     ["period", "deployment – 2026-11-30T00:00:00Z"],
     ["departments", 2],

@@ -66,7 +66,10 @@ export const requestAgreementSchema = z
       {
         resourceId: "0x71ce518a990fd24ab4ac8ff7fe04209f1b4b307a839ab48e440fc84dfa06d2b9",
         fields: ["name", "birthDate", "householdType"],
-        purpose: { code: "minimum-living-allowance", text: "Means test of an application for the minimum living allowance" },
+        purpose: {
+          code: "minimum-living-allowance",
+          text: "Means test of an application for the minimum living allowance",
+        },
         legalBasis: "consent",
         validUntil: "2030-01-01T00:00:00Z",
         quota: { calls: 1000, per: "day" },

@@ -48,7 +48,7 @@ export const CONSENT_SIGNING_TEXT =
   '(ethers `encodeBytes32String(code)`, viem `stringToHex(code, { size: 32 })`: "minimum-living-allowance" → ' +
   "`0x6d696e696d756d2d6c6976696e672d616c6c6f77616e63650000000000000000`); `separate`; `validFrom` and `validUntil` " +
   `in Unix seconds (\`validFrom\` 0 when the request omits it). ${NONCE_TEXT}. ` +
-  "The schema's `x-kuajie-eip712` gives the domain and types as JSON; README \"Signing as the citizen\" has a worked example.";
+  'The schema\'s `x-kuajie-eip712` gives the domain and types as JSON; README "Signing as the citizen" has a worked example.';
 
 /** For the OpenAPI description of `POST /v1/consents/{id}/withdraw`. */
 export const WITHDRAWAL_SIGNING_TEXT =
@@ -60,7 +60,11 @@ export const WITHDRAWAL_SIGNING_TEXT =
 export function eip712Extension(primaryType: "Consent" | "Withdrawal") {
   return {
     primaryType,
-    domain: { ...CONSENT_DOMAIN, chainId: "GET /healthz → chainId", verifyingContract: "GET /healthz → contracts.ConsentRegistry" },
+    domain: {
+      ...CONSENT_DOMAIN,
+      chainId: "GET /healthz → chainId",
+      verifyingContract: "GET /healthz → contracts.ConsentRegistry",
+    },
     types: primaryType === "Consent" ? CONSENT_TYPES : WITHDRAWAL_TYPES,
   };
 }
