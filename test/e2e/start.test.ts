@@ -13,6 +13,7 @@ import {
   StackSite,
   TS_NODE,
   ROOT,
+  chainTime,
   isAlive,
   jsonRpc,
   portIsFree,
@@ -22,6 +23,7 @@ import {
 
 const RESTART_BOUND_MS = 90_000;
 const DEMO_BOUND_MS = 300_000;
+const DAY = 86_400;
 
 async function status(url: string, token?: string): Promise<number | undefined> {
   try {
@@ -85,7 +87,10 @@ describe("npm start: the real processes end to end", function () {
     expect(credentials.departments.find((d) => d.key === "gz-civil-affairs")).to.include({ level: "city" });
     for (const d of credentials.departments) expect(d.token).to.match(/^kj_/);
     expect(credentials.auditor.token).to.match(/^kj_/);
-    expect(fs.statSync(site.files.credentials).mode & 0o077).to.equal(0, "credentials.json is readable by the owner only");
+    expect(fs.statSync(site.files.credentials).mode & 0o077).to.equal(
+      0,
+      "credentials.json is readable by the owner only",
+    );
   });
 
   it("serves /healthz and the members to a department's token, every demo department admitted", async function () {
@@ -150,6 +155,11 @@ describe("npm start: the real processes end to end", function () {
     expect(code, output).to.equal(0);
     expect(output).to.include("consent_withdrawn");
     expect(output).to.include("The demo story ran to the end.");
+    // The escalation moves the shared chain clock by the demo's one-day reply deadline and a minute, no more.
+    const lead = (await chainTime(credentials.rpc)) - Math.floor(Date.now() / 1000);
+    expect(lead, output).to.be.at.most(DAY + 10 * 60);
+    const replyDeadline = /restored the reply deadline to (\d+) days/.exec(output);
+    expect(replyDeadline?.[1], output).to.equal("14");
   });
 
   it("stops every process it started on SIGTERM and frees every port", async function () {
@@ -162,6 +172,7 @@ describe("npm start: the real processes end to end", function () {
     }
     for (const port of Object.values(site.ports)) expect(await portIsFree(port)).to.equal(true, `port ${port} is free`);
     expect(fs.existsSync(site.files.processes)).to.equal(false);
+    expect(fs.existsSync(site.files.credentials)).to.equal(false, "credentials.json and its dead tokens are gone");
     expect(start.output).to.include("stopped");
   });
 
@@ -169,7 +180,6 @@ describe("npm start: the real processes end to end", function () {
     this.timeout(START_BOUND_MS + STOP_BOUND_MS + 10_000);
     const secret = fs.readFileSync(site.files.secret, "utf8");
     const previous = credentials;
-    fs.rmSync(site.files.credentials, { force: true });
     const again = launch();
     const fresh = await again.ready();
     expect(await status(`${fresh.gateway}/healthz`)).to.equal(200);
