@@ -124,6 +124,7 @@ export class Launcher {
       onExit: () => this.recordProcesses(),
       onFatal: () => void this.stop(2),
     });
+    this.gateway.start();
   }
 
   private recordProcesses(): void {

@@ -41,6 +41,7 @@ export interface GatewayHooks {
   onFatal(exit: Exit): void;
 }
 
+/** The supervised gateway, not started yet: the caller keeps it before `start()`, whose hooks may ask for it. */
 export function superviseGateway(
   settings: Settings,
   gatewayEnv: NodeJS.ProcessEnv,
@@ -73,7 +74,6 @@ export function superviseGateway(
       },
     },
   );
-  gateway.start();
   return gateway;
 }
 
