@@ -56,8 +56,10 @@ export class TransactionRevertedError extends ChainError {
     readonly method: string,
     readonly errorName: string,
     readonly args: JsonObject,
+    /** For a revert judged by `block.timestamp`: the chain's clock at the time, said beside the gateway's. */
+    clock = "",
   ) {
-    super(`${contract}.${method} reverted with ${errorName}`);
+    super(`${contract}.${method} reverted with ${errorName}${clock}`);
   }
 }
 
