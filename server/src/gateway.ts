@@ -5,7 +5,7 @@ import { createApp } from "./app";
 import type { GatewayConfig } from "./common/config";
 import { createMetrics, type Metrics } from "./common/metrics";
 import type { Deployment } from "./chain/deployment";
-import { KuajieChain } from "./chain/kuajie";
+import { KuajieChain } from "./chain/adapter";
 import { BASE_FEATURES, FEATURES } from "./modules";
 import type { ServedDepartment } from "./modules/departments/schemas";
 import { DepartmentService } from "./modules/departments/service";

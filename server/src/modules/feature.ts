@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { IndexedEvent } from "../common/indexed-event";
-import type { KuajieChain } from "../chain/kuajie";
+import type { KuajieChain } from "../chain/adapter";
 import type { GatewayConfig } from "../common/config";
 import type { Metrics } from "../common/metrics";
 import type { RouteRegistry } from "../common/route-registry";

@@ -10,7 +10,7 @@ import {
   type AGREEMENT_STATUS,
 } from "../../common/codes";
 import { validationError } from "../../common/errors";
-import type { KuajieChain, WriteResult } from "../../chain/kuajie";
+import type { KuajieChain, WriteResult } from "../../chain/adapter";
 import {
   effectiveAgreementStatus,
   type AgreementRecord,

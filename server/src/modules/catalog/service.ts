@@ -2,7 +2,7 @@ import { id as keccakUtf8, ZeroHash } from "ethers";
 import { canonicalMetadataJson } from "../../../../scripts/lib/catalog-metadata";
 import { isoTime, OPEN_TYPE, SECURITY_LEVEL, SHARE_TYPE } from "../../common/codes";
 import { validationError, type FieldError } from "../../common/errors";
-import type { KuajieChain, WriteResult } from "../../chain/kuajie";
+import type { KuajieChain, WriteResult } from "../../chain/adapter";
 import type { CatalogResource, CatalogStore, ShareType } from "../../store/catalog";
 import { departmentRef, type DepartmentService } from "../departments/service";
 import { NotProviderError, ResourceExistsError, ResourceNotFoundError, ResourceRetiredError } from "./errors";

@@ -1,5 +1,5 @@
 import { Coalescer } from "../../chain/coalescer";
-import type { KuajieChain, WriteResult } from "../../chain/kuajie";
+import type { KuajieChain, WriteResult } from "../../chain/adapter";
 import { TransactionRevertedError } from "../../chain/errors";
 
 /** ConsentRegistry's `ConsentTerms`, as the ABI encoder takes it. */

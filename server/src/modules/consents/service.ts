@@ -1,6 +1,6 @@
 import { getAddress, keccak256, toUtf8Bytes } from "ethers";
 import { canonicalMetadataJson } from "../../../../scripts/lib/catalog-metadata";
-import type { KuajieChain } from "../../chain/kuajie";
+import type { KuajieChain } from "../../chain/adapter";
 import { bytes32ToCode, codeToBytes32, isoTime } from "../../common/codes";
 import { NotFoundError, validationError } from "../../common/errors";
 import { subjectRef as computeSubjectRef } from "../../common/subject-ref";

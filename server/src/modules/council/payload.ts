@@ -1,5 +1,5 @@
 import { AbiCoder, getAddress } from "ethers";
-import { CONTRACT_INTERFACES } from "../../chain/kuajie";
+import { CONTRACT_INTERFACES } from "../../chain/adapter";
 import { abiArgsToJson, type JsonObject } from "../../chain/json";
 import type { ContractName } from "../../chain/deployment";
 import { LEVEL, PROPOSAL_ACTION } from "../../common/codes";

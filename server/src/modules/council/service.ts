@@ -1,6 +1,6 @@
 import { id as keccakUtf8 } from "ethers";
 import type { ContractName } from "../../chain/deployment";
-import { CONTRACT_INTERFACES, type KuajieChain, type WriteResult } from "../../chain/kuajie";
+import { CONTRACT_INTERFACES, type KuajieChain, type WriteResult } from "../../chain/adapter";
 import { TransactionRevertedError } from "../../chain/errors";
 import { decodeRevert } from "../../chain/revert";
 import { isoTime, PROPOSAL_ACTION } from "../../common/codes";

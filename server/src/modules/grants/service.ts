@@ -1,6 +1,6 @@
 import { isoTime, maskToFields, QUOTA_PERIOD } from "../../common/codes";
 import { validationError, type FieldError } from "../../common/errors";
-import type { KuajieChain, WriteResult } from "../../chain/kuajie";
+import type { KuajieChain, WriteResult } from "../../chain/adapter";
 import { effectiveAgreementStatus } from "../../store/agreements";
 import { grantExpired, type GrantRecord, type GrantStore } from "../../store/grants";
 import { AgreementNotFoundError } from "../agreements/errors";

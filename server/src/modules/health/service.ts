@@ -1,4 +1,4 @@
-import type { KuajieChain } from "../../chain/kuajie";
+import type { KuajieChain } from "../../chain/adapter";
 import type { Metrics } from "../../common/metrics";
 import type { HealthReport } from "./schemas";
 

@@ -1,4 +1,4 @@
-import type { KuajieChain } from "../../chain/kuajie";
+import type { KuajieChain } from "../../chain/adapter";
 import type { AuthContext } from "../../common/request-context";
 import { OutboxEntryNotFoundError, OutboxEntryOfOthersError } from "./errors";
 

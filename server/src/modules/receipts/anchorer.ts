@@ -16,7 +16,7 @@
 import { ZeroHash } from "ethers";
 import type { Logger } from "pino";
 import { TransactionRevertedError } from "../../chain/errors";
-import type { KuajieChain } from "../../chain/kuajie";
+import type { KuajieChain } from "../../chain/adapter";
 import type { Metrics } from "../../common/metrics";
 import { buildBatch } from "../../receipt";
 import type { ReceiptStore, StoredBatch } from "../../store/receipts";
