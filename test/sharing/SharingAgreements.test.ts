@@ -819,7 +819,9 @@ describe("SharingAgreements", function () {
     const supervise = (sharing: SharingAgreements, fn: "suspend" | "resume" | "terminate", id: bigint) =>
       fn === "terminate"
         ? sharing.interface.encodeFunctionData("terminate", [id, REASON])
-        : sharing.interface.encodeFunctionData(fn, [id]);
+        : fn === "suspend"
+          ? sharing.interface.encodeFunctionData("suspend", [id])
+          : sharing.interface.encodeFunctionData("resume", [id]);
 
     it("lets the provider suspend, resume and terminate with a reason", async function () {
       const { sharing, providerOp, id } = await loadFixture(withActive);
@@ -1213,8 +1215,10 @@ describe("SharingAgreements", function () {
             break;
           }
           case "reject":
+            data = sharing.interface.encodeFunctionData("reject", [id, REASON]);
+            break;
           case "terminate":
-            data = sharing.interface.encodeFunctionData(a.kind, [id, REASON]);
+            data = sharing.interface.encodeFunctionData("terminate", [id, REASON]);
             break;
           case "councilApprove":
           case "councilReject":

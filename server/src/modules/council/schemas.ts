@@ -67,7 +67,11 @@ export const proposalBodySchema = z
       }),
     agreementAction("suspend_agreement"),
     agreementAction("resume_agreement"),
-    agreementAction("terminate_agreement"),
+    z.object({
+      action: z.literal("terminate_agreement"),
+      agreementId: sequentialIdSchema,
+      reason: z.string().trim().min(1).max(2000).meta({ description: "required; kept as its hash" }),
+    }),
     grantAction("pause_grant"),
     grantAction("resume_grant"),
     grantAction("revoke_grant"),

@@ -166,8 +166,9 @@ export class CouncilService {
         ]);
       case "suspend_agreement":
       case "resume_agreement":
-      case "terminate_agreement":
         return this.call(body.action, [body.agreementId]);
+      case "terminate_agreement":
+        return this.call("terminate_agreement", [body.agreementId, keccakUtf8(body.reason)]);
       case "pause_grant":
       case "resume_grant":
       case "revoke_grant":
