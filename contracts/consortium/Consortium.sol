@@ -43,6 +43,8 @@ contract Consortium is IConsortium {
     mapping(address module => bool) private _modules;
     mapping(uint256 proposalId => Proposal) private _proposals;
     mapping(uint256 proposalId => mapping(bytes32 departmentId => bool)) private _approvals;
+    /// @dev Who approved each proposal, in order: recounted at every approval, so that only seat holders count.
+    mapping(uint256 proposalId => bytes32[] departmentIds) private _approvers;
 
     constructor() {
         _deployer = msg.sender;
@@ -119,6 +121,8 @@ contract Consortium is IConsortium {
         if (p.executed) revert ConsortiumProposalAlreadyExecuted(proposalId);
         if (block.timestamp > p.expiresAt) revert ConsortiumProposalExpired(proposalId, p.expiresAt);
         if (_approvals[proposalId][departmentId]) revert ConsortiumAlreadyApproved(proposalId, departmentId);
+        bytes32 proposer = p.proposer;
+        if (!isCouncilMember(proposer)) revert ConsortiumProposerWithoutSeat(proposalId, proposer);
         _approve(proposalId, p, departmentId);
     }
 
@@ -197,6 +201,15 @@ contract Consortium is IConsortium {
     }
 
     /// @inheritdoc IConsortium
+    function liveApprovals(uint256 proposalId) public view returns (uint16 live) {
+        bytes32[] storage approvers = _approvers[proposalId];
+        uint256 n = approvers.length;
+        for (uint256 i = 0; i < n; ++i) {
+            if (isCouncilMember(approvers[i])) ++live;
+        }
+    }
+
+    /// @inheritdoc IConsortium
     function hasApproved(uint256 proposalId, bytes32 departmentId) external view returns (bool) {
         return _approvals[proposalId][departmentId];
     }
@@ -250,14 +263,17 @@ contract Consortium is IConsortium {
 
     // ---------------------------------------------------------------- proposals
 
-    /// @dev Records `departmentId`'s approval and executes the proposal once approvals reach the quorum.
+    /// @dev Records `departmentId`'s approval and executes the proposal once the approvals of current seat holders
+    /// reach the quorum of the current seats: a running count would still hold the votes of departments that have
+    /// lost their seat since.
     function _approve(uint256 proposalId, Proposal storage p, bytes32 departmentId) private {
         _approvals[proposalId][departmentId] = true;
-        uint16 approvals = p.approvals + 1;
-        p.approvals = approvals;
+        _approvers[proposalId].push(departmentId);
+        ++p.approvals;
+        uint16 live = liveApprovals(proposalId);
         uint16 required = requiredApprovals();
-        emit ProposalApproved(proposalId, departmentId, approvals, required);
-        if (approvals >= required) _execute(proposalId, p);
+        emit ProposalApproved(proposalId, departmentId, live, required);
+        if (live >= required) _execute(proposalId, p);
     }
 
     /// @dev Reverts with the action's own error if the proposal could not execute now. The payload is well formed.

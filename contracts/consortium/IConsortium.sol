@@ -67,7 +67,8 @@ interface IConsortium {
         string name;
     }
 
-    /// @notice A council proposal.
+    /// @notice A council proposal. `approvals` counts the approvals recorded; only those of departments that hold a
+    /// seat at execution count towards the quorum (see {liveApprovals}).
     struct Proposal {
         ProposalAction action;
         bool executed;
@@ -118,6 +119,9 @@ interface IConsortium {
     error ConsortiumProposalExpired(uint256 proposalId, uint64 expiresAt);
     /// @notice The proposal already executed.
     error ConsortiumProposalAlreadyExecuted(uint256 proposalId);
+    /// @notice The proposer's department no longer holds a council seat (revoked, or the department suspended): its
+    /// proposal cannot execute.
+    error ConsortiumProposerWithoutSeat(uint256 proposalId, bytes32 proposer);
     /// @notice The department already approved the proposal.
     error ConsortiumAlreadyApproved(uint256 proposalId, bytes32 departmentId);
     /// @notice The payload does not decode for the action.
@@ -157,7 +161,8 @@ interface IConsortium {
         bytes payload,
         uint64 expiresAt
     );
-    /// @notice A council department approved a proposal.
+    /// @notice A council department approved a proposal. `approvals` counts the approvals of departments that hold a
+    /// seat now (approvals of departments that have since lost their seat do not count); `required` is the quorum now.
     event ProposalApproved(uint256 indexed proposalId, bytes32 indexed departmentId, uint16 approvals, uint16 required);
     /// @notice A proposal reached its quorum and took effect.
     event ProposalExecuted(uint256 indexed proposalId, ProposalAction action);
@@ -198,7 +203,11 @@ interface IConsortium {
      */
     function propose(ProposalAction action, bytes calldata payload) external returns (uint256 proposalId);
 
-    /// @notice Approves a proposal for the caller's department; executes it when approvals reach the quorum.
+    /**
+     * @notice Approves a proposal for the caller's department; executes it when the approvals of departments that hold
+     * a seat now reach the quorum of the seats now. Only an operator of an active department with a council seat, and
+     * only while the proposer's department still holds its seat (`ConsortiumProposerWithoutSeat` otherwise).
+     */
     function approve(uint256 proposalId) external;
 
     // ---------------------------------------------------------------- views
@@ -246,6 +255,9 @@ interface IConsortium {
 
     /// @notice A proposal by id.
     function proposal(uint256 proposalId) external view returns (Proposal memory);
+
+    /// @notice Approvals of `proposalId` by departments that hold a council seat now: what counts towards the quorum.
+    function liveApprovals(uint256 proposalId) external view returns (uint16);
 
     /// @notice Whether `departmentId` approved `proposalId`.
     function hasApproved(uint256 proposalId, bytes32 departmentId) external view returns (bool);

@@ -409,6 +409,55 @@ describe("Consortium", function () {
       expect((await consortium.proposal(3)).approvals).to.equal(1);
     });
 
+    it("does not execute a proposal whose proposer lost its seat: seats A, B, C, quorum 2; A's seat revoked; B approves", async function () {
+      const f = await loadFixture(foundedFixture);
+      const { consortium, bureauAdmin, policeOp, healthOp } = f;
+      await consortium.connect(bureauAdmin).propose(Action.SetQuorum, payload.quorum(7500));
+      await decide(consortium, Action.RevokeSeat, payload.department(BUREAU.id), policeOp, healthOp);
+      expect(await consortium.isCouncilMember(BUREAU.id)).to.equal(false);
+      await expect(consortium.connect(policeOp).approve(1))
+        .to.be.revertedWithCustomError(consortium, "ConsortiumProposerWithoutSeat")
+        .withArgs(1, BUREAU.id);
+      expect((await consortium.proposal(1)).executed).to.equal(false);
+      expect(await consortium.quorumBps()).to.equal(5000);
+    });
+
+    it("does not execute a proposal whose proposer's department was suspended", async function () {
+      const f = await loadFixture(foundedFixture);
+      const { consortium, bureauAdmin, policeOp, healthOp } = f;
+      await consortium.connect(bureauAdmin).propose(Action.SetQuorum, payload.quorum(7500));
+      await decide(consortium, Action.Suspend, payload.department(BUREAU.id), policeOp, healthOp);
+      await expect(consortium.connect(healthOp).approve(1))
+        .to.be.revertedWithCustomError(consortium, "ConsortiumProposerWithoutSeat")
+        .withArgs(1, BUREAU.id);
+      expect((await consortium.proposal(1)).executed).to.equal(false);
+    });
+
+    it("counts at execution only the approvals of departments that hold a seat then", async function () {
+      const { consortium, depts, operators } = await loadFixture(councilFixture(5));
+      const [seat0, seat1, seat2, seat3, seat4] = operators.map((ops) => ops[1]);
+      // Proposal 1 by SEAT0, approved by SEAT1: 2 of the 3 approvals five seats need.
+      await consortium.connect(seat0).propose(Action.SetQuorum, payload.quorum(6000));
+      await consortium.connect(seat1).approve(1);
+      expect(await consortium.liveApprovals(1)).to.equal(2);
+      // SEAT1 loses its seat: four seats remain, which need 3 approvals.
+      await decide(consortium, Action.RevokeSeat, payload.department(depts[1].id), seat2, seat3, seat4);
+      expect(await consortium.liveApprovals(1)).to.equal(1);
+      await expect(consortium.connect(seat2).approve(1))
+        .to.emit(consortium, "ProposalApproved")
+        .withArgs(1, depts[2].id, 2, 3)
+        .and.not.to.emit(consortium, "ProposalExecuted");
+      const p = await consortium.proposal(1);
+      expect(p.executed).to.equal(false);
+      expect(p.approvals).to.equal(3); // recorded, of which two count
+      await expect(consortium.connect(seat3).approve(1))
+        .to.emit(consortium, "ProposalApproved")
+        .withArgs(1, depts[3].id, 3, 3)
+        .and.to.emit(consortium, "ProposalExecuted")
+        .withArgs(1, Action.SetQuorum);
+      expect(await consortium.liveApprovals(2)).to.equal(3); // the seat revocation: SEAT2, SEAT3 and SEAT4 still sit
+    });
+
     it("refuses unknown proposals", async function () {
       const { consortium, policeOp } = await loadFixture(foundedFixture);
       await expect(consortium.connect(policeOp).approve(0))
@@ -712,7 +761,7 @@ describe("Consortium", function () {
         .withArgs(BUREAU.id, false);
     });
 
-    it("re-checks at execution: revoking two of two seats fails on the second", async function () {
+    it("revoking two of two seats: the second cannot execute, its proposer having lost its seat", async function () {
       const f = await loadFixture(foundedFixture);
       const { consortium } = f;
       await councilDecides(f, Action.RevokeSeat, payload.department(HEALTH.id)); // 2 seats left: BUREAU, POLICE
@@ -720,10 +769,10 @@ describe("Consortium", function () {
       await consortium.connect(f.policeOp).propose(Action.RevokeSeat, payload.department(BUREAU.id));
       await consortium.connect(f.policeOp).approve(2); // POLICE loses its seat
       expect(await consortium.councilSeats()).to.equal(1);
-      // BUREAU is the last seat: the pending proposal to revoke it cannot execute.
+      // BUREAU is the last seat, and POLICE's pending proposal to revoke it died with POLICE's seat.
       await expect(consortium.connect(f.bureauAdmin).approve(3))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumInvalidSeatChange")
-        .withArgs(BUREAU.id, false);
+        .to.be.revertedWithCustomError(consortium, "ConsortiumProposerWithoutSeat")
+        .withArgs(3, POLICE.id);
     });
   });
 
