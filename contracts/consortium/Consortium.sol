@@ -26,6 +26,8 @@ contract Consortium is IConsortium {
     uint32 private constant _MIN_REGION_CODE = 100_000;
     uint32 private constant _MAX_REGION_CODE = 999_999;
     uint256 private constant _CODE_LENGTH = 18;
+    bytes8 private constant _ENODE_SCHEME = "enode://";
+    uint256 private constant _MAX_ENODE_LENGTH = 256;
 
     address private immutable _deployer;
 
@@ -45,6 +47,7 @@ contract Consortium is IConsortium {
     mapping(uint256 proposalId => mapping(bytes32 departmentId => bool)) private _approvals;
     /// @dev Who approved each proposal, in order: recounted at every approval, so that only seat holders count.
     mapping(uint256 proposalId => bytes32[] departmentIds) private _approvers;
+    mapping(bytes32 departmentId => string enode) private _nodes;
 
     constructor() {
         _deployer = msg.sender;
@@ -92,6 +95,17 @@ contract Consortium is IConsortium {
         if (actsFor != departmentId) revert ConsortiumUnauthorizedAccount(msg.sender, actsFor);
         delete _operators[account];
         emit OperatorRemoved(departmentId, account, msg.sender);
+    }
+
+    /// @inheritdoc IConsortium
+    function registerNode(string calldata enode) external {
+        bytes32 departmentId = _adminDepartmentOf(msg.sender);
+        bytes calldata url = bytes(enode);
+        if (url.length <= _ENODE_SCHEME.length || url.length > _MAX_ENODE_LENGTH || bytes8(url[:8]) != _ENODE_SCHEME) {
+            revert ConsortiumInvalidEnode(enode);
+        }
+        _nodes[departmentId] = enode;
+        emit NodeRegistered(departmentId, enode, msg.sender);
     }
 
     // ---------------------------------------------------------------- council
@@ -149,6 +163,11 @@ contract Consortium is IConsortium {
     ) external view returns (bytes32 activeDepartment, bool departmentActive) {
         activeDepartment = activeDepartmentOf(account);
         departmentActive = _departments[departmentId].status == DepartmentStatus.Active;
+    }
+
+    /// @inheritdoc IConsortium
+    function nodeOf(bytes32 departmentId) external view returns (string memory) {
+        return _nodes[departmentId];
     }
 
     /// @inheritdoc IConsortium
@@ -293,7 +312,8 @@ contract Consortium is IConsortium {
             if (action == ProposalAction.Suspend) _requireSuspendable(departmentId);
             else if (action == ProposalAction.Reinstate) _requireReinstatable(departmentId);
             else if (action == ProposalAction.GrantSeat) _requireSeatGrantable(departmentId);
-            else _requireSeatRevocable(departmentId);
+            else if (action == ProposalAction.RevokeSeat) _requireSeatRevocable(departmentId);
+            else if (bytes(_nodes[departmentId]).length == 0) revert ConsortiumNoNode(departmentId);
         }
     }
 
@@ -321,6 +341,10 @@ contract Consortium is IConsortium {
             // solhint-disable-next-line avoid-low-level-calls
             (bool ok, bytes memory returndata) = module.call(callData);
             if (!ok) revert ConsortiumCallFailed(module, returndata);
+        } else if (action == ProposalAction.ClearNode) {
+            bytes32 departmentId = abi.decode(payload, (bytes32));
+            delete _nodes[departmentId];
+            emit NodeCleared(departmentId, proposalId);
         } else {
             _changeDepartment(action, abi.decode(payload, (bytes32)), proposalId);
         }

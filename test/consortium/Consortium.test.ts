@@ -502,7 +502,7 @@ describe("Consortium", function () {
 
     it("refuses an out-of-range action", async function () {
       const { consortium, policeOp } = await loadFixture(foundedFixture);
-      const args = ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "bytes"], [8, "0x"]);
+      const args = ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "bytes"], [9, "0x"]);
       const data = consortium.interface.getFunction("propose").selector + args.slice(2);
       await expect(policeOp.sendTransaction({ to: consortium, data })).to.be.reverted;
     });
@@ -776,6 +776,81 @@ describe("Consortium", function () {
     });
   });
 
+  describe("nodes (the source of Besu's nodes allowlist)", function () {
+    const ENODE = `enode://${"ab".repeat(64)}@10.0.0.2:30303`;
+
+    it("lets a department's admin register and replace its node, with the event", async function () {
+      const { consortium, policeAdmin } = await loadFixture(foundedFixture);
+      expect(await consortium.nodeOf(POLICE.id)).to.equal("");
+      await expect(consortium.connect(policeAdmin).registerNode(ENODE))
+        .to.emit(consortium, "NodeRegistered")
+        .withArgs(POLICE.id, ENODE, policeAdmin.address);
+      expect(await consortium.nodeOf(POLICE.id)).to.equal(ENODE);
+      const moved = ENODE.replace("10.0.0.2", "10.0.0.9");
+      await expect(consortium.connect(policeAdmin).registerNode(moved))
+        .to.emit(consortium, "NodeRegistered")
+        .withArgs(POLICE.id, moved, policeAdmin.address);
+      expect(await consortium.nodeOf(POLICE.id)).to.equal(moved);
+    });
+
+    it("refuses a plain operator, an account of no department and the admin of a suspended department", async function () {
+      const f = await loadFixture(foundedFixture);
+      await councilDecides(f, Action.Suspend, payload.department(HEALTH.id));
+      for (const who of [f.policeOp, f.outsider, f.healthAdmin]) {
+        await expect(f.consortium.connect(who).registerNode(ENODE))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumUnauthorizedAccount")
+          .withArgs(who.address, Roles.DEPARTMENT_ADMIN);
+      }
+    });
+
+    it("refuses before founding", async function () {
+      const { consortium, deployer } = await loadFixture(unfoundedFixture);
+      await expect(consortium.connect(deployer).registerNode(ENODE)).to.be.revertedWithCustomError(
+        consortium,
+        "ConsortiumNotFounded",
+      );
+    });
+
+    it("refuses what is not an enode URL of at most 256 bytes", async function () {
+      const { consortium, policeAdmin } = await loadFixture(foundedFixture);
+      for (const bad of ["", "enode://", "http://10.0.0.2:30303", `enode://${"a".repeat(249)}`]) {
+        await expect(consortium.connect(policeAdmin).registerNode(bad))
+          .to.be.revertedWithCustomError(consortium, "ConsortiumInvalidEnode")
+          .withArgs(bad);
+      }
+      await expect(consortium.connect(policeAdmin).registerNode(`enode://${"a".repeat(248)}`)).to.emit(
+        consortium,
+        "NodeRegistered",
+      );
+    });
+
+    it("lets the council clear a department's node", async function () {
+      const f = await loadFixture(foundedFixture);
+      await f.consortium.connect(f.cityAdmin).registerNode(ENODE);
+      await f.consortium.connect(f.bureauAdmin).propose(Action.ClearNode, payload.department(CITY.id));
+      await expect(f.consortium.connect(f.policeOp).approve(1))
+        .to.emit(f.consortium, "NodeCleared")
+        .withArgs(CITY.id, 1)
+        .and.to.emit(f.consortium, "ProposalExecuted")
+        .withArgs(1, Action.ClearNode);
+      expect(await f.consortium.nodeOf(CITY.id)).to.equal("");
+    });
+
+    it("refuses to clear a node that is not registered, at propose time and again at execution", async function () {
+      const f = await loadFixture(foundedFixture);
+      await expect(f.consortium.connect(f.bureauAdmin).propose(Action.ClearNode, payload.department(CITY.id)))
+        .to.be.revertedWithCustomError(f.consortium, "ConsortiumNoNode")
+        .withArgs(CITY.id);
+      await f.consortium.connect(f.cityAdmin).registerNode(ENODE);
+      await f.consortium.connect(f.bureauAdmin).propose(Action.ClearNode, payload.department(CITY.id));
+      await f.consortium.connect(f.policeOp).propose(Action.ClearNode, payload.department(CITY.id));
+      await f.consortium.connect(f.healthOp).approve(1);
+      await expect(f.consortium.connect(f.healthOp).approve(2))
+        .to.be.revertedWithCustomError(f.consortium, "ConsortiumNoNode")
+        .withArgs(CITY.id);
+    });
+  });
+
   describe("SetQuorum and SetReplyDeadline", function () {
     it("accepts the bounds", async function () {
       const { consortium, bureauAdmin } = await loadFixture(singleSeatFixture);
@@ -899,6 +974,7 @@ describe("Consortium", function () {
       ["a Reinstate of 33 bytes", Action.Reinstate, "0x" + "11".repeat(33)],
       ["an empty GrantSeat", Action.GrantSeat, "0x"],
       ["a RevokeSeat of 64 bytes", Action.RevokeSeat, "0x" + "11".repeat(64)],
+      ["a ClearNode of 31 bytes", Action.ClearNode, "0x" + "11".repeat(31)],
     ];
     for (const [what, action, data] of cases) {
       it(`refuses ${what}`, async function () {

@@ -39,6 +39,7 @@ export const proposalBodySchema = z
     departmentIdAction("reinstate"),
     departmentIdAction("grant_seat"),
     departmentIdAction("revoke_seat"),
+    departmentIdAction("clear_node"),
     z.object({ action: z.literal("set_quorum"), quorumBps: z.number().int().min(5000).max(10000) }),
     z.object({
       action: z.literal("set_reply_deadline"),

@@ -153,6 +153,7 @@ export class CouncilService {
       case "reinstate":
       case "grant_seat":
       case "revoke_seat":
+      case "clear_node":
         return { action: body.action, payload: encodeDepartmentId(body.departmentId) };
       case "set_quorum":
         return { action: "set_quorum", payload: encodeQuorum(body.quorumBps) };
