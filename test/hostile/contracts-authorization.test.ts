@@ -5,7 +5,7 @@ import type { BaseContract, FunctionFragment, ParamType } from "ethers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { canonicalMetadataJson } from "../../scripts/lib/catalog-metadata";
-import { signConsent, signWithdrawal } from "../consent/fixtures";
+import { signConsent, signKeyRotation, signWithdrawal } from "../consent/fixtures";
 import { signSeal } from "../sharing/fixtures";
 import { deploySystem, type System } from "../support/system";
 
@@ -67,6 +67,7 @@ const TABLE: Record<string, Record<string, Row>> = {
     "removeOperator(address)": {},
     "propose(uint8,bytes)": {},
     "approve(uint256)": { args: () => [1n] },
+    "registerNode(string)": { args: () => [`enode://${"ab".repeat(64)}@10.0.0.9:30303`] },
     "found((bytes32,uint8,uint32,bytes32,bool,string,string)[],address[],address[])": {
       note: "only the deployer, and only once",
     },
@@ -79,11 +80,18 @@ const TABLE: Record<string, Record<string, Row>> = {
       args: () => [world.resourceId, TERMS, "{}"],
     },
     "retire(bytes32)": { args: () => [world.resourceId] },
+    "setAcceptedLegalBases(bytes32,uint8)": { args: () => [world.resourceId, 1] },
   },
   SharingAgreements: {
     "request((bytes32,bytes32[],uint256,bytes32,uint8,uint64,uint64,(uint32,uint8),bytes32))": {
       args: () => [
         [world.resourceId, [], 1n, world.consentKey.purpose, 1, 0n, world.future, [10, 3], ethers.id("terms")],
+      ],
+    },
+    "requestWithLegalReference((bytes32,bytes32[],uint256,bytes32,uint8,uint64,uint64,(uint32,uint8),bytes32),bytes32)": {
+      args: () => [
+        [world.resourceId, [], 1n, world.consentKey.purpose, 1, 0n, world.future, [10, 3], ethers.id("terms")],
+        ethers.id("legal reference"),
       ],
     },
     "approve(uint256)": { args: onAgreement },
@@ -112,7 +120,7 @@ const TABLE: Record<string, Record<string, Row>> = {
     "councilDecide(uint256,bool,bytes32)": { args: () => [world.agreementId, true, ethers.ZeroHash] },
     "suspend(uint256)": { args: onAgreement },
     "resume(uint256)": { args: onAgreement },
-    "terminate(uint256)": { args: onAgreement },
+    "terminate(uint256,bytes32)": { args: () => [world.agreementId, ethers.id("reason")] },
   },
   Grants: {
     "issue(uint256,address,uint256,uint64,uint32,uint8)": {
@@ -158,6 +166,17 @@ const TABLE: Record<string, Record<string, Row>> = {
     },
     "revoke((bytes32,bytes32,bytes32,bytes32))": { args: onConsent },
     "revokeByCouncil((bytes32,bytes32,bytes32,bytes32))": { args: onConsent },
+    "rotateSubjectKey(bytes32,address,uint256,bytes)": {
+      error: "ConsentInvalidSignature",
+      note: "anyone may relay the subject's own rotation; a rotation signed by the non-member is refused",
+      args: async (s, outsider) => [
+        world.signedKey.subjectRef,
+        outsider.address,
+        world.future,
+        await signKeyRotation(s.consents, outsider, world.signedKey.subjectRef, outsider.address, world.future),
+      ],
+    },
+    "resetSubjectKey(bytes32,address)": {},
   },
   AccessLedger: {
     "anchor(uint64,bytes32,uint32,uint64,uint64,bytes32)": {
