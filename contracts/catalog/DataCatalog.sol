@@ -81,7 +81,8 @@ contract DataCatalog is IDataCatalog {
     /// @inheritdoc IDataCatalog
     function setAcceptedLegalBases(bytes32 resourceId, uint8 acceptedBases) external {
         Resource storage stored = _changeableResource(resourceId);
-        if (acceptedBases == 0 || acceptedBases & ~_ALL_LEGAL_BASES != 0) revert CatalogInvalidLegalBases(acceptedBases);
+        if (acceptedBases == 0 || acceptedBases & ~_ALL_LEGAL_BASES != 0)
+            revert CatalogInvalidLegalBases(acceptedBases);
         stored.acceptedBases = acceptedBases;
         emit ResourceLegalBasesChanged(resourceId, stored.provider, acceptedBases);
     }

@@ -170,12 +170,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
     // ---------------------------------------------------------------- the subject's key
 
     /// @inheritdoc IConsentRegistry
-    function rotateSubjectKey(
-        bytes32 subjectRef,
-        address newKey,
-        uint256 deadline,
-        bytes calldata signature
-    ) external {
+    function rotateSubjectKey(bytes32 subjectRef, address newKey, uint256 deadline, bytes calldata signature) external {
         if (block.timestamp > deadline) revert ConsentExpiredSignature(deadline);
         address current = _subjectKeys[subjectRef];
         if (current == address(0)) revert ConsentNoSubjectKeyBound(subjectRef);
@@ -376,7 +371,9 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
         }
         consentId = _consentId(keyHash, previousSerial + 1);
         if (previousStatus == ConsentStatus.Withdrawn) {
-            if (evidenceKind == EvidenceKind.RecordHash) _requireNoSubjectKey(terms.key.subjectRef, keyHash, previousSerial);
+            if (evidenceKind == EvidenceKind.RecordHash) {
+                _requireNoSubjectKey(terms.key.subjectRef, keyHash, previousSerial);
+            }
             packed |= _AFTER_WITHDRAWAL_FLAG;
         }
         _emitRecorded(terms, packed, consentId, evidence, recorder);

@@ -248,7 +248,6 @@ interface IConsentRegistry {
     /// subject's.
     function subjectKey(bytes32 subjectRef) external view returns (address);
 
-
     /**
      * @notice Whether the subject's consent for the recipient, resource and purpose is in effect now (status
      * `Active` and `validFrom <= block.timestamp < validUntil`), and the id of the key's current consent (zero if

@@ -49,79 +49,6 @@ contract SharingAgreements is ISharingAgreements, EIP712, Nonces {
         return _request(terms, legalReference);
     }
 
-    function _request(AgreementRequest calldata terms, bytes32 legalReference) private returns (uint256 agreementId) {
-        bytes32 consumer = _consortium.activeDepartmentOf(msg.sender);
-        if (consumer == bytes32(0)) revert SharingUnauthorizedAccount(msg.sender, Roles.MEMBER);
-        IDataCatalog.Resource memory res = _checkResource(terms.resourceId);
-        _checkTerms(terms, res.provider, consumer);
-        bool byLaw = _checkLegalBasis(terms, res, legalReference);
-
-        // Ids start at 1; 2**256 agreements cannot be made.
-        unchecked {
-            agreementId = ++_agreementCount;
-        }
-        bool conditional = res.shareType == IDataCatalog.ShareType.Conditional || byLaw;
-        (AgreementStatus status, uint64 replyDeadline) = _store(agreementId, terms, res.provider, consumer, conditional);
-        bool requiresConsent = res.personal && !byLaw;
-        _agreements[agreementId].requiresConsent = requiresConsent;
-
-        emit AgreementRequested(
-            agreementId,
-            terms.resourceId,
-            consumer,
-            res.provider,
-            terms,
-            replyDeadline,
-            requiresConsent,
-            status
-        );
-        if (legalReference != bytes32(0)) emit AgreementLegalReference(agreementId, terms.legalBasis, legalReference);
-        if (status == AgreementStatus.Active) emit AgreementActivated(agreementId, terms.resourceId, consumer);
-    }
-
-    /// @dev Whether the request uses personal data on a basis other than consent ("by law"), after checking that the
-    /// catalog entry accepts the basis and that a by-law request names its legal reference. Nobody but the provider
-    /// can check such a basis, so a by-law request needs the provider's approval.
-    function _checkLegalBasis(
-        AgreementRequest calldata terms,
-        IDataCatalog.Resource memory res,
-        bytes32 legalReference
-    ) private pure returns (bool byLaw) {
-        LegalBasis basis = terms.legalBasis;
-        if ((res.acceptedBases >> uint8(basis)) & 1 == 0) revert SharingLegalBasisNotAccepted(terms.resourceId, basis);
-        byLaw = res.personal && basis != LegalBasis.Consent;
-        if (byLaw && legalReference == bytes32(0)) revert SharingLegalReferenceRequired(terms.resourceId, basis);
-    }
-
-    /// @dev Stores a new agreement, `Active` at once only when no answer and no seal is needed.
-    function _store(
-        uint256 agreementId,
-        AgreementRequest calldata terms,
-        bytes32 provider,
-        bytes32 consumer,
-        bool conditional
-    ) private returns (AgreementStatus status, uint64 replyDeadline) {
-        uint16 pendingSeals = uint16((1 << terms.coConsumers.length) - 1); // length <= 16, checked above
-        status = (!conditional && pendingSeals == 0) ? AgreementStatus.Active : AgreementStatus.Requested;
-        replyDeadline = conditional ? uint64(block.timestamp) + _consortium.replyDeadline() : 0;
-        Agreement storage a = _agreements[agreementId];
-        a.resourceId = terms.resourceId;
-        a.provider = provider;
-        a.consumer = consumer;
-        a.fieldMask = terms.fieldMask;
-        a.purpose = terms.purpose;
-        a.termsHash = terms.termsHash;
-        a.validFrom = terms.validFrom;
-        a.validUntil = terms.validUntil;
-        a.replyDeadline = replyDeadline;
-        a.legalBasis = terms.legalBasis;
-        a.status = status;
-        a.providerApproved = !conditional;
-        a.pendingSeals = pendingSeals;
-        a.quota = terms.quota;
-        if (pendingSeals != 0) a.coConsumers = terms.coConsumers;
-    }
-
     /// @inheritdoc ISharingAgreements
     function approve(uint256 agreementId) external {
         Agreement storage a = _agreementOf(agreementId);
@@ -282,6 +209,85 @@ contract SharingAgreements is ISharingAgreements, EIP712, Nonces {
     }
 
     // ---------------------------------------------------------------- internals
+
+    function _request(AgreementRequest calldata terms, bytes32 legalReference) private returns (uint256 agreementId) {
+        bytes32 consumer = _consortium.activeDepartmentOf(msg.sender);
+        if (consumer == bytes32(0)) revert SharingUnauthorizedAccount(msg.sender, Roles.MEMBER);
+        IDataCatalog.Resource memory res = _checkResource(terms.resourceId);
+        _checkTerms(terms, res.provider, consumer);
+        bool byLaw = _checkLegalBasis(terms, res, legalReference);
+
+        // Ids start at 1; 2**256 agreements cannot be made.
+        unchecked {
+            agreementId = ++_agreementCount;
+        }
+        bool conditional = res.shareType == IDataCatalog.ShareType.Conditional || byLaw;
+        (AgreementStatus status, uint64 replyDeadline) = _store(
+            agreementId,
+            terms,
+            res.provider,
+            consumer,
+            conditional
+        );
+        bool requiresConsent = res.personal && !byLaw;
+        _agreements[agreementId].requiresConsent = requiresConsent;
+
+        emit AgreementRequested(
+            agreementId,
+            terms.resourceId,
+            consumer,
+            res.provider,
+            terms,
+            replyDeadline,
+            requiresConsent,
+            status
+        );
+        if (legalReference != bytes32(0)) emit AgreementLegalReference(agreementId, terms.legalBasis, legalReference);
+        if (status == AgreementStatus.Active) emit AgreementActivated(agreementId, terms.resourceId, consumer);
+    }
+
+    /// @dev Whether the request uses personal data on a basis other than consent ("by law"), after checking that the
+    /// catalog entry accepts the basis and that a by-law request names its legal reference. Nobody but the provider
+    /// can check such a basis, so a by-law request needs the provider's approval.
+    function _checkLegalBasis(
+        AgreementRequest calldata terms,
+        IDataCatalog.Resource memory res,
+        bytes32 legalReference
+    ) private pure returns (bool byLaw) {
+        LegalBasis basis = terms.legalBasis;
+        if ((res.acceptedBases >> uint8(basis)) & 1 == 0) revert SharingLegalBasisNotAccepted(terms.resourceId, basis);
+        byLaw = res.personal && basis != LegalBasis.Consent;
+        if (byLaw && legalReference == bytes32(0)) revert SharingLegalReferenceRequired(terms.resourceId, basis);
+    }
+
+    /// @dev Stores a new agreement, `Active` at once only when no answer and no seal is needed.
+    function _store(
+        uint256 agreementId,
+        AgreementRequest calldata terms,
+        bytes32 provider,
+        bytes32 consumer,
+        bool conditional
+    ) private returns (AgreementStatus status, uint64 replyDeadline) {
+        uint16 pendingSeals = uint16((1 << terms.coConsumers.length) - 1); // length <= 16, checked above
+        status = (!conditional && pendingSeals == 0) ? AgreementStatus.Active : AgreementStatus.Requested;
+        replyDeadline = conditional ? uint64(block.timestamp) + _consortium.replyDeadline() : 0;
+        Agreement storage a = _agreements[agreementId];
+        a.resourceId = terms.resourceId;
+        a.provider = provider;
+        a.consumer = consumer;
+        a.fieldMask = terms.fieldMask;
+        a.purpose = terms.purpose;
+        a.termsHash = terms.termsHash;
+        a.validFrom = terms.validFrom;
+        a.validUntil = terms.validUntil;
+        a.replyDeadline = replyDeadline;
+        a.legalBasis = terms.legalBasis;
+        a.status = status;
+        a.providerApproved = !conditional;
+        a.pendingSeals = pendingSeals;
+        a.quota = terms.quota;
+        if (pendingSeals != 0) a.coConsumers = terms.coConsumers;
+    }
 
     function _checkResource(bytes32 resourceId) private view returns (IDataCatalog.Resource memory res) {
         res = _catalog.resource(resourceId);
