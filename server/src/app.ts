@@ -3,7 +3,7 @@ import type { Express } from "express";
 import helmet from "helmet";
 import type { Logger } from "pino";
 import type { DepartmentDirectory } from "./common/departments";
-import { renderDocsPage } from "./common/docs-page";
+import { docsRouter } from "./common/docs-page";
 import { idempotency } from "./common/idempotency";
 import { createMetrics, httpMetrics, metricsEndpoint, type Metrics } from "./common/metrics";
 import { buildOpenApiDocument, type OpenApiDocument } from "./common/openapi";
@@ -84,7 +84,6 @@ export function createApp(deps: AppDeps): Express {
 
   // Built on first request, after every module has registered its routes.
   let document: OpenApiDocument | undefined;
-  let docsPage: string | undefined;
   const openApi = (): OpenApiDocument =>
     (document ??= buildOpenApiDocument(registry.routes(), {
       title: "Kuajie gateway",
@@ -97,10 +96,7 @@ export function createApp(deps: AppDeps): Express {
     res.locals.routeTemplate = "/openapi.json";
     res.json(openApi());
   });
-  app.get("/docs", (_req, res) => {
-    res.locals.routeTemplate = "/docs";
-    res.type("html").send((docsPage ??= renderDocsPage(openApi())));
-  });
+  app.use(docsRouter({ title: "Kuajie gateway" }));
   app.get("/metrics", metricsEndpoint(metrics));
 
   app.use(notFoundHandler());

@@ -384,6 +384,14 @@ describe("Gateway agreements: /v1/agreements on the real contracts", function ()
       shortLived = (await requestAgreement(gw, "health", pension, { validUntil: await chainIso(2 * DAY) })).agreementId;
       const res = await act("health", waiting, "escalate").expect(422);
       expect(res.body).to.include({ errorName: "SharingReplyDeadlineNotReached" });
+      // Which clock judged it: the chain's, which time travel moves away from the wall clock.
+      const clock = /judged by the chain's clock \(block (\d+) at (\S+), unix (\d+)\)/.exec(res.body.detail);
+      expect(clock, res.body.detail).to.not.equal(null);
+      const block = (await ethers.provider.getBlock(Number(clock![1])))!;
+      expect([clock![2], Number(clock![3])]).to.deep.equal([
+        new Date(block.timestamp * 1000).toISOString(),
+        block.timestamp,
+      ]);
       expect((await get(waiting).expect(200)).body.overdue).to.equal(false);
     });
 

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import request from "supertest";
 import { createMetrics } from "../../server/src/common/metrics";
 import { HEALTHY, buildGateway } from "./support/gateway";
+import { lintExposition } from "./support/prometheus-lint";
 import { widgetsModule } from "./support/widgets";
 
 describe("metrics and health", function () {
@@ -40,6 +41,43 @@ describe("metrics and health", function () {
       expect(res.text).to.include("kuajie_indexer_lag_blocks 4");
     });
 
+    it("passes the conventions of `promtool check metrics`, process metrics included", async function () {
+      const metrics = createMetrics({ collectProcessMetrics: true });
+      const gateway = buildGateway({ modules: [widgetsModule()], metrics });
+      metrics.fetchDecisions.inc({ reason: "delivered" });
+      await request(gateway.app).get("/v1/widgets/1").set("Authorization", gateway.bearer("operator")).expect(200);
+      const res = await request(gateway.app).get("/metrics").expect(200);
+      expect(res.text).to.include("# TYPE nodejs_active_handles gauge");
+      expect(res.text).to.include("# TYPE process_cpu_seconds_total counter");
+      expect(lintExposition(res.text)).to.deep.equal([]);
+    });
+
+    it("has a checker that finds what promtool finds", function () {
+      const exposition = [
+        "# HELP nodejs_active_handles_total Number of active libuv handles.",
+        "# TYPE nodejs_active_handles_total gauge",
+        "nodejs_active_handles_total 3",
+        "# HELP jobs_done Jobs done.",
+        "# TYPE jobs_done counter",
+        "jobs_done 1",
+        "# HELP request_latency_milliseconds Latency.",
+        "# TYPE request_latency_milliseconds gauge",
+        "request_latency_milliseconds 12",
+        "# TYPE queue_depth gauge",
+        "queue_depth 2",
+        "stray_sample 1",
+        "",
+      ].join("\n");
+      expect(lintExposition(exposition)).to.have.members([
+        "nodejs_active_handles_total: only counters end in _total",
+        "jobs_done: a counter's name ends in _total",
+        "request_latency_milliseconds: use base units (seconds), not milliseconds",
+        "queue_depth: no HELP text",
+        "stray_sample: no HELP text",
+        "stray_sample: no TYPE",
+      ]);
+    });
+
     it("keeps one registry per app, so two apps in one process do not clash", async function () {
       const a = buildGateway();
       const b = buildGateway();
@@ -54,6 +92,18 @@ describe("metrics and health", function () {
       const gateway = buildGateway();
       const res = await request(gateway.app).get("/healthz").expect(200);
       expect(res.body).to.deep.equal(HEALTHY);
+    });
+
+    it("answers 400 problem+json to a body that is not JSON, the 4xx its OpenAPI operation declares", async function () {
+      const gateway = buildGateway();
+      const res = await request(gateway.app)
+        .get("/healthz")
+        .set("Content-Type", "application/json")
+        .send("{not json")
+        .expect(400);
+      expect(res.headers["content-type"]).to.match(/^application\/problem\+json/);
+      const doc = await request(gateway.app).get("/openapi.json").expect(200);
+      expect(doc.body.paths["/healthz"].get.responses).to.have.property("400");
     });
 
     it("answers 503 with the same shape when degraded", async function () {

@@ -1,5 +1,10 @@
 import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import request from "supertest";
+import { z } from "zod";
+import { buildOpenApiDocument } from "../../server/src/common/openapi";
+import type { RegisteredRoute } from "../../server/src/common/validate";
 import { buildGateway } from "./support/gateway";
 import { widgetsModule } from "./support/widgets";
 
@@ -43,6 +48,32 @@ describe("OpenAPI and /docs", function () {
     expect(doc.paths["/v1/me"].get.security).to.deep.equal([{ bearer: [] }]);
   });
 
+  it("names the licence of package.json and a server relative to the document, as linters require", async function () {
+    const res = await request(gateway.app).get("/openapi.json").expect(200);
+    const pkg = JSON.parse(readFileSync(path.join(__dirname, "../../package.json"), "utf8")) as { license: string };
+    expect(res.body.info.license.identifier).to.equal(pkg.license);
+    expect(res.body.servers).to.deep.equal([{ url: "/", description: res.body.servers[0].description }]);
+  });
+
+  it("shows a body schema's example and refuses to publish one the schema rejects", function () {
+    const route = (example: unknown): RegisteredRoute => ({
+      method: "post",
+      path: "/v1/things",
+      summary: "Create a thing",
+      tag: "things",
+      auth: "operator",
+      readOnly: false,
+      body: z.object({ size: z.number().int() }).meta({ examples: [example] }),
+      responses: { 201: { description: "Created" } },
+      idempotent: true,
+    });
+    const info = { title: "t", version: "1" };
+    const doc = buildOpenApiDocument([route({ size: 3 })], info);
+    const media = doc.paths!["/v1/things"].post!.requestBody as { content: Record<string, { example?: unknown }> };
+    expect(media.content["application/json"].example).to.deep.equal({ size: 3 });
+    expect(() => buildOpenApiDocument([route({ size: "big" })], info)).to.throw(/example body of POST \/v1\/things/);
+  });
+
   it("describes each request body with the zod schema that validates it", async function () {
     const doc = await document();
     const widget = doc.paths["/v1/widgets"].post.requestBody!.content["application/json"].schema;
@@ -81,13 +112,31 @@ describe("OpenAPI and /docs", function () {
     expect(doc.components.schemas).to.have.property("Problem");
   });
 
-  it("serves a self-contained HTML reference of every operation at /docs", async function () {
+  it("serves Swagger UI at /docs from the gateway itself: no CDN, no inline script, allowed by the CSP", async function () {
     const res = await request(gateway.app).get("/docs").expect(200);
     expect(res.headers["content-type"]).to.match(/^text\/html/);
-    for (const path of ["/healthz", "/v1/me", "/v1/subjects/ref", "/v1/widgets/{id}", "/v1/council/widgets"]) {
-      expect(res.text).to.include(`<code>${path}</code>`);
+    const csp = String(res.headers["content-security-policy"]);
+    expect(csp).to.match(/script-src 'self'(;|$)/);
+    expect(res.text).not.to.match(/https?:\/\//i);
+    const scripts = [...res.text.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.map((m) => m[2].trim())).to.deep.equal(["", ""]);
+    const urls = [...res.text.matchAll(/(?:src|href)="([^"]+)"/g)]
+      .map((m) => m[1])
+      .filter((u) => u !== "/openapi.json");
+    expect(urls).to.include.members([
+      "/docs/assets/swagger-ui.css",
+      "/docs/assets/swagger-ui-bundle.js",
+      "/docs/assets/start.js",
+    ]);
+    for (const url of urls) {
+      const asset = await request(gateway.app).get(url).expect(200);
+      expect(asset.headers["content-type"], url).to.match(/^(text\/css|text\/javascript|image\/png)/);
     }
-    expect(res.text).to.include("Create a widget");
-    expect(res.text).not.to.match(/<script|https?:\/\/(?!kuajie\.dev)[a-z]/i);
+    const start = await request(gateway.app).get("/docs/assets/start.js").expect(200);
+    expect(start.text).to.include('url: "/openapi.json"').and.include("validatorUrl: null");
+    const bundle = await request(gateway.app).get("/docs/assets/swagger-ui-bundle.js").expect(200);
+    expect(bundle.text).to.include("SwaggerUIBundle");
+    // The distribution's own index.html would load the Petstore demo from the internet: not served.
+    await request(gateway.app).get("/docs/assets/index.html").expect(404);
   });
 });

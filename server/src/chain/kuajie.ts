@@ -57,6 +57,15 @@ export class WritePendingError extends HttpError {
   }
 }
 
+/** The contracts' errors that compare a time with `block.timestamp`: their problem detail names the chain's clock. */
+const JUDGED_BY_BLOCK_TIME = new Set([
+  "ConsentExpiredSignature",
+  "ConsentValidityEnded",
+  "SharingExpiredSignature",
+  "SharingReplyDeadlineNotReached",
+  "ConsortiumProposalExpired",
+]);
+
 export interface KuajieChainOptions {
   db: Database.Database;
   provider: JsonRpcApiProvider;
@@ -168,8 +177,9 @@ export class KuajieChain {
     }
     const row = await this.waitMined(outboxId);
     if (row.revert) {
+      const clock = JUDGED_BY_BLOCK_TIME.has(row.revert.errorName) ? await this.chainClock() : "";
       throw new ContractRevertError(row.revert.errorName, row.revert.args as Record<string, unknown>, {
-        detail: `${contract}.${method} reverted with ${row.revert.errorName}`,
+        detail: `${contract}.${method} reverted with ${row.revert.errorName}${clock}`,
       });
     }
     if (row.status !== "mined" || row.blockNumber === null || row.txHash === null) {
@@ -177,6 +187,24 @@ export class KuajieChain {
     }
     await this.indexer.waitForBlock(row.blockNumber, this.writeWaitMs).catch(() => undefined);
     return { outboxId, txHash: row.txHash, blockNumber: row.blockNumber, events: this.decodeLogs(row) };
+  }
+
+  /**
+   * Which clock a deadline or an expiry was judged by, for the error's detail: the chain's (its latest block's
+   * timestamp), which a development chain's time travel may have moved away from the wall clock a client signed by.
+   */
+  private async chainClock(): Promise<string> {
+    try {
+      const block = await this.options.provider.getBlock("latest");
+      if (!block) return "";
+      const wall = Math.floor(Date.now() / 1000);
+      return (
+        `; judged by the chain's clock (block ${block.number} at ${new Date(block.timestamp * 1000).toISOString()}, ` +
+        `unix ${block.timestamp}), not this gateway's wall clock (${new Date(wall * 1000).toISOString()})`
+      );
+    } catch {
+      return "";
+    }
   }
 
   /** The outbox row of an earlier write (for `GET /v1/outbox/:id`). */

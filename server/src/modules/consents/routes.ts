@@ -14,6 +14,7 @@ import {
   withdrawConsentBodySchema,
 } from "./schemas";
 import { ConsentService, consentStoreOf } from "./service";
+import { CONSENT_SIGNING_TEXT, WITHDRAWAL_SIGNING_TEXT } from "./signing";
 
 /** Consents: recorded through the caller department's key (record evidence coalesced into batches), read from the projection. */
 export const consentsFeature: Feature = (ctx) => {
@@ -53,8 +54,8 @@ export function registerConsentRoutes(registry: RouteRegistry, service: ConsentS
       description:
         "The identity number (if given) is turned into the subject reference and is neither stored nor logged. " +
         "Record evidence: only keccak256 of the document's canonical JSON is kept (on chain); concurrent record-" +
-        "evidenced consents of one department are sent as one recordBatch transaction. Signature evidence: the " +
-        "subject's EIP-712 Consent signature, with the signer's current registry nonce.",
+        "evidenced consents of one department are sent as one recordBatch transaction.\n\n" +
+        CONSENT_SIGNING_TEXT,
       tag: "consents",
       auth: "operator",
       body: recordConsentBodySchema,
@@ -69,7 +70,8 @@ export function registerConsentRoutes(registry: RouteRegistry, service: ConsentS
       summary: "Withdraw a consent at the subject's request",
       description:
         "Record evidence: the subject's request received at the caller's counter (any member department; only its " +
-        "hash is kept). Signature evidence: the subject's EIP-712 Withdrawal signature (consents given by signature).",
+        "hash is kept). Only a consent given by signature can be withdrawn by signature.\n\n" +
+        WITHDRAWAL_SIGNING_TEXT,
       tag: "consents",
       auth: "operator",
       params: consentIdParamsSchema,

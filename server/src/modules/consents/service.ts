@@ -1,4 +1,4 @@
-import { keccak256, toUtf8Bytes } from "ethers";
+import { getAddress, keccak256, toUtf8Bytes } from "ethers";
 import { canonicalMetadataJson } from "../../../../scripts/lib/catalog-metadata";
 import type { KuajieChain } from "../../chain/kuajie";
 import { bytes32ToCode, codeToBytes32, isoTime } from "../../common/codes";
@@ -262,7 +262,8 @@ export class ConsentService {
       blockNumber: e.blockNumber,
       time: isoTime(e.blockTime),
       txHash: e.txHash,
-      actor: e.actor,
+      // The projection keys signers in lower case; clients get the EIP-55 form they signed with.
+      actor: e.actor.signer ? { ...e.actor, signer: getAddress(e.actor.signer) } : e.actor,
       ...(e.evidence !== undefined && e.event !== "recorded" ? { evidence: e.evidence } : {}),
       ...(e.supersededBy !== undefined ? { supersededBy: e.supersededBy } : {}),
     }));
@@ -289,7 +290,7 @@ export class ConsentService {
       validUntil: isoTime(row.validUntil),
       evidence:
         row.evidenceKind === "signature"
-          ? { type: "signature" as const, ...(row.signer ? { signer: row.signer } : {}) }
+          ? { type: "signature" as const, ...(row.signer ? { signer: getAddress(row.signer) } : {}) }
           : { type: "record" as const, hash: row.evidence },
       recorder: row.recorder,
       supersededBy: row.supersededBy,

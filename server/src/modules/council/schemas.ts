@@ -78,7 +78,10 @@ export const proposalBodySchema = z
     grantAction("revoke_grant"),
     z.object({ action: z.literal("revoke_consent"), consentId: bytes32Schema }),
   ])
-  .meta({ id: "CouncilProposalRequest" });
+  .meta({
+    id: "CouncilProposalRequest",
+    examples: [{ action: "decide_agreement", agreementId: 3, approve: true }],
+  });
 export type ProposalBody = z.output<typeof proposalBodySchema>;
 
 export const proposalIdParamsSchema = z.object({

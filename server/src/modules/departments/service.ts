@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { id as keccakUtf8 } from "ethers";
+import { getAddress, id as keccakUtf8 } from "ethers";
 import type { Department, DepartmentDirectory } from "../../common/departments";
 import { NotFoundError } from "../../common/errors";
 import type { DepartmentRow, DepartmentStore } from "../../store/departments";
@@ -77,7 +77,9 @@ export class DepartmentService implements DepartmentDirectory {
 
   detail(id: string) {
     const row = this.require(id);
-    return { ...this.view(row), operators: this.store.operators(id).map(({ account, admin }) => ({ account, admin })) };
+    // The store keys accounts in lower case; clients get the EIP-55 form (as the chain and wallets show them).
+    const operators = this.store.operators(id).map(({ account, admin }) => ({ account: getAddress(account), admin }));
+    return { ...this.view(row), operators };
   }
 
   private view(r: DepartmentRow) {

@@ -1,7 +1,7 @@
 /**
  * Process-level faults (issue 6, faults 1, 2 and 4) against the real processes of `npm start` on 127.0.0.1: the
  * Hardhat node, the demo backends and the supervised gateway, in a temporary data directory on free ports.
- * Run with `npm run test:faults` (`hardhat test faults/*.test.ts`); not part of `npm test`.
+ * Run with `npm run test:faults` (`hardhat test test/faults/*.test.ts`); not part of `npm test`.
  *
  * 1. The gateway killed with SIGKILL at random moments under a steady load of consent writes and data fetches.
  * 2. The chain unavailable (the Hardhat node SIGSTOPped, then SIGCONTed): writes 202 or 503, never acknowledged and
@@ -12,12 +12,14 @@ import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import { expect } from "chai";
 import { Interface, JsonRpcProvider, zeroPadValue } from "ethers";
-import { DEMO_RESOURCES, MEDICAL_INSTITUTIONS, type ResourceDefinition } from "../server/src/backends/datasets";
-import { ReceiptRecorder, type ReceiptDraft } from "../server/src/modules/receipts/recorder";
-import { openDatabase } from "../server/src/store/db";
-import { ReceiptStore } from "../server/src/store/receipts";
-import { backendsFileSchema, readJsonFile, type BackendsFile } from "../scripts/lib/dev-files";
-import { call, isAlive, must, rpc, sleep, Stack, waitFor, type Answer } from "./support/stack";
+import { DEMO_RESOURCES, MEDICAL_INSTITUTIONS, type ResourceDefinition } from "../../server/src/backends/datasets";
+import { ReceiptRecorder, type ReceiptDraft } from "../../server/src/modules/receipts/recorder";
+import { openDatabase } from "../../server/src/store/db";
+import { ReceiptStore } from "../../server/src/store/receipts";
+import { backendsFileSchema, readJsonFile, type BackendsFile } from "../../scripts/lib/dev-files";
+import { isAlive, jsonRpc, sleep, waitFor } from "../../scripts/harness";
+import { call, must, type Answer } from "./support/http";
+import { Stack } from "./support/stack";
 
 const PURPOSE = "minimum-living-allowance";
 const CONSUMER = "gz-civil-affairs";
@@ -72,7 +74,7 @@ describe("process faults: the real processes of npm start", function () {
   let validUntil: string;
 
   before(async function () {
-    const credentials = await stack.start();
+    const credentials = await stack.launch();
     gateway = credentials.gateway;
     consumerToken = stack.token(CONSUMER);
     auditorToken = credentials.auditor.token;
@@ -93,7 +95,7 @@ describe("process faults: the real processes of npm start", function () {
       registered.set(def.code, created.resourceId);
     }
     consentResourceId = registered.get(household.code)!;
-    const block = (await rpc(credentials.rpc, "eth_getBlockByNumber", ["latest", false])) as { timestamp: string };
+    const block = (await jsonRpc(credentials.rpc, "eth_getBlockByNumber", ["latest", false])) as { timestamp: string };
     const now = Number(BigInt(block.timestamp));
     validUntil = new Date((now + 180 * DAY) * 1000).toISOString();
     const agreement = await must<{ agreementId: string | number; status: string }>(
@@ -194,7 +196,10 @@ describe("process faults: the real processes of npm start", function () {
         const expected = (heads.get(row.department) ?? 0) + 1;
         expect(row.sequence).to.equal(expected, `department ${row.department}: receipt sequence without a gap`);
         if (previous !== null && previous.department === row.department) {
-          expect((JSON.parse(row.body) as { prevHash: string }).prevHash).to.equal(previous.leaf, "hash chain unbroken");
+          expect((JSON.parse(row.body) as { prevHash: string }).prevHash).to.equal(
+            previous.leaf,
+            "hash chain unbroken",
+          );
         }
         heads.set(row.department, row.sequence);
         previous = { department: row.department, leaf: row.leaf };
@@ -206,7 +211,9 @@ describe("process faults: the real processes of npm start", function () {
   }
 
   /** AccessLedger batches of a department: sequences 1..n, receipt ranges contiguous from 1; returns the last. */
-  async function checkBatches(department: string): Promise<{ batches: number; receipts: number; lastSequence: number }> {
+  async function checkBatches(
+    department: string,
+  ): Promise<{ batches: number; receipts: number; lastSequence: number }> {
     const logs = await chain.getLogs({
       address: stack.credentials.contracts.AccessLedger,
       topics: [events.getEvent("BatchAnchored")!.topicHash, zeroPadValue(department, 32)],
@@ -338,7 +345,10 @@ describe("process faults: the real processes of npm start", function () {
         `fetches ${JSON.stringify(tally(outageFetches.map((f) => f.answer.status)))}`,
     );
     for (const write of outageWrites) {
-      expect([0, 201, 202, 503]).to.include(write.answer.status, `outage write answered ${JSON.stringify(write.answer)}`);
+      expect([0, 201, 202, 503]).to.include(
+        write.answer.status,
+        `outage write answered ${JSON.stringify(write.answer)}`,
+      );
     }
     expect(closed, "fetches fail closed (503) once anchoring is behind its limit").to.equal(true);
     const lastFetch = outageFetches[outageFetches.length - 1].answer;
@@ -422,7 +432,13 @@ describe("process faults: the real processes of npm start", function () {
     expect(batches.receipts).to.equal(headBefore + BACKLOG, "batch counts sum to the receipts: none twice");
     // A sample through the API, with proofs.
     for (const id of [backlogIds[0], backlogIds[Math.floor(BACKLOG / 2)], backlogIds[BACKLOG - 1]]) {
-      const view = await must<{ status: string; proof?: string[] }>(200, gateway, "GET", `/v1/receipts/${id}`, auditorToken);
+      const view = await must<{ status: string; proof?: string[] }>(
+        200,
+        gateway,
+        "GET",
+        `/v1/receipts/${id}`,
+        auditorToken,
+      );
       expect(view.status).to.equal("anchored");
       expect(view.proof).to.be.an("array");
     }
