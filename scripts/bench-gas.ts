@@ -104,6 +104,14 @@ const WITHDRAWAL_TYPES = {
     { name: "deadline", type: "uint256" },
   ],
 };
+const KEY_ROTATION_TYPES = {
+  SubjectKeyRotation: [
+    { name: "subjectRef", type: "bytes32" },
+    { name: "newKey", type: "address" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
 
 interface Key {
   subjectRef: string;
@@ -175,6 +183,11 @@ async function main() {
     consortium.connect(op["gz-civil-affairs"]).addOperator(extra[0].address, false),
     "an admin operator adds a second (non-admin) operator to its department",
   );
+  await measure(
+    "consortium.registerNode",
+    consortium.connect(op["data-bureau"]).registerNode(`enode://${"ab".repeat(64)}@10.0.0.1:30303`),
+    "a department's admin registers its node's enode URL (151 bytes: six fresh slots), the source of Besu's nodes allowlist",
+  );
 
   // ---------------------------------------------------------------- catalog
   const register = (provider: string, code: string, fields: string[], shareType: number, personal: boolean) => {
@@ -222,6 +235,11 @@ async function main() {
       .update(householdId, household.terms, household.metadata.replace("daily", "weekly")),
     "same terms, new metadata (version 2)",
   );
+  await measure(
+    "catalog.setAcceptedLegalBases",
+    catalog.connect(op.health).setAcceptedLegalBases(directoryId, 0b0011),
+    "the provider narrows the legal bases it accepts (consent, statutory duty); packed in the resource's second slot",
+  );
 
   // ---------------------------------------------------------------- agreements
   const civil = op["gz-civil-affairs"];
@@ -239,8 +257,13 @@ async function main() {
       termsHash: ethers.id("service contract text"),
     };
   };
-  // Agreement #1 (creates the agreement counter; not measured): insurance status under a statutory duty.
-  await (await agreements.connect(civil).request(await requestOf(insuranceId, STATUTORY_DUTY))).wait();
+  // Agreement #1 (creates the agreement counter; not measured): insurance status under a statutory duty, which on
+  // personal data names its legal reference and waits for the provider.
+  await (
+    await agreements
+      .connect(civil)
+      .requestWithLegalReference(await requestOf(insuranceId, STATUTORY_DUTY), ethers.id("legal reference"))
+  ).wait();
   await (await agreements.connect(op.hrss).approve(1)).wait();
   // Agreement #2: household registration on the basis of consent (conditional, personal: requires consent).
   await measure(
@@ -269,6 +292,18 @@ async function main() {
     "agreement.request.unconditional",
     agreements.connect(civil).request(await requestOf(directoryId, STATUTORY_DUTY)),
     "agreement #4, unconditional resource: Active at once",
+  );
+  await measure(
+    "agreement.requestWithLegalReference",
+    agreements
+      .connect(civil)
+      .requestWithLegalReference(await requestOf(insuranceId, STATUTORY_DUTY), ethers.id("legal reference")),
+    "agreement #5, statutory duty on personal data: Requested with a reply deadline, the reference in its own event",
+  );
+  await measure(
+    "agreement.terminate",
+    agreements.connect(op.health).terminate(4, ethers.id("reason: the directory is withdrawn")),
+    "the provider terminates agreement #4 with a reason hash",
   );
 
   // ---------------------------------------------------------------- grants
@@ -363,7 +398,7 @@ async function main() {
   await measure(
     "consent.recordWithSignature",
     consents.connect(civil).recordWithSignature(signed, citizenAddress, deadline, await signConsent(signed, deadline)),
-    "the signer's second signature (nonce slot exists); also stores the subject's key",
+    "the signer's second signature for the same subject (nonce slot exists, the subject's key already bound)",
   );
   const [, signedId] = await consents.activeConsent(
     signed.key.subjectRef,
@@ -380,6 +415,25 @@ async function main() {
     "consent.withdrawWithSignature",
     consents.connect(civil).withdrawWithSignature(signed.key, deadline, withdrawal),
     "the subject's signature, submitted by a department's gateway",
+  );
+
+  const rotation = await citizen.signTypedData(domain, KEY_ROTATION_TYPES, {
+    subjectRef: signed.key.subjectRef,
+    newKey: ethers.computeAddress(ethers.id("bench: the citizen's new key")),
+    nonce: await consents.nonces(citizenAddress),
+    deadline,
+  });
+  await measure(
+    "consent.rotateSubjectKey",
+    consents
+      .connect(civil)
+      .rotateSubjectKey(
+        signed.key.subjectRef,
+        ethers.computeAddress(ethers.id("bench: the citizen's new key")),
+        deadline,
+        rotation,
+      ),
+    "the subject's old key signs the rotation to its new key, submitted by a department's gateway",
   );
 
   // ---------------------------------------------------------------- access ledger

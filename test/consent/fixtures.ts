@@ -37,6 +37,15 @@ export const WITHDRAWAL_TYPES = {
   ],
 };
 
+export const KEY_ROTATION_TYPES = {
+  SubjectKeyRotation: [
+    { name: "subjectRef", type: "bytes32" },
+    { name: "newKey", type: "address" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
 export type ConsentKey = IConsentRegistry.ConsentKeyStruct;
 export type ConsentTerms = {
   key: { subjectRef: string; recipient: string; resourceId: string; purpose: string };
@@ -117,6 +126,23 @@ export async function signWithdrawal(
 ): Promise<string> {
   const nonce = opts.nonce ?? (await registry.nonces(await signer.getAddress()));
   return signer.signTypedData(await domainOf(registry, opts.chainId), WITHDRAWAL_TYPES, { consentId, nonce, deadline });
+}
+
+export async function signKeyRotation(
+  registry: ConsentRegistry,
+  signer: Signer,
+  subject: string,
+  newKey: string,
+  deadline: bigint,
+  opts: { nonce?: bigint } = {},
+): Promise<string> {
+  const nonce = opts.nonce ?? (await registry.nonces(await signer.getAddress()));
+  return signer.signTypedData(await domainOf(registry), KEY_ROTATION_TYPES, {
+    subjectRef: subject,
+    newKey,
+    nonce,
+    deadline,
+  });
 }
 
 /**

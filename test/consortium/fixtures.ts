@@ -27,6 +27,7 @@ export const Action = {
   SetQuorum: 5,
   SetReplyDeadline: 6,
   Call: 7,
+  ClearNode: 8,
 } as const;
 
 /** What an unauthorized caller needed (contracts/libraries/Roles.sol). */

@@ -37,17 +37,21 @@ async function requestedAgreement(s: System, code: string): Promise<bigint> {
   await s.catalog.connect(s.operators.hrss).register(code, terms, metadata);
   const resourceId = await s.catalog.resourceIdOf(s.departments.hrss.id, code);
   const now = BigInt(await time.latest());
-  await s.agreements.connect(s.operators["gz-civil-affairs"]).request({
-    resourceId,
-    coConsumers: [],
-    fieldMask: 1n,
-    purpose: ethers.encodeBytes32String("allowance"),
-    legalBasis: 1,
-    validFrom: now,
-    validUntil: now + 100n * 24n * 3600n,
-    quota: { calls: 10, per: 3 },
-    termsHash: ethers.id("terms"),
-  });
+  // Statutory duty on a personal resource: the request names its legal reference.
+  await s.agreements.connect(s.operators["gz-civil-affairs"]).requestWithLegalReference(
+    {
+      resourceId,
+      coConsumers: [],
+      fieldMask: 1n,
+      purpose: ethers.encodeBytes32String("allowance"),
+      legalBasis: 1,
+      validFrom: now,
+      validUntil: now + 100n * 24n * 3600n,
+      quota: { calls: 10, per: 3 },
+      termsHash: ethers.id("terms"),
+    },
+    ethers.id("legal reference"),
+  );
   return s.agreements.agreementCount();
 }
 

@@ -26,6 +26,8 @@ export interface ConsentHistory {
   evidenceKind: (typeof EVIDENCE_KINDS)[number];
   evidence: string;
   recorder: string;
+  /** Recorded right after the subject withdrew the key's previous consent: a re-consent. */
+  afterWithdrawal: boolean;
   recorded: ChainEvent;
   /** Superseded, withdrawn and revoked events of this consent, in chain order. */
   changes: ChainEvent[];
@@ -65,6 +67,7 @@ export class ConsentTrails {
           evidenceKind: EVIDENCE_KINDS[Number(c.evidenceKind)],
           evidence: c.evidence,
           recorder: c.recorder,
+          afterWithdrawal: c.afterWithdrawal,
           recorded: event,
           changes: [],
         };

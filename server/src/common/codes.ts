@@ -49,6 +49,7 @@ export const PROPOSAL_ACTION = enumeration([
   "set_quorum",
   "set_reply_deadline",
   "call",
+  "clear_node",
 ] as const);
 
 /** A purpose or other short code: lower snake case / dotted / dashed, at most 31 bytes, stored as a bytes32 string. */

@@ -70,7 +70,7 @@ export async function requestAgreement(
   fieldMask: bigint,
 ): Promise<bigint> {
   const now = await time.latest();
-  await s.agreements.connect(s.operators[consumer]).request({
+  const request = {
     resourceId,
     coConsumers: [],
     fieldMask,
@@ -80,7 +80,11 @@ export async function requestAgreement(
     validUntil: now + 365 * 24 * 3600,
     quota: { calls: 1000, per: PERIOD_DAY },
     termsHash: ethers.id("service contract text"),
-  });
+  };
+  // Personal data on a basis other than consent: the request names the legal reference it relies on.
+  const agreements = s.agreements.connect(s.operators[consumer]);
+  if (legalBasis === CONSENT_BASIS) await agreements.request(request);
+  else await agreements.requestWithLegalReference(request, ethers.id("legal reference"));
   return s.agreements.agreementCount();
 }
 

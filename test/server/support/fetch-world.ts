@@ -100,9 +100,17 @@ export async function makeAgreement(
     quota: { calls: options.quota?.calls ?? 0, per: QUOTA_PERIOD.toIndex(options.quota?.per ?? "none") },
     termsHash: keccakUtf8(`terms of ${consumer} on ${resource.definition.code} for ${options.purpose}`),
   };
-  const result = await gw.chain.write(consumer, "SharingAgreements", "request", [terms]);
+  // On a basis other than consent the request names its legal reference; on personal data the provider must then
+  // approve even an unconditional resource (issue 11).
+  const result =
+    options.legalBasis === "consent"
+      ? await gw.chain.write(consumer, "SharingAgreements", "request", [terms])
+      : await gw.chain.write(consumer, "SharingAgreements", "requestWithLegalReference", [
+          terms,
+          keccakUtf8(`legal reference of ${consumer} for ${options.purpose}`),
+        ]);
   const agreementId = eventArg(result, "AgreementRequested", "agreementId");
-  if (resource.definition.shareType === "conditional") {
+  if (eventArg(result, "AgreementRequested", "status") === "0") {
     await gw.chain.write(resource.definition.provider, "SharingAgreements", "approve", [agreementId]);
   }
   return agreementId;

@@ -38,7 +38,7 @@ const ACTIONS: Record<
   seal: { who: "co-consumer", status: ["requested", "escalated"] },
   suspend: { who: "provider", status: ["active"] },
   resume: { who: "provider", status: ["suspended"] },
-  terminate: { who: "provider", status: ["requested", "active", "escalated", "suspended"] },
+  terminate: { who: "provider", status: ["active", "suspended"] },
   escalate: { who: "member", status: ["requested"] },
 };
 
@@ -101,7 +101,17 @@ export class AgreementService {
       quota: { calls: quota.calls, per: QUOTA_PERIOD.toIndex(quota.per) },
       termsHash,
     };
-    const result = await this.chain.write(caller.key, "SharingAgreements", "request", [request]);
+    let result;
+    if (body.legalReference === undefined) {
+      result = await this.chain.write(caller.key, "SharingAgreements", "request", [request]);
+    } else {
+      const legalReference = keccakUtf8(body.legalReference);
+      this.store.saveText(legalReference, body.legalReference);
+      result = await this.chain.write(caller.key, "SharingAgreements", "requestWithLegalReference", [
+        request,
+        legalReference,
+      ]);
+    }
     const event = result.events.find((e) => e.name === "AgreementRequested");
     const agreementId = Number(event?.args.agreementId ?? 0);
     if (body.purpose.text !== undefined) this.store.savePurposeText(agreementId, body.purpose.text);
@@ -131,7 +141,7 @@ export class AgreementService {
       }
     }
     let args: unknown[] = [agreementId];
-    if (action === "reject") {
+    if (action === "reject" || action === "terminate") {
       const text = reason ?? "";
       const reasonHash = keccakUtf8(text);
       this.store.saveText(reasonHash, text);

@@ -39,6 +39,7 @@ export const proposalBodySchema = z
     departmentIdAction("reinstate"),
     departmentIdAction("grant_seat"),
     departmentIdAction("revoke_seat"),
+    departmentIdAction("clear_node"),
     z.object({ action: z.literal("set_quorum"), quorumBps: z.number().int().min(5000).max(10000) }),
     z.object({
       action: z.literal("set_reply_deadline"),
@@ -67,7 +68,11 @@ export const proposalBodySchema = z
       }),
     agreementAction("suspend_agreement"),
     agreementAction("resume_agreement"),
-    agreementAction("terminate_agreement"),
+    z.object({
+      action: z.literal("terminate_agreement"),
+      agreementId: sequentialIdSchema,
+      reason: z.string().trim().min(1).max(2000).meta({ description: "required; kept as its hash" }),
+    }),
     grantAction("pause_grant"),
     grantAction("resume_grant"),
     grantAction("revoke_grant"),
