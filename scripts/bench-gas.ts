@@ -17,8 +17,8 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse, Signer, TypedDataDomain } from "ethers";
 import { CONTRACT_NAMES, deployKuajie, type ContractName } from "./lib/deployment";
 import { DEMO_DEPARTMENTS, LEVELS, demoDepartment, type DemoDepartment } from "./lib/demo-departments";
-import { canonicalMetadataJson } from "./lib/catalog-metadata";
-import { buildBatch, receiptId, receiptLeaf, type Receipt } from "../server/src/receipt";
+import { canonicalJson } from "../core/json/canonical-json";
+import { buildBatch, receiptId, receiptLeaf, type Receipt } from "../core/receipt";
 import type {
   AccessLedger,
   ConsentRegistry,
@@ -178,7 +178,7 @@ async function main() {
 
   // ---------------------------------------------------------------- catalog
   const register = (provider: string, code: string, fields: string[], shareType: number, personal: boolean) => {
-    const metadata = canonicalMetadataJson({
+    const metadata = canonicalJson({
       code,
       name: code,
       summary: `${code} of ${provider}`,

@@ -3,7 +3,7 @@
  * departments that hold the data of the "one card for everything" (一卡通用) story, and one city department.
  * Codes are synthetic but well-formed (correct GB 32100 check characters).
  */
-import { departmentIdOf, makeOrganUscc } from "./uscc";
+import { departmentIdOf, makeOrganUscc } from "../../core/identity/uscc";
 
 export type Level = "central" | "province" | "city" | "county" | "township";
 export const LEVELS: readonly Level[] = ["central", "province", "city", "county", "township"];

@@ -2,7 +2,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { RECEIPT_LEAF_TYPES, receiptLeafValues, type Receipt } from "../../server/src/receipt";
+import { RECEIPT_LEAF_TYPES, receiptLeafValues, type Receipt } from "../../core/receipt";
 import { DEPT, MEMBER, deployLedger, makeReceipts, toReceiptFields } from "./fixtures";
 
 const ZERO = ethers.ZeroHash;

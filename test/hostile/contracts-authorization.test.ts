@@ -4,7 +4,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import type { BaseContract, FunctionFragment, ParamType } from "ethers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { canonicalMetadataJson } from "../../scripts/lib/catalog-metadata";
+import { canonicalJson } from "../../core/json/canonical-json";
 import { signConsent, signWithdrawal } from "../consent/fixtures";
 import { signSeal } from "../sharing/fixtures";
 import { deploySystem, type System } from "../support/system";
@@ -181,7 +181,7 @@ function zeroOf(param: ParamType): unknown {
 /** hrss registers a personal resource; civil affairs obtains an agreement (approved), a grant and a consent. */
 async function buildWorld(s: System): Promise<World> {
   const fields = ["idNumber", "status"];
-  const metadata = canonicalMetadataJson({
+  const metadata = canonicalJson({
     code: "insurance",
     fields: fields.map((name) => ({ name, type: "string" })),
   });

@@ -2,7 +2,7 @@
  * `subject`: a subject's whole consent trail rebuilt from ConsentRegistry events (one query by the subject reference
  * topic), and, with `--receipts`, every access to the subject's data with whether a consent covered it then.
  */
-import { ReceiptSchema } from "../../../server/src/receipt";
+import { ReceiptSchema } from "../../../core/receipt";
 import type { AuditContext } from "../connect";
 import type { ReceiptEntry } from "../receipts-file";
 import { chainOf, type AuditReport } from "../render/model";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { LEVEL } from "../../common/codes";
-import { isValidSocialCreditCode } from "../../common/subject-ref";
+import { isValidUscc } from "../../../../core/identity/uscc";
 import { addressSchema } from "../consents/schemas";
 import { bytes32Schema } from "../departments/schemas";
 
@@ -24,7 +24,7 @@ export const proposalBodySchema = z
         code: z
           .string()
           .refine(
-            isValidSocialCreditCode,
+            isValidUscc,
             "expected an 18-character unified social credit code with its check character",
           ),
         name: z.string().trim().min(1).max(200),
