@@ -193,7 +193,7 @@ export async function subjectCommand(ctx: AuditContext, options: SubjectCommandO
 
 function evidenceText(c: ConsentHistory): string {
   if (c.evidenceKind === "signature") return `subject's signature (${short(`0x${c.evidence.slice(-40)}`)})`;
-  if (c.evidenceKind === "record_hash") return `consent record ${short(c.evidence)}`;
+  if (c.evidenceKind === "record") return `consent record ${short(c.evidence)}`;
   return c.evidenceKind;
 }
 

@@ -11,8 +11,8 @@ import type { AuditContext } from "../connect";
 import type { ChainEvent } from "../event-source";
 import { isoTime } from "../time";
 import { argsOf, happenedBy } from "./fold";
+import { EVIDENCE_KIND, type EvidenceKind } from "../../../core/codes/enumerations";
 
-export const EVIDENCE_KINDS = ["none", "signature", "record_hash"] as const;
 
 export interface ConsentHistory {
   consentId: string;
@@ -23,7 +23,7 @@ export interface ConsentHistory {
   separate: boolean;
   validFrom: number;
   validUntil: number;
-  evidenceKind: (typeof EVIDENCE_KINDS)[number];
+  evidenceKind: EvidenceKind;
   evidence: string;
   recorder: string;
   recorded: ChainEvent;
@@ -62,7 +62,7 @@ export class ConsentTrails {
           separate: c.separate,
           validFrom: Number(c.validFrom),
           validUntil: Number(c.validUntil),
-          evidenceKind: EVIDENCE_KINDS[Number(c.evidenceKind)],
+          evidenceKind: EVIDENCE_KIND.values[Number(c.evidenceKind)],
           evidence: c.evidence,
           recorder: c.recorder,
           recorded: event,

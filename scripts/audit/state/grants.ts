@@ -3,10 +3,9 @@ import type { GrantIssuedEvent } from "../../../typechain-types/contracts/sharin
 import { interfaces } from "../contracts";
 import type { AuditContext } from "../connect";
 import { uintTopic, type ChainEvent } from "../event-source";
-import { PERIODS } from "./agreements";
 import { argsOf, groupBy, happenedBy } from "./fold";
+import { QUOTA_PERIOD, type GrantStatus, type QuotaPeriod } from "../../../core/codes/enumerations";
 
-export type GrantStatus = "active" | "paused" | "revoked";
 
 export interface GrantHistory {
   id: bigint;
@@ -15,7 +14,7 @@ export interface GrantHistory {
   grantee: string;
   fieldMask: bigint;
   expiresAt: number;
-  quota: { calls: number; per: (typeof PERIODS)[number] };
+  quota: { calls: number; per: QuotaPeriod };
   issued: ChainEvent;
   events: ChainEvent[];
 }
@@ -57,7 +56,7 @@ function fromEvents(events: readonly ChainEvent[]): GrantHistory | undefined {
     grantee: g.grantee,
     fieldMask: g.fieldMask,
     expiresAt: Number(g.expiresAt),
-    quota: { calls: Number(g.quota.calls), per: PERIODS[Number(g.quota.per)] },
+    quota: { calls: Number(g.quota.calls), per: QUOTA_PERIOD.values[Number(g.quota.per)] },
     issued,
     events: [...events],
   };
