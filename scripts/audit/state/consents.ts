@@ -13,7 +13,6 @@ import { isoTime } from "../time";
 import { argsOf, happenedBy } from "./fold";
 import { EVIDENCE_KIND, type EvidenceKind } from "../../../core/codes/enumerations";
 
-
 export interface ConsentHistory {
   consentId: string;
   subjectRef: string;

@@ -20,7 +20,6 @@ import {
   type ShareType,
 } from "../../../core/codes/enumerations";
 
-
 export interface DepartmentInfo {
   id: string;
   code: string;

@@ -6,7 +6,6 @@ import { uintTopic, type ChainEvent } from "../event-source";
 import { argsOf, groupBy, happenedBy } from "./fold";
 import { QUOTA_PERIOD, type GrantStatus, type QuotaPeriod } from "../../../core/codes/enumerations";
 
-
 export interface GrantHistory {
   id: bigint;
   agreementId: bigint;

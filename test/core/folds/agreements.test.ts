@@ -39,7 +39,8 @@ function requested(overrides: { replyDeadline?: string; coConsumers?: string[]; 
 
 function fold(...events: { name: string; args: Record<string, unknown> }[]): AgreementState | undefined {
   let state = applyAgreementEvent(undefined, requested());
-  for (const e of events) state = applyAgreementEvent(state, agreementEventOf(e.name, { agreementId: "7", ...e.args })!);
+  for (const e of events)
+    state = applyAgreementEvent(state, agreementEventOf(e.name, { agreementId: "7", ...e.args })!);
   return state;
 }
 
@@ -69,8 +70,16 @@ describe("core/folds/agreements", function () {
   });
 
   it("reads ethers-style arguments (bigint) the same as the indexer's decimal strings", function () {
-    const fromBigints = agreementEventOf("AgreementDecidedByCouncil", { agreementId: 7n, approved: true, reasonHash: REASON });
-    const fromStrings = agreementEventOf("AgreementDecidedByCouncil", { agreementId: "7", approved: true, reasonHash: REASON });
+    const fromBigints = agreementEventOf("AgreementDecidedByCouncil", {
+      agreementId: 7n,
+      approved: true,
+      reasonHash: REASON,
+    });
+    const fromStrings = agreementEventOf("AgreementDecidedByCouncil", {
+      agreementId: "7",
+      approved: true,
+      reasonHash: REASON,
+    });
     expect(fromBigints).to.deep.equal(fromStrings);
   });
 

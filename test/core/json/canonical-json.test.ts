@@ -95,10 +95,7 @@ describe("canonicalJson", function () {
     expect(() => canonicalJson({ a: [undefined] })).to.throw(TypeError, "$.a[0]: undefined is not JSON data");
     expect(() => canonicalJson({ a: () => 1 })).to.throw(TypeError, "$.a: a function is not JSON data");
     expect(() => canonicalJson({ a: Symbol("s") })).to.throw(TypeError, "$.a: a symbol is not JSON data");
-    expect(() => canonicalJson({ d: new Date(0) })).to.throw(
-      TypeError,
-      "$.d: an instance of Date is not JSON data",
-    );
+    expect(() => canonicalJson({ d: new Date(0) })).to.throw(TypeError, "$.d: an instance of Date is not JSON data");
     expect(() => canonicalJson(new Map())).to.throw(TypeError, "$: an instance of Map is not JSON data");
   });
 
@@ -122,9 +119,16 @@ describe("canonicalJson", function () {
       }),
       { numRuns: 500 },
     );
-    const request = { grantId: "7", purpose: { code: "0x" + "ab".repeat(32) }, subjectRef: undefined, params: { b: 1, a: [2] } };
+    const request = {
+      grantId: "7",
+      purpose: { code: "0x" + "ab".repeat(32) },
+      subjectRef: undefined,
+      params: { b: 1, a: [2] },
+    };
     expect(canonicalJson(request)).to.equal(lenientCanonicalJsonOfOldReceipts(request));
-    expect(canonicalJson(request)).to.equal(`{"grantId":"7","params":{"a":[2],"b":1},"purpose":{"code":"0x${"ab".repeat(32)}"}}`);
+    expect(canonicalJson(request)).to.equal(
+      `{"grantId":"7","params":{"a":[2],"b":1},"purpose":{"code":"0x${"ab".repeat(32)}"}}`,
+    );
   });
 
   it("accepts JSON scalars at the top level (an idempotent request without a body hashes null)", function () {
