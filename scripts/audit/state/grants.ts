@@ -5,6 +5,7 @@ import type { AuditContext } from "../connect";
 import { uintTopic, type ChainEvent } from "../event-source";
 import { argsOf, groupBy, happenedBy } from "./fold";
 import { QUOTA_PERIOD, type GrantStatus, type QuotaPeriod } from "../../../core/codes/enumerations";
+import { applyGrantEvent, type GrantState } from "../../../core/folds/grants";
 
 export interface GrantHistory {
   id: bigint;
@@ -18,21 +19,14 @@ export interface GrantHistory {
   events: ChainEvent[];
 }
 
-const STATUS_AFTER: Record<string, GrantStatus> = {
-  GrantIssued: "active",
-  GrantResumed: "active",
-  GrantPaused: "paused",
-  GrantRevoked: "revoked",
-};
-
 /** The stored status at `time`; undefined before the grant was issued. */
 export function grantStatusAt(g: GrantHistory, time: number): GrantStatus | undefined {
-  let status: GrantStatus | undefined;
+  let state: GrantState | undefined;
   for (const event of g.events) {
     if (!happenedBy(event, time)) break;
-    status = STATUS_AFTER[event.name] ?? status;
+    state = applyGrantEvent(state, event.name, event.args);
   }
-  return status;
+  return state?.status;
 }
 
 /** Why the grant could not be used at `time`, or undefined when it could (issued, active, not expired). */

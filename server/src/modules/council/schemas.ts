@@ -23,10 +23,7 @@ export const proposalBodySchema = z
       department: z.object({
         code: z
           .string()
-          .refine(
-            isValidUscc,
-            "expected an 18-character unified social credit code with its check character",
-          ),
+          .refine(isValidUscc, "expected an 18-character unified social credit code with its check character"),
         name: z.string().trim().min(1).max(200),
         level: LEVEL.schema,
         regionCode: z.number().int().min(100000).max(999999).meta({ description: "six-digit administrative code" }),
