@@ -48,7 +48,7 @@ export const AGREEMENT_STATUS = enumeration([
   "terminated",
   "expired",
 ] as const);
-/** `ISharingAgreements.QuotaPeriod`, shared by grants. */
+/** `ISharingAgreements.Period` (of a call quota), shared by grants. */
 export const QUOTA_PERIOD = enumeration(["none", "minute", "hour", "day", "month"] as const);
 /** `IGrants.GrantStatus`. */
 export const GRANT_STATUS = enumeration(["active", "paused", "revoked"] as const);
