@@ -4,24 +4,27 @@
  * `responseHash` of access receipts (anchored on chain), and the HMAC of a request body under an Idempotency-Key.
  *
  * Rule: object keys sorted by UTF-16 code units (as `Array.prototype.sort` and RFC 8785 do) at every depth, no
- * whitespace, strings and numbers written as `JSON.stringify` writes them. Only JSON data is accepted: null,
- * booleans, finite numbers, strings, arrays and plain objects. Object properties whose value is `undefined` are left
- * out (as `JSON.stringify` does); anything else JSON cannot represent faithfully (`undefined` in an array or at the
- * top, NaN, Infinity, bigint, functions, symbols, Dates and other class instances) throws a TypeError naming where.
+ * whitespace, strings and numbers written as `JSON.stringify` writes them — so a number JSON cannot write (the
+ * ±Infinity that `JSON.parse` makes of an out-of-range literal such as `1e400`, or NaN) is written `null`.
+ * Only JSON data is accepted: null, booleans, numbers, strings, arrays and plain objects. Object properties whose
+ * value is `undefined` are left out (as `JSON.stringify` does); anything else JSON cannot represent faithfully
+ * (`undefined` in an array or at the top, bigint, functions, symbols, Dates and other class instances) throws a
+ * TypeError naming where: such a value is a programming error, never something parsed from a request.
  *
- * Until 2026-11 the gateway had a second, lenient copy for receipts and idempotency that wrote such values as `null`
- * or `{}` instead of throwing. On JSON data — and everything it hashed was JSON data: parsed request bodies, parsed
- * upstream answers, objects built from them — both rules write the same bytes (a property test pins this against the
- * old rule), so every receipt hash computed before stays verifiable with this one.
+ * Until 2026-11-30 there were two copies: the catalog's threw on non-finite numbers too, and the gateway's for
+ * receipts and idempotency wrote every value above as `null` or `{}` instead of throwing. On everything that can be
+ * parsed from JSON text — all the receipts and idempotency ever hashed: parsed request bodies, parsed upstream
+ * answers, objects built from them — this rule writes the same bytes as the receipts' rule (a property test pins it,
+ * overflowing numbers included), so every receipt hash computed before stays verifiable. The catalog's difference:
+ * metadata, agreement terms or a consent record holding `1e400` in a free-form part is now hashed with `null` there
+ * where it was a 500 before.
  */
 export function canonicalJson(value: unknown): string {
   return canonical(value, "$");
 }
 
 function canonical(value: unknown, path: string): string {
-  if (value === null || typeof value === "boolean" || typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw new TypeError(`${path}: ${value} has no JSON form`);
+  if (value === null || typeof value === "boolean" || typeof value === "string" || typeof value === "number") {
     return JSON.stringify(value);
   }
   if (Array.isArray(value)) {

@@ -89,8 +89,6 @@ describe("canonicalJson", function () {
   });
 
   it("throws on values that JSON cannot represent faithfully, naming where they are", function () {
-    expect(() => canonicalJson({ a: NaN })).to.throw(TypeError, "$.a: NaN has no JSON form");
-    expect(() => canonicalJson({ a: [1, Infinity] })).to.throw(TypeError, "$.a[1]: Infinity has no JSON form");
     expect(() => canonicalJson({ a: 1n })).to.throw(TypeError, "$.a: a bigint is not JSON data");
     expect(() => canonicalJson({ a: [undefined] })).to.throw(TypeError, "$.a[0]: undefined is not JSON data");
     expect(() => canonicalJson({ a: () => 1 })).to.throw(TypeError, "$.a: a function is not JSON data");
@@ -129,6 +127,14 @@ describe("canonicalJson", function () {
     expect(canonicalJson(request)).to.equal(
       `{"grantId":"7","params":{"a":[2],"b":1},"purpose":{"code":"0x${"ab".repeat(32)}"}}`,
     );
+  });
+
+  it("writes numbers JSON cannot write as null, as JSON.stringify and the old receipt rule do", function () {
+    // JSON.parse makes ±Infinity of an out-of-range literal: a request body can hold one.
+    const parsed = JSON.parse('{"limit":-1e400,"list":[1e400,2]}') as unknown;
+    expect(canonicalJson(parsed)).to.equal('{"limit":null,"list":[null,2]}');
+    expect(canonicalJson(parsed)).to.equal(lenientCanonicalJsonOfOldReceipts(parsed));
+    expect(canonicalJson({ a: NaN })).to.equal('{"a":null}');
   });
 
   it("accepts JSON scalars at the top level (an idempotent request without a body hashes null)", function () {
