@@ -4,7 +4,9 @@ import {
   applyAgreementEvent,
   effectiveStatus,
   type AgreementState,
+  type Quota,
 } from "../../../core/folds/agreements";
+import type { AgreementStatus, LegalBasis } from "../../../core/codes/enumerations";
 import type { AgreementId, DepartmentId, ResourceId } from "../../../core/ids";
 import { AGREEMENT_STATUS, bytes32ToCode, LEGAL_BASIS, QUOTA_PERIOD } from "../common/codes";
 import type { IndexedEvent } from "../chain/indexer";
@@ -12,15 +14,8 @@ import type { JsonObject } from "../chain/json";
 import type { Db } from "./db";
 import { migrate, onePerDatabase } from "./db";
 
-export type AgreementStatus = (typeof AGREEMENT_STATUS.values)[number];
-export type LegalBasis = (typeof LEGAL_BASIS.values)[number];
-export type QuotaPeriod = (typeof QUOTA_PERIOD.values)[number];
-
-/** A call quota; `{calls: 0, per: "none"}` is unlimited. */
-export interface Quota {
-  calls: number;
-  per: QuotaPeriod;
-}
+export type { AgreementStatus, LegalBasis, QuotaPeriod } from "../../../core/codes/enumerations";
+export type { Quota } from "../../../core/folds/agreements";
 
 /**
  * A sharing agreement as the chain says it is (SharingAgreements events), plus what the gateway keeps beside it
