@@ -1,6 +1,7 @@
 /**
  * The one fold of SharingAgreements events into an agreement's state, as the contract holds it. The gateway's store
- * (persisted), the fetch policy (in memory) and the auditor (at any past moment) all fold with it.
+ * (persisted) and the auditor (at any past moment) fold with it, and the fetch policy's in-memory projection is
+ * meant to: the state holds everything its decision reads.
  *
  * Events come in two shapes: the gateway's indexer gives arguments as JSON (integers as decimal strings, bytes32 as
  * hex), the auditor gives ethers `Result`s (integers as bigint). `agreementEventOf` reads either by the argument
