@@ -16,9 +16,11 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse, Signer, TypedDataDomain } from "ethers";
 import { CONTRACT_NAMES, deployKuajie, type ContractName } from "./lib/deployment";
-import { DEMO_DEPARTMENTS, LEVELS, demoDepartment, type DemoDepartment } from "./lib/demo-departments";
-import { canonicalMetadataJson } from "./lib/catalog-metadata";
-import { buildBatch, receiptId, receiptLeaf, type Receipt } from "../server/src/receipt";
+import { DEMO_DEPARTMENTS, demoDepartment } from "./lib/demo-departments";
+import { canonicalJson } from "../core/json/canonical-json";
+import { CONSENT_TYPES, KEY_ROTATION_TYPES, WITHDRAWAL_TYPES, eip712Domain } from "../core/eip712";
+import { ADMIT, admitPayload } from "./lib/consortium-proposals";
+import { buildBatch, receiptId, receiptLeaf, type Receipt } from "../core/receipt";
 import type {
   AccessLedger,
   ConsentRegistry,
@@ -36,7 +38,6 @@ export const TARGETS: Record<string, number> = {
   "ledger.anchor.perReceipt.1024": 100,
 };
 
-const ADMIT = 0;
 const CONDITIONAL = 1;
 const UNCONDITIONAL = 0;
 const RESTRICTED = 1;
@@ -69,49 +70,9 @@ async function measure(
   return used;
 }
 
-function admitPayload(d: DemoDepartment, admin: string): string {
-  const parent = d.parentKey ? demoDepartment(d.parentKey).id : ethers.ZeroHash;
-  return ethers.AbiCoder.defaultAbiCoder().encode(
-    [
-      "tuple(bytes32 id,uint8 level,uint32 regionCode,bytes32 parent,bool councilSeat,string code,string name)",
-      "address",
-    ],
-    [[d.id, LEVELS.indexOf(d.level), d.regionCode, parent, d.council, d.code, d.name], admin],
-  );
-}
-
 function subjectRefOf(identity: string): string {
   return ethers.computeHmac("sha256", ethers.toUtf8Bytes("bench consortium secret"), ethers.toUtf8Bytes(identity));
 }
-
-const CONSENT_TYPES = {
-  Consent: [
-    { name: "subjectRef", type: "bytes32" },
-    { name: "recipient", type: "bytes32" },
-    { name: "resourceId", type: "bytes32" },
-    { name: "purpose", type: "bytes32" },
-    { name: "separate", type: "bool" },
-    { name: "validFrom", type: "uint64" },
-    { name: "validUntil", type: "uint64" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
-const WITHDRAWAL_TYPES = {
-  Withdrawal: [
-    { name: "consentId", type: "bytes32" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
-const KEY_ROTATION_TYPES = {
-  SubjectKeyRotation: [
-    { name: "subjectRef", type: "bytes32" },
-    { name: "newKey", type: "address" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
 
 interface Key {
   subjectRef: string;
@@ -191,7 +152,7 @@ async function main() {
 
   // ---------------------------------------------------------------- catalog
   const register = (provider: string, code: string, fields: string[], shareType: number, personal: boolean) => {
-    const metadata = canonicalMetadataJson({
+    const metadata = canonicalJson({
       code,
       name: code,
       summary: `${code} of ${provider}`,
@@ -368,12 +329,11 @@ async function main() {
   const toRevoke = batch[0].terms;
   await measure("consent.revoke", consents.connect(civil).revoke(toRevoke.key), "by the recording department");
 
-  const domain: TypedDataDomain = {
-    name: "Kuajie ConsentRegistry",
-    version: "1",
-    chainId: (await ethers.provider.getNetwork()).chainId,
-    verifyingContract: await consents.getAddress(),
-  };
+  const domain: TypedDataDomain = eip712Domain(
+    "ConsentRegistry",
+    (await ethers.provider.getNetwork()).chainId,
+    await consents.getAddress(),
+  );
   const citizen: Signer = new ethers.Wallet(ethers.id("bench: a citizen's key"));
   const citizenAddress = await citizen.getAddress();
   const signConsent = async (terms: Terms, deadline: number) =>

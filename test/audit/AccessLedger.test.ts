@@ -3,7 +3,7 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import type { FunctionFragment } from "ethers";
-import { RECEIPT_LEAF_TYPES, receiptLeafValues, type Receipt } from "../../server/src/receipt";
+import { RECEIPT_LEAF_TYPES, receiptLeafValues, type Receipt } from "../../core/receipt";
 import { DEPT, MEMBER, deployLedger, makeReceipts, toReceiptFields } from "./fixtures";
 
 const ZERO = ethers.ZeroHash;

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { canonicalMetadataJson } from "../../scripts/lib/catalog-metadata";
+import { canonicalJson } from "../../core/json/canonical-json";
 import type { IDataCatalog } from "../../typechain-types";
 
 const MEMBER = ethers.id("kuajie.role.member");
@@ -47,7 +47,7 @@ function termsTuple(t: Terms) {
 }
 
 function metadata(name: string, fieldCount: number, extra: object = {}): string {
-  return canonicalMetadataJson({
+  return canonicalJson({
     name,
     summary: `${name} held by the provider`,
     format: "json",

@@ -3,7 +3,7 @@ import { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { BaseContract, FunctionFragment, ParamType } from "ethers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { canonicalMetadataJson } from "../../scripts/lib/catalog-metadata";
+import { canonicalJson } from "../../core/json/canonical-json";
 import { signConsent, signKeyRotation, signWithdrawal } from "../consent/fixtures";
 import { signSeal } from "../sharing/fixtures";
 import { deploySystem, type System } from "../support/system";
@@ -234,7 +234,7 @@ function zeroOf(param: ParamType): unknown {
 /** hrss registers a personal resource; civil affairs obtains an agreement (approved), a grant and a consent. */
 async function buildWorld(s: System): Promise<World> {
   const fields = ["idNumber", "status"];
-  const metadata = canonicalMetadataJson({
+  const metadata = canonicalJson({
     code: "insurance",
     fields: fields.map((name) => ({ name, type: "string" })),
   });

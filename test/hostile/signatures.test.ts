@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { Signature, type TypedDataDomain } from "ethers";
-import { canonicalMetadataJson } from "../../scripts/lib/catalog-metadata";
+import { canonicalJson } from "../../core/json/canonical-json";
 import { CONSENT_TYPES, WITHDRAWAL_TYPES, signConsent } from "../consent/fixtures";
 import { SEAL_TYPES, signSeal } from "../sharing/fixtures";
 import { deploySystem, type System } from "../support/system";
@@ -24,7 +24,7 @@ function malleate(signature: string): string {
 }
 
 async function requestedAgreement(s: System, code: string): Promise<bigint> {
-  const metadata = canonicalMetadataJson({ code, fields: [{ name: "status", type: "string" }] });
+  const metadata = canonicalJson({ code, fields: [{ name: "status", type: "string" }] });
   const terms = {
     shareType: 1,
     openType: 1,

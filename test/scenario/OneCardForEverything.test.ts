@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { canonicalMetadataJson } from "../../scripts/lib/catalog-metadata";
+import { canonicalJson } from "../../core/json/canonical-json";
 import { CALL, deploySystem, type System } from "../support/system";
 
 const CONDITIONAL = 1;
@@ -23,7 +23,7 @@ const purpose = ethers.encodeBytes32String("minimum-living-allowance");
 const subjectRef = ethers.keccak256(ethers.toUtf8Bytes("hmac of a synthetic resident id"));
 
 async function registerPersonal(s: System, provider: string, code: string, fields: string[]): Promise<string> {
-  const metadata = canonicalMetadataJson({ code, fields: fields.map((name) => ({ name, type: "string" })) });
+  const metadata = canonicalJson({ code, fields: fields.map((name) => ({ name, type: "string" })) });
   const terms = {
     shareType: CONDITIONAL,
     openType: RESTRICTED,

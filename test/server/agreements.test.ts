@@ -2,7 +2,7 @@ import { takeSnapshot, type SnapshotRestorer } from "@nomicfoundation/hardhat-ne
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import request from "supertest";
-import { canonicalMetadataJson } from "../../scripts/lib/catalog-metadata";
+import { canonicalJson } from "../../core/json/canonical-json";
 import { startLiveGateway, type LiveGateway } from "./support/live-gateway";
 import { agreementBody, chainIso, DAY, registerResource, requestAgreement, travel } from "./support/sharing";
 
@@ -89,7 +89,7 @@ describe("Gateway agreements: /v1/agreements on the real contracts", function ()
       expect(onChain.purpose).to.equal(ethers.encodeBytes32String("minimum-living-allowance"));
       expect(onChain.legalBasis).to.equal(0n);
       expect(onChain.validUntil).to.equal(BigInt(Math.floor(Date.parse(validUntil) / 1000)));
-      const termsJson = canonicalMetadataJson({ article: 1, text: "Use only for the means test" });
+      const termsJson = canonicalJson({ article: 1, text: "Use only for the means test" });
       expect(onChain.termsHash).to.equal(ethers.id(termsJson));
       expect(res.body.termsHash).to.equal(ethers.id(termsJson));
       expect(res.body.terms).to.deep.equal({ article: 1, text: "Use only for the means test" });

@@ -3,8 +3,8 @@ import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import request from "supertest";
 import type { Response } from "supertest";
-import { canonicalMetadataJson } from "../../scripts/lib/catalog-metadata";
-import { makeOrganUscc } from "../../scripts/lib/uscc";
+import { canonicalJson } from "../../core/json/canonical-json";
+import { makeOrganUscc } from "../../core/identity/uscc";
 import { syntheticResidentId } from "./support/gateway";
 import { startLiveGateway, type LiveGateway } from "./support/live-gateway";
 
@@ -33,7 +33,7 @@ describe("Gateway: council proposals on the real Consortium", function () {
   /** An agreement the provider left unanswered past the reply deadline and the consumer escalated, arranged on chain. */
   async function escalatedAgreement(code: string): Promise<bigint> {
     const s = gw.system;
-    const metadata = canonicalMetadataJson({ code, fields: [{ name: "idNumber" }, { name: "bloodType" }] });
+    const metadata = canonicalJson({ code, fields: [{ name: "idNumber" }, { name: "bloodType" }] });
     await s.catalog.connect(s.operators.health).register(
       code,
       {

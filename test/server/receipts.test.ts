@@ -7,7 +7,7 @@ import { ZeroHash } from "ethers";
 import request from "supertest";
 import { HOUSEHOLD_REGISTRATION, MEDICAL_INSTITUTIONS } from "../../server/src/backends/datasets";
 import { startBackends, type RunningBackends } from "../../server/src/backends/main";
-import { receiptLeaf, verifyProof, type Receipt } from "../../server/src/receipt";
+import { receiptLeaf, verifyProof, type Receipt } from "../../core/receipt";
 import { toReceiptFields } from "../audit/fixtures";
 import {
   consentKey,

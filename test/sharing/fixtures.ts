@@ -3,6 +3,9 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ConsortiumMock, DataCatalogMock, Grants, SharingAgreements } from "../../typechain-types";
 import type { ISharingAgreements } from "../../typechain-types/contracts/sharing/SharingAgreements";
+import { SEAL_TYPES, eip712Domain } from "../../core/eip712";
+
+export { SEAL_TYPES };
 
 export const DAY = 24n * 3600n;
 
@@ -202,16 +205,6 @@ export function termsDigestOf(provider: string, consumer: string, t: ISharingAgr
   );
 }
 
-export const SEAL_TYPES = {
-  Seal: [
-    { name: "agreementId", type: "uint256" },
-    { name: "department", type: "bytes32" },
-    { name: "termsDigest", type: "bytes32" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
-
 /** Signs a Seal for `department` with `signer`; every part of the message and domain can be overridden. */
 export async function signSeal(
   sharing: SharingAgreements,
@@ -222,12 +215,7 @@ export async function signSeal(
   opts: { chainId?: bigint; nonce?: bigint; termsDigest?: string } = {},
 ): Promise<string> {
   const chainId = opts.chainId ?? (await ethers.provider.getNetwork()).chainId;
-  const domain = {
-    name: "Kuajie SharingAgreements",
-    version: "1",
-    chainId,
-    verifyingContract: await sharing.getAddress(),
-  };
+  const domain = eip712Domain("SharingAgreements", chainId, await sharing.getAddress());
   const message = {
     agreementId,
     department,

@@ -10,7 +10,12 @@ import { anchor, audit, loadWorld, SUBJECT, writeReceipts } from "./world";
 const GZ_CIVIL_AFFAIRS_NAME = "广州市民政局 (Guangzhou Civil Affairs Bureau)";
 
 type Trail = {
-  consents: { consentId: string; statusNow: string; events: { event: string; block: number }[] }[];
+  consents: {
+    consentId: string;
+    evidenceKind: string;
+    statusNow: string;
+    events: { event: string; block: number }[];
+  }[];
   accesses: { receiptId: string; covered: boolean | null; why: string }[];
 };
 
@@ -26,6 +31,8 @@ describe("audit subject", function () {
     expect(data.consents).to.have.length(1);
     expect(data.consents[0].consentId).to.equal(w.consentId.toLowerCase());
     expect(data.consents[0].statusNow).to.equal("withdrawn");
+    // IConsentRegistry.EvidenceKind.RecordHash, spelled as the gateway's API spells it (core/codes).
+    expect(data.consents[0].evidenceKind).to.equal("record");
     expect(data.consents[0].events.map((e) => e.event)).to.deep.equal(["ConsentRecorded", "ConsentWithdrawn"]);
     expect(data.consents[0].events[1].block).to.equal(await ethers.provider.getBlockNumber());
   });

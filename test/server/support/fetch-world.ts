@@ -18,8 +18,8 @@ import {
   SHARE_TYPE,
   SECURITY_LEVEL,
 } from "../../../server/src/common/codes";
-import { residentIdCheckChar } from "../../../server/src/common/subject-ref";
-import { canonicalMetadataJson } from "../../../scripts/lib/catalog-metadata";
+import { residentIdCheckChar } from "../../../core/identity/resident-id";
+import { canonicalJson } from "../../../core/json/canonical-json";
 import type { LiveGateway } from "./live-gateway";
 
 export const YEAR = 365 * 24 * 3600;
@@ -48,7 +48,7 @@ export async function registerResource(
   definition: ResourceDefinition,
   upstreamUrl: string,
 ): Promise<RegisteredResource> {
-  const metadata = canonicalMetadataJson({
+  const metadata = canonicalJson({
     name: definition.name,
     summary: definition.summary,
     fields: definition.fields.map((f) => ({ name: f.name, type: f.type, personal: f.personal })),

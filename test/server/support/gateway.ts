@@ -5,7 +5,7 @@ import type { Department } from "../../../server/src/common/departments";
 import { createLogger } from "../../../server/src/common/logger";
 import { createMetrics, type Metrics } from "../../../server/src/common/metrics";
 import type { Role } from "../../../server/src/common/request-context";
-import { residentIdCheckChar } from "../../../server/src/common/subject-ref";
+import { residentIdCheckChar } from "../../../core/identity/resident-id";
 import type { HealthReport } from "../../../server/src/modules/health/schemas";
 import { TokenService } from "../../../server/src/modules/auth/service";
 import { openDatabase, type Db } from "../../../server/src/store/db";

@@ -1,5 +1,5 @@
 import { id as keccakUtf8 } from "ethers";
-import { canonicalMetadataJson } from "../../../../scripts/lib/catalog-metadata";
+import { canonicalJson } from "../../../../core/json/canonical-json";
 import {
   codeToBytes32,
   fieldsToMask,
@@ -86,7 +86,7 @@ export class AgreementService {
     const validFrom = body.validFrom ?? now;
     if (errors.length > 0) throw validationError(errors);
 
-    const termsJson = canonicalMetadataJson(body.terms ?? {});
+    const termsJson = canonicalJson(body.terms ?? {});
     const termsHash = keccakUtf8(termsJson);
     this.store.saveText(termsHash, termsJson);
     const quota = body.quota ?? { calls: 0, per: "none" as const };

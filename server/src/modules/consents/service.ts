@@ -1,5 +1,5 @@
 import { getAddress, keccak256, toUtf8Bytes } from "ethers";
-import { canonicalMetadataJson } from "../../../../scripts/lib/catalog-metadata";
+import { canonicalJson } from "../../../../core/json/canonical-json";
 import type { KuajieChain } from "../../chain/kuajie";
 import { bytes32ToCode, codeToBytes32, isoTime } from "../../common/codes";
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError, validationError } from "../../common/errors";
@@ -64,7 +64,7 @@ export function consentStoreOf(ctx: Pick<FeatureContext, "db" | "project">): Con
 
 /** keccak256 of the canonical JSON of a consent record or withdrawal request: the evidence put on chain. */
 export function evidenceHashOf(document: object): string {
-  return keccak256(toUtf8Bytes(canonicalMetadataJson(document)));
+  return keccak256(toUtf8Bytes(canonicalJson(document)));
 }
 
 /** The ConsentKey tuple the registry's functions take. */

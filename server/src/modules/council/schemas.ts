@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { LEVEL } from "../../common/codes";
-import { isValidSocialCreditCode } from "../../common/subject-ref";
+import { isValidUscc } from "../../../../core/identity/uscc";
 import { addressSchema } from "../consents/schemas";
 import { bytes32Schema } from "../departments/schemas";
 
@@ -23,10 +23,7 @@ export const proposalBodySchema = z
       department: z.object({
         code: z
           .string()
-          .refine(
-            isValidSocialCreditCode,
-            "expected an 18-character unified social credit code with its check character",
-          ),
+          .refine(isValidUscc, "expected an 18-character unified social credit code with its check character"),
         name: z.string().trim().min(1).max(200),
         level: LEVEL.schema,
         regionCode: z.number().int().min(100000).max(999999).meta({ description: "six-digit administrative code" }),

@@ -18,7 +18,7 @@ import type { Logger } from "pino";
 import type { KuajieChain } from "../../chain/kuajie";
 import { ContractRevertError } from "../../common/errors";
 import type { Metrics } from "../../common/metrics";
-import { buildBatch } from "../../receipt";
+import { buildBatch } from "../../../../core/receipt";
 import type { ReceiptStore, StoredBatch } from "../../store/receipts";
 import type { RecordedReceipt } from "./recorder";
 

@@ -17,9 +17,9 @@ import {
   receiptLeafValues,
   verifyProof,
   type Receipt,
-} from "../../server/src/receipt";
-import vectors from "../../server/src/receipt/test-vectors.json";
-import { toReceiptFields } from "../audit/fixtures";
+} from "../../../core/receipt";
+import vectors from "../../../core/receipt/test-vectors.json";
+import { toReceiptFields } from "../../audit/fixtures";
 
 const receipts = vectors.receipts.map((v) => ReceiptSchema.parse(v.receipt));
 const byId = new Map(receipts.map((r) => [r.id, r]));
