@@ -20,7 +20,7 @@ import {
   type TransactionRequest,
 } from "ethers";
 import { DEMO_DEPARTMENTS, LEVELS, type DemoDepartment } from "../../scripts/lib/demo-departments";
-import { departmentIdOf, makeOrganUscc } from "../../scripts/lib/uscc";
+import { departmentIdOf, makeOrganUscc } from "../../core/identity/uscc";
 import type { Deployment } from "../../server/src/chain/deployment";
 import {
   AccessLedger__factory,

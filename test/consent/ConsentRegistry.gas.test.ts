@@ -15,8 +15,10 @@ import { DAY, consentIdOf, deployConsentRegistry, signConsent, signWithdrawal, s
  * design achieves against ConsortiumMock (whose recipient here is another department than the recorder's, one more
  * cold slot), so that a regression fails; the figures on the real contracts are in docs/BENCHMARKS.md.
  */
-const RECORD_CEILING = 62_500n;
-const BATCH_PER_CONSENT_CEILING = 31_700n;
+// 62,500 until ConsentRecorded gained its ninth word (`afterWithdrawal`, issue 11): 256 gas more.
+const RECORD_CEILING = 62_800n;
+// 31,700 until ConsentRecorded gained its ninth word (`afterWithdrawal`, issue 11): 32 bytes of log data, 256 gas.
+const BATCH_PER_CONSENT_CEILING = 32_000n;
 const WITHDRAW_CEILING = 39_600n;
 
 async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {

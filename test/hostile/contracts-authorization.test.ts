@@ -3,8 +3,8 @@ import { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { BaseContract, FunctionFragment, ParamType } from "ethers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { canonicalMetadataJson } from "../../scripts/lib/catalog-metadata";
-import { signConsent, signWithdrawal } from "../consent/fixtures";
+import { canonicalJson } from "../../core/json/canonical-json";
+import { signConsent, signKeyRotation, signWithdrawal } from "../consent/fixtures";
 import { signSeal } from "../sharing/fixtures";
 import { deploySystem, type System } from "../support/system";
 
@@ -86,6 +86,10 @@ const TABLE: Record<string, Record<string, Row>> = {
     "removeOperator(address)": { needed: role("DEPARTMENT_ADMIN") },
     "propose(uint8,bytes)": { needed: role("COUNCIL_MEMBER") },
     "approve(uint256)": { args: () => [1n], needed: role("COUNCIL_MEMBER") },
+    "registerNode(string)": {
+      args: () => [`enode://${"ab".repeat(64)}@10.0.0.9:30303`],
+      needed: role("DEPARTMENT_ADMIN"),
+    },
     "found((bytes32,uint8,uint32,bytes32,bool,string,string)[],address[],address[])": {
       note: "only the deployer, and only once",
       needed: role("FOUNDER"),
@@ -100,6 +104,7 @@ const TABLE: Record<string, Record<string, Row>> = {
       needed: PROVIDER,
     },
     "retire(bytes32)": { args: () => [world.resourceId], needed: PROVIDER },
+    "setAcceptedLegalBases(bytes32,uint8)": { args: () => [world.resourceId, 1], needed: PROVIDER },
   },
   SharingAgreements: {
     "request((bytes32,bytes32[],uint256,bytes32,uint8,uint64,uint64,(uint32,uint8),bytes32))": {
@@ -107,6 +112,13 @@ const TABLE: Record<string, Record<string, Row>> = {
         [world.resourceId, [], 1n, world.consentKey.purpose, 1, 0n, world.future, [10, 3], ethers.id("terms")],
       ],
     },
+    "requestWithLegalReference((bytes32,bytes32[],uint256,bytes32,uint8,uint64,uint64,(uint32,uint8),bytes32),bytes32)":
+      {
+        args: () => [
+          [world.resourceId, [], 1n, world.consentKey.purpose, 1, 0n, world.future, [10, 3], ethers.id("terms")],
+          ethers.id("legal reference"),
+        ],
+      },
     "approve(uint256)": { args: onAgreement, needed: PROVIDER },
     "approveWithSeal(uint256,address,uint256,bytes)": {
       note: "a valid seal signed by the non-member",
@@ -138,7 +150,7 @@ const TABLE: Record<string, Record<string, Row>> = {
     },
     "suspend(uint256)": { args: onAgreement, needed: PROVIDER },
     "resume(uint256)": { args: onAgreement, needed: PROVIDER },
-    "terminate(uint256)": { args: onAgreement, needed: PROVIDER },
+    "terminate(uint256,bytes32)": { args: () => [world.agreementId, ethers.id("reason")], needed: PROVIDER },
   },
   Grants: {
     "issue(uint256,address,uint256,uint64,uint32,uint8)": {
@@ -188,6 +200,17 @@ const TABLE: Record<string, Record<string, Row>> = {
       needed: (s) => ethers.zeroPadValue(ethers.dataSlice(CONSUMER(s), 20), 32),
     },
     "revokeByCouncil((bytes32,bytes32,bytes32,bytes32))": { args: onConsent, needed: role("COUNCIL") },
+    "rotateSubjectKey(bytes32,address,uint256,bytes)": {
+      error: { name: "ConsentInvalidSignature", args: () => [world.subject] },
+      note: "anyone may relay the subject's own rotation; a rotation signed by the non-member is refused",
+      args: async (s, outsider) => [
+        world.signedKey.subjectRef,
+        outsider.address,
+        world.future,
+        await signKeyRotation(s.consents, outsider, world.signedKey.subjectRef, outsider.address, world.future),
+      ],
+    },
+    "resetSubjectKey(bytes32,address)": { needed: role("COUNCIL") },
   },
   AccessLedger: {
     "anchor(uint64,bytes32,uint32,uint64,uint64,bytes32)": {
@@ -211,7 +234,7 @@ function zeroOf(param: ParamType): unknown {
 /** hrss registers a personal resource; civil affairs obtains an agreement (approved), a grant and a consent. */
 async function buildWorld(s: System): Promise<World> {
   const fields = ["idNumber", "status"];
-  const metadata = canonicalMetadataJson({
+  const metadata = canonicalJson({
     code: "insurance",
     fields: fields.map((name) => ({ name, type: "string" })),
   });

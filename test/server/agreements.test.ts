@@ -2,7 +2,7 @@ import { takeSnapshot, type SnapshotRestorer } from "@nomicfoundation/hardhat-ne
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import request from "supertest";
-import { canonicalMetadataJson } from "../../scripts/lib/catalog-metadata";
+import { canonicalJson } from "../../core/json/canonical-json";
 import { startLiveGateway, type LiveGateway } from "./support/live-gateway";
 import { agreementBody, chainIso, DAY, registerResource, requestAgreement, travel } from "./support/sharing";
 
@@ -62,6 +62,8 @@ describe("Gateway agreements: /v1/agreements on the real contracts", function ()
         .set("Authorization", as("health"))
         .send(
           await agreementBody(pension, {
+            legalBasis: "consent",
+            legalReference: undefined,
             fields: ["name", "monthlyAmount"],
             validUntil,
             quota: { calls: 100, per: "day" },
@@ -85,9 +87,9 @@ describe("Gateway agreements: /v1/agreements on the real contracts", function ()
       const onChain = await gw.system.agreements.agreement(1);
       expect(onChain.fieldMask).to.equal(6n);
       expect(onChain.purpose).to.equal(ethers.encodeBytes32String("minimum-living-allowance"));
-      expect(onChain.legalBasis).to.equal(1n);
+      expect(onChain.legalBasis).to.equal(0n);
       expect(onChain.validUntil).to.equal(BigInt(Math.floor(Date.parse(validUntil) / 1000)));
-      const termsJson = canonicalMetadataJson({ article: 1, text: "Use only for the means test" });
+      const termsJson = canonicalJson({ article: 1, text: "Use only for the means test" });
       expect(onChain.termsHash).to.equal(ethers.id(termsJson));
       expect(res.body.termsHash).to.equal(ethers.id(termsJson));
       expect(res.body.terms).to.deep.equal({ article: 1, text: "Use only for the means test" });
@@ -96,6 +98,25 @@ describe("Gateway agreements: /v1/agreements on the real contracts", function ()
         "AgreementActivated",
       ]);
       expect(res.body.history[0].actor).to.deep.equal({ id: gw.system.departments.health.id, key: "health" });
+    });
+
+    it("makes personal data under a statutory duty wait for the provider, with the legal reference on chain", async function () {
+      const created = await requestAgreement(gw, "health", pension);
+      expect(created.status).to.equal("requested");
+      expect(created.replyDeadline).to.not.equal(null);
+      const events = await gw.system.agreements.queryFilter(
+        gw.system.agreements.filters.AgreementLegalReference(created.agreementId),
+      );
+      expect(events.map((e) => e.args.legalReference)).to.deep.equal([ethers.id("《社会救助暂行办法》第十一条")]);
+      const approved = await act("hrss", created.agreementId, "approve").expect(200);
+      expect(approved.body.status).to.equal("active");
+
+      const bare = await request(gw.app)
+        .post("/v1/agreements")
+        .set("Authorization", as("health"))
+        .send(await agreementBody(pension, { legalReference: undefined }))
+        .expect(422);
+      expect(bare.body).to.include({ errorName: "SharingLegalReferenceRequired" });
     });
 
     it("accepts unix seconds for the times and hashes an empty terms object when none is given", async function () {
@@ -286,7 +307,10 @@ describe("Gateway agreements: /v1/agreements on the real contracts", function ()
 
   describe("supervision", function () {
     it("lets the provider suspend, resume and terminate, and refuses the consumer and wrong states", async function () {
-      const { agreementId } = await requestAgreement(gw, "health", pension);
+      const { agreementId } = await requestAgreement(gw, "health", pension, {
+        legalBasis: "consent",
+        legalReference: undefined,
+      });
       await act("health", agreementId, "suspend").expect(403);
       await act("hrss", agreementId, "resume").expect(409);
       const suspended = await act("hrss", agreementId, "suspend").expect(200);
@@ -294,14 +318,25 @@ describe("Gateway agreements: /v1/agreements on the real contracts", function ()
       expect(await gw.system.agreements.agreementStatus(agreementId)).to.equal(4n);
       const resumed = await act("hrss", agreementId, "resume").expect(200);
       expect(resumed.body.status).to.equal("active");
-      const terminated = await act("hrss", agreementId, "terminate").expect(200);
+      const missing = await act("hrss", agreementId, "terminate").send({}).expect(400);
+      expect(missing.body.errors.map((e: { field: string }) => e.field)).to.deep.equal(["body.reason"]);
+      const terminated = await act("hrss", agreementId, "terminate")
+        .send({ reason: "The consumer used the data outside the purpose" })
+        .expect(200);
       expect(terminated.body.status).to.equal("terminated");
+      const [ended] = await gw.system.agreements.queryFilter(
+        gw.system.agreements.filters.AgreementTerminated(agreementId),
+      );
+      expect(ended.args.reasonHash).to.equal(ethers.id("The consumer used the data outside the purpose"));
       expect((terminated.body.history as HistoryEntry[]).map((h) => h.event).slice(-3)).to.deep.equal([
         "AgreementSuspended",
         "AgreementResumed",
         "AgreementTerminated",
       ]);
-      await act("hrss", agreementId, "terminate").expect(409);
+      await act("hrss", agreementId, "terminate").send({ reason: "again" }).expect(409);
+      // A request is answered by reject, not terminated.
+      const requested = await requestAgreement(gw, "hrss", household, { legalBasis: "consent" });
+      await act("public-security", requested.agreementId, "terminate").send({ reason: "no" }).expect(409);
     });
   });
 

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import request from "supertest";
-import { canonicalMetadataJson } from "../../scripts/lib/catalog-metadata";
+import { canonicalJson } from "../../core/json/canonical-json";
 import { startLiveGateway, type LiveGateway } from "./support/live-gateway";
 import { resourceBody } from "./support/sharing";
 
@@ -52,7 +52,7 @@ describe("Gateway catalog: /v1/catalog/resources on the real contracts", functio
         .get(`/v1/catalog/resources/${resourceId}`)
         .set("Authorization", hrss())
         .expect(200);
-      const expected = canonicalMetadataJson({
+      const expected = canonicalJson({
         code: "household-register",
         name: "Household register",
         summary: "Registered residents and their addresses",
@@ -72,7 +72,7 @@ describe("Gateway catalog: /v1/catalog/resources on the real contracts", functio
       });
       expect(res.body.metadataHash).to.equal(ethers.keccak256(ethers.toUtf8Bytes(expected)));
       expect((await gw.system.catalog.resource(resourceId)).metadataHash).to.equal(res.body.metadataHash);
-      expect(canonicalMetadataJson(res.body.metadata)).to.equal(expected);
+      expect(canonicalJson(res.body.metadata)).to.equal(expected);
       expect(res.body.fields.map((f: { name: string }) => f.name)).to.deep.equal([
         "idNumber",
         "name",

@@ -5,6 +5,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import request from "supertest";
 import type { Response } from "supertest";
 import { TransactionRevertedError } from "../../server/src/chain/errors";
+import { CONSENT_TYPES, WITHDRAWAL_TYPES, eip712Domain } from "../../core/eip712";
 import { subjectRef as computeSubjectRef } from "../../server/src/common/subject-ref";
 import { ConsentBatcher } from "../../server/src/modules/consents/batcher";
 import { recordConsentBodySchema } from "../../server/src/modules/consents/schemas";
@@ -255,31 +256,13 @@ describe("Gateway: consents on the real ConsentRegistry", function () {
   });
 
   describe("signature evidence (the citizen's own key)", function () {
-    const types = {
-      Consent: [
-        { name: "subjectRef", type: "bytes32" },
-        { name: "recipient", type: "bytes32" },
-        { name: "resourceId", type: "bytes32" },
-        { name: "purpose", type: "bytes32" },
-        { name: "separate", type: "bool" },
-        { name: "validFrom", type: "uint64" },
-        { name: "validUntil", type: "uint64" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    };
-    const domain = () => ({
-      name: "Kuajie ConsentRegistry",
-      version: "1",
-      chainId: 31337,
-      verifyingContract: gw.system.deployment.contracts.ConsentRegistry,
-    });
+    const domain = () => eip712Domain("ConsentRegistry", 31337, gw.system.deployment.contracts.ConsentRegistry);
 
     async function signedBody(wallet: HDNodeWallet, nonce: number, tamper = false) {
       const base = await consentBody();
       const subjectRef = refOf(base.subject.idNumber as string);
       const deadline = (await chainNow()) + 3600;
-      const signature = await wallet.signTypedData(domain(), types, {
+      const signature = await wallet.signTypedData(domain(), CONSENT_TYPES, {
         subjectRef,
         recipient: base.recipient,
         resourceId: RESOURCE,
@@ -309,17 +292,11 @@ describe("Gateway: consents on the real ConsentRegistry", function () {
       });
 
       const deadline = (await chainNow()) + 3600;
-      const signature = await wallet.signTypedData(
-        domain(),
-        {
-          Withdrawal: [
-            { name: "consentId", type: "bytes32" },
-            { name: "nonce", type: "uint256" },
-            { name: "deadline", type: "uint256" },
-          ],
-        },
-        { consentId: res.body.consentId, nonce: 1, deadline },
-      );
+      const signature = await wallet.signTypedData(domain(), WITHDRAWAL_TYPES, {
+        consentId: res.body.consentId,
+        nonce: 1,
+        deadline,
+      });
       const withdrawn = await post(`/v1/consents/${res.body.consentId}/withdraw`, "health", {
         evidence: { type: "signature", signature, deadline },
       });

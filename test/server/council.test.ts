@@ -3,8 +3,8 @@ import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import request from "supertest";
 import type { Response } from "supertest";
-import { canonicalMetadataJson } from "../../scripts/lib/catalog-metadata";
-import { makeOrganUscc } from "../../scripts/lib/uscc";
+import { canonicalJson } from "../../core/json/canonical-json";
+import { makeOrganUscc } from "../../core/identity/uscc";
 import { syntheticResidentId } from "./support/gateway";
 import { startLiveGateway, type LiveGateway } from "./support/live-gateway";
 
@@ -12,7 +12,7 @@ const DAY = 24 * 3600;
 const CONDITIONAL = 1;
 const PERIOD_DAY = 3;
 const STATUTORY_DUTY = 1;
-const AGREEMENT = { Active: 1n, Escalated: 3n, Suspended: 4n };
+const AGREEMENT = { Active: 1n, Escalated: 3n, Suspended: 4n, Terminated: 5n };
 const GRANT_PAUSED = 1n;
 const PURPOSE = ethers.encodeBytes32String("minimum-living-allowance");
 
@@ -33,7 +33,7 @@ describe("Gateway: council proposals on the real Consortium", function () {
   /** An agreement the provider left unanswered past the reply deadline and the consumer escalated, arranged on chain. */
   async function escalatedAgreement(code: string): Promise<bigint> {
     const s = gw.system;
-    const metadata = canonicalMetadataJson({ code, fields: [{ name: "idNumber" }, { name: "bloodType" }] });
+    const metadata = canonicalJson({ code, fields: [{ name: "idNumber" }, { name: "bloodType" }] });
     await s.catalog.connect(s.operators.health).register(
       code,
       {
@@ -49,17 +49,20 @@ describe("Gateway: council proposals on the real Consortium", function () {
     );
     const resourceId = await s.catalog.resourceIdOf(id("health"), code);
     const now = await time.latest();
-    await s.agreements.connect(s.operators["gz-civil-affairs"]).request({
-      resourceId,
-      coConsumers: [],
-      fieldMask: 0b11n,
-      purpose: PURPOSE,
-      legalBasis: STATUTORY_DUTY,
-      validFrom: now,
-      validUntil: now + 365 * DAY,
-      quota: { calls: 1000, per: PERIOD_DAY },
-      termsHash: ethers.id("service contract text"),
-    });
+    await s.agreements.connect(s.operators["gz-civil-affairs"]).requestWithLegalReference(
+      {
+        resourceId,
+        coConsumers: [],
+        fieldMask: 0b11n,
+        purpose: PURPOSE,
+        legalBasis: STATUTORY_DUTY,
+        validFrom: now,
+        validUntil: now + 365 * DAY,
+        quota: { calls: 1000, per: PERIOD_DAY },
+        termsHash: ethers.id("service contract text"),
+      },
+      ethers.id("legal reference"),
+    );
     const agreementId = await s.agreements.agreementCount();
     await time.increase(Number(await s.consortium.replyDeadline()) + 1);
     await s.agreements.connect(s.operators["gz-civil-affairs"]).escalate(agreementId);
@@ -202,6 +205,34 @@ describe("Gateway: council proposals on the real Consortium", function () {
     expectStatus(paused, 201);
     expect(paused.body.details).to.deep.include({ contract: "Grants", method: "pause" });
     expect((await gw.system.grants.grant(grantId)).status).to.equal(GRANT_PAUSED);
+    // The consumer cannot lift the council's pause (issue 11).
+    await expect(gw.system.grants.connect(civil).resume(grantId))
+      .to.be.revertedWithCustomError(gw.system.grants, "GrantsUnauthorizedAccount")
+      .withArgs(civil.address, ethers.id("kuajie.role.council"));
+
+    // Terminating needs a reason, kept as its hash on chain.
+    const bare = await propose("data-bureau", { action: "terminate_agreement", agreementId: Number(agreementId) });
+    expectStatus(bare, 400);
+    const terminated = await propose("data-bureau", {
+      action: "terminate_agreement",
+      agreementId: Number(agreementId),
+      reason: "Found using the data outside its purpose",
+    });
+    expectStatus(terminated, 201);
+    expect(terminated.body.details.args).to.include({
+      reasonHash: ethers.id("Found using the data outside its purpose"),
+    });
+    expect(await gw.system.agreements.agreementStatus(agreementId)).to.equal(AGREEMENT.Terminated);
+  });
+
+  it("clears a department's registered node (clear_node), which leaves Besu's nodes allowlist", async function () {
+    const enode = `enode://${"ab".repeat(64)}@10.0.0.4:30303`;
+    await gw.system.consortium.connect(gw.system.operators.health).registerNode(enode);
+    expect(await gw.system.consortium.nodeOf(id("health"))).to.equal(enode);
+    const cleared = await propose("data-bureau", { action: "clear_node", departmentId: id("health") });
+    expectStatus(cleared, 201);
+    expect(cleared.body.action).to.equal("clear_node");
+    expect(await gw.system.consortium.nodeOf(id("health"))).to.equal("");
   });
 
   it("revokes a consent as the council, found by its id in the consent projection", async function () {

@@ -255,7 +255,8 @@ describe("Gateway: mediated data fetch (POST /v1/data/fetch)", function () {
       await expectDenied(await fetchAs(CIVIL, body), "grant_inactive");
       // The checks run in order: a paused grant is refused as such even with a wrong purpose.
       await expectDenied(await fetchAs(CIVIL, { ...body, purpose: { code: "marketing" } }), "grant_inactive");
-      await gw.chain.write(CIVIL, "Grants", "resume", [grant]);
+      // The provider paused it, so only the provider (or the council) lifts the pause.
+      await gw.chain.write("public-security", "Grants", "resume", [grant]);
       await fetchAs(CIVIL, body).expect(200);
       await gw.chain.write(CIVIL, "Grants", "revoke", [grant]);
       await expectDenied(await fetchAs(CIVIL, body), "grant_inactive");

@@ -44,6 +44,8 @@ describe("Gateway grants: /v1/grants on the real contracts", function () {
     });
     agreementId = created.agreementId;
     expect(created.status).to.equal("requested");
+    // Personal data under a statutory duty: the provider approves, whatever the sharing class (issue 11).
+    await request(gw.app).post(`/v1/agreements/${agreementId}/approve`).set("Authorization", as("hrss")).expect(200);
     const sealed = await request(gw.app)
       .post(`/v1/agreements/${agreementId}/seal`)
       .set("Authorization", as("gz-civil-affairs"))
@@ -157,22 +159,26 @@ describe("Gateway grants: /v1/grants on the real contracts", function () {
   });
 
   describe("pause, resume, revoke", function () {
-    it("lets the provider and the consumer pause and resume, each in turn", async function () {
+    it("lets the provider and the consumer pause, each lifting only its own pause", async function () {
       const paused = await act("hrss", fullGrant, "pause").expect(200);
       expect(paused.body.status).to.equal("paused");
       expect((await gw.system.grants.grant(fullGrant)).status).to.equal(1n);
       await act("hrss", fullGrant, "pause").expect(409);
-      const resumed = await act("health", fullGrant, "resume").expect(200);
+      // The consumer cannot undo the provider's pause (issue 11): the contract refuses.
+      const refused = await act("health", fullGrant, "resume").expect(422);
+      expect(refused.body).to.include({ errorName: "GrantsUnauthorizedAccount" });
+      const resumed = await act("hrss", fullGrant, "resume").expect(200);
       expect(resumed.body.status).to.equal("active");
       await act("health", fullGrant, "pause").expect(200);
-      const again = await act("hrss", fullGrant, "resume").expect(200);
+      await act("hrss", fullGrant, "resume").expect(422);
+      const again = await act("health", fullGrant, "resume").expect(200);
       expect(again.body.status).to.equal("active");
       expect((again.body.history as GrantHistoryEntry[]).map((h) => [h.event, h.actor?.key ?? null])).to.deep.equal([
         ["GrantIssued", "health"],
         ["GrantPaused", "hrss"],
-        ["GrantResumed", "health"],
-        ["GrantPaused", "health"],
         ["GrantResumed", "hrss"],
+        ["GrantPaused", "health"],
+        ["GrantResumed", "health"],
       ]);
     });
 

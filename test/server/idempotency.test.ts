@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import request from "supertest";
-import { canonicalJson } from "../../server/src/common/idempotency";
+import { canonicalJson } from "../../core/json/canonical-json";
 import { IdempotencyStore } from "../../server/src/store/idempotency";
 import { buildGateway } from "./support/gateway";
 import { widgetsModule, type WidgetCalls } from "./support/widgets";

@@ -7,7 +7,8 @@ import { ZeroHash } from "ethers";
 import request from "supertest";
 import { HOUSEHOLD_REGISTRATION, MEDICAL_INSTITUTIONS } from "../../backends/datasets";
 import { startBackends, type RunningBackends } from "../../backends/main";
-import { receiptLeaf, verifyProof, type Receipt } from "../../server/src/receipt";
+import { receiptLeaf, verifyProof, type Receipt } from "../../core/receipt";
+import { toReceiptFields } from "../audit/fixtures";
 import {
   consentKey,
   departmentId,
@@ -98,7 +99,7 @@ describe("Gateway: access receipts and their anchoring (GET /v1/receipts)", func
     for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(databaseFile + suffix, { force: true });
   });
 
-  it("anchors every receipt: its proof from GET /v1/receipts/:id is accepted by AccessLedger.verifyReceipt", async function () {
+  it("anchors every receipt: its proof from GET /v1/receipts/:id is accepted by AccessLedger.verifyReceiptFields", async function () {
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) ids.push((await fetchHousehold(gw, people[0]).expect(200)).body.receipt.id);
     for (let i = 0; i < 3; i++) ids.push((await fetchHousehold(gw, people[0], "marketing").expect(403)).body.receiptId);
@@ -113,9 +114,14 @@ describe("Gateway: access receipts and their anchoring (GET /v1/receipts)", func
       const v = await anchoredView(gw, id);
       expect(receiptLeaf(v.receipt)).to.equal(v.leaf);
       expect(verifyProof(v.receipt, v.proof!, v.batch!.root)).to.equal(true);
-      expect(await gw.system.ledger.verifyReceipt(v.receipt.department, v.batch!.sequence, v.leaf, v.proof!)).to.equal(
-        true,
-      );
+      expect(
+        await gw.system.ledger.verifyReceiptFields(
+          v.receipt.department,
+          v.batch!.sequence,
+          toReceiptFields(v.receipt),
+          v.proof!,
+        ),
+      ).to.equal(true);
       const onChain = await gw.system.ledger.batch(v.receipt.department, v.batch!.sequence);
       expect(onChain.root).to.equal(v.batch!.root);
       expect(Number(onChain.blockNumber)).to.equal(v.batch!.blockNumber);

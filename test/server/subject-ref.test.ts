@@ -2,13 +2,9 @@ import { createHmac } from "node:crypto";
 import { expect } from "chai";
 import fc from "fast-check";
 import request from "supertest";
-import {
-  isValidSocialCreditCode,
-  normaliseIdNumber,
-  residentIdCheckChar,
-  socialCreditCodeCheckChar,
-  subjectRef,
-} from "../../server/src/common/subject-ref";
+import { residentIdCheckChar } from "../../core/identity/resident-id";
+import { isValidUscc, usccCheckCharacter } from "../../core/identity/uscc";
+import { normaliseIdNumber, subjectRef } from "../../server/src/common/subject-ref";
 import { TEST_SECRET, buildGateway, syntheticResidentId } from "./support/gateway";
 
 /** Synthetic numbers only: region 990000 is no PRC region, so none of these can be anyone's. */
@@ -73,8 +69,8 @@ describe("subject reference", function () {
 
     it("checks unified social credit codes (GB 32100)", function () {
       const first17 = "11990000MB0000001";
-      const code = first17 + socialCreditCodeCheckChar(first17);
-      expect(isValidSocialCreditCode(code)).to.equal(true);
+      const code = first17 + usccCheckCharacter(first17);
+      expect(isValidUscc(code)).to.equal(true);
       expect(normaliseIdNumber("social_credit_code", code.toLowerCase())).to.equal(code);
       const wrong = first17 + (code[17] === "0" ? "1" : "0");
       expect(() => normaliseIdNumber("social_credit_code", wrong)).to.throw(/check character/);

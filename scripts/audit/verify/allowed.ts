@@ -5,7 +5,7 @@
  * Every state is the fold of the contracts' events up to that moment, read once per agreement, grant and subject.
  */
 import { ZeroHash } from "ethers";
-import type { Receipt } from "../../../server/src/receipt";
+import type { Receipt } from "../../../core/receipt";
 import type { AuditContext } from "../connect";
 import type { Violation } from "../rules";
 import { agreementRefusalAt, loadAgreements, type AgreementHistory } from "../state/agreements";

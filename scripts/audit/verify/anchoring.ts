@@ -3,7 +3,7 @@
  * department anchored on chain (read once per batch), the anchoring delay, and each receipt's link to the previous.
  */
 import { ZeroHash } from "ethers";
-import { verifyProof, type Receipt } from "../../../server/src/receipt";
+import { verifyProof, type Receipt } from "../../../core/receipt";
 import type { AuditContext } from "../connect";
 import { connectLedger } from "../contracts";
 import { mapLimit } from "../concurrency";

@@ -3,7 +3,7 @@
  * among the receipts given, and so must every receipt between two given ones. Each run of missing receipts is one
  * violation naming the first missing receipt's id.
  */
-import { receiptId } from "../../../server/src/receipt";
+import { receiptId } from "../../../core/receipt";
 import type { Violation } from "../rules";
 import type { AnchoredBatch, CheckedReceipt } from "./anchoring";
 import { groupBy } from "../state/fold";

@@ -3,7 +3,7 @@
  * (sequence gaps) and lawfulness of every delivery. Each batch, agreement, grant and subject trail is read once; the
  * checks then run in memory, so ten thousand receipts take seconds.
  */
-import { ReceiptSchema, receiptLeaf } from "../../../server/src/receipt";
+import { ReceiptSchema, receiptLeaf } from "../../../core/receipt";
 import type { AuditContext } from "../connect";
 import type { ReceiptEntry } from "../receipts-file";
 import type { Violation } from "../rules";

@@ -1,55 +1,25 @@
 /**
- * How the API's words map to the contracts' values, in one place: enumerations (the contracts' enum order, the API's
- * lower snake case), purpose codes and other short codes (a readable bytes32: the code as a short string), and field
- * names to bitmasks. Every module and the auditor's output use these, never their own copies.
+ * How the API's words map to the contracts' values: enumerations (the core's, re-exported), purpose codes and other
+ * short codes (a readable bytes32: the code as a short string), and field names to bitmasks.
  */
 import { decodeBytes32String, encodeBytes32String } from "ethers";
 import { z } from "zod";
 
-function enumeration<const T extends readonly string[]>(values: T) {
-  return {
-    values,
-    schema: z.enum(values as unknown as [T[number], ...T[number][]]),
-    toIndex(value: T[number]): number {
-      return values.indexOf(value);
-    },
-    fromIndex(index: number | string | bigint): T[number] {
-      const value = values[Number(index)];
-      if (value === undefined) throw new RangeError(`no value at index ${index} of ${values.join("|")}`);
-      return value;
-    },
-  };
-}
-
-export const LEVEL = enumeration(["central", "province", "city", "county", "township"] as const);
-export const SHARE_TYPE = enumeration(["unconditional", "conditional", "not_shareable"] as const);
-export const OPEN_TYPE = enumeration(["open", "restricted"] as const);
-export const SECURITY_LEVEL = enumeration(["general", "important", "core"] as const);
-export const RESOURCE_STATUS = enumeration(["none", "active", "retired"] as const);
-export const LEGAL_BASIS = enumeration(["consent", "statutory_duty", "contract", "public_interest"] as const);
-export const AGREEMENT_STATUS = enumeration([
-  "requested",
-  "active",
-  "rejected",
-  "escalated",
-  "suspended",
-  "terminated",
-  "expired",
-] as const);
-export const QUOTA_PERIOD = enumeration(["none", "minute", "hour", "day", "month"] as const);
-export const GRANT_STATUS = enumeration(["active", "paused", "revoked"] as const);
-export const CONSENT_STATUS = enumeration(["none", "active", "withdrawn", "revoked", "expired"] as const);
-export const EVIDENCE_KIND = enumeration(["none", "signature", "record"] as const);
-export const PROPOSAL_ACTION = enumeration([
-  "admit",
-  "suspend",
-  "reinstate",
-  "grant_seat",
-  "revoke_seat",
-  "set_quorum",
-  "set_reply_deadline",
-  "call",
-] as const);
+// The enumerations are the core's (core/codes/enumerations.ts); re-exported for the gateway's modules.
+export {
+  AGREEMENT_STATUS,
+  CONSENT_STATUS,
+  EVIDENCE_KIND,
+  GRANT_STATUS,
+  LEGAL_BASIS,
+  LEVEL,
+  OPEN_TYPE,
+  PROPOSAL_ACTION,
+  QUOTA_PERIOD,
+  RESOURCE_STATUS,
+  SECURITY_LEVEL,
+  SHARE_TYPE,
+} from "../../../core/codes/enumerations";
 
 /** A purpose or other short code: lower snake case / dotted / dashed, at most 31 bytes, stored as a bytes32 string. */
 export const shortCodeSchema = z

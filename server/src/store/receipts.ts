@@ -1,4 +1,4 @@
-import type { Receipt } from "../receipt";
+import type { Receipt } from "../../../core/receipt";
 import type { Db } from "../common/db";
 import { migrate } from "../common/db";
 

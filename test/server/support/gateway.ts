@@ -5,7 +5,7 @@ import type { Department, DepartmentDirectory } from "../../../server/src/module
 import { createLogger } from "../../../server/src/common/logger";
 import { createMetrics, type Metrics } from "../../../server/src/common/metrics";
 import type { Role } from "../../../server/src/common/request-context";
-import { residentIdCheckChar } from "../../../server/src/common/subject-ref";
+import { residentIdCheckChar } from "../../../core/identity/resident-id";
 import { registerAuthRoutes } from "../../../server/src/modules/auth/routes";
 import { TokenService } from "../../../server/src/modules/auth/service";
 import type { RouteModule } from "../../../server/src/modules/feature";

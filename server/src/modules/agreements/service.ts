@@ -1,5 +1,5 @@
 import { id as keccakUtf8 } from "ethers";
-import { canonicalMetadataJson } from "../../../../scripts/lib/catalog-metadata";
+import { canonicalJson } from "../../../../core/json/canonical-json";
 import {
   codeToBytes32,
   fieldsToMask,
@@ -37,7 +37,7 @@ const ACTIONS: Record<
   seal: { who: "co-consumer", status: ["requested", "escalated"] },
   suspend: { who: "provider", status: ["active"] },
   resume: { who: "provider", status: ["suspended"] },
-  terminate: { who: "provider", status: ["requested", "active", "escalated", "suspended"] },
+  terminate: { who: "provider", status: ["active", "suspended"] },
   escalate: { who: "member", status: ["requested"] },
 };
 
@@ -90,7 +90,7 @@ export class AgreementService {
     const validFrom = body.validFrom ?? now;
     if (errors.length > 0) throw validationError(errors);
 
-    const termsJson = canonicalMetadataJson(body.terms ?? {});
+    const termsJson = canonicalJson(body.terms ?? {});
     const termsHash = keccakUtf8(termsJson);
     this.store.saveText(termsHash, termsJson);
     const quota = body.quota ?? { calls: 0, per: "none" as const };
@@ -105,7 +105,17 @@ export class AgreementService {
       quota: { calls: quota.calls, per: QUOTA_PERIOD.toIndex(quota.per) },
       termsHash,
     };
-    const result = await this.chain.write(caller.key, "SharingAgreements", "request", [request]);
+    let result;
+    if (body.legalReference === undefined) {
+      result = await this.chain.write(caller.key, "SharingAgreements", "request", [request]);
+    } else {
+      const legalReference = keccakUtf8(body.legalReference);
+      this.store.saveText(legalReference, body.legalReference);
+      result = await this.chain.write(caller.key, "SharingAgreements", "requestWithLegalReference", [
+        request,
+        legalReference,
+      ]);
+    }
     const event = result.events.find((e) => e.name === "AgreementRequested");
     const agreementId = Number(event?.args.agreementId ?? 0);
     if (body.purpose.text !== undefined) this.store.savePurposeText(agreementId, body.purpose.text);
@@ -135,7 +145,7 @@ export class AgreementService {
       }
     }
     let args: unknown[] = [agreementId];
-    if (action === "reject") {
+    if (action === "reject" || action === "terminate") {
       const text = reason ?? "";
       const reasonHash = keccakUtf8(text);
       this.store.saveText(reasonHash, text);

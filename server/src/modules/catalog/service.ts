@@ -1,5 +1,5 @@
 import { id as keccakUtf8, ZeroHash } from "ethers";
-import { canonicalMetadataJson } from "../../../../scripts/lib/catalog-metadata";
+import { canonicalJson } from "../../../../core/json/canonical-json";
 import { isoTime, OPEN_TYPE, SECURITY_LEVEL, SHARE_TYPE } from "../../common/codes";
 import { validationError, type FieldError } from "../../common/errors";
 import type { KuajieChain, WriteResult } from "../../chain/adapter";
@@ -78,7 +78,7 @@ export class CatalogService {
   async register(caller: { key: string; id: string }, body: RegisterResource) {
     const existing = this.store.idOfCode(caller.id, body.code);
     if (existing !== null) throw new ResourceExistsError(existing, body.code);
-    const metadata = canonicalMetadataJson(metadataOf(body));
+    const metadata = canonicalJson(metadataOf(body));
     const result = await this.chain.write(caller.key, "DataCatalog", "register", [
       body.code,
       termsOf(body, null),
@@ -92,7 +92,7 @@ export class CatalogService {
   async update(caller: { key: string; id: string }, resourceId: string, patch: UpdateResource) {
     const resource = this.changeable(caller, resourceId, "update this resource");
     const merged = this.merge(resource, patch);
-    const metadata = canonicalMetadataJson(metadataOf(merged));
+    const metadata = canonicalJson(metadataOf(merged));
     const result = await this.chain.write(caller.key, "DataCatalog", "update", [
       resource.resourceId,
       termsOf(merged, resource.legalBasisHash),

@@ -1,7 +1,8 @@
 import { getAddress, isAddress } from "ethers";
 import { z } from "zod";
 import { shortCodeSchema } from "../../common/codes";
-import { checkIdNumber, idTypeSchema, subjectRefSchema, type IdType } from "../../common/subject-ref";
+import { checkIdNumber, type IdType } from "../../../../core/identity/id-number";
+import { idTypeSchema, subjectRefSchema } from "../../common/subject-ref";
 import { bytes32Schema } from "../departments/schemas";
 import { CONSENT_SIGNING_TEXT, WITHDRAWAL_SIGNING_TEXT, eip712Extension } from "./signing";
 

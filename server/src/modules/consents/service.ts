@@ -1,5 +1,5 @@
 import { getAddress, keccak256, toUtf8Bytes } from "ethers";
-import { canonicalMetadataJson } from "../../../../scripts/lib/catalog-metadata";
+import { canonicalJson } from "../../../../core/json/canonical-json";
 import type { KuajieChain } from "../../chain/adapter";
 import { bytes32ToCode, codeToBytes32, isoTime } from "../../common/codes";
 import { NotFoundError, validationError } from "../../common/errors";
@@ -41,7 +41,7 @@ export type SubjectConsentTrails = Pick<ConsentService, "subjectTrail">;
 
 /** keccak256 of the canonical JSON of a consent record or withdrawal request: the evidence put on chain. */
 export function evidenceHashOf(document: object): string {
-  return keccak256(toUtf8Bytes(canonicalMetadataJson(document)));
+  return keccak256(toUtf8Bytes(canonicalJson(document)));
 }
 
 /** The ConsentKey tuple the registry's functions take. */

@@ -4,30 +4,12 @@
  * these against the deployed contract's type hashes and domain, so they cannot drift from what it verifies.
  */
 
+import { CONSENT_TYPES, EIP712_DOMAIN_NAMES, WITHDRAWAL_TYPES } from "../../../../core/eip712";
+
+export { CONSENT_TYPES, WITHDRAWAL_TYPES };
+
 /** The fixed part of the domain; `chainId` and `verifyingContract` are the chain and ConsentRegistry of GET /healthz. */
-export const CONSENT_DOMAIN = { name: "Kuajie ConsentRegistry", version: "1" } as const;
-
-export const CONSENT_TYPES = {
-  Consent: [
-    { name: "subjectRef", type: "bytes32" },
-    { name: "recipient", type: "bytes32" },
-    { name: "resourceId", type: "bytes32" },
-    { name: "purpose", type: "bytes32" },
-    { name: "separate", type: "bool" },
-    { name: "validFrom", type: "uint64" },
-    { name: "validUntil", type: "uint64" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-} as const;
-
-export const WITHDRAWAL_TYPES = {
-  Withdrawal: [
-    { name: "consentId", type: "bytes32" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-} as const;
+export const CONSENT_DOMAIN = { name: EIP712_DOMAIN_NAMES.ConsentRegistry, version: "1" } as const;
 
 const DOMAIN_TEXT =
   `domain \`{name: "${CONSENT_DOMAIN.name}", version: "${CONSENT_DOMAIN.version}", chainId, verifyingContract}\` ` +

@@ -143,6 +143,7 @@ export class CouncilService {
       case "reinstate":
       case "grant_seat":
       case "revoke_seat":
+      case "clear_node":
         return { action: body.action, payload: encodeDepartmentId(body.departmentId) };
       case "set_quorum":
         return { action: "set_quorum", payload: encodeQuorum(body.quorumBps) };
@@ -156,8 +157,9 @@ export class CouncilService {
         ]);
       case "suspend_agreement":
       case "resume_agreement":
-      case "terminate_agreement":
         return this.call(body.action, [body.agreementId]);
+      case "terminate_agreement":
+        return this.call("terminate_agreement", [body.agreementId, keccakUtf8(body.reason)]);
       case "pause_grant":
       case "resume_grant":
       case "revoke_grant":

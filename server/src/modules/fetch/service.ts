@@ -14,11 +14,11 @@
  */
 import { getAddress, keccak256, toUtf8Bytes, ZeroAddress, ZeroHash } from "ethers";
 import { codeToBytes32, maskToFields } from "../../common/codes";
-import { canonicalJson } from "../../common/idempotency";
+import { canonicalJson } from "../../../../core/json/canonical-json";
 import type { Metrics } from "../../common/metrics";
 import type { AuthContext } from "../../common/request-context";
 import { subjectRef as computeSubjectRef } from "../../common/subject-ref";
-import { DELIVERED_REASON, type ReceiptResult } from "../../receipt";
+import { DELIVERED_REASON, type ReceiptResult } from "../../../../core/receipt";
 import { servedCallerOf } from "../auth/caller";
 import type { Anchorer } from "../receipts/anchorer";
 import type { ReceiptDraft, ReceiptRecorder, RecordedReceipt } from "../receipts/recorder";

@@ -18,7 +18,7 @@ import type { Logger } from "pino";
 import { TransactionRevertedError } from "../../chain/errors";
 import type { KuajieChain } from "../../chain/adapter";
 import type { Metrics } from "../../common/metrics";
-import { buildBatch } from "../../receipt";
+import { buildBatch } from "../../../../core/receipt";
 import type { ReceiptStore, StoredBatch } from "../../store/receipts";
 import type { RecordedReceipt } from "./recorder";
 

@@ -13,7 +13,7 @@ export interface ReceiptListFilter {
 /**
  * Reads receipts for departments and auditors. A department sees the receipts where it is the requester or the
  * provider; auditors see every receipt. A receipt is `anchored` once its batch's anchor is mined (then it comes with
- * the batch and its Merkle proof, which `AccessLedger.verifyReceipt` accepts), `pending` before.
+ * the batch and its Merkle proof, which `AccessLedger.verifyReceiptFields` accepts), `pending` before.
  */
 export class ReceiptService {
   constructor(

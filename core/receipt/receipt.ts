@@ -9,7 +9,7 @@
  * Encoding (the contract's `IAccessLedger.ReceiptFields` has the same fields in the same order):
  * - leaf = keccak256(keccak256(abi.encode(RECEIPT_LEAF_TYPES, receiptLeafValues(receipt)))), the
  *   `@openzeppelin/merkle-tree` StandardMerkleTree leaf; inner nodes are keccak256 of the sorted pair (OpenZeppelin
- *   `MerkleProof`), so `AccessLedger.verifyReceipt` accepts the proofs of `buildBatch`.
+ *   `MerkleProof`), so `AccessLedger.verifyReceiptFields` accepts the proofs of `buildBatch`.
  * - `id` = keccak256(abi.encode(bytes32 department, uint64 sequence)): one id per department and sequence number.
  * - `result` = uint8: 0 delivered, 1 denied, 2 failed (the index in RECEIPT_RESULTS).
  * - `reason` = bytes32 holding the reason code as a UTF-8 string (`ethers.encodeBytes32String`, reversible with
