@@ -1,15 +1,11 @@
 /**
  * The access decision of a data fetch, a pure function: the state it judges (what the access policy projection holds
- * as of the latest indexed block) and the request's facts in, allow or deny with the reason out. No clock, no I/O.
+ * as of the latest indexed block, folded by the core's folds) and the request's facts in, allow or deny with the
+ * reason out. No clock, no I/O.
  */
-import type { AGREEMENT_STATUS, GRANT_STATUS, QUOTA_PERIOD } from "../../common/codes";
-
-export type QuotaPeriod = (typeof QUOTA_PERIOD.values)[number];
-
-export interface Quota {
-  calls: number;
-  per: QuotaPeriod;
-}
+import type { AgreementState } from "../../../../core/folds/agreements";
+import type { CurrentConsent } from "../../../../core/folds/consents";
+import type { GrantState } from "../../../../core/folds/grants";
 
 export interface ResourceField {
   name: string;
@@ -26,41 +22,6 @@ export interface PolicyResource {
   personal: boolean;
   fields: ResourceField[];
   upstreamUrl: string | null;
-}
-
-export interface PolicyAgreement {
-  id: string;
-  resourceId: string;
-  provider: string;
-  consumer: string;
-  coConsumers: string[];
-  fieldMask: bigint;
-  purpose: string;
-  validFrom: number;
-  validUntil: number;
-  requiresConsent: boolean;
-  status: (typeof AGREEMENT_STATUS.values)[number];
-  quota: Quota;
-}
-
-export interface PolicyGrant {
-  id: string;
-  agreementId: string;
-  consumer: string;
-  grantee: string;
-  fieldMask: bigint;
-  expiresAt: number;
-  status: (typeof GRANT_STATUS.values)[number];
-  quota: Quota;
-}
-
-export type ConsentState = "active" | "withdrawn" | "revoked" | "superseded";
-
-export interface PolicyConsent {
-  id: string;
-  validFrom: number;
-  validUntil: number;
-  state: ConsentState;
 }
 
 /** The refusal reasons of `POST /v1/data/fetch` (lower snake case, as the API and the receipts carry them). */
@@ -83,7 +44,7 @@ export interface PolicyState {
   actsFor(account: string, department: string): boolean;
   isSuspended(department: string): boolean;
   /** The current consent of (subject, recipient, resource, purpose). */
-  consent(subjectRef: string, recipient: string, resourceId: string, purpose: string): PolicyConsent | undefined;
+  consent(subjectRef: string, recipient: string, resourceId: string, purpose: string): CurrentConsent | undefined;
 }
 
 /** What the policy needs to know about a fetch to decide it. */
@@ -109,8 +70,8 @@ export type PolicyDecision =
  */
 export function decide(
   policy: PolicyState,
-  grant: PolicyGrant,
-  agreement: PolicyAgreement | undefined,
+  grant: GrantState,
+  agreement: AgreementState | undefined,
   resource: PolicyResource | undefined,
   facts: FetchRequestFacts,
 ): PolicyDecision {
@@ -125,8 +86,8 @@ export function decide(
   if (grant.status !== "active") return deny("grant_inactive", `grant ${grant.id} is ${grant.status}`);
   if (facts.now >= grant.expiresAt) return deny("grant_inactive", `grant ${grant.id} has expired`);
   if (!agreement) return deny("agreement_inactive", `agreement ${grant.agreementId} is not known`);
-  if (agreement.status !== "active") {
-    return deny("agreement_inactive", `agreement ${agreement.id} is ${agreement.status}`);
+  if (agreement.storedStatus !== "active") {
+    return deny("agreement_inactive", `agreement ${agreement.id} is ${agreement.storedStatus}`);
   }
   if (facts.now < agreement.validFrom) return deny("agreement_inactive", `agreement ${agreement.id} has not started`);
   if (facts.now >= agreement.validUntil) return deny("agreement_inactive", `agreement ${agreement.id} has expired`);

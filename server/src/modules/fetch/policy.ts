@@ -13,18 +13,12 @@
  * integers as decimal strings and bytes32 as lowercase hex.
  */
 import { z } from "zod";
+import { agreementEventOf, applyAgreementEvent, type AgreementState } from "../../../../core/folds/agreements";
+import { ConsentBook, type CurrentConsent } from "../../../../core/folds/consents";
+import { applyGrantEvent, type GrantState } from "../../../../core/folds/grants";
 import type { IndexedEvent, JsonValue } from "../../common/indexed-event";
-import { AGREEMENT_STATUS, QUOTA_PERIOD } from "../../common/codes";
 import type { Projection } from "../feature";
-import type {
-  PolicyAgreement,
-  PolicyConsent,
-  PolicyGrant,
-  PolicyResource,
-  PolicyState,
-  Quota,
-  ResourceField,
-} from "./decide";
+import type { PolicyResource, PolicyState, ResourceField } from "./decide";
 
 const metadataSchema = z.looseObject({
   fields: z
@@ -38,25 +32,14 @@ const num = (v: JsonValue | undefined): number => Number(v ?? 0);
 const obj = (v: JsonValue | undefined): Record<string, JsonValue> =>
   v !== null && typeof v === "object" && !Array.isArray(v) ? v : {};
 
-function quotaOf(v: JsonValue | undefined): Quota {
-  const q = obj(v);
-  const index = num(q.per);
-  return { calls: num(q.calls), per: QUOTA_PERIOD.values[index] ?? "none" };
-}
-
-function consentKey(subjectRef: string, recipient: string, resourceId: string, purpose: string): string {
-  return `${subjectRef}|${recipient}|${resourceId}|${purpose}`.toLowerCase();
-}
-
 export class AccessPolicy implements Projection, PolicyState {
   /** Always true: the state is in memory only, so it is rebuilt from the indexed history at every start. */
   readonly fresh = true;
   private readonly resources = new Map<string, PolicyResource>();
-  private readonly agreements = new Map<string, PolicyAgreement>();
-  private readonly grants = new Map<string, PolicyGrant>();
+  private readonly agreements = new Map<string, AgreementState>();
+  private readonly grants = new Map<string, GrantState>();
   /** The current consent of each key (subjectRef|recipient|resource|purpose). */
-  private readonly consents = new Map<string, PolicyConsent>();
-  private readonly consentKeyById = new Map<string, string>();
+  private readonly consents = new ConsentBook();
   /** account (lowercase) → department id, from the Consortium's OperatorAdded / OperatorRemoved. */
   private readonly operators = new Map<string, string>();
   private readonly suspended = new Set<string>();
@@ -79,7 +62,7 @@ export class AccessPolicy implements Projection, PolicyState {
           this.applyGrant(e);
           break;
         case "ConsentRegistry":
-          this.applyConsent(e);
+          this.consents.apply(e.name, e.args);
           break;
       }
     }
@@ -90,7 +73,6 @@ export class AccessPolicy implements Projection, PolicyState {
     this.agreements.clear();
     this.grants.clear();
     this.consents.clear();
-    this.consentKeyById.clear();
     this.operators.clear();
     this.suspended.clear();
     this.latestBlockTime = 0;
@@ -109,16 +91,16 @@ export class AccessPolicy implements Projection, PolicyState {
     return this.resources.get(id.toLowerCase());
   }
 
-  agreement(id: string): PolicyAgreement | undefined {
+  agreement(id: string): AgreementState | undefined {
     return this.agreements.get(id);
   }
 
-  grant(id: string): PolicyGrant | undefined {
+  grant(id: string): GrantState | undefined {
     return this.grants.get(id);
   }
 
-  consent(subjectRef: string, recipient: string, resourceId: string, purpose: string): PolicyConsent | undefined {
-    return this.consents.get(consentKey(subjectRef, recipient, resourceId, purpose));
+  consent(subjectRef: string, recipient: string, resourceId: string, purpose: string): CurrentConsent | undefined {
+    return this.consents.current(subjectRef, recipient, resourceId, purpose);
   }
 
   /** Whether `account` acts for `department` (one of its operator or system accounts on the Consortium). */
@@ -178,102 +160,15 @@ export class AccessPolicy implements Projection, PolicyState {
   }
 
   private applyAgreement(e: IndexedEvent): void {
-    const a = e.args;
-    const id = String(a.agreementId ?? "");
-    if (e.name === "AgreementRequested") {
-      const terms = obj(a.terms);
-      this.agreements.set(id, {
-        id,
-        resourceId: str(a.resourceId ?? terms.resourceId),
-        provider: str(a.provider),
-        consumer: str(a.consumer),
-        coConsumers: Array.isArray(terms.coConsumers) ? terms.coConsumers.map(str) : [],
-        fieldMask: BigInt(String(terms.fieldMask ?? "0")),
-        purpose: str(terms.purpose),
-        validFrom: num(terms.validFrom),
-        validUntil: num(terms.validUntil),
-        requiresConsent: a.requiresConsent === true,
-        status: AGREEMENT_STATUS.values[num(a.status)] ?? "requested",
-        quota: quotaOf(terms.quota),
-      });
-      return;
-    }
-    const agreement = this.agreements.get(id);
-    if (!agreement) return;
-    switch (e.name) {
-      case "AgreementActivated":
-      case "AgreementResumed":
-        agreement.status = "active";
-        break;
-      case "AgreementRejected":
-        agreement.status = "rejected";
-        break;
-      case "AgreementEscalated":
-        agreement.status = "escalated";
-        break;
-      case "AgreementDecidedByCouncil":
-        // An approval still waits for co-consumer seals; AgreementActivated follows when it takes effect.
-        if (a.approved === false) agreement.status = "rejected";
-        break;
-      case "AgreementSuspended":
-        agreement.status = "suspended";
-        break;
-      case "AgreementTerminated":
-        agreement.status = "terminated";
-        break;
-    }
+    const event = agreementEventOf(e.name, e.args);
+    if (!event) return;
+    const next = applyAgreementEvent(this.agreements.get(event.agreementId), event);
+    if (next) this.agreements.set(next.id, next);
   }
 
   private applyGrant(e: IndexedEvent): void {
-    const a = e.args;
-    const id = String(a.grantId ?? "");
-    if (e.name === "GrantIssued") {
-      this.grants.set(id, {
-        id,
-        agreementId: String(a.agreementId),
-        consumer: str(a.consumer),
-        grantee: str(a.grantee),
-        fieldMask: BigInt(String(a.fieldMask ?? "0")),
-        expiresAt: num(a.expiresAt),
-        status: "active",
-        quota: quotaOf(a.quota),
-      });
-      return;
-    }
-    const grant = this.grants.get(id);
-    if (!grant) return;
-    if (e.name === "GrantPaused") grant.status = "paused";
-    else if (e.name === "GrantResumed") grant.status = "active";
-    else if (e.name === "GrantRevoked") grant.status = "revoked";
-  }
-
-  private applyConsent(e: IndexedEvent): void {
-    const a = e.args;
-    const consentId = str(a.consentId);
-    switch (e.name) {
-      case "ConsentRecorded": {
-        const key = consentKey(str(a.subjectRef), str(a.recipient), str(a.resourceId), str(a.purpose));
-        const previous = this.consents.get(key);
-        if (previous) this.consentKeyById.delete(previous.id);
-        this.consents.set(key, {
-          id: consentId,
-          validFrom: num(a.validFrom),
-          validUntil: num(a.validUntil),
-          state: "active",
-        });
-        this.consentKeyById.set(consentId, key);
-        break;
-      }
-      case "ConsentWithdrawn":
-      case "ConsentRevoked": {
-        const key = this.consentKeyById.get(consentId);
-        const current = key === undefined ? undefined : this.consents.get(key);
-        if (current && current.id === consentId)
-          current.state = e.name === "ConsentWithdrawn" ? "withdrawn" : "revoked";
-        break;
-      }
-      // ConsentSuperseded: the ConsentRecorded of the new consent replaces the key's current consent.
-    }
+    const next = applyGrantEvent(this.grants.get(String(e.args.grantId ?? "")), e.name, e.args);
+    if (next) this.grants.set(next.id, next);
   }
 }
 

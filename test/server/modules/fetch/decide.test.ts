@@ -1,26 +1,29 @@
 import { expect } from "chai";
+import type { AgreementState } from "../../../../core/folds/agreements";
+import type { CurrentConsent } from "../../../../core/folds/consents";
+import type { GrantState } from "../../../../core/folds/grants";
+import { agreementId, consentId, grantId, type DepartmentId, type ResourceId } from "../../../../core/ids";
 import {
   DENIAL_REASONS,
   decide,
   type FetchRequestFacts,
-  type PolicyAgreement,
-  type PolicyConsent,
-  type PolicyGrant,
   type PolicyResource,
   type PolicyState,
 } from "../../../../server/src/modules/fetch/decide";
 
-const PROVIDER = `0x${"0a".repeat(32)}`;
-const CONSUMER = `0x${"0b".repeat(32)}`;
-const CO_CONSUMER = `0x${"0c".repeat(32)}`;
-const OUTSIDER = `0x${"0d".repeat(32)}`;
+const PROVIDER = `0x${"0a".repeat(32)}` as DepartmentId;
+const CONSUMER = `0x${"0b".repeat(32)}` as DepartmentId;
+const CO_CONSUMER = `0x${"0c".repeat(32)}` as DepartmentId;
+const OUTSIDER = `0x${"0d".repeat(32)}` as DepartmentId;
 const GATEWAY_ACCOUNT = `0x${"a1".repeat(20)}`;
 const OPERATOR_ACCOUNT = `0x${"a2".repeat(20)}`;
 const CO_CONSUMER_ACCOUNT = `0x${"a3".repeat(20)}`;
-const RESOURCE = `0x${"e1".repeat(32)}`;
+const RESOURCE = `0x${"e1".repeat(32)}` as ResourceId;
 const PURPOSE = `0x${"f1".repeat(32)}`;
 const OTHER_PURPOSE = `0x${"f2".repeat(32)}`;
 const SUBJECT = `0x${"5a".repeat(32)}`;
+const CONSENT = consentId(`0x${"c0".repeat(32)}`);
+const CO_CONSENT = consentId(`0x${"c1".repeat(32)}`);
 
 /** A day apart, so that every boundary below is a second away from one edge and far from the others. */
 const AGREEMENT_FROM = 1_000_000;
@@ -31,23 +34,23 @@ const CONSENT_UNTIL = GRANT_EXPIRES - 86_400;
 const MIDDLE = CONSENT_FROM + 86_400;
 
 interface World {
-  grant: PolicyGrant;
-  agreement: PolicyAgreement | undefined;
+  grant: GrantState;
+  agreement: AgreementState | undefined;
   resource: PolicyResource | undefined;
   facts: FetchRequestFacts;
   suspended: string[];
   /** account → department it acts for */
   operators: Record<string, string>;
   /** consents by recipient department */
-  consents: Record<string, PolicyConsent>;
+  consents: Record<string, CurrentConsent>;
 }
 
 function world(): World {
   const quota = { calls: 0, per: "none" as const };
   return {
     grant: {
-      id: "7",
-      agreementId: "3",
+      id: grantId(7),
+      agreementId: agreementId(3),
       consumer: CONSUMER,
       grantee: GATEWAY_ACCOUNT,
       fieldMask: 3n,
@@ -56,18 +59,25 @@ function world(): World {
       quota,
     },
     agreement: {
-      id: "3",
+      id: agreementId(3),
       resourceId: RESOURCE,
       provider: PROVIDER,
       consumer: CONSUMER,
       coConsumers: [CO_CONSUMER],
       fieldMask: 7n,
       purpose: PURPOSE,
+      legalBasis: "consent",
       validFrom: AGREEMENT_FROM,
       validUntil: AGREEMENT_UNTIL,
+      replyDeadline: 0,
       requiresConsent: true,
-      status: "active",
+      providerApproved: true,
+      pendingSeals: 0,
       quota,
+      termsHash: `0x${"7e".repeat(32)}`,
+      storedStatus: "active",
+      rejection: null,
+      councilDecision: null,
     },
     resource: {
       id: RESOURCE,
@@ -83,7 +93,7 @@ function world(): World {
     suspended: [],
     operators: { [OPERATOR_ACCOUNT]: CONSUMER, [CO_CONSUMER_ACCOUNT]: CO_CONSUMER },
     consents: {
-      [CONSUMER]: { id: "0xc0", validFrom: CONSENT_FROM, validUntil: CONSENT_UNTIL, state: "active" },
+      [CONSUMER]: { id: CONSENT, validFrom: CONSENT_FROM, validUntil: CONSENT_UNTIL, state: "active" },
     },
   };
 }
@@ -173,14 +183,14 @@ const ROWS: Row[] = [
   {
     name: "denies a suspended agreement (agreement_inactive)",
     change: (w) => {
-      w.agreement!.status = "suspended";
+      w.agreement!.storedStatus = "suspended";
     },
     reason: "agreement_inactive",
   },
   {
     name: "denies a requested agreement (agreement_inactive)",
     change: (w) => {
-      w.agreement!.status = "requested";
+      w.agreement!.storedStatus = "requested";
     },
     reason: "agreement_inactive",
   },
@@ -268,7 +278,7 @@ const ROWS: Row[] = [
     name: "denies the second before the consent takes effect (consent_missing)",
     change: setNow(CONSENT_FROM - 1),
     reason: "consent_missing",
-    consentId: "0xc0",
+    consentId: CONSENT,
   },
   { name: "allows the consent's first second", change: setNow(CONSENT_FROM), reason: null },
   { name: "allows the consent's last second", change: setNow(CONSENT_UNTIL - 1), reason: null },
@@ -276,7 +286,7 @@ const ROWS: Row[] = [
     name: "denies at the consent's expiry second (consent_expired)",
     change: setNow(CONSENT_UNTIL),
     reason: "consent_expired",
-    consentId: "0xc0",
+    consentId: CONSENT,
   },
   {
     name: "denies a withdrawn consent (consent_withdrawn)",
@@ -284,7 +294,7 @@ const ROWS: Row[] = [
       w.consents[CONSUMER].state = "withdrawn";
     },
     reason: "consent_withdrawn",
-    consentId: "0xc0",
+    consentId: CONSENT,
   },
   {
     name: "denies a consent revoked by its recorder (consent_withdrawn)",
@@ -292,7 +302,7 @@ const ROWS: Row[] = [
       w.consents[CONSUMER].state = "revoked";
     },
     reason: "consent_withdrawn",
-    consentId: "0xc0",
+    consentId: CONSENT,
   },
   {
     name: "allows a co-consumer's own grant with a consent given to the co-consumer",
@@ -301,10 +311,10 @@ const ROWS: Row[] = [
       w.grant.grantee = CO_CONSUMER_ACCOUNT;
       w.facts.department = CO_CONSUMER;
       w.facts.gatewayAccount = null;
-      w.consents[CO_CONSUMER] = { id: "0xc1", validFrom: CONSENT_FROM, validUntil: CONSENT_UNTIL, state: "active" };
+      w.consents[CO_CONSUMER] = { id: CO_CONSENT, validFrom: CONSENT_FROM, validUntil: CONSENT_UNTIL, state: "active" };
     },
     reason: null,
-    consentId: "0xc1",
+    consentId: CO_CONSENT,
   },
   {
     name: "denies a co-consumer whose subject consented only to the lead consumer (consent_missing)",
@@ -338,7 +348,7 @@ describe("fetch decide()", function () {
   it("names the grantee as the account that fetched", function () {
     const w = world();
     w.grant.grantee = OPERATOR_ACCOUNT;
-    expect(decideIn(w)).to.deep.equal({ allowed: true, consentId: "0xc0", account: OPERATOR_ACCOUNT });
+    expect(decideIn(w)).to.deep.equal({ allowed: true, consentId: CONSENT, account: OPERATOR_ACCOUNT });
   });
 
   it("covers every denial reason decide() gives (the quota is counted after it)", function () {
