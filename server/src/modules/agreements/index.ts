@@ -4,7 +4,7 @@ import type { Feature, FeatureContext } from "../feature";
 import { registerAgreementRoutes } from "./routes";
 import { AgreementService, type AgreementLookup } from "./service";
 
-/** Agreements as other features (grants) read them, with `effectiveAgreementStatus`. */
+/** Agreements as other features (grants) read them; their status at a time is the core's `effectiveStatus`. */
 export function agreementLookup(ctx: FeatureContext): AgreementLookup {
   return ctx.projection(AgreementStore);
 }

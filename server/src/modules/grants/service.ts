@@ -1,7 +1,7 @@
 import { isoTime, maskToFields, QUOTA_PERIOD } from "../../common/codes";
 import { validationError, type FieldError } from "../../common/errors";
 import type { KuajieChain, WriteResult } from "../../chain/adapter";
-import { effectiveAgreementStatus } from "../../store/agreements";
+import { effectiveStatus as effectiveAgreementStatus } from "../../../../core/folds/agreements";
 import { grantExpired, type GrantRecord, type GrantStore } from "../../store/grants";
 import { AgreementNotFoundError } from "../agreements/errors";
 import type { AgreementLookup } from "../agreements/service";
