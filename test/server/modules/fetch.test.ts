@@ -7,11 +7,11 @@ import {
   HOUSEHOLD_REGISTRATION,
   MEDICAL_INSTITUTIONS,
   SOCIAL_INSURANCE_STATUS,
-} from "../../backends/datasets";
-import { startBackends, type RunningBackends } from "../../backends/main";
-import { INTERNAL_NOTE_FIELD } from "../../backends/server";
-import { codeToBytes32, fieldsToMask } from "../../server/src/common/codes";
-import { QuotaCounters } from "../../server/src/modules/fetch/quota";
+} from "../../../backends/datasets";
+import { startBackends, type RunningBackends } from "../../../backends/main";
+import { INTERNAL_NOTE_FIELD } from "../../../backends/server";
+import { codeToBytes32, fieldsToMask } from "../../../server/src/common/codes";
+import { QuotaCounters } from "../../../server/src/modules/fetch/quota";
 import {
   consentKey,
   departmentId,
@@ -23,8 +23,8 @@ import {
   subjectRefOf,
   unknownResidentId,
   type RegisteredResource,
-} from "./support/fetch-world";
-import { startLiveGateway, type LiveGateway } from "./support/live-gateway";
+} from "../support/fetch-world";
+import { startLiveGateway, type LiveGateway } from "../support/live-gateway";
 
 const PURPOSE = "minimum-living-allowance";
 const CIVIL = "gz-civil-affairs";

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import request from "supertest";
-import { outboxFeature } from "../../server/src/modules/outbox";
-import { startLiveGateway, type LiveGateway } from "./support/live-gateway";
+import { outboxFeature } from "../../../server/src/modules/outbox";
+import { startLiveGateway, type LiveGateway } from "../support/live-gateway";
 
 describe("Gateway: GET /v1/outbox/:id follows a write", function () {
   let gw: LiveGateway;

@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import request from "supertest";
-import { canonicalJson } from "../../core/json/canonical-json";
-import { IdempotencyStore } from "../../server/src/store/idempotency";
-import { buildGateway } from "./support/gateway";
-import { widgetsModule, type WidgetCalls } from "./support/widgets";
+import { canonicalJson } from "../../../core/json/canonical-json";
+import { IdempotencyStore } from "../../../server/src/store/idempotency";
+import { buildGateway } from "../support/gateway";
+import { widgetsModule, type WidgetCalls } from "../support/widgets";
 
 const WIDGET = { name: "w", fields: [{ name: "a", type: "string" }] };
 

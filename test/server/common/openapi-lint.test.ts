@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import request from "supertest";
-import { startLiveGateway, type LiveGateway } from "./support/live-gateway";
+import { startLiveGateway, type LiveGateway } from "../support/live-gateway";
 
 const run = promisify(execFile);
 
@@ -54,7 +54,7 @@ describe("OpenAPI document under a standard linter", function () {
     const res = await request(gw.app).get("/openapi.json").expect(200);
     const file = path.join(dir, "openapi.json");
     writeFileSync(file, JSON.stringify(res.body, null, 2));
-    const cli = path.join(__dirname, "../../node_modules/@redocly/cli/bin/cli.js");
+    const cli = path.join(__dirname, "../../../node_modules/@redocly/cli/bin/cli.js");
     const { stdout } = await run(
       process.execPath,
       [cli, "lint", file, "--extends=recommended", "--format=json", "--max-problems=1000"],

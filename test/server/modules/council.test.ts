@@ -3,10 +3,10 @@ import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import request from "supertest";
 import type { Response } from "supertest";
-import { canonicalJson } from "../../core/json/canonical-json";
-import { makeOrganUscc } from "../../core/identity/uscc";
-import { syntheticResidentId } from "./support/gateway";
-import { startLiveGateway, type LiveGateway } from "./support/live-gateway";
+import { canonicalJson } from "../../../core/json/canonical-json";
+import { makeOrganUscc } from "../../../core/identity/uscc";
+import { syntheticResidentId } from "../support/gateway";
+import { startLiveGateway, type LiveGateway } from "../support/live-gateway";
 
 const DAY = 24 * 3600;
 const CONDITIONAL = 1;

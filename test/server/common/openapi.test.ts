@@ -3,10 +3,10 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import request from "supertest";
 import { z } from "zod";
-import { buildOpenApiDocument } from "../../server/src/common/openapi";
-import type { RegisteredRoute } from "../../server/src/common/route-registry";
-import { buildGateway } from "./support/gateway";
-import { widgetsModule } from "./support/widgets";
+import { buildOpenApiDocument } from "../../../server/src/common/openapi";
+import type { RegisteredRoute } from "../../../server/src/common/route-registry";
+import { buildGateway } from "../support/gateway";
+import { widgetsModule } from "../support/widgets";
 
 interface Operation {
   operationId: string;
@@ -50,7 +50,7 @@ describe("OpenAPI and /docs", function () {
 
   it("names the licence of package.json and a server relative to the document, as linters require", async function () {
     const res = await request(gateway.app).get("/openapi.json").expect(200);
-    const pkg = JSON.parse(readFileSync(path.join(__dirname, "../../package.json"), "utf8")) as { license: string };
+    const pkg = JSON.parse(readFileSync(path.join(__dirname, "../../../package.json"), "utf8")) as { license: string };
     expect(res.body.info.license.identifier).to.equal(pkg.license);
     expect(res.body.servers).to.deep.equal([{ url: "/", description: res.body.servers[0].description }]);
   });

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { migrate, openDatabase } from "../../server/src/common/db";
+import { migrate, openDatabase } from "../../../server/src/common/db";
 
 describe("common/db", function () {
   it("opens a file database with WAL, synchronous=FULL and foreign keys on, creating its folder", function () {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import request from "supertest";
-import { startLiveGateway, type LiveGateway } from "./support/live-gateway";
+import { startLiveGateway, type LiveGateway } from "../support/live-gateway";
 
 describe("Gateway: departments and health on the real contracts", function () {
   let gw: LiveGateway;

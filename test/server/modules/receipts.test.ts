@@ -5,10 +5,10 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { ZeroHash } from "ethers";
 import request from "supertest";
-import { HOUSEHOLD_REGISTRATION, MEDICAL_INSTITUTIONS } from "../../backends/datasets";
-import { startBackends, type RunningBackends } from "../../backends/main";
-import { receiptLeaf, verifyProof, type Receipt } from "../../core/receipt";
-import { toReceiptFields } from "../audit/fixtures";
+import { HOUSEHOLD_REGISTRATION, MEDICAL_INSTITUTIONS } from "../../../backends/datasets";
+import { startBackends, type RunningBackends } from "../../../backends/main";
+import { receiptLeaf, verifyProof, type Receipt } from "../../../core/receipt";
+import { toReceiptFields } from "../../audit/fixtures";
 import {
   consentKey,
   departmentId,
@@ -18,8 +18,8 @@ import {
   recordConsent,
   registerResource,
   subjectRefOf,
-} from "./support/fetch-world";
-import { startLiveGateway, type LiveGateway } from "./support/live-gateway";
+} from "../support/fetch-world";
+import { startLiveGateway, type LiveGateway } from "../support/live-gateway";
 
 const PURPOSE = "minimum-living-allowance";
 const CIVIL = "gz-civil-affairs";

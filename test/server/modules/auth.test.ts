@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import { expect } from "chai";
 import request from "supertest";
-import { FailureLimiter } from "../../server/src/modules/auth/rate-limit";
-import { TokenService } from "../../server/src/modules/auth/service";
-import { openDatabase } from "../../server/src/common/db";
-import { TokenStore } from "../../server/src/store/tokens";
-import { DEPARTMENTS, buildGateway } from "./support/gateway";
-import { widgetsModule } from "./support/widgets";
+import { FailureLimiter } from "../../../server/src/modules/auth/rate-limit";
+import { TokenService } from "../../../server/src/modules/auth/service";
+import { openDatabase } from "../../../server/src/common/db";
+import { TokenStore } from "../../../server/src/store/tokens";
+import { DEPARTMENTS, buildGateway } from "../support/gateway";
+import { widgetsModule } from "../support/widgets";
 
 const WIDGET = { name: "w", fields: [{ name: "a", type: "string" }] };
 

@@ -2,9 +2,9 @@ import { takeSnapshot, type SnapshotRestorer } from "@nomicfoundation/hardhat-ne
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import request from "supertest";
-import { canonicalJson } from "../../core/json/canonical-json";
-import { startLiveGateway, type LiveGateway } from "./support/live-gateway";
-import { agreementBody, chainIso, DAY, registerResource, requestAgreement, travel } from "./support/sharing";
+import { canonicalJson } from "../../../core/json/canonical-json";
+import { startLiveGateway, type LiveGateway } from "../support/live-gateway";
+import { agreementBody, chainIso, DAY, registerResource, requestAgreement, travel } from "../support/sharing";
 
 const CALL = 7;
 

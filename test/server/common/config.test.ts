@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { ConfigError, describeConfig, loadConfig, loadDataDir } from "../../server/src/common/config";
+import { ConfigError, describeConfig, loadConfig, loadDataDir } from "../../../server/src/common/config";
 
 const SECRET = "0x" + "5a".repeat(32);
 const MNEMONIC = "test test test test test test test test test test test junk";

@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import request from "supertest";
-import { canonicalJson } from "../../core/json/canonical-json";
-import { startLiveGateway, type LiveGateway } from "./support/live-gateway";
-import { resourceBody } from "./support/sharing";
+import { canonicalJson } from "../../../core/json/canonical-json";
+import { startLiveGateway, type LiveGateway } from "../support/live-gateway";
+import { resourceBody } from "../support/sharing";
 
 const SUSPEND = 1;
 const REINSTATE = 2;

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import request from "supertest";
-import { createLogger } from "../../server/src/common/logger";
-import { LogCapture, buildGateway, syntheticResidentId } from "./support/gateway";
-import { widgetsModule } from "./support/widgets";
+import { createLogger } from "../../../server/src/common/logger";
+import { LogCapture, buildGateway, syntheticResidentId } from "../support/gateway";
+import { widgetsModule } from "../support/widgets";
 
 describe("logging", function () {
   it("never writes a token, an identity number or an Authorization header", async function () {

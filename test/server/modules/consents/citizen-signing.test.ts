@@ -9,11 +9,11 @@ import { promisify } from "node:util";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { ethers } from "hardhat";
 import request from "supertest";
-import { CONSENT_DOMAIN, CONSENT_TYPES, WITHDRAWAL_TYPES } from "../../server/src/modules/consents/signing";
-import { startLiveGateway, type LiveGateway } from "./support/live-gateway";
+import { CONSENT_DOMAIN, CONSENT_TYPES, WITHDRAWAL_TYPES } from "../../../../server/src/modules/consents/signing";
+import { startLiveGateway, type LiveGateway } from "../../support/live-gateway";
 
 const run = promisify(execFile);
-const ROOT = path.join(__dirname, "../..");
+const ROOT = path.join(__dirname, "../../../..");
 
 /** The README's "Signing as the citizen" example, exactly as published. */
 function readmeExample(): string {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import request from "supertest";
-import { buildGateway } from "./support/gateway";
-import { widgetsModule } from "./support/widgets";
+import { buildGateway } from "../support/gateway";
+import { widgetsModule } from "../support/widgets";
 
 function expectProblem(res: request.Response, status: number, code: string): void {
   expect(res.status).to.equal(status);

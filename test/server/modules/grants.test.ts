@@ -1,11 +1,11 @@
 import { expect } from "chai";
 import request from "supertest";
-import { AgreementStore } from "../../server/src/store/agreements";
-import { CatalogStore } from "../../server/src/store/catalog";
-import { openDatabase } from "../../server/src/common/db";
-import { GrantStore } from "../../server/src/store/grants";
-import { startLiveGateway, type LiveGateway } from "./support/live-gateway";
-import { chainIso, DAY, registerResource, requestAgreement } from "./support/sharing";
+import { AgreementStore } from "../../../server/src/store/agreements";
+import { CatalogStore } from "../../../server/src/store/catalog";
+import { openDatabase } from "../../../server/src/common/db";
+import { GrantStore } from "../../../server/src/store/grants";
+import { startLiveGateway, type LiveGateway } from "../support/live-gateway";
+import { chainIso, DAY, registerResource, requestAgreement } from "../support/sharing";
 
 interface GrantHistoryEntry {
   event: string;

@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import request from "supertest";
-import { createMetrics } from "../../server/src/common/metrics";
-import { HEALTHY, buildGateway } from "./support/gateway";
-import { lintExposition } from "./support/prometheus-lint";
-import { widgetsModule } from "./support/widgets";
+import { createMetrics } from "../../../server/src/common/metrics";
+import { HEALTHY, buildGateway } from "../support/gateway";
+import { lintExposition } from "../support/prometheus-lint";
+import { widgetsModule } from "../support/widgets";
 
 describe("metrics and health", function () {
   describe("GET /metrics", function () {

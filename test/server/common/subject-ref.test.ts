@@ -2,10 +2,10 @@ import { createHmac } from "node:crypto";
 import { expect } from "chai";
 import fc from "fast-check";
 import request from "supertest";
-import { residentIdCheckChar } from "../../core/identity/resident-id";
-import { isValidUscc, usccCheckCharacter } from "../../core/identity/uscc";
-import { normaliseIdNumber, subjectRef } from "../../server/src/common/subject-ref";
-import { TEST_SECRET, buildGateway, syntheticResidentId } from "./support/gateway";
+import { residentIdCheckChar } from "../../../core/identity/resident-id";
+import { isValidUscc, usccCheckCharacter } from "../../../core/identity/uscc";
+import { normaliseIdNumber, subjectRef } from "../../../server/src/common/subject-ref";
+import { TEST_SECRET, buildGateway, syntheticResidentId } from "../support/gateway";
 
 /** Synthetic numbers only: region 990000 is no PRC region, so none of these can be anyone's. */
 const birthDate = fc
