@@ -8,7 +8,8 @@ import {
 } from "../../../core/folds/agreements";
 import type { AgreementStatus, LegalBasis } from "../../../core/codes/enumerations";
 import type { AgreementId, DepartmentId, ResourceId } from "../../../core/ids";
-import { AGREEMENT_STATUS, bytes32ToCode, LEGAL_BASIS, QUOTA_PERIOD } from "../common/codes";
+import { AGREEMENT_STATUS, LEGAL_BASIS, QUOTA_PERIOD } from "../../../core/codes/enumerations";
+import { bytes32ToCode } from "../common/short-codes";
 import type { IndexedEvent, JsonObject } from "../common/indexed-event";
 import type { Db } from "../common/db";
 import { migrate } from "../common/db";

@@ -1,4 +1,4 @@
-import { OPEN_TYPE, SECURITY_LEVEL, SHARE_TYPE } from "../common/codes";
+import { OPEN_TYPE, SECURITY_LEVEL, SHARE_TYPE } from "../../../core/codes/enumerations";
 import type { IndexedEvent } from "../common/indexed-event";
 import type { Db } from "../common/db";
 import { migrate } from "../common/db";

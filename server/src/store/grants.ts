@@ -1,4 +1,4 @@
-import { GRANT_STATUS, QUOTA_PERIOD } from "../common/codes";
+import { GRANT_STATUS, QUOTA_PERIOD } from "../../../core/codes/enumerations";
 import type { IndexedEvent, JsonObject } from "../common/indexed-event";
 import type { Quota } from "./agreements";
 import type { Db } from "../common/db";

@@ -10,7 +10,8 @@ import {
 } from "../../../backends/datasets";
 import { startBackends, type RunningBackends } from "../../../backends/main";
 import { INTERNAL_NOTE_FIELD } from "../../../backends/server";
-import { codeToBytes32, fieldsToMask } from "../../../server/src/common/codes";
+import { fieldsToMask } from "../../../server/src/common/field-mask";
+import { codeToBytes32 } from "../../../server/src/common/short-codes";
 import { QuotaCounters } from "../../../server/src/modules/fetch/quota";
 import {
   consentKey,

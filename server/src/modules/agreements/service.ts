@@ -1,14 +1,9 @@
 import { id as keccakUtf8 } from "ethers";
 import { canonicalJson } from "../../../../core/json/canonical-json";
-import {
-  codeToBytes32,
-  fieldsToMask,
-  isoTime,
-  LEGAL_BASIS,
-  maskToFields,
-  QUOTA_PERIOD,
-  type AGREEMENT_STATUS,
-} from "../../common/codes";
+import { LEGAL_BASIS, QUOTA_PERIOD, type AGREEMENT_STATUS } from "../../../../core/codes/enumerations";
+import { fieldsToMask, maskToFields } from "../../common/field-mask";
+import { codeToBytes32 } from "../../common/short-codes";
+import { isoTime } from "../../common/time";
 import { validationError } from "../../common/errors";
 import type { KuajieChain, WriteResult } from "../../chain/adapter";
 import {

@@ -1,6 +1,7 @@
 import { id as keccakUtf8, ZeroHash } from "ethers";
 import { canonicalJson } from "../../../../core/json/canonical-json";
-import { isoTime, OPEN_TYPE, SECURITY_LEVEL, SHARE_TYPE } from "../../common/codes";
+import { OPEN_TYPE, SECURITY_LEVEL, SHARE_TYPE } from "../../../../core/codes/enumerations";
+import { isoTime } from "../../common/time";
 import { validationError, type FieldError } from "../../common/errors";
 import type { KuajieChain, WriteResult } from "../../chain/adapter";
 import type { CatalogResource, CatalogStore, ShareType } from "../../store/catalog";

@@ -1,7 +1,8 @@
 import { getAddress, keccak256, toUtf8Bytes } from "ethers";
 import { canonicalJson } from "../../../../core/json/canonical-json";
 import type { KuajieChain } from "../../chain/adapter";
-import { bytes32ToCode, codeToBytes32, isoTime } from "../../common/codes";
+import { bytes32ToCode, codeToBytes32 } from "../../common/short-codes";
+import { isoTime } from "../../common/time";
 import { NotFoundError, validationError } from "../../common/errors";
 import { subjectRef as computeSubjectRef } from "../../common/subject-ref";
 import {

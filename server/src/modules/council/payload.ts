@@ -14,7 +14,7 @@ import {
 import { CONTRACT_INTERFACES } from "../../chain/adapter";
 import { abiArgsToJson, type JsonObject } from "../../chain/json";
 import type { ContractName } from "../../chain/deployment";
-import { LEVEL, PROPOSAL_ACTION } from "../../common/codes";
+import { LEVEL, PROPOSAL_ACTION } from "../../../../core/codes/enumerations";
 
 /**
  * Council proposals as the API shows them: encoding what the API asks for, and decoding what the chain holds back

@@ -13,7 +13,8 @@
  * `responseHash` is keccak256 of the canonical JSON of `{data}` as answered (zero when nothing was delivered).
  */
 import { getAddress, keccak256, toUtf8Bytes, ZeroAddress, ZeroHash } from "ethers";
-import { codeToBytes32, maskToFields } from "../../common/codes";
+import { maskToFields } from "../../common/field-mask";
+import { codeToBytes32 } from "../../common/short-codes";
 import { canonicalJson } from "../../../../core/json/canonical-json";
 import type { Metrics } from "../../common/metrics";
 import type { AuthContext } from "../../common/request-context";

@@ -1,4 +1,6 @@
-import { isoTime, maskToFields, QUOTA_PERIOD } from "../../common/codes";
+import { QUOTA_PERIOD } from "../../../../core/codes/enumerations";
+import { maskToFields } from "../../common/field-mask";
+import { isoTime } from "../../common/time";
 import { validationError, type FieldError } from "../../common/errors";
 import type { KuajieChain, WriteResult } from "../../chain/adapter";
 import { effectiveStatus as effectiveAgreementStatus } from "../../../../core/folds/agreements";
