@@ -123,7 +123,8 @@ function chainProblem(err: ChainError): HttpError | null {
   if (err instanceof UnknownSignerError) {
     return new ServiceUnavailableError(`this gateway holds no signing key for department '${err.key}'`);
   }
-  if (err instanceof TransactionFailedError) return new ServiceUnavailableError(err.message, { outboxId: err.outboxId });
+  if (err instanceof TransactionFailedError)
+    return new ServiceUnavailableError(err.message, { outboxId: err.outboxId });
   if (err instanceof ChainResetError) {
     return new ServiceUnavailableError(
       "the chain was reset (a different genesis): the gateway refuses to mix it with the old state",

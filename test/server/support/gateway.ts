@@ -73,8 +73,11 @@ export function buildGateway(options: TestGatewayOptions = {}): TestGateway {
   const logger = createLogger({ level: "debug", destination: logs });
   const metrics = options.metrics ?? createMetrics();
   const byKey = new Map(DEPARTMENTS.map((d) => [d.key, d]));
-  const { health = async () => HEALTHY, departments = { byKey: (key: string) => byKey.get(key) ?? null }, ...appOptions } =
-    options;
+  const {
+    health = async () => HEALTHY,
+    departments = { byKey: (key: string) => byKey.get(key) ?? null },
+    ...appOptions
+  } = options;
   const own: RouteModule[] = [
     (registry) => registerHealthRoutes(registry, health, logger),
     (registry) => registerAuthRoutes(registry, departments),

@@ -183,10 +183,7 @@ export class CouncilService {
     try {
       return await this.deps.chain.write(departmentKey, "Consortium", method, args);
     } catch (error) {
-      if (
-        error instanceof TransactionRevertedError &&
-        error.errorName === "ConsortiumCallFailed"
-      ) {
+      if (error instanceof TransactionRevertedError && error.errorName === "ConsortiumCallFailed") {
         const moduleError = decodeRevert(String(error.args.reason), Object.values(CONTRACT_INTERFACES));
         if (moduleError) {
           throw new ContractRevertError(

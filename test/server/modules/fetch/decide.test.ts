@@ -89,7 +89,13 @@ function world(): World {
       fields: [],
       upstreamUrl: "http://127.0.0.1:1/household",
     },
-    facts: { department: CONSUMER, gatewayAccount: GATEWAY_ACCOUNT, purpose: PURPOSE, subjectRef: SUBJECT, now: MIDDLE },
+    facts: {
+      department: CONSUMER,
+      gatewayAccount: GATEWAY_ACCOUNT,
+      purpose: PURPOSE,
+      subjectRef: SUBJECT,
+      now: MIDDLE,
+    },
     suspended: [],
     operators: { [OPERATOR_ACCOUNT]: CONSUMER, [CO_CONSUMER_ACCOUNT]: CO_CONSUMER },
     consents: {
