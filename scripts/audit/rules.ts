@@ -22,7 +22,8 @@ export const RULES = {
   purpose_mismatch: "the receipt's purpose is not the agreement's",
   field_outside_grant: "the receipt delivered a field the grant does not cover",
   consent_missing: "the agreement requires consent and no active consent of the subject covered the delivery",
-  department_suspended: "at the receipt's time the requester or the provider department was suspended (or not admitted)",
+  department_suspended:
+    "at the receipt's time the requester or the provider department was suspended (or not admitted)",
   quota_exceeded: "the delivery went past the grant's or the agreement's call quota in its calendar window",
 } as const;
 

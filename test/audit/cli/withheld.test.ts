@@ -30,9 +30,10 @@ function violationsOf(outcome: AuditOutcome, rule: string) {
 function expectOnly(outcome: AuditOutcome, rule: string, receipt: string) {
   expect(outcome.code, outcome.stdout + outcome.stderr).to.equal(1);
   const found = violationsOf(outcome, rule).filter((v) => v.receiptId === receipt);
-  expect(found, `expected ${rule} for ${receipt}, got ${JSON.stringify(outcome.json.violations, null, 2)}`).to.have.length(
-    1,
-  );
+  expect(
+    found,
+    `expected ${rule} for ${receipt}, got ${JSON.stringify(outcome.json.violations, null, 2)}`,
+  ).to.have.length(1);
   return found[0];
 }
 
@@ -156,7 +157,10 @@ describe("audit receipts: what is withheld, and what the chain bounds", function
     });
     await time.increaseTo(at + 5);
 
-    const outcome = await audit(w, ["receipts", writeReceipts(w, "quota.json", await anchor(w, [...receipts, denied]))]);
+    const outcome = await audit(w, [
+      "receipts",
+      writeReceipts(w, "quota.json", await anchor(w, [...receipts, denied])),
+    ]);
 
     const found = expectOnly(outcome, "quota_exceeded", receipts[2].id);
     expect(found.detail).to.contain(`grant ${grantId}`).and.to.contain("2 per day");

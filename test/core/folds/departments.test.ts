@@ -17,6 +17,10 @@ describe("core/folds/departments", function () {
   });
 
   it("names the Consortium events that change a status", function () {
-    expect(DEPARTMENT_STATUS_EVENTS).to.deep.equal(["DepartmentAdmitted", "DepartmentSuspended", "DepartmentReinstated"]);
+    expect(DEPARTMENT_STATUS_EVENTS).to.deep.equal([
+      "DepartmentAdmitted",
+      "DepartmentSuspended",
+      "DepartmentReinstated",
+    ]);
   });
 });
