@@ -149,6 +149,17 @@ async function main() {
     consortium.connect(op["data-bureau"]).registerNode(`enode://${"ab".repeat(64)}@10.0.0.1:30303`),
     "a department's admin registers its node's enode URL (151 bytes: six fresh slots), the source of Besu's nodes allowlist",
   );
+  const endpoint = "https://kuajie.gdzwfw.gov.cn/gateway/hrss";
+  await measure(
+    "consortium.setGatewayEndpoint",
+    consortium.connect(op.hrss).setGatewayEndpoint(endpoint),
+    `a department's admin publishes its gateway's exchange endpoint (${Buffer.byteLength(endpoint)} bytes: three fresh slots)`,
+  );
+  await measure(
+    "consortium.clearGatewayEndpoint",
+    consortium.connect(op.hrss).clearGatewayEndpoint(),
+    "the same admin withdraws it (three slots zeroed, refunded in part)",
+  );
 
   // ---------------------------------------------------------------- catalog
   const register = (provider: string, code: string, fields: string[], shareType: number, personal: boolean) => {

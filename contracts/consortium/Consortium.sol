@@ -28,6 +28,9 @@ contract Consortium is IConsortium {
     uint256 private constant _CODE_LENGTH = 18;
     bytes8 private constant _ENODE_SCHEME = "enode://";
     uint256 private constant _MAX_ENODE_LENGTH = 256;
+    bytes8 private constant _HTTPS_SCHEME = "https://";
+    bytes7 private constant _HTTP_SCHEME = "http://";
+    uint256 private constant _MAX_ENDPOINT_LENGTH = 256;
 
     address private immutable _deployer;
 
@@ -48,6 +51,7 @@ contract Consortium is IConsortium {
     /// @dev Who approved each proposal, in order: recounted at every approval, so that only seat holders count.
     mapping(uint256 proposalId => bytes32[] departmentIds) private _approvers;
     mapping(bytes32 departmentId => string enode) private _nodes;
+    mapping(bytes32 departmentId => string url) private _gatewayEndpoints;
 
     constructor() {
         _deployer = msg.sender;
@@ -106,6 +110,22 @@ contract Consortium is IConsortium {
         }
         _nodes[departmentId] = enode;
         emit NodeRegistered(departmentId, enode, msg.sender);
+    }
+
+    /// @inheritdoc IConsortium
+    function setGatewayEndpoint(string calldata url) external {
+        bytes32 departmentId = _adminDepartmentOf(msg.sender);
+        if (!_isEndpoint(bytes(url))) revert ConsortiumInvalidEndpoint(url);
+        _gatewayEndpoints[departmentId] = url;
+        emit GatewayEndpointSet(departmentId, url, msg.sender);
+    }
+
+    /// @inheritdoc IConsortium
+    function clearGatewayEndpoint() external {
+        bytes32 departmentId = _adminDepartmentOf(msg.sender);
+        _requireEndpoint(departmentId);
+        delete _gatewayEndpoints[departmentId];
+        emit GatewayEndpointSet(departmentId, "", msg.sender);
     }
 
     // ---------------------------------------------------------------- council
@@ -168,6 +188,11 @@ contract Consortium is IConsortium {
     /// @inheritdoc IConsortium
     function nodeOf(bytes32 departmentId) external view returns (string memory) {
         return _nodes[departmentId];
+    }
+
+    /// @inheritdoc IConsortium
+    function gatewayEndpointOf(bytes32 departmentId) external view returns (string memory) {
+        return _gatewayEndpoints[departmentId];
     }
 
     /// @inheritdoc IConsortium
@@ -313,7 +338,8 @@ contract Consortium is IConsortium {
             else if (action == ProposalAction.Reinstate) _requireReinstatable(departmentId);
             else if (action == ProposalAction.GrantSeat) _requireSeatGrantable(departmentId);
             else if (action == ProposalAction.RevokeSeat) _requireSeatRevocable(departmentId);
-            else if (bytes(_nodes[departmentId]).length == 0) revert ConsortiumNoNode(departmentId);
+            else if (action == ProposalAction.ClearNode) _requireNode(departmentId);
+            else _requireEndpoint(departmentId);
         }
     }
 
@@ -345,6 +371,10 @@ contract Consortium is IConsortium {
             bytes32 departmentId = abi.decode(payload, (bytes32));
             delete _nodes[departmentId];
             emit NodeCleared(departmentId, proposalId);
+        } else if (action == ProposalAction.ClearEndpoint) {
+            bytes32 departmentId = abi.decode(payload, (bytes32));
+            delete _gatewayEndpoints[departmentId];
+            emit GatewayEndpointCleared(departmentId, proposalId);
         } else {
             _changeDepartment(action, abi.decode(payload, (bytes32)), proposalId);
         }
@@ -448,6 +478,23 @@ contract Consortium is IConsortium {
         d = _departments[departmentId];
         if (d.status == DepartmentStatus.None) revert ConsortiumUnknownDepartment(departmentId);
         if (d.status != status) revert ConsortiumInvalidDepartmentStatus(departmentId, d.status);
+    }
+
+    function _requireNode(bytes32 departmentId) private view {
+        if (bytes(_nodes[departmentId]).length == 0) revert ConsortiumNoNode(departmentId);
+    }
+
+    function _requireEndpoint(bytes32 departmentId) private view {
+        if (bytes(_gatewayEndpoints[departmentId]).length == 0) revert ConsortiumNoEndpoint(departmentId);
+    }
+
+    /// @dev An `https://` or `http://` URL with at least one byte after the scheme, of at most 256 bytes. The rest
+    /// (host, port, path) is the gateways' to parse: a malformed one only makes the department unreachable.
+    function _isEndpoint(bytes calldata url) private pure returns (bool) {
+        uint256 length = url.length;
+        if (length > _MAX_ENDPOINT_LENGTH) return false;
+        if (length > _HTTPS_SCHEME.length && bytes8(url[:8]) == _HTTPS_SCHEME) return true;
+        return length > _HTTP_SCHEME.length && bytes7(url[:7]) == _HTTP_SCHEME;
     }
 
     function _requireQuorum(uint16 quorum) private pure {

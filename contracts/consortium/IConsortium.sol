@@ -13,6 +13,8 @@ pragma solidity ^0.8.28;
  * The contract also implements Hyperledger Besu's account-permissioning interface (`transactionAllowed`), and holds
  * the enode URL of each department's node: with the operators of active departments, the source from which
  * `npm run besu:permissions` writes Besu's local allowlists (Besu removed on-chain permissioning in 25.6).
+ * It also publishes the exchange endpoint of each department's gateway: the base URL at which other departments'
+ * gateways call it (`POST {endpoint}/exchange/v1/fetch`).
  */
 interface IConsortium {
     /// @notice Administrative level of a department.
@@ -33,13 +35,14 @@ interface IConsortium {
 
     /// @notice What a council proposal does when it executes. The payload of each action is ABI-encoded:
     /// - `Admit`: `(DepartmentProfile profile, address admin)`
-    /// - `Suspend`, `Reinstate`, `GrantSeat`, `RevokeSeat`, `ClearNode`: `(bytes32 departmentId)`
+    /// - `Suspend`, `Reinstate`, `GrantSeat`, `RevokeSeat`, `ClearNode`, `ClearEndpoint`: `(bytes32 departmentId)`
     /// - `SetQuorum`: `(uint16 quorumBps)`, 5000..10000
     /// - `SetReplyDeadline`: `(uint64 seconds)`, 1 day .. 365 days
     /// - `Call`: `(address module, bytes callData)`: the consortium calls a registered module, e.g. to decide an
     ///   escalated agreement or to suspend an agreement, pause a grant or revoke a consent as the council.
     /// - `ClearNode`: forgets the department's registered node, which leaves the nodes allowlist at its next
     ///   regeneration.
+    /// - `ClearEndpoint`: forgets the department's published gateway endpoint, so that no gateway calls it any more.
     enum ProposalAction {
         Admit,
         Suspend,
@@ -49,7 +52,8 @@ interface IConsortium {
         SetQuorum,
         SetReplyDeadline,
         Call,
-        ClearNode
+        ClearNode,
+        ClearEndpoint
     }
 
     /// @notice Stored record of a department. Fits in two slots.
@@ -135,6 +139,11 @@ interface IConsortium {
     error ConsortiumInvalidEnode(string enode);
     /// @notice The department has no registered node to clear.
     error ConsortiumNoNode(bytes32 departmentId);
+    /// @notice The gateway endpoint is not an `https://` or `http://` URL with something after the scheme, of at most
+    /// 256 bytes.
+    error ConsortiumInvalidEndpoint(string url);
+    /// @notice The department has no published gateway endpoint to clear.
+    error ConsortiumNoEndpoint(bytes32 departmentId);
     /// @notice A `Call` proposal's module call reverted; `reason` is the module's revert data.
     error ConsortiumCallFailed(address module, bytes reason);
 
@@ -166,6 +175,11 @@ interface IConsortium {
     event NodeRegistered(bytes32 indexed departmentId, string enode, address indexed by);
     /// @notice The council cleared a department's node.
     event NodeCleared(bytes32 indexed departmentId, uint256 indexed proposalId);
+    /// @notice A department's admin operator `by` published (or replaced) the exchange endpoint of the department's
+    /// gateway; an empty `url` means the admin withdrew it ({clearGatewayEndpoint}).
+    event GatewayEndpointSet(bytes32 indexed departmentId, string url, address indexed by);
+    /// @notice The council cleared a department's gateway endpoint.
+    event GatewayEndpointCleared(bytes32 indexed departmentId, uint256 indexed proposalId);
     /// @notice A council proposal was made; the proposer's department approved it at once.
     event ProposalCreated(
         uint256 indexed proposalId,
@@ -215,6 +229,22 @@ interface IConsortium {
      */
     function registerNode(string calldata enode) external;
 
+    /**
+     * @notice Publishes (or replaces) the exchange endpoint of the caller's department's gateway: the base URL, with
+     * a lower-case `https://` or `http://` scheme and at most 256 bytes, at which other departments' gateways call
+     * `POST {url}/exchange/v1/fetch`. Only the scheme and the length are checked on chain; a gateway that cannot be
+     * reached there fails its callers' fetches with `provider_unreachable`. A suspended department's endpoint stays
+     * recorded, but gateways ignore it until the department is reinstated.
+     * Only an admin operator of an active department.
+     */
+    function setGatewayEndpoint(string calldata url) external;
+
+    /**
+     * @notice Withdraws the caller's department's gateway endpoint (emits {GatewayEndpointSet} with an empty URL).
+     * Only an admin operator of an active department; `ConsortiumNoEndpoint` if none is published.
+     */
+    function clearGatewayEndpoint() external;
+
     // ---------------------------------------------------------------- council
 
     /**
@@ -252,6 +282,10 @@ interface IConsortium {
 
     /// @notice The enode URL registered for a department's node (empty if none).
     function nodeOf(bytes32 departmentId) external view returns (string memory);
+
+    /// @notice The exchange endpoint published for a department's gateway (empty if none). It stays recorded while
+    /// the department is suspended: callers check {isActive} and ignore a suspended department's endpoint.
+    function gatewayEndpointOf(bytes32 departmentId) external view returns (string memory);
 
     /// @notice The stored record of a department (status `None` if unknown).
     function department(bytes32 departmentId) external view returns (Department memory);

@@ -67,6 +67,7 @@ export const PROPOSAL_ACTION = enumeration([
   "set_reply_deadline",
   "call",
   "clear_node",
+  "clear_endpoint",
 ] as const);
 
 export type Level = (typeof LEVEL.values)[number];

@@ -2,7 +2,7 @@
  * The payloads of council proposals (`IConsortium.propose(action, payload)`), encoded as the Consortium decodes them
  * and decoded back. The action is `PROPOSAL_ACTION` (core/codes); the payload by action:
  * - admit: `abi.encode(DepartmentProfile profile, address admin)`;
- * - suspend, reinstate, grant_seat, revoke_seat: `abi.encode(bytes32 departmentId)`;
+ * - suspend, reinstate, grant_seat, revoke_seat, clear_node, clear_endpoint: `abi.encode(bytes32 departmentId)`;
  * - set_quorum: `abi.encode(uint16 quorumBps)`; set_reply_deadline: `abi.encode(uint64 seconds)`;
  * - call: `abi.encode(address module, bytes callData)`.
  */
@@ -48,7 +48,7 @@ export function decodeAdmitPayload(payload: string): { profile: DepartmentProfil
   };
 }
 
-/** The payload of suspend, reinstate, grant_seat and revoke_seat. */
+/** The payload of suspend, reinstate, grant_seat, revoke_seat, clear_node and clear_endpoint. */
 export function encodeDepartmentPayload(departmentId: string): string {
   return coder.encode(["bytes32"], [departmentId]);
 }

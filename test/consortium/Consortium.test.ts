@@ -502,7 +502,7 @@ describe("Consortium", function () {
 
     it("refuses an out-of-range action", async function () {
       const { consortium, policeOp } = await loadFixture(foundedFixture);
-      const args = ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "bytes"], [9, "0x"]);
+      const args = ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "bytes"], [10, "0x"]);
       const data = consortium.interface.getFunction("propose").selector + args.slice(2);
       await expect(policeOp.sendTransaction({ to: consortium, data })).to.be.reverted;
     });
@@ -975,6 +975,7 @@ describe("Consortium", function () {
       ["an empty GrantSeat", Action.GrantSeat, "0x"],
       ["a RevokeSeat of 64 bytes", Action.RevokeSeat, "0x" + "11".repeat(64)],
       ["a ClearNode of 31 bytes", Action.ClearNode, "0x" + "11".repeat(31)],
+      ["a ClearEndpoint of 33 bytes", Action.ClearEndpoint, "0x" + "11".repeat(33)],
     ];
     for (const [what, action, data] of cases) {
       it(`refuses ${what}`, async function () {

@@ -35,6 +35,7 @@ export const Action = {
   SetReplyDeadline: 6,
   Call: 7,
   ClearNode: 8,
+  ClearEndpoint: 9,
 } as const;
 
 /** What an unauthorized caller needed (contracts/libraries/Roles.sol). */

@@ -90,6 +90,11 @@ const TABLE: Record<string, Record<string, Row>> = {
       args: () => [`enode://${"ab".repeat(64)}@10.0.0.9:30303`],
       needed: role("DEPARTMENT_ADMIN"),
     },
+    "setGatewayEndpoint(string)": {
+      args: () => ["https://gateway.outsider.example"],
+      needed: role("DEPARTMENT_ADMIN"),
+    },
+    "clearGatewayEndpoint()": { needed: role("DEPARTMENT_ADMIN") },
     "found((bytes32,uint8,uint32,bytes32,bool,string,string)[],address[],address[])": {
       note: "only the deployer, and only once",
       needed: role("FOUNDER"),

@@ -114,7 +114,10 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
   const violations: Violation[] = [];
   let receiptsCounted = 0;
   if (options.entries) {
-    const verified = await verifyReceipts(ctx, options.entries, { maxAnchorDelay: options.maxAnchorDelay });
+    const verified = await verifyReceipts(ctx, options.entries, {
+      maxAnchorDelay: options.maxAnchorDelay,
+      span: { from: options.from, to: options.to },
+    });
     violations.push(...verified.violations);
     for (const { receipt } of verified.checked) {
       const c = card(receipt.department);

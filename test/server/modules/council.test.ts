@@ -235,6 +235,18 @@ describe("Gateway: council proposals on the real Consortium", function () {
     expect(await gw.system.consortium.nodeOf(id("health"))).to.equal("");
   });
 
+  it("clears a department's gateway endpoint (clear_endpoint), so that no gateway calls it", async function () {
+    const endpoint = "https://gateway.health.example:8443";
+    await gw.system.consortium.connect(gw.system.operators.health).setGatewayEndpoint(endpoint);
+    const cleared = await propose("data-bureau", { action: "clear_endpoint", departmentId: id("health") });
+    expectStatus(cleared, 201);
+    expect(cleared.body).to.deep.include({ action: "clear_endpoint", details: { departmentId: id("health") } });
+    expect(await gw.system.consortium.gatewayEndpointOf(id("health"))).to.equal("");
+    const again = await propose("data-bureau", { action: "clear_endpoint", departmentId: id("health") });
+    expectStatus(again, 422);
+    expect(again.body.errorName).to.equal("ConsortiumNoEndpoint");
+  });
+
   it("revokes a consent as the council, found by its id in the consent projection", async function () {
     const now = Math.max(await time.latest(), Math.floor(Date.now() / 1000));
     const recorded = await request(gw.app)

@@ -37,6 +37,7 @@ export const proposalBodySchema = z
     departmentIdAction("grant_seat"),
     departmentIdAction("revoke_seat"),
     departmentIdAction("clear_node"),
+    departmentIdAction("clear_endpoint"),
     z.object({ action: z.literal("set_quorum"), quorumBps: z.number().int().min(5000).max(10000) }),
     z.object({
       action: z.literal("set_reply_deadline"),

@@ -145,6 +145,7 @@ export class CouncilService {
       case "grant_seat":
       case "revoke_seat":
       case "clear_node":
+      case "clear_endpoint":
         return { action: body.action, payload: encodeDepartmentId(body.departmentId) };
       case "set_quorum":
         return { action: "set_quorum", payload: encodeQuorum(body.quorumBps) };
