@@ -1,9 +1,6 @@
 import { hexlify, Indexed, type ParamType, type Result } from "ethers";
 import type { JsonObject, JsonValue } from "../common/indexed-event";
 
-/** For the council payload encoders until they move to the pure core. */
-export type { JsonObject } from "../common/indexed-event";
-
 /**
  * Turns decoded ABI values into JSON: integers become decimal strings (they may not fit a JS number), bytes 0x-hex,
  * addresses stay checksummed, tuples become objects keyed by component name (by position when unnamed), arrays

@@ -12,7 +12,8 @@ import {
   encodeReplyDeadlinePayload,
 } from "../../../../core/council/proposals";
 import { CONTRACT_INTERFACES } from "../../chain/adapter";
-import { abiArgsToJson, type JsonObject } from "../../chain/json";
+import { abiArgsToJson } from "../../chain/json";
+import type { JsonObject } from "../../common/indexed-event";
 import type { ContractName } from "../../chain/deployment";
 import { LEVEL, PROPOSAL_ACTION } from "../../../../core/codes/enumerations";
 
