@@ -27,7 +27,7 @@ import {
   MEDICAL_INSTITUTIONS,
   buildDemoDatasets,
   type ResourceDefinition,
-} from "../server/src/backends/datasets";
+} from "../backends/datasets";
 import {
   backendsFileSchema,
   credentialsSchema,

@@ -6,7 +6,7 @@
 import { ZeroHash, id as keccakText, type HDNodeWallet, type JsonRpcProvider, type Wallet } from "ethers";
 import { demoDepartment } from "../../scripts/lib/demo-departments";
 import { canonicalJson } from "../../core/json/canonical-json";
-import { HOUSEHOLD_REGISTRATION } from "../../server/src/backends/datasets";
+import { HOUSEHOLD_REGISTRATION } from "../../backends/datasets";
 import { BulkSender, devWallet, purposeBytes, wait, type System } from "./chain";
 
 export const PURPOSE = "minimum-living-allowance";

@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { LEVEL } from "../../core/codes/enumerations";
-import type { ProviderDepartmentKey } from "../../server/src/backends/datasets";
+import type { ProviderDepartmentKey } from "../../backends/datasets";
 
 export const DEFAULT_DATA_DIR = ".kuajie/dev";
 

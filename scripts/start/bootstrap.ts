@@ -9,7 +9,7 @@ import { Contract, JsonRpcProvider, NonceManager, toBeHex } from "ethers";
 import { readDeployment, type Deployment } from "../../server/src/chain/deployment";
 import { deriveDevSigners } from "../../server/src/chain/keys";
 import { TokenService } from "../../server/src/modules/auth/service";
-import { openDatabase } from "../../server/src/store/db";
+import { openDatabase } from "../../server/src/common/db";
 import { TokenStore } from "../../server/src/store/tokens";
 import { ADMIT, admitPayload } from "../lib/consortium-proposals";
 import { DEMO_DEPARTMENTS } from "../lib/demo-departments";

@@ -4,8 +4,8 @@
  * ends every process it started and removes the files that describe a running stack.
  */
 import fs from "node:fs";
-import { startBackends, type RunningBackends } from "../../server/src/backends/main";
-import { PROVIDER_DEPARTMENTS } from "../../server/src/backends/datasets";
+import { startBackends, type RunningBackends } from "../../backends/main";
+import { PROVIDER_DEPARTMENTS } from "../../backends/datasets";
 import type { Deployment } from "../../server/src/chain/deployment";
 import { devDataDir, writeJsonFile, type BackendsFile, type ProcessesFile } from "../lib/dev-files";
 import { describeExit, tailOf, type LoggedProcess, type RestartingProcess } from "../lib/supervisor";

@@ -1,7 +1,7 @@
 /** What `npm start` is asked to do: its arguments and KUAJIE_* variables, checked before anything starts. */
 import path from "node:path";
 import { z } from "zod";
-import { backendsOptionsFromEnv, type StartBackendsOptions } from "../../server/src/backends/main";
+import { backendsOptionsFromEnv, type StartBackendsOptions } from "../../backends/main";
 import { devDataDir, devFiles, type DevFiles } from "../lib/dev-files";
 import { HOST } from "../harness/ports";
 

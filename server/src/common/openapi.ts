@@ -3,7 +3,7 @@ import { createDocument } from "zod-openapi";
 import type { oas31, ZodOpenApiOperationObject, ZodOpenApiPathsObject, ZodOpenApiResponsesObject } from "zod-openapi";
 import { IDEMPOTENCY_HEADER } from "./idempotency";
 import { PROBLEM_CONTENT_TYPE } from "./problem";
-import type { RegisteredRoute } from "./validate";
+import type { RegisteredRoute } from "./route-registry";
 
 export type OpenApiDocument = oas31.OpenAPIObject;
 

@@ -8,11 +8,11 @@ import {
 } from "../../../core/folds/agreements";
 import type { AgreementStatus, LegalBasis } from "../../../core/codes/enumerations";
 import type { AgreementId, DepartmentId, ResourceId } from "../../../core/ids";
-import { AGREEMENT_STATUS, bytes32ToCode, LEGAL_BASIS, QUOTA_PERIOD } from "../common/codes";
-import type { IndexedEvent } from "../chain/indexer";
-import type { JsonObject } from "../chain/json";
-import type { Db } from "./db";
-import { migrate, onePerDatabase } from "./db";
+import { AGREEMENT_STATUS, LEGAL_BASIS, QUOTA_PERIOD } from "../../../core/codes/enumerations";
+import { bytes32ToCode } from "../common/short-codes";
+import type { IndexedEvent, JsonObject } from "../common/indexed-event";
+import type { Db } from "../common/db";
+import { migrate } from "../common/db";
 
 export type { AgreementStatus, LegalBasis, QuotaPeriod } from "../../../core/codes/enumerations";
 export type { Quota } from "../../../core/folds/agreements";
@@ -145,16 +145,12 @@ const SELECT = `
 /**
  * The agreements projection (SharingAgreements events, plus GrantIssued for the history), and the texts the
  * gateway keeps beside the chain's hashes: purpose texts, terms documents, rejection reasons. Applying the same event
- * twice changes nothing. One instance per database: `AgreementStore.of(db)`.
+ * twice changes nothing.
  */
 export class AgreementStore {
-  static of(db: Db): AgreementStore {
-    return onePerDatabase(AgreementStore, db, () => new AgreementStore(db));
-  }
-
   readonly fresh: boolean;
 
-  private constructor(private readonly db: Db) {
+  constructor(private readonly db: Db) {
     this.fresh =
       migrate(db, "agreements", [
         `CREATE TABLE agreements (

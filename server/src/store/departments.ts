@@ -1,6 +1,6 @@
 import { LEVEL } from "../../../core/codes/enumerations";
-import type { Db } from "./db";
-import { migrate } from "./db";
+import type { Db } from "../common/db";
+import { migrate } from "../common/db";
 
 export interface DepartmentRow {
   id: string;

@@ -5,7 +5,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import request from "supertest";
 import type { z } from "zod";
 import type { AuthLevel } from "../../../server/src/common/request-context";
-import type { RegisteredRoute } from "../../../server/src/common/validate";
+import type { RegisteredRoute } from "../../../server/src/common/route-registry";
 import { canonicalJson } from "../../../core/json/canonical-json";
 import { jsonSchemaOf, plausible } from "./arbitraries";
 import { expectProblem, fillPath, freshAgent, routeId, startHostileGateway, type HostileGateway } from "./support";

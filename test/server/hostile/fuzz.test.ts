@@ -5,7 +5,7 @@ import fc from "fast-check";
 import request from "supertest";
 import type { z } from "zod";
 import { IDEMPOTENCY_KEY_FORMAT } from "../../../server/src/common/idempotency";
-import { jsonDepth, MAX_BODY_DEPTH, type RegisteredRoute } from "../../../server/src/common/validate";
+import { jsonDepth, MAX_BODY_DEPTH, type RegisteredRoute } from "../../../server/src/common/route-registry";
 import {
   deepJson,
   hostileValue,

@@ -8,16 +8,11 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { id as keccakUtf8 } from "ethers";
 import { expect } from "chai";
 import request from "supertest";
-import type { ResourceDefinition } from "../../../server/src/backends/datasets";
-import type { RunningBackends } from "../../../server/src/backends/main";
-import {
-  codeToBytes32,
-  fieldsToMask,
-  LEGAL_BASIS,
-  QUOTA_PERIOD,
-  SHARE_TYPE,
-  SECURITY_LEVEL,
-} from "../../../server/src/common/codes";
+import type { ResourceDefinition } from "../../../backends/datasets";
+import type { RunningBackends } from "../../../backends/main";
+import { LEGAL_BASIS, QUOTA_PERIOD, SECURITY_LEVEL, SHARE_TYPE } from "../../../core/codes/enumerations";
+import { fieldsToMask } from "../../../server/src/common/field-mask";
+import { codeToBytes32 } from "../../../server/src/common/short-codes";
 import { residentIdCheckChar } from "../../../core/identity/resident-id";
 import { canonicalJson } from "../../../core/json/canonical-json";
 import type { LiveGateway } from "./live-gateway";

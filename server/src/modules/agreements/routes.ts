@@ -1,6 +1,6 @@
-import type { RouteRegistry } from "../../common/validate";
+import type { RouteRegistry } from "../../common/route-registry";
 import type { DepartmentService } from "../departments/service";
-import { callerOf } from "../catalog/caller";
+import { callerIfAny, callerOf } from "../auth/caller";
 import {
   agreementDetailSchema,
   agreementListQuerySchema,
@@ -112,11 +112,7 @@ export function registerAgreementRoutes(
         ...problems,
       },
     },
-    ({ auth, query }) => {
-      const key = auth.departmentKey;
-      const id = key === null ? null : departments.idOf(key);
-      return agreements.list(key !== null && id !== null ? { key, id } : null, query);
-    },
+    ({ auth, query }) => agreements.list(callerIfAny(auth, departments), query),
   );
   registry.route(
     {

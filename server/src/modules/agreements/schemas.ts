@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { AGREEMENT_STATUS, LEGAL_BASIS, shortCodeSchema } from "../../common/codes";
+import { AGREEMENT_STATUS, LEGAL_BASIS } from "../../../../core/codes/enumerations";
+import { shortCodeSchema } from "../../common/short-codes";
 import { bytes32Schema } from "../departments/schemas";
 
 const UINT64_MAX_SAFE = Number.MAX_SAFE_INTEGER;

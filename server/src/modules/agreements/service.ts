@@ -1,25 +1,19 @@
 import { id as keccakUtf8 } from "ethers";
 import { canonicalJson } from "../../../../core/json/canonical-json";
-import {
-  codeToBytes32,
-  fieldsToMask,
-  isoTime,
-  LEGAL_BASIS,
-  maskToFields,
-  QUOTA_PERIOD,
-  type AGREEMENT_STATUS,
-} from "../../common/codes";
+import { LEGAL_BASIS, QUOTA_PERIOD, type AGREEMENT_STATUS } from "../../../../core/codes/enumerations";
+import { fieldsToMask, maskToFields } from "../../common/field-mask";
+import { codeToBytes32 } from "../../common/short-codes";
+import { isoTime } from "../../common/time";
 import { validationError } from "../../common/errors";
-import type { KuajieChain, WriteResult } from "../../chain/kuajie";
+import type { KuajieChain, WriteResult } from "../../chain/adapter";
 import {
   effectiveAgreementStatus,
   type AgreementRecord,
   type AgreementStatus,
   type AgreementStore,
 } from "../../store/agreements";
-import type { CatalogStore } from "../../store/catalog";
-import type { DepartmentService } from "../departments/service";
-import { departmentRef } from "../catalog/caller";
+import type { CatalogLookup } from "../catalog/service";
+import { departmentRef, type DepartmentService } from "../departments/service";
 import { ResourceNotFoundError, ResourceRetiredError } from "../catalog/errors";
 import { AgreementNotFoundError, AgreementStatusError, NotAgreementPartyError, NotShareableError } from "./errors";
 import type { RequestAgreement } from "./schemas";
@@ -42,6 +36,11 @@ const ACTIONS: Record<
   escalate: { who: "member", status: ["requested"] },
 };
 
+/** What other features may read of agreements. */
+export interface AgreementLookup {
+  get(agreementId: number): AgreementRecord | null;
+}
+
 /**
  * Sharing agreements: requests by a consumer department, the provider's answer, co-consumers' seals, escalation
  * to the council and supervision, all through SharingAgreements signed for the caller's department; reads from the
@@ -55,7 +54,7 @@ const ACTIONS: Record<
 export class AgreementService {
   constructor(
     private readonly store: AgreementStore,
-    private readonly catalog: CatalogStore,
+    private readonly catalog: CatalogLookup,
     private readonly chain: KuajieChain,
     private readonly departments: DepartmentService,
   ) {}

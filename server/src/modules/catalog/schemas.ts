@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { OPEN_TYPE, SECURITY_LEVEL, SHARE_TYPE } from "../../common/codes";
+import { OPEN_TYPE, SECURITY_LEVEL, SHARE_TYPE } from "../../../../core/codes/enumerations";
 import { FIELD_TYPES } from "../../store/catalog";
 import { bytes32Schema } from "../departments/schemas";
 

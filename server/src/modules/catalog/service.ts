@@ -1,11 +1,11 @@
 import { id as keccakUtf8, ZeroHash } from "ethers";
 import { canonicalJson } from "../../../../core/json/canonical-json";
-import { isoTime, OPEN_TYPE, SECURITY_LEVEL, SHARE_TYPE } from "../../common/codes";
+import { OPEN_TYPE, SECURITY_LEVEL, SHARE_TYPE } from "../../../../core/codes/enumerations";
+import { isoTime } from "../../common/time";
 import { validationError, type FieldError } from "../../common/errors";
-import type { KuajieChain, WriteResult } from "../../chain/kuajie";
+import type { KuajieChain, WriteResult } from "../../chain/adapter";
 import type { CatalogResource, CatalogStore, ShareType } from "../../store/catalog";
-import type { DepartmentService } from "../departments/service";
-import { departmentRef } from "./caller";
+import { departmentRef, type DepartmentService } from "../departments/service";
 import { NotProviderError, ResourceExistsError, ResourceNotFoundError, ResourceRetiredError } from "./errors";
 import { UPDATE_CYCLES, type RegisterResource, type UpdateResource } from "./schemas";
 
@@ -50,6 +50,11 @@ function termsOf(d: Description, legalBasisHash: string | null) {
 
 function str(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
+}
+
+/** What other features may read of the catalog. */
+export interface CatalogLookup {
+  get(resourceId: string): CatalogResource | null;
 }
 
 /**

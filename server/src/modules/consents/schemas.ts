@@ -1,6 +1,6 @@
 import { getAddress, isAddress } from "ethers";
 import { z } from "zod";
-import { shortCodeSchema } from "../../common/codes";
+import { shortCodeSchema } from "../../common/short-codes";
 import { checkIdNumber, type IdType } from "../../../../core/identity/id-number";
 import { idTypeSchema, subjectRefSchema } from "../../common/subject-ref";
 import { bytes32Schema } from "../departments/schemas";

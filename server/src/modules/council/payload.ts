@@ -11,10 +11,11 @@ import {
   encodeQuorumPayload,
   encodeReplyDeadlinePayload,
 } from "../../../../core/council/proposals";
-import { CONTRACT_INTERFACES } from "../../chain/kuajie";
-import { abiArgsToJson, type JsonObject } from "../../chain/json";
+import { CONTRACT_INTERFACES } from "../../chain/adapter";
+import { abiArgsToJson } from "../../chain/json";
+import type { JsonObject } from "../../common/indexed-event";
 import type { ContractName } from "../../chain/deployment";
-import { LEVEL, PROPOSAL_ACTION } from "../../common/codes";
+import { LEVEL, PROPOSAL_ACTION } from "../../../../core/codes/enumerations";
 
 /**
  * Council proposals as the API shows them: encoding what the API asks for, and decoding what the chain holds back

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LEVEL } from "../../common/codes";
+import { LEVEL } from "../../../../core/codes/enumerations";
 import { isValidUscc } from "../../../../core/identity/uscc";
 import { addressSchema } from "../consents/schemas";
 import { bytes32Schema } from "../departments/schemas";

@@ -1,10 +1,11 @@
 import { id as keccakUtf8 } from "ethers";
 import type { ContractName } from "../../chain/deployment";
-import { CONTRACT_INTERFACES, type KuajieChain, type WriteResult } from "../../chain/kuajie";
+import { CONTRACT_INTERFACES, type KuajieChain, type WriteResult } from "../../chain/adapter";
+import { TransactionRevertedError } from "../../chain/errors";
 import { decodeRevert } from "../../chain/revert";
-import { isoTime, PROPOSAL_ACTION } from "../../common/codes";
-import { ConflictError, ContractRevertError, ForbiddenError, NotFoundError } from "../../common/errors";
-import type { ConsentStore } from "../../store/consents";
+import { PROPOSAL_ACTION } from "../../../../core/codes/enumerations";
+import { isoTime } from "../../common/time";
+import { ContractRevertError, NotFoundError } from "../../common/errors";
 import { proposalState, type CouncilStore, type ProposalRow, type ProposalState } from "../../store/council";
 import type { DepartmentService } from "../departments/service";
 import { consentKeyArg } from "../consents/service";
@@ -18,26 +19,16 @@ import {
   encodeReplyDeadline,
   type CouncilCall,
 } from "./payload";
+import type { ConsentLookup } from "../consents/service";
+import { AlreadyApprovedError, NotCouncilMemberError, ProposalClosedError } from "./errors";
 import type { ProposalBody } from "./schemas";
 
 const ZERO = `0x${"0".repeat(64)}`;
 
-class NotCouncilMemberError extends ForbiddenError {
-  override readonly code = "not_council_member";
-}
-
-class ProposalClosedError extends ConflictError {
-  override readonly code = "proposal_closed";
-}
-
-class AlreadyApprovedError extends ConflictError {
-  override readonly code = "already_approved";
-}
-
 export interface CouncilServiceDeps {
   chain: Pick<KuajieChain, "write">;
   store: CouncilStore;
-  consents: ConsentStore;
+  consents: ConsentLookup;
   departments: DepartmentService;
   contracts: Readonly<Record<ContractName, string>>;
   indexedBlock: () => number;
@@ -193,11 +184,7 @@ export class CouncilService {
     try {
       return await this.deps.chain.write(departmentKey, "Consortium", method, args);
     } catch (error) {
-      if (
-        error instanceof ContractRevertError &&
-        error.errorName === "ConsortiumCallFailed" &&
-        !Array.isArray(error.args)
-      ) {
+      if (error instanceof TransactionRevertedError && error.errorName === "ConsortiumCallFailed") {
         const moduleError = decodeRevert(String(error.args.reason), Object.values(CONTRACT_INTERFACES));
         if (moduleError) {
           throw new ContractRevertError(

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { shortCodeSchema } from "../../common/codes";
+import { shortCodeSchema } from "../../common/short-codes";
 import { subjectIdentitySchema } from "../../common/subject-ref";
 
 const MAX_UINT256 = (1n << 256n) - 1n;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { GRANT_STATUS } from "../../common/codes";
+import { GRANT_STATUS } from "../../../../core/codes/enumerations";
 import { quotaSchema, sequentialIdSchema, timeSchema } from "../agreements/schemas";
 
 export { idParamsSchema } from "../agreements/schemas";
