@@ -119,6 +119,14 @@ export class KuajieChain {
   }
 
   /**
+   * The key that signs off-chain messages (EIP-712: exchange requests and answers) for `departmentKey`, null when
+   * this gateway does not serve it. The same key signs the department's transactions.
+   */
+  typedDataSigner(departmentKey: string): Pick<Wallet, "signTypedData" | "address"> | null {
+    return this.options.signers.get(departmentKey) ?? null;
+  }
+
+  /**
    * "Now" for time-dependent views (expiry, reply deadlines), in unix seconds: the later of the wall clock and the
    * timestamp of the last indexed block, so that a chain whose clock runs ahead (a test's time travel, a node's
    * drift) is not judged by a clock that lags it. The contracts remain the judges at write time.

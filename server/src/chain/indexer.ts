@@ -43,6 +43,12 @@ export interface IndexerStatus {
   indexedBlockTime: number | null;
   resets: number;
   lastError: string | null;
+  /**
+   * Wall-clock milliseconds at which the chain's head was last read by a catch-up that then indexed up to it: the
+   * index was the chain's whole state at that moment. Null until the first complete catch-up. How stale the view is
+   * (for refusing decisions on it) is measured from here, so an unreadable head or a stuck indexer both age it.
+   */
+  syncedAtMs: number | null;
 }
 
 interface StateRecord {
@@ -100,6 +106,7 @@ export class EventIndexer {
   private head: number | null = null;
   private indexedTime: number | null = null;
   private lastError: string | null = null;
+  private syncedAtMs: number | null = null;
   private loop: Promise<void> | null = null;
   private stopped = true;
   private closing = false;
@@ -140,6 +147,7 @@ export class EventIndexer {
       deploymentMissing: this.deploymentMissing,
       resets: state.resets,
       lastError: this.lastError,
+      syncedAtMs: this.syncedAtMs,
     };
   }
 
@@ -246,6 +254,7 @@ export class EventIndexer {
   }
 
   private async indexToHead(): Promise<number> {
+    const readAtMs = Date.now();
     const head = Number(BigInt((await this.send("eth_blockNumber", [])) as string));
     this.head = head;
     await this.verifyChain();
@@ -257,6 +266,7 @@ export class EventIndexer {
       await this.indexRange(state.next_block, Math.min(state.next_block + this.pageSize - 1, head));
       state = this.state();
     }
+    if (state.indexed_block >= head) this.syncedAtMs = readAtMs;
     return state.indexed_block;
   }
 

@@ -50,6 +50,10 @@ export interface GatewayConfig {
   receiptBatchSeconds: number;
   anchorMaxLagSeconds: number;
   timezone: string;
+  /** Fetches are refused (503 view_stale) when the indexed view was last level with the chain's head longer ago. */
+  maxViewLagSeconds: number;
+  /** How long the consumer's gateway waits for the provider's gateway to answer an exchange. */
+  exchangeTimeoutMs: number;
   logLevel: LogLevel;
   /** body-parser limit, e.g. "100kb". */
   bodyLimit: string;
@@ -73,6 +77,8 @@ export const CONFIG_VARIABLES = [
   "KUAJIE_TIMEZONE",
   "KUAJIE_LOG_LEVEL",
   "KUAJIE_BODY_LIMIT",
+  "KUAJIE_MAX_VIEW_LAG_SECONDS",
+  "KUAJIE_EXCHANGE_TIMEOUT_MS",
 ] as const;
 type ConfigVariable = (typeof CONFIG_VARIABLES)[number];
 
@@ -88,6 +94,8 @@ const DEFAULTS: Partial<Record<ConfigVariable, string>> = {
   KUAJIE_TIMEZONE: "Asia/Shanghai",
   KUAJIE_LOG_LEVEL: "info",
   KUAJIE_BODY_LIMIT: "100kb",
+  KUAJIE_MAX_VIEW_LAG_SECONDS: "30",
+  KUAJIE_EXCHANGE_TIMEOUT_MS: "10000",
 };
 
 export const DEV_CONFIG_FILE = ".kuajie/dev/gateway.json";
@@ -186,6 +194,8 @@ const rawSchema = z.object({
   KUAJIE_TIMEZONE: timezoneSchema,
   KUAJIE_LOG_LEVEL: logLevelSchema,
   KUAJIE_BODY_LIMIT: bodyLimitSchema,
+  KUAJIE_MAX_VIEW_LAG_SECONDS: positiveSeconds(86_400),
+  KUAJIE_EXCHANGE_TIMEOUT_MS: integer(1, 600_000),
 });
 
 type Env = Record<string, string | undefined>;
@@ -333,6 +343,8 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     timezone: values.KUAJIE_TIMEZONE,
     logLevel: values.KUAJIE_LOG_LEVEL,
     bodyLimit: values.KUAJIE_BODY_LIMIT.toLowerCase(),
+    maxViewLagSeconds: values.KUAJIE_MAX_VIEW_LAG_SECONDS,
+    exchangeTimeoutMs: values.KUAJIE_EXCHANGE_TIMEOUT_MS,
   };
 }
 
@@ -374,5 +386,7 @@ export function describeConfig(config: GatewayConfig): Record<string, unknown> {
     timezone: config.timezone,
     logLevel: config.logLevel,
     bodyLimit: config.bodyLimit,
+    maxViewLagSeconds: config.maxViewLagSeconds,
+    exchangeTimeoutMs: config.exchangeTimeoutMs,
   };
 }

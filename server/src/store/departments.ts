@@ -13,6 +13,8 @@ export interface DepartmentRow {
   council: boolean;
   admittedBlock: number;
   admittedAt: number;
+  /** The exchange endpoint its admin published on chain (`GatewayEndpointSet`), null when none or withdrawn. */
+  gateway: string | null;
 }
 
 export interface OperatorRow {
@@ -45,6 +47,7 @@ export class DepartmentStore {
            admitted_block INTEGER NOT NULL, admitted_at INTEGER NOT NULL)`,
         `CREATE TABLE department_operators (
            account TEXT PRIMARY KEY, department_id TEXT NOT NULL, admin INTEGER NOT NULL)`,
+        `ALTER TABLE departments ADD COLUMN gateway TEXT`,
       ]) > 0;
   }
 
@@ -56,7 +59,11 @@ export class DepartmentStore {
       switch (e.name) {
         case "DepartmentAdmitted":
           this.db
-            .prepare(`INSERT OR REPLACE INTO departments VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)`)
+            .prepare(
+              `INSERT OR REPLACE INTO departments
+                 (id, code, name, level, region_code, parent, status, council, admitted_block, admitted_at, gateway)
+               VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, NULL)`,
+            )
             .run(
               a.departmentId,
               a.code,
@@ -77,6 +84,15 @@ export class DepartmentStore {
           break;
         case "CouncilSeatChanged":
           this.db.prepare(`UPDATE departments SET council = ? WHERE id = ?`).run(a.councilSeat ? 1 : 0, a.departmentId);
+          break;
+        case "GatewayEndpointSet":
+          // An empty URL is the admin withdrawing the endpoint.
+          this.db
+            .prepare(`UPDATE departments SET gateway = ? WHERE id = ?`)
+            .run(typeof a.url === "string" && a.url !== "" ? a.url : null, a.departmentId);
+          break;
+        case "GatewayEndpointCleared":
+          this.db.prepare(`UPDATE departments SET gateway = NULL WHERE id = ?`).run(a.departmentId);
           break;
         case "OperatorAdded":
           this.db
@@ -114,6 +130,17 @@ export class DepartmentStore {
     ).map((r) => ({ account: r.account, departmentId: r.department_id, admin: r.admin === 1 }));
   }
 
+  /**
+   * Where to send an exchange to `departmentId`: its published endpoint, or null when it has none or is not an
+   * active member (a suspended department's gateway is not called).
+   */
+  activeEndpointOf(departmentId: string): string | null {
+    const row = this.db
+      .prepare(`SELECT gateway FROM departments WHERE id = ? AND status = 'active'`)
+      .get(departmentId.toLowerCase()) as { gateway: string | null } | undefined;
+    return row?.gateway ?? null;
+  }
+
   departmentOfAccount(account: string): string | null {
     const row = this.db
       .prepare(`SELECT department_id FROM department_operators WHERE account = ?`)
@@ -133,6 +160,7 @@ interface RawDepartment {
   council: number;
   admitted_block: number;
   admitted_at: number;
+  gateway: string | null;
 }
 
 function fromRaw(r: RawDepartment): DepartmentRow {
@@ -147,5 +175,6 @@ function fromRaw(r: RawDepartment): DepartmentRow {
     council: r.council === 1,
     admittedBlock: r.admitted_block,
     admittedAt: r.admitted_at,
+    gateway: r.gateway,
   };
 }

@@ -20,6 +20,9 @@ export const memberSchema = z
     council: z.boolean(),
     admittedBlock: z.number().int(),
     admittedAt: z.string().meta({ description: "ISO 8601" }),
+    gateway: z.string().nullable().meta({
+      description: "the exchange endpoint its admin published on chain (GatewayEndpointSet); null when none",
+    }),
     operators: z.array(z.object({ account: z.string(), admin: z.boolean() })).optional(),
   })
   .meta({ id: "Member" });

@@ -71,6 +71,11 @@ export class DepartmentService implements DepartmentDirectory {
     return row;
   }
 
+  /** The exchange endpoint of an active member, or null (none published, withdrawn, cleared, or not active). */
+  endpointOf(id: string): string | null {
+    return this.store.activeEndpointOf(id);
+  }
+
   list() {
     return { items: this.store.list().map((r) => this.view(r)), block: this.indexedBlock() };
   }

@@ -1,15 +1,16 @@
 import { HttpError } from "../../common/errors";
-import type { DenialReason } from "./decide";
-import type { UpstreamFailure } from "./upstream";
 
-/** A refused fetch: 403 (429 for `quota_exceeded`) with the reason and the id of the `denied` receipt. */
+/**
+ * A refused fetch: 403 (429 for `quota_exceeded`) with the reason and the id of the receipt. The reason is this
+ * gateway's own (decide.ts) or the provider's, taken from its signed refusal.
+ */
 export class FetchDeniedError extends HttpError {
   override readonly status: number;
   override readonly code: string;
   override readonly title = "Data fetch refused";
 
   constructor(
-    readonly reason: DenialReason,
+    readonly reason: string,
     readonly receiptId: string,
     detail: string,
   ) {
@@ -19,24 +20,30 @@ export class FetchDeniedError extends HttpError {
   }
 }
 
-/** The provider's system failed: 504 on a timeout, 502 otherwise, with the id of the `failed` receipt. */
-export class UpstreamFailedError extends HttpError {
+/** Why an exchange failed on the consumer's side (no verifiable answer, or none at all). */
+export type ExchangeFailure = "provider_unreachable" | "provider_timeout" | "provider_bad_signature" | "provider_unknown";
+
+/**
+ * The exchange failed, or the provider's gateway answered with a signed failure of its own system (`upstream_…`):
+ * 504 on a timeout, 502 otherwise, with the id of the `failed` receipt.
+ */
+export class ProviderFailedError extends HttpError {
   override readonly status: number;
   override readonly code: string;
-  override readonly title = "The provider's system failed";
+  override readonly title = "The provider failed";
 
   constructor(
-    readonly reason: UpstreamFailure | "upstream_missing",
+    readonly reason: string,
     readonly receiptId: string,
     detail: string,
   ) {
     super(detail, { reason, receiptId });
-    this.status = reason === "upstream_timeout" ? 504 : 502;
+    this.status = reason === "provider_timeout" || reason === "upstream_timeout" ? 504 : 502;
     this.code = reason;
   }
 }
 
-/** The provider's system holds no record for the query (its 404, passed through), with the receipt's id. */
+/** The provider holds no record for the query (its signed `not_found`), with the receipt's id. */
 export class RecordNotFoundError extends HttpError {
   override readonly status = 404;
   override readonly code = "record_not_found";
@@ -59,6 +66,16 @@ export class AnchoringBehindError extends HttpError {
   override readonly status = 503;
   override readonly code = "anchoring_behind";
   override readonly title = "Receipts are not being anchored";
+}
+
+/**
+ * This gateway's view of the chain is too old to decide on (the indexer is behind the head, or the head cannot be
+ * read, or the first catch-up has not completed): fetches fail closed, with a receipt when the grant is known.
+ */
+export class ViewStaleError extends HttpError {
+  override readonly status = 503;
+  override readonly code = "view_stale";
+  override readonly title = "This gateway's view of the chain is stale";
 }
 
 /** The receipt could not be stored: nothing is delivered without it. */

@@ -1,33 +1,80 @@
+import { exchangeDomain, requestDigest, type ExchangeRequest } from "../../../../core/exchange";
+import { IntentStore } from "../../store/intents";
 import { receiptLedger } from "../receipts";
 import type { Feature } from "../feature";
+import type { ConsumerReceiptWriter } from "./evidence";
+import { callProvider } from "./exchange-client";
 import { AccessPolicy } from "./policy";
 import { QuotaCounters } from "./quota";
+import { recoverIntents } from "./recovery";
 import { registerFetchRoutes } from "./routes";
 import { FetchService } from "./service";
 
 /** Quota windows are at most a calendar month: delivered receipts older than this cannot count any more. */
 const QUOTA_LOOKBACK_SECONDS = 32 * 24 * 3600;
 
-/** The fetch feature: the access policy projection and `POST /v1/data/fetch`, receipted through the receipt ledger. */
+/**
+ * The fetch feature: the access policy projection, `POST /v1/data/fetch` (the consumer's half of the exchange), and
+ * the completion of exchanges a crash interrupted, run once the view has first caught up with the chain.
+ */
 export const fetchFeature: Feature = (ctx) => {
   const { config, chain, departments, metrics } = ctx;
   const policy = ctx.projection(AccessPolicy);
   const ledger = receiptLedger(ctx);
   const quota = new QuotaCounters(config.timezone);
   quota.rebuild(ledger.deliveredSince(policy.now() - QUOTA_LOOKBACK_SECONDS));
+  const intents = new IntentStore(ctx.db);
+  const domain = exchangeDomain(chain.deployment.chainId, chain.deployment.contracts.Consortium);
+  const record: ConsumerReceiptWriter = (draft, evidence) => ledger.recorder.record(draft, evidence);
+  const endpointOf = (departmentId: string) => departments.endpointOf(departmentId);
+  const viewSyncedAtMs = () => chain.indexer.status().syncedAtMs;
 
   const fetches = new FetchService({
     policy,
     quota,
-    recorder: ledger.recorder,
+    record,
+    intents,
     anchorer: ledger.anchorer,
     metrics,
     consortiumSecret: config.consortiumSecret,
-    upstreamTimeoutMs: config.upstreamTimeoutMs,
+    domain,
+    exchangeTimeoutMs: config.exchangeTimeoutMs,
     anchorMaxLagSeconds: config.anchorMaxLagSeconds,
+    maxViewLagSeconds: config.maxViewLagSeconds,
     departmentIdOf: (key) => departments.idOf(key)?.toLowerCase() ?? null,
     gatewayAccountOf: (key) => chain.accountOf(key),
+    signerOf: (key) => chain.typedDataSigner(key),
+    endpointOf,
     indexedBlock: () => chain.indexer.indexedBlock(),
+    viewSyncedAtMs,
+  });
+
+  // Recovery verifies the provider's answers against the operators on chain: it waits for the first catch-up.
+  const logger = ctx.logger.child({ component: "intent-recovery" });
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const recoverWhenSynced = () => {
+    if (stopped) return;
+    if (viewSyncedAtMs() === null) {
+      timer = setTimeout(recoverWhenSynced, 100);
+      return;
+    }
+    recoverIntents({
+      intents,
+      record,
+      fetches,
+      endpointOf,
+      exchange: callProvider,
+      timeoutMs: config.exchangeTimeoutMs,
+      requestDigestOf: (request) => requestDigest(domain, request as ExchangeRequest),
+      now: () => policy.now(),
+      logger,
+    }).catch((err: unknown) => logger.error({ err }, "completing interrupted exchanges failed; retried at next start"));
+  };
+  if (intents.listOpen().length > 0) timer = setTimeout(recoverWhenSynced, 0);
+  ctx.onStop(() => {
+    stopped = true;
+    clearTimeout(timer);
   });
   return (registry) => registerFetchRoutes(registry, fetches);
 };

@@ -9,12 +9,17 @@ export function registerFetchRoutes(registry: RouteRegistry, fetches: FetchServi
       path: "/v1/data/fetch",
       summary: "Fetch data from a provider under a grant",
       description:
-        "Checks, in this order and from the latest indexed chain state: the caller owns the grant; the grant is " +
+        "Checks on this gateway's own view of the chain, in this order: the caller owns the grant; the grant is " +
         "active; the agreement is active and in its window; the purpose is the agreement's; a subject is named when " +
         "the resource is about people; the subject's consent is in effect where the agreement requires one; the " +
-        "grant's and the agreement's quotas. Then queries the provider's system and answers only the granted " +
-        "fields. Every decision leaves a receipt, stored before the answer. Refusals are 403 (429 for " +
-        "quota_exceeded) with `reason` and `receiptId`; 503 while receipt anchoring is behind its limit. " +
+        "grant's and the agreement's quotas as counted here. Then signs an exchange request with this department's " +
+        "key, records the intent, and asks the provider department's gateway (its endpoint on chain), which decides " +
+        "again for itself; checks the provider's signature on the answer, filters to the granted fields, checks the " +
+        "policy once more, and answers. Every decision leaves a receipt, stored before the answer. Refusals are 403 " +
+        "(429 for quota_exceeded) with `reason` and `receiptId`, the provider's signed refusals with the provider's " +
+        "reason; 502/504 when the provider cannot be reached, times out or answers without a valid signature " +
+        "(provider_unreachable, provider_timeout, provider_bad_signature, provider_unknown); 503 while receipt " +
+        "anchoring is behind its limit or this gateway's view of the chain is stale (view_stale). " +
         "A delivered answer is never kept for Idempotency-Key replays (it holds personal data): a retry with the " +
         "same key after a 200 runs again and leaves its own receipt.",
       tag: "data",
@@ -25,9 +30,17 @@ export function registerFetchRoutes(registry: RouteRegistry, fetches: FetchServi
         403: { description: "Refused: reason is one of the denial codes; a denied receipt was stored" },
         404: { description: "Unknown grant (no receipt), or no record at the provider (a failed receipt)" },
         429: { description: "quota_exceeded; a denied receipt was stored" },
-        502: { description: "The provider's system failed; a failed receipt was stored" },
-        503: { description: "Receipt anchoring is behind its limit: fetches fail closed" },
-        504: { description: "The provider's system did not answer in time; a failed receipt was stored" },
+        502: {
+          description:
+            "The provider's gateway is unreachable, unknown, answered without a valid signature, or its system " +
+            "failed; a failed receipt was stored",
+        },
+        503: {
+          description:
+            "Receipt anchoring is behind its limit (no receipt), or this gateway's view of the chain is stale " +
+            "(view_stale, a failed receipt when the grant is known): fetches fail closed",
+        },
+        504: { description: "The provider did not answer in time; a failed receipt was stored" },
       },
     },
     async ({ body, auth, res }) => {

@@ -1,55 +1,81 @@
 /**
- * The mediated data fetch. Every decision is taken from the in-memory access policy (the indexed chain state, no
- * chain call and no SQL read per request), produces a receipt that is committed before the answer is sent, and only
- * the granted fields of the provider's answer ever leave the gateway.
+ * The consumer's half of a federated data fetch (docs/FEDERATION.md §3). This gateway never calls a backend: it
+ * checks what it can on its own view, signs an `ExchangeRequest` with its department's key, records the intent
+ * durably, asks the provider's gateway, verifies the signed answer, checks the policy once more, writes its consumer
+ * receipt and closes the intent — all before the caller sees any data.
  *
- * Order: fail closed while anchoring is behind (503, no receipt) → the grant must exist (404, no receipt) → the
- * policy checks (policy.ts `decide`) → the quota → the provider's system. Denials are 403 (429 for the quota) with
- * a `denied` receipt; a provider failure is 502 (504 on timeout) with a `failed` receipt; the provider's 404 is
- * passed through as 404 with a `failed` receipt (reason `not_found`). Only delivered fetches count against quotas.
+ * Order: anchoring behind (503, no receipt) → grant known (404, no receipt) → view stale (503 `view_stale`, a failed
+ * receipt) → the policy (decide.ts) → this gateway's quota → the exchange. Denials are 403 (429 for the quota) with a
+ * `denied` receipt, the provider's signed refusals too (with the provider's reason); an exchange that gives no
+ * verifiable answer is a `failed` receipt (`provider_unreachable` 502, `provider_timeout` 504,
+ * `provider_bad_signature` 502, `provider_unknown` 502); the provider's signed failures pass through (`not_found`
+ * 404, `upstream_timeout` 504, other 502).
  *
- * Hashes: `requestHash` is keccak256 of the canonical JSON of `{grantId, purpose, subjectRef?, params?}` (the
- * subject reference, never the identity number, whose hash could be reversed by trying every number);
- * `responseHash` is keccak256 of the canonical JSON of `{data}` as answered (zero when nothing was delivered).
+ * Hashes: `requestHash` = the EIP-712 digest of the signed request (the same in both receipts of the exchange);
+ * `responseHash` = the provider's signed hash of exactly what it returned (zero when nothing was delivered).
  */
-import { getAddress, keccak256, toUtf8Bytes, ZeroAddress, ZeroHash } from "ethers";
+import { randomBytes } from "node:crypto";
+import { getAddress, hexlify, ZeroAddress, ZeroHash, type TypedDataDomain } from "ethers";
+import {
+  requestDigest,
+  signRequest,
+  type ExchangeRequest,
+  type ExchangeResponse,
+  type TypedDataSigner,
+} from "../../../../core/exchange";
+import { DELIVERED_REASON, type ReceiptResult } from "../../../../core/receipt";
 import { maskToFields } from "../../common/field-mask";
-import { codeToBytes32 } from "../../common/short-codes";
-import { canonicalJson } from "../../../../core/json/canonical-json";
 import type { Metrics } from "../../common/metrics";
 import type { AuthContext } from "../../common/request-context";
+import { codeToBytes32 } from "../../common/short-codes";
 import { subjectRef as computeSubjectRef } from "../../common/subject-ref";
-import { DELIVERED_REASON, type ReceiptResult } from "../../../../core/receipt";
+import type { IntentStore } from "../../store/intents";
 import { servedCallerOf } from "../auth/caller";
 import type { Anchorer } from "../receipts/anchorer";
-import type { ReceiptDraft, ReceiptRecorder, RecordedReceipt } from "../receipts/recorder";
+import type { ReceiptDraft, RecordedReceipt } from "../receipts/recorder";
+import { hashJson, onlyGranted, verifyAnswer, type DataRecord, type VerifiedAnswer } from "./answer";
+import { decide, type DenialReason } from "./decide";
 import {
   AnchoringBehindError,
   FetchDeniedError,
   GrantNotFoundError,
+  ProviderFailedError,
   ReceiptUnavailableError,
   RecordNotFoundError,
-  UpstreamFailedError,
+  ViewStaleError,
+  type ExchangeFailure,
 } from "./errors";
-import { decide, type DenialReason } from "./decide";
+import { callProvider, type ExchangeClient } from "./exchange-client";
+import type { ConsumerEvidence, ConsumerReceiptWriter } from "./evidence";
 import type { AccessPolicy } from "./policy";
 import type { QuotaCounters } from "./quota";
 import type { FetchRequest } from "./schemas";
-import { onlyGranted, queryUpstream, type DataRecord, type UpstreamAnswer, type UpstreamQuery } from "./upstream";
 
 export interface FetchServiceOptions {
   policy: AccessPolicy;
   quota: QuotaCounters;
-  recorder: ReceiptRecorder;
+  /** Stores a consumer receipt with its exchange envelope; resolves once it is durable. */
+  record: ConsumerReceiptWriter;
+  intents: IntentStore;
   anchorer: Pick<Anchorer, "lagMs">;
   metrics: Metrics;
   consortiumSecret: Uint8Array;
-  upstreamTimeoutMs: number;
+  /** The EIP-712 domain of the exchange (chain id, Consortium address). */
+  domain: TypedDataDomain;
+  exchangeTimeoutMs: number;
   anchorMaxLagSeconds: number;
+  maxViewLagSeconds: number;
   departmentIdOf: (key: string) => string | null;
   gatewayAccountOf: (key: string) => string | null;
+  /** The key this gateway signs exchange requests with for a served department, null when it serves none. */
+  signerOf: (key: string) => TypedDataSigner | null;
+  /** The published exchange endpoint of an active department, null when there is none. */
+  endpointOf: (departmentId: string) => string | null;
   indexedBlock: () => number;
-  query?: (url: string, query: UpstreamQuery, timeoutMs: number) => Promise<UpstreamAnswer>;
+  /** When the indexed view was last level with the chain's head (ms), null before the first catch-up. */
+  viewSyncedAtMs: () => number | null;
+  exchange?: ExchangeClient;
+  nowMs?: () => number;
 }
 
 export interface FetchResult {
@@ -58,13 +84,52 @@ export interface FetchResult {
   block: number;
 }
 
-const hashJson = (value: unknown): string => keccak256(toUtf8Bytes(canonicalJson(value)));
+/** What a consumer receipt needs besides the outcome: kept in the intent so that recovery can write it too. */
+export interface ReceiptContext {
+  time: number;
+  department: string;
+  account: string;
+  grantId: string;
+  agreementId: string;
+  consentId: string;
+  provider: string;
+  resourceId: string;
+  resourceVersion: number;
+  fieldMask: string;
+  subjectRef: string;
+  purpose: string;
+  requestHash: string;
+}
+
+export function consumerDraft(
+  context: ReceiptContext,
+  result: ReceiptResult,
+  reason: string,
+  delivered: { fieldMask: string; responseHash: string } | null = null,
+): ReceiptDraft {
+  return {
+    ...context,
+    account: getAddress(context.account),
+    fieldMask: delivered?.fieldMask ?? "0x0",
+    result,
+    reason,
+    responseHash: delivered?.responseHash ?? ZeroHash,
+  };
+}
 
 export class FetchService {
-  private readonly query: NonNullable<FetchServiceOptions["query"]>;
+  private readonly exchange: ExchangeClient;
+  private readonly nowMs: () => number;
 
   constructor(private readonly options: FetchServiceOptions) {
-    this.query = options.query ?? queryUpstream;
+    this.exchange = options.exchange ?? callProvider;
+    this.nowMs = options.nowMs ?? Date.now;
+  }
+
+  /** Seconds since the indexed view was last level with the head; Infinity before the first catch-up. */
+  viewLagSeconds(): number {
+    const synced = this.options.viewSyncedAtMs();
+    return synced === null ? Number.POSITIVE_INFINITY : Math.max(0, (this.nowMs() - synced) / 1000);
   }
 
   async fetch(caller: AuthContext, request: FetchRequest): Promise<FetchResult> {
@@ -80,11 +145,24 @@ export class FetchService {
         { retryAfterSeconds: 5 },
       );
     }
+    const viewLag = this.viewLagSeconds();
+    const stale = viewLag > this.options.maxViewLagSeconds;
+    const staleDetail = () =>
+      Number.isFinite(viewLag)
+        ? `this gateway's view of the chain was last level with the head ${Math.round(viewLag)} s ago (limit ` +
+          `${this.options.maxViewLagSeconds} s): fetches are refused until it catches up`
+        : "this gateway has not caught up with the chain yet: fetches are refused until it has";
     const grant = policy.grant(request.grantId);
-    if (!grant) throw new GrantNotFoundError(`no grant with id ${request.grantId}`, { grantId: request.grantId });
+    if (!grant) {
+      if (stale) {
+        metrics.fetchDecisions.inc({ reason: "view_stale" });
+        throw new ViewStaleError(staleDetail(), { reason: "view_stale" }, { retryAfterSeconds: 5 });
+      }
+      throw new GrantNotFoundError(`no grant with id ${request.grantId}`, { grantId: request.grantId });
+    }
 
     const block = this.options.indexedBlock();
-    const now = policy.now();
+    const now = policy.now(this.nowMs());
     const agreement = policy.agreement(grant.agreementId);
     const resource = agreement ? policy.resource(agreement.resourceId) : undefined;
     const subjectRef = request.subject
@@ -92,94 +170,152 @@ export class FetchService {
       : null;
     const purpose = codeToBytes32(request.purpose.code);
     const gatewayAccount = this.options.gatewayAccountOf(key);
-    const decision = decide(policy, grant, agreement, resource, {
-      department,
-      gatewayAccount,
+    const facts = { department, gatewayAccount, purpose, subjectRef, now };
+    const decision = decide(policy, grant, agreement, resource, facts);
+
+    const exchangeRequest: ExchangeRequest = {
+      requestId: hexlify(randomBytes(32)),
+      consumer: department,
+      grantId: grant.id,
       purpose,
-      subjectRef,
-      now,
-    });
-    const draft = (
-      result: ReceiptResult,
-      reason: string,
-      fields: { consentId: string | null; account: string; fieldMask?: bigint; responseHash?: string },
-    ): ReceiptDraft => ({
+      subjectRef: subjectRef ?? ZeroHash,
+      fieldMask: `0x${grant.fieldMask.toString(16)}`,
+      paramsHash: hashJson(request.params ?? null),
+      time: now,
+    };
+    const digest = requestDigest(this.options.domain, exchangeRequest);
+    const context = (consentId: string | null, account: string): ReceiptContext => ({
       time: now,
       department,
-      account: getAddress(fields.account),
+      account,
       grantId: grant.id,
       agreementId: grant.agreementId,
-      consentId: fields.consentId ?? ZeroHash,
+      consentId: consentId ?? ZeroHash,
       provider: agreement?.provider ?? ZeroHash,
       resourceId: agreement?.resourceId ?? ZeroHash,
       resourceVersion: resource?.version ?? 1,
-      fieldMask: `0x${(fields.fieldMask ?? 0n).toString(16)}`,
+      fieldMask: "0x0",
       subjectRef: subjectRef ?? ZeroHash,
       purpose,
-      result,
-      reason,
-      requestHash: hashJson({
-        grantId: grant.id,
-        purpose: { code: request.purpose.code },
-        subjectRef: subjectRef ?? undefined,
-        params: request.params,
-      }),
-      responseHash: fields.responseHash ?? ZeroHash,
+      requestHash: digest,
     });
-    const deny = async (reason: DenialReason, detail: string, consentId: string | null, account: string) => {
-      const recorded = await this.record(draft("denied", reason, { consentId, account }));
+    // Refusals before anything is signed carry no exchange evidence: no request left this gateway.
+    const refuse = async (reason: string, detail: string, consentId: string | null, account: string) => {
+      const recorded = await this.record(consumerDraft(context(consentId, account), "denied", reason), null);
       metrics.fetchDecisions.inc({ reason });
       return new FetchDeniedError(reason, recorded.receipt.id, detail);
     };
 
+    if (stale) {
+      const account = decision.allowed ? decision.account : grant.grantee;
+      const recorded = await this.record(
+        consumerDraft(context(decision.consentId, account), "failed", "view_stale"),
+        null,
+      );
+      metrics.fetchDecisions.inc({ reason: "view_stale" });
+      throw new ViewStaleError(
+        staleDetail(),
+        { reason: "view_stale", receiptId: recorded.receipt.id },
+        { retryAfterSeconds: 5 },
+      );
+    }
     if (!decision.allowed) {
       const account = decision.reason === "grant_not_owned" ? (gatewayAccount ?? ZeroAddress) : grant.grantee;
-      throw await deny(decision.reason, decision.detail, decision.consentId, account);
+      throw await refuse(decision.reason, decision.detail, decision.consentId, account);
     }
     const scope = { grantId: grant.id, agreementId: grant.agreementId };
     const over = agreement ? quota.exceeded(scope, grant.quota, agreement.quota, now) : null;
     if (over !== null) {
-      throw await deny("quota_exceeded", `the ${over}'s call quota is used up`, decision.consentId, decision.account);
+      throw await refuse("quota_exceeded", `the ${over}'s call quota is used up`, decision.consentId, decision.account);
     }
+    const signer = this.options.signerOf(key);
+    if (signer === null) throw new Error(`this gateway holds no signing key for ${key}`);
+    const signature = await signRequest(signer, this.options.domain, exchangeRequest);
+    const base = context(decision.consentId, decision.account);
+    const evidence: ConsumerEvidence = {
+      requestId: exchangeRequest.requestId,
+      role: "consumer",
+      exchange: { request: exchangeRequest, requestSignature: signature },
+    };
+    const fail = async (reason: string, detail: string, answer?: { response?: ExchangeResponse; signature?: string }) => {
+      const recorded = await this.settle(exchangeRequest.requestId, consumerDraft(base, "failed", reason), {
+        ...evidence,
+        exchange: {
+          ...evidence.exchange,
+          ...(answer?.response && answer.signature
+            ? { response: answer.response, responseSignature: answer.signature }
+            : {}),
+        },
+      });
+      metrics.fetchDecisions.inc({ reason: "failed" });
+      return reason === "not_found"
+        ? new RecordNotFoundError(recorded.receipt.id)
+        : new ProviderFailedError(reason, recorded.receipt.id, detail);
+    };
 
+    const provider = agreement?.provider ?? ZeroHash;
+    const endpoint = this.options.endpointOf(provider);
     // Reserved now so that concurrent fetches cannot all take the last call; given back if nothing is delivered.
     quota.reserve(scope, now);
     let delivered = false;
     try {
-      const fields = resource ? maskToFields(resource.fields, grant.fieldMask) : [];
-      const fail = async (reason: UpstreamFailedError["reason"] | "not_found", detail: string) => {
-        const recorded = await this.record(
-          draft("failed", reason, { consentId: decision.consentId, account: decision.account }),
-        );
-        metrics.fetchDecisions.inc({ reason: "failed" });
-        return reason === "not_found"
-          ? new RecordNotFoundError(recorded.receipt.id)
-          : new UpstreamFailedError(reason, recorded.receipt.id, detail);
-      };
-      if (!resource?.upstreamUrl) {
-        throw await fail("upstream_missing", "the resource's catalog entry names no upstream URL");
+      this.openIntent(key, exchangeRequest, signature, provider, base, request.params);
+      if (endpoint === null) {
+        throw await fail("provider_unknown", "the provider department has published no exchange endpoint");
       }
-      const answer = await this.query(
-        resource.upstreamUrl,
+      const transport = await this.exchange(
+        endpoint,
         {
-          resourceCode: resource.code,
+          request: exchangeRequest,
+          signature,
           ...(request.subject ? { subject: request.subject } : {}),
-          fields,
           ...(request.params ? { params: request.params } : {}),
         },
-        this.options.upstreamTimeoutMs,
+        this.options.exchangeTimeoutMs,
       );
-      if (answer.kind === "not_found") throw await fail("not_found", "no record");
-      if (answer.kind === "failed") throw await fail(answer.reason, answer.detail);
-
-      const data = onlyGranted(answer.data, fields);
-      const recorded = await this.record(
-        draft("delivered", DELIVERED_REASON, {
-          consentId: decision.consentId,
-          account: decision.account,
-          fieldMask: grant.fieldMask,
-          responseHash: hashJson({ data }),
+      if (transport.kind !== "answered") {
+        throw await fail(
+          transport.kind === "timeout" ? "provider_timeout" : "provider_unreachable",
+          transport.detail,
+        );
+      }
+      const answer = this.verify(transport.body, exchangeRequest.requestId, digest, provider);
+      if (!answer.ok) throw await fail("provider_bad_signature", answer.detail, answer);
+      const withAnswer: ConsumerEvidence = {
+        ...evidence,
+        exchange: { ...evidence.exchange, response: answer.response, responseSignature: answer.signature },
+      };
+      if (answer.response.result === "denied") {
+        const recorded = await this.settle(
+          exchangeRequest.requestId,
+          consumerDraft(base, "denied", answer.reason),
+          withAnswer,
+        );
+        metrics.fetchDecisions.inc({ reason: answer.reason });
+        throw new FetchDeniedError(answer.reason, recorded.receipt.id, `the provider refused: ${answer.reason}`);
+      }
+      if (answer.response.result === "failed" || answer.data === null) {
+        throw await fail(answer.reason, `the provider's system failed: ${answer.reason}`, answer);
+      }
+      // Once more on the view as it is now: a revocation indexed while the provider answered stops the delivery.
+      const again = decide(policy, grant, agreement, resource, { ...facts, now: policy.now(this.nowMs()) });
+      if (!again.allowed) {
+        const recorded = await this.settle(
+          exchangeRequest.requestId,
+          consumerDraft(base, "failed", again.reason),
+          withAnswer,
+        );
+        metrics.fetchDecisions.inc({ reason: again.reason });
+        throw new FetchDeniedError(again.reason, recorded.receipt.id, `${again.detail} (while the provider answered)`);
+      }
+      const data = onlyGranted(answer.data, resource ? maskToFields(resource.fields, grant.fieldMask) : []);
+      const recorded = await this.settle(
+        exchangeRequest.requestId,
+        consumerDraft(base, "delivered", DELIVERED_REASON, {
+          fieldMask: `0x${grant.fieldMask.toString(16)}`,
+          responseHash: answer.response.responseHash.toLowerCase(),
         }),
+        withAnswer,
       );
       delivered = true;
       metrics.fetchDecisions.inc({ reason: "delivered" });
@@ -189,18 +325,63 @@ export class FetchService {
     }
   }
 
-  private async record(draft: ReceiptDraft): Promise<RecordedReceipt> {
+  /** Checks a provider's answer against this gateway's view (signer acts for the provider department). */
+  verify(body: unknown, requestId: string, digest: string, provider: string): VerifiedAnswer {
+    return verifyAnswer(body, {
+      domain: this.options.domain,
+      requestId,
+      requestDigest: digest,
+      provider,
+      actsFor: (account, department) => this.options.policy.actsFor(account, department),
+    });
+  }
+
+  private openIntent(
+    key: string,
+    request: ExchangeRequest,
+    signature: string,
+    provider: string,
+    context: ReceiptContext,
+    params: Record<string, unknown> | undefined,
+  ): void {
     try {
-      return await this.options.recorder.record(draft);
+      this.options.intents.open({
+        requestId: request.requestId,
+        departmentKey: key,
+        request,
+        signature,
+        provider,
+        context,
+        params: params ?? null,
+        createdMs: this.nowMs(),
+      });
+    } catch (error) {
+      throw new ReceiptUnavailableError(
+        "the intent of this exchange could not be stored; nothing was asked of the provider",
+        {},
+        { cause: error, retryAfterSeconds: 1 },
+      );
+    }
+  }
+
+  /** Writes the consumer receipt of an exchange and closes its intent, both before anything is answered. */
+  private async settle(requestId: string, draft: ReceiptDraft, evidence: ConsumerEvidence): Promise<RecordedReceipt> {
+    const recorded = await this.record(draft, evidence);
+    this.options.intents.close(requestId, recorded.receipt.id);
+    return recorded;
+  }
+
+  private async record(draft: ReceiptDraft, evidence: ConsumerEvidence | null): Promise<RecordedReceipt> {
+    try {
+      return await this.options.record(draft, evidence);
     } catch (error) {
       throw new ReceiptUnavailableError(
         "the receipt of this decision could not be stored; nothing was delivered",
         {},
-        {
-          cause: error,
-          retryAfterSeconds: 1,
-        },
+        { cause: error, retryAfterSeconds: 1 },
       );
     }
   }
 }
+
+export type { DenialReason, ExchangeFailure };

@@ -5,19 +5,28 @@ import type { HealthReport } from "./schemas";
 export type HealthCheck = () => Promise<HealthReport>;
 
 /** The gateway's health: the chain adapter's sender and indexer, also set as the outbox and lag gauges. */
-export function gatewayHealth(chain: KuajieChain, metrics: Metrics): HealthCheck {
+export function gatewayHealth(chain: KuajieChain, metrics: Metrics, maxViewLagSeconds: number): HealthCheck {
   return async () => {
     const sender = chain.sender.status();
     const indexer = chain.indexer.status();
     metrics.outboxPending.set(sender.pending);
     if (indexer.headBlock !== null) metrics.indexerLagBlocks.set(indexer.headBlock - indexer.indexedBlock);
-    const status = sender.state === "chain_reset" ? "unavailable" : sender.state === "unavailable" ? "degraded" : "ok";
+    const lagSeconds = indexer.syncedAtMs === null ? null : Math.max(0, (Date.now() - indexer.syncedAtMs) / 1000);
+    const fresh = lagSeconds !== null && lagSeconds <= maxViewLagSeconds;
+    const status =
+      sender.state === "chain_reset"
+        ? "unavailable"
+        : sender.state === "unavailable" || !fresh
+          ? "degraded"
+          : "ok";
     return {
       status,
       chainId: chain.deployment.chainId,
       blockNumber: indexer.headBlock ?? indexer.indexedBlock,
       contracts: { ...chain.deployment.contracts },
       outbox: { pending: sender.pending },
+      // A stale view refuses every fetch (503 view_stale): say so where operators look first.
+      view: { fresh, lagSeconds: lagSeconds === null ? null : Math.round(lagSeconds * 10) / 10, maxLagSeconds: maxViewLagSeconds },
     };
   };
 }

@@ -1,0 +1,84 @@
+/**
+ * Checks a provider gateway's answer to an exchange: it must carry an `ExchangeResponse` signed by an account that
+ * acts for the provider department (on this gateway's view), answer THIS request (its `requestId` and request
+ * digest), name the provider, and, when it delivers, carry data whose keccak256(canonicalJson({data})) is the signed
+ * `responseHash`. Pure: the view is asked through `actsFor`.
+ */
+import { keccak256, toUtf8Bytes, ZeroHash, type TypedDataDomain } from "ethers";
+import { z } from "zod";
+import {
+  ExchangeResponseSchema,
+  SignatureSchema,
+  recoverSigner,
+  responseDigest,
+  type ExchangeResponse,
+} from "../../../../core/exchange";
+import { canonicalJson } from "../../../../core/json/canonical-json";
+import { decodeReason } from "../../../../core/receipt";
+
+export type DataRecord = Record<string, unknown>;
+
+const dataSchema = z.union([z.record(z.string(), z.unknown()), z.array(z.record(z.string(), z.unknown()))]);
+
+const answerSchema = z.looseObject({
+  data: dataSchema.optional(),
+  response: ExchangeResponseSchema,
+  signature: SignatureSchema,
+});
+
+export type VerifiedAnswer =
+  | { ok: true; response: ExchangeResponse; signature: string; reason: string; data: DataRecord | DataRecord[] | null }
+  | { ok: false; detail: string; response?: ExchangeResponse; signature?: string };
+
+export const hashJson = (value: unknown): string => keccak256(toUtf8Bytes(canonicalJson(value)));
+
+export interface AnswerExpectation {
+  domain: TypedDataDomain;
+  requestId: string;
+  requestDigest: string;
+  provider: string;
+  actsFor(account: string, department: string): boolean;
+}
+
+export function verifyAnswer(body: unknown, expected: AnswerExpectation): VerifiedAnswer {
+  const parsed = answerSchema.safeParse(body);
+  if (!parsed.success) return { ok: false, detail: "the provider's gateway sent no signed answer" };
+  const { response, signature } = parsed.data;
+  const keep = { response, signature };
+  const signer = recoverSigner(responseDigest(expected.domain, response), signature);
+  if (signer === null || !expected.actsFor(signer, expected.provider)) {
+    return { ok: false, detail: "the answer is not signed by an account of the provider department", ...keep };
+  }
+  if (response.provider.toLowerCase() !== expected.provider.toLowerCase()) {
+    return { ok: false, detail: "the answer names another provider department", ...keep };
+  }
+  if (
+    response.requestId.toLowerCase() !== expected.requestId.toLowerCase() ||
+    response.requestDigest.toLowerCase() !== expected.requestDigest.toLowerCase()
+  ) {
+    return { ok: false, detail: "the answer is not for this request", ...keep };
+  }
+  let reason: string;
+  try {
+    reason = decodeReason(response.reason);
+  } catch {
+    return { ok: false, detail: "the answer's reason is not a reason code", ...keep };
+  }
+  if (response.result !== "delivered") return { ok: true, response, signature, reason, data: null };
+  const data = parsed.data.data;
+  if (data === undefined || hashJson({ data }) !== response.responseHash.toLowerCase()) {
+    return { ok: false, detail: "the data does not match the signed response hash", ...keep };
+  }
+  if (response.responseHash === ZeroHash) return { ok: false, detail: "a delivery without a response hash", ...keep };
+  return { ok: true, response, signature, reason, data };
+}
+
+/** Only the granted fields of each record, whatever else was sent. */
+export function onlyGranted(data: DataRecord | DataRecord[], granted: readonly string[]): DataRecord | DataRecord[] {
+  const pick = (record: DataRecord): DataRecord => {
+    const out: DataRecord = {};
+    for (const name of granted) if (Object.hasOwn(record, name)) out[name] = record[name];
+    return out;
+  };
+  return Array.isArray(data) ? data.map(pick) : pick(data);
+}

@@ -1,0 +1,20 @@
+/**
+ * The consumer receipt's exchange envelope (docs/FEDERATION.md §1): the `requestId`, `role: "consumer"`, the request
+ * this gateway signed and, when a signed answer came, the provider's response and signature as received.
+ */
+import type { ExchangeRequest, ExchangeResponse } from "../../../../core/exchange";
+import type { ReceiptDraft, RecordedReceipt } from "../receipts/recorder";
+
+export interface ConsumerEvidence {
+  requestId: string;
+  role: "consumer";
+  exchange: {
+    request: ExchangeRequest;
+    requestSignature: string;
+    response?: ExchangeResponse;
+    responseSignature?: string;
+  };
+}
+
+/** Stores a receipt (with its envelope when a request was signed); resolves once it is durable. */
+export type ConsumerReceiptWriter = (draft: ReceiptDraft, evidence: ConsumerEvidence | null) => Promise<RecordedReceipt>;

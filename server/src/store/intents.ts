@@ -1,0 +1,112 @@
+import type { Db } from "../common/db";
+import { migrate } from "../common/db";
+
+/**
+ * The consumer side's write-ahead log of exchanges (issue 16): the signed request is stored here, committed, BEFORE
+ * the provider's gateway is called, and the intent is closed (with the id of the consumer receipt that settled it)
+ * before any data reaches the caller. An intent still open at start is an exchange a crash interrupted: the gateway
+ * completes it then. The identity number of the subject is never stored: only what was signed, and the params.
+ */
+export interface OpenIntent {
+  requestId: string;
+  /** The department key the request was made for (the signer of this gateway that signed it). */
+  departmentKey: string;
+  /** The signed ExchangeRequest, as JSON. */
+  request: unknown;
+  signature: string;
+  /** The provider department the request was sent to. */
+  provider: string;
+  /** Everything needed to write the closing receipt without the original call (grant, agreement, resource, …). */
+  context: unknown;
+  params: unknown;
+  createdMs: number;
+}
+
+interface Row {
+  request_id: string;
+  department_key: string;
+  request_json: string;
+  signature: string;
+  provider: string;
+  context_json: string;
+  params_json: string;
+  created_ms: number;
+}
+
+const MIGRATIONS = [
+  `CREATE TABLE exchange_intents (
+     request_id TEXT PRIMARY KEY,
+     department_key TEXT NOT NULL,
+     request_json TEXT NOT NULL,
+     signature TEXT NOT NULL,
+     provider TEXT NOT NULL,
+     context_json TEXT NOT NULL,
+     params_json TEXT NOT NULL,
+     created_ms INTEGER NOT NULL,
+     closed_ms INTEGER,
+     receipt_id TEXT)`,
+  `CREATE INDEX exchange_intents_open ON exchange_intents (closed_ms) WHERE closed_ms IS NULL`,
+];
+
+export class IntentStore {
+  constructor(private readonly db: Db) {
+    migrate(db, "exchange_intents", MIGRATIONS);
+  }
+
+  /** Stores the intent durably (SQLite commits before this returns). */
+  open(intent: OpenIntent): void {
+    this.db
+      .prepare(
+        `INSERT INTO exchange_intents
+           (request_id, department_key, request_json, signature, provider, context_json, params_json, created_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        intent.requestId,
+        intent.departmentKey,
+        JSON.stringify(intent.request),
+        intent.signature,
+        intent.provider,
+        JSON.stringify(intent.context),
+        JSON.stringify(intent.params ?? null),
+        intent.createdMs,
+      );
+  }
+
+  /** Marks the intent settled by the receipt `receiptId`; false when it was not open. */
+  close(requestId: string, receiptId: string, nowMs = Date.now()): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE exchange_intents SET closed_ms = ?, receipt_id = ? WHERE request_id = ? AND closed_ms IS NULL`,
+        )
+        .run(nowMs, receiptId, requestId).changes === 1
+    );
+  }
+
+  /** Every intent not closed yet, oldest first. */
+  listOpen(): OpenIntent[] {
+    return (
+      this.db
+        .prepare(`SELECT * FROM exchange_intents WHERE closed_ms IS NULL ORDER BY created_ms, request_id`)
+        .all() as Row[]
+    ).map((r) => ({
+      requestId: r.request_id,
+      departmentKey: r.department_key,
+      request: JSON.parse(r.request_json) as unknown,
+      signature: r.signature,
+      provider: r.provider,
+      context: JSON.parse(r.context_json) as unknown,
+      params: JSON.parse(r.params_json) as unknown,
+      createdMs: r.created_ms,
+    }));
+  }
+
+  /** The receipt that closed an intent, or null while it is open (or unknown). */
+  closedBy(requestId: string): string | null {
+    const row = this.db.prepare(`SELECT receipt_id FROM exchange_intents WHERE request_id = ?`).get(requestId) as
+      | { receipt_id: string | null }
+      | undefined;
+    return row?.receipt_id ?? null;
+  }
+}
