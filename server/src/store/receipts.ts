@@ -1,11 +1,35 @@
+import type { ExchangeRequest, ExchangeResponse } from "../../../core/exchange";
 import type { Receipt } from "../../../core/receipt";
 import type { Db } from "../common/db";
 import { migrate } from "../common/db";
+
+/** Which side of a federated exchange wrote the receipt (docs/FEDERATION.md §1). */
+export type ExchangeRole = "consumer" | "provider";
+
+/** Both signed messages of an exchange as one side kept them: the evidence beside a federated receipt. */
+export interface ExchangeEvidence {
+  request: ExchangeRequest;
+  requestSignature: string;
+  response?: ExchangeResponse;
+  responseSignature?: string;
+}
+
+/**
+ * What a federated receipt carries beside its frozen leaf fields: the exchange's `requestId`, the writer's role and the
+ * signed messages. Absent on pre-federation receipts.
+ */
+export interface ReceiptEnvelope {
+  requestId: string;
+  role: ExchangeRole;
+  exchange: ExchangeEvidence;
+}
 
 /** A receipt as stored: the receipt itself (its JSON is the evidence), its leaf and where it stands in anchoring. */
 export interface StoredReceipt {
   receipt: Receipt;
   leaf: string;
+  /** The exchange envelope of a federated receipt; null on a pre-federation one. */
+  envelope: ReceiptEnvelope | null;
   /** Wall-clock milliseconds when the gateway committed it (the anchoring lag is measured from here). */
   createdMs: number;
   batchSequence: number | null;
@@ -63,6 +87,9 @@ export interface DeliveredCount {
 interface ReceiptRecord {
   body: string;
   leaf: string;
+  request_id: string | null;
+  role: ExchangeRole | null;
+  exchange: string | null;
   created_ms: number;
   batch_sequence: number | null;
   proof: string | null;
@@ -112,7 +139,14 @@ const MIGRATIONS = [
      status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, tx_hash TEXT, block_number INTEGER,
      created_ms INTEGER NOT NULL, anchored_ms INTEGER, last_error TEXT,
      PRIMARY KEY (department, sequence))`,
+  // Federation: the exchange envelope, kept beside the frozen receipt body (NULL on pre-federation receipts).
+  `ALTER TABLE receipts ADD COLUMN request_id TEXT`,
+  `ALTER TABLE receipts ADD COLUMN role TEXT`,
+  `ALTER TABLE receipts ADD COLUMN exchange TEXT`,
+  `CREATE INDEX receipts_request_id ON receipts (request_id) WHERE request_id IS NOT NULL`,
 ] as const;
+
+const RECEIPT_COLUMNS = `body, leaf, created_ms, batch_sequence, proof, request_id, role, exchange`;
 
 /**
  * Access receipts and their anchoring batches (SQL only here). Receipts are inserted in groups, one transaction per
@@ -132,9 +166,9 @@ export class ReceiptStore {
     this.fresh = migrate(db, "receipts", MIGRATIONS) > 0;
     this.insertReceipt = db.prepare(
       `INSERT INTO receipts (department, sequence, id, time, created_ms, grant_id, agreement_id, provider,
-         subject_ref, result, leaf, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         subject_ref, result, leaf, body, request_id, role, exchange) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.byId = db.prepare(`SELECT body, leaf, created_ms, batch_sequence, proof FROM receipts WHERE id = ?`);
+    this.byId = db.prepare(`SELECT ${RECEIPT_COLUMNS} FROM receipts WHERE id = ?`);
     this.markAnchoredStatement = db.prepare(
       `UPDATE receipt_batches SET status = 'anchored', tx_hash = ?, block_number = ?, anchored_ms = ?, last_error = NULL
        WHERE department = ? AND sequence = ? AND root = ? AND status = 'pending'`,
@@ -142,9 +176,11 @@ export class ReceiptStore {
   }
 
   /** Inserts receipts in one transaction: all of them or none. */
-  insertMany(rows: ReadonlyArray<{ receipt: Receipt; leaf: string; createdMs: number }>): void {
+  insertMany(
+    rows: ReadonlyArray<{ receipt: Receipt; leaf: string; createdMs: number; envelope?: ReceiptEnvelope | null }>,
+  ): void {
     this.db.transaction(() => {
-      for (const { receipt: r, leaf, createdMs } of rows) {
+      for (const { receipt: r, leaf, createdMs, envelope } of rows) {
         this.insertReceipt.run(
           r.department,
           r.sequence,
@@ -158,6 +194,9 @@ export class ReceiptStore {
           r.result,
           leaf,
           JSON.stringify(r),
+          envelope ? envelope.requestId.toLowerCase() : null,
+          envelope ? envelope.role : null,
+          envelope ? JSON.stringify(envelope.exchange) : null,
         );
       }
     })();
@@ -196,7 +235,7 @@ export class ReceiptStore {
       values.push(query.since);
     }
     const sql =
-      `SELECT body, leaf, created_ms, batch_sequence, proof FROM receipts` +
+      `SELECT ${RECEIPT_COLUMNS} FROM receipts` +
       (where.length > 0 ? ` WHERE ${where.join(" AND ")}` : "") +
       ` ORDER BY time, department, sequence LIMIT ?`;
     return (this.db.prepare(sql).all(...values, query.limit) as ReceiptRecord[]).map(fromRecord);
@@ -365,6 +404,10 @@ function fromRecord(row: ReceiptRecord): StoredReceipt {
   return {
     receipt: JSON.parse(row.body) as Receipt,
     leaf: row.leaf,
+    envelope:
+      row.request_id !== null && row.role !== null && row.exchange !== null
+        ? { requestId: row.request_id, role: row.role, exchange: JSON.parse(row.exchange) as ExchangeEvidence }
+        : null,
     createdMs: row.created_ms,
     batchSequence: row.batch_sequence,
     proof: row.proof === null ? null : (JSON.parse(row.proof) as string[]),

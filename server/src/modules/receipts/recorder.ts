@@ -10,7 +10,7 @@
  */
 import { ZeroHash } from "ethers";
 import { receiptId, receiptLeaf, type Receipt } from "../../../../core/receipt";
-import type { ReceiptStore } from "../../store/receipts";
+import type { ReceiptEnvelope, ReceiptStore } from "../../store/receipts";
 
 /** A receipt before it is numbered: everything but its id, sequence and previous hash. */
 export type ReceiptDraft = Omit<Receipt, "id" | "sequence" | "prevHash">;
@@ -19,6 +19,8 @@ export interface RecordedReceipt {
   receipt: Receipt;
   leaf: string;
   createdMs: number;
+  /** The exchange envelope a federated receipt was recorded with (null before federation). */
+  envelope: ReceiptEnvelope | null;
 }
 
 interface Queued extends RecordedReceipt {
@@ -49,8 +51,11 @@ export class ReceiptRecorder {
     this.now = options.now ?? Date.now;
   }
 
-  /** Numbers the receipt and resolves once it is committed. Throws at once when the receipt is malformed. */
-  record(draft: ReceiptDraft): Promise<RecordedReceipt> {
+  /**
+   * Numbers the receipt and resolves once it is committed (with its exchange envelope when it records one side of a
+   * federated exchange). Throws at once when the receipt is malformed.
+   */
+  record(draft: ReceiptDraft, envelope: ReceiptEnvelope | null = null): Promise<RecordedReceipt> {
     const department = draft.department.toLowerCase();
     const head = this.head(department);
     const sequence = head.sequence + 1;
@@ -65,7 +70,7 @@ export class ReceiptRecorder {
     this.heads.set(department, { sequence, leaf });
     const createdMs = this.now();
     const committed = new Promise<RecordedReceipt>((resolve, reject) => {
-      this.queue.push({ receipt, leaf, createdMs, resolve, reject });
+      this.queue.push({ receipt, leaf, createdMs, envelope, resolve, reject });
     });
     if (this.queue.length >= this.maxGroup) this.flush();
     else this.scheduled ??= setImmediate(() => this.flush());
@@ -88,7 +93,7 @@ export class ReceiptRecorder {
       for (const item of group) item.reject(error);
       return;
     }
-    const recorded = group.map(({ receipt, leaf, createdMs }) => ({ receipt, leaf, createdMs }));
+    const recorded = group.map(({ receipt, leaf, createdMs, envelope }) => ({ receipt, leaf, createdMs, envelope }));
     try {
       this.options.onCommitted?.(recorded);
     } finally {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ExchangeRequestSchema, ExchangeResponseSchema, SignatureSchema } from "../../../../core/exchange";
 import { RECEIPT_RESULTS } from "../../../../core/receipt";
 
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected 0x and 64 hex digits");
@@ -52,6 +53,25 @@ export const receiptSchema = z
   })
   .meta({ id: "Receipt" });
 
+/** The signed messages of a federated exchange, as the receipt's writer kept them (docs/FEDERATION.md §1). */
+export const exchangeEvidenceSchema = z
+  .object({
+    request: ExchangeRequestSchema.meta({ description: "the consumer's signed ExchangeRequest (EIP-712 fields)" }),
+    requestSignature: SignatureSchema.meta({ description: "by an operator account of the consumer department" }),
+    response: ExchangeResponseSchema.optional().meta({
+      description: "the provider's signed ExchangeResponse (absent when no signed answer came)",
+    }),
+    responseSignature: SignatureSchema.optional().meta({ description: "by an operator account of the provider" }),
+  })
+  .meta({ id: "ExchangeEvidence" });
+
+/** Present only on federated receipts: pre-federation receipts keep their JSON exactly. */
+const envelopeFields = {
+  requestId: hex32.optional().meta({ description: "the exchange's random request id, shared by both sides' receipts" }),
+  role: z.enum(["consumer", "provider"]).optional().meta({ description: "which side of the exchange wrote it" }),
+  exchange: exchangeEvidenceSchema.optional(),
+};
+
 const batchSchema = z.object({
   sequence: z.number().int(),
   root: z.string(),
@@ -62,6 +82,7 @@ const batchSchema = z.object({
 export const receiptViewSchema = z
   .object({
     receipt: receiptSchema,
+    ...envelopeFields,
     leaf: z.string().meta({ description: "StandardMerkleTree leaf (the next receipt's prevHash)" }),
     status: z.enum(["pending", "anchored"]),
     batch: batchSchema.optional().meta({ description: "the anchored batch, once anchored" }),
@@ -75,6 +96,7 @@ export const receiptListSchema = z
     items: z.array(
       z.object({
         receipt: receiptSchema,
+        ...envelopeFields,
         leaf: z.string(),
         status: z.enum(["pending", "anchored"]),
         batchSequence: z.number().int().nullable(),

@@ -34,6 +34,7 @@ export class ReceiptService {
     const anchored = batch !== null && batch.status === "anchored";
     return {
       receipt,
+      ...envelopeOf(stored),
       leaf: stored.leaf,
       status: anchored ? ("anchored" as const) : ("pending" as const),
       ...(anchored && batch.txHash !== null && batch.blockNumber !== null
@@ -63,6 +64,7 @@ export class ReceiptService {
       this.store.batch(stored.receipt.department, stored.batchSequence)?.status === "anchored";
     return {
       receipt: stored.receipt,
+      ...envelopeOf(stored),
       leaf: stored.leaf,
       status: anchored ? ("anchored" as const) : ("pending" as const),
       batchSequence: stored.batchSequence,
@@ -74,4 +76,11 @@ export class ReceiptService {
     if (caller.role === "auditor") return null;
     return servedCallerOf(caller, { idOf: this.departmentIdOf }).id.toLowerCase();
   }
+}
+
+/** The exchange envelope's fields, beside the frozen receipt; nothing at all for a pre-federation receipt. */
+function envelopeOf(stored: StoredReceipt) {
+  return stored.envelope === null
+    ? {}
+    : { requestId: stored.envelope.requestId, role: stored.envelope.role, exchange: stored.envelope.exchange };
 }

@@ -1,0 +1,96 @@
+import { expect } from "chai";
+import { ethers, Wallet, ZeroHash } from "ethers";
+import { exchangeDomain, requestDigest, signRequest, type ExchangeRequest } from "../../../../core/exchange";
+import { openDatabase, type Db } from "../../../../server/src/common/db";
+import { ReceiptRecorder, type ReceiptDraft } from "../../../../server/src/modules/receipts/recorder";
+import { ReceiptService } from "../../../../server/src/modules/receipts/service";
+import { ReceiptStore } from "../../../../server/src/store/receipts";
+
+const DEPARTMENT = ethers.id("department");
+const AUDITOR = { tokenId: 1, role: "auditor" as const, departmentKey: null };
+
+function draft(): ReceiptDraft {
+  return {
+    time: 1_700_000_000,
+    department: DEPARTMENT,
+    account: "0x" + "11".repeat(20),
+    grantId: "1",
+    agreementId: "1",
+    consentId: ZeroHash,
+    provider: DEPARTMENT,
+    resourceId: ethers.id("resource"),
+    resourceVersion: 1,
+    fieldMask: "0x3",
+    subjectRef: ZeroHash,
+    purpose: ethers.encodeBytes32String("purpose"),
+    result: "denied",
+    reason: "fields_not_granted",
+    requestHash: ZeroHash,
+    responseHash: ZeroHash,
+  };
+}
+
+describe("Receipts: the exchange envelope beside the frozen receipt", function () {
+  let db: Db;
+  afterEach(() => db?.close());
+
+  it("stores and serves requestId, role and the signed request of a federated receipt", async function () {
+    db = openDatabase(":memory:");
+    const store = new ReceiptStore(db);
+    const recorder = new ReceiptRecorder(store);
+    const signer = Wallet.createRandom();
+    const request: ExchangeRequest = {
+      requestId: ethers.id("request-1"),
+      consumer: ethers.id("consumer"),
+      grantId: "1",
+      purpose: ethers.encodeBytes32String("purpose"),
+      subjectRef: ZeroHash,
+      fieldMask: "0x3",
+      paramsHash: ethers.id("null"),
+      time: 1_700_000_000,
+    };
+    const domain = exchangeDomain(31337, "0x" + "22".repeat(20));
+    const requestSignature = await signRequest(signer, domain, request);
+    const envelope = {
+      requestId: request.requestId,
+      role: "provider" as const,
+      exchange: { request, requestSignature },
+    };
+    const recorded = await recorder.record({ ...draft(), requestHash: requestDigest(domain, request) }, envelope);
+    const plain = await recorder.record(draft());
+
+    const service = new ReceiptService(
+      store,
+      () => null,
+      () => 7,
+    );
+    const one = service.get(recorded.receipt.id, AUDITOR);
+    expect(one.requestId).to.equal(request.requestId);
+    expect(one.role).to.equal("provider");
+    expect(one.exchange).to.deep.equal({ request, requestSignature });
+    expect(one.receipt).to.deep.equal(recorded.receipt);
+    const listed = service.list({}, AUDITOR).items;
+    expect(listed.map((i) => i.role)).to.deep.equal(["provider", undefined]);
+    expect(Object.keys(service.get(plain.receipt.id, AUDITOR))).to.deep.equal(["receipt", "leaf", "status", "block"]);
+    expect(Object.keys(listed[1])).to.deep.equal(["receipt", "leaf", "status", "batchSequence"]);
+  });
+
+  it("migrates a database of pre-federation receipts, which keep their JSON exactly", async function () {
+    db = openDatabase(":memory:");
+    const store = new ReceiptStore(db);
+    const old = await new ReceiptRecorder(store).record(draft());
+    // Roll the schema back to its pre-federation version, as a database written by the previous release.
+    for (const column of ["request_id", "role", "exchange"]) {
+      if (column === "request_id") db.exec(`DROP INDEX receipts_request_id`);
+      db.exec(`ALTER TABLE receipts DROP COLUMN ${column}`);
+    }
+    db.exec(`DELETE FROM schema_migrations WHERE component = 'receipts' AND version > 7`);
+    const before = db.prepare(`SELECT body FROM receipts`).get() as { body: string };
+
+    const migrated = new ReceiptStore(db);
+    expect(migrated.fresh).to.equal(true);
+    const stored = migrated.get(old.receipt.id);
+    expect(stored?.envelope).to.equal(null);
+    expect(JSON.stringify(stored?.receipt)).to.equal(before.body);
+  });
+});
