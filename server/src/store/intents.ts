@@ -77,9 +77,7 @@ export class IntentStore {
   close(requestId: string, receiptId: string, nowMs = Date.now()): boolean {
     return (
       this.db
-        .prepare(
-          `UPDATE exchange_intents SET closed_ms = ?, receipt_id = ? WHERE request_id = ? AND closed_ms IS NULL`,
-        )
+        .prepare(`UPDATE exchange_intents SET closed_ms = ?, receipt_id = ? WHERE request_id = ? AND closed_ms IS NULL`)
         .run(nowMs, receiptId, requestId).changes === 1
     );
   }
@@ -105,8 +103,7 @@ export class IntentStore {
   /** The receipt that closed an intent, or null while it is open (or unknown). */
   closedBy(requestId: string): string | null {
     const row = this.db.prepare(`SELECT receipt_id FROM exchange_intents WHERE request_id = ?`).get(requestId) as
-      | { receipt_id: string | null }
-      | undefined;
+      { receipt_id: string | null } | undefined;
     return row?.receipt_id ?? null;
   }
 }

@@ -15,7 +15,20 @@ import { fieldsToMask } from "../../../server/src/common/field-mask";
 import { codeToBytes32 } from "../../../server/src/common/short-codes";
 import { residentIdCheckChar } from "../../../core/identity/resident-id";
 import { canonicalJson } from "../../../core/json/canonical-json";
+import type { KuajieChain } from "../../../server/src/chain/adapter";
 import type { LiveGateway } from "./live-gateway";
+
+/**
+ * What the builders below need: a chain writer for the departments they act as, the deployed system, and an app
+ * to compute subject references at. One gateway serving every department is one; so is the two-gateway world
+ * (federation.ts), which sends each department's writes through the gateway that holds its key.
+ */
+export interface ChainWorld {
+  system: LiveGateway["system"];
+  chain: Pick<KuajieChain, "write" | "accountOf">;
+  app: LiveGateway["app"];
+  bearer: LiveGateway["bearer"];
+}
 
 export const YEAR = 365 * 24 * 3600;
 
@@ -34,12 +47,12 @@ function eventArg(
   return String(event.args[arg]);
 }
 
-export function departmentId(gw: LiveGateway, key: string): string {
+export function departmentId(gw: ChainWorld, key: string): string {
   return gw.system.departments[key].id.toLowerCase();
 }
 
 export async function registerResource(
-  gw: LiveGateway,
+  gw: ChainWorld,
   definition: ResourceDefinition,
   upstreamUrl: string,
 ): Promise<RegisteredResource> {
@@ -77,7 +90,7 @@ export interface AgreementOptions {
 
 /** Requests an agreement for `consumer` and, when the resource is conditional, has the provider approve it. */
 export async function makeAgreement(
-  gw: LiveGateway,
+  gw: ChainWorld,
   consumer: string,
   resource: RegisteredResource,
   options: AgreementOptions,
@@ -118,7 +131,7 @@ export interface GrantOptions {
 }
 
 export async function issueGrant(
-  gw: LiveGateway,
+  gw: ChainWorld,
   consumer: string,
   resource: RegisteredResource,
   agreementId: string,
@@ -149,7 +162,7 @@ export function consentKey(subjectRef: string, recipient: string, resourceId: st
 
 /** Records a consent evidenced by a record hash, by the recipient department itself. */
 export async function recordConsent(
-  gw: LiveGateway,
+  gw: ChainWorld,
   recorder: string,
   key: ConsentKey,
   validFor = YEAR,
@@ -163,7 +176,7 @@ export async function recordConsent(
 }
 
 /** The subject reference the gateway computes for an identity. */
-export async function subjectRefOf(gw: LiveGateway, idNumber: string): Promise<string> {
+export async function subjectRefOf(gw: ChainWorld, idNumber: string): Promise<string> {
   const res = await request(gw.app)
     .post("/v1/subjects/ref")
     .set("Authorization", gw.bearer("data-bureau"))

@@ -49,6 +49,11 @@ export interface LiveGatewayOptions {
   databaseFile?: string;
   /** An already deployed system (a second gateway on the same chain) instead of a fresh deployment. */
   system?: System;
+  /**
+   * The demo departments (keys) this gateway serves, and holds the keys of; every one when omitted. Two gateways on
+   * one chain must serve disjoint sets: each department's key has one sender, as in production.
+   */
+  departments?: readonly string[];
 }
 
 /** Deploys the system and starts a gateway on it. Call `stop()` in an `after` hook. */
@@ -66,13 +71,19 @@ export async function startLiveGateway(options: LiveGatewayOptions = {}): Promis
   const db = openDatabase(options.databaseFile ?? ":memory:");
   const logs = new LogCapture();
   const logger = createLogger({ level: "debug", destination: logs });
-  const served = DEMO_DEPARTMENTS.map((d) => ({ key: d.key, code: d.code, name: d.name }));
+  const servedKeys = new Set(options.departments ?? DEMO_DEPARTMENTS.map((d) => d.key));
+  const served = DEMO_DEPARTMENTS.filter((d) => servedKeys.has(d.key)).map((d) => ({
+    key: d.key,
+    code: d.code,
+    name: d.name,
+  }));
   // Department i of the demo list signs with the development key i + 1 (0 deployed the contracts).
-  const signers = deriveDevSigners(
+  const allSigners = deriveDevSigners(
     DEV_MNEMONIC,
     DEMO_DEPARTMENTS.map((d) => d.key),
     { firstIndex: 1 },
   );
+  const signers = new Map([...allSigners].filter(([key]) => servedKeys.has(key)));
   const provider = new ethers.BrowserProvider(hre.network.provider as never, 31337, { staticNetwork: true });
   const gateway = createGateway({
     config,

@@ -17,4 +17,7 @@ export interface ConsumerEvidence {
 }
 
 /** Stores a receipt (with its envelope when a request was signed); resolves once it is durable. */
-export type ConsumerReceiptWriter = (draft: ReceiptDraft, evidence: ConsumerEvidence | null) => Promise<RecordedReceipt>;
+export type ConsumerReceiptWriter = (
+  draft: ReceiptDraft,
+  evidence: ConsumerEvidence | null,
+) => Promise<RecordedReceipt>;

@@ -74,7 +74,11 @@ export async function recoverIntents(options: IntentRecoveryOptions): Promise<nu
     options.intents.close(intent.requestId, recorded.receipt.id);
     closed += 1;
     options.logger.warn(
-      { requestId: intent.requestId, receiptId: recorded.receipt.id, answered: evidence.exchange.response !== undefined },
+      {
+        requestId: intent.requestId,
+        receiptId: recorded.receipt.id,
+        answered: evidence.exchange.response !== undefined,
+      },
       "closed an exchange interrupted by a restart as not delivered",
     );
   }

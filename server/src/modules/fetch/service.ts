@@ -34,7 +34,7 @@ import { servedCallerOf } from "../auth/caller";
 import type { Anchorer } from "../receipts/anchorer";
 import type { ReceiptDraft, RecordedReceipt } from "../receipts/recorder";
 import { hashJson, onlyGranted, verifyAnswer, type DataRecord, type VerifiedAnswer } from "./answer";
-import { decide, type DenialReason } from "./decide";
+import { decide, type DenialReason, type FetchRequestFacts, type PolicyDecision } from "./decide";
 import {
   AnchoringBehindError,
   FetchDeniedError,
@@ -237,7 +237,11 @@ export class FetchService {
       role: "consumer",
       exchange: { request: exchangeRequest, requestSignature: signature },
     };
-    const fail = async (reason: string, detail: string, answer?: { response?: ExchangeResponse; signature?: string }) => {
+    const fail = async (
+      reason: string,
+      detail: string,
+      answer?: { response?: ExchangeResponse; signature?: string },
+    ) => {
       const recorded = await this.settle(exchangeRequest.requestId, consumerDraft(base, "failed", reason), {
         ...evidence,
         exchange: {
@@ -274,10 +278,7 @@ export class FetchService {
         this.options.exchangeTimeoutMs,
       );
       if (transport.kind !== "answered") {
-        throw await fail(
-          transport.kind === "timeout" ? "provider_timeout" : "provider_unreachable",
-          transport.detail,
-        );
+        throw await fail(transport.kind === "timeout" ? "provider_timeout" : "provider_unreachable", transport.detail);
       }
       const answer = this.verify(transport.body, exchangeRequest.requestId, digest, provider);
       if (!answer.ok) throw await fail("provider_bad_signature", answer.detail, answer);
@@ -298,7 +299,7 @@ export class FetchService {
         throw await fail(answer.reason, `the provider's system failed: ${answer.reason}`, answer);
       }
       // Once more on the view as it is now: a revocation indexed while the provider answered stops the delivery.
-      const again = decide(policy, grant, agreement, resource, { ...facts, now: policy.now(this.nowMs()) });
+      const again = this.decideAgain(grant.id, facts);
       if (!again.allowed) {
         const recorded = await this.settle(
           exchangeRequest.requestId,
@@ -323,6 +324,17 @@ export class FetchService {
     } finally {
       if (!delivered) quota.release(scope, now);
     }
+  }
+
+  /** The policy's decision on the state indexed by now (the folds replace what they change, so look it up again). */
+  private decideAgain(grantId: string, facts: FetchRequestFacts): PolicyDecision {
+    const { policy } = this.options;
+    const grant = policy.grant(grantId);
+    if (!grant)
+      return { allowed: false, reason: "grant_inactive", consentId: null, detail: `grant ${grantId} is gone` };
+    const agreement = policy.agreement(grant.agreementId);
+    const resource = agreement ? policy.resource(agreement.resourceId) : undefined;
+    return decide(policy, grant, agreement, resource, { ...facts, now: policy.now(this.nowMs()) });
   }
 
   /** Checks a provider's answer against this gateway's view (signer acts for the provider department). */

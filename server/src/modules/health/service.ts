@@ -14,11 +14,7 @@ export function gatewayHealth(chain: KuajieChain, metrics: Metrics, maxViewLagSe
     const lagSeconds = indexer.syncedAtMs === null ? null : Math.max(0, (Date.now() - indexer.syncedAtMs) / 1000);
     const fresh = lagSeconds !== null && lagSeconds <= maxViewLagSeconds;
     const status =
-      sender.state === "chain_reset"
-        ? "unavailable"
-        : sender.state === "unavailable" || !fresh
-          ? "degraded"
-          : "ok";
+      sender.state === "chain_reset" ? "unavailable" : sender.state === "unavailable" || !fresh ? "degraded" : "ok";
     return {
       status,
       chainId: chain.deployment.chainId,
@@ -26,7 +22,11 @@ export function gatewayHealth(chain: KuajieChain, metrics: Metrics, maxViewLagSe
       contracts: { ...chain.deployment.contracts },
       outbox: { pending: sender.pending },
       // A stale view refuses every fetch (503 view_stale): say so where operators look first.
-      view: { fresh, lagSeconds: lagSeconds === null ? null : Math.round(lagSeconds * 10) / 10, maxLagSeconds: maxViewLagSeconds },
+      view: {
+        fresh,
+        lagSeconds: lagSeconds === null ? null : Math.round(lagSeconds * 10) / 10,
+        maxLagSeconds: maxViewLagSeconds,
+      },
     };
   };
 }
