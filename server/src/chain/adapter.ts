@@ -1,3 +1,4 @@
+import type { TypedDataSigner } from "../../../core/exchange";
 import type Database from "better-sqlite3";
 import { Interface, type JsonRpcApiProvider, type Wallet } from "ethers";
 import pino, { type BaseLogger } from "pino";
@@ -119,20 +120,21 @@ export class KuajieChain {
   }
 
   /**
-   * The key that signs off-chain messages (EIP-712: exchange requests and answers) for `departmentKey`, null when
-   * this gateway does not serve it. The same key signs the department's transactions.
-   */
-  typedDataSigner(departmentKey: string): Pick<Wallet, "signTypedData" | "address"> | null {
-    return this.options.signers.get(departmentKey) ?? null;
-  }
-
-  /**
    * "Now" for time-dependent views (expiry, reply deadlines), in unix seconds: the later of the wall clock and the
    * timestamp of the last indexed block, so that a chain whose clock runs ahead (a test's time travel, a node's
    * drift) is not judged by a clock that lags it. The contracts remain the judges at write time.
    */
   now(): number {
     return Math.max(Math.floor(Date.now() / 1000), this.indexer.status().indexedBlockTime ?? 0);
+  }
+
+  /**
+   * What signs EIP-712 messages for `departmentKey` (its operator key: the exchange's requests and answers), or null
+   * when this gateway does not serve it. Only typed data: transactions go through the outbox.
+   */
+  typedDataSigner(departmentKey: string): TypedDataSigner | null {
+    const wallet = this.options.signers.get(departmentKey);
+    return wallet ? { signTypedData: (domain, types, value) => wallet.signTypedData(domain, types, value) } : null;
   }
 
   servedDepartments(): string[] {

@@ -41,14 +41,10 @@ export interface IndexerStatus {
   deploymentMissing: boolean;
   /** Timestamp (seconds) of the last block indexed by this process, null until it indexes one. */
   indexedBlockTime: number | null;
+  /** Wall-clock ms when this process last saw its index reach the chain's head; null before the first catch-up. */
+  caughtUpMs: number | null;
   resets: number;
   lastError: string | null;
-  /**
-   * Wall-clock milliseconds at which the chain's head was last read by a catch-up that then indexed up to it: the
-   * index was the chain's whole state at that moment. Null until the first complete catch-up. How stale the view is
-   * (for refusing decisions on it) is measured from here, so an unreadable head or a stuck indexer both age it.
-   */
-  syncedAtMs: number | null;
 }
 
 interface StateRecord {
@@ -105,8 +101,8 @@ export class EventIndexer {
   private deploymentMissing = false;
   private head: number | null = null;
   private indexedTime: number | null = null;
+  private caughtUpMs: number | null = null;
   private lastError: string | null = null;
-  private syncedAtMs: number | null = null;
   private loop: Promise<void> | null = null;
   private stopped = true;
   private closing = false;
@@ -144,10 +140,10 @@ export class EventIndexer {
       indexedBlock: state.indexed_block,
       headBlock: this.head,
       indexedBlockTime: this.indexedTime,
+      caughtUpMs: this.caughtUpMs,
       deploymentMissing: this.deploymentMissing,
       resets: state.resets,
       lastError: this.lastError,
-      syncedAtMs: this.syncedAtMs,
     };
   }
 
@@ -254,7 +250,6 @@ export class EventIndexer {
   }
 
   private async indexToHead(): Promise<number> {
-    const readAtMs = Date.now();
     const head = Number(BigInt((await this.send("eth_blockNumber", [])) as string));
     this.head = head;
     await this.verifyChain();
@@ -266,7 +261,7 @@ export class EventIndexer {
       await this.indexRange(state.next_block, Math.min(state.next_block + this.pageSize - 1, head));
       state = this.state();
     }
-    if (state.indexed_block >= head) this.syncedAtMs = readAtMs;
+    if (state.indexed_block >= head) this.caughtUpMs = Date.now();
     return state.indexed_block;
   }
 

@@ -51,7 +51,7 @@ export interface GatewayConfig {
   anchorMaxLagSeconds: number;
   timezone: string;
   /** Fetches are refused (503 view_stale) when the indexed view was last level with the chain's head longer ago. */
-  maxViewLagSeconds: number;
+  viewMaxLagSeconds: number;
   /** How long the consumer's gateway waits for the provider's gateway to answer an exchange. */
   exchangeTimeoutMs: number;
   logLevel: LogLevel;
@@ -77,7 +77,7 @@ export const CONFIG_VARIABLES = [
   "KUAJIE_TIMEZONE",
   "KUAJIE_LOG_LEVEL",
   "KUAJIE_BODY_LIMIT",
-  "KUAJIE_MAX_VIEW_LAG_SECONDS",
+  "KUAJIE_VIEW_MAX_LAG_SECONDS",
   "KUAJIE_EXCHANGE_TIMEOUT_MS",
 ] as const;
 type ConfigVariable = (typeof CONFIG_VARIABLES)[number];
@@ -94,7 +94,7 @@ const DEFAULTS: Partial<Record<ConfigVariable, string>> = {
   KUAJIE_TIMEZONE: "Asia/Shanghai",
   KUAJIE_LOG_LEVEL: "info",
   KUAJIE_BODY_LIMIT: "100kb",
-  KUAJIE_MAX_VIEW_LAG_SECONDS: "30",
+  KUAJIE_VIEW_MAX_LAG_SECONDS: "30",
   KUAJIE_EXCHANGE_TIMEOUT_MS: "10000",
 };
 
@@ -194,7 +194,7 @@ const rawSchema = z.object({
   KUAJIE_TIMEZONE: timezoneSchema,
   KUAJIE_LOG_LEVEL: logLevelSchema,
   KUAJIE_BODY_LIMIT: bodyLimitSchema,
-  KUAJIE_MAX_VIEW_LAG_SECONDS: positiveSeconds(86_400),
+  KUAJIE_VIEW_MAX_LAG_SECONDS: integer(1, 86_400),
   KUAJIE_EXCHANGE_TIMEOUT_MS: integer(1, 600_000),
 });
 
@@ -343,7 +343,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     timezone: values.KUAJIE_TIMEZONE,
     logLevel: values.KUAJIE_LOG_LEVEL,
     bodyLimit: values.KUAJIE_BODY_LIMIT.toLowerCase(),
-    maxViewLagSeconds: values.KUAJIE_MAX_VIEW_LAG_SECONDS,
+    viewMaxLagSeconds: values.KUAJIE_VIEW_MAX_LAG_SECONDS,
     exchangeTimeoutMs: values.KUAJIE_EXCHANGE_TIMEOUT_MS,
   };
 }
@@ -386,7 +386,7 @@ export function describeConfig(config: GatewayConfig): Record<string, unknown> {
     timezone: config.timezone,
     logLevel: config.logLevel,
     bodyLimit: config.bodyLimit,
-    maxViewLagSeconds: config.maxViewLagSeconds,
+    viewMaxLagSeconds: config.viewMaxLagSeconds,
     exchangeTimeoutMs: config.exchangeTimeoutMs,
   };
 }

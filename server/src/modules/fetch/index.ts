@@ -27,7 +27,7 @@ export const fetchFeature: Feature = (ctx) => {
   const domain = exchangeDomain(chain.deployment.chainId, chain.deployment.contracts.Consortium);
   const record: ConsumerReceiptWriter = (draft, evidence) => ledger.recorder.record(draft, evidence);
   const endpointOf = (departmentId: string) => departments.endpointOf(departmentId);
-  const viewSyncedAtMs = () => chain.indexer.status().syncedAtMs;
+  const viewSyncedAtMs = () => chain.indexer.status().caughtUpMs;
 
   const fetches = new FetchService({
     policy,
@@ -40,7 +40,7 @@ export const fetchFeature: Feature = (ctx) => {
     domain,
     exchangeTimeoutMs: config.exchangeTimeoutMs,
     anchorMaxLagSeconds: config.anchorMaxLagSeconds,
-    maxViewLagSeconds: config.maxViewLagSeconds,
+    maxViewLagSeconds: config.viewMaxLagSeconds,
     departmentIdOf: (key) => departments.idOf(key)?.toLowerCase() ?? null,
     gatewayAccountOf: (key) => chain.accountOf(key),
     signerOf: (key) => chain.typedDataSigner(key),

@@ -4,4 +4,4 @@ import { gatewayHealth } from "./service";
 
 /** The health feature: `GET /healthz`. */
 export const healthFeature: Feature = (ctx) => (registry) =>
-  registerHealthRoutes(registry, gatewayHealth(ctx.chain, ctx.metrics, ctx.config.maxViewLagSeconds), ctx.logger);
+  registerHealthRoutes(registry, gatewayHealth(ctx.chain, ctx.metrics, ctx.config.viewMaxLagSeconds), ctx.logger);

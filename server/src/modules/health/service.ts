@@ -11,7 +11,7 @@ export function gatewayHealth(chain: KuajieChain, metrics: Metrics, maxViewLagSe
     const indexer = chain.indexer.status();
     metrics.outboxPending.set(sender.pending);
     if (indexer.headBlock !== null) metrics.indexerLagBlocks.set(indexer.headBlock - indexer.indexedBlock);
-    const lagSeconds = indexer.syncedAtMs === null ? null : Math.max(0, (Date.now() - indexer.syncedAtMs) / 1000);
+    const lagSeconds = indexer.caughtUpMs === null ? null : Math.max(0, (Date.now() - indexer.caughtUpMs) / 1000);
     const fresh = lagSeconds !== null && lagSeconds <= maxViewLagSeconds;
     const status =
       sender.state === "chain_reset" ? "unavailable" : sender.state === "unavailable" || !fresh ? "degraded" : "ok";

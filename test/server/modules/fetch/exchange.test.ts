@@ -77,8 +77,8 @@ describe("Fetch: the consumer's half of the exchange (POST /v1/data/fetch at the
     world = await startFederation({
       env: {
         KUAJIE_RECEIPT_BATCH_SECONDS: "0.2",
-        KUAJIE_EXCHANGE_TIMEOUT_MS: "800",
-        KUAJIE_MAX_VIEW_LAG_SECONDS: "3",
+        KUAJIE_EXCHANGE_TIMEOUT_MS: "3000", // long enough for a revocation to be mined and indexed mid-call
+        KUAJIE_VIEW_MAX_LAG_SECONDS: "3",
       },
     });
     fake = await fakeProvider(world.system, POLICE, { kind: "deliver", data: RECORD });
