@@ -1,3 +1,4 @@
+import type { TypedDataSigner } from "../../../core/exchange";
 import type Database from "better-sqlite3";
 import { Interface, type JsonRpcApiProvider, type Wallet } from "ethers";
 import pino, { type BaseLogger } from "pino";
@@ -125,6 +126,15 @@ export class KuajieChain {
    */
   now(): number {
     return Math.max(Math.floor(Date.now() / 1000), this.indexer.status().indexedBlockTime ?? 0);
+  }
+
+  /**
+   * What signs EIP-712 messages for `departmentKey` (its operator key: the exchange's requests and answers), or null
+   * when this gateway does not serve it. Only typed data: transactions go through the outbox.
+   */
+  typedDataSigner(departmentKey: string): TypedDataSigner | null {
+    const wallet = this.options.signers.get(departmentKey);
+    return wallet ? { signTypedData: (domain, types, value) => wallet.signTypedData(domain, types, value) } : null;
   }
 
   servedDepartments(): string[] {

@@ -41,6 +41,8 @@ export interface IndexerStatus {
   deploymentMissing: boolean;
   /** Timestamp (seconds) of the last block indexed by this process, null until it indexes one. */
   indexedBlockTime: number | null;
+  /** Wall-clock ms when this process last saw its index reach the chain's head; null before the first catch-up. */
+  caughtUpMs: number | null;
   resets: number;
   lastError: string | null;
 }
@@ -99,6 +101,7 @@ export class EventIndexer {
   private deploymentMissing = false;
   private head: number | null = null;
   private indexedTime: number | null = null;
+  private caughtUpMs: number | null = null;
   private lastError: string | null = null;
   private loop: Promise<void> | null = null;
   private stopped = true;
@@ -137,6 +140,7 @@ export class EventIndexer {
       indexedBlock: state.indexed_block,
       headBlock: this.head,
       indexedBlockTime: this.indexedTime,
+      caughtUpMs: this.caughtUpMs,
       deploymentMissing: this.deploymentMissing,
       resets: state.resets,
       lastError: this.lastError,
@@ -257,6 +261,7 @@ export class EventIndexer {
       await this.indexRange(state.next_block, Math.min(state.next_block + this.pageSize - 1, head));
       state = this.state();
     }
+    if (state.indexed_block >= head) this.caughtUpMs = Date.now();
     return state.indexed_block;
   }
 

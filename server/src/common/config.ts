@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Mnemonic } from "ethers";
 import { z } from "zod";
+import { DEV_BACKEND_TOKEN } from "../../../core/backend";
 import { LOG_LEVELS, type LogLevel } from "./logger";
 
 /**
@@ -53,6 +54,12 @@ export interface GatewayConfig {
   logLevel: LogLevel;
   /** body-parser limit, e.g. "100kb". */
   bodyLimit: string;
+  /** The secret this gateway sends its backends in `X-Kuajie-Backend-Token`; never logged. */
+  backendToken: string;
+  /** The exchange endpoint refuses (`view_stale`) while the indexed view was last current longer ago than this. */
+  viewMaxLagSeconds: number;
+  /** How far an exchange request's time may differ from this gateway's clock (docs/FEDERATION.md §3). */
+  exchangeMaxSkewSeconds: number;
 }
 
 export const CONFIG_VARIABLES = [
@@ -73,6 +80,9 @@ export const CONFIG_VARIABLES = [
   "KUAJIE_TIMEZONE",
   "KUAJIE_LOG_LEVEL",
   "KUAJIE_BODY_LIMIT",
+  "KUAJIE_BACKEND_TOKEN",
+  "KUAJIE_VIEW_MAX_LAG_SECONDS",
+  "KUAJIE_EXCHANGE_MAX_SKEW_SECONDS",
 ] as const;
 type ConfigVariable = (typeof CONFIG_VARIABLES)[number];
 
@@ -88,6 +98,8 @@ const DEFAULTS: Partial<Record<ConfigVariable, string>> = {
   KUAJIE_TIMEZONE: "Asia/Shanghai",
   KUAJIE_LOG_LEVEL: "info",
   KUAJIE_BODY_LIMIT: "100kb",
+  KUAJIE_VIEW_MAX_LAG_SECONDS: "30",
+  KUAJIE_EXCHANGE_MAX_SKEW_SECONDS: "60",
 };
 
 export const DEV_CONFIG_FILE = ".kuajie/dev/gateway.json";
@@ -186,6 +198,13 @@ const rawSchema = z.object({
   KUAJIE_TIMEZONE: timezoneSchema,
   KUAJIE_LOG_LEVEL: logLevelSchema,
   KUAJIE_BODY_LIMIT: bodyLimitSchema,
+  KUAJIE_BACKEND_TOKEN: z
+    .string()
+    .min(16, { error: "expected a secret of at least 16 characters" })
+    .max(512, { error: "expected a secret of at most 512 characters" })
+    .optional(),
+  KUAJIE_VIEW_MAX_LAG_SECONDS: integer(1, 86_400),
+  KUAJIE_EXCHANGE_MAX_SKEW_SECONDS: integer(1, 3_600),
 });
 
 type Env = Record<string, string | undefined>;
@@ -312,6 +331,15 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   const problems: Array<{ variable: string; message: string }> = [];
   const keys = keySource(values, production, problems);
   if (keys === null) throw new ConfigError(problems);
+  const backendToken = values.KUAJIE_BACKEND_TOKEN ?? (production ? null : DEV_BACKEND_TOKEN);
+  if (backendToken === null || (production && backendToken === DEV_BACKEND_TOKEN)) {
+    throw new ConfigError([
+      {
+        variable: "KUAJIE_BACKEND_TOKEN",
+        message: "required in production: the secret this gateway's backends expect",
+      },
+    ]);
+  }
 
   const dataDir = path.resolve(cwd, values.KUAJIE_DATA_DIR);
   return {
@@ -333,6 +361,9 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     timezone: values.KUAJIE_TIMEZONE,
     logLevel: values.KUAJIE_LOG_LEVEL,
     bodyLimit: values.KUAJIE_BODY_LIMIT.toLowerCase(),
+    backendToken,
+    viewMaxLagSeconds: values.KUAJIE_VIEW_MAX_LAG_SECONDS,
+    exchangeMaxSkewSeconds: values.KUAJIE_EXCHANGE_MAX_SKEW_SECONDS,
   };
 }
 
@@ -374,5 +405,8 @@ export function describeConfig(config: GatewayConfig): Record<string, unknown> {
     timezone: config.timezone,
     logLevel: config.logLevel,
     bodyLimit: config.bodyLimit,
+    backendToken: "[set]",
+    viewMaxLagSeconds: config.viewMaxLagSeconds,
+    exchangeMaxSkewSeconds: config.exchangeMaxSkewSeconds,
   };
 }

@@ -1,9 +1,11 @@
+import { resourceUpstreams } from "../catalog";
 import { receiptLedger } from "../receipts";
 import type { Feature } from "../feature";
 import { AccessPolicy } from "./policy";
 import { QuotaCounters } from "./quota";
 import { registerFetchRoutes } from "./routes";
 import { FetchService } from "./service";
+import { queryUpstream } from "./upstream";
 
 /** Quota windows are at most a calendar month: delivered receipts older than this cannot count any more. */
 const QUOTA_LOOKBACK_SECONDS = 32 * 24 * 3600;
@@ -16,8 +18,20 @@ export const fetchFeature: Feature = (ctx) => {
   const quota = new QuotaCounters(config.timezone);
   quota.rebuild(ledger.deliveredSince(policy.now() - QUOTA_LOOKBACK_SECONDS));
 
+  // Until fetches go through the provider's exchange endpoint, a resource's backend is the one its provider set at
+  // this gateway (private, never on chain), or the URL of its pre-federation on-chain metadata.
+  const upstreams = resourceUpstreams(ctx);
+  const withPrivateUpstream: AccessPolicy = Object.create(policy, {
+    resource: {
+      value: (id: string) => {
+        const resource = policy.resource(id);
+        const url = resource ? upstreams.get(resource.id) : null;
+        return resource && url !== null ? { ...resource, upstreamUrl: url } : resource;
+      },
+    },
+  });
   const fetches = new FetchService({
-    policy,
+    policy: withPrivateUpstream,
     quota,
     recorder: ledger.recorder,
     anchorer: ledger.anchorer,
@@ -28,6 +42,7 @@ export const fetchFeature: Feature = (ctx) => {
     departmentIdOf: (key) => departments.idOf(key)?.toLowerCase() ?? null,
     gatewayAccountOf: (key) => chain.accountOf(key),
     indexedBlock: () => chain.indexer.indexedBlock(),
+    query: (url, query, timeoutMs) => queryUpstream(url, query, timeoutMs, config.backendToken),
   });
   return (registry) => registerFetchRoutes(registry, fetches);
 };

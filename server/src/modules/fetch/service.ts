@@ -35,7 +35,7 @@ import { decide, type DenialReason } from "./decide";
 import type { AccessPolicy } from "./policy";
 import type { QuotaCounters } from "./quota";
 import type { FetchRequest } from "./schemas";
-import { onlyGranted, queryUpstream, type DataRecord, type UpstreamAnswer, type UpstreamQuery } from "./upstream";
+import { onlyGranted, type DataRecord, type UpstreamAnswer, type UpstreamQuery } from "./upstream";
 
 export interface FetchServiceOptions {
   policy: AccessPolicy;
@@ -49,7 +49,8 @@ export interface FetchServiceOptions {
   departmentIdOf: (key: string) => string | null;
   gatewayAccountOf: (key: string) => string | null;
   indexedBlock: () => number;
-  query?: (url: string, query: UpstreamQuery, timeoutMs: number) => Promise<UpstreamAnswer>;
+  /** Asks the provider's backend (with this gateway's backend credential). */
+  query: (url: string, query: UpstreamQuery, timeoutMs: number) => Promise<UpstreamAnswer>;
 }
 
 export interface FetchResult {
@@ -61,10 +62,10 @@ export interface FetchResult {
 const hashJson = (value: unknown): string => keccak256(toUtf8Bytes(canonicalJson(value)));
 
 export class FetchService {
-  private readonly query: NonNullable<FetchServiceOptions["query"]>;
+  private readonly query: FetchServiceOptions["query"];
 
   constructor(private readonly options: FetchServiceOptions) {
-    this.query = options.query ?? queryUpstream;
+    this.query = options.query;
   }
 
   async fetch(caller: AuthContext, request: FetchRequest): Promise<FetchResult> {
