@@ -11,6 +11,7 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { type Server, createServer } from "node:http";
 import { z } from "zod";
+import { DEV_BACKEND_TOKEN } from "../core/backend";
 import {
   type DepartmentDatasets,
   PROVIDER_DEPARTMENTS,
@@ -35,6 +36,8 @@ export interface StartBackendsOptions {
   /** Mounts `POST /_control` on every backend (fault tests, development). */
   allowControl?: boolean;
   behaviour?: Partial<Record<ProviderDepartmentKey, Partial<BackendBehaviour>>>;
+  /** The secret the gateways send in `X-Kuajie-Backend-Token` (default: the development token). */
+  token?: string;
 }
 
 export interface RunningBackends {
@@ -75,6 +78,7 @@ export async function startBackends(options: StartBackendsOptions = {}): Promise
         datasets: datasets[department],
         behaviour: options.behaviour?.[department],
         allowControl: options.allowControl ?? false,
+        token: options.token ?? DEV_BACKEND_TOKEN,
       });
       const server = createServer(app);
       await listen(server, options.ports?.[department] ?? DEFAULT_BACKEND_PORTS[department], host);
@@ -110,6 +114,11 @@ const envSchema = z.object({
   KUAJIE_BACKENDS_SEED: z.coerce.number().int().default(DEFAULT_SEED),
   KUAJIE_BACKENDS_PEOPLE: z.coerce.number().int().min(1).max(50_000).default(DEFAULT_PEOPLE),
   KUAJIE_BACKENDS_CONTROL: z.enum(["true", "false"]).default("false"),
+  KUAJIE_BACKEND_TOKEN: z
+    .string()
+    .min(16, { error: "KUAJIE_BACKEND_TOKEN must be a secret of at least 16 characters" })
+    .optional(),
+  NODE_ENV: z.string().optional(),
 });
 
 /** Reads the backends' settings from the environment; a wrong value throws naming the variable. */
@@ -120,6 +129,11 @@ export function backendsOptionsFromEnv(env: NodeJS.ProcessEnv, argv: readonly st
     throw new Error(`invalid backend configuration: ${problems.join("; ")}`);
   }
   const config = parsed.data;
+  if (config.NODE_ENV === "production" && (config.KUAJIE_BACKEND_TOKEN ?? DEV_BACKEND_TOKEN) === DEV_BACKEND_TOKEN) {
+    throw new Error(
+      "invalid backend configuration: KUAJIE_BACKEND_TOKEN: required in production (its gateway's secret)",
+    );
+  }
   return {
     ports: {
       "public-security": config.KUAJIE_BACKEND_PORT_PUBLIC_SECURITY,
@@ -129,6 +143,7 @@ export function backendsOptionsFromEnv(env: NodeJS.ProcessEnv, argv: readonly st
     seed: config.KUAJIE_BACKENDS_SEED,
     people: config.KUAJIE_BACKENDS_PEOPLE,
     allowControl: config.KUAJIE_BACKENDS_CONTROL === "true" || argv.includes("--control"),
+    token: config.KUAJIE_BACKEND_TOKEN ?? DEV_BACKEND_TOKEN,
   };
 }
 

@@ -5,8 +5,13 @@
  * departmental systems: it answers with the whole record plus an `internalNote`, however few fields were
  * asked for, so that the gateway has to strip what was not granted. For fault tests it can hang, fail,
  * answer garbage or answer slowly on demand.
+ *
+ * It answers only its own gateway: a query without the gateway's secret header is refused with 401 before anything
+ * else is looked at (docs/FEDERATION.md §3).
  */
+import { timingSafeEqual } from "node:crypto";
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from "express";
+import { BACKEND_TOKEN_HEADER } from "../core/backend";
 import { z } from "zod";
 import type { DataRecord, Dataset } from "./datasets";
 import { normaliseIdNumber } from "./synthetic-people";
@@ -23,6 +28,8 @@ export interface BackendBehaviour {
 export interface BackendOptions {
   department: string;
   datasets: readonly Dataset[];
+  /** The shared secret its gateway sends in `X-Kuajie-Backend-Token`; every query without it is refused (401). */
+  token: string;
   behaviour?: Partial<BackendBehaviour>;
   /** Mounts `POST /_control` to switch the behaviour at run time. Only for tests and development. */
   allowControl?: boolean;
@@ -76,6 +83,8 @@ export function createBackendApp(options: BackendOptions): Express {
 
   const app = express();
   app.disable("x-powered-by");
+  const expected = Buffer.from(options.token, "utf8");
+  if (expected.length === 0) throw new Error("a backend needs the token its gateway sends");
 
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok", department, resources: [...datasetsByCode.keys()], mode: behaviour.mode });
@@ -105,7 +114,21 @@ export function createBackendApp(options: BackendOptions): Express {
     }
   };
 
-  app.post("/query", misbehave, express.json({ limit: "64kb" }), (req, res) => {
+  const onlyItsGateway: RequestHandler = (req, res, next) => {
+    const given = Buffer.from(req.get(BACKEND_TOKEN_HEADER) ?? "", "utf8");
+    if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
+    res
+      .status(401)
+      .type("application/problem+json")
+      .json({
+        type: "https://kuajie.dev/problems/backend_unauthenticated",
+        title: "Unauthenticated",
+        status: 401,
+        detail: `this backend answers only its own gateway: send its secret in ${BACKEND_TOKEN_HEADER}`,
+      });
+  };
+
+  app.post("/query", onlyItsGateway, misbehave, express.json({ limit: "64kb" }), (req, res) => {
     const parsed = querySchema.safeParse(req.body);
     if (!parsed.success) {
       res.status(400).json(errorBody("bad_request", z.prettifyError(parsed.error)));

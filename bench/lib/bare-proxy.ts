@@ -1,11 +1,13 @@
 /**
- * The benchmark baseline, "call the provider directly": forwards a fetch to a backend's `/query` with no
- * authentication, no chain checks, no field stripping and no receipt. Whatever the gateway costs on top
+ * The benchmark baseline, "call the provider directly": forwards a fetch to a backend's `/query` with only the
+ * backend's own credential, no authentication of the caller, no chain checks, no field stripping and no receipt. Whatever the gateway costs on top
  * of this is the price of its rules and evidence.
  */
 import express, { type Express } from "express";
+import { BACKEND_TOKEN_HEADER, DEV_BACKEND_TOKEN } from "../../core/backend";
 
-export function createBareProxy(backendUrl: string): Express {
+/** `backendToken`: the backend's credential (the same secret its gateway sends; no other check is added). */
+export function createBareProxy(backendUrl: string, backendToken = DEV_BACKEND_TOKEN): Express {
   const queryUrl = new URL("query", backendUrl.endsWith("/") ? backendUrl : `${backendUrl}/`).toString();
   const app = express();
   app.disable("x-powered-by");
@@ -16,7 +18,7 @@ export function createBareProxy(backendUrl: string): Express {
     try {
       const upstream = await fetch(queryUrl, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", [BACKEND_TOKEN_HEADER]: backendToken },
         body: JSON.stringify({ resourceCode, subject, fields, params }),
       });
       res

@@ -1,13 +1,14 @@
 import { expect } from "chai";
 import { type RunningBackends, startBackends } from "../../backends/main";
 import { GARBAGE_BODY } from "../../backends/server";
+import { BACKEND_TOKEN_HEADER, DEV_BACKEND_TOKEN } from "../../core/backend";
 
 const ANY_PORT = { "public-security": 0, hrss: 0, health: 0 };
 
 async function post(url: string, body: unknown, signal?: AbortSignal): Promise<Response> {
   return fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", [BACKEND_TOKEN_HEADER]: DEV_BACKEND_TOKEN },
     body: JSON.stringify(body),
     signal,
   });

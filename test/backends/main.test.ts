@@ -4,6 +4,7 @@ import { type AddressInfo, createServer } from "node:net";
 import path from "node:path";
 import { expect } from "chai";
 import { DEFAULT_BACKEND_PORTS, backendsOptionsFromEnv, startBackends } from "../../backends/main";
+import { DEV_BACKEND_TOKEN } from "../../core/backend";
 
 const ANY_PORT = { "public-security": 0, hrss: 0, health: 0 };
 
@@ -19,7 +20,13 @@ describe("starting the demo provider backends", function () {
       seed: 5,
       people: 12,
       allowControl: true,
+      token: DEV_BACKEND_TOKEN,
     });
+    expect(backendsOptionsFromEnv({ KUAJIE_BACKEND_TOKEN: "a-department-secret-token" }).token).to.equal(
+      "a-department-secret-token",
+    );
+    expect(() => backendsOptionsFromEnv({ NODE_ENV: "production" })).to.throw(/KUAJIE_BACKEND_TOKEN/);
+    expect(() => backendsOptionsFromEnv({ KUAJIE_BACKEND_TOKEN: "short" })).to.throw(/KUAJIE_BACKEND_TOKEN/);
     expect(backendsOptionsFromEnv({ KUAJIE_BACKENDS_CONTROL: "true" }).allowControl).to.equal(true);
   });
 

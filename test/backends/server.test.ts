@@ -2,18 +2,41 @@ import { expect } from "chai";
 import request from "supertest";
 import { buildDemoDatasets, HOUSEHOLD_REGISTRATION } from "../../backends/datasets";
 import { DEFAULT_LIST_LIMIT, INTERNAL_NOTE_FIELD, createBackendApp } from "../../backends/server";
+import { BACKEND_TOKEN_HEADER } from "../../core/backend";
+
+const TOKEN = "test-backend-token-of-its-gateway";
 
 describe("demo provider backend protocol", function () {
   const datasets = buildDemoDatasets({ seed: 11, count: 40 });
-  const publicSecurity = createBackendApp({ department: "public-security", datasets: datasets["public-security"] });
-  const health = createBackendApp({ department: "health", datasets: datasets.health });
-  const hrss = createBackendApp({ department: "hrss", datasets: datasets.hrss });
+  const publicSecurity = createBackendApp({
+    department: "public-security",
+    datasets: datasets["public-security"],
+    token: TOKEN,
+  });
+  const health = createBackendApp({ department: "health", datasets: datasets.health, token: TOKEN });
+  const hrss = createBackendApp({ department: "hrss", datasets: datasets.hrss, token: TOKEN });
   const someone = datasets["public-security"][0]!.records[3]!;
   const idNumber = String(someone.idNumber);
+
+  it("refuses a query without its gateway's secret header, or with a wrong one, with 401 and no data", async function () {
+    const query = { resourceCode: "household-registration", subject: { idType: "resident_id", idNumber }, fields: [] };
+    for (const token of [undefined, "", "wrong-token-of-another-party", TOKEN.slice(0, -1)]) {
+      const attempt = request(publicSecurity).post("/query");
+      if (token !== undefined) attempt.set(BACKEND_TOKEN_HEADER, token);
+      const response = await attempt
+        .send(query)
+        .expect(401)
+        .expect("content-type", /application\/problem\+json/);
+      expect(response.body).to.include({ status: 401, type: "https://kuajie.dev/problems/backend_unauthenticated" });
+      expect(response.body).to.not.have.property("data");
+      expect(JSON.stringify(response.body)).to.not.include(idNumber);
+    }
+  });
 
   it("answers a subject query with the whole record plus an internal note, however few fields were asked", async function () {
     const response = await request(publicSecurity)
       .post("/query")
+      .set(BACKEND_TOKEN_HEADER, TOKEN)
       .send({ resourceCode: "household-registration", subject: { idType: "resident_id", idNumber }, fields: ["name"] })
       .expect(200)
       .expect("content-type", /application\/json/);
@@ -31,6 +54,7 @@ describe("demo provider backend protocol", function () {
     const target = String((withX ?? someone).idNumber);
     const response = await request(publicSecurity)
       .post("/query")
+      .set(BACKEND_TOKEN_HEADER, TOKEN)
       .send({
         resourceCode: "household-registration",
         subject: { idType: "resident_id", idNumber: ` ${target.toLowerCase()} ` },
@@ -43,6 +67,7 @@ describe("demo provider backend protocol", function () {
   it("answers 404 not_found when the subject has no record", async function () {
     const response = await request(publicSecurity)
       .post("/query")
+      .set(BACKEND_TOKEN_HEADER, TOKEN)
       .send({
         resourceCode: "household-registration",
         subject: { idType: "resident_id", idNumber: "44010420000101999X" },
@@ -58,6 +83,7 @@ describe("demo provider backend protocol", function () {
     expect(minor).to.not.equal(undefined);
     await request(hrss)
       .post("/query")
+      .set(BACKEND_TOKEN_HEADER, TOKEN)
       .send({
         resourceCode: "social-insurance-status",
         subject: { idType: "resident_id", idNumber: minor?.idNumber },
@@ -69,6 +95,7 @@ describe("demo provider backend protocol", function () {
   it("answers 404 for a resource it does not hold", async function () {
     const response = await request(publicSecurity)
       .post("/query")
+      .set(BACKEND_TOKEN_HEADER, TOKEN)
       .send({ resourceCode: "health-card", subject: { idType: "resident_id", idNumber }, fields: ["bloodType"] })
       .expect(404);
     expect(response.body.error).to.equal("unknown_resource");
@@ -77,6 +104,7 @@ describe("demo provider backend protocol", function () {
   it("answers a non-personal query without a subject with a short list, each item with extra fields", async function () {
     const response = await request(health)
       .post("/query")
+      .set(BACKEND_TOKEN_HEADER, TOKEN)
       .send({ resourceCode: "medical-institutions", fields: ["name"] })
       .expect(200);
     const items = response.body.data as Record<string, unknown>[];
@@ -84,6 +112,7 @@ describe("demo provider backend protocol", function () {
     for (const item of items) expect(item).to.include.keys("name", "district", "beds", INTERNAL_NOTE_FIELD);
     const limited = await request(health)
       .post("/query")
+      .set(BACKEND_TOKEN_HEADER, TOKEN)
       .send({ resourceCode: "medical-institutions", fields: ["name"], params: { limit: 2, district: "any" } })
       .expect(200);
     expect(limited.body.data).to.have.length(2);
@@ -92,6 +121,7 @@ describe("demo provider backend protocol", function () {
   it("refuses a personal query without a subject with 400 subject_required", async function () {
     const response = await request(health)
       .post("/query")
+      .set(BACKEND_TOKEN_HEADER, TOKEN)
       .send({ resourceCode: "health-card", fields: ["bloodType"] })
       .expect(400);
     expect(response.body.error).to.equal("subject_required");
@@ -113,6 +143,7 @@ describe("demo provider backend protocol", function () {
     it(`answers 400 bad_request for ${what}`, async function () {
       const response = await request(publicSecurity)
         .post("/query")
+        .set(BACKEND_TOKEN_HEADER, TOKEN)
         .send(body as object)
         .expect(400);
       expect(response.body.error).to.equal("bad_request");
@@ -122,6 +153,7 @@ describe("demo provider backend protocol", function () {
   it("answers 400 bad_request for a body that is not JSON", async function () {
     const response = await request(publicSecurity)
       .post("/query")
+      .set(BACKEND_TOKEN_HEADER, TOKEN)
       .set("content-type", "application/json")
       .send("{not json")
       .expect(400);
@@ -131,6 +163,7 @@ describe("demo provider backend protocol", function () {
   it("answers 413 for an oversized body", async function () {
     await request(publicSecurity)
       .post("/query")
+      .set(BACKEND_TOKEN_HEADER, TOKEN)
       .send({ resourceCode: "household-registration", fields: ["x".repeat(100_000)] })
       .expect(413);
   });

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Mnemonic } from "ethers";
 import { z } from "zod";
+import { DEV_BACKEND_TOKEN } from "../../../core/backend";
 import { LOG_LEVELS, type LogLevel } from "./logger";
 
 /**
@@ -50,13 +51,17 @@ export interface GatewayConfig {
   receiptBatchSeconds: number;
   anchorMaxLagSeconds: number;
   timezone: string;
-  /** Fetches are refused (503 view_stale) when the indexed view was last level with the chain's head longer ago. */
-  viewMaxLagSeconds: number;
   /** How long the consumer's gateway waits for the provider's gateway to answer an exchange. */
   exchangeTimeoutMs: number;
   logLevel: LogLevel;
   /** body-parser limit, e.g. "100kb". */
   bodyLimit: string;
+  /** The secret this gateway sends its backends in `X-Kuajie-Backend-Token`; never logged. */
+  backendToken: string;
+  /** The exchange endpoint refuses (`view_stale`) while the indexed view was last current longer ago than this. */
+  viewMaxLagSeconds: number;
+  /** How far an exchange request's time may differ from this gateway's clock (docs/FEDERATION.md §3). */
+  exchangeMaxSkewSeconds: number;
 }
 
 export const CONFIG_VARIABLES = [
@@ -77,7 +82,9 @@ export const CONFIG_VARIABLES = [
   "KUAJIE_TIMEZONE",
   "KUAJIE_LOG_LEVEL",
   "KUAJIE_BODY_LIMIT",
+  "KUAJIE_BACKEND_TOKEN",
   "KUAJIE_VIEW_MAX_LAG_SECONDS",
+  "KUAJIE_EXCHANGE_MAX_SKEW_SECONDS",
   "KUAJIE_EXCHANGE_TIMEOUT_MS",
 ] as const;
 type ConfigVariable = (typeof CONFIG_VARIABLES)[number];
@@ -95,6 +102,7 @@ const DEFAULTS: Partial<Record<ConfigVariable, string>> = {
   KUAJIE_LOG_LEVEL: "info",
   KUAJIE_BODY_LIMIT: "100kb",
   KUAJIE_VIEW_MAX_LAG_SECONDS: "30",
+  KUAJIE_EXCHANGE_MAX_SKEW_SECONDS: "60",
   KUAJIE_EXCHANGE_TIMEOUT_MS: "10000",
 };
 
@@ -194,7 +202,13 @@ const rawSchema = z.object({
   KUAJIE_TIMEZONE: timezoneSchema,
   KUAJIE_LOG_LEVEL: logLevelSchema,
   KUAJIE_BODY_LIMIT: bodyLimitSchema,
+  KUAJIE_BACKEND_TOKEN: z
+    .string()
+    .min(16, { error: "expected a secret of at least 16 characters" })
+    .max(512, { error: "expected a secret of at most 512 characters" })
+    .optional(),
   KUAJIE_VIEW_MAX_LAG_SECONDS: integer(1, 86_400),
+  KUAJIE_EXCHANGE_MAX_SKEW_SECONDS: integer(1, 3_600),
   KUAJIE_EXCHANGE_TIMEOUT_MS: integer(1, 600_000),
 });
 
@@ -322,6 +336,15 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   const problems: Array<{ variable: string; message: string }> = [];
   const keys = keySource(values, production, problems);
   if (keys === null) throw new ConfigError(problems);
+  const backendToken = values.KUAJIE_BACKEND_TOKEN ?? (production ? null : DEV_BACKEND_TOKEN);
+  if (backendToken === null || (production && backendToken === DEV_BACKEND_TOKEN)) {
+    throw new ConfigError([
+      {
+        variable: "KUAJIE_BACKEND_TOKEN",
+        message: "required in production: the secret this gateway's backends expect",
+      },
+    ]);
+  }
 
   const dataDir = path.resolve(cwd, values.KUAJIE_DATA_DIR);
   return {
@@ -343,7 +366,9 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     timezone: values.KUAJIE_TIMEZONE,
     logLevel: values.KUAJIE_LOG_LEVEL,
     bodyLimit: values.KUAJIE_BODY_LIMIT.toLowerCase(),
+    backendToken,
     viewMaxLagSeconds: values.KUAJIE_VIEW_MAX_LAG_SECONDS,
+    exchangeMaxSkewSeconds: values.KUAJIE_EXCHANGE_MAX_SKEW_SECONDS,
     exchangeTimeoutMs: values.KUAJIE_EXCHANGE_TIMEOUT_MS,
   };
 }
@@ -386,7 +411,9 @@ export function describeConfig(config: GatewayConfig): Record<string, unknown> {
     timezone: config.timezone,
     logLevel: config.logLevel,
     bodyLimit: config.bodyLimit,
+    backendToken: "[set]",
     viewMaxLagSeconds: config.viewMaxLagSeconds,
+    exchangeMaxSkewSeconds: config.exchangeMaxSkewSeconds,
     exchangeTimeoutMs: config.exchangeTimeoutMs,
   };
 }

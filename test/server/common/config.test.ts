@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { ConfigError, describeConfig, loadConfig, loadDataDir } from "../../../server/src/common/config";
+import { DEV_BACKEND_TOKEN } from "../../../core/backend";
 
 const SECRET = "0x" + "5a".repeat(32);
 const MNEMONIC = "test test test test test test test test test test test junk";
@@ -88,6 +89,27 @@ describe("common/config", function () {
       logLevel: "debug",
       bodyLimit: "1mb",
     });
+  });
+
+  it("reads the exchange settings and the backend token, which production requires and never takes from development", function () {
+    const dev = load(BASE);
+    expect(dev).to.include({ viewMaxLagSeconds: 30, exchangeMaxSkewSeconds: 60, backendToken: DEV_BACKEND_TOKEN });
+    const set = load({
+      ...BASE,
+      KUAJIE_BACKEND_TOKEN: "a-department-backend-secret",
+      KUAJIE_VIEW_MAX_LAG_SECONDS: "5",
+      KUAJIE_EXCHANGE_MAX_SKEW_SECONDS: "30",
+    });
+    expect(set).to.include({ viewMaxLagSeconds: 5, exchangeMaxSkewSeconds: 30 });
+    expect(set.backendToken).to.equal("a-department-backend-secret");
+    expect(JSON.stringify(describeConfig(set))).to.not.include("a-department-backend-secret");
+    const production = { KUAJIE_CONSORTIUM_SECRET: SECRET, KUAJIE_KEYSTORE_DIR: "/k", KUAJIE_KEYSTORE_PASSWORD: "p" };
+    expect(failure({ ...production, NODE_ENV: "production" }).variable).to.equal("KUAJIE_BACKEND_TOKEN");
+    expect(
+      failure({ ...production, NODE_ENV: "production", KUAJIE_BACKEND_TOKEN: DEV_BACKEND_TOKEN }).variable,
+    ).to.equal("KUAJIE_BACKEND_TOKEN");
+    expect(failure({ ...BASE, KUAJIE_BACKEND_TOKEN: "short" }).variable).to.equal("KUAJIE_BACKEND_TOKEN");
+    expect(failure({ ...BASE, KUAJIE_VIEW_MAX_LAG_SECONDS: "0" }).variable).to.equal("KUAJIE_VIEW_MAX_LAG_SECONDS");
   });
 
   const wrongValues: Array<[string, string, RegExp]> = [
@@ -215,6 +237,7 @@ describe("common/config", function () {
           KUAJIE_CONSORTIUM_SECRET: SECRET,
           KUAJIE_KEYSTORE_DIR: "/k",
           KUAJIE_KEYSTORE_PASSWORD: "p",
+          KUAJIE_BACKEND_TOKEN: "a-production-backend-secret",
         },
         cwd,
       );

@@ -47,7 +47,7 @@ describe("Gateway catalog: /v1/catalog/resources on the real contracts", functio
       expect(onChain.legalBasis).to.equal(ethers.ZeroHash);
     });
 
-    it("puts the canonical metadata JSON on chain (upstream url included, fields in order) and its hash", async function () {
+    it("puts the canonical metadata JSON on chain (fields in order, the private upstream left out) and its hash", async function () {
       const res = await request(gw.app)
         .get(`/v1/catalog/resources/${resourceId}`)
         .set("Authorization", hrss())
@@ -68,7 +68,6 @@ describe("Gateway catalog: /v1/catalog/resources on the real contracts", functio
           { name: "birthDate", type: "date", personal: false },
         ],
         updateCycle: "daily",
-        upstream: { url: "http://127.0.0.1:9101/household" },
       });
       expect(res.body.metadataHash).to.equal(ethers.keccak256(ethers.toUtf8Bytes(expected)));
       expect((await gw.system.catalog.resource(resourceId)).metadataHash).to.equal(res.body.metadataHash);
@@ -79,7 +78,16 @@ describe("Gateway catalog: /v1/catalog/resources on the real contracts", functio
         "address",
         "birthDate",
       ]);
-      expect(res.body.upstream).to.deep.equal({ url: "http://127.0.0.1:9101/household" });
+      // The backend is the provider gateway's private configuration: not on chain, not shown to other departments.
+      expect(res.body.upstream).to.equal(null);
+      const events = await gw.system.catalog.queryFilter(gw.system.catalog.filters.ResourceRegistered(resourceId));
+      expect(events).to.have.length(1);
+      expect(events[0].args.metadata).to.equal(expected);
+      expect(events[0].args.metadata).to.not.include("9101");
+      const own = await request(gw.app).get(`/v1/catalog/resources/${resourceId}`).set("Authorization", psb());
+      expect(own.body.upstream).to.deep.equal({ url: "http://127.0.0.1:9101/household" });
+      const listed = await request(gw.app).get("/v1/catalog/resources").set("Authorization", hrss()).expect(200);
+      expect(JSON.stringify(listed.body)).to.not.include("9101");
       expect(res.body).to.include({ name: "Household register", status: "active", version: 1 });
       expect(res.body.history.map((h: { event: string }) => h.event)).to.deep.equal(["ResourceRegistered"]);
       expect(res.body.block).to.be.a("number").at.least(res.body.registeredBlock);

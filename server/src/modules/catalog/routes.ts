@@ -1,6 +1,6 @@
 import type { RouteRegistry } from "../../common/route-registry";
 import type { DepartmentService } from "../departments/service";
-import { callerOf } from "../auth/caller";
+import { callerIfAny, callerOf } from "../auth/caller";
 import {
   registerResourceSchema,
   resourceDetailSchema,
@@ -35,9 +35,9 @@ export function registerCatalogRoutes(
       path: "/v1/catalog/resources",
       summary: "Register a resource of the caller's department",
       description:
-        "Builds the canonical metadata JSON of the description (upstream.url included; fields in order, bit i = " +
-        "fields[i]) and calls DataCatalog.register signed by the caller's department. itemCount = fields.length; " +
-        "legalBasis (required for not_shareable) goes on chain as its keccak256.",
+        "Builds the canonical metadata JSON of the description (fields in order, bit i = fields[i]; upstream left " +
+        "out: it is kept only in this gateway's database) and calls DataCatalog.register signed by the caller's " +
+        "department. itemCount = fields.length; legalBasis (required for not_shareable) goes on chain as its keccak256.",
       tag: "catalog",
       auth: "operator",
       body: registerResourceSchema,
@@ -60,7 +60,7 @@ export function registerCatalogRoutes(
       query: resourceListQuerySchema,
       responses: { 200: { description: "Resources, as of the block given", schema: resourceListSchema }, ...problems },
     },
-    ({ query }) => catalog.list(query),
+    ({ query, auth }) => catalog.list(query, callerIfAny(auth, departments)),
   );
   registry.route(
     {
@@ -76,7 +76,7 @@ export function registerCatalogRoutes(
         404: { description: "No such resource (`resource_not_found`)" },
       },
     },
-    ({ params }) => catalog.detail(params.id),
+    ({ params, auth }) => catalog.detail(params.id, callerIfAny(auth, departments)),
   );
   registry.route(
     {

@@ -62,7 +62,10 @@ const description = {
     .max(2000)
     .optional()
     .meta({ description: "the legal-basis reference (its keccak256 goes on chain); required for not_shareable" }),
-  upstream: upstreamSchema.meta({ description: "the provider backend the gateway fetches from: POST {url}/query" }),
+  upstream: upstreamSchema.meta({
+    description:
+      "the provider backend this gateway fetches from (POST {url}/query): kept only in this gateway's database, never on chain",
+  }),
 };
 
 const resourceCodeSchema = z
@@ -160,7 +163,10 @@ export const resourceSchema = z
     sensitive: z.boolean(),
     itemCount: z.number().int(),
     fields: z.array(z.object({ name: z.string(), type: z.enum(FIELD_TYPES), personal: z.boolean() })),
-    upstream: z.object({ url: z.string() }).nullable(),
+    upstream: z
+      .object({ url: z.string() })
+      .nullable()
+      .meta({ description: "the private backend; shown only to the provider department's own callers, else null" }),
     legalBasisHash: z.string().nullable(),
     metadataHash: z.string(),
     metadata: z.record(z.string(), z.unknown()).nullable().meta({ description: "the canonical metadata JSON, parsed" }),

@@ -5,18 +5,20 @@ import { isoTime } from "../../common/time";
 import { validationError, type FieldError } from "../../common/errors";
 import type { KuajieChain, WriteResult } from "../../chain/adapter";
 import type { CatalogResource, CatalogStore, ShareType } from "../../store/catalog";
+import type { UpstreamStore } from "../../store/upstreams";
 import { departmentRef, type DepartmentService } from "../departments/service";
 import { NotProviderError, ResourceExistsError, ResourceNotFoundError, ResourceRetiredError } from "./errors";
 import { UPDATE_CYCLES, type RegisterResource, type UpdateResource } from "./schemas";
 
 /** Everything a provider describes about a resource: what goes into the canonical metadata JSON. */
-type Description = RegisterResource;
+type Description = Omit<RegisterResource, "upstream">;
 
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 
 /**
- * The canonical metadata of a description: every property of the request (there are no secrets in it), `upstream.url`
- * included (it is where the gateway fetches), fields in order (bit i = fields[i]) with `personal` made explicit.
+ * The canonical metadata of a description: every property of the request but `upstream` (which backend serves the
+ * resource is the provider gateway's private configuration, never on chain), fields in order (bit i = fields[i])
+ * with `personal` made explicit.
  */
 export function metadataOf(d: Description): Record<string, unknown> {
   return {
@@ -31,7 +33,6 @@ export function metadataOf(d: Description): Record<string, unknown> {
     fields: d.fields.map((f) => ({ name: f.name, type: f.type, personal: f.personal ?? false })),
     updateCycle: d.updateCycle,
     legalBasis: d.legalBasis,
-    upstream: { url: d.upstream.url },
   };
 }
 
@@ -52,6 +53,9 @@ function str(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
+/** Who reads a resource: the calling department, or null for a token of no department (an auditor's). */
+export type Viewer = { id: string } | null;
+
 /** What other features may read of the catalog. */
 export interface CatalogLookup {
   get(resourceId: string): CatalogResource | null;
@@ -67,6 +71,7 @@ export class CatalogService {
     private readonly store: CatalogStore,
     private readonly chain: KuajieChain,
     private readonly departments: DepartmentService,
+    private readonly upstreams: UpstreamStore,
   ) {}
 
   /** The resource, or 404 naming where its id came from. */
@@ -87,7 +92,8 @@ export class CatalogService {
     ]);
     const event = result.events.find((e) => e.name === "ResourceRegistered");
     const resourceId = String(event?.args.resourceId ?? "");
-    return this.written(resourceId, result, 1);
+    if (resourceId !== "") this.upstreams.set(resourceId, body.upstream.url);
+    return this.written(resourceId, result, 1, caller);
   }
 
   async update(caller: { key: string; id: string }, resourceId: string, patch: UpdateResource) {
@@ -100,16 +106,17 @@ export class CatalogService {
       metadata,
     ]);
     const event = result.events.find((e) => e.name === "ResourceUpdated");
-    return this.written(resource.resourceId, result, Number(event?.args.version ?? resource.version + 1));
+    if (patch.upstream !== undefined) this.upstreams.set(resource.resourceId, patch.upstream.url);
+    return this.written(resource.resourceId, result, Number(event?.args.version ?? resource.version + 1), caller);
   }
 
   async retire(caller: { key: string; id: string }, resourceId: string) {
     const resource = this.changeable(caller, resourceId, "retire this resource");
     const result = await this.chain.write(caller.key, "DataCatalog", "retire", [resource.resourceId]);
-    return this.written(resource.resourceId, result, resource.version);
+    return this.written(resource.resourceId, result, resource.version, caller);
   }
 
-  list(query: { provider?: string; shareType?: ShareType; status?: "active" | "retired" }) {
+  list(query: { provider?: string; shareType?: ShareType; status?: "active" | "retired" }, caller: Viewer) {
     let provider: string | undefined;
     if (query.provider !== undefined) {
       const id = BYTES32.test(query.provider) ? query.provider.toLowerCase() : this.departments.idOf(query.provider);
@@ -122,13 +129,13 @@ export class CatalogService {
     }
     const items = this.store.list({ provider, shareType: query.shareType, status: query.status });
     const block = this.block();
-    return { items: items.map((r) => this.view(r, block)), block };
+    return { items: items.map((r) => this.view(r, caller, block)), block };
   }
 
-  detail(resourceId: string) {
+  detail(resourceId: string, caller: Viewer) {
     const resource = this.require(resourceId);
     return {
-      ...this.view(resource, this.block()),
+      ...this.view(resource, caller, this.block()),
       history: this.store.history(resource.resourceId).map((e) => ({
         event: e.name,
         version: e.version,
@@ -139,7 +146,10 @@ export class CatalogService {
     };
   }
 
-  view(r: CatalogResource, block = this.block()) {
+  /** A resource as the API shows it: its upstream only to callers of the provider department itself. */
+  view(r: CatalogResource, caller: Viewer, block = this.block()) {
+    const upstreamUrl =
+      caller !== null && caller.id.toLowerCase() === r.provider ? this.upstreams.get(r.resourceId) : null;
     return {
       resourceId: r.resourceId,
       code: r.code,
@@ -154,7 +164,7 @@ export class CatalogService {
       sensitive: r.sensitive,
       itemCount: r.itemCount,
       fields: r.fields,
-      upstream: r.upstreamUrl === null ? null : { url: r.upstreamUrl },
+      upstream: upstreamUrl === null ? null : { url: upstreamUrl },
       legalBasisHash: r.legalBasisHash,
       metadataHash: r.metadataHash,
       metadata: r.metadata,
@@ -172,13 +182,13 @@ export class CatalogService {
   }
 
   /** After a write: the resource as indexed (read-your-writes), with the write's transaction. */
-  private written(resourceId: string, result: WriteResult, version: number) {
+  private written(resourceId: string, result: WriteResult, version: number, caller: Viewer) {
     const resource = this.store.get(resourceId);
     if (resource === null) {
       // Mined but not indexed within the wait: answer from the write itself.
       return { resourceId, version, txHash: result.txHash, blockNumber: result.blockNumber, block: this.block() };
     }
-    return { ...this.view(resource), txHash: result.txHash, blockNumber: result.blockNumber };
+    return { ...this.view(resource, caller), txHash: result.txHash, blockNumber: result.blockNumber };
   }
 
   /** The resource if the caller's department provides it and it is not retired: 404, 403, 409 otherwise. */
@@ -214,7 +224,6 @@ export class CatalogService {
         });
       }
     });
-    const upstreamUrl = patch.upstream?.url ?? resource.upstreamUrl;
     const name = patch.name ?? str(m.name);
     const updateCycle = patch.updateCycle ?? UPDATE_CYCLES.find((c) => c === m.updateCycle);
     const merged = {
@@ -229,12 +238,8 @@ export class CatalogService {
       fields: fields.map((f) => ({ name: f.name, type: f.type, personal: f.personal ?? false })),
       updateCycle,
       legalBasis: patch.legalBasis ?? str(m.legalBasis),
-      upstream: { url: upstreamUrl ?? "" },
     };
     if (name === undefined) errors.push({ field: "body.name", message: "the resource has no name yet: give one" });
-    if (upstreamUrl === null) {
-      errors.push({ field: "body.upstream", message: "the resource has no upstream yet: give one" });
-    }
     if (merged.shareType === "not_shareable" && merged.legalBasis === undefined && resource.legalBasisHash === null) {
       errors.push({
         field: "body.legalBasis",

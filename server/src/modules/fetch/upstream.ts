@@ -2,8 +2,10 @@
  * The client of the provider backend protocol: `POST {upstream.url}/query` with
  * `{resourceCode, subject?, fields, params?}`, answered `200 {data: object | object[]}` or 404 when there is no
  * record. Every call is bounded by a timeout covering the whole exchange (connect, headers and body) and by a cap
- * on the answer's size; anything else than those two answers is a failure the caller records as such.
+ * on the answer's size; anything else than those two answers is a failure the caller records as such. Every query
+ * carries the gateway's credential (`X-Kuajie-Backend-Token`): a backend answers only its own gateway.
  */
+import { BACKEND_TOKEN_HEADER } from "../../../../core/backend";
 import type { SubjectIdentity } from "../../common/subject-ref";
 
 export interface UpstreamQuery {
@@ -52,13 +54,18 @@ function isTimeout(error: unknown): boolean {
   return error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
 }
 
-export async function queryUpstream(baseUrl: string, query: UpstreamQuery, timeoutMs: number): Promise<UpstreamAnswer> {
+export async function queryUpstream(
+  baseUrl: string,
+  query: UpstreamQuery,
+  timeoutMs: number,
+  backendToken: string,
+): Promise<UpstreamAnswer> {
   const url = `${baseUrl.replace(/\/+$/, "")}/query`;
   const signal = AbortSignal.timeout(timeoutMs);
   try {
     const response = await fetch(url, {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
+      headers: { "content-type": "application/json", accept: "application/json", [BACKEND_TOKEN_HEADER]: backendToken },
       body: JSON.stringify(query),
       signal,
       redirect: "error",
@@ -67,6 +74,13 @@ export async function queryUpstream(baseUrl: string, query: UpstreamQuery, timeo
     if (response.status === 404) return { kind: "not_found" };
     if (response.status >= 500) {
       return { kind: "failed", reason: "upstream_error", detail: `the provider's system answered ${response.status}` };
+    }
+    if (response.status === 401 || response.status === 403) {
+      return {
+        kind: "failed",
+        reason: "upstream_rejected",
+        detail: `the provider's system refused this gateway's credential (${response.status})`,
+      };
     }
     if (response.status !== 200) {
       return {
