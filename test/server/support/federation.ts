@@ -102,6 +102,7 @@ export async function startFederation(options: FederationOptions = {}): Promise<
     },
     app: consumer.app,
     bearer: consumer.bearer,
+    dbOf: (key) => gatewayOf(key).db,
     async stop() {
       await closeServer(server);
       await consumer.stop();

@@ -16,6 +16,8 @@ import { codeToBytes32 } from "../../../server/src/common/short-codes";
 import { residentIdCheckChar } from "../../../core/identity/resident-id";
 import { canonicalJson } from "../../../core/json/canonical-json";
 import type { KuajieChain } from "../../../server/src/chain/adapter";
+import type { Db } from "../../../server/src/common/db";
+import { UpstreamStore } from "../../../server/src/store/upstreams";
 import type { LiveGateway } from "./live-gateway";
 
 /**
@@ -28,6 +30,15 @@ export interface ChainWorld {
   chain: Pick<KuajieChain, "write" | "accountOf">;
   app: LiveGateway["app"];
   bearer: LiveGateway["bearer"];
+  /** The database of the gateway that serves `key` (where a provider keeps its private upstreams). */
+  dbOf?(key: string): Db;
+  db?: Db;
+}
+
+function databaseOf(gw: ChainWorld, key: string): Db {
+  const db = gw.dbOf?.(key) ?? gw.db;
+  if (!db) throw new Error(`no gateway database for ${key}`);
+  return db;
 }
 
 export const YEAR = 365 * 24 * 3600;
@@ -61,7 +72,6 @@ export async function registerResource(
     summary: definition.summary,
     fields: definition.fields.map((f) => ({ name: f.name, type: f.type, personal: f.personal })),
     updateCycle: definition.updateCycle,
-    upstream: { url: upstreamUrl },
   });
   const terms = {
     shareType: SHARE_TYPE.toIndex(definition.shareType),
@@ -77,7 +87,10 @@ export async function registerResource(
     terms,
     metadata,
   ]);
-  return { id: eventArg(result, "ResourceRegistered", "resourceId"), definition };
+  const id = eventArg(result, "ResourceRegistered", "resourceId");
+  // Which backend serves the resource is the provider gateway's private configuration, never on chain.
+  new UpstreamStore(databaseOf(gw, definition.provider)).set(id, upstreamUrl);
+  return { id, definition };
 }
 
 export interface AgreementOptions {

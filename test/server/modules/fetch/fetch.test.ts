@@ -7,12 +7,12 @@ import {
   HOUSEHOLD_REGISTRATION,
   MEDICAL_INSTITUTIONS,
   SOCIAL_INSURANCE_STATUS,
-} from "../../../backends/datasets";
-import { startBackends, type RunningBackends } from "../../../backends/main";
-import { INTERNAL_NOTE_FIELD } from "../../../backends/server";
-import { fieldsToMask } from "../../../server/src/common/field-mask";
-import { codeToBytes32 } from "../../../server/src/common/short-codes";
-import { QuotaCounters } from "../../../server/src/modules/fetch/quota";
+} from "../../../../backends/datasets";
+import { startBackends, type RunningBackends } from "../../../../backends/main";
+import { INTERNAL_NOTE_FIELD } from "../../../../backends/server";
+import { fieldsToMask } from "../../../../server/src/common/field-mask";
+import { codeToBytes32 } from "../../../../server/src/common/short-codes";
+import { QuotaCounters } from "../../../../server/src/modules/fetch/quota";
 import {
   consentKey,
   departmentId,
@@ -24,16 +24,20 @@ import {
   subjectRefOf,
   unknownResidentId,
   type RegisteredResource,
-} from "../support/fetch-world";
-import { startLiveGateway, type LiveGateway } from "../support/live-gateway";
+} from "../../support/fetch-world";
+import { startFederation, type Federation } from "../../support/federation";
 
 const PURPOSE = "minimum-living-allowance";
 const CIVIL = "gz-civil-affairs";
 const GRANTED = ["name", "gender", "householdType"];
 
-describe("Gateway: mediated data fetch (POST /v1/data/fetch)", function () {
+/**
+ * The whole fetch across two gateways (the consumer's and the provider's, docs/FEDERATION.md) with the demo backends
+ * behind the provider's: what the caller gets, what each refusal and failure looks like at the consumer's gateway.
+ */
+describe("Gateway: mediated data fetch (POST /v1/data/fetch), consumer and provider gateways", function () {
   this.timeout(120_000);
-  let gw: LiveGateway;
+  let gw: Federation;
   let backends: RunningBackends;
   let household: RegisteredResource;
   let institutions: RegisteredResource;
@@ -46,10 +50,19 @@ describe("Gateway: mediated data fetch (POST /v1/data/fetch)", function () {
   let subjectRef: string;
   let consentId: string;
 
+  /** At the gateway that serves the fetching department (hrss and public security also consume). */
   const fetchAs = (department: string, body: object) =>
-    request(gw.app).post("/v1/data/fetch").set("Authorization", gw.bearer(department)).send(body);
+    request(gw.gatewayOf(department).app)
+      .post("/v1/data/fetch")
+      .set("Authorization", gw.gatewayOf(department).bearer(department))
+      .send(body);
   const receiptOf = async (id: string, department = CIVIL) =>
-    (await request(gw.app).get(`/v1/receipts/${id}`).set("Authorization", gw.bearer(department)).expect(200)).body;
+    (
+      await request(gw.gatewayOf(department).app)
+        .get(`/v1/receipts/${id}`)
+        .set("Authorization", gw.gatewayOf(department).bearer(department))
+        .expect(200)
+    ).body;
   const householdFetch = (idNumber: string, extra: object = {}) =>
     fetchAs(CIVIL, {
       grantId: householdGrant,
@@ -70,7 +83,7 @@ describe("Gateway: mediated data fetch (POST /v1/data/fetch)", function () {
 
   before(async function () {
     backends = await startBackends({ ports: { "public-security": 0, hrss: 0, health: 0 }, allowControl: true });
-    gw = await startLiveGateway({
+    gw = await startFederation({
       env: { KUAJIE_UPSTREAM_TIMEOUT_MS: "400", KUAJIE_RECEIPT_BATCH_SECONDS: "0.2" },
     });
     people = backends.datasets["public-security"][0].records.map((r) => String(r.idNumber));
@@ -131,7 +144,7 @@ describe("Gateway: mediated data fetch (POST /v1/data/fetch)", function () {
       expect(stored.receipt.account.toLowerCase()).to.equal(gw.chain.accountOf(CIVIL)?.toLowerCase());
       expect(stored.receipt.responseHash).not.to.equal(ZeroHash);
       // The identity number is never stored, in the receipt or anywhere else in the receipts table.
-      const rows = gw.db.prepare(`SELECT body FROM receipts`).all() as Array<{ body: string }>;
+      const rows = gw.consumer.db.prepare(`SELECT body FROM receipts`).all() as Array<{ body: string }>;
       expect(rows.some((r) => r.body.includes(people[0]))).to.equal(false);
     });
 
@@ -387,14 +400,14 @@ describe("Gateway: mediated data fetch (POST /v1/data/fetch)", function () {
 
   describe("input and callers", function () {
     it("404 for an unknown grant, without a receipt", async function () {
-      const before = (gw.db.prepare(`SELECT COUNT(*) AS n FROM receipts`).get() as { n: number }).n;
+      const before = (gw.consumer.db.prepare(`SELECT COUNT(*) AS n FROM receipts`).get() as { n: number }).n;
       const res = await fetchAs(CIVIL, { grantId: "999999", purpose: { code: PURPOSE } }).expect(404);
       expect(res.body.type).to.match(/grant_not_found$/);
-      expect((gw.db.prepare(`SELECT COUNT(*) AS n FROM receipts`).get() as { n: number }).n).to.equal(before);
+      expect((gw.consumer.db.prepare(`SELECT COUNT(*) AS n FROM receipts`).get() as { n: number }).n).to.equal(before);
     });
 
     it("400 naming the field for malformed input, and nothing is recorded", async function () {
-      const before = (gw.db.prepare(`SELECT COUNT(*) AS n FROM receipts`).get() as { n: number }).n;
+      const before = (gw.consumer.db.prepare(`SELECT COUNT(*) AS n FROM receipts`).get() as { n: number }).n;
       // A whole identity number, one digit short: 17 digits in a row cannot turn up by chance in a request id.
       const malformedIdNumber = "44010619900307123";
       const cases: Array<[object, string]> = [
@@ -417,7 +430,7 @@ describe("Gateway: mediated data fetch (POST /v1/data/fetch)", function () {
         expect(res.body.errors.map((e: { field: string }) => e.field)).to.include(field);
         expect(JSON.stringify(res.body)).not.to.include(malformedIdNumber);
       }
-      expect((gw.db.prepare(`SELECT COUNT(*) AS n FROM receipts`).get() as { n: number }).n).to.equal(before);
+      expect((gw.consumer.db.prepare(`SELECT COUNT(*) AS n FROM receipts`).get() as { n: number }).n).to.equal(before);
     });
 
     it("401 without a token, 403 for an auditor token", async function () {
@@ -427,7 +440,7 @@ describe("Gateway: mediated data fetch (POST /v1/data/fetch)", function () {
         .expect(401);
       await request(gw.app)
         .post("/v1/data/fetch")
-        .set("Authorization", gw.bearer(null, "auditor"))
+        .set("Authorization", gw.consumer.bearer(null, "auditor"))
         .send({ grantId: householdGrant, purpose: { code: PURPOSE } })
         .expect(403);
     });
@@ -436,7 +449,7 @@ describe("Gateway: mediated data fetch (POST /v1/data/fetch)", function () {
       const first = await householdFetch(people[0]).set("Idempotency-Key", "fetch-1").expect(200);
       const again = await householdFetch(people[0]).set("Idempotency-Key", "fetch-1").expect(200);
       expect(again.body.receipt.id).not.to.equal(first.body.receipt.id);
-      const stored = gw.db.prepare(`SELECT response_body FROM idempotency_keys`).all() as Array<{
+      const stored = gw.consumer.db.prepare(`SELECT response_body FROM idempotency_keys`).all() as Array<{
         response_body: string | null;
       }>;
       expect(stored.some((r) => (r.response_body ?? "").includes(first.body.data.name))).to.equal(false);
@@ -446,7 +459,7 @@ describe("Gateway: mediated data fetch (POST /v1/data/fetch)", function () {
     });
 
     it("counts every decision in the metrics by reason", async function () {
-      const res = await request(gw.app).get("/metrics").expect(200);
+      const res = await request(gw.consumer.app).get("/metrics").expect(200);
       expect(res.text).to.match(/kuajie_fetch_decisions_total\{reason="delivered"\} [1-9]/);
       expect(res.text).to.match(/kuajie_fetch_decisions_total\{reason="consent_withdrawn"\} [1-9]/);
       expect(res.text).to.match(/kuajie_fetch_decisions_total\{reason="failed"\} [1-9]/);
