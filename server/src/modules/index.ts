@@ -4,6 +4,7 @@ import { catalogFeature } from "./catalog";
 import { consentsFeature } from "./consents";
 import { councilFeature } from "./council";
 import { departmentsFeature } from "./departments";
+import { exchangeFeature } from "./exchange";
 import type { Feature } from "./feature";
 import { fetchFeature } from "./fetch";
 import { grantsFeature } from "./grants";
@@ -29,6 +30,7 @@ export const FEATURES: readonly Feature[] = [
   consentsFeature,
   councilFeature,
   fetchFeature,
+  exchangeFeature,
   receiptsFeature,
   outboxFeature,
 ];

@@ -177,10 +177,17 @@ export class ReceiptStore {
 
   /** Inserts receipts in one transaction: all of them or none. */
   insertMany(
-    rows: ReadonlyArray<{ receipt: Receipt; leaf: string; createdMs: number; envelope?: ReceiptEnvelope | null }>,
+    rows: ReadonlyArray<{
+      receipt: Receipt;
+      leaf: string;
+      createdMs: number;
+      envelope?: ReceiptEnvelope | null;
+      /** Written in the same transaction as the receipt (the provider's stored answer to an exchange). */
+      alongside?: (() => void) | null;
+    }>,
   ): void {
     this.db.transaction(() => {
-      for (const { receipt: r, leaf, createdMs, envelope } of rows) {
+      for (const { receipt: r, leaf, createdMs, envelope, alongside } of rows) {
         this.insertReceipt.run(
           r.department,
           r.sequence,
@@ -198,6 +205,7 @@ export class ReceiptStore {
           envelope ? envelope.role : null,
           envelope ? JSON.stringify(envelope.exchange) : null,
         );
+        alongside?.();
       }
     })();
   }
@@ -241,12 +249,18 @@ export class ReceiptStore {
     return (this.db.prepare(sql).all(...values, query.limit) as ReceiptRecord[]).map(fromRecord);
   }
 
-  /** Delivered receipts at or after `since` (unix seconds), oldest first: what the quota counters are rebuilt from. */
-  deliveredSince(since: number): DeliveredCount[] {
+  /**
+   * Delivered receipts at or after `since` (unix seconds), oldest first: what the quota counters are rebuilt from.
+   * The consumer side's counters (`requester`) count this gateway's own fetches, never the provider receipts it wrote
+   * answering other gateways; the provider's (`provider`) count exactly those.
+   */
+  deliveredSince(since: number, side: "requester" | "provider" = "requester"): DeliveredCount[] {
+    const role = side === "provider" ? `role = 'provider'` : `role IS NOT 'provider'`;
     return (
       this.db
         .prepare(
-          `SELECT grant_id, agreement_id, time FROM receipts WHERE result = 'delivered' AND time >= ? ORDER BY time`,
+          `SELECT grant_id, agreement_id, time FROM receipts WHERE result = 'delivered' AND time >= ? AND ${role}
+           ORDER BY time`,
         )
         .all(since) as Array<{ grant_id: string; agreement_id: string; time: number }>
     ).map((r) => ({ grantId: r.grant_id, agreementId: r.agreement_id, time: r.time }));

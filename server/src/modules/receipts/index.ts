@@ -44,7 +44,7 @@ function receipts(ctx: FeatureContext): Receipts {
       recorder.flush();
       await anchorer.stop();
     });
-    return { store, recorder, anchorer, deliveredSince: (since) => store.deliveredSince(since) };
+    return { store, recorder, anchorer, deliveredSince: (since, side) => store.deliveredSince(since, side) };
   });
 }
 

@@ -24,6 +24,7 @@ export interface RecordedReceipt {
 }
 
 interface Queued extends RecordedReceipt {
+  alongside: (() => void) | null;
   resolve(value: RecordedReceipt): void;
   reject(error: unknown): void;
 }
@@ -53,9 +54,14 @@ export class ReceiptRecorder {
 
   /**
    * Numbers the receipt and resolves once it is committed (with its exchange envelope when it records one side of a
-   * federated exchange). Throws at once when the receipt is malformed.
+   * federated exchange). `alongside` is written in the receipt's own transaction (all or nothing; a failure there
+   * rejects the whole group). Throws at once when the receipt is malformed.
    */
-  record(draft: ReceiptDraft, envelope: ReceiptEnvelope | null = null): Promise<RecordedReceipt> {
+  record(
+    draft: ReceiptDraft,
+    envelope: ReceiptEnvelope | null = null,
+    alongside: ((receipt: Receipt) => void) | null = null,
+  ): Promise<RecordedReceipt> {
     const department = draft.department.toLowerCase();
     const head = this.head(department);
     const sequence = head.sequence + 1;
@@ -70,7 +76,15 @@ export class ReceiptRecorder {
     this.heads.set(department, { sequence, leaf });
     const createdMs = this.now();
     const committed = new Promise<RecordedReceipt>((resolve, reject) => {
-      this.queue.push({ receipt, leaf, createdMs, envelope, resolve, reject });
+      this.queue.push({
+        receipt,
+        leaf,
+        createdMs,
+        envelope,
+        alongside: alongside === null ? null : () => alongside(receipt),
+        resolve,
+        reject,
+      });
     });
     if (this.queue.length >= this.maxGroup) this.flush();
     else this.scheduled ??= setImmediate(() => this.flush());

@@ -1,0 +1,50 @@
+/**
+ * The exchange feature, provider side: `POST /exchange/v1/fetch`, where other departments' gateways ask this gateway
+ * for its departments' data with requests signed by their department (docs/FEDERATION.md). It decides on the access
+ * policy projection, counts the authoritative quota from its own provider receipts, asks its private backends and
+ * records provider receipts through the receipt ledger.
+ */
+import { exchangeDomain } from "../../../../core/exchange";
+import { ExchangeStore } from "../../store/exchanges";
+import { resourceUpstreams } from "../catalog";
+import type { Feature } from "../feature";
+import { AccessPolicy } from "../fetch/policy";
+import { QuotaCounters } from "../fetch/quota";
+import { queryUpstream } from "../fetch/upstream";
+import { receiptLedger } from "../receipts";
+import { registerExchangeRoutes } from "./routes";
+import { ExchangeService } from "./service";
+
+/** Quota windows are at most a calendar month: delivered receipts older than this cannot count any more. */
+const QUOTA_LOOKBACK_SECONDS = 32 * 24 * 3600;
+
+export const exchangeFeature: Feature = (ctx) => {
+  const { config, chain, departments } = ctx;
+  const policy = ctx.projection(AccessPolicy);
+  const ledger = receiptLedger(ctx);
+  const quota = new QuotaCounters(config.timezone);
+  quota.rebuild(ledger.deliveredSince(policy.now() - QUOTA_LOOKBACK_SECONDS, "provider"));
+  const service = new ExchangeService({
+    policy,
+    quota,
+    recorder: ledger.recorder,
+    anchorer: ledger.anchorer,
+    exchanges: new ExchangeStore(ctx.db),
+    upstreams: resourceUpstreams(ctx),
+    consortiumSecret: config.consortiumSecret,
+    domain: exchangeDomain(chain.deployment.chainId, chain.deployment.contracts.Consortium),
+    served: () =>
+      chain.servedDepartments().flatMap((key) => {
+        const id = departments.idOf(key);
+        return id === null ? [] : [{ key, id: id.toLowerCase() }];
+      }),
+    signerOf: (key) => chain.typedDataSigner(key),
+    viewCaughtUpMs: () => chain.indexer.status().caughtUpMs,
+    viewMaxLagSeconds: config.viewMaxLagSeconds,
+    maxSkewSeconds: config.exchangeMaxSkewSeconds,
+    anchorMaxLagSeconds: config.anchorMaxLagSeconds,
+    upstreamTimeoutMs: config.upstreamTimeoutMs,
+    backendQuery: (url, query, timeoutMs) => queryUpstream(url, query, timeoutMs, config.backendToken),
+  });
+  return (registry) => registerExchangeRoutes(registry, service);
+};
