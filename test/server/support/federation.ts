@@ -97,7 +97,12 @@ export async function startFederation(options: FederationOptions = {}): Promise<
     gatewayOf,
     publishEndpoint,
     chain: {
-      write: (key, ...rest) => gatewayOf(key).chain.write(key, ...rest),
+      // Each gateway decides on its own view: a write counts as done once both have indexed it.
+      write: async (key, ...rest) => {
+        const written = await gatewayOf(key).chain.write(key, ...rest);
+        await Promise.all([provider, consumer].map((gw) => gw.chain.indexer.waitForBlock(written.blockNumber)));
+        return written;
+      },
       accountOf: (key) => gatewayOf(key).chain.accountOf(key),
     },
     app: consumer.app,

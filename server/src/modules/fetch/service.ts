@@ -181,7 +181,8 @@ export class FetchService {
       subjectRef: subjectRef ?? ZeroHash,
       fieldMask: `0x${grant.fieldMask.toString(16)}`,
       paramsHash: hashJson(request.params ?? null),
-      time: now,
+      // The wall clock, not `now`: the provider checks it against its own clock, whatever a test chain's time says.
+      time: Math.floor(this.nowMs() / 1000),
     };
     const digest = requestDigest(this.options.domain, exchangeRequest);
     const context = (consentId: string | null, account: string): ReceiptContext => ({

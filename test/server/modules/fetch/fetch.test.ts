@@ -1,6 +1,7 @@
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { id as keccakUtf8, ZeroHash } from "ethers";
+import { id as keccakUtf8, keccak256, toUtf8Bytes, ZeroHash } from "ethers";
+import { canonicalJson } from "../../../../core/json/canonical-json";
 import request from "supertest";
 import {
   HEALTH_CARD,
@@ -146,6 +147,32 @@ describe("Gateway: mediated data fetch (POST /v1/data/fetch), consumer and provi
       // The identity number is never stored, in the receipt or anywhere else in the receipts table.
       const rows = gw.consumer.db.prepare(`SELECT body FROM receipts`).all() as Array<{ body: string }>;
       expect(rows.some((r) => r.body.includes(people[0]))).to.equal(false);
+    });
+
+    it("leaves a consumer receipt and a provider receipt that share the request and response hashes", async function () {
+      const res = await householdFetch(people[0]).expect(200);
+      const consumerSide = await receiptOf(res.body.receipt.id);
+      expect(consumerSide).to.include({ role: "consumer" });
+      const listed = await request(gw.provider.app)
+        .get(`/v1/receipts?agreementId=${householdAgreement}`)
+        .set("Authorization", gw.provider.bearer("public-security"))
+        .expect(200);
+      const providerSide = (
+        listed.body.items as Array<{ requestId?: string; role?: string; receipt: Record<string, unknown> }>
+      ).find((item) => item.requestId === consumerSide.requestId);
+      expect(providerSide, "the provider's receipt of the same requestId").to.not.equal(undefined);
+      expect(providerSide?.role).to.equal("provider");
+      expect(providerSide?.receipt).to.include({
+        result: "delivered",
+        department: departmentId(gw, "public-security"),
+        grantId: householdGrant,
+        fieldMask: consumerSide.receipt.fieldMask,
+        requestHash: consumerSide.receipt.requestHash,
+        responseHash: consumerSide.receipt.responseHash,
+      });
+      expect(consumerSide.receipt.responseHash).to.equal(
+        keccak256(toUtf8Bytes(canonicalJson({ data: res.body.data }))),
+      );
     });
 
     it("filters every record of a list answer (a resource without subject, params passed through)", async function () {
