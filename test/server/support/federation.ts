@@ -25,10 +25,15 @@ import { deriveDevSigners } from "../../../server/src/chain/keys";
 import { DEMO_DEPARTMENTS } from "../../../scripts/lib/demo-departments";
 import { deploySystem, type System } from "../../support/system";
 import type { ChainWorld } from "./fetch-world";
-import { DEV_MNEMONIC, startLiveGateway, type LiveGateway, type LiveGatewayOptions } from "./live-gateway";
+import {
+  DEV_MNEMONIC,
+  PROVIDER_KEYS,
+  startLiveGateway,
+  type LiveGateway,
+  type LiveGatewayOptions,
+} from "./live-gateway";
 
-/** The demo departments that provide data (they run the demo backends). */
-export const PROVIDER_KEYS = ["public-security", "hrss", "health"] as const;
+export { PROVIDER_KEYS };
 
 export interface Federation extends ChainWorld {
   system: System;

@@ -3,6 +3,8 @@
  * departments admitted), the chain adapter with the departments' development keys, the indexer, every feature module
  * (or those given), and a bearer token per department and role. For supertest suites of the feature modules.
  */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import hre, { ethers } from "hardhat";
 import { loadConfig, type GatewayConfig } from "../../../server/src/common/config";
@@ -54,7 +56,15 @@ export interface LiveGatewayOptions {
    * one chain must serve disjoint sets: each department's key has one sender, as in production.
    */
   departments?: readonly string[];
+  /**
+   * Serve the exchange endpoint on a loopback port and publish it on chain for every served provider department
+   * (docs/FEDERATION.md), so that a single gateway serving both sides of a fetch calls itself as a provider.
+   */
+  exchange?: boolean;
 }
+
+/** The demo departments that provide data (they run the demo backends). */
+export const PROVIDER_KEYS = ["public-security", "hrss", "health"] as const;
 
 /** Deploys the system and starts a gateway on it. Call `stop()` in an `after` hook. */
 export async function startLiveGateway(options: LiveGatewayOptions = {}): Promise<LiveGateway> {
@@ -98,10 +108,27 @@ export async function startLiveGateway(options: LiveGatewayOptions = {}): Promis
     writeWaitMs: 20_000,
   });
   await gateway.start();
+  let stopServer = async () => undefined;
+  if (options.exchange) {
+    const server = http.createServer(gateway.app);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    stopServer = () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve(undefined)));
+    };
+    for (const key of PROVIDER_KEYS.filter((k) => servedKeys.has(k))) {
+      await gateway.chain.write(key, "Consortium", "setGatewayEndpoint", [url]);
+    }
+  }
   const tokens = new TokenService(new TokenStore(db));
   const cache = new Map<string, string>();
   return {
     ...gateway,
+    async stop() {
+      await stopServer();
+      await gateway.stop();
+    },
     system,
     db,
     config,

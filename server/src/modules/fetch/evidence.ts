@@ -16,8 +16,5 @@ export interface ConsumerEvidence {
   };
 }
 
-/** Stores a receipt (with its envelope when a request was signed); resolves once it is durable. */
-export type ConsumerReceiptWriter = (
-  draft: ReceiptDraft,
-  evidence: ConsumerEvidence | null,
-) => Promise<RecordedReceipt>;
+/** Stores a consumer receipt with its envelope; resolves once it is durable. */
+export type ConsumerReceiptWriter = (draft: ReceiptDraft, evidence: ConsumerEvidence) => Promise<RecordedReceipt>;

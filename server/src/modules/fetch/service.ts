@@ -200,9 +200,18 @@ export class FetchService {
       purpose,
       requestHash: digest,
     });
-    // Refusals before anything is signed carry no exchange evidence: no request left this gateway.
+    // Every consumer receipt names its request, signed, even a refusal whose request never left this gateway: the
+    // auditor checks each one's requestHash against the request and the consumer's signature alike.
+    const signer = this.options.signerOf(key);
+    if (signer === null) throw new Error(`this gateway holds no signing key for ${key}`);
+    const signature = await signRequest(signer, this.options.domain, exchangeRequest);
+    const evidence: ConsumerEvidence = {
+      requestId: exchangeRequest.requestId,
+      role: "consumer",
+      exchange: { request: exchangeRequest, requestSignature: signature },
+    };
     const refuse = async (reason: string, detail: string, consentId: string | null, account: string) => {
-      const recorded = await this.record(consumerDraft(context(consentId, account), "denied", reason), null);
+      const recorded = await this.record(consumerDraft(context(consentId, account), "denied", reason), evidence);
       metrics.fetchDecisions.inc({ reason });
       return new FetchDeniedError(reason, recorded.receipt.id, detail);
     };
@@ -211,7 +220,7 @@ export class FetchService {
       const account = decision.allowed ? decision.account : grant.grantee;
       const recorded = await this.record(
         consumerDraft(context(decision.consentId, account), "failed", "view_stale"),
-        null,
+        evidence,
       );
       metrics.fetchDecisions.inc({ reason: "view_stale" });
       throw new ViewStaleError(
@@ -229,15 +238,7 @@ export class FetchService {
     if (over !== null) {
       throw await refuse("quota_exceeded", `the ${over}'s call quota is used up`, decision.consentId, decision.account);
     }
-    const signer = this.options.signerOf(key);
-    if (signer === null) throw new Error(`this gateway holds no signing key for ${key}`);
-    const signature = await signRequest(signer, this.options.domain, exchangeRequest);
     const base = context(decision.consentId, decision.account);
-    const evidence: ConsumerEvidence = {
-      requestId: exchangeRequest.requestId,
-      role: "consumer",
-      exchange: { request: exchangeRequest, requestSignature: signature },
-    };
     const fail = async (
       reason: string,
       detail: string,
@@ -384,7 +385,7 @@ export class FetchService {
     return recorded;
   }
 
-  private async record(draft: ReceiptDraft, evidence: ConsumerEvidence | null): Promise<RecordedReceipt> {
+  private async record(draft: ReceiptDraft, evidence: ConsumerEvidence): Promise<RecordedReceipt> {
     try {
       return await this.options.record(draft, evidence);
     } catch (error) {
