@@ -32,6 +32,9 @@ export const exchangeAnswerSchema = z
       .meta({ description: "only when delivered: exactly what response.responseHash commits to" }),
     response: ExchangeResponseSchema.meta({ description: "the provider's signed ExchangeResponse fields (EIP-712)" }),
     signature: z.string().meta({ description: "by an operator account of the provider department" }),
-    detail: z.string().optional().meta({ description: "why, in words (not signed: the signed code is response.reason)" }),
+    detail: z
+      .string()
+      .optional()
+      .meta({ description: "why, in words (not signed: the signed code is response.reason)" }),
   })
   .meta({ id: "ExchangeAnswer" });
