@@ -362,6 +362,28 @@ describe("Exchange: the provider's endpoint POST /exchange/v1/fetch", function (
     expect(await providerReceipts(body.request.requestId)).to.deep.equal([]);
   });
 
+  it("refuses while its own view of the chain is stale, signed and receipted", async function () {
+    const lagging = await startLiveGateway({ system: gw.system, env: { KUAJIE_VIEW_MAX_LAG_SECONDS: "1" } });
+    try {
+      await lagging.chain.indexer.stop();
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const body = await signed();
+      const res = await request(lagging.app).post("/exchange/v1/fetch").send(body);
+      expect(res.status).to.equal(503);
+      const answer = { status: res.status, body: res.body };
+      expectSignedAnswer(answer, body.request.requestId, "view_stale");
+      expect(answer.body).to.not.have.property("data");
+      const receipts = await request(lagging.app)
+        .get("/v1/receipts?limit=1000")
+        .set("Authorization", lagging.bearer(PROVIDER))
+        .expect(200);
+      const mine = (receipts.body.items as ReceiptEntry[]).filter((r) => r.requestId === body.request.requestId);
+      expect(mine.map((r) => [r.receipt.result, r.receipt.reason])).to.deep.equal([["denied", "view_stale"]]);
+    } finally {
+      await lagging.stop();
+    }
+  });
+
   it("leaves the backend closed to anyone without the gateway's credential", async function () {
     const query = {
       resourceCode: HOUSEHOLD_REGISTRATION.code,
