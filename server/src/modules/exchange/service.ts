@@ -47,7 +47,7 @@ import type { ReceiptDraft, ReceiptRecorder } from "../receipts/recorder";
 import { decide } from "../fetch/decide";
 import type { AccessPolicy } from "../fetch/policy";
 import type { QuotaCounters } from "../fetch/quota";
-import { onlyGranted, type DataRecord, type UpstreamAnswer, type UpstreamQuery } from "../fetch/upstream";
+import { onlyGranted, type DataRecord, type UpstreamAnswer, type UpstreamQuery } from "../../common/backend-client";
 import {
   ExchangeAnchoringBehindError,
   ExchangeBadSignatureError,

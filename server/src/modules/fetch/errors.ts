@@ -1,6 +1,6 @@
 import { HttpError } from "../../common/errors";
 import type { DenialReason } from "./decide";
-import type { UpstreamFailure } from "./upstream";
+import type { UpstreamFailure } from "../../common/backend-client";
 
 /** A refused fetch: 403 (429 for `quota_exceeded`) with the reason and the id of the `denied` receipt. */
 export class FetchDeniedError extends HttpError {

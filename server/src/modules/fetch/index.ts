@@ -5,7 +5,7 @@ import { AccessPolicy } from "./policy";
 import { QuotaCounters } from "./quota";
 import { registerFetchRoutes } from "./routes";
 import { FetchService } from "./service";
-import { queryUpstream } from "./upstream";
+import { queryUpstream } from "../../common/backend-client";
 
 /** Quota windows are at most a calendar month: delivered receipts older than this cannot count any more. */
 const QUOTA_LOOKBACK_SECONDS = 32 * 24 * 3600;

@@ -35,7 +35,7 @@ import { decide, type DenialReason } from "./decide";
 import type { AccessPolicy } from "./policy";
 import type { QuotaCounters } from "./quota";
 import type { FetchRequest } from "./schemas";
-import { onlyGranted, type DataRecord, type UpstreamAnswer, type UpstreamQuery } from "./upstream";
+import { onlyGranted, type DataRecord, type UpstreamAnswer, type UpstreamQuery } from "../../common/backend-client";
 
 export interface FetchServiceOptions {
   policy: AccessPolicy;
