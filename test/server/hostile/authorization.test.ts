@@ -33,7 +33,8 @@ interface Row {
 }
 
 /** The routes anyone may call without a token. Any other `auth: "none"` route fails the matrix. */
-const PUBLIC = new Set(["GET /healthz"]);
+// The exchange takes no token: its requests are authenticated by their EIP-712 signature (test/server/modules/exchange).
+const PUBLIC = new Set(["GET /healthz", "POST /exchange/v1/fetch"]);
 
 const UNAUTHENTICATED: Row[] = [
   { caller: "no token", status: [401] },
@@ -253,7 +254,7 @@ describe("Hostile callers: the gateway's authorization matrix over every registe
     return req.ok(() => true);
   }
 
-  it("knows a rule for every route's auth level, and only /healthz is public", function () {
+  it("knows a rule for every route's auth level, and only /healthz and the signed exchange are public", function () {
     for (const route of h.routes()) {
       expect(Object.keys(RULES), `${routeId(route)}: auth level ${route.auth} has no rule`).to.include(route.auth);
       if (route.auth === "none") expect(PUBLIC.has(routeId(route)), `${routeId(route)} is public`).to.equal(true);

@@ -99,6 +99,8 @@ export interface AgreementOptions {
   legalBasis: (typeof LEGAL_BASIS.values)[number];
   quota?: { calls: number; per: (typeof QUOTA_PERIOD.values)[number] };
   validFor?: number;
+  /** Department keys of co-consumers, who may issue their own grants under the agreement. */
+  coConsumers?: string[];
 }
 
 /** Requests an agreement for `consumer` and, when the resource is conditional, has the provider approve it. */
@@ -112,7 +114,7 @@ export async function makeAgreement(
   const { mask } = fieldsToMask(resource.definition.fields, options.fields);
   const terms = {
     resourceId: resource.id,
-    coConsumers: [],
+    coConsumers: (options.coConsumers ?? []).map((key) => departmentId(gw, key)),
     fieldMask: mask,
     purpose: codeToBytes32(options.purpose),
     legalBasis: LEGAL_BASIS.toIndex(options.legalBasis),

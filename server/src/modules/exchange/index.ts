@@ -10,7 +10,7 @@ import { resourceUpstreams } from "../catalog";
 import type { Feature } from "../feature";
 import { AccessPolicy } from "../fetch/policy";
 import { QuotaCounters } from "../fetch/quota";
-import { queryUpstream } from "../fetch/upstream";
+import { queryUpstream } from "../../common/backend-client";
 import { receiptLedger } from "../receipts";
 import { registerExchangeRoutes } from "./routes";
 import { ExchangeService } from "./service";

@@ -21,7 +21,25 @@ export const exchangeFetchBodySchema = z
       .optional()
       .meta({ description: "passed to the backend; keccak256(canonicalJson(params ?? null)) must equal paramsHash" }),
   })
-  .meta({ id: "ExchangeFetch" });
+  .meta({
+    id: "ExchangeFetch",
+    examples: [
+      {
+        request: {
+          requestId: "0x50d1ad496b98fe5c015f29d5a17cec9a338e4a65dd0939dd126b8a3e58f7b2fa",
+          consumer: "0x51c080765cc516f2009e8426b5f216db5c8231a1a4aa7d9666f6cf34385f49c9",
+          grantId: "1",
+          purpose: "0x6d696e696d756d2d6c6976696e672d616c6c6f77616e63650000000000000000",
+          subjectRef: "0x592296fe1c7339f0f264e8cf6662351901317cbb539f3bb170ba94be757f0219",
+          fieldMask: "0x6",
+          paramsHash: "0xefbde2c3aee204a69b7696d4b10ff31137fe78e3946306284f806e2dfc68b805",
+          time: 1796025600,
+        },
+        signature: `0x${"1b".repeat(65)}`,
+        subject: { idType: "resident_id", idNumber: "990000198001010012" },
+      },
+    ],
+  });
 export type ExchangeFetchBody = z.output<typeof exchangeFetchBodySchema>;
 
 export const exchangeAnswerSchema = z
@@ -32,6 +50,9 @@ export const exchangeAnswerSchema = z
       .meta({ description: "only when delivered: exactly what response.responseHash commits to" }),
     response: ExchangeResponseSchema.meta({ description: "the provider's signed ExchangeResponse fields (EIP-712)" }),
     signature: z.string().meta({ description: "by an operator account of the provider department" }),
-    detail: z.string().optional().meta({ description: "why, in words (not signed: the signed code is response.reason)" }),
+    detail: z
+      .string()
+      .optional()
+      .meta({ description: "why, in words (not signed: the signed code is response.reason)" }),
   })
   .meta({ id: "ExchangeAnswer" });

@@ -19,7 +19,15 @@
  *
  * Every refusal after step 2 is a signed answer with a denied (or failed) provider receipt.
  */
-import { encodeBytes32String, getAddress, keccak256, toUtf8Bytes, ZeroAddress, ZeroHash, type TypedDataDomain } from "ethers";
+import {
+  encodeBytes32String,
+  getAddress,
+  keccak256,
+  toUtf8Bytes,
+  ZeroAddress,
+  ZeroHash,
+  type TypedDataDomain,
+} from "ethers";
 import {
   recoverSigner,
   requestDigest,
@@ -39,7 +47,7 @@ import type { ReceiptDraft, ReceiptRecorder } from "../receipts/recorder";
 import { decide } from "../fetch/decide";
 import type { AccessPolicy } from "../fetch/policy";
 import type { QuotaCounters } from "../fetch/quota";
-import { onlyGranted, type DataRecord, type UpstreamAnswer, type UpstreamQuery } from "../fetch/upstream";
+import { onlyGranted, type DataRecord, type UpstreamAnswer, type UpstreamQuery } from "../../common/backend-client";
 import {
   ExchangeAnchoringBehindError,
   ExchangeBadSignatureError,
@@ -251,7 +259,11 @@ export class ExchangeService {
     const scope = { grantId: grant.id, agreementId: grant.agreementId };
     const over = agreement ? quota.exceeded(scope, grant.quota, agreement.quota, now) : null;
     if (over !== null) {
-      return refuse("quota_exceeded", `the ${over}'s call quota is used up (counted at the provider)`, decision.consentId);
+      return refuse(
+        "quota_exceeded",
+        `the ${over}'s call quota is used up (counted at the provider)`,
+        decision.consentId,
+      );
     }
 
     // Reserved now so that concurrent requests cannot all take the last call; given back if nothing is delivered.

@@ -15,7 +15,8 @@ export class FetchDeniedError extends HttpError {
     detail: string,
   ) {
     super(detail, { reason, receiptId });
-    this.status = reason === "quota_exceeded" ? 429 : 403;
+    // The provider's signed `view_stale` is its view being behind, not a rule: retry later, as for this gateway's own.
+    this.status = reason === "quota_exceeded" ? 429 : reason === "view_stale" ? 503 : 403;
     this.code = reason;
   }
 }

@@ -93,4 +93,51 @@ describe("Receipts: the exchange envelope beside the frozen receipt", function (
     expect(stored?.envelope).to.equal(null);
     expect(JSON.stringify(stored?.receipt)).to.equal(before.body);
   });
+
+  it("writes what comes alongside a receipt in its transaction: a failure there stores neither", async function () {
+    db = openDatabase(":memory:");
+    const store = new ReceiptStore(db);
+    const recorder = new ReceiptRecorder(store);
+    db.exec(`CREATE TABLE side (receipt_id TEXT PRIMARY KEY)`);
+    const side = db.prepare(`INSERT INTO side (receipt_id) VALUES (?)`);
+    const kept = await recorder.record(draft(), null, (receipt) => side.run(receipt.id));
+    const failed = recorder.record(draft(), null, () => {
+      throw new Error("the answer could not be stored");
+    });
+    let error: unknown;
+    await failed.catch((e: unknown) => (error = e));
+    expect(String(error)).to.include("the answer could not be stored");
+    expect(db.prepare(`SELECT receipt_id FROM side`).all()).to.deep.equal([{ receipt_id: kept.receipt.id }]);
+    expect(store.list({ visibleTo: null, limit: 10 }).map((r) => r.receipt.id)).to.deep.equal([kept.receipt.id]);
+    // The next receipt continues the stored sequence: no gap where the failed one was numbered.
+    expect((await recorder.record(draft())).receipt.sequence).to.equal(2);
+  });
+
+  it("counts a gateway's own deliveries and the provider receipts it wrote for others apart (quota rebuilds)", async function () {
+    db = openDatabase(":memory:");
+    const store = new ReceiptStore(db);
+    const recorder = new ReceiptRecorder(store);
+    const delivered = { ...draft(), result: "delivered" as const, reason: "ok" };
+    const request: ExchangeRequest = {
+      requestId: ethers.id("request-2"),
+      consumer: ethers.id("consumer"),
+      grantId: "2",
+      purpose: ethers.encodeBytes32String("purpose"),
+      subjectRef: ZeroHash,
+      fieldMask: "0x3",
+      paramsHash: ethers.id("null"),
+      time: 1_700_000_000,
+    };
+    await recorder.record(delivered);
+    await recorder.record(
+      { ...delivered, grantId: "2" },
+      {
+        requestId: request.requestId,
+        role: "provider",
+        exchange: { request, requestSignature: "0x" + "1b".repeat(65) },
+      },
+    );
+    expect(store.deliveredSince(0).map((d) => d.grantId)).to.deep.equal(["1"]);
+    expect(store.deliveredSince(0, "provider").map((d) => d.grantId)).to.deep.equal(["2"]);
+  });
 });

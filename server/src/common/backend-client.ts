@@ -1,12 +1,13 @@
 /**
- * The client of the provider backend protocol: `POST {upstream.url}/query` with
- * `{resourceCode, subject?, fields, params?}`, answered `200 {data: object | object[]}` or 404 when there is no
- * record. Every call is bounded by a timeout covering the whole exchange (connect, headers and body) and by a cap
- * on the answer's size; anything else than those two answers is a failure the caller records as such. Every query
- * carries the gateway's credential (`X-Kuajie-Backend-Token`): a backend answers only its own gateway.
+ * The client of the provider backend protocol, with which a provider gateway (its exchange) asks its own private
+ * backends: `POST {upstream}/query` with `{resourceCode, subject?, fields, params?}`, answered
+ * `200 {data: object | object[]}` or 404 when there is no record. Every call is bounded by a timeout covering the
+ * whole exchange (connect, headers and body) and by a cap on the answer's size; anything else than those two answers
+ * is a failure the caller records as such. Every query carries the gateway's credential (`X-Kuajie-Backend-Token`):
+ * a backend answers only its own gateway.
  */
-import { BACKEND_TOKEN_HEADER } from "../../../../core/backend";
-import type { SubjectIdentity } from "../../common/subject-ref";
+import { BACKEND_TOKEN_HEADER } from "../../../core/backend";
+import type { SubjectIdentity } from "./subject-ref";
 
 export interface UpstreamQuery {
   resourceCode: string;
