@@ -33,7 +33,8 @@ function isRecord(value: unknown): value is DataRecord {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
-async function readCapped(body: ReadableStream<Uint8Array> | null, cap: number): Promise<string | null> {
+/** The body as text, or null when it is larger than `cap` bytes (reading stops there). */
+export async function readCapped(body: ReadableStream<Uint8Array> | null, cap: number): Promise<string | null> {
   if (body === null) return "";
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];

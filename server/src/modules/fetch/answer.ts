@@ -15,8 +15,7 @@ import {
 } from "../../../../core/exchange";
 import { canonicalJson } from "../../../../core/json/canonical-json";
 import { decodeReason } from "../../../../core/receipt";
-
-export type DataRecord = Record<string, unknown>;
+import type { DataRecord } from "../../common/backend-client";
 
 const dataSchema = z.union([z.record(z.string(), z.unknown()), z.array(z.record(z.string(), z.unknown()))]);
 
@@ -71,14 +70,4 @@ export function verifyAnswer(body: unknown, expected: AnswerExpectation): Verifi
   }
   if (response.responseHash === ZeroHash) return { ok: false, detail: "a delivery without a response hash", ...keep };
   return { ok: true, response, signature, reason, data };
-}
-
-/** Only the granted fields of each record, whatever else was sent. */
-export function onlyGranted(data: DataRecord | DataRecord[], granted: readonly string[]): DataRecord | DataRecord[] {
-  const pick = (record: DataRecord): DataRecord => {
-    const out: DataRecord = {};
-    for (const name of granted) if (Object.hasOwn(record, name)) out[name] = record[name];
-    return out;
-  };
-  return Array.isArray(data) ? data.map(pick) : pick(data);
 }

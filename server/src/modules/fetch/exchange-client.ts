@@ -6,6 +6,7 @@
  */
 import type { SubjectIdentity } from "../../common/subject-ref";
 import type { ExchangeRequest } from "../../../../core/exchange";
+import { readCapped } from "../../common/backend-client";
 
 export interface ExchangeCall {
   request: ExchangeRequest;
@@ -28,24 +29,6 @@ export const EXCHANGE_PATH = "/exchange/v1/fetch";
 
 export function exchangeUrl(endpoint: string): string {
   return `${endpoint.replace(/\/+$/, "")}${EXCHANGE_PATH}`;
-}
-
-async function readCapped(body: ReadableStream<Uint8Array> | null, cap: number): Promise<string | null> {
-  if (body === null) return "";
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > cap) {
-      await reader.cancel().catch(() => undefined);
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 export const callProvider: ExchangeClient = async (endpoint, call, timeoutMs) => {

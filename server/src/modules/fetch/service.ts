@@ -33,7 +33,8 @@ import type { IntentStore } from "../../store/intents";
 import { servedCallerOf } from "../auth/caller";
 import type { Anchorer } from "../receipts/anchorer";
 import type { ReceiptDraft, RecordedReceipt } from "../receipts/recorder";
-import { hashJson, onlyGranted, verifyAnswer, type DataRecord, type VerifiedAnswer } from "./answer";
+import { onlyGranted, type DataRecord } from "../../common/backend-client";
+import { hashJson, verifyAnswer, type VerifiedAnswer } from "./answer";
 import { decide, type DenialReason, type FetchRequestFacts, type PolicyDecision } from "./decide";
 import {
   AnchoringBehindError,
