@@ -45,6 +45,8 @@ export interface Federation extends ChainWorld {
   gatewayOf(key: string): LiveGateway;
   /** Publishes `url` as `key`'s exchange endpoint (its admin operator's transaction), seen by both gateways. */
   publishEndpoint(key: string, url: string): Promise<void>;
+  /** A consumer gateway started anew (after a simulated crash) takes the stopped one's place; stopped with the world. */
+  replaceConsumer(gateway: LiveGateway): void;
   stop(): Promise<void>;
 }
 
@@ -80,7 +82,7 @@ export async function startFederation(options: FederationOptions = {}): Promise<
     departments: [...providers],
     features: options.features,
   });
-  const consumer = await startLiveGateway({
+  let consumer = await startLiveGateway({
     system,
     env: { ...options.env, ...options.consumerEnv },
     departments: DEMO_DEPARTMENTS.map((d) => d.key).filter((key) => !providers.has(key)),
@@ -96,7 +98,9 @@ export async function startFederation(options: FederationOptions = {}): Promise<
   for (const key of providers) await publishEndpoint(key, providerUrl);
   return {
     system,
-    consumer,
+    get consumer() {
+      return consumer;
+    },
     provider,
     providerUrl,
     gatewayOf,
@@ -110,9 +114,16 @@ export async function startFederation(options: FederationOptions = {}): Promise<
       },
       accountOf: (key) => gatewayOf(key).chain.accountOf(key),
     },
-    app: consumer.app,
-    bearer: consumer.bearer,
+    get app() {
+      return consumer.app;
+    },
+    get bearer() {
+      return consumer.bearer;
+    },
     dbOf: (key) => gatewayOf(key).db,
+    replaceConsumer(gateway) {
+      consumer = gateway;
+    },
     async stop() {
       await closeServer(server);
       await consumer.stop();

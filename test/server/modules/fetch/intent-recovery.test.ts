@@ -9,7 +9,14 @@ import path from "node:path";
 import { expect } from "chai";
 import { ZeroHash } from "ethers";
 import request from "supertest";
-import { HOUSEHOLD_REGISTRATION } from "../../../../backends/datasets";
+import { randomBytes } from "node:crypto";
+import { hexlify, keccak256, toUtf8Bytes } from "ethers";
+import { HOUSEHOLD_REGISTRATION, MEDICAL_INSTITUTIONS } from "../../../../backends/datasets";
+import { exchangeDomain, requestDigest, signRequest, type ExchangeRequest } from "../../../../core/exchange";
+import { canonicalJson } from "../../../../core/json/canonical-json";
+import { fieldsToMask } from "../../../../server/src/common/field-mask";
+import { codeToBytes32 } from "../../../../server/src/common/short-codes";
+import { callProvider } from "../../../../server/src/modules/fetch/exchange-client";
 import { DEMO_DEPARTMENTS } from "../../../../scripts/lib/demo-departments";
 import { IntentStore } from "../../../../server/src/store/intents";
 import {
@@ -27,7 +34,7 @@ import {
   type FakeProvider,
   type Federation,
 } from "../../support/federation";
-import { startLiveGateway, type LiveGateway } from "../../support/live-gateway";
+import { startLiveGateway } from "../../support/live-gateway";
 
 const CIVIL = "gz-civil-affairs";
 const POLICE = "public-security";
@@ -37,7 +44,6 @@ describe("Fetch: intents of interrupted exchanges are completed at start", funct
   this.timeout(120_000);
   let world: Federation;
   let fake: FakeProvider;
-  let restarted: LiveGateway | undefined;
   let dir: string;
 
   before(async function () {
@@ -52,7 +58,6 @@ describe("Fetch: intents of interrupted exchanges are completed at start", funct
   });
 
   after(async function () {
-    await restarted?.stop();
     await fake?.close();
     await world?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -86,12 +91,13 @@ describe("Fetch: intents of interrupted exchanges are completed at start", funct
     await world.consumer.stop();
     fake.behaviour = { kind: "deliver", data: { name: "测试" } };
 
-    restarted = await startLiveGateway({
+    const restarted = await startLiveGateway({
       system: world.system,
       departments: DEMO_DEPARTMENTS.map((d) => d.key).filter((k) => !(PROVIDER_KEYS as readonly string[]).includes(k)),
       databaseFile: snapshot,
       env: { KUAJIE_RECEIPT_BATCH_SECONDS: "0.2" },
     });
+    world.replaceConsumer(restarted);
     const reopened = new IntentStore(restarted.db);
     const receiptId = await eventually(async () => reopened.closedBy(first.request.requestId));
     expect(reopened.listOpen()).to.deep.equal([]);
@@ -125,5 +131,91 @@ describe("Fetch: intents of interrupted exchanges are completed at start", funct
 
     await fake.close(); // ends the first gateway's stalled call, whose gateway is gone
     await inFlight;
+  });
+
+  it("gets the real provider's first signed answer again, and the provider counts and receipts the request once", async function () {
+    const consumer = world.consumer;
+    const institutions = await registerResource(world, MEDICAL_INSTITUTIONS, "http://127.0.0.1:9"); // nothing there
+    const agreement = await makeAgreement(world, CIVIL, institutions, {
+      fields: ["name"],
+      purpose: "service-directory",
+      legalBasis: "public_interest",
+    });
+    const grant = await issueGrant(world, CIVIL, institutions, agreement, { fields: ["name"] });
+    const mask = fieldsToMask(MEDICAL_INSTITUTIONS.fields, ["name"]).mask;
+    const domain = exchangeDomain(world.system.deployment.chainId, world.system.deployment.contracts.Consortium);
+    const exchangeRequest: ExchangeRequest = {
+      requestId: hexlify(randomBytes(32)),
+      consumer: departmentId(world, CIVIL),
+      grantId: grant,
+      purpose: codeToBytes32("service-directory"),
+      subjectRef: ZeroHash,
+      fieldMask: `0x${mask.toString(16)}`,
+      paramsHash: keccak256(toUtf8Bytes(canonicalJson(null))),
+      time: Math.floor(Date.now() / 1000),
+    };
+    const signer = consumer.chain.typedDataSigner(CIVIL);
+    if (!signer) throw new Error("the consumer gateway holds no key for civil affairs");
+    const signature = await signRequest(signer, domain, exchangeRequest);
+    // The consumer asked and the provider answered (its backend is unreachable: a signed failure), but the consumer
+    // died before recording: its intent is open.
+    const first = await callProvider(world.providerUrl, { request: exchangeRequest, signature }, 10_000);
+    expect(first.kind).to.equal("answered");
+    const firstAnswer = (first as { body: { response: { result: string }; signature: string } }).body;
+    expect(firstAnswer.response.result).to.equal("failed");
+    new IntentStore(consumer.db).open({
+      requestId: exchangeRequest.requestId,
+      departmentKey: CIVIL,
+      request: exchangeRequest,
+      signature,
+      provider: departmentId(world, "health"),
+      context: {
+        time: exchangeRequest.time,
+        department: departmentId(world, CIVIL),
+        account: consumer.chain.accountOf(CIVIL),
+        grantId: grant,
+        agreementId: agreement,
+        consentId: ZeroHash,
+        provider: departmentId(world, "health"),
+        resourceId: institutions.id,
+        resourceVersion: 1,
+        fieldMask: "0x0",
+        subjectRef: ZeroHash,
+        purpose: exchangeRequest.purpose,
+        requestHash: requestDigest(domain, exchangeRequest),
+      },
+      params: null,
+      createdMs: Date.now(),
+    });
+    const snapshot = path.join(dir, "consumer-2.db");
+    consumer.db.exec(`VACUUM INTO '${snapshot}'`);
+    await consumer.stop();
+    const restarted = await startLiveGateway({
+      system: world.system,
+      departments: DEMO_DEPARTMENTS.map((d) => d.key).filter((k) => !(PROVIDER_KEYS as readonly string[]).includes(k)),
+      databaseFile: snapshot,
+      env: { KUAJIE_RECEIPT_BATCH_SECONDS: "0.2" },
+    });
+    world.replaceConsumer(restarted);
+    const reopened = new IntentStore(restarted.db);
+    const receiptId = await eventually(async () => reopened.closedBy(exchangeRequest.requestId));
+    const entry = (
+      await request(restarted.app)
+        .get(`/v1/receipts/${receiptId}`)
+        .set("Authorization", restarted.bearer(CIVIL))
+        .expect(200)
+    ).body;
+    expect(entry.receipt).to.include({ result: "failed", reason: "not_delivered" });
+    // The very answer the provider gave first, signature and all.
+    expect(entry.exchange.response).to.deep.equal(firstAnswer.response);
+    expect(entry.exchange.responseSignature).to.equal(firstAnswer.signature);
+    const providerSide = await request(world.provider.app)
+      .get(`/v1/receipts?agreementId=${agreement}`)
+      .set("Authorization", world.provider.bearer("health"))
+      .expect(200);
+    const ofThisRequest = (providerSide.body.items as Array<{ requestId?: string; role?: string }>).filter(
+      (item) => item.requestId === exchangeRequest.requestId,
+    );
+    expect(ofThisRequest.map((item) => item.role)).to.deep.equal(["provider"]);
   });
 });
