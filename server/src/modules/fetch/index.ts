@@ -1,4 +1,4 @@
-import { exchangeDomain, requestDigest, type ExchangeRequest } from "../../../../core/exchange";
+import { exchangeDomain, requestDigest } from "../../../../core/exchange";
 import { IntentStore } from "../../store/intents";
 import { receiptLedger } from "../receipts";
 import type { Feature } from "../feature";
@@ -49,7 +49,9 @@ export const fetchFeature: Feature = (ctx) => {
     viewSyncedAtMs,
   });
 
+  // Listed now, before this gateway serves any fetch: an intent opened by this process is never taken for a crash's.
   // Recovery verifies the provider's answers against the operators on chain: it waits for the first catch-up.
+  const interrupted = intents.listOpen();
   const logger = ctx.logger.child({ component: "intent-recovery" });
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -60,18 +62,19 @@ export const fetchFeature: Feature = (ctx) => {
       return;
     }
     recoverIntents({
+      interrupted,
       intents,
       record,
       fetches,
       endpointOf,
       exchange: callProvider,
       timeoutMs: config.exchangeTimeoutMs,
-      requestDigestOf: (request) => requestDigest(domain, request as ExchangeRequest),
+      requestDigestOf: (request) => requestDigest(domain, request),
       now: () => policy.now(),
       logger,
     }).catch((err: unknown) => logger.error({ err }, "completing interrupted exchanges failed; retried at next start"));
   };
-  if (intents.listOpen().length > 0) timer = setTimeout(recoverWhenSynced, 0);
+  if (interrupted.length > 0) timer = setTimeout(recoverWhenSynced, 0);
   ctx.onStop(() => {
     stopped = true;
     clearTimeout(timer);

@@ -10,7 +10,7 @@
  * never saw the first request refuses it (signed), and nothing is looked up for a caller who is gone.
  */
 import type { Logger } from "pino";
-import { ExchangeRequestSchema } from "../../../../core/exchange";
+import { ExchangeRequestSchema, type ExchangeRequest } from "../../../../core/exchange";
 import type { IntentStore, OpenIntent } from "../../store/intents";
 import type { ConsumerEvidence, ConsumerReceiptWriter } from "./evidence";
 import type { ExchangeClient } from "./exchange-client";
@@ -19,21 +19,23 @@ import { consumerDraft, type FetchService, type ReceiptContext } from "./service
 export const NOT_DELIVERED_REASON = "not_delivered";
 
 export interface IntentRecoveryOptions {
+  /** The intents a previous process left open, listed before this one served any fetch (whose own are not these). */
+  interrupted: readonly OpenIntent[];
   intents: IntentStore;
   record: ConsumerReceiptWriter;
   fetches: Pick<FetchService, "verify">;
   endpointOf: (departmentId: string) => string | null;
   exchange: ExchangeClient;
   timeoutMs: number;
-  requestDigestOf: (request: OpenIntent["request"]) => string;
+  requestDigestOf: (request: ExchangeRequest) => string;
   now: () => number;
   logger: Logger;
 }
 
-/** Closes every open intent; resolves with how many it closed. */
+/** Closes every interrupted intent; resolves with how many it closed. */
 export async function recoverIntents(options: IntentRecoveryOptions): Promise<number> {
   let closed = 0;
-  for (const intent of options.intents.listOpen()) {
+  for (const intent of options.interrupted) {
     const parsed = ExchangeRequestSchema.safeParse(intent.request);
     if (!parsed.success) {
       options.logger.error({ requestId: intent.requestId }, "an open exchange intent is unreadable; left open");

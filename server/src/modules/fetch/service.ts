@@ -284,7 +284,8 @@ export class FetchService {
         throw await fail(transport.kind === "timeout" ? "provider_timeout" : "provider_unreachable", transport.detail);
       }
       const answer = this.verify(transport.body, exchangeRequest.requestId, digest, provider);
-      if (!answer.ok) throw await fail("provider_bad_signature", answer.detail, answer);
+      // An answer that does not verify is no evidence of anything the provider said: it is not kept.
+      if (!answer.ok) throw await fail("provider_bad_signature", answer.detail);
       const withAnswer: ConsumerEvidence = {
         ...evidence,
         exchange: { ...evidence.exchange, response: answer.response, responseSignature: answer.signature },
