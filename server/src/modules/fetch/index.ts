@@ -2,13 +2,10 @@ import { resourceUpstreams } from "../catalog";
 import { receiptLedger } from "../receipts";
 import type { Feature } from "../feature";
 import { AccessPolicy } from "./policy";
-import { QuotaCounters } from "./quota";
+import { QUOTA_LOOKBACK_SECONDS, QuotaCounters } from "./quota";
 import { registerFetchRoutes } from "./routes";
 import { FetchService } from "./service";
 import { queryUpstream } from "../../common/backend-client";
-
-/** Quota windows are at most a calendar month: delivered receipts older than this cannot count any more. */
-const QUOTA_LOOKBACK_SECONDS = 32 * 24 * 3600;
 
 /** The fetch feature: the access policy projection and `POST /v1/data/fetch`, receipted through the receipt ledger. */
 export const fetchFeature: Feature = (ctx) => {
