@@ -9,14 +9,11 @@ import { ExchangeStore } from "../../store/exchanges";
 import { resourceUpstreams } from "../catalog";
 import type { Feature } from "../feature";
 import { AccessPolicy } from "../fetch/policy";
-import { QuotaCounters } from "../fetch/quota";
+import { QUOTA_LOOKBACK_SECONDS, QuotaCounters } from "../fetch/quota";
 import { queryUpstream } from "../../common/backend-client";
 import { receiptLedger } from "../receipts";
 import { registerExchangeRoutes } from "./routes";
 import { ExchangeService } from "./service";
-
-/** Quota windows are at most a calendar month: delivered receipts older than this cannot count any more. */
-const QUOTA_LOOKBACK_SECONDS = 32 * 24 * 3600;
 
 export const exchangeFeature: Feature = (ctx) => {
   const { config, chain, departments } = ctx;

@@ -5,13 +5,10 @@ import type { Feature } from "../feature";
 import type { ConsumerReceiptWriter } from "./evidence";
 import { callProvider } from "./exchange-client";
 import { AccessPolicy } from "./policy";
-import { QuotaCounters } from "./quota";
+import { QUOTA_LOOKBACK_SECONDS, QuotaCounters } from "./quota";
 import { recoverIntents } from "./recovery";
 import { registerFetchRoutes } from "./routes";
 import { FetchService } from "./service";
-
-/** Quota windows are at most a calendar month: delivered receipts older than this cannot count any more. */
-const QUOTA_LOOKBACK_SECONDS = 32 * 24 * 3600;
 
 /**
  * The fetch feature: the access policy projection, `POST /v1/data/fetch` (the consumer's half of the exchange), and

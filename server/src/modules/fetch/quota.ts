@@ -4,12 +4,17 @@
  * receipts of the current month. A fetch reserves its count when it passes the check (so that concurrent fetches
  * cannot all take the last call) and gives it back when nothing is delivered; refusals never count.
  *
- * Agreement counts cover the fetches this gateway mediated: co-consumers served by another gateway count there.
+ * Agreement counts cover the fetches this gateway mediated: co-consumers served by another gateway count there. The
+ * provider's gateway keeps its own counters of the exchanges it answered (modules/exchange), the authoritative ones:
+ * every co-consumer's fetches pass there.
  */
 import type { QuotaPeriod } from "../../../../core/codes/enumerations";
 import type { Quota } from "../../../../core/folds/agreements";
 
 type Period = Exclude<QuotaPeriod, "none">;
+
+/** Quota windows are at most a calendar month: delivered receipts older than this cannot count any more. */
+export const QUOTA_LOOKBACK_SECONDS = 32 * 24 * 3600;
 const PERIODS: readonly Period[] = ["minute", "hour", "day", "month"];
 
 export type WindowKeys = Record<Period, string>;
