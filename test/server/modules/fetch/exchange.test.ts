@@ -78,7 +78,7 @@ describe("Fetch: the consumer's half of the exchange (POST /v1/data/fetch at the
       env: {
         KUAJIE_RECEIPT_BATCH_SECONDS: "0.2",
         KUAJIE_EXCHANGE_TIMEOUT_MS: "3000", // long enough for a revocation to be mined and indexed mid-call
-        KUAJIE_VIEW_MAX_LAG_SECONDS: "3",
+        KUAJIE_VIEW_MAX_LAG_SECONDS: "5",
       },
     });
     fake = await fakeProvider(world.system, POLICE, { kind: "deliver", data: RECORD });
@@ -244,8 +244,8 @@ describe("Fetch: the consumer's half of the exchange (POST /v1/data/fetch at the
     const indexer = world.consumer.chain.indexer;
     await indexer.stop();
     try {
-      // The limit of this world is 3 s; the view ages from the last catch-up that reached the head.
-      await new Promise((resolve) => setTimeout(resolve, 3_300));
+      // The limit of this world is 5 s; the view ages from the last catch-up that reached the head.
+      await new Promise((resolve) => setTimeout(resolve, 5_300));
       fake.received.length = 0;
       const res = await fetchHousehold();
       expect(res.status, JSON.stringify(res.body)).to.equal(503);
@@ -254,7 +254,7 @@ describe("Fetch: the consumer's half of the exchange (POST /v1/data/fetch at the
       expect(entry.receipt).to.include({ result: "failed", reason: "view_stale" });
       expect(fake.received).to.have.length(0);
       const health = await request(world.consumer.app).get("/healthz").expect(503);
-      expect(health.body.view).to.include({ fresh: false, maxLagSeconds: 3 });
+      expect(health.body.view).to.include({ fresh: false, maxLagSeconds: 5 });
     } finally {
       indexer.start();
     }
