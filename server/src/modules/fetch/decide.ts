@@ -21,7 +21,6 @@ export interface PolicyResource {
   retired: boolean;
   personal: boolean;
   fields: ResourceField[];
-  upstreamUrl: string | null;
 }
 
 /** The refusal reasons of `POST /v1/data/fetch` (lower snake case, as the API and the receipts carry them). */

@@ -1,6 +1,6 @@
 /**
  * The access policy a data fetch is checked against, held in memory and fed by the indexer: catalog resources
- * (fields in bit order, upstream URL), sharing agreements, grants, consents and who acts for which department.
+ * (fields in bit order), sharing agreements, grants, consents and who acts for which department.
  *
  * It is a Projection whose state lives only in memory: `fresh` is always true, so the gateway replays the whole
  * indexed history into it when it is built (at every start), and the indexer then applies each new block's events
@@ -24,7 +24,6 @@ const metadataSchema = z.looseObject({
   fields: z
     .array(z.looseObject({ name: z.string(), type: z.string().optional(), personal: z.boolean().optional() }))
     .optional(),
-  upstream: z.looseObject({ url: z.string().optional() }).optional(),
 });
 
 const str = (v: JsonValue | undefined): string => (typeof v === "string" ? v.toLowerCase() : String(v ?? ""));
@@ -147,7 +146,6 @@ export class AccessPolicy implements Projection, PolicyState {
           retired: false,
           personal: terms.personal === true,
           fields: metadata.fields,
-          upstreamUrl: metadata.upstreamUrl,
         });
         break;
       }
@@ -172,18 +170,17 @@ export class AccessPolicy implements Projection, PolicyState {
   }
 }
 
-function parseMetadata(raw: JsonValue | undefined): { fields: ResourceField[]; upstreamUrl: string | null } {
-  if (typeof raw !== "string") return { fields: [], upstreamUrl: null };
+function parseMetadata(raw: JsonValue | undefined): { fields: ResourceField[] } {
+  if (typeof raw !== "string") return { fields: [] };
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch {
-    return { fields: [], upstreamUrl: null };
+    return { fields: [] };
   }
   const parsed = metadataSchema.safeParse(json);
-  if (!parsed.success) return { fields: [], upstreamUrl: null };
+  if (!parsed.success) return { fields: [] };
   return {
     fields: (parsed.data.fields ?? []).map((f) => ({ name: f.name, type: f.type ?? "string", personal: !!f.personal })),
-    upstreamUrl: parsed.data.upstream?.url ?? null,
   };
 }

@@ -87,7 +87,6 @@ function world(): World {
       retired: false,
       personal: true,
       fields: [],
-      upstreamUrl: "http://127.0.0.1:1/household",
     },
     facts: {
       department: CONSUMER,
