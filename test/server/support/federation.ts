@@ -22,7 +22,6 @@ import {
 } from "../../../core/exchange";
 import { canonicalJson } from "../../../core/json/canonical-json";
 import { deriveDevSigners } from "../../../server/src/chain/keys";
-import { DEMO_DEPARTMENTS } from "../../../scripts/lib/demo-departments";
 import { deploySystem, type System } from "../../support/system";
 import type { ChainWorld } from "./fetch-world";
 import {
@@ -73,6 +72,11 @@ export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
+/** The demo departments that are not providers: the consumer gateway serves them. */
+export function consumerKeys(system: System): string[] {
+  return Object.keys(system.departments).filter((key) => !(PROVIDER_KEYS as readonly string[]).includes(key));
+}
+
 export async function startFederation(options: FederationOptions = {}): Promise<Federation> {
   const system = await deploySystem();
   const providers = new Set<string>(PROVIDER_KEYS);
@@ -85,7 +89,7 @@ export async function startFederation(options: FederationOptions = {}): Promise<
   let consumer = await startLiveGateway({
     system,
     env: { ...options.env, ...options.consumerEnv },
-    departments: DEMO_DEPARTMENTS.map((d) => d.key).filter((key) => !providers.has(key)),
+    departments: consumerKeys(system),
     databaseFile: options.consumerDatabaseFile,
     features: options.features,
   });
@@ -164,10 +168,10 @@ export async function fakeProvider(
   providerKey: string,
   behaviour: FakeBehaviour,
 ): Promise<FakeProvider> {
-  const keys = DEMO_DEPARTMENTS.map((d) => d.key);
-  const wallets = deriveDevSigners(DEV_MNEMONIC, keys, { firstIndex: 1 });
-  const own = wallets.get(providerKey) as Wallet;
-  const stranger = wallets.get("data-bureau") as Wallet;
+  const devKey = (key: string) =>
+    deriveDevSigners(DEV_MNEMONIC, [key], { firstIndex: system.departments[key].keyIndex }).get(key) as Wallet;
+  const own = devKey(providerKey);
+  const stranger = devKey("data-bureau");
   const domain = exchangeDomain(system.deployment.chainId, system.deployment.contracts.Consortium);
   const providerId = system.departments[providerKey].id.toLowerCase();
   const answered = new Map<string, string>();

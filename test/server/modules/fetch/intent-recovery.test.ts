@@ -17,7 +17,6 @@ import { canonicalJson } from "../../../../core/json/canonical-json";
 import { fieldsToMask } from "../../../../server/src/common/field-mask";
 import { codeToBytes32 } from "../../../../server/src/common/short-codes";
 import { callProvider } from "../../../../server/src/modules/fetch/exchange-client";
-import { DEMO_DEPARTMENTS } from "../../../../scripts/lib/demo-departments";
 import { IntentStore } from "../../../../server/src/store/intents";
 import {
   departmentId,
@@ -29,7 +28,7 @@ import {
 } from "../../support/fetch-world";
 import {
   fakeProvider,
-  PROVIDER_KEYS,
+  consumerKeys,
   startFederation,
   type FakeProvider,
   type Federation,
@@ -93,7 +92,7 @@ describe("Fetch: intents of interrupted exchanges are completed at start", funct
 
     const restarted = await startLiveGateway({
       system: world.system,
-      departments: DEMO_DEPARTMENTS.map((d) => d.key).filter((k) => !(PROVIDER_KEYS as readonly string[]).includes(k)),
+      departments: consumerKeys(world.system),
       databaseFile: snapshot,
       env: { KUAJIE_RECEIPT_BATCH_SECONDS: "0.2" },
     });
@@ -192,7 +191,7 @@ describe("Fetch: intents of interrupted exchanges are completed at start", funct
     await consumer.stop();
     const restarted = await startLiveGateway({
       system: world.system,
-      departments: DEMO_DEPARTMENTS.map((d) => d.key).filter((k) => !(PROVIDER_KEYS as readonly string[]).includes(k)),
+      departments: consumerKeys(world.system),
       databaseFile: snapshot,
       env: { KUAJIE_RECEIPT_BATCH_SECONDS: "0.2" },
     });
