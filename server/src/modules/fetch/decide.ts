@@ -35,7 +35,7 @@ export const DENIAL_REASONS = [
   "consent_expired",
   "quota_exceeded",
 ] as const;
-export type DenialReason = (typeof DENIAL_REASONS)[number];
+type DenialReason = (typeof DENIAL_REASONS)[number];
 
 /** What `decide` asks of the indexed state besides the grant, agreement and resource it is given. */
 export interface PolicyState {

@@ -21,10 +21,6 @@ export class FetchDeniedError extends HttpError {
   }
 }
 
-/** Why an exchange failed on the consumer's side (no verifiable answer, or none at all). */
-export type ExchangeFailure =
-  "provider_unreachable" | "provider_timeout" | "provider_bad_signature" | "provider_unknown";
-
 /**
  * The exchange failed, or the provider's gateway answered with a signed failure of its own system (`upstream_…`):
  * 504 on a timeout, 502 otherwise, with the id of the `failed` receipt.

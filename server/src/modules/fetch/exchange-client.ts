@@ -8,14 +8,14 @@ import type { SubjectIdentity } from "../../common/subject-ref";
 import type { ExchangeRequest } from "../../../../core/exchange";
 import { readCapped } from "../../common/backend-client";
 
-export interface ExchangeCall {
+interface ExchangeCall {
   request: ExchangeRequest;
   signature: string;
   subject?: SubjectIdentity;
   params?: Record<string, unknown>;
 }
 
-export type ExchangeTransport =
+type ExchangeTransport =
   | { kind: "answered"; status: number; body: unknown }
   | { kind: "unreachable"; detail: string }
   | { kind: "timeout"; detail: string };
@@ -23,11 +23,11 @@ export type ExchangeTransport =
 export type ExchangeClient = (endpoint: string, call: ExchangeCall, timeoutMs: number) => Promise<ExchangeTransport>;
 
 /** Answers larger than this are not read (the gateway holds an answer in memory to check and filter it). */
-export const MAX_EXCHANGE_ANSWER_BYTES = 8 * 1024 * 1024;
+const MAX_EXCHANGE_ANSWER_BYTES = 8 * 1024 * 1024;
 
-export const EXCHANGE_PATH = "/exchange/v1/fetch";
+const EXCHANGE_PATH = "/exchange/v1/fetch";
 
-export function exchangeUrl(endpoint: string): string {
+function exchangeUrl(endpoint: string): string {
   return `${endpoint.replace(/\/+$/, "")}${EXCHANGE_PATH}`;
 }
 

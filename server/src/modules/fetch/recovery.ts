@@ -16,7 +16,7 @@ import type { ConsumerEvidence, ConsumerReceiptWriter } from "./evidence";
 import type { ExchangeClient } from "./exchange-client";
 import { consumerDraft, type FetchService, type ReceiptContext } from "./service";
 
-export const NOT_DELIVERED_REASON = "not_delivered";
+const NOT_DELIVERED_REASON = "not_delivered";
 
 export interface IntentRecoveryOptions {
   /** The intents a previous process left open, listed before this one served any fetch (whose own are not these). */

@@ -35,7 +35,7 @@ import type { Anchorer } from "../receipts/anchorer";
 import type { ReceiptDraft, RecordedReceipt } from "../receipts/recorder";
 import { onlyGranted, type DataRecord } from "../../common/backend-client";
 import { hashJson, verifyAnswer, type VerifiedAnswer } from "./answer";
-import { decide, type DenialReason, type FetchRequestFacts, type PolicyDecision } from "./decide";
+import { decide, type FetchRequestFacts, type PolicyDecision } from "./decide";
 import {
   AnchoringBehindError,
   FetchDeniedError,
@@ -44,7 +44,6 @@ import {
   ReceiptUnavailableError,
   RecordNotFoundError,
   ViewStaleError,
-  type ExchangeFailure,
 } from "./errors";
 import { callProvider, type ExchangeClient } from "./exchange-client";
 import type { ConsumerEvidence, ConsumerReceiptWriter } from "./evidence";
@@ -399,5 +398,3 @@ export class FetchService {
     }
   }
 }
-
-export type { DenialReason, ExchangeFailure };

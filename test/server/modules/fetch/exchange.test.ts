@@ -3,7 +3,7 @@
  * the test steers (a fake that signs with the provider department's real key, or another).
  */
 import { expect } from "chai";
-import { ZeroHash, id as keccakUtf8, keccak256, toUtf8Bytes, verifyTypedData } from "ethers";
+import { ZeroHash, keccak256, toUtf8Bytes, verifyTypedData } from "ethers";
 import request from "supertest";
 import { HOUSEHOLD_REGISTRATION } from "../../../../backends/datasets";
 import { EXCHANGE_REQUEST_TYPES, exchangeDomain, requestDigest } from "../../../../core/exchange";

@@ -45,6 +45,31 @@ describe("Fetch: intents of interrupted exchanges are completed at start", funct
   let fake: FakeProvider;
   let dir: string;
 
+  /**
+   * "Kills" the consumer gateway (its database as a crash leaves it, taken while it runs), starts a new one on that
+   * state, and resolves once it has closed the intent of `requestId`, with the consumer receipt that closed it.
+   */
+  const crashAndRestart = async (name: string, requestId: string) => {
+    const snapshot = path.join(dir, name);
+    world.consumer.db.exec(`VACUUM INTO '${snapshot}'`);
+    await world.consumer.stop();
+    const restarted = await startLiveGateway({
+      system: world.system,
+      departments: consumerKeys(world.system),
+      databaseFile: snapshot,
+      env: { KUAJIE_RECEIPT_BATCH_SECONDS: "0.2" },
+    });
+    world.replaceConsumer(restarted);
+    const reopened = new IntentStore(restarted.db);
+    const receiptId = await eventually(async () => reopened.closedBy(requestId));
+    expect(reopened.listOpen()).to.deep.equal([]);
+    const entry = await request(restarted.app)
+      .get(`/v1/receipts/${receiptId}`)
+      .set("Authorization", restarted.bearer(CIVIL))
+      .expect(200);
+    return { restarted, entry: entry.body };
+  };
+
   before(async function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "kuajie-intents-"));
     // A long exchange timeout: the first consumer gateway is "killed" while its exchange is still in flight.
@@ -85,21 +110,8 @@ describe("Fetch: intents of interrupted exchanges are completed at start", funct
     // The state a SIGKILL leaves at this point: the intent is committed, the provider was asked, nothing answered.
     const intents = new IntentStore(world.consumer.db);
     expect(intents.listOpen().map((i) => i.requestId)).to.deep.equal([first.request.requestId]);
-    const snapshot = path.join(dir, "consumer.db");
-    world.consumer.db.exec(`VACUUM INTO '${snapshot}'`);
-    await world.consumer.stop();
     fake.behaviour = { kind: "deliver", data: { name: "测试" } };
-
-    const restarted = await startLiveGateway({
-      system: world.system,
-      departments: consumerKeys(world.system),
-      databaseFile: snapshot,
-      env: { KUAJIE_RECEIPT_BATCH_SECONDS: "0.2" },
-    });
-    world.replaceConsumer(restarted);
-    const reopened = new IntentStore(restarted.db);
-    const receiptId = await eventually(async () => reopened.closedBy(first.request.requestId));
-    expect(reopened.listOpen()).to.deep.equal([]);
+    const { restarted, entry } = await crashAndRestart("consumer.db", first.request.requestId);
 
     // Asked again with the very request it had signed, and without the identity number (never stored).
     expect(fake.received).to.have.length(2);
@@ -107,12 +119,6 @@ describe("Fetch: intents of interrupted exchanges are completed at start", funct
     expect(fake.received[1].signature).to.equal(first.signature);
     expect(fake.received[1].subject).to.equal(undefined);
 
-    const entry = (
-      await request(restarted.app)
-        .get(`/v1/receipts/${receiptId}`)
-        .set("Authorization", restarted.bearer(CIVIL))
-        .expect(200)
-    ).body;
     expect(entry.receipt).to.include({
       result: "failed",
       reason: "not_delivered",
@@ -186,24 +192,7 @@ describe("Fetch: intents of interrupted exchanges are completed at start", funct
       params: null,
       createdMs: Date.now(),
     });
-    const snapshot = path.join(dir, "consumer-2.db");
-    consumer.db.exec(`VACUUM INTO '${snapshot}'`);
-    await consumer.stop();
-    const restarted = await startLiveGateway({
-      system: world.system,
-      departments: consumerKeys(world.system),
-      databaseFile: snapshot,
-      env: { KUAJIE_RECEIPT_BATCH_SECONDS: "0.2" },
-    });
-    world.replaceConsumer(restarted);
-    const reopened = new IntentStore(restarted.db);
-    const receiptId = await eventually(async () => reopened.closedBy(exchangeRequest.requestId));
-    const entry = (
-      await request(restarted.app)
-        .get(`/v1/receipts/${receiptId}`)
-        .set("Authorization", restarted.bearer(CIVIL))
-        .expect(200)
-    ).body;
+    const { entry } = await crashAndRestart("consumer-2.db", exchangeRequest.requestId);
     expect(entry.receipt).to.include({ result: "failed", reason: "not_delivered" });
     // The very answer the provider gave first, signature and all.
     expect(entry.exchange.response).to.deep.equal(firstAnswer.response);
