@@ -32,7 +32,6 @@ import {
   type LiveGatewayOptions,
 } from "./live-gateway";
 
-
 export interface Federation extends ChainWorld {
   system: System;
   consumer: LiveGateway;
