@@ -93,8 +93,16 @@ export async function exchangeCommand(ctx: AuditContext, options: ExchangeComman
     data: {
       maxAnchorDelay: options.maxAnchorDelay,
       span: { from: options.span.from ?? null, to: options.span.to ?? null },
-      consumer: { file: consumer.file, receipts: consumer.result.checked.length, preFederation: consumer.preFederation },
-      provider: { file: provider.file, receipts: provider.result.checked.length, preFederation: provider.preFederation },
+      consumer: {
+        file: consumer.file,
+        receipts: consumer.result.checked.length,
+        preFederation: consumer.preFederation,
+      },
+      provider: {
+        file: provider.file,
+        receipts: provider.result.checked.length,
+        preFederation: provider.preFederation,
+      },
       outsideThePair: outside,
       exchanges: paired.outcomes.map((o) => ({
         requestId: o.requestId,
@@ -127,7 +135,10 @@ function summaryOf(
 ): AuditReport["summary"] {
   const count = (verdict: PairVerdict) => outcomes.filter((o) => o.verdict === verdict).length;
   return [
-    ["receipts given (consumer / provider file)", `${consumer.result.checked.length} / ${provider.result.checked.length}`],
+    [
+      "receipts given (consumer / provider file)",
+      `${consumer.result.checked.length} / ${provider.result.checked.length}`,
+    ],
     ["exchanges", outcomes.length],
     ["pairs (both receipts)", outcomes.filter((o) => o.consumer && o.provider).length],
     ["delivered", count("delivered")],
@@ -160,7 +171,9 @@ function sectionsOf(
       `${outside} exchange receipt(s) name a department whose receipts are in neither file (or have the other role): their signatures were checked, they were not paired.`,
     );
   const cell = (x: ExchangeReceipt | undefined) =>
-    x ? `${name(x).replace(/ \(0x[0-9a-f]+\)$/i, "")} ${x.checked.receipt.result}${x.checked.receipt.result === "delivered" ? "" : ` (${x.checked.receipt.reason})`}` : "none";
+    x
+      ? `${name(x).replace(/ \(0x[0-9a-f]+\)$/i, "")} ${x.checked.receipt.result}${x.checked.receipt.result === "delivered" ? "" : ` (${x.checked.receipt.reason})`}`
+      : "none";
   const sections: Section[] = [];
   if (notes.length) sections.push({ heading: "Notes", lines: notes });
   sections.push({

@@ -52,14 +52,13 @@ export interface ExchangeReceipt {
 }
 
 export type ParsedEnvelope =
-  | { kind: "none" }
-  | { kind: "malformed"; violation: Violation }
-  | { kind: "exchange"; receipt: ExchangeReceipt };
+  { kind: "none" } | { kind: "malformed"; violation: Violation } | { kind: "exchange"; receipt: ExchangeReceipt };
 
 /** The receipt's exchange envelope; `none` for a receipt written before federation (no envelope fields at all). */
 export function parseEnvelope(checked: CheckedReceipt, domain: TypedDataDomain): ParsedEnvelope {
   const { entry } = checked;
-  if (entry.requestId === undefined && entry.role === undefined && entry.exchange === undefined) return { kind: "none" };
+  if (entry.requestId === undefined && entry.role === undefined && entry.exchange === undefined)
+    return { kind: "none" };
   const parsed = EnvelopeSchema.safeParse(entry);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -100,12 +99,25 @@ export function checkEnvelope(x: ExchangeReceipt, operators: OperatorHistory, na
   if (!same(x.requestId, request.requestId))
     flag("exchange_mismatch", `envelope requestId ${x.requestId} is not the signed request's ${request.requestId}`);
   if (!same(x.digest, r.requestHash))
-    flag("exchange_bad_signature", `the signed request's digest ${x.digest} is not the anchored requestHash ${r.requestHash}`);
+    flag(
+      "exchange_bad_signature",
+      `the signed request's digest ${x.digest} is not the anchored requestHash ${r.requestHash}`,
+    );
   if (x.role === "consumer" && (!same(r.department, request.consumer) || same(r.department, r.provider)))
-    flag("exchange_mismatch", `a consumer receipt held by ${r.department}, which is not the request's consumer or is the provider`);
+    flag(
+      "exchange_mismatch",
+      `a consumer receipt held by ${r.department}, which is not the request's consumer or is the provider`,
+    );
   if (x.role === "provider" && !same(r.department, r.provider))
-    flag("exchange_mismatch", `a provider receipt held by ${r.department}, which is not the receipt's provider ${r.provider}`);
-  if (r.grantId !== BigInt(request.grantId).toString() || !same(r.purpose, request.purpose) || !same(r.subjectRef, request.subjectRef))
+    flag(
+      "exchange_mismatch",
+      `a provider receipt held by ${r.department}, which is not the receipt's provider ${r.provider}`,
+    );
+  if (
+    r.grantId !== BigInt(request.grantId).toString() ||
+    !same(r.purpose, request.purpose) ||
+    !same(r.subjectRef, request.subjectRef)
+  )
     flag("exchange_mismatch", "the receipt's grant, purpose or subject reference is not the signed request's");
 
   const recordsForgery = x.role === "provider" && r.result !== "delivered" && r.reason === BAD_REQUEST_SIGNATURE_REASON;
@@ -137,7 +149,10 @@ export function checkEnvelope(x: ExchangeReceipt, operators: OperatorHistory, na
     flag("exchange_bad_signature", "the signed response answers another request (requestId or requestDigest)");
   const answered = response.result === r.result && same(response.responseHash, r.responseHash);
   const keptUndelivered = x.role === "consumer" && r.result !== "delivered";
-  if (!answered && !(keptUndelivered && (same(r.responseHash, ZeroHash) || same(r.responseHash, response.responseHash))))
+  if (
+    !answered &&
+    !(keptUndelivered && (same(r.responseHash, ZeroHash) || same(r.responseHash, response.responseHash)))
+  )
     flag(
       "exchange_mismatch",
       `the receipt says ${r.result} with response hash ${r.responseHash}, the signed response ${response.result} with ${response.responseHash}`,

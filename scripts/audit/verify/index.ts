@@ -44,7 +44,8 @@ export interface VerifyInput {
 const RECEIPT_CHECKS: ((c: CheckedReceipt, input: VerifyInput) => Violation[])[] = [
   (c, { named, options, ctx, histories }) =>
     checkAnchoring(c, named, options.maxAnchorDelay, ctx.head.time, histories.get(c.receipt.department.toLowerCase())),
-  (c, { records, directory }) => (c.receipt.result === "delivered" ? checkDelivery(c.receipt, records, directory, c.requester) : []),
+  (c, { records, directory }) =>
+    c.receipt.result === "delivered" ? checkDelivery(c.receipt, records, directory, c.requester) : [],
 ];
 
 /** Set checks run after the receipt checks (which fill each receipt's verified batch). */

@@ -76,7 +76,12 @@ function judge(
     verdict: violations.length ? "violation" : verdict,
     violations,
   });
-  const violation = (rule: Violation["rule"], about: ExchangeReceipt, other: ExchangeReceipt | undefined, detail: string) => ({
+  const violation = (
+    rule: Violation["rule"],
+    about: ExchangeReceipt,
+    other: ExchangeReceipt | undefined,
+    detail: string,
+  ) => ({
     rule,
     receiptId: about.checked.receipt.id,
     counterpartId: other?.checked.receipt.id,
@@ -87,18 +92,33 @@ function judge(
     const r = c.checked.receipt;
     if (r.result === "delivered")
       return outcome("violation", [
-        violation("exchange_unmatched", c, undefined, "the consumer delivered data and the provider has no receipt of the exchange"),
+        violation(
+          "exchange_unmatched",
+          c,
+          undefined,
+          "the consumer delivered data and the provider has no receipt of the exchange",
+        ),
       ]);
     if (c.response)
       return outcome("violation", [
-        violation("exchange_unmatched", c, undefined, "the consumer kept the provider's signed answer and the provider has no receipt of it"),
+        violation(
+          "exchange_unmatched",
+          c,
+          undefined,
+          "the consumer kept the provider's signed answer and the provider has no receipt of it",
+        ),
       ]);
     return outcome("no_answer");
   }
   if (p && !c) {
     if (p.checked.receipt.result === "delivered")
       return outcome("violation", [
-        violation("exchange_unmatched", p, undefined, "the provider delivered and the consumer has no receipt of the exchange"),
+        violation(
+          "exchange_unmatched",
+          p,
+          undefined,
+          "the provider delivered and the consumer has no receipt of the exchange",
+        ),
       ]);
     return outcome("provider_refusal_only");
   }
@@ -113,7 +133,8 @@ function judge(
 
   if (pr.result === "delivered") {
     if (cr.result === "delivered") {
-      if (BigInt(cr.fieldMask) !== BigInt(pr.fieldMask)) found.push(mismatch(`fields ${cr.fieldMask} against ${pr.fieldMask}`));
+      if (BigInt(cr.fieldMask) !== BigInt(pr.fieldMask))
+        found.push(mismatch(`fields ${cr.fieldMask} against ${pr.fieldMask}`));
       if (!same(cr.responseHash, pr.responseHash))
         found.push(mismatch(`response hash ${cr.responseHash} against ${pr.responseHash}`));
       return outcome("delivered", found);

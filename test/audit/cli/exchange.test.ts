@@ -25,8 +25,8 @@ function expectViolation(outcome: AuditOutcome, rule: string, receiptId: string,
       v.receiptId === receiptId &&
       (counterpartId === undefined || (v as { counterpartId?: string }).counterpartId === counterpartId),
   );
-  expect(found, `expected ${rule} for ${receiptId}, got ${JSON.stringify(outcome.json.violations, null, 2)}`).to.not
-    .be.empty;
+  expect(found, `expected ${rule} for ${receiptId}, got ${JSON.stringify(outcome.json.violations, null, 2)}`).to.not.be
+    .empty;
   return found;
 }
 
@@ -120,9 +120,7 @@ describe("audit exchange", function () {
 
   it("flags a request signed by another department's key as exchange_bad_signature on both receipts", async function () {
     const x = await loadExchangeWorld();
-    const sides = await anchorSides(x, [
-      await exchange(x, 1, { requestSigner: x.s.operators["data-bureau"] }),
-    ]);
+    const sides = await anchorSides(x, [await exchange(x, 1, { requestSigner: x.s.operators["data-bureau"] })]);
 
     const outcome = await auditSides(x, sides);
 
@@ -235,7 +233,9 @@ describe("audit exchange", function () {
 
     it("flags data the consumer delivered without a provider receipt", async function () {
       const x = await loadExchangeWorld();
-      const built = [await exchange(x, 1), await exchange(x, 2, { provider: null, consumer: { result: "delivered" }, keepResponse: true }),
+      const built = [
+        await exchange(x, 1),
+        await exchange(x, 2, { provider: null, consumer: { result: "delivered" }, keepResponse: true }),
       ];
       const sides = await anchorSides(x, built);
 
