@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { audit, pending, writeReceipts, type AuditOutcome } from "./world";
+import { audit, pending, SUBJECT, writeReceipts, type AuditOutcome } from "./world";
 import { anchorSides, exchange, loadExchangeWorld, type ExchangeEntry, type ExchangeWorld } from "./exchange-world";
 
 type Sides = { consumer: ExchangeEntry[]; provider: ExchangeEntry[] };
@@ -197,6 +197,29 @@ describe("audit exchange", function () {
     expectViolation(outcome, "exchange_malformed", broken.receipt.id);
     expect(outcome.json.summary["receipts without an exchange (pre-federation, not paired)"]).to.equal(1);
     expect(rulesOf(outcome, preFederation.receipt.id)).to.deep.equal([]);
+  });
+
+  it("checks a provider's receipts against the consumer of each signed request (receipts and subject)", async function () {
+    const x = await loadExchangeWorld();
+    const sides = await cleanSides(x);
+    const providerFile = writeReceipts(x, "provider.json", sides.provider);
+
+    expectPass(await audit(x, ["receipts", providerFile]));
+    const subject = await audit(x, ["subject", "--subject-ref", SUBJECT, "--receipts", providerFile]);
+    expectPass(subject);
+    const accesses = subject.json.data.accesses as { result: string; covered: boolean | null }[];
+    expect(accesses.filter((a) => a.result === "delivered").map((a) => a.covered)).to.deep.equal([true, true]);
+
+    // Without its envelope, the same delivery reads as public security serving itself, which its grant does not allow.
+    const bare = sides.provider.map(({ receipt, leaf, status, batch, proof }) => ({
+      receipt,
+      leaf,
+      status,
+      batch,
+      proof,
+    }));
+    const outcome = await audit(x, ["receipts", writeReceipts(x, "bare.json", bare)]);
+    expectViolation(outcome, "receipt_inconsistent", sides.provider[0].receipt.id);
   });
 
   describe("the crash rule table (docs/FEDERATION.md §4)", function () {
