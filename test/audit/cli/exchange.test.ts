@@ -222,6 +222,14 @@ describe("audit exchange", function () {
     expectViolation(outcome, "receipt_inconsistent", sides.provider[0].receipt.id);
   });
 
+  it("refuses (exit 2) one file instead of two, naming the usage", async function () {
+    const x = await loadExchangeWorld();
+    const outcome = await audit(x, ["exchange", writeReceipts(x, "only.json", [])], { json: false });
+
+    expect(outcome.code).to.equal(2);
+    expect(outcome.stderr).to.contain("npm run audit -- exchange <consumer-file> <provider-file>");
+  });
+
   describe("the crash rule table (docs/FEDERATION.md §4)", function () {
     it("accepts a consumer that closed as not delivered after the provider delivered, with or without its answer", async function () {
       const x = await loadExchangeWorld();
