@@ -89,7 +89,7 @@ export async function exchangeCommand(ctx: AuditContext, options: ExchangeComman
     chain: chainOf(ctx),
     summary: summaryOf(consumer, provider, paired.outcomes, outside, violations),
     violations,
-    sections: sectionsOf(consumer, provider, paired.outcomes, outside, name),
+    sections: sectionsOf(consumer, provider, paired.outcomes, outside, directory),
     data: {
       maxAnchorDelay: options.maxAnchorDelay,
       span: { from: options.span.from ?? null, to: options.span.to ?? null },
@@ -158,7 +158,7 @@ function sectionsOf(
   provider: Side,
   outcomes: PairOutcome[],
   outside: number,
-  name: (x: ExchangeReceipt) => string,
+  directory: Directory,
 ): Section[] {
   const notes: string[] = [];
   const preFederation = consumer.preFederation + provider.preFederation;
@@ -170,10 +170,12 @@ function sectionsOf(
     notes.push(
       `${outside} exchange receipt(s) name a department whose receipts are in neither file (or have the other role): their signatures were checked, they were not paired.`,
     );
-  const cell = (x: ExchangeReceipt | undefined) =>
-    x
-      ? `${name(x).replace(/ \(0x[0-9a-f]+\)$/i, "")} ${x.checked.receipt.result}${x.checked.receipt.result === "delivered" ? "" : ` (${x.checked.receipt.reason})`}`
-      : "none";
+  const cell = (x: ExchangeReceipt | undefined) => {
+    if (!x) return "none";
+    const r = x.checked.receipt;
+    const outcome = r.result === "delivered" ? r.result : `${r.result} (${r.reason})`;
+    return `${directory.departmentName(r.department)} #${r.sequence} ${short(r.id)}: ${outcome}`;
+  };
   const sections: Section[] = [];
   if (notes.length) sections.push({ heading: "Notes", lines: notes });
   sections.push({
