@@ -27,7 +27,11 @@ function refusal(env: Record<string, string>): ConfigError {
 
 async function flood(app: Parameters<typeof request>[0], forwardedFor: (i: number) => string, count = 20) {
   for (let i = 0; i < count; i++) {
-    await request(app).get("/v1/me").set("X-Forwarded-For", forwardedFor(i)).set("Authorization", BAD_TOKEN).expect(401);
+    await request(app)
+      .get("/v1/me")
+      .set("X-Forwarded-For", forwardedFor(i))
+      .set("Authorization", BAD_TOKEN)
+      .expect(401);
   }
 }
 
@@ -82,8 +86,16 @@ describe("auth behind a proxy (issue 11, item 8)", function () {
       const gateway = buildGateway({ trustProxy: trustProxyOf({ KUAJIE_TRUST_PROXY: "loopback" }) });
       const valid = gateway.bearer("operator");
       await flood(gateway.app, () => "203.0.113.9");
-      await request(gateway.app).get("/v1/me").set("X-Forwarded-For", "203.0.113.9").set("Authorization", valid).expect(429);
-      await request(gateway.app).get("/v1/me").set("X-Forwarded-For", "203.0.113.10").set("Authorization", valid).expect(200);
+      await request(gateway.app)
+        .get("/v1/me")
+        .set("X-Forwarded-For", "203.0.113.9")
+        .set("Authorization", valid)
+        .expect(429);
+      await request(gateway.app)
+        .get("/v1/me")
+        .set("X-Forwarded-For", "203.0.113.10")
+        .set("Authorization", valid)
+        .expect(200);
     });
 
     it("behind a configured proxy, does not let a client escape its limit by prepending addresses of its own", async function () {

@@ -33,8 +33,10 @@ describe("POST /v1/subjects/ref is not an oracle (issue 11, item 9)", function (
 
   it("limits each token to KUAJIE_SUBJECT_REF_RATE_LIMIT computations a minute (default 60), with 429 and Retry-After", async function () {
     expect(loadConfig({ env: BASE, cwd: "/nonexistent" }).subjectRefLimitPerMinute).to.equal(60);
-    const limit = loadConfig({ env: { ...BASE, KUAJIE_SUBJECT_REF_RATE_LIMIT: "3" }, cwd: "/nonexistent" })
-      .subjectRefLimitPerMinute;
+    const limit = loadConfig({
+      env: { ...BASE, KUAJIE_SUBJECT_REF_RATE_LIMIT: "3" },
+      cwd: "/nonexistent",
+    }).subjectRefLimitPerMinute;
     let now = 5_000_000;
     const gateway = buildGateway({ subjectRefLimit: { limit, now: () => now } });
     const first = gateway.bearer("operator", "health");
