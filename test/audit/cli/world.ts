@@ -8,7 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ethers } from "hardhat";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { buildBatch, receiptId, receiptLeaf, type Receipt } from "../../../core/receipt";
 import { canonicalJson } from "../../../core/json/canonical-json";
@@ -186,6 +186,9 @@ async function worldFixture() {
 /** The world at the fixture's snapshot, with a fresh receipt writer and deployment file. */
 export async function loadWorld(): Promise<World> {
   const base = await loadFixture(worldFixture);
+  // A restored snapshot keeps its old clock, and the next block jumps to the wall clock: mine that jump now, so that
+  // the receipts a test writes next are not dated before it (a loaded machine would make them look anchored late).
+  await mine();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kuajie-audit-"));
   const deploymentFile = path.join(dir, "deployment.json");
   fs.writeFileSync(deploymentFile, JSON.stringify(base.s.deployment));
