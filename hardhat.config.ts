@@ -1,6 +1,6 @@
 import path from "node:path";
 import { subtask } from "hardhat/config";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, TASK_TEST_GET_TEST_FILES } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 import "@nomicfoundation/hardhat-toolbox";
 
@@ -21,6 +21,17 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
     throw new Error(`npm solc is ${version} but hardhat.config.ts expects ${SOLC_VERSION}; pin them together`);
   }
   return { compilerPath, isSolcJs: true, version: SOLC_VERSION, longVersion: `${SOLC_VERSION}-solcjs` };
+});
+
+/**
+ * The process-fault tests (test/faults: minutes of real `npm start` processes killed and paused) run only when named,
+ * by `npm run test:faults`; a bare `hardhat test` (`npm test`) leaves them out.
+ */
+subtask(TASK_TEST_GET_TEST_FILES, async (args: { testFiles: string[] }, hre, runSuper) => {
+  const files = (await runSuper(args)) as string[];
+  if (args.testFiles.length > 0) return files;
+  const faults = path.join(hre.config.paths.tests, "faults") + path.sep;
+  return files.filter((file) => !file.startsWith(faults));
 });
 
 const besuAccounts = process.env.BESU_PRIVATE_KEYS ? process.env.BESU_PRIVATE_KEYS.split(",").map((k) => k.trim()) : [];

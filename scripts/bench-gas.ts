@@ -16,9 +16,11 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse, Signer, TypedDataDomain } from "ethers";
 import { CONTRACT_NAMES, deployKuajie, type ContractName } from "./lib/deployment";
-import { DEMO_DEPARTMENTS, LEVELS, demoDepartment, type DemoDepartment } from "./lib/demo-departments";
-import { canonicalMetadataJson } from "./lib/catalog-metadata";
-import { buildBatch, receiptId, receiptLeaf, type Receipt } from "../server/src/receipt";
+import { DEMO_DEPARTMENTS, demoDepartment } from "./lib/demo-departments";
+import { canonicalJson } from "../core/json/canonical-json";
+import { CONSENT_TYPES, KEY_ROTATION_TYPES, WITHDRAWAL_TYPES, eip712Domain } from "../core/eip712";
+import { ADMIT, admitPayload } from "./lib/consortium-proposals";
+import { buildBatch, receiptId, receiptLeaf, type Receipt } from "../core/receipt";
 import type {
   AccessLedger,
   ConsentRegistry,
@@ -36,7 +38,6 @@ export const TARGETS: Record<string, number> = {
   "ledger.anchor.perReceipt.1024": 100,
 };
 
-const ADMIT = 0;
 const CONDITIONAL = 1;
 const UNCONDITIONAL = 0;
 const RESTRICTED = 1;
@@ -69,41 +70,9 @@ async function measure(
   return used;
 }
 
-function admitPayload(d: DemoDepartment, admin: string): string {
-  const parent = d.parentKey ? demoDepartment(d.parentKey).id : ethers.ZeroHash;
-  return ethers.AbiCoder.defaultAbiCoder().encode(
-    [
-      "tuple(bytes32 id,uint8 level,uint32 regionCode,bytes32 parent,bool councilSeat,string code,string name)",
-      "address",
-    ],
-    [[d.id, LEVELS.indexOf(d.level), d.regionCode, parent, d.council, d.code, d.name], admin],
-  );
-}
-
 function subjectRefOf(identity: string): string {
   return ethers.computeHmac("sha256", ethers.toUtf8Bytes("bench consortium secret"), ethers.toUtf8Bytes(identity));
 }
-
-const CONSENT_TYPES = {
-  Consent: [
-    { name: "subjectRef", type: "bytes32" },
-    { name: "recipient", type: "bytes32" },
-    { name: "resourceId", type: "bytes32" },
-    { name: "purpose", type: "bytes32" },
-    { name: "separate", type: "bool" },
-    { name: "validFrom", type: "uint64" },
-    { name: "validUntil", type: "uint64" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
-const WITHDRAWAL_TYPES = {
-  Withdrawal: [
-    { name: "consentId", type: "bytes32" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
 
 interface Key {
   subjectRef: string;
@@ -175,10 +144,26 @@ async function main() {
     consortium.connect(op["gz-civil-affairs"]).addOperator(extra[0].address, false),
     "an admin operator adds a second (non-admin) operator to its department",
   );
+  await measure(
+    "consortium.registerNode",
+    consortium.connect(op["data-bureau"]).registerNode(`enode://${"ab".repeat(64)}@10.0.0.1:30303`),
+    "a department's admin registers its node's enode URL (151 bytes: six fresh slots), the source of Besu's nodes allowlist",
+  );
+  const endpoint = "https://kuajie.gdzwfw.gov.cn/gateway/hrss";
+  await measure(
+    "consortium.setGatewayEndpoint",
+    consortium.connect(op.hrss).setGatewayEndpoint(endpoint),
+    `a department's admin publishes its gateway's exchange endpoint (${Buffer.byteLength(endpoint)} bytes: three fresh slots)`,
+  );
+  await measure(
+    "consortium.clearGatewayEndpoint",
+    consortium.connect(op.hrss).clearGatewayEndpoint(),
+    "the same admin withdraws it (three slots zeroed, refunded in part)",
+  );
 
   // ---------------------------------------------------------------- catalog
   const register = (provider: string, code: string, fields: string[], shareType: number, personal: boolean) => {
-    const metadata = canonicalMetadataJson({
+    const metadata = canonicalJson({
       code,
       name: code,
       summary: `${code} of ${provider}`,
@@ -222,6 +207,11 @@ async function main() {
       .update(householdId, household.terms, household.metadata.replace("daily", "weekly")),
     "same terms, new metadata (version 2)",
   );
+  await measure(
+    "catalog.setAcceptedLegalBases",
+    catalog.connect(op.health).setAcceptedLegalBases(directoryId, 0b0011),
+    "the provider narrows the legal bases it accepts (consent, statutory duty); packed in the resource's second slot",
+  );
 
   // ---------------------------------------------------------------- agreements
   const civil = op["gz-civil-affairs"];
@@ -239,8 +229,13 @@ async function main() {
       termsHash: ethers.id("service contract text"),
     };
   };
-  // Agreement #1 (creates the agreement counter; not measured): insurance status under a statutory duty.
-  await (await agreements.connect(civil).request(await requestOf(insuranceId, STATUTORY_DUTY))).wait();
+  // Agreement #1 (creates the agreement counter; not measured): insurance status under a statutory duty, which on
+  // personal data names its legal reference and waits for the provider.
+  await (
+    await agreements
+      .connect(civil)
+      .requestWithLegalReference(await requestOf(insuranceId, STATUTORY_DUTY), ethers.id("legal reference"))
+  ).wait();
   await (await agreements.connect(op.hrss).approve(1)).wait();
   // Agreement #2: household registration on the basis of consent (conditional, personal: requires consent).
   await measure(
@@ -269,6 +264,18 @@ async function main() {
     "agreement.request.unconditional",
     agreements.connect(civil).request(await requestOf(directoryId, STATUTORY_DUTY)),
     "agreement #4, unconditional resource: Active at once",
+  );
+  await measure(
+    "agreement.requestWithLegalReference",
+    agreements
+      .connect(civil)
+      .requestWithLegalReference(await requestOf(insuranceId, STATUTORY_DUTY), ethers.id("legal reference")),
+    "agreement #5, statutory duty on personal data: Requested with a reply deadline, the reference in its own event",
+  );
+  await measure(
+    "agreement.terminate",
+    agreements.connect(op.health).terminate(4, ethers.id("reason: the directory is withdrawn")),
+    "the provider terminates agreement #4 with a reason hash",
   );
 
   // ---------------------------------------------------------------- grants
@@ -333,12 +340,11 @@ async function main() {
   const toRevoke = batch[0].terms;
   await measure("consent.revoke", consents.connect(civil).revoke(toRevoke.key), "by the recording department");
 
-  const domain: TypedDataDomain = {
-    name: "Kuajie ConsentRegistry",
-    version: "1",
-    chainId: (await ethers.provider.getNetwork()).chainId,
-    verifyingContract: await consents.getAddress(),
-  };
+  const domain: TypedDataDomain = eip712Domain(
+    "ConsentRegistry",
+    (await ethers.provider.getNetwork()).chainId,
+    await consents.getAddress(),
+  );
   const citizen: Signer = new ethers.Wallet(ethers.id("bench: a citizen's key"));
   const citizenAddress = await citizen.getAddress();
   const signConsent = async (terms: Terms, deadline: number) =>
@@ -363,7 +369,7 @@ async function main() {
   await measure(
     "consent.recordWithSignature",
     consents.connect(civil).recordWithSignature(signed, citizenAddress, deadline, await signConsent(signed, deadline)),
-    "the signer's second signature (nonce slot exists); also stores the subject's key",
+    "the signer's second signature for the same subject (nonce slot exists, the subject's key already bound)",
   );
   const [, signedId] = await consents.activeConsent(
     signed.key.subjectRef,
@@ -380,6 +386,25 @@ async function main() {
     "consent.withdrawWithSignature",
     consents.connect(civil).withdrawWithSignature(signed.key, deadline, withdrawal),
     "the subject's signature, submitted by a department's gateway",
+  );
+
+  const rotation = await citizen.signTypedData(domain, KEY_ROTATION_TYPES, {
+    subjectRef: signed.key.subjectRef,
+    newKey: ethers.computeAddress(ethers.id("bench: the citizen's new key")),
+    nonce: await consents.nonces(citizenAddress),
+    deadline,
+  });
+  await measure(
+    "consent.rotateSubjectKey",
+    consents
+      .connect(civil)
+      .rotateSubjectKey(
+        signed.key.subjectRef,
+        ethers.computeAddress(ethers.id("bench: the citizen's new key")),
+        deadline,
+        rotation,
+      ),
+    "the subject's old key signs the rotation to its new key, submitted by a department's gateway",
   );
 
   // ---------------------------------------------------------------- access ledger

@@ -6,10 +6,16 @@
  * Guangzhou's civil affairs bureau checks an applicant for the minimum living allowance: it needs the household
  * registration (public security), the pension insurance status (HRSS) and the health card (health) of one citizen.
  * The providers register their resources; civil affairs asks for agreements; public security and HRSS approve, health
- * does not answer, so after the reply deadline the request is escalated and the council (the data bureau) decides.
- * Civil affairs issues grants, records the citizen's separate consent, fetches (only the granted fields come back),
- * the citizen withdraws her consent, the next fetch is refused, the receipts of all of it are anchored on chain, and
- * the auditor verifies them from the chain alone.
+ * does not answer. Civil affairs issues grants, records the citizen's separate consent, fetches (only the granted
+ * fields come back), the citizen withdraws her consent, the next fetch is refused, and the receipts of all of it are
+ * anchored on chain. Then health's silence: past the reply deadline the request is escalated and the council (the data
+ * bureau) decides; and the auditor verifies every receipt from the chain alone.
+ *
+ * The escalation needs the chain's clock past the reply deadline, and the chain's clock is shared by every client of
+ * the stack (a signature's deadline, a consent's validity, the scorecard's period are all judged by it). So the
+ * council first sets the reply deadline to the contracts' minimum (one day) for the demo's requests, the clock is moved
+ * only by that day (and a minute) as the story's last chain step, said plainly, and the council restores the usual
+ * deadline afterwards.
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -21,7 +27,7 @@ import {
   MEDICAL_INSTITUTIONS,
   buildDemoDatasets,
   type ResourceDefinition,
-} from "../server/src/backends/datasets";
+} from "../backends/datasets";
 import {
   backendsFileSchema,
   credentialsSchema,
@@ -32,6 +38,7 @@ import {
   type BackendsFile,
   type Credentials,
 } from "./lib/dev-files";
+import { chainTime, jsonRpc } from "./harness/json-rpc";
 import { GatewayClient, UnexpectedAnswer, idSchema } from "./lib/gateway-client";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -43,6 +50,10 @@ const CONSUMER = "gz-civil-affairs";
 const COUNCIL = "data-bureau";
 const ID_TYPE = "resident_id";
 const DAY = 86_400;
+/** The shortest reply deadline the Consortium contract accepts: the demo's requests are filed under it. */
+const DEMO_REPLY_DEADLINE = DAY;
+/** How far past the reply deadline the clock is moved: the contract wants the block strictly after it. */
+const PAST_DEADLINE_SECONDS = 60;
 const ANCHOR_WAIT_MS = 60_000;
 
 /** What civil affairs asks of each personal resource: enough to assess the application, not the whole record. */
@@ -99,31 +110,16 @@ const receiptAnswer = z
     proof: z.array(z.string()).optional(),
   })
   .loose();
+const receiptList = z.object({
+  items: z.array(z.object({ receipt: z.object({ id: z.string(), department: z.string(), time: z.number() }).loose() })),
+});
+/** The most receipts `GET /v1/receipts` returns at once. */
+const RECEIPT_PAGE = 1000;
 const departmentList = z.object({
   items: z.array(z.object({ key: z.string().nullable(), status: z.string() }).loose()),
 });
 const health = z.object({ status: z.string(), chainId: z.number(), blockNumber: z.number() }).loose();
-
-// ---------------------------------------------------------------------------------------------- the chain
-
-async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const body = (await response.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}
-
-async function chainTime(url: string): Promise<number> {
-  const block = (await rpc(url, "eth_getBlockByNumber", ["latest", false])) as { timestamp: string };
-  return Number(BigInt(block.timestamp));
-}
-
-const consortiumReads = new Interface(["function replyDeadline() view returns (uint64)"]);
+const replyDeadlineAnswer = z.object({ replyDeadline: z.string().nullable(), status: z.string() }).loose();
 
 // ---------------------------------------------------------------------------------------------- the story
 
@@ -165,9 +161,11 @@ class Demo {
     this.note(`members: ${members.items.map((m) => `${m.key ?? "?"} (${m.status})`).join(", ")}`);
 
     const resources = await this.registerResources();
+    const usualDeadline = await this.shortenReplyDeadline();
     const agreements = await this.requestAgreements(resources);
     await this.providersAnswer(agreements);
-    const usable = await this.escalate(agreements);
+    // The silent provider's request waits for the escalation at the end; the others are used now.
+    const usable = new Set([...agreements.values()].filter((a) => !isSilent(a)).map((a) => a.def.code));
     const grants = await this.issueGrants(agreements, usable);
     const person = await this.chooseCitizen();
     const consents = await this.recordConsents(person, resources, usable);
@@ -176,6 +174,7 @@ class Demo {
     await this.fetchRefused(person, grants, usable);
     const anchored = await this.receiptsAnchored();
     await this.consentTrail(person.subjectRef);
+    await this.escalate(agreements, usualDeadline);
     this.auditorVerdict(anchored);
     this.out("\nThe demo story ran to the end.");
   }
@@ -213,7 +212,47 @@ class Demo {
     return ids;
   }
 
-  /** Step 2: civil affairs asks for each resource, for one purpose, on the citizen's consent. */
+  /**
+   * Step 2: the council sets the reply deadline to the contracts' minimum for the demo's requests, so that the
+   * escalation later moves the shared chain clock by one day, not by the usual fourteen. Returns the usual deadline.
+   */
+  private async shortenReplyDeadline(): Promise<number> {
+    this.heading(`The council sets a ${DEMO_REPLY_DEADLINE / DAY}-day reply deadline for the demo's requests`);
+    const usual = await this.replyDeadline();
+    if (usual === DEMO_REPLY_DEADLINE) {
+      this.note(`the reply deadline is already ${DEMO_REPLY_DEADLINE / DAY} day`);
+      return usual;
+    }
+    await this.setReplyDeadline(DEMO_REPLY_DEADLINE);
+    this.ok(
+      `${COUNCIL} (the council's only seat) set the reply deadline from ${usual / DAY} days to ${DEMO_REPLY_DEADLINE / DAY} day (the contracts' minimum); restored after the escalation`,
+    );
+    return usual;
+  }
+
+  /** The Consortium's reply deadline in seconds, read from the chain. */
+  private async replyDeadline(): Promise<number> {
+    const data = (await jsonRpc(this.credentials.rpc, "eth_call", [
+      { to: this.credentials.contracts.Consortium, data: consortiumReads.encodeFunctionData("replyDeadline") },
+      "latest",
+    ])) as string;
+    return Number(consortiumReads.decodeFunctionResult("replyDeadline", data)[0]);
+  }
+
+  private async setReplyDeadline(seconds: number): Promise<void> {
+    await this.client.post(
+      "/v1/council/proposals",
+      this.token[COUNCIL],
+      { action: "set_reply_deadline", seconds },
+      201,
+      proposalCreated,
+    );
+    const now = await this.replyDeadline();
+    if (now !== seconds)
+      throw new StepFailed(`the reply deadline is ${now} s after the council's proposal, not ${seconds} s`);
+  }
+
+  /** Step 3: civil affairs asks for each resource, for one purpose, on the citizen's consent. */
   private async requestAgreements(resources: Map<string, string>): Promise<Map<string, Agreement>> {
     this.heading(`Guangzhou civil affairs requests agreements for the purpose "${PURPOSE}"`);
     const now = await chainTime(this.credentials.rpc);
@@ -248,7 +287,7 @@ class Demo {
     return agreements;
   }
 
-  /** Step 3: the providers that answer approve; the silent one does not. */
+  /** Step 4: the providers that answer approve; the silent one does not. */
   private async providersAnswer(agreements: Map<string, Agreement>): Promise<void> {
     this.heading("The providers answer");
     for (const { id, def } of agreements.values()) {
@@ -270,66 +309,66 @@ class Demo {
   }
 
   /**
-   * Step 4: past the reply deadline the consumer escalates, and the council decides. Needs time travel, which only a
-   * development chain offers; elsewhere the silent provider's resource is left out of the rest of the story.
+   * Step 13: past the reply deadline the consumer escalates the unanswered request, and the council decides. The
+   * chain's clock has to pass the deadline, which only a development chain can be told to do: the one move of the
+   * shared clock in the story, by the demo's one-day deadline and a minute, said plainly. Elsewhere the request stays
+   * requested. The council then restores the usual reply deadline.
    */
-  private async escalate(agreements: Map<string, Agreement>): Promise<Set<string>> {
-    const usable = new Set<string>([...agreements.values()].map((a) => a.def.code));
-    const silent = [...agreements.values()].find(
-      (a) => a.def.provider === SILENT_PROVIDER && a.def.shareType === "conditional",
-    );
-    if (!silent) return usable;
+  private async escalate(agreements: Map<string, Agreement>, usualDeadline: number): Promise<void> {
+    const silent = [...agreements.values()].find(isSilent);
+    if (!silent) return;
     this.heading(`No answer from ${SILENT_PROVIDER} by the reply deadline: escalation to the council`);
-    const { rpc: rpcUrl, contracts } = this.credentials;
-    const client = String(await rpc(rpcUrl, "web3_clientVersion"));
+    const { rpc: rpcUrl } = this.credentials;
+    const before = await this.client.get(`/v1/agreements/${silent.id}`, this.token[CONSUMER], replyDeadlineAnswer);
+    const client = String(await jsonRpc(rpcUrl, "web3_clientVersion"));
     if (!/hardhat/i.test(client)) {
-      usable.delete(silent.def.code);
       this.note(
-        `the chain (${client}) is not a Hardhat node: no time travel past the deadline, so agreement ${silent.id} stays requested and ${silent.def.code} is left out`,
+        `the chain (${client}) is not a Hardhat node: its clock cannot be moved past the reply deadline ` +
+          `(${before.replyDeadline}), so agreement ${silent.id} stays ${before.status}`,
       );
-      return usable;
-    }
-    const deadline = Number(
-      consortiumReads.decodeFunctionResult(
-        "replyDeadline",
-        (await rpc(rpcUrl, "eth_call", [
-          { to: contracts.Consortium, data: consortiumReads.encodeFunctionData("replyDeadline") },
-          "latest",
-        ])) as string,
-      )[0],
-    );
-    const jump = deadline + 3600;
-    await rpc(rpcUrl, "evm_increaseTime", [jump]);
-    await rpc(rpcUrl, "evm_mine");
-    this.note(
-      `time travel on the development chain: evm_increaseTime ${jump} s (the ${deadline / DAY}-day reply deadline and an hour) + evm_mine; chain time now ${iso(await chainTime(rpcUrl))}`,
-    );
-    const escalated = await this.client.post(
-      `/v1/agreements/${silent.id}/escalate`,
-      this.token[CONSUMER],
-      {},
-      200,
-      withStatus,
-    );
-    if (escalated.status !== "escalated")
-      throw new StepFailed(`agreement ${silent.id} is ${escalated.status} after escalation`);
-    this.ok(`${CONSUMER} escalated agreement ${silent.id} → ${escalated.status}`);
+    } else {
+      const deadline = Date.parse(before.replyDeadline ?? "") / 1000;
+      const now = await chainTime(rpcUrl);
+      if (Number.isNaN(deadline)) throw new StepFailed(`agreement ${silent.id} has no reply deadline`);
+      const move = Math.max(0, deadline - now) + PAST_DEADLINE_SECONDS;
+      await jsonRpc(rpcUrl, "evm_increaseTime", [move]);
+      await jsonRpc(rpcUrl, "evm_mine");
+      const after = await chainTime(rpcUrl);
+      this.note(
+        `the development chain's clock moved forward by ${move} s (evm_increaseTime), past the reply deadline ` +
+          `${before.replyDeadline}: chain time now ${iso(after)}, ${formatLead(after)} of this machine's clock. ` +
+          "Sign deadlines from the chain's time (GET /healthz, the latest block), not the wall clock.",
+      );
+      const escalated = await this.client.post(
+        `/v1/agreements/${silent.id}/escalate`,
+        this.token[CONSUMER],
+        {},
+        200,
+        withStatus,
+      );
+      if (escalated.status !== "escalated")
+        throw new StepFailed(`agreement ${silent.id} is ${escalated.status} after escalation`);
+      this.ok(`${CONSUMER} escalated agreement ${silent.id} (${silent.def.code}) → ${escalated.status}`);
 
-    // The council's decision is a Call proposal: the Consortium calls SharingAgreements.councilDecide.
-    const proposal = await this.client.post(
-      "/v1/council/proposals",
-      this.token[COUNCIL],
-      { action: "decide_agreement", agreementId: Number(silent.id), approve: true },
-      201,
-      proposalCreated,
-    );
-    const after = await this.client.get(`/v1/agreements/${silent.id}`, this.token[CONSUMER], withStatus);
-    if (after.status !== "active")
-      throw new StepFailed(`agreement ${silent.id} is ${after.status} after the council's decision`);
-    this.ok(
-      `${COUNCIL} (the council's only seat) proposed ${proposal.proposalId}: approve agreement ${silent.id}; executed → ${after.status}`,
-    );
-    return usable;
+      // The council's decision is a Call proposal: the Consortium calls SharingAgreements.councilDecide.
+      const proposal = await this.client.post(
+        "/v1/council/proposals",
+        this.token[COUNCIL],
+        { action: "decide_agreement", agreementId: Number(silent.id), approve: true },
+        201,
+        proposalCreated,
+      );
+      const decided = await this.client.get(`/v1/agreements/${silent.id}`, this.token[CONSUMER], withStatus);
+      if (decided.status !== "active")
+        throw new StepFailed(`agreement ${silent.id} is ${decided.status} after the council's decision`);
+      this.ok(
+        `${COUNCIL} (the council's only seat) proposed ${proposal.proposalId}: approve agreement ${silent.id}; executed → ${decided.status}`,
+      );
+    }
+    if (usualDeadline !== DEMO_REPLY_DEADLINE) {
+      await this.setReplyDeadline(usualDeadline);
+      this.ok(`${COUNCIL} restored the reply deadline to ${usualDeadline / DAY} days`);
+    }
   }
 
   /** Step 5: civil affairs issues a grant under each active agreement to its own gateway account. */
@@ -489,7 +528,7 @@ class Demo {
     this.heading("The receipts are anchored on chain");
     const deadline = Date.now() + ANCHOR_WAIT_MS;
     const anchored: unknown[] = [];
-    for (const id of this.receiptIds) {
+    for (const id of await this.wholeHistoryOfReceipts()) {
       for (;;) {
         const answer = await this.client.expect(
           200,
@@ -522,6 +561,30 @@ class Demo {
     return anchored;
   }
 
+  /**
+   * The demo's receipts and every other receipt of the departments that wrote them (an earlier run's, say), oldest
+   * first: the auditor requires each department in a file to be there whole, every batch it anchored.
+   */
+  private async wholeHistoryOfReceipts(): Promise<string[]> {
+    const listed = new Map<string, { department: string }>();
+    for (let since = 0; ;) {
+      const page = await this.client.get(
+        `/v1/receipts?limit=${RECEIPT_PAGE}&since=${since}`,
+        this.credentials.auditor.token,
+        receiptList,
+      );
+      const before = listed.size;
+      for (const { receipt } of page.items) listed.set(receipt.id.toLowerCase(), receipt);
+      if (page.items.length < RECEIPT_PAGE || listed.size === before) break;
+      since = page.items[page.items.length - 1].receipt.time;
+    }
+    const ours = new Set(this.receiptIds.map((id) => id.toLowerCase()));
+    const departments = new Set([...ours].map((id) => listed.get(id)?.department.toLowerCase()));
+    const others = [...listed].filter(([id, r]) => !ours.has(id) && departments.has(r.department.toLowerCase()));
+    if (others.length) this.note(`and ${others.length} earlier receipts of the same department, so the file is whole`);
+    return [...others.map(([id]) => id), ...this.receiptIds];
+  }
+
   /** Step 12: her whole consent trail, as anyone entitled can read it. */
   private async consentTrail(subjectRef: string): Promise<void> {
     this.heading("The citizen's consent trail");
@@ -535,7 +598,7 @@ class Demo {
       throw new StepFailed("a consent is still active after withdrawal");
   }
 
-  /** Step 13: the auditor checks the receipts against the chain alone. */
+  /** Step 14: the auditor checks the receipts against the chain alone. */
   private auditorVerdict(anchored: unknown[]): void {
     this.heading("The auditor's verdict");
     const file = path.join(this.dataDir, "demo-receipts.json");
@@ -564,6 +627,19 @@ class Demo {
     }
     this.ok("the auditor finds every receipt anchored, proven and covered by its agreement, grant and consent");
   }
+}
+
+/** The request the silent provider leaves unanswered, escalated at the end of the story. */
+const isSilent = (a: Agreement) => a.def.provider === SILENT_PROVIDER && a.def.shareType === "conditional";
+
+const consortiumReads = new Interface(["function replyDeadline() view returns (uint64)"]);
+
+/** How far the chain's clock runs ahead of (or behind) this machine's, in words. */
+function formatLead(chainSeconds: number): string {
+  const lead = chainSeconds - Math.floor(Date.now() / 1000);
+  const abs = Math.abs(lead);
+  const text = abs >= 3600 ? `${(abs / 3600).toFixed(1)} h` : `${abs} s`;
+  return lead >= 0 ? `${text} ahead` : `${text} behind`;
 }
 
 interface Agreement {

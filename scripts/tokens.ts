@@ -13,7 +13,7 @@ import { ConfigError, gatewayDatabaseFile, loadDataDir } from "../server/src/com
 import { HttpError, ValidationError } from "../server/src/common/errors";
 import { ROLES, type Role } from "../server/src/common/request-context";
 import { TokenService, type TokenInfo } from "../server/src/modules/auth/service";
-import { openDatabase } from "../server/src/store/db";
+import { openDatabase } from "../server/src/common/db";
 import { TokenStore } from "../server/src/store/tokens";
 
 const USAGE = `usage:

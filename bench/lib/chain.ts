@@ -20,7 +20,7 @@ import {
   type TransactionRequest,
 } from "ethers";
 import { DEMO_DEPARTMENTS, LEVELS, type DemoDepartment } from "../../scripts/lib/demo-departments";
-import { departmentIdOf, makeOrganUscc } from "../../scripts/lib/uscc";
+import { departmentIdOf, makeOrganUscc } from "../../core/identity/uscc";
 import type { Deployment } from "../../server/src/chain/deployment";
 import {
   AccessLedger__factory,
@@ -62,17 +62,23 @@ export async function startNode(logDir: string, name = "hardhat-node"): Promise<
     { logDir },
   );
   const rpc = `http://${HOST}:${port}`;
+  const provider = benchProvider(rpc);
+  await waitFor("hardhat node", async () => (await provider.getBlockNumber()) >= 0, 60_000, proc);
+  // The node's console trace of every call (decoding each transaction for display) costs CPU the measured
+  // processes would share: the figures are taken with it off.
+  await provider.send("hardhat_setLoggingEnabled", [false]);
+  return { proc, port, rpc, provider };
+}
+
+/** A provider for measuring and bulk setup: no batching, no cache, fast polling. */
+export function benchProvider(rpc: string): JsonRpcProvider {
   const provider = new JsonRpcProvider(rpc, Network.from(31337), {
     staticNetwork: true,
     batchMaxCount: 1,
     cacheTimeout: -1,
   });
   provider.pollingInterval = 50;
-  await waitFor("hardhat node", async () => (await provider.getBlockNumber()) >= 0, 60_000, proc);
-  // The node's console trace of every call (decoding each transaction for display) costs CPU the measured
-  // processes would share: the figures are taken with it off.
-  await provider.send("hardhat_setLoggingEnabled", [false]);
-  return { proc, port, rpc, provider };
+  return provider;
 }
 
 export interface System {
@@ -140,6 +146,20 @@ export async function deploySystem(provider: JsonRpcProvider): Promise<System> {
     },
   };
   return { deployment, consortium, catalog, agreements, grants, consents, ledger };
+}
+
+/** The contracts of an existing deployment (one `npm start` made), for reads; `connect` a signer to write. */
+export function attachSystem(deployment: Deployment, provider: JsonRpcProvider): System {
+  const { contracts } = deployment;
+  return {
+    deployment,
+    consortium: Consortium__factory.connect(contracts.Consortium, provider),
+    catalog: DataCatalog__factory.connect(contracts.DataCatalog, provider),
+    agreements: SharingAgreements__factory.connect(contracts.SharingAgreements, provider),
+    grants: Grants__factory.connect(contracts.Grants, provider),
+    consents: ConsentRegistry__factory.connect(contracts.ConsentRegistry, provider),
+    ledger: AccessLedger__factory.connect(contracts.AccessLedger, provider),
+  };
 }
 
 export function admitPayload(profile: ReturnType<typeof profileOf>, admin: string): string {

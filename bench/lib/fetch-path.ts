@@ -5,8 +5,8 @@
  * consents of synthetic people; then `POST /v1/data/fetch` for those people is the authorized, consent-checked fetch.
  */
 import { demoDepartment } from "../../scripts/lib/demo-departments";
-import { HOUSEHOLD_REGISTRATION } from "../../server/src/backends/datasets";
-import { DEFAULT_PEOPLE, DEFAULT_SEED, generatePeople } from "../../server/src/backends/synthetic-people";
+import { HOUSEHOLD_REGISTRATION } from "../../backends/datasets";
+import { DEFAULT_PEOPLE, DEFAULT_SEED, generatePeople } from "../../backends/synthetic-people";
 import { Skipped } from "./context";
 import { PURPOSE } from "./sharing";
 import { Api, declaredRoutes, missingRoutes, type Stack } from "./stack";

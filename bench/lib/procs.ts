@@ -4,11 +4,11 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
+import { HOST, ROOT, freePort, hasExited, signalGroup, sleep, waitFor as waitUntil } from "../../scripts/harness";
+import { tailOf as tail } from "../../scripts/lib/supervisor";
 
-export const ROOT = path.resolve(__dirname, "..", "..");
-export const HOST = "127.0.0.1";
+export { HOST, ROOT, freePort, sleep, tail };
 
 export interface Proc {
   name: string;
@@ -19,20 +19,6 @@ export interface Proc {
 }
 
 const running = new Set<Proc>();
-
-/** A free TCP port on 127.0.0.1 (asked of the OS, then released). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
 
 /** Starts `command args` in its own process group, output to `logDir/<name>.log`. */
 export function start(
@@ -59,7 +45,7 @@ export function start(
     exited,
     stop: async (graceMs = 10_000) => {
       running.delete(proc);
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (hasExited(child)) return;
       signalGroup(child, "SIGTERM");
       const timer = setTimeout(() => signalGroup(child, "SIGKILL"), graceMs);
       await exited;
@@ -69,15 +55,6 @@ export function start(
   };
   running.add(proc);
   return proc;
-}
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // already gone
-  }
 }
 
 /** A TypeScript entry point run with ts-node (transpile only), as `npm run gateway` runs the gateway. */
@@ -105,40 +82,44 @@ export async function stopAll(): Promise<void> {
   for (const proc of [...running].reverse()) await proc.stop(5_000);
 }
 
-/** Polls `probe` until it resolves truthy, or fails naming `what` (with the log tail of `proc`). */
+/** Polls `probe` until it resolves truthy, or fails naming `what` (with the log tail of `proc`, or its exit). */
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined | false>,
   timeoutMs: number,
   proc?: Proc,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    if (proc && proc.child.exitCode !== null) {
-      throw new Error(`${what}: ${proc.name} exited with ${proc.child.exitCode}\n${tail(proc.log)}`);
-    }
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `${what}: not ready after ${timeoutMs} ms (${String(last ?? "")})${proc ? `\n${tail(proc.log)}` : ""}`,
-      );
-    }
-    await sleep(200);
-  }
+  return waitUntil(what, timeoutMs, probe, {
+    intervalMs: 200,
+    check: () => {
+      if (proc && proc.child.exitCode !== null) {
+        throw new Error(`${what}: ${proc.name} exited with ${proc.child.exitCode}\n${tail(proc.log)}`);
+      }
+    },
+    onTimeout: (last) =>
+      new Error(`${what}: not ready after ${timeoutMs} ms (${String(last ?? "")})${proc ? `\n${tail(proc.log)}` : ""}`),
+  });
 }
 
-export function tail(file: string, lines = 15): string {
-  try {
-    return fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
-  } catch {
-    return "";
-  }
+/**
+ * A process started elsewhere (the `npm start` the harness spawns) made one of those `stopAll` stops, with its own
+ * stop; `log` is the file whose tail a failure shows.
+ */
+export function adopt(name: string, child: ChildProcess, log: string, stop: () => Promise<void>): Proc {
+  const exited = new Promise<number | null>((resolve) => {
+    if (hasExited(child)) resolve(child.exitCode);
+    else child.once("exit", (code) => resolve(code));
+  });
+  const proc: Proc = {
+    name,
+    child,
+    log,
+    exited,
+    stop: async () => {
+      running.delete(proc);
+      await stop();
+    },
+  };
+  running.add(proc);
+  return proc;
 }
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

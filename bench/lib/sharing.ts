@@ -5,8 +5,8 @@
  */
 import { ZeroHash, id as keccakText, type HDNodeWallet, type JsonRpcProvider, type Wallet } from "ethers";
 import { demoDepartment } from "../../scripts/lib/demo-departments";
-import { canonicalMetadataJson } from "../../scripts/lib/catalog-metadata";
-import { HOUSEHOLD_REGISTRATION } from "../../server/src/backends/datasets";
+import { canonicalJson } from "../../core/json/canonical-json";
+import { HOUSEHOLD_REGISTRATION } from "../../backends/datasets";
 import { BulkSender, devWallet, purposeBytes, wait, type System } from "./chain";
 
 export const PURPOSE = "minimum-living-allowance";
@@ -42,7 +42,7 @@ export function resourceTerms(itemCount: number) {
 
 export function resourceMetadata(code: string): string {
   const r = HOUSEHOLD_REGISTRATION;
-  return canonicalMetadataJson({
+  return canonicalJson({
     code,
     name: r.name,
     summary: r.summary,

@@ -1,41 +1,45 @@
 /**
- * The full stack as `npm start` brings it up, each part a separate process on a free loopback port: a Hardhat node,
- * the contracts deployed and the demo consortium founded (data bureau chairing; the other demo departments
- * admitted), the demo provider backends, the gateway (`server/src/main.ts`, as `npm run gateway` runs it, with its
- * own data directory and development keys), and the baseline: the bare express proxy to the same backends.
+ * The full stack as `npm start` brings it up, because it is `npm start` (`-- --no-gateway`), spawned by the process
+ * harness on free loopback ports in a temporary data directory: the Hardhat node, the contracts deployed with Ignition
+ * and the demo consortium founded (data bureau chairing, the other demo departments admitted), the demo provider
+ * backends, tokens for every department. The benchmark then arranges bulk chain state if it needs to (before the
+ * gateway boots, so that the gateway indexes it at start), starts the gateway itself (`server/src/main.ts` with the
+ * configuration file `npm start` wrote, as `npm run gateway` runs it, with the benchmark's node options such as
+ * --cpu-prof), and the baseline: the bare express proxy to the same backends.
  */
-import fs from "node:fs";
-import path from "node:path";
-import { DEMO_DEPARTMENTS } from "../../scripts/lib/demo-departments";
-import { writeDeployment } from "../../server/src/chain/deployment";
-import { TokenService } from "../../server/src/modules/auth/service";
-import { openDatabase } from "../../server/src/store/db";
-import { TokenStore } from "../../server/src/store/tokens";
-import { BulkSender, DEV_MNEMONIC, deploySystem, startNode, type Node, type System } from "./chain";
+import { JsonRpcProvider } from "ethers";
+import { jsonRpc, StackSite } from "../../scripts/harness";
+import { backendsFileSchema, readJsonFile } from "../../scripts/lib/dev-files";
+import { readDeployment } from "../../server/src/chain/deployment";
+import { BulkSender, attachSystem, benchProvider, type System } from "./chain";
 import type { BenchContext } from "./context";
-import { HOST, freePort, startTs, waitFor, type Proc } from "./procs";
+import { HOST, adopt, freePort, startTs, waitFor, type Proc } from "./procs";
 
-export const CONSORTIUM_SECRET =
-  "6b75616a69652062656e636820636f6e736f727469756d2073656372657420303132333435363738396162";
+/** The chain of a stack: its JSON-RPC URL and a provider tuned for bulk setup. */
+export interface StackChain {
+  rpc: string;
+  provider: JsonRpcProvider;
+}
 
 export interface StackOptions {
   name: string;
   /** Bulk chain state arranged before the gateway starts (so that it indexes it at boot). */
-  prepare?: (node: Node, system: System, bulk: BulkSender) => Promise<void>;
+  prepare?: (chain: StackChain, system: System, bulk: BulkSender) => Promise<void>;
   /** Extra node options for the gateway process (e.g. --cpu-prof). */
   gatewayNodeArgs?: string[];
-  gatewayEnv?: NodeJS.ProcessEnv;
+  /** Gateway variables, written by `npm start` into the gateway's configuration file. */
+  gatewayEnv?: Record<string, string>;
 }
 
 export interface Stack {
-  node: Node;
+  node: StackChain;
   system: System;
   gateway: string;
   gatewayProc: Proc;
   bare: string;
   backends: Record<"public-security" | "hrss" | "health", string>;
+  /** An operator token per demo department (the council's for the data bureau, which holds the seat). */
   tokens: Record<string, string>;
-  councilToken: string;
   auditorToken: string;
   dataDir: string;
   deploymentFile: string;
@@ -43,86 +47,47 @@ export interface Stack {
 }
 
 export async function startStack(ctx: BenchContext, options: StackOptions): Promise<Stack> {
-  const procs: Proc[] = [];
-  const node = await startNode(ctx.logDir, `${options.name}-node`);
-  procs.push(node.proc);
+  const site = await StackSite.create(
+    { KUAJIE_LOG_LEVEL: "warn", ...options.gatewayEnv },
+    `kuajie-bench-${options.name}-`,
+  );
+  const start = site.launch(["--no-gateway"]);
+  const procs: Proc[] = [
+    adopt(`${options.name}-npm-start`, start.child, site.files.nodeLog, async () => {
+      await start.stop().catch(() => undefined);
+      start.killGroup();
+      site.remove();
+    }),
+  ];
   try {
-    const system = await deploySystem(node.provider);
+    const credentials = await start.ready();
+    const node: StackChain = { rpc: credentials.rpc, provider: benchProvider(credentials.rpc) };
+    // The node's console trace of every call (decoding each transaction for display) costs CPU the measured
+    // processes would share: the figures are taken with it off.
+    await jsonRpc(node.rpc, "hardhat_setLoggingEnabled", [false]);
+    const deployment = readDeployment(site.files.deployment);
+    const system = attachSystem(deployment, node.provider);
     if (options.prepare) {
       const bulk = new BulkSender(node.provider);
       await bulk.begin();
       await options.prepare(node, system, bulk);
       await bulk.end();
     }
-    const dataDir = path.join(ctx.workDir, options.name);
-    fs.mkdirSync(dataDir, { recursive: true });
-    const deploymentFile = path.join(dataDir, "deployment.json");
-    writeDeployment(deploymentFile, system.deployment);
-    const departmentsFile = path.join(dataDir, "departments.json");
-    fs.writeFileSync(
-      departmentsFile,
-      JSON.stringify(DEMO_DEPARTMENTS.map((d) => ({ key: d.key, code: d.code, name: d.name }))),
-    );
-    const configFile = path.join(dataDir, "gateway.json");
-    fs.writeFileSync(configFile, "{}\n");
-
-    const db = openDatabase(path.join(dataDir, "gateway.db"));
-    const service = new TokenService(new TokenStore(db));
-    const tokens: Record<string, string> = {};
-    for (const d of DEMO_DEPARTMENTS)
-      tokens[d.key] = service.create({ departmentKey: d.key, role: "operator", label: "bench" }).token;
-    const councilToken = service.create({ departmentKey: "data-bureau", role: "council", label: "bench" }).token;
-    const auditorToken = service.create({ departmentKey: null, role: "auditor", label: "bench" }).token;
-    db.close();
-
-    const ports = {
-      ps: await freePort(),
-      hrss: await freePort(),
-      health: await freePort(),
-      gateway: await freePort(),
-      bare: await freePort(),
-    };
-    const backendsProc = startTs(`${options.name}-backends`, "server/src/backends/main.ts", {
-      logDir: ctx.logDir,
-      env: {
-        KUAJIE_BACKEND_PORT_PUBLIC_SECURITY: String(ports.ps),
-        KUAJIE_BACKEND_PORT_HRSS: String(ports.hrss),
-        KUAJIE_BACKEND_PORT_HEALTH: String(ports.health),
-      },
-    });
-    procs.push(backendsProc);
-    const backends = {
-      "public-security": `http://${HOST}:${ports.ps}`,
-      hrss: `http://${HOST}:${ports.hrss}`,
-      health: `http://${HOST}:${ports.health}`,
-    };
+    const backends = readJsonFile(site.files.backends, backendsFileSchema, "backends file").urls;
     const gatewayProc = startTs(`${options.name}-gateway`, "server/src/main.ts", {
       logDir: ctx.logDir,
       nodeArgs: options.gatewayNodeArgs,
-      env: {
-        NODE_ENV: "development",
-        KUAJIE_CONFIG_FILE: configFile,
-        KUAJIE_GATEWAY_HOST: HOST,
-        KUAJIE_GATEWAY_PORT: String(ports.gateway),
-        KUAJIE_RPC_URL: node.rpc,
-        KUAJIE_DATA_DIR: dataDir,
-        KUAJIE_DEPLOYMENT_FILE: deploymentFile,
-        KUAJIE_DEPARTMENTS_FILE: departmentsFile,
-        KUAJIE_CONSORTIUM_SECRET: CONSORTIUM_SECRET,
-        KUAJIE_DEV_MNEMONIC: DEV_MNEMONIC,
-        KUAJIE_LOG_LEVEL: "warn",
-        ...options.gatewayEnv,
-      },
+      env: { NODE_ENV: "development", KUAJIE_CONFIG_FILE: site.files.gatewayConfig },
     });
     procs.push(gatewayProc);
+    const barePort = await freePort();
     const bareProc = startTs(`${options.name}-bare`, "bench/lib/bare-proxy-main.ts", {
       logDir: ctx.logDir,
-      args: [backends["public-security"], String(ports.bare)],
+      args: [backends["public-security"], String(barePort)],
     });
     procs.push(bareProc);
-    const gateway = `http://${HOST}:${ports.gateway}`;
-    const bare = `http://${HOST}:${ports.bare}`;
-    await waitFor("backends", async () => (await fetch(`${backends.health}/healthz`)).ok, 60_000, backendsProc);
+    const gateway = credentials.gateway;
+    const bare = `http://${HOST}:${barePort}`;
     await waitFor("gateway", async () => (await fetch(`${gateway}/healthz`)).ok, 120_000, gatewayProc);
     await waitFor(
       "bare proxy",
@@ -137,18 +102,18 @@ export async function startStack(ctx: BenchContext, options: StackOptions): Prom
       gatewayProc,
       bare,
       backends,
-      tokens,
-      councilToken,
-      auditorToken,
-      dataDir,
-      deploymentFile,
+      tokens: Object.fromEntries(credentials.departments.map((d) => [d.key, d.token])),
+      auditorToken: credentials.auditor.token,
+      dataDir: site.dataDir,
+      deploymentFile: site.files.deployment,
       stop: async () => {
+        node.provider.destroy();
         for (const proc of procs.reverse()) await proc.stop();
       },
     };
   } catch (error) {
     for (const proc of procs.reverse()) await proc.stop(3_000);
-    throw error;
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\nnpm start said:\n${start.output}`);
   }
 }
 

@@ -124,7 +124,7 @@ export function renderSummary(ctx: BenchContext): string {
       "`POST /v1/data/fetch` of the public-security department's household-registration resource (conditional, personal,",
       `agreement on the basis of consent) by the city civil-affairs bureau, cycling through ${fetch.subjects} synthetic people who consented —`,
       "each request authenticated, checked against the indexed chain state (grant, agreement, purpose, consent, quota),",
-      "forwarded to the backend, stripped to the granted fields and receipted. Baseline: `server/src/backends/bare-proxy.ts`,",
+      "forwarded to the backend, stripped to the granted fields and receipted. Baseline: `bench/lib/bare-proxy.ts`,",
       "its own process, forwarding the same query to the same backend with no checks and no evidence.",
       "",
       "| | req/s | p50 ms | p99 ms | non-2xx |",

@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { ZeroHash, computeHmac, encodeBytes32String, id as keccakText, keccak256, toUtf8Bytes } from "ethers";
-import { buildBatch, receiptId, receiptLeaf, type Receipt } from "../../server/src/receipt";
+import { buildBatch, receiptId, receiptLeaf, type Receipt } from "../../core/receipt";
 import { writeDeployment } from "../../server/src/chain/deployment";
 import { run as auditRun } from "../../scripts/audit/cli";
 import type { JsonRpcProvider } from "ethers";

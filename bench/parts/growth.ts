@@ -113,7 +113,8 @@ async function grow(
   const consumers = fillers.slice(k - 1, 2 * (k - 1));
   for (const [i, p] of providers.entries()) {
     const resourceId = await system.catalog.resourceIdOf(p.id, `bench-resource-${p.index}`);
-    const data = system.agreements.interface.encodeFunctionData("request", [
+    // Statutory duty on personal data: the request names its legal reference (issue 11).
+    const data = system.agreements.interface.encodeFunctionData("requestWithLegalReference", [
       {
         resourceId,
         coConsumers: [],
@@ -125,6 +126,7 @@ async function grow(
         quota: { calls: 0, per: 0 },
         termsHash: keccakText(`bench growth agreement ${i}`),
       },
+      keccakText("bench legal reference"),
     ]);
     await bulk.send(consumers[i].wallet, { to: agreementsAddress, data }, 1_000_000n);
   }

@@ -8,7 +8,7 @@ import { demoDepartment } from "../../scripts/lib/demo-departments";
 import { round, type BenchContext } from "../lib/context";
 import { requireRoutes } from "../lib/fetch-path";
 import { PURPOSE } from "../lib/sharing";
-import { HOUSEHOLD_REGISTRATION } from "../../server/src/backends/datasets";
+import { HOUSEHOLD_REGISTRATION } from "../../backends/datasets";
 import { Api, startStack } from "../lib/stack";
 
 const iso = (secondsFromNow: number) => new Date(Date.now() + secondsFromNow * 1000).toISOString();

@@ -95,17 +95,6 @@ contract AccessLedger is IAccessLedger {
     }
 
     /// @inheritdoc IAccessLedger
-    function verifyReceipt(
-        bytes32 departmentId,
-        uint64 batchSequence,
-        bytes32 leaf,
-        bytes32[] calldata proof
-    ) external view returns (bool) {
-        bytes32 root = _batches[departmentId][batchSequence].root;
-        return root != bytes32(0) && MerkleProof.verifyCalldata(proof, root, leaf);
-    }
-
-    /// @inheritdoc IAccessLedger
     function verifyReceiptFields(
         bytes32 departmentId,
         uint64 batchSequence,

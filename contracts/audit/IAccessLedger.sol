@@ -118,18 +118,12 @@ interface IAccessLedger {
         bytes32 departmentId
     ) external view returns (uint64 lastBatchSequence, uint64 lastReceiptSequence, bytes32 lastRoot);
 
-    /// @notice Whether `leaf` with `proof` belongs to the anchored batch; false if the batch is not anchored.
-    function verifyReceipt(
-        bytes32 departmentId,
-        uint64 batchSequence,
-        bytes32 leaf,
-        bytes32[] calldata proof
-    ) external view returns (bool);
-
     /**
      * @notice Whether the receipt with these fields belongs to the anchored batch: its leaf is computed on chain, its
      * `department` must be `departmentId` and its `sequence` within the batch's receipt range. False if the batch is
-     * not anchored.
+     * not anchored. There is deliberately no verification from a bare leaf: a caller could present an inner node of
+     * the tree (a 64-byte pre-image, hashed once) as a "leaf" with a shorter proof; here the leaf is always the double
+     * hash of 19 fields, computed on chain.
      */
     function verifyReceiptFields(
         bytes32 departmentId,

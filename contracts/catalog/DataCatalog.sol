@@ -12,6 +12,8 @@ import {IDataCatalog} from "./IDataCatalog.sol";
 contract DataCatalog is IDataCatalog {
     uint16 private constant _MAX_ITEM_COUNT = 256;
     uint256 private constant _MAX_CODE_LENGTH = 64;
+    /// @dev The four legal bases of PIPL Art. 13 that `ISharingAgreements.LegalBasis` numbers 0..3.
+    uint8 private constant _ALL_LEGAL_BASES = 0x0f;
 
     IConsortium private immutable _consortium;
 
@@ -50,6 +52,7 @@ contract DataCatalog is IDataCatalog {
             sensitive: terms.sensitive,
             itemCount: terms.itemCount,
             version: 1,
+            acceptedBases: _ALL_LEGAL_BASES,
             metadataHash: metadataHash,
             legalBasis: terms.legalBasis
         });
@@ -73,6 +76,15 @@ contract DataCatalog is IDataCatalog {
         stored.metadataHash = metadataHash;
         stored.legalBasis = terms.legalBasis;
         emit ResourceUpdated(resourceId, stored.provider, version, terms, metadataHash, metadata);
+    }
+
+    /// @inheritdoc IDataCatalog
+    function setAcceptedLegalBases(bytes32 resourceId, uint8 acceptedBases) external {
+        Resource storage stored = _changeableResource(resourceId);
+        if (acceptedBases == 0 || acceptedBases & ~_ALL_LEGAL_BASES != 0)
+            revert CatalogInvalidLegalBases(acceptedBases);
+        stored.acceptedBases = acceptedBases;
+        emit ResourceLegalBasesChanged(resourceId, stored.provider, acceptedBases);
     }
 
     /// @inheritdoc IDataCatalog

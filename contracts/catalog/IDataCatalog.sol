@@ -50,6 +50,9 @@ interface IDataCatalog {
     }
 
     /// @notice Stored record of a resource: `provider`, one packed slot, `metadataHash` and `legalBasis` (four slots).
+    /// `acceptedBases` is a bitmask of the legal bases (PIPL Art. 13, `ISharingAgreements.LegalBasis`: bit 0 consent,
+    /// 1 statutory duty, 2 contract, 3 public interest) on which the provider accepts agreements; all four at
+    /// registration, narrowed by {setAcceptedLegalBases}.
     struct Resource {
         bytes32 provider;
         ShareType shareType;
@@ -60,6 +63,7 @@ interface IDataCatalog {
         bool sensitive;
         uint16 itemCount;
         uint32 version;
+        uint8 acceptedBases;
         bytes32 metadataHash;
         bytes32 legalBasis;
     }
@@ -78,6 +82,8 @@ interface IDataCatalog {
     error CatalogLegalBasisRequired(bytes32 resourceId);
     /// @notice The resource code is empty or longer than 64 bytes.
     error CatalogInvalidCode();
+    /// @notice The accepted legal bases are none, or name a basis beyond the four of PIPL Art. 13 (bits 0..3).
+    error CatalogInvalidLegalBases(uint8 acceptedBases);
 
     /// @notice A resource was registered. `metadata` is the canonical metadata JSON; `metadataHash` its keccak256.
     event ResourceRegistered(
@@ -97,6 +103,8 @@ interface IDataCatalog {
         bytes32 metadataHash,
         string metadata
     );
+    /// @notice The provider declared the legal bases (bitmask, see {Resource}) on which it accepts agreements.
+    event ResourceLegalBasesChanged(bytes32 indexed resourceId, bytes32 indexed provider, uint8 acceptedBases);
     /// @notice A resource was retired; no new agreements can be made on it.
     event ResourceRetired(bytes32 indexed resourceId, bytes32 indexed provider, uint32 version);
 
@@ -116,6 +124,13 @@ interface IDataCatalog {
     /// @notice Replaces a resource's terms and metadata and bumps its version. Only an operator of the provider.
     /// The item count cannot shrink.
     function update(bytes32 resourceId, ResourceTerms calldata terms, string calldata metadata) external;
+
+    /**
+     * @notice Declares the legal bases on which the provider accepts agreements on a resource; a request on any other
+     * basis is refused. Does not change the metadata or its version. Only an operator of the provider.
+     * @param acceptedBases bitmask, bit `i` for `ISharingAgreements.LegalBasis(i)`; non-zero, bits 0..3 only
+     */
+    function setAcceptedLegalBases(bytes32 resourceId, uint8 acceptedBases) external;
 
     /// @notice Retires a resource. Only an operator of the provider.
     function retire(bytes32 resourceId) external;

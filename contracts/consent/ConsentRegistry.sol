@@ -25,6 +25,11 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
         "Withdrawal(bytes32 consentId,uint256 nonce,uint256 deadline)"
     );
 
+    /// @inheritdoc IConsentRegistry
+    bytes32 public constant KEY_ROTATION_TYPEHASH = keccak256(
+        "SubjectKeyRotation(bytes32 subjectRef,address newKey,uint256 nonce,uint256 deadline)"
+    );
+
     // Bit offsets of the fields of a packed {IConsentRegistry-ConsentRecord} (Solidity packs struct fields from the
     // low-order end of the slot, in declaration order).
     uint256 private constant _VALID_UNTIL_SHIFT = 40;
@@ -33,6 +38,9 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
     uint256 private constant _EVIDENCE_KIND_SHIFT = 96;
     uint256 private constant _SERIAL_SHIFT = 104;
     uint256 private constant _RECORDER_SHIFT = 136;
+    // Above the 232 bits of a record: never stored, only carried from {_record} to {_emitRecorded}.
+    uint256 private constant _AFTER_WITHDRAWAL_SHIFT = 255;
+    uint256 private constant _AFTER_WITHDRAWAL_FLAG = uint256(1) << _AFTER_WITHDRAWAL_SHIFT;
 
     IConsortium private immutable _consortium;
 
@@ -48,9 +56,9 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
      */
     mapping(bytes32 keyHash => ConsentRecord) private _records;
 
-    /// @dev The subject's signing key of each key's consent when it was given by signature (a second slot, only on
-    /// that path): the one key that may withdraw it by signature.
-    mapping(bytes32 keyHash => address signer) private _subjectKeys;
+    /// @dev The subject's signing key, bound on its first signed consent: the only key whose signatures count as the
+    /// subject's (a fresh key per consent would otherwise make any department's own key "the subject's signature").
+    mapping(bytes32 subjectRef => address key) private _subjectKeys;
 
     constructor(IConsortium consortium_) EIP712("Kuajie ConsentRegistry", "1") {
         _consortium = consortium_;
@@ -105,7 +113,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
         (bytes32 recorder, bool recipientActive) = _recorderAndRecipient(terms.key.recipient);
         uint256 packedTerms = _validateTerms(terms);
         if (!recipientActive) revert ConsentInactiveRecipient(terms.key.recipient);
-        _subjectKeys[_keyHash(terms.key)] = signer;
+        _bindOrCheckSubjectKey(terms.key.subjectRef, signer, recorder);
         consentId = _record(terms, packedTerms, recorder, EvidenceKind.Signature, bytes32(uint256(uint160(signer))));
     }
 
@@ -125,9 +133,9 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
         if (block.timestamp > deadline) revert ConsentExpiredSignature(deadline);
         bytes32 keyHash = _keyHash(key);
         (ConsentRecord storage current, bytes32 consentId) = _currentConsent(key, keyHash);
-        if (current.evidenceKind != EvidenceKind.Signature) revert ConsentNoSubjectKey(consentId);
-        // The signer is the key that gave the consent, so the nonce to consume is known only once the record is read.
-        address signer = _subjectKeys[keyHash];
+        // The signer is the subject's bound key, so the nonce to consume is known only once the key is read.
+        address signer = _subjectKeys[key.subjectRef];
+        if (signer == address(0)) revert ConsentNoSubjectKey(consentId);
         bytes32 structHash = keccak256(abi.encode(WITHDRAWAL_TYPEHASH, consentId, _useNonce(signer), deadline));
         if (!SignatureChecker.isValidSignatureNowCalldata(signer, _hashTypedDataV4(structHash), signature)) {
             revert ConsentInvalidSignature(signer);
@@ -159,7 +167,38 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
         emit ConsentRevoked(key.subjectRef, consentId, Roles.COUNCIL, true);
     }
 
+    // ---------------------------------------------------------------- the subject's key
+
+    /// @inheritdoc IConsentRegistry
+    function rotateSubjectKey(bytes32 subjectRef, address newKey, uint256 deadline, bytes calldata signature) external {
+        if (block.timestamp > deadline) revert ConsentExpiredSignature(deadline);
+        address current = _subjectKeys[subjectRef];
+        if (current == address(0)) revert ConsentNoSubjectKeyBound(subjectRef);
+        bytes32 structHash = keccak256(
+            abi.encode(KEY_ROTATION_TYPEHASH, subjectRef, newKey, _useNonce(current), deadline)
+        );
+        if (!SignatureChecker.isValidSignatureNowCalldata(current, _hashTypedDataV4(structHash), signature)) {
+            revert ConsentInvalidSignature(current);
+        }
+        if (newKey == address(0)) revert ConsentZeroSubjectKey();
+        _subjectKeys[subjectRef] = newKey;
+        emit SubjectKeyChanged(subjectRef, current, newKey, false);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function resetSubjectKey(bytes32 subjectRef, address newKey) external {
+        if (msg.sender != address(_consortium)) revert ConsentUnauthorizedAccount(msg.sender, Roles.COUNCIL);
+        address previous = _subjectKeys[subjectRef];
+        _subjectKeys[subjectRef] = newKey;
+        emit SubjectKeyChanged(subjectRef, previous, newKey, true);
+    }
+
     // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IConsentRegistry
+    function subjectKey(bytes32 subjectRef) external view returns (address) {
+        return _subjectKeys[subjectRef];
+    }
 
     /// @inheritdoc IConsentRegistry
     function activeConsent(
@@ -281,6 +320,25 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
             (_toUint(separate) << _SEPARATE_SHIFT);
     }
 
+    /// @dev Binds `signer` to the subject on its first signed consent; afterwards only the bound key counts.
+    function _bindOrCheckSubjectKey(bytes32 subjectRef, address signer, bytes32 recorder) private {
+        address bound = _subjectKeys[subjectRef];
+        if (bound == address(0)) {
+            _subjectKeys[subjectRef] = signer;
+            emit SubjectKeyBound(subjectRef, signer, recorder);
+        } else if (bound != signer) {
+            revert ConsentSubjectKeyMismatch(subjectRef, bound, signer);
+        }
+    }
+
+    /// @dev A withdrawal sticks: after one, a department's record alone may not re-consent a subject that has a key
+    /// (its signature is the evidence then).
+    function _requireNoSubjectKey(bytes32 subjectRef, bytes32 keyHash, uint32 withdrawnSerial) private view {
+        if (_subjectKeys[subjectRef] != address(0)) {
+            revert ConsentSubjectEvidenceRequired(subjectRef, _consentId(keyHash, withdrawnSerial));
+        }
+    }
+
     function _requireActiveRecipient(bytes32 recipient) private view {
         if (!_consortium.isActive(recipient)) revert ConsentInactiveRecipient(recipient);
     }
@@ -302,31 +360,35 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
             previous := sload(slot.slot)
         }
         uint32 previousSerial = uint32(previous >> _SERIAL_SHIFT);
-        uint32 serial = previousSerial + 1;
-        consentId = _consentId(keyHash, serial);
+        ConsentStatus previousStatus = ConsentStatus(uint8(previous >> _STATUS_SHIFT));
         uint256 packed =
             packedTerms |
                 (uint256(evidenceKind) << _EVIDENCE_KIND_SHIFT) |
-                (uint256(serial) << _SERIAL_SHIFT) |
+                (uint256(previousSerial + 1) << _SERIAL_SHIFT) |
                 (uint256(uint96(uint256(recorder))) << _RECORDER_SHIFT);
         assembly ("memory-safe") {
             sstore(slot.slot, packed)
         }
-        _emitRecorded(terms, packedTerms, consentId, evidenceKind, evidence, recorder);
-        ConsentStatus previousStatus = ConsentStatus(uint8(previous >> _STATUS_SHIFT));
+        consentId = _consentId(keyHash, previousSerial + 1);
+        if (previousStatus == ConsentStatus.Withdrawn) {
+            if (evidenceKind == EvidenceKind.RecordHash) {
+                _requireNoSubjectKey(terms.key.subjectRef, keyHash, previousSerial);
+            }
+            packed |= _AFTER_WITHDRAWAL_FLAG;
+        }
+        _emitRecorded(terms, packed, consentId, evidence, recorder);
         if (_statusNow(previousStatus, uint40(previous >> _VALID_UNTIL_SHIFT)) == ConsentStatus.Active) {
             emit ConsentSuperseded(terms.key.subjectRef, _consentId(keyHash, previousSerial), consentId);
         }
     }
 
-    /// @dev `emit ConsentRecorded(...)` written out: the data is eight static words, laid out in free memory and
-    /// logged without the ABI encoder's copies; separate, validFrom and validUntil come from the validated
-    /// `packedTerms`.
+    /// @dev `emit ConsentRecorded(...)` written out: the data is nine static words, laid out in free memory and
+    /// logged without the ABI encoder's copies; separate, validFrom, validUntil, the evidence kind and the
+    /// after-withdrawal flag come from the `packed` record.
     function _emitRecorded(
         ConsentTerms calldata terms,
-        uint256 packedTerms,
+        uint256 packed,
         bytes32 consentId,
-        EvidenceKind evidenceKind,
         bytes32 evidence,
         bytes32 recorder
     ) private {
@@ -334,14 +396,15 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
         assembly ("memory-safe") {
             let data := mload(0x40)
             calldatacopy(data, add(terms, 0x40), 0x40) // key.resourceId, key.purpose
-            mstore(add(data, 0x40), and(shr(_SEPARATE_SHIFT, packedTerms), 0xff))
-            mstore(add(data, 0x60), and(packedTerms, 0xffffffffff))
-            mstore(add(data, 0x80), and(shr(_VALID_UNTIL_SHIFT, packedTerms), 0xffffffffff))
-            mstore(add(data, 0xa0), and(evidenceKind, 0xff))
+            mstore(add(data, 0x40), and(shr(_SEPARATE_SHIFT, packed), 0xff))
+            mstore(add(data, 0x60), and(packed, 0xffffffffff))
+            mstore(add(data, 0x80), and(shr(_VALID_UNTIL_SHIFT, packed), 0xffffffffff))
+            mstore(add(data, 0xa0), and(shr(_EVIDENCE_KIND_SHIFT, packed), 0xff))
             mstore(add(data, 0xc0), evidence)
             mstore(add(data, 0xe0), recorder)
+            mstore(add(data, 0x100), shr(_AFTER_WITHDRAWAL_SHIFT, packed))
             // topics: the event, key.subjectRef, consentId, key.recipient
-            log4(data, 0x100, topic0, calldataload(terms), consentId, calldataload(add(terms, 0x20)))
+            log4(data, 0x120, topic0, calldataload(terms), consentId, calldataload(add(terms, 0x20)))
         }
     }
 

@@ -15,6 +15,13 @@ pragma solidity ^0.8.28;
  * new `consentId = keccak256(abi.encode(keccak256(abi.encode(key)), serial))`. Storage holds only what the rules need
  * (one slot per key); everything else is in the events. Every event has `subjectRef` as its first indexed topic, so
  * one `eth_getLogs` query by subject returns the subject's whole trail.
+ *
+ * A subject's signing key is bound to its `subjectRef` the first time it signs a consent; from then on only that key's
+ * signatures count as the subject's (a consent or withdrawal signed by another key is refused), until the subject
+ * rotates it with a signature of the old key or the council resets it. A withdrawal sticks: a new consent for the
+ * same key after a withdrawal needs the subject's own evidence (its signature) when the subject has a key; where it
+ * has none, a department may re-record it on the hash of a consent record, and the event marks it as a re-consent
+ * after withdrawal so that every auditor sees it.
  */
 interface IConsentRegistry {
     /// @notice Status of a consent. `Expired` is computed from `validUntil`, never stored.
@@ -92,19 +99,31 @@ interface IConsentRegistry {
     error ConsentUnknown(bytes32 subjectRef, bytes32 recipient, bytes32 resourceId, bytes32 purpose);
     /// @notice The consent is not active (withdrawn, revoked or expired).
     error ConsentNotActive(bytes32 consentId, ConsentStatus status);
-    /// @notice The consent was not given by signature, so there is no subject key to withdraw it with; the subject
+    /// @notice No signing key is bound to the consent's subject, so it cannot withdraw by signature; the subject
     /// withdraws it through a department.
     error ConsentNoSubjectKey(bytes32 consentId);
     /// @notice The signature's deadline has passed.
     error ConsentExpiredSignature(uint256 deadline);
     /// @notice The signature is not `signer`'s over the message.
     error ConsentInvalidSignature(address signer);
+    /// @notice The subject's key bound to `subjectRef` is `boundKey`; a signature by `signer` does not count as the
+    /// subject's.
+    error ConsentSubjectKeyMismatch(bytes32 subjectRef, address boundKey, address signer);
+    /// @notice No signing key is bound to `subjectRef`, so there is nothing to rotate.
+    error ConsentNoSubjectKeyBound(bytes32 subjectRef);
+    /// @notice The new subject key is the zero address.
+    error ConsentZeroSubjectKey();
+    /// @notice The subject withdrew the key's last consent (`withdrawnConsentId`) and has a signing key: a new consent
+    /// needs the subject's signature ({recordWithSignature}), not a department's record.
+    error ConsentSubjectEvidenceRequired(bytes32 subjectRef, bytes32 withdrawnConsentId);
 
     // ---------------------------------------------------------------- events
 
     /**
      * @notice A consent was recorded. `evidence` is the record hash (`RecordHash`) or the subject's signing address,
-     * left-padded (`Signature`). `recorder` is the recording department.
+     * left-padded (`Signature`). `recorder` is the recording department. `afterWithdrawal` is true when the key's
+     * previous consent had been withdrawn by the subject: a re-consent, which on `RecordHash` evidence rests on the
+     * recording department's word alone.
      */
     event ConsentRecorded(
         bytes32 indexed subjectRef,
@@ -117,7 +136,8 @@ interface IConsentRegistry {
         uint64 validUntil,
         EvidenceKind evidenceKind,
         bytes32 evidence,
-        bytes32 recorder
+        bytes32 recorder,
+        bool afterWithdrawal
     );
     /// @notice A consent that was still active (or not yet in effect) was replaced by a new consent for its key.
     event ConsentSuperseded(bytes32 indexed subjectRef, bytes32 indexed consentId, bytes32 indexed supersededBy);
@@ -131,6 +151,17 @@ interface IConsentRegistry {
         bytes32 indexed consentId,
         bytes32 indexed department,
         bytes32 evidence
+    );
+    /// @notice The subject's signing key `key` was bound to `subjectRef` on its first signed consent, recorded by
+    /// `recorder`.
+    event SubjectKeyBound(bytes32 indexed subjectRef, address indexed key, bytes32 indexed recorder);
+    /// @notice The subject's signing key changed from `previousKey` to `newKey`: rotated by the subject with a
+    /// signature of `previousKey`, or reset by the council (`byCouncil`; `newKey` may then be zero, unbinding it).
+    event SubjectKeyChanged(
+        bytes32 indexed subjectRef,
+        address indexed previousKey,
+        address indexed newKey,
+        bool byCouncil
     );
     /// @notice A consent was revoked by its recording department (`revoker`) or by the council (`revoker` is
     /// `Roles.COUNCIL`, `byCouncil` true).
@@ -146,7 +177,8 @@ interface IConsentRegistry {
     /**
      * @notice Records a consent evidenced by the hash of its off-chain ISO/IEC 27560 consent record. Supersedes the
      * key's current consent, if any. Only an operator of an active department, which becomes the recording
-     * department.
+     * department. After the subject withdrew the key's consent, refused if the subject has a signing key
+     * (`ConsentSubjectEvidenceRequired`), and otherwise marked `afterWithdrawal`.
      * @return consentId the new consent's id
      */
     function record(ConsentTerms calldata terms, bytes32 evidenceHash) external returns (bytes32 consentId);
@@ -163,7 +195,8 @@ interface IConsentRegistry {
      * @notice Records a consent evidenced by the subject's EIP-712 `Consent` signature (see {CONSENT_TYPEHASH}) made
      * with nonce `nonces(signer)`; `signer` may be a contract wallet (ERC-1271). The deadline is checked first and
      * the nonce consumed before anything else. Only an operator of an active department, which becomes the recording
-     * department. `signer` is the only key that can later withdraw the consent by signature.
+     * department. The first signed consent of a subject binds `signer` to `subjectRef`; afterwards `signer` must be
+     * the bound key (`ConsentSubjectKeyMismatch`).
      * @return consentId the new consent's id
      */
     function recordWithSignature(
@@ -185,8 +218,8 @@ interface IConsentRegistry {
 
     /**
      * @notice Withdraws the key's current consent by the subject's EIP-712 `Withdrawal` signature (see
-     * {WITHDRAWAL_TYPEHASH}) over its consent id, made with nonce `nonces(signer)` by the key that signed the consent.
-     * Anyone may submit it. Only for consents recorded by signature.
+     * {WITHDRAWAL_TYPEHASH}) over its consent id, made with nonce `nonces(key)` by the signing key bound to the
+     * subject. Anyone may submit it. Only for subjects with a bound key, whatever the consent's evidence.
      */
     function withdrawWithSignature(ConsentKey calldata key, uint256 deadline, bytes calldata signature) external;
 
@@ -197,7 +230,23 @@ interface IConsentRegistry {
     /// proposal that reached its quorum).
     function revokeByCouncil(ConsentKey calldata key) external;
 
+    // ---------------------------------------------------------------- the subject's key
+
+    /**
+     * @notice Rotates the subject's signing key to `newKey` by the EIP-712 `SubjectKeyRotation` signature (see
+     * {KEY_ROTATION_TYPEHASH}) of the bound key, made with its nonce. Anyone may submit it.
+     */
+    function rotateSubjectKey(bytes32 subjectRef, address newKey, uint256 deadline, bytes calldata signature) external;
+
+    /// @notice Resets the subject's signing key to `newKey` (zero unbinds it: the next signed consent binds a key
+    /// again), when the subject lost its key. Only the Consortium contract (a council `Call` proposal).
+    function resetSubjectKey(bytes32 subjectRef, address newKey) external;
+
     // ---------------------------------------------------------------- views
+
+    /// @notice The signing key bound to `subjectRef` (zero if none): the only key whose signatures count as the
+    /// subject's.
+    function subjectKey(bytes32 subjectRef) external view returns (address);
 
     /**
      * @notice Whether the subject's consent for the recipient, resource and purpose is in effect now (status
@@ -238,6 +287,11 @@ interface IConsentRegistry {
      */
     // solhint-disable-next-line func-name-mixedcase
     function CONSENT_TYPEHASH() external view returns (bytes32);
+
+    /// @notice EIP-712 type hash of a key rotation signed by the subject's current key:
+    /// `SubjectKeyRotation(bytes32 subjectRef,address newKey,uint256 nonce,uint256 deadline)`.
+    // solhint-disable-next-line func-name-mixedcase
+    function KEY_ROTATION_TYPEHASH() external view returns (bytes32);
 
     /// @notice EIP-712 type hash of a withdrawal signed by the subject:
     /// `Withdrawal(bytes32 consentId,uint256 nonce,uint256 deadline)`.

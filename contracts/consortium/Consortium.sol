@@ -26,6 +26,11 @@ contract Consortium is IConsortium {
     uint32 private constant _MIN_REGION_CODE = 100_000;
     uint32 private constant _MAX_REGION_CODE = 999_999;
     uint256 private constant _CODE_LENGTH = 18;
+    bytes8 private constant _ENODE_SCHEME = "enode://";
+    uint256 private constant _MAX_ENODE_LENGTH = 256;
+    bytes8 private constant _HTTPS_SCHEME = "https://";
+    bytes7 private constant _HTTP_SCHEME = "http://";
+    uint256 private constant _MAX_ENDPOINT_LENGTH = 256;
 
     address private immutable _deployer;
 
@@ -43,6 +48,10 @@ contract Consortium is IConsortium {
     mapping(address module => bool) private _modules;
     mapping(uint256 proposalId => Proposal) private _proposals;
     mapping(uint256 proposalId => mapping(bytes32 departmentId => bool)) private _approvals;
+    /// @dev Who approved each proposal, in order: recounted at every approval, so that only seat holders count.
+    mapping(uint256 proposalId => bytes32[] departmentIds) private _approvers;
+    mapping(bytes32 departmentId => string enode) private _nodes;
+    mapping(bytes32 departmentId => string url) private _gatewayEndpoints;
 
     constructor() {
         _deployer = msg.sender;
@@ -92,6 +101,33 @@ contract Consortium is IConsortium {
         emit OperatorRemoved(departmentId, account, msg.sender);
     }
 
+    /// @inheritdoc IConsortium
+    function registerNode(string calldata enode) external {
+        bytes32 departmentId = _adminDepartmentOf(msg.sender);
+        bytes calldata url = bytes(enode);
+        if (url.length <= _ENODE_SCHEME.length || url.length > _MAX_ENODE_LENGTH || bytes8(url[:8]) != _ENODE_SCHEME) {
+            revert ConsortiumInvalidEnode(enode);
+        }
+        _nodes[departmentId] = enode;
+        emit NodeRegistered(departmentId, enode, msg.sender);
+    }
+
+    /// @inheritdoc IConsortium
+    function setGatewayEndpoint(string calldata url) external {
+        bytes32 departmentId = _adminDepartmentOf(msg.sender);
+        if (!_isEndpoint(bytes(url))) revert ConsortiumInvalidEndpoint(url);
+        _gatewayEndpoints[departmentId] = url;
+        emit GatewayEndpointSet(departmentId, url, msg.sender);
+    }
+
+    /// @inheritdoc IConsortium
+    function clearGatewayEndpoint() external {
+        bytes32 departmentId = _adminDepartmentOf(msg.sender);
+        _requireEndpoint(departmentId);
+        delete _gatewayEndpoints[departmentId];
+        emit GatewayEndpointSet(departmentId, "", msg.sender);
+    }
+
     // ---------------------------------------------------------------- council
 
     /// @inheritdoc IConsortium
@@ -119,6 +155,8 @@ contract Consortium is IConsortium {
         if (p.executed) revert ConsortiumProposalAlreadyExecuted(proposalId);
         if (block.timestamp > p.expiresAt) revert ConsortiumProposalExpired(proposalId, p.expiresAt);
         if (_approvals[proposalId][departmentId]) revert ConsortiumAlreadyApproved(proposalId, departmentId);
+        bytes32 proposer = p.proposer;
+        if (!isCouncilMember(proposer)) revert ConsortiumProposerWithoutSeat(proposalId, proposer);
         _approve(proposalId, p, departmentId);
     }
 
@@ -145,6 +183,16 @@ contract Consortium is IConsortium {
     ) external view returns (bytes32 activeDepartment, bool departmentActive) {
         activeDepartment = activeDepartmentOf(account);
         departmentActive = _departments[departmentId].status == DepartmentStatus.Active;
+    }
+
+    /// @inheritdoc IConsortium
+    function nodeOf(bytes32 departmentId) external view returns (string memory) {
+        return _nodes[departmentId];
+    }
+
+    /// @inheritdoc IConsortium
+    function gatewayEndpointOf(bytes32 departmentId) external view returns (string memory) {
+        return _gatewayEndpoints[departmentId];
     }
 
     /// @inheritdoc IConsortium
@@ -194,6 +242,15 @@ contract Consortium is IConsortium {
     /// @inheritdoc IConsortium
     function proposal(uint256 proposalId) external view returns (Proposal memory) {
         return _proposals[proposalId];
+    }
+
+    /// @inheritdoc IConsortium
+    function liveApprovals(uint256 proposalId) public view returns (uint16 live) {
+        bytes32[] storage approvers = _approvers[proposalId];
+        uint256 n = approvers.length;
+        for (uint256 i = 0; i < n; ++i) {
+            if (isCouncilMember(approvers[i])) ++live;
+        }
     }
 
     /// @inheritdoc IConsortium
@@ -250,14 +307,17 @@ contract Consortium is IConsortium {
 
     // ---------------------------------------------------------------- proposals
 
-    /// @dev Records `departmentId`'s approval and executes the proposal once approvals reach the quorum.
+    /// @dev Records `departmentId`'s approval and executes the proposal once the approvals of current seat holders
+    /// reach the quorum of the current seats: a running count would still hold the votes of departments that have
+    /// lost their seat since.
     function _approve(uint256 proposalId, Proposal storage p, bytes32 departmentId) private {
         _approvals[proposalId][departmentId] = true;
-        uint16 approvals = p.approvals + 1;
-        p.approvals = approvals;
+        _approvers[proposalId].push(departmentId);
+        ++p.approvals;
+        uint16 live = liveApprovals(proposalId);
         uint16 required = requiredApprovals();
-        emit ProposalApproved(proposalId, departmentId, approvals, required);
-        if (approvals >= required) _execute(proposalId, p);
+        emit ProposalApproved(proposalId, departmentId, live, required);
+        if (live >= required) _execute(proposalId, p);
     }
 
     /// @dev Reverts with the action's own error if the proposal could not execute now. The payload is well formed.
@@ -277,7 +337,9 @@ contract Consortium is IConsortium {
             if (action == ProposalAction.Suspend) _requireSuspendable(departmentId);
             else if (action == ProposalAction.Reinstate) _requireReinstatable(departmentId);
             else if (action == ProposalAction.GrantSeat) _requireSeatGrantable(departmentId);
-            else _requireSeatRevocable(departmentId);
+            else if (action == ProposalAction.RevokeSeat) _requireSeatRevocable(departmentId);
+            else if (action == ProposalAction.ClearNode) _requireNode(departmentId);
+            else _requireEndpoint(departmentId);
         }
     }
 
@@ -305,6 +367,14 @@ contract Consortium is IConsortium {
             // solhint-disable-next-line avoid-low-level-calls
             (bool ok, bytes memory returndata) = module.call(callData);
             if (!ok) revert ConsortiumCallFailed(module, returndata);
+        } else if (action == ProposalAction.ClearNode) {
+            bytes32 departmentId = abi.decode(payload, (bytes32));
+            delete _nodes[departmentId];
+            emit NodeCleared(departmentId, proposalId);
+        } else if (action == ProposalAction.ClearEndpoint) {
+            bytes32 departmentId = abi.decode(payload, (bytes32));
+            delete _gatewayEndpoints[departmentId];
+            emit GatewayEndpointCleared(departmentId, proposalId);
         } else {
             _changeDepartment(action, abi.decode(payload, (bytes32)), proposalId);
         }
@@ -408,6 +478,23 @@ contract Consortium is IConsortium {
         d = _departments[departmentId];
         if (d.status == DepartmentStatus.None) revert ConsortiumUnknownDepartment(departmentId);
         if (d.status != status) revert ConsortiumInvalidDepartmentStatus(departmentId, d.status);
+    }
+
+    function _requireNode(bytes32 departmentId) private view {
+        if (bytes(_nodes[departmentId]).length == 0) revert ConsortiumNoNode(departmentId);
+    }
+
+    function _requireEndpoint(bytes32 departmentId) private view {
+        if (bytes(_gatewayEndpoints[departmentId]).length == 0) revert ConsortiumNoEndpoint(departmentId);
+    }
+
+    /// @dev An `https://` or `http://` URL with at least one byte after the scheme, of at most 256 bytes. The rest
+    /// (host, port, path) is the gateways' to parse: a malformed one only makes the department unreachable.
+    function _isEndpoint(bytes calldata url) private pure returns (bool) {
+        uint256 length = url.length;
+        if (length > _MAX_ENDPOINT_LENGTH) return false;
+        if (length > _HTTPS_SCHEME.length && bytes8(url[:8]) == _HTTPS_SCHEME) return true;
+        return length > _HTTP_SCHEME.length && bytes7(url[:7]) == _HTTP_SCHEME;
     }
 
     function _requireQuorum(uint16 quorum) private pure {

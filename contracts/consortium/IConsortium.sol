@@ -10,7 +10,11 @@ pragma solidity ^0.8.28;
  * Other Kuajie contracts ("modules") ask this contract who an account acts for, and accept council decisions as calls
  * made by this contract when a proposal of action `Call` executes.
  *
- * The contract also implements Hyperledger Besu's account-permissioning interface (`transactionAllowed`).
+ * The contract also implements Hyperledger Besu's account-permissioning interface (`transactionAllowed`), and holds
+ * the enode URL of each department's node: with the operators of active departments, the source from which
+ * `npm run besu:permissions` writes Besu's local allowlists (Besu removed on-chain permissioning in 25.6).
+ * It also publishes the exchange endpoint of each department's gateway: the base URL at which other departments'
+ * gateways call it (`POST {endpoint}/exchange/v1/fetch`).
  */
 interface IConsortium {
     /// @notice Administrative level of a department.
@@ -31,11 +35,14 @@ interface IConsortium {
 
     /// @notice What a council proposal does when it executes. The payload of each action is ABI-encoded:
     /// - `Admit`: `(DepartmentProfile profile, address admin)`
-    /// - `Suspend`, `Reinstate`, `GrantSeat`, `RevokeSeat`: `(bytes32 departmentId)`
+    /// - `Suspend`, `Reinstate`, `GrantSeat`, `RevokeSeat`, `ClearNode`, `ClearEndpoint`: `(bytes32 departmentId)`
     /// - `SetQuorum`: `(uint16 quorumBps)`, 5000..10000
     /// - `SetReplyDeadline`: `(uint64 seconds)`, 1 day .. 365 days
     /// - `Call`: `(address module, bytes callData)`: the consortium calls a registered module, e.g. to decide an
     ///   escalated agreement or to suspend an agreement, pause a grant or revoke a consent as the council.
+    /// - `ClearNode`: forgets the department's registered node, which leaves the nodes allowlist at its next
+    ///   regeneration.
+    /// - `ClearEndpoint`: forgets the department's published gateway endpoint, so that no gateway calls it any more.
     enum ProposalAction {
         Admit,
         Suspend,
@@ -44,7 +51,9 @@ interface IConsortium {
         RevokeSeat,
         SetQuorum,
         SetReplyDeadline,
-        Call
+        Call,
+        ClearNode,
+        ClearEndpoint
     }
 
     /// @notice Stored record of a department. Fits in two slots.
@@ -67,7 +76,8 @@ interface IConsortium {
         string name;
     }
 
-    /// @notice A council proposal.
+    /// @notice A council proposal. `approvals` counts the approvals recorded; only those of departments that hold a
+    /// seat at execution count towards the quorum (see {liveApprovals}).
     struct Proposal {
         ProposalAction action;
         bool executed;
@@ -118,10 +128,22 @@ interface IConsortium {
     error ConsortiumProposalExpired(uint256 proposalId, uint64 expiresAt);
     /// @notice The proposal already executed.
     error ConsortiumProposalAlreadyExecuted(uint256 proposalId);
+    /// @notice The proposer's department no longer holds a council seat (revoked, or the department suspended): its
+    /// proposal cannot execute.
+    error ConsortiumProposerWithoutSeat(uint256 proposalId, bytes32 proposer);
     /// @notice The department already approved the proposal.
     error ConsortiumAlreadyApproved(uint256 proposalId, bytes32 departmentId);
     /// @notice The payload does not decode for the action.
     error ConsortiumInvalidPayload(ProposalAction action);
+    /// @notice The node URL is not `enode://...` of at most 256 bytes.
+    error ConsortiumInvalidEnode(string enode);
+    /// @notice The department has no registered node to clear.
+    error ConsortiumNoNode(bytes32 departmentId);
+    /// @notice The gateway endpoint is not an `https://` or `http://` URL with something after the scheme, of at most
+    /// 256 bytes.
+    error ConsortiumInvalidEndpoint(string url);
+    /// @notice The department has no published gateway endpoint to clear.
+    error ConsortiumNoEndpoint(bytes32 departmentId);
     /// @notice A `Call` proposal's module call reverted; `reason` is the module's revert data.
     error ConsortiumCallFailed(address module, bytes reason);
 
@@ -149,6 +171,15 @@ interface IConsortium {
     event OperatorAdded(bytes32 indexed departmentId, address indexed account, bool admin, address indexed by);
     /// @notice An account no longer acts for a department.
     event OperatorRemoved(bytes32 indexed departmentId, address indexed account, address indexed by);
+    /// @notice A department's admin operator `by` registered (or replaced) the enode URL of the department's node.
+    event NodeRegistered(bytes32 indexed departmentId, string enode, address indexed by);
+    /// @notice The council cleared a department's node.
+    event NodeCleared(bytes32 indexed departmentId, uint256 indexed proposalId);
+    /// @notice A department's admin operator `by` published (or replaced) the exchange endpoint of the department's
+    /// gateway; an empty `url` means the admin withdrew it ({clearGatewayEndpoint}).
+    event GatewayEndpointSet(bytes32 indexed departmentId, string url, address indexed by);
+    /// @notice The council cleared a department's gateway endpoint.
+    event GatewayEndpointCleared(bytes32 indexed departmentId, uint256 indexed proposalId);
     /// @notice A council proposal was made; the proposer's department approved it at once.
     event ProposalCreated(
         uint256 indexed proposalId,
@@ -157,7 +188,8 @@ interface IConsortium {
         bytes payload,
         uint64 expiresAt
     );
-    /// @notice A council department approved a proposal.
+    /// @notice A council department approved a proposal. `approvals` counts the approvals of departments that hold a
+    /// seat now (approvals of departments that have since lost their seat do not count); `required` is the quorum now.
     event ProposalApproved(uint256 indexed proposalId, bytes32 indexed departmentId, uint16 approvals, uint16 required);
     /// @notice A proposal reached its quorum and took effect.
     event ProposalExecuted(uint256 indexed proposalId, ProposalAction action);
@@ -189,6 +221,30 @@ interface IConsortium {
     /// itself.
     function removeOperator(address account) external;
 
+    /**
+     * @notice Registers (or replaces) the enode URL of the caller's department's node (validator or member): the
+     * `enode://` scheme, the node's public key in 128 hex digits, then its host and port after an at sign. It is what
+     * Besu's nodes allowlist takes while the department is active.
+     * Only an admin operator of an active department.
+     */
+    function registerNode(string calldata enode) external;
+
+    /**
+     * @notice Publishes (or replaces) the exchange endpoint of the caller's department's gateway: the base URL, with
+     * a lower-case `https://` or `http://` scheme and at most 256 bytes, at which other departments' gateways call
+     * `POST {url}/exchange/v1/fetch`. Only the scheme and the length are checked on chain; a gateway that cannot be
+     * reached there fails its callers' fetches with `provider_unreachable`. A suspended department's endpoint stays
+     * recorded, but gateways ignore it until the department is reinstated.
+     * Only an admin operator of an active department.
+     */
+    function setGatewayEndpoint(string calldata url) external;
+
+    /**
+     * @notice Withdraws the caller's department's gateway endpoint (emits {GatewayEndpointSet} with an empty URL).
+     * Only an admin operator of an active department; `ConsortiumNoEndpoint` if none is published.
+     */
+    function clearGatewayEndpoint() external;
+
     // ---------------------------------------------------------------- council
 
     /**
@@ -198,7 +254,11 @@ interface IConsortium {
      */
     function propose(ProposalAction action, bytes calldata payload) external returns (uint256 proposalId);
 
-    /// @notice Approves a proposal for the caller's department; executes it when approvals reach the quorum.
+    /**
+     * @notice Approves a proposal for the caller's department; executes it when the approvals of departments that hold
+     * a seat now reach the quorum of the seats now. Only an operator of an active department with a council seat, and
+     * only while the proposer's department still holds its seat (`ConsortiumProposerWithoutSeat` otherwise).
+     */
     function approve(uint256 proposalId) external;
 
     // ---------------------------------------------------------------- views
@@ -219,6 +279,13 @@ interface IConsortium {
         address account,
         bytes32 departmentId
     ) external view returns (bytes32 activeDepartment, bool departmentActive);
+
+    /// @notice The enode URL registered for a department's node (empty if none).
+    function nodeOf(bytes32 departmentId) external view returns (string memory);
+
+    /// @notice The exchange endpoint published for a department's gateway (empty if none). It stays recorded while
+    /// the department is suspended: callers check {isActive} and ignore a suspended department's endpoint.
+    function gatewayEndpointOf(bytes32 departmentId) external view returns (string memory);
 
     /// @notice The stored record of a department (status `None` if unknown).
     function department(bytes32 departmentId) external view returns (Department memory);
@@ -246,6 +313,9 @@ interface IConsortium {
 
     /// @notice A proposal by id.
     function proposal(uint256 proposalId) external view returns (Proposal memory);
+
+    /// @notice Approvals of `proposalId` by departments that hold a council seat now: what counts towards the quorum.
+    function liveApprovals(uint256 proposalId) external view returns (uint16);
 
     /// @notice Whether `departmentId` approved `proposalId`.
     function hasApproved(uint256 proposalId, bytes32 departmentId) external view returns (bool);

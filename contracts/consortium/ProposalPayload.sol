@@ -26,7 +26,7 @@ library ProposalPayload {
         } else if (action == IConsortium.ProposalAction.Call) {
             ok = payload.length >= 64 && _word(payload, 0) >> 160 == 0 && _isBytesAt(payload, 0, 32);
         } else {
-            // Suspend, Reinstate, GrantSeat, RevokeSeat: one bytes32.
+            // Suspend, Reinstate, GrantSeat, RevokeSeat, ClearNode, ClearEndpoint: one bytes32.
             ok = payload.length == 32;
         }
         if (!ok) revert IConsortium.ConsortiumInvalidPayload(action);

@@ -62,6 +62,7 @@ contract Grants is IGrants {
             grantee: grantee,
             expiresAt: expiresAt,
             status: GrantStatus.Active,
+            pausedBy: Party.None,
             quota: quota
         });
         emit GrantIssued(grantId, agreementId, consumer, grantee, fieldMask, expiresAt, quota);
@@ -72,8 +73,10 @@ contract Grants is IGrants {
         Grant storage g = _grantOf(grantId);
         (bytes32 actor, bool byCouncil) = _authorize(g);
         _requireStatus(grantId, g, GrantStatus.Active);
+        Party pausedBy = byCouncil ? Party.Council : (actor == g.consumer ? Party.Consumer : Party.Provider);
         g.status = GrantStatus.Paused;
-        emit GrantPaused(grantId, g.agreementId, actor, byCouncil);
+        g.pausedBy = pausedBy;
+        emit GrantPaused(grantId, g.agreementId, actor, byCouncil, pausedBy);
     }
 
     /// @inheritdoc IGrants
@@ -81,8 +84,11 @@ contract Grants is IGrants {
         Grant storage g = _grantOf(grantId);
         (bytes32 actor, bool byCouncil) = _authorize(g);
         _requireStatus(grantId, g, GrantStatus.Paused);
+        Party pausedBy = g.pausedBy;
+        if (!byCouncil) _requirePauser(g, pausedBy, actor);
         g.status = GrantStatus.Active;
-        emit GrantResumed(grantId, g.agreementId, actor, byCouncil);
+        g.pausedBy = Party.None;
+        emit GrantResumed(grantId, g.agreementId, actor, byCouncil, pausedBy);
     }
 
     /// @inheritdoc IGrants
@@ -152,6 +158,16 @@ contract Grants is IGrants {
             return (actor, false);
         }
         revert GrantsUnauthorizedAccount(msg.sender, consumer);
+    }
+
+    /// @dev A department may lift only its own pause: the consumer's if it is the grant's consumer, the provider's
+    /// otherwise (`_authorize` let only those two through).
+    function _requirePauser(Grant storage g, Party pausedBy, bytes32 actor) private view {
+        Party actingAs = actor == g.consumer ? Party.Consumer : Party.Provider;
+        if (actingAs == pausedBy) return;
+        if (pausedBy == Party.Council) revert GrantsUnauthorizedAccount(msg.sender, Roles.COUNCIL);
+        bytes32 pauser = pausedBy == Party.Consumer ? g.consumer : _agreements.agreement(g.agreementId).provider;
+        revert GrantsUnauthorizedAccount(msg.sender, pauser);
     }
 
     function _requireStatus(uint256 grantId, Grant storage g, GrantStatus needed) private view {

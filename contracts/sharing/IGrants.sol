@@ -8,7 +8,8 @@ import {ISharingAgreements} from "./ISharingAgreements.sol";
  * @notice Operational credentials under an active sharing agreement: which consumer system account (the grantee) may
  * fetch which subset of the agreement's fields, until when and how often. A consumer department of the agreement
  * (the lead consumer or a co-consumer) issues a grant within the agreement's bounds; the provider, that consumer or
- * the council may pause, resume or revoke it. `Revoked` is final; expiry is by time.
+ * the council may pause or revoke it. A pause is lifted only by the party that imposed it or by the council: a
+ * consumer cannot undo the pause the council or the provider put on its grant. `Revoked` is final; expiry is by time.
  *
  * `checkGrant` answers in one call whether a grant may be used now, and if not, why.
  */
@@ -18,6 +19,15 @@ interface IGrants {
         Active,
         Paused,
         Revoked
+    }
+
+    /// @notice Who paused a grant (`None` while it is not paused). The council can lift any pause; a provider's or a
+    /// consumer's pause can also be lifted by the same party.
+    enum Party {
+        None,
+        Provider,
+        Consumer,
+        Council
     }
 
     /// @notice Why a grant may not be used now (`Usable` when it may). The checks run in this order, the first
@@ -38,8 +48,8 @@ interface IGrants {
         GrantNotOwned
     }
 
-    /// @notice Stored grant. Five slots: 0 agreementId, 1 consumer, 2 fieldMask, 3 grantee + expiresAt + status
-    /// (29 bytes), 4 quota.
+    /// @notice Stored grant. Five slots: 0 agreementId, 1 consumer, 2 fieldMask, 3 grantee + expiresAt + status +
+    /// pausedBy (30 bytes), 4 quota.
     struct Grant {
         uint256 agreementId;
         bytes32 consumer; // the issuing consumer department (lead consumer or co-consumer of the agreement)
@@ -47,13 +57,15 @@ interface IGrants {
         address grantee; // the consumer's system account that may fetch
         uint64 expiresAt; // exclusive; no later than the agreement's validUntil
         GrantStatus status;
+        Party pausedBy; // who imposed the current pause; `None` unless `status` is `Paused`
         ISharingAgreements.Quota quota; // no larger than the agreement's
     }
 
     // ---------------------------------------------------------------- errors
 
     /// @notice `account` may not do this; `needed` is the department it had to act for, or a `Roles` constant.
-    /// For grant actions `needed` is the grant's consumer (the provider and the council may act too).
+    /// For grant actions `needed` is the grant's consumer (the provider and the council may act too); for lifting a
+    /// pause it is the department that paused the grant, or `Roles.COUNCIL` when the council did.
     error GrantsUnauthorizedAccount(address account, bytes32 needed);
     /// @notice The agreement id does not exist.
     error GrantsUnknownAgreement(uint256 agreementId);
@@ -86,10 +98,24 @@ interface IGrants {
         uint64 expiresAt,
         ISharingAgreements.Quota quota
     );
-    /// @notice A grant was paused. `actor` is the acting department, or zero when `byCouncil`.
-    event GrantPaused(uint256 indexed grantId, uint256 indexed agreementId, bytes32 indexed actor, bool byCouncil);
-    /// @notice A grant was resumed. `actor` is the acting department, or zero when `byCouncil`.
-    event GrantResumed(uint256 indexed grantId, uint256 indexed agreementId, bytes32 indexed actor, bool byCouncil);
+    /// @notice A grant was paused. `actor` is the acting department, or zero when `byCouncil`; `pausedBy` says in which
+    /// capacity it acted, and so who may lift the pause.
+    event GrantPaused(
+        uint256 indexed grantId,
+        uint256 indexed agreementId,
+        bytes32 indexed actor,
+        bool byCouncil,
+        Party pausedBy
+    );
+    /// @notice A grant was resumed. `actor` is the acting department, or zero when `byCouncil`; `pausedBy` is the party
+    /// whose pause was lifted.
+    event GrantResumed(
+        uint256 indexed grantId,
+        uint256 indexed agreementId,
+        bytes32 indexed actor,
+        bool byCouncil,
+        Party pausedBy
+    );
     /// @notice A grant was revoked for good. `actor` is the acting department, or zero when `byCouncil`.
     event GrantRevoked(uint256 indexed grantId, uint256 indexed agreementId, bytes32 indexed actor, bool byCouncil);
 
@@ -113,10 +139,12 @@ interface IGrants {
         ISharingAgreements.Period quotaPeriod
     ) external returns (uint256 grantId);
 
-    /// @notice Pauses an active grant. Only an operator of the provider or of the grant's consumer, or the council.
+    /// @notice Pauses an active grant and records who paused it. Only an operator of the provider or of the grant's
+    /// consumer, or the council.
     function pause(uint256 grantId) external;
 
-    /// @notice Resumes a paused grant. Only an operator of the provider or of the grant's consumer, or the council.
+    /// @notice Resumes a paused grant. Only the council, or an operator of the department that paused it (the
+    /// provider or the grant's consumer); a pause by the council is lifted only by the council.
     function resume(uint256 grantId) external;
 
     /// @notice Revokes an active or paused grant for good. Only an operator of the provider or of the grant's

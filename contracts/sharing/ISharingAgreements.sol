@@ -15,9 +15,15 @@ pragma solidity ^0.8.28;
  *   seal too (directly or by EIP-712 seal); the agreement becomes `Active` when the provider's approval and all
  *   co-consumer seals are in. Past the reply deadline without an answer, any member may escalate it to the council
  *   (`Escalated`); the council's decision (a call by the Consortium contract) counts as the provider's answer.
+ * - Personal resource on a legal basis other than consent (statutory duty, contract, public interest): the request
+ *   names a legal-reference hash ({requestWithLegalReference}) and needs the provider's approval, as a conditional
+ *   one does, whatever the resource's sharing class. The basis must be one the catalog entry accepts.
  * - Not shareable resource: the request reverts.
- * - The provider or the council may suspend, resume and terminate an agreement. `Rejected` and `Terminated` are
- *   final. Validity ends by time: `Expired` is never stored, the status views compute it.
+ * - A request is answered by the provider (`approve`, or `reject` with a reason); once escalated, only the council
+ *   decides it. The provider or the council may suspend an active agreement; a suspension by the council is lifted
+ *   only by the council, one by the provider by the provider or the council. The provider or the council may
+ *   terminate an active or suspended agreement, with a reason hash. `Rejected` and `Terminated` are final. Validity
+ *   ends by time: `Expired` is never stored, the status views compute it.
  */
 interface ISharingAgreements {
     /// @notice Legal basis of the use (PIPL Art. 13): consent, statutory duty, contract, public interest.
@@ -72,7 +78,7 @@ interface ISharingAgreements {
     /// @notice Stored agreement. Nine slots (plus one per co-consumer):
     /// 0 resourceId, 1 provider, 2 consumer, 3 fieldMask, 4 purpose, 5 termsHash,
     /// 6 validFrom + validUntil + replyDeadline + legalBasis + status + requiresConsent + providerApproved +
-    /// pendingSeals (30 bytes), 7 quota, 8 coConsumers.
+    /// pendingSeals + suspendedByCouncil (31 bytes), 7 quota, 8 coConsumers.
     struct Agreement {
         bytes32 resourceId;
         bytes32 provider;
@@ -82,12 +88,13 @@ interface ISharingAgreements {
         bytes32 termsHash;
         uint64 validFrom;
         uint64 validUntil;
-        uint64 replyDeadline; // zero when no provider answer is needed (unconditional resource)
+        uint64 replyDeadline; // zero when no provider answer is needed (unconditional, not personal or on consent)
         LegalBasis legalBasis;
         AgreementStatus status; // stored status, never `Expired`
         bool requiresConsent; // personal resource and legal basis `Consent`
         bool providerApproved; // by the provider (or the council, or implied for an unconditional resource)
         uint16 pendingSeals; // bit i set while coConsumers[i] has not sealed
+        bool suspendedByCouncil; // while `Suspended`: whether the council (not the provider) suspended it
         Quota quota;
         bytes32[] coConsumers;
     }
@@ -132,6 +139,11 @@ interface ISharingAgreements {
     error SharingReplyDeadlineNotReached(uint256 agreementId, uint64 replyDeadline);
     /// @notice The provider has already answered (or no answer was needed): nothing to escalate.
     error SharingNotEscalable(uint256 agreementId);
+    /// @notice The resource's catalog entry does not accept agreements on this legal basis.
+    error SharingLegalBasisNotAccepted(bytes32 resourceId, LegalBasis legalBasis);
+    /// @notice A personal resource on a basis other than consent needs a legal-reference hash
+    /// ({requestWithLegalReference}).
+    error SharingLegalReferenceRequired(bytes32 resourceId, LegalBasis legalBasis);
     /// @notice The seal's deadline has passed.
     error SharingExpiredSignature(uint256 deadline);
     /// @notice The signature is not `signer`'s over the seal (wrong signer, domain, nonce or terms).
@@ -151,6 +163,9 @@ interface ISharingAgreements {
         bool requiresConsent,
         AgreementStatus status
     );
+    /// @notice The lead consumer named the legal reference (hash of the statute, contract or decision) its request
+    /// relies on; emitted right after {AgreementRequested}.
+    event AgreementLegalReference(uint256 indexed agreementId, LegalBasis legalBasis, bytes32 legalReference);
     /// @notice A party sealed the agreement: the provider (its approval) or a co-consumer. `signer` is the operator
     /// account that called or signed.
     event AgreementSealed(
@@ -173,8 +188,9 @@ interface ISharingAgreements {
     event AgreementSuspended(uint256 indexed agreementId, bytes32 indexed actor, bool byCouncil);
     /// @notice The agreement was resumed. `actor` is the provider, or zero when `byCouncil`.
     event AgreementResumed(uint256 indexed agreementId, bytes32 indexed actor, bool byCouncil);
-    /// @notice The agreement was terminated for good. `actor` is the provider, or zero when `byCouncil`.
-    event AgreementTerminated(uint256 indexed agreementId, bytes32 indexed actor, bool byCouncil);
+    /// @notice The agreement was terminated for good, for the reason whose hash is `reasonHash`. `actor` is the provider,
+    /// or zero when `byCouncil`.
+    event AgreementTerminated(uint256 indexed agreementId, bytes32 indexed actor, bool byCouncil, bytes32 reasonHash);
 
     // ---------------------------------------------------------------- requests and answers
 
@@ -184,6 +200,17 @@ interface ISharingAgreements {
      * @return agreementId the new agreement's id (sequential from 1)
      */
     function request(AgreementRequest calldata terms) external returns (uint256 agreementId);
+
+    /**
+     * @notice As {request}, naming the legal reference (a non-zero hash of the statute, contract or decision) the
+     * request relies on; needed for a personal resource on a legal basis other than consent, and then the provider
+     * must approve (the agreement starts `Requested` with a reply deadline, as for a conditional resource).
+     * @return agreementId the new agreement's id
+     */
+    function requestWithLegalReference(
+        AgreementRequest calldata terms,
+        bytes32 legalReference
+    ) external returns (uint256 agreementId);
 
     /// @notice Approves a requested agreement. Only an operator of the provider.
     function approve(uint256 agreementId) external;
@@ -226,15 +253,17 @@ interface ISharingAgreements {
 
     // ---------------------------------------------------------------- supervision
 
-    /// @notice Suspends an active agreement. Only an operator of the provider, or the council.
+    /// @notice Suspends an active agreement and records whether the council did. Only an operator of the provider, or
+    /// the council.
     function suspend(uint256 agreementId) external;
 
-    /// @notice Resumes a suspended agreement. Only an operator of the provider, or the council.
+    /// @notice Resumes a suspended agreement. The council always may; an operator of the provider only if the
+    /// provider suspended it (`SharingUnauthorizedAccount(account, Roles.COUNCIL)` otherwise).
     function resume(uint256 agreementId) external;
 
-    /// @notice Terminates an agreement that is not final or expired. Only an operator of the provider, or the
-    /// council.
-    function terminate(uint256 agreementId) external;
+    /// @notice Terminates an active or suspended agreement for good, with a non-zero reason hash. Only an operator of
+    /// the provider, or the council. A request is answered by `reject`; an escalated one by the council's decision.
+    function terminate(uint256 agreementId, bytes32 reasonHash) external;
 
     // ---------------------------------------------------------------- views
 

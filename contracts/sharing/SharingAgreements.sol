@@ -38,51 +38,15 @@ contract SharingAgreements is ISharingAgreements, EIP712, Nonces {
 
     /// @inheritdoc ISharingAgreements
     function request(AgreementRequest calldata terms) external returns (uint256 agreementId) {
-        bytes32 consumer = _consortium.activeDepartmentOf(msg.sender);
-        if (consumer == bytes32(0)) revert SharingUnauthorizedAccount(msg.sender, Roles.MEMBER);
-        IDataCatalog.Resource memory res = _checkResource(terms.resourceId);
-        _checkTerms(terms, res.provider, consumer);
+        return _request(terms, bytes32(0));
+    }
 
-        bool conditional = res.shareType == IDataCatalog.ShareType.Conditional;
-        uint16 pendingSeals = uint16((1 << terms.coConsumers.length) - 1); // length <= 16, checked above
-        AgreementStatus status =
-            (!conditional && pendingSeals == 0) ? AgreementStatus.Active : AgreementStatus.Requested;
-        uint64 replyDeadline = conditional ? uint64(block.timestamp) + _consortium.replyDeadline() : 0;
-        bool requiresConsent = res.personal && terms.legalBasis == LegalBasis.Consent;
-
-        // Ids start at 1; 2**256 agreements cannot be made.
-        unchecked {
-            agreementId = ++_agreementCount;
-        }
-        Agreement storage a = _agreements[agreementId];
-        a.resourceId = terms.resourceId;
-        a.provider = res.provider;
-        a.consumer = consumer;
-        a.fieldMask = terms.fieldMask;
-        a.purpose = terms.purpose;
-        a.termsHash = terms.termsHash;
-        a.validFrom = terms.validFrom;
-        a.validUntil = terms.validUntil;
-        a.replyDeadline = replyDeadline;
-        a.legalBasis = terms.legalBasis;
-        a.status = status;
-        a.requiresConsent = requiresConsent;
-        a.providerApproved = !conditional;
-        a.pendingSeals = pendingSeals;
-        a.quota = terms.quota;
-        if (pendingSeals != 0) a.coConsumers = terms.coConsumers;
-
-        emit AgreementRequested(
-            agreementId,
-            terms.resourceId,
-            consumer,
-            res.provider,
-            terms,
-            replyDeadline,
-            requiresConsent,
-            status
-        );
-        if (status == AgreementStatus.Active) emit AgreementActivated(agreementId, terms.resourceId, consumer);
+    /// @inheritdoc ISharingAgreements
+    function requestWithLegalReference(
+        AgreementRequest calldata terms,
+        bytes32 legalReference
+    ) external returns (uint256 agreementId) {
+        return _request(terms, legalReference);
     }
 
     /// @inheritdoc ISharingAgreements
@@ -181,6 +145,7 @@ contract SharingAgreements is ISharingAgreements, EIP712, Nonces {
         (bytes32 actor, bool byCouncil) = _providerOrCouncil(a);
         _requireStatus(agreementId, a, AgreementStatus.Active);
         a.status = AgreementStatus.Suspended;
+        a.suspendedByCouncil = byCouncil;
         emit AgreementSuspended(agreementId, actor, byCouncil);
     }
 
@@ -189,21 +154,25 @@ contract SharingAgreements is ISharingAgreements, EIP712, Nonces {
         Agreement storage a = _agreementOf(agreementId);
         (bytes32 actor, bool byCouncil) = _providerOrCouncil(a);
         _requireStatus(agreementId, a, AgreementStatus.Suspended);
+        // The provider may not lift the council's suspension.
+        if (a.suspendedByCouncil && !byCouncil) revert SharingUnauthorizedAccount(msg.sender, Roles.COUNCIL);
         a.status = AgreementStatus.Active;
+        a.suspendedByCouncil = false;
         emit AgreementResumed(agreementId, actor, byCouncil);
     }
 
     /// @inheritdoc ISharingAgreements
-    function terminate(uint256 agreementId) external {
+    function terminate(uint256 agreementId, bytes32 reasonHash) external {
         Agreement storage a = _agreementOf(agreementId);
         (bytes32 actor, bool byCouncil) = _providerOrCouncil(a);
+        if (reasonHash == bytes32(0)) revert SharingMissingReason(agreementId);
         AgreementStatus status = _effectiveStatus(a);
-        // Rejected and Terminated are final; Expired (the last value) has nothing left to end.
-        if (status == AgreementStatus.Rejected || status >= AgreementStatus.Terminated) {
+        // A request is answered by reject and an escalated one by the council's decision, never pre-empted here.
+        if (status != AgreementStatus.Active && status != AgreementStatus.Suspended) {
             revert SharingInvalidStatus(agreementId, status);
         }
         a.status = AgreementStatus.Terminated;
-        emit AgreementTerminated(agreementId, actor, byCouncil);
+        emit AgreementTerminated(agreementId, actor, byCouncil, reasonHash);
     }
 
     // ---------------------------------------------------------------- views
@@ -240,6 +209,85 @@ contract SharingAgreements is ISharingAgreements, EIP712, Nonces {
     }
 
     // ---------------------------------------------------------------- internals
+
+    function _request(AgreementRequest calldata terms, bytes32 legalReference) private returns (uint256 agreementId) {
+        bytes32 consumer = _consortium.activeDepartmentOf(msg.sender);
+        if (consumer == bytes32(0)) revert SharingUnauthorizedAccount(msg.sender, Roles.MEMBER);
+        IDataCatalog.Resource memory res = _checkResource(terms.resourceId);
+        _checkTerms(terms, res.provider, consumer);
+        bool byLaw = _checkLegalBasis(terms, res, legalReference);
+
+        // Ids start at 1; 2**256 agreements cannot be made.
+        unchecked {
+            agreementId = ++_agreementCount;
+        }
+        bool conditional = res.shareType == IDataCatalog.ShareType.Conditional || byLaw;
+        (AgreementStatus status, uint64 replyDeadline) = _store(
+            agreementId,
+            terms,
+            res.provider,
+            consumer,
+            conditional
+        );
+        bool requiresConsent = res.personal && !byLaw;
+        _agreements[agreementId].requiresConsent = requiresConsent;
+
+        emit AgreementRequested(
+            agreementId,
+            terms.resourceId,
+            consumer,
+            res.provider,
+            terms,
+            replyDeadline,
+            requiresConsent,
+            status
+        );
+        if (legalReference != bytes32(0)) emit AgreementLegalReference(agreementId, terms.legalBasis, legalReference);
+        if (status == AgreementStatus.Active) emit AgreementActivated(agreementId, terms.resourceId, consumer);
+    }
+
+    /// @dev Whether the request uses personal data on a basis other than consent ("by law"), after checking that the
+    /// catalog entry accepts the basis and that a by-law request names its legal reference. Nobody but the provider
+    /// can check such a basis, so a by-law request needs the provider's approval.
+    function _checkLegalBasis(
+        AgreementRequest calldata terms,
+        IDataCatalog.Resource memory res,
+        bytes32 legalReference
+    ) private pure returns (bool byLaw) {
+        LegalBasis basis = terms.legalBasis;
+        if ((res.acceptedBases >> uint8(basis)) & 1 == 0) revert SharingLegalBasisNotAccepted(terms.resourceId, basis);
+        byLaw = res.personal && basis != LegalBasis.Consent;
+        if (byLaw && legalReference == bytes32(0)) revert SharingLegalReferenceRequired(terms.resourceId, basis);
+    }
+
+    /// @dev Stores a new agreement, `Active` at once only when no answer and no seal is needed.
+    function _store(
+        uint256 agreementId,
+        AgreementRequest calldata terms,
+        bytes32 provider,
+        bytes32 consumer,
+        bool conditional
+    ) private returns (AgreementStatus status, uint64 replyDeadline) {
+        uint16 pendingSeals = uint16((1 << terms.coConsumers.length) - 1); // length <= 16, checked above
+        status = (!conditional && pendingSeals == 0) ? AgreementStatus.Active : AgreementStatus.Requested;
+        replyDeadline = conditional ? uint64(block.timestamp) + _consortium.replyDeadline() : 0;
+        Agreement storage a = _agreements[agreementId];
+        a.resourceId = terms.resourceId;
+        a.provider = provider;
+        a.consumer = consumer;
+        a.fieldMask = terms.fieldMask;
+        a.purpose = terms.purpose;
+        a.termsHash = terms.termsHash;
+        a.validFrom = terms.validFrom;
+        a.validUntil = terms.validUntil;
+        a.replyDeadline = replyDeadline;
+        a.legalBasis = terms.legalBasis;
+        a.status = status;
+        a.providerApproved = !conditional;
+        a.pendingSeals = pendingSeals;
+        a.quota = terms.quota;
+        if (pendingSeals != 0) a.coConsumers = terms.coConsumers;
+    }
 
     function _checkResource(bytes32 resourceId) private view returns (IDataCatalog.Resource memory res) {
         res = _catalog.resource(resourceId);

@@ -13,9 +13,11 @@ usage: npm run audit -- <command> [options]
 commands
   subject  --subject-ref <0x…> | --id-type <type> --id-number <number> --secret-file <file>  [--receipts <file>]
            the subject's consent trail; with --receipts, every access and whether a consent covered it
-  receipts <file> [--max-anchor-delay <seconds>]
+  receipts <file> [--max-anchor-delay <seconds>] [--from <date>] [--to <date>]
            verifies receipts (GET /v1/receipts/:id, a JSON array or JSON lines): leaf, proof against the
-           anchored root, anchoring delay, sequence gaps, and that every delivery was allowed when it happened
+           anchored root, anchoring delay, sequence gaps, that every batch and receipt each department in the
+           file anchored (between --from and --to, by default ever) is in the file, and that every delivery
+           was allowed when it happened (statuses, grant, consent, quotas)
   agreement <id>
            an agreement's history, grants, and the provider's reply time against the deadline
   report   [--from <date>] [--to <date>] [--receipts <file>] [--max-anchor-delay <seconds>]
@@ -52,7 +54,7 @@ export type CommandArgs =
       secretFile?: string;
       receipts?: string;
     }
-  | { command: "receipts"; file: string; maxAnchorDelay: number }
+  | { command: "receipts"; file: string; maxAnchorDelay: number; from?: number; to?: number }
   | { command: "agreement"; id: bigint }
   | { command: "report"; from?: number; to?: number; receipts?: string; maxAnchorDelay: number };
 
@@ -78,7 +80,7 @@ const OPTIONS = {
 const COMMON = ["rpc", "deployment", "json", "out", "page-blocks", "help"];
 const ALLOWED: Record<string, string[]> = {
   subject: ["subject-ref", "id-type", "id-number", "secret-file", "receipts"],
-  receipts: ["max-anchor-delay"],
+  receipts: ["max-anchor-delay", "from", "to"],
   agreement: [],
   report: ["from", "to", "receipts", "max-anchor-delay"],
   help: [],
@@ -107,6 +109,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   }
   const common = commonOf(values);
   const maxAnchorDelay = positiveInt("--max-anchor-delay", values["max-anchor-delay"]) ?? DEFAULT_MAX_ANCHOR_DELAY;
+  const from = values.from === undefined ? undefined : parseDateOption("--from", values.from, false);
+  const to = values.to === undefined ? undefined : parseDateOption("--to", values.to, true);
+  if (from !== undefined && to !== undefined && from > to) throw new UsageError("--from is after --to: swap them");
   const expectPositionals = (n: number, what: string) => {
     if (rest.length !== n) throw new UsageError(`\`${command}\` takes ${what} ${HINT}`);
   };
@@ -114,7 +119,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   switch (command) {
     case "receipts":
       expectPositionals(1, "one receipts file: npm run audit -- receipts <file>");
-      return { command, common, file: rest[0], maxAnchorDelay };
+      return { command, common, file: rest[0], maxAnchorDelay, from, to };
     case "agreement": {
       expectPositionals(1, "one agreement id: npm run audit -- agreement <id>");
       if (!/^[1-9][0-9]*$/.test(rest[0])) throw new UsageError(`agreement id "${rest[0]}" is not a positive integer`);
@@ -122,9 +127,6 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     }
     case "report": {
       expectPositionals(0, "no positional argument, only options");
-      const from = values.from === undefined ? undefined : parseDateOption("--from", values.from, false);
-      const to = values.to === undefined ? undefined : parseDateOption("--to", values.to, true);
-      if (from !== undefined && to !== undefined && from > to) throw new UsageError("--from is after --to: swap them");
       return { command, common, from, to, receipts: values.receipts, maxAnchorDelay };
     }
     default: {

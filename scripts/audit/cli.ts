@@ -64,7 +64,8 @@ function prepare(args: Exclude<ParsedArgs, { command: "help" }>): (ctx: AuditCon
   switch (args.command) {
     case "receipts": {
       const entries = readReceiptsFile(args.file);
-      return (ctx) => receiptsCommand(ctx, { file: args.file, entries, maxAnchorDelay: args.maxAnchorDelay });
+      const span = { from: args.from, to: args.to };
+      return (ctx) => receiptsCommand(ctx, { file: args.file, entries, maxAnchorDelay: args.maxAnchorDelay, span });
     }
     case "agreement":
       return (ctx) => agreementCommand(ctx, args.id);

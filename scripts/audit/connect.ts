@@ -6,7 +6,7 @@
 import { JsonRpcProvider, Network, type Provider } from "ethers";
 import { IConsentRegistry__factory } from "../../typechain-types/factories/contracts/consent/IConsentRegistry__factory";
 import { IGrants__factory } from "../../typechain-types/factories/contracts/sharing/IGrants__factory";
-import { CONTRACT_NAMES } from "./contracts";
+import { CONTRACT_NAMES } from "../../core/contracts";
 import { readDeploymentFile, type DeploymentFile } from "./deployment-file";
 import { UsageError } from "./errors";
 import { DEFAULT_PAGE_BLOCKS, EventSource } from "./event-source";

@@ -3,22 +3,12 @@
  * `I*.sol` files), never through the gateway.
  */
 import type { Provider } from "ethers";
-import type { ContractName } from "../lib/deployment";
 import { IAccessLedger__factory } from "../../typechain-types/factories/contracts/audit/IAccessLedger__factory";
 import { IDataCatalog__factory } from "../../typechain-types/factories/contracts/catalog/IDataCatalog__factory";
 import { IConsentRegistry__factory } from "../../typechain-types/factories/contracts/consent/IConsentRegistry__factory";
 import { IConsortium__factory } from "../../typechain-types/factories/contracts/consortium/IConsortium__factory";
 import { IGrants__factory } from "../../typechain-types/factories/contracts/sharing/IGrants__factory";
 import { ISharingAgreements__factory } from "../../typechain-types/factories/contracts/sharing/ISharingAgreements__factory";
-
-export const CONTRACT_NAMES = [
-  "Consortium",
-  "DataCatalog",
-  "SharingAgreements",
-  "Grants",
-  "ConsentRegistry",
-  "AccessLedger",
-] as const satisfies readonly ContractName[];
 
 export const interfaces = {
   Consortium: IConsortium__factory.createInterface(),

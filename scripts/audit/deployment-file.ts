@@ -4,7 +4,7 @@
  */
 import fs from "node:fs";
 import { z } from "zod";
-import { CONTRACT_NAMES } from "./contracts";
+import { CONTRACT_NAMES } from "../../core/contracts";
 import { UsageError } from "./errors";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected an address");

@@ -13,12 +13,18 @@ export const RULES = {
   time_after_anchor: "the receipt's time is later than the anchoring of the batch that holds it",
   prev_hash_mismatch: "the receipt's prevHash is not the leaf of the department's previous receipt",
   sequence_gap: "a receipt is missing from a batch (or between receipts) of a department",
+  batch_withheld: "a batch the department anchored on chain (within the span audited) is missing from the file",
+  receipt_withheld: "a receipt of a batch the department anchored on chain is missing from the file",
+  time_after_head: "the receipt's time is later than the chain's head, and no anchored batch holds its number",
   receipt_inconsistent: "the receipt's grant, agreement, provider, resource or account do not match the chain",
   agreement_inactive: "at the receipt's time the agreement was not active, or outside its validity window",
   grant_inactive: "at the receipt's time the grant was not issued, paused, revoked or expired",
   purpose_mismatch: "the receipt's purpose is not the agreement's",
   field_outside_grant: "the receipt delivered a field the grant does not cover",
   consent_missing: "the agreement requires consent and no active consent of the subject covered the delivery",
+  department_suspended:
+    "at the receipt's time the requester or the provider department was suspended (or not admitted)",
+  quota_exceeded: "the delivery went past the grant's or the agreement's call quota in its calendar window",
 } as const;
 
 export type RuleCode = keyof typeof RULES;

@@ -1,20 +1,14 @@
 /**
- * The subject reference, computed the way every Kuajie department computes it: HMAC-SHA256 under the consortium
- * secret of `idType:normalisedIdNumber`. A small local copy on purpose: the auditor does not import the gateway.
- * Normalisation: Unicode NFKC (full-width digits and letters to ASCII), trim, uppercase, spaces and hyphens removed.
+ * The subject reference, computed the way every Kuajie department computes it (the core's `core/identity/`):
+ * HMAC-SHA256 under the consortium secret of `idType:normalisedIdNumber`. The auditor normalises the number but does
+ * not judge it: a reference is computed even for a number the gateway would refuse, so the answer is "no trail".
  */
-import { createHmac } from "node:crypto";
 import fs from "node:fs";
+import { normaliseIdText, subjectRefOfNormalised } from "../../core/identity/id-number";
 import { UsageError } from "./errors";
 
-export function normaliseIdNumber(idNumber: string): string {
-  return idNumber.normalize("NFKC").trim().toUpperCase().replace(/[\s-]/g, "");
-}
-
 export function subjectRefOf(secret: Uint8Array, idType: string, idNumber: string): string {
-  return `0x${createHmac("sha256", secret)
-    .update(`${idType}:${normaliseIdNumber(idNumber)}`, "utf8")
-    .digest("hex")}`;
+  return subjectRefOfNormalised(secret, idType, normaliseIdText(idNumber));
 }
 
 /** The consortium secret from a file holding it as hex (at least 32 bytes, `0x` optional), as the gateway's config. */

@@ -3,10 +3,11 @@
  * departments that hold the data of the "one card for everything" (一卡通用) story, and one city department.
  * Codes are synthetic but well-formed (correct GB 32100 check characters).
  */
-import { departmentIdOf, makeOrganUscc } from "./uscc";
+import { LEVEL, type Level } from "../../core/codes/enumerations";
+import { departmentIdOf, makeOrganUscc } from "../../core/identity/uscc";
 
-export type Level = "central" | "province" | "city" | "county" | "township";
-export const LEVELS: readonly Level[] = ["central", "province", "city", "county", "township"];
+export type { Level };
+export const LEVELS: readonly Level[] = LEVEL.values;
 
 export interface DemoDepartment {
   key: string;

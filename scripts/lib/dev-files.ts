@@ -5,7 +5,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import type { ProviderDepartmentKey } from "../../server/src/backends/datasets";
+import { LEVEL } from "../../core/codes/enumerations";
+import type { ProviderDepartmentKey } from "../../backends/datasets";
 
 export const DEFAULT_DATA_DIR = ".kuajie/dev";
 
@@ -67,7 +68,7 @@ export const credentialsSchema = z.object({
       id: hex(32),
       code: z.string().length(18),
       name: z.string(),
-      level: z.enum(["central", "province", "city", "county", "township"]),
+      level: LEVEL.schema,
       council: z.boolean(),
       token: z.string(),
     }),

@@ -2,44 +2,32 @@ import express from "express";
 import type { Express } from "express";
 import helmet from "helmet";
 import type { Logger } from "pino";
-import type { DepartmentDirectory } from "./common/departments";
-import { renderDocsPage } from "./common/docs-page";
+import { docsRouter } from "./common/docs-page";
 import { idempotency } from "./common/idempotency";
 import { createMetrics, httpMetrics, metricsEndpoint, type Metrics } from "./common/metrics";
 import { buildOpenApiDocument, type OpenApiDocument } from "./common/openapi";
 import { notFoundHandler, problemHandler } from "./common/problem";
 import { requestId, requestLogger } from "./common/request-id";
-import { bodyDepthGuard, createRouteRegistry, type RouteRegistry } from "./common/validate";
-import { registerHealthRoutes, type HealthCheck } from "./modules/health/routes";
+import { bodyDepthGuard, createRouteRegistry } from "./common/route-registry";
 import { authenticate, authorize } from "./modules/auth/middleware";
 import { FailureLimiter, type FailureLimiterOptions } from "./modules/auth/rate-limit";
-import { registerAuthRoutes } from "./modules/auth/routes";
 import { TokenService } from "./modules/auth/service";
-import { registerSubjectRoutes } from "./modules/subjects/routes";
-import { SubjectService } from "./modules/subjects/service";
-import type { Db } from "./store/db";
+import type { RouteModule } from "./modules/feature";
+import type { Db } from "./common/db";
 import { IdempotencyStore } from "./store/idempotency";
 import { TokenStore } from "./store/tokens";
-
-/**
- * A feature module (catalog, agreements, grants, consents, fetch, receipts, ...) is a function that declares its
- * routes on the registry; main.ts builds it with its services and passes it in `modules`.
- */
-export type RouteModule = (registry: RouteRegistry) => void;
 
 export interface AppDeps {
   /** The gateway database: tokens and idempotency keys live here (other components add their own tables). */
   db: Db;
   logger: Logger;
-  /** Key of the subject-reference HMAC (also keys the idempotency request hashes). */
+  /** The consortium secret: keys the idempotency request hashes. */
   consortiumSecret: Uint8Array;
   /** express.json limit, e.g. "100kb". */
   bodyLimit: string;
-  /** Chain id, head block, contract addresses and outbox depth; built by the chain adapter. */
-  health: HealthCheck;
-  departments: DepartmentDirectory;
   /** Shared with the chain adapter, which sets the outbox, anchoring and indexer gauges; created when omitted. */
   metrics?: Metrics;
+  /** The features' routes (modules/index.ts lists them), declared in this order. */
   modules?: RouteModule[];
   /** Failed-authentication limit per client address (default 20 per minute). */
   authFailures?: FailureLimiterOptions;
@@ -76,15 +64,11 @@ export function createApp(deps: AppDeps): Express {
     authorize,
     idempotency: idempotency(new IdempotencyStore(deps.db), { hashKey: deps.consortiumSecret, now: deps.now }),
   });
-  registerHealthRoutes(registry, deps.health, deps.logger);
-  registerAuthRoutes(registry, deps.departments);
-  registerSubjectRoutes(registry, new SubjectService(deps.consortiumSecret));
   for (const register of deps.modules ?? []) register(registry);
   app.use(registry.router);
 
   // Built on first request, after every module has registered its routes.
   let document: OpenApiDocument | undefined;
-  let docsPage: string | undefined;
   const openApi = (): OpenApiDocument =>
     (document ??= buildOpenApiDocument(registry.routes(), {
       title: "Kuajie gateway",
@@ -97,10 +81,7 @@ export function createApp(deps: AppDeps): Express {
     res.locals.routeTemplate = "/openapi.json";
     res.json(openApi());
   });
-  app.get("/docs", (_req, res) => {
-    res.locals.routeTemplate = "/docs";
-    res.type("html").send((docsPage ??= renderDocsPage(openApi())));
-  });
+  app.use(docsRouter({ title: "Kuajie gateway" }));
   app.get("/metrics", metricsEndpoint(metrics));
 
   app.use(notFoundHandler());

@@ -7,7 +7,7 @@ import { deriveDevSigners, loadKeystoreSigners } from "./chain/keys";
 import { createProvider } from "./chain/provider";
 import { createGateway } from "./gateway";
 import { readServedDepartments } from "./modules/departments/service";
-import { openDatabase } from "./store/db";
+import { openDatabase } from "./common/db";
 import { IdempotencyStore } from "./store/idempotency";
 
 /**

@@ -2,7 +2,8 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { RECEIPT_LEAF_TYPES, receiptLeafValues, type Receipt } from "../../server/src/receipt";
+import type { FunctionFragment } from "ethers";
+import { RECEIPT_LEAF_TYPES, receiptLeafValues, type Receipt } from "../../core/receipt";
 import { DEPT, MEMBER, deployLedger, makeReceipts, toReceiptFields } from "./fixtures";
 
 const ZERO = ethers.ZeroHash;
@@ -194,18 +195,31 @@ describe("AccessLedger", function () {
     });
   });
 
-  describe("verifyReceipt", function () {
+  describe("verifyReceiptFields", function () {
+    it("offers no verification from a bare leaf, which an inner node with a shorter proof would pass", async function () {
+      const { ledger, tree2 } = await loadFixture(anchoredFixture);
+      const hashPair = (a: string, b: string) => ethers.keccak256(ethers.concat(BigInt(a) < BigInt(b) ? [a, b] : [b, a]));
+      // The inner node over leaf 0 and its sibling, with the rest of leaf 0's proof, reaches the anchored root: a
+      // verifier that took the caller's "leaf" as is would accept this node as a receipt.
+      const proof = tree2.getProof(0);
+      const inner = hashPair(tree2.leafHash(tree2.at(0)!), proof[0]);
+      expect(proof.slice(1).reduce(hashPair, inner)).to.equal(tree2.root);
+
+      const proofTakers = ledger.interface.fragments
+        .filter((f): f is FunctionFragment => f.type === "function")
+        .filter((f) => f.inputs.some((input) => input.type === "bytes32[]"))
+        .map((f) => f.name);
+      expect(proofTakers).to.deep.equal(["verifyReceiptFields"]);
+    });
+
     it("accepts every receipt of an anchored batch with its proof", async function () {
       const { ledger, batch1, batch2, tree1, tree2 } = await loadFixture(anchoredFixture);
       for (const [sequence, receipts, tree] of [
         [1, batch1, tree1],
         [2, batch2, tree2],
       ] as const) {
-        for (const [i, values] of tree.entries()) {
+        for (const [i] of tree.entries()) {
           const proof = tree.getProof(i);
-          expect(await ledger.verifyReceipt(DEPT.gzCivilAffairs, sequence, tree.leafHash(values), proof)).to.equal(
-            true,
-          );
           expect(
             await ledger.verifyReceiptFields(DEPT.gzCivilAffairs, sequence, toReceiptFields(receipts[i]), proof),
           ).to.equal(true);
@@ -219,7 +233,6 @@ describe("AccessLedger", function () {
       const tree = treeOf([receipt]);
       await ledger.connect(gzOperator).anchor(3, tree.root, 1, 9, 9, tree2.root);
 
-      expect(await ledger.verifyReceipt(DEPT.gzCivilAffairs, 3, tree.leafHash(tree.at(0)!), [])).to.equal(true);
       expect(await ledger.verifyReceiptFields(DEPT.gzCivilAffairs, 3, toReceiptFields(receipt), [])).to.equal(true);
     });
 
@@ -228,9 +241,6 @@ describe("AccessLedger", function () {
       const proof = tree2.getProof(1);
       const tampered: Receipt = { ...batch2[1], fieldMask: "0xff" };
 
-      expect(await ledger.verifyReceipt(DEPT.gzCivilAffairs, 2, ethers.id("tampered leaf"), proof)).to.equal(false);
-      const leaf = tree2.leafHash(receiptLeafValues(tampered));
-      expect(await ledger.verifyReceipt(DEPT.gzCivilAffairs, 2, leaf, proof)).to.equal(false);
       expect(await ledger.verifyReceiptFields(DEPT.gzCivilAffairs, 2, toReceiptFields(tampered), proof)).to.equal(
         false,
       );
@@ -238,7 +248,6 @@ describe("AccessLedger", function () {
 
     it("refuses a forged proof", async function () {
       const { ledger, batch2, tree1, tree2 } = await loadFixture(anchoredFixture);
-      const leaf = tree2.leafHash(tree2.at(0)!);
       const proof = tree2.getProof(0);
       const fields = toReceiptFields(batch2[0]);
       const forgeries = [
@@ -249,14 +258,12 @@ describe("AccessLedger", function () {
         tree1.getProof(0),
       ];
       for (const forged of forgeries) {
-        expect(await ledger.verifyReceipt(DEPT.gzCivilAffairs, 2, leaf, forged)).to.equal(false);
         expect(await ledger.verifyReceiptFields(DEPT.gzCivilAffairs, 2, fields, forged)).to.equal(false);
       }
     });
 
     it("refuses a receipt against the wrong batch, an unanchored batch or another department", async function () {
       const { ledger, batch1, tree1 } = await loadFixture(anchoredFixture);
-      const leaf = tree1.leafHash(tree1.at(0)!);
       const proof = tree1.getProof(0);
       const fields = toReceiptFields(batch1[0]);
       for (const [department, sequence] of [
@@ -265,7 +272,6 @@ describe("AccessLedger", function () {
         [DEPT.gzCivilAffairs, 0],
         [DEPT.hrss, 1],
       ] as const) {
-        expect(await ledger.verifyReceipt(department, sequence, leaf, proof)).to.equal(false);
         expect(await ledger.verifyReceiptFields(department, sequence, fields, proof)).to.equal(false);
       }
     });
@@ -278,10 +284,7 @@ describe("AccessLedger", function () {
       const tree = treeOf([...own, foreign]);
       await ledger.connect(gzOperator).anchor(3, tree.root, 2, 9, 10, tree2.root);
 
-      // The leaf alone proves membership in the tree; the fields also prove the receipt belongs to the batch.
-      expect(await ledger.verifyReceipt(DEPT.gzCivilAffairs, 3, tree.leafHash(tree.at(2)!), tree.getProof(2))).to.equal(
-        true,
-      );
+      // Membership in the tree is not enough: the fields must also show the receipt belongs to the batch.
       expect(
         await ledger.verifyReceiptFields(DEPT.gzCivilAffairs, 3, toReceiptFields(own[1]), tree.getProof(1)),
       ).to.equal(true);

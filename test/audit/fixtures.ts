@@ -1,6 +1,6 @@
 import { ethers } from "hardhat";
 import type { IAccessLedger } from "../../typechain-types";
-import { RECEIPT_LEAF_FIELDS, receiptId, receiptLeaf, receiptLeafValues, type Receipt } from "../../server/src/receipt";
+import { RECEIPT_LEAF_FIELDS, receiptId, receiptLeaf, receiptLeafValues, type Receipt } from "../../core/receipt";
 
 export const MEMBER = ethers.id("kuajie.role.member");
 

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { canonicalMetadataJson } from "../../scripts/lib/catalog-metadata";
+import { canonicalJson } from "../../core/json/canonical-json";
 import type { IDataCatalog } from "../../typechain-types";
 
 const MEMBER = ethers.id("kuajie.role.member");
@@ -14,6 +14,9 @@ const ShareType = { Unconditional: 0n, Conditional: 1n, NotShareable: 2n } as co
 const OpenType = { Open: 0n, Restricted: 1n } as const;
 const SecurityLevel = { General: 0n, Important: 1n, Core: 2n } as const;
 const ResourceStatus = { None: 0n, Active: 1n, Retired: 2n } as const;
+/** `acceptedBases` bits: ISharingAgreements.LegalBasis Consent 0, StatutoryDuty 1, Contract 2, PublicInterest 3. */
+const ALL_BASES = 0x0f;
+const CONSENT_ONLY = 0x01;
 
 type Terms = {
   shareType: bigint;
@@ -44,7 +47,7 @@ function termsTuple(t: Terms) {
 }
 
 function metadata(name: string, fieldCount: number, extra: object = {}): string {
-  return canonicalMetadataJson({
+  return canonicalJson({
     name,
     summary: `${name} held by the provider`,
     format: "json",
@@ -94,7 +97,14 @@ describe("DataCatalog", function () {
   /** Checks every field of a stored record. */
   function expectRecord(
     record: IDataCatalog.ResourceStructOutput,
-    expected: { provider: string; terms: Terms; version: bigint; status: bigint; metadata: string },
+    expected: {
+      provider: string;
+      terms: Terms;
+      version: bigint;
+      status: bigint;
+      metadata: string;
+      acceptedBases?: number;
+    },
   ) {
     const t = expected.terms;
     expect(record.provider).to.equal(expected.provider);
@@ -108,6 +118,7 @@ describe("DataCatalog", function () {
     expect(record.itemCount).to.equal(t.itemCount);
     expect(record.version).to.equal(expected.version);
     expect(record.legalBasis).to.equal(t.legalBasis);
+    expect(record.acceptedBases).to.equal(expected.acceptedBases ?? ALL_BASES);
   }
 
   describe("register", function () {
@@ -405,6 +416,61 @@ describe("DataCatalog", function () {
       const { catalog, consortium, psbOperator, resourceId } = await loadFixture(deployFixture);
       await consortium.setDepartment(PUBLIC_SECURITY, false, true);
       await expect(catalog.connect(psbOperator).retire(resourceId))
+        .to.be.revertedWithCustomError(catalog, "CatalogUnauthorizedAccount")
+        .withArgs(psbOperator.address, PUBLIC_SECURITY);
+    });
+  });
+
+  describe("setAcceptedLegalBases", function () {
+    it("narrows the accepted legal bases (all four at registration), keeps the version, emits the change", async function () {
+      const { catalog, psbOperator2, resourceId } = await loadFixture(deployFixture);
+      expect((await catalog.resource(resourceId)).acceptedBases).to.equal(ALL_BASES);
+      await expect(catalog.connect(psbOperator2).setAcceptedLegalBases(resourceId, CONSENT_ONLY | 0x02))
+        .to.emit(catalog, "ResourceLegalBasesChanged")
+        .withArgs(resourceId, PUBLIC_SECURITY, CONSENT_ONLY | 0x02);
+      const record = await catalog.resource(resourceId);
+      expect(record.acceptedBases).to.equal(CONSENT_ONLY | 0x02);
+      expect(record.version).to.equal(1n);
+    });
+
+    it("keeps the accepted bases across an update", async function () {
+      const { catalog, psbOperator, resourceId } = await loadFixture(deployFixture);
+      await catalog.connect(psbOperator).setAcceptedLegalBases(resourceId, CONSENT_ONLY);
+      await catalog.connect(psbOperator).update(resourceId, terms({ itemCount: 14 }), META);
+      expect((await catalog.resource(resourceId)).acceptedBases).to.equal(CONSENT_ONLY);
+    });
+
+    it("refuses no basis at all and bits beyond the four legal bases", async function () {
+      const { catalog, psbOperator, resourceId } = await loadFixture(deployFixture);
+      for (const bases of [0, 0x10, 0x1f, 0xff]) {
+        await expect(catalog.connect(psbOperator).setAcceptedLegalBases(resourceId, bases))
+          .to.be.revertedWithCustomError(catalog, "CatalogInvalidLegalBases")
+          .withArgs(bases);
+      }
+    });
+
+    it("refuses an unknown resource and a retired one", async function () {
+      const { catalog, psbOperator, resourceId } = await loadFixture(deployFixture);
+      const unknown = ethers.id("unknown");
+      await expect(catalog.connect(psbOperator).setAcceptedLegalBases(unknown, CONSENT_ONLY))
+        .to.be.revertedWithCustomError(catalog, "CatalogUnknownResource")
+        .withArgs(unknown);
+      await catalog.connect(psbOperator).retire(resourceId);
+      await expect(catalog.connect(psbOperator).setAcceptedLegalBases(resourceId, CONSENT_ONLY))
+        .to.be.revertedWithCustomError(catalog, "CatalogResourceRetired")
+        .withArgs(resourceId);
+    });
+
+    it("refuses an account of no department, an operator of another department and of a suspended one", async function () {
+      const { catalog, consortium, outsider, hrssOperator, suspendedOperator, psbOperator, resourceId } =
+        await loadFixture(deployFixture);
+      for (const caller of [outsider, hrssOperator, suspendedOperator]) {
+        await expect(catalog.connect(caller).setAcceptedLegalBases(resourceId, CONSENT_ONLY))
+          .to.be.revertedWithCustomError(catalog, "CatalogUnauthorizedAccount")
+          .withArgs(caller.address, PUBLIC_SECURITY);
+      }
+      await consortium.setDepartment(PUBLIC_SECURITY, false, true);
+      await expect(catalog.connect(psbOperator).setAcceptedLegalBases(resourceId, CONSENT_ONLY))
         .to.be.revertedWithCustomError(catalog, "CatalogUnauthorizedAccount")
         .withArgs(psbOperator.address, PUBLIC_SECURITY);
     });

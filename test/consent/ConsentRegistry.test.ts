@@ -13,6 +13,7 @@ import {
   consentIdOf,
   deployConsentRegistry,
   signConsent,
+  signKeyRotation,
   signWithdrawal,
   subjectRef,
   termsFor,
@@ -82,6 +83,9 @@ describe("ConsentRegistry", function () {
       expect(await registry.WITHDRAWAL_TYPEHASH()).to.equal(
         ethers.id("Withdrawal(bytes32 consentId,uint256 nonce,uint256 deadline)"),
       );
+      expect(await registry.KEY_ROTATION_TYPEHASH()).to.equal(
+        ethers.id("SubjectKeyRotation(bytes32 subjectRef,address newKey,uint256 nonce,uint256 deadline)"),
+      );
       const domain = await registry.eip712Domain();
       expect(domain.name).to.equal("Kuajie ConsentRegistry");
       expect(domain.version).to.equal("1");
@@ -115,6 +119,7 @@ describe("ConsentRegistry", function () {
           Evidence.RecordHash,
           FORM,
           CIVIL_AFFAIRS,
+          false,
         )
         .and.not.to.emit(registry, "ConsentSuperseded");
       const [stored, status, id] = await registry.consent(...keyArgs(terms));
@@ -147,6 +152,7 @@ describe("ConsentRegistry", function () {
           Evidence.RecordHash,
           FORM,
           HEALTH,
+          false,
         );
     });
 
@@ -249,6 +255,7 @@ describe("ConsentRegistry", function () {
           Evidence.RecordHash,
           FORM,
           HEALTH,
+          false,
         );
       const [stored, status, id] = await registry.consent(...keyArgs(terms));
       expect([stored.serial, stored.separate, ethers.toBeHex(stored.recorder, 32), status, id]).to.deep.equal([
@@ -303,6 +310,7 @@ describe("ConsentRegistry", function () {
             Evidence.RecordHash,
             evidenceHash,
             CIVIL_AFFAIRS,
+            false,
           );
       }
       const receipt = await (await tx).wait();
@@ -378,6 +386,7 @@ describe("ConsentRegistry", function () {
           Evidence.Signature,
           padAddress(citizen.address),
           CIVIL_AFFAIRS,
+          false,
         );
       expect(await registry.nonces(citizen.address)).to.equal(1n);
       expect((await registry.consent(...keyArgs(terms)))[0].evidenceKind).to.equal(Evidence.Signature);
@@ -580,7 +589,7 @@ describe("ConsentRegistry", function () {
         .withArgs(citizen.address);
     });
 
-    it("refuses a consent given on a paper form and an unknown consent", async function () {
+    it("refuses a consent of a subject with no key and an unknown consent", async function () {
       const { registry, outsider, citizen, terms, consentId } = await loadFixture(withConsent);
       const deadline = BigInt(await time.latest()) + DAY;
       const signature = await signWithdrawal(registry, citizen, consentId, deadline);
@@ -638,6 +647,238 @@ describe("ConsentRegistry", function () {
       await expect(registry.connect(civilOperator).revoke(terms.key))
         .to.be.revertedWithCustomError(registry, "ConsentNotActive")
         .withArgs(consentId, Status.Withdrawn);
+    });
+  });
+
+  describe("a withdrawal sticks", function () {
+    /** Signs and records a consent of `terms` by `signer`, submitted by `operator`. */
+    async function recordSigned(
+      f: Awaited<ReturnType<typeof deployConsentRegistry>>,
+      terms: ConsentTerms,
+      signer = f.citizen,
+    ) {
+      const deadline = BigInt(await time.latest()) + DAY;
+      const signature = await signConsent(f.registry, signer, terms, deadline);
+      return f.registry.connect(f.civilOperator).recordWithSignature(terms, signer.address, deadline, signature);
+    }
+
+    it("refuses a department's record after the subject withdrew, when the subject has a key", async function () {
+      const f = await loadFixture(withSignedConsent);
+      const { registry, civilOperator, socialOperator, terms, consentId } = f;
+      await registry.connect(socialOperator).withdraw(terms.key, REQUEST);
+      await expect(registry.connect(civilOperator).record(terms, FORM))
+        .to.be.revertedWithCustomError(registry, "ConsentSubjectEvidenceRequired")
+        .withArgs(SUBJECT, consentId);
+      await expect(registry.connect(civilOperator).recordBatch([{ terms, evidenceHash: FORM }]))
+        .to.be.revertedWithCustomError(registry, "ConsentSubjectEvidenceRequired")
+        .withArgs(SUBJECT, consentId);
+      expect((await registry.consent(...keyArgs(terms)))[1]).to.equal(Status.Withdrawn);
+    });
+
+    it("takes the subject's own signature after a withdrawal, marked as a re-consent", async function () {
+      const f = await loadFixture(withSignedConsent);
+      const { registry, socialOperator, citizen, terms } = f;
+      await registry.connect(socialOperator).withdraw(terms.key, REQUEST);
+      await expect(recordSigned(f, terms))
+        .to.emit(registry, "ConsentRecorded")
+        .withArgs(
+          SUBJECT,
+          consentIdOf(terms.key, 2),
+          SOCIAL_SECURITY,
+          RESOURCE,
+          PURPOSE,
+          true,
+          terms.validFrom,
+          terms.validUntil,
+          Evidence.Signature,
+          padAddress(citizen.address),
+          CIVIL_AFFAIRS,
+          true,
+        );
+    });
+
+    it("marks a department's re-consent on record evidence after a withdrawal, when the subject has no key", async function () {
+      const { registry, civilOperator, socialOperator, terms } = await loadFixture(withConsent);
+      await registry.connect(socialOperator).withdraw(terms.key, REQUEST);
+      await expect(registry.connect(civilOperator).record(terms, FORM))
+        .to.emit(registry, "ConsentRecorded")
+        .withArgs(
+          SUBJECT,
+          consentIdOf(terms.key, 2),
+          SOCIAL_SECURITY,
+          RESOURCE,
+          PURPOSE,
+          true,
+          terms.validFrom,
+          terms.validUntil,
+          Evidence.RecordHash,
+          FORM,
+          CIVIL_AFFAIRS,
+          true,
+        );
+      // Only the consent right after the withdrawal is a re-consent; superseding it is an ordinary record.
+      await expect(registry.connect(civilOperator).record(terms, FORM))
+        .to.emit(registry, "ConsentRecorded")
+        .withArgs(
+          SUBJECT,
+          consentIdOf(terms.key, 3),
+          SOCIAL_SECURITY,
+          RESOURCE,
+          PURPOSE,
+          true,
+          terms.validFrom,
+          terms.validUntil,
+          Evidence.RecordHash,
+          FORM,
+          CIVIL_AFFAIRS,
+          false,
+        );
+    });
+
+    it("does not mark a record after a revocation or an expiry", async function () {
+      const { registry, civilOperator, terms } = await loadFixture(withSignedConsent);
+      await registry.connect(civilOperator).revoke(terms.key);
+      const tx = await registry.connect(civilOperator).record(terms, FORM);
+      const [event] = await registry.queryFilter(registry.filters.ConsentRecorded(SUBJECT), tx.blockNumber!);
+      expect(event.args.afterWithdrawal).to.equal(false);
+    });
+  });
+
+  describe("the subject's signing key", function () {
+    it("is bound to the subject reference by its first signed consent", async function () {
+      const { registry, civilOperator, citizen } = await loadFixture(deployConsentRegistry);
+      const terms = await termsFor(SUBJECT);
+      const deadline = BigInt(await time.latest()) + DAY;
+      const signature = await signConsent(registry, citizen, terms, deadline);
+      expect(await registry.subjectKey(SUBJECT)).to.equal(ethers.ZeroAddress);
+      await expect(registry.connect(civilOperator).recordWithSignature(terms, citizen.address, deadline, signature))
+        .to.emit(registry, "SubjectKeyBound")
+        .withArgs(SUBJECT, citizen.address, CIVIL_AFFAIRS);
+      expect(await registry.subjectKey(SUBJECT)).to.equal(citizen.address);
+      // The same key again: no new binding.
+      const other = await termsFor(SUBJECT, { recipient: HEALTH });
+      const again = await signConsent(registry, citizen, other, deadline);
+      await expect(
+        registry.connect(civilOperator).recordWithSignature(other, citizen.address, deadline, again),
+      ).not.to.emit(registry, "SubjectKeyBound");
+    });
+
+    it("refuses another key's signature for a subject that has a key: a fresh key is not the subject", async function () {
+      const { registry, civilOperator, citizen, otherCitizen } = await loadFixture(withSignedConsent);
+      const other = await termsFor(SUBJECT, { recipient: HEALTH });
+      const deadline = BigInt(await time.latest()) + DAY;
+      const signature = await signConsent(registry, otherCitizen, other, deadline);
+      await expect(
+        registry.connect(civilOperator).recordWithSignature(other, otherCitizen.address, deadline, signature),
+      )
+        .to.be.revertedWithCustomError(registry, "ConsentSubjectKeyMismatch")
+        .withArgs(SUBJECT, citizen.address, otherCitizen.address);
+    });
+
+    it("withdraws by the bound key's signature a consent recorded on a form", async function () {
+      const f = await loadFixture(withSignedConsent);
+      const { registry, civilOperator, outsider, citizen } = f;
+      const onForm = await termsFor(SUBJECT, { recipient: HEALTH });
+      await registry.connect(civilOperator).record(onForm, FORM);
+      const consentId = consentIdOf(onForm.key, 1);
+      const deadline = BigInt(await time.latest()) + DAY;
+      const signature = await signWithdrawal(registry, citizen, consentId, deadline);
+      await expect(registry.connect(outsider).withdrawWithSignature(onForm.key, deadline, signature))
+        .to.emit(registry, "ConsentWithdrawn")
+        .withArgs(SUBJECT, consentId, ethers.ZeroHash, padAddress(citizen.address));
+    });
+
+    describe("rotateSubjectKey", function () {
+      it("rotates by the old key's signature, submitted by anyone; only the new key counts afterwards", async function () {
+        const { registry, civilOperator, outsider, citizen, otherCitizen } = await loadFixture(withSignedConsent);
+        const deadline = BigInt(await time.latest()) + DAY;
+        const signature = await signKeyRotation(registry, citizen, SUBJECT, otherCitizen.address, deadline);
+        await expect(registry.connect(outsider).rotateSubjectKey(SUBJECT, otherCitizen.address, deadline, signature))
+          .to.emit(registry, "SubjectKeyChanged")
+          .withArgs(SUBJECT, citizen.address, otherCitizen.address, false);
+        expect(await registry.subjectKey(SUBJECT)).to.equal(otherCitizen.address);
+        expect(await registry.nonces(citizen.address)).to.equal(2n);
+
+        const other = await termsFor(SUBJECT, { recipient: HEALTH });
+        const byOld = await signConsent(registry, citizen, other, deadline);
+        await expect(registry.connect(civilOperator).recordWithSignature(other, citizen.address, deadline, byOld))
+          .to.be.revertedWithCustomError(registry, "ConsentSubjectKeyMismatch")
+          .withArgs(SUBJECT, otherCitizen.address, citizen.address);
+        const byNew = await signConsent(registry, otherCitizen, other, deadline);
+        await expect(
+          registry.connect(civilOperator).recordWithSignature(other, otherCitizen.address, deadline, byNew),
+        ).to.emit(registry, "ConsentRecorded");
+      });
+
+      it("refuses a signature by another key, a replay, another subject and a passed deadline", async function () {
+        const { registry, outsider, citizen, otherCitizen } = await loadFixture(withSignedConsent);
+        const deadline = BigInt(await time.latest()) + DAY;
+        const byOther = await signKeyRotation(registry, otherCitizen, SUBJECT, otherCitizen.address, deadline, {
+          nonce: 1n,
+        });
+        await expect(registry.connect(outsider).rotateSubjectKey(SUBJECT, otherCitizen.address, deadline, byOther))
+          .to.be.revertedWithCustomError(registry, "ConsentInvalidSignature")
+          .withArgs(citizen.address);
+        const replayed = await signKeyRotation(registry, citizen, SUBJECT, otherCitizen.address, deadline, {
+          nonce: 0n,
+        });
+        await expect(registry.connect(outsider).rotateSubjectKey(SUBJECT, otherCitizen.address, deadline, replayed))
+          .to.be.revertedWithCustomError(registry, "ConsentInvalidSignature")
+          .withArgs(citizen.address);
+        const forOther = await signKeyRotation(registry, citizen, OTHER_SUBJECT, otherCitizen.address, deadline);
+        await expect(
+          registry.connect(outsider).rotateSubjectKey(OTHER_SUBJECT, otherCitizen.address, deadline, forOther),
+        )
+          .to.be.revertedWithCustomError(registry, "ConsentNoSubjectKeyBound")
+          .withArgs(OTHER_SUBJECT);
+        const late = BigInt(await time.latest()) + 10n;
+        const lateSignature = await signKeyRotation(registry, citizen, SUBJECT, otherCitizen.address, late);
+        await time.setNextBlockTimestamp(late + 1n);
+        await expect(registry.connect(outsider).rotateSubjectKey(SUBJECT, otherCitizen.address, late, lateSignature))
+          .to.be.revertedWithCustomError(registry, "ConsentExpiredSignature")
+          .withArgs(late);
+      });
+
+      it("refuses a zero new key", async function () {
+        const { registry, outsider, citizen } = await loadFixture(withSignedConsent);
+        const deadline = BigInt(await time.latest()) + DAY;
+        const signature = await signKeyRotation(registry, citizen, SUBJECT, ethers.ZeroAddress, deadline);
+        await expect(
+          registry.connect(outsider).rotateSubjectKey(SUBJECT, ethers.ZeroAddress, deadline, signature),
+        ).to.be.revertedWithCustomError(registry, "ConsentZeroSubjectKey");
+      });
+    });
+
+    describe("resetSubjectKey", function () {
+      it("lets the council reset or unbind a lost key", async function () {
+        const { registry, consortium, civilOperator, citizen, otherCitizen } = await loadFixture(withSignedConsent);
+        const target = await registry.getAddress();
+        const reset = (key: string) =>
+          consortium.councilCall(target, registry.interface.encodeFunctionData("resetSubjectKey", [SUBJECT, key]));
+        await expect(reset(otherCitizen.address))
+          .to.emit(registry, "SubjectKeyChanged")
+          .withArgs(SUBJECT, citizen.address, otherCitizen.address, true);
+        expect(await registry.subjectKey(SUBJECT)).to.equal(otherCitizen.address);
+        await expect(reset(ethers.ZeroAddress))
+          .to.emit(registry, "SubjectKeyChanged")
+          .withArgs(SUBJECT, otherCitizen.address, ethers.ZeroAddress, true);
+        // Unbound: the next signed consent binds a key again.
+        const other = await termsFor(SUBJECT, { recipient: HEALTH });
+        const deadline = BigInt(await time.latest()) + DAY;
+        const signature = await signConsent(registry, citizen, other, deadline);
+        await expect(registry.connect(civilOperator).recordWithSignature(other, citizen.address, deadline, signature))
+          .to.emit(registry, "SubjectKeyBound")
+          .withArgs(SUBJECT, citizen.address, CIVIL_AFFAIRS);
+      });
+
+      it("refuses any caller but the consortium, council members' operators included", async function () {
+        const { registry, civilOperator, outsider, citizen, otherCitizen } = await loadFixture(withSignedConsent);
+        for (const caller of [civilOperator, outsider, citizen]) {
+          await expect(registry.connect(caller).resetSubjectKey(SUBJECT, otherCitizen.address))
+            .to.be.revertedWithCustomError(registry, "ConsentUnauthorizedAccount")
+            .withArgs(caller.address, COUNCIL);
+        }
+      });
     });
   });
 
@@ -803,6 +1044,7 @@ describe("ConsentRegistry", function () {
         ["ConsentSuperseded", SUBJECT, consentIdOf(mine.key, 1)],
         ["ConsentWithdrawn", SUBJECT, consentIdOf(mine.key, 2)],
         ["ConsentRevoked", SUBJECT, consentIdOf(mineForHealth.key, 1)],
+        ["SubjectKeyBound", SUBJECT, citizen.address],
         ["ConsentRecorded", SUBJECT, signedId],
         ["ConsentWithdrawn", SUBJECT, signedId],
       ]);

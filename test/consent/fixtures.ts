@@ -3,6 +3,9 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Signer, TypedDataDomain } from "ethers";
 import type { ConsentRegistry, ConsortiumMock } from "../../typechain-types";
 import type { IConsentRegistry } from "../../typechain-types/contracts/consent/ConsentRegistry";
+import { CONSENT_TYPES, KEY_ROTATION_TYPES, WITHDRAWAL_TYPES, eip712Domain } from "../../core/eip712";
+
+export { CONSENT_TYPES, KEY_ROTATION_TYPES, WITHDRAWAL_TYPES };
 
 export const DAY = 24n * 3600n;
 
@@ -14,28 +17,6 @@ export const SUSPENDED = ethers.id("11440000MB2C99999Z"); // a suspended departm
 
 export const RESOURCE = ethers.id("resource:pension-status");
 export const PURPOSE = ethers.encodeBytes32String("dpv:ServiceProvision");
-
-export const CONSENT_TYPES = {
-  Consent: [
-    { name: "subjectRef", type: "bytes32" },
-    { name: "recipient", type: "bytes32" },
-    { name: "resourceId", type: "bytes32" },
-    { name: "purpose", type: "bytes32" },
-    { name: "separate", type: "bool" },
-    { name: "validFrom", type: "uint64" },
-    { name: "validUntil", type: "uint64" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
-
-export const WITHDRAWAL_TYPES = {
-  Withdrawal: [
-    { name: "consentId", type: "bytes32" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
 
 export type ConsentKey = IConsentRegistry.ConsentKeyStruct;
 export type ConsentTerms = {
@@ -82,12 +63,11 @@ export async function termsFor(
 }
 
 export async function domainOf(registry: ConsentRegistry, chainId?: bigint): Promise<TypedDataDomain> {
-  return {
-    name: "Kuajie ConsentRegistry",
-    version: "1",
-    chainId: chainId ?? (await ethers.provider.getNetwork()).chainId,
-    verifyingContract: await registry.getAddress(),
-  };
+  return eip712Domain(
+    "ConsentRegistry",
+    chainId ?? (await ethers.provider.getNetwork()).chainId,
+    await registry.getAddress(),
+  );
 }
 
 export async function signConsent(
@@ -117,6 +97,23 @@ export async function signWithdrawal(
 ): Promise<string> {
   const nonce = opts.nonce ?? (await registry.nonces(await signer.getAddress()));
   return signer.signTypedData(await domainOf(registry, opts.chainId), WITHDRAWAL_TYPES, { consentId, nonce, deadline });
+}
+
+export async function signKeyRotation(
+  registry: ConsentRegistry,
+  signer: Signer,
+  subject: string,
+  newKey: string,
+  deadline: bigint,
+  opts: { nonce?: bigint } = {},
+): Promise<string> {
+  const nonce = opts.nonce ?? (await registry.nonces(await signer.getAddress()));
+  return signer.signTypedData(await domainOf(registry), KEY_ROTATION_TYPES, {
+    subjectRef: subject,
+    newKey,
+    nonce,
+    deadline,
+  });
 }
 
 /**

@@ -409,6 +409,55 @@ describe("Consortium", function () {
       expect((await consortium.proposal(3)).approvals).to.equal(1);
     });
 
+    it("does not execute a proposal whose proposer lost its seat: seats A, B, C, quorum 2; A's seat revoked; B approves", async function () {
+      const f = await loadFixture(foundedFixture);
+      const { consortium, bureauAdmin, policeOp, healthOp } = f;
+      await consortium.connect(bureauAdmin).propose(Action.SetQuorum, payload.quorum(7500));
+      await decide(consortium, Action.RevokeSeat, payload.department(BUREAU.id), policeOp, healthOp);
+      expect(await consortium.isCouncilMember(BUREAU.id)).to.equal(false);
+      await expect(consortium.connect(policeOp).approve(1))
+        .to.be.revertedWithCustomError(consortium, "ConsortiumProposerWithoutSeat")
+        .withArgs(1, BUREAU.id);
+      expect((await consortium.proposal(1)).executed).to.equal(false);
+      expect(await consortium.quorumBps()).to.equal(5000);
+    });
+
+    it("does not execute a proposal whose proposer's department was suspended", async function () {
+      const f = await loadFixture(foundedFixture);
+      const { consortium, bureauAdmin, policeOp, healthOp } = f;
+      await consortium.connect(bureauAdmin).propose(Action.SetQuorum, payload.quorum(7500));
+      await decide(consortium, Action.Suspend, payload.department(BUREAU.id), policeOp, healthOp);
+      await expect(consortium.connect(healthOp).approve(1))
+        .to.be.revertedWithCustomError(consortium, "ConsortiumProposerWithoutSeat")
+        .withArgs(1, BUREAU.id);
+      expect((await consortium.proposal(1)).executed).to.equal(false);
+    });
+
+    it("counts at execution only the approvals of departments that hold a seat then", async function () {
+      const { consortium, depts, operators } = await loadFixture(councilFixture(5));
+      const [seat0, seat1, seat2, seat3, seat4] = operators.map((ops) => ops[1]);
+      // Proposal 1 by SEAT0, approved by SEAT1: 2 of the 3 approvals five seats need.
+      await consortium.connect(seat0).propose(Action.SetQuorum, payload.quorum(6000));
+      await consortium.connect(seat1).approve(1);
+      expect(await consortium.liveApprovals(1)).to.equal(2);
+      // SEAT1 loses its seat: four seats remain, which need 3 approvals.
+      await decide(consortium, Action.RevokeSeat, payload.department(depts[1].id), seat2, seat3, seat4);
+      expect(await consortium.liveApprovals(1)).to.equal(1);
+      await expect(consortium.connect(seat2).approve(1))
+        .to.emit(consortium, "ProposalApproved")
+        .withArgs(1, depts[2].id, 2, 3)
+        .and.not.to.emit(consortium, "ProposalExecuted");
+      const p = await consortium.proposal(1);
+      expect(p.executed).to.equal(false);
+      expect(p.approvals).to.equal(3); // recorded, of which two count
+      await expect(consortium.connect(seat3).approve(1))
+        .to.emit(consortium, "ProposalApproved")
+        .withArgs(1, depts[3].id, 3, 3)
+        .and.to.emit(consortium, "ProposalExecuted")
+        .withArgs(1, Action.SetQuorum);
+      expect(await consortium.liveApprovals(2)).to.equal(3); // the seat revocation: SEAT2, SEAT3 and SEAT4 still sit
+    });
+
     it("refuses unknown proposals", async function () {
       const { consortium, policeOp } = await loadFixture(foundedFixture);
       await expect(consortium.connect(policeOp).approve(0))
@@ -453,7 +502,7 @@ describe("Consortium", function () {
 
     it("refuses an out-of-range action", async function () {
       const { consortium, policeOp } = await loadFixture(foundedFixture);
-      const args = ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "bytes"], [8, "0x"]);
+      const args = ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "bytes"], [10, "0x"]);
       const data = consortium.interface.getFunction("propose").selector + args.slice(2);
       await expect(policeOp.sendTransaction({ to: consortium, data })).to.be.reverted;
     });
@@ -712,7 +761,7 @@ describe("Consortium", function () {
         .withArgs(BUREAU.id, false);
     });
 
-    it("re-checks at execution: revoking two of two seats fails on the second", async function () {
+    it("revoking two of two seats: the second cannot execute, its proposer having lost its seat", async function () {
       const f = await loadFixture(foundedFixture);
       const { consortium } = f;
       await councilDecides(f, Action.RevokeSeat, payload.department(HEALTH.id)); // 2 seats left: BUREAU, POLICE
@@ -720,10 +769,85 @@ describe("Consortium", function () {
       await consortium.connect(f.policeOp).propose(Action.RevokeSeat, payload.department(BUREAU.id));
       await consortium.connect(f.policeOp).approve(2); // POLICE loses its seat
       expect(await consortium.councilSeats()).to.equal(1);
-      // BUREAU is the last seat: the pending proposal to revoke it cannot execute.
+      // BUREAU is the last seat, and POLICE's pending proposal to revoke it died with POLICE's seat.
       await expect(consortium.connect(f.bureauAdmin).approve(3))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumInvalidSeatChange")
-        .withArgs(BUREAU.id, false);
+        .to.be.revertedWithCustomError(consortium, "ConsortiumProposerWithoutSeat")
+        .withArgs(3, POLICE.id);
+    });
+  });
+
+  describe("nodes (the source of Besu's nodes allowlist)", function () {
+    const ENODE = `enode://${"ab".repeat(64)}@10.0.0.2:30303`;
+
+    it("lets a department's admin register and replace its node, with the event", async function () {
+      const { consortium, policeAdmin } = await loadFixture(foundedFixture);
+      expect(await consortium.nodeOf(POLICE.id)).to.equal("");
+      await expect(consortium.connect(policeAdmin).registerNode(ENODE))
+        .to.emit(consortium, "NodeRegistered")
+        .withArgs(POLICE.id, ENODE, policeAdmin.address);
+      expect(await consortium.nodeOf(POLICE.id)).to.equal(ENODE);
+      const moved = ENODE.replace("10.0.0.2", "10.0.0.9");
+      await expect(consortium.connect(policeAdmin).registerNode(moved))
+        .to.emit(consortium, "NodeRegistered")
+        .withArgs(POLICE.id, moved, policeAdmin.address);
+      expect(await consortium.nodeOf(POLICE.id)).to.equal(moved);
+    });
+
+    it("refuses a plain operator, an account of no department and the admin of a suspended department", async function () {
+      const f = await loadFixture(foundedFixture);
+      await councilDecides(f, Action.Suspend, payload.department(HEALTH.id));
+      for (const who of [f.policeOp, f.outsider, f.healthAdmin]) {
+        await expect(f.consortium.connect(who).registerNode(ENODE))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumUnauthorizedAccount")
+          .withArgs(who.address, Roles.DEPARTMENT_ADMIN);
+      }
+    });
+
+    it("refuses before founding", async function () {
+      const { consortium, deployer } = await loadFixture(unfoundedFixture);
+      await expect(consortium.connect(deployer).registerNode(ENODE)).to.be.revertedWithCustomError(
+        consortium,
+        "ConsortiumNotFounded",
+      );
+    });
+
+    it("refuses what is not an enode URL of at most 256 bytes", async function () {
+      const { consortium, policeAdmin } = await loadFixture(foundedFixture);
+      for (const bad of ["", "enode://", "http://10.0.0.2:30303", `enode://${"a".repeat(249)}`]) {
+        await expect(consortium.connect(policeAdmin).registerNode(bad))
+          .to.be.revertedWithCustomError(consortium, "ConsortiumInvalidEnode")
+          .withArgs(bad);
+      }
+      await expect(consortium.connect(policeAdmin).registerNode(`enode://${"a".repeat(248)}`)).to.emit(
+        consortium,
+        "NodeRegistered",
+      );
+    });
+
+    it("lets the council clear a department's node", async function () {
+      const f = await loadFixture(foundedFixture);
+      await f.consortium.connect(f.cityAdmin).registerNode(ENODE);
+      await f.consortium.connect(f.bureauAdmin).propose(Action.ClearNode, payload.department(CITY.id));
+      await expect(f.consortium.connect(f.policeOp).approve(1))
+        .to.emit(f.consortium, "NodeCleared")
+        .withArgs(CITY.id, 1)
+        .and.to.emit(f.consortium, "ProposalExecuted")
+        .withArgs(1, Action.ClearNode);
+      expect(await f.consortium.nodeOf(CITY.id)).to.equal("");
+    });
+
+    it("refuses to clear a node that is not registered, at propose time and again at execution", async function () {
+      const f = await loadFixture(foundedFixture);
+      await expect(f.consortium.connect(f.bureauAdmin).propose(Action.ClearNode, payload.department(CITY.id)))
+        .to.be.revertedWithCustomError(f.consortium, "ConsortiumNoNode")
+        .withArgs(CITY.id);
+      await f.consortium.connect(f.cityAdmin).registerNode(ENODE);
+      await f.consortium.connect(f.bureauAdmin).propose(Action.ClearNode, payload.department(CITY.id));
+      await f.consortium.connect(f.policeOp).propose(Action.ClearNode, payload.department(CITY.id));
+      await f.consortium.connect(f.healthOp).approve(1);
+      await expect(f.consortium.connect(f.healthOp).approve(2))
+        .to.be.revertedWithCustomError(f.consortium, "ConsortiumNoNode")
+        .withArgs(CITY.id);
     });
   });
 
@@ -850,6 +974,8 @@ describe("Consortium", function () {
       ["a Reinstate of 33 bytes", Action.Reinstate, "0x" + "11".repeat(33)],
       ["an empty GrantSeat", Action.GrantSeat, "0x"],
       ["a RevokeSeat of 64 bytes", Action.RevokeSeat, "0x" + "11".repeat(64)],
+      ["a ClearNode of 31 bytes", Action.ClearNode, "0x" + "11".repeat(31)],
+      ["a ClearEndpoint of 33 bytes", Action.ClearEndpoint, "0x" + "11".repeat(33)],
     ];
     for (const [what, action, data] of cases) {
       it(`refuses ${what}`, async function () {

@@ -1,6 +1,13 @@
 import { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { Consortium, ConsortiumModuleMock } from "../../typechain-types";
+import {
+  encodeAdmitPayload,
+  encodeCallPayload,
+  encodeDepartmentPayload,
+  encodeQuorumPayload,
+  encodeReplyDeadlinePayload,
+} from "../../core/council/proposals";
 
 /** A DepartmentProfile as the tests build it (assignable to the typechain DepartmentProfileStruct). */
 export interface Profile {
@@ -27,6 +34,8 @@ export const Action = {
   SetQuorum: 5,
   SetReplyDeadline: 6,
   Call: 7,
+  ClearNode: 8,
+  ClearEndpoint: 9,
 } as const;
 
 /** What an unauthorized caller needed (contracts/libraries/Roles.sol). */
@@ -63,20 +72,12 @@ export function profile(tag: string, overrides: Partial<Profile> = {}): Profile 
   };
 }
 
-const coder = ethers.AbiCoder.defaultAbiCoder();
-const PROFILE_TUPLE =
-  "tuple(bytes32 id, uint8 level, uint32 regionCode, bytes32 parent, bool councilSeat, string code, string name)";
-
 export const payload = {
-  admit: (p: Profile, admin: string) =>
-    coder.encode(
-      [PROFILE_TUPLE, "address"],
-      [[p.id, p.level, p.regionCode, p.parent, p.councilSeat, p.code, p.name], admin],
-    ),
-  department: (id: string) => coder.encode(["bytes32"], [id]),
-  quorum: (bps: bigint | number) => coder.encode(["uint16"], [bps]),
-  replyDeadline: (seconds: bigint | number) => coder.encode(["uint64"], [seconds]),
-  call: (module: string, data: string) => coder.encode(["address", "bytes"], [module, data]),
+  admit: (p: Profile, admin: string) => encodeAdmitPayload(p, admin),
+  department: (id: string) => encodeDepartmentPayload(id),
+  quorum: (bps: bigint | number) => encodeQuorumPayload(bps),
+  replyDeadline: (seconds: bigint | number) => encodeReplyDeadlinePayload(seconds),
+  call: (module: string, data: string) => encodeCallPayload(module, data),
 };
 
 // ---------------------------------------------------------------- the demo consortium

@@ -3,84 +3,27 @@
  * on free ports and in a temporary data directory; the demo story over HTTP; a gateway killed with SIGKILL and
  * restarted by the supervisor; SIGTERM stopping everything; and a second start after a stop. Every wait is bounded.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
-import os from "node:os";
-import path from "node:path";
 import { expect } from "chai";
+import type { Credentials } from "../../scripts/lib/dev-files";
 import {
-  credentialsSchema,
-  devFiles,
-  processesFileSchema,
-  readJsonFile,
-  type Credentials,
-  type DevFiles,
-  type ProcessesFile,
-} from "../../scripts/lib/dev-files";
+  START_BOUND_MS,
+  STOP_BOUND_MS,
+  StackSite,
+  TS_NODE,
+  ROOT,
+  chainTime,
+  isAlive,
+  jsonRpc,
+  portIsFree,
+  waitFor,
+  type StartProcess,
+} from "../../scripts/harness";
 
-const ROOT = path.resolve(__dirname, "../..");
-const TS_NODE = path.join(ROOT, "node_modules/.bin/ts-node");
-
-const START_BOUND_MS = 240_000;
-const STOP_BOUND_MS = 45_000;
 const RESTART_BOUND_MS = 90_000;
 const DEMO_BOUND_MS = 300_000;
-
-interface Ports {
-  rpc: number;
-  gateway: number;
-  publicSecurity: number;
-  hrss: number;
-  health: number;
-}
-
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<net.Server>((resolve, reject) => {
-          const server = net.createServer();
-          server.once("error", reject);
-          server.listen(0, "127.0.0.1", () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `probe` until it returns a value (not undefined) or `boundMs` passes. */
-async function waitFor<T>(what: string, boundMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + boundMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${boundMs / 1000} s waiting for ${what}`);
-    await sleep(250);
-  }
-}
+const DAY = 86_400;
 
 async function status(url: string, token?: string): Promise<number | undefined> {
   try {
@@ -95,105 +38,34 @@ async function status(url: string, token?: string): Promise<number | undefined> 
   }
 }
 
-/** A spawned `npm start` (scripts/start.ts) with its output kept for failure messages. */
-class StartProcess {
-  readonly child: ChildProcess;
-  output = "";
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-
-  constructor(env: NodeJS.ProcessEnv) {
-    // Its own process group, so that `after` can end everything it started even if a test failed midway.
-    this.child = spawn(TS_NODE, ["--transpile-only", "scripts/start.ts"], {
-      cwd: ROOT,
-      env,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    this.child.stdout!.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
-    this.child.stderr!.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
-    this.exited = new Promise((resolve) => this.child.once("exit", (code, signal) => resolve({ code, signal })));
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** Waits for credentials.json, which `npm start` writes once the gateway is healthy. */
-  async ready(files: DevFiles): Promise<Credentials> {
-    await waitFor("credentials.json", START_BOUND_MS, async () => {
-      if (!this.running) throw new Error(`npm start exited before it was ready:\n${this.output}`);
-      return fs.existsSync(files.credentials) ? true : undefined;
-    });
-    return readJsonFile(files.credentials, credentialsSchema, "credentials file");
-  }
-
-  async stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    if (this.running) this.child.kill("SIGTERM");
-    const timeout = sleep(STOP_BOUND_MS).then(() => null);
-    const exit = await Promise.race([this.exited, timeout]);
-    if (exit === null) throw new Error(`npm start did not stop within ${STOP_BOUND_MS / 1000} s:\n${this.output}`);
-    return exit;
-  }
-
-  /** Last resort for `after`: SIGKILL to the whole process group it leads. */
-  killGroup(): void {
-    if (this.child.pid === undefined) return;
-    try {
-      process.kill(-this.child.pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-}
-
 describe("npm start: the real processes end to end", function () {
   this.timeout(START_BOUND_MS + 60_000);
 
-  let dataDir: string;
-  let files: DevFiles;
-  let ports: Ports;
-  let env: NodeJS.ProcessEnv;
+  let site: StackSite;
   let start: StartProcess;
   let credentials: Credentials;
   const started: StartProcess[] = [];
 
   function launch(): StartProcess {
-    const launched = new StartProcess(env);
+    const launched = site.launch();
     started.push(launched);
     return launched;
   }
 
-  function processes(): ProcessesFile {
-    return readJsonFile(files.processes, processesFileSchema, "processes file");
-  }
-
   before(async function () {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kuajie-start-"));
-    files = devFiles(dataDir);
-    const [rpc, gateway, publicSecurity, hrss, health] = await freePorts(5);
-    ports = { rpc, gateway, publicSecurity, hrss, health };
-    env = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      KUAJIE_DATA_DIR: dataDir,
-      KUAJIE_RPC_PORT: String(rpc),
-      KUAJIE_GATEWAY_PORT: String(gateway),
-      KUAJIE_BACKEND_PORT_PUBLIC_SECURITY: String(publicSecurity),
-      KUAJIE_BACKEND_PORT_HRSS: String(hrss),
-      KUAJIE_BACKEND_PORT_HEALTH: String(health),
-    };
+    site = await StackSite.create({}, "kuajie-start-");
     start = launch();
-    credentials = await start.ready(files);
+    credentials = await start.ready();
   });
 
   after(async function () {
     for (const launched of started) launched.killGroup();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    site.remove();
   });
 
   it("writes credentials.json with the URLs, the contracts, a token per demo department and the auditor's", function () {
-    expect(credentials.gateway).to.equal(`http://127.0.0.1:${ports.gateway}`);
-    expect(credentials.rpc).to.equal(`http://127.0.0.1:${ports.rpc}`);
+    expect(credentials.gateway).to.equal(`http://127.0.0.1:${site.ports.gateway}`);
+    expect(credentials.rpc).to.equal(`http://127.0.0.1:${site.ports.rpc}`);
     expect(credentials.chainId).to.equal(31337);
     expect(Object.keys(credentials.contracts)).to.include.members([
       "Consortium",
@@ -215,7 +87,10 @@ describe("npm start: the real processes end to end", function () {
     expect(credentials.departments.find((d) => d.key === "gz-civil-affairs")).to.include({ level: "city" });
     for (const d of credentials.departments) expect(d.token).to.match(/^kj_/);
     expect(credentials.auditor.token).to.match(/^kj_/);
-    expect(fs.statSync(files.credentials).mode & 0o077).to.equal(0, "credentials.json is readable by the owner only");
+    expect(fs.statSync(site.files.credentials).mode & 0o077).to.equal(
+      0,
+      "credentials.json is readable by the owner only",
+    );
   });
 
   it("serves /healthz and the members to a department's token, every demo department admitted", async function () {
@@ -239,23 +114,13 @@ describe("npm start: the real processes end to end", function () {
 
   it("restarts the gateway killed with SIGKILL while the chain and the backends keep running", async function () {
     this.timeout(RESTART_BOUND_MS + 10_000);
-    const before = processes();
+    const before = site.processes();
     expect(before.gateway).to.be.a("number");
-    const blockBefore = Number(
-      (
-        (await (
-          await fetch(credentials.rpc, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_blockNumber", params: [] }),
-          })
-        ).json()) as { result: string }
-      ).result,
-    );
+    const blockBefore = Number(await jsonRpc(credentials.rpc, "eth_blockNumber"));
 
     process.kill(before.gateway!, "SIGKILL");
     const restarted = await waitFor("a new gateway process", RESTART_BOUND_MS, async () => {
-      const now = processes();
+      const now = site.processes();
       return now.gateway !== null && now.gateway !== before.gateway ? now.gateway : undefined;
     });
     await waitFor("the restarted gateway's /healthz", RESTART_BOUND_MS, async () =>
@@ -264,13 +129,13 @@ describe("npm start: the real processes end to end", function () {
 
     expect(isAlive(before.gateway!)).to.equal(false);
     expect(isAlive(restarted)).to.equal(true);
-    expect(processes().node).to.equal(before.node, "the Hardhat node is the same process");
+    expect(site.processes().node).to.equal(before.node, "the Hardhat node is the same process");
     expect(isAlive(before.node!)).to.equal(true);
     const civil = credentials.departments.find((d) => d.key === "gz-civil-affairs")!;
     expect(await status(`${credentials.gateway}/v1/departments`, civil.token)).to.equal(200, "tokens survive");
     const health = (await (await fetch(`${credentials.gateway}/healthz`)).json()) as { blockNumber: number };
     expect(health.blockNumber).to.be.at.least(blockBefore, "the same chain, not a fresh one");
-    expect(await status(`http://127.0.0.1:${ports.hrss}/query`)).to.be.a("number", "the backends keep serving");
+    expect(await status(`http://127.0.0.1:${site.ports.hrss}/query`)).to.be.a("number", "the backends keep serving");
     expect(start.output).to.match(/gateway killed by SIGKILL; restarting in 1 s/);
   });
 
@@ -278,7 +143,7 @@ describe("npm start: the real processes end to end", function () {
     this.timeout(DEMO_BOUND_MS + 10_000);
     const demo = spawn(TS_NODE, ["--transpile-only", "scripts/demo.ts"], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, KUAJIE_DATA_DIR: dataDir },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, KUAJIE_DATA_DIR: site.dataDir },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -290,36 +155,41 @@ describe("npm start: the real processes end to end", function () {
     expect(code, output).to.equal(0);
     expect(output).to.include("consent_withdrawn");
     expect(output).to.include("The demo story ran to the end.");
+    // The escalation moves the shared chain clock by the demo's one-day reply deadline and a minute, no more.
+    const lead = (await chainTime(credentials.rpc)) - Math.floor(Date.now() / 1000);
+    expect(lead, output).to.be.at.most(DAY + 10 * 60);
+    const replyDeadline = /restored the reply deadline to (\d+) days/.exec(output);
+    expect(replyDeadline?.[1], output).to.equal("14");
   });
 
   it("stops every process it started on SIGTERM and frees every port", async function () {
     this.timeout(STOP_BOUND_MS + 10_000);
-    const pids = processes();
+    const pids = site.processes();
     const exit = await start.stop();
     expect(exit.code, start.output).to.equal(0);
     for (const pid of [pids.node, pids.gateway]) {
       if (pid !== null) expect(isAlive(pid)).to.equal(false, `process ${pid} is gone`);
     }
-    for (const port of Object.values(ports)) expect(await portIsFree(port)).to.equal(true, `port ${port} is free`);
-    expect(fs.existsSync(files.processes)).to.equal(false);
+    for (const port of Object.values(site.ports)) expect(await portIsFree(port)).to.equal(true, `port ${port} is free`);
+    expect(fs.existsSync(site.files.processes)).to.equal(false);
+    expect(fs.existsSync(site.files.credentials)).to.equal(false, "credentials.json and its dead tokens are gone");
     expect(start.output).to.include("stopped");
   });
 
   it("comes up again, fresh, on a second start in the same data directory", async function () {
     this.timeout(START_BOUND_MS + STOP_BOUND_MS + 10_000);
-    const secret = fs.readFileSync(files.secret, "utf8");
+    const secret = fs.readFileSync(site.files.secret, "utf8");
     const previous = credentials;
-    fs.rmSync(files.credentials, { force: true });
     const again = launch();
-    const fresh = await again.ready(files);
+    const fresh = await again.ready();
     expect(await status(`${fresh.gateway}/healthz`)).to.equal(200);
     const bureau = (c: Credentials) => c.departments.find((d) => d.key === "data-bureau")!.token;
     expect(await status(`${fresh.gateway}/v1/me`, bureau(fresh))).to.equal(200);
     expect(await status(`${fresh.gateway}/v1/me`, bureau(previous))).to.equal(401, "a fresh gateway database");
-    expect(fs.readFileSync(files.secret, "utf8")).to.equal(secret, "the consortium secret is kept");
+    expect(fs.readFileSync(site.files.secret, "utf8")).to.equal(secret, "the consortium secret is kept");
 
     const exit = await again.stop();
     expect(exit.code, again.output).to.equal(0);
-    for (const port of Object.values(ports)) expect(await portIsFree(port)).to.equal(true, `port ${port} is free`);
+    for (const port of Object.values(site.ports)) expect(await portIsFree(port)).to.equal(true, `port ${port} is free`);
   });
 });

@@ -2,10 +2,9 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { BaseContract, FunctionFragment, ParamType } from "ethers";
-import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { canonicalMetadataJson } from "../../scripts/lib/catalog-metadata";
-import { signConsent, signWithdrawal } from "../consent/fixtures";
+import { canonicalJson } from "../../core/json/canonical-json";
+import { signConsent, signKeyRotation, signWithdrawal } from "../consent/fixtures";
 import { signSeal } from "../sharing/fixtures";
 import { deploySystem, type System } from "../support/system";
 
@@ -21,11 +20,29 @@ type Contracts = Pick<System, "consortium" | "catalog" | "agreements" | "grants"
 interface Row {
   /** Arguments; by default every parameter's zero value (the guard comes before any argument check). */
   args?: (s: System, outsider: HardhatEthersSigner) => Promise<unknown[]> | unknown[];
-  /** The expected custom error when it is not the contract's UnauthorizedAccount (e.g. the one-shot `found`). */
-  error?: string;
+  /** The expected custom error when it is not the contract's UnauthorizedAccount, with its arguments. */
+  error?: { name: string; args: () => unknown[] };
   /** Why this function's refusal differs, shown in the test title. */
   note?: string;
+  /**
+   * The `needed` argument of `<Prefix>UnauthorizedAccount`: the role (Roles.sol) or the department the caller had to
+   * act for. Default: MEMBER, the role of any account acting for an active department.
+   */
+  needed?: (s: System) => string;
 }
+
+/** The role constants of contracts/libraries/Roles.sol. */
+const ROLE = {
+  MEMBER: ethers.id("kuajie.role.member"),
+  DEPARTMENT_ADMIN: ethers.id("kuajie.role.department-admin"),
+  COUNCIL_MEMBER: ethers.id("kuajie.role.council-member"),
+  COUNCIL: ethers.id("kuajie.role.council"),
+  FOUNDER: ethers.id("kuajie.role.founder"),
+};
+/** The world's resource is hrss's; its agreement's and grant's consumer is civil affairs. */
+const PROVIDER = (s: System) => s.departments.hrss.id;
+const CONSUMER = (s: System) => s.departments["gz-civil-affairs"].id;
+const role = (name: keyof typeof ROLE) => () => ROLE[name];
 
 const CONTRACTS: Array<{ key: keyof Contracts; name: string; prefix: string }> = [
   { key: "consortium", name: "Consortium", prefix: "Consortium" },
@@ -51,6 +68,8 @@ interface World {
   consentKey: ConsentKey;
   /** A consent given by a subject's own signature (so that only that subject's key may withdraw it). */
   signedKey: ConsentKey;
+  /** That subject's address. */
+  subject: string;
   future: bigint;
 }
 let world: World;
@@ -63,12 +82,22 @@ const TERMS = [0, 0, 0, false, false, 1, ethers.ZeroHash];
 /** Keyed by contract name, then by the function's signature (`approve(uint256)`). */
 const TABLE: Record<string, Record<string, Row>> = {
   Consortium: {
-    "addOperator(address,bool)": {},
-    "removeOperator(address)": {},
-    "propose(uint8,bytes)": {},
-    "approve(uint256)": { args: () => [1n] },
+    "addOperator(address,bool)": { needed: role("DEPARTMENT_ADMIN") },
+    "removeOperator(address)": { needed: role("DEPARTMENT_ADMIN") },
+    "propose(uint8,bytes)": { needed: role("COUNCIL_MEMBER") },
+    "approve(uint256)": { args: () => [1n], needed: role("COUNCIL_MEMBER") },
+    "registerNode(string)": {
+      args: () => [`enode://${"ab".repeat(64)}@10.0.0.9:30303`],
+      needed: role("DEPARTMENT_ADMIN"),
+    },
+    "setGatewayEndpoint(string)": {
+      args: () => ["https://gateway.outsider.example"],
+      needed: role("DEPARTMENT_ADMIN"),
+    },
+    "clearGatewayEndpoint()": { needed: role("DEPARTMENT_ADMIN") },
     "found((bytes32,uint8,uint32,bytes32,bool,string,string)[],address[],address[])": {
       note: "only the deployer, and only once",
+      needed: role("FOUNDER"),
     },
   },
   DataCatalog: {
@@ -77,8 +106,10 @@ const TABLE: Record<string, Record<string, Row>> = {
     },
     "update(bytes32,(uint8,uint8,uint8,bool,bool,uint16,bytes32),string)": {
       args: () => [world.resourceId, TERMS, "{}"],
+      needed: PROVIDER,
     },
-    "retire(bytes32)": { args: () => [world.resourceId] },
+    "retire(bytes32)": { args: () => [world.resourceId], needed: PROVIDER },
+    "setAcceptedLegalBases(bytes32,uint8)": { args: () => [world.resourceId, 1], needed: PROVIDER },
   },
   SharingAgreements: {
     "request((bytes32,bytes32[],uint256,bytes32,uint8,uint64,uint64,(uint32,uint8),bytes32))": {
@@ -86,9 +117,17 @@ const TABLE: Record<string, Record<string, Row>> = {
         [world.resourceId, [], 1n, world.consentKey.purpose, 1, 0n, world.future, [10, 3], ethers.id("terms")],
       ],
     },
-    "approve(uint256)": { args: onAgreement },
+    "requestWithLegalReference((bytes32,bytes32[],uint256,bytes32,uint8,uint64,uint64,(uint32,uint8),bytes32),bytes32)":
+      {
+        args: () => [
+          [world.resourceId, [], 1n, world.consentKey.purpose, 1, 0n, world.future, [10, 3], ethers.id("terms")],
+          ethers.id("legal reference"),
+        ],
+      },
+    "approve(uint256)": { args: onAgreement, needed: PROVIDER },
     "approveWithSeal(uint256,address,uint256,bytes)": {
       note: "a valid seal signed by the non-member",
+      needed: PROVIDER,
       args: async (s, outsider) => [
         world.agreementId,
         outsider.address,
@@ -96,10 +135,11 @@ const TABLE: Record<string, Record<string, Row>> = {
         await signSeal(s.agreements, outsider, world.agreementId, s.departments.hrss.id, world.future),
       ],
     },
-    "reject(uint256,bytes32)": { args: () => [world.agreementId, ethers.id("no")] },
+    "reject(uint256,bytes32)": { args: () => [world.agreementId, ethers.id("no")], needed: PROVIDER },
     "seal(uint256)": { args: onAgreement },
     "sealWithSignature(uint256,bytes32,address,uint256,bytes)": {
       note: "a valid seal signed by the non-member",
+      needed: PROVIDER,
       args: async (s, outsider) => [
         world.agreementId,
         s.departments.hrss.id,
@@ -109,18 +149,21 @@ const TABLE: Record<string, Record<string, Row>> = {
       ],
     },
     "escalate(uint256)": { args: onAgreement },
-    "councilDecide(uint256,bool,bytes32)": { args: () => [world.agreementId, true, ethers.ZeroHash] },
-    "suspend(uint256)": { args: onAgreement },
-    "resume(uint256)": { args: onAgreement },
-    "terminate(uint256)": { args: onAgreement },
+    "councilDecide(uint256,bool,bytes32)": {
+      args: () => [world.agreementId, true, ethers.ZeroHash],
+      needed: role("COUNCIL"),
+    },
+    "suspend(uint256)": { args: onAgreement, needed: PROVIDER },
+    "resume(uint256)": { args: onAgreement, needed: PROVIDER },
+    "terminate(uint256,bytes32)": { args: () => [world.agreementId, ethers.id("reason")], needed: PROVIDER },
   },
   Grants: {
     "issue(uint256,address,uint256,uint64,uint32,uint8)": {
       args: (_s, outsider) => [world.agreementId, outsider.address, 1n, 0n, 1, 3],
     },
-    "pause(uint256)": { args: onGrant },
-    "resume(uint256)": { args: onGrant },
-    "revoke(uint256)": { args: onGrant },
+    "pause(uint256)": { args: onGrant, needed: CONSUMER },
+    "resume(uint256)": { args: onGrant, needed: CONSUMER },
+    "revoke(uint256)": { args: onGrant, needed: CONSUMER },
   },
   ConsentRegistry: {
     "record(((bytes32,bytes32,bytes32,bytes32),bool,uint64,uint64),bytes32)": {
@@ -144,7 +187,7 @@ const TABLE: Record<string, Record<string, Row>> = {
     },
     "withdraw((bytes32,bytes32,bytes32,bytes32),bytes32)": { args: () => [world.consentKey, ethers.id("form")] },
     "withdrawWithSignature((bytes32,bytes32,bytes32,bytes32),uint256,bytes)": {
-      error: "ConsentInvalidSignature",
+      error: { name: "ConsentInvalidSignature", args: () => [world.subject] },
       note: "anyone may relay the subject's own signature; the non-member's signature is refused",
       args: async (s, outsider) => {
         const [, consentId] = await s.consents.activeConsent(
@@ -156,8 +199,23 @@ const TABLE: Record<string, Record<string, Row>> = {
         return [world.signedKey, world.future, await signWithdrawal(s.consents, outsider, consentId, world.future)];
       },
     },
-    "revoke((bytes32,bytes32,bytes32,bytes32))": { args: onConsent },
-    "revokeByCouncil((bytes32,bytes32,bytes32,bytes32))": { args: onConsent },
+    "revoke((bytes32,bytes32,bytes32,bytes32))": {
+      args: onConsent,
+      note: "only the recording department, named by the low 96 bits of its id",
+      needed: (s) => ethers.zeroPadValue(ethers.dataSlice(CONSUMER(s), 20), 32),
+    },
+    "revokeByCouncil((bytes32,bytes32,bytes32,bytes32))": { args: onConsent, needed: role("COUNCIL") },
+    "rotateSubjectKey(bytes32,address,uint256,bytes)": {
+      error: { name: "ConsentInvalidSignature", args: () => [world.subject] },
+      note: "anyone may relay the subject's own rotation; a rotation signed by the non-member is refused",
+      args: async (s, outsider) => [
+        world.signedKey.subjectRef,
+        outsider.address,
+        world.future,
+        await signKeyRotation(s.consents, outsider, world.signedKey.subjectRef, outsider.address, world.future),
+      ],
+    },
+    "resetSubjectKey(bytes32,address)": { needed: role("COUNCIL") },
   },
   AccessLedger: {
     "anchor(uint64,bytes32,uint32,uint64,uint64,bytes32)": {
@@ -181,7 +239,7 @@ function zeroOf(param: ParamType): unknown {
 /** hrss registers a personal resource; civil affairs obtains an agreement (approved), a grant and a consent. */
 async function buildWorld(s: System): Promise<World> {
   const fields = ["idNumber", "status"];
-  const metadata = canonicalMetadataJson({
+  const metadata = canonicalJson({
     code: "insurance",
     fields: fields.map((name) => ({ name, type: "string" })),
   });
@@ -235,7 +293,7 @@ async function buildWorld(s: System): Promise<World> {
       future,
       await signConsent(s.consents, citizen, signedTerms, future),
     );
-  return { resourceId, agreementId, grantId, consentKey, signedKey, future };
+  return { resourceId, agreementId, grantId, consentKey, signedKey, subject: citizen.address, future };
 }
 
 function stateChanging(contract: BaseContract): FunctionFragment[] {
@@ -276,7 +334,7 @@ describe("Hostile callers: every state-changing contract function refuses a non-
 
   for (const { key, name, prefix } of CONTRACTS) {
     for (const [signature, row] of Object.entries(TABLE[name])) {
-      const expected = row.error ?? `${prefix}UnauthorizedAccount`;
+      const expected = row.error?.name ?? `${prefix}UnauthorizedAccount`;
       it(`${name}.${signature} by a non-member reverts with ${expected}${row.note ? ` (${row.note})` : ""}`, async function () {
         const contract: BaseContract = system[key];
         const fragment = contract.interface.getFunction(signature);
@@ -284,12 +342,12 @@ describe("Hostile callers: every state-changing contract function refuses a non-
         const args = row.args ? await row.args(system, outsider) : fragment.inputs.map(zeroOf);
         const call = contract.connect(outsider).getFunction(signature)(...args);
         if (expected === `${prefix}UnauthorizedAccount`) {
-          // The second argument says what was needed: a role constant or the department the caller had to act for.
-          await expect(call).to.be.revertedWithCustomError(contract, expected).withArgs(outsider.address, anyValue);
-        } else if (expected === "ConsentInvalidSignature") {
-          await expect(call).to.be.revertedWithCustomError(contract, expected);
+          const needed = (row.needed ?? role("MEMBER"))(system);
+          await expect(call).to.be.revertedWithCustomError(contract, expected).withArgs(outsider.address, needed);
         } else {
-          await expect(call).to.be.revertedWithCustomError(contract, expected);
+          await expect(call)
+            .to.be.revertedWithCustomError(contract, expected)
+            .withArgs(...row.error!.args());
         }
       });
     }

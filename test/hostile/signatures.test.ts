@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { Signature, type TypedDataDomain } from "ethers";
-import { canonicalMetadataJson } from "../../scripts/lib/catalog-metadata";
+import { canonicalJson } from "../../core/json/canonical-json";
 import { CONSENT_TYPES, WITHDRAWAL_TYPES, signConsent } from "../consent/fixtures";
 import { SEAL_TYPES, signSeal } from "../sharing/fixtures";
 import { deploySystem, type System } from "../support/system";
@@ -24,7 +24,7 @@ function malleate(signature: string): string {
 }
 
 async function requestedAgreement(s: System, code: string): Promise<bigint> {
-  const metadata = canonicalMetadataJson({ code, fields: [{ name: "status", type: "string" }] });
+  const metadata = canonicalJson({ code, fields: [{ name: "status", type: "string" }] });
   const terms = {
     shareType: 1,
     openType: 1,
@@ -37,17 +37,21 @@ async function requestedAgreement(s: System, code: string): Promise<bigint> {
   await s.catalog.connect(s.operators.hrss).register(code, terms, metadata);
   const resourceId = await s.catalog.resourceIdOf(s.departments.hrss.id, code);
   const now = BigInt(await time.latest());
-  await s.agreements.connect(s.operators["gz-civil-affairs"]).request({
-    resourceId,
-    coConsumers: [],
-    fieldMask: 1n,
-    purpose: ethers.encodeBytes32String("allowance"),
-    legalBasis: 1,
-    validFrom: now,
-    validUntil: now + 100n * 24n * 3600n,
-    quota: { calls: 10, per: 3 },
-    termsHash: ethers.id("terms"),
-  });
+  // Statutory duty on a personal resource: the request names its legal reference.
+  await s.agreements.connect(s.operators["gz-civil-affairs"]).requestWithLegalReference(
+    {
+      resourceId,
+      coConsumers: [],
+      fieldMask: 1n,
+      purpose: ethers.encodeBytes32String("allowance"),
+      legalBasis: 1,
+      validFrom: now,
+      validUntil: now + 100n * 24n * 3600n,
+      quota: { calls: 10, per: 3 },
+      termsHash: ethers.id("terms"),
+    },
+    ethers.id("legal reference"),
+  );
   return s.agreements.agreementCount();
 }
 

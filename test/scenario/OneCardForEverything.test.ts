@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { canonicalMetadataJson } from "../../scripts/lib/catalog-metadata";
+import { canonicalJson } from "../../core/json/canonical-json";
 import { CALL, deploySystem, type System } from "../support/system";
 
 const CONDITIONAL = 1;
@@ -23,7 +23,7 @@ const purpose = ethers.encodeBytes32String("minimum-living-allowance");
 const subjectRef = ethers.keccak256(ethers.toUtf8Bytes("hmac of a synthetic resident id"));
 
 async function registerPersonal(s: System, provider: string, code: string, fields: string[]): Promise<string> {
-  const metadata = canonicalMetadataJson({ code, fields: fields.map((name) => ({ name, type: "string" })) });
+  const metadata = canonicalJson({ code, fields: fields.map((name) => ({ name, type: "string" })) });
   const terms = {
     shareType: CONDITIONAL,
     openType: RESTRICTED,
@@ -50,7 +50,10 @@ async function requestAgreement(s: System, resourceId: string, legalBasis: numbe
     quota: { calls: 1000, per: PERIOD_DAY },
     termsHash: ethers.id("service contract text"),
   };
-  await s.agreements.connect(s.operators["gz-civil-affairs"]).request(request);
+  const consumer = s.agreements.connect(s.operators["gz-civil-affairs"]);
+  // Personal data on a basis other than consent: the request names the legal reference it relies on.
+  if (legalBasis === CONSENT) await consumer.request(request);
+  else await consumer.requestWithLegalReference(request, ethers.id("《社会救助暂行办法》第十一条"));
   return s.agreements.agreementCount();
 }
 
@@ -123,13 +126,26 @@ describe("Scenario: one card for everything", function () {
       .withArgs(subjectRef, consentId, civilId, ethers.id("withdrawal request form #7"));
     expect((await s.consents.activeConsent(subjectRef, civilId, household, purpose))[0]).to.equal(false);
 
+    // A department re-records the consent on a new form: allowed (the subject has no signing key), but marked as a
+    // re-consent after withdrawal for every auditor to see.
+    const later = await time.latest();
+    await s.consents
+      .connect(civil)
+      .record(
+        { key, separate: true, validFrom: later, validUntil: later + 180 * 24 * 3600 },
+        ethers.id("ISO/IEC 27560 consent record #2"),
+      );
+
     // The whole trail of the subject is one query by its topic.
     const trail = await s.consents.queryFilter(s.consents.filters.ConsentRecorded(subjectRef));
-    expect(trail).to.have.length(1);
+    expect(trail.map((e) => e.args.afterWithdrawal)).to.deep.equal([false, true]);
 
-    // The provider pauses the insurance grant.
+    // The provider pauses the insurance grant; the consumer cannot lift the provider's pause.
     await s.grants.connect(s.operators.hrss).pause(insuranceGrant);
     expect(await s.grants.checkGrant(insuranceGrant)).to.equal(GRANT_CHECK.GrantPaused);
+    await expect(s.grants.connect(civil).resume(insuranceGrant))
+      .to.be.revertedWithCustomError(s.grants, "GrantsUnauthorizedAccount")
+      .withArgs(civil.address, s.departments.hrss.id);
 
     // Health never answers: past the deadline civil affairs escalates, and the council approves.
     const unanswered = await requestAgreement(s, health, STATUTORY_DUTY, 0b011n);

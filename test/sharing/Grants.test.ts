@@ -9,8 +9,10 @@ import {
   OTHER,
   PROVIDER,
   Period,
+  REASON,
   RES_UNCONDITIONAL,
   RES_WIDE,
+  ROLE_COUNCIL,
   ROLE_MEMBER,
   Status,
   deploySharing,
@@ -20,6 +22,13 @@ enum GrantStatus {
   Active,
   Paused,
   Revoked,
+}
+
+enum Party {
+  None,
+  Provider,
+  Consumer,
+  Council,
 }
 
 enum GrantCheck {
@@ -174,7 +183,7 @@ describe("Grants", function () {
 
     it("refuses a terminated agreement", async function () {
       const { grants, sharing, providerOp, consumerOp, grantee, agreementId } = await loadFixture(fixture);
-      await sharing.connect(providerOp).terminate(agreementId);
+      await sharing.connect(providerOp).terminate(agreementId, REASON);
       await expect(grants.connect(consumerOp).issue(agreementId, grantee.address, 1n, 0n, 1, Period.Day))
         .to.be.revertedWithCustomError(grants, "GrantsAgreementNotActive")
         .withArgs(agreementId, Status.Terminated);
@@ -213,12 +222,14 @@ describe("Grants", function () {
       const { grants, consumerOp, grantId, agreementId } = await loadFixture(withGrant);
       await expect(grants.connect(consumerOp).pause(grantId))
         .to.emit(grants, "GrantPaused")
-        .withArgs(grantId, agreementId, CONSUMER, false);
+        .withArgs(grantId, agreementId, CONSUMER, false, Party.Consumer);
       expect((await grants.grant(grantId)).status).to.equal(GrantStatus.Paused);
+      expect((await grants.grant(grantId)).pausedBy).to.equal(Party.Consumer);
       await expect(grants.connect(consumerOp).resume(grantId))
         .to.emit(grants, "GrantResumed")
-        .withArgs(grantId, agreementId, CONSUMER, false);
+        .withArgs(grantId, agreementId, CONSUMER, false, Party.Consumer);
       expect((await grants.grant(grantId)).status).to.equal(GrantStatus.Active);
+      expect((await grants.grant(grantId)).pausedBy).to.equal(Party.None);
       await expect(grants.connect(consumerOp).revoke(grantId))
         .to.emit(grants, "GrantRevoked")
         .withArgs(grantId, agreementId, CONSUMER, false);
@@ -229,10 +240,11 @@ describe("Grants", function () {
       const { grants, providerOp, grantId, agreementId } = await loadFixture(withGrant);
       await expect(grants.connect(providerOp).pause(grantId))
         .to.emit(grants, "GrantPaused")
-        .withArgs(grantId, agreementId, PROVIDER, false);
+        .withArgs(grantId, agreementId, PROVIDER, false, Party.Provider);
+      expect((await grants.grant(grantId)).pausedBy).to.equal(Party.Provider);
       await expect(grants.connect(providerOp).resume(grantId))
         .to.emit(grants, "GrantResumed")
-        .withArgs(grantId, agreementId, PROVIDER, false);
+        .withArgs(grantId, agreementId, PROVIDER, false, Party.Provider);
       await expect(grants.connect(providerOp).revoke(grantId))
         .to.emit(grants, "GrantRevoked")
         .withArgs(grantId, agreementId, PROVIDER, false);
@@ -243,13 +255,67 @@ describe("Grants", function () {
       const target = await grants.getAddress();
       const call = async (fn: "pause" | "resume" | "revoke") =>
         consortium.councilCall(target, (await grants[fn].populateTransaction(grantId)).data);
-      await expect(call("pause")).to.emit(grants, "GrantPaused").withArgs(grantId, agreementId, ethers.ZeroHash, true);
+      await expect(call("pause"))
+        .to.emit(grants, "GrantPaused")
+        .withArgs(grantId, agreementId, ethers.ZeroHash, true, Party.Council);
+      expect((await grants.grant(grantId)).pausedBy).to.equal(Party.Council);
       await expect(call("resume"))
         .to.emit(grants, "GrantResumed")
-        .withArgs(grantId, agreementId, ethers.ZeroHash, true);
+        .withArgs(grantId, agreementId, ethers.ZeroHash, true, Party.Council);
       await expect(call("revoke"))
         .to.emit(grants, "GrantRevoked")
         .withArgs(grantId, agreementId, ethers.ZeroHash, true);
+    });
+
+    it("lifts a council pause only by the council: neither the consumer nor the provider can", async function () {
+      const { grants, consortium, consumerOp, providerOp, grantId, agreementId } = await loadFixture(withGrant);
+      const target = await grants.getAddress();
+      const council = async (fn: "pause" | "resume") =>
+        consortium.councilCall(target, (await grants[fn].populateTransaction(grantId)).data);
+      await council("pause");
+      for (const who of [consumerOp, providerOp]) {
+        await expect(grants.connect(who).resume(grantId))
+          .to.be.revertedWithCustomError(grants, "GrantsUnauthorizedAccount")
+          .withArgs(who.address, ROLE_COUNCIL);
+      }
+      expect((await grants.grant(grantId)).status).to.equal(GrantStatus.Paused);
+      await expect(council("resume"))
+        .to.emit(grants, "GrantResumed")
+        .withArgs(grantId, agreementId, ethers.ZeroHash, true, Party.Council);
+    });
+
+    it("lifts a provider's pause only by the provider or the council, not by the consumer", async function () {
+      const { grants, consortium, consumerOp, providerOp, grantId, agreementId } = await loadFixture(withGrant);
+      await grants.connect(providerOp).pause(grantId);
+      await expect(grants.connect(consumerOp).resume(grantId))
+        .to.be.revertedWithCustomError(grants, "GrantsUnauthorizedAccount")
+        .withArgs(consumerOp.address, PROVIDER);
+      const data = (await grants.resume.populateTransaction(grantId)).data;
+      await expect(consortium.councilCall(await grants.getAddress(), data))
+        .to.emit(grants, "GrantResumed")
+        .withArgs(grantId, agreementId, ethers.ZeroHash, true, Party.Provider);
+      expect((await grants.grant(grantId)).pausedBy).to.equal(Party.None);
+    });
+
+    it("lifts a consumer's pause only by the consumer or the council, not by the provider", async function () {
+      const { grants, consortium, consumerOp, providerOp, grantId, agreementId } = await loadFixture(withGrant);
+      await grants.connect(consumerOp).pause(grantId);
+      await expect(grants.connect(providerOp).resume(grantId))
+        .to.be.revertedWithCustomError(grants, "GrantsUnauthorizedAccount")
+        .withArgs(providerOp.address, CONSUMER);
+      const data = (await grants.resume.populateTransaction(grantId)).data;
+      await expect(consortium.councilCall(await grants.getAddress(), data))
+        .to.emit(grants, "GrantResumed")
+        .withArgs(grantId, agreementId, ethers.ZeroHash, true, Party.Consumer);
+    });
+
+    it("lets either party or the council revoke whatever the pause", async function () {
+      const { grants, consortium, providerOp, grantId, agreementId } = await loadFixture(withGrant);
+      const data = (await grants.pause.populateTransaction(grantId)).data;
+      await consortium.councilCall(await grants.getAddress(), data);
+      await expect(grants.connect(providerOp).revoke(grantId))
+        .to.emit(grants, "GrantRevoked")
+        .withArgs(grantId, agreementId, PROVIDER, false);
     });
 
     it("refuses strangers, suspended members, other departments and other consumers of the agreement", async function () {
@@ -333,7 +399,7 @@ describe("Grants", function () {
       expect(await grants.checkGrant(grantId)).to.equal(GrantCheck.AgreementNotActive);
       await sharing.connect(providerOp).resume(agreementId);
       expect(await grants.checkGrant(grantId)).to.equal(GrantCheck.Usable);
-      await sharing.connect(providerOp).terminate(agreementId);
+      await sharing.connect(providerOp).terminate(agreementId, REASON);
       expect(await grants.checkGrant(grantId)).to.equal(GrantCheck.AgreementNotActive);
     });
 

@@ -15,8 +15,11 @@ import {
   OTHER,
   PROVIDER,
   Period,
+  LEGAL_REFERENCE,
   REASON,
   RES_CONDITIONAL,
+  RES_CONSENT_ONLY,
+  RES_PERSONAL_OPEN,
   RES_NOT_SHAREABLE,
   RES_RETIRED,
   RES_UNCONDITIONAL,
@@ -144,12 +147,91 @@ describe("SharingAgreements", function () {
 
     it("marks consent as required only for a personal resource under legal basis Consent", async function () {
       const { sharing, consumerOp, terms } = await loadFixture(fixture);
-      await sharing.connect(consumerOp).request(terms({ legalBasis: LegalBasis.StatutoryDuty }));
+      const byLaw = (basis: LegalBasis) =>
+        sharing.connect(consumerOp).requestWithLegalReference(terms({ legalBasis: basis }), LEGAL_REFERENCE);
+      await byLaw(LegalBasis.StatutoryDuty);
       await sharing.connect(consumerOp).request(terms({ resourceId: RES_UNCONDITIONAL, fieldMask: 1n }));
-      await sharing.connect(consumerOp).request(terms({ legalBasis: LegalBasis.PublicInterest }));
+      await byLaw(LegalBasis.PublicInterest);
+      await sharing.connect(consumerOp).request(terms());
       expect((await sharing.agreement(1n)).requiresConsent).to.equal(false);
       expect((await sharing.agreement(2n)).requiresConsent).to.equal(false); // not personal
       expect((await sharing.agreement(3n)).requiresConsent).to.equal(false);
+      expect((await sharing.agreement(4n)).requiresConsent).to.equal(true);
+    });
+
+    it("makes a personal unconditional resource on a basis other than consent wait for the provider", async function () {
+      const { sharing, providerOp, consumerOp, terms } = await loadFixture(fixture);
+      const t = terms({ resourceId: RES_PERSONAL_OPEN, legalBasis: LegalBasis.StatutoryDuty });
+      const tx = sharing.connect(consumerOp).requestWithLegalReference(t, LEGAL_REFERENCE);
+      const replyDeadline = BigInt(await time.latest()) + 1n + 14n * DAY;
+      await expect(tx)
+        .to.emit(sharing, "AgreementRequested")
+        .withArgs(1n, RES_PERSONAL_OPEN, CONSUMER, PROVIDER, termsTuple(t), replyDeadline, false, Status.Requested);
+      await expect(tx)
+        .to.emit(sharing, "AgreementLegalReference")
+        .withArgs(1n, LegalBasis.StatutoryDuty, LEGAL_REFERENCE);
+      await expect(tx).not.to.emit(sharing, "AgreementActivated");
+      const a = await sharing.agreement(1n);
+      expect(a.providerApproved).to.equal(false);
+      expect(a.requiresConsent).to.equal(false);
+      await expect(sharing.connect(providerOp).approve(1n))
+        .to.emit(sharing, "AgreementActivated")
+        .withArgs(1n, RES_PERSONAL_OPEN, CONSUMER);
+    });
+
+    it("still activates a personal unconditional resource on consent at once, consent required", async function () {
+      const { sharing, consumerOp, terms } = await loadFixture(fixture);
+      const t = terms({ resourceId: RES_PERSONAL_OPEN });
+      await expect(sharing.connect(consumerOp).request(t))
+        .to.emit(sharing, "AgreementActivated")
+        .withArgs(1n, RES_PERSONAL_OPEN, CONSUMER);
+      expect((await sharing.agreement(1n)).requiresConsent).to.equal(true);
+    });
+
+    it("records a legal reference on a resource that is not personal without asking the provider", async function () {
+      const { sharing, consumerOp, terms } = await loadFixture(fixture);
+      const t = terms({ resourceId: RES_UNCONDITIONAL, fieldMask: 1n, legalBasis: LegalBasis.Contract });
+      const tx = sharing.connect(consumerOp).requestWithLegalReference(t, LEGAL_REFERENCE);
+      await expect(tx).to.emit(sharing, "AgreementLegalReference").withArgs(1n, LegalBasis.Contract, LEGAL_REFERENCE);
+      await expect(tx).to.emit(sharing, "AgreementActivated").withArgs(1n, RES_UNCONDITIONAL, CONSUMER);
+    });
+
+    it("refuses a personal resource on a basis other than consent without a legal reference", async function () {
+      const { sharing, consumerOp, terms } = await loadFixture(fixture);
+      for (const resourceId of [RES_PERSONAL_OPEN, RES_CONDITIONAL]) {
+        for (const basis of [LegalBasis.StatutoryDuty, LegalBasis.Contract, LegalBasis.PublicInterest]) {
+          const t = terms({ resourceId, legalBasis: basis });
+          await expect(sharing.connect(consumerOp).request(t))
+            .to.be.revertedWithCustomError(sharing, "SharingLegalReferenceRequired")
+            .withArgs(resourceId, basis);
+          await expect(sharing.connect(consumerOp).requestWithLegalReference(t, ethers.ZeroHash))
+            .to.be.revertedWithCustomError(sharing, "SharingLegalReferenceRequired")
+            .withArgs(resourceId, basis);
+        }
+      }
+    });
+
+    it("refuses a legal basis the catalog entry does not accept", async function () {
+      const { sharing, consumerOp, terms } = await loadFixture(fixture);
+      for (const basis of [LegalBasis.StatutoryDuty, LegalBasis.Contract, LegalBasis.PublicInterest]) {
+        const t = terms({ resourceId: RES_CONSENT_ONLY, legalBasis: basis });
+        await expect(sharing.connect(consumerOp).requestWithLegalReference(t, LEGAL_REFERENCE))
+          .to.be.revertedWithCustomError(sharing, "SharingLegalBasisNotAccepted")
+          .withArgs(RES_CONSENT_ONLY, basis);
+      }
+      await expect(sharing.connect(consumerOp).request(terms({ resourceId: RES_CONSENT_ONLY }))).to.emit(
+        sharing,
+        "AgreementActivated",
+      );
+    });
+
+    it("refuses a request with a legal reference from callers that act for no active department", async function () {
+      const { sharing, suspendedOp, stranger, terms } = await loadFixture(fixture);
+      for (const who of [stranger, suspendedOp]) {
+        await expect(sharing.connect(who).requestWithLegalReference(terms(), LEGAL_REFERENCE))
+          .to.be.revertedWithCustomError(sharing, "SharingUnauthorizedAccount")
+          .withArgs(who.address, ROLE_MEMBER);
+      }
     });
 
     it("activates an unconditional request without co-consumers at once", async function () {
@@ -491,12 +573,14 @@ describe("SharingAgreements", function () {
     });
 
     it("refuses once the provider approved, and outside Requested", async function () {
-      const { sharing, providerOp, id } = await loadFixture(withCoConsumers);
+      const { sharing, providerOp, co1Op, co2Op, id } = await loadFixture(withCoConsumers);
       await sharing.connect(providerOp).approve(id);
       await expect(sharing.connect(providerOp).reject(id, REASON))
         .to.be.revertedWithCustomError(sharing, "SharingAlreadySealed")
         .withArgs(id, PROVIDER);
-      await sharing.connect(providerOp).terminate(id);
+      await sharing.connect(co1Op).seal(id);
+      await sharing.connect(co2Op).seal(id);
+      await sharing.connect(providerOp).terminate(id, REASON);
       await expect(sharing.connect(providerOp).reject(id, REASON))
         .to.be.revertedWithCustomError(sharing, "SharingInvalidStatus")
         .withArgs(id, Status.Terminated);
@@ -731,37 +815,87 @@ describe("SharingAgreements", function () {
   });
 
   describe("suspend, resume, terminate", function () {
-    it("lets the provider suspend, resume and terminate", async function () {
+    /** The call data of a supervision action: terminate takes a reason hash. */
+    const supervise = (sharing: SharingAgreements, fn: "suspend" | "resume" | "terminate", id: bigint) =>
+      fn === "terminate"
+        ? sharing.interface.encodeFunctionData("terminate", [id, REASON])
+        : fn === "suspend"
+          ? sharing.interface.encodeFunctionData("suspend", [id])
+          : sharing.interface.encodeFunctionData("resume", [id]);
+
+    it("lets the provider suspend, resume and terminate with a reason", async function () {
       const { sharing, providerOp, id } = await loadFixture(withActive);
       await expect(sharing.connect(providerOp).suspend(id))
         .to.emit(sharing, "AgreementSuspended")
         .withArgs(id, PROVIDER, false);
       expect(await sharing.agreementStatus(id)).to.equal(Status.Suspended);
+      expect((await sharing.agreement(id)).suspendedByCouncil).to.equal(false);
       await expect(sharing.connect(providerOp).resume(id))
         .to.emit(sharing, "AgreementResumed")
         .withArgs(id, PROVIDER, false);
       expect(await sharing.agreementStatus(id)).to.equal(Status.Active);
-      await expect(sharing.connect(providerOp).terminate(id))
+      await expect(sharing.connect(providerOp).terminate(id, REASON))
         .to.emit(sharing, "AgreementTerminated")
-        .withArgs(id, PROVIDER, false);
+        .withArgs(id, PROVIDER, false, REASON);
       expect(await sharing.agreementStatus(id)).to.equal(Status.Terminated);
     });
 
-    it("lets the council suspend, resume and terminate", async function () {
+    it("lets the council suspend, resume and terminate with a reason", async function () {
       const { sharing, consortium, id } = await loadFixture(withActive);
       const target = await sharing.getAddress();
       const call = async (fn: "suspend" | "resume" | "terminate") =>
-        consortium.councilCall(target, (await sharing[fn].populateTransaction(id)).data);
+        consortium.councilCall(target, supervise(sharing, fn, id));
       await expect(call("suspend")).to.emit(sharing, "AgreementSuspended").withArgs(id, ethers.ZeroHash, true);
+      expect((await sharing.agreement(id)).suspendedByCouncil).to.equal(true);
       await expect(call("resume")).to.emit(sharing, "AgreementResumed").withArgs(id, ethers.ZeroHash, true);
-      await expect(call("terminate")).to.emit(sharing, "AgreementTerminated").withArgs(id, ethers.ZeroHash, true);
+      expect((await sharing.agreement(id)).suspendedByCouncil).to.equal(false);
+      await expect(call("terminate"))
+        .to.emit(sharing, "AgreementTerminated")
+        .withArgs(id, ethers.ZeroHash, true, REASON);
+    });
+
+    it("lifts a council suspension only by the council, not by the provider", async function () {
+      const { sharing, consortium, providerOp, id } = await loadFixture(withActive);
+      const target = await sharing.getAddress();
+      await consortium.councilCall(target, supervise(sharing, "suspend", id));
+      await expect(sharing.connect(providerOp).resume(id))
+        .to.be.revertedWithCustomError(sharing, "SharingUnauthorizedAccount")
+        .withArgs(providerOp.address, ROLE_COUNCIL);
+      expect(await sharing.agreementStatus(id)).to.equal(Status.Suspended);
+      await expect(consortium.councilCall(target, supervise(sharing, "resume", id)))
+        .to.emit(sharing, "AgreementResumed")
+        .withArgs(id, ethers.ZeroHash, true);
+    });
+
+    it("lets the council lift the provider's suspension", async function () {
+      const { sharing, consortium, providerOp, id } = await loadFixture(withActive);
+      await sharing.connect(providerOp).suspend(id);
+      await expect(consortium.councilCall(await sharing.getAddress(), supervise(sharing, "resume", id)))
+        .to.emit(sharing, "AgreementResumed")
+        .withArgs(id, ethers.ZeroHash, true);
+      expect(await sharing.agreementStatus(id)).to.equal(Status.Active);
+    });
+
+    it("lets the provider terminate a suspended agreement, and the council one it suspended", async function () {
+      const { sharing, consortium, providerOp, consumerOp, terms } = await loadFixture(fixture);
+      const mine = await request(sharing, consumerOp, terms({ resourceId: RES_UNCONDITIONAL, fieldMask: 1n }));
+      const council = await request(sharing, consumerOp, terms({ resourceId: RES_UNCONDITIONAL, fieldMask: 1n }));
+      await sharing.connect(providerOp).suspend(mine);
+      await expect(sharing.connect(providerOp).terminate(mine, REASON))
+        .to.emit(sharing, "AgreementTerminated")
+        .withArgs(mine, PROVIDER, false, REASON);
+      const target = await sharing.getAddress();
+      await consortium.councilCall(target, supervise(sharing, "suspend", council));
+      await expect(consortium.councilCall(target, supervise(sharing, "terminate", council)))
+        .to.emit(sharing, "AgreementTerminated")
+        .withArgs(council, ethers.ZeroHash, true, REASON);
     });
 
     it("refuses everyone but the provider's operators and the council", async function () {
       const { sharing, providerOp, consumerOp, suspendedOp, stranger, id } = await loadFixture(withActive);
       for (const who of [stranger, suspendedOp, consumerOp]) {
         for (const fn of ["suspend", "resume", "terminate"] as const) {
-          await expect(sharing.connect(who)[fn](id))
+          await expect(who.sendTransaction({ to: await sharing.getAddress(), data: supervise(sharing, fn, id) }))
             .to.be.revertedWithCustomError(sharing, "SharingUnauthorizedAccount")
             .withArgs(who.address, PROVIDER);
         }
@@ -769,6 +903,17 @@ describe("SharingAgreements", function () {
       await expect(sharing.connect(providerOp).suspend(8n))
         .to.be.revertedWithCustomError(sharing, "SharingUnknownAgreement")
         .withArgs(8n);
+    });
+
+    it("needs a reason hash to terminate", async function () {
+      const { sharing, consortium, providerOp, id } = await loadFixture(withActive);
+      await expect(sharing.connect(providerOp).terminate(id, ethers.ZeroHash))
+        .to.be.revertedWithCustomError(sharing, "SharingMissingReason")
+        .withArgs(id);
+      const data = sharing.interface.encodeFunctionData("terminate", [id, ethers.ZeroHash]);
+      await expect(consortium.councilCall(await sharing.getAddress(), data))
+        .to.be.revertedWithCustomError(sharing, "SharingMissingReason")
+        .withArgs(id);
     });
 
     it("refuses transitions from the wrong status", async function () {
@@ -780,27 +925,39 @@ describe("SharingAgreements", function () {
       await expect(sharing.connect(providerOp).suspend(id))
         .to.be.revertedWithCustomError(sharing, "SharingInvalidStatus")
         .withArgs(id, Status.Suspended);
-      await sharing.connect(providerOp).terminate(id);
+      await sharing.connect(providerOp).terminate(id, REASON);
       for (const fn of ["suspend", "resume", "terminate"] as const) {
-        await expect(sharing.connect(providerOp)[fn](id))
+        await expect(providerOp.sendTransaction({ to: await sharing.getAddress(), data: supervise(sharing, fn, id) }))
           .to.be.revertedWithCustomError(sharing, "SharingInvalidStatus")
           .withArgs(id, Status.Terminated);
       }
     });
 
-    it("terminates requested and escalated agreements but not rejected ones", async function () {
-      const { sharing, providerOp, consumerOp, otherOp, terms } = await loadFixture(fixture);
+    it("never terminates a request or an escalated request: reject and the council's decision answer those", async function () {
+      const { sharing, consortium, providerOp, consumerOp, otherOp, terms } = await loadFixture(fixture);
       const requested = await request(sharing, consumerOp, terms());
-      await expect(sharing.connect(providerOp).terminate(requested)).to.emit(sharing, "AgreementTerminated");
       const escalated = await request(sharing, consumerOp, terms());
       const rejected = await request(sharing, consumerOp, terms());
       await sharing.connect(providerOp).reject(rejected, REASON);
+      await expect(sharing.connect(providerOp).terminate(requested, REASON))
+        .to.be.revertedWithCustomError(sharing, "SharingInvalidStatus")
+        .withArgs(requested, Status.Requested);
       await time.increase(15n * DAY);
       await sharing.connect(otherOp).escalate(escalated);
-      await expect(sharing.connect(providerOp).terminate(escalated)).to.emit(sharing, "AgreementTerminated");
-      await expect(sharing.connect(providerOp).terminate(rejected))
+      for (const [id, status] of [
+        [escalated, Status.Escalated],
+        [rejected, Status.Rejected],
+      ] as const) {
+        await expect(sharing.connect(providerOp).terminate(id, REASON))
+          .to.be.revertedWithCustomError(sharing, "SharingInvalidStatus")
+          .withArgs(id, status);
+      }
+      // Not the council either: it decides an escalated request with councilDecide.
+      const data = sharing.interface.encodeFunctionData("terminate", [escalated, REASON]);
+      await expect(consortium.councilCall(await sharing.getAddress(), data))
         .to.be.revertedWithCustomError(sharing, "SharingInvalidStatus")
-        .withArgs(rejected, Status.Rejected);
+        .withArgs(escalated, Status.Escalated);
+      expect(await sharing.agreementStatus(escalated)).to.equal(Status.Escalated);
     });
   });
 
@@ -819,11 +976,12 @@ describe("SharingAgreements", function () {
       expect(await sharing.agreementStatus(suspended)).to.equal(Status.Expired);
       expect(await sharing.agreementStatus(rejected)).to.equal(Status.Rejected);
       expect((await sharing.agreement(active)).status).to.equal(Status.Active); // stored status unchanged
-      for (const fn of ["suspend", "terminate"] as const) {
-        await expect(sharing.connect(providerOp)[fn](active))
-          .to.be.revertedWithCustomError(sharing, "SharingInvalidStatus")
-          .withArgs(active, Status.Expired);
-      }
+      await expect(sharing.connect(providerOp).suspend(active))
+        .to.be.revertedWithCustomError(sharing, "SharingInvalidStatus")
+        .withArgs(active, Status.Expired);
+      await expect(sharing.connect(providerOp).terminate(active, REASON))
+        .to.be.revertedWithCustomError(sharing, "SharingInvalidStatus")
+        .withArgs(active, Status.Expired);
       await expect(sharing.connect(providerOp).resume(suspended))
         .to.be.revertedWithCustomError(sharing, "SharingInvalidStatus")
         .withArgs(suspended, Status.Expired);
@@ -936,6 +1094,7 @@ describe("SharingAgreements", function () {
       pending: Set<string>;
       deadlinePassed: boolean;
       expired: boolean;
+      suspendedByCouncil: boolean;
     }
     const effective = (m: Model) =>
       m.expired && m.status !== Status.Rejected && m.status !== Status.Terminated ? Status.Expired : m.status;
@@ -980,13 +1139,16 @@ describe("SharingAgreements", function () {
         case "suspend":
           if (!supervisor || eff !== Status.Active) return false;
           m.status = Status.Suspended;
+          m.suspendedByCouncil = a.actor === "council";
           return true;
         case "resume":
           if (!supervisor || eff !== Status.Suspended) return false;
+          if (m.suspendedByCouncil && a.actor !== "council") return false;
           m.status = Status.Active;
+          m.suspendedByCouncil = false;
           return true;
         case "terminate":
-          if (!supervisor || [Status.Rejected, Status.Terminated, Status.Expired].includes(eff)) return false;
+          if (!supervisor || (eff !== Status.Active && eff !== Status.Suspended)) return false;
           m.status = Status.Terminated;
           return true;
       }
@@ -1055,6 +1217,9 @@ describe("SharingAgreements", function () {
           case "reject":
             data = sharing.interface.encodeFunctionData("reject", [id, REASON]);
             break;
+          case "terminate":
+            data = sharing.interface.encodeFunctionData("terminate", [id, REASON]);
+            break;
           case "councilApprove":
           case "councilReject":
             data = sharing.interface.encodeFunctionData("councilDecide", [id, a.kind === "councilApprove", REASON]);
@@ -1094,6 +1259,7 @@ describe("SharingAgreements", function () {
               pending: new Set(co),
               deadlinePassed: false,
               expired: false,
+              suspendedByCouncil: false,
             };
             let previous = effective(m);
             for (const a of actions) {
@@ -1115,6 +1281,7 @@ describe("SharingAgreements", function () {
               expect(stored.providerApproved).to.equal(m.approved);
               const pending = co.reduce((bits, d, i) => (m.pending.has(d) ? bits | (1n << BigInt(i)) : bits), 0n);
               expect(stored.pendingSeals).to.equal(pending);
+              expect(stored.suspendedByCouncil).to.equal(m.suspendedByCouncil);
               if (stored.status === BigInt(Status.Active)) {
                 expect(stored.providerApproved && stored.pendingSeals === 0n).to.equal(true);
               }

@@ -3,6 +3,9 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ConsortiumMock, DataCatalogMock, Grants, SharingAgreements } from "../../typechain-types";
 import type { ISharingAgreements } from "../../typechain-types/contracts/sharing/SharingAgreements";
+import { SEAL_TYPES, eip712Domain } from "../../core/eip712";
+
+export { SEAL_TYPES };
 
 export const DAY = 24n * 3600n;
 
@@ -58,6 +61,12 @@ export const RES_NOT_SHAREABLE = ethers.id("resource:case-files");
 export const RES_RETIRED = ethers.id("resource:old-register");
 export const RES_WIDE = ethers.id("resource:wide-256-items");
 export const RES_UNKNOWN = ethers.id("resource:unknown");
+export const RES_PERSONAL_OPEN = ethers.id("resource:open-personal"); // unconditional, personal
+export const RES_CONSENT_ONLY = ethers.id("resource:consent-only"); // unconditional, personal, accepts consent only
+
+/** The legal bases a catalog entry accepts, as its `acceptedBases` bitmask (bit i = LegalBasis i). */
+export const ALL_BASES = 0x0f;
+export const LEGAL_REFERENCE = ethers.id("legal reference: Household Registration Regulations, Art. 12");
 
 export const PURPOSE = ethers.id("purpose:subsidy-eligibility");
 export const TERMS_HASH = ethers.id("terms: inter-departmental service contract v1");
@@ -67,7 +76,7 @@ export function resourceOf(
   provider: string,
   shareType: ShareType,
   itemCount: number,
-  opts: { personal?: boolean; status?: ResourceStatus } = {},
+  opts: { personal?: boolean; status?: ResourceStatus; acceptedBases?: number } = {},
 ) {
   return {
     provider,
@@ -79,6 +88,7 @@ export function resourceOf(
     sensitive: false,
     itemCount,
     version: 1,
+    acceptedBases: opts.acceptedBases ?? ALL_BASES,
     metadataHash: ethers.id(`metadata:${provider}:${itemCount}`),
     legalBasis: shareType === ShareType.NotShareable ? ethers.id("legal basis") : ethers.ZeroHash,
   };
@@ -118,6 +128,11 @@ export async function deploySharing() {
     resourceOf(PROVIDER, ShareType.Unconditional, 4, { status: ResourceStatus.Retired }),
   );
   await catalog.setResource(RES_WIDE, resourceOf(PROVIDER, ShareType.Unconditional, 256));
+  await catalog.setResource(RES_PERSONAL_OPEN, resourceOf(PROVIDER, ShareType.Unconditional, 4, { personal: true }));
+  await catalog.setResource(
+    RES_CONSENT_ONLY,
+    resourceOf(PROVIDER, ShareType.Unconditional, 4, { personal: true, acceptedBases: 1 << LegalBasis.Consent }),
+  );
 
   const now = BigInt(await time.latest());
   const validUntil = now + 365n * DAY;
@@ -190,16 +205,6 @@ export function termsDigestOf(provider: string, consumer: string, t: ISharingAgr
   );
 }
 
-export const SEAL_TYPES = {
-  Seal: [
-    { name: "agreementId", type: "uint256" },
-    { name: "department", type: "bytes32" },
-    { name: "termsDigest", type: "bytes32" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
-
 /** Signs a Seal for `department` with `signer`; every part of the message and domain can be overridden. */
 export async function signSeal(
   sharing: SharingAgreements,
@@ -210,12 +215,7 @@ export async function signSeal(
   opts: { chainId?: bigint; nonce?: bigint; termsDigest?: string } = {},
 ): Promise<string> {
   const chainId = opts.chainId ?? (await ethers.provider.getNetwork()).chainId;
-  const domain = {
-    name: "Kuajie SharingAgreements",
-    version: "1",
-    chainId,
-    verifyingContract: await sharing.getAddress(),
-  };
+  const domain = eip712Domain("SharingAgreements", chainId, await sharing.getAddress());
   const message = {
     agreementId,
     department,

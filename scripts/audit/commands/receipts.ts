@@ -5,6 +5,7 @@ import { chainOf, type AuditReport, type Section } from "../render/model";
 import { short } from "../state/directory";
 import { formatDuration, isoTime } from "../time";
 import { verifyReceipts, type VerifyResult } from "../verify";
+import type { Span } from "../verify/withheld";
 import { wrongDeploymentReport } from "./wrong-deployment";
 
 /** Above this many receipts the per-receipt table is left out of text, Markdown and HTML (it stays in `--json`). */
@@ -14,6 +15,8 @@ export interface ReceiptsCommandOptions {
   file: string;
   entries: ReceiptEntry[];
   maxAnchorDelay: number;
+  /** The anchored batches the file must hold (`--from`, `--to`); every batch by default. */
+  span: Span;
 }
 
 export async function receiptsCommand(ctx: AuditContext, options: ReceiptsCommandOptions): Promise<AuditReport> {
@@ -22,7 +25,10 @@ export async function receiptsCommand(ctx: AuditContext, options: ReceiptsComman
     const ids = options.entries.map((e) => (typeof e.receipt.id === "string" ? e.receipt.id : e.position));
     return wrongDeploymentReport(ctx, "receipts", title, ids);
   }
-  const result = await verifyReceipts(ctx, options.entries, { maxAnchorDelay: options.maxAnchorDelay });
+  const result = await verifyReceipts(ctx, options.entries, {
+    maxAnchorDelay: options.maxAnchorDelay,
+    span: options.span,
+  });
   const rulesOf = rulesByReceipt(result);
   return {
     command: "receipts",
@@ -33,6 +39,8 @@ export async function receiptsCommand(ctx: AuditContext, options: ReceiptsComman
     sections: sectionsOf(result, rulesOf),
     data: {
       maxAnchorDelay: options.maxAnchorDelay,
+      span: { from: options.span.from ?? null, to: options.span.to ?? null },
+      history: result.history,
       batches: result.batches,
       receipts: result.checked.map((c) => ({
         id: c.receipt.id,
@@ -51,6 +59,7 @@ export async function receiptsCommand(ctx: AuditContext, options: ReceiptsComman
 
 function summaryOf(result: VerifyResult, options: ReceiptsCommandOptions): AuditReport["summary"] {
   const count = (what: string) => result.checked.filter((c) => c.receipt.result === what).length;
+  const sum = (of: (h: VerifyResult["history"][number]) => number) => result.history.reduce((n, h) => n + of(h), 0);
   const delays = result.checked.map((c) => c.anchorDelay).filter((d): d is number => d !== undefined);
   return [
     ["receipts given", options.entries.length],
@@ -59,6 +68,8 @@ function summaryOf(result: VerifyResult, options: ReceiptsCommandOptions): Audit
     ["anchored (proof checked against the chain)", delays.length],
     ["not anchored", result.checked.length - delays.length],
     ["batches read from AccessLedger", result.batches.length],
+    ["batches anchored in the span (departments in the file)", sum((h) => h.batchesInSpan)],
+    ["batches / receipts withheld", `${sum((h) => h.batchesWithheld)} / ${sum((h) => h.receiptsWithheld)}`],
     ["longest anchoring delay", delays.length ? formatDuration(Math.max(...delays)) : "n/a"],
     ["allowed anchoring delay", formatDuration(options.maxAnchorDelay)],
     ["violations", result.violations.length],

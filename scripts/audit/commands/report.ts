@@ -6,7 +6,7 @@
  */
 import type { AuditContext } from "../connect";
 import type { ReceiptEntry } from "../receipts-file";
-import { chainOf, type AuditReport, type Cell } from "../render/model";
+import { chainOf, type AuditReport, type Cell, type Table } from "../render/model";
 import type { Violation } from "../rules";
 import { loadAllAgreements, type AgreementHistory } from "../state/agreements";
 import { loadAllConsents } from "../state/consents";
@@ -114,7 +114,10 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
   const violations: Violation[] = [];
   let receiptsCounted = 0;
   if (options.entries) {
-    const verified = await verifyReceipts(ctx, options.entries, { maxAnchorDelay: options.maxAnchorDelay });
+    const verified = await verifyReceipts(ctx, options.entries, {
+      maxAnchorDelay: options.maxAnchorDelay,
+      span: { from: options.from, to: options.to },
+    });
     violations.push(...verified.violations);
     for (const { receipt } of verified.checked) {
       const c = card(receipt.department);
@@ -143,42 +146,55 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
       .map(([k, n]) => `${k} ${n}`)
       .join(", ") || "–";
 
-  const columns = [
-    "rank",
-    "department",
-    "resources by class",
-    "by security level",
-    "requests received",
-    "requests made",
-    "approved",
-    "rejected",
-    "median reply",
-    "worst reply",
-    "past deadline",
-    "escalations",
-    "grants",
-    "consents recorded",
-    "withdrawn",
-    ...(options.entries ? ["deliveries", "denials by reason", "failures"] : []),
-  ];
-  const rows: Cell[][] = ranked.map((c, i) => [
-    i + 1,
-    c.department.name,
-    counts(c.resourcesByShareType),
-    counts(c.resourcesBySecurityLevel),
-    c.requestsReceived,
-    c.requestsMade,
-    c.approvals,
-    c.rejections,
-    duration(c.medianReplySeconds),
-    duration(c.worstReplySeconds),
-    c.repliesPastDeadline,
-    c.escalations,
-    c.grants,
-    c.consentsRecorded,
-    c.consentsWithdrawn,
-    ...(options.entries ? [c.deliveries, counts(c.denialsByReason), c.failures] : []),
-  ]);
+  // Two tables of at most ten columns rather than one of eighteen, so that each fits a laptop screen and an A4 page.
+  const repliesTable: Table = {
+    columns: [
+      "rank",
+      "department",
+      "requests received",
+      "requests made",
+      "approved",
+      "rejected",
+      "median reply",
+      "worst reply",
+      "replies past deadline",
+      "escalations against it (as provider)",
+    ],
+    rows: ranked.map((c, i) => [
+      i + 1,
+      c.department.name,
+      c.requestsReceived,
+      c.requestsMade,
+      c.approvals,
+      c.rejections,
+      duration(c.medianReplySeconds),
+      duration(c.worstReplySeconds),
+      c.repliesPastDeadline,
+      c.escalations,
+    ]),
+  };
+  const sharingTable: Table = {
+    columns: [
+      "rank",
+      "department",
+      "resources by class",
+      "by security level",
+      "grants issued",
+      "consents recorded",
+      "consents withdrawn",
+      ...(options.entries ? ["deliveries", "denials by reason", "failures"] : []),
+    ],
+    rows: ranked.map((c, i) => [
+      i + 1,
+      c.department.name,
+      counts(c.resourcesByShareType),
+      counts(c.resourcesBySecurityLevel),
+      c.grants,
+      c.consentsRecorded,
+      c.consentsWithdrawn,
+      ...(options.entries ? [c.deliveries, counts(c.denialsByReason), c.failures] : []),
+    ]),
+  };
   const total = (f: (c: Scorecard) => number) => ranked.reduce((sum, c) => sum + f(c), 0);
 
   return {
@@ -204,11 +220,19 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
     violations,
     sections: [
       {
-        heading: "Departments, ranked",
+        heading: "Departments, ranked: answering requests",
         lines: [
-          "Ranked by replies past the deadline (fewest first), then by median reply time (shortest first; departments that answered none last). Reply time runs from a conditional request to the provider's own approval or rejection; a request unanswered past its deadline counts as past the deadline.",
+          "Ranked by replies past the deadline (fewest first), then by median reply time (shortest first; departments that answered none last). Reply time runs from a conditional request to the provider's own approval or rejection; a request unanswered past its deadline counts as past the deadline. Escalations are counted against the provider whose request went to the council.",
         ],
-        table: { columns, rows },
+        table: repliesTable,
+      },
+      {
+        heading: "Departments, ranked: resources, grants, consents" + (options.entries ? " and receipts" : ""),
+        lines: [
+          "In the same order. Grants are counted for the consumer that issued them, consents for the department that recorded them" +
+            (options.entries ? ", receipts for the department that wrote them." : "."),
+        ],
+        table: sharingTable,
       },
       {
         heading: "Overdue items",

@@ -2,7 +2,7 @@
  * `subject`: a subject's whole consent trail rebuilt from ConsentRegistry events (one query by the subject reference
  * topic), and, with `--receipts`, every access to the subject's data with whether a consent covered it then.
  */
-import { ReceiptSchema } from "../../../server/src/receipt";
+import { ReceiptSchema } from "../../../core/receipt";
 import type { AuditContext } from "../connect";
 import type { ReceiptEntry } from "../receipts-file";
 import { chainOf, type AuditReport } from "../render/model";
@@ -109,7 +109,7 @@ export async function subjectCommand(ctx: AuditContext, options: SubjectCommandO
             directory.resourceName(c.resourceId),
             bytes32Text(c.purpose),
             c.separate ? "yes" : "no",
-            evidenceText(c),
+            evidenceText(c, directory),
             `${isoTime(c.validFrom)} – ${isoTime(c.validUntil)}`,
             consentStatusAt(c, ctx.head.time),
           ]),
@@ -171,6 +171,7 @@ export async function subjectCommand(ctx: AuditContext, options: SubjectCommandO
         separate: c.separate,
         evidenceKind: c.evidenceKind,
         evidence: c.evidence,
+        afterWithdrawal: c.afterWithdrawal,
         validFrom: c.validFrom,
         validUntil: c.validUntil,
         statusNow: consentStatusAt(c, ctx.head.time),
@@ -191,9 +192,17 @@ export async function subjectCommand(ctx: AuditContext, options: SubjectCommandO
   };
 }
 
-function evidenceText(c: ConsentHistory): string {
+function evidenceText(c: ConsentHistory, directory: Directory): string {
+  const plain = plainEvidenceText(c);
+  if (!c.afterWithdrawal) return plain;
+  // A re-consent on record evidence rests on the recording department's word alone: say so.
+  const how = c.evidenceKind === "record" ? "on record evidence" : "by the subject's signature";
+  return `re-consented after withdrawal, by ${directory.departmentName(c.recorder)}, ${how}: ${plain}`;
+}
+
+function plainEvidenceText(c: ConsentHistory): string {
   if (c.evidenceKind === "signature") return `subject's signature (${short(`0x${c.evidence.slice(-40)}`)})`;
-  if (c.evidenceKind === "record_hash") return `consent record ${short(c.evidence)}`;
+  if (c.evidenceKind === "record") return `consent record ${short(c.evidence)}`;
   return c.evidenceKind;
 }
 

@@ -17,7 +17,8 @@ export function toMarkdown(report: AuditReport): string {
           .join(", ")}).`,
     "",
   );
-  out.push(...table({ columns: ["", ""], rows: report.summary }), "");
+  // A list, not a table: a Markdown table would need a header row, and the summary has nothing to put in it.
+  out.push(...report.summary.map(([key, value]) => `- ${key}: ${escape(value)}`), "");
   if (report.violations.length) {
     out.push("## Violations", "");
     out.push(

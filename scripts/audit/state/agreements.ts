@@ -1,28 +1,19 @@
 /**
- * An agreement's history rebuilt from SharingAgreements events, and its state at any moment: the stored status after
+ * An agreement's history rebuilt from SharingAgreements events, and its state at any moment: the core's fold of
  * every event up to that moment, with the validity window applied as the contract applies it.
  */
-import type {
-  AgreementRequestedEvent,
-  AgreementDecidedByCouncilEvent,
-} from "../../../typechain-types/contracts/sharing/ISharingAgreements";
+import type { AgreementRequestedEvent } from "../../../typechain-types/contracts/sharing/ISharingAgreements";
+import type { AgreementStatus, LegalBasis, QuotaPeriod } from "../../../core/codes/enumerations";
+import {
+  agreementEventOf,
+  applyAgreementEvent,
+  effectiveStatus,
+  type AgreementState,
+} from "../../../core/folds/agreements";
 import { interfaces } from "../contracts";
 import type { AuditContext } from "../connect";
 import { uintTopic, type ChainEvent } from "../event-source";
 import { argsOf, groupBy, happenedBy } from "./fold";
-
-export const AGREEMENT_STATUSES = [
-  "requested",
-  "active",
-  "rejected",
-  "escalated",
-  "suspended",
-  "terminated",
-  "expired",
-] as const;
-export type AgreementStatus = (typeof AGREEMENT_STATUSES)[number];
-export const LEGAL_BASES = ["consent", "statutory_duty", "contract", "public_interest"] as const;
-export const PERIODS = ["none", "minute", "hour", "day", "month"] as const;
 
 export interface AgreementHistory {
   id: bigint;
@@ -32,52 +23,28 @@ export interface AgreementHistory {
   coConsumers: string[];
   fieldMask: bigint;
   purpose: string;
-  legalBasis: (typeof LEGAL_BASES)[number];
+  legalBasis: LegalBasis;
   validFrom: number;
   validUntil: number;
   /** Unix seconds by which the provider must answer; zero when no answer is needed (unconditional resource). */
   replyDeadline: number;
   requiresConsent: boolean;
-  quota: { calls: number; per: (typeof PERIODS)[number] };
+  quota: { calls: number; per: QuotaPeriod };
   termsHash: string;
   requested: ChainEvent;
   /** Every event of the agreement, in chain order (the request first). */
   events: ChainEvent[];
 }
 
-/** The stored status right after `event`, or undefined when the event does not change it. */
-function statusAfter(event: ChainEvent): AgreementStatus | undefined {
-  switch (event.name) {
-    case "AgreementRequested":
-      return AGREEMENT_STATUSES[Number(argsOf<AgreementRequestedEvent.OutputObject>(event).status)];
-    case "AgreementActivated":
-    case "AgreementResumed":
-      return "active";
-    case "AgreementRejected":
-      return "rejected";
-    case "AgreementEscalated":
-      return "escalated";
-    case "AgreementDecidedByCouncil":
-      // An approval still waits for co-consumer seals (AgreementActivated follows when none is pending).
-      return argsOf<AgreementDecidedByCouncilEvent.OutputObject>(event).approved ? "requested" : "rejected";
-    case "AgreementSuspended":
-      return "suspended";
-    case "AgreementTerminated":
-      return "terminated";
-    default:
-      return undefined;
-  }
-}
-
 /** The agreement's status at `time` as `agreementStatus` would have answered then; undefined before its request. */
 export function agreementStatusAt(a: AgreementHistory, time: number): AgreementStatus | undefined {
-  let status: AgreementStatus | undefined;
+  let state: AgreementState | undefined;
   for (const event of a.events) {
     if (!happenedBy(event, time)) break;
-    status = statusAfter(event) ?? status;
+    const typed = agreementEventOf(event.name, event.args);
+    if (typed) state = applyAgreementEvent(state, typed);
   }
-  if (status === undefined || status === "rejected" || status === "terminated") return status;
-  return time >= a.validUntil ? "expired" : status;
+  return state && effectiveStatus(state, time);
 }
 
 /** Why the agreement did not allow a delivery at `time`, or undefined when it did (active and in its window). */
@@ -93,6 +60,7 @@ export function fromEvents(events: readonly ChainEvent[]): AgreementHistory | un
   const requested = events.find((e) => e.name === "AgreementRequested");
   if (!requested) return undefined;
   const r = argsOf<AgreementRequestedEvent.OutputObject>(requested);
+  const state = applyAgreementEvent(undefined, agreementEventOf(requested.name, requested.args)!)!;
   return {
     id: r.agreementId,
     resourceId: r.resourceId,
@@ -101,12 +69,12 @@ export function fromEvents(events: readonly ChainEvent[]): AgreementHistory | un
     coConsumers: [...r.terms.coConsumers],
     fieldMask: r.terms.fieldMask,
     purpose: r.terms.purpose,
-    legalBasis: LEGAL_BASES[Number(r.terms.legalBasis)],
+    legalBasis: state.legalBasis,
     validFrom: Number(r.terms.validFrom),
     validUntil: Number(r.terms.validUntil),
     replyDeadline: Number(r.replyDeadline),
     requiresConsent: r.requiresConsent,
-    quota: { calls: Number(r.terms.quota.calls), per: PERIODS[Number(r.terms.quota.per)] },
+    quota: state.quota,
     termsHash: r.terms.termsHash,
     requested,
     events: [...events],

@@ -11,8 +11,8 @@ import type { AuditContext } from "../connect";
 import type { ChainEvent } from "../event-source";
 import { isoTime } from "../time";
 import { argsOf, happenedBy } from "./fold";
-
-export const EVIDENCE_KINDS = ["none", "signature", "record_hash"] as const;
+import { EVIDENCE_KIND, type EvidenceKind } from "../../../core/codes/enumerations";
+import { CONSENT_STATE_AFTER, consentKeyOf, type ConsentState } from "../../../core/folds/consents";
 
 export interface ConsentHistory {
   consentId: string;
@@ -23,9 +23,11 @@ export interface ConsentHistory {
   separate: boolean;
   validFrom: number;
   validUntil: number;
-  evidenceKind: (typeof EVIDENCE_KINDS)[number];
+  evidenceKind: EvidenceKind;
   evidence: string;
   recorder: string;
+  /** Recorded right after the subject withdrew the key's previous consent: a re-consent. */
+  afterWithdrawal: boolean;
   recorded: ChainEvent;
   /** Superseded, withdrawn and revoked events of this consent, in chain order. */
   changes: ChainEvent[];
@@ -37,10 +39,6 @@ export interface Coverage {
   consentId?: string;
   /** Why it covered or did not, in words. */
   why: string;
-}
-
-export function consentKey(subjectRef: string, recipient: string, resourceId: string, purpose: string): string {
-  return [subjectRef, recipient, resourceId, purpose].map((v) => v.toLowerCase()).join("/");
 }
 
 /** Every consent of some subjects, by consent id and by key (the key's consents in recording order). */
@@ -62,14 +60,15 @@ export class ConsentTrails {
           separate: c.separate,
           validFrom: Number(c.validFrom),
           validUntil: Number(c.validUntil),
-          evidenceKind: EVIDENCE_KINDS[Number(c.evidenceKind)],
+          evidenceKind: EVIDENCE_KIND.values[Number(c.evidenceKind)],
           evidence: c.evidence,
           recorder: c.recorder,
+          afterWithdrawal: c.afterWithdrawal,
           recorded: event,
           changes: [],
         };
         this.byId.set(consentId, history);
-        const key = consentKey(c.subjectRef, c.recipient, c.resourceId, c.purpose);
+        const key = consentKeyOf(c.subjectRef, c.recipient, c.resourceId, c.purpose);
         this.byKey.set(key, [...(this.byKey.get(key) ?? []), history]);
       } else {
         this.byId.get(consentId)?.changes.push(event);
@@ -84,7 +83,7 @@ export class ConsentTrails {
 
   /** Whether the key's consent covered a use at `time`. */
   coverageAt(subjectRef: string, recipient: string, resourceId: string, purpose: string, time: number): Coverage {
-    const consents = this.byKey.get(consentKey(subjectRef, recipient, resourceId, purpose)) ?? [];
+    const consents = this.byKey.get(consentKeyOf(subjectRef, recipient, resourceId, purpose)) ?? [];
     const current = consents.filter((c) => happenedBy(c.recorded, time)).at(-1);
     if (!current)
       return { covered: false, why: "no consent recorded for this subject, recipient, resource and purpose" };
@@ -114,12 +113,10 @@ export class ConsentTrails {
 
 /** Status of a consent at `time` (`expired` computed from its window), as the registry would have answered. */
 export function consentStatusAt(c: ConsentHistory, time: number): string {
-  let status = "active";
+  let status: ConsentState = "active";
   for (const e of c.changes) {
     if (!happenedBy(e, time)) break;
-    if (e.name === "ConsentWithdrawn") status = "withdrawn";
-    else if (e.name === "ConsentRevoked") status = "revoked";
-    else if (e.name === "ConsentSuperseded") status = "superseded";
+    status = CONSENT_STATE_AFTER[e.name] ?? status;
   }
   return status === "active" && time >= c.validUntil ? "expired" : status;
 }

@@ -11,16 +11,20 @@ import { interfaces } from "../contracts";
 import type { AuditContext } from "../connect";
 import type { ChainEvent } from "../event-source";
 import { argsOf } from "./fold";
-
-export const LEVELS = ["central", "province", "city", "county", "township"] as const;
-export const SHARE_TYPES = ["unconditional", "conditional", "not_shareable"] as const;
-export const SECURITY_LEVELS = ["general", "important", "core"] as const;
+import {
+  LEVEL,
+  SECURITY_LEVEL,
+  SHARE_TYPE,
+  type Level,
+  type SecurityLevel,
+  type ShareType,
+} from "../../../core/codes/enumerations";
 
 export interface DepartmentInfo {
   id: string;
   code: string;
   name: string;
-  level: (typeof LEVELS)[number];
+  level: Level;
   parent: string;
   admitted: ChainEvent;
 }
@@ -29,8 +33,8 @@ export interface ResourceInfo {
   id: string;
   provider: string;
   code: string;
-  shareType: (typeof SHARE_TYPES)[number];
-  securityLevel: (typeof SECURITY_LEVELS)[number];
+  shareType: ShareType;
+  securityLevel: SecurityLevel;
   personal: boolean;
   /** Field names in bit order, from the latest metadata; empty when the metadata names none. */
   fields: string[];
@@ -93,7 +97,7 @@ export async function loadDirectory(ctx: AuditContext, resourceIds?: Iterable<st
       id: d.departmentId,
       code: d.code,
       name: d.name,
-      level: LEVELS[Number(d.level)],
+      level: LEVEL.values[Number(d.level)],
       parent: d.parent,
       admitted: event,
     });
@@ -109,8 +113,8 @@ export async function loadDirectory(ctx: AuditContext, resourceIds?: Iterable<st
         id: r.resourceId,
         provider: r.provider,
         code: r.code,
-        shareType: SHARE_TYPES[Number(r.terms.shareType)],
-        securityLevel: SECURITY_LEVELS[Number(r.terms.securityLevel)],
+        shareType: SHARE_TYPE.values[Number(r.terms.shareType)],
+        securityLevel: SECURITY_LEVEL.values[Number(r.terms.securityLevel)],
         personal: r.terms.personal,
         fields: fieldsOf(r.metadata),
         metadataIntact: keccak256(toUtf8Bytes(r.metadata)) === r.metadataHash,
@@ -123,8 +127,8 @@ export async function loadDirectory(ctx: AuditContext, resourceIds?: Iterable<st
       resource.events.push(event);
       if (event.name === "ResourceUpdated") {
         const u = argsOf<ResourceRegisteredEvent.OutputObject>(event); // same terms, hash and metadata fields
-        resource.shareType = SHARE_TYPES[Number(u.terms.shareType)];
-        resource.securityLevel = SECURITY_LEVELS[Number(u.terms.securityLevel)];
+        resource.shareType = SHARE_TYPE.values[Number(u.terms.shareType)];
+        resource.securityLevel = SECURITY_LEVEL.values[Number(u.terms.securityLevel)];
         resource.personal = u.terms.personal;
         resource.fields = fieldsOf(u.metadata);
         resource.metadataIntact &&= keccak256(toUtf8Bytes(u.metadata)) === u.metadataHash;

@@ -3,10 +3,9 @@ import type { GrantIssuedEvent } from "../../../typechain-types/contracts/sharin
 import { interfaces } from "../contracts";
 import type { AuditContext } from "../connect";
 import { uintTopic, type ChainEvent } from "../event-source";
-import { PERIODS } from "./agreements";
 import { argsOf, groupBy, happenedBy } from "./fold";
-
-export type GrantStatus = "active" | "paused" | "revoked";
+import { QUOTA_PERIOD, type GrantStatus, type QuotaPeriod } from "../../../core/codes/enumerations";
+import { applyGrantEvent, type GrantState } from "../../../core/folds/grants";
 
 export interface GrantHistory {
   id: bigint;
@@ -15,26 +14,19 @@ export interface GrantHistory {
   grantee: string;
   fieldMask: bigint;
   expiresAt: number;
-  quota: { calls: number; per: (typeof PERIODS)[number] };
+  quota: { calls: number; per: QuotaPeriod };
   issued: ChainEvent;
   events: ChainEvent[];
 }
 
-const STATUS_AFTER: Record<string, GrantStatus> = {
-  GrantIssued: "active",
-  GrantResumed: "active",
-  GrantPaused: "paused",
-  GrantRevoked: "revoked",
-};
-
 /** The stored status at `time`; undefined before the grant was issued. */
 export function grantStatusAt(g: GrantHistory, time: number): GrantStatus | undefined {
-  let status: GrantStatus | undefined;
+  let state: GrantState | undefined;
   for (const event of g.events) {
     if (!happenedBy(event, time)) break;
-    status = STATUS_AFTER[event.name] ?? status;
+    state = applyGrantEvent(state, event.name, event.args);
   }
-  return status;
+  return state?.status;
 }
 
 /** Why the grant could not be used at `time`, or undefined when it could (issued, active, not expired). */
@@ -57,7 +49,7 @@ function fromEvents(events: readonly ChainEvent[]): GrantHistory | undefined {
     grantee: g.grantee,
     fieldMask: g.fieldMask,
     expiresAt: Number(g.expiresAt),
-    quota: { calls: Number(g.quota.calls), per: PERIODS[Number(g.quota.per)] },
+    quota: { calls: Number(g.quota.calls), per: QUOTA_PERIOD.values[Number(g.quota.per)] },
     issued,
     events: [...events],
   };

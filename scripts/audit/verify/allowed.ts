@@ -1,16 +1,19 @@
 /**
- * Whether a delivery was allowed when it happened: at the receipt's time the agreement active and in its window, the
- * grant usable and the requester's, the purpose the agreement's, the delivered fields within the grant's, and,
+ * Whether a delivery was allowed when it happened: at the receipt's time the requester and the provider members in
+ * good standing (not suspended), the agreement active and in its window, the grant usable, the requester's account's
+ * and its department's, the purpose the agreement's, the delivered fields within the grant's, and,
  * where the agreement requires consent, an active consent of the subject for the requester, resource and purpose.
- * Every state is the fold of the contracts' events up to that moment, read once per agreement, grant and subject.
+ * Every state is the fold of the contracts' events up to that moment, read once per department, agreement, grant and
+ * subject.
  */
 import { ZeroHash } from "ethers";
-import type { Receipt } from "../../../server/src/receipt";
+import type { Receipt } from "../../../core/receipt";
 import type { AuditContext } from "../connect";
 import type { Violation } from "../rules";
 import { agreementRefusalAt, loadAgreements, type AgreementHistory } from "../state/agreements";
 import { ConsentTrails, loadConsentTrails, type Coverage } from "../state/consents";
 import { grantRefusalAt, loadGrants, type GrantHistory } from "../state/grants";
+import { loadDepartmentStatuses, type DepartmentStatuses } from "../state/departments";
 import type { Directory } from "../state/directory";
 import { bytes32Text } from "../state/directory";
 
@@ -18,11 +21,12 @@ export interface ChainRecords {
   agreements: Map<string, AgreementHistory>;
   grants: Map<string, GrantHistory>;
   consents: ConsentTrails;
+  departments: DepartmentStatuses;
 }
 
 /** Reads the histories the delivered receipts need: each agreement, grant and subject once. */
 export async function loadRecordsFor(ctx: AuditContext, delivered: readonly Receipt[]): Promise<ChainRecords> {
-  const [agreements, grants] = await Promise.all([
+  const [agreements, grants, departments] = await Promise.all([
     loadAgreements(
       ctx,
       delivered.map((r) => r.agreementId),
@@ -31,18 +35,25 @@ export async function loadRecordsFor(ctx: AuditContext, delivered: readonly Rece
       ctx,
       delivered.map((r) => r.grantId),
     ),
+    loadDepartmentStatuses(
+      ctx,
+      delivered.flatMap((r) => [r.department, r.provider]),
+    ),
   ]);
   const subjects = delivered
     .filter((r) => agreements.get(r.agreementId)?.requiresConsent && r.subjectRef !== ZeroHash)
     .map((r) => r.subjectRef);
   const consents = subjects.length ? await loadConsentTrails(ctx, subjects) : new ConsentTrails([]);
-  return { agreements, grants, consents };
+  return { agreements, grants, consents, departments };
 }
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /** The consent coverage of a receipt, or undefined when its agreement does not require consent. */
-export function consentCoverage(r: Receipt, records: ChainRecords): Coverage | undefined {
+export function consentCoverage(
+  r: Receipt,
+  records: Pick<ChainRecords, "agreements" | "consents">,
+): Coverage | undefined {
   const agreement = records.agreements.get(r.agreementId);
   if (!agreement?.requiresConsent) return undefined;
   if (r.subjectRef === ZeroHash) return { covered: false, why: "the receipt names no subject" };
@@ -55,6 +66,19 @@ export function checkDelivery(r: Receipt, records: ChainRecords, directory: Dire
   const at = r.time;
   const agreement = records.agreements.get(r.agreementId);
   const grant = records.grants.get(r.grantId);
+  for (const [role, department] of [
+    ["requester", r.department],
+    ["provider", r.provider],
+  ] as const) {
+    const status = records.departments.statusAt(department, at);
+    if (status !== "active") {
+      violations.push({
+        rule: "department_suspended",
+        receiptId,
+        detail: `at its time the ${role} ${directory.departmentName(department)} (${department}) was ${status ?? "not admitted"}`,
+      });
+    }
+  }
   if (!agreement) {
     violations.push({
       rule: "agreement_inactive",
@@ -95,6 +119,13 @@ export function checkDelivery(r: Receipt, records: ChainRecords, directory: Dire
         rule: "receipt_inconsistent",
         receiptId,
         detail: `account ${r.account} is not grant ${grant.id}'s grantee ${grant.grantee}`,
+      });
+    }
+    if (!same(grant.consumer, r.department)) {
+      violations.push({
+        rule: "receipt_inconsistent",
+        receiptId,
+        detail: `department ${r.department} is not grant ${grant.id}'s consumer ${grant.consumer}`,
       });
     }
     const refusal = grantRefusalAt(grant, at);

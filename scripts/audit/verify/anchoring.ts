@@ -1,15 +1,14 @@
 /**
  * Authenticity of receipts: each leaf recomputed from the receipt's fields, each proof checked against the root the
- * department anchored on chain (read once per batch), the anchoring delay, and each receipt's link to the previous.
+ * department anchored on chain (from its anchored history, read once), the anchoring delay and the chain's bound on
+ * each receipt's time, and each receipt's link to the previous.
  */
 import { ZeroHash } from "ethers";
-import { verifyProof, type Receipt } from "../../../server/src/receipt";
-import type { AuditContext } from "../connect";
-import { connectLedger } from "../contracts";
-import { mapLimit } from "../concurrency";
+import { verifyProof, type Receipt } from "../../../core/receipt";
 import type { ReceiptEntry } from "../receipts-file";
 import type { Violation } from "../rules";
 import { formatDuration, isoTime } from "../time";
+import { batchHolding, type AnchoredHistory } from "./history";
 
 export interface AnchoredBatch {
   department: string;
@@ -33,42 +32,35 @@ export interface CheckedReceipt {
 
 const batchKey = (department: string, sequence: number) => `${department.toLowerCase()}#${sequence}`;
 
-/** Reads each batch the entries name from AccessLedger once (as of the connection's block). */
-export async function readBatches(
-  ctx: AuditContext,
+/**
+ * The batches the entries name, as the chain's history holds them (a named batch absent from the history is not
+ * anchored). Each keeps the department as the receipts spell it.
+ */
+export function namedBatches(
   checked: readonly CheckedReceipt[],
-): Promise<Map<string, AnchoredBatch>> {
-  const wanted = new Map<string, { department: string; sequence: number }>();
+  histories: ReadonlyMap<string, AnchoredHistory>,
+): Map<string, AnchoredBatch> {
+  const named = new Map<string, AnchoredBatch>();
   for (const { entry, receipt } of checked) {
-    if (entry.batch)
-      wanted.set(batchKey(receipt.department, entry.batch.sequence), {
-        department: receipt.department,
-        sequence: entry.batch.sequence,
-      });
+    if (!entry.batch) continue;
+    const key = batchKey(receipt.department, entry.batch.sequence);
+    const batch = histories.get(receipt.department.toLowerCase())?.batches[entry.batch.sequence - 1];
+    if (batch && !named.has(key)) named.set(key, { ...batch, department: receipt.department });
   }
-  const ledger = connectLedger(ctx.deployment.contracts.AccessLedger, ctx.provider);
-  const batches = await mapLimit([...wanted.values()], 16, async ({ department, sequence }) => {
-    const b = await ledger.batch(department, sequence, { blockTag: ctx.head.number });
-    return {
-      department,
-      sequence,
-      root: b.root,
-      receiptCount: Number(b.receiptCount),
-      firstReceiptSequence: Number(b.firstReceiptSequence),
-      lastReceiptSequence: Number(b.lastReceiptSequence),
-      anchoredAt: Number(b.anchoredAt),
-      blockNumber: Number(b.blockNumber),
-    } satisfies AnchoredBatch;
-  });
-  return new Map(batches.map((b) => [batchKey(b.department, b.sequence), b]));
+  return named;
 }
 
-/** Leaf, proof, anchoring and delay checks of one receipt; fills `checked.batch` and `checked.anchorDelay`. */
+/**
+ * Leaf, proof, anchoring and delay checks of one receipt; fills `checked.batch` and `checked.anchorDelay`. A receipt
+ * the file gives without a batch is still bounded by the chain: not after the block that anchored its number, if
+ * one did, else not after the audited head (`now`).
+ */
 export function checkAnchoring(
   checked: CheckedReceipt,
   batches: Map<string, AnchoredBatch>,
   maxAnchorDelay: number,
   now: number,
+  history?: AnchoredHistory,
 ): Violation[] {
   const { entry, receipt, leaf } = checked;
   const receiptId = receipt.id;
@@ -81,6 +73,7 @@ export function checkAnchoring(
     });
   }
   if (!entry.batch) {
+    violations.push(...chainTimeBound(receipt, batchHolding(history, receipt.sequence), now));
     const waited = now - receipt.time;
     if (waited > maxAnchorDelay) {
       violations.push({
@@ -95,6 +88,7 @@ export function checkAnchoring(
   const label = `batch ${entry.batch.sequence} of department ${receipt.department}`;
   if (!batch || batch.root === ZeroHash) {
     violations.push({ rule: "not_anchored", receiptId, detail: `${label} is not anchored on chain` });
+    violations.push(...chainTimeBound(receipt, batchHolding(history, receipt.sequence), now));
     return violations;
   }
   checked.batch = batch;
@@ -130,6 +124,31 @@ export function checkAnchoring(
     });
   }
   return violations;
+}
+
+/**
+ * The chain's bound on the time of a receipt not verified against the batch it names: the block that anchored its
+ * number (then the receipt existed), else the audited head (nothing can be dated after the chain's last block).
+ */
+function chainTimeBound(receipt: Receipt, holding: AnchoredBatch | undefined, now: number): Violation[] {
+  if (holding) {
+    if (receipt.time <= holding.anchoredAt) return [];
+    return [
+      {
+        rule: "time_after_anchor",
+        receiptId: receipt.id,
+        detail: `its time ${isoTime(receipt.time)} is after the anchoring of batch ${holding.sequence} at ${isoTime(holding.anchoredAt)} (block ${holding.blockNumber}), which holds receipts ${holding.firstReceiptSequence}..${holding.lastReceiptSequence} of its department`,
+      },
+    ];
+  }
+  if (receipt.time <= now) return [];
+  return [
+    {
+      rule: "time_after_head",
+      receiptId: receipt.id,
+      detail: `its time ${isoTime(receipt.time)} is after the chain's head at ${isoTime(now)}, and no batch anchored its number`,
+    },
+  ];
 }
 
 /** Each receipt's prevHash must be the leaf of its department's previous receipt (zero for the first). */

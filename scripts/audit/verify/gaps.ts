@@ -1,19 +1,25 @@
 /**
  * Completeness: per department, every receipt that an anchored batch says it holds (its count and range) must be
  * among the receipts given, and so must every receipt between two given ones. Each run of missing receipts is one
- * violation naming the first missing receipt's id.
+ * violation naming the first missing receipt's id. The numbers reported go into `reported` (by lower-case department)
+ * when it is given, so that the check of the chain's whole history reports each missing number once.
  */
-import { receiptId } from "../../../server/src/receipt";
+import { receiptId } from "../../../core/receipt";
 import type { Violation } from "../rules";
 import type { AnchoredBatch, CheckedReceipt } from "./anchoring";
 import { groupBy } from "../state/fold";
 
-export function findSequenceGaps(checked: readonly CheckedReceipt[], batches: Iterable<AnchoredBatch>): Violation[] {
+export function findSequenceGaps(
+  checked: readonly CheckedReceipt[],
+  batches: Iterable<AnchoredBatch>,
+  reported?: Map<string, Set<number>>,
+): Violation[] {
   const violations: Violation[] = [];
   const batchesOf = groupBy([...batches], (b) => b.department.toLowerCase());
   for (const [department, receipts] of groupBy(checked, (c) => c.receipt.department.toLowerCase())) {
     const given = new Set(receipts.map((c) => c.receipt.sequence));
     const covered = new Set<number>();
+    const missingFromBatches: number[] = [];
     for (const batch of (batchesOf.get(department) ?? []).sort((a, b) => a.sequence - b.sequence)) {
       if (batch.receiptCount === 0) continue;
       const missing: number[] = [];
@@ -21,6 +27,7 @@ export function findSequenceGaps(checked: readonly CheckedReceipt[], batches: It
         covered.add(s);
         if (!given.has(s)) missing.push(s);
       }
+      missingFromBatches.push(...missing);
       for (const run of runs(missing)) {
         violations.push(
           gap(
@@ -37,6 +44,7 @@ export function findSequenceGaps(checked: readonly CheckedReceipt[], batches: It
       for (let s = sequences[i - 1] + 1; s < sequences[i]; s++) if (!covered.has(s)) between.push(s);
     }
     for (const run of runs(between)) violations.push(gap(department, run, "between the receipts given"));
+    reported?.set(department, new Set([...missingFromBatches, ...between]));
   }
   return violations;
 }
@@ -52,7 +60,7 @@ function gap(department: string, [first, last]: [number, number], where: string)
 }
 
 /** Consecutive runs of sorted numbers as [first, last] pairs. */
-function runs(sorted: readonly number[]): [number, number][] {
+export function runs(sorted: readonly number[]): [number, number][] {
   const out: [number, number][] = [];
   for (const n of sorted) {
     const last = out.at(-1);

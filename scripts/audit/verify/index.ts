@@ -1,23 +1,67 @@
 /**
- * Verifies a set of receipts against the chain: authenticity (leaf, proof, anchoring, delay, links), completeness
- * (sequence gaps) and lawfulness of every delivery. Each batch, agreement, grant and subject trail is read once; the
- * checks then run in memory, so ten thousand receipts take seconds.
+ * Verifies a set of receipts against the chain: authenticity (leaf, proof, anchoring, delay, time bounds, links),
+ * completeness (sequence gaps, and every batch and receipt of each department's anchored history within the span)
+ * and lawfulness of every delivery (statuses at its time, quotas). Each department's history, agreement, grant and
+ * subject trail is read once; the checks then run in memory, so ten thousand receipts take seconds.
+ *
+ * The checks come in two kinds, each a list to extend: per receipt (`RECEIPT_CHECKS`) and over the whole set
+ * (`SET_CHECKS`).
  */
-import { ReceiptSchema, receiptLeaf } from "../../../server/src/receipt";
+import { ReceiptSchema, receiptLeaf } from "../../../core/receipt";
 import type { AuditContext } from "../connect";
 import type { ReceiptEntry } from "../receipts-file";
 import type { Violation } from "../rules";
 import { loadDirectory, type Directory } from "../state/directory";
 import { checkDelivery, loadRecordsFor, type ChainRecords } from "./allowed";
-import { checkAnchoring, checkChainLinks, readBatches, type AnchoredBatch, type CheckedReceipt } from "./anchoring";
+import { checkAnchoring, checkChainLinks, namedBatches, type AnchoredBatch, type CheckedReceipt } from "./anchoring";
 import { findSequenceGaps } from "./gaps";
+import { loadAnchoredHistories, type AnchoredHistory } from "./history";
+import { checkQuotas } from "./quotas";
+import { findWithheld, type HistoryCheck, type Span } from "./withheld";
 
 /** Default `--max-anchor-delay`: the gateway's anchoring limit (60 s) plus its batch window (2 s). */
 export const DEFAULT_MAX_ANCHOR_DELAY = 62;
 
 export interface VerifyOptions {
   maxAnchorDelay: number;
+  /** The anchored batches the file must hold: by default every batch of each department in it. */
+  span?: Span;
 }
+
+/** What the checks read: the receipts, the chain's records they need, and the options. */
+export interface VerifyInput {
+  ctx: AuditContext;
+  options: VerifyOptions;
+  checked: readonly CheckedReceipt[];
+  /** Batches the entries name (anchored ones), by `department#sequence`. */
+  named: Map<string, AnchoredBatch>;
+  histories: Map<string, AnchoredHistory>;
+  records: ChainRecords;
+  directory: Directory;
+}
+
+const RECEIPT_CHECKS: ((c: CheckedReceipt, input: VerifyInput) => Violation[])[] = [
+  (c, { named, options, ctx, histories }) =>
+    checkAnchoring(c, named, options.maxAnchorDelay, ctx.head.time, histories.get(c.receipt.department.toLowerCase())),
+  (c, { records, directory }) => (c.receipt.result === "delivered" ? checkDelivery(c.receipt, records, directory) : []),
+];
+
+/** Set checks run after the receipt checks (which fill each receipt's verified batch). */
+const SET_CHECKS: ((input: VerifyInput, out: VerifyResult) => Violation[])[] = [
+  ({ checked }) => checkChainLinks(checked),
+  ({ checked, histories, options }, out) => {
+    const reported = new Map<string, Set<number>>();
+    const gaps = findSequenceGaps(checked, out.batches, reported);
+    const withheld = findWithheld(checked, histories, options.span ?? {}, reported);
+    out.history = withheld.checks;
+    return [...gaps, ...withheld.violations];
+  },
+  ({ checked, records }) =>
+    checkQuotas(
+      checked.filter((c) => c.receipt.result === "delivered").map((c) => c.receipt),
+      records,
+    ),
+];
 
 export interface VerifyResult {
   checked: CheckedReceipt[];
@@ -25,6 +69,8 @@ export interface VerifyResult {
   records: ChainRecords;
   directory: Directory;
   violations: Violation[];
+  /** Each department's anchored history against the file. */
+  history: HistoryCheck[];
   /** Entries that could not be parsed as receipts (each also a `malformed_receipt` violation). */
   malformed: number;
 }
@@ -69,8 +115,11 @@ export async function verifyReceipts(
     checked.push({ entry, receipt, leaf });
   }
 
-  const [batchMap, directory, records] = await Promise.all([
-    readBatches(ctx, checked),
+  const [histories, directory, records] = await Promise.all([
+    loadAnchoredHistories(
+      ctx,
+      checked.map((c) => c.receipt.department),
+    ),
     loadDirectory(
       ctx,
       checked.map((c) => c.receipt.resourceId),
@@ -80,11 +129,18 @@ export async function verifyReceipts(
       checked.filter((c) => c.receipt.result === "delivered").map((c) => c.receipt),
     ),
   ]);
-  for (const c of checked) {
-    violations.push(...checkAnchoring(c, batchMap, options.maxAnchorDelay, ctx.head.time));
-    if (c.receipt.result === "delivered") violations.push(...checkDelivery(c.receipt, records, directory));
-  }
-  const batches = [...batchMap.values()].filter((b) => b.receiptCount > 0);
-  violations.push(...checkChainLinks(checked), ...findSequenceGaps(checked, batches));
-  return { checked, batches, records, directory, violations, malformed };
+  const named = namedBatches(checked, histories);
+  const input: VerifyInput = { ctx, options, checked, named, histories, records, directory };
+  for (const c of checked) for (const check of RECEIPT_CHECKS) violations.push(...check(c, input));
+  const result: VerifyResult = {
+    checked,
+    batches: [...named.values()].filter((b) => b.receiptCount > 0),
+    records,
+    directory,
+    violations,
+    history: [],
+    malformed,
+  };
+  for (const check of SET_CHECKS) violations.push(...check(input, result));
+  return result;
 }

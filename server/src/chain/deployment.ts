@@ -2,16 +2,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 
-/** The contracts of one Kuajie deployment, by the names the gateway, the indexer and the auditor use. */
-export const CONTRACT_NAMES = [
-  "Consortium",
-  "DataCatalog",
-  "SharingAgreements",
-  "Grants",
-  "ConsentRegistry",
-  "AccessLedger",
-] as const;
-export type ContractName = (typeof CONTRACT_NAMES)[number];
+import { CONTRACT_NAMES, type ContractName } from "../../../core/contracts";
+
+export { CONTRACT_NAMES, type ContractName };
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte address");
 

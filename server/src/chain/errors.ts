@@ -1,4 +1,4 @@
-import type { JsonObject } from "./json";
+import type { JsonObject } from "../common/indexed-event";
 
 /** Base of every failure the chain adapter reports; `code` is stable and safe to show (no keys, no payloads). */
 export abstract class ChainError extends Error {
@@ -48,16 +48,40 @@ export class TransactionRejectedError extends ChainError {
   }
 }
 
-/** The contract reverted; `errorName`/`args` come from the contracts' ABIs when the revert data matched one. */
+/** The contract refused a write: the custom error's name and arguments, decoded with the contracts' ABIs. */
 export class TransactionRevertedError extends ChainError {
   readonly code = "transaction_reverted";
   constructor(
-    readonly errorName: string | null,
+    readonly contract: string,
+    readonly method: string,
+    readonly errorName: string,
     readonly args: JsonObject,
-    readonly data: string | null,
-    readonly txHash: string | null,
+    /** For a revert judged by `block.timestamp`: the chain's clock at the time, said beside the gateway's. */
+    clock = "",
   ) {
-    super(errorName ? `the transaction reverted with ${errorName}` : "the transaction reverted");
+    super(`${contract}.${method} reverted with ${errorName}${clock}`);
+  }
+}
+
+/**
+ * A write was persisted in the outbox (it will be sent and mined: nothing acknowledged is lost) but was not mined
+ * within the wait; `GET /v1/outbox/:id` follows it.
+ */
+export class WritePendingError extends ChainError {
+  readonly code = "write_pending";
+  constructor(readonly outboxId: number) {
+    super(`the transaction is in the outbox (id ${outboxId}) and will be sent when the chain accepts it`);
+  }
+}
+
+/** A write reached a final state other than mined (the node refused it for good, or it ran out of gas money). */
+export class TransactionFailedError extends ChainError {
+  readonly code = "transaction_failed";
+  constructor(
+    readonly outboxId: number,
+    detail: string,
+  ) {
+    super(`the transaction failed: ${detail}`);
   }
 }
 

@@ -2,7 +2,8 @@ import { getAddress, toQuantity, type Interface, type JsonRpcApiProvider } from 
 import type Database from "better-sqlite3";
 import pino, { type BaseLogger } from "pino";
 import { describeNodeError, IndexerBehindError } from "./errors";
-import { abiArgsToJson, type JsonObject } from "./json";
+import type { IndexedEvent, JsonObject } from "../common/indexed-event";
+import { abiArgsToJson } from "./json";
 import { migrateChainSchema } from "./schema";
 
 export interface IndexedContract {
@@ -10,20 +11,6 @@ export interface IndexedContract {
   name: string;
   address: string;
   iface: Interface;
-}
-
-export interface IndexedEvent {
-  blockNumber: number;
-  logIndex: number;
-  txHash: string;
-  address: string;
-  contract: string;
-  /** Event name, or `unknown` for a log the contract's ABI does not describe. */
-  name: string;
-  /** Arguments by name; integers as decimal strings, bytes as 0x-hex (the `args_json` column, parsed). */
-  args: JsonObject;
-  /** Block timestamp, seconds since the epoch. */
-  blockTime: number;
 }
 
 export type IndexerResetReason = "genesis_changed" | "history_changed" | "deployment_missing" | "contracts_changed";

@@ -1,8 +1,5 @@
 import { hexlify, Indexed, type ParamType, type Result } from "ethers";
-
-/** A value that `JSON.stringify` writes and `JSON.parse` reads back unchanged. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
+import type { JsonObject, JsonValue } from "../common/indexed-event";
 
 /**
  * Turns decoded ABI values into JSON: integers become decimal strings (they may not fit a JS number), bytes 0x-hex,

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import type { JsonObject, JsonValue } from "./json";
+import type { JsonObject, JsonValue } from "../common/indexed-event";
 import type { DecodedRevert } from "./revert";
 
 export type OutboxStatus = "queued" | "signed" | "sent" | "mined" | "reverted" | "failed";

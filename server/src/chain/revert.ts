@@ -1,5 +1,6 @@
 import { AbiCoder, dataSlice, isHexString, type Interface } from "ethers";
-import { abiArgsToJson, type JsonObject } from "./json";
+import type { JsonObject } from "../common/indexed-event";
+import { abiArgsToJson } from "./json";
 
 export interface DecodedRevert {
   /** The custom error's name (`AgreementNotShareable`), or `Error` / `Panic` for Solidity's built-in reverts. */

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { migrate } from "../store/db";
+import { migrate } from "../common/db";
 
 /**
  * The chain adapter's tables, registered as component "chain". Append only: a statement's position is its version.

@@ -10,7 +10,7 @@ import {
   UnknownOutboxRowError,
   UnknownSignerError,
 } from "./errors";
-import type { JsonObject } from "./json";
+import type { JsonObject } from "../common/indexed-event";
 import {
   KeyWorker,
   publicRow,

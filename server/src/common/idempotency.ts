@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import type { RequestHandler, Response } from "express";
+import { canonicalJson } from "../../../core/json/canonical-json";
 import type { IdempotencyStore } from "../store/idempotency";
 import { ConflictError, UnprocessableError, validationErrorFromIssues } from "./errors";
 import "./request-context";
@@ -15,18 +16,6 @@ class IdempotencyKeyReusedError extends UnprocessableError {
 
 class IdempotencyKeyInFlightError extends ConflictError {
   override readonly code = "idempotency_key_in_flight";
-}
-
-/** JSON with object keys sorted, so that `{a,b}` and `{b,a}` are the same request. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, inner]) => inner !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, inner]) => `${JSON.stringify(key)}:${canonicalJson(inner)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
 }
 
 export interface IdempotencyOptions {

@@ -24,9 +24,20 @@ export interface MetricsOptions {
   collectProcessMetrics?: boolean;
 }
 
+const PROM_CLIENT_TOTAL_GAUGES = [
+  "nodejs_active_handles_total",
+  "nodejs_active_requests_total",
+  "nodejs_active_resources_total",
+] as const;
+
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
-  if (options.collectProcessMetrics) collectDefaultMetrics({ register: registry });
+  if (options.collectProcessMetrics) {
+    collectDefaultMetrics({ register: registry });
+    // prom-client names these gauges `_total`, a suffix Prometheus keeps for counters (promtool check metrics
+    // refuses them); each is the sum over `type` of the gauge of the same name without the suffix, which stays.
+    for (const name of PROM_CLIENT_TOTAL_GAUGES) registry.removeSingleMetric(name);
+  }
   return {
     registry,
     httpRequests: new Counter({

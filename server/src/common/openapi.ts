@@ -3,7 +3,7 @@ import { createDocument } from "zod-openapi";
 import type { oas31, ZodOpenApiOperationObject, ZodOpenApiPathsObject, ZodOpenApiResponsesObject } from "zod-openapi";
 import { IDEMPOTENCY_HEADER } from "./idempotency";
 import { PROBLEM_CONTENT_TYPE } from "./problem";
-import type { RegisteredRoute } from "./validate";
+import type { RegisteredRoute } from "./route-registry";
 
 export type OpenApiDocument = oas31.OpenAPIObject;
 
@@ -73,6 +73,8 @@ function responsesOf(route: RegisteredRoute): ZodOpenApiResponsesObject {
   };
   if (route.body || route.query || route.params || route.idempotent)
     add("400", "Malformed input; `errors` names each bad field");
+  // Every route parses a JSON body when one is sent, so even an input-less route can answer 400.
+  else add("400", "A request body that is not well-formed JSON");
   if (route.auth !== "none") {
     add("401", "Missing, unknown or revoked bearer token");
     add("403", "The caller's role or department may not do this");
@@ -85,6 +87,24 @@ function responsesOf(route: RegisteredRoute): ZodOpenApiResponsesObject {
   if (route.body) add("413", "Request body too large");
   responses.default = problem("Any other failure, as problem+json");
   return responses;
+}
+
+/**
+ * The example request body a route's body schema carries (`.meta({ examples: [body] })`), checked against that
+ * schema so that the reference never shows a body the gateway would refuse.
+ */
+function bodyExample(route: RegisteredRoute): { example?: unknown } {
+  if (!route.body) return {};
+  const examples = z.globalRegistry.get(route.body)?.examples;
+  const example: unknown = Array.isArray(examples) ? examples[0] : undefined;
+  if (example === undefined) return {};
+  const parsed = route.body.safeParse(example);
+  if (!parsed.success) {
+    throw new Error(
+      `the example body of ${route.method.toUpperCase()} ${route.path} is invalid: ${parsed.error.message}`,
+    );
+  }
+  return { example };
 }
 
 function operationOf(route: RegisteredRoute): ZodOpenApiOperationObject {
@@ -101,10 +121,20 @@ function operationOf(route: RegisteredRoute): ZodOpenApiOperationObject {
       ...(route.query ? { query: route.query } : {}),
       ...(route.idempotent ? { header: idempotencyHeaders } : {}),
     },
-    ...(route.body ? { requestBody: { required: true, content: { "application/json": { schema: route.body } } } } : {}),
+    ...(route.body
+      ? {
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: route.body, ...bodyExample(route) } },
+          },
+        }
+      : {}),
     responses: responsesOf(route),
   };
 }
+
+/** The project's licence (package.json `license`), as an SPDX identifier. */
+export const API_LICENSE = { name: "Apache 2.0", identifier: "Apache-2.0" } as const;
 
 export interface OpenApiInfo {
   title: string;
@@ -122,7 +152,9 @@ export function buildOpenApiDocument(routes: readonly RegisteredRoute[], info: O
   return createDocument(
     {
       openapi: "3.1.0",
-      info: { ...info },
+      info: { ...info, license: { ...API_LICENSE } },
+      // Relative to the document's own URL: each department's gateway serves the API and its description together.
+      servers: [{ url: "/", description: "this gateway (the origin that served this document)" }],
       paths,
       components: {
         securitySchemes: {

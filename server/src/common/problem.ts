@@ -1,9 +1,21 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from "express";
 import { ZodError } from "zod";
 import {
+  ChainError,
+  ChainResetError,
+  ChainUnavailableError,
+  SenderStoppedError,
+  TransactionFailedError,
+  TransactionRevertedError,
+  UnknownSignerError,
+  WritePendingError,
+} from "../chain/errors";
+import {
+  ContractRevertError,
   HttpError,
   NotFoundError,
   PayloadTooLargeError,
+  ServiceUnavailableError,
   UnsupportedMediaTypeError,
   ValidationError,
   problemType,
@@ -90,9 +102,51 @@ function isClientInputError(err: unknown): err is ClientInputError {
   );
 }
 
+/**
+ * A write was persisted in the outbox but not mined within the wait: 202 with the outbox id, which
+ * `GET /v1/outbox/:id` follows.
+ */
+class WriteAcceptedProblem extends HttpError {
+  override readonly status = 202;
+  override readonly code = "write_pending";
+  override readonly title = "Accepted; the transaction is waiting to be mined";
+}
+
+/** What a failed chain write means to a client; other chain errors are the gateway's own failure (500). */
+function chainProblem(err: ChainError): HttpError | null {
+  if (err instanceof TransactionRevertedError) {
+    return new ContractRevertError(err.errorName, err.args, { detail: err.message, cause: err });
+  }
+  if (err instanceof WritePendingError) {
+    return new WriteAcceptedProblem(err.message, { outboxId: err.outboxId, location: `/v1/outbox/${err.outboxId}` });
+  }
+  if (err instanceof UnknownSignerError) {
+    return new ServiceUnavailableError(`this gateway holds no signing key for department '${err.key}'`);
+  }
+  if (err instanceof TransactionFailedError)
+    return new ServiceUnavailableError(err.message, { outboxId: err.outboxId });
+  if (err instanceof ChainResetError) {
+    return new ServiceUnavailableError(
+      "the chain was reset (a different genesis): the gateway refuses to mix it with the old state",
+      { reason: "chain_reset" },
+      { cause: err },
+    );
+  }
+  if (err instanceof ChainUnavailableError || err instanceof SenderStoppedError) {
+    return new ServiceUnavailableError(
+      "the chain is unavailable; try again shortly",
+      { reason: "chain_unavailable" },
+      { retryAfterSeconds: 2, cause: err },
+    );
+  }
+  return null;
+}
+
 /** Maps anything thrown to an HttpError; unknown errors become a 500 that says nothing about their insides. */
 export function toHttpError(err: unknown, req: Request): HttpError {
   if (err instanceof HttpError) return err;
+  const fromChain = err instanceof ChainError ? chainProblem(err) : null;
+  if (fromChain) return fromChain;
   if (err instanceof ZodError) return validationErrorFromIssues("", err.issues);
   if (isClientInputError(err)) {
     switch (err.type) {

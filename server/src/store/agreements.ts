@@ -1,18 +1,21 @@
-import { AGREEMENT_STATUS, bytes32ToCode, LEGAL_BASIS, QUOTA_PERIOD } from "../common/codes";
-import type { IndexedEvent } from "../chain/indexer";
-import type { JsonObject } from "../chain/json";
-import type { Db } from "./db";
-import { migrate, onePerDatabase } from "./db";
+import {
+  agreementEventActor,
+  agreementEventOf,
+  applyAgreementEvent,
+  effectiveStatus,
+  type AgreementState,
+  type Quota,
+} from "../../../core/folds/agreements";
+import type { AgreementStatus, LegalBasis } from "../../../core/codes/enumerations";
+import type { AgreementId, DepartmentId, ResourceId } from "../../../core/ids";
+import { AGREEMENT_STATUS, LEGAL_BASIS, QUOTA_PERIOD } from "../../../core/codes/enumerations";
+import { bytes32ToCode } from "../common/short-codes";
+import type { IndexedEvent, JsonObject } from "../common/indexed-event";
+import type { Db } from "../common/db";
+import { migrate } from "../common/db";
 
-export type AgreementStatus = (typeof AGREEMENT_STATUS.values)[number];
-export type LegalBasis = (typeof LEGAL_BASIS.values)[number];
-export type QuotaPeriod = (typeof QUOTA_PERIOD.values)[number];
-
-/** A call quota; `{calls: 0, per: "none"}` is unlimited. */
-export interface Quota {
-  calls: number;
-  per: QuotaPeriod;
-}
+export type { AgreementStatus, LegalBasis, QuotaPeriod } from "../../../core/codes/enumerations";
+export type { Quota } from "../../../core/folds/agreements";
 
 /**
  * A sharing agreement as the chain says it is (SharingAgreements events), plus what the gateway keeps beside it
@@ -80,8 +83,7 @@ export interface AgreementFilter {
 
 /** The status the contract reports now: a stored status other than rejected/terminated is `expired` past validUntil. */
 export function effectiveAgreementStatus(a: AgreementRecord, now: number): AgreementStatus {
-  if (a.storedStatus !== "rejected" && a.storedStatus !== "terminated" && now >= a.validUntil) return "expired";
-  return a.storedStatus;
+  return effectiveStatus(a, now);
 }
 
 interface RawAgreement {
@@ -130,7 +132,6 @@ interface RawEvent {
 }
 
 const ZERO = `0x${"0".repeat(64)}`;
-const STATUS = (name: AgreementStatus) => AGREEMENT_STATUS.toIndex(name);
 
 const SELECT = `
   SELECT a.*, n.purpose_text AS purpose_text, t.text AS terms_json, r.text AS rejection_text,
@@ -144,16 +145,12 @@ const SELECT = `
 /**
  * The agreements projection (SharingAgreements events, plus GrantIssued for the history), and the texts the
  * gateway keeps beside the chain's hashes: purpose texts, terms documents, rejection reasons. Applying the same event
- * twice changes nothing. One instance per database: `AgreementStore.of(db)`.
+ * twice changes nothing.
  */
 export class AgreementStore {
-  static of(db: Db): AgreementStore {
-    return onePerDatabase(AgreementStore, db, () => new AgreementStore(db));
-  }
-
   readonly fresh: boolean;
 
-  private constructor(private readonly db: Db) {
+  constructor(private readonly db: Db) {
     this.fresh =
       migrate(db, "agreements", [
         `CREATE TABLE agreements (
@@ -179,114 +176,31 @@ export class AgreementStore {
       ]) > 0;
   }
 
-  /** Applies SharingAgreements events and Grants.GrantIssued; runs inside the indexer's transaction. */
+  /**
+   * Applies SharingAgreements events (folded by the core's `applyAgreementEvent`) and Grants.GrantIssued (history
+   * only); runs inside the indexer's transaction.
+   */
   apply(events: readonly IndexedEvent[]): void {
     for (const e of events) {
-      if (e.contract !== "SharingAgreements" && !(e.contract === "Grants" && e.name === "GrantIssued")) continue;
+      const isGrantIssued = e.contract === "Grants" && e.name === "GrantIssued";
+      if (e.contract !== "SharingAgreements" && !isGrantIssued) continue;
+      const event = isGrantIssued ? undefined : agreementEventOf(e.name, e.args);
+      if (!isGrantIssued && event === undefined) continue;
       const seen = this.db
         .prepare(`SELECT 1 FROM agreement_events WHERE block_number = ? AND log_index = ?`)
         .get(e.blockNumber, e.logIndex);
       if (seen) continue;
-      const a = e.args;
-      const id = Number(a.agreementId);
-      const byCouncil = a.byCouncil === true;
-      let actor: string | null = null;
-      const set = (sql: string, ...values: Array<string | number | null>) =>
-        this.db
-          .prepare(`UPDATE agreements SET ${sql}, updated_block = ? WHERE id = ?`)
-          .run(...values, e.blockNumber, id);
-      switch (e.name) {
-        case "AgreementRequested": {
-          const t = a.terms as JsonObject;
-          const quota = t.quota as JsonObject;
-          const co = (t.coConsumers as string[]).map((c) => c.toLowerCase());
-          const replyDeadline = Number(a.replyDeadline);
-          this.db
-            .prepare(
-              `INSERT OR REPLACE INTO agreements VALUES
-                 (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?, ?, ?)`,
-            )
-            .run(
-              id,
-              String(a.resourceId).toLowerCase(),
-              String(a.provider).toLowerCase(),
-              String(a.consumer).toLowerCase(),
-              JSON.stringify(co),
-              String(t.fieldMask),
-              String(t.purpose).toLowerCase(),
-              Number(t.legalBasis),
-              Number(t.validFrom),
-              Number(t.validUntil),
-              replyDeadline,
-              a.requiresConsent === true ? 1 : 0,
-              replyDeadline === 0 ? 1 : 0,
-              (1 << co.length) - 1,
-              Number(quota.calls),
-              Number(quota.per),
-              String(t.termsHash).toLowerCase(),
-              Number(a.status),
-              e.blockNumber,
-              e.blockTime,
-              e.txHash,
-              e.blockNumber,
-            );
-          actor = String(a.consumer).toLowerCase();
-          break;
-        }
-        case "AgreementSealed": {
-          actor = String(a.departmentId).toLowerCase();
-          const row = this.db.prepare(`SELECT co_consumers, pending_seals FROM agreements WHERE id = ?`).get(id) as
-            { co_consumers: string; pending_seals: number } | undefined;
-          const index = row ? (JSON.parse(row.co_consumers) as string[]).indexOf(actor) : -1;
-          if (row && index >= 0) set(`pending_seals = ?`, row.pending_seals & ~(1 << index));
-          break;
-        }
-        case "AgreementApproved":
-          actor = byCouncil ? null : String(a.provider).toLowerCase();
-          set(`provider_approved = 1`);
-          break;
-        case "AgreementActivated":
-          set(`status = ?`, STATUS("active"));
-          break;
-        case "AgreementRejected":
-          actor = byCouncil ? null : String(a.provider).toLowerCase();
-          set(
-            `status = ?, rejection_hash = ?, rejected_by_council = ?`,
-            STATUS("rejected"),
-            String(a.reasonHash).toLowerCase(),
-            byCouncil ? 1 : 0,
-          );
-          break;
-        case "AgreementEscalated":
-          actor = String(a.escalatedBy).toLowerCase();
-          set(`status = ?`, STATUS("escalated"));
-          break;
-        case "AgreementDecidedByCouncil": {
-          const approved = a.approved === true;
-          // Approval returns the request to `requested` until the co-consumers' seals are in (Activated follows
-          // when they are); rejection is followed by AgreementRejected.
-          if (approved) set(`status = ?`, STATUS("requested"));
-          set(`council_approved = ?, council_reason_hash = ?`, approved ? 1 : 0, String(a.reasonHash).toLowerCase());
-          break;
-        }
-        case "AgreementSuspended":
-          actor = byCouncil ? null : String(a.actor).toLowerCase();
-          set(`status = ?`, STATUS("suspended"));
-          break;
-        case "AgreementResumed":
-          actor = byCouncil ? null : String(a.actor).toLowerCase();
-          set(`status = ?`, STATUS("active"));
-          break;
-        case "AgreementTerminated":
-          actor = byCouncil ? null : String(a.actor).toLowerCase();
-          set(`status = ?`, STATUS("terminated"));
-          break;
-        case "GrantIssued":
-          actor = String(a.consumer).toLowerCase();
-          break;
-        default:
-          continue;
+      const id = Number(e.args.agreementId);
+      let actor: string | null;
+      if (event === undefined) {
+        actor = String(e.args.consumer).toLowerCase();
+      } else {
+        const before = this.state(id);
+        const after = applyAgreementEvent(before, event);
+        if (after !== undefined && after !== before) this.write(id, after, e, event.name === "AgreementRequested");
+        actor = agreementEventActor(event);
       }
+      const byCouncil = e.args.byCouncil === true;
       this.db
         .prepare(`INSERT OR IGNORE INTO agreement_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
         .run(
@@ -298,9 +212,63 @@ export class AgreementStore {
           e.name,
           actor === ZERO ? null : actor,
           byCouncil || e.name === "AgreementDecidedByCouncil" ? 1 : 0,
-          JSON.stringify(a),
+          JSON.stringify(e.args),
         );
     }
+  }
+
+  private state(agreementId: number): AgreementState | undefined {
+    const row = this.db.prepare(`SELECT * FROM agreements WHERE id = ?`).get(agreementId) as RawAgreement | undefined;
+    return row ? stateOf(row) : undefined;
+  }
+
+  private write(id: number, a: AgreementState, e: IndexedEvent, requested: boolean): void {
+    const status = AGREEMENT_STATUS.toIndex(a.storedStatus);
+    const rejection = [a.rejection?.reasonHash ?? null, a.rejection ? (a.rejection.byCouncil ? 1 : 0) : null];
+    const council = [
+      a.councilDecision ? (a.councilDecision.approved ? 1 : 0) : null,
+      a.councilDecision?.reasonHash ?? null,
+    ];
+    if (!requested) {
+      this.db
+        .prepare(
+          `UPDATE agreements SET provider_approved = ?, pending_seals = ?, status = ?, rejection_hash = ?,
+             rejected_by_council = ?, council_approved = ?, council_reason_hash = ?, updated_block = ? WHERE id = ?`,
+        )
+        .run(a.providerApproved ? 1 : 0, a.pendingSeals, status, ...rejection, ...council, e.blockNumber, id);
+      return;
+    }
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO agreements VALUES
+           (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        id,
+        a.resourceId,
+        a.provider,
+        a.consumer,
+        JSON.stringify(a.coConsumers),
+        a.fieldMask.toString(),
+        a.purpose,
+        LEGAL_BASIS.toIndex(a.legalBasis),
+        a.validFrom,
+        a.validUntil,
+        a.replyDeadline,
+        a.requiresConsent ? 1 : 0,
+        a.providerApproved ? 1 : 0,
+        a.pendingSeals,
+        a.quota.calls,
+        QUOTA_PERIOD.toIndex(a.quota.per),
+        a.termsHash,
+        status,
+        ...rejection,
+        ...council,
+        e.blockNumber,
+        e.blockTime,
+        e.txHash,
+        e.blockNumber,
+      );
   }
 
   /** Clears what came from the chain (texts are kept: they are addressed by their hash). */
@@ -375,17 +343,16 @@ function parseObject(json: string | null): Record<string, unknown> | null {
   }
 }
 
-function fromRaw(r: RawAgreement): AgreementRecord {
+/** The chain's part of a row, as the core fold's state. */
+function stateOf(r: RawAgreement): AgreementState {
   return {
-    agreementId: r.id,
-    resourceId: r.resource_id,
-    provider: r.provider,
-    consumer: r.consumer,
-    coConsumers: JSON.parse(r.co_consumers) as string[],
+    id: String(r.id) as AgreementId,
+    resourceId: r.resource_id as ResourceId,
+    provider: r.provider as DepartmentId,
+    consumer: r.consumer as DepartmentId,
+    coConsumers: JSON.parse(r.co_consumers) as DepartmentId[],
     fieldMask: BigInt(r.field_mask),
     purpose: r.purpose,
-    purposeCode: bytes32ToCode(r.purpose),
-    purposeText: r.purpose_text,
     legalBasis: LEGAL_BASIS.fromIndex(r.legal_basis),
     validFrom: r.valid_from,
     validUntil: r.valid_until,
@@ -395,20 +362,45 @@ function fromRaw(r: RawAgreement): AgreementRecord {
     pendingSeals: r.pending_seals,
     quota: { calls: r.quota_calls, per: QUOTA_PERIOD.fromIndex(r.quota_per) },
     termsHash: r.terms_hash,
-    terms: parseObject(r.terms_json),
     storedStatus: AGREEMENT_STATUS.fromIndex(r.status),
     rejection:
-      r.rejection_hash === null
-        ? null
-        : { reasonHash: r.rejection_hash, reason: r.rejection_text, byCouncil: r.rejected_by_council === 1 },
+      r.rejection_hash === null ? null : { reasonHash: r.rejection_hash, byCouncil: r.rejected_by_council === 1 },
     councilDecision:
       r.council_approved === null
         ? null
-        : {
-            approved: r.council_approved === 1,
-            reasonHash: r.council_reason_hash ?? ZERO,
-            reason: r.council_reason_text,
-          },
+        : { approved: r.council_approved === 1, reasonHash: r.council_reason_hash ?? ZERO },
+  };
+}
+
+function fromRaw(r: RawAgreement): AgreementRecord {
+  const state = stateOf(r);
+  return {
+    agreementId: r.id,
+    resourceId: state.resourceId,
+    provider: state.provider,
+    consumer: state.consumer,
+    coConsumers: state.coConsumers,
+    fieldMask: state.fieldMask,
+    purpose: state.purpose,
+    purposeCode: bytes32ToCode(r.purpose),
+    purposeText: r.purpose_text,
+    legalBasis: state.legalBasis,
+    validFrom: state.validFrom,
+    validUntil: state.validUntil,
+    replyDeadline: state.replyDeadline,
+    requiresConsent: state.requiresConsent,
+    providerApproved: state.providerApproved,
+    pendingSeals: state.pendingSeals,
+    quota: state.quota,
+    termsHash: state.termsHash,
+    terms: parseObject(r.terms_json),
+    storedStatus: state.storedStatus,
+    rejection: state.rejection && {
+      reasonHash: state.rejection.reasonHash,
+      reason: r.rejection_text,
+      byCouncil: state.rejection.byCouncil,
+    },
+    councilDecision: state.councilDecision && { ...state.councilDecision, reason: r.council_reason_text },
     requestedBlock: r.requested_block,
     requestedAt: r.requested_at,
     requestedTx: r.requested_tx,

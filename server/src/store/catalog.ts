@@ -1,7 +1,7 @@
-import { OPEN_TYPE, SECURITY_LEVEL, SHARE_TYPE } from "../common/codes";
-import type { IndexedEvent } from "../chain/indexer";
-import type { Db } from "./db";
-import { migrate, onePerDatabase } from "./db";
+import { OPEN_TYPE, SECURITY_LEVEL, SHARE_TYPE } from "../../../core/codes/enumerations";
+import type { IndexedEvent } from "../common/indexed-event";
+import type { Db } from "../common/db";
+import { migrate } from "../common/db";
 
 export type ShareType = (typeof SHARE_TYPE.values)[number];
 export type OpenType = (typeof OPEN_TYPE.values)[number];
@@ -128,20 +128,12 @@ function termsOf(value: unknown): Terms {
 /**
  * The catalog projection: every resource as rebuilt from DataCatalog events alone (the metadata JSON is in the
  * events), and each resource's event history. Applying the same event twice changes nothing.
- *
- * One instance per database: get it with `CatalogStore.of(db)` (the catalog feature subscribes it to the indexer
- * once; other features only read it).
  */
 export class CatalogStore {
-  /** The shared instance for a database. */
-  static of(db: Db): CatalogStore {
-    return onePerDatabase(CatalogStore, db, () => new CatalogStore(db));
-  }
-
   /** True when the tables were created now and the indexed history must be replayed into them. */
   readonly fresh: boolean;
 
-  private constructor(private readonly db: Db) {
+  constructor(private readonly db: Db) {
     this.fresh =
       migrate(db, "catalog", [
         `CREATE TABLE catalog_resources (

@@ -1,5 +1,5 @@
-import type { Db } from "./db";
-import { migrate } from "./db";
+import type { Db } from "../common/db";
+import { migrate } from "../common/db";
 
 /**
  * The consents of data subjects as the indexer has seen them (ConsentRegistry events), keyed by consent id with the

@@ -1,5 +1,6 @@
-import type { Db } from "./db";
-import { migrate } from "./db";
+import { LEVEL } from "../../../core/codes/enumerations";
+import type { Db } from "../common/db";
+import { migrate } from "../common/db";
 
 export interface DepartmentRow {
   id: string;
@@ -20,7 +21,6 @@ export interface OperatorRow {
   admin: boolean;
 }
 
-const LEVELS = ["central", "province", "city", "county", "township"] as const;
 const ZERO = `0x${"0".repeat(64)}`;
 
 interface Event {
@@ -61,7 +61,7 @@ export class DepartmentStore {
               a.departmentId,
               a.code,
               a.name,
-              LEVELS[Number(a.level)] ?? String(a.level),
+              LEVEL.values[Number(a.level)] ?? String(a.level),
               Number(a.regionCode),
               a.parent === ZERO ? null : a.parent,
               a.councilSeat ? 1 : 0,

@@ -1,9 +1,8 @@
-import { GRANT_STATUS, QUOTA_PERIOD } from "../common/codes";
-import type { IndexedEvent } from "../chain/indexer";
-import type { JsonObject } from "../chain/json";
+import { GRANT_STATUS, QUOTA_PERIOD } from "../../../core/codes/enumerations";
+import type { IndexedEvent, JsonObject } from "../common/indexed-event";
 import type { Quota } from "./agreements";
-import type { Db } from "./db";
-import { migrate, onePerDatabase } from "./db";
+import type { Db } from "../common/db";
+import { migrate } from "../common/db";
 
 export type GrantStatus = (typeof GRANT_STATUS.values)[number];
 
@@ -92,16 +91,11 @@ const STATUS_CHANGES: Record<string, GrantStatus> = {
 
 /**
  * The grants projection (Grants events) with each grant's history. Applying the same event twice changes nothing.
- * One instance per database: `GrantStore.of(db)`.
  */
 export class GrantStore {
-  static of(db: Db): GrantStore {
-    return onePerDatabase(GrantStore, db, () => new GrantStore(db));
-  }
-
   readonly fresh: boolean;
 
-  private constructor(private readonly db: Db) {
+  constructor(private readonly db: Db) {
     this.fresh =
       migrate(db, "grants", [
         `CREATE TABLE grants (

@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
-import type { Db } from "./db";
-import { migrate } from "./db";
+import type { Db } from "../common/db";
+import { migrate } from "../common/db";
 
 export interface IdempotencyScope {
   /** The caller's token id (0 for a route without authentication). */

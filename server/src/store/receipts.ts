@@ -1,6 +1,6 @@
-import type { Receipt } from "../receipt";
-import type { Db } from "./db";
-import { migrate } from "./db";
+import type { Receipt } from "../../../core/receipt";
+import type { Db } from "../common/db";
+import { migrate } from "../common/db";
 
 /** A receipt as stored: the receipt itself (its JSON is the evidence), its leaf and where it stands in anchoring. */
 export interface StoredReceipt {

@@ -1,5 +1,5 @@
-import type { Db } from "./db";
-import { migrate } from "./db";
+import type { Db } from "../common/db";
+import { migrate } from "../common/db";
 import type { Role } from "../common/request-context";
 
 export interface TokenRow {

@@ -3,7 +3,7 @@ import path from "node:path";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { receiptId } from "../../../server/src/receipt";
+import { receiptId } from "../../../core/receipt";
 import { anchor, audit, loadWorld, pending, writeReceipts, type AuditOutcome } from "./world";
 
 function expectViolation(outcome: AuditOutcome, rule: string, receipt: string) {

@@ -108,9 +108,15 @@ describe("audit report", function () {
       .and.to.contain("Departments, ranked")
       .and.to.contain("广州市民政局");
     expect(page).not.to.match(/<script|<link|src=|href="http/);
+    // No table too wide for a laptop screen or an A4 page; escalations are labelled as counted against the provider.
+    const widths = [...page.matchAll(/<thead><tr>([\s\S]*?)<\/tr><\/thead>/g)].map((m) => m[1].split("<th").length - 1);
+    expect(Math.max(...widths)).to.be.at.most(10);
+    expect(page).to.contain("Departments, ranked: answering requests").and.to.contain("Departments, ranked: resources");
+    expect(page).to.contain("<th scope=\"col\">escalations against it (as provider)</th>");
     expect(fs.readFileSync(md, "utf8"))
       .to.match(/^# Supervision scorecard/)
-      .and.to.contain("| rank | department |");
+      .and.to.contain("| rank | department |")
+      .and.not.to.match(/^\|\s*\|\s*\|$/m);
   });
 
   it("refuses (exit 2) a date it cannot read and an --out it cannot write", async function () {

@@ -7,8 +7,15 @@ import { subjectRef as gatewaySubjectRef } from "../../../server/src/common/subj
 import { subjectRefOf } from "../../../scripts/audit/subject-ref";
 import { anchor, audit, loadWorld, SUBJECT, writeReceipts } from "./world";
 
+const GZ_CIVIL_AFFAIRS_NAME = "广州市民政局 (Guangzhou Civil Affairs Bureau)";
+
 type Trail = {
-  consents: { consentId: string; statusNow: string; events: { event: string; block: number }[] }[];
+  consents: {
+    consentId: string;
+    evidenceKind: string;
+    statusNow: string;
+    events: { event: string; block: number }[];
+  }[];
   accesses: { receiptId: string; covered: boolean | null; why: string }[];
 };
 
@@ -24,8 +31,27 @@ describe("audit subject", function () {
     expect(data.consents).to.have.length(1);
     expect(data.consents[0].consentId).to.equal(w.consentId.toLowerCase());
     expect(data.consents[0].statusNow).to.equal("withdrawn");
+    // IConsentRegistry.EvidenceKind.RecordHash, spelled as the gateway's API spells it (core/codes).
+    expect(data.consents[0].evidenceKind).to.equal("record");
     expect(data.consents[0].events.map((e) => e.event)).to.deep.equal(["ConsentRecorded", "ConsentWithdrawn"]);
     expect(data.consents[0].events[1].block).to.equal(await ethers.provider.getBlockNumber());
+  });
+
+  it("shows a re-consent on record evidence after a withdrawal as such, naming the department", async function () {
+    const w = await loadWorld();
+    await w.s.consents.connect(w.civil).withdraw(w.consentKey, ethers.id("withdrawal request"));
+    const now = await time.latest();
+    await w.s.consents
+      .connect(w.civil)
+      .record(
+        { key: w.consentKey, separate: true, validFrom: now, validUntil: now + 3600 },
+        ethers.id("consent record #2"),
+      );
+
+    const outcome = await audit(w, ["subject", "--subject-ref", SUBJECT], { json: false });
+
+    expect(outcome.code).to.equal(0);
+    expect(outcome.stdout).to.contain(`re-consented after withdrawal, by ${GZ_CIVIL_AFFAIRS_NAME}, on record evidence`);
   });
 
   it("shows a superseded consent and the council's revocation of its successor", async function () {

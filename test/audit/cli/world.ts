@@ -10,8 +10,8 @@ import path from "node:path";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { buildBatch, receiptId, receiptLeaf, type Receipt } from "../../../server/src/receipt";
-import { canonicalMetadataJson } from "../../../scripts/lib/catalog-metadata";
+import { buildBatch, receiptId, receiptLeaf, type Receipt } from "../../../core/receipt";
+import { canonicalJson } from "../../../core/json/canonical-json";
 import { run } from "../../../scripts/audit/cli";
 import { deploySystem, type System } from "../../support/system";
 
@@ -48,7 +48,7 @@ export interface World {
 }
 
 export async function registerPersonal(s: System, provider: string, code: string, fields: string[]): Promise<string> {
-  const metadata = canonicalMetadataJson({ code, fields: fields.map((name) => ({ name, type: "string" })) });
+  const metadata = canonicalJson({ code, fields: fields.map((name) => ({ name, type: "string" })) });
   const terms = {
     shareType: CONDITIONAL,
     openType: 1,
@@ -70,7 +70,7 @@ export async function requestAgreement(
   fieldMask: bigint,
 ): Promise<bigint> {
   const now = await time.latest();
-  await s.agreements.connect(s.operators[consumer]).request({
+  const request = {
     resourceId,
     coConsumers: [],
     fieldMask,
@@ -80,7 +80,11 @@ export async function requestAgreement(
     validUntil: now + 365 * 24 * 3600,
     quota: { calls: 1000, per: PERIOD_DAY },
     termsHash: ethers.id("service contract text"),
-  });
+  };
+  // Personal data on a basis other than consent: the request names the legal reference it relies on.
+  const agreements = s.agreements.connect(s.operators[consumer]);
+  if (legalBasis === CONSENT_BASIS) await agreements.request(request);
+  else await agreements.requestWithLegalReference(request, ethers.id("legal reference"));
   return s.agreements.agreementCount();
 }
 

@@ -4,9 +4,10 @@ import os from "node:os";
 import path from "node:path";
 import type Database from "better-sqlite3";
 import { Contract, id, type JsonRpcProvider, type Wallet } from "ethers";
-import { EventIndexer, type IndexedEvent, type IndexerOptions } from "../../../server/src/chain/indexer";
+import type { IndexedEvent } from "../../../server/src/common/indexed-event";
+import { EventIndexer, type IndexerOptions } from "../../../server/src/chain/indexer";
 import { createProvider } from "../../../server/src/chain/provider";
-import { openDatabase } from "../../../server/src/store/db";
+import { openDatabase } from "../../../server/src/common/db";
 import { deployOutboxTarget, devSigners, type DeployedTarget } from "./support/chain-fixture";
 import { startHardhatNode, type HardhatNode } from "./support/hardhat-node";
 

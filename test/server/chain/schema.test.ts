@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { CHAIN_MIGRATIONS, migrateChainSchema } from "../../../server/src/chain/schema";
-import { openDatabase } from "../../../server/src/store/db";
+import { openDatabase } from "../../../server/src/common/db";
 
 describe("chain adapter schema", function () {
   it("creates its tables once, as component 'chain', however often components ask for them", function () {

@@ -6,7 +6,7 @@ import path from "node:path";
 import type { JsonRpcProvider } from "ethers";
 import { createProvider } from "../../../server/src/chain/provider";
 import { TxSender } from "../../../server/src/chain/tx-sender";
-import { openDatabase } from "../../../server/src/store/db";
+import { openDatabase } from "../../../server/src/common/db";
 import { deployOutboxTarget, devSigners, storedValues, type DeployedTarget } from "./support/chain-fixture";
 import { startHardhatNode, type HardhatNode } from "./support/hardhat-node";
 

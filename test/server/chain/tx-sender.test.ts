@@ -7,7 +7,7 @@ import { Wallet, type JsonRpcProvider } from "ethers";
 import { ChainResetError, ChainUnavailableError, UnknownSignerError } from "../../../server/src/chain/errors";
 import { createProvider } from "../../../server/src/chain/provider";
 import { TxSender, type OutboxRow, type TxSenderOptions } from "../../../server/src/chain/tx-sender";
-import { openDatabase } from "../../../server/src/store/db";
+import { openDatabase } from "../../../server/src/common/db";
 import { deployOutboxTarget, devSigners, storedValues, type DeployedTarget } from "./support/chain-fixture";
 import { startHardhatNode, type HardhatNode } from "./support/hardhat-node";
 import { TcpProxy } from "./support/tcp-proxy";

@@ -5,8 +5,8 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import request from "supertest";
 import type { z } from "zod";
 import type { AuthLevel } from "../../../server/src/common/request-context";
-import type { RegisteredRoute } from "../../../server/src/common/validate";
-import { canonicalMetadataJson } from "../../../scripts/lib/catalog-metadata";
+import type { RegisteredRoute } from "../../../server/src/common/route-registry";
+import { canonicalJson } from "../../../core/json/canonical-json";
 import { jsonSchemaOf, plausible } from "./arbitraries";
 import { expectProblem, fillPath, freshAgent, routeId, startHostileGateway, type HostileGateway } from "./support";
 
@@ -152,7 +152,7 @@ function validSample(schema: z.ZodType | undefined): unknown {
 async function buildWorld(h: HostileGateway): Promise<World> {
   const s = h.gw.system;
   const fields = ["idNumber", "status"];
-  const metadata = canonicalMetadataJson({
+  const metadata = canonicalJson({
     code: "insurance",
     fields: fields.map((name) => ({ name, type: "string" })),
   });

@@ -3,8 +3,8 @@ import { ethers, HDNodeWallet, Mnemonic } from "ethers";
 import hre from "hardhat";
 import request from "supertest";
 import type { Response } from "supertest";
-import { CONTRACT_INTERFACES } from "../../../server/src/chain/kuajie";
-import { residentIdCheckChar } from "../../../server/src/common/subject-ref";
+import { CONTRACT_INTERFACES } from "../../../server/src/chain/adapter";
+import { residentIdCheckChar } from "../../../core/identity/resident-id";
 import { DEV_MNEMONIC, TEST_SECRET_HEX } from "../support/live-gateway";
 import { agentFrom, freshAgent, routeId, startHostileGateway, type HostileGateway } from "./support";
 

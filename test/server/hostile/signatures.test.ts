@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import request from "supertest";
-import { CONSENT_TYPES } from "../../consent/fixtures";
+import { CONSENT_TYPES, eip712Domain } from "../../../core/eip712";
 import { routeId, startHostileGateway, type HostileGateway } from "./support";
 
 /**
@@ -62,12 +62,7 @@ describe("Hostile signatures through the gateway: consent signature evidence", f
       resourceId: await registerResource(),
       purpose: ethers.encodeBytes32String("allowance"),
     };
-    const domain = async (chainId: bigint) => ({
-      name: "Kuajie ConsentRegistry",
-      version: "1",
-      chainId,
-      verifyingContract: await s.consents.getAddress(),
-    });
+    const domain = async (chainId: bigint) => eip712Domain("ConsentRegistry", chainId, await s.consents.getAddress());
     const sign = async (signer: typeof citizen, deadline: bigint, chainId = 31337n, nonce = 0n) =>
       signer.signTypedData(await domain(chainId), CONSENT_TYPES, {
         ...key,

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import type { Response } from "supertest";
-import type { RegisteredRoute, RouteRegistry } from "../../../server/src/common/validate";
+import type { RegisteredRoute, RouteRegistry } from "../../../server/src/common/route-registry";
 import { FEATURES } from "../../../server/src/modules";
 import { startLiveGateway, type LiveGateway, type LiveGatewayOptions } from "../support/live-gateway";
 

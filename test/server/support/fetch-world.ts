@@ -8,18 +8,13 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { id as keccakUtf8 } from "ethers";
 import { expect } from "chai";
 import request from "supertest";
-import type { ResourceDefinition } from "../../../server/src/backends/datasets";
-import type { RunningBackends } from "../../../server/src/backends/main";
-import {
-  codeToBytes32,
-  fieldsToMask,
-  LEGAL_BASIS,
-  QUOTA_PERIOD,
-  SHARE_TYPE,
-  SECURITY_LEVEL,
-} from "../../../server/src/common/codes";
-import { residentIdCheckChar } from "../../../server/src/common/subject-ref";
-import { canonicalMetadataJson } from "../../../scripts/lib/catalog-metadata";
+import type { ResourceDefinition } from "../../../backends/datasets";
+import type { RunningBackends } from "../../../backends/main";
+import { LEGAL_BASIS, QUOTA_PERIOD, SECURITY_LEVEL, SHARE_TYPE } from "../../../core/codes/enumerations";
+import { fieldsToMask } from "../../../server/src/common/field-mask";
+import { codeToBytes32 } from "../../../server/src/common/short-codes";
+import { residentIdCheckChar } from "../../../core/identity/resident-id";
+import { canonicalJson } from "../../../core/json/canonical-json";
 import type { LiveGateway } from "./live-gateway";
 
 export const YEAR = 365 * 24 * 3600;
@@ -48,7 +43,7 @@ export async function registerResource(
   definition: ResourceDefinition,
   upstreamUrl: string,
 ): Promise<RegisteredResource> {
-  const metadata = canonicalMetadataJson({
+  const metadata = canonicalJson({
     name: definition.name,
     summary: definition.summary,
     fields: definition.fields.map((f) => ({ name: f.name, type: f.type, personal: f.personal })),
@@ -100,9 +95,17 @@ export async function makeAgreement(
     quota: { calls: options.quota?.calls ?? 0, per: QUOTA_PERIOD.toIndex(options.quota?.per ?? "none") },
     termsHash: keccakUtf8(`terms of ${consumer} on ${resource.definition.code} for ${options.purpose}`),
   };
-  const result = await gw.chain.write(consumer, "SharingAgreements", "request", [terms]);
+  // On a basis other than consent the request names its legal reference; on personal data the provider must then
+  // approve even an unconditional resource (issue 11).
+  const result =
+    options.legalBasis === "consent"
+      ? await gw.chain.write(consumer, "SharingAgreements", "request", [terms])
+      : await gw.chain.write(consumer, "SharingAgreements", "requestWithLegalReference", [
+          terms,
+          keccakUtf8(`legal reference of ${consumer} for ${options.purpose}`),
+        ]);
   const agreementId = eventArg(result, "AgreementRequested", "agreementId");
-  if (resource.definition.shareType === "conditional") {
+  if (eventArg(result, "AgreementRequested", "status") === "0") {
     await gw.chain.write(resource.definition.provider, "SharingAgreements", "approve", [agreementId]);
   }
   return agreementId;

@@ -1,14 +1,20 @@
 import { Writable } from "node:stream";
 import type { Express } from "express";
-import { createApp, type AppDeps, type RouteModule } from "../../../server/src/app";
-import type { Department } from "../../../server/src/common/departments";
+import { createApp, type AppDeps } from "../../../server/src/app";
+import type { Department, DepartmentDirectory } from "../../../server/src/modules/auth/department-directory";
 import { createLogger } from "../../../server/src/common/logger";
 import { createMetrics, type Metrics } from "../../../server/src/common/metrics";
 import type { Role } from "../../../server/src/common/request-context";
-import { residentIdCheckChar } from "../../../server/src/common/subject-ref";
-import type { HealthReport } from "../../../server/src/modules/health/schemas";
+import { residentIdCheckChar } from "../../../core/identity/resident-id";
+import { registerAuthRoutes } from "../../../server/src/modules/auth/routes";
 import { TokenService } from "../../../server/src/modules/auth/service";
-import { openDatabase, type Db } from "../../../server/src/store/db";
+import type { RouteModule } from "../../../server/src/modules/feature";
+import { registerHealthRoutes } from "../../../server/src/modules/health/routes";
+import type { HealthReport } from "../../../server/src/modules/health/schemas";
+import type { HealthCheck } from "../../../server/src/modules/health/service";
+import { registerSubjectRefRoute } from "../../../server/src/modules/subjects/routes";
+import { SubjectService } from "../../../server/src/modules/subjects/service";
+import { openDatabase, type Db } from "../../../server/src/common/db";
 import { TokenStore } from "../../../server/src/store/tokens";
 
 export const TEST_SECRET = Buffer.from("6b75616a69652d746573742d636f6e736f727469756d2d7365637265742d2d2d", "hex");
@@ -55,7 +61,10 @@ export interface TestGateway {
 }
 
 export interface TestGatewayOptions extends Partial<Omit<AppDeps, "db" | "logger">> {
+  /** Declared after the gateway's own routes: health, who-am-I and subject references. */
   modules?: RouteModule[];
+  health?: HealthCheck;
+  departments?: DepartmentDirectory;
 }
 
 export function buildGateway(options: TestGatewayOptions = {}): TestGateway {
@@ -64,14 +73,23 @@ export function buildGateway(options: TestGatewayOptions = {}): TestGateway {
   const logger = createLogger({ level: "debug", destination: logs });
   const metrics = options.metrics ?? createMetrics();
   const byKey = new Map(DEPARTMENTS.map((d) => [d.key, d]));
+  const {
+    health = async () => HEALTHY,
+    departments = { byKey: (key: string) => byKey.get(key) ?? null },
+    ...appOptions
+  } = options;
+  const own: RouteModule[] = [
+    (registry) => registerHealthRoutes(registry, health, logger),
+    (registry) => registerAuthRoutes(registry, departments),
+    (registry) => registerSubjectRefRoute(registry, new SubjectService(TEST_SECRET)),
+  ];
   const app = createApp({
     db,
     logger,
     consortiumSecret: TEST_SECRET,
     bodyLimit: "1kb",
-    health: async () => HEALTHY,
-    departments: { byKey: (key) => byKey.get(key) ?? null },
-    ...options,
+    ...appOptions,
+    modules: [...own, ...(appOptions.modules ?? [])],
     metrics,
   });
   const tokens = new TokenService(new TokenStore(db));

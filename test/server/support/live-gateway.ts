@@ -9,9 +9,10 @@ import { loadConfig, type GatewayConfig } from "../../../server/src/common/confi
 import { createLogger } from "../../../server/src/common/logger";
 import type { Role } from "../../../server/src/common/request-context";
 import { deriveDevSigners } from "../../../server/src/chain/keys";
-import { createGateway, type Feature, type Gateway } from "../../../server/src/gateway";
+import { createGateway, type Gateway } from "../../../server/src/gateway";
+import type { Feature } from "../../../server/src/modules/feature";
 import { TokenService } from "../../../server/src/modules/auth/service";
-import { openDatabase, type Db } from "../../../server/src/store/db";
+import { openDatabase, type Db } from "../../../server/src/common/db";
 import { TokenStore } from "../../../server/src/store/tokens";
 import { DEMO_DEPARTMENTS } from "../../../scripts/lib/demo-departments";
 import { deploySystem, type System } from "../../support/system";

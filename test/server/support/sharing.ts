@@ -60,6 +60,7 @@ export async function agreementBody(
     fields: ["idNumber", "name"],
     purpose: { code: "minimum-living-allowance", text: "Means test for the minimum living allowance" },
     legalBasis: "statutory_duty",
+    legalReference: "《社会救助暂行办法》第十一条",
     validUntil: await chainIso(365 * DAY),
     ...overrides,
   };

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ContractRevertError, NotFoundError, TooManyRequestsError } from "../../../server/src/common/errors";
-import type { RouteModule } from "../../../server/src/app";
-import { reply } from "../../../server/src/common/validate";
+import type { RouteModule } from "../../../server/src/modules/feature";
+import { reply } from "../../../server/src/common/route-registry";
 
 /** A small feature module used to exercise the registry: validation, roles, idempotency, errors. */
 export const widgetBody = z.object({

@@ -1,6 +1,6 @@
-import type { RouteRegistry } from "../../common/validate";
+import type { RouteRegistry } from "../../common/route-registry";
 import type { DepartmentService } from "../departments/service";
-import { callerOf } from "../catalog/caller";
+import { callerIfAny, callerOf } from "../auth/caller";
 import {
   agreementDetailSchema,
   agreementListQuerySchema,
@@ -24,12 +24,11 @@ const actionProblems = {
   422: { description: "The contract refused the transaction (`contract_revert` with errorName and args)" },
 };
 
-const ACTION_SUMMARIES: Record<Exclude<AgreementAction, "reject">, string> = {
+const ACTION_SUMMARIES: Record<Exclude<AgreementAction, "reject" | "terminate">, string> = {
   approve: "Approve a requested agreement (the provider)",
   seal: "Seal a requested or escalated agreement (a co-consumer)",
   suspend: "Suspend an active agreement (the provider)",
   resume: "Resume a suspended agreement (the provider)",
-  terminate: "Terminate an agreement for good (the provider)",
   escalate: "Escalate a request the provider has not answered by its reply deadline to the council (any member)",
 };
 
@@ -76,20 +75,29 @@ export function registerAgreementRoutes(
       ({ auth, params }) => agreements.act(callerOf(auth, departments), params.id, action),
     );
   }
-  registry.route(
-    {
-      method: "post",
-      path: "/v1/agreements/:id/reject",
-      summary: "Reject a requested agreement with a reason (the provider)",
-      description: "The reason's keccak256 goes on chain; the gateway keeps the text and shows it.",
-      tag: "agreements",
-      auth: "operator",
-      params: idParamsSchema,
-      body: rejectAgreementSchema,
-      responses: { 200: { description: "The rejected agreement", schema: agreementWriteSchema }, ...actionProblems },
-    },
-    ({ auth, params, body }) => agreements.act(callerOf(auth, departments), params.id, "reject", body.reason),
-  );
+  for (const [action, summary, result] of [
+    ["reject", "Reject a requested agreement with a reason (the provider)", "The rejected agreement"],
+    [
+      "terminate",
+      "Terminate an active or suspended agreement for good, with a reason (the provider)",
+      "The terminated agreement",
+    ],
+  ] as const) {
+    registry.route(
+      {
+        method: "post",
+        path: `/v1/agreements/:id/${action}`,
+        summary,
+        description: "The reason's keccak256 goes on chain; the gateway keeps the text and shows it.",
+        tag: "agreements",
+        auth: "operator",
+        params: idParamsSchema,
+        body: rejectAgreementSchema,
+        responses: { 200: { description: result, schema: agreementWriteSchema }, ...actionProblems },
+      },
+      ({ auth, params, body }) => agreements.act(callerOf(auth, departments), params.id, action, body.reason),
+    );
+  }
   registry.route(
     {
       method: "get",
@@ -104,11 +112,7 @@ export function registerAgreementRoutes(
         ...problems,
       },
     },
-    ({ auth, query }) => {
-      const key = auth.departmentKey;
-      const id = key === null ? null : departments.idOf(key);
-      return agreements.list(key !== null && id !== null ? { key, id } : null, query);
-    },
+    ({ auth, query }) => agreements.list(callerIfAny(auth, departments), query),
   );
   registry.route(
     {

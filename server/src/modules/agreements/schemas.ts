@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { AGREEMENT_STATUS, LEGAL_BASIS, shortCodeSchema } from "../../common/codes";
+import { AGREEMENT_STATUS, LEGAL_BASIS } from "../../../../core/codes/enumerations";
+import { shortCodeSchema } from "../../common/short-codes";
 import { bytes32Schema } from "../departments/schemas";
 
 const UINT64_MAX_SAFE = Number.MAX_SAFE_INTEGER;
@@ -46,6 +47,11 @@ export const requestAgreementSchema = z
       .meta({ description: "names of the resource's fields the agreement covers" }),
     purpose: purposeSchema,
     legalBasis: LEGAL_BASIS.schema,
+    legalReference: z.string().trim().min(1).max(2000).optional().meta({
+      description:
+        "the statute, contract or decision the legal basis rests on; required for a personal resource on a basis " +
+        "other than consent (the provider must then approve); its keccak256 goes on chain",
+    }),
     validFrom: timeSchema.optional().meta({ description: "default now" }),
     validUntil: timeSchema,
     quota: quotaSchema.optional().meta({ description: "omitted: unlimited" }),
@@ -60,12 +66,28 @@ export const requestAgreementSchema = z
       ctx.addIssue({ code: "custom", path: ["validUntil"], message: "must be after validFrom" });
     }
   })
-  .meta({ id: "AgreementRequest" });
+  .meta({
+    id: "AgreementRequest",
+    examples: [
+      {
+        resourceId: "0x71ce518a990fd24ab4ac8ff7fe04209f1b4b307a839ab48e440fc84dfa06d2b9",
+        fields: ["name", "birthDate", "householdType"],
+        purpose: {
+          code: "minimum-living-allowance",
+          text: "Means test of an application for the minimum living allowance",
+        },
+        legalBasis: "consent",
+        validUntil: "2030-01-01T00:00:00Z",
+        quota: { calls: 1000, per: "day" },
+        terms: { text: "Use only for the stated purpose; do not pass on; delete after the decision." },
+      },
+    ],
+  });
 export type RequestAgreement = z.output<typeof requestAgreementSchema>;
 
 export const rejectAgreementSchema = z
   .object({ reason: z.string().trim().min(1).max(2000) })
-  .meta({ id: "AgreementRejection" });
+  .meta({ id: "AgreementRejection", examples: [{ reason: "The purpose does not need the birth date." }] });
 
 export const agreementListQuerySchema = z.object({
   as: z.enum(["provider", "consumer"]).optional().meta({ description: "the caller's department's role in it" }),

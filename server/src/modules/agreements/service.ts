@@ -1,25 +1,19 @@
 import { id as keccakUtf8 } from "ethers";
-import { canonicalMetadataJson } from "../../../../scripts/lib/catalog-metadata";
-import {
-  codeToBytes32,
-  fieldsToMask,
-  isoTime,
-  LEGAL_BASIS,
-  maskToFields,
-  QUOTA_PERIOD,
-  type AGREEMENT_STATUS,
-} from "../../common/codes";
+import { canonicalJson } from "../../../../core/json/canonical-json";
+import { LEGAL_BASIS, QUOTA_PERIOD, type AGREEMENT_STATUS } from "../../../../core/codes/enumerations";
+import { fieldsToMask, maskToFields } from "../../common/field-mask";
+import { codeToBytes32 } from "../../common/short-codes";
+import { isoTime } from "../../common/time";
 import { validationError } from "../../common/errors";
-import type { KuajieChain, WriteResult } from "../../chain/kuajie";
+import type { KuajieChain, WriteResult } from "../../chain/adapter";
 import {
   effectiveAgreementStatus,
   type AgreementRecord,
   type AgreementStatus,
   type AgreementStore,
 } from "../../store/agreements";
-import type { CatalogStore } from "../../store/catalog";
-import type { DepartmentService } from "../departments/service";
-import { departmentRef } from "../catalog/caller";
+import type { CatalogLookup } from "../catalog/service";
+import { departmentRef, type DepartmentService } from "../departments/service";
 import { ResourceNotFoundError, ResourceRetiredError } from "../catalog/errors";
 import { AgreementNotFoundError, AgreementStatusError, NotAgreementPartyError, NotShareableError } from "./errors";
 import type { RequestAgreement } from "./schemas";
@@ -38,9 +32,14 @@ const ACTIONS: Record<
   seal: { who: "co-consumer", status: ["requested", "escalated"] },
   suspend: { who: "provider", status: ["active"] },
   resume: { who: "provider", status: ["suspended"] },
-  terminate: { who: "provider", status: ["requested", "active", "escalated", "suspended"] },
+  terminate: { who: "provider", status: ["active", "suspended"] },
   escalate: { who: "member", status: ["requested"] },
 };
+
+/** What other features may read of agreements. */
+export interface AgreementLookup {
+  get(agreementId: number): AgreementRecord | null;
+}
 
 /**
  * Sharing agreements: requests by a consumer department, the provider's answer, co-consumers' seals, escalation
@@ -55,7 +54,7 @@ const ACTIONS: Record<
 export class AgreementService {
   constructor(
     private readonly store: AgreementStore,
-    private readonly catalog: CatalogStore,
+    private readonly catalog: CatalogLookup,
     private readonly chain: KuajieChain,
     private readonly departments: DepartmentService,
   ) {}
@@ -86,7 +85,7 @@ export class AgreementService {
     const validFrom = body.validFrom ?? now;
     if (errors.length > 0) throw validationError(errors);
 
-    const termsJson = canonicalMetadataJson(body.terms ?? {});
+    const termsJson = canonicalJson(body.terms ?? {});
     const termsHash = keccakUtf8(termsJson);
     this.store.saveText(termsHash, termsJson);
     const quota = body.quota ?? { calls: 0, per: "none" as const };
@@ -101,7 +100,17 @@ export class AgreementService {
       quota: { calls: quota.calls, per: QUOTA_PERIOD.toIndex(quota.per) },
       termsHash,
     };
-    const result = await this.chain.write(caller.key, "SharingAgreements", "request", [request]);
+    let result;
+    if (body.legalReference === undefined) {
+      result = await this.chain.write(caller.key, "SharingAgreements", "request", [request]);
+    } else {
+      const legalReference = keccakUtf8(body.legalReference);
+      this.store.saveText(legalReference, body.legalReference);
+      result = await this.chain.write(caller.key, "SharingAgreements", "requestWithLegalReference", [
+        request,
+        legalReference,
+      ]);
+    }
     const event = result.events.find((e) => e.name === "AgreementRequested");
     const agreementId = Number(event?.args.agreementId ?? 0);
     if (body.purpose.text !== undefined) this.store.savePurposeText(agreementId, body.purpose.text);
@@ -131,7 +140,7 @@ export class AgreementService {
       }
     }
     let args: unknown[] = [agreementId];
-    if (action === "reject") {
+    if (action === "reject" || action === "terminate") {
       const text = reason ?? "";
       const reasonHash = keccakUtf8(text);
       this.store.saveText(reasonHash, text);

@@ -1,5 +1,5 @@
-import type { DepartmentDirectory } from "../../common/departments";
-import type { RouteRegistry } from "../../common/validate";
+import type { DepartmentDirectory } from "./department-directory";
+import type { RouteRegistry } from "../../common/route-registry";
 import { meSchema } from "./schemas";
 
 export function registerAuthRoutes(registry: RouteRegistry, departments: DepartmentDirectory): void {

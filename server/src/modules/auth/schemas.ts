@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { departmentSchema } from "../../common/departments";
+import { departmentSchema } from "./department-directory";
 import { ROLES } from "../../common/request-context";
 
 export const roleSchema = z.enum(ROLES);

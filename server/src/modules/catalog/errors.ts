@@ -34,11 +34,3 @@ export class ResourceRetiredError extends ConflictError {
     super(`resource ${resourceId} is retired`, { resourceId, currentStatus: "retired" });
   }
 }
-
-/** A write needs a token tied to a department. */
-export class DepartmentRequiredError extends ForbiddenError {
-  override readonly code = "department_required";
-  constructor() {
-    super("this action needs a token acting for a department");
-  }
-}

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { OPEN_TYPE, SECURITY_LEVEL, SHARE_TYPE } from "../../common/codes";
+import { OPEN_TYPE, SECURITY_LEVEL, SHARE_TYPE } from "../../../../core/codes/enumerations";
 import { FIELD_TYPES } from "../../store/catalog";
 import { bytes32Schema } from "../departments/schemas";
 
@@ -84,7 +84,27 @@ function requireLegalBasis(value: { shareType?: string; legalBasis?: string }, c
 export const registerResourceSchema = z
   .object({ code: resourceCodeSchema, ...description })
   .superRefine(requireLegalBasis)
-  .meta({ id: "ResourceRegistration" });
+  .meta({
+    id: "ResourceRegistration",
+    examples: [
+      {
+        code: "household-registration",
+        name: "户籍登记信息",
+        summary: "Household registration of residents: identity, birth, registered address, household type.",
+        shareType: "conditional",
+        securityLevel: "important",
+        personal: true,
+        fields: [
+          { name: "idNumber", type: "string", personal: true },
+          { name: "name", type: "string", personal: true },
+          { name: "birthDate", type: "date", personal: true },
+          { name: "householdType", type: "string" },
+        ],
+        updateCycle: "real_time",
+        upstream: { url: "http://127.0.0.1:9101" },
+      },
+    ],
+  });
 export type RegisterResource = z.output<typeof registerResourceSchema>;
 
 export const updateResourceSchema = z
@@ -105,7 +125,10 @@ export const updateResourceSchema = z
     upstream: description.upstream.optional(),
   })
   .refine((v) => Object.values(v).some((x) => x !== undefined), "give at least one property to change")
-  .meta({ id: "ResourceUpdate" });
+  .meta({
+    id: "ResourceUpdate",
+    examples: [{ summary: "Household registration of residents, with ethnicity.", updateCycle: "daily" }],
+  });
 export type UpdateResource = z.output<typeof updateResourceSchema>;
 
 export const resourceIdParamsSchema = z.object({ id: bytes32Schema });

@@ -1,11 +1,11 @@
 import { id as keccakUtf8, ZeroHash } from "ethers";
-import { canonicalMetadataJson } from "../../../../scripts/lib/catalog-metadata";
-import { isoTime, OPEN_TYPE, SECURITY_LEVEL, SHARE_TYPE } from "../../common/codes";
+import { canonicalJson } from "../../../../core/json/canonical-json";
+import { OPEN_TYPE, SECURITY_LEVEL, SHARE_TYPE } from "../../../../core/codes/enumerations";
+import { isoTime } from "../../common/time";
 import { validationError, type FieldError } from "../../common/errors";
-import type { KuajieChain, WriteResult } from "../../chain/kuajie";
+import type { KuajieChain, WriteResult } from "../../chain/adapter";
 import type { CatalogResource, CatalogStore, ShareType } from "../../store/catalog";
-import type { DepartmentService } from "../departments/service";
-import { departmentRef } from "./caller";
+import { departmentRef, type DepartmentService } from "../departments/service";
 import { NotProviderError, ResourceExistsError, ResourceNotFoundError, ResourceRetiredError } from "./errors";
 import { UPDATE_CYCLES, type RegisterResource, type UpdateResource } from "./schemas";
 
@@ -52,6 +52,11 @@ function str(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
+/** What other features may read of the catalog. */
+export interface CatalogLookup {
+  get(resourceId: string): CatalogResource | null;
+}
+
 /**
  * The catalog: providers register, update and retire their resources through DataCatalog (signed by the gateway
  * for the caller's department); reads come from the CatalogStore projection. The projection answers 404 and 403
@@ -74,7 +79,7 @@ export class CatalogService {
   async register(caller: { key: string; id: string }, body: RegisterResource) {
     const existing = this.store.idOfCode(caller.id, body.code);
     if (existing !== null) throw new ResourceExistsError(existing, body.code);
-    const metadata = canonicalMetadataJson(metadataOf(body));
+    const metadata = canonicalJson(metadataOf(body));
     const result = await this.chain.write(caller.key, "DataCatalog", "register", [
       body.code,
       termsOf(body, null),
@@ -88,7 +93,7 @@ export class CatalogService {
   async update(caller: { key: string; id: string }, resourceId: string, patch: UpdateResource) {
     const resource = this.changeable(caller, resourceId, "update this resource");
     const merged = this.merge(resource, patch);
-    const metadata = canonicalMetadataJson(metadataOf(merged));
+    const metadata = canonicalJson(metadataOf(merged));
     const result = await this.chain.write(caller.key, "DataCatalog", "update", [
       resource.resourceId,
       termsOf(merged, resource.legalBasisHash),

@@ -1,6 +1,6 @@
 import { Coalescer } from "../../chain/coalescer";
-import type { KuajieChain, WriteResult } from "../../chain/kuajie";
-import { ContractRevertError } from "../../common/errors";
+import type { KuajieChain, WriteResult } from "../../chain/adapter";
+import { TransactionRevertedError } from "../../chain/errors";
 
 /** ConsentRegistry's `ConsentTerms`, as the ABI encoder takes it. */
 export interface ConsentTermsArg {
@@ -88,7 +88,7 @@ export class ConsentBatcher {
         items.map((item) => ({ terms: item.terms, evidenceHash: item.evidenceHash })),
       ]);
     } catch (error) {
-      if (!(error instanceof ContractRevertError)) return items.map(() => ({ ok: false, error }));
+      if (!(error instanceof TransactionRevertedError)) return items.map(() => ({ ok: false, error }));
       // One bad item reverts the whole batch: send each on its own so that only the bad one fails.
       return Promise.all(items.map((item) => this.recordOne(departmentKey, item)));
     }

@@ -1,40 +1,14 @@
-import type { RouteModule } from "../../app";
-import { ForbiddenError } from "../../common/errors";
-import type { AuthContext } from "../../common/request-context";
-import type { RouteRegistry } from "../../common/validate";
-import type { Feature } from "../../gateway";
-import { ConsentBatcher } from "./batcher";
+import type { RouteRegistry } from "../../common/route-registry";
+import { callerKeyOf } from "../auth/caller";
 import {
   consentIdParamsSchema,
   consentSchema,
   consentWriteResultSchema,
   recordConsentBodySchema,
-  subjectConsentsSchema,
-  subjectRefParamsSchema,
   withdrawConsentBodySchema,
 } from "./schemas";
-import { ConsentService, consentStoreOf } from "./service";
-
-/** Consents: recorded through the caller department's key (record evidence coalesced into batches), read from the projection. */
-export const consentsFeature: Feature = (ctx) => {
-  const batcher = new ConsentBatcher(ctx.chain);
-  ctx.onStop(() => batcher.close());
-  const service = new ConsentService({
-    chain: ctx.chain,
-    store: consentStoreOf(ctx),
-    departments: ctx.departments,
-    batcher,
-    consortiumSecret: ctx.config.consortiumSecret,
-    indexedBlock: () => ctx.chain.indexer.status().indexedBlock,
-  });
-  const module: RouteModule = (registry) => registerConsentRoutes(registry, service);
-  return module;
-};
-
-function departmentKeyOf(auth: AuthContext): string {
-  if (auth.departmentKey === null) throw new ForbiddenError("this token acts for no department");
-  return auth.departmentKey;
-}
+import type { ConsentService } from "./service";
+import { CONSENT_SIGNING_TEXT, WITHDRAWAL_SIGNING_TEXT } from "./signing";
 
 const ERRORS = {
   400: { description: "Malformed input (the field is named)" },
@@ -53,14 +27,14 @@ export function registerConsentRoutes(registry: RouteRegistry, service: ConsentS
       description:
         "The identity number (if given) is turned into the subject reference and is neither stored nor logged. " +
         "Record evidence: only keccak256 of the document's canonical JSON is kept (on chain); concurrent record-" +
-        "evidenced consents of one department are sent as one recordBatch transaction. Signature evidence: the " +
-        "subject's EIP-712 Consent signature, with the signer's current registry nonce.",
+        "evidenced consents of one department are sent as one recordBatch transaction.\n\n" +
+        CONSENT_SIGNING_TEXT,
       tag: "consents",
       auth: "operator",
       body: recordConsentBodySchema,
       responses: { 201: { description: "Recorded", schema: consentWriteResultSchema }, ...ERRORS },
     },
-    ({ auth, body }) => service.record(departmentKeyOf(auth), body),
+    ({ auth, body }) => service.record(callerKeyOf(auth), body),
   );
   registry.route(
     {
@@ -69,14 +43,15 @@ export function registerConsentRoutes(registry: RouteRegistry, service: ConsentS
       summary: "Withdraw a consent at the subject's request",
       description:
         "Record evidence: the subject's request received at the caller's counter (any member department; only its " +
-        "hash is kept). Signature evidence: the subject's EIP-712 Withdrawal signature (consents given by signature).",
+        "hash is kept). Only a consent given by signature can be withdrawn by signature.\n\n" +
+        WITHDRAWAL_SIGNING_TEXT,
       tag: "consents",
       auth: "operator",
       params: consentIdParamsSchema,
       body: withdrawConsentBodySchema,
       responses: { 200: { description: "Withdrawn", schema: consentWriteResultSchema }, ...ERRORS },
     },
-    ({ auth, params, body }) => service.withdraw(departmentKeyOf(auth), params.id, body.evidence),
+    ({ auth, params, body }) => service.withdraw(callerKeyOf(auth), params.id, body.evidence),
   );
   registry.route(
     {
@@ -88,7 +63,7 @@ export function registerConsentRoutes(registry: RouteRegistry, service: ConsentS
       params: consentIdParamsSchema,
       responses: { 200: { description: "Revoked", schema: consentWriteResultSchema }, ...ERRORS },
     },
-    ({ auth, params }) => service.revoke(departmentKeyOf(auth), params.id),
+    ({ auth, params }) => service.revoke(callerKeyOf(auth), params.id),
   );
   registry.route(
     {
@@ -101,19 +76,5 @@ export function registerConsentRoutes(registry: RouteRegistry, service: ConsentS
       responses: { 200: { description: "The consent", schema: consentSchema }, 404: ERRORS[404] },
     },
     ({ params }) => service.get(params.id),
-  );
-  registry.route(
-    {
-      method: "get",
-      path: "/v1/subjects/:subjectRef/consents",
-      summary: "Every consent of a subject with its full history",
-      description:
-        "Recorded, superseded, withdrawn, revoked and expired (by time), with block, time, transaction and actor.",
-      tag: "consents",
-      auth: "any",
-      params: subjectRefParamsSchema,
-      responses: { 200: { description: "The subject's trail", schema: subjectConsentsSchema } },
-    },
-    ({ params }) => service.subjectTrail(params.subjectRef),
   );
 }

@@ -1,8 +1,10 @@
 import { getAddress, isAddress } from "ethers";
 import { z } from "zod";
-import { shortCodeSchema } from "../../common/codes";
-import { checkIdNumber, idTypeSchema, subjectRefSchema, type IdType } from "../../common/subject-ref";
+import { shortCodeSchema } from "../../common/short-codes";
+import { checkIdNumber, type IdType } from "../../../../core/identity/id-number";
+import { idTypeSchema, subjectRefSchema } from "../../common/subject-ref";
 import { bytes32Schema } from "../departments/schemas";
+import { CONSENT_SIGNING_TEXT, WITHDRAWAL_SIGNING_TEXT, eip712Extension } from "./signing";
 
 const MAX_UINT40 = 2 ** 40 - 1;
 
@@ -12,9 +14,14 @@ export const timeSchema = z
   .transform((value) => (typeof value === "number" ? value : Math.floor(Date.parse(value) / 1000)))
   .meta({ description: "ISO 8601 date-time, or Unix seconds", example: "2030-01-01T00:00:00Z" });
 
+/** An account address, lower case or EIP-55 mixed case (whose checksum must then be right); output checksummed. */
 export const addressSchema = z
   .string()
-  .refine((value) => /^0x[0-9a-fA-F]{40}$/.test(value) && isAddress(value), "expected a 0x-prefixed address")
+  .regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed address")
+  .refine((value) => isAddress(value), {
+    message: "the mixed-case checksum (EIP-55) of this address is wrong",
+    when: (payload) => payload.issues.length === 0,
+  })
   .transform((value) => getAddress(value));
 
 const signatureSchema = z
@@ -73,13 +80,15 @@ const recordEvidenceSchema = z.object({ type: z.literal("record"), document: rec
 
 export const consentEvidenceSchema = z.discriminatedUnion("type", [
   recordEvidenceSchema,
-  z.object({
-    type: z.literal("signature"),
-    signer: addressSchema.meta({ description: "the subject's signing key (EOA or ERC-1271 wallet)" }),
-    signature: signatureSchema,
-    nonce: uintSchema.meta({ description: "the registry's current nonce of the signer" }),
-    deadline: timeSchema,
-  }),
+  z
+    .object({
+      type: z.literal("signature"),
+      signer: addressSchema.meta({ description: "the subject's signing key (EOA or ERC-1271 wallet)" }),
+      signature: signatureSchema,
+      nonce: uintSchema.meta({ description: "the registry's current nonce of the signer (0 for a new key)" }),
+      deadline: timeSchema.meta({ description: "the signed deadline, by the chain's clock" }),
+    })
+    .meta({ description: CONSENT_SIGNING_TEXT, "x-kuajie-eip712": eip712Extension("Consent") }),
 ]);
 
 export const recordConsentBodySchema = z
@@ -95,16 +104,38 @@ export const recordConsentBodySchema = z
     separate: z.boolean().default(false).meta({ description: "PIPL Art. 23 / 29 separate consent" }),
     evidence: consentEvidenceSchema,
   })
-  .meta({ id: "RecordConsent" });
+  .meta({
+    id: "RecordConsent",
+    examples: [
+      {
+        subject: { idType: "resident_id", idNumber: "990000198001010012" },
+        recipient: "0xc7117aa9d86240bf85486fff38adfb797eb3558d70e17786ae9980fcc31d0dcf",
+        resourceId: "0x71ce518a990fd24ab4ac8ff7fe04209f1b4b307a839ab48e440fc84dfa06d2b9",
+        purpose: { code: "minimum-living-allowance" },
+        validUntil: "2030-01-01T00:00:00Z",
+        separate: true,
+        evidence: { type: "record", document: { form: "ISO/IEC TS 27560 consent record", counter: 7 } },
+      },
+    ],
+  });
 export type RecordConsentBody = z.output<typeof recordConsentBodySchema>;
 
 export const withdrawEvidenceSchema = z.discriminatedUnion("type", [
   recordEvidenceSchema,
-  z.object({ type: z.literal("signature"), signature: signatureSchema, deadline: timeSchema }),
+  z
+    .object({
+      type: z.literal("signature"),
+      signature: signatureSchema,
+      deadline: timeSchema.meta({ description: "the signed deadline, by the chain's clock" }),
+    })
+    .meta({ description: WITHDRAWAL_SIGNING_TEXT, "x-kuajie-eip712": eip712Extension("Withdrawal") }),
 ]);
 export type WithdrawEvidence = z.output<typeof withdrawEvidenceSchema>;
 
-export const withdrawConsentBodySchema = z.object({ evidence: withdrawEvidenceSchema }).meta({ id: "WithdrawConsent" });
+export const withdrawConsentBodySchema = z.object({ evidence: withdrawEvidenceSchema }).meta({
+  id: "WithdrawConsent",
+  examples: [{ evidence: { type: "record", document: { form: "withdrawal request", counter: 3 } } }],
+});
 
 export const consentIdParamsSchema = z.object({ id: bytes32Schema });
 export const subjectRefParamsSchema = z.object({ subjectRef: subjectRefSchema });

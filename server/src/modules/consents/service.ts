@@ -1,14 +1,13 @@
-import { keccak256, toUtf8Bytes } from "ethers";
-import { canonicalMetadataJson } from "../../../../scripts/lib/catalog-metadata";
-import type { KuajieChain } from "../../chain/kuajie";
-import { bytes32ToCode, codeToBytes32, isoTime } from "../../common/codes";
-import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError, validationError } from "../../common/errors";
+import { getAddress, keccak256, toUtf8Bytes } from "ethers";
+import { canonicalJson } from "../../../../core/json/canonical-json";
+import type { KuajieChain } from "../../chain/adapter";
+import { bytes32ToCode, codeToBytes32 } from "../../common/short-codes";
+import { isoTime } from "../../common/time";
+import { NotFoundError, validationError } from "../../common/errors";
 import { subjectRef as computeSubjectRef } from "../../common/subject-ref";
-import type { FeatureContext } from "../../gateway";
-import type { Db } from "../../store/db";
 import {
-  ConsentStore,
   statusAt,
+  type ConsentStore,
   type ConsentActor,
   type ConsentEventRow,
   type ConsentKey,
@@ -17,6 +16,7 @@ import {
 } from "../../store/consents";
 import type { DepartmentService } from "../departments/service";
 import type { ConsentBatcher, ConsentTermsArg } from "./batcher";
+import { ConsentNotActiveError, DepartmentInactiveError, NotRecorderError, RecipientInactiveError } from "./errors";
 import type { ConsentSubject, RecordConsentBody, WithdrawEvidence } from "./schemas";
 
 /** One line of a consent's trail. */
@@ -30,41 +30,19 @@ interface HistoryEntry {
   supersededBy?: string;
 }
 
-class ConsentNotActiveError extends ConflictError {
-  override readonly code = "consent_not_active";
+/** What other features may read of consents (the council's `revoke_consent` and its clock). */
+export interface ConsentLookup {
+  get(consentId: string): ConsentRow | null;
+  /** Time of the latest indexed consent event: the chain may run ahead of the wall clock (time travel in tests). */
+  latestBlockTime(): number | null;
 }
 
-class RecipientInactiveError extends UnprocessableError {
-  override readonly code = "recipient_inactive";
-}
-
-class NotRecorderError extends ForbiddenError {
-  override readonly code = "not_recorder";
-}
-
-class DepartmentInactiveError extends ForbiddenError {
-  override readonly code = "department_inactive";
-}
-
-const projections = new WeakMap<Db, ConsentStore>();
-
-/**
- * The consent projection of a gateway, created and subscribed to the indexer once however many features read it
- * (the consents feature, the council's `revoke_consent`, the data fetch).
- */
-export function consentStoreOf(ctx: Pick<FeatureContext, "db" | "project">): ConsentStore {
-  let store = projections.get(ctx.db);
-  if (!store) {
-    store = new ConsentStore(ctx.db);
-    ctx.project(store);
-    projections.set(ctx.db, store);
-  }
-  return store;
-}
+/** A subject's consent trail, for the subjects feature. */
+export type SubjectConsentTrails = Pick<ConsentService, "subjectTrail">;
 
 /** keccak256 of the canonical JSON of a consent record or withdrawal request: the evidence put on chain. */
 export function evidenceHashOf(document: object): string {
-  return keccak256(toUtf8Bytes(canonicalMetadataJson(document)));
+  return keccak256(toUtf8Bytes(canonicalJson(document)));
 }
 
 /** The ConsentKey tuple the registry's functions take. */
@@ -262,7 +240,8 @@ export class ConsentService {
       blockNumber: e.blockNumber,
       time: isoTime(e.blockTime),
       txHash: e.txHash,
-      actor: e.actor,
+      // The projection keys signers in lower case; clients get the EIP-55 form they signed with.
+      actor: e.actor.signer ? { ...e.actor, signer: getAddress(e.actor.signer) } : e.actor,
       ...(e.evidence !== undefined && e.event !== "recorded" ? { evidence: e.evidence } : {}),
       ...(e.supersededBy !== undefined ? { supersededBy: e.supersededBy } : {}),
     }));
@@ -289,7 +268,7 @@ export class ConsentService {
       validUntil: isoTime(row.validUntil),
       evidence:
         row.evidenceKind === "signature"
-          ? { type: "signature" as const, ...(row.signer ? { signer: row.signer } : {}) }
+          ? { type: "signature" as const, ...(row.signer ? { signer: getAddress(row.signer) } : {}) }
           : { type: "record" as const, hash: row.evidence },
       recorder: row.recorder,
       supersededBy: row.supersededBy,

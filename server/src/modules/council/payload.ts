@@ -1,18 +1,28 @@
-import { AbiCoder, getAddress } from "ethers";
-import { CONTRACT_INTERFACES } from "../../chain/kuajie";
-import { abiArgsToJson, type JsonObject } from "../../chain/json";
+import { getAddress } from "ethers";
+import {
+  decodeAdmitPayload,
+  decodeCallPayload,
+  decodeDepartmentPayload,
+  decodeQuorumPayload,
+  decodeReplyDeadlinePayload,
+  encodeAdmitPayload,
+  encodeCallPayload,
+  encodeDepartmentPayload,
+  encodeQuorumPayload,
+  encodeReplyDeadlinePayload,
+} from "../../../../core/council/proposals";
+import { CONTRACT_INTERFACES } from "../../chain/adapter";
+import { abiArgsToJson } from "../../chain/json";
+import type { JsonObject } from "../../common/indexed-event";
 import type { ContractName } from "../../chain/deployment";
-import { LEVEL, PROPOSAL_ACTION } from "../../common/codes";
+import { LEVEL, PROPOSAL_ACTION } from "../../../../core/codes/enumerations";
 
 /**
- * The ABI-encoded payloads of council proposals (IConsortium.ProposalAction): encoding what the API asks for, and
- * decoding what the chain holds back into readable details. `Call` payloads are `abi.encode(address module, bytes
- * callData)`; the API names each council call it knows (`decide_agreement`, `pause_grant`, …).
+ * Council proposals as the API shows them: encoding what the API asks for, and decoding what the chain holds back
+ * into readable details, with the core's payload encoding (core/council/proposals.ts). The API names each council
+ * call it knows (`decide_agreement`, `pause_grant`, …).
  */
 
-const coder = AbiCoder.defaultAbiCoder();
-const PROFILE =
-  "tuple(bytes32 id,uint8 level,uint32 regionCode,bytes32 parent,bool councilSeat,string code,string name)";
 const ZERO = `0x${"0".repeat(64)}`;
 
 export interface DepartmentProfile {
@@ -39,41 +49,16 @@ export const COUNCIL_CALLS = {
 export type CouncilCall = keyof typeof COUNCIL_CALLS;
 
 export function encodeAdmit(profile: DepartmentProfile, admin: string): string {
-  return coder.encode(
-    [PROFILE, "address"],
-    [
-      [
-        profile.id,
-        LEVEL.toIndex(profile.level),
-        profile.regionCode,
-        profile.parent ?? ZERO,
-        profile.councilSeat,
-        profile.code,
-        profile.name,
-      ],
-      admin,
-    ],
-  );
+  return encodeAdmitPayload({ ...profile, level: LEVEL.toIndex(profile.level), parent: profile.parent ?? ZERO }, admin);
 }
 
-export function encodeDepartmentId(departmentId: string): string {
-  return coder.encode(["bytes32"], [departmentId]);
-}
-
-export function encodeQuorum(quorumBps: number): string {
-  return coder.encode(["uint16"], [quorumBps]);
-}
-
-export function encodeReplyDeadline(seconds: number): string {
-  return coder.encode(["uint64"], [seconds]);
-}
+export const encodeDepartmentId = encodeDepartmentPayload;
+export const encodeQuorum = encodeQuorumPayload;
+export const encodeReplyDeadline = encodeReplyDeadlinePayload;
 
 /** `abi.encode(module, callData)` for a council call to a registered module. */
 export function encodeCall(moduleAddress: string, contract: ContractName, method: string, args: readonly unknown[]) {
-  return coder.encode(
-    ["address", "bytes"],
-    [moduleAddress, CONTRACT_INTERFACES[contract].encodeFunctionData(method, args)],
-  );
+  return encodeCallPayload(moduleAddress, CONTRACT_INTERFACES[contract].encodeFunctionData(method, args));
 }
 
 /** What a proposal does, readable: the API action name and its arguments (JSON: integers as decimal strings). */
@@ -92,31 +77,31 @@ export function decodeProposal(
   try {
     switch (action) {
       case "admit": {
-        const [profile, admin] = coder.decode([PROFILE, "address"], payload);
+        const { profile, admin } = decodeAdmitPayload(payload);
         return {
           action,
           details: {
             department: {
-              id: String(profile[0]).toLowerCase(),
-              level: LEVEL.fromIndex(profile[1] as bigint),
-              regionCode: Number(profile[2]),
-              parent: profile[3] === ZERO ? null : String(profile[3]).toLowerCase(),
-              councilSeat: Boolean(profile[4]),
-              code: String(profile[5]),
-              name: String(profile[6]),
+              id: profile.id.toLowerCase(),
+              level: LEVEL.fromIndex(profile.level),
+              regionCode: Number(profile.regionCode),
+              parent: profile.parent === ZERO ? null : profile.parent.toLowerCase(),
+              councilSeat: profile.councilSeat,
+              code: profile.code,
+              name: profile.name,
             },
-            admin: getAddress(String(admin)),
+            admin: getAddress(admin),
           },
         };
       }
       case "set_quorum":
-        return { action, details: { quorumBps: Number(coder.decode(["uint16"], payload)[0]) } };
+        return { action, details: { quorumBps: decodeQuorumPayload(payload) } };
       case "set_reply_deadline":
-        return { action, details: { seconds: Number(coder.decode(["uint64"], payload)[0]) } };
+        return { action, details: { seconds: decodeReplyDeadlinePayload(payload) } };
       case "call":
         return decodeCall(payload, contracts);
       default:
-        return { action, details: { departmentId: String(coder.decode(["bytes32"], payload)[0]).toLowerCase() } };
+        return { action, details: { departmentId: decodeDepartmentPayload(payload).toLowerCase() } };
     }
   } catch {
     return { action, details: { payload } };
@@ -124,7 +109,7 @@ export function decodeProposal(
 }
 
 function decodeCall(payload: string, contracts: Readonly<Record<ContractName, string>>): ProposalDetails {
-  const [module, callData] = coder.decode(["address", "bytes"], payload);
+  const { module, callData } = decodeCallPayload(payload);
   const contract = (Object.keys(contracts) as ContractName[]).find(
     (name) => contracts[name].toLowerCase() === String(module).toLowerCase(),
   );

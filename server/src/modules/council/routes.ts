@@ -1,10 +1,5 @@
-import type { RouteModule } from "../../app";
-import { ForbiddenError } from "../../common/errors";
-import type { AuthContext } from "../../common/request-context";
-import type { RouteRegistry } from "../../common/validate";
-import type { Feature } from "../../gateway";
-import { CouncilStore } from "../../store/council";
-import { consentStoreOf } from "../consents/service";
+import type { RouteRegistry } from "../../common/route-registry";
+import { callerKeyOf } from "../auth/caller";
 import {
   proposalBodySchema,
   proposalDetailSchema,
@@ -13,31 +8,7 @@ import {
   proposalListSchema,
   proposalResultSchema,
 } from "./schemas";
-import { CouncilService } from "./service";
-
-/** Council proposals and approvals through the caller department's key, read from the Consortium projection. */
-export const councilFeature: Feature = (ctx) => {
-  const store = new CouncilStore(ctx.db);
-  ctx.project(store);
-  const consents = consentStoreOf(ctx);
-  const service = new CouncilService({
-    chain: ctx.chain,
-    store,
-    consents,
-    departments: ctx.departments,
-    contracts: ctx.chain.deployment.contracts,
-    indexedBlock: () => ctx.chain.indexer.status().indexedBlock,
-    // The chain may run ahead of the wall clock (time travel in tests): the later of the two.
-    now: () => Math.max(Math.floor(Date.now() / 1000), consents.latestBlockTime() ?? 0),
-  });
-  const module: RouteModule = (registry) => registerCouncilRoutes(registry, service);
-  return module;
-};
-
-function departmentKeyOf(auth: AuthContext): string {
-  if (auth.departmentKey === null) throw new ForbiddenError("this token acts for no department");
-  return auth.departmentKey;
-}
+import type { CouncilService } from "./service";
 
 export function registerCouncilRoutes(registry: RouteRegistry, service: CouncilService): void {
   registry.route(
@@ -47,8 +18,8 @@ export function registerCouncilRoutes(registry: RouteRegistry, service: CouncilS
       summary: "Make a council proposal",
       description:
         "The proposer's department approves it at once; it executes when the approvals reach the quorum (at once " +
-        "with a single seat). Actions: admit, suspend, reinstate, grant_seat, revoke_seat, set_quorum, " +
-        "set_reply_deadline, and council calls: decide_agreement, suspend_agreement, resume_agreement, " +
+        "with a single seat). Actions: admit, suspend, reinstate, grant_seat, revoke_seat, clear_node, " +
+        "clear_endpoint, set_quorum, set_reply_deadline, and council calls: decide_agreement, suspend_agreement, resume_agreement, " +
         "terminate_agreement, pause_grant, resume_grant, revoke_grant, revoke_consent.",
       tag: "council",
       auth: "council",
@@ -61,7 +32,7 @@ export function registerCouncilRoutes(registry: RouteRegistry, service: CouncilS
         422: { description: "The Consortium (or the called module) refused it: errorName and args" },
       },
     },
-    ({ auth, body }) => service.propose(departmentKeyOf(auth), body),
+    ({ auth, body }) => service.propose(callerKeyOf(auth), body),
   );
   registry.route(
     {
@@ -79,7 +50,7 @@ export function registerCouncilRoutes(registry: RouteRegistry, service: CouncilS
         422: { description: "The Consortium (or the called module) refused it" },
       },
     },
-    ({ auth, params }) => service.approve(departmentKeyOf(auth), params.id),
+    ({ auth, params }) => service.approve(callerKeyOf(auth), params.id),
   );
   registry.route(
     {

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { LEVEL } from "../../common/codes";
-import { isValidSocialCreditCode } from "../../common/subject-ref";
+import { LEVEL } from "../../../../core/codes/enumerations";
+import { isValidUscc } from "../../../../core/identity/uscc";
 import { addressSchema } from "../consents/schemas";
 import { bytes32Schema } from "../departments/schemas";
 
@@ -23,10 +23,7 @@ export const proposalBodySchema = z
       department: z.object({
         code: z
           .string()
-          .refine(
-            isValidSocialCreditCode,
-            "expected an 18-character unified social credit code with its check character",
-          ),
+          .refine(isValidUscc, "expected an 18-character unified social credit code with its check character"),
         name: z.string().trim().min(1).max(200),
         level: LEVEL.schema,
         regionCode: z.number().int().min(100000).max(999999).meta({ description: "six-digit administrative code" }),
@@ -39,6 +36,8 @@ export const proposalBodySchema = z
     departmentIdAction("reinstate"),
     departmentIdAction("grant_seat"),
     departmentIdAction("revoke_seat"),
+    departmentIdAction("clear_node"),
+    departmentIdAction("clear_endpoint"),
     z.object({ action: z.literal("set_quorum"), quorumBps: z.number().int().min(5000).max(10000) }),
     z.object({
       action: z.literal("set_reply_deadline"),
@@ -67,13 +66,20 @@ export const proposalBodySchema = z
       }),
     agreementAction("suspend_agreement"),
     agreementAction("resume_agreement"),
-    agreementAction("terminate_agreement"),
+    z.object({
+      action: z.literal("terminate_agreement"),
+      agreementId: sequentialIdSchema,
+      reason: z.string().trim().min(1).max(2000).meta({ description: "required; kept as its hash" }),
+    }),
     grantAction("pause_grant"),
     grantAction("resume_grant"),
     grantAction("revoke_grant"),
     z.object({ action: z.literal("revoke_consent"), consentId: bytes32Schema }),
   ])
-  .meta({ id: "CouncilProposalRequest" });
+  .meta({
+    id: "CouncilProposalRequest",
+    examples: [{ action: "decide_agreement", agreementId: 3, approve: true }],
+  });
 export type ProposalBody = z.output<typeof proposalBodySchema>;
 
 export const proposalIdParamsSchema = z.object({

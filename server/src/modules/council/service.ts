@@ -1,10 +1,11 @@
 import { id as keccakUtf8 } from "ethers";
 import type { ContractName } from "../../chain/deployment";
-import { CONTRACT_INTERFACES, type KuajieChain, type WriteResult } from "../../chain/kuajie";
+import { CONTRACT_INTERFACES, type KuajieChain, type WriteResult } from "../../chain/adapter";
+import { TransactionRevertedError } from "../../chain/errors";
 import { decodeRevert } from "../../chain/revert";
-import { isoTime, PROPOSAL_ACTION } from "../../common/codes";
-import { ConflictError, ContractRevertError, ForbiddenError, NotFoundError } from "../../common/errors";
-import type { ConsentStore } from "../../store/consents";
+import { PROPOSAL_ACTION } from "../../../../core/codes/enumerations";
+import { isoTime } from "../../common/time";
+import { ContractRevertError, NotFoundError } from "../../common/errors";
 import { proposalState, type CouncilStore, type ProposalRow, type ProposalState } from "../../store/council";
 import type { DepartmentService } from "../departments/service";
 import { consentKeyArg } from "../consents/service";
@@ -18,26 +19,16 @@ import {
   encodeReplyDeadline,
   type CouncilCall,
 } from "./payload";
+import type { ConsentLookup } from "../consents/service";
+import { AlreadyApprovedError, NotCouncilMemberError, ProposalClosedError } from "./errors";
 import type { ProposalBody } from "./schemas";
 
 const ZERO = `0x${"0".repeat(64)}`;
 
-class NotCouncilMemberError extends ForbiddenError {
-  override readonly code = "not_council_member";
-}
-
-class ProposalClosedError extends ConflictError {
-  override readonly code = "proposal_closed";
-}
-
-class AlreadyApprovedError extends ConflictError {
-  override readonly code = "already_approved";
-}
-
 export interface CouncilServiceDeps {
   chain: Pick<KuajieChain, "write">;
   store: CouncilStore;
-  consents: ConsentStore;
+  consents: ConsentLookup;
   departments: DepartmentService;
   contracts: Readonly<Record<ContractName, string>>;
   indexedBlock: () => number;
@@ -153,6 +144,8 @@ export class CouncilService {
       case "reinstate":
       case "grant_seat":
       case "revoke_seat":
+      case "clear_node":
+      case "clear_endpoint":
         return { action: body.action, payload: encodeDepartmentId(body.departmentId) };
       case "set_quorum":
         return { action: "set_quorum", payload: encodeQuorum(body.quorumBps) };
@@ -166,8 +159,9 @@ export class CouncilService {
         ]);
       case "suspend_agreement":
       case "resume_agreement":
-      case "terminate_agreement":
         return this.call(body.action, [body.agreementId]);
+      case "terminate_agreement":
+        return this.call("terminate_agreement", [body.agreementId, keccakUtf8(body.reason)]);
       case "pause_grant":
       case "resume_grant":
       case "revoke_grant":
@@ -190,11 +184,7 @@ export class CouncilService {
     try {
       return await this.deps.chain.write(departmentKey, "Consortium", method, args);
     } catch (error) {
-      if (
-        error instanceof ContractRevertError &&
-        error.errorName === "ConsortiumCallFailed" &&
-        !Array.isArray(error.args)
-      ) {
+      if (error instanceof TransactionRevertedError && error.errorName === "ConsortiumCallFailed") {
         const moduleError = decodeRevert(String(error.args.reason), Object.values(CONTRACT_INTERFACES));
         if (moduleError) {
           throw new ContractRevertError(

@@ -1,4 +1,4 @@
-import type { RouteRegistry } from "../../common/validate";
+import type { RouteRegistry } from "../../common/route-registry";
 import { departmentIdParamsSchema, memberListSchema, memberSchema } from "./schemas";
 import type { DepartmentService } from "./service";
 

@@ -1,8 +1,8 @@
 import fs from "node:fs";
-import { id as keccakUtf8 } from "ethers";
-import type { Department, DepartmentDirectory } from "../../common/departments";
-import { NotFoundError } from "../../common/errors";
+import { getAddress, id as keccakUtf8 } from "ethers";
+import type { Department, DepartmentDirectory } from "../auth/department-directory";
 import type { DepartmentRow, DepartmentStore } from "../../store/departments";
+import { MemberNotFoundError } from "./errors";
 import { servedDepartmentsSchema, type ServedDepartment } from "./schemas";
 
 export function readServedDepartments(file: string): ServedDepartment[] {
@@ -67,7 +67,7 @@ export class DepartmentService implements DepartmentDirectory {
   /** The member, or a 404 naming the id. */
   require(id: string): DepartmentRow {
     const row = this.store.get(id);
-    if (!row) throw new NotFoundError(`no member department with id ${id}`, { departmentId: id });
+    if (!row) throw new MemberNotFoundError(id);
     return row;
   }
 
@@ -77,10 +77,22 @@ export class DepartmentService implements DepartmentDirectory {
 
   detail(id: string) {
     const row = this.require(id);
-    return { ...this.view(row), operators: this.store.operators(id).map(({ account, admin }) => ({ account, admin })) };
+    // The store keys accounts in lower case; clients get the EIP-55 form (as the chain and wallets show them).
+    const operators = this.store.operators(id).map(({ account, admin }) => ({ account: getAddress(account), admin }));
+    return { ...this.view(row), operators };
   }
 
   private view(r: DepartmentRow) {
     return { key: this.keyOf(r.id), ...r, admittedAt: new Date(r.admittedAt * 1000).toISOString() };
   }
+}
+
+/** A department as the API shows it: on-chain id and, when this gateway serves it, its key. */
+export interface DepartmentRef {
+  id: string;
+  key: string | null;
+}
+
+export function departmentRef(departments: Pick<DepartmentService, "keyOf">, id: string): DepartmentRef {
+  return { id, key: departments.keyOf(id) };
 }

@@ -1,5 +1,5 @@
 import { HttpError } from "../../common/errors";
-import type { DenialReason } from "./policy";
+import type { DenialReason } from "./decide";
 import type { UpstreamFailure } from "./upstream";
 
 /** A refused fetch: 403 (429 for `quota_exceeded`) with the reason and the id of the `denied` receipt. */

@@ -7,87 +7,18 @@
  * as they are indexed. A fetch therefore never reads SQLite or the chain to decide: every check is a few map
  * lookups against the state as of the latest indexed block. `reset` (a replaced chain) clears it.
  *
+ * The decision itself is `decide()` (decide.ts), a pure function of this state and the request.
+ *
  * Event arguments are read by the names of the contracts' interfaces (contracts/**\/I*.sol); the indexer gives
  * integers as decimal strings and bytes32 as lowercase hex.
  */
 import { z } from "zod";
-import type { IndexedEvent } from "../../chain/indexer";
-import type { JsonValue } from "../../chain/json";
-import { AGREEMENT_STATUS, GRANT_STATUS, QUOTA_PERIOD } from "../../common/codes";
-import type { Projection } from "../../gateway";
-
-export type QuotaPeriod = (typeof QUOTA_PERIOD.values)[number];
-
-export interface Quota {
-  calls: number;
-  per: QuotaPeriod;
-}
-
-export interface ResourceField {
-  name: string;
-  type: string;
-  personal: boolean;
-}
-
-export interface PolicyResource {
-  id: string;
-  provider: string;
-  code: string;
-  version: number;
-  retired: boolean;
-  personal: boolean;
-  fields: ResourceField[];
-  upstreamUrl: string | null;
-}
-
-export interface PolicyAgreement {
-  id: string;
-  resourceId: string;
-  provider: string;
-  consumer: string;
-  coConsumers: string[];
-  fieldMask: bigint;
-  purpose: string;
-  validFrom: number;
-  validUntil: number;
-  requiresConsent: boolean;
-  status: (typeof AGREEMENT_STATUS.values)[number];
-  quota: Quota;
-}
-
-export interface PolicyGrant {
-  id: string;
-  agreementId: string;
-  consumer: string;
-  grantee: string;
-  fieldMask: bigint;
-  expiresAt: number;
-  status: (typeof GRANT_STATUS.values)[number];
-  quota: Quota;
-}
-
-export type ConsentState = "active" | "withdrawn" | "revoked" | "superseded";
-
-export interface PolicyConsent {
-  id: string;
-  validFrom: number;
-  validUntil: number;
-  state: ConsentState;
-}
-
-/** The refusal reasons of `POST /v1/data/fetch` (lower snake case, as the API and the receipts carry them). */
-export const DENIAL_REASONS = [
-  "grant_not_owned",
-  "grant_inactive",
-  "agreement_inactive",
-  "purpose_mismatch",
-  "subject_required",
-  "consent_missing",
-  "consent_withdrawn",
-  "consent_expired",
-  "quota_exceeded",
-] as const;
-export type DenialReason = (typeof DENIAL_REASONS)[number];
+import { agreementEventOf, applyAgreementEvent, type AgreementState } from "../../../../core/folds/agreements";
+import { ConsentBook, type CurrentConsent } from "../../../../core/folds/consents";
+import { applyGrantEvent, type GrantState } from "../../../../core/folds/grants";
+import type { IndexedEvent, JsonValue } from "../../common/indexed-event";
+import type { Projection } from "../feature";
+import type { PolicyResource, PolicyState, ResourceField } from "./decide";
 
 const metadataSchema = z.looseObject({
   fields: z
@@ -101,25 +32,14 @@ const num = (v: JsonValue | undefined): number => Number(v ?? 0);
 const obj = (v: JsonValue | undefined): Record<string, JsonValue> =>
   v !== null && typeof v === "object" && !Array.isArray(v) ? v : {};
 
-function quotaOf(v: JsonValue | undefined): Quota {
-  const q = obj(v);
-  const index = num(q.per);
-  return { calls: num(q.calls), per: QUOTA_PERIOD.values[index] ?? "none" };
-}
-
-function consentKey(subjectRef: string, recipient: string, resourceId: string, purpose: string): string {
-  return `${subjectRef}|${recipient}|${resourceId}|${purpose}`.toLowerCase();
-}
-
-export class AccessPolicy implements Projection {
+export class AccessPolicy implements Projection, PolicyState {
   /** Always true: the state is in memory only, so it is rebuilt from the indexed history at every start. */
   readonly fresh = true;
   private readonly resources = new Map<string, PolicyResource>();
-  private readonly agreements = new Map<string, PolicyAgreement>();
-  private readonly grants = new Map<string, PolicyGrant>();
+  private readonly agreements = new Map<string, AgreementState>();
+  private readonly grants = new Map<string, GrantState>();
   /** The current consent of each key (subjectRef|recipient|resource|purpose). */
-  private readonly consents = new Map<string, PolicyConsent>();
-  private readonly consentKeyById = new Map<string, string>();
+  private readonly consents = new ConsentBook();
   /** account (lowercase) → department id, from the Consortium's OperatorAdded / OperatorRemoved. */
   private readonly operators = new Map<string, string>();
   private readonly suspended = new Set<string>();
@@ -142,7 +62,7 @@ export class AccessPolicy implements Projection {
           this.applyGrant(e);
           break;
         case "ConsentRegistry":
-          this.applyConsent(e);
+          this.consents.apply(e.name, e.args);
           break;
       }
     }
@@ -153,7 +73,6 @@ export class AccessPolicy implements Projection {
     this.agreements.clear();
     this.grants.clear();
     this.consents.clear();
-    this.consentKeyById.clear();
     this.operators.clear();
     this.suspended.clear();
     this.latestBlockTime = 0;
@@ -172,16 +91,16 @@ export class AccessPolicy implements Projection {
     return this.resources.get(id.toLowerCase());
   }
 
-  agreement(id: string): PolicyAgreement | undefined {
+  agreement(id: string): AgreementState | undefined {
     return this.agreements.get(id);
   }
 
-  grant(id: string): PolicyGrant | undefined {
+  grant(id: string): GrantState | undefined {
     return this.grants.get(id);
   }
 
-  consent(subjectRef: string, recipient: string, resourceId: string, purpose: string): PolicyConsent | undefined {
-    return this.consents.get(consentKey(subjectRef, recipient, resourceId, purpose));
+  consent(subjectRef: string, recipient: string, resourceId: string, purpose: string): CurrentConsent | undefined {
+    return this.consents.current(subjectRef, recipient, resourceId, purpose);
   }
 
   /** Whether `account` acts for `department` (one of its operator or system accounts on the Consortium). */
@@ -241,102 +160,15 @@ export class AccessPolicy implements Projection {
   }
 
   private applyAgreement(e: IndexedEvent): void {
-    const a = e.args;
-    const id = String(a.agreementId ?? "");
-    if (e.name === "AgreementRequested") {
-      const terms = obj(a.terms);
-      this.agreements.set(id, {
-        id,
-        resourceId: str(a.resourceId ?? terms.resourceId),
-        provider: str(a.provider),
-        consumer: str(a.consumer),
-        coConsumers: Array.isArray(terms.coConsumers) ? terms.coConsumers.map(str) : [],
-        fieldMask: BigInt(String(terms.fieldMask ?? "0")),
-        purpose: str(terms.purpose),
-        validFrom: num(terms.validFrom),
-        validUntil: num(terms.validUntil),
-        requiresConsent: a.requiresConsent === true,
-        status: AGREEMENT_STATUS.values[num(a.status)] ?? "requested",
-        quota: quotaOf(terms.quota),
-      });
-      return;
-    }
-    const agreement = this.agreements.get(id);
-    if (!agreement) return;
-    switch (e.name) {
-      case "AgreementActivated":
-      case "AgreementResumed":
-        agreement.status = "active";
-        break;
-      case "AgreementRejected":
-        agreement.status = "rejected";
-        break;
-      case "AgreementEscalated":
-        agreement.status = "escalated";
-        break;
-      case "AgreementDecidedByCouncil":
-        // An approval still waits for co-consumer seals; AgreementActivated follows when it takes effect.
-        if (a.approved === false) agreement.status = "rejected";
-        break;
-      case "AgreementSuspended":
-        agreement.status = "suspended";
-        break;
-      case "AgreementTerminated":
-        agreement.status = "terminated";
-        break;
-    }
+    const event = agreementEventOf(e.name, e.args);
+    if (!event) return;
+    const next = applyAgreementEvent(this.agreements.get(event.agreementId), event);
+    if (next) this.agreements.set(next.id, next);
   }
 
   private applyGrant(e: IndexedEvent): void {
-    const a = e.args;
-    const id = String(a.grantId ?? "");
-    if (e.name === "GrantIssued") {
-      this.grants.set(id, {
-        id,
-        agreementId: String(a.agreementId),
-        consumer: str(a.consumer),
-        grantee: str(a.grantee),
-        fieldMask: BigInt(String(a.fieldMask ?? "0")),
-        expiresAt: num(a.expiresAt),
-        status: "active",
-        quota: quotaOf(a.quota),
-      });
-      return;
-    }
-    const grant = this.grants.get(id);
-    if (!grant) return;
-    if (e.name === "GrantPaused") grant.status = "paused";
-    else if (e.name === "GrantResumed") grant.status = "active";
-    else if (e.name === "GrantRevoked") grant.status = "revoked";
-  }
-
-  private applyConsent(e: IndexedEvent): void {
-    const a = e.args;
-    const consentId = str(a.consentId);
-    switch (e.name) {
-      case "ConsentRecorded": {
-        const key = consentKey(str(a.subjectRef), str(a.recipient), str(a.resourceId), str(a.purpose));
-        const previous = this.consents.get(key);
-        if (previous) this.consentKeyById.delete(previous.id);
-        this.consents.set(key, {
-          id: consentId,
-          validFrom: num(a.validFrom),
-          validUntil: num(a.validUntil),
-          state: "active",
-        });
-        this.consentKeyById.set(consentId, key);
-        break;
-      }
-      case "ConsentWithdrawn":
-      case "ConsentRevoked": {
-        const key = this.consentKeyById.get(consentId);
-        const current = key === undefined ? undefined : this.consents.get(key);
-        if (current && current.id === consentId)
-          current.state = e.name === "ConsentWithdrawn" ? "withdrawn" : "revoked";
-        break;
-      }
-      // ConsentSuperseded: the ConsentRecorded of the new consent replaces the key's current consent.
-    }
+    const next = applyGrantEvent(this.grants.get(String(e.args.grantId ?? "")), e.name, e.args);
+    if (next) this.grants.set(next.id, next);
   }
 }
 
@@ -354,72 +186,4 @@ function parseMetadata(raw: JsonValue | undefined): { fields: ResourceField[]; u
     fields: (parsed.data.fields ?? []).map((f) => ({ name: f.name, type: f.type ?? "string", personal: !!f.personal })),
     upstreamUrl: parsed.data.upstream?.url ?? null,
   };
-}
-
-/** What the policy needs to know about a fetch to decide it. */
-export interface FetchRequestFacts {
-  /** The caller's department id. */
-  department: string;
-  /** Accounts that sign for the caller's department at this gateway (its gateway account). */
-  gatewayAccount: string | null;
-  purpose: string;
-  subjectRef: string | null;
-  now: number;
-}
-
-export type PolicyDecision =
-  | { allowed: true; consentId: string | null; account: string }
-  | { allowed: false; reason: Exclude<DenialReason, "quota_exceeded">; consentId: string | null; detail: string };
-
-/**
- * The checks of `POST /v1/data/fetch` except the quota, in the order of the API: the caller owns the grant; the
- * grant is active; the agreement is active and in its window (and neither party suspended); the purpose is the
- * agreement's; a subject is named when the resource is about people (needed before consent can be looked up); a
- * consent is in effect for (subject, consumer, resource, purpose) when the agreement requires one.
- */
-export function decide(
-  policy: AccessPolicy,
-  grant: PolicyGrant,
-  agreement: PolicyAgreement | undefined,
-  resource: PolicyResource | undefined,
-  facts: FetchRequestFacts,
-): PolicyDecision {
-  const deny = (reason: Exclude<DenialReason, "quota_exceeded">, detail: string, consentId: string | null = null) =>
-    ({ allowed: false, reason, detail, consentId }) as const;
-  const department = facts.department.toLowerCase();
-  const grantee = grant.grantee.toLowerCase();
-  const owned =
-    grant.consumer === department &&
-    (grantee === facts.gatewayAccount?.toLowerCase() || policy.actsFor(grantee, department));
-  if (!owned) return deny("grant_not_owned", `grant ${grant.id} was not issued to this department's accounts`);
-  if (grant.status !== "active") return deny("grant_inactive", `grant ${grant.id} is ${grant.status}`);
-  if (facts.now >= grant.expiresAt) return deny("grant_inactive", `grant ${grant.id} has expired`);
-  if (!agreement) return deny("agreement_inactive", `agreement ${grant.agreementId} is not known`);
-  if (agreement.status !== "active") {
-    return deny("agreement_inactive", `agreement ${agreement.id} is ${agreement.status}`);
-  }
-  if (facts.now < agreement.validFrom) return deny("agreement_inactive", `agreement ${agreement.id} has not started`);
-  if (facts.now >= agreement.validUntil) return deny("agreement_inactive", `agreement ${agreement.id} has expired`);
-  if (policy.isSuspended(department)) return deny("agreement_inactive", "the consumer department is suspended");
-  if (policy.isSuspended(agreement.provider)) return deny("agreement_inactive", "the provider department is suspended");
-  if (facts.purpose.toLowerCase() !== agreement.purpose) {
-    return deny("purpose_mismatch", `the purpose is not agreement ${agreement.id}'s`);
-  }
-  const personal = resource?.personal ?? agreement.requiresConsent;
-  if ((personal || agreement.requiresConsent) && facts.subjectRef === null) {
-    return deny("subject_required", "the resource is about people: name the subject");
-  }
-  let consentId: string | null = null;
-  if (agreement.requiresConsent && facts.subjectRef !== null) {
-    const consent = policy.consent(facts.subjectRef, department, agreement.resourceId, agreement.purpose);
-    if (!consent) return deny("consent_missing", "the subject has given no consent for this use");
-    consentId = consent.id;
-    if (consent.state === "withdrawn" || consent.state === "revoked") {
-      return deny("consent_withdrawn", `the subject's consent is ${consent.state}`, consentId);
-    }
-    if (facts.now >= consent.validUntil) return deny("consent_expired", "the subject's consent has expired", consentId);
-    if (facts.now < consent.validFrom)
-      return deny("consent_missing", "the subject's consent is not in effect yet", consentId);
-  }
-  return { allowed: true, consentId, account: grantee };
 }

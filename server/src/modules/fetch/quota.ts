@@ -6,7 +6,8 @@
  *
  * Agreement counts cover the fetches this gateway mediated: co-consumers served by another gateway count there.
  */
-import type { Quota, QuotaPeriod } from "./policy";
+import type { QuotaPeriod } from "../../../../core/codes/enumerations";
+import type { Quota } from "../../../../core/folds/agreements";
 
 type Period = Exclude<QuotaPeriod, "none">;
 const PERIODS: readonly Period[] = ["minute", "hour", "day", "month"];

@@ -1,4 +1,4 @@
-import type { RouteRegistry } from "../../common/validate";
+import type { RouteRegistry } from "../../common/route-registry";
 import { fetchRequestSchema, fetchResponseSchema } from "./schemas";
 import type { FetchService } from "./service";
 

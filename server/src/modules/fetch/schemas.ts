@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { shortCodeSchema } from "../../common/codes";
+import { shortCodeSchema } from "../../common/short-codes";
 import { subjectIdentitySchema } from "../../common/subject-ref";
 
 const MAX_UINT256 = (1n << 256n) - 1n;
@@ -22,7 +22,16 @@ export const fetchRequestSchema = z
       .optional()
       .meta({ description: "passed to the provider's system as they are (e.g. {limit})" }),
   })
-  .meta({ id: "FetchRequest" });
+  .meta({
+    id: "FetchRequest",
+    examples: [
+      {
+        grantId: "1",
+        purpose: { code: "minimum-living-allowance" },
+        subject: { idType: "resident_id", idNumber: "990000198001010012" },
+      },
+    ],
+  });
 export type FetchRequest = z.output<typeof fetchRequestSchema>;
 
 export const fetchResponseSchema = z

@@ -13,13 +13,14 @@
  * `responseHash` is keccak256 of the canonical JSON of `{data}` as answered (zero when nothing was delivered).
  */
 import { getAddress, keccak256, toUtf8Bytes, ZeroAddress, ZeroHash } from "ethers";
-import { codeToBytes32, maskToFields } from "../../common/codes";
-import { ForbiddenError } from "../../common/errors";
-import { canonicalJson } from "../../common/idempotency";
+import { maskToFields } from "../../common/field-mask";
+import { codeToBytes32 } from "../../common/short-codes";
+import { canonicalJson } from "../../../../core/json/canonical-json";
 import type { Metrics } from "../../common/metrics";
 import type { AuthContext } from "../../common/request-context";
 import { subjectRef as computeSubjectRef } from "../../common/subject-ref";
-import { DELIVERED_REASON, type ReceiptResult } from "../../receipt";
+import { DELIVERED_REASON, type ReceiptResult } from "../../../../core/receipt";
+import { servedCallerOf } from "../auth/caller";
 import type { Anchorer } from "../receipts/anchorer";
 import type { ReceiptDraft, ReceiptRecorder, RecordedReceipt } from "../receipts/recorder";
 import {
@@ -30,7 +31,8 @@ import {
   RecordNotFoundError,
   UpstreamFailedError,
 } from "./errors";
-import { decide, type AccessPolicy, type DenialReason } from "./policy";
+import { decide, type DenialReason } from "./decide";
+import type { AccessPolicy } from "./policy";
 import type { QuotaCounters } from "./quota";
 import type { FetchRequest } from "./schemas";
 import { onlyGranted, queryUpstream, type DataRecord, type UpstreamAnswer, type UpstreamQuery } from "./upstream";
@@ -67,11 +69,7 @@ export class FetchService {
 
   async fetch(caller: AuthContext, request: FetchRequest): Promise<FetchResult> {
     const { policy, quota, metrics } = this.options;
-    const key = caller.departmentKey;
-    const department = key === null ? null : this.options.departmentIdOf(key);
-    if (key === null || department === null) {
-      throw new ForbiddenError("this token acts for no department of this gateway");
-    }
+    const { key, id: department } = servedCallerOf(caller, { idOf: this.options.departmentIdOf });
     const lagMs = this.options.anchorer.lagMs(department);
     if (lagMs > this.options.anchorMaxLagSeconds * 1000) {
       metrics.fetchDecisions.inc({ reason: "anchoring_behind" });

@@ -1,6 +1,6 @@
-import type { RouteRegistry } from "../../common/validate";
+import type { RouteRegistry } from "../../common/route-registry";
 import type { DepartmentService } from "../departments/service";
-import { callerOf } from "../catalog/caller";
+import { callerOf } from "../auth/caller";
 import {
   grantDetailSchema,
   grantListQuerySchema,

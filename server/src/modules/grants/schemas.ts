@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { GRANT_STATUS } from "../../common/codes";
+import { GRANT_STATUS } from "../../../../core/codes/enumerations";
 import { quotaSchema, sequentialIdSchema, timeSchema } from "../agreements/schemas";
 
 export { idParamsSchema } from "../agreements/schemas";
@@ -19,7 +19,10 @@ export const issueGrantSchema = z
     expiresAt: timeSchema.optional().meta({ description: "default: the agreement's validUntil" }),
     quota: quotaSchema.optional().meta({ description: "default: the agreement's quota" }),
   })
-  .meta({ id: "GrantIssue" });
+  .meta({
+    id: "GrantIssue",
+    examples: [{ agreementId: 1, fields: ["name", "householdType"], expiresAt: "2029-12-31T16:00:00Z" }],
+  });
 export type IssueGrant = z.output<typeof issueGrantSchema>;
 
 export const grantListQuerySchema = z.object({

@@ -1,12 +1,14 @@
-import { isoTime, maskToFields, QUOTA_PERIOD } from "../../common/codes";
+import { QUOTA_PERIOD } from "../../../../core/codes/enumerations";
+import { maskToFields } from "../../common/field-mask";
+import { isoTime } from "../../common/time";
 import { validationError, type FieldError } from "../../common/errors";
-import type { KuajieChain, WriteResult } from "../../chain/kuajie";
-import { effectiveAgreementStatus, type AgreementStore } from "../../store/agreements";
-import type { CatalogStore } from "../../store/catalog";
+import type { KuajieChain, WriteResult } from "../../chain/adapter";
+import { effectiveStatus as effectiveAgreementStatus } from "../../../../core/folds/agreements";
 import { grantExpired, type GrantRecord, type GrantStore } from "../../store/grants";
-import type { DepartmentService } from "../departments/service";
 import { AgreementNotFoundError } from "../agreements/errors";
-import { departmentRef } from "../catalog/caller";
+import type { AgreementLookup } from "../agreements/service";
+import type { CatalogLookup } from "../catalog/service";
+import { departmentRef, type DepartmentService } from "../departments/service";
 import {
   AgreementNotActiveError,
   FieldsOutsideAgreementError,
@@ -38,8 +40,8 @@ const NEEDS: Record<GrantAction, readonly GrantRecord["status"][]> = {
 export class GrantService {
   constructor(
     private readonly store: GrantStore,
-    private readonly agreements: AgreementStore,
-    private readonly catalog: CatalogStore,
+    private readonly agreements: AgreementLookup,
+    private readonly catalog: CatalogLookup,
     private readonly chain: KuajieChain,
     private readonly departments: DepartmentService,
   ) {}

@@ -1,8 +1,7 @@
 import type { Logger } from "pino";
-import { reply, type RouteRegistry } from "../../common/validate";
+import { reply, type RouteRegistry } from "../../common/route-registry";
 import { healthSchema, type HealthReport } from "./schemas";
-
-export type HealthCheck = () => Promise<HealthReport>;
+import type { HealthCheck } from "./service";
 
 /** `GET /healthz`: 200 when everything is ok, 503 with the same shape otherwise (so probes need no parsing). */
 export function registerHealthRoutes(registry: RouteRegistry, health: HealthCheck, logger: Logger): void {

@@ -15,10 +15,10 @@
  */
 import { ZeroHash } from "ethers";
 import type { Logger } from "pino";
-import type { KuajieChain } from "../../chain/kuajie";
-import { ContractRevertError } from "../../common/errors";
+import { TransactionRevertedError } from "../../chain/errors";
+import type { KuajieChain } from "../../chain/adapter";
 import type { Metrics } from "../../common/metrics";
-import { buildBatch } from "../../receipt";
+import { buildBatch } from "../../../../core/receipt";
 import type { ReceiptStore, StoredBatch } from "../../store/receipts";
 import type { RecordedReceipt } from "./recorder";
 
@@ -190,7 +190,7 @@ export class Anchorer {
       if (!this.running) return false;
       if (store.batch(department.id, batch.sequence)?.status === "anchored") return true;
       const message = error instanceof Error ? error.message : String(error);
-      if (error instanceof ContractRevertError) {
+      if (error instanceof TransactionRevertedError) {
         store.recordFailedAttempt(department.id, batch.sequence, `${error.errorName}: ${message}`);
         const delay = Math.min(MAX_RETRY_DELAY_MS, 1_000 * 2 ** batch.attempts);
         this.retryAt.set(department.id, this.now() + delay);

@@ -9,7 +9,7 @@
  * handed out next continue from what is really stored: no gap, no duplicate.
  */
 import { ZeroHash } from "ethers";
-import { receiptId, receiptLeaf, type Receipt } from "../../receipt";
+import { receiptId, receiptLeaf, type Receipt } from "../../../../core/receipt";
 import type { ReceiptStore } from "../../store/receipts";
 
 /** A receipt before it is numbered: everything but its id, sequence and previous hash. */

@@ -1,4 +1,4 @@
-import type { RouteRegistry } from "../../common/validate";
+import type { RouteRegistry } from "../../common/route-registry";
 import { receiptIdParamsSchema, receiptListQuerySchema, receiptListSchema, receiptViewSchema } from "./schemas";
 import type { ReceiptService } from "./service";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { RECEIPT_RESULTS } from "../../receipt";
+import { RECEIPT_RESULTS } from "../../../../core/receipt";
 
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected 0x and 64 hex digits");
 const lowerHex32 = hex32.transform((s) => s.toLowerCase());

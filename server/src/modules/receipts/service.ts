@@ -1,6 +1,7 @@
-import { ForbiddenError, NotFoundError } from "../../common/errors";
 import type { AuthContext } from "../../common/request-context";
 import type { ReceiptStore, StoredReceipt } from "../../store/receipts";
+import { servedCallerOf } from "../auth/caller";
+import { ReceiptNotFoundError, ReceiptOfOthersError } from "./errors";
 
 export interface ReceiptListFilter {
   subjectRef?: string;
@@ -12,7 +13,7 @@ export interface ReceiptListFilter {
 /**
  * Reads receipts for departments and auditors. A department sees the receipts where it is the requester or the
  * provider; auditors see every receipt. A receipt is `anchored` once its batch's anchor is mined (then it comes with
- * the batch and its Merkle proof, which `AccessLedger.verifyReceipt` accepts), `pending` before.
+ * the batch and its Merkle proof, which `AccessLedger.verifyReceiptFields` accepts), `pending` before.
  */
 export class ReceiptService {
   constructor(
@@ -23,11 +24,11 @@ export class ReceiptService {
 
   get(id: string, caller: AuthContext) {
     const stored = this.store.get(id);
-    if (!stored) throw new NotFoundError(`no receipt with id ${id}`, { receiptId: id });
+    if (!stored) throw new ReceiptNotFoundError(id);
     const department = this.visibleTo(caller);
     const { receipt } = stored;
     if (department !== null && receipt.department !== department && receipt.provider !== department) {
-      throw new ForbiddenError("this receipt is of a fetch between other departments", { receiptId: id });
+      throw new ReceiptOfOthersError(id);
     }
     const batch = stored.batchSequence === null ? null : this.store.batch(receipt.department, stored.batchSequence);
     const anchored = batch !== null && batch.status === "anchored";
@@ -71,8 +72,6 @@ export class ReceiptService {
   /** The department whose receipts the caller may see, or null for every receipt (auditors). */
   private visibleTo(caller: AuthContext): string | null {
     if (caller.role === "auditor") return null;
-    const id = caller.departmentKey === null ? null : this.departmentIdOf(caller.departmentKey);
-    if (id === null) throw new ForbiddenError("this token acts for no department of this gateway");
-    return id.toLowerCase();
+    return servedCallerOf(caller, { idOf: this.departmentIdOf }).id.toLowerCase();
   }
 }

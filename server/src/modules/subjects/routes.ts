@@ -1,8 +1,34 @@
-import type { RouteRegistry } from "../../common/validate";
+import type { RouteRegistry } from "../../common/route-registry";
+import { subjectConsentsSchema, subjectRefParamsSchema } from "../consents/schemas";
+import type { SubjectConsentTrails } from "../consents/service";
 import { subjectRefRequestSchema, subjectRefResponseSchema } from "./schemas";
 import type { SubjectService } from "./service";
 
-export function registerSubjectRoutes(registry: RouteRegistry, subjects: SubjectService): void {
+/** `/v1/subjects/…`: a subject's reference, and every consent of the subject. */
+export function registerSubjectRoutes(
+  registry: RouteRegistry,
+  subjects: SubjectService,
+  consents: SubjectConsentTrails,
+): void {
+  registerSubjectRefRoute(registry, subjects);
+  registry.route(
+    {
+      method: "get",
+      path: "/v1/subjects/:subjectRef/consents",
+      summary: "Every consent of a subject with its full history",
+      description:
+        "Recorded, superseded, withdrawn, revoked and expired (by time), with block, time, transaction and actor.",
+      tag: "consents",
+      auth: "any",
+      params: subjectRefParamsSchema,
+      responses: { 200: { description: "The subject's trail", schema: subjectConsentsSchema } },
+    },
+    ({ params }) => consents.subjectTrail(params.subjectRef),
+  );
+}
+
+/** `POST /v1/subjects/ref` alone: it needs only the consortium secret (the app tests build it without a chain). */
+export function registerSubjectRefRoute(registry: RouteRegistry, subjects: SubjectService): void {
   registry.route(
     {
       method: "post",

@@ -1,4 +1,5 @@
-import { subjectRef, type SubjectIdentity, type SubjectRef } from "../../common/subject-ref";
+import type { SubjectRef } from "../../../../core/identity/id-number";
+import { subjectRef, type SubjectIdentity } from "../../common/subject-ref";
 
 /** Holds the consortium secret so that routes never see it. */
 export class SubjectService {

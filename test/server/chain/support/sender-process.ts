@@ -5,7 +5,7 @@ import { Interface } from "ethers";
 import { deriveDevSigners } from "../../../../server/src/chain/keys";
 import { createProvider } from "../../../../server/src/chain/provider";
 import { TxSender } from "../../../../server/src/chain/tx-sender";
-import { openDatabase } from "../../../../server/src/store/db";
+import { openDatabase } from "../../../../server/src/common/db";
 import { DEV_MNEMONIC } from "./hardhat-node";
 
 async function main(): Promise<void> {

@@ -1,0 +1,289 @@
+/**
+ * The Kuajie access-receipt format: the fields of a receipt, how a receipt becomes a Merkle leaf, and how a batch of
+ * receipts becomes the root anchored on the AccessLedger contract.
+ *
+ * The gateway writes receipts with this module and the auditor checks them with it; neither depends on anything else
+ * of the other. It is pure: no I/O, no provider, no database. `test-vectors.json` beside it freezes the encoding, and
+ * any change that alters a vector is a breaking change of the format.
+ *
+ * Encoding (the contract's `IAccessLedger.ReceiptFields` has the same fields in the same order):
+ * - leaf = keccak256(keccak256(abi.encode(RECEIPT_LEAF_TYPES, receiptLeafValues(receipt)))), the
+ *   `@openzeppelin/merkle-tree` StandardMerkleTree leaf; inner nodes are keccak256 of the sorted pair (OpenZeppelin
+ *   `MerkleProof`), so `AccessLedger.verifyReceiptFields` accepts the proofs of `buildBatch`.
+ * - `id` = keccak256(abi.encode(bytes32 department, uint64 sequence)): one id per department and sequence number.
+ * - `result` = uint8: 0 delivered, 1 denied, 2 failed (the index in RECEIPT_RESULTS).
+ * - `reason` = bytes32 holding the reason code as a UTF-8 string (`ethers.encodeBytes32String`, reversible with
+ *   `decodeReason`): codes are lower snake case, at most 31 characters. A delivered receipt has reason "ok", and only
+ *   a delivered one; refusals use the gateway's stable codes (`consent_withdrawn`, `quota_exceeded`, ...), failures
+ *   theirs (`upstream_error`, ...).
+ * - `prevHash` = the leaf of the same department's previous receipt (zero for its first), so receipts form a chain.
+ * - Optional references (`consentId`, `subjectRef`, `responseHash`) are the zero hash when absent.
+ */
+import { SimpleMerkleTree } from "@openzeppelin/merkle-tree";
+import { decodeBytes32String, encodeBytes32String, isAddress, keccak256 } from "ethers";
+import { z } from "zod";
+
+/** Outcomes of a fetch decision; a receipt's `result` is encoded as its index here (uint8). */
+export const RECEIPT_RESULTS = ["delivered", "denied", "failed"] as const;
+export type ReceiptResult = (typeof RECEIPT_RESULTS)[number];
+
+/** The reason of every delivered receipt (and of no other). */
+export const DELIVERED_REASON = "ok";
+
+const MAX_UINT256 = (1n << 256n) - 1n;
+
+const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected 0x and 64 hex digits");
+const address = z.string().refine((v) => /^0x[0-9a-fA-F]{40}$/.test(v) && isAddress(v), "expected an address");
+const uint256Decimal = z
+  .string()
+  .regex(/^(0|[1-9][0-9]*)$/, "expected a decimal integer")
+  .refine((v) => BigInt(v) <= MAX_UINT256, "exceeds uint256");
+const uint256Hex = z.string().regex(/^0x[0-9a-fA-F]{1,64}$/, "expected 0x and 1 to 64 hex digits");
+const uint64 = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/** A reason code: lower snake case, 1 to 31 characters, so that it fits in a bytes32. */
+export const ReasonCodeSchema = z.string().regex(/^[a-z][a-z0-9_]{0,30}$/, "expected a lower snake case code");
+
+/** A receipt as the gateway stores and serves it and the auditor reads it. Extra fields are refused. */
+export const ReceiptSchema = z
+  .strictObject({
+    id: bytes32,
+    sequence: uint64.min(1),
+    time: uint64,
+    department: bytes32,
+    account: address,
+    grantId: uint256Decimal,
+    agreementId: uint256Decimal,
+    consentId: bytes32,
+    provider: bytes32,
+    resourceId: bytes32,
+    resourceVersion: z.int().min(1).max(0xffffffff),
+    fieldMask: uint256Hex,
+    subjectRef: bytes32,
+    purpose: bytes32,
+    result: z.enum(RECEIPT_RESULTS),
+    reason: ReasonCodeSchema,
+    requestHash: bytes32,
+    responseHash: bytes32,
+    prevHash: bytes32,
+  })
+  .superRefine((r, ctx) => {
+    if (r.id.toLowerCase() !== receiptId(r.department, r.sequence)) {
+      ctx.addIssue({ code: "custom", path: ["id"], message: "id is not receiptId(department, sequence)" });
+    }
+    if ((r.result === "delivered") !== (r.reason === DELIVERED_REASON)) {
+      ctx.addIssue({ code: "custom", path: ["reason"], message: `reason is "ok" exactly when result is "delivered"` });
+    }
+  });
+
+export type Receipt = z.infer<typeof ReceiptSchema>;
+
+/** The leaf fields in encoding order (the names of RECEIPT_LEAF_TYPES). */
+export const RECEIPT_LEAF_FIELDS = [
+  "id",
+  "sequence",
+  "time",
+  "department",
+  "account",
+  "grantId",
+  "agreementId",
+  "consentId",
+  "provider",
+  "resourceId",
+  "resourceVersion",
+  "fieldMask",
+  "subjectRef",
+  "purpose",
+  "result",
+  "reason",
+  "requestHash",
+  "responseHash",
+  "prevHash",
+] as const satisfies readonly (keyof Receipt)[];
+
+/** The Solidity types of the leaf, for StandardMerkleTree and abi.encode, in RECEIPT_LEAF_FIELDS order. */
+export const RECEIPT_LEAF_TYPES = [
+  "bytes32",
+  "uint64",
+  "uint64",
+  "bytes32",
+  "address",
+  "uint256",
+  "uint256",
+  "bytes32",
+  "bytes32",
+  "bytes32",
+  "uint32",
+  "uint256",
+  "bytes32",
+  "bytes32",
+  "uint8",
+  "bytes32",
+  "bytes32",
+  "bytes32",
+  "bytes32",
+];
+
+/** The values of a leaf, in RECEIPT_LEAF_TYPES order; JSON-safe (uint256 as strings) so a tree dump serialises. */
+export type ReceiptLeafValues = [
+  id: string,
+  sequence: number,
+  time: number,
+  department: string,
+  account: string,
+  grantId: string,
+  agreementId: string,
+  consentId: string,
+  provider: string,
+  resourceId: string,
+  resourceVersion: number,
+  fieldMask: string,
+  subjectRef: string,
+  purpose: string,
+  result: number,
+  reason: string,
+  requestHash: string,
+  responseHash: string,
+  prevHash: string,
+];
+
+// Every leaf type is static, so abi.encode is the concatenation of one 32-byte word per value. Writing the words
+// directly is many times faster than a general ABI coder (the auditor hashes every receipt it is given); the test
+// vectors and tests pin it to ethers' AbiCoder, StandardMerkleTree and Solidity's abi.encode.
+function word(value: string | number | bigint): string {
+  if (typeof value === "string") return value.slice(2).toLowerCase().padStart(64, "0"); // bytes32, address, 0x uint
+  return value.toString(16).padStart(64, "0");
+}
+
+/** The id of a department's receipt number `sequence`: keccak256(abi.encode(bytes32, uint64)). */
+export function receiptId(department: string, sequence: number): string {
+  return keccak256("0x" + word(department) + word(sequence));
+}
+
+/** A reason code as the bytes32 of the leaf. */
+export function encodeReason(code: string): string {
+  return encodeBytes32String(ReasonCodeSchema.parse(code));
+}
+
+/** The reason code held in a leaf's bytes32. */
+export function decodeReason(encoded: string): string {
+  return ReasonCodeSchema.parse(decodeBytes32String(encoded));
+}
+
+/** The leaf values of a receipt. Throws a ZodError when the receipt is malformed. */
+export function receiptLeafValues(receipt: Receipt): ReceiptLeafValues {
+  return leafValuesOf(ReceiptSchema.parse(receipt));
+}
+
+function leafValuesOf(r: Receipt): ReceiptLeafValues {
+  return [
+    r.id,
+    r.sequence,
+    r.time,
+    r.department,
+    r.account,
+    r.grantId,
+    r.agreementId,
+    r.consentId,
+    r.provider,
+    r.resourceId,
+    r.resourceVersion,
+    r.fieldMask,
+    r.subjectRef,
+    r.purpose,
+    RECEIPT_RESULTS.indexOf(r.result),
+    encodeBytes32String(r.reason),
+    r.requestHash,
+    r.responseHash,
+    r.prevHash,
+  ];
+}
+
+/** abi.encode of the leaf values: the preimage of the leaf's inner hash (published in the test vectors). */
+export function encodeReceipt(receipt: Receipt): string {
+  return encodeLeafValues(receiptLeafValues(receipt));
+}
+
+function encodeLeafValues(values: ReceiptLeafValues): string {
+  return "0x" + values.map((v, i) => word(RECEIPT_LEAF_TYPES[i] === "uint256" ? BigInt(v) : v)).join("");
+}
+
+/** The StandardMerkleTree leaf of a receipt (also its successor's `prevHash`). Throws when malformed. */
+export function receiptLeaf(receipt: Receipt): string {
+  return leafOfParsed(ReceiptSchema.parse(receipt));
+}
+
+function leafOfParsed(receipt: Receipt): string {
+  return keccak256(keccak256(encodeLeafValues(leafValuesOf(receipt))));
+}
+
+/** A batch ready to anchor: `AccessLedger.anchor(batchSequence, root, receiptCount, first, last, previousRoot)`. */
+export interface ReceiptBatch {
+  root: string;
+  department: string;
+  receiptCount: number;
+  firstSequence: number;
+  lastSequence: number;
+  /** Leaf of each receipt, by receipt id. */
+  leaves: Record<string, string>;
+  /** Merkle proof of each receipt, by receipt id. */
+  proofs: Record<string, string[]>;
+}
+
+/**
+ * Builds the Merkle tree of a batch. The receipts must be of one department, in sequence order with no gap (the
+ * contract anchors a batch as a range of sequence numbers). Throws on an empty, mixed or gapped batch.
+ */
+export function buildBatch(receipts: readonly Receipt[]): ReceiptBatch {
+  if (receipts.length === 0) throw new Error("a batch needs at least one receipt");
+  const first = receipts[0];
+  receipts.forEach((r, i) => {
+    if (r.department.toLowerCase() !== first.department.toLowerCase()) {
+      throw new Error(`receipt ${r.id} is of another department than receipt ${first.id}`);
+    }
+    if (r.sequence !== first.sequence + i) {
+      throw new Error(`receipt ${r.id} has sequence ${r.sequence}, expected ${first.sequence + i}`);
+    }
+  });
+  // The leaves are the StandardMerkleTree leaves, computed by this module's own encoder (the library's ABI encoder
+  // costs about a millisecond per receipt); SimpleMerkleTree over those leaves builds the very same tree (same sorted
+  // leaves, same sorted-pair hashing), which the test vectors pin to StandardMerkleTree.
+  const tree = SimpleMerkleTree.of(receipts.map((r) => leafOfParsed(ReceiptSchema.parse(r))));
+  // The proofs are read off the tree's array layout (children of node i at 2i+1 and 2i+2) rather than with
+  // tree.getProof, which re-verifies each leaf.
+  const { tree: nodes, values } = tree.dump();
+  const leaves: Record<string, string> = {};
+  const proofs: Record<string, string[]> = {};
+  receipts.forEach((r, i) => {
+    let node = values[i].treeIndex;
+    leaves[r.id] = nodes[node];
+    const proof: string[] = [];
+    for (; node > 0; node = (node - 1) >> 1) proof.push(nodes[node % 2 === 1 ? node + 1 : node - 1]);
+    proofs[r.id] = proof;
+  });
+  return {
+    root: tree.root,
+    department: first.department,
+    receiptCount: receipts.length,
+    firstSequence: first.sequence,
+    lastSequence: first.sequence + receipts.length - 1,
+    leaves,
+    proofs,
+  };
+}
+
+/**
+ * Whether `proof` shows the receipt is a leaf of the tree with `root`, as OpenZeppelin's `MerkleProof.verify` and
+ * `StandardMerkleTree.verify` decide it (each step hashes the sorted pair). False for a malformed receipt or proof.
+ */
+export function verifyProof(receipt: Receipt, proof: readonly string[], root: string): boolean {
+  const parsed = ReceiptSchema.safeParse(receipt);
+  if (!parsed.success || !bytes32.safeParse(root).success) return false;
+  if (!proof.every((node) => bytes32.safeParse(node).success)) return false;
+  let hash = leafOfParsed(parsed.data);
+  for (const node of proof) {
+    const sibling = node.toLowerCase();
+    hash = keccak256(hash < sibling ? hash + sibling.slice(2) : sibling + hash.slice(2));
+  }
+  return hash === root.toLowerCase();
+}

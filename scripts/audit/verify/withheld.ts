@@ -1,0 +1,112 @@
+/**
+ * What a file withholds: for each department with a receipt in the file, every batch its anchored history holds
+ * within the span must be given, and so must every receipt of those batches. A batch none of whose receipts is given
+ * is withheld (`batch_withheld`, one violation per run of consecutive batches); a receipt missing from a batch that
+ * the file gives only in part is withheld (`receipt_withheld`), unless `sequence_gap` has already named it.
+ */
+import { receiptId } from "../../../core/receipt";
+import type { Violation } from "../rules";
+import { groupBy } from "../state/fold";
+import { isoTime } from "../time";
+import type { AnchoredBatch, CheckedReceipt } from "./anchoring";
+import { runs } from "./gaps";
+import type { AnchoredHistory } from "./history";
+
+/** Which anchored batches a file must hold: those anchored at or after `from` and at or before `to` (unix seconds). */
+export interface Span {
+  from?: number;
+  to?: number;
+}
+
+/** Per department: its head, the batches in the span, and what of them the file withholds. */
+export interface HistoryCheck {
+  department: string;
+  lastBatchSequence: number;
+  lastReceiptSequence: number;
+  batchesInSpan: number;
+  batchesWithheld: number;
+  receiptsWithheld: number;
+}
+
+export function findWithheld(
+  checked: readonly CheckedReceipt[],
+  histories: ReadonlyMap<string, AnchoredHistory>,
+  span: Span,
+  alreadyReported: ReadonlyMap<string, ReadonlySet<number>>,
+): { violations: Violation[]; checks: HistoryCheck[] } {
+  const violations: Violation[] = [];
+  const checks: HistoryCheck[] = [];
+  const inSpan = (b: AnchoredBatch) =>
+    (span.from === undefined || b.anchoredAt >= span.from) && (span.to === undefined || b.anchoredAt <= span.to);
+  for (const [department, receipts] of groupBy(checked, (c) => c.receipt.department.toLowerCase())) {
+    const history = histories.get(department);
+    if (!history) continue;
+    const given = new Set(receipts.map((c) => c.receipt.sequence));
+    const reported = alreadyReported.get(department) ?? new Set<number>();
+    const batches = history.batches.filter(inSpan);
+    const withheld: AnchoredBatch[] = [];
+    let receiptsWithheld = 0;
+    for (const batch of batches) {
+      const missing: number[] = [];
+      for (let s = batch.firstReceiptSequence; s <= batch.lastReceiptSequence; s++) if (!given.has(s)) missing.push(s);
+      if (missing.length === batch.receiptCount) {
+        withheld.push(batch);
+        receiptsWithheld += missing.length;
+        continue;
+      }
+      const unreported = missing.filter((s) => !reported.has(s));
+      receiptsWithheld += unreported.length;
+      for (const run of runs(unreported)) violations.push(receiptWithheld(department, run, batch));
+    }
+    for (const run of batchRuns(withheld)) violations.push(batchWithheld(department, run));
+    checks.push({
+      department,
+      lastBatchSequence: history.lastBatchSequence,
+      lastReceiptSequence: history.lastReceiptSequence,
+      batchesInSpan: batches.length,
+      batchesWithheld: withheld.length,
+      receiptsWithheld,
+    });
+  }
+  return { violations, checks };
+}
+
+const numbers = (one: string, many: string, first: number, last: number) =>
+  first === last ? `${one} ${first}` : `${many} ${first}..${last}`;
+
+function receiptWithheld(department: string, [first, last]: [number, number], batch: AnchoredBatch): Violation {
+  return {
+    rule: "receipt_withheld",
+    receiptId: receiptId(department, first),
+    subject: `department ${department}`,
+    detail: `${numbers("receipt", "receipts", first, last)} of department ${department}, anchored in batch ${batch.sequence} (receipts ${batch.firstReceiptSequence}..${batch.lastReceiptSequence}) at ${isoTime(batch.anchoredAt)}: not in the file`,
+  };
+}
+
+function batchWithheld(department: string, run: AnchoredBatch[]): Violation {
+  const first = run[0];
+  const last = run[run.length - 1];
+  const label = numbers("batch", "batches", first.sequence, last.sequence);
+  const count = last.lastReceiptSequence - first.firstReceiptSequence + 1;
+  const when =
+    first === last
+      ? `at ${isoTime(first.anchoredAt)} (block ${first.blockNumber})`
+      : `from ${isoTime(first.anchoredAt)} (block ${first.blockNumber}) to ${isoTime(last.anchoredAt)} (block ${last.blockNumber})`;
+  return {
+    rule: "batch_withheld",
+    receiptId: receiptId(department, first.firstReceiptSequence),
+    subject: `department ${department}, ${label}`,
+    detail: `${label} of department ${department} (${numbers("receipt", "receipts", first.firstReceiptSequence, last.lastReceiptSequence)}, ${count} in all), anchored ${when}: not in the file`,
+  };
+}
+
+/** Runs of consecutive batch sequences. */
+function batchRuns(batches: readonly AnchoredBatch[]): AnchoredBatch[][] {
+  const out: AnchoredBatch[][] = [];
+  for (const batch of batches) {
+    const last = out.at(-1);
+    if (last && last[last.length - 1].sequence === batch.sequence - 1) last.push(batch);
+    else out.push([batch]);
+  }
+  return out;
+}

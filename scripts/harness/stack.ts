@@ -1,0 +1,154 @@
+/**
+ * A whole stack as `npm start` runs it (scripts/start.ts: Hardhat node, deployment, backends, supervised gateway),
+ * spawned as a real process on free loopback ports in a temporary data directory: what the e2e test, the fault
+ * tests and the benchmarks start. Every wait is bounded; `StartProcess.killGroup` ends whatever a failed run left.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {
+  credentialsSchema,
+  devFiles,
+  processesFileSchema,
+  readJsonFile,
+  type Credentials,
+  type DevFiles,
+  type ProcessesFile,
+} from "../lib/dev-files";
+import { HOST, freePorts } from "./ports";
+import { hasExited, signalGroup } from "./processes";
+import { sleep, waitFor } from "./wait";
+
+export const ROOT = path.resolve(__dirname, "../..");
+export const TS_NODE = path.join(ROOT, "node_modules/.bin/ts-node");
+
+/** The first start compiles the contracts, which takes the longest. */
+export const START_BOUND_MS = 240_000;
+export const STOP_BOUND_MS = 45_000;
+
+export interface StackPorts {
+  rpc: number;
+  gateway: number;
+  publicSecurity: number;
+  hrss: number;
+  health: number;
+}
+
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A temporary data directory and five free ports: where one `npm start` (or several in turn) runs. */
+export class StackSite {
+  readonly files: DevFiles;
+  /** The environment `npm start` gets: only PATH and HOME of ours, so that no stray KUAJIE_* variable leaks in. */
+  readonly env: NodeJS.ProcessEnv;
+
+  private constructor(
+    readonly dataDir: string,
+    readonly ports: StackPorts,
+    extraEnv: Record<string, string>,
+  ) {
+    this.files = devFiles(dataDir);
+    this.env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      KUAJIE_DATA_DIR: dataDir,
+      KUAJIE_RPC_PORT: String(ports.rpc),
+      KUAJIE_GATEWAY_PORT: String(ports.gateway),
+      KUAJIE_BACKEND_PORT_PUBLIC_SECURITY: String(ports.publicSecurity),
+      KUAJIE_BACKEND_PORT_HRSS: String(ports.hrss),
+      KUAJIE_BACKEND_PORT_HEALTH: String(ports.health),
+      ...extraEnv,
+    };
+  }
+
+  /** `extraEnv`: gateway variables that `npm start` passes through (KUAJIE_LOG_LEVEL, …). */
+  static async create(extraEnv: Record<string, string> = {}, prefix = "kuajie-stack-"): Promise<StackSite> {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    const [rpc, gateway, publicSecurity, hrss, health] = await freePorts(5);
+    return new StackSite(dataDir, { rpc, gateway, publicSecurity, hrss, health }, extraEnv);
+  }
+
+  get rpcUrl(): string {
+    return `http://${HOST}:${this.ports.rpc}`;
+  }
+
+  get gatewayUrl(): string {
+    return `http://${HOST}:${this.ports.gateway}`;
+  }
+
+  /** Spawns `npm start` here; `args` as after `npm start --` (e.g. `--no-gateway`). */
+  launch(args: readonly string[] = []): StartProcess {
+    return new StartProcess(this, args);
+  }
+
+  processes(): ProcessesFile {
+    return readJsonFile(this.files.processes, processesFileSchema, "processes file");
+  }
+
+  /** The processes file, or null while there is none (before the start, after a stop). */
+  processesIfAny(): ProcessesFile | null {
+    try {
+      return this.processes();
+    } catch {
+      return null;
+    }
+  }
+
+  remove(): void {
+    fs.rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+/** One spawned `npm start`, in its own process group, with its output kept for failure messages. */
+export class StartProcess {
+  readonly child: ChildProcess;
+  output = "";
+  readonly exited: Promise<ExitStatus>;
+
+  constructor(
+    private readonly site: StackSite,
+    args: readonly string[],
+  ) {
+    this.child = spawn(TS_NODE, ["--transpile-only", "scripts/start.ts", ...args], {
+      cwd: ROOT,
+      env: site.env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.child.stdout!.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
+    this.child.stderr!.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
+    this.exited = new Promise((resolve) => this.child.once("exit", (code, signal) => resolve({ code, signal })));
+  }
+
+  get running(): boolean {
+    return !hasExited(this.child);
+  }
+
+  /** Waits for credentials.json, which `npm start` writes once everything is up, and reads it. */
+  async ready(boundMs = START_BOUND_MS): Promise<Credentials> {
+    const { files } = this.site;
+    await waitFor("credentials.json", boundMs, async () => fs.existsSync(files.credentials), {
+      check: () => {
+        if (!this.running) throw new Error(`npm start exited before it was ready:\n${this.output}`);
+      },
+    });
+    return readJsonFile(files.credentials, credentialsSchema, "credentials file");
+  }
+
+  /** SIGTERM, as Ctrl-C would; resolves with how it exited, or throws if it did not within `boundMs`. */
+  async stop(boundMs = STOP_BOUND_MS): Promise<ExitStatus> {
+    if (this.running) this.child.kill("SIGTERM");
+    const exit = await Promise.race([this.exited, sleep(boundMs).then(() => null)]);
+    if (exit === null) throw new Error(`npm start did not stop within ${boundMs / 1000} s:\n${this.output}`);
+    return exit;
+  }
+
+  /** Last resort after a failure: SIGKILL to the whole process group it leads. */
+  killGroup(): void {
+    signalGroup(this.child, "SIGKILL");
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The long-running processes of `npm start`: the Hardhat node (whose death ends everything) and the gateway
+ * (restarted with backoff whenever it dies, except on a configuration error), each with its bounded readiness wait.
+ */
+import { jsonRpc } from "../harness/json-rpc";
+import { waitFor } from "../harness/wait";
+import { LoggedProcess, RestartingProcess, describeExit, tailOf, type Exit } from "../lib/supervisor";
+import { HOST } from "../harness/ports";
+import { HARDHAT, NODE_READY_MS, ROOT, StartError, TS_NODE, say, type Settings } from "./settings";
+
+export function startNode(settings: Settings, env: NodeJS.ProcessEnv): LoggedProcess {
+  const { files } = settings;
+  say(`starting the Hardhat node on ${settings.rpcUrl} (log: ${files.nodeLog})`);
+  return new LoggedProcess({
+    name: "hardhat node",
+    command: HARDHAT,
+    args: ["node", "--hostname", HOST, "--port", String(settings.rpcPort)],
+    cwd: ROOT,
+    env,
+    logFile: files.nodeLog,
+  });
+}
+
+/** Until the node answers eth_chainId; `check` throws to give up (a stop was asked for). */
+export async function waitForNode(settings: Settings, node: LoggedProcess, check: () => void): Promise<void> {
+  await waitFor("the Hardhat node", NODE_READY_MS, () => jsonRpc(settings.rpcUrl, "eth_chainId", [], 5_000), {
+    check: () => {
+      check();
+      if (!node.running) throw new StartError(`the Hardhat node did not start:\n${tailOf(settings.files.nodeLog)}`);
+    },
+    onTimeout: () => new StartError(`the Hardhat node did not answer within ${NODE_READY_MS / 1000} s`),
+  });
+}
+
+export interface GatewayHooks {
+  /** A gateway process started (`restarts` 0 for the first). */
+  onStart(pid: number, restarts: number): void;
+  /** It died and will be restarted after `delayMs`. */
+  onExit(exit: Exit, delayMs: number): void;
+  /** It died of a configuration error: restarting would only repeat it. */
+  onFatal(exit: Exit): void;
+}
+
+/** The supervised gateway, not started yet: the caller keeps it before `start()`, whose hooks may ask for it. */
+export function superviseGateway(
+  settings: Settings,
+  gatewayEnv: NodeJS.ProcessEnv,
+  hooks: GatewayHooks,
+): RestartingProcess {
+  const { files, gatewayUrl } = settings;
+  say(`starting the gateway on ${gatewayUrl} (log: ${files.gatewayLog})`);
+  const gateway = new RestartingProcess(
+    {
+      name: "gateway",
+      command: TS_NODE,
+      args: ["--transpile-only", "server/src/main.ts"],
+      cwd: ROOT,
+      env: gatewayEnv,
+      logFile: files.gatewayLog,
+    },
+    {
+      // Exit code 2 is a configuration error: restarting would only repeat it.
+      isFatal: (exit) => exit.code === 2,
+      onStart: hooks.onStart,
+      onExit: (exit, delayMs) => {
+        say(`gateway ${describeExit(exit)}; restarting in ${delayMs / 1000} s (chain and backends keep running)`);
+        hooks.onExit(exit, delayMs);
+      },
+      onFatal: (exit) => {
+        say(`gateway ${describeExit(exit)} (configuration error): stopping everything`);
+        const tail = tailOf(files.gatewayLog);
+        if (tail) process.stderr.write(`${tail}\n`);
+        hooks.onFatal(exit);
+      },
+    },
+  );
+  return gateway;
+}
+
+/** Until the gateway's /healthz answers 200; `check` throws to give up (a stop was asked for). */
+export async function waitForGateway(settings: Settings, boundMs: number, check: () => void): Promise<void> {
+  await waitFor(
+    "the gateway",
+    boundMs,
+    async () => (await fetch(`${settings.gatewayUrl}/healthz`, { signal: AbortSignal.timeout(2_000) })).status === 200,
+    {
+      intervalMs: 300,
+      check,
+      onTimeout: () =>
+        new StartError(
+          `the gateway did not become healthy within ${boundMs / 1000} s:\n${tailOf(settings.files.gatewayLog)}`,
+        ),
+    },
+  );
+}

@@ -1,0 +1,229 @@
+import type Database from "better-sqlite3";
+import { Interface, type JsonRpcApiProvider, type Wallet } from "ethers";
+import pino, { type BaseLogger } from "pino";
+import {
+  AccessLedger__factory,
+  ConsentRegistry__factory,
+  Consortium__factory,
+  DataCatalog__factory,
+  Grants__factory,
+  SharingAgreements__factory,
+} from "../../../typechain-types";
+import { CONTRACT_NAMES, type ContractName, type Deployment } from "./deployment";
+import { TransactionFailedError, TransactionRevertedError, UnknownSignerError, WritePendingError } from "./errors";
+import type { IndexedEvent, JsonObject } from "../common/indexed-event";
+import { EventIndexer } from "./indexer";
+import { abiArgsToJson } from "./json";
+import { TxSender, type OutboxRow } from "./tx-sender";
+
+/** The ABI of each contract, from the generated types: the one place the gateway learns the contracts' shapes. */
+export const CONTRACT_INTERFACES: Record<ContractName, Interface> = {
+  Consortium: new Interface(Consortium__factory.abi),
+  DataCatalog: new Interface(DataCatalog__factory.abi),
+  SharingAgreements: new Interface(SharingAgreements__factory.abi),
+  Grants: new Interface(Grants__factory.abi),
+  ConsentRegistry: new Interface(ConsentRegistry__factory.abi),
+  AccessLedger: new Interface(AccessLedger__factory.abi),
+};
+
+/** An event of a Kuajie contract emitted by a write, decoded; arguments as JSON (integers as decimal strings). */
+export interface WriteEvent {
+  contract: ContractName;
+  name: string;
+  args: JsonObject;
+  logIndex: number;
+}
+
+export interface WriteResult {
+  outboxId: number;
+  txHash: string;
+  blockNumber: number;
+  events: WriteEvent[];
+}
+
+/** The contracts' errors that compare a time with `block.timestamp`: their problem detail names the chain's clock. */
+const JUDGED_BY_BLOCK_TIME = new Set([
+  "ConsentExpiredSignature",
+  "ConsentValidityEnded",
+  "SharingExpiredSignature",
+  "SharingReplyDeadlineNotReached",
+  "ConsortiumProposalExpired",
+]);
+
+export interface KuajieChainOptions {
+  db: Database.Database;
+  provider: JsonRpcApiProvider;
+  deployment: Deployment;
+  /** The signing key of each department this gateway serves. */
+  signers: ReadonlyMap<string, Wallet>;
+  logger?: BaseLogger;
+  /** How long a write waits to be mined before it is answered 202 (default 15 s). */
+  writeWaitMs?: number;
+  /** Indexer poll interval (default 250 ms). */
+  pollIntervalMs?: number;
+}
+
+/**
+ * The gateway's one door to the chain: writes go through the durable outbox of the department's key and come back
+ * with their decoded events once the indexer has seen their block (so a read right after a write reflects it);
+ * reads are served by feature projections fed by the indexer, never by per-request calls.
+ */
+export class KuajieChain {
+  readonly sender: TxSender;
+  readonly indexer: EventIndexer;
+  readonly deployment: Deployment;
+  private readonly byAddress = new Map<string, ContractName>();
+  private readonly writeWaitMs: number;
+
+  constructor(private readonly options: KuajieChainOptions) {
+    this.deployment = options.deployment;
+    this.writeWaitMs = options.writeWaitMs ?? 15_000;
+    const logger = options.logger ?? pino({ level: "silent" });
+    for (const name of CONTRACT_NAMES) this.byAddress.set(options.deployment.contracts[name].toLowerCase(), name);
+    this.sender = new TxSender({
+      db: options.db,
+      provider: options.provider,
+      chainId: options.deployment.chainId,
+      signers: options.signers,
+      interfaces: Object.values(CONTRACT_INTERFACES),
+      logger,
+    });
+    this.indexer = new EventIndexer({
+      db: options.db,
+      provider: options.provider,
+      contracts: CONTRACT_NAMES.map((name) => ({
+        name,
+        address: options.deployment.contracts[name],
+        iface: CONTRACT_INTERFACES[name],
+      })),
+      fromBlock: options.deployment.deploymentBlock,
+      pollIntervalMs: options.pollIntervalMs,
+      logger,
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.sender.start();
+    await this.indexer.catchUp().catch(() => 0);
+    this.indexer.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.indexer.stop();
+    await this.sender.stop();
+  }
+
+  /** The account that signs for `departmentKey`, or null when this gateway does not serve it. */
+  accountOf(departmentKey: string): string | null {
+    return this.options.signers.get(departmentKey)?.address ?? null;
+  }
+
+  /**
+   * "Now" for time-dependent views (expiry, reply deadlines), in unix seconds: the later of the wall clock and the
+   * timestamp of the last indexed block, so that a chain whose clock runs ahead (a test's time travel, a node's
+   * drift) is not judged by a clock that lags it. The contracts remain the judges at write time.
+   */
+  now(): number {
+    return Math.max(Math.floor(Date.now() / 1000), this.indexer.status().indexedBlockTime ?? 0);
+  }
+
+  servedDepartments(): string[] {
+    return [...this.options.signers.keys()];
+  }
+
+  /**
+   * Sends `contract.method(args)` signed by the department's key and waits until it is mined and indexed.
+   * Throws TransactionRevertedError (the custom error's name and arguments) when the contract refuses it,
+   * WritePendingError when it is safely queued but not mined in time, and UnknownSignerError, ChainResetError,
+   * ChainUnavailableError, SenderStoppedError or TransactionFailedError when the chain cannot take it at all (the
+   * problem middleware answers them 422, 202 and 503).
+   */
+  async write(
+    departmentKey: string,
+    contract: ContractName,
+    method: string,
+    args: readonly unknown[],
+    options: { dedupeKey?: string } = {},
+  ): Promise<WriteResult> {
+    if (!this.options.signers.has(departmentKey)) {
+      throw new UnknownSignerError(departmentKey);
+    }
+    const data = CONTRACT_INTERFACES[contract].encodeFunctionData(method, args);
+    const outboxId = this.sender.submit(
+      departmentKey,
+      { to: this.deployment.contracts[contract], data },
+      { contract, method },
+      { dedupeKey: options.dedupeKey },
+    );
+    const row = await this.waitMined(outboxId);
+    if (row.revert) {
+      const clock = JUDGED_BY_BLOCK_TIME.has(row.revert.errorName) ? await this.chainClock() : "";
+      throw new TransactionRevertedError(contract, method, row.revert.errorName, row.revert.args, clock);
+    }
+    if (row.status !== "mined" || row.blockNumber === null || row.txHash === null) {
+      throw new TransactionFailedError(outboxId, row.error ?? row.status);
+    }
+    await this.indexer.waitForBlock(row.blockNumber, this.writeWaitMs).catch(() => undefined);
+    return { outboxId, txHash: row.txHash, blockNumber: row.blockNumber, events: this.decodeLogs(row) };
+  }
+
+  /**
+   * Which clock a deadline or an expiry was judged by, for the error's detail: the chain's (its latest block's
+   * timestamp), which a development chain's time travel may have moved away from the wall clock a client signed by.
+   */
+  private async chainClock(): Promise<string> {
+    try {
+      const block = await this.options.provider.getBlock("latest");
+      if (!block) return "";
+      const wall = Math.floor(Date.now() / 1000);
+      return (
+        `; judged by the chain's clock (block ${block.number} at ${new Date(block.timestamp * 1000).toISOString()}, ` +
+        `unix ${block.timestamp}), not this gateway's wall clock (${new Date(wall * 1000).toISOString()})`
+      );
+    } catch {
+      return "";
+    }
+  }
+
+  /** The outbox row of an earlier write (for `GET /v1/outbox/:id`). */
+  outboxRow(id: number): OutboxRow | null {
+    return this.sender.get(id) ?? null;
+  }
+
+  /** The events of the decoded receipt of a mined row. */
+  decodeLogs(row: OutboxRow): WriteEvent[] {
+    const events: WriteEvent[] = [];
+    for (const log of row.logs) {
+      const contract = this.byAddress.get(log.address.toLowerCase());
+      if (!contract) continue;
+      const parsed = CONTRACT_INTERFACES[contract].parseLog({ topics: log.topics, data: log.data });
+      if (!parsed) continue;
+      events.push({
+        contract,
+        name: parsed.name,
+        args: abiArgsToJson(parsed.args, parsed.fragment.inputs),
+        logIndex: log.logIndex,
+      });
+    }
+    return events;
+  }
+
+  /** Subscribes a projection to indexed events; see EventIndexer.onEvents. */
+  onEvents(handler: (events: readonly IndexedEvent[]) => void): () => void {
+    return this.indexer.onEvents(handler);
+  }
+
+  private async waitMined(outboxId: number): Promise<OutboxRow> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), this.writeWaitMs);
+    });
+    try {
+      const row = await Promise.race([this.sender.waitFor(outboxId), timeout]);
+      if (row === null) throw new WritePendingError(outboxId);
+      return row;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

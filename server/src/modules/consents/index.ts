@@ -1,0 +1,35 @@
+import { ConsentStore } from "../../store/consents";
+import type { Feature, FeatureContext } from "../feature";
+import { ConsentBatcher } from "./batcher";
+import { registerConsentRoutes } from "./routes";
+import { ConsentService, type ConsentLookup } from "./service";
+
+/** The gateway's consent service (the subjects feature answers a subject's trail through it). */
+export function consentService(ctx: FeatureContext): ConsentService {
+  return ctx.single(consentService, () => {
+    const batcher = new ConsentBatcher(ctx.chain);
+    ctx.onStop(() => batcher.close());
+    return new ConsentService({
+      chain: ctx.chain,
+      store: ctx.projection(ConsentStore),
+      departments: ctx.departments,
+      batcher,
+      consortiumSecret: ctx.config.consortiumSecret,
+      indexedBlock: () => ctx.chain.indexer.status().indexedBlock,
+    });
+  });
+}
+
+/** Consents as other features read them (the council's `revoke_consent`). */
+export function consentLookup(ctx: FeatureContext): ConsentLookup {
+  return ctx.projection(ConsentStore);
+}
+
+/**
+ * The consents feature: `/v1/consents…`, recorded through the caller department's key (record evidence coalesced
+ * into batches), read from the projection.
+ */
+export const consentsFeature: Feature = (ctx) => {
+  const service = consentService(ctx);
+  return (registry) => registerConsentRoutes(registry, service);
+};

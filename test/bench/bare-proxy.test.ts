@@ -1,0 +1,49 @@
+import { expect } from "chai";
+import request from "supertest";
+import { createBareProxy } from "../../bench/lib/bare-proxy";
+import { type RunningBackends, startBackends } from "../../backends/main";
+
+describe("bare proxy (benchmark baseline)", function () {
+  let backends: RunningBackends;
+
+  before(async function () {
+    backends = await startBackends({ ports: { "public-security": 0, hrss: 0, health: 0 }, people: 10 });
+  });
+
+  after(async function () {
+    await backends.close();
+  });
+
+  it("forwards a fetch to the backend's /query and passes its answer through unfiltered", async function () {
+    const record = backends.datasets["public-security"][0]!.records[0]!;
+    const response = await request(createBareProxy(backends.urls["public-security"]))
+      .post("/fetch")
+      .send({
+        resourceCode: "household-registration",
+        subject: { idType: "resident_id", idNumber: record.idNumber },
+        fields: ["name"],
+      })
+      .expect(200);
+    expect(response.body.data).to.include({ ...record });
+    expect(response.body.data).to.have.property("internalNote");
+  });
+
+  it("passes the backend's errors through with their status", async function () {
+    const proxy = createBareProxy(`${backends.urls.hrss}/`);
+    await request(proxy)
+      .post("/fetch")
+      .send({ resourceCode: "social-insurance-status", subject: { idType: "resident_id", idNumber: "0" }, fields: [] })
+      .expect(404, { error: "not_found" });
+    const malformed = await request(proxy).post("/fetch").send({ fields: "name" }).expect(400);
+    expect(malformed.body.error).to.equal("bad_request");
+  });
+
+  it("answers 502 when the backend cannot be reached", async function () {
+    const stopped = await startBackends({ ports: { "public-security": 0, hrss: 0, health: 0 }, people: 1 });
+    await stopped.close();
+    await request(createBareProxy(stopped.urls.health))
+      .post("/fetch")
+      .send({ resourceCode: "medical-institutions", fields: [] })
+      .expect(502, { error: "backend_unreachable" });
+  });
+});

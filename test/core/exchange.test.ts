@@ -1,0 +1,80 @@
+import { expect } from "chai";
+import { Wallet, ZeroHash, encodeBytes32String, id, keccak256, toUtf8Bytes, verifyTypedData } from "ethers";
+import {
+  EXCHANGE_REQUEST_TYPES,
+  exchangeDomain,
+  recoverSigner,
+  requestDigest,
+  responseDigest,
+  signRequest,
+  signResponse,
+  type ExchangeRequest,
+  type ExchangeResponse,
+} from "../../core/exchange";
+
+const CONSORTIUM = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+const consumerKey = new Wallet(id("consumer operator"));
+const providerKey = new Wallet(id("provider operator"));
+
+const request: ExchangeRequest = {
+  requestId: id("request 1"),
+  consumer: id("91440101MA5CXXXXX1"),
+  grantId: "7",
+  purpose: encodeBytes32String("minimum-living-allowance"),
+  subjectRef: id("subject"),
+  fieldMask: "0x5",
+  paramsHash: keccak256(toUtf8Bytes("null")),
+  time: 1_764_460_800,
+};
+
+describe("core/exchange: the signed request and response", function () {
+  const domain = exchangeDomain(31337n, CONSORTIUM);
+
+  it("recovers the consumer's account from a signed request, as ethers' verifyTypedData does", async function () {
+    const signature = await signRequest(consumerKey, domain, request);
+    expect(recoverSigner(requestDigest(domain, request), signature)).to.equal(consumerKey.address);
+    const values = { ...request, grantId: 7n, fieldMask: 5n };
+    expect(verifyTypedData(domain, EXCHANGE_REQUEST_TYPES, values, signature)).to.equal(consumerKey.address);
+  });
+
+  it("binds the digest to every signed field, the chain and the consortium", async function () {
+    const base = requestDigest(domain, request);
+    const variants: ExchangeRequest[] = [
+      { ...request, requestId: id("request 2") },
+      { ...request, consumer: id("another department") },
+      { ...request, grantId: "8" },
+      { ...request, purpose: encodeBytes32String("tax") },
+      { ...request, subjectRef: ZeroHash },
+      { ...request, fieldMask: "0x7" },
+      { ...request, paramsHash: ZeroHash },
+      { ...request, time: request.time + 1 },
+    ];
+    for (const variant of variants) expect(requestDigest(domain, variant)).to.not.equal(base);
+    expect(requestDigest(exchangeDomain(1n, CONSORTIUM), request)).to.not.equal(base);
+    expect(requestDigest(exchangeDomain(31337n, consumerKey.address), request)).to.not.equal(base);
+  });
+
+  it("recovers the provider's account from a signed response bound to the request digest", async function () {
+    const response: ExchangeResponse = {
+      requestId: request.requestId,
+      requestDigest: requestDigest(domain, request),
+      provider: id("provider department"),
+      result: "denied",
+      reason: encodeBytes32String("consent_withdrawn"),
+      responseHash: ZeroHash,
+      time: request.time + 1,
+    };
+    const signature = await signResponse(providerKey, domain, response);
+    const digest = responseDigest(domain, response);
+    expect(recoverSigner(digest, signature)).to.equal(providerKey.address);
+    expect(recoverSigner(responseDigest(domain, { ...response, result: "delivered" }), signature)).to.not.equal(
+      providerKey.address,
+    );
+  });
+
+  it("answers null for a malformed signature instead of throwing", function () {
+    const digest = requestDigest(domain, request);
+    expect(recoverSigner(digest, "0x1234")).to.equal(null);
+    expect(recoverSigner(digest, "0x" + "00".repeat(65))).to.equal(null);
+  });
+});

@@ -1,0 +1,285 @@
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { expect } from "chai";
+import fc from "fast-check";
+import { ethers } from "hardhat";
+import {
+  RECEIPT_LEAF_FIELDS,
+  RECEIPT_LEAF_TYPES,
+  RECEIPT_RESULTS,
+  ReceiptSchema,
+  buildBatch,
+  decodeReason,
+  encodeReason,
+  encodeReceipt,
+  receiptId,
+  receiptLeaf,
+  receiptLeafValues,
+  verifyProof,
+  type Receipt,
+} from "../../../core/receipt";
+import vectors from "../../../core/receipt/test-vectors.json";
+import { toReceiptFields } from "../../audit/fixtures";
+
+const receipts = vectors.receipts.map((v) => ReceiptSchema.parse(v.receipt));
+const byId = new Map(receipts.map((r) => [r.id, r]));
+const batchReceipts = vectors.batch.receiptIds.map((id) => byId.get(id)!);
+
+describe("receipt format", function () {
+  describe("published test vectors", function () {
+    it("use the module's leaf fields, types and result encoding", function () {
+      expect(vectors.leafFields).to.deep.equal([...RECEIPT_LEAF_FIELDS]);
+      expect(vectors.leafTypes).to.deep.equal(RECEIPT_LEAF_TYPES);
+      expect(vectors.results).to.deep.equal([...RECEIPT_RESULTS]);
+    });
+
+    it("reproduce every receipt's id, encoding and leaf", function () {
+      for (const [i, vector] of vectors.receipts.entries()) {
+        const receipt = receipts[i];
+        expect(receiptId(receipt.department, receipt.sequence), vector.name).to.equal(receipt.id);
+        expect(encodeReceipt(receipt), vector.name).to.equal(vector.encoded);
+        expect(receiptLeaf(receipt), vector.name).to.equal(vector.leaf);
+      }
+    });
+
+    it("agree with StandardMerkleTree's own leaf encoder", function () {
+      for (const [i, vector] of vectors.receipts.entries()) {
+        const values = receiptLeafValues(receipts[i]);
+        expect(StandardMerkleTree.of([values], RECEIPT_LEAF_TYPES).leafHash(values)).to.equal(vector.leaf);
+      }
+    });
+
+    it("chain each department's receipts by the previous leaf", function () {
+      expect(batchReceipts[0].prevHash).to.equal(ethers.ZeroHash);
+      expect(batchReceipts[1].prevHash).to.equal(receiptLeaf(batchReceipts[0]));
+      expect(batchReceipts[2].prevHash).to.equal(receiptLeaf(batchReceipts[1]));
+    });
+
+    it("reproduce the batch root and every proof", function () {
+      const batch = buildBatch(batchReceipts);
+      expect(batch.root).to.equal(vectors.batch.root);
+      expect(batch.proofs).to.deep.equal(vectors.batch.proofs);
+      expect(batch.department).to.equal(vectors.batch.department);
+      expect([batch.receiptCount, batch.firstSequence, batch.lastSequence]).to.deep.equal([
+        vectors.batch.receiptCount,
+        vectors.batch.firstSequence,
+        vectors.batch.lastSequence,
+      ]);
+      for (const receipt of batchReceipts) {
+        const proof = vectors.batch.proofs[receipt.id as keyof typeof vectors.batch.proofs];
+        expect(batch.leaves[receipt.id]).to.equal(receiptLeaf(receipt));
+        expect(verifyProof(receipt, proof, vectors.batch.root)).to.equal(true);
+        expect(
+          StandardMerkleTree.verify(vectors.batch.root, RECEIPT_LEAF_TYPES, receiptLeafValues(receipt), proof),
+        ).to.equal(true);
+      }
+    });
+
+    describe("on chain", function () {
+      async function anchoredVectorFixture() {
+        const [, operator] = await ethers.getSigners();
+        const consortium = await ethers.deployContract("ConsortiumMock");
+        await consortium.setDepartment(vectors.batch.department, true, false);
+        await consortium.setOperator(operator.address, vectors.batch.department);
+        const ledger = await ethers.deployContract("AccessLedger", [await consortium.getAddress()]);
+        const b = vectors.batch;
+        await ledger
+          .connect(operator)
+          .anchor(b.batchSequence, b.root, b.receiptCount, b.firstSequence, b.lastSequence, b.previousRoot);
+        return { ledger };
+      }
+
+      it("AccessLedger accepts the vector batch's leaves and proofs", async function () {
+        const { ledger } = await loadFixture(anchoredVectorFixture);
+        const { department, batchSequence, proofs } = vectors.batch;
+        for (const receipt of batchReceipts) {
+          const proof = proofs[receipt.id as keyof typeof proofs];
+          expect(await ledger.verifyReceiptFields(department, batchSequence, toReceiptFields(receipt), proof)).to.equal(
+            true,
+          );
+        }
+      });
+
+      it("AccessLedger computes every vector's leaf with Solidity's abi.encode", async function () {
+        const { ledger } = await loadFixture(anchoredVectorFixture);
+        for (const [i, vector] of vectors.receipts.entries()) {
+          expect(await ledger.receiptLeaf(toReceiptFields(receipts[i])), vector.name).to.equal(vector.leaf);
+        }
+      });
+
+      it("AccessLedger refuses a vector receipt with one changed field", async function () {
+        const { ledger } = await loadFixture(anchoredVectorFixture);
+        const { department, batchSequence, proofs } = vectors.batch;
+        const tampered: Receipt = { ...batchReceipts[1], time: batchReceipts[1].time + 1 };
+        const proof = proofs[tampered.id as keyof typeof proofs];
+        expect(await ledger.verifyReceiptFields(department, batchSequence, toReceiptFields(tampered), proof)).to.equal(
+          false,
+        );
+      });
+    });
+  });
+
+  describe("ReceiptSchema", function () {
+    const base = batchReceipts[1]; // denied, consent_withdrawn
+
+    const invalid: [string, Partial<Record<keyof Receipt, unknown>> & Record<string, unknown>][] = [
+      ["an id that is not receiptId(department, sequence)", { id: ethers.id("other") }],
+      ["a sequence whose id does not match", { sequence: base.sequence + 1 }],
+      ["sequence 0", { sequence: 0, id: receiptId(base.department, 0) }],
+      ["a fractional time", { time: 1.5 }],
+      ["a short bytes32", { purpose: "0x1234" }],
+      ["an address with a wrong checksum", { account: base.account.replace(/[a-f]/, (c) => c.toUpperCase()) }],
+      ["a grant id above uint256", { grantId: (2n ** 256n).toString() }],
+      ["a grant id with a leading zero", { grantId: "01" }],
+      ["a field mask of more than 256 bits", { fieldMask: "0x1" + "0".repeat(64) }],
+      ["resource version 0", { resourceVersion: 0 }],
+      ["an unknown result", { result: "maybe" }],
+      ["an upper-case reason", { reason: "Consent_withdrawn" }],
+      ["a reason longer than 31 characters", { reason: "a".repeat(32) }],
+      ["a denial with reason ok", { reason: "ok" }],
+      ["a delivery with another reason", { result: "delivered" }],
+      ["an extra field", { note: "unauthenticated" }],
+    ];
+    for (const [name, change] of invalid) {
+      it(`refuses ${name}`, function () {
+        expect(ReceiptSchema.safeParse({ ...base, ...change }).success).to.equal(false);
+        expect(() => receiptLeaf({ ...base, ...change } as Receipt)).to.throw();
+      });
+    }
+
+    it("accepts lower-case and checksummed addresses alike, with the same leaf", function () {
+      const lower = { ...base, account: base.account.toLowerCase() };
+      expect(receiptLeaf(lower)).to.equal(receiptLeaf(base));
+    });
+  });
+
+  describe("reason codes", function () {
+    it("encode as a reversible bytes32 string", function () {
+      for (const code of ["ok", "consent_withdrawn", "quota_exceeded", "upstream_error", "a".repeat(31)]) {
+        expect(decodeReason(encodeReason(code))).to.equal(code);
+      }
+      expect(encodeReason("ok")).to.equal(ethers.encodeBytes32String("ok"));
+      expect(receiptLeafValues(batchReceipts[1])[15]).to.equal(ethers.encodeBytes32String("consent_withdrawn"));
+    });
+
+    it("refuse codes that are not lower snake case or do not fit", function () {
+      for (const code of ["", "OK", "consent-withdrawn", "1st", "a".repeat(32)]) {
+        expect(() => encodeReason(code), code).to.throw();
+      }
+      expect(() => decodeReason(ethers.encodeBytes32String("Not A Code"))).to.throw();
+    });
+  });
+
+  describe("verifyProof", function () {
+    const batch = buildBatch(batchReceipts);
+    const receipt = batchReceipts[1];
+    const proof = batch.proofs[receipt.id];
+
+    const changes: Record<(typeof RECEIPT_LEAF_FIELDS)[number], Partial<Receipt>> = {
+      id: { id: ethers.id("forged id") },
+      sequence: { sequence: 9, id: receiptId(receipt.department, 9) },
+      time: { time: receipt.time + 1 },
+      department: { department: ethers.id("other"), id: receiptId(ethers.id("other"), receipt.sequence) },
+      account: { account: ethers.getAddress("0x0000000000000000000000000000000000000001") },
+      grantId: { grantId: "2" },
+      agreementId: { agreementId: "2" },
+      consentId: { consentId: ethers.ZeroHash },
+      provider: { provider: ethers.id("other provider") },
+      resourceId: { resourceId: ethers.id("other resource") },
+      resourceVersion: { resourceVersion: 2 },
+      fieldMask: { fieldMask: "0x8" },
+      subjectRef: { subjectRef: ethers.id("other subject") },
+      purpose: { purpose: ethers.encodeBytes32String("other purpose") },
+      result: { result: "failed" },
+      reason: { reason: "consent_missing" },
+      requestHash: { requestHash: ethers.id("other request") },
+      responseHash: { responseHash: ethers.id("other response") },
+      prevHash: { prevHash: ethers.ZeroHash },
+    };
+
+    it("refuses the receipt with any one leaf field changed", function () {
+      expect(verifyProof(receipt, proof, batch.root)).to.equal(true);
+      for (const field of RECEIPT_LEAF_FIELDS) {
+        expect(verifyProof({ ...receipt, ...changes[field] }, proof, batch.root), field).to.equal(false);
+      }
+    });
+
+    it("refuses a forged proof, another root and malformed input", function () {
+      expect(verifyProof(receipt, [ethers.id("forged"), ...proof.slice(1)], batch.root)).to.equal(false);
+      expect(verifyProof(receipt, [], batch.root)).to.equal(false);
+      expect(verifyProof(receipt, proof, ethers.id("another root"))).to.equal(false);
+      expect(verifyProof(receipt, ["0x1234"], batch.root)).to.equal(false);
+      expect(verifyProof(receipt, proof, "not a root")).to.equal(false);
+      expect(verifyProof({ ...receipt, reason: "ok" }, proof, batch.root)).to.equal(false);
+    });
+  });
+
+  describe("buildBatch", function () {
+    it("refuses an empty batch, another department's receipt, a gap and a wrong order", function () {
+      const [r1, r2, r3] = batchReceipts;
+      const other = receipts[3];
+      expect(() => buildBatch([])).to.throw(/at least one/);
+      expect(() => buildBatch([r1, other])).to.throw(/another department/);
+      expect(() => buildBatch([r1, r3])).to.throw(/expected 2/);
+      expect(() => buildBatch([r2, r1])).to.throw(/expected 3/);
+    });
+
+    it("proves every receipt of any valid batch, matching StandardMerkleTree (property)", function () {
+      const hex32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => ethers.hexlify(b));
+      const uint256 = fc.bigInt({ min: 0n, max: 2n ** 256n - 1n });
+      const fields = fc.record({
+        time: fc.integer({ min: 0, max: 2 ** 40 }),
+        account: fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => ethers.getAddress(ethers.hexlify(b))),
+        grantId: uint256.map(String),
+        agreementId: uint256.map(String),
+        consentId: hex32,
+        provider: hex32,
+        resourceId: hex32,
+        resourceVersion: fc.integer({ min: 1, max: 0xffffffff }),
+        fieldMask: uint256.map((v) => ethers.toBeHex(v)),
+        subjectRef: hex32,
+        purpose: hex32,
+        outcome: fc.constantFrom(
+          ["delivered", "ok"] as const,
+          ["denied", "consent_withdrawn"] as const,
+          ["failed", "upstream_error"] as const,
+        ),
+        requestHash: hex32,
+        responseHash: hex32,
+      });
+      fc.assert(
+        fc.property(
+          hex32,
+          fc.integer({ min: 1, max: 2 ** 50 }),
+          fc.array(fields, { minLength: 1, maxLength: 9 }),
+          (department, first, items) => {
+            const batch: Receipt[] = [];
+            for (const [i, { outcome, ...f }] of items.entries()) {
+              const sequence = first + i;
+              batch.push({
+                ...f,
+                id: receiptId(department, sequence),
+                sequence,
+                department,
+                result: outcome[0],
+                reason: outcome[1],
+                prevHash: i === 0 ? ethers.ZeroHash : receiptLeaf(batch[i - 1]),
+              });
+            }
+            const built = buildBatch(batch);
+            const reference = StandardMerkleTree.of(batch.map(receiptLeafValues), RECEIPT_LEAF_TYPES);
+            expect(built.root).to.equal(reference.root);
+            for (const [i, r] of batch.entries()) {
+              const values = receiptLeafValues(r);
+              expect(encodeReceipt(r)).to.equal(ethers.AbiCoder.defaultAbiCoder().encode(RECEIPT_LEAF_TYPES, values));
+              expect(receiptLeaf(r)).to.equal(reference.leafHash(values));
+              expect(built.proofs[r.id]).to.deep.equal(reference.getProof(i));
+              expect(verifyProof(r, built.proofs[r.id], built.root)).to.equal(true);
+            }
+          },
+        ),
+        { numRuns: 40 },
+      );
+    });
+  });
+});

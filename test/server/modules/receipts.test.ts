@@ -1,0 +1,284 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import hre from "hardhat";
+import { ZeroHash } from "ethers";
+import request from "supertest";
+import { HOUSEHOLD_REGISTRATION, MEDICAL_INSTITUTIONS } from "../../../backends/datasets";
+import { startBackends, type RunningBackends } from "../../../backends/main";
+import { receiptLeaf, verifyProof, type Receipt } from "../../../core/receipt";
+import { toReceiptFields } from "../../audit/fixtures";
+import {
+  consentKey,
+  departmentId,
+  eventually,
+  issueGrant,
+  makeAgreement,
+  recordConsent,
+  registerResource,
+  subjectRefOf,
+} from "../support/fetch-world";
+import { startLiveGateway, type LiveGateway } from "../support/live-gateway";
+
+const PURPOSE = "minimum-living-allowance";
+const CIVIL = "gz-civil-affairs";
+
+interface ReceiptView {
+  receipt: Receipt;
+  leaf: string;
+  status: "pending" | "anchored";
+  batch?: { sequence: number; root: string; txHash: string; blockNumber: number };
+  proof?: string[];
+}
+
+async function setAutomine(on: boolean): Promise<void> {
+  await hre.network.provider.send("evm_setAutomine", [on]);
+  if (on) await hre.network.provider.send("evm_mine", []);
+}
+
+describe("Gateway: access receipts and their anchoring (GET /v1/receipts)", function () {
+  this.timeout(180_000);
+  const databaseFile = path.join(os.tmpdir(), `kuajie-receipts-${process.pid}-${Date.now()}.db`);
+  const env = { KUAJIE_RECEIPT_BATCH_SIZE: "4", KUAJIE_RECEIPT_BATCH_SECONDS: "0.2" };
+  let gw: LiveGateway;
+  let backends: RunningBackends;
+  let householdGrant: string;
+  let householdAgreement: string;
+  let institutionsGrant: string;
+  let people: string[];
+  let subjectRef: string;
+
+  const fetchHousehold = (g: LiveGateway, idNumber: string, code = PURPOSE) =>
+    request(g.app)
+      .post("/v1/data/fetch")
+      .set("Authorization", g.bearer(CIVIL))
+      .send({ grantId: householdGrant, purpose: { code }, subject: { idType: "resident_id", idNumber } });
+  const view = async (g: LiveGateway, id: string, department: string | null = null): Promise<ReceiptView> =>
+    (
+      await request(g.app)
+        .get(`/v1/receipts/${id}`)
+        .set("Authorization", department === null ? g.bearer(null, "auditor") : g.bearer(department))
+        .expect(200)
+    ).body;
+  const all = async (g: LiveGateway): Promise<ReceiptView[]> =>
+    (await request(g.app).get("/v1/receipts?limit=1000").set("Authorization", g.bearer(null, "auditor")).expect(200))
+      .body.items;
+  const anchoredView = (g: LiveGateway, id: string) =>
+    eventually(async () => {
+      const v = await view(g, id);
+      return v.status === "anchored" ? v : null;
+    });
+
+  before(async function () {
+    backends = await startBackends({ ports: { "public-security": 0, hrss: 0, health: 0 }, allowControl: true });
+    gw = await startLiveGateway({ env, databaseFile });
+    people = backends.datasets["public-security"][0].records.map((r) => String(r.idNumber));
+    const household = await registerResource(gw, HOUSEHOLD_REGISTRATION, backends.urls["public-security"]);
+    const institutions = await registerResource(gw, MEDICAL_INSTITUTIONS, backends.urls.health);
+    householdAgreement = await makeAgreement(gw, CIVIL, household, {
+      fields: ["name", "gender"],
+      purpose: PURPOSE,
+      legalBasis: "consent",
+    });
+    householdGrant = await issueGrant(gw, CIVIL, household, householdAgreement, { fields: ["name", "gender"] });
+    const institutionsAgreement = await makeAgreement(gw, "hrss", institutions, {
+      fields: ["name"],
+      purpose: "service-directory",
+      legalBasis: "public_interest",
+    });
+    institutionsGrant = await issueGrant(gw, "hrss", institutions, institutionsAgreement, { fields: ["name"] });
+    subjectRef = await subjectRefOf(gw, people[0]);
+    await recordConsent(gw, CIVIL, consentKey(subjectRef, departmentId(gw, CIVIL), household.id, PURPOSE));
+  });
+
+  after(async function () {
+    await setAutomine(true).catch(() => undefined);
+    await gw?.stop();
+    await backends?.close();
+    for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(databaseFile + suffix, { force: true });
+  });
+
+  it("anchors every receipt: its proof from GET /v1/receipts/:id is accepted by AccessLedger.verifyReceiptFields", async function () {
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push((await fetchHousehold(gw, people[0]).expect(200)).body.receipt.id);
+    for (let i = 0; i < 3; i++) ids.push((await fetchHousehold(gw, people[0], "marketing").expect(403)).body.receiptId);
+    const res = await request(gw.app)
+      .post("/v1/data/fetch")
+      .set("Authorization", gw.bearer("hrss"))
+      .send({ grantId: institutionsGrant, purpose: { code: "service-directory" } })
+      .expect(200);
+    ids.push(res.body.receipt.id);
+
+    for (const id of ids) {
+      const v = await anchoredView(gw, id);
+      expect(receiptLeaf(v.receipt)).to.equal(v.leaf);
+      expect(verifyProof(v.receipt, v.proof!, v.batch!.root)).to.equal(true);
+      expect(
+        await gw.system.ledger.verifyReceiptFields(
+          v.receipt.department,
+          v.batch!.sequence,
+          toReceiptFields(v.receipt),
+          v.proof!,
+        ),
+      ).to.equal(true);
+      const onChain = await gw.system.ledger.batch(v.receipt.department, v.batch!.sequence);
+      expect(onChain.root).to.equal(v.batch!.root);
+      expect(Number(onChain.blockNumber)).to.equal(v.batch!.blockNumber);
+    }
+  });
+
+  it("numbers each department's receipts without gaps, even for concurrent fetches, and chains them by prevHash", async function () {
+    const results = await Promise.all(Array.from({ length: 12 }, () => fetchHousehold(gw, people[0])));
+    expect(results.map((r) => r.status)).to.deep.equal(Array(12).fill(200));
+    await Promise.all(results.map((r) => anchoredView(gw, r.body.receipt.id)));
+
+    const items = await all(gw);
+    const byDepartment = new Map<string, ReceiptView[]>();
+    for (const item of items) {
+      const list = byDepartment.get(item.receipt.department) ?? [];
+      list.push(item);
+      byDepartment.set(item.receipt.department, list);
+    }
+    expect([...byDepartment.keys()].sort()).to.deep.equal([departmentId(gw, CIVIL), departmentId(gw, "hrss")].sort());
+    for (const [department, list] of byDepartment) {
+      list.sort((a, b) => a.receipt.sequence - b.receipt.sequence);
+      list.forEach((item, i) => {
+        expect(item.receipt.sequence).to.equal(i + 1);
+        expect(item.receipt.prevHash).to.equal(i === 0 ? ZeroHash : list[i - 1].leaf);
+        expect(item.status).to.equal("anchored");
+      });
+      // The ledger holds consecutive batches covering exactly these receipts.
+      const [lastBatch, lastReceipt] = await gw.system.ledger.head(department);
+      expect(Number(lastReceipt)).to.equal(list.length);
+      let next = 1;
+      for (let b = 1; b <= Number(lastBatch); b++) {
+        const batch = await gw.system.ledger.batch(department, b);
+        expect(Number(batch.firstReceiptSequence)).to.equal(next);
+        next = Number(batch.lastReceiptSequence) + 1;
+      }
+      expect(next).to.equal(list.length + 1);
+    }
+  });
+
+  it("shows a receipt to its requester, its provider and auditors only, and filters the list", async function () {
+    const id = (await fetchHousehold(gw, people[0]).expect(200)).body.receipt.id;
+    await view(gw, id, CIVIL);
+    await view(gw, id, "public-security");
+    await view(gw, id, null);
+    const other = await request(gw.app)
+      .get(`/v1/receipts/${id}`)
+      .set("Authorization", gw.bearer("data-bureau"))
+      .expect(403);
+    expect(other.headers["content-type"]).to.match(/problem\+json/);
+
+    const list = async (department: string | null, query = "") =>
+      (
+        await request(gw.app)
+          .get(`/v1/receipts${query}`)
+          .set("Authorization", department === null ? gw.bearer(null, "auditor") : gw.bearer(department))
+          .expect(200)
+      ).body;
+    const asProvider = await list("public-security");
+    expect(asProvider.block).to.be.a("number");
+    expect(asProvider.items.length).to.be.greaterThan(0);
+    for (const item of asProvider.items) expect(item.receipt.provider).to.equal(departmentId(gw, "public-security"));
+    expect((await list("data-bureau")).items).to.deep.equal([]);
+
+    const bySubject = await list(null, `?subjectRef=${subjectRef}`);
+    expect(bySubject.items.length).to.be.greaterThan(0);
+    for (const item of bySubject.items) expect(item.receipt.subjectRef).to.equal(subjectRef);
+    const byAgreement = await list(CIVIL, `?agreementId=${householdAgreement}`);
+    for (const item of byAgreement.items) expect(item.receipt.agreementId).to.equal(householdAgreement);
+    expect(byAgreement.items.length).to.equal(bySubject.items.length);
+    // `since` takes unix seconds or ISO 8601 (receipt times follow the chain's clock, which tests move forward).
+    const latest = Math.max(...bySubject.items.map((item: ReceiptView) => item.receipt.time));
+    expect((await list(null, `?since=${latest}`)).items.length).to.be.greaterThan(0);
+    const after = new Date((latest + 1) * 1000).toISOString();
+    expect((await list(null, `?since=${encodeURIComponent(after)}`)).items).to.deep.equal([]);
+  });
+
+  it("answers 404 for an unknown receipt and 400 for malformed ids and filters", async function () {
+    await request(gw.app)
+      .get(`/v1/receipts/0x${"ab".repeat(32)}`)
+      .set("Authorization", gw.bearer(CIVIL))
+      .expect(404);
+    const bad = await request(gw.app).get(`/v1/receipts/0x1234`).set("Authorization", gw.bearer(CIVIL)).expect(400);
+    expect(bad.body.errors[0].field).to.equal("params.id");
+    for (const query of ["limit=0", "since=yesterday", "subjectRef=0x12", "agreementId=-1", "colour=red"]) {
+      await request(gw.app).get(`/v1/receipts?${query}`).set("Authorization", gw.bearer(CIVIL)).expect(400);
+    }
+    await request(gw.app).get(`/v1/receipts`).expect(401);
+  });
+
+  it("keeps receipts across a restart on the same database, and anchors a batch caught in flight exactly once", async function () {
+    const before = await all(gw);
+    await setAutomine(false);
+    const inFlight = [
+      (await fetchHousehold(gw, people[0]).expect(200)).body.receipt.id,
+      (await fetchHousehold(gw, people[0]).expect(200)).body.receipt.id,
+    ];
+    // Wait until the batch is stored and its anchor sent (it cannot be mined: the chain does not mine now).
+    await eventually(async () =>
+      gw.db.prepare(`SELECT 1 FROM outbox WHERE dedupe_key LIKE 'anchor:%' AND status = 'sent'`).get(),
+    );
+    await gw.stop();
+    gw.db.close();
+    await setAutomine(true);
+
+    gw = await startLiveGateway({
+      env: { ...env, KUAJIE_ANCHOR_MAX_LAG_SECONDS: "1" },
+      databaseFile,
+      system: gw.system,
+    });
+    for (const old of before) {
+      const again = await view(gw, old.receipt.id);
+      expect(again.receipt).to.deep.equal(old.receipt);
+      expect(again.leaf).to.equal(old.leaf);
+      expect(again.status).to.equal("anchored");
+    }
+    for (const id of inFlight) await anchoredView(gw, id);
+    const department = departmentId(gw, CIVIL);
+    const batches = gw.db
+      .prepare(`SELECT sequence, status FROM receipt_batches WHERE department = ? ORDER BY sequence`)
+      .all(department) as Array<{ sequence: number; status: string }>;
+    const [lastBatch, lastReceipt] = await gw.system.ledger.head(department);
+    expect(Number(lastBatch)).to.equal(batches.length);
+    expect(batches.every((b) => b.status === "anchored")).to.equal(true);
+    const civil = (await all(gw)).filter((v) => v.receipt.department === department);
+    expect(Number(lastReceipt)).to.equal(civil.length);
+
+    // Numbering continues where the first gateway stopped.
+    const last = civil.sort((a, b) => b.receipt.sequence - a.receipt.sequence)[0];
+    const next = await view(gw, (await fetchHousehold(gw, people[0]).expect(200)).body.receipt.id);
+    expect(next.receipt.sequence).to.equal(last.receipt.sequence + 1);
+    expect(next.receipt.prevHash).to.equal(last.leaf);
+  });
+
+  it("fails closed with 503 while anchoring is behind its limit, and recovers by itself", async function () {
+    await eventually(async () => (await fetchHousehold(gw, people[0])).status === 200);
+    const count = () => (gw.db.prepare(`SELECT COUNT(*) AS n FROM receipts`).get() as { n: number }).n;
+    await setAutomine(false);
+    try {
+      await fetchHousehold(gw, people[0]).expect(200);
+      const refused = await eventually(async () => {
+        const res = await fetchHousehold(gw, people[0]);
+        return res.status === 503 ? res : null;
+      });
+      expect(refused.headers["content-type"]).to.match(/problem\+json/);
+      expect(refused.headers["retry-after"]).to.be.a("string");
+      expect(refused.body.type).to.match(/anchoring_behind$/);
+      const stored = count();
+      await fetchHousehold(gw, people[0]).expect(503);
+      expect(count()).to.equal(stored);
+      // The lag gauge says how far behind anchoring is.
+      await eventually(async () => {
+        const metrics = await request(gw.app).get("/metrics").expect(200);
+        return Number(/^kuajie_anchor_lag_seconds (\S+)$/m.exec(metrics.text)?.[1]) > 1;
+      });
+    } finally {
+      await setAutomine(true);
+    }
+    await eventually(async () => (await fetchHousehold(gw, people[0])).status === 200);
+  });
+});
