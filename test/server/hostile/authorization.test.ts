@@ -80,8 +80,6 @@ interface Owned {
   body?: (w: World) => unknown;
 }
 
-const RECORD_EVIDENCE = { type: "record", document: { form: "withdrawal request #1" } };
-
 /**
  * Write routes that act on a department-owned object (or name one in the body), with the object and its owner; the
  * "other department" row sends the request with the token of `health`, which owns none of them.
@@ -244,8 +242,8 @@ describe("Hostile callers: the gateway's authorization matrix over every registe
 
   async function call(route: RegisteredRoute, authorization: string | null, path?: string, body?: unknown) {
     // Each refused token counts against its client address: a fresh address keeps the limiter out of the matrix.
-    let req = request(h.url)
-      [route.method](path ?? fillPath(route.path, () => "1"))
+    const client = request(h.url);
+    let req = client[route.method](path ?? fillPath(route.path, () => "1"))
       .agent(freshAgent())
       .timeout({ response: 20_000, deadline: 30_000 });
     if (authorization !== null) req = req.set("Authorization", authorization);
