@@ -16,7 +16,7 @@ import type { BenchContext } from "./context";
 import { HOST, adopt, freePort, startTs, waitFor, type Proc } from "./procs";
 
 /** The chain of a stack: its JSON-RPC URL and a provider tuned for bulk setup. */
-export interface StackChain {
+interface StackChain {
   rpc: string;
   provider: JsonRpcProvider;
 }

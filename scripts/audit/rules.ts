@@ -27,7 +27,7 @@ export const RULES = {
   quota_exceeded: "the delivery went past the grant's or the agreement's call quota in its calendar window",
 } as const;
 
-export type RuleCode = keyof typeof RULES;
+type RuleCode = keyof typeof RULES;
 
 export interface Violation {
   rule: RuleCode;

@@ -4,7 +4,7 @@
  * gateway (server/), which runs inside it.
  */
 export { HOST, freePort, freePorts, portIsFree } from "./ports";
-export { sleep, waitFor, type WaitOptions } from "./wait";
+export { sleep, waitFor,  } from "./wait";
 export { JsonRpcError, chainTime, jsonRpc } from "./json-rpc";
 export { hasExited, isAlive, signalGroup } from "./processes";
 export {
@@ -14,6 +14,6 @@ export {
   StackSite,
   StartProcess,
   TS_NODE,
-  type ExitStatus,
-  type StackPorts,
+  
+  
 } from "./stack";

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { LEVEL } from "../../core/codes/enumerations";
 import type { ProviderDepartmentKey } from "../../backends/datasets";
 
-export const DEFAULT_DATA_DIR = ".kuajie/dev";
+const DEFAULT_DATA_DIR = ".kuajie/dev";
 
 export interface DevFiles {
   dataDir: string;

@@ -2,10 +2,9 @@ import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Signer, TypedDataDomain } from "ethers";
 import type { ConsentRegistry, ConsortiumMock } from "../../typechain-types";
-import type { IConsentRegistry } from "../../typechain-types/contracts/consent/ConsentRegistry";
 import { CONSENT_TYPES, KEY_ROTATION_TYPES, WITHDRAWAL_TYPES, eip712Domain } from "../../core/eip712";
 
-export { CONSENT_TYPES, KEY_ROTATION_TYPES, WITHDRAWAL_TYPES };
+export { CONSENT_TYPES,  WITHDRAWAL_TYPES };
 
 export const DAY = 24n * 3600n;
 
@@ -18,7 +17,6 @@ export const SUSPENDED = ethers.id("11440000MB2C99999Z"); // a suspended departm
 export const RESOURCE = ethers.id("resource:pension-status");
 export const PURPOSE = ethers.encodeBytes32String("dpv:ServiceProvision");
 
-export type ConsentKey = IConsentRegistry.ConsentKeyStruct;
 export type ConsentTerms = {
   key: { subjectRef: string; recipient: string; resourceId: string; purpose: string };
   separate: boolean;
@@ -31,7 +29,7 @@ export function subjectRef(n: number | string): string {
   return ethers.computeHmac("sha256", ethers.toUtf8Bytes("consortium-secret"), ethers.toUtf8Bytes(`ID:${n}`));
 }
 
-export function keyHash(key: ConsentTerms["key"]): string {
+function keyHash(key: ConsentTerms["key"]): string {
   return ethers.keccak256(
     ethers.AbiCoder.defaultAbiCoder().encode(
       ["bytes32", "bytes32", "bytes32", "bytes32"],
@@ -62,7 +60,7 @@ export async function termsFor(
   };
 }
 
-export async function domainOf(registry: ConsentRegistry, chainId?: bigint): Promise<TypedDataDomain> {
+async function domainOf(registry: ConsentRegistry, chainId?: bigint): Promise<TypedDataDomain> {
   return eip712Domain(
     "ConsentRegistry",
     chainId ?? (await ethers.provider.getNetwork()).chainId,

@@ -95,7 +95,7 @@ export const CITY = profile("CITY", {
 /** Not a founder: admitted by proposals in tests. */
 export const SOCIAL = profile("SOCIAL", { name: "Provincial Human Resources and Social Security Department" });
 
-export async function deployConsortium() {
+async function deployConsortium() {
   const signers = await ethers.getSigners();
   const [deployer] = signers;
   const consortium = (await ethers.deployContract("Consortium", deployer)) as unknown as Consortium;

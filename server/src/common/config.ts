@@ -27,7 +27,7 @@ export class ConfigError extends Error {
   }
 }
 
-export type KeySource = { kind: "keystore"; dir: string; password: string } | { kind: "mnemonic"; mnemonic: string };
+type KeySource = { kind: "keystore"; dir: string; password: string } | { kind: "mnemonic"; mnemonic: string };
 
 export interface GatewayConfig {
   environment: "development" | "production";
@@ -90,7 +90,7 @@ const DEFAULTS: Partial<Record<ConfigVariable, string>> = {
   KUAJIE_BODY_LIMIT: "100kb",
 };
 
-export const DEV_CONFIG_FILE = ".kuajie/dev/gateway.json";
+const DEV_CONFIG_FILE = ".kuajie/dev/gateway.json";
 
 function integer(min: number, max: number) {
   const error = `expected an integer ${min}..${max}`;

@@ -4,7 +4,7 @@ import type { Quota } from "./agreements";
 import type { Db } from "../common/db";
 import { migrate } from "../common/db";
 
-export type GrantStatus = (typeof GRANT_STATUS.values)[number];
+type GrantStatus = (typeof GRANT_STATUS.values)[number];
 
 /**
  * A grant as the chain says it is (Grants events). Stable interface: the fetch feature reads it through

@@ -32,7 +32,7 @@ export const quotaSchema = z.object({
   per: z.enum(["minute", "hour", "day", "month"]),
 });
 
-export const purposeSchema = z.object({
+const purposeSchema = z.object({
   code: shortCodeSchema.meta({ description: "the purpose code (stored on chain as a bytes32 string)" }),
   text: z.string().max(2000).optional().meta({ description: "a readable statement; kept by the gateway" }),
 });
@@ -98,7 +98,7 @@ export const agreementListQuerySchema = z.object({
 const ref = z.object({ id: z.string(), key: z.string().nullable() });
 const quotaView = z.object({ calls: z.number().int(), per: z.string() }).nullable();
 
-export const agreementSchema = z
+const agreementSchema = z
   .object({
     agreementId: z.number().int(),
     status: AGREEMENT_STATUS.schema.meta({ description: "effective: expired once validUntil has passed" }),
@@ -131,7 +131,7 @@ export const agreementSchema = z
   })
   .meta({ id: "Agreement" });
 
-export const agreementEventSchema = z.object({
+const agreementEventSchema = z.object({
   event: z.string(),
   block: z.number().int(),
   logIndex: z.number().int(),

@@ -36,7 +36,7 @@ export const grantListQuerySchema = z.object({
 
 const ref = z.object({ id: z.string(), key: z.string().nullable() });
 
-export const grantSchema = z
+const grantSchema = z
   .object({
     grantId: z.number().int(),
     agreementId: z.number().int(),
