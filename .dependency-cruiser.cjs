@@ -29,7 +29,7 @@ module.exports = {
       severity: "error",
       comment: "The chain adapter throws chain errors; the problem middleware maps them to HTTP.",
       from: { path: "^server/src/chain/" },
-      to: { path: "(^node_modules/(express|helmet)/|^server/src/(http|modules)/|^server/src/common/(problem|errors)\\.ts$)" },
+      to: { path: "((^|/)node_modules/(express|helmet)/|^server/src/(http|modules)/|^server/src/common/(problem|errors)\\.ts$)" },
     },
     {
       name: "chain-not-to-store",
@@ -63,7 +63,7 @@ module.exports = {
       comment: "core/ holds rules, not I/O: no file system, network, SQLite, express, nor anything outside core/.",
       from: { path: "^core/" },
       to: {
-        path: "(^(server|scripts|bench|test)/|^node_modules/(express|helmet|better-sqlite3|pino)/)",
+        path: "(^(server|scripts|bench|test)/|(^|/)node_modules/(express|helmet|better-sqlite3|pino)/)",
       },
     },
     {
@@ -75,7 +75,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: "node_modules" },
-    exclude: { path: "(^|/)(node_modules|artifacts|cache|coverage|dist)/" },
+    exclude: { path: "(^|/)(artifacts|cache|coverage|dist)/" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     moduleSystems: ["cjs", "es6"],

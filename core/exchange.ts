@@ -104,7 +104,11 @@ export interface TypedDataSigner {
   ): Promise<string>;
 }
 
-export function signRequest(signer: TypedDataSigner, domain: TypedDataDomain, request: ExchangeRequest): Promise<string> {
+export function signRequest(
+  signer: TypedDataSigner,
+  domain: TypedDataDomain,
+  request: ExchangeRequest,
+): Promise<string> {
   return signer.signTypedData(domain, EXCHANGE_REQUEST_TYPES, requestValues(request));
 }
 

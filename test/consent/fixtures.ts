@@ -4,7 +4,7 @@ import type { Signer, TypedDataDomain } from "ethers";
 import type { ConsentRegistry, ConsortiumMock } from "../../typechain-types";
 import { CONSENT_TYPES, KEY_ROTATION_TYPES, WITHDRAWAL_TYPES, eip712Domain } from "../../core/eip712";
 
-export { CONSENT_TYPES,  WITHDRAWAL_TYPES };
+export { CONSENT_TYPES, WITHDRAWAL_TYPES };
 
 export const DAY = 24n * 3600n;
 

@@ -43,7 +43,7 @@ export enum Period {
   Minute,
   Hour,
   Day,
-  }
+}
 export enum Status {
   Requested,
   Active,

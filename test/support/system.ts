@@ -17,7 +17,7 @@ import type {
   SharingAgreements,
 } from "../../typechain-types";
 
-export {  CALL,  };
+export { CALL };
 
 export interface System {
   deployment: Deployment;

@@ -22,10 +22,7 @@ import {
 import { OutboxStore, type OutboxRow } from "./outbox";
 import { migrateChainSchema } from "./schema";
 
-;
-export type { OutboxRow,   } from "./outbox";
-;
-
+export type { OutboxRow } from "./outbox";
 export interface TxRequest {
   to: string;
   data: string;

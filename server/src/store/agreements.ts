@@ -14,7 +14,7 @@ import type { IndexedEvent, JsonObject } from "../common/indexed-event";
 import type { Db } from "../common/db";
 import { migrate } from "../common/db";
 
-export type { AgreementStatus,   } from "../../../core/codes/enumerations";
+export type { AgreementStatus } from "../../../core/codes/enumerations";
 export type { Quota } from "../../../core/folds/agreements";
 
 /**

@@ -47,11 +47,17 @@ export const requestAgreementSchema = z
       .meta({ description: "names of the resource's fields the agreement covers" }),
     purpose: purposeSchema,
     legalBasis: LEGAL_BASIS.schema,
-    legalReference: z.string().trim().min(1).max(2000).optional().meta({
-      description:
-        "the statute, contract or decision the legal basis rests on; required for a personal resource on a basis " +
-        "other than consent (the provider must then approve); its keccak256 goes on chain",
-    }),
+    legalReference: z
+      .string()
+      .trim()
+      .min(1)
+      .max(2000)
+      .optional()
+      .meta({
+        description:
+          "the statute, contract or decision the legal basis rests on; required for a personal resource on a basis " +
+          "other than consent (the provider must then approve); its keccak256 goes on chain",
+      }),
     validFrom: timeSchema.optional().meta({ description: "default now" }),
     validUntil: timeSchema,
     quota: quotaSchema.optional().meta({ description: "omitted: unlimited" }),
