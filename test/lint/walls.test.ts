@@ -82,7 +82,8 @@ describe("Lint: the walls of the house", function () {
   it("catches routes reaching the store or the chain", function () {
     expect(
       cruise({
-        "server/src/modules/a/routes.ts": 'import { q } from "../../store/a";\nimport { c } from "../../chain/a";\nexport const r = [q, c];\n',
+        "server/src/modules/a/routes.ts":
+          'import { q } from "../../store/a";\nimport { c } from "../../chain/a";\nexport const r = [q, c];\n',
         "server/src/store/a.ts": "export const q = 1;\n",
         "server/src/chain/a.ts": "export const c = 1;\n",
       }),
@@ -92,7 +93,8 @@ describe("Lint: the walls of the house", function () {
   it("catches the chain adapter knowing HTTP, and chain and store importing each other", function () {
     expect(
       cruise({
-        "server/src/chain/a.ts": 'import express from "express";\nimport { q } from "../store/a";\nexport const c = [express, q];\n',
+        "server/src/chain/a.ts":
+          'import express from "express";\nimport { q } from "../store/a";\nexport const c = [express, q];\n',
         "server/src/store/a.ts": 'import { d } from "../chain/b";\nexport const q = d;\n',
         "server/src/chain/b.ts": "export const d = 1;\n",
       }),

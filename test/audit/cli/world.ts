@@ -18,7 +18,7 @@ import { deploySystem, type System } from "../../support/system";
 const CONDITIONAL = 1;
 export const CONSENT_BASIS = 0;
 export const PERIOD_DAY = 3;
-const PURPOSE = ethers.encodeBytes32String("minimum-living-allowance");
+export const PURPOSE = ethers.encodeBytes32String("minimum-living-allowance");
 export const SUBJECT = ethers.id("hmac of a synthetic resident id");
 const HOUSEHOLD_FIELDS = ["idNumber", "name", "address"];
 
@@ -89,7 +89,7 @@ export async function requestAgreement(
 }
 
 /** Writes a department's receipts in sequence, each linked to the previous one's leaf. */
-class ReceiptWriter {
+export class ReceiptWriter {
   private sequence = 0;
   private prevHash = ethers.ZeroHash;
 
