@@ -144,6 +144,16 @@ export async function foundedFixture() {
   };
 }
 
+export type FoundedFixture = Awaited<ReturnType<typeof foundedFixture>>;
+
+/** In the standard fixture (3 seats, 2 needed): BUREAU proposes, POLICE approves, so it executes; returns its id. */
+export async function councilDecides(f: FoundedFixture, action: number, data: string): Promise<bigint> {
+  await f.consortium.connect(f.bureauAdmin).propose(action, data);
+  const id = await f.consortium.proposalCount();
+  await f.consortium.connect(f.policeOp).approve(id);
+  return id;
+}
+
 /** Founded with BUREAU alone on the council (one seat) and CITY. */
 export async function singleSeatFixture() {
   const { consortium, module, deployer, signers } = await deployConsortium();
