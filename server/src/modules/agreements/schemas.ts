@@ -137,14 +137,19 @@ const agreementSchema = z
   })
   .meta({ id: "Agreement" });
 
-const agreementEventSchema = z.object({
+/** One event in a history, as agreements and grants show it. */
+export const policyEventSchema = z.object({
   event: z.string(),
   block: z.number().int(),
   logIndex: z.number().int(),
   time: z.string(),
   txHash: z.string(),
-  actor: ref.nullable().meta({ description: "the acting department; null for the council or an automatic step" }),
+  actor: ref.nullable(),
   byCouncil: z.boolean(),
+});
+
+const agreementEventSchema = policyEventSchema.extend({
+  actor: ref.nullable().meta({ description: "the acting department; null for the council or an automatic step" }),
   args: z.record(z.string(), z.unknown()),
 });
 

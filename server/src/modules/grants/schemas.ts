@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { GRANT_STATUS } from "../../../../core/codes/enumerations";
-import { quotaSchema, sequentialIdSchema, timeSchema } from "../agreements/schemas";
+import { policyEventSchema, quotaSchema, sequentialIdSchema, timeSchema } from "../agreements/schemas";
 
 export { idParamsSchema } from "../agreements/schemas";
 
@@ -61,17 +61,7 @@ const grantSchema = z
 
 export const grantDetailSchema = grantSchema
   .extend({
-    history: z.array(
-      z.object({
-        event: z.string(),
-        block: z.number().int(),
-        logIndex: z.number().int(),
-        time: z.string(),
-        txHash: z.string(),
-        actor: ref.nullable(),
-        byCouncil: z.boolean(),
-      }),
-    ),
+    history: z.array(policyEventSchema),
   })
   .meta({ id: "GrantDetail" });
 
