@@ -1,6 +1,6 @@
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import type { Signer, TypedDataDomain } from "ethers";
+import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
 import type { ConsentRegistry, ConsortiumMock } from "../../typechain-types";
 import { CONSENT_TYPES, KEY_ROTATION_TYPES, WITHDRAWAL_TYPES, eip712Domain } from "../../core/eip712";
 
@@ -68,6 +68,18 @@ async function domainOf(registry: ConsentRegistry, chainId?: bigint): Promise<Ty
   );
 }
 
+/** Signs `message` with the signer's next nonce (or `opts.nonce`) under the registry's domain (or `opts.chainId`'s). */
+async function signWithNonce(
+  registry: ConsentRegistry,
+  signer: Signer,
+  types: Record<string, TypedDataField[]>,
+  message: Record<string, unknown>,
+  opts: { nonce?: bigint; chainId?: bigint },
+): Promise<string> {
+  const nonce = opts.nonce ?? (await registry.nonces(await signer.getAddress()));
+  return signer.signTypedData(await domainOf(registry, opts.chainId), types, { ...message, nonce });
+}
+
 export async function signConsent(
   registry: ConsentRegistry,
   signer: Signer,
@@ -75,15 +87,8 @@ export async function signConsent(
   deadline: bigint,
   opts: { nonce?: bigint; chainId?: bigint } = {},
 ): Promise<string> {
-  const nonce = opts.nonce ?? (await registry.nonces(await signer.getAddress()));
-  return signer.signTypedData(await domainOf(registry, opts.chainId), CONSENT_TYPES, {
-    ...terms.key,
-    separate: terms.separate,
-    validFrom: terms.validFrom,
-    validUntil: terms.validUntil,
-    nonce,
-    deadline,
-  });
+  const { key, separate, validFrom, validUntil } = terms;
+  return signWithNonce(registry, signer, CONSENT_TYPES, { ...key, separate, validFrom, validUntil, deadline }, opts);
 }
 
 export async function signWithdrawal(
@@ -93,8 +98,7 @@ export async function signWithdrawal(
   deadline: bigint,
   opts: { nonce?: bigint; chainId?: bigint } = {},
 ): Promise<string> {
-  const nonce = opts.nonce ?? (await registry.nonces(await signer.getAddress()));
-  return signer.signTypedData(await domainOf(registry, opts.chainId), WITHDRAWAL_TYPES, { consentId, nonce, deadline });
+  return signWithNonce(registry, signer, WITHDRAWAL_TYPES, { consentId, deadline }, opts);
 }
 
 export async function signKeyRotation(
@@ -105,13 +109,7 @@ export async function signKeyRotation(
   deadline: bigint,
   opts: { nonce?: bigint } = {},
 ): Promise<string> {
-  const nonce = opts.nonce ?? (await registry.nonces(await signer.getAddress()));
-  return signer.signTypedData(await domainOf(registry), KEY_ROTATION_TYPES, {
-    subjectRef: subject,
-    newKey,
-    nonce,
-    deadline,
-  });
+  return signWithNonce(registry, signer, KEY_ROTATION_TYPES, { subjectRef: subject, newKey, deadline }, opts);
 }
 
 /**
