@@ -128,16 +128,19 @@ export interface RegisteredRoute {
   idempotent: boolean;
 }
 
+/** Registers one route: its input is validated before the handler runs, its answer sent after. */
+type RegisterRoute = <
+  B extends z.ZodType | undefined = undefined,
+  Q extends ParamsSchema | undefined = undefined,
+  P extends ParamsSchema | undefined = undefined,
+  A extends AuthLevel = AuthLevel,
+>(
+  spec: RouteSpec<B, Q, P, A>,
+  handler: RouteHandler<B, Q, P, A>,
+) => void;
+
 export interface RouteRegistry {
-  route<
-    B extends z.ZodType | undefined = undefined,
-    Q extends ParamsSchema | undefined = undefined,
-    P extends ParamsSchema | undefined = undefined,
-    A extends AuthLevel = AuthLevel,
-  >(
-    spec: RouteSpec<B, Q, P, A>,
-    handler: RouteHandler<B, Q, P, A>,
-  ): void;
+  route: RegisterRoute;
   /** Every route registered so far, in order. */
   routes(): readonly RegisteredRoute[];
   /** The express router holding the mounted routes. */
@@ -173,12 +176,7 @@ export function createRouteRegistry(options: RouteRegistryOptions): RouteRegistr
   const registered: RegisteredRoute[] = [];
   const seen = new Set<string>();
 
-  function route<
-    B extends z.ZodType | undefined = undefined,
-    Q extends ParamsSchema | undefined = undefined,
-    P extends ParamsSchema | undefined = undefined,
-    A extends AuthLevel = AuthLevel,
-  >(spec: RouteSpec<B, Q, P, A>, handler: RouteHandler<B, Q, P, A>): void {
+  const route: RegisterRoute = (spec, handler) => {
     const id = `${spec.method.toUpperCase()} ${spec.path}`;
     if (seen.has(id)) throw new Error(`route registered twice: ${id}`);
     seen.add(id);
@@ -225,16 +223,9 @@ export function createRouteRegistry(options: RouteRegistryOptions): RouteRegistr
       const query = check("query", spec.query, req.query);
       const body = check("body", spec.body, req.body);
       if (errors.length > 0) throw validationError(errors);
-      const input = {
-        params: params as Parsed<P>,
-        query: query as Parsed<Q>,
-        body: body as Parsed<B>,
-        auth: (req.auth ?? null) as A extends "none" ? null : AuthContext,
-        log: req.log,
-        req,
-        res,
-      };
-      const result = await handler(input);
+      const input = { params, query, body, auth: req.auth ?? null, log: req.log, req, res };
+      // The schemas accepted them, so they have the parsed types the handler is declared with.
+      const result = await handler(input as Parameters<typeof handler>[0]);
       if (res.headersSent) return;
       if (result instanceof Reply) {
         for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
@@ -244,7 +235,7 @@ export function createRouteRegistry(options: RouteRegistryOptions): RouteRegistr
       }
     });
     router[spec.method](spec.path, ...chain);
-  }
+  };
 
   return { route, routes: () => registered, router };
 }
