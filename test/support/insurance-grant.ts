@@ -1,7 +1,7 @@
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { canonicalJson } from "../../core/json/canonical-json";
+import { registerPersonal } from "./personal-resource";
 import type { System } from "./system";
 
 /** What `grantInsuranceToCivilAffairs` left on chain, and the values a suite builds further objects with. */
@@ -19,26 +19,11 @@ export interface InsuranceGrant {
 }
 
 /**
- * hrss registers a two-field personal resource ("insurance"); civil affairs requests an agreement on it, hrss approves
- * it, and civil affairs issues its own operator a grant under it.
+ * hrss registers a two-field personal resource ("insurance", see `registerPersonal`); civil affairs requests an
+ * agreement on it, hrss approves it, and civil affairs issues its own operator a grant under it.
  */
 export async function grantInsuranceToCivilAffairs(s: System): Promise<InsuranceGrant> {
-  const fields = ["idNumber", "status"];
-  const metadata = canonicalJson({
-    code: "insurance",
-    fields: fields.map((name) => ({ name, type: "string" })),
-  });
-  const terms = {
-    shareType: 1,
-    openType: 1,
-    securityLevel: 1,
-    personal: true,
-    sensitive: false,
-    itemCount: fields.length,
-    legalBasis: ethers.ZeroHash,
-  };
-  await s.catalog.connect(s.operators.hrss).register("insurance", terms, metadata);
-  const resourceId = await s.catalog.resourceIdOf(s.departments.hrss.id, "insurance");
+  const resourceId = await registerPersonal(s, "hrss", "insurance", ["idNumber", "status"]);
   const now = BigInt(await time.latest());
   const future = now + 365n * 24n * 3600n;
   const purpose = ethers.encodeBytes32String("allowance");
