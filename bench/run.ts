@@ -95,7 +95,7 @@ async function main(): Promise<number> {
   if (selected.has("audit")) await attempt(["audit"], async () => record("audit", await auditPart(ctx)));
   if (selected.has("growth")) await attempt(["growth"], async () => record("growth", await growthPart(ctx)));
 
-  const docs = writeSummary(ctx);
+  const docs = writeSummary();
   ctx.log(`summary written to ${path.relative(ROOT, docs)}`);
   for (const part of selected) process.stdout.write(`  ${part.padEnd(10)} ${outcomes[part] ?? "not run"}\n`);
   ctx.log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);

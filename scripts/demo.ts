@@ -22,12 +22,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Interface } from "ethers";
 import { z } from "zod";
-import {
-  DEMO_RESOURCES,
-  MEDICAL_INSTITUTIONS,
-  buildDemoDatasets,
-  type ResourceDefinition,
-} from "../backends/datasets";
+import { DEMO_RESOURCES, MEDICAL_INSTITUTIONS, buildDemoDatasets, type ResourceDefinition } from "../backends/datasets";
 import {
   backendsFileSchema,
   credentialsSchema,

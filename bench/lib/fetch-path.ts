@@ -11,7 +11,7 @@ import { Skipped } from "./context";
 import { PURPOSE } from "./sharing";
 import { Api, declaredRoutes, missingRoutes, type Stack } from "./stack";
 
-export const FETCH_ROUTES = [
+const FETCH_ROUTES = [
   "POST /v1/catalog/resources",
   "POST /v1/agreements",
   "POST /v1/agreements/{id}/approve",
@@ -20,7 +20,7 @@ export const FETCH_ROUTES = [
   "POST /v1/data/fetch",
 ];
 
-export const GRANTED_FIELDS = ["idNumber", "name", "gender", "birthDate", "address"];
+const GRANTED_FIELDS = ["idNumber", "name", "gender", "birthDate", "address"];
 
 export interface FetchPath {
   grantId: string;

@@ -8,7 +8,7 @@ import path from "node:path";
 import { HOST, ROOT, freePort, hasExited, signalGroup, sleep, waitFor as waitUntil } from "../../scripts/harness";
 import { tailOf as tail } from "../../scripts/lib/supervisor";
 
-export { HOST, ROOT, freePort, sleep, tail };
+export { HOST, ROOT, freePort, sleep };
 
 export interface Proc {
   name: string;

@@ -16,7 +16,7 @@ import type { BenchContext } from "./context";
 import { HOST, adopt, freePort, startTs, waitFor, type Proc } from "./procs";
 
 /** The chain of a stack: its JSON-RPC URL and a provider tuned for bulk setup. */
-export interface StackChain {
+interface StackChain {
   rpc: string;
   provider: JsonRpcProvider;
 }
@@ -113,7 +113,9 @@ export async function startStack(ctx: BenchContext, options: StackOptions): Prom
     };
   } catch (error) {
     for (const proc of procs.reverse()) await proc.stop(3_000);
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\nnpm start said:\n${start.output}`);
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\nnpm start said:\n${start.output}`, {
+      cause: error,
+    });
   }
 }
 

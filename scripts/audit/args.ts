@@ -40,7 +40,7 @@ dates: YYYY-MM-DD (a day in UTC+8, --to includes the whole day), an ISO date-tim
 exit status: 0 everything checked holds, 1 violations found, 2 usage or connection error
 `;
 
-export interface CommonArgs {
+interface CommonArgs {
   rpc?: string;
   deploymentFile: string;
   json: boolean;
@@ -48,7 +48,7 @@ export interface CommonArgs {
   pageBlocks?: number;
 }
 
-export type CommandArgs =
+type CommandArgs =
   | { command: "help" }
   | {
       command: "subject";

@@ -43,7 +43,7 @@ export function readReceiptsFile(file: string): ReceiptEntry[] {
   return parseReceipts(text, file);
 }
 
-export function parseReceipts(text: string, file = "receipts"): ReceiptEntry[] {
+function parseReceipts(text: string, file = "receipts"): ReceiptEntry[] {
   const trimmed = text.trim();
   let items: { value: unknown; position: string }[];
   if (trimmed.startsWith("[")) {

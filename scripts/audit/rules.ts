@@ -34,7 +34,7 @@ export const RULES = {
     "the request is not signed by an operator of the consumer, the response not by an operator of the provider, or a digest does not match the anchored requestHash",
 } as const;
 
-export type RuleCode = keyof typeof RULES;
+type RuleCode = keyof typeof RULES;
 
 export interface Violation {
   rule: RuleCode;

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { LEVEL } from "../../core/codes/enumerations";
 import type { ProviderDepartmentKey } from "../../backends/datasets";
 
-export const DEFAULT_DATA_DIR = ".kuajie/dev";
+const DEFAULT_DATA_DIR = ".kuajie/dev";
 
 export interface DevFiles {
   dataDir: string;
@@ -98,7 +98,7 @@ export function readJsonFile<T>(file: string, schema: z.ZodType<T>, what: string
   try {
     raw = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (err) {
-    throw new Error(`cannot read ${what} ${file}: ${(err as Error).message}`);
+    throw new Error(`cannot read ${what} ${file}: ${(err as Error).message}`, { cause: err });
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {

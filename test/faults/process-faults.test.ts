@@ -395,7 +395,7 @@ describe("process faults: the real processes of npm start", function () {
     // The supervisor paused (so that it cannot restart the gateway yet), the gateway stopped with SIGKILL.
     const { start, gateway: oldGateway } = stack.processes();
     process.kill(start, "SIGSTOP");
-    let backlogIds: string[] = [];
+    let backlogIds: string[];
     try {
       process.kill(oldGateway!, "SIGKILL");
       // Its parent is paused, so it stays a zombie until the supervisor reaps it: dead, not yet gone.

@@ -8,18 +8,9 @@ import { verifyProof, type Receipt } from "../../../core/receipt";
 import type { ReceiptEntry } from "../receipts-file";
 import type { Violation } from "../rules";
 import { formatDuration, isoTime } from "../time";
-import { batchHolding, type AnchoredHistory } from "./history";
+import { batchHolding, type AnchoredBatch, type AnchoredHistory } from "./history";
 
-export interface AnchoredBatch {
-  department: string;
-  sequence: number;
-  root: string;
-  receiptCount: number;
-  firstReceiptSequence: number;
-  lastReceiptSequence: number;
-  anchoredAt: number;
-  blockNumber: number;
-}
+export type { AnchoredBatch };
 
 export interface CheckedReceipt {
   entry: ReceiptEntry;

@@ -19,11 +19,11 @@ import type { Violation } from "../rules";
 import type { OperatorHistory } from "../state/operators";
 import type { CheckedReceipt } from "./anchoring";
 
-export const EXCHANGE_ROLES = ["consumer", "provider"] as const;
-export type ExchangeRole = (typeof EXCHANGE_ROLES)[number];
+const EXCHANGE_ROLES = ["consumer", "provider"] as const;
+type ExchangeRole = (typeof EXCHANGE_ROLES)[number];
 
 /** The provider's refusal of a request whose signature it could not verify: the bad signature is what it records. */
-export const BAD_REQUEST_SIGNATURE_REASON = "exchange_bad_signature";
+const BAD_REQUEST_SIGNATURE_REASON = "exchange_bad_signature";
 
 // Signatures are strings here: a malformed one is a bad signature (a violation), not an unreadable envelope.
 const EnvelopeSchema = z.object({

@@ -30,7 +30,7 @@ export interface VerifyOptions {
 }
 
 /** What the checks read: the receipts, the chain's records they need, and the options. */
-export interface VerifyInput {
+interface VerifyInput {
   ctx: AuditContext;
   options: VerifyOptions;
   checked: readonly CheckedReceipt[];

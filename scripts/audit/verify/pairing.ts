@@ -8,7 +8,7 @@ import type { Violation } from "../rules";
 import type { ExchangeReceipt } from "./exchange-envelope";
 
 /** Reasons a consumer closes an exchange with when its caller got nothing although the provider may have answered. */
-export const CRASH_REASONS: readonly string[] = ["not_delivered", "provider_timeout", "provider_unreachable"];
+const CRASH_REASONS: readonly string[] = ["not_delivered", "provider_timeout", "provider_unreachable"];
 
 /** The verdict of one row of the rule table; `violation` rows also yield a violation. */
 export type PairVerdict =

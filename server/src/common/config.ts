@@ -34,7 +34,7 @@ export class ConfigError extends Error {
  */
 export type TrustProxy = boolean | number | string[];
 
-export type KeySource = { kind: "keystore"; dir: string; password: string } | { kind: "mnemonic"; mnemonic: string };
+type KeySource = { kind: "keystore"; dir: string; password: string } | { kind: "mnemonic"; mnemonic: string };
 
 export interface GatewayConfig {
   environment: "development" | "production";
@@ -105,7 +105,7 @@ const DEFAULTS: Partial<Record<ConfigVariable, string>> = {
   KUAJIE_SUBJECT_REF_RATE_LIMIT: "60",
 };
 
-export const DEV_CONFIG_FILE = ".kuajie/dev/gateway.json";
+const DEV_CONFIG_FILE = ".kuajie/dev/gateway.json";
 
 function integer(min: number, max: number) {
   const error = `expected an integer ${min}..${max}`;

@@ -12,7 +12,7 @@ export interface StoredReceipt {
   proof: string[] | null;
 }
 
-export type BatchStatus = "pending" | "anchored";
+type BatchStatus = "pending" | "anchored";
 
 export interface StoredBatch {
   department: string;

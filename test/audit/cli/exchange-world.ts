@@ -20,7 +20,7 @@ import { canonicalJson } from "../../../core/json/canonical-json";
 import type { Receipt } from "../../../core/receipt";
 import { anchor, loadWorld, PURPOSE, ReceiptWriter, SUBJECT, type ReceiptEntry, type World } from "./world";
 
-export interface Envelope {
+interface Envelope {
   requestId: string;
   role: "consumer" | "provider";
   exchange: {

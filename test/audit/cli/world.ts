@@ -15,12 +15,12 @@ import { canonicalJson } from "../../../core/json/canonical-json";
 import { run } from "../../../scripts/audit/cli";
 import { deploySystem, type System } from "../../support/system";
 
-export const CONDITIONAL = 1;
+const CONDITIONAL = 1;
 export const CONSENT_BASIS = 0;
 export const PERIOD_DAY = 3;
 export const PURPOSE = ethers.encodeBytes32String("minimum-living-allowance");
 export const SUBJECT = ethers.id("hmac of a synthetic resident id");
-export const HOUSEHOLD_FIELDS = ["idNumber", "name", "address"];
+const HOUSEHOLD_FIELDS = ["idNumber", "name", "address"];
 
 /** A receipt file entry as `GET /v1/receipts/:id` returns it. */
 export interface ReceiptEntry {

@@ -17,7 +17,7 @@ import { residentIdCheckChar } from "../../../core/identity/resident-id";
 import { canonicalJson } from "../../../core/json/canonical-json";
 import type { LiveGateway } from "./live-gateway";
 
-export const YEAR = 365 * 24 * 3600;
+const YEAR = 365 * 24 * 3600;
 
 export interface RegisteredResource {
   id: string;

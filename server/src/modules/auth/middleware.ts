@@ -8,7 +8,7 @@ import type { TokenService } from "./service";
 export type { AuthLevel };
 
 /** council is operator plus council actions, so operator routes admit council tokens too. */
-export const ROLES_FOR_LEVEL: Record<Exclude<AuthLevel, "none">, readonly Role[]> = {
+const ROLES_FOR_LEVEL: Record<Exclude<AuthLevel, "none">, readonly Role[]> = {
   any: ["operator", "council", "auditor"],
   operator: ["operator", "council"],
   council: ["council"],
@@ -52,7 +52,7 @@ export function authenticate(tokens: TokenService, failures: RateLimiter): Reque
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /** 403 unless the authenticated caller has one of the roles. */
-export function requireRole(...roles: Role[]): RequestHandler {
+function requireRole(...roles: Role[]): RequestHandler {
   return (req, _res, next) => {
     if (!req.auth) throw new UnauthorizedError("missing bearer token");
     if (!roles.includes(req.auth.role)) {

@@ -18,7 +18,7 @@ const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
  * The canonical metadata of a description: every property of the request (there are no secrets in it), `upstream.url`
  * included (it is where the gateway fetches), fields in order (bit i = fields[i]) with `personal` made explicit.
  */
-export function metadataOf(d: Description): Record<string, unknown> {
+function metadataOf(d: Description): Record<string, unknown> {
   return {
     code: d.code,
     name: d.name,

@@ -24,7 +24,7 @@ export type UpstreamAnswer =
   | { kind: "failed"; reason: UpstreamFailure; detail: string };
 
 /** Answers larger than this are refused as invalid (the gateway holds an answer in memory to filter it). */
-export const MAX_UPSTREAM_BYTES = 8 * 1024 * 1024;
+const MAX_UPSTREAM_BYTES = 8 * 1024 * 1024;
 
 function isRecord(value: unknown): value is DataRecord {
   return value !== null && typeof value === "object" && !Array.isArray(value);

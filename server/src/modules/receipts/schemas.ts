@@ -28,7 +28,7 @@ export const receiptListQuerySchema = z.strictObject({
     .meta({ description: "at most this many receipts, oldest first (default 100, at most 1000)" }),
 });
 
-export const receiptSchema = z
+const receiptSchema = z
   .object({
     id: z.string(),
     sequence: z.number().int(),
