@@ -86,7 +86,10 @@ export async function admitDemoDepartments(settings: Settings, deployment: Deplo
     }
     // Nonces counted here: the provider caches eth_getTransactionCount for a moment.
     const consortiumOf = (key: string) =>
-      Consortium__factory.connect(deployment.contracts.Consortium, new NonceManager(signers.get(key)!.connect(provider)));
+      Consortium__factory.connect(
+        deployment.contracts.Consortium,
+        new NonceManager(signers.get(key)!.connect(provider)),
+      );
     const chair = DEMO_DEPARTMENTS.find((d) => d.council)!;
     const council = consortiumOf(chair.key);
     const others = DEMO_DEPARTMENTS.filter((d) => !d.council);

@@ -78,7 +78,14 @@ export function clearPreviousRun(files: DevFiles): void {
   for (const file of stale) fs.rmSync(file, { force: true });
   fs.rmSync(files.gateways, { recursive: true, force: true });
   // What a single-gateway `npm start` (before issue 10) kept at the top of the data directory.
-  for (const name of ["gateway.json", "departments.json", "gateway.db", "gateway.db-wal", "gateway.db-shm", "gateway.log"]) {
+  for (const name of [
+    "gateway.json",
+    "departments.json",
+    "gateway.db",
+    "gateway.db-wal",
+    "gateway.db-shm",
+    "gateway.log",
+  ]) {
     fs.rmSync(path.join(files.dataDir, name), { force: true });
   }
   fs.mkdirSync(files.dataDir, { recursive: true });
