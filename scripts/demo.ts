@@ -33,6 +33,7 @@ import {
   type BackendsFile,
   type Credentials,
 } from "./lib/dev-files";
+import { waitForIndexed } from "./harness/indexed";
 import { chainTime, jsonRpc } from "./harness/json-rpc";
 import { GatewayClient, UnexpectedAnswer, idSchema } from "./lib/gateway-client";
 
@@ -152,18 +153,8 @@ class Demo {
    */
   private async at(key: string): Promise<GatewayClient> {
     const client = this.clients[key];
-    const head = Number(await jsonRpc(this.credentials.rpc, "eth_blockNumber"));
-    const deadline = Date.now() + SYNC_WAIT_MS;
-    for (;;) {
-      const view = await client.get("/v1/departments", this.token[key], departmentList);
-      if (view.block >= head) return client;
-      if (Date.now() > deadline) {
-        throw new StepFailed(
-          `the gateway of ${key} is at block ${view.block}, behind ${head}, after ${SYNC_WAIT_MS / 1000} s`,
-        );
-      }
-      await sleep(200);
-    }
+    await waitForIndexed(client.baseUrl, this.token[key], this.credentials.rpc, SYNC_WAIT_MS);
+    return client;
   }
 
   private heading(title: string): void {

@@ -6,6 +6,7 @@
 export { HOST, freePort, freePorts, portIsFree } from "./ports";
 export { sleep, waitFor, type WaitOptions } from "./wait";
 export { JsonRpcError, chainTime, jsonRpc } from "./json-rpc";
+export { waitForIndexed } from "./indexed";
 export { hasExited, isAlive, signalGroup } from "./processes";
 export {
   ROOT,
