@@ -38,6 +38,11 @@ export interface GatewayFiles {
   /** Its SQLite database (tokens, outbox, index, receipts). */
   database: string;
   log: string;
+  /**
+   * A provider's gateway only, mode 600: this start's shared secret with the department's backend
+   * (KUAJIE_BACKEND_TOKEN), for a gateway run by hand (`--no-gateway`) or by the benchmark.
+   */
+  backendToken: string;
 }
 
 export function devDataDir(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
@@ -69,6 +74,7 @@ export function gatewayFiles(files: DevFiles, departmentKey: string): GatewayFil
     keystoreDir: path.join(dir, "keystore"),
     database: path.join(dir, "gateway.db"),
     log: path.join(dir, "gateway.log"),
+    backendToken: path.join(dir, "backend-token"),
   };
 }
 

@@ -152,7 +152,10 @@ export function writeGatewayDir(
     }
   }
   gatewayEnv.KUAJIE_CONFIG_FILE = own.config;
-  if (backendToken !== null) gatewayEnv.KUAJIE_BACKEND_TOKEN = backendToken;
+  if (backendToken !== null) {
+    gatewayEnv.KUAJIE_BACKEND_TOKEN = backendToken;
+    fs.writeFileSync(own.backendToken, `${backendToken}\n`, { mode: 0o600 });
+  }
   try {
     loadConfig({ env: gatewayEnv, cwd: ROOT });
   } catch (err) {
