@@ -1,7 +1,7 @@
 /**
- * `npm run demo`: the "one card for everything" (一卡通用) story, over HTTP against the gateway that `npm start` runs,
- * with the tokens from its credentials.json (`KUAJIE_DATA_DIR`, default .kuajie/dev). Each step is printed; the
- * first step that fails stops the demo with exit status 1.
+ * `npm run demo`: the "one card for everything" (一卡通用) story, over HTTP against the gateways that `npm start` runs,
+ * each step at the acting department's own gateway with its token, from credentials.json (`KUAJIE_DATA_DIR`, default
+ * .kuajie/dev). Each step is printed; the first step that fails stops the demo with exit status 1.
  *
  * Guangzhou's civil affairs bureau checks an applicant for the minimum living allowance: it needs the household
  * registration (public security), the pension insurance status (HRSS) and the health card (health) of one citizen.
@@ -9,7 +9,7 @@
  * does not answer. Civil affairs issues grants, records the citizen's separate consent, fetches (only the granted
  * fields come back), the citizen withdraws her consent, the next fetch is refused, and the receipts of all of it are
  * anchored on chain. Then health's silence: past the reply deadline the request is escalated and the council (the data
- * bureau) decides; and the auditor verifies every receipt from the chain alone.
+ * bureau) decides; and the auditor verifies both sides' receipts from the chain alone (and pairs them).
  *
  * The escalation needs the chain's clock past the reply deadline, and the chain's clock is shared by every client of
  * the stack (a signature's deadline, a consent's validity, the scorecard's period are all judged by it). So the
