@@ -33,6 +33,8 @@ const DECIDED = [
   "KUAJIE_KEYSTORE_DIR",
   "KUAJIE_KEYSTORE_PASSWORD",
   "KUAJIE_DEV_MNEMONIC",
+  // In case the gateway's configuration names it: set per start, in the provider gateways' environment only.
+  "KUAJIE_BACKEND_TOKEN",
 ] as const;
 
 /** Refuses to share a data directory with a running `npm start`. */
@@ -137,6 +139,7 @@ export function writeGatewayDir(
     KUAJIE_KEYSTORE_PASSWORD: keystorePassword,
     // Never the mnemonic: it would hand every department's key to every gateway.
     KUAJIE_DEV_MNEMONIC: undefined,
+    KUAJIE_BACKEND_TOKEN: undefined,
   };
   const passed: Record<string, string> = {};
   for (const variable of CONFIG_VARIABLES) {
