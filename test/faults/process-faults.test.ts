@@ -35,7 +35,7 @@ const BACKLOG = 10_000;
 const consumerDatabase = (stack: Stack) => openDatabase(stack.gatewayFiles(CONSUMER).database);
 
 const events = new Interface([
-  "event ConsentRecorded(bytes32 indexed subjectRef, bytes32 indexed consentId, bytes32 indexed recipient, bytes32 resourceId, bytes32 purpose, bool separate, uint64 validFrom, uint64 validUntil, uint8 evidenceKind, bytes32 evidence, bytes32 recorder)",
+  "event ConsentRecorded(bytes32 indexed subjectRef, bytes32 indexed consentId, bytes32 indexed recipient, bytes32 resourceId, bytes32 purpose, bool separate, uint64 validFrom, uint64 validUntil, uint8 evidenceKind, bytes32 evidence, bytes32 recorder, bool afterWithdrawal)",
   "event BatchAnchored(bytes32 indexed departmentId, uint64 indexed batchSequence, bytes32 indexed root, uint32 receiptCount, uint64 firstReceiptSequence, uint64 lastReceiptSequence, bytes32 previousRoot, address operator)",
 ]);
 
