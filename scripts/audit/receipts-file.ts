@@ -22,6 +22,10 @@ const ReceiptEntrySchema = z.object({
     })
     .optional(),
   proof: z.array(z.string()).optional(),
+  // Federated receipts (docs/FEDERATION.md §1): checked by `audit exchange`, as evidence, so kept unparsed here.
+  requestId: z.unknown().optional(),
+  role: z.unknown().optional(),
+  exchange: z.unknown().optional(),
 });
 
 export type ReceiptEntry = z.infer<typeof ReceiptEntrySchema> & {

@@ -25,6 +25,8 @@ export interface CheckedReceipt {
   entry: ReceiptEntry;
   receipt: Receipt;
   leaf: string;
+  /** The department that asked for the data (the consumer, also for a provider's receipt). */
+  requester: string;
   batch?: AnchoredBatch;
   /** Seconds from the receipt's time to its batch's anchoring. */
   anchorDelay?: number;

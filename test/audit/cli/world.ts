@@ -130,16 +130,23 @@ export class ReceiptWriter {
   }
 }
 
-/** Anchors the receipts as the department's next batch and returns them as the gateway would serve them. */
-export async function anchor(w: World, receipts: Receipt[]): Promise<ReceiptEntry[]> {
+/**
+ * Anchors the receipts as the department's next batch (the requester's, unless `by` names another department and
+ * its operator) and returns them as the gateway would serve them.
+ */
+export async function anchor(
+  w: World,
+  receipts: Receipt[],
+  by: { department: string; operator: HardhatEthersSigner } = { department: w.civilId, operator: w.civil },
+): Promise<ReceiptEntry[]> {
   const batch = buildBatch(receipts);
-  const [lastBatch, , lastRoot] = await w.s.ledger.head(w.civilId);
+  const [lastBatch, , lastRoot] = await w.s.ledger.head(by.department);
   const sequence = lastBatch + 1n;
   // The anchor's block follows the chain's clock, not the wall clock: a fixture restored long after it was taken
   // (a loaded machine) must not make a prompt anchoring look late.
   await time.setNextBlockTimestamp((await time.latest()) + 1);
   const tx = await w.s.ledger
-    .connect(w.civil)
+    .connect(by.operator)
     .anchor(sequence, batch.root, batch.receiptCount, batch.firstSequence, batch.lastSequence, lastRoot);
   const mined = (await tx.wait())!;
   return receipts.map((receipt) => ({
