@@ -6,5 +6,6 @@
 export { HOST, freePort, freePorts, portIsFree } from "./ports";
 export { sleep, waitFor } from "./wait";
 export { JsonRpcError, chainTime, jsonRpc } from "./json-rpc";
+export { waitForIndexed } from "./indexed";
 export { hasExited, isAlive, signalGroup } from "./processes";
 export { ROOT, START_BOUND_MS, STOP_BOUND_MS, StackSite, StartProcess, TS_NODE } from "./stack";
