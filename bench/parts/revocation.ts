@@ -225,7 +225,10 @@ function writeDocSection(r: Record<string, unknown>): void {
     `answers \`eth_sendRawTransaction\` (round trip p50 ${s.p50} ms, max ${s.max} ms), so that moment is within a few`,
     "milliseconds after the block was made. The block timestamp has 1 s resolution and, on an automining node that mines",
     "more than one block a second, runs ahead of the wall clock (each block takes at least its parent's timestamp + 1),",
-    "so the second row can be off by seconds either way (even negative); it is shown only because it is the chain's own word.",
+    "so the second row can be off by seconds either way (even negative); it is shown only because it is the chain's own word" +
+      (b.max < 0
+        ? ` (in this run every revoking block's timestamp was ${Math.round(-b.max / 1000)} to ${Math.round(-b.min / 1000)} s ahead of the wall clock).`
+        : "."),
     `Fetches answered per trial until the refusal: p50 ${f.p50}, max ${f.max}; deliveries after the revoking block over`,
     `all trials: ${d.total} (at most ${d.max} in one trial). What bounds the figure: docs/RELIABILITY.md, "Revocation latency".`,
     "",
