@@ -24,7 +24,7 @@ import { arrangeFetchPath } from "../lib/fetch-path";
 import { ROOT } from "../lib/procs";
 import { Api, startStack, type Stack } from "../lib/stack";
 
-export const GOAL_P99_MS = 1_000;
+const GOAL_P99_MS = 1_000;
 /** Refusal reasons that mean "this grant is revoked" (today the gateway says `grant_inactive` for any non-active grant). */
 const REVOKED_REASONS = new Set(["grant_inactive", "grant_revoked"]);
 const LOOP_LIMIT = { fetches: 5_000, ms: 15_000 };
