@@ -17,7 +17,7 @@ import {
 } from "../../scripts/harness";
 import { tailOf as tail } from "../../scripts/lib/supervisor";
 
-export { HOST, ROOT, freePort, freePorts, sleep, tail };
+export { HOST, ROOT, freePort, freePorts, sleep };
 
 export interface Proc {
   name: string;

@@ -8,7 +8,6 @@ import { HOST } from "../harness/ports";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export const HARDHAT = path.join(ROOT, "node_modules/.bin/hardhat");
-export const TS_NODE = path.join(ROOT, "node_modules/.bin/ts-node");
 const HARDHAT_DEV_MNEMONIC = "test test test test test test test test test test test junk";
 
 /** Bounds of each wait; the first start compiles the contracts, which takes the longest. */
