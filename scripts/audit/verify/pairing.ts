@@ -139,7 +139,9 @@ function judge(
         found.push(mismatch(`response hash ${cr.responseHash} against ${pr.responseHash}`));
       return outcome("delivered", found);
     }
-    if (cr.result === "failed" && CRASH_REASONS.includes(cr.reason)) {
+    // Closed without delivering to its caller: after a crash or a lost answer (CRASH_REASONS), or on any other
+    // reason (a revocation indexed during the call) when it kept the provider's signed answer as evidence.
+    if (cr.result === "failed" && (CRASH_REASONS.includes(cr.reason) || c!.response !== undefined)) {
       if (!same(cr.responseHash, ZeroHash) && !same(cr.responseHash, pr.responseHash))
         found.push(mismatch(`the consumer closed as ${cr.reason} with a response hash the provider did not sign`));
       return outcome("crash_closed", found);

@@ -245,6 +245,23 @@ describe("audit exchange", function () {
       expect(outcome.json.summary["closed as not delivered after the provider delivered (accepted)"]).to.equal(3);
     });
 
+    it("accepts a consumer that stopped a delivery on a revocation indexed during the call, keeping the answer", async function () {
+      const x = await loadExchangeWorld();
+      const built = [
+        await exchange(x, 1, { consumer: { result: "failed", reason: "grant_inactive" } }),
+        await exchange(x, 2, { consumer: { result: "failed", reason: "grant_inactive" }, keepResponse: false }),
+      ];
+      const sides = await anchorSides(x, built);
+
+      const outcome = await auditSides(x, sides);
+
+      // Kept the provider's signed answer: accepted. Kept nothing: the provider's delivery is unaccounted for.
+      expect(outcome.json.violations.map((v) => [v.rule, v.receiptId])).to.deep.equal([
+        ["exchange_mismatch", built[1].consumer!.receipt.id],
+      ]);
+      expect(outcome.json.summary["closed as not delivered after the provider delivered (accepted)"]).to.equal(1);
+    });
+
     it("accepts a consumer that got no answer and a provider refusal nobody asked for", async function () {
       const x = await loadExchangeWorld();
       const sides = await anchorSides(x, [
