@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import { subtask } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, TASK_TEST_GET_TEST_FILES } from "hardhat/builtin-tasks/task-names";
@@ -16,7 +17,9 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
     return runSuper();
   }
   const compilerPath = require.resolve("solc/soljson.js");
-  const { version } = require(path.join(path.dirname(compilerPath), "package.json")) as { version: string };
+  const { version } = JSON.parse(fs.readFileSync(path.join(path.dirname(compilerPath), "package.json"), "utf8")) as {
+    version: string;
+  };
   if (version !== SOLC_VERSION) {
     throw new Error(`npm solc is ${version} but hardhat.config.ts expects ${SOLC_VERSION}; pin them together`);
   }

@@ -18,7 +18,7 @@ import {
 
 export type FieldType = "string" | "number" | "boolean" | "date";
 
-export interface FieldDefinition {
+interface FieldDefinition {
   name: string;
   type: FieldType;
   /** True when the field on its own identifies or locates a person (identity number, name, birth date, address). */
@@ -47,7 +47,7 @@ export interface ResourceDefinition {
   fields: readonly FieldDefinition[];
 }
 
-export type FieldValue = string | number | boolean;
+type FieldValue = string | number | boolean;
 export type DataRecord = Readonly<Record<string, FieldValue>>;
 
 export interface Dataset {

@@ -16,8 +16,8 @@ import { z } from "zod";
 import type { DataRecord, Dataset } from "./datasets";
 import { normaliseIdNumber } from "./synthetic-people";
 
-export const BACKEND_MODES = ["normal", "hang", "error500", "garbage", "slow"] as const;
-export type BackendMode = (typeof BACKEND_MODES)[number];
+const BACKEND_MODES = ["normal", "hang", "error500", "garbage", "slow"] as const;
+type BackendMode = (typeof BACKEND_MODES)[number];
 
 export interface BackendBehaviour {
   mode: BackendMode;
@@ -35,10 +35,10 @@ export interface BackendOptions {
   allowControl?: boolean;
 }
 
-export const DEFAULT_SLOW_DELAY_MS = 1_000;
+const DEFAULT_SLOW_DELAY_MS = 1_000;
 /** What a list query (a non-personal resource, no subject) answers unless `params.limit` says otherwise. */
 export const DEFAULT_LIST_LIMIT = 5;
-export const MAX_LIST_LIMIT = 50;
+const MAX_LIST_LIMIT = 50;
 /** The extra field every answer carries; a gateway that lets it through has a field-mask bug. */
 export const INTERNAL_NOTE_FIELD = "internalNote";
 export const GARBAGE_BODY = "<html><body>502 upstream misconfigured {not json";

@@ -7,7 +7,7 @@
  * and must never be mistaken for (or collide on purpose with) real ones.
  */
 
-export type Gender = "male" | "female";
+type Gender = "male" | "female";
 
 export interface SyntheticPerson {
   /** 18-character resident identity number with a valid check digit. */

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only fetch,writes,anchoring,audit,growth]`: Kuajie measured against its
+ * `npm run bench [-- --quick] [-- --only fetch,writes,anchoring,audit,growth,revocation]`: Kuajie measured against its
  * baselines in the same run on the same machine. Writes bench/results/<part>.json and the summary sections of
  * docs/BENCHMARKS.md (after the Gas section, which `npm run bench:gas` owns). A part whose dependency has not
  * landed prints `skipped: <reason>` and writes no file. Every process started is stopped at the end.
@@ -14,9 +14,10 @@ import { writeSummary } from "./lib/summary";
 import { auditPart } from "./parts/audit";
 import { fetchAndAnchoringPart } from "./parts/fetch";
 import { growthPart } from "./parts/growth";
+import { revocationPart } from "./parts/revocation";
 import { writesPart } from "./parts/writes";
 
-const PARTS = ["fetch", "writes", "anchoring", "audit", "growth"] as const;
+const PARTS = ["fetch", "writes", "anchoring", "audit", "growth", "revocation"] as const;
 type Part = (typeof PARTS)[number];
 
 async function main(): Promise<number> {
@@ -29,7 +30,9 @@ async function main(): Promise<number> {
     },
   });
   if (values.help) {
-    process.stdout.write("usage: npm run bench [-- --quick] [-- --only fetch,writes,anchoring,audit,growth]\n");
+    process.stdout.write(
+      "usage: npm run bench [-- --quick] [-- --only fetch,writes,anchoring,audit,growth,revocation]\n",
+    );
     return 0;
   }
   const only = values.only ? values.only.split(",").map((s) => s.trim()) : [...PARTS];
@@ -94,8 +97,10 @@ async function main(): Promise<number> {
   if (selected.has("writes")) await attempt(["writes"], async () => record("writes", await writesPart(ctx)));
   if (selected.has("audit")) await attempt(["audit"], async () => record("audit", await auditPart(ctx)));
   if (selected.has("growth")) await attempt(["growth"], async () => record("growth", await growthPart(ctx)));
+  if (selected.has("revocation"))
+    await attempt(["revocation"], async () => record("revocation", await revocationPart(ctx)));
 
-  const docs = writeSummary(ctx);
+  const docs = writeSummary();
   ctx.log(`summary written to ${path.relative(ROOT, docs)}`);
   for (const part of selected) process.stdout.write(`  ${part.padEnd(10)} ${outcomes[part] ?? "not run"}\n`);
   ctx.log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);

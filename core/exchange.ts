@@ -10,7 +10,9 @@
 import { TypedDataEncoder, recoverAddress, type TypedDataDomain, type TypedDataField } from "ethers";
 import { z } from "zod";
 
+/** The domain name and version of the exchange messages. @public */
 export const EXCHANGE_DOMAIN_NAME = "Kuajie Exchange";
+/** @public */
 export const EXCHANGE_DOMAIN_VERSION = "1";
 
 /** The EIP-712 domain of every exchange message on one chain and consortium. */
@@ -31,6 +33,7 @@ export const EXCHANGE_REQUEST_TYPES: Record<string, TypedDataField[]> = {
   ],
 };
 
+/** @public */
 export const EXCHANGE_RESPONSE_TYPES: Record<string, TypedDataField[]> = {
   ExchangeResponse: [
     { name: "requestId", type: "bytes32" },
@@ -62,7 +65,7 @@ export const ExchangeRequestSchema = z.strictObject({
 });
 export type ExchangeRequest = z.infer<typeof ExchangeRequestSchema>;
 
-/** Outcomes as in a receipt's `result` (uint8 index). */
+/** Outcomes as in a receipt's `result` (uint8 index). @public */
 export const EXCHANGE_RESULTS = ["delivered", "denied", "failed"] as const;
 
 export const ExchangeResponseSchema = z.strictObject({
@@ -76,6 +79,7 @@ export const ExchangeResponseSchema = z.strictObject({
 });
 export type ExchangeResponse = z.infer<typeof ExchangeResponseSchema>;
 
+/** A 65-byte signature. @public */
 export const SignatureSchema = signature;
 
 function requestValues(request: ExchangeRequest) {
@@ -104,7 +108,11 @@ export interface TypedDataSigner {
   ): Promise<string>;
 }
 
-export function signRequest(signer: TypedDataSigner, domain: TypedDataDomain, request: ExchangeRequest): Promise<string> {
+export function signRequest(
+  signer: TypedDataSigner,
+  domain: TypedDataDomain,
+  request: ExchangeRequest,
+): Promise<string> {
   return signer.signTypedData(domain, EXCHANGE_REQUEST_TYPES, requestValues(request));
 }
 

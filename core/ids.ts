@@ -37,7 +37,6 @@ function bytes32Text(value: string, what: string): string {
 }
 
 export const departmentId = (value: string): DepartmentId => bytes32Text(value, "department id") as DepartmentId;
-export const resourceId = (value: string): ResourceId => bytes32Text(value, "resource id") as ResourceId;
 export const consentId = (value: string): ConsentId => bytes32Text(value, "consent id") as ConsentId;
 export const receiptIdOf = (value: string): ReceiptId => bytes32Text(value, "receipt id") as ReceiptId;
 export const agreementId = (value: bigint | number | string): AgreementId =>

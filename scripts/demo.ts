@@ -1,7 +1,7 @@
 /**
- * `npm run demo`: the "one card for everything" (一卡通用) story, over HTTP against the gateway that `npm start` runs,
- * with the tokens from its credentials.json (`KUAJIE_DATA_DIR`, default .kuajie/dev). Each step is printed; the
- * first step that fails stops the demo with exit status 1.
+ * `npm run demo`: the "one card for everything" (一卡通用) story, over HTTP against the gateways that `npm start` runs,
+ * each step at the acting department's own gateway with its token, from credentials.json (`KUAJIE_DATA_DIR`, default
+ * .kuajie/dev). Each step is printed; the first step that fails stops the demo with exit status 1.
  *
  * Guangzhou's civil affairs bureau checks an applicant for the minimum living allowance: it needs the household
  * registration (public security), the pension insurance status (HRSS) and the health card (health) of one citizen.
@@ -9,7 +9,7 @@
  * does not answer. Civil affairs issues grants, records the citizen's separate consent, fetches (only the granted
  * fields come back), the citizen withdraws her consent, the next fetch is refused, and the receipts of all of it are
  * anchored on chain. Then health's silence: past the reply deadline the request is escalated and the council (the data
- * bureau) decides; and the auditor verifies every receipt from the chain alone.
+ * bureau) decides; and the auditor verifies both sides' receipts from the chain alone (and pairs them).
  *
  * The escalation needs the chain's clock past the reply deadline, and the chain's clock is shared by every client of
  * the stack (a signature's deadline, a consent's validity, the scorecard's period are all judged by it). So the
@@ -22,12 +22,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Interface } from "ethers";
 import { z } from "zod";
-import {
-  DEMO_RESOURCES,
-  MEDICAL_INSTITUTIONS,
-  buildDemoDatasets,
-  type ResourceDefinition,
-} from "../backends/datasets";
+import { DEMO_RESOURCES, MEDICAL_INSTITUTIONS, buildDemoDatasets, type ResourceDefinition } from "../backends/datasets";
 import {
   backendsFileSchema,
   credentialsSchema,
@@ -38,11 +33,14 @@ import {
   type BackendsFile,
   type Credentials,
 } from "./lib/dev-files";
+import { waitForIndexed } from "./harness/indexed";
 import { chainTime, jsonRpc } from "./harness/json-rpc";
 import { GatewayClient, UnexpectedAnswer, idSchema } from "./lib/gateway-client";
 
 const ROOT = path.resolve(__dirname, "..");
 const AUDITOR_CLI = path.join(ROOT, "scripts/audit/cli.ts");
+/** The auditor's pairing of both sides' receipts (issue 10), where this checkout has it. */
+const AUDITOR_EXCHANGE = path.join(ROOT, "scripts/audit/commands/exchange.ts");
 const TS_NODE = path.join(ROOT, "node_modules/.bin/ts-node");
 
 const PURPOSE = "minimum-living-allowance";
@@ -55,6 +53,8 @@ const DEMO_REPLY_DEADLINE = DAY;
 /** How far past the reply deadline the clock is moved: the contract wants the block strictly after it. */
 const PAST_DEADLINE_SECONDS = 60;
 const ANCHOR_WAIT_MS = 60_000;
+/** How long a gateway may take to index the latest block. */
+const SYNC_WAIT_MS = 30_000;
 
 /** What civil affairs asks of each personal resource: enough to assess the application, not the whole record. */
 const WANTED_FIELDS: Record<string, readonly string[]> = {
@@ -117,6 +117,7 @@ const receiptList = z.object({
 const RECEIPT_PAGE = 1000;
 const departmentList = z.object({
   items: z.array(z.object({ key: z.string().nullable(), status: z.string() }).loose()),
+  block: z.number(),
 });
 const health = z.object({ status: z.string(), chainId: z.number(), blockNumber: z.number() }).loose();
 const replyDeadlineAnswer = z.object({ replyDeadline: z.string().nullable(), status: z.string() }).loose();
@@ -124,7 +125,10 @@ const replyDeadlineAnswer = z.object({ replyDeadline: z.string().nullable(), sta
 // ---------------------------------------------------------------------------------------------- the story
 
 class Demo {
+  /** The data bureau's gateway (credentials' top-level `gateway`), for what needs no department. */
   private readonly client: GatewayClient;
+  /** Each department's own gateway: its token works only there. */
+  private readonly clients: Record<string, GatewayClient>;
   private readonly token: Record<string, string>;
   private readonly deptId: Record<string, string>;
   private step = 0;
@@ -137,8 +141,20 @@ class Demo {
     private readonly out: Out,
   ) {
     this.client = new GatewayClient(credentials.gateway);
+    this.clients = Object.fromEntries(credentials.departments.map((d) => [d.key, new GatewayClient(d.gateway)]));
     this.token = Object.fromEntries(credentials.departments.map((d) => [d.key, d.token]));
     this.deptId = Object.fromEntries(credentials.departments.map((d) => [d.key, d.id]));
+  }
+
+  /**
+   * The department's own gateway, once it has indexed the chain up to the latest block: every gateway keeps its own
+   * view of the chain, so what one department just did elsewhere (a resource registered, an agreement approved) is
+   * waited for here before another acts on it.
+   */
+  private async at(key: string): Promise<GatewayClient> {
+    const client = this.clients[key];
+    await waitForIndexed(client.baseUrl, this.token[key], this.credentials.rpc, SYNC_WAIT_MS);
+    return client;
   }
 
   private heading(title: string): void {
@@ -154,9 +170,11 @@ class Demo {
 
   async run(): Promise<void> {
     const { credentials, client } = this;
-    this.out(`Kuajie demo: 一卡通用, one card for everything (gateway ${credentials.gateway})`);
-    const h = await client.get("/healthz", null, health);
-    this.note(`gateway ${h.status}, chain ${h.chainId} at block ${h.blockNumber}`);
+    this.out("Kuajie demo: 一卡通用, one card for everything, each department through its own gateway");
+    for (const d of credentials.departments) {
+      const h = await this.clients[d.key].get("/healthz", null, health);
+      this.note(`${d.key}'s gateway ${d.gateway}: ${h.status}, chain ${h.chainId} at block ${h.blockNumber}`);
+    }
     const members = await client.get("/v1/departments", this.token[COUNCIL], departmentList);
     this.note(`members: ${members.items.map((m) => `${m.key ?? "?"} (${m.status})`).join(", ")}`);
 
@@ -172,20 +190,24 @@ class Demo {
     await this.fetchAll(person, grants, usable);
     await this.withdraw(consents);
     await this.fetchRefused(person, grants, usable);
-    const anchored = await this.receiptsAnchored();
+    const sides = await this.receiptsAnchored();
     await this.consentTrail(person.subjectRef);
     await this.escalate(agreements, usualDeadline);
-    this.auditorVerdict(anchored);
+    this.auditorVerdict(sides);
     this.out("\nThe demo story ran to the end.");
   }
 
-  /** Step 1: each provider registers its resources, with `upstream.url` its own backend. */
+  /**
+   * Step 1: each provider registers its resources at its own gateway, with `upstream.url` its own backend (kept by
+   * that gateway: the consumer's gateway asks the provider's, never the backend).
+   */
   private async registerResources(): Promise<Map<string, string>> {
-    this.heading("Public security, HRSS and health register their resources in the catalog");
+    this.heading("Public security, HRSS and health register their resources at their own gateways");
     const ids = new Map<string, string>();
     for (const def of DEMO_RESOURCES) {
       const token = this.token[def.provider];
-      const existing = await this.client.get(
+      const provider = await this.at(def.provider);
+      const existing = await provider.get(
         `/v1/catalog/resources?provider=${this.deptId[def.provider]}`,
         token,
         resourceList,
@@ -196,7 +218,7 @@ class Demo {
         this.note(`${def.provider} already has ${def.code} (${short((found.resourceId ?? found.id)!)}): reused`);
         continue;
       }
-      const created = await this.client.post(
+      const created = await provider.post(
         "/v1/catalog/resources",
         token,
         catalogBody(def, this.backends),
@@ -240,7 +262,9 @@ class Demo {
   }
 
   private async setReplyDeadline(seconds: number): Promise<void> {
-    await this.client.post(
+    await (
+      await this.at(COUNCIL)
+    ).post(
       "/v1/council/proposals",
       this.token[COUNCIL],
       { action: "set_reply_deadline", seconds },
@@ -272,7 +296,9 @@ class Demo {
         quota: { calls: 1000, per: "day" },
         terms: { text: "Use only for the stated purpose; do not pass on; delete after the decision." },
       };
-      const created = await this.client.post("/v1/agreements", this.token[CONSUMER], body, 201, agreementCreated);
+      const created = await (
+        await this.at(CONSUMER)
+      ).post("/v1/agreements", this.token[CONSUMER], body, 201, agreementCreated);
       const expected = def.shareType === "unconditional" ? "active" : "requested";
       if (created.status !== expected) {
         throw new StepFailed(`agreement for ${def.code}: status ${created.status}, expected ${expected}`);
@@ -296,13 +322,9 @@ class Demo {
         this.note(`${def.provider} does not answer agreement ${id} (${def.code})`);
         continue;
       }
-      const answer = await this.client.post(
-        `/v1/agreements/${id}/approve`,
-        this.token[def.provider],
-        {},
-        200,
-        withStatus,
-      );
+      const answer = await (
+        await this.at(def.provider)
+      ).post(`/v1/agreements/${id}/approve`, this.token[def.provider], {}, 200, withStatus);
       if (answer.status !== "active") throw new StepFailed(`agreement ${id} is ${answer.status} after approval`);
       this.ok(`${def.provider} approved agreement ${id} (${def.code}) → ${answer.status}`);
     }
@@ -319,7 +341,9 @@ class Demo {
     if (!silent) return;
     this.heading(`No answer from ${SILENT_PROVIDER} by the reply deadline: escalation to the council`);
     const { rpc: rpcUrl } = this.credentials;
-    const before = await this.client.get(`/v1/agreements/${silent.id}`, this.token[CONSUMER], replyDeadlineAnswer);
+    const before = await (
+      await this.at(CONSUMER)
+    ).get(`/v1/agreements/${silent.id}`, this.token[CONSUMER], replyDeadlineAnswer);
     const client = String(await jsonRpc(rpcUrl, "web3_clientVersion"));
     if (!/hardhat/i.test(client)) {
       this.note(
@@ -339,26 +363,26 @@ class Demo {
           `${before.replyDeadline}: chain time now ${iso(after)}, ${formatLead(after)} of this machine's clock. ` +
           "Sign deadlines from the chain's time (GET /healthz, the latest block), not the wall clock.",
       );
-      const escalated = await this.client.post(
-        `/v1/agreements/${silent.id}/escalate`,
-        this.token[CONSUMER],
-        {},
-        200,
-        withStatus,
-      );
+      const escalated = await (
+        await this.at(CONSUMER)
+      ).post(`/v1/agreements/${silent.id}/escalate`, this.token[CONSUMER], {}, 200, withStatus);
       if (escalated.status !== "escalated")
         throw new StepFailed(`agreement ${silent.id} is ${escalated.status} after escalation`);
       this.ok(`${CONSUMER} escalated agreement ${silent.id} (${silent.def.code}) → ${escalated.status}`);
 
       // The council's decision is a Call proposal: the Consortium calls SharingAgreements.councilDecide.
-      const proposal = await this.client.post(
+      const proposal = await (
+        await this.at(COUNCIL)
+      ).post(
         "/v1/council/proposals",
         this.token[COUNCIL],
         { action: "decide_agreement", agreementId: Number(silent.id), approve: true },
         201,
         proposalCreated,
       );
-      const decided = await this.client.get(`/v1/agreements/${silent.id}`, this.token[CONSUMER], withStatus);
+      const decided = await (
+        await this.at(CONSUMER)
+      ).get(`/v1/agreements/${silent.id}`, this.token[CONSUMER], withStatus);
       if (decided.status !== "active")
         throw new StepFailed(`agreement ${silent.id} is ${decided.status} after the council's decision`);
       this.ok(
@@ -377,13 +401,9 @@ class Demo {
     const grants = new Map<string, Grant>();
     for (const agreement of agreements.values()) {
       if (!usable.has(agreement.def.code)) continue;
-      const created = await this.client.post(
-        "/v1/grants",
-        this.token[CONSUMER],
-        { agreementId: agreement.id },
-        201,
-        grantCreated,
-      );
+      const created = await (
+        await this.at(CONSUMER)
+      ).post("/v1/grants", this.token[CONSUMER], { agreementId: agreement.id }, 201, grantCreated);
       grants.set(agreement.def.code, { id: created.grantId, agreement });
       this.ok(`grant ${created.grantId} under agreement ${agreement.id} (${agreement.def.code})`);
     }
@@ -400,14 +420,18 @@ class Demo {
       );
     const candidates = datasets.hrss[0].records.map((r) => ({ idNumber: String(r.idNumber), name: String(r.name) }));
     for (const candidate of candidates.filter((c) => inAll(c.idNumber)).slice(0, 20)) {
-      const { subjectRef } = await this.client.post(
+      const { subjectRef } = await (
+        await this.at(CONSUMER)
+      ).post(
         "/v1/subjects/ref",
         this.token[CONSUMER],
         { idType: ID_TYPE, idNumber: candidate.idNumber },
         200,
         subjectRefAnswer,
       );
-      const trail = await this.client.get(`/v1/subjects/${subjectRef}/consents`, this.token[CONSUMER], consentList);
+      const trail = await (
+        await this.at(CONSUMER)
+      ).get(`/v1/subjects/${subjectRef}/consents`, this.token[CONSUMER], consentList);
       if (trail.items.some((c) => c.status === "active")) continue;
       this.ok(
         `synthetic person ${candidate.name} (${ID_TYPE} ${maskId(candidate.idNumber)}) → subject reference ${short(subjectRef)}`,
@@ -428,7 +452,9 @@ class Demo {
     const now = await chainTime(this.credentials.rpc);
     const consents: Consent[] = [];
     for (const def of DEMO_RESOURCES.filter((d) => d.personal && usable.has(d.code))) {
-      const created = await this.client.post(
+      const created = await (
+        await this.at(CONSUMER)
+      ).post(
         "/v1/consents",
         this.token[CONSUMER],
         {
@@ -465,7 +491,7 @@ class Demo {
       const body = personal
         ? { grantId: grant.id, purpose: { code: PURPOSE }, subject: { idType: ID_TYPE, idNumber: person.idNumber } }
         : { grantId: grant.id, purpose: { code: PURPOSE }, params: { limit: 3 } };
-      const answer = await this.client.post("/v1/data/fetch", this.token[CONSUMER], body, 200, fetched);
+      const answer = await (await this.at(CONSUMER)).post("/v1/data/fetch", this.token[CONSUMER], body, 200, fetched);
       this.receiptIds.push(answer.receipt.id);
       const records = Array.isArray(answer.data) ? answer.data : [answer.data];
       const allowed = new Set(grant.agreement.fields);
@@ -492,7 +518,9 @@ class Demo {
     this.heading("The citizen withdraws her consent");
     for (const consent of consents) {
       const def = DEMO_RESOURCES.find((d) => d.code === consent.code)!;
-      const answer = await this.client.post(
+      const answer = await (
+        await this.at(CONSUMER)
+      ).post(
         `/v1/consents/${consent.id}/withdraw`,
         this.token[CONSUMER],
         { evidence: { type: "record", document: consentRecord(def, "withdrawn") } },
@@ -510,7 +538,9 @@ class Demo {
     this.heading("Civil affairs fetches again: refused");
     const code = DEMO_RESOURCES.find((d) => d.personal && usable.has(d.code) && grants.has(d.code))!.code;
     const grant = grants.get(code)!;
-    const answer = await this.client.request("POST", "/v1/data/fetch", this.token[CONSUMER], {
+    const answer = await (
+      await this.at(CONSUMER)
+    ).request("POST", "/v1/data/fetch", this.token[CONSUMER], {
       grantId: grant.id,
       purpose: { code: PURPOSE },
       subject: { idType: ID_TYPE, idNumber: person.idNumber },
@@ -523,72 +553,72 @@ class Demo {
     this.ok(`${code}: 403 ${problem.data.reason}; denied receipt ${short(problem.data.receiptId)}`);
   }
 
-  /** Step 11: every receipt is batched into a Merkle tree whose root is anchored on AccessLedger. */
-  private async receiptsAnchored(): Promise<unknown[]> {
-    this.heading("The receipts are anchored on chain");
+  /**
+   * Step 11: every gateway batches its own receipts into Merkle trees whose roots it anchors on AccessLedger: the
+   * consumer's side at civil affairs' gateway, the providers' side at each provider's gateway (none there while the
+   * consumer's gateway still asks the backends itself).
+   */
+  private async receiptsAnchored(): Promise<Sides> {
+    this.heading("The receipts are anchored on chain, each side by its own gateway");
+    const consumer = await this.anchoredAt(CONSUMER);
+    const listed = new Set(consumer.map((entry) => entry.id));
+    const missing = this.receiptIds.filter((id) => !listed.has(id.toLowerCase()));
+    if (missing.length > 0) throw new StepFailed(`receipts not at ${CONSUMER}'s gateway: ${missing.join(", ")}`);
+    for (const entry of consumer) this.ok(`${CONSUMER}: ${describeAnchored(entry)}`);
+    const earlier = consumer.length - this.receiptIds.length;
+    if (earlier > 0) this.note(`${earlier} of them from earlier runs: the file holds the department's whole history`);
+    const provider: AnchoredEntry[] = [];
+    for (const key of new Set(DEMO_RESOURCES.map((def) => def.provider))) {
+      const entries = await this.anchoredAt(key);
+      for (const entry of entries) this.ok(`${key}: ${describeAnchored(entry)}`);
+      if (entries.length === 0) this.note(`${key}: no provider receipts at its gateway`);
+      provider.push(...entries);
+    }
+    return { consumer, provider };
+  }
+
+  /**
+   * Every receipt at a department's gateway, oldest first, each once anchored (the auditor requires a department's
+   * whole history in a file: every batch it anchored).
+   */
+  private async anchoredAt(key: string): Promise<AnchoredEntry[]> {
+    const client = this.clients[key];
+    const { token } = this.credentials.auditor;
+    const listed = new Map<string, number>();
+    for (let since = 0; ;) {
+      const page = await client.get(`/v1/receipts?limit=${RECEIPT_PAGE}&since=${since}`, token, receiptList);
+      const before = listed.size;
+      for (const { receipt } of page.items) listed.set(receipt.id.toLowerCase(), receipt.time);
+      if (page.items.length < RECEIPT_PAGE || listed.size === before) break;
+      since = page.items[page.items.length - 1].receipt.time;
+    }
     const deadline = Date.now() + ANCHOR_WAIT_MS;
-    const anchored: unknown[] = [];
-    for (const id of await this.wholeHistoryOfReceipts()) {
+    const anchored: AnchoredEntry[] = [];
+    for (const id of listed.keys()) {
       for (;;) {
-        const answer = await this.client.expect(
-          200,
-          z.unknown(),
-          "GET",
-          `/v1/receipts/${id}`,
-          this.credentials.auditor.token,
-        );
-        const receipt = receiptAnswer.safeParse(answer);
-        if (!receipt.success) {
-          throw new StepFailed(
-            `GET /v1/receipts/${id}: ${receipt.error.issues[0].path.join(".")} ${receipt.error.issues[0].message}`,
-          );
+        const answer = await client.expect(200, z.unknown(), "GET", `/v1/receipts/${id}`, token);
+        const entry = receiptAnswer.safeParse(answer);
+        if (!entry.success) {
+          const issue = entry.error.issues[0];
+          throw new StepFailed(`GET /v1/receipts/${id} at ${key}: ${issue.path.join(".")} ${issue.message}`);
         }
-        if (receipt.data.status === "anchored" && receipt.data.batch && receipt.data.proof) {
-          const { batch, proof } = receipt.data;
-          const result = String(receipt.data.receipt.result ?? "");
-          this.ok(
-            `receipt ${short(id)}${result ? ` (${result})` : ""}: batch ${batch.sequence}, root ${short(batch.root)}, ` +
-              `tx ${short(batch.txHash)} in block ${batch.blockNumber}, proof of ${proof.length} hash${proof.length === 1 ? "" : "es"}`,
-          );
-          anchored.push(answer);
+        const { batch, proof } = entry.data;
+        if (entry.data.status === "anchored" && batch && proof) {
+          anchored.push({ id, raw: answer, batch, proof });
           break;
         }
         if (Date.now() > deadline)
-          throw new StepFailed(`receipt ${id} still ${receipt.data.status} after ${ANCHOR_WAIT_MS / 1000} s`);
+          throw new StepFailed(`receipt ${id} at ${key} still ${entry.data.status} after ${ANCHOR_WAIT_MS / 1000} s`);
         await sleep(500);
       }
     }
     return anchored;
   }
 
-  /**
-   * The demo's receipts and every other receipt of the departments that wrote them (an earlier run's, say), oldest
-   * first: the auditor requires each department in a file to be there whole, every batch it anchored.
-   */
-  private async wholeHistoryOfReceipts(): Promise<string[]> {
-    const listed = new Map<string, { department: string }>();
-    for (let since = 0; ;) {
-      const page = await this.client.get(
-        `/v1/receipts?limit=${RECEIPT_PAGE}&since=${since}`,
-        this.credentials.auditor.token,
-        receiptList,
-      );
-      const before = listed.size;
-      for (const { receipt } of page.items) listed.set(receipt.id.toLowerCase(), receipt);
-      if (page.items.length < RECEIPT_PAGE || listed.size === before) break;
-      since = page.items[page.items.length - 1].receipt.time;
-    }
-    const ours = new Set(this.receiptIds.map((id) => id.toLowerCase()));
-    const departments = new Set([...ours].map((id) => listed.get(id)?.department.toLowerCase()));
-    const others = [...listed].filter(([id, r]) => !ours.has(id) && departments.has(r.department.toLowerCase()));
-    if (others.length) this.note(`and ${others.length} earlier receipts of the same department, so the file is whole`);
-    return [...others.map(([id]) => id), ...this.receiptIds];
-  }
-
   /** Step 12: her whole consent trail, as anyone entitled can read it. */
   private async consentTrail(subjectRef: string): Promise<void> {
     this.heading("The citizen's consent trail");
-    const trail = await this.client.get(
+    const trail = await this.clients[CONSUMER].get(
       `/v1/subjects/${subjectRef}/consents`,
       this.credentials.auditor.token,
       consentList,
@@ -598,20 +628,43 @@ class Demo {
       throw new StepFailed("a consent is still active after withdrawal");
   }
 
-  /** Step 14: the auditor checks the receipts against the chain alone. */
-  private auditorVerdict(anchored: unknown[]): void {
+  /**
+   * Step 14: the auditor checks both sides' receipts against the chain alone and pairs them by request
+   * (`audit exchange`); while the providers' gateways hold no receipts (the consumer's gateway still asks the
+   * backends itself) or this checkout's auditor has no `exchange` command, it verifies the consumer's side
+   * (`audit receipts`).
+   */
+  private auditorVerdict(sides: Sides): void {
     this.heading("The auditor's verdict");
-    const file = path.join(this.dataDir, "demo-receipts.json");
-    writeJsonFile(file, anchored);
-    this.note(`${anchored.length} receipts written to ${file}`);
+    const consumerFile = path.join(this.dataDir, "demo-receipts-consumer.json");
+    const providerFile = path.join(this.dataDir, "demo-receipts-provider.json");
+    writeJsonFile(
+      consumerFile,
+      sides.consumer.map((entry) => entry.raw),
+    );
+    writeJsonFile(
+      providerFile,
+      sides.provider.map((entry) => entry.raw),
+    );
+    this.note(`${sides.consumer.length} consumer receipts (${CONSUMER}'s gateway) written to ${consumerFile}`);
+    this.note(`${sides.provider.length} provider receipts (the providers' gateways) written to ${providerFile}`);
     if (!fs.existsSync(AUDITOR_CLI)) {
       this.note(
         "the auditor CLI (scripts/audit/cli.ts) is not in this checkout yet: verdict skipped " +
-          `(later: npm run audit -- receipts ${file})`,
+          `(later: npm run audit -- exchange ${consumerFile} ${providerFile})`,
       );
       return;
     }
-    const args = ["receipts", file, "--rpc", this.credentials.rpc, "--deployment", devFiles(this.dataDir).deployment];
+    const paired = fs.existsSync(AUDITOR_EXCHANGE) && sides.provider.length > 0;
+    const command = paired ? ["exchange", consumerFile, providerFile] : ["receipts", consumerFile];
+    if (!paired) {
+      this.note(
+        sides.provider.length === 0
+          ? "no provider receipts to pair (the providers' gateways do not answer exchanges in this checkout): verifying the consumer's side"
+          : "this checkout's auditor has no `exchange` command: verifying the consumer's side",
+      );
+    }
+    const args = [...command, "--rpc", this.credentials.rpc, "--deployment", devFiles(this.dataDir).deployment];
     this.note(`npm run audit -- ${args.join(" ")}`);
     const result = spawnSync(TS_NODE, ["--transpile-only", AUDITOR_CLI, ...args], {
       cwd: ROOT,
@@ -625,8 +678,35 @@ class Demo {
         `the auditor ${result.status === 1 ? "found violations" : `exited with ${result.status ?? result.signal}`}`,
       );
     }
-    this.ok("the auditor finds every receipt anchored, proven and covered by its agreement, grant and consent");
+    this.ok(
+      paired
+        ? "the auditor finds both sides anchored, proven, covered by their rules, and every exchange paired and signed by both"
+        : "the auditor finds every receipt anchored, proven and covered by its agreement, grant and consent",
+    );
   }
+}
+
+/** A receipt entry as `GET /v1/receipts/:id` answers it, anchored; `raw` is written to the auditor's file. */
+interface AnchoredEntry {
+  id: string;
+  raw: unknown;
+  batch: { sequence: number; root: string; txHash: string; blockNumber: number };
+  proof: string[];
+}
+
+/** The consumer's receipts and the providers' receipts: the two files `audit exchange` pairs. */
+interface Sides {
+  consumer: AnchoredEntry[];
+  provider: AnchoredEntry[];
+}
+
+function describeAnchored(entry: AnchoredEntry): string {
+  const result = String((entry.raw as { receipt?: { result?: unknown } }).receipt?.result ?? "");
+  const { batch, proof } = entry;
+  return (
+    `receipt ${short(entry.id)}${result ? ` (${result})` : ""}: batch ${batch.sequence}, root ${short(batch.root)}, ` +
+    `tx ${short(batch.txHash)} in block ${batch.blockNumber}, proof of ${proof.length} hash${proof.length === 1 ? "" : "es"}`
+  );
 }
 
 /** The request the silent provider leaves unanswered, escalated at the end of the story. */

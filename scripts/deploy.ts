@@ -13,7 +13,8 @@ const DEV_MNEMONIC = "test test test test test test test test test test test jun
 async function main() {
   const mnemonic = process.env.KUAJIE_DEV_MNEMONIC ?? DEV_MNEMONIC;
   const adminOf = (d: { keyIndex: number }) =>
-    process.env.KUAJIE_FOUNDER_ADMIN ?? HDNodeWallet.fromPhrase(mnemonic, undefined, `m/44'/60'/0'/0/${d.keyIndex}`).address;
+    process.env.KUAJIE_FOUNDER_ADMIN ??
+    HDNodeWallet.fromPhrase(mnemonic, undefined, `m/44'/60'/0'/0/${d.keyIndex}`).address;
   const deployment = await deployKuajie(hre, adminOf);
   const file = process.env.KUAJIE_DEPLOYMENT_FILE ?? `.kuajie/${hre.network.name}/deployment.json`;
   writeDeployment(file, deployment);

@@ -1,14 +1,20 @@
 /**
- * The benchmark baseline, "call the provider directly": forwards a fetch to a backend's `/query` with only the
- * backend's own credential, no authentication of the caller, no chain checks, no field stripping and no receipt. Whatever the gateway costs on top
- * of this is the price of its rules and evidence.
+ * The benchmark baseline, "the same hops with nothing on them": forwards a fetch to a backend's `/query` (or, as the
+ * consumer-side hop of two chained proxies, to the next proxy's `/fetch`) with no authentication of its caller, no
+ * chain checks, no field stripping, no signature and no receipt. Whatever the gateways cost on top of this is the
+ * price of their rules and evidence. `backendToken` is the backend's shared secret, which the provider-side hop
+ * presents as the provider's gateway does.
  */
 import express, { type Express } from "express";
-import { BACKEND_TOKEN_HEADER, DEV_BACKEND_TOKEN } from "../../core/backend";
+import { BACKEND_TOKEN_HEADER } from "../../core/backend";
 
-/** `backendToken`: the backend's credential (the same secret its gateway sends; no other check is added). */
-export function createBareProxy(backendUrl: string, backendToken = DEV_BACKEND_TOKEN): Express {
-  const queryUrl = new URL("query", backendUrl.endsWith("/") ? backendUrl : `${backendUrl}/`).toString();
+export function createBareProxy(
+  targetUrl: string,
+  options: { path?: "query" | "fetch"; backendToken?: string } = {},
+): Express {
+  const queryUrl = new URL(options.path ?? "query", targetUrl.endsWith("/") ? targetUrl : `${targetUrl}/`).toString();
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (options.backendToken) headers[BACKEND_TOKEN_HEADER] = options.backendToken;
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
@@ -18,7 +24,7 @@ export function createBareProxy(backendUrl: string, backendToken = DEV_BACKEND_T
     try {
       const upstream = await fetch(queryUrl, {
         method: "POST",
-        headers: { "content-type": "application/json", [BACKEND_TOKEN_HEADER]: backendToken },
+        headers,
         body: JSON.stringify({ resourceCode, subject, fields, params }),
       });
       res

@@ -38,7 +38,7 @@ import {
 } from "../../typechain-types";
 import { HOST, ROOT, freePort, start, waitFor, type Proc } from "./procs";
 
-export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 export const ADMIT = 0;
 
 export function devWallet(index: number): HDNodeWallet {
@@ -295,7 +295,7 @@ export class BulkSender {
  * A JSON-RPC call retried when the node closed an idle kept-alive connection just as it was reused ("socket hang
  * up", ECONNRESET): the setup phases leave the connection idle for seconds while they build large batches.
  */
-export async function rpc(provider: JsonRpcProvider, method: string, params: unknown[]): Promise<unknown> {
+async function rpc(provider: JsonRpcProvider, method: string, params: unknown[]): Promise<unknown> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await provider.send(method, params);

@@ -11,12 +11,6 @@ export interface BenchContext {
   log(message: string): void;
 }
 
-/** A part ran and measured: the JSON written to bench/results/<name>.json and the lines of its summary. */
-export interface Measured {
-  name: string;
-  data: Record<string, unknown>;
-}
-
 /** A part that cannot run yet (a feature it needs has not landed): it writes no file. */
 export class Skipped extends Error {
   constructor(reason: string) {
@@ -25,7 +19,7 @@ export class Skipped extends Error {
   }
 }
 
-export const RESULTS_DIR = path.join(ROOT, "bench", "results");
+const RESULTS_DIR = path.join(ROOT, "bench", "results");
 
 export function writeResult(name: string, data: Record<string, unknown>): string {
   fs.mkdirSync(RESULTS_DIR, { recursive: true });

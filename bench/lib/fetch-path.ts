@@ -1,17 +1,19 @@
 /**
- * The measured path, arranged through the gateway API as a department would: the public-security department
- * registers its household-registration resource (conditional, personal), the city civil-affairs bureau requests an
- * agreement on the basis of consent, the provider approves it, the bureau issues itself a grant and records the
- * consents of synthetic people; then `POST /v1/data/fetch` for those people is the authorized, consent-checked fetch.
+ * The measured path, arranged through the gateway API as the departments would, each at its own gateway: the
+ * public-security department registers its household-registration resource (conditional, personal) with its backend
+ * as upstream, the city civil-affairs bureau requests an agreement on the basis of consent, the provider approves
+ * it, the bureau issues itself a grant and records the consents of synthetic people; then `POST /v1/data/fetch` at
+ * the bureau's gateway for those people is the authorized, consent-checked fetch, across two gateways once the
+ * exchange is in (the consumer's gateway asks the provider's).
  */
 import { demoDepartment } from "../../scripts/lib/demo-departments";
 import { HOUSEHOLD_REGISTRATION } from "../../backends/datasets";
 import { DEFAULT_PEOPLE, DEFAULT_SEED, generatePeople } from "../../backends/synthetic-people";
 import { Skipped } from "./context";
 import { PURPOSE } from "./sharing";
-import { Api, declaredRoutes, missingRoutes, type Stack } from "./stack";
+import { Api, CONSUMER, PROVIDER, declaredRoutes, missingRoutes, type Stack } from "./stack";
 
-export const FETCH_ROUTES = [
+const FETCH_ROUTES = [
   "POST /v1/catalog/resources",
   "POST /v1/agreements",
   "POST /v1/agreements/{id}/approve",
@@ -20,7 +22,7 @@ export const FETCH_ROUTES = [
   "POST /v1/data/fetch",
 ];
 
-export const GRANTED_FIELDS = ["idNumber", "name", "gender", "birthDate", "address"];
+const GRANTED_FIELDS = ["idNumber", "name", "gender", "birthDate", "address"];
 
 export interface FetchPath {
   grantId: string;
@@ -50,8 +52,8 @@ export async function arrangeFetchPath(
   code = HOUSEHOLD_REGISTRATION.code,
 ): Promise<FetchPath> {
   await requireRoutes(stack, FETCH_ROUTES);
-  const provider = new Api(stack.gateway, stack.tokens["public-security"]);
-  const consumer = new Api(stack.gateway, stack.tokens["gz-civil-affairs"]);
+  const provider = new Api(stack.gateways[PROVIDER], stack.tokens[PROVIDER]);
+  const consumer = new Api(stack.gateways[CONSUMER], stack.tokens[CONSUMER]);
   const r = HOUSEHOLD_REGISTRATION;
   const resource = await provider.post<{ resourceId: string }>("/v1/catalog/resources", {
     code,
@@ -63,8 +65,9 @@ export async function arrangeFetchPath(
     personal: true,
     sensitive: false,
     fields: r.fields.map((f) => ({ name: f.name, type: f.type, personal: f.personal })),
-    upstream: { url: stack.backends["public-security"] },
+    upstream: { url: stack.backends[PROVIDER] },
   });
+  await stack.indexed(CONSUMER);
   const agreement = await consumer.post<{ agreementId: string | number }>("/v1/agreements", {
     resourceId: resource.resourceId,
     fields: GRANTED_FIELDS,
@@ -73,7 +76,9 @@ export async function arrangeFetchPath(
     validUntil: iso(365 * 24 * 3600),
   });
   const agreementId = String(agreement.agreementId);
+  await stack.indexed(PROVIDER);
   await provider.post(`/v1/agreements/${agreementId}/approve`, {});
+  await stack.indexed(CONSUMER);
   const grant = await consumer.post<{ grantId: string | number }>("/v1/grants", {
     agreementId: coerceId(agreement.agreementId),
   });
@@ -81,7 +86,7 @@ export async function arrangeFetchPath(
 
   const people = generatePeople({ seed: DEFAULT_SEED, count: DEFAULT_PEOPLE }).slice(0, subjectCount);
   const subjects = people.map((p) => ({ idType: "resident_id" as const, idNumber: p.idNumber }));
-  const recipient = demoDepartment("gz-civil-affairs").id;
+  const recipient = demoDepartment(CONSUMER).id;
   await Promise.all(
     subjects.map((subject, i) =>
       consumer.post("/v1/consents", {
@@ -94,7 +99,7 @@ export async function arrangeFetchPath(
       }),
     ),
   );
-  const auth = { authorization: `Bearer ${stack.tokens["gz-civil-affairs"]}` };
+  const auth = { authorization: `Bearer ${stack.tokens[CONSUMER]}` };
   const body = (subject: (typeof subjects)[number]) => ({
     grantId: coerceId(grant.grantId),
     purpose: { code: PURPOSE },
@@ -111,7 +116,7 @@ export async function arrangeFetchPath(
     grantId,
     agreementId,
     resourceId: resource.resourceId,
-    consumerToken: stack.tokens["gz-civil-affairs"],
+    consumerToken: stack.tokens[CONSUMER],
     subjects,
     kuajieRequests: subjects.map((s) => ({ path: "/v1/data/fetch", body: body(s), headers: auth })),
     bareRequests: subjects.map((s) => ({

@@ -5,10 +5,19 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { HOST, ROOT, freePort, hasExited, signalGroup, sleep, waitFor as waitUntil } from "../../scripts/harness";
+import {
+  HOST,
+  ROOT,
+  freePort,
+  freePorts,
+  hasExited,
+  signalGroup,
+  sleep,
+  waitFor as waitUntil,
+} from "../../scripts/harness";
 import { tailOf as tail } from "../../scripts/lib/supervisor";
 
-export { HOST, ROOT, freePort, sleep, tail };
+export { HOST, ROOT, freePort, freePorts, sleep };
 
 export interface Proc {
   name: string;

@@ -1,22 +1,32 @@
 /**
  * The full stack as `npm start` brings it up, because it is `npm start` (`-- --no-gateway`), spawned by the process
  * harness on free loopback ports in a temporary data directory: the Hardhat node, the contracts deployed with Ignition
- * and the demo consortium founded (data bureau chairing, the other demo departments admitted), the demo provider
- * backends, tokens for every department. The benchmark then arranges bulk chain state if it needs to (before the
- * gateway boots, so that the gateway indexes it at start), starts the gateway itself (`server/src/main.ts` with the
- * configuration file `npm start` wrote, as `npm run gateway` runs it, with the benchmark's node options such as
- * --cpu-prof), and the baseline: the bare express proxy to the same backends.
+ * and the demo consortium founded (data bureau chairing, the other demo departments admitted, endpoints published),
+ * the demo provider backends, tokens for every department. The benchmark then arranges bulk chain state if it needs
+ * to (before the gateways boot, so that they index it at start), starts one gateway per department itself (the
+ * compiled `server/src/main.ts` with the configuration file `npm start` wrote for it, as `npm run gateway` runs it,
+ * the consumer's with the benchmark's node options such as --cpu-prof), and the baseline: two chained bare express
+ * proxies (consumer side → provider side → the same backend), the same two hops as consumer's gateway → provider's
+ * gateway with nothing on them.
  */
+import fs from "node:fs";
 import { JsonRpcProvider } from "ethers";
-import { jsonRpc, StackSite } from "../../scripts/harness";
+import { jsonRpc, StackSite, waitForIndexed } from "../../scripts/harness";
+import { PROVIDER_DEPARTMENTS } from "../../backends/datasets";
 import { backendsFileSchema, readJsonFile } from "../../scripts/lib/dev-files";
+import { compiledGateway } from "../../scripts/start/gateway-build";
 import { readDeployment } from "../../server/src/chain/deployment";
 import { BulkSender, attachSystem, benchProvider, type System } from "./chain";
 import type { BenchContext } from "./context";
-import { HOST, adopt, freePort, startTs, waitFor, type Proc } from "./procs";
+import { HOST, adopt, freePorts, start as startProc, startTs, waitFor, type Proc } from "./procs";
+
+/** The department whose gateway is loaded: the consumer of every measured fetch. */
+export const CONSUMER = "gz-civil-affairs";
+/** The provider of the measured fetch: the second hop. */
+export const PROVIDER = "public-security";
 
 /** The chain of a stack: its JSON-RPC URL and a provider tuned for bulk setup. */
-export interface StackChain {
+interface StackChain {
   rpc: string;
   provider: JsonRpcProvider;
 }
@@ -25,17 +35,21 @@ export interface StackOptions {
   name: string;
   /** Bulk chain state arranged before the gateway starts (so that it indexes it at boot). */
   prepare?: (chain: StackChain, system: System, bulk: BulkSender) => Promise<void>;
-  /** Extra node options for the gateway process (e.g. --cpu-prof). */
+  /** Extra node options for the consumer's gateway process (e.g. --cpu-prof). */
   gatewayNodeArgs?: string[];
-  /** Gateway variables, written by `npm start` into the gateway's configuration file. */
+  /** Gateway variables, written by `npm start` into every gateway's configuration file. */
   gatewayEnv?: Record<string, string>;
 }
 
 export interface Stack {
   node: StackChain;
   system: System;
+  /** The consumer's gateway (civil affairs'): where the measured fetches go. */
   gateway: string;
   gatewayProc: Proc;
+  /** Every department's own gateway, by department key. */
+  gateways: Record<string, string>;
+  /** The consumer-side bare proxy, chained to the provider-side one. */
   bare: string;
   backends: Record<"public-security" | "hrss" | "health", string>;
   /** An operator token per demo department (the council's for the data bureau, which holds the seat). */
@@ -43,6 +57,8 @@ export interface Stack {
   auditorToken: string;
   dataDir: string;
   deploymentFile: string;
+  /** Until a department's gateway has indexed the latest block (what another department just did). */
+  indexed(key: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -74,38 +90,68 @@ export async function startStack(ctx: BenchContext, options: StackOptions): Prom
       await bulk.end();
     }
     const backends = readJsonFile(site.files.backends, backendsFileSchema, "backends file").urls;
-    const gatewayProc = startTs(`${options.name}-gateway`, "server/src/main.ts", {
-      logDir: ctx.logDir,
-      nodeArgs: options.gatewayNodeArgs,
-      env: { NODE_ENV: "development", KUAJIE_CONFIG_FILE: site.files.gatewayConfig },
+    const gatewayRun = compiledGateway();
+    const providers = new Set<string>(PROVIDER_DEPARTMENTS);
+    const gatewayProcs = credentials.departments.map((d) => {
+      const own = site.gatewayFiles(d.key);
+      const proc = startProc(
+        `${options.name}-gateway-${d.key}`,
+        gatewayRun.command,
+        [...(d.key === CONSUMER ? (options.gatewayNodeArgs ?? []) : []), ...gatewayRun.args],
+        {
+          logDir: ctx.logDir,
+          env: {
+            NODE_ENV: "development",
+            KUAJIE_CONFIG_FILE: own.config,
+            ...(providers.has(d.key) ? { KUAJIE_BACKEND_TOKEN: fs.readFileSync(own.backendToken, "utf8").trim() } : {}),
+          },
+        },
+      );
+      procs.push(proc);
+      return { key: d.key, url: d.gateway, proc };
     });
-    procs.push(gatewayProc);
-    const barePort = await freePort();
-    const bareProc = startTs(`${options.name}-bare`, "bench/lib/bare-proxy-main.ts", {
+    const [providerPort, consumerPort] = await freePorts(2);
+    const backendToken = fs.readFileSync(site.gatewayFiles(PROVIDER).backendToken, "utf8").trim();
+    const bareProvider = startTs(`${options.name}-bare-provider`, "bench/lib/bare-proxy-main.ts", {
       logDir: ctx.logDir,
-      args: [backends["public-security"], String(barePort)],
+      args: [backends[PROVIDER], String(providerPort), "query"],
+      env: { KUAJIE_BACKEND_TOKEN: backendToken },
     });
-    procs.push(bareProc);
-    const gateway = credentials.gateway;
-    const bare = `http://${HOST}:${barePort}`;
-    await waitFor("gateway", async () => (await fetch(`${gateway}/healthz`)).ok, 120_000, gatewayProc);
-    await waitFor(
-      "bare proxy",
-      async () => (await fetch(`${bare}/fetch`, { method: "POST" })).status > 0,
-      60_000,
-      bareProc,
+    procs.push(bareProvider);
+    const bareConsumer = startTs(`${options.name}-bare-consumer`, "bench/lib/bare-proxy-main.ts", {
+      logDir: ctx.logDir,
+      args: [`http://${HOST}:${providerPort}`, String(consumerPort), "fetch"],
+    });
+    procs.push(bareConsumer);
+    const consumer = gatewayProcs.find((g) => g.key === CONSUMER)!;
+    const gateway = consumer.url;
+    const gatewayProc = consumer.proc;
+    const bare = `http://${HOST}:${consumerPort}`;
+    await Promise.all(
+      gatewayProcs.map((g) =>
+        waitFor(`gateway ${g.key}`, async () => (await fetch(`${g.url}/healthz`)).ok, 120_000, g.proc),
+      ),
     );
+    for (const [name, url, proc] of [
+      ["bare proxy (provider side)", `http://${HOST}:${providerPort}`, bareProvider],
+      ["bare proxy (consumer side)", bare, bareConsumer],
+    ] as const) {
+      await waitFor(name, async () => (await fetch(`${url}/fetch`, { method: "POST" })).status > 0, 60_000, proc);
+    }
+    const tokens = Object.fromEntries(credentials.departments.map((d) => [d.key, d.token]));
     return {
       node,
       system,
       gateway,
       gatewayProc,
+      gateways: Object.fromEntries(gatewayProcs.map((g) => [g.key, g.url])),
       bare,
       backends,
-      tokens: Object.fromEntries(credentials.departments.map((d) => [d.key, d.token])),
+      tokens,
       auditorToken: credentials.auditor.token,
       dataDir: site.dataDir,
       deploymentFile: site.files.deployment,
+      indexed: (key) => waitForIndexed(gatewayProcs.find((g) => g.key === key)!.url, tokens[key], node.rpc),
       stop: async () => {
         node.provider.destroy();
         for (const proc of procs.reverse()) await proc.stop();
@@ -113,7 +159,9 @@ export async function startStack(ctx: BenchContext, options: StackOptions): Prom
     };
   } catch (error) {
     for (const proc of procs.reverse()) await proc.stop(3_000);
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\nnpm start said:\n${start.output}`);
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\nnpm start said:\n${start.output}`, {
+      cause: error,
+    });
   }
 }
 

@@ -7,7 +7,7 @@ import { execSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { readResult, type BenchContext } from "./context";
+import { readResult } from "./context";
 import { ROOT } from "./procs";
 
 const BEGIN = "<!-- bench:run begin (written by `npm run bench`; edit bench/lib/summary.ts instead) -->";
@@ -57,7 +57,7 @@ function runs(results: Record<string, Record<string, unknown> | undefined>): str
   );
 }
 
-export function renderSummary(ctx: BenchContext): string {
+function renderSummary(): string {
   const fetch = readResult("fetch") as J | undefined;
   const writes = readResult("writes") as J | undefined;
   const anchoring = readResult("anchoring") as J | undefined;
@@ -292,8 +292,8 @@ function limits(r: { fetch?: J; writes?: J; anchoring?: J; audit?: J; gas?: J })
   return out;
 }
 
-export function writeSummary(ctx: BenchContext): string {
-  const block = renderSummary(ctx);
+export function writeSummary(): string {
+  const block = renderSummary();
   let text = fs.existsSync(FILE) ? fs.readFileSync(FILE, "utf8") : "# Benchmarks\n\n";
   const begin = text.indexOf(BEGIN);
   const end = text.indexOf(END);

@@ -16,7 +16,7 @@ import { summariseProfile } from "../lib/profile";
 import { startTs } from "../lib/procs";
 import { arrangeSharing, queueConsents, type ConsentEntry, type DirectSharing } from "../lib/sharing";
 
-export const AUDIT_RECEIPTS = 10_000;
+const AUDIT_RECEIPTS = 10_000;
 const BATCH = 1_024;
 
 export function subjectRefOf(label: string): string {
@@ -217,7 +217,7 @@ function violationsOf(json: string): number | null {
 }
 
 /** Consent events: `own` for one subject (distinct purposes) spread among `others` of other subjects. */
-export async function createTrail(
+async function createTrail(
   provider: JsonRpcProvider,
   system: System,
   s: DirectSharing,

@@ -1,7 +1,8 @@
 /**
  * Parts 1 and 3, fetch and anchoring: autocannon at 32 connections for a fixed time against the full stack's
- * authorized `POST /v1/data/fetch` (consent-requiring personal resource, cycling through subjects who consented)
- * and against the bare express proxy to the same backend. While the gateway is loaded, a sampler fetches ten times
+ * authorized `POST /v1/data/fetch` at the consumer's gateway (consent-requiring personal resource, cycling through
+ * subjects who consented; the consumer's gateway asks the provider's: two hops) and against two chained bare express
+ * proxies to the same backend (the same two hops, nothing on them). While the gateway is loaded, a sampler fetches ten times
  * a second on its own connection and polls each sampled receipt until it is anchored: the receipt-to-anchor lag as
  * a client sees it. Receipts anchored per second come from the AccessLedger head of the requesting department.
  * When the fetch goal is missed, the gateway is run again under `node --cpu-prof` and its top costs are reported.
@@ -46,7 +47,7 @@ export async function fetchAndAnchoringPart(
     await load({ url: stack.bare, requests: fetchPath.bareRequests, connections: CONNECTIONS, seconds: 2 });
     await load({ url: stack.gateway, requests: fetchPath.kuajieRequests, connections: CONNECTIONS, seconds: 2 });
 
-    ctx.log(`fetch: bare proxy, ${CONNECTIONS} connections, ${seconds} s`);
+    ctx.log(`fetch: two chained bare proxies, ${CONNECTIONS} connections, ${seconds} s`);
     const bare = await load({ url: stack.bare, requests: fetchPath.bareRequests, connections: CONNECTIONS, seconds });
     ctx.log(
       `fetch: bare ${JSON.stringify(bare)}; Kuajie, ${CONNECTIONS} connections, ${seconds} s (with the anchoring sampler)`,
@@ -70,6 +71,8 @@ export async function fetchAndAnchoringPart(
       { anchoringSkipped };
     if (which.fetch) {
       result.fetch = {
+        // The consumer's gateway → the provider's gateway, against bare proxy → bare proxy: the same two hops.
+        hops: 2,
         kuajie: pick(kuajie),
         bare: pick(bare),
         ratio: { rps: round(kuajie.rps / bare.rps, 3), p99: round(kuajie.p99_ms / bare.p99_ms, 2) },

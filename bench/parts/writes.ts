@@ -9,7 +9,7 @@ import { round, type BenchContext } from "../lib/context";
 import { requireRoutes } from "../lib/fetch-path";
 import { PURPOSE } from "../lib/sharing";
 import { HOUSEHOLD_REGISTRATION } from "../../backends/datasets";
-import { Api, startStack } from "../lib/stack";
+import { Api, CONSUMER, PROVIDER, startStack } from "../lib/stack";
 
 const iso = (secondsFromNow: number) => new Date(Date.now() + secondsFromNow * 1000).toISOString();
 
@@ -17,8 +17,8 @@ export async function writesPart(ctx: BenchContext): Promise<Record<string, unkn
   const stack = await startStack(ctx, { name: "writes" });
   try {
     await requireRoutes(stack, ["POST /v1/catalog/resources", "POST /v1/consents"]);
-    const provider = new Api(stack.gateway, stack.tokens["public-security"]);
-    const consumer = new Api(stack.gateway, stack.tokens["gz-civil-affairs"]);
+    const provider = new Api(stack.gateways[PROVIDER], stack.tokens[PROVIDER]);
+    const consumer = new Api(stack.gateways[CONSUMER], stack.tokens[CONSUMER]);
     const r = HOUSEHOLD_REGISTRATION;
     const { resourceId } = await provider.post<{ resourceId: string }>("/v1/catalog/resources", {
       code: "bench-consent-writes",
@@ -28,8 +28,9 @@ export async function writesPart(ctx: BenchContext): Promise<Record<string, unkn
       securityLevel: r.securityLevel,
       personal: true,
       fields: r.fields.map((f) => ({ name: f.name, type: f.type, personal: f.personal })),
-      upstream: { url: stack.backends["public-security"] },
+      upstream: { url: stack.backends[PROVIDER] },
     });
+    await stack.indexed(CONSUMER);
     const recipient = demoDepartment("gz-civil-affairs").id;
     let n = 0;
     const consent = () =>

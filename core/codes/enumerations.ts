@@ -78,4 +78,3 @@ export type AgreementStatus = (typeof AGREEMENT_STATUS.values)[number];
 export type QuotaPeriod = (typeof QUOTA_PERIOD.values)[number];
 export type GrantStatus = (typeof GRANT_STATUS.values)[number];
 export type EvidenceKind = (typeof EVIDENCE_KIND.values)[number];
-export type ProposalAction = (typeof PROPOSAL_ACTION.values)[number];

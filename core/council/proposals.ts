@@ -11,7 +11,7 @@ import { AbiCoder } from "ethers";
 const coder = AbiCoder.defaultAbiCoder();
 
 /** `IConsortium.DepartmentProfile`. */
-export const DEPARTMENT_PROFILE_TUPLE =
+const DEPARTMENT_PROFILE_TUPLE =
   "tuple(bytes32 id,uint8 level,uint32 regionCode,bytes32 parent,bool councilSeat,string code,string name)";
 
 /** A department profile as the contract holds it: `level` is the `LEVEL` index, `parent` the zero hash for none. */

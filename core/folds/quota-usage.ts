@@ -8,7 +8,7 @@ import type { QuotaPeriod } from "../codes/enumerations";
 import type { Quota } from "./agreements";
 
 /** The consortium's time zone: the gateway's default `KUAJIE_TIMEZONE`. */
-export const CONSORTIUM_TIME_ZONE = "Asia/Shanghai";
+const CONSORTIUM_TIME_ZONE = "Asia/Shanghai";
 
 export type LimitedPeriod = Exclude<QuotaPeriod, "none">;
 

@@ -42,7 +42,7 @@ const uint256Hex = z.string().regex(/^0x[0-9a-fA-F]{1,64}$/, "expected 0x and 1 
 const uint64 = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 /** A reason code: lower snake case, 1 to 31 characters, so that it fits in a bytes32. */
-export const ReasonCodeSchema = z.string().regex(/^[a-z][a-z0-9_]{0,30}$/, "expected a lower snake case code");
+const ReasonCodeSchema = z.string().regex(/^[a-z][a-z0-9_]{0,30}$/, "expected a lower snake case code");
 
 /** A receipt as the gateway stores and serves it and the auditor reads it. Extra fields are refused. */
 export const ReceiptSchema = z

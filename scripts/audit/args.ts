@@ -18,6 +18,10 @@ commands
            anchored root, anchoring delay, sequence gaps, that every batch and receipt each department in the
            file anchored (between --from and --to, by default ever) is in the file, and that every delivery
            was allowed when it happened (statuses, grant, consent, quotas)
+  exchange <consumer-file> <provider-file> [--max-anchor-delay <seconds>] [--from <date>] [--to <date>]
+           verifies both departments' receipt files as \`receipts\` does, checks each federated receipt's
+           signed request and response (signers were operators of the consumer and the provider), and pairs the
+           consumer's receipts with the provider's by requestId (rule table: docs/FEDERATION.md §4)
   agreement <id>
            an agreement's history, grants, and the provider's reply time against the deadline
   report   [--from <date>] [--to <date>] [--receipts <file>] [--max-anchor-delay <seconds>]
@@ -36,7 +40,7 @@ dates: YYYY-MM-DD (a day in UTC+8, --to includes the whole day), an ISO date-tim
 exit status: 0 everything checked holds, 1 violations found, 2 usage or connection error
 `;
 
-export interface CommonArgs {
+interface CommonArgs {
   rpc?: string;
   deploymentFile: string;
   json: boolean;
@@ -44,7 +48,7 @@ export interface CommonArgs {
   pageBlocks?: number;
 }
 
-export type CommandArgs =
+type CommandArgs =
   | { command: "help" }
   | {
       command: "subject";
@@ -55,6 +59,14 @@ export type CommandArgs =
       receipts?: string;
     }
   | { command: "receipts"; file: string; maxAnchorDelay: number; from?: number; to?: number }
+  | {
+      command: "exchange";
+      consumerFile: string;
+      providerFile: string;
+      maxAnchorDelay: number;
+      from?: number;
+      to?: number;
+    }
   | { command: "agreement"; id: bigint }
   | { command: "report"; from?: number; to?: number; receipts?: string; maxAnchorDelay: number };
 
@@ -81,6 +93,7 @@ const COMMON = ["rpc", "deployment", "json", "out", "page-blocks", "help"];
 const ALLOWED: Record<string, string[]> = {
   subject: ["subject-ref", "id-type", "id-number", "secret-file", "receipts"],
   receipts: ["max-anchor-delay", "from", "to"],
+  exchange: ["max-anchor-delay", "from", "to"],
   agreement: [],
   report: ["from", "to", "receipts", "max-anchor-delay"],
   help: [],
@@ -101,7 +114,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   const [command, ...rest] = positionals;
   if (values.help || command === undefined || command === "help") return { command: "help", common: commonOf(values) };
   if (!(command in ALLOWED))
-    throw new UsageError(`unknown command "${command}": use subject, receipts, agreement or report ${HINT}`);
+    throw new UsageError(`unknown command "${command}": use subject, receipts, exchange, agreement or report ${HINT}`);
   for (const name of Object.keys(values)) {
     if (!COMMON.includes(name) && !ALLOWED[command].includes(name)) {
       throw new UsageError(`--${name} does not apply to \`${command}\` ${HINT}`);
@@ -120,6 +133,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     case "receipts":
       expectPositionals(1, "one receipts file: npm run audit -- receipts <file>");
       return { command, common, file: rest[0], maxAnchorDelay, from, to };
+    case "exchange":
+      expectPositionals(2, "two receipts files: npm run audit -- exchange <consumer-file> <provider-file>");
+      return { command, common, consumerFile: rest[0], providerFile: rest[1], maxAnchorDelay, from, to };
     case "agreement": {
       expectPositionals(1, "one agreement id: npm run audit -- agreement <id>");
       if (!/^[1-9][0-9]*$/.test(rest[0])) throw new UsageError(`agreement id "${rest[0]}" is not a positive integer`);

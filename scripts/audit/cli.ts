@@ -8,6 +8,7 @@
 import type { Provider } from "ethers";
 import { parseCommandLine, USAGE, type ParsedArgs } from "./args";
 import { agreementCommand } from "./commands/agreement";
+import { exchangeCommand } from "./commands/exchange";
 import { receiptsCommand } from "./commands/receipts";
 import { reportCommand } from "./commands/report";
 import { subjectCommand } from "./commands/subject";
@@ -66,6 +67,19 @@ function prepare(args: Exclude<ParsedArgs, { command: "help" }>): (ctx: AuditCon
       const entries = readReceiptsFile(args.file);
       const span = { from: args.from, to: args.to };
       return (ctx) => receiptsCommand(ctx, { file: args.file, entries, maxAnchorDelay: args.maxAnchorDelay, span });
+    }
+    case "exchange": {
+      const consumerEntries = readReceiptsFile(args.consumerFile);
+      const providerEntries = readReceiptsFile(args.providerFile);
+      const options = {
+        consumerFile: args.consumerFile,
+        consumerEntries,
+        providerFile: args.providerFile,
+        providerEntries,
+        maxAnchorDelay: args.maxAnchorDelay,
+        span: { from: args.from, to: args.to },
+      };
+      return (ctx) => exchangeCommand(ctx, options);
     }
     case "agreement":
       return (ctx) => agreementCommand(ctx, args.id);

@@ -11,7 +11,7 @@ import { readDeploymentFile, type DeploymentFile } from "./deployment-file";
 import { UsageError } from "./errors";
 import { DEFAULT_PAGE_BLOCKS, EventSource } from "./event-source";
 
-export const DEFAULT_RPC = "http://127.0.0.1:8545";
+const DEFAULT_RPC = "http://127.0.0.1:8545";
 export const DEFAULT_DEPLOYMENT_FILE = ".kuajie/dev/deployment.json";
 const PROBE_TIMEOUT_MS = 5_000;
 

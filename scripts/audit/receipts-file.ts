@@ -22,6 +22,10 @@ const ReceiptEntrySchema = z.object({
     })
     .optional(),
   proof: z.array(z.string()).optional(),
+  // Federated receipts (docs/FEDERATION.md §1): checked by `audit exchange`, as evidence, so kept unparsed here.
+  requestId: z.unknown().optional(),
+  role: z.unknown().optional(),
+  exchange: z.unknown().optional(),
 });
 
 export type ReceiptEntry = z.infer<typeof ReceiptEntrySchema> & {
@@ -39,7 +43,7 @@ export function readReceiptsFile(file: string): ReceiptEntry[] {
   return parseReceipts(text, file);
 }
 
-export function parseReceipts(text: string, file = "receipts"): ReceiptEntry[] {
+function parseReceipts(text: string, file = "receipts"): ReceiptEntry[] {
   const trimmed = text.trim();
   let items: { value: unknown; position: string }[];
   if (trimmed.startsWith("[")) {

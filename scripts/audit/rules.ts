@@ -25,14 +25,23 @@ export const RULES = {
   department_suspended:
     "at the receipt's time the requester or the provider department was suspended (or not admitted)",
   quota_exceeded: "the delivery went past the grant's or the agreement's call quota in its calendar window",
+  exchange_malformed: "the receipt's exchange envelope (requestId, role, signed request or response) does not parse",
+  exchange_unmatched:
+    "a delivery (or a signed answer) on one side of an exchange has no counterpart on the other (docs/FEDERATION.md §4)",
+  exchange_mismatch:
+    "the two receipts of an exchange (or a receipt and its own signed messages) differ in requestId, role, grant, fields, response hash or outcome",
+  exchange_bad_signature:
+    "the request is not signed by an operator of the consumer, the response not by an operator of the provider, or a digest does not match the anchored requestHash",
 } as const;
 
-export type RuleCode = keyof typeof RULES;
+type RuleCode = keyof typeof RULES;
 
 export interface Violation {
   rule: RuleCode;
   /** The receipt the violation is about, when it is about one. */
   receiptId?: string;
+  /** The other receipt of the exchange, when the violation is about a pair. */
+  counterpartId?: string;
   /** What else it is about (a batch, a department, a contract), in words. */
   subject?: string;
   detail: string;

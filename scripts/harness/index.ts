@@ -4,16 +4,8 @@
  * gateway (server/), which runs inside it.
  */
 export { HOST, freePort, freePorts, portIsFree } from "./ports";
-export { sleep, waitFor, type WaitOptions } from "./wait";
+export { sleep, waitFor } from "./wait";
 export { JsonRpcError, chainTime, jsonRpc } from "./json-rpc";
+export { waitForIndexed } from "./indexed";
 export { hasExited, isAlive, signalGroup } from "./processes";
-export {
-  ROOT,
-  START_BOUND_MS,
-  STOP_BOUND_MS,
-  StackSite,
-  StartProcess,
-  TS_NODE,
-  type ExitStatus,
-  type StackPorts,
-} from "./stack";
+export { ROOT, START_BOUND_MS, STOP_BOUND_MS, StackSite, StartProcess, TS_NODE } from "./stack";

@@ -1,5 +1,6 @@
 /**
- * A whole stack as `npm start` runs it (scripts/start.ts: Hardhat node, deployment, backends, supervised gateway),
+ * A whole stack as `npm start` runs it (scripts/start.ts: Hardhat node, deployment, backends, a supervised gateway
+ * per department),
  * spawned as a real process on free loopback ports in a temporary data directory: what the e2e test, the fault
  * tests and the benchmarks start. Every wait is bounded; `StartProcess.killGroup` ends whatever a failed run left.
  */
@@ -7,9 +8,13 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { DEMO_DEPARTMENTS } from "../lib/demo-departments";
+import { gatewayPortVariable } from "../start/settings";
 import {
   credentialsSchema,
   devFiles,
+  gatewayFiles,
+  type GatewayFiles,
   processesFileSchema,
   readJsonFile,
   type Credentials,
@@ -29,7 +34,8 @@ export const STOP_BOUND_MS = 45_000;
 
 export interface StackPorts {
   rpc: number;
-  gateway: number;
+  /** Each demo department's gateway, by department key. */
+  gateways: Record<string, number>;
   publicSecurity: number;
   hrss: number;
   health: number;
@@ -40,7 +46,7 @@ export interface ExitStatus {
   signal: NodeJS.Signals | null;
 }
 
-/** A temporary data directory and five free ports: where one `npm start` (or several in turn) runs. */
+/** A temporary data directory and free ports (the node, five gateways, three backends): where one `npm start` (or several in turn) runs. */
 export class StackSite {
   readonly files: DevFiles;
   /** The environment `npm start` gets: only PATH and HOME of ours, so that no stray KUAJIE_* variable leaks in. */
@@ -57,7 +63,9 @@ export class StackSite {
       HOME: process.env.HOME,
       KUAJIE_DATA_DIR: dataDir,
       KUAJIE_RPC_PORT: String(ports.rpc),
-      KUAJIE_GATEWAY_PORT: String(ports.gateway),
+      // The first gateway's port, and each one's own (ports from the OS are not consecutive).
+      KUAJIE_GATEWAY_PORT: String(ports.gateways[DEMO_DEPARTMENTS[0].key]),
+      ...Object.fromEntries(DEMO_DEPARTMENTS.map((d) => [gatewayPortVariable(d.key), String(ports.gateways[d.key])])),
       KUAJIE_BACKEND_PORT_PUBLIC_SECURITY: String(ports.publicSecurity),
       KUAJIE_BACKEND_PORT_HRSS: String(ports.hrss),
       KUAJIE_BACKEND_PORT_HEALTH: String(ports.health),
@@ -68,16 +76,33 @@ export class StackSite {
   /** `extraEnv`: gateway variables that `npm start` passes through (KUAJIE_LOG_LEVEL, …). */
   static async create(extraEnv: Record<string, string> = {}, prefix = "kuajie-stack-"): Promise<StackSite> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-    const [rpc, gateway, publicSecurity, hrss, health] = await freePorts(5);
-    return new StackSite(dataDir, { rpc, gateway, publicSecurity, hrss, health }, extraEnv);
+    const [rpc, publicSecurity, hrss, health, ...gatewayPorts] = await freePorts(4 + DEMO_DEPARTMENTS.length);
+    const gateways = Object.fromEntries(DEMO_DEPARTMENTS.map((d, i) => [d.key, gatewayPorts[i]]));
+    return new StackSite(dataDir, { rpc, gateways, publicSecurity, hrss, health }, extraEnv);
   }
 
   get rpcUrl(): string {
     return `http://${HOST}:${this.ports.rpc}`;
   }
 
+  /** The data bureau's gateway: credentials' top-level `gateway`. */
   get gatewayUrl(): string {
-    return `http://${HOST}:${this.ports.gateway}`;
+    return this.gatewayUrlOf(DEMO_DEPARTMENTS[0].key);
+  }
+
+  gatewayUrlOf(departmentKey: string): string {
+    return `http://${HOST}:${this.ports.gateways[departmentKey]}`;
+  }
+
+  /** One department's gateway files (database, log, configuration). */
+  gatewayFiles(departmentKey: string): GatewayFiles {
+    return gatewayFiles(this.files, departmentKey);
+  }
+
+  /** Every port this site hands to `npm start`. */
+  allPorts(): number[] {
+    const { gateways, ...others } = this.ports;
+    return [...Object.values(others), ...Object.values(gateways)];
   }
 
   /** Spawns `npm start` here; `args` as after `npm start --` (e.g. `--no-gateway`). */

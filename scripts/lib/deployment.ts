@@ -4,19 +4,13 @@
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import KuajieModule from "../../ignition/modules/Kuajie";
-import {
-  CONTRACT_NAMES,
-  readDeployment,
-  writeDeployment,
-  type ContractName,
-  type Deployment,
-} from "../../server/src/chain/deployment";
+import { CONTRACT_NAMES, writeDeployment, type ContractName, type Deployment } from "../../server/src/chain/deployment";
 import { DEMO_DEPARTMENTS, LEVELS, type DemoDepartment } from "./demo-departments";
 
-export { CONTRACT_NAMES, readDeployment, writeDeployment, type ContractName, type Deployment };
+export { CONTRACT_NAMES, writeDeployment, type ContractName, type Deployment };
 
 /** The `founders` parameter of the Ignition module for the founding council departments of `departments`. */
-export function founderProfiles(departments: readonly DemoDepartment[]) {
+function founderProfiles(departments: readonly DemoDepartment[]) {
   return departments
     .filter((d) => d.council)
     .map((d) => ({

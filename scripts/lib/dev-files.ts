@@ -8,27 +8,41 @@ import { z } from "zod";
 import { LEVEL } from "../../core/codes/enumerations";
 import type { ProviderDepartmentKey } from "../../backends/datasets";
 
-export const DEFAULT_DATA_DIR = ".kuajie/dev";
+const DEFAULT_DATA_DIR = ".kuajie/dev";
 
 export interface DevFiles {
   dataDir: string;
-  /** Written by the deployment: what the gateway (`KUAJIE_DEPLOYMENT_FILE`) and the auditor read. */
+  /** Written by the deployment: what every gateway (`KUAJIE_DEPLOYMENT_FILE`) and the auditor read. */
   deployment: string;
-  /** `[{key, code, name}]` in development-key order: the departments the gateway serves. */
-  departments: string;
-  /** The gateway's configuration (`KUAJIE_CONFIG_FILE`; `.kuajie/dev/gateway.json` is read by default). */
-  gatewayConfig: string;
+  /** One directory per department's gateway, `gateways/<key>/` (see `gatewayFiles`). */
+  gateways: string;
   /** The consortium secret (hex), generated once and kept across starts. */
   secret: string;
   credentials: string;
   backends: string;
   /** Process ids of the running `npm start` and its children; removed when it stops. */
   processes: string;
-  /** The gateway's SQLite database (tokens, outbox, index, receipts). */
-  database: string;
   nodeLog: string;
   deployLog: string;
-  gatewayLog: string;
+}
+
+/** The files of one department's gateway, all in `<data dir>/gateways/<key>/` (its KUAJIE_DATA_DIR). */
+export interface GatewayFiles {
+  dir: string;
+  /** Its configuration (`KUAJIE_CONFIG_FILE`), mode 600: it holds the keystore password and the consortium secret. */
+  config: string;
+  /** `[{key, code, name}]`: the one department it serves. */
+  departments: string;
+  /** `<key>.json`: the department's own signing key, an encrypted keystore (no other department's key is here). */
+  keystoreDir: string;
+  /** Its SQLite database (tokens, outbox, index, receipts). */
+  database: string;
+  log: string;
+  /**
+   * A provider's gateway only, mode 600: this start's shared secret with the department's backend
+   * (KUAJIE_BACKEND_TOKEN), for a gateway run by hand (`--no-gateway`) or by the benchmark.
+   */
+  backendToken: string;
 }
 
 export function devDataDir(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
@@ -41,22 +55,32 @@ export function devFiles(dataDir: string): DevFiles {
   return {
     dataDir,
     deployment: file("deployment.json"),
-    departments: file("departments.json"),
-    gatewayConfig: file("gateway.json"),
+    gateways: file("gateways"),
     secret: file("secret.hex"),
     credentials: file("credentials.json"),
     backends: file("backends.json"),
     processes: file("processes.json"),
-    database: file("gateway.db"),
     nodeLog: file("node.log"),
     deployLog: file("deploy.log"),
-    gatewayLog: file("gateway.log"),
+  };
+}
+
+export function gatewayFiles(files: DevFiles, departmentKey: string): GatewayFiles {
+  const dir = path.join(files.gateways, departmentKey);
+  return {
+    dir,
+    config: path.join(dir, "gateway.json"),
+    departments: path.join(dir, "departments.json"),
+    keystoreDir: path.join(dir, "keystore"),
+    database: path.join(dir, "gateway.db"),
+    log: path.join(dir, "gateway.log"),
+    backendToken: path.join(dir, "backend-token"),
   };
 }
 
 const hex = (bytes: number) => z.string().regex(new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`));
 
-/** `.kuajie/dev/credentials.json`, exactly as issue 3 shows it. */
+/** `.kuajie/dev/credentials.json`, as issue 3 shows it, with each department's own `gateway` (issue 10). */
 export const credentialsSchema = z.object({
   gateway: z.url(),
   rpc: z.url(),
@@ -71,6 +95,8 @@ export const credentialsSchema = z.object({
       level: LEVEL.schema,
       council: z.boolean(),
       token: z.string(),
+      /** The department's own gateway: its token works there only. */
+      gateway: z.url(),
     }),
   ),
   auditor: z.object({ token: z.string() }),
@@ -89,7 +115,8 @@ export type BackendsFile = { urls: Record<ProviderDepartmentKey, string>; seed: 
 export const processesFileSchema = z.object({
   start: z.number().int(),
   node: z.number().int().nullable(),
-  gateway: z.number().int().nullable(),
+  /** Each department's gateway process by department key (null while it is down). */
+  gateways: z.record(z.string(), z.number().int().nullable()),
 });
 export type ProcessesFile = z.infer<typeof processesFileSchema>;
 
@@ -98,7 +125,7 @@ export function readJsonFile<T>(file: string, schema: z.ZodType<T>, what: string
   try {
     raw = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (err) {
-    throw new Error(`cannot read ${what} ${file}: ${(err as Error).message}`);
+    throw new Error(`cannot read ${what} ${file}: ${(err as Error).message}`, { cause: err });
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {

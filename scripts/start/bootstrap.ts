@@ -1,19 +1,21 @@
 /**
- * The chain and the gateway database made ready for the demo departments: the contracts deployed with Ignition, the
- * four other demo departments admitted by the data bureau's council proposals, and a token for each department and
- * one auditor.
+ * The chain and the gateways' databases made ready for the demo departments: the contracts deployed with Ignition,
+ * the four other demo departments admitted by the data bureau's council proposals, every department's gateway
+ * endpoint published on chain, and a token for each department (at its own gateway) and one auditor (at every one).
  */
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { Contract, JsonRpcProvider, NonceManager, toBeHex } from "ethers";
+import { JsonRpcProvider, NonceManager, toBeHex } from "ethers";
+import { Consortium__factory } from "../../typechain-types";
 import { readDeployment, type Deployment } from "../../server/src/chain/deployment";
 import { deriveDevSigners } from "../../server/src/chain/keys";
 import { TokenService } from "../../server/src/modules/auth/service";
 import { openDatabase } from "../../server/src/common/db";
 import { TokenStore } from "../../server/src/store/tokens";
 import { ADMIT, admitPayload } from "../lib/consortium-proposals";
-import { DEMO_DEPARTMENTS } from "../lib/demo-departments";
-import type { Credentials } from "../lib/dev-files";
+import { DEMO_DEPARTMENTS, demoDepartment } from "../lib/demo-departments";
+import { gatewayFiles, type Credentials } from "../lib/dev-files";
 import { LoggedProcess, describeExit, tailOf } from "../lib/supervisor";
 import { DEPLOY_MS, HARDHAT, ROOT, StartError, say, type Settings } from "./settings";
 
@@ -64,7 +66,11 @@ export async function deployContracts(
   return readDeployment(files.deployment);
 }
 
-/** The data bureau holds the only council seat, so each of its Admit proposals executes at once. */
+/**
+ * The data bureau holds the only council seat, so each of its Admit proposals executes at once. Then every
+ * department's admin operator publishes its gateway's endpoint on chain (`Consortium.setGatewayEndpoint`), where the
+ * other departments' gateways find it.
+ */
 export async function admitDemoDepartments(settings: Settings, deployment: Deployment): Promise<void> {
   const ordered = [...DEMO_DEPARTMENTS].sort((a, b) => a.keyIndex - b.keyIndex);
   const signers = deriveDevSigners(
@@ -78,54 +84,73 @@ export async function admitDemoDepartments(settings: Settings, deployment: Deplo
     for (const signer of signers.values()) {
       await provider.send("hardhat_setBalance", [signer.address, toBeHex(10n ** 22n)]);
     }
+    // Nonces counted here: the provider caches eth_getTransactionCount for a moment.
+    const consortiumOf = (key: string) =>
+      Consortium__factory.connect(
+        deployment.contracts.Consortium,
+        new NonceManager(signers.get(key)!.connect(provider)),
+      );
     const chair = DEMO_DEPARTMENTS.find((d) => d.council)!;
-    const consortium = new Contract(
-      deployment.contracts.Consortium,
-      [
-        "function propose(uint8 action, bytes payload) returns (uint256)",
-        "function isActive(bytes32 departmentId) view returns (bool)",
-      ],
-      // Nonces counted here: the provider caches eth_getTransactionCount for a moment.
-      new NonceManager(signers.get(chair.key)!.connect(provider)),
-    );
+    const council = consortiumOf(chair.key);
     const others = DEMO_DEPARTMENTS.filter((d) => !d.council);
     say(`admitting ${others.map((d) => d.key).join(", ")} by council proposals of ${chair.key}`);
     for (const d of others) {
-      const tx = (await consortium.propose(ADMIT, admitPayload(d, signers.get(d.key)!.address))) as {
-        wait(): Promise<unknown>;
-      };
-      await tx.wait();
+      await (await council.propose(ADMIT, admitPayload(d, signers.get(d.key)!.address))).wait();
     }
     for (const d of DEMO_DEPARTMENTS) {
-      if (!((await consortium.isActive(d.id)) as boolean)) throw new StartError(`${d.key} was not admitted`);
+      if (!(await council.isActive(d.id))) throw new StartError(`${d.key} was not admitted`);
+    }
+    say("each department's admin operator publishes its gateway's endpoint on chain");
+    for (const site of settings.gateways) {
+      const consortium = site.key === chair.key ? council : consortiumOf(site.key);
+      await (await consortium.setGatewayEndpoint(site.url)).wait();
+      const published = await consortium.gatewayEndpointOf(demoDepartment(site.key).id);
+      if (published !== site.url) throw new StartError(`${site.key}'s endpoint reads ${published}, not ${site.url}`);
     }
   } finally {
     provider.destroy();
   }
 }
 
-/** An operator token for each department (council for the council seat holder) and one auditor token. */
+/**
+ * Each department's token (council for the council seat holder, operator otherwise) in its own gateway's database
+ * only, so that it is refused at every other gateway; the one auditor token in every gateway's database.
+ */
 export function issueTokens(settings: Settings): Tokens {
-  const db = openDatabase(settings.files.database);
-  try {
-    const service = new TokenService(new TokenStore(db));
-    const departments: Record<string, string> = {};
-    for (const d of DEMO_DEPARTMENTS) {
+  const departments: Record<string, string> = {};
+  let auditor: string | null = null;
+  for (const d of DEMO_DEPARTMENTS) {
+    const db = openDatabase(gatewayFiles(settings.files, d.key).database);
+    try {
+      const store = new TokenStore(db);
+      const service = new TokenService(store);
       departments[d.key] = service.create({
         departmentKey: d.key,
         role: d.council ? "council" : "operator",
         label: "npm start",
       }).token;
+      if (auditor === null) {
+        auditor = service.create({ departmentKey: null, role: "auditor", label: "npm start" }).token;
+      } else {
+        // The same auditor at every gateway: its hash, as TokenService stores every token (SHA-256 of the text).
+        store.insert({
+          tokenHash: createHash("sha256").update(auditor, "utf8").digest(),
+          departmentKey: null,
+          role: "auditor",
+          createdAt: new Date().toISOString(),
+          label: "npm start",
+        });
+      }
+    } finally {
+      db.close();
     }
-    const auditor = service.create({ departmentKey: null, role: "auditor", label: "npm start" }).token;
-    return { departments, auditor };
-  } finally {
-    db.close();
   }
+  return { departments, auditor: auditor! };
 }
 
 /** The content of credentials.json. */
 export function credentialsOf(settings: Settings, deployment: Deployment, tokens: Tokens): Credentials {
+  const urlOf = (key: string) => settings.gateways.find((g) => g.key === key)!.url;
   return {
     gateway: settings.gatewayUrl,
     rpc: settings.rpcUrl,
@@ -139,6 +164,7 @@ export function credentialsOf(settings: Settings, deployment: Deployment, tokens
       level: d.level,
       council: d.council,
       token: tokens.departments[d.key],
+      gateway: urlOf(d.key),
     })),
     auditor: { token: tokens.auditor },
   };

@@ -1,17 +1,27 @@
 /**
  * The data directory of `npm start` before anything runs: refuses a directory or ports in use, clears the previous
- * run (keeping the consortium secret), and writes the departments file and the gateway's configuration file.
+ * run (keeping the consortium secret), and writes each department's gateway directory (`gateways/<key>/`).
  */
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
+import path from "node:path";
+import { HDNodeWallet, encryptKeystoreJsonSync } from "ethers";
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from "../../server/src/common/config";
-import { DEMO_DEPARTMENTS } from "../lib/demo-departments";
-import { processesFileSchema, readJsonFile, writeJsonFile, type DevFiles, type ProcessesFile } from "../lib/dev-files";
+import { devKeyPath } from "../../server/src/chain/keys";
+import { demoDepartment } from "../lib/demo-departments";
+import {
+  gatewayFiles,
+  processesFileSchema,
+  readJsonFile,
+  writeJsonFile,
+  type DevFiles,
+  type ProcessesFile,
+} from "../lib/dev-files";
 import { HOST, portIsFree } from "../harness/ports";
 import { isAlive } from "../harness/processes";
-import { ROOT, StartError, say, type Settings } from "./settings";
+import { ROOT, StartError, say, type GatewaySite, type Settings } from "./settings";
 
-/** The gateway's configuration variables that `npm start` decides itself (the others pass through). */
+/** The gateway's configuration variables that `npm start` decides itself for each gateway (the others pass through). */
 const DECIDED = [
   "KUAJIE_GATEWAY_HOST",
   "KUAJIE_GATEWAY_PORT",
@@ -20,7 +30,11 @@ const DECIDED = [
   "KUAJIE_DEPLOYMENT_FILE",
   "KUAJIE_DEPARTMENTS_FILE",
   "KUAJIE_CONSORTIUM_SECRET",
+  "KUAJIE_KEYSTORE_DIR",
+  "KUAJIE_KEYSTORE_PASSWORD",
   "KUAJIE_DEV_MNEMONIC",
+  // In case the gateway's configuration names it: set per start, in the provider gateways' environment only.
+  "KUAJIE_BACKEND_TOKEN",
 ] as const;
 
 /** Refuses to share a data directory with a running `npm start`. */
@@ -43,7 +57,7 @@ export function assertNotRunning(files: DevFiles): void {
 export async function assertPortsFree(settings: Settings): Promise<void> {
   const wanted: Array<[string, number]> = [
     ["KUAJIE_RPC_PORT", settings.rpcPort],
-    ["KUAJIE_GATEWAY_PORT", settings.gatewayPort],
+    ...settings.gateways.map((g): [string, number] => [g.portVariable, g.port]),
     ["KUAJIE_BACKEND_PORT_PUBLIC_SECURITY", settings.backends.ports?.["public-security"] ?? 0],
     ["KUAJIE_BACKEND_PORT_HRSS", settings.backends.ports?.hrss ?? 0],
     ["KUAJIE_BACKEND_PORT_HEALTH", settings.backends.ports?.health ?? 0],
@@ -62,21 +76,20 @@ export async function assertPortsFree(settings: Settings): Promise<void> {
 
 /** Fresh state: everything of the previous run except the consortium secret. */
 export function clearPreviousRun(files: DevFiles): void {
-  const stale = [
-    files.deployment,
-    files.departments,
-    files.gatewayConfig,
-    files.credentials,
-    files.backends,
-    files.processes,
-    files.database,
-    `${files.database}-wal`,
-    `${files.database}-shm`,
-    files.nodeLog,
-    files.deployLog,
-    files.gatewayLog,
-  ];
+  const stale = [files.deployment, files.credentials, files.backends, files.processes, files.nodeLog, files.deployLog];
   for (const file of stale) fs.rmSync(file, { force: true });
+  fs.rmSync(files.gateways, { recursive: true, force: true });
+  // What a single-gateway `npm start` (before issue 10) kept at the top of the data directory.
+  for (const name of [
+    "gateway.json",
+    "departments.json",
+    "gateway.db",
+    "gateway.db-wal",
+    "gateway.db-shm",
+    "gateway.log",
+  ]) {
+    fs.rmSync(path.join(files.dataDir, name), { force: true });
+  }
   fs.mkdirSync(files.dataDir, { recursive: true });
 }
 
@@ -95,55 +108,84 @@ export function consortiumSecret(files: DevFiles, env: NodeJS.ProcessEnv): { hex
 }
 
 /**
- * Writes the gateway's configuration file and returns the environment of the gateway process: the caller's
- * environment without any gateway variable (so that a stray KUAJIE_DEPLOYMENT_FILE cannot point the development
- * gateway elsewhere), plus KUAJIE_CONFIG_FILE. Gateway variables set by the caller that `npm start` does not decide
- * (KUAJIE_LOG_LEVEL, KUAJIE_RECEIPT_BATCH_SECONDS, …) are copied into the file.
+ * Writes one department's gateway directory — its departments file (itself only), its own signing key as an encrypted
+ * keystore, its configuration file — and returns the environment of its process: the caller's environment without
+ * any gateway variable (so that a stray KUAJIE_DEPLOYMENT_FILE cannot point a development gateway elsewhere), plus
+ * KUAJIE_CONFIG_FILE and, for a provider, KUAJIE_BACKEND_TOKEN. Gateway variables set by the caller that `npm start`
+ * does not decide (KUAJIE_LOG_LEVEL, KUAJIE_RECEIPT_BATCH_SECONDS, …) are copied into every gateway's file.
  */
-export function writeGatewayConfig(settings: Settings, secretHex: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { files } = settings;
-  const decided: Record<(typeof DECIDED)[number], string | number> = {
+export function writeGatewayDir(
+  settings: Settings,
+  site: GatewaySite,
+  secretHex: string,
+  backendToken: string | null,
+  env: NodeJS.ProcessEnv,
+): NodeJS.ProcessEnv {
+  const department = demoDepartment(site.key);
+  const own = gatewayFiles(settings.files, site.key);
+  fs.mkdirSync(own.dir, { recursive: true, mode: 0o700 });
+  writeJsonFile(own.departments, [{ key: department.key, code: department.code, name: department.name }]);
+  const keystorePassword = randomBytes(24).toString("base64url");
+  writeDevKeystore(settings.mnemonic, department.key, department.keyIndex, own.keystoreDir, keystorePassword);
+  const decided: Record<(typeof DECIDED)[number], string | number | undefined> = {
     KUAJIE_GATEWAY_HOST: HOST,
-    KUAJIE_GATEWAY_PORT: settings.gatewayPort,
+    KUAJIE_GATEWAY_PORT: site.port,
     KUAJIE_RPC_URL: settings.rpcUrl,
-    KUAJIE_DATA_DIR: files.dataDir,
-    KUAJIE_DEPLOYMENT_FILE: files.deployment,
-    KUAJIE_DEPARTMENTS_FILE: files.departments,
+    KUAJIE_DATA_DIR: own.dir,
+    KUAJIE_DEPLOYMENT_FILE: settings.files.deployment,
+    KUAJIE_DEPARTMENTS_FILE: own.departments,
     KUAJIE_CONSORTIUM_SECRET: secretHex,
-    KUAJIE_DEV_MNEMONIC: settings.mnemonic,
+    KUAJIE_KEYSTORE_DIR: own.keystoreDir,
+    KUAJIE_KEYSTORE_PASSWORD: keystorePassword,
+    // Never the mnemonic: it would hand every department's key to every gateway.
+    KUAJIE_DEV_MNEMONIC: undefined,
+    KUAJIE_BACKEND_TOKEN: undefined,
   };
   const passed: Record<string, string> = {};
   for (const variable of CONFIG_VARIABLES) {
     const value = env[variable]?.trim();
     if (value && !(DECIDED as readonly string[]).includes(variable)) passed[variable] = value;
   }
-  writeJsonFile(files.gatewayConfig, { ...decided, ...passed }, 0o600);
+  writeJsonFile(own.config, { ...decided, ...passed }, 0o600);
 
   const gatewayEnv: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(env)) {
-    if (!(CONFIG_VARIABLES as readonly string[]).includes(name) && name !== "KUAJIE_CONFIG_FILE") {
+    if (!(CONFIG_VARIABLES as readonly string[]).includes(name) && !NOT_PASSED.includes(name)) {
       gatewayEnv[name] = value;
     }
   }
-  gatewayEnv.KUAJIE_CONFIG_FILE = files.gatewayConfig;
+  gatewayEnv.KUAJIE_CONFIG_FILE = own.config;
+  if (backendToken !== null) {
+    gatewayEnv.KUAJIE_BACKEND_TOKEN = backendToken;
+    fs.writeFileSync(own.backendToken, `${backendToken}\n`, { mode: 0o600 });
+  }
   try {
     loadConfig({ env: gatewayEnv, cwd: ROOT });
   } catch (err) {
-    if (err instanceof ConfigError) throw new StartError(`gateway configuration:\n${err.message}`, 2);
+    if (err instanceof ConfigError) throw new StartError(`gateway configuration of ${site.key}:\n${err.message}`, 2);
     throw err;
   }
   return gatewayEnv;
 }
 
-/** The departments the gateway serves, in development-key order (department i signs with key i + 1). */
-export function writeDepartmentsFile(files: DevFiles): void {
-  const ordered = [...DEMO_DEPARTMENTS].sort((a, b) => a.keyIndex - b.keyIndex);
-  ordered.forEach((d, i) => {
-    if (d.keyIndex !== i + 1)
-      throw new Error(`demo department ${d.key} has key index ${d.keyIndex}, expected ${i + 1}`);
+/** Variables of the caller that no gateway gets (each gateway's are decided here). */
+const NOT_PASSED = ["KUAJIE_CONFIG_FILE", "KUAJIE_BACKEND_TOKEN"];
+
+/**
+ * The department's development key (index `keyIndex` on the development mnemonic, as the deployment and the
+ * admissions use it) as `<dir>/<key>.json`, the keystore format `npm run gateway` reads in production. The scrypt
+ * cost is low on purpose: the key comes from a public development mnemonic, and five gateways decrypt at every start.
+ */
+function writeDevKeystore(mnemonic: string, key: string, keyIndex: number, dir: string, password: string): void {
+  const wallet = HDNodeWallet.fromPhrase(mnemonic, undefined, devKeyPath(keyIndex));
+  const json = encryptKeystoreJsonSync({ address: wallet.address, privateKey: wallet.privateKey }, password, {
+    scrypt: { N: 1 << 10 },
   });
-  writeJsonFile(
-    files.departments,
-    ordered.map((d) => ({ key: d.key, code: d.code, name: d.name })),
-  );
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.writeFileSync(path.join(dir, `${key}.json`), json, { mode: 0o600 });
+}
+
+/** A new shared secret per start between the demo backends and their providers' gateways. */
+export function newBackendToken(): string {
+  return randomBytes(32).toString("base64url");
 }

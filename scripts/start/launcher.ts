@@ -1,13 +1,14 @@
 /**
- * `npm start` in order: the data directory, the chain (node, deployment, admissions), the tokens, the demo
- * backends, the supervised gateway, credentials.json last (the signal that everything is up); and the stop, which
- * ends every process it started and removes the files that describe a running stack.
+ * `npm start` in order: the data directory, the chain (node, deployment, admissions, endpoints), the tokens, the demo
+ * backends, one supervised gateway per department, credentials.json last (the signal that everything is up); and the
+ * stop, which ends every process it started and removes the files that describe a running stack.
  */
 import fs from "node:fs";
 import { startBackends, type RunningBackends } from "../../backends/main";
 import { PROVIDER_DEPARTMENTS } from "../../backends/datasets";
 import type { Deployment } from "../../server/src/chain/deployment";
-import { devDataDir, writeJsonFile, type BackendsFile, type ProcessesFile } from "../lib/dev-files";
+import { DEMO_DEPARTMENTS } from "../lib/demo-departments";
+import { gatewayFiles, writeJsonFile, type BackendsFile, type ProcessesFile } from "../lib/dev-files";
 import { describeExit, tailOf, type LoggedProcess, type RestartingProcess } from "../lib/supervisor";
 import { admitDemoDepartments, credentialsOf, deployContracts, issueTokens } from "./bootstrap";
 import {
@@ -15,11 +16,15 @@ import {
   assertPortsFree,
   clearPreviousRun,
   consortiumSecret,
-  writeDepartmentsFile,
-  writeGatewayConfig,
+  newBackendToken,
+  writeGatewayDir,
 } from "./data-dir";
-import { GATEWAY_READY_MS, ROOT, Stopping, say, type Settings } from "./settings";
-import { startNode, superviseGateway, waitForGateway, waitForNode } from "./supervision";
+import { compiledGateway } from "./gateway-build";
+import { GATEWAY_READY_MS, Stopping, say, type GatewaySite, type Settings } from "./settings";
+import { startNode, superviseGateway, waitForGateway, waitForNode, type GatewayCommand } from "./supervision";
+
+/** The demo backends with the secret their providers' gateways present (see backends/main.ts). */
+type BackendsWithToken = Parameters<typeof startBackends>[0] & { token?: string };
 
 export class Launcher {
   private stopping = false;
@@ -27,7 +32,7 @@ export class Launcher {
   private node: LoggedProcess | null = null;
   private deploy: LoggedProcess | null = null;
   private backends: RunningBackends | null = null;
-  private gateway: RestartingProcess | null = null;
+  private readonly gateways = new Map<string, RestartingProcess>();
   private stopped: Promise<void> | null = null;
 
   constructor(
@@ -50,13 +55,21 @@ export class Launcher {
     clearPreviousRun(files);
     this.recordProcesses();
     say(
-      `data directory ${files.dataDir}: fresh state (new chain, new gateway database; the consortium secret is kept)`,
+      `data directory ${files.dataDir}: fresh state (new chain, new gateway databases; the consortium secret is kept)`,
     );
     const secret = consortiumSecret(files, this.env);
-    writeDepartmentsFile(files);
-    const gatewayEnv = writeGatewayConfig(settings, secret.hex, this.env);
-    say(`consortium secret from ${secret.origin}; gateway configuration in ${files.gatewayConfig}`);
+    // A new secret per start between the backends and the gateways of the departments they serve.
+    const backendToken = newBackendToken();
+    const providers = new Set<string>(PROVIDER_DEPARTMENTS);
+    const gatewayEnvs = new Map(
+      settings.gateways.map((site) => [
+        site.key,
+        writeGatewayDir(settings, site, secret.hex, providers.has(site.key) ? backendToken : null, this.env),
+      ]),
+    );
+    say(`consortium secret from ${secret.origin}; each gateway's files in ${files.gateways}/<department>/`);
     await assertPortsFree(settings);
+    const gatewayRun = settings.runGateway ? compiledGateway() : null;
     this.checkpoint();
 
     this.startNode();
@@ -67,7 +80,8 @@ export class Launcher {
     this.checkpoint();
     const tokens = issueTokens(settings);
 
-    this.backends = await startBackends(settings.backends);
+    const backendOptions: BackendsWithToken = { ...settings.backends, token: backendToken };
+    this.backends = await startBackends(backendOptions);
     this.checkpoint();
     const backendsFile: BackendsFile = {
       urls: { ...this.backends.urls },
@@ -80,9 +94,11 @@ export class Launcher {
         `(${backendsFile.people} synthetic people, seed ${backendsFile.seed})`,
     );
 
-    if (settings.runGateway) {
-      this.startGateway(gatewayEnv);
-      await waitForGateway(settings, GATEWAY_READY_MS, this.checkpoint);
+    if (gatewayRun) {
+      for (const site of settings.gateways) this.startGateway(site, gatewayRun, gatewayEnvs.get(site.key)!);
+      await Promise.all(
+        settings.gateways.map((site) => waitForGateway(settings, site, GATEWAY_READY_MS, this.checkpoint)),
+      );
       this.checkpoint();
     }
 
@@ -108,15 +124,15 @@ export class Launcher {
     });
   }
 
-  private startGateway(gatewayEnv: NodeJS.ProcessEnv): void {
+  private startGateway(site: GatewaySite, run: GatewayCommand, gatewayEnv: NodeJS.ProcessEnv): void {
     const { settings } = this;
-    this.gateway = superviseGateway(settings, gatewayEnv, {
+    const gateway = superviseGateway(settings, site, run, gatewayEnv, {
       onStart: (pid, restarts) => {
         this.recordProcesses();
         if (restarts > 0) {
-          say(`gateway restarted (pid ${pid}, restart ${restarts})`);
-          void waitForGateway(settings, GATEWAY_READY_MS, this.checkpoint).then(
-            () => say(`gateway is back: ${settings.gatewayUrl}/healthz answers`),
+          say(`gateway ${site.key} restarted (pid ${pid}, restart ${restarts})`);
+          void waitForGateway(settings, site, GATEWAY_READY_MS, this.checkpoint).then(
+            () => say(`gateway ${site.key} is back: ${site.url}/healthz answers`),
             () => undefined,
           );
         }
@@ -124,7 +140,8 @@ export class Launcher {
       onExit: () => this.recordProcesses(),
       onFatal: () => void this.stop(2),
     });
-    this.gateway.start();
+    this.gateways.set(site.key, gateway);
+    gateway.start();
   }
 
   private recordProcesses(): void {
@@ -132,7 +149,7 @@ export class Launcher {
     const record: ProcessesFile = {
       start: process.pid,
       node: this.node?.pid ?? null,
-      gateway: this.gateway?.pid ?? null,
+      gateways: Object.fromEntries(this.settings.gateways.map((g) => [g.key, this.gateways.get(g.key)?.pid ?? null])),
     };
     writeJsonFile(this.settings.files.processes, record);
   }
@@ -140,22 +157,25 @@ export class Launcher {
   private printReady(deployment: Deployment): void {
     const { settings } = this;
     const urls = this.backends!.urls;
+    const width = Math.max(...DEMO_DEPARTMENTS.map((d) => d.key.length));
     const lines = [
       "",
       "Kuajie is running on 127.0.0.1 (Ctrl-C stops everything):",
-      `  gateway      ${settings.gatewayUrl}   ${settings.runGateway ? "" : "(not started: --no-gateway) "}API reference ${settings.gatewayUrl}/docs, health ${settings.gatewayUrl}/healthz`,
+      ...settings.gateways.map(
+        (g) =>
+          `  gateway      ${g.key.padEnd(width)}  ${g.url}   ${settings.runGateway ? "" : "(not started: --no-gateway) "}` +
+          `files ${gatewayFiles(settings.files, g.key).dir}`,
+      ),
+      `               API reference ${settings.gatewayUrl}/docs (at every gateway), health <gateway>/healthz`,
       `  chain        ${settings.rpcUrl}   Hardhat node, chain id ${deployment.chainId}`,
-      ...PROVIDER_DEPARTMENTS.map((d) => `  backend      ${urls[d]}   ${d}`),
-      `  credentials  ${settings.files.credentials}   tokens of every department and of the auditor`,
-      `  logs         ${settings.files.dataDir}/{node,deploy,gateway}.log`,
+      ...PROVIDER_DEPARTMENTS.map((d) => `  backend      ${urls[d]}   ${d} (answers its gateway only)`),
+      `  credentials  ${settings.files.credentials}   each department's gateway and token, the auditor's token`,
+      `  logs         ${settings.files.dataDir}/{node,deploy}.log, ${settings.files.gateways}/<department>/gateway.log`,
       "",
       settings.runGateway
         ? "Next: `npm run demo` walks the one-card-for-everything story."
-        : "The gateway is not running (--no-gateway): start it with `npm run gateway`" +
-          (settings.files.dataDir === devDataDir({}, ROOT)
-            ? ""
-            : ` and KUAJIE_CONFIG_FILE=${settings.files.gatewayConfig}`) +
-          ", then `npm run demo`.",
+        : "The gateways are not running (--no-gateway): start each with " +
+          `\`KUAJIE_CONFIG_FILE=${settings.files.gateways}/<department>/gateway.json npm run gateway\`, then \`npm run demo\`.`,
       "",
     ];
     process.stdout.write(lines.join("\n"));
@@ -167,14 +187,14 @@ export class Launcher {
     fs.rmSync(this.settings.files.credentials, { force: true });
   }
 
-  /** Stops everything this started, gateway first, chain last, and exits with the highest code asked for. */
+  /** Stops everything this started, gateways first, chain last, and exits with the highest code asked for. */
   stop(code: number): Promise<void> {
     this.exitCode = Math.max(this.exitCode, code);
     if (this.stopped) return this.stopped;
     this.stopping = true;
-    say("stopping: gateway, backends, deployment, Hardhat node");
+    say("stopping: gateways, backends, deployment, Hardhat node");
     this.stopped = (async () => {
-      await this.gateway?.stop();
+      await Promise.all([...this.gateways.values()].map((gateway) => gateway.stop()));
       await this.backends?.close();
       await this.deploy?.stop(5_000);
       await this.node?.stop(10_000);
@@ -193,7 +213,7 @@ export class Launcher {
       return;
     }
     say(`${signal} again: killing every process now`);
-    this.gateway?.kill();
+    for (const gateway of this.gateways.values()) gateway.kill();
     this.deploy?.child.kill("SIGKILL");
     this.node?.child.kill("SIGKILL");
     this.removeRunFiles();

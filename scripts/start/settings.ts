@@ -2,12 +2,12 @@
 import path from "node:path";
 import { z } from "zod";
 import { backendsOptionsFromEnv, type StartBackendsOptions } from "../../backends/main";
+import { DEMO_DEPARTMENTS } from "../lib/demo-departments";
 import { devDataDir, devFiles, type DevFiles } from "../lib/dev-files";
 import { HOST } from "../harness/ports";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export const HARDHAT = path.join(ROOT, "node_modules/.bin/hardhat");
-export const TS_NODE = path.join(ROOT, "node_modules/.bin/ts-node");
 const HARDHAT_DEV_MNEMONIC = "test test test test test test test test test test test junk";
 
 /** Bounds of each wait; the first start compiles the contracts, which takes the longest. */
@@ -37,16 +37,54 @@ const portSchema = (variable: string) =>
     .min(1, { error: `${variable} must be a port number 1..65535` })
     .max(65_535, { error: `${variable} must be a port number 1..65535` });
 
+/** One demo department's gateway: where it listens. */
+export interface GatewaySite {
+  key: string;
+  /** The variable that overrides its port: `KUAJIE_GATEWAY_PORT_<KEY>` (the first one also KUAJIE_GATEWAY_PORT). */
+  portVariable: string;
+  port: number;
+  url: string;
+}
+
 export interface Settings {
   files: DevFiles;
-  /** False with `--no-gateway`: the gateway is then run by hand with `npm run gateway`. */
+  /** False with `--no-gateway`: the gateways are then run by hand with `npm run gateway`. */
   runGateway: boolean;
   rpcPort: number;
-  gatewayPort: number;
   rpcUrl: string;
+  /** One per demo department, in DEMO_DEPARTMENTS order; the first (the data bureau's) is credentials' `gateway`. */
+  gateways: GatewaySite[];
+  /** The data bureau's gateway: the top-level `gateway` of credentials.json. */
   gatewayUrl: string;
   mnemonic: string;
   backends: StartBackendsOptions;
+}
+
+/** `KUAJIE_GATEWAY_PORT_GZ_CIVIL_AFFAIRS` for `gz-civil-affairs`. */
+export function gatewayPortVariable(departmentKey: string): string {
+  return `KUAJIE_GATEWAY_PORT_${departmentKey.toUpperCase().replace(/-/g, "_")}`;
+}
+
+/**
+ * The first gateway on KUAJIE_GATEWAY_PORT (default 8080), the others on the following ports, each overridable by
+ * its own variable; two gateways on one port is a usage error.
+ */
+function gatewaySites(env: NodeJS.ProcessEnv, basePort: number): GatewaySite[] {
+  const sites = DEMO_DEPARTMENTS.map((d, i) => {
+    const portVariable = gatewayPortVariable(d.key);
+    const named = env[portVariable]?.trim();
+    const parsed = named ? portSchema(portVariable).safeParse(named) : { success: true as const, data: basePort + i };
+    if (!parsed.success) throw new StartError(parsed.error.issues.map((issue) => issue.message).join("\n"), 2);
+    if (parsed.data > 65_535) {
+      throw new StartError(`KUAJIE_GATEWAY_PORT ${basePort} leaves no port for ${d.key}: set ${portVariable}`, 2);
+    }
+    return { key: d.key, portVariable, port: parsed.data, url: `http://${HOST}:${parsed.data}` };
+  });
+  for (const site of sites) {
+    const other = sites.find((s) => s !== site && s.port === site.port);
+    if (other) throw new StartError(`the gateways of ${other.key} and ${site.key} would share port ${site.port}`, 2);
+  }
+  return sites;
 }
 
 export function readSettings(env: NodeJS.ProcessEnv, argv: readonly string[]): Settings {
@@ -77,13 +115,14 @@ export function readSettings(env: NodeJS.ProcessEnv, argv: readonly string[]): S
     throw new StartError((err as Error).message, 2);
   }
   const { KUAJIE_RPC_PORT: rpcPort, KUAJIE_GATEWAY_PORT: gatewayPort } = parsed.data;
+  const gateways = gatewaySites(env, gatewayPort);
   return {
     files: devFiles(devDataDir(env)),
     runGateway: !argv.includes("--no-gateway"),
     rpcPort,
-    gatewayPort,
     rpcUrl: `http://${HOST}:${rpcPort}`,
-    gatewayUrl: `http://${HOST}:${gatewayPort}`,
+    gateways,
+    gatewayUrl: gateways[0].url,
     mnemonic: env.KUAJIE_DEV_MNEMONIC?.trim().replace(/\s+/g, " ") || HARDHAT_DEV_MNEMONIC,
     backends,
   };

@@ -1,12 +1,14 @@
 /**
- * The long-running processes of `npm start`: the Hardhat node (whose death ends everything) and the gateway
- * (restarted with backoff whenever it dies, except on a configuration error), each with its bounded readiness wait.
+ * The long-running processes of `npm start`: the Hardhat node (whose death ends everything) and one gateway per
+ * department (each restarted on its own with backoff whenever it dies, except on a configuration error), each with
+ * its bounded readiness wait.
  */
 import { jsonRpc } from "../harness/json-rpc";
+import { gatewayFiles } from "../lib/dev-files";
 import { waitFor } from "../harness/wait";
 import { LoggedProcess, RestartingProcess, describeExit, tailOf, type Exit } from "../lib/supervisor";
 import { HOST } from "../harness/ports";
-import { HARDHAT, NODE_READY_MS, ROOT, StartError, TS_NODE, say, type Settings } from "./settings";
+import { HARDHAT, NODE_READY_MS, ROOT, StartError, say, type GatewaySite, type Settings } from "./settings";
 
 export function startNode(settings: Settings, env: NodeJS.ProcessEnv): LoggedProcess {
   const { files } = settings;
@@ -41,34 +43,45 @@ export interface GatewayHooks {
   onFatal(exit: Exit): void;
 }
 
-/** The supervised gateway, not started yet: the caller keeps it before `start()`, whose hooks may ask for it. */
+/** How a gateway process is run: node on the compiled gateway (see gateway-build.ts) or ts-node on the sources. */
+export interface GatewayCommand {
+  command: string;
+  args: readonly string[];
+}
+
+/** One department's supervised gateway, not started yet: the caller keeps it before `start()`, whose hooks may ask for it. */
 export function superviseGateway(
   settings: Settings,
+  site: GatewaySite,
+  run: GatewayCommand,
   gatewayEnv: NodeJS.ProcessEnv,
   hooks: GatewayHooks,
 ): RestartingProcess {
-  const { files, gatewayUrl } = settings;
-  say(`starting the gateway on ${gatewayUrl} (log: ${files.gatewayLog})`);
+  const { log } = gatewayFiles(settings.files, site.key);
+  say(`starting the gateway of ${site.key} on ${site.url} (log: ${log})`);
   const gateway = new RestartingProcess(
     {
-      name: "gateway",
-      command: TS_NODE,
-      args: ["--transpile-only", "server/src/main.ts"],
+      name: `gateway ${site.key}`,
+      command: run.command,
+      args: run.args,
       cwd: ROOT,
       env: gatewayEnv,
-      logFile: files.gatewayLog,
+      logFile: log,
     },
     {
       // Exit code 2 is a configuration error: restarting would only repeat it.
       isFatal: (exit) => exit.code === 2,
       onStart: hooks.onStart,
       onExit: (exit, delayMs) => {
-        say(`gateway ${describeExit(exit)}; restarting in ${delayMs / 1000} s (chain and backends keep running)`);
+        say(
+          `gateway ${site.key} ${describeExit(exit)}; restarting in ${delayMs / 1000} s (the chain, the backends and ` +
+            "the other gateways keep running)",
+        );
         hooks.onExit(exit, delayMs);
       },
       onFatal: (exit) => {
-        say(`gateway ${describeExit(exit)} (configuration error): stopping everything`);
-        const tail = tailOf(files.gatewayLog);
+        say(`gateway ${site.key} ${describeExit(exit)} (configuration error): stopping everything`);
+        const tail = tailOf(log);
         if (tail) process.stderr.write(`${tail}\n`);
         hooks.onFatal(exit);
       },
@@ -78,17 +91,23 @@ export function superviseGateway(
 }
 
 /** Until the gateway's /healthz answers 200; `check` throws to give up (a stop was asked for). */
-export async function waitForGateway(settings: Settings, boundMs: number, check: () => void): Promise<void> {
+export async function waitForGateway(
+  settings: Settings,
+  site: GatewaySite,
+  boundMs: number,
+  check: () => void,
+): Promise<void> {
   await waitFor(
-    "the gateway",
+    `the gateway of ${site.key}`,
     boundMs,
-    async () => (await fetch(`${settings.gatewayUrl}/healthz`, { signal: AbortSignal.timeout(2_000) })).status === 200,
+    async () => (await fetch(`${site.url}/healthz`, { signal: AbortSignal.timeout(2_000) })).status === 200,
     {
       intervalMs: 300,
       check,
       onTimeout: () =>
         new StartError(
-          `the gateway did not become healthy within ${boundMs / 1000} s:\n${tailOf(settings.files.gatewayLog)}`,
+          `the gateway of ${site.key} did not become healthy within ${boundMs / 1000} s:\n` +
+            tailOf(gatewayFiles(settings.files, site.key).log),
         ),
     },
   );

@@ -10,7 +10,8 @@ import { notFoundHandler, problemHandler } from "./common/problem";
 import { requestId, requestLogger } from "./common/request-id";
 import { bodyDepthGuard, createRouteRegistry } from "./common/route-registry";
 import { authenticate, authorize } from "./modules/auth/middleware";
-import { FailureLimiter, type FailureLimiterOptions } from "./modules/auth/rate-limit";
+import { RateLimiter, type RateLimiterOptions } from "./common/rate-limit";
+import type { TrustProxy } from "./common/config";
 import { TokenService } from "./modules/auth/service";
 import type { RouteModule } from "./modules/feature";
 import type { Db } from "./common/db";
@@ -29,10 +30,13 @@ export interface AppDeps {
   metrics?: Metrics;
   /** The features' routes (modules/index.ts lists them), declared in this order. */
   modules?: RouteModule[];
-  /** Failed-authentication limit per client address (default 20 per minute). */
-  authFailures?: FailureLimiterOptions;
-  /** Express "trust proxy" setting; false (the default) when the gateway listens directly. */
-  trustProxy?: boolean | number | string;
+  /** Failed-authentication limit per client (default 20 per minute). */
+  authFailures?: RateLimiterOptions;
+  /**
+   * Express's "trust proxy" (KUAJIE_TRUST_PROXY): which proxies' X-Forwarded-For gives the client address that the
+   * failed-authentication limit counts by; false (the default) when the gateway listens directly.
+   */
+  trustProxy?: TrustProxy;
   /** Clock in milliseconds, for idempotency key expiry. */
   now?: () => number;
   version?: string;
@@ -60,7 +64,7 @@ export function createApp(deps: AppDeps): Express {
 
   const tokens = new TokenService(new TokenStore(deps.db));
   const registry = createRouteRegistry({
-    authenticate: authenticate(tokens, new FailureLimiter({ ...deps.authFailures })),
+    authenticate: authenticate(tokens, new RateLimiter({ ...deps.authFailures })),
     authorize,
     idempotency: idempotency(new IdempotencyStore(deps.db), { hashKey: deps.consortiumSecret, now: deps.now }),
   });

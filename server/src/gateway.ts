@@ -87,6 +87,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     logger,
     consortiumSecret: config.consortiumSecret,
     bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
     metrics,
     modules: features.map((feature) => feature(ctx)),
   });

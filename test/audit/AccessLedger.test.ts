@@ -198,7 +198,8 @@ describe("AccessLedger", function () {
   describe("verifyReceiptFields", function () {
     it("offers no verification from a bare leaf, which an inner node with a shorter proof would pass", async function () {
       const { ledger, tree2 } = await loadFixture(anchoredFixture);
-      const hashPair = (a: string, b: string) => ethers.keccak256(ethers.concat(BigInt(a) < BigInt(b) ? [a, b] : [b, a]));
+      const hashPair = (a: string, b: string) =>
+        ethers.keccak256(ethers.concat(BigInt(a) < BigInt(b) ? [a, b] : [b, a]));
       // The inner node over leaf 0 and its sibling, with the rest of leaf 0's proof, reaches the anchored root: a
       // verifier that took the caller's "leaf" as is would accept this node as a receipt.
       const proof = tree2.getProof(0);

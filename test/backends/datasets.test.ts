@@ -1,10 +1,5 @@
 import { expect } from "chai";
-import {
-  DEMO_RESOURCES,
-  type FieldType,
-  PROVIDER_DEPARTMENTS,
-  buildDemoDatasets,
-} from "../../backends/datasets";
+import { DEMO_RESOURCES, type FieldType, PROVIDER_DEPARTMENTS, buildDemoDatasets } from "../../backends/datasets";
 import { generatePeople } from "../../backends/synthetic-people";
 
 function matchesType(value: unknown, type: FieldType): boolean {

@@ -1,9 +1,5 @@
 import { expect } from "chai";
-import {
-  GUANGDONG_REGIONS,
-  generatePeople,
-  identityCheckCharacter,
-} from "../../backends/synthetic-people";
+import { GUANGDONG_REGIONS, generatePeople, identityCheckCharacter } from "../../backends/synthetic-people";
 
 /** ISO 7064 MOD 11-2 by the recursive pure-system method, independent of the weight table the generator uses. */
 function iso7064Mod112IsValid(idNumber: string): boolean {

@@ -1,5 +1,9 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { expect } from "chai";
+import express from "express";
 import request from "supertest";
+import { BACKEND_TOKEN_HEADER } from "../../core/backend";
 import { createBareProxy } from "../../bench/lib/bare-proxy";
 import { type RunningBackends, startBackends } from "../../backends/main";
 
@@ -45,5 +49,38 @@ describe("bare proxy (benchmark baseline)", function () {
       .post("/fetch")
       .send({ resourceCode: "medical-institutions", fields: [] })
       .expect(502, { error: "backend_unreachable" });
+  });
+
+  it("chains two hops (consumer side → provider side → backend), the provider side presenting the backend token", async function () {
+    const seen: Array<string | undefined> = [];
+    const backend = express();
+    backend.post("/query", express.json(), (req, res) => {
+      seen.push(req.get(BACKEND_TOKEN_HEADER));
+      res.json({ data: { echoed: req.body as unknown } });
+    });
+    const listening = (app: express.Express) =>
+      new Promise<Server>((resolve) => {
+        const server = app.listen(0, "127.0.0.1", () => resolve(server));
+      });
+    const backendServer = await listening(backend);
+    const providerSide = await listening(
+      createBareProxy(`http://127.0.0.1:${(backendServer.address() as AddressInfo).port}`, {
+        backendToken: "secret-of-this-start",
+      }),
+    );
+    try {
+      const consumerSide = createBareProxy(`http://127.0.0.1:${(providerSide.address() as AddressInfo).port}`, {
+        path: "fetch",
+      });
+      const response = await request(consumerSide)
+        .post("/fetch")
+        .send({ resourceCode: "household-registration", fields: ["name"] })
+        .expect(200);
+      expect(response.body.data.echoed).to.deep.include({ resourceCode: "household-registration", fields: ["name"] });
+      expect(seen).to.deep.equal(["secret-of-this-start"], "one query reached the backend, with the token");
+    } finally {
+      providerSide.close();
+      backendServer.close();
+    }
   });
 });

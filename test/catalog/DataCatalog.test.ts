@@ -121,6 +121,28 @@ describe("DataCatalog", function () {
     expect(record.acceptedBases).to.equal(expected.acceptedBases ?? ALL_BASES);
   }
 
+  type Catalog = Awaited<ReturnType<typeof deployFixture>>["catalog"];
+
+  /** The tests every write on an existing resource shares: only an operator of its active provider may make it. */
+  function itRefusesAllButTheActiveProvider(write: (catalog: Catalog, resourceId: string) => Promise<unknown>) {
+    it("refuses an account of no department, an operator of another department and of a suspended one", async function () {
+      const { catalog, outsider, hrssOperator, suspendedOperator, resourceId } = await loadFixture(deployFixture);
+      for (const caller of [outsider, hrssOperator, suspendedOperator]) {
+        await expect(write(catalog.connect(caller), resourceId))
+          .to.be.revertedWithCustomError(catalog, "CatalogUnauthorizedAccount")
+          .withArgs(caller.address, PUBLIC_SECURITY);
+      }
+    });
+
+    it("refuses the provider's own operator while the provider is suspended", async function () {
+      const { catalog, consortium, psbOperator, resourceId } = await loadFixture(deployFixture);
+      await consortium.setDepartment(PUBLIC_SECURITY, false, true);
+      await expect(write(catalog.connect(psbOperator), resourceId))
+        .to.be.revertedWithCustomError(catalog, "CatalogUnauthorizedAccount")
+        .withArgs(psbOperator.address, PUBLIC_SECURITY);
+    });
+  }
+
   describe("register", function () {
     it("stores the resource at version 1, active, with the hash of the metadata, and returns its id", async function () {
       const { catalog, hrssOperator } = await loadFixture(deployFixture);
@@ -340,22 +362,7 @@ describe("DataCatalog", function () {
         .withArgs(unknown);
     });
 
-    it("refuses an account of no department, an operator of another department and of a suspended one", async function () {
-      const { catalog, outsider, hrssOperator, suspendedOperator, resourceId } = await loadFixture(deployFixture);
-      for (const caller of [outsider, hrssOperator, suspendedOperator]) {
-        await expect(catalog.connect(caller).update(resourceId, terms(), META))
-          .to.be.revertedWithCustomError(catalog, "CatalogUnauthorizedAccount")
-          .withArgs(caller.address, PUBLIC_SECURITY);
-      }
-    });
-
-    it("refuses the provider's own operator while the provider is suspended", async function () {
-      const { catalog, consortium, psbOperator, resourceId } = await loadFixture(deployFixture);
-      await consortium.setDepartment(PUBLIC_SECURITY, false, true);
-      await expect(catalog.connect(psbOperator).update(resourceId, terms(), META))
-        .to.be.revertedWithCustomError(catalog, "CatalogUnauthorizedAccount")
-        .withArgs(psbOperator.address, PUBLIC_SECURITY);
-    });
+    itRefusesAllButTheActiveProvider((catalog, resourceId) => catalog.update(resourceId, terms(), META));
 
     it("refuses a retired resource (and tells a stranger only that it is not theirs)", async function () {
       const { catalog, psbOperator, hrssOperator, resourceId } = await loadFixture(deployFixture);
@@ -403,22 +410,7 @@ describe("DataCatalog", function () {
         .withArgs(unknown);
     });
 
-    it("refuses an account of no department, an operator of another department and of a suspended one", async function () {
-      const { catalog, outsider, hrssOperator, suspendedOperator, resourceId } = await loadFixture(deployFixture);
-      for (const caller of [outsider, hrssOperator, suspendedOperator]) {
-        await expect(catalog.connect(caller).retire(resourceId))
-          .to.be.revertedWithCustomError(catalog, "CatalogUnauthorizedAccount")
-          .withArgs(caller.address, PUBLIC_SECURITY);
-      }
-    });
-
-    it("refuses the provider's own operator while the provider is suspended", async function () {
-      const { catalog, consortium, psbOperator, resourceId } = await loadFixture(deployFixture);
-      await consortium.setDepartment(PUBLIC_SECURITY, false, true);
-      await expect(catalog.connect(psbOperator).retire(resourceId))
-        .to.be.revertedWithCustomError(catalog, "CatalogUnauthorizedAccount")
-        .withArgs(psbOperator.address, PUBLIC_SECURITY);
-    });
+    itRefusesAllButTheActiveProvider((catalog, resourceId) => catalog.retire(resourceId));
   });
 
   describe("setAcceptedLegalBases", function () {
@@ -461,19 +453,7 @@ describe("DataCatalog", function () {
         .withArgs(resourceId);
     });
 
-    it("refuses an account of no department, an operator of another department and of a suspended one", async function () {
-      const { catalog, consortium, outsider, hrssOperator, suspendedOperator, psbOperator, resourceId } =
-        await loadFixture(deployFixture);
-      for (const caller of [outsider, hrssOperator, suspendedOperator]) {
-        await expect(catalog.connect(caller).setAcceptedLegalBases(resourceId, CONSENT_ONLY))
-          .to.be.revertedWithCustomError(catalog, "CatalogUnauthorizedAccount")
-          .withArgs(caller.address, PUBLIC_SECURITY);
-      }
-      await consortium.setDepartment(PUBLIC_SECURITY, false, true);
-      await expect(catalog.connect(psbOperator).setAcceptedLegalBases(resourceId, CONSENT_ONLY))
-        .to.be.revertedWithCustomError(catalog, "CatalogUnauthorizedAccount")
-        .withArgs(psbOperator.address, PUBLIC_SECURITY);
-    });
+    itRefusesAllButTheActiveProvider((catalog, resourceId) => catalog.setAcceptedLegalBases(resourceId, CONSENT_ONLY));
   });
 
   describe("views", function () {

@@ -62,6 +62,13 @@ describe("ConsentRegistry", function () {
     return { ...f, terms, consentId: consentIdOf(terms.key, 1) };
   }
 
+  /** `withConsent`, then the consent withdrawn by the holder (social security) on the subject's request. */
+  async function withWithdrawnConsent() {
+    const f = await withConsent();
+    await f.registry.connect(f.socialOperator).withdraw(f.terms.key, REQUEST);
+    return f;
+  }
+
   async function withSignedConsent() {
     const f = await deployConsentRegistry();
     const terms = await termsFor(SUBJECT);
@@ -268,8 +275,7 @@ describe("ConsentRegistry", function () {
     });
 
     it("records anew after a withdrawal or an expiry without a supersession", async function () {
-      const { registry, civilOperator, socialOperator, terms } = await loadFixture(withConsent);
-      await registry.connect(socialOperator).withdraw(terms.key, REQUEST);
+      const { registry, civilOperator, terms } = await loadFixture(withWithdrawnConsent);
       await expect(registry.connect(civilOperator).record(terms, FORM))
         .to.emit(registry, "ConsentRecorded")
         .and.not.to.emit(registry, "ConsentSuperseded");
@@ -561,14 +567,21 @@ describe("ConsentRegistry", function () {
         .withArgs(citizen.address);
     });
 
-    it("refuses a signature for another chain id", async function () {
-      const { registry, outsider, citizen, terms, consentId } = await loadFixture(withSignedConsent);
-      const deadline = BigInt(await time.latest()) + DAY;
-      const signature = await signWithdrawal(registry, citizen, consentId, deadline, { chainId: 1n });
-      await expect(registry.connect(outsider).withdrawWithSignature(terms.key, deadline, signature))
-        .to.be.revertedWithCustomError(registry, "ConsentInvalidSignature")
-        .withArgs(citizen.address);
-    });
+    const misSigned = [
+      { what: "for another chain id", by: "citizen", options: { chainId: 1n } },
+      { what: "by another key than the one that gave the consent", by: "otherCitizen", options: { nonce: 1n } },
+    ] as const;
+    for (const { what, by, options } of misSigned) {
+      it(`refuses a signature ${what}`, async function () {
+        const f = await loadFixture(withSignedConsent);
+        const { registry, outsider, citizen, terms, consentId } = f;
+        const deadline = BigInt(await time.latest()) + DAY;
+        const signature = await signWithdrawal(registry, f[by], consentId, deadline, options);
+        await expect(registry.connect(outsider).withdrawWithSignature(terms.key, deadline, signature))
+          .to.be.revertedWithCustomError(registry, "ConsentInvalidSignature")
+          .withArgs(citizen.address);
+      });
+    }
 
     it("refuses a signature past its deadline", async function () {
       const { registry, outsider, citizen, terms, consentId } = await loadFixture(withSignedConsent);
@@ -578,15 +591,6 @@ describe("ConsentRegistry", function () {
       await expect(registry.connect(outsider).withdrawWithSignature(terms.key, deadline, signature))
         .to.be.revertedWithCustomError(registry, "ConsentExpiredSignature")
         .withArgs(deadline);
-    });
-
-    it("refuses a signature by another key than the one that gave the consent", async function () {
-      const { registry, outsider, citizen, otherCitizen, terms, consentId } = await loadFixture(withSignedConsent);
-      const deadline = BigInt(await time.latest()) + DAY;
-      const signature = await signWithdrawal(registry, otherCitizen, consentId, deadline, { nonce: 1n });
-      await expect(registry.connect(outsider).withdrawWithSignature(terms.key, deadline, signature))
-        .to.be.revertedWithCustomError(registry, "ConsentInvalidSignature")
-        .withArgs(citizen.address);
     });
 
     it("refuses a consent of a subject with no key and an unknown consent", async function () {
@@ -698,8 +702,7 @@ describe("ConsentRegistry", function () {
     });
 
     it("marks a department's re-consent on record evidence after a withdrawal, when the subject has no key", async function () {
-      const { registry, civilOperator, socialOperator, terms } = await loadFixture(withConsent);
-      await registry.connect(socialOperator).withdraw(terms.key, REQUEST);
+      const { registry, civilOperator, terms } = await loadFixture(withWithdrawnConsent);
       await expect(registry.connect(civilOperator).record(terms, FORM))
         .to.emit(registry, "ConsentRecorded")
         .withArgs(

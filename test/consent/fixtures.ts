@@ -1,11 +1,10 @@
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import type { Signer, TypedDataDomain } from "ethers";
+import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
 import type { ConsentRegistry, ConsortiumMock } from "../../typechain-types";
-import type { IConsentRegistry } from "../../typechain-types/contracts/consent/ConsentRegistry";
 import { CONSENT_TYPES, KEY_ROTATION_TYPES, WITHDRAWAL_TYPES, eip712Domain } from "../../core/eip712";
 
-export { CONSENT_TYPES, KEY_ROTATION_TYPES, WITHDRAWAL_TYPES };
+export { CONSENT_TYPES, WITHDRAWAL_TYPES };
 
 export const DAY = 24n * 3600n;
 
@@ -18,7 +17,6 @@ export const SUSPENDED = ethers.id("11440000MB2C99999Z"); // a suspended departm
 export const RESOURCE = ethers.id("resource:pension-status");
 export const PURPOSE = ethers.encodeBytes32String("dpv:ServiceProvision");
 
-export type ConsentKey = IConsentRegistry.ConsentKeyStruct;
 export type ConsentTerms = {
   key: { subjectRef: string; recipient: string; resourceId: string; purpose: string };
   separate: boolean;
@@ -31,7 +29,7 @@ export function subjectRef(n: number | string): string {
   return ethers.computeHmac("sha256", ethers.toUtf8Bytes("consortium-secret"), ethers.toUtf8Bytes(`ID:${n}`));
 }
 
-export function keyHash(key: ConsentTerms["key"]): string {
+function keyHash(key: ConsentTerms["key"]): string {
   return ethers.keccak256(
     ethers.AbiCoder.defaultAbiCoder().encode(
       ["bytes32", "bytes32", "bytes32", "bytes32"],
@@ -62,12 +60,24 @@ export async function termsFor(
   };
 }
 
-export async function domainOf(registry: ConsentRegistry, chainId?: bigint): Promise<TypedDataDomain> {
+async function domainOf(registry: ConsentRegistry, chainId?: bigint): Promise<TypedDataDomain> {
   return eip712Domain(
     "ConsentRegistry",
     chainId ?? (await ethers.provider.getNetwork()).chainId,
     await registry.getAddress(),
   );
+}
+
+/** Signs `message` with the signer's next nonce (or `opts.nonce`) under the registry's domain (or `opts.chainId`'s). */
+async function signWithNonce(
+  registry: ConsentRegistry,
+  signer: Signer,
+  types: Record<string, TypedDataField[]>,
+  message: Record<string, unknown>,
+  opts: { nonce?: bigint; chainId?: bigint },
+): Promise<string> {
+  const nonce = opts.nonce ?? (await registry.nonces(await signer.getAddress()));
+  return signer.signTypedData(await domainOf(registry, opts.chainId), types, { ...message, nonce });
 }
 
 export async function signConsent(
@@ -77,15 +87,8 @@ export async function signConsent(
   deadline: bigint,
   opts: { nonce?: bigint; chainId?: bigint } = {},
 ): Promise<string> {
-  const nonce = opts.nonce ?? (await registry.nonces(await signer.getAddress()));
-  return signer.signTypedData(await domainOf(registry, opts.chainId), CONSENT_TYPES, {
-    ...terms.key,
-    separate: terms.separate,
-    validFrom: terms.validFrom,
-    validUntil: terms.validUntil,
-    nonce,
-    deadline,
-  });
+  const { key, separate, validFrom, validUntil } = terms;
+  return signWithNonce(registry, signer, CONSENT_TYPES, { ...key, separate, validFrom, validUntil, deadline }, opts);
 }
 
 export async function signWithdrawal(
@@ -95,8 +98,7 @@ export async function signWithdrawal(
   deadline: bigint,
   opts: { nonce?: bigint; chainId?: bigint } = {},
 ): Promise<string> {
-  const nonce = opts.nonce ?? (await registry.nonces(await signer.getAddress()));
-  return signer.signTypedData(await domainOf(registry, opts.chainId), WITHDRAWAL_TYPES, { consentId, nonce, deadline });
+  return signWithNonce(registry, signer, WITHDRAWAL_TYPES, { consentId, deadline }, opts);
 }
 
 export async function signKeyRotation(
@@ -107,13 +109,7 @@ export async function signKeyRotation(
   deadline: bigint,
   opts: { nonce?: bigint } = {},
 ): Promise<string> {
-  const nonce = opts.nonce ?? (await registry.nonces(await signer.getAddress()));
-  return signer.signTypedData(await domainOf(registry), KEY_ROTATION_TYPES, {
-    subjectRef: subject,
-    newKey,
-    nonce,
-    deadline,
-  });
+  return signWithNonce(registry, signer, KEY_ROTATION_TYPES, { subjectRef: subject, newKey, deadline }, opts);
 }
 
 /**

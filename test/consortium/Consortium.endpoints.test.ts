@@ -1,31 +1,29 @@
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { Action, CITY, HEALTH, POLICE, Roles, foundedFixture, payload, unfoundedFixture } from "./fixtures";
-
-type Fixture = Awaited<ReturnType<typeof foundedFixture>>;
+import {
+  Action,
+  CITY,
+  HEALTH,
+  POLICE,
+  Roles,
+  councilDecides,
+  foundedFixture,
+  payload,
+  unfoundedFixture,
+} from "./fixtures";
+import { itIsPublishedByTheDepartmentsAdminOnly } from "./published-by-admin";
 
 const ENDPOINT = "https://gateway.police.gd.gov.cn:8443";
 
-/** In the standard fixture (3 seats, 2 needed): BUREAU proposes, POLICE approves, so it executes. */
-async function councilDecides(f: Fixture, action: number, data: string): Promise<void> {
-  await f.consortium.connect(f.bureauAdmin).propose(action, data);
-  await f.consortium.connect(f.policeOp).approve(await f.consortium.proposalCount());
-}
-
 describe("Consortium: gateway exchange endpoints", function () {
   describe("setGatewayEndpoint", function () {
-    it("lets a department's admin publish and replace its gateway's endpoint, with the event", async function () {
-      const { consortium, policeAdmin } = await loadFixture(foundedFixture);
-      expect(await consortium.gatewayEndpointOf(POLICE.id)).to.equal("");
-      await expect(consortium.connect(policeAdmin).setGatewayEndpoint(ENDPOINT))
-        .to.emit(consortium, "GatewayEndpointSet")
-        .withArgs(POLICE.id, ENDPOINT, policeAdmin.address);
-      expect(await consortium.gatewayEndpointOf(POLICE.id)).to.equal(ENDPOINT);
-      const moved = "http://10.0.0.7:8080/kuajie";
-      await expect(consortium.connect(policeAdmin).setGatewayEndpoint(moved))
-        .to.emit(consortium, "GatewayEndpointSet")
-        .withArgs(POLICE.id, moved, policeAdmin.address);
-      expect(await consortium.gatewayEndpointOf(POLICE.id)).to.equal(moved);
+    itIsPublishedByTheDepartmentsAdminOnly({
+      what: "publish and replace its gateway's endpoint",
+      event: "GatewayEndpointSet",
+      value: ENDPOINT,
+      moved: "http://10.0.0.7:8080/kuajie",
+      publish: (consortium, value) => consortium.setGatewayEndpoint(value),
+      read: (consortium, departmentId) => consortium.gatewayEndpointOf(departmentId),
     });
 
     it("keeps each department's endpoint apart", async function () {
@@ -35,24 +33,6 @@ describe("Consortium: gateway exchange endpoints", function () {
       expect(await consortium.gatewayEndpointOf(POLICE.id)).to.equal(ENDPOINT);
       expect(await consortium.gatewayEndpointOf(CITY.id)).to.equal("https://gateway.city.example");
       expect(await consortium.gatewayEndpointOf(HEALTH.id)).to.equal("");
-    });
-
-    it("refuses a plain operator, an account of no department and the admin of a suspended department", async function () {
-      const f = await loadFixture(foundedFixture);
-      await councilDecides(f, Action.Suspend, payload.department(HEALTH.id));
-      for (const who of [f.policeOp, f.outsider, f.healthAdmin]) {
-        await expect(f.consortium.connect(who).setGatewayEndpoint(ENDPOINT))
-          .to.be.revertedWithCustomError(f.consortium, "ConsortiumUnauthorizedAccount")
-          .withArgs(who.address, Roles.DEPARTMENT_ADMIN);
-      }
-    });
-
-    it("refuses before founding", async function () {
-      const { consortium, deployer } = await loadFixture(unfoundedFixture);
-      await expect(consortium.connect(deployer).setGatewayEndpoint(ENDPOINT)).to.be.revertedWithCustomError(
-        consortium,
-        "ConsortiumNotFounded",
-      );
     });
 
     it("refuses what is not an http(s) URL with a host part, of at most 256 bytes", async function () {

@@ -17,6 +17,7 @@ import {
   SOCIAL,
   Status,
   code,
+  councilDecides,
   councilFixture,
   foundedFixture,
   payload,
@@ -24,8 +25,7 @@ import {
   singleSeatFixture,
   unfoundedFixture,
 } from "./fixtures";
-
-type Fixture = Awaited<ReturnType<typeof foundedFixture>>;
+import { itIsPublishedByTheDepartmentsAdminOnly } from "./published-by-admin";
 
 /** Proposes as `proposer` and approves with each of `approvers` in turn; returns the proposal id. */
 async function decide(
@@ -39,11 +39,6 @@ async function decide(
   const id = await consortium.proposalCount();
   for (const a of approvers) await consortium.connect(a).approve(id);
   return id;
-}
-
-/** In the standard fixture (3 seats, 2 needed): BUREAU proposes, POLICE approves, so it executes. */
-async function councilDecides(f: Fixture, action: number, data: string): Promise<bigint> {
-  return decide(f.consortium, action, data, f.bureauAdmin, f.policeOp);
 }
 
 describe("Consortium", function () {
@@ -779,36 +774,13 @@ describe("Consortium", function () {
   describe("nodes (the source of Besu's nodes allowlist)", function () {
     const ENODE = `enode://${"ab".repeat(64)}@10.0.0.2:30303`;
 
-    it("lets a department's admin register and replace its node, with the event", async function () {
-      const { consortium, policeAdmin } = await loadFixture(foundedFixture);
-      expect(await consortium.nodeOf(POLICE.id)).to.equal("");
-      await expect(consortium.connect(policeAdmin).registerNode(ENODE))
-        .to.emit(consortium, "NodeRegistered")
-        .withArgs(POLICE.id, ENODE, policeAdmin.address);
-      expect(await consortium.nodeOf(POLICE.id)).to.equal(ENODE);
-      const moved = ENODE.replace("10.0.0.2", "10.0.0.9");
-      await expect(consortium.connect(policeAdmin).registerNode(moved))
-        .to.emit(consortium, "NodeRegistered")
-        .withArgs(POLICE.id, moved, policeAdmin.address);
-      expect(await consortium.nodeOf(POLICE.id)).to.equal(moved);
-    });
-
-    it("refuses a plain operator, an account of no department and the admin of a suspended department", async function () {
-      const f = await loadFixture(foundedFixture);
-      await councilDecides(f, Action.Suspend, payload.department(HEALTH.id));
-      for (const who of [f.policeOp, f.outsider, f.healthAdmin]) {
-        await expect(f.consortium.connect(who).registerNode(ENODE))
-          .to.be.revertedWithCustomError(f.consortium, "ConsortiumUnauthorizedAccount")
-          .withArgs(who.address, Roles.DEPARTMENT_ADMIN);
-      }
-    });
-
-    it("refuses before founding", async function () {
-      const { consortium, deployer } = await loadFixture(unfoundedFixture);
-      await expect(consortium.connect(deployer).registerNode(ENODE)).to.be.revertedWithCustomError(
-        consortium,
-        "ConsortiumNotFounded",
-      );
+    itIsPublishedByTheDepartmentsAdminOnly({
+      what: "register and replace its node",
+      event: "NodeRegistered",
+      value: ENODE,
+      moved: ENODE.replace("10.0.0.2", "10.0.0.9"),
+      publish: (consortium, value) => consortium.registerNode(value),
+      read: (consortium, departmentId) => consortium.nodeOf(departmentId),
     });
 
     it("refuses what is not an enode URL of at most 256 bytes", async function () {

@@ -95,7 +95,7 @@ export const CITY = profile("CITY", {
 /** Not a founder: admitted by proposals in tests. */
 export const SOCIAL = profile("SOCIAL", { name: "Provincial Human Resources and Social Security Department" });
 
-export async function deployConsortium() {
+async function deployConsortium() {
   const signers = await ethers.getSigners();
   const [deployer] = signers;
   const consortium = (await ethers.deployContract("Consortium", deployer)) as unknown as Consortium;
@@ -142,6 +142,16 @@ export async function foundedFixture() {
     outsider,
     spare,
   };
+}
+
+export type FoundedFixture = Awaited<ReturnType<typeof foundedFixture>>;
+
+/** In the standard fixture (3 seats, 2 needed): BUREAU proposes, POLICE approves, so it executes; returns its id. */
+export async function councilDecides(f: FoundedFixture, action: number, data: string): Promise<bigint> {
+  await f.consortium.connect(f.bureauAdmin).propose(action, data);
+  const id = await f.consortium.proposalCount();
+  await f.consortium.connect(f.policeOp).approve(id);
+  return id;
 }
 
 /** Founded with BUREAU alone on the council (one seat) and CITY. */

@@ -1,11 +1,13 @@
 /**
- * `npm start` end to end: the real processes (Hardhat node, deployment, backends, gateway) as the command runs them,
- * on free ports and in a temporary data directory; the demo story over HTTP; a gateway killed with SIGKILL and
- * restarted by the supervisor; SIGTERM stopping everything; and a second start after a stop. Every wait is bounded.
+ * `npm start` end to end: the real processes (Hardhat node, deployment, backends, one gateway per department) as the
+ * command runs them, on free ports and in a temporary data directory; each department's token at its own gateway
+ * only; the demo story over HTTP; one gateway killed with SIGKILL and restarted by the supervisor while the others
+ * run on; SIGTERM stopping everything; and a second start after a stop. Every wait is bounded.
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import { expect } from "chai";
+import { Interface } from "ethers";
 import type { Credentials } from "../../scripts/lib/dev-files";
 import {
   START_BOUND_MS,
@@ -63,8 +65,15 @@ describe("npm start: the real processes end to end", function () {
     site.remove();
   });
 
-  it("writes credentials.json with the URLs, the contracts, a token per demo department and the auditor's", function () {
-    expect(credentials.gateway).to.equal(`http://127.0.0.1:${site.ports.gateway}`);
+  it("writes credentials.json with the URLs, the contracts, a gateway and a token per demo department and the auditor's", function () {
+    expect(credentials.gateway).to.equal(
+      site.gatewayUrlOf("data-bureau"),
+      "the top-level gateway is the data bureau's",
+    );
+    for (const d of credentials.departments) {
+      expect(d.gateway).to.equal(`http://127.0.0.1:${site.ports.gateways[d.key]}`, `${d.key}'s own gateway`);
+    }
+    expect(new Set(credentials.departments.map((d) => d.gateway)).size).to.equal(5, "five gateways");
     expect(credentials.rpc).to.equal(`http://127.0.0.1:${site.ports.rpc}`);
     expect(credentials.chainId).to.equal(31337);
     expect(Object.keys(credentials.contracts)).to.include.members([
@@ -93,50 +102,91 @@ describe("npm start: the real processes end to end", function () {
     );
   });
 
-  it("serves /healthz and the members to a department's token, every demo department admitted", async function () {
-    const health = await fetch(`${credentials.gateway}/healthz`);
-    expect(health.status).to.equal(200);
-    const report = (await health.json()) as { status: string; chainId: number; contracts: Record<string, string> };
-    expect(report.status).to.equal("ok");
-    expect(report.chainId).to.equal(31337);
-    expect(report.contracts).to.deep.equal(credentials.contracts);
+  it("runs five gateways, each with its own directory, database and key, publishing its endpoint on chain", async function () {
+    const consortium = new Interface(["function gatewayEndpointOf(bytes32) view returns (string)"]);
+    for (const d of credentials.departments) {
+      const health = await fetch(`${d.gateway}/healthz`);
+      expect(health.status).to.equal(200, `${d.key}'s /healthz`);
+      const report = (await health.json()) as { status: string; chainId: number; contracts: Record<string, string> };
+      expect(report.status).to.equal("ok");
+      expect(report.chainId).to.equal(31337);
+      expect(report.contracts).to.deep.equal(credentials.contracts);
+
+      const own = site.gatewayFiles(d.key);
+      expect(fs.existsSync(own.database), `${d.key}'s gateway.db`).to.equal(true);
+      expect(fs.readdirSync(own.keystoreDir)).to.deep.equal([`${d.key}.json`], "its own key and no other");
+      const config = JSON.parse(fs.readFileSync(own.config, "utf8")) as Record<string, unknown>;
+      expect(Object.keys(config)).to.not.include("KUAJIE_DEV_MNEMONIC", "no mnemonic: it would hold every key");
+      expect(fs.statSync(own.config).mode & 0o077).to.equal(0, "gateway.json is readable by the owner only");
+
+      const published = (await jsonRpc(credentials.rpc, "eth_call", [
+        {
+          to: credentials.contracts.Consortium,
+          data: consortium.encodeFunctionData("gatewayEndpointOf", [d.id]),
+        },
+        "latest",
+      ])) as string;
+      expect(consortium.decodeFunctionResult("gatewayEndpointOf", published)[0]).to.equal(d.gateway);
+    }
+  });
+
+  it("accepts a department's token at its own gateway only (401 elsewhere), and the auditor's at every gateway", async function () {
+    for (const holder of credentials.departments) {
+      for (const gateway of credentials.departments) {
+        expect(await status(`${gateway.gateway}/v1/me`, holder.token)).to.equal(
+          holder.key === gateway.key ? 200 : 401,
+          `${holder.key}'s token at ${gateway.key}'s gateway`,
+        );
+      }
+    }
+    for (const gateway of credentials.departments) {
+      expect(await status(`${gateway.gateway}/v1/receipts`, credentials.auditor.token)).to.equal(
+        200,
+        `the auditor at ${gateway.key}'s gateway`,
+      );
+      expect(await status(`${gateway.gateway}/v1/me`, "kj_not-a-token")).to.equal(401);
+    }
 
     const civil = credentials.departments.find((d) => d.key === "gz-civil-affairs")!;
-    const members = await fetch(`${credentials.gateway}/v1/departments`, {
+    const members = await fetch(`${civil.gateway}/v1/departments`, {
       headers: { authorization: `Bearer ${civil.token}` },
     });
     expect(members.status).to.equal(200);
     const body = (await members.json()) as { items: Array<{ id: string; status: string }>; block: number };
     expect(body.items.map((m) => m.id)).to.have.members(credentials.departments.map((d) => d.id));
     expect(body.items.every((m) => m.status === "active")).to.equal(true);
-    expect(await status(`${credentials.gateway}/v1/departments`, "kj_not-a-token")).to.equal(401);
   });
 
-  it("restarts the gateway killed with SIGKILL while the chain and the backends keep running", async function () {
+  it("restarts one gateway killed with SIGKILL while the chain, the backends and the other gateways keep running", async function () {
     this.timeout(RESTART_BOUND_MS + 10_000);
+    const victim = credentials.departments.find((d) => d.key === "hrss")!;
     const before = site.processes();
-    expect(before.gateway).to.be.a("number");
+    const killed = before.gateways[victim.key];
+    expect(killed).to.be.a("number");
     const blockBefore = Number(await jsonRpc(credentials.rpc, "eth_blockNumber"));
 
-    process.kill(before.gateway!, "SIGKILL");
+    process.kill(killed!, "SIGKILL");
     const restarted = await waitFor("a new gateway process", RESTART_BOUND_MS, async () => {
-      const now = site.processes();
-      return now.gateway !== null && now.gateway !== before.gateway ? now.gateway : undefined;
+      const now = site.processes().gateways[victim.key];
+      return now !== null && now !== killed ? now : undefined;
     });
     await waitFor("the restarted gateway's /healthz", RESTART_BOUND_MS, async () =>
-      (await status(`${credentials.gateway}/healthz`)) === 200 ? true : undefined,
+      (await status(`${victim.gateway}/healthz`)) === 200 ? true : undefined,
     );
 
-    expect(isAlive(before.gateway!)).to.equal(false);
+    expect(isAlive(killed!)).to.equal(false);
     expect(isAlive(restarted)).to.equal(true);
-    expect(site.processes().node).to.equal(before.node, "the Hardhat node is the same process");
+    const after = site.processes();
+    expect(after.node).to.equal(before.node, "the Hardhat node is the same process");
     expect(isAlive(before.node!)).to.equal(true);
-    const civil = credentials.departments.find((d) => d.key === "gz-civil-affairs")!;
-    expect(await status(`${credentials.gateway}/v1/departments`, civil.token)).to.equal(200, "tokens survive");
-    const health = (await (await fetch(`${credentials.gateway}/healthz`)).json()) as { blockNumber: number };
+    for (const d of credentials.departments.filter((d) => d.key !== victim.key)) {
+      expect(after.gateways[d.key]).to.equal(before.gateways[d.key], `${d.key}'s gateway is the same process`);
+    }
+    expect(await status(`${victim.gateway}/v1/me`, victim.token)).to.equal(200, "tokens survive");
+    const health = (await (await fetch(`${victim.gateway}/healthz`)).json()) as { blockNumber: number };
     expect(health.blockNumber).to.be.at.least(blockBefore, "the same chain, not a fresh one");
     expect(await status(`http://127.0.0.1:${site.ports.hrss}/query`)).to.be.a("number", "the backends keep serving");
-    expect(start.output).to.match(/gateway killed by SIGKILL; restarting in 1 s/);
+    expect(start.output).to.match(/gateway hrss killed by SIGKILL; restarting in 1 s/);
   });
 
   it("walks the demo story over HTTP (npm run demo) and exits 0", async function () {
@@ -167,10 +217,12 @@ describe("npm start: the real processes end to end", function () {
     const pids = site.processes();
     const exit = await start.stop();
     expect(exit.code, start.output).to.equal(0);
-    for (const pid of [pids.node, pids.gateway]) {
+    const gateways = Object.values(pids.gateways);
+    expect(gateways.filter((pid) => pid !== null)).to.have.length(5);
+    for (const pid of [pids.node, ...gateways]) {
       if (pid !== null) expect(isAlive(pid)).to.equal(false, `process ${pid} is gone`);
     }
-    for (const port of Object.values(site.ports)) expect(await portIsFree(port)).to.equal(true, `port ${port} is free`);
+    for (const port of site.allPorts()) expect(await portIsFree(port)).to.equal(true, `port ${port} is free`);
     expect(fs.existsSync(site.files.processes)).to.equal(false);
     expect(fs.existsSync(site.files.credentials)).to.equal(false, "credentials.json and its dead tokens are gone");
     expect(start.output).to.include("stopped");
@@ -182,14 +234,16 @@ describe("npm start: the real processes end to end", function () {
     const previous = credentials;
     const again = launch();
     const fresh = await again.ready();
-    expect(await status(`${fresh.gateway}/healthz`)).to.equal(200);
-    const bureau = (c: Credentials) => c.departments.find((d) => d.key === "data-bureau")!.token;
-    expect(await status(`${fresh.gateway}/v1/me`, bureau(fresh))).to.equal(200);
-    expect(await status(`${fresh.gateway}/v1/me`, bureau(previous))).to.equal(401, "a fresh gateway database");
+    const token = (c: Credentials, key: string) => c.departments.find((d) => d.key === key)!.token;
+    for (const d of fresh.departments) {
+      expect(await status(`${d.gateway}/healthz`)).to.equal(200);
+      expect(await status(`${d.gateway}/v1/me`, token(fresh, d.key))).to.equal(200);
+      expect(await status(`${d.gateway}/v1/me`, token(previous, d.key))).to.equal(401, "a fresh gateway database");
+    }
     expect(fs.readFileSync(site.files.secret, "utf8")).to.equal(secret, "the consortium secret is kept");
 
     const exit = await again.stop();
     expect(exit.code, again.output).to.equal(0);
-    for (const port of Object.values(site.ports)) expect(await portIsFree(port)).to.equal(true, `port ${port} is free`);
+    for (const port of site.allPorts()) expect(await portIsFree(port)).to.equal(true, `port ${port} is free`);
   });
 });

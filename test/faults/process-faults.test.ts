@@ -1,9 +1,11 @@
 /**
  * Process-level faults (issue 6, faults 1, 2 and 4) against the real processes of `npm start` on 127.0.0.1: the
- * Hardhat node, the demo backends and the supervised gateway, in a temporary data directory on free ports.
+ * Hardhat node, the demo backends and the supervised gateways (one per department), in a temporary data directory on
+ * free ports. The gateway broken is the consumer's (civil affairs'), where the writes and fetches are acknowledged
+ * and its receipts kept; the providers register their resources at their own gateways.
  * Run with `npm run test:faults` (`hardhat test test/faults/*.test.ts`); not part of `npm test`.
  *
- * 1. The gateway killed with SIGKILL at random moments under a steady load of consent writes and data fetches.
+ * 1. The consumer's gateway killed with SIGKILL at random moments under a steady load of consent writes and data fetches.
  * 2. The chain unavailable (the Hardhat node SIGSTOPped, then SIGCONTed): writes 202 or 503, never acknowledged and
  *    lost; fetches fail closed once anchoring is behind its limit; the gateway recovers by itself.
  * 4. 10,000 receipts pending anchoring when the gateway restarts: all anchored, none twice.
@@ -29,8 +31,11 @@ const KILLS = 3;
 const ANCHOR_BOUND_MS = 120_000;
 const BACKLOG = 10_000;
 
+/** The consumer's gateway's database, read beside the running gateway (WAL). */
+const consumerDatabase = (stack: Stack) => openDatabase(stack.gatewayFiles(CONSUMER).database);
+
 const events = new Interface([
-  "event ConsentRecorded(bytes32 indexed subjectRef, bytes32 indexed consentId, bytes32 indexed recipient, bytes32 resourceId, bytes32 purpose, bool separate, uint64 validFrom, uint64 validUntil, uint8 evidenceKind, bytes32 evidence, bytes32 recorder)",
+  "event ConsentRecorded(bytes32 indexed subjectRef, bytes32 indexed consentId, bytes32 indexed recipient, bytes32 resourceId, bytes32 purpose, bool separate, uint64 validFrom, uint64 validUntil, uint8 evidenceKind, bytes32 evidence, bytes32 recorder, bool afterWithdrawal)",
   "event BatchAnchored(bytes32 indexed departmentId, uint64 indexed batchSequence, bytes32 indexed root, uint32 receiptCount, uint64 firstReceiptSequence, uint64 lastReceiptSequence, bytes32 previousRoot, address operator)",
 ]);
 
@@ -75,7 +80,7 @@ describe("process faults: the real processes of npm start", function () {
 
   before(async function () {
     const credentials = await stack.launch();
-    gateway = credentials.gateway;
+    gateway = stack.gateway(CONSUMER);
     consumerToken = stack.token(CONSUMER);
     auditorToken = credentials.auditor.token;
     chain = new JsonRpcProvider(credentials.rpc, credentials.chainId, { staticNetwork: true });
@@ -86,7 +91,7 @@ describe("process faults: the real processes of npm start", function () {
     for (const def of [household, MEDICAL_INSTITUTIONS]) {
       const created = await must<{ resourceId: string }>(
         201,
-        gateway,
+        stack.gateway(def.provider),
         "POST",
         "/v1/catalog/resources",
         stack.token(def.provider),
@@ -95,6 +100,7 @@ describe("process faults: the real processes of npm start", function () {
       registered.set(def.code, created.resourceId);
     }
     consentResourceId = registered.get(household.code)!;
+    await stack.indexed(CONSUMER);
     const block = (await jsonRpc(credentials.rpc, "eth_getBlockByNumber", ["latest", false])) as { timestamp: string };
     const now = Number(BigInt(block.timestamp));
     validUntil = new Date((now + 180 * DAY) * 1000).toISOString();
@@ -185,7 +191,7 @@ describe("process faults: the real processes of npm start", function () {
    * with no gap or repeat and each prevHash the leaf before. Returns each department's last sequence.
    */
   async function checkReceiptChains(): Promise<Map<string, number>> {
-    const db = openDatabase(stack.files.database);
+    const db = consumerDatabase(stack);
     try {
       const rows = db
         .prepare(`SELECT department, sequence, leaf, body FROM receipts ORDER BY department, sequence`)
@@ -258,7 +264,7 @@ describe("process faults: the real processes of npm start", function () {
         await sleep(2_000 + Math.floor(Math.random() * 4_000));
         const atWrites = writes.length;
         const atFetches = fetches.length;
-        const pids = await stack.killGateway();
+        const pids = await stack.killGateway(CONSUMER);
         expect(isAlive(pids.before)).to.equal(false);
         kills.push({ ...pids, atWrites, atFetches });
       }
@@ -315,7 +321,8 @@ describe("process faults: the real processes of npm start", function () {
   });
 
   it("fault 2: with the node stopped, writes are 202 or 503 and none is lost; fetches fail closed; recovery without a restart", async function () {
-    const { node, gateway: gatewayPid } = stack.processes();
+    const { node } = stack.processes();
+    const gatewayPid = stack.gatewayPid(CONSUMER);
     expect(node).to.be.a("number");
     const outageWrites: Write[] = [];
     const outageFetches: Fetch[] = [];
@@ -355,11 +362,11 @@ describe("process faults: the real processes of npm start", function () {
     expect(lastFetch.status).to.equal(503, `the last fetch of the outage: ${JSON.stringify(lastFetch.body)}`);
 
     // Recovery by itself: the same gateway process, healthy, fetching again.
-    await stack.healthy(60_000);
+    await stack.healthy(CONSUMER, 60_000);
     await waitFor("fetches delivered again", ANCHOR_BOUND_MS, async () =>
       (await sendFetch()).answer.status === 200 ? true : undefined,
     );
-    expect(stack.processes().gateway).to.equal(gatewayPid, "recovered without a restart");
+    expect(stack.gatewayPid(CONSUMER)).to.equal(gatewayPid, "recovered without a restart");
     for (const write of outageWrites.filter((w) => w.answer.status === 201 || w.answer.status === 202)) {
       const ids = await waitFor(`outage write ${write.key} on chain`, ANCHOR_BOUND_MS, async () => {
         const found = await consentsOnChain(write.subjectRef);
@@ -380,7 +387,7 @@ describe("process faults: the real processes of npm start", function () {
     const heads = await checkReceiptChains();
     const department = stack.departmentId(CONSUMER).toLowerCase();
     const headBefore = heads.get(department)!;
-    const templateDb = openDatabase(stack.files.database);
+    const templateDb = consumerDatabase(stack);
     const template = JSON.parse(
       (
         templateDb
@@ -393,14 +400,15 @@ describe("process faults: the real processes of npm start", function () {
     await waitAnchored(template.id);
 
     // The supervisor paused (so that it cannot restart the gateway yet), the gateway stopped with SIGKILL.
-    const { start, gateway: oldGateway } = stack.processes();
+    const { start } = stack.processes();
+    const oldGateway = stack.gatewayPid(CONSUMER);
     process.kill(start, "SIGSTOP");
-    let backlogIds: string[] = [];
+    let backlogIds: string[];
     try {
       process.kill(oldGateway!, "SIGKILL");
       // Its parent is paused, so it stays a zombie until the supervisor reaps it: dead, not yet gone.
       await waitFor("the gateway dead", 10_000, async () => (runs(oldGateway!) ? undefined : true));
-      const db = openDatabase(stack.files.database);
+      const db = consumerDatabase(stack);
       try {
         const recorder = new ReceiptRecorder(new ReceiptStore(db));
         const { id: _id, sequence: _sequence, prevHash: _prevHash, ...draft } = template;
@@ -416,10 +424,10 @@ describe("process faults: the real processes of npm start", function () {
       process.kill(start, "SIGCONT");
     }
     const restarted = await waitFor("the restarted gateway", 90_000, async () => {
-      const now = stack.processes().gateway;
+      const now = stack.gatewayPid(CONSUMER);
       return now !== null && now !== oldGateway ? now : undefined;
     });
-    await stack.healthy(90_000);
+    await stack.healthy(CONSUMER, 90_000);
     const began = Date.now();
     await waitAnchored(backlogIds[backlogIds.length - 1]);
     const seconds = (Date.now() - began) / 1000;
@@ -443,7 +451,7 @@ describe("process faults: the real processes of npm start", function () {
       expect(view.proof).to.be.an("array");
     }
     // In the gateway's database: every receipt in an anchored batch.
-    const db = openDatabase(stack.files.database);
+    const db = consumerDatabase(stack);
     try {
       const row = db
         .prepare(

@@ -2,11 +2,10 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { BaseContract, FunctionFragment, ParamType } from "ethers";
-import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { canonicalJson } from "../../core/json/canonical-json";
 import { signConsent, signKeyRotation, signWithdrawal } from "../consent/fixtures";
 import { signSeal } from "../sharing/fixtures";
 import { deploySystem, type System } from "../support/system";
+import { grantInsuranceToCivilAffairs } from "../support/insurance-grant";
 
 /**
  * Authorization matrix of the contracts, generated from their ABIs: every state-changing function of every Kuajie
@@ -238,41 +237,7 @@ function zeroOf(param: ParamType): unknown {
 
 /** hrss registers a personal resource; civil affairs obtains an agreement (approved), a grant and a consent. */
 async function buildWorld(s: System): Promise<World> {
-  const fields = ["idNumber", "status"];
-  const metadata = canonicalJson({
-    code: "insurance",
-    fields: fields.map((name) => ({ name, type: "string" })),
-  });
-  const terms = {
-    shareType: 1,
-    openType: 1,
-    securityLevel: 1,
-    personal: true,
-    sensitive: false,
-    itemCount: fields.length,
-    legalBasis: ethers.ZeroHash,
-  };
-  await s.catalog.connect(s.operators.hrss).register("insurance", terms, metadata);
-  const resourceId = await s.catalog.resourceIdOf(s.departments.hrss.id, "insurance");
-  const now = BigInt(await time.latest());
-  const future = now + 365n * 24n * 3600n;
-  const purpose = ethers.encodeBytes32String("allowance");
-  const civil = s.operators["gz-civil-affairs"];
-  await s.agreements.connect(civil).request({
-    resourceId,
-    coConsumers: [],
-    fieldMask: 0b11n,
-    purpose,
-    legalBasis: 0,
-    validFrom: now,
-    validUntil: future,
-    quota: { calls: 100, per: 3 },
-    termsHash: ethers.id("terms"),
-  });
-  const agreementId = await s.agreements.agreementCount();
-  await s.agreements.connect(s.operators.hrss).approve(agreementId);
-  await s.grants.connect(civil).issue(agreementId, civil.address, 0b01n, 0, 10, 3);
-  const grantId = await s.grants.grantCount();
+  const { resourceId, agreementId, grantId, purpose, now, future, civil } = await grantInsuranceToCivilAffairs(s);
   const consentKey = {
     subjectRef: ethers.id("a synthetic subject"),
     recipient: s.departments["gz-civil-affairs"].id,

@@ -7,12 +7,9 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { canonicalJson } from "../../core/json/canonical-json";
+import { registerPersonal } from "../support/personal-resource";
 import { CALL, deploySystem, type System } from "../support/system";
 
-const CONDITIONAL = 1;
-const IMPORTANT = 1;
-const RESTRICTED = 1;
 const CONSENT = 0;
 const STATUTORY_DUTY = 1;
 const PERIOD_DAY = 3;
@@ -21,21 +18,6 @@ const GRANT_CHECK = { Usable: 0n, GrantPaused: 2n };
 
 const purpose = ethers.encodeBytes32String("minimum-living-allowance");
 const subjectRef = ethers.keccak256(ethers.toUtf8Bytes("hmac of a synthetic resident id"));
-
-async function registerPersonal(s: System, provider: string, code: string, fields: string[]): Promise<string> {
-  const metadata = canonicalJson({ code, fields: fields.map((name) => ({ name, type: "string" })) });
-  const terms = {
-    shareType: CONDITIONAL,
-    openType: RESTRICTED,
-    securityLevel: IMPORTANT,
-    personal: true,
-    sensitive: false,
-    itemCount: fields.length,
-    legalBasis: ethers.ZeroHash,
-  };
-  await s.catalog.connect(s.operators[provider]).register(code, terms, metadata);
-  return s.catalog.resourceIdOf(s.departments[provider].id, code);
-}
 
 async function requestAgreement(s: System, resourceId: string, legalBasis: number, fieldMask: bigint) {
   const now = await time.latest();

@@ -1,6 +1,5 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
@@ -13,18 +12,6 @@ function baseEnv(dataDir: string): NodeJS.ProcessEnv {
   const configFile = path.join(dataDir, "empty-config.json");
   fs.writeFileSync(configFile, "{}");
   return { PATH: process.env.PATH, HOME: process.env.HOME, KUAJIE_DATA_DIR: dataDir, KUAJIE_CONFIG_FILE: configFile };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
 }
 
 describe("processes", function () {

@@ -44,6 +44,18 @@ async function request(
   return sharing.agreementCount();
 }
 
+/** The provider's approval (its own or the council's) activated the request: both events, and the status. */
+async function expectApprovedAndActive(
+  sharing: SharingAgreements,
+  tx: Promise<unknown>,
+  id: bigint,
+  byCouncil: boolean,
+) {
+  await expect(tx).to.emit(sharing, "AgreementApproved").withArgs(id, PROVIDER, byCouncil);
+  await expect(tx).to.emit(sharing, "AgreementActivated").withArgs(id, RES_CONDITIONAL, CONSUMER);
+  expect(await sharing.agreementStatus(id)).to.equal(Status.Active);
+}
+
 describe("SharingAgreements", function () {
   async function fixture() {
     return deploySharing();
@@ -379,9 +391,7 @@ describe("SharingAgreements", function () {
       const { sharing, providerOp, id } = await loadFixture(withRequest);
       const tx = sharing.connect(providerOp).approve(id);
       await expect(tx).to.emit(sharing, "AgreementSealed").withArgs(id, PROVIDER, providerOp.address, false);
-      await expect(tx).to.emit(sharing, "AgreementApproved").withArgs(id, PROVIDER, false);
-      await expect(tx).to.emit(sharing, "AgreementActivated").withArgs(id, RES_CONDITIONAL, CONSUMER);
-      expect(await sharing.agreementStatus(id)).to.equal(Status.Active);
+      await expectApprovedAndActive(sharing, tx, id, false);
     });
 
     it("waits for the co-consumers' seals, then activates", async function () {
@@ -489,14 +499,20 @@ describe("SharingAgreements", function () {
         .withArgs(providerOp.address);
     });
 
-    it("refuses a seal signed for another chain id", async function () {
-      const { sharing, providerOp, relayer, id } = await loadFixture(withRequest);
-      const deadline = BigInt(await time.latest()) + 3600n;
-      const sig = await signSeal(sharing, providerOp, id, PROVIDER, deadline, { chainId: 1n });
-      await expect(sharing.connect(relayer).approveWithSeal(id, providerOp.address, deadline, sig))
-        .to.be.revertedWithCustomError(sharing, "SharingInvalidSignature")
-        .withArgs(providerOp.address);
-    });
+    const misSigned = [
+      { over: "for another chain id", options: { chainId: 1n } },
+      { over: "over other terms", options: { termsDigest: ethers.id("other") } },
+    ];
+    for (const { over, options } of misSigned) {
+      it(`refuses a seal signed ${over}`, async function () {
+        const { sharing, providerOp, relayer, id } = await loadFixture(withRequest);
+        const deadline = BigInt(await time.latest()) + 3600n;
+        const sig = await signSeal(sharing, providerOp, id, PROVIDER, deadline, options);
+        await expect(sharing.connect(relayer).approveWithSeal(id, providerOp.address, deadline, sig))
+          .to.be.revertedWithCustomError(sharing, "SharingInvalidSignature")
+          .withArgs(providerOp.address);
+      });
+    }
 
     it("refuses a seal past its deadline", async function () {
       const { sharing, providerOp, relayer, id } = await loadFixture(withRequest);
@@ -506,15 +522,6 @@ describe("SharingAgreements", function () {
       await expect(sharing.connect(relayer).approveWithSeal(id, providerOp.address, deadline, sig))
         .to.be.revertedWithCustomError(sharing, "SharingExpiredSignature")
         .withArgs(deadline);
-    });
-
-    it("refuses a seal signed over other terms", async function () {
-      const { sharing, providerOp, relayer, id } = await loadFixture(withRequest);
-      const deadline = BigInt(await time.latest()) + 3600n;
-      const sig = await signSeal(sharing, providerOp, id, PROVIDER, deadline, { termsDigest: ethers.id("other") });
-      await expect(sharing.connect(relayer).approveWithSeal(id, providerOp.address, deadline, sig))
-        .to.be.revertedWithCustomError(sharing, "SharingInvalidSignature")
-        .withArgs(providerOp.address);
     });
 
     it("refuses a seal by the wrong signer", async function () {
@@ -763,9 +770,7 @@ describe("SharingAgreements", function () {
       const data = sharing.interface.encodeFunctionData("councilDecide", [id, true, REASON]);
       const tx = consortium.councilCall(await sharing.getAddress(), data);
       await expect(tx).to.emit(sharing, "AgreementDecidedByCouncil").withArgs(id, true, REASON);
-      await expect(tx).to.emit(sharing, "AgreementApproved").withArgs(id, PROVIDER, true);
-      await expect(tx).to.emit(sharing, "AgreementActivated").withArgs(id, RES_CONDITIONAL, CONSUMER);
-      expect(await sharing.agreementStatus(id)).to.equal(Status.Active);
+      await expectApprovedAndActive(sharing, tx, id, true);
     });
 
     it("approves for the provider and still waits for co-consumer seals", async function () {

@@ -43,7 +43,6 @@ export enum Period {
   Minute,
   Hour,
   Day,
-  Month,
 }
 export enum Status {
   Requested,
@@ -65,14 +64,14 @@ export const RES_PERSONAL_OPEN = ethers.id("resource:open-personal"); // uncondi
 export const RES_CONSENT_ONLY = ethers.id("resource:consent-only"); // unconditional, personal, accepts consent only
 
 /** The legal bases a catalog entry accepts, as its `acceptedBases` bitmask (bit i = LegalBasis i). */
-export const ALL_BASES = 0x0f;
+const ALL_BASES = 0x0f;
 export const LEGAL_REFERENCE = ethers.id("legal reference: Household Registration Regulations, Art. 12");
 
-export const PURPOSE = ethers.id("purpose:subsidy-eligibility");
-export const TERMS_HASH = ethers.id("terms: inter-departmental service contract v1");
+const PURPOSE = ethers.id("purpose:subsidy-eligibility");
+const TERMS_HASH = ethers.id("terms: inter-departmental service contract v1");
 export const REASON = ethers.id("reason: minutes of the provider's review");
 
-export function resourceOf(
+function resourceOf(
   provider: string,
   shareType: ShareType,
   itemCount: number,

@@ -17,7 +17,7 @@ import type {
   SharingAgreements,
 } from "../../typechain-types";
 
-export { ADMIT, CALL, admitPayload };
+export { CALL };
 
 export interface System {
   deployment: Deployment;

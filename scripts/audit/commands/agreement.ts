@@ -119,7 +119,7 @@ export async function agreementCommand(ctx: AuditContext, id: bigint): Promise<A
   };
 }
 
-export function replyText(reply: Reply): string {
+function replyText(reply: Reply): string {
   if (!reply.needed) return "no answer needed (unconditional resource)";
   const deadline = `deadline ${isoTime(reply.deadline)}`;
   if (reply.answer) {

@@ -2,7 +2,7 @@
  * `subject`: a subject's whole consent trail rebuilt from ConsentRegistry events (one query by the subject reference
  * topic), and, with `--receipts`, every access to the subject's data with whether a consent covered it then.
  */
-import { ReceiptSchema } from "../../../core/receipt";
+import { ReceiptSchema, type Receipt } from "../../../core/receipt";
 import type { AuditContext } from "../connect";
 import type { ReceiptEntry } from "../receipts-file";
 import { chainOf, type AuditReport } from "../render/model";
@@ -13,6 +13,7 @@ import { bytes32Text, loadDirectory, short, type Directory } from "../state/dire
 import { eventRef, type ChainEvent } from "../event-source";
 import { isoTime } from "../time";
 import { consentCoverage } from "../verify/allowed";
+import { requesterOf } from "../verify/requester";
 import { wrongDeploymentReport } from "./wrong-deployment";
 
 export interface SubjectCommandOptions {
@@ -23,12 +24,18 @@ export interface SubjectCommandOptions {
 export async function subjectCommand(ctx: AuditContext, options: SubjectCommandOptions): Promise<AuditReport> {
   const subjectRef = options.subjectRef.toLowerCase();
   const title = `Consent trail of subject ${subjectRef}`;
+  // A provider's receipt is held by the provider: the department that asked is the consumer of its signed request.
+  const requesters = new Map<string, string>();
   const receipts = (options.entries ?? [])
-    .map((e) => ReceiptSchema.safeParse(e.receipt))
-    .filter((p) => p.success)
-    .map((p) => p.data!)
+    .flatMap((e) => {
+      const parsed = ReceiptSchema.safeParse(e.receipt);
+      if (!parsed.success) return [];
+      requesters.set(parsed.data.id.toLowerCase(), requesterOf(e, parsed.data));
+      return [parsed.data];
+    })
     .filter((r) => r.subjectRef.toLowerCase() === subjectRef)
     .sort((a, b) => a.time - b.time);
+  const requesterOfReceipt = (r: Receipt) => requesters.get(r.id.toLowerCase()) ?? r.department;
   if (ctx.deploymentProblems.length)
     return wrongDeploymentReport(
       ctx,
@@ -50,7 +57,7 @@ export async function subjectCommand(ctx: AuditContext, options: SubjectCommandO
 
   const violations: Violation[] = [];
   const accesses = receipts.map((r) => {
-    const coverage = consentCoverage(r, records);
+    const coverage = consentCoverage(r, records, requesterOfReceipt(r));
     const agreement = agreements.get(r.agreementId);
     if (r.result === "delivered" && coverage && !coverage.covered) {
       violations.push({
@@ -146,7 +153,7 @@ export async function subjectCommand(ctx: AuditContext, options: SubjectCommandO
                 rows: accesses.map(({ receipt: r, coverage, legalBasis }) => [
                   isoTime(r.time),
                   short(r.id),
-                  directory.departmentName(r.department),
+                  directory.departmentName(requesterOfReceipt(r)),
                   directory.departmentName(r.provider),
                   directory.resourceName(r.resourceId),
                   r.result === "delivered"

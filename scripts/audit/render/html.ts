@@ -23,7 +23,7 @@ code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mo
 @media print{body{font-size:9.5pt;margin:0;max-width:none;padding:0}table{font-size:8.5pt}th,td{padding:.15rem .3rem}
 thead{display:table-header-group}tr{break-inside:avoid}h2{break-after:avoid}.verdict{border:1px solid currentColor}}`;
 
-export function escapeHtml(value: Cell): string {
+function escapeHtml(value: Cell): string {
   return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 

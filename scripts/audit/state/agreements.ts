@@ -56,7 +56,7 @@ export function agreementRefusalAt(a: AgreementHistory, time: number): string | 
   return undefined;
 }
 
-export function fromEvents(events: readonly ChainEvent[]): AgreementHistory | undefined {
+function fromEvents(events: readonly ChainEvent[]): AgreementHistory | undefined {
   const requested = events.find((e) => e.name === "AgreementRequested");
   if (!requested) return undefined;
   const r = argsOf<AgreementRequestedEvent.OutputObject>(requested);

@@ -25,7 +25,11 @@ export interface ChainRecords {
 }
 
 /** Reads the histories the delivered receipts need: each agreement, grant and subject once. */
-export async function loadRecordsFor(ctx: AuditContext, delivered: readonly Receipt[]): Promise<ChainRecords> {
+export async function loadRecordsFor(
+  ctx: AuditContext,
+  deliveries: readonly { receipt: Receipt; requester: string }[],
+): Promise<ChainRecords> {
+  const delivered = deliveries.map((d) => d.receipt);
   const [agreements, grants, departments] = await Promise.all([
     loadAgreements(
       ctx,
@@ -37,7 +41,7 @@ export async function loadRecordsFor(ctx: AuditContext, delivered: readonly Rece
     ),
     loadDepartmentStatuses(
       ctx,
-      delivered.flatMap((r) => [r.department, r.provider]),
+      deliveries.flatMap((d) => [d.requester, d.receipt.provider]),
     ),
   ]);
   const subjects = delivered
@@ -53,21 +57,28 @@ const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 export function consentCoverage(
   r: Receipt,
   records: Pick<ChainRecords, "agreements" | "consents">,
+  requester: string = r.department,
 ): Coverage | undefined {
   const agreement = records.agreements.get(r.agreementId);
   if (!agreement?.requiresConsent) return undefined;
   if (r.subjectRef === ZeroHash) return { covered: false, why: "the receipt names no subject" };
-  return records.consents.coverageAt(r.subjectRef, r.department, r.resourceId, r.purpose, r.time);
+  return records.consents.coverageAt(r.subjectRef, requester, r.resourceId, r.purpose, r.time);
 }
 
-export function checkDelivery(r: Receipt, records: ChainRecords, directory: Directory): Violation[] {
+/** `requester`: the department that asked (the receipt's own department, except in a provider's receipt). */
+export function checkDelivery(
+  r: Receipt,
+  records: ChainRecords,
+  directory: Directory,
+  requester: string = r.department,
+): Violation[] {
   const receiptId = r.id;
   const violations: Violation[] = [];
   const at = r.time;
   const agreement = records.agreements.get(r.agreementId);
   const grant = records.grants.get(r.grantId);
   for (const [role, department] of [
-    ["requester", r.department],
+    ["requester", requester],
     ["provider", r.provider],
   ] as const) {
     const status = records.departments.statusAt(department, at);
@@ -90,8 +101,8 @@ export function checkDelivery(r: Receipt, records: ChainRecords, directory: Dire
       !same(agreement.resourceId, r.resourceId) &&
         `resource ${r.resourceId} is not the agreement's ${agreement.resourceId}`,
       !same(agreement.provider, r.provider) && `provider ${r.provider} is not the agreement's ${agreement.provider}`,
-      ![agreement.consumer, ...agreement.coConsumers].some((c) => same(c, r.department)) &&
-        `department ${r.department} is not a consumer of agreement ${agreement.id}`,
+      ![agreement.consumer, ...agreement.coConsumers].some((c) => same(c, requester)) &&
+        `department ${requester} is not a consumer of agreement ${agreement.id}`,
     ].filter((m): m is string => typeof m === "string");
     for (const detail of mismatches) violations.push({ rule: "receipt_inconsistent", receiptId, detail });
     const refusal = agreementRefusalAt(agreement, at);
@@ -121,11 +132,11 @@ export function checkDelivery(r: Receipt, records: ChainRecords, directory: Dire
         detail: `account ${r.account} is not grant ${grant.id}'s grantee ${grant.grantee}`,
       });
     }
-    if (!same(grant.consumer, r.department)) {
+    if (!same(grant.consumer, requester)) {
       violations.push({
         rule: "receipt_inconsistent",
         receiptId,
-        detail: `department ${r.department} is not grant ${grant.id}'s consumer ${grant.consumer}`,
+        detail: `department ${requester} is not grant ${grant.id}'s consumer ${grant.consumer}`,
       });
     }
     const refusal = grantRefusalAt(grant, at);
@@ -139,7 +150,7 @@ export function checkDelivery(r: Receipt, records: ChainRecords, directory: Dire
       });
     }
   }
-  const coverage = consentCoverage(r, records);
+  const coverage = consentCoverage(r, records, requester);
   if (coverage && !coverage.covered) {
     violations.push({
       rule: "consent_missing",

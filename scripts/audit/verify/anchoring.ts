@@ -8,23 +8,16 @@ import { verifyProof, type Receipt } from "../../../core/receipt";
 import type { ReceiptEntry } from "../receipts-file";
 import type { Violation } from "../rules";
 import { formatDuration, isoTime } from "../time";
-import { batchHolding, type AnchoredHistory } from "./history";
+import { batchHolding, type AnchoredBatch, type AnchoredHistory } from "./history";
 
-export interface AnchoredBatch {
-  department: string;
-  sequence: number;
-  root: string;
-  receiptCount: number;
-  firstReceiptSequence: number;
-  lastReceiptSequence: number;
-  anchoredAt: number;
-  blockNumber: number;
-}
+export type { AnchoredBatch };
 
 export interface CheckedReceipt {
   entry: ReceiptEntry;
   receipt: Receipt;
   leaf: string;
+  /** The department that asked for the data (the consumer, also for a provider's receipt). */
+  requester: string;
   batch?: AnchoredBatch;
   /** Seconds from the receipt's time to its batch's anchoring. */
   anchorDelay?: number;

@@ -9,7 +9,18 @@ import type { AuditContext } from "../connect";
 import { connectLedger, eventTopics, interfaces } from "../contracts";
 import { mapLimit } from "../concurrency";
 import { argsOf } from "../state/fold";
-import type { AnchoredBatch } from "./anchoring";
+
+/** A batch as AccessLedger anchored it (its `BatchAnchored` event and block). */
+export interface AnchoredBatch {
+  department: string;
+  sequence: number;
+  root: string;
+  receiptCount: number;
+  firstReceiptSequence: number;
+  lastReceiptSequence: number;
+  anchoredAt: number;
+  blockNumber: number;
+}
 
 export interface AnchoredHistory {
   department: string;

@@ -17,6 +17,7 @@ import { checkAnchoring, checkChainLinks, namedBatches, type AnchoredBatch, type
 import { findSequenceGaps } from "./gaps";
 import { loadAnchoredHistories, type AnchoredHistory } from "./history";
 import { checkQuotas } from "./quotas";
+import { requesterOf } from "./requester";
 import { findWithheld, type HistoryCheck, type Span } from "./withheld";
 
 /** Default `--max-anchor-delay`: the gateway's anchoring limit (60 s) plus its batch window (2 s). */
@@ -29,7 +30,7 @@ export interface VerifyOptions {
 }
 
 /** What the checks read: the receipts, the chain's records they need, and the options. */
-export interface VerifyInput {
+interface VerifyInput {
   ctx: AuditContext;
   options: VerifyOptions;
   checked: readonly CheckedReceipt[];
@@ -43,7 +44,8 @@ export interface VerifyInput {
 const RECEIPT_CHECKS: ((c: CheckedReceipt, input: VerifyInput) => Violation[])[] = [
   (c, { named, options, ctx, histories }) =>
     checkAnchoring(c, named, options.maxAnchorDelay, ctx.head.time, histories.get(c.receipt.department.toLowerCase())),
-  (c, { records, directory }) => (c.receipt.result === "delivered" ? checkDelivery(c.receipt, records, directory) : []),
+  (c, { records, directory }) =>
+    c.receipt.result === "delivered" ? checkDelivery(c.receipt, records, directory, c.requester) : [],
 ];
 
 /** Set checks run after the receipt checks (which fill each receipt's verified batch). */
@@ -112,7 +114,7 @@ export async function verifyReceipts(
       continue;
     }
     seen.set(id, leaf);
-    checked.push({ entry, receipt, leaf });
+    checked.push({ entry, receipt, leaf, requester: requesterOf(entry, receipt) });
   }
 
   const [histories, directory, records] = await Promise.all([
@@ -126,7 +128,7 @@ export async function verifyReceipts(
     ),
     loadRecordsFor(
       ctx,
-      checked.filter((c) => c.receipt.result === "delivered").map((c) => c.receipt),
+      checked.filter((c) => c.receipt.result === "delivered"),
     ),
   ]);
   const named = namedBatches(checked, histories);

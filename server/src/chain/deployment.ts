@@ -9,7 +9,7 @@ export { CONTRACT_NAMES, type ContractName };
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte address");
 
 /** What `scripts/deploy.ts` and `npm start` write, and what the gateway (`KUAJIE_DEPLOYMENT_FILE`) reads. */
-export const deploymentSchema = z.object({
+const deploymentSchema = z.object({
   chainId: z.number().int().positive(),
   /** Block of the first contract's deployment: where indexers and auditors start reading events. */
   deploymentBlock: z.number().int().nonnegative(),
@@ -21,7 +21,7 @@ export const deploymentSchema = z.object({
 });
 export type Deployment = z.infer<typeof deploymentSchema>;
 
-export class DeploymentFileError extends Error {}
+class DeploymentFileError extends Error {}
 
 export function readDeployment(file: string): Deployment {
   let raw: unknown;

@@ -101,7 +101,7 @@ export class UnknownOutboxRowError extends ChainError {
   }
 }
 
-export type NodeErrorKind =
+type NodeErrorKind =
   "network" | "nonce_too_low" | "nonce_too_high" | "already_known" | "insufficient_funds" | "reverted" | "rejected";
 
 export interface NodeErrorDescription {

@@ -6,7 +6,7 @@ import type { JsonObject, JsonValue } from "../common/indexed-event";
  * addresses stay checksummed, tuples become objects keyed by component name (by position when unnamed), arrays
  * stay arrays, and an indexed dynamic value (only its hash is in the log) becomes that hash.
  */
-export function abiValueToJson(value: unknown, type: ParamType): JsonValue {
+function abiValueToJson(value: unknown, type: ParamType): JsonValue {
   if (Indexed.isIndexed(value)) {
     return value.hash;
   }

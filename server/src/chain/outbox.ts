@@ -5,7 +5,7 @@ import type { DecodedRevert } from "./revert";
 export type OutboxStatus = "queued" | "signed" | "sent" | "mined" | "reverted" | "failed";
 
 /** Statuses of a row that still has work to do (the rest are final). */
-export const PENDING_STATUSES: readonly OutboxStatus[] = ["queued", "signed", "sent"];
+const PENDING_STATUSES: readonly OutboxStatus[] = ["queued", "signed", "sent"];
 
 export interface ReceiptLog {
   address: string;

@@ -22,10 +22,7 @@ import {
 import { OutboxStore, type OutboxRow } from "./outbox";
 import { migrateChainSchema } from "./schema";
 
-export { decodeRevert, type DecodedRevert } from "./revert";
-export type { OutboxRow, OutboxStatus, ReceiptLog } from "./outbox";
-export type { SenderFaults } from "./key-worker";
-
+export type { OutboxRow } from "./outbox";
 export interface TxRequest {
   to: string;
   data: string;
@@ -63,7 +60,7 @@ export interface TxSenderOptions {
   faults?: SenderFaults;
 }
 
-export type SenderState = "idle" | "running" | "unavailable" | "chain_reset" | "stopped";
+type SenderState = "idle" | "running" | "unavailable" | "chain_reset" | "stopped";
 
 export interface SenderStatus {
   state: SenderState;

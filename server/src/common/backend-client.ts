@@ -18,7 +18,7 @@ export interface UpstreamQuery {
 
 export type DataRecord = Record<string, unknown>;
 
-export type UpstreamFailure =
+type UpstreamFailure =
   "upstream_timeout" | "upstream_unreachable" | "upstream_error" | "upstream_invalid" | "upstream_rejected";
 
 export type UpstreamAnswer =
@@ -27,7 +27,7 @@ export type UpstreamAnswer =
   | { kind: "failed"; reason: UpstreamFailure; detail: string };
 
 /** Answers larger than this are refused as invalid (the gateway holds an answer in memory to filter it). */
-export const MAX_UPSTREAM_BYTES = 8 * 1024 * 1024;
+const MAX_UPSTREAM_BYTES = 8 * 1024 * 1024;
 
 function isRecord(value: unknown): value is DataRecord {
   return value !== null && typeof value === "object" && !Array.isArray(value);

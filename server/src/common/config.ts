@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { isIP } from "node:net";
 import path from "node:path";
 import { Mnemonic } from "ethers";
 import { z } from "zod";
@@ -28,7 +29,13 @@ export class ConfigError extends Error {
   }
 }
 
-export type KeySource = { kind: "keystore"; dir: string; password: string } | { kind: "mnemonic"; mnemonic: string };
+/**
+ * Express's `trust proxy`: false (no proxy: the socket address is the client), a hop count, a list of proxy
+ * addresses, subnets and express's names (loopback, linklocal, uniquelocal), or true (every hop; development only).
+ */
+export type TrustProxy = boolean | number | string[];
+
+type KeySource = { kind: "keystore"; dir: string; password: string } | { kind: "mnemonic"; mnemonic: string };
 
 export interface GatewayConfig {
   environment: "development" | "production";
@@ -62,6 +69,10 @@ export interface GatewayConfig {
   viewMaxLagSeconds: number;
   /** How far an exchange request's time may differ from this gateway's clock (docs/FEDERATION.md §3). */
   exchangeMaxSkewSeconds: number;
+  /** Which proxies' X-Forwarded-For to believe for the client address (KUAJIE_TRUST_PROXY; default none). */
+  trustProxy: TrustProxy;
+  /** Subject references one token may compute per minute (KUAJIE_SUBJECT_REF_RATE_LIMIT). */
+  subjectRefLimitPerMinute: number;
 }
 
 export const CONFIG_VARIABLES = [
@@ -86,6 +97,8 @@ export const CONFIG_VARIABLES = [
   "KUAJIE_VIEW_MAX_LAG_SECONDS",
   "KUAJIE_EXCHANGE_MAX_SKEW_SECONDS",
   "KUAJIE_EXCHANGE_TIMEOUT_MS",
+  "KUAJIE_TRUST_PROXY",
+  "KUAJIE_SUBJECT_REF_RATE_LIMIT",
 ] as const;
 type ConfigVariable = (typeof CONFIG_VARIABLES)[number];
 
@@ -104,9 +117,11 @@ const DEFAULTS: Partial<Record<ConfigVariable, string>> = {
   KUAJIE_VIEW_MAX_LAG_SECONDS: "30",
   KUAJIE_EXCHANGE_MAX_SKEW_SECONDS: "60",
   KUAJIE_EXCHANGE_TIMEOUT_MS: "10000",
+  KUAJIE_TRUST_PROXY: "false",
+  KUAJIE_SUBJECT_REF_RATE_LIMIT: "60",
 };
 
-export const DEV_CONFIG_FILE = ".kuajie/dev/gateway.json";
+const DEV_CONFIG_FILE = ".kuajie/dev/gateway.json";
 
 function integer(min: number, max: number) {
   const error = `expected an integer ${min}..${max}`;
@@ -180,6 +195,35 @@ function parseSize(value: string): number {
   return Number(match[1]) * (unit === "mb" ? 1024 * 1024 : unit === "kb" ? 1024 : 1);
 }
 
+const TRUST_PROXY_NAMES = ["loopback", "linklocal", "uniquelocal"];
+
+/** An entry of a trust-proxy list: one of express's names, an IP address, or a subnet in CIDR notation. */
+function isProxyEntry(entry: string): boolean {
+  if (TRUST_PROXY_NAMES.includes(entry)) return true;
+  const [address, prefix, ...rest] = entry.split("/");
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
+}
+
+function parseTrustProxy(value: string): TrustProxy | null {
+  const lower = value.toLowerCase();
+  if (lower === "false" || lower === "none") return false;
+  if (lower === "true") return true;
+  if (/^[0-9]+$/.test(value)) return Number(value) >= 1 && Number(value) <= 16 ? Number(value) : null;
+  const entries = value.split(",").map((entry) => entry.trim());
+  return entries.every(isProxyEntry) ? entries : null;
+}
+
+const trustProxySchema = z
+  .string()
+  .refine((value) => parseTrustProxy(value) !== null, {
+    error:
+      "expected false, a hop count 1..16, or a comma-separated list of loopback, linklocal, uniquelocal, " +
+      "IP addresses and CIDR subnets (e.g. loopback,10.0.0.0/8)",
+  })
+  .transform((value) => parseTrustProxy(value) ?? false);
+
 const rawSchema = z.object({
   KUAJIE_GATEWAY_HOST: hostSchema,
   KUAJIE_GATEWAY_PORT: integer(1, 65535),
@@ -210,6 +254,8 @@ const rawSchema = z.object({
   KUAJIE_VIEW_MAX_LAG_SECONDS: integer(1, 86_400),
   KUAJIE_EXCHANGE_MAX_SKEW_SECONDS: integer(1, 3_600),
   KUAJIE_EXCHANGE_TIMEOUT_MS: integer(1, 600_000),
+  KUAJIE_TRUST_PROXY: trustProxySchema,
+  KUAJIE_SUBJECT_REF_RATE_LIMIT: integer(1, 100_000),
 });
 
 type Env = Record<string, string | undefined>;
@@ -334,8 +380,16 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   }
   const values = result.data;
   const problems: Array<{ variable: string; message: string }> = [];
+  if (production && values.KUAJIE_TRUST_PROXY === true) {
+    problems.push({
+      variable: "KUAJIE_TRUST_PROXY",
+      message:
+        "true is refused when NODE_ENV=production: it believes every X-Forwarded-For entry, so any client could " +
+        "choose its own address; name the proxy (its address, subnet or loopback) or a hop count",
+    });
+  }
   const keys = keySource(values, production, problems);
-  if (keys === null) throw new ConfigError(problems);
+  if (keys === null || problems.length > 0) throw new ConfigError(problems);
   const backendToken = values.KUAJIE_BACKEND_TOKEN ?? (production ? null : DEV_BACKEND_TOKEN);
   if (backendToken === null || (production && backendToken === DEV_BACKEND_TOKEN)) {
     throw new ConfigError([
@@ -370,6 +424,8 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     viewMaxLagSeconds: values.KUAJIE_VIEW_MAX_LAG_SECONDS,
     exchangeMaxSkewSeconds: values.KUAJIE_EXCHANGE_MAX_SKEW_SECONDS,
     exchangeTimeoutMs: values.KUAJIE_EXCHANGE_TIMEOUT_MS,
+    trustProxy: values.KUAJIE_TRUST_PROXY,
+    subjectRefLimitPerMinute: values.KUAJIE_SUBJECT_REF_RATE_LIMIT,
   };
 }
 
@@ -415,5 +471,7 @@ export function describeConfig(config: GatewayConfig): Record<string, unknown> {
     viewMaxLagSeconds: config.viewMaxLagSeconds,
     exchangeMaxSkewSeconds: config.exchangeMaxSkewSeconds,
     exchangeTimeoutMs: config.exchangeTimeoutMs,
+    trustProxy: config.trustProxy,
+    subjectRefLimitPerMinute: config.subjectRefLimitPerMinute,
   };
 }

@@ -17,7 +17,7 @@ const ASSETS: Readonly<Record<string, string>> = {
   "favicon-16x16.png": "image/png",
 };
 
-export const DOCS_ASSETS_PATH = "/docs/assets";
+const DOCS_ASSETS_PATH = "/docs/assets";
 
 /**
  * `validatorUrl: null` keeps Swagger UI from sending the document to its public validator; `tryItOutEnabled: false`

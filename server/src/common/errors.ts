@@ -102,18 +102,6 @@ export class ServiceUnavailableError extends HttpError {
   override readonly title = "Service unavailable";
 }
 
-export class BadGatewayError extends HttpError {
-  override readonly status = 502;
-  override readonly code: string = "bad_gateway";
-  override readonly title = "Upstream failure";
-}
-
-export class GatewayTimeoutError extends HttpError {
-  override readonly status = 504;
-  override readonly code: string = "gateway_timeout";
-  override readonly title = "Upstream timeout";
-}
-
 /**
  * A transaction or call reverted with a custom error that the ABI decoded, e.g.
  * `{errorName: "CatalogResourceNotShareable", args: {resourceId: "0x…"}}`. 422 by default (the rules refused);

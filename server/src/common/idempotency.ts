@@ -6,7 +6,7 @@ import { ConflictError, UnprocessableError, validationErrorFromIssues } from "./
 import "./request-context";
 
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
-export const REPLAYED_HEADER = "Idempotent-Replayed";
+const REPLAYED_HEADER = "Idempotent-Replayed";
 /** 1..255 printable ASCII characters. */
 export const IDEMPOTENCY_KEY_FORMAT = /^[\x20-\x7E]{1,255}$/;
 

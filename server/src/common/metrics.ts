@@ -17,6 +17,8 @@ export interface Metrics {
   outboxPending: Gauge;
   anchorLagSeconds: Gauge;
   indexerLagBlocks: Gauge;
+  /** One per subject reference computed over `POST /v1/subjects/ref`, by token id (never a number or a secret). */
+  subjectRefComputations: Counter<"token_id">;
 }
 
 export interface MetricsOptions {
@@ -72,6 +74,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     indexerLagBlocks: new Gauge({
       name: "kuajie_indexer_lag_blocks",
       help: "Blocks between the chain head and the last block the indexer has applied",
+      registers: [registry],
+    }),
+    subjectRefComputations: new Counter({
+      name: "kuajie_subject_ref_computations_total",
+      help: "Subject references computed for callers (POST /v1/subjects/ref), by the id of the token that asked",
+      labelNames: ["token_id"] as const,
       registers: [registry],
     }),
   };

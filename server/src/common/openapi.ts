@@ -7,7 +7,7 @@ import type { RegisteredRoute } from "./route-registry";
 
 export type OpenApiDocument = oas31.OpenAPIObject;
 
-export const problemSchema = z
+const problemSchema = z
   .looseObject({
     type: z.string().meta({ example: "https://kuajie.dev/problems/validation_failed" }),
     title: z.string(),
@@ -44,7 +44,7 @@ const idempotencyHeaders = z.object({
 });
 
 /** `/v1/agreements/:id` → `/v1/agreements/{id}` */
-export function openApiPath(expressPath: string): string {
+function openApiPath(expressPath: string): string {
   return expressPath.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
 }
 
@@ -134,7 +134,7 @@ function operationOf(route: RegisteredRoute): ZodOpenApiOperationObject {
 }
 
 /** The project's licence (package.json `license`), as an SPDX identifier. */
-export const API_LICENSE = { name: "Apache 2.0", identifier: "Apache-2.0" } as const;
+const API_LICENSE = { name: "Apache 2.0", identifier: "Apache-2.0" } as const;
 
 export interface OpenApiInfo {
   title: string;

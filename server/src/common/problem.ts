@@ -25,7 +25,7 @@ import "./request-context";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
-export interface ProblemBody {
+interface ProblemBody {
   type: string;
   title: string;
   status: number;
@@ -48,7 +48,7 @@ export function jsonSafe(value: unknown): unknown {
 
 const CORE_KEYS = new Set(["type", "title", "status", "detail", "requestId", "instance"]);
 
-export function problemBody(error: HttpError, requestId?: string): ProblemBody {
+function problemBody(error: HttpError, requestId?: string): ProblemBody {
   const body: ProblemBody = {
     type: problemType(error.code),
     title: error.title,
@@ -66,7 +66,7 @@ export function problemBody(error: HttpError, requestId?: string): ProblemBody {
   return body;
 }
 
-export function sendProblem(res: Response, error: HttpError, requestId?: string): void {
+function sendProblem(res: Response, error: HttpError, requestId?: string): void {
   if (error.retryAfterSeconds !== undefined) {
     res.setHeader("Retry-After", String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
   }
@@ -143,7 +143,7 @@ function chainProblem(err: ChainError): HttpError | null {
 }
 
 /** Maps anything thrown to an HttpError; unknown errors become a 500 that says nothing about their insides. */
-export function toHttpError(err: unknown, req: Request): HttpError {
+function toHttpError(err: unknown, req: Request): HttpError {
   if (err instanceof HttpError) return err;
   const fromChain = err instanceof ChainError ? chainProblem(err) : null;
   if (fromChain) return fromChain;

@@ -26,7 +26,7 @@ export function requestId(logger: Logger): RequestHandler {
  * schemas: ids of the API's own formats); a refused request logs its route template, and a path that matched no
  * route only its first segment when that is a plain word (`/v1/…`, `/docs`).
  */
-export function loggablePath(originalUrl: string, routeTemplate: string | undefined, status: number): string {
+function loggablePath(originalUrl: string, routeTemplate: string | undefined, status: number): string {
   const path = originalUrl.split("?")[0];
   if (routeTemplate !== undefined) return status < 400 ? path : routeTemplate;
   const segments = path.split("/").slice(1);

@@ -2,7 +2,7 @@ import express from "express";
 import type { Request, RequestHandler, Response, Router } from "express";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { fieldPath, validationError, validationErrorFromIssues } from "./errors";
+import { fieldPath, validationError } from "./errors";
 import type { FieldError } from "./errors";
 import { jsonSafe } from "./problem";
 import type { AuthContext, AuthLevel } from "./request-context";
@@ -15,26 +15,7 @@ import type { AuthContext, AuthLevel } from "./request-context";
  */
 
 /** Input schemas for query and path parameters must be objects (each key is one parameter). */
-export type ParamsSchema = z.ZodType<unknown, Record<string, unknown>>;
-
-function parseAt<S extends z.ZodType>(location: string, schema: S, value: unknown): z.output<S> {
-  const result = schema.safeParse(value);
-  if (!result.success) throw validationErrorFromIssues(location, result.error.issues);
-  return result.data;
-}
-
-/** Parses `req.body`; a failure is a 400 naming each bad field as `body.<path>`. */
-export function parseBody<S extends z.ZodType>(schema: S, req: Request): z.output<S> {
-  return parseAt("body", schema, req.body);
-}
-
-export function parseQuery<S extends z.ZodType>(schema: S, req: Request): z.output<S> {
-  return parseAt("query", schema, req.query);
-}
-
-export function parseParams<S extends z.ZodType>(schema: S, req: Request): z.output<S> {
-  return parseAt("params", schema, req.params);
-}
+type ParamsSchema = z.ZodType<unknown, Record<string, unknown>>;
 
 /** How deep a request body may nest (objects and arrays); the API's own bodies need fewer than ten levels. */
 export const MAX_BODY_DEPTH = 64;
@@ -70,9 +51,9 @@ export function bodyDepthGuard(maxDepth = MAX_BODY_DEPTH): RequestHandler {
   };
 }
 
-export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
+type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 
-export interface RouteResponse {
+interface RouteResponse {
   description: string;
   /** Response body schema; omitted for an empty body. */
   schema?: z.ZodType;
@@ -80,7 +61,7 @@ export interface RouteResponse {
   contentType?: string;
 }
 
-export interface RouteSpec<
+interface RouteSpec<
   B extends z.ZodType | undefined,
   Q extends ParamsSchema | undefined,
   P extends ParamsSchema | undefined,
@@ -105,7 +86,7 @@ export interface RouteSpec<
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
 
-export interface RouteInput<B, Q, P, A extends AuthLevel = AuthLevel> {
+interface RouteInput<B, Q, P, A extends AuthLevel = AuthLevel> {
   body: Parsed<B>;
   query: Parsed<Q>;
   params: Parsed<P>;
@@ -129,7 +110,7 @@ export function reply(status: number, body: unknown, headers: Record<string, str
   return new Reply(status, body, headers);
 }
 
-export type RouteHandler<B, Q, P, A extends AuthLevel = AuthLevel> = (input: RouteInput<B, Q, P, A>) => unknown;
+type RouteHandler<B, Q, P, A extends AuthLevel = AuthLevel> = (input: RouteInput<B, Q, P, A>) => unknown;
 
 /** What the registry remembers of each route, for OpenAPI. */
 export interface RegisteredRoute {
@@ -147,16 +128,19 @@ export interface RegisteredRoute {
   idempotent: boolean;
 }
 
+/** Registers one route: its input is validated before the handler runs, its answer sent after. */
+type RegisterRoute = <
+  B extends z.ZodType | undefined = undefined,
+  Q extends ParamsSchema | undefined = undefined,
+  P extends ParamsSchema | undefined = undefined,
+  A extends AuthLevel = AuthLevel,
+>(
+  spec: RouteSpec<B, Q, P, A>,
+  handler: RouteHandler<B, Q, P, A>,
+) => void;
+
 export interface RouteRegistry {
-  route<
-    B extends z.ZodType | undefined = undefined,
-    Q extends ParamsSchema | undefined = undefined,
-    P extends ParamsSchema | undefined = undefined,
-    A extends AuthLevel = AuthLevel,
-  >(
-    spec: RouteSpec<B, Q, P, A>,
-    handler: RouteHandler<B, Q, P, A>,
-  ): void;
+  route: RegisterRoute;
   /** Every route registered so far, in order. */
   routes(): readonly RegisteredRoute[];
   /** The express router holding the mounted routes. */
@@ -192,12 +176,7 @@ export function createRouteRegistry(options: RouteRegistryOptions): RouteRegistr
   const registered: RegisteredRoute[] = [];
   const seen = new Set<string>();
 
-  function route<
-    B extends z.ZodType | undefined = undefined,
-    Q extends ParamsSchema | undefined = undefined,
-    P extends ParamsSchema | undefined = undefined,
-    A extends AuthLevel = AuthLevel,
-  >(spec: RouteSpec<B, Q, P, A>, handler: RouteHandler<B, Q, P, A>): void {
+  const route: RegisterRoute = (spec, handler) => {
     const id = `${spec.method.toUpperCase()} ${spec.path}`;
     if (seen.has(id)) throw new Error(`route registered twice: ${id}`);
     seen.add(id);
@@ -244,16 +223,9 @@ export function createRouteRegistry(options: RouteRegistryOptions): RouteRegistr
       const query = check("query", spec.query, req.query);
       const body = check("body", spec.body, req.body);
       if (errors.length > 0) throw validationError(errors);
-      const input = {
-        params: params as Parsed<P>,
-        query: query as Parsed<Q>,
-        body: body as Parsed<B>,
-        auth: (req.auth ?? null) as A extends "none" ? null : AuthContext,
-        log: req.log,
-        req,
-        res,
-      };
-      const result = await handler(input);
+      const input = { params, query, body, auth: req.auth ?? null, log: req.log, req, res };
+      // The schemas accepted them, so they have the parsed types the handler is declared with.
+      const result = await handler(input as Parameters<typeof handler>[0]);
       if (res.headersSent) return;
       if (result instanceof Reply) {
         for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
@@ -263,7 +235,7 @@ export function createRouteRegistry(options: RouteRegistryOptions): RouteRegistr
       }
     });
     router[spec.method](spec.path, ...chain);
-  }
+  };
 
   return { route, routes: () => registered, router };
 }

@@ -10,11 +10,12 @@ import type { AgreementStatus, LegalBasis } from "../../../core/codes/enumeratio
 import type { AgreementId, DepartmentId, ResourceId } from "../../../core/ids";
 import { AGREEMENT_STATUS, LEGAL_BASIS, QUOTA_PERIOD } from "../../../core/codes/enumerations";
 import { bytes32ToCode } from "../common/short-codes";
-import type { IndexedEvent, JsonObject } from "../common/indexed-event";
+import type { IndexedEvent } from "../common/indexed-event";
+import { policyEventFields, type PolicyEventFields, type RawPolicyEvent } from "./policy-event-row";
 import type { Db } from "../common/db";
 import { migrate } from "../common/db";
 
-export type { AgreementStatus, LegalBasis, QuotaPeriod } from "../../../core/codes/enumerations";
+export type { AgreementStatus } from "../../../core/codes/enumerations";
 export type { Quota } from "../../../core/folds/agreements";
 
 /**
@@ -60,17 +61,10 @@ export interface AgreementRecord {
 }
 
 /** One event in an agreement's life (SharingAgreements events and the grants issued under it). */
-export interface AgreementEventRow {
+export interface AgreementEventRow extends PolicyEventFields {
   agreementId: number;
-  name: string;
-  blockNumber: number;
-  logIndex: number;
-  blockTime: number;
-  txHash: string;
   /** The acting department's id; null for the council and for automatic steps (activation). */
   actor: string | null;
-  byCouncil: boolean;
-  args: JsonObject;
 }
 
 export interface AgreementFilter {
@@ -119,16 +113,8 @@ interface RawAgreement {
   council_reason_text: string | null;
 }
 
-interface RawEvent {
-  block_number: number;
-  log_index: number;
-  tx_hash: string;
-  block_time: number;
+interface RawEvent extends RawPolicyEvent {
   agreement_id: number;
-  name: string;
-  actor: string | null;
-  by_council: number;
-  args_json: string;
 }
 
 const ZERO = `0x${"0".repeat(64)}`;
@@ -317,17 +303,7 @@ export class AgreementStore {
       this.db
         .prepare(`SELECT * FROM agreement_events WHERE agreement_id = ? ORDER BY block_number, log_index`)
         .all(agreementId) as RawEvent[]
-    ).map((r) => ({
-      agreementId: r.agreement_id,
-      name: r.name,
-      blockNumber: r.block_number,
-      logIndex: r.log_index,
-      blockTime: r.block_time,
-      txHash: r.tx_hash,
-      actor: r.actor,
-      byCouncil: r.by_council === 1,
-      args: JSON.parse(r.args_json) as JsonObject,
-    }));
+    ).map((r) => ({ agreementId: r.agreement_id, ...policyEventFields(r) }));
   }
 }
 

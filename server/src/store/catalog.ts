@@ -4,13 +4,13 @@ import type { Db } from "../common/db";
 import { migrate } from "../common/db";
 
 export type ShareType = (typeof SHARE_TYPE.values)[number];
-export type OpenType = (typeof OPEN_TYPE.values)[number];
-export type SecurityLevel = (typeof SECURITY_LEVEL.values)[number];
+type OpenType = (typeof OPEN_TYPE.values)[number];
+type SecurityLevel = (typeof SECURITY_LEVEL.values)[number];
 export const FIELD_TYPES = ["string", "number", "boolean", "date"] as const;
-export type FieldType = (typeof FIELD_TYPES)[number];
+type FieldType = (typeof FIELD_TYPES)[number];
 
 /** One data item of a resource; item i of the list is bit i of every field mask. */
-export interface CatalogField {
+interface CatalogField {
   name: string;
   type: FieldType;
   personal: boolean;

@@ -17,7 +17,7 @@ import { migrate } from "../common/db";
 
 /** Status of a consent at a time: `superseded` when a later consent for its key replaced it while in force. */
 export type ConsentState = "active" | "withdrawn" | "revoked" | "expired" | "superseded";
-export type ConsentEvidenceKind = "record" | "signature";
+type ConsentEvidenceKind = "record" | "signature";
 
 export interface ConsentKey {
   subjectRef: string;
@@ -47,7 +47,7 @@ export interface ConsentRow extends ConsentKey {
   recordedTx: string;
 }
 
-export type ConsentEventKind = "recorded" | "superseded" | "withdrawn" | "revoked";
+type ConsentEventKind = "recorded" | "superseded" | "withdrawn" | "revoked";
 
 /** Who caused an event: a department, the subject by signature, or the council. */
 export interface ConsentActor {

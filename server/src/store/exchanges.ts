@@ -3,7 +3,7 @@ import type { Db } from "../common/db";
 import { migrate } from "../common/db";
 
 /** The signed answer of an exchange as the provider gave it: what a repeated request gets back unchanged. */
-export interface ExchangeAnswer {
+interface ExchangeAnswer {
   httpStatus: number;
   response: ExchangeResponse;
   signature: string;
@@ -82,7 +82,8 @@ export class ExchangeStore {
    * request could still be fresh. The signed response (and its hash of the data) stays as evidence.
    */
   forgetDataBefore(ms: number): number {
-    return this.db.prepare(`UPDATE exchanges SET data = NULL WHERE data IS NOT NULL AND created_ms < ?`).run(ms).changes;
+    return this.db.prepare(`UPDATE exchanges SET data = NULL WHERE data IS NOT NULL AND created_ms < ?`).run(ms)
+      .changes;
   }
 }
 

@@ -1,10 +1,11 @@
 import { GRANT_STATUS, QUOTA_PERIOD } from "../../../core/codes/enumerations";
 import type { IndexedEvent, JsonObject } from "../common/indexed-event";
+import { policyEventFields, type PolicyEventFields, type RawPolicyEvent } from "./policy-event-row";
 import type { Quota } from "./agreements";
 import type { Db } from "../common/db";
 import { migrate } from "../common/db";
 
-export type GrantStatus = (typeof GRANT_STATUS.values)[number];
+type GrantStatus = (typeof GRANT_STATUS.values)[number];
 
 /**
  * A grant as the chain says it is (Grants events). Stable interface: the fetch feature reads it through
@@ -30,17 +31,10 @@ export interface GrantRecord {
   updatedBlock: number;
 }
 
-export interface GrantEventRow {
+export interface GrantEventRow extends PolicyEventFields {
   grantId: number;
-  name: string;
-  blockNumber: number;
-  logIndex: number;
-  blockTime: number;
-  txHash: string;
   /** The acting department's id; null when the council acted. */
   actor: string | null;
-  byCouncil: boolean;
-  args: JsonObject;
 }
 
 export interface GrantFilter {
@@ -70,16 +64,8 @@ interface RawGrant {
   updated_block: number;
 }
 
-interface RawEvent {
-  block_number: number;
-  log_index: number;
-  tx_hash: string;
-  block_time: number;
+interface RawEvent extends RawPolicyEvent {
   grant_id: number;
-  name: string;
-  actor: string | null;
-  by_council: number;
-  args_json: string;
 }
 
 const ZERO = `0x${"0".repeat(64)}`;
@@ -205,17 +191,7 @@ export class GrantStore {
       this.db
         .prepare(`SELECT * FROM grant_events WHERE grant_id = ? ORDER BY block_number, log_index`)
         .all(grantId) as RawEvent[]
-    ).map((r) => ({
-      grantId: r.grant_id,
-      name: r.name,
-      blockNumber: r.block_number,
-      logIndex: r.log_index,
-      blockTime: r.block_time,
-      txHash: r.tx_hash,
-      actor: r.actor,
-      byCouncil: r.by_council === 1,
-      args: JSON.parse(r.args_json) as JsonObject,
-    }));
+    ).map((r) => ({ grantId: r.grant_id, ...policyEventFields(r) }));
   }
 }
 

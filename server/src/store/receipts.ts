@@ -4,10 +4,10 @@ import type { Db } from "../common/db";
 import { migrate } from "../common/db";
 
 /** Which side of a federated exchange wrote the receipt (docs/FEDERATION.md §1). */
-export type ExchangeRole = "consumer" | "provider";
+type ExchangeRole = "consumer" | "provider";
 
 /** Both signed messages of an exchange as one side kept them: the evidence beside a federated receipt. */
-export interface ExchangeEvidence {
+interface ExchangeEvidence {
   request: ExchangeRequest;
   requestSignature: string;
   response?: ExchangeResponse;
@@ -36,7 +36,7 @@ export interface StoredReceipt {
   proof: string[] | null;
 }
 
-export type BatchStatus = "pending" | "anchored";
+type BatchStatus = "pending" | "anchored";
 
 export interface StoredBatch {
   department: string;

@@ -8,8 +8,14 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
+import { HDNodeWallet, JsonRpcProvider, ZeroHash, encodeBytes32String, id } from "ethers";
+import { exchangeDomain, requestDigest, signRequest, type ExchangeRequest } from "../../../core/exchange";
+import { receiptId, receiptLeaf, type Receipt } from "../../../core/receipt";
+import { DEMO_DEPARTMENTS } from "../../../scripts/lib/demo-departments";
 
 const ROOT = path.resolve(__dirname, "../../..");
+const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+const devKey = (index: number) => HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -105,6 +111,74 @@ describe("audit command line (subprocess against hardhat node)", function () {
     const result = audit(["report", "--rpc", rpc, "--deployment", other, "--json"]);
     expect(result.status, result.stderr).to.equal(1);
     expect(JSON.parse(result.stdout).violations[0]).to.include({ rule: "wrong_deployment" });
+  });
+
+  it("pairs exchange receipts: exit 0 for a request the consumer's operator signed, 1 for another account's", async function () {
+    // The deploy script admits the data bureau only: its receipt of an exchange whose provider never answered.
+    const bureau = DEMO_DEPARTMENTS.find((d) => d.key === "data-bureau")!;
+    const provider = new JsonRpcProvider(rpc);
+    const [network, head] = await Promise.all([provider.getNetwork(), provider.getBlock("latest")]);
+    provider.destroy();
+    const deployment = JSON.parse(fs.readFileSync(deploymentFile, "utf8"));
+    const domain = exchangeDomain(network.chainId, deployment.contracts.Consortium);
+    const request: ExchangeRequest = {
+      requestId: id("cli exchange"),
+      consumer: bureau.id,
+      grantId: "1",
+      purpose: encodeBytes32String("statistics"),
+      subjectRef: ZeroHash,
+      fieldMask: "0x1",
+      paramsHash: id("null"),
+      time: head!.timestamp,
+    };
+    const signer = devKey(bureau.keyIndex);
+    const receipt: Receipt = {
+      id: receiptId(bureau.id, 1),
+      sequence: 1,
+      time: head!.timestamp,
+      department: bureau.id,
+      account: signer.address,
+      grantId: "1",
+      agreementId: "1",
+      consentId: ZeroHash,
+      provider: DEMO_DEPARTMENTS.find((d) => d.key === "public-security")!.id,
+      resourceId: id("resource"),
+      resourceVersion: 1,
+      fieldMask: "0x0",
+      subjectRef: ZeroHash,
+      purpose: request.purpose,
+      result: "failed",
+      reason: "provider_unreachable",
+      requestHash: requestDigest(domain, request),
+      responseHash: ZeroHash,
+      prevHash: ZeroHash,
+    };
+    const files = async (name: string, by: HDNodeWallet) => {
+      const consumer = path.join(dir, `${name}-consumer.json`);
+      const entry = {
+        receipt,
+        leaf: receiptLeaf(receipt),
+        status: "pending",
+        requestId: request.requestId,
+        role: "consumer",
+        exchange: { request, requestSignature: await signRequest(by, domain, request) },
+      };
+      fs.writeFileSync(consumer, JSON.stringify([entry]));
+      const provider = path.join(dir, `${name}-provider.json`);
+      fs.writeFileSync(provider, "[]");
+      return [consumer, provider];
+    };
+    const common = ["--rpc", rpc, "--deployment", deploymentFile, "--json"];
+
+    const signed = audit(["exchange", ...(await files("signed", signer)), ...common]);
+    expect(signed.status, signed.stdout + signed.stderr).to.equal(0);
+    expect(JSON.parse(signed.stdout).verdict).to.equal("pass");
+
+    const forged = audit(["exchange", ...(await files("forged", devKey(19))), ...common]);
+    expect(forged.status, forged.stdout + forged.stderr).to.equal(1);
+    expect(JSON.parse(forged.stdout).violations.map((v: { rule: string }) => v.rule)).to.deep.equal([
+      "exchange_bad_signature",
+    ]);
   });
 
   it("exits 2 with a one-line message when the node cannot be reached", async function () {

@@ -112,7 +112,7 @@ describe("audit report", function () {
     const widths = [...page.matchAll(/<thead><tr>([\s\S]*?)<\/tr><\/thead>/g)].map((m) => m[1].split("<th").length - 1);
     expect(Math.max(...widths)).to.be.at.most(10);
     expect(page).to.contain("Departments, ranked: answering requests").and.to.contain("Departments, ranked: resources");
-    expect(page).to.contain("<th scope=\"col\">escalations against it (as provider)</th>");
+    expect(page).to.contain('<th scope="col">escalations against it (as provider)</th>');
     expect(fs.readFileSync(md, "utf8"))
       .to.match(/^# Supervision scorecard/)
       .and.to.contain("| rank | department |")

@@ -8,19 +8,19 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ethers } from "hardhat";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { buildBatch, receiptId, receiptLeaf, type Receipt } from "../../../core/receipt";
 import { canonicalJson } from "../../../core/json/canonical-json";
 import { run } from "../../../scripts/audit/cli";
 import { deploySystem, type System } from "../../support/system";
 
-export const CONDITIONAL = 1;
+const CONDITIONAL = 1;
 export const CONSENT_BASIS = 0;
 export const PERIOD_DAY = 3;
 export const PURPOSE = ethers.encodeBytes32String("minimum-living-allowance");
 export const SUBJECT = ethers.id("hmac of a synthetic resident id");
-export const HOUSEHOLD_FIELDS = ["idNumber", "name", "address"];
+const HOUSEHOLD_FIELDS = ["idNumber", "name", "address"];
 
 /** A receipt file entry as `GET /v1/receipts/:id` returns it. */
 export interface ReceiptEntry {
@@ -130,16 +130,23 @@ export class ReceiptWriter {
   }
 }
 
-/** Anchors the receipts as the department's next batch and returns them as the gateway would serve them. */
-export async function anchor(w: World, receipts: Receipt[]): Promise<ReceiptEntry[]> {
+/**
+ * Anchors the receipts as the department's next batch (the requester's, unless `by` names another department and
+ * its operator) and returns them as the gateway would serve them.
+ */
+export async function anchor(
+  w: World,
+  receipts: Receipt[],
+  by: { department: string; operator: HardhatEthersSigner } = { department: w.civilId, operator: w.civil },
+): Promise<ReceiptEntry[]> {
   const batch = buildBatch(receipts);
-  const [lastBatch, , lastRoot] = await w.s.ledger.head(w.civilId);
+  const [lastBatch, , lastRoot] = await w.s.ledger.head(by.department);
   const sequence = lastBatch + 1n;
   // The anchor's block follows the chain's clock, not the wall clock: a fixture restored long after it was taken
   // (a loaded machine) must not make a prompt anchoring look late.
   await time.setNextBlockTimestamp((await time.latest()) + 1);
   const tx = await w.s.ledger
-    .connect(w.civil)
+    .connect(by.operator)
     .anchor(sequence, batch.root, batch.receiptCount, batch.firstSequence, batch.lastSequence, lastRoot);
   const mined = (await tx.wait())!;
   return receipts.map((receipt) => ({
@@ -179,6 +186,9 @@ async function worldFixture() {
 /** The world at the fixture's snapshot, with a fresh receipt writer and deployment file. */
 export async function loadWorld(): Promise<World> {
   const base = await loadFixture(worldFixture);
+  // A restored snapshot keeps its old clock, and the next block jumps to the wall clock: mine that jump now, so that
+  // the receipts a test writes next are not dated before it (a loaded machine would make them look anchored late).
+  await mine();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kuajie-audit-"));
   const deploymentFile = path.join(dir, "deployment.json");
   fs.writeFileSync(deploymentFile, JSON.stringify(base.s.deployment));

@@ -1,9 +1,10 @@
 /**
  * The stack the fault tests break: a real `npm start` spawned by the process harness (scripts/harness) on free ports
- * in a temporary data directory, with what the tests need of it (tokens, process ids, a kill of the gateway).
+ * in a temporary data directory — one gateway per department — with what the tests need of it (each department's
+ * gateway and token, process ids, a kill of one department's gateway).
  */
 import type { Credentials } from "../../../scripts/lib/dev-files";
-import { StackSite, sleep, waitFor, type StartProcess } from "../../../scripts/harness";
+import { StackSite, sleep, waitFor, waitForIndexed, type StartProcess } from "../../../scripts/harness";
 import { call } from "./http";
 
 export class Stack {
@@ -28,6 +29,26 @@ export class Stack {
     return this.site.processes();
   }
 
+  /** The process id of a department's gateway (null while it is down). */
+  gatewayPid(key: string): number | null {
+    return this.processes().gateways[key] ?? null;
+  }
+
+  /** A department's own gateway: its token works only there. */
+  gateway(key: string): string {
+    return this.credentials.departments.find((d) => d.key === key)!.gateway;
+  }
+
+  /** A department's gateway's files (its database, log). */
+  gatewayFiles(key: string) {
+    return this.site.gatewayFiles(key);
+  }
+
+  /** Until a department's gateway has indexed the latest block (what another department just did). */
+  async indexed(key: string, boundMs = 30_000): Promise<void> {
+    await waitForIndexed(this.gateway(key), this.token(key), this.credentials.rpc, boundMs);
+  }
+
   token(key: string): string {
     return this.credentials.departments.find((d) => d.key === key)!.token;
   }
@@ -36,23 +57,23 @@ export class Stack {
     return this.credentials.departments.find((d) => d.key === key)!.id;
   }
 
-  async healthy(boundMs: number): Promise<void> {
-    await waitFor("the gateway's /healthz", boundMs, async () => {
-      const answer = await call(this.credentials.gateway, "GET", "/healthz", null, undefined, undefined, 3_000);
+  async healthy(key: string, boundMs: number): Promise<void> {
+    await waitFor(`${key}'s gateway's /healthz`, boundMs, async () => {
+      const answer = await call(this.gateway(key), "GET", "/healthz", null, undefined, undefined, 3_000);
       return answer.status === 200 && (answer.body as { status?: string }).status === "ok";
     });
   }
 
-  /** Kills the current gateway with SIGKILL and waits for the supervisor's new one to be healthy. */
-  async killGateway(boundMs = 90_000): Promise<{ before: number; after: number }> {
-    const before = this.processes().gateway;
-    if (before === null) throw new Error("no gateway process to kill");
+  /** Kills a department's gateway with SIGKILL and waits for the supervisor's new one to be healthy. */
+  async killGateway(key: string, boundMs = 90_000): Promise<{ before: number; after: number }> {
+    const before = this.gatewayPid(key);
+    if (before === null) throw new Error(`no gateway process of ${key} to kill`);
     process.kill(before, "SIGKILL");
-    const after = await waitFor("a new gateway process", boundMs, async () => {
-      const now = this.processes().gateway;
+    const after = await waitFor(`a new gateway process of ${key}`, boundMs, async () => {
+      const now = this.gatewayPid(key);
       return now !== null && now !== before ? now : undefined;
     });
-    await this.healthy(boundMs);
+    await this.healthy(key, boundMs);
     return { before, after };
   }
 

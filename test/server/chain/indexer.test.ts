@@ -10,6 +10,7 @@ import { createProvider } from "../../../server/src/chain/provider";
 import { openDatabase } from "../../../server/src/common/db";
 import { deployOutboxTarget, devSigners, type DeployedTarget } from "./support/chain-fixture";
 import { startHardhatNode, type HardhatNode } from "./support/hardhat-node";
+import { useFreshChain } from "./support/fresh-chain";
 
 interface EventRow {
   block_number: number;
@@ -187,31 +188,20 @@ describe("EventIndexer (against a real hardhat node)", function () {
   });
 
   describe("on a node restarted with a fresh chain", function () {
-    let fresh: HardhatNode;
-    let freshProvider: JsonRpcProvider;
-
-    before(async function () {
-      fresh = await startHardhatNode();
-      freshProvider = await createProvider(fresh.url, { chainId: 31337, timeoutMs: 2_000 });
-    });
-
-    after(async function () {
-      freshProvider.destroy();
-      await fresh.stop();
-    });
+    const fresh = useFreshChain();
 
     it("clears the index, reports the reset, waits for the deployment and indexes the new chain", async function () {
       const db = database("reset.db");
-      const deployed = await deployOutboxTarget(freshProvider);
+      const deployed = await deployOutboxTarget(fresh.provider);
       const send = async (value: number) => {
-        const wallet = (devSigners(["caller"], 5).get("caller") as Wallet).connect(freshProvider);
+        const wallet = (devSigners(["caller"], 5).get("caller") as Wallet).connect(fresh.provider);
         await (await new Contract(deployed.address, deployed.iface, wallet).getFunction("store").send(value)).wait();
       };
       await send(1);
       await send(2);
       const follower = new EventIndexer({
         db,
-        provider: freshProvider,
+        provider: fresh.provider,
         contracts: [{ name: "OutboxTarget", address: deployed.address, iface: deployed.iface }],
         fromBlock: deployed.deployBlock,
       });
@@ -220,14 +210,14 @@ describe("EventIndexer (against a real hardhat node)", function () {
       await follower.catchUp();
       expect(rows(db)).to.have.length(2);
 
-      await fresh.restart();
+      await fresh.node.restart();
       await follower.catchUp();
 
       expect(resets).to.deep.equal(["genesis_changed"]);
       expect(rows(db)).to.have.length(0);
       expect(follower.status()).to.deep.include({ deploymentMissing: true, resets: 1 });
 
-      const redeployed = await deployOutboxTarget(freshProvider);
+      const redeployed = await deployOutboxTarget(fresh.provider);
       expect(redeployed.address).to.equal(deployed.address);
       await send(3);
       await follower.catchUp();

@@ -10,6 +10,7 @@ import { TxSender, type OutboxRow, type TxSenderOptions } from "../../../server/
 import { openDatabase } from "../../../server/src/common/db";
 import { deployOutboxTarget, devSigners, storedValues, type DeployedTarget } from "./support/chain-fixture";
 import { startHardhatNode, type HardhatNode } from "./support/hardhat-node";
+import { useFreshChain } from "./support/fresh-chain";
 import { TcpProxy } from "./support/tcp-proxy";
 
 const FAST = { pollIntervalMs: 20, idleIntervalMs: 50, chainCheckIntervalMs: 200, maxBackoffMs: 200 };
@@ -249,33 +250,24 @@ describe("TxSender (durable outbox against a real hardhat node)", function () {
   });
 
   describe("on a node restarted with a fresh chain", function () {
-    let fresh: HardhatNode;
-    let freshProvider: JsonRpcProvider;
-
-    before(async function () {
-      fresh = await startHardhatNode();
-      freshProvider = await createProvider(fresh.url, { chainId: 31337, timeoutMs: 2_000 });
-    });
-
-    after(async function () {
-      freshProvider.destroy();
-      await fresh.stop();
-    });
+    const fresh = useFreshChain();
 
     it("notices a reset while running and refuses new writes until the new chain is adopted", async function () {
-      const freshTarget = await deployOutboxTarget(freshProvider);
-      const outbox = sender(path.join(dir, "reset-running.db"), devSigners(["health"], 1), { provider: freshProvider });
+      const freshTarget = await deployOutboxTarget(fresh.provider);
+      const outbox = sender(path.join(dir, "reset-running.db"), devSigners(["health"], 1), {
+        provider: fresh.provider,
+      });
       await outbox.start();
       const call = { to: freshTarget.address, data: freshTarget.iface.encodeFunctionData("store", [1]) };
       expect((await outbox.waitFor(outbox.submit("health", call))).status).to.equal("mined");
 
-      await fresh.restart();
+      await fresh.node.restart();
       await waitUntil(() => outbox.status().state === "chain_reset");
 
       expect(outbox.status().chainReset).to.be.instanceOf(ChainResetError);
       expect(() => outbox.submit("health", call)).to.throw(ChainResetError);
       expect(await outbox.adoptNewChain()).to.equal(0);
-      const redeployed = await deployOutboxTarget(freshProvider);
+      const redeployed = await deployOutboxTarget(fresh.provider);
       const row = await outbox.waitFor(
         outbox.submit("health", { to: redeployed.address, data: redeployed.iface.encodeFunctionData("store", [2]) }),
       );
@@ -286,16 +278,16 @@ describe("TxSender (durable outbox against a real hardhat node)", function () {
     it("keeps rows of the replaced chain unsent, and fails them only when an operator adopts the new chain", async function () {
       const dbFile = path.join(dir, "reset-parked.db");
       const signers = devSigners(["health"], 2);
-      const freshTarget = await deployOutboxTarget(freshProvider);
+      const freshTarget = await deployOutboxTarget(fresh.provider);
       const call = { to: freshTarget.address, data: freshTarget.iface.encodeFunctionData("store", [1]) };
-      const before = sender(dbFile, signers, { provider: freshProvider });
+      const before = sender(dbFile, signers, { provider: fresh.provider });
       await before.start();
       await before.waitFor(before.submit("health", call));
       await before.stop();
       const parked = before.submit("health", call);
 
-      await fresh.restart();
-      const after = sender(dbFile, signers, { provider: freshProvider });
+      await fresh.node.restart();
+      const after = sender(dbFile, signers, { provider: fresh.provider });
       await after.start();
 
       expect(after.status().state).to.equal("chain_reset");
@@ -303,7 +295,7 @@ describe("TxSender (durable outbox against a real hardhat node)", function () {
       let refusal: unknown;
       await after.waitFor(parked).catch((error: unknown) => (refusal = error));
       expect(refusal).to.be.instanceOf(ChainResetError);
-      expect(await freshProvider.getTransactionCount(signers.get("health")!.address)).to.equal(0);
+      expect(await fresh.provider.getTransactionCount(signers.get("health")!.address)).to.equal(0);
 
       expect(await after.adoptNewChain()).to.equal(1);
       expect(after.get(parked)).to.deep.include({ status: "failed", error: "chain_reset: genesis_changed" });

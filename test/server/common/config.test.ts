@@ -16,6 +16,17 @@ function emptyDir(): string {
   return dir;
 }
 
+/** A fresh directory whose .kuajie/dev/gateway.json sets port 8282. */
+function dirWithDevGatewayFile(): string {
+  const cwd = emptyDir();
+  fs.mkdirSync(path.join(cwd, ".kuajie/dev"), { recursive: true });
+  fs.writeFileSync(
+    path.join(cwd, ".kuajie/dev/gateway.json"),
+    JSON.stringify({ ...BASE, KUAJIE_GATEWAY_PORT: "8282" }),
+  );
+  return cwd;
+}
+
 function load(env: Record<string, string | undefined>, cwd = emptyDir()) {
   return loadConfig({ env, cwd });
 }
@@ -215,22 +226,12 @@ describe("common/config", function () {
     });
 
     it("reads .kuajie/dev/gateway.json in development when present", function () {
-      const cwd = emptyDir();
-      fs.mkdirSync(path.join(cwd, ".kuajie/dev"), { recursive: true });
-      fs.writeFileSync(
-        path.join(cwd, ".kuajie/dev/gateway.json"),
-        JSON.stringify({ ...BASE, KUAJIE_GATEWAY_PORT: "8282" }),
-      );
+      const cwd = dirWithDevGatewayFile();
       expect(load({}, cwd).port).to.equal(8282);
     });
 
     it("ignores .kuajie/dev/gateway.json in production", function () {
-      const cwd = emptyDir();
-      fs.mkdirSync(path.join(cwd, ".kuajie/dev"), { recursive: true });
-      fs.writeFileSync(
-        path.join(cwd, ".kuajie/dev/gateway.json"),
-        JSON.stringify({ ...BASE, KUAJIE_GATEWAY_PORT: "8282" }),
-      );
+      const cwd = dirWithDevGatewayFile();
       const config = load(
         {
           NODE_ENV: "production",

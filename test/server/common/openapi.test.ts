@@ -38,7 +38,7 @@ describe("OpenAPI and /docs", function () {
     expect(operations).to.have.members([
       "GET /healthz none",
       "GET /v1/me any",
-      "POST /v1/subjects/ref any",
+      "POST /v1/subjects/ref operator",
       "POST /v1/widgets operator",
       "GET /v1/widgets/{id} any",
       "POST /v1/council/widgets council",

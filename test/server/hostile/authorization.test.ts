@@ -1,12 +1,11 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { ethers } from "hardhat";
-import { time } from "@nomicfoundation/hardhat-network-helpers";
 import request from "supertest";
 import type { z } from "zod";
 import type { AuthLevel } from "../../../server/src/common/request-context";
 import type { RegisteredRoute } from "../../../server/src/common/route-registry";
-import { canonicalJson } from "../../../core/json/canonical-json";
+import { grantInsuranceToCivilAffairs } from "../../support/insurance-grant";
 import { jsonSchemaOf, plausible } from "./arbitraries";
 import { expectProblem, fillPath, freshAgent, routeId, startHostileGateway, type HostileGateway } from "./support";
 
@@ -81,8 +80,6 @@ interface Owned {
   body?: (w: World) => unknown;
 }
 
-const RECORD_EVIDENCE = { type: "record", document: { form: "withdrawal request #1" } };
-
 /**
  * Write routes that act on a department-owned object (or name one in the body), with the object and its owner; the
  * "other department" row sends the request with the token of `health`, which owns none of them.
@@ -152,44 +149,10 @@ function validSample(schema: z.ZodType | undefined): unknown {
 
 async function buildWorld(h: HostileGateway): Promise<World> {
   const s = h.gw.system;
-  const fields = ["idNumber", "status"];
-  const metadata = canonicalJson({
-    code: "insurance",
-    fields: fields.map((name) => ({ name, type: "string" })),
-  });
-  const terms = {
-    shareType: 1,
-    openType: 1,
-    securityLevel: 1,
-    personal: true,
-    sensitive: false,
-    itemCount: 2,
-    legalBasis: ethers.ZeroHash,
-  };
-  await s.catalog.connect(s.operators.hrss).register("insurance", terms, metadata);
-  const resourceId = await s.catalog.resourceIdOf(s.departments.hrss.id, "insurance");
-  const now = BigInt(await time.latest());
-  const future = now + 365n * 24n * 3600n;
-  const purpose = ethers.encodeBytes32String("allowance");
-  const civil = s.operators["gz-civil-affairs"];
-  const agreementRequest = {
-    resourceId,
-    coConsumers: [],
-    fieldMask: 0b11n,
-    purpose,
-    legalBasis: 0,
-    validFrom: now,
-    validUntil: future,
-    quota: { calls: 100, per: 3 },
-    termsHash: ethers.id("terms"),
-  };
-  await s.agreements.connect(civil).request(agreementRequest);
-  const agreementId = await s.agreements.agreementCount();
-  await s.agreements.connect(s.operators.hrss).approve(agreementId);
+  const { resourceId, agreementId, grantId, agreementRequest, purpose, now, future, civil } =
+    await grantInsuranceToCivilAffairs(s);
   await s.agreements.connect(civil).request(agreementRequest);
   const requestedAgreementId = await s.agreements.agreementCount();
-  await s.grants.connect(civil).issue(agreementId, civil.address, 0b01n, 0, 10, 3);
-  const grantId = await s.grants.grantCount();
   const key = {
     subjectRef: ethers.id("a synthetic subject"),
     recipient: s.departments[SUSPENDED].id,
@@ -245,8 +208,8 @@ describe("Hostile callers: the gateway's authorization matrix over every registe
 
   async function call(route: RegisteredRoute, authorization: string | null, path?: string, body?: unknown) {
     // Each refused token counts against its client address: a fresh address keeps the limiter out of the matrix.
-    let req = request(h.url)
-      [route.method](path ?? fillPath(route.path, () => "1"))
+    const client = request(h.url);
+    let req = client[route.method](path ?? fillPath(route.path, () => "1"))
       .agent(freshAgent())
       .timeout({ response: 20_000, deadline: 30_000 });
     if (authorization !== null) req = req.set("Authorization", authorization);

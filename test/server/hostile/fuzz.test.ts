@@ -246,7 +246,9 @@ function parses(schema: z.ZodType | undefined, value: unknown, where: string): b
     return schema.safeParse(value).success;
   } catch (err) {
     // A schema that throws instead of reporting an issue would make the route answer 500: say where.
-    throw new Error(`${where}: the zod schema threw on ${JSON.stringify(value)?.slice(0, 200)}: ${String(err)}`);
+    throw new Error(`${where}: the zod schema threw on ${JSON.stringify(value)?.slice(0, 200)}: ${String(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -282,7 +284,7 @@ function prepare(route: RegisteredRoute, c: FuzzCase): Prepared {
       if (/charset=(?!utf-8)/i.test(c.contentType)) return no("charset");
       if (Buffer.byteLength(raw, "utf8") > BODY_LIMIT_BYTES) return no("too large");
       const text = Buffer.from(raw, "utf8").toString("utf8");
-      const first = text.replace(/^[\x20\x09\x0a\x0d]+/, "")[0];
+      const first = text.replace(/^[ \t\n\r]+/, "")[0];
       if (first !== "{" && first !== "[") return no("not an object or array");
       try {
         body = JSON.parse(text);
@@ -447,8 +449,8 @@ describe("Hostile input: property-based fuzzing of every registered route", func
           tally.unauthenticated++;
           if (authorization !== null) {
             // `send` with null uses a fresh client address; send again with the garbage header from another one.
-            const again = await request(h.url)
-              [route.method](p.path)
+            const client = request(h.url);
+            const again = await client[route.method](p.path)
               .agent(freshAgent())
               .set("Authorization", authorization)
               .timeout(REQUEST_TIMEOUT)

@@ -75,7 +75,7 @@ export function freshAgent(): http.Agent {
 }
 
 /** Row count of every table of the gateway's database. */
-export function tableCounts(gw: LiveGateway, exclude: readonly string[] = []): Record<string, number> {
+function tableCounts(gw: LiveGateway, exclude: readonly string[] = []): Record<string, number> {
   const tables = gw.db
     .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
     .all() as Array<{ name: string }>;
@@ -95,7 +95,7 @@ export interface StateSnapshot {
 }
 
 /** Idempotency keys are kept for 4xx answers too (a retry with the key replays the refusal): not "state". */
-export const NOT_STATE = ["idempotency_keys"];
+const NOT_STATE = ["idempotency_keys"];
 
 export async function snapshot(gw: LiveGateway): Promise<StateSnapshot> {
   const block = await ethers.provider.getBlockNumber();

@@ -4,6 +4,7 @@ import { ethers } from "hardhat";
 import request from "supertest";
 import { canonicalJson } from "../../../core/json/canonical-json";
 import { startLiveGateway, type LiveGateway } from "../support/live-gateway";
+import { registerPensionPayments } from "./pension-payments";
 import { agreementBody, chainIso, DAY, registerResource, requestAgreement, travel } from "../support/sharing";
 
 const CALL = 7;
@@ -34,16 +35,7 @@ describe("Gateway agreements: /v1/agreements on the real contracts", function ()
     snapshot = await takeSnapshot();
     gw = await startLiveGateway();
     household = await registerResource(gw, "public-security", "household-register");
-    pension = await registerResource(gw, "hrss", "pension-payments", {
-      name: "Pension payments",
-      shareType: "unconditional",
-      fields: [
-        { name: "idNumber", type: "string", personal: true },
-        { name: "name", type: "string", personal: true },
-        { name: "monthlyAmount", type: "number" },
-        { name: "since", type: "date" },
-      ],
-    });
+    pension = await registerPensionPayments(gw);
     criminal = await registerResource(gw, "public-security", "criminal-records", {
       shareType: "not_shareable",
       legalBasis: "《中华人民共和国治安管理处罚法》",

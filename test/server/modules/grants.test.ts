@@ -5,7 +5,8 @@ import { CatalogStore } from "../../../server/src/store/catalog";
 import { openDatabase } from "../../../server/src/common/db";
 import { GrantStore } from "../../../server/src/store/grants";
 import { startLiveGateway, type LiveGateway } from "../support/live-gateway";
-import { chainIso, DAY, registerResource, requestAgreement } from "../support/sharing";
+import { registerPensionPayments } from "./pension-payments";
+import { chainIso, DAY, requestAgreement } from "../support/sharing";
 
 interface GrantHistoryEntry {
   event: string;
@@ -25,16 +26,7 @@ describe("Gateway grants: /v1/grants on the real contracts", function () {
 
   before(async function () {
     gw = await startLiveGateway();
-    const pension = await registerResource(gw, "hrss", "pension-payments", {
-      name: "Pension payments",
-      shareType: "unconditional",
-      fields: [
-        { name: "idNumber", type: "string", personal: true },
-        { name: "name", type: "string", personal: true },
-        { name: "monthlyAmount", type: "number" },
-        { name: "since", type: "date" },
-      ],
-    });
+    const pension = await registerPensionPayments(gw);
     validUntil = await chainIso(180 * DAY);
     const created = await requestAgreement(gw, "health", pension, {
       fields: ["idNumber", "name", "monthlyAmount"],

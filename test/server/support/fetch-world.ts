@@ -41,7 +41,7 @@ function databaseOf(gw: ChainWorld, key: string): Db {
   return db;
 }
 
-export const YEAR = 365 * 24 * 3600;
+const YEAR = 365 * 24 * 3600;
 
 export interface RegisteredResource {
   id: string;

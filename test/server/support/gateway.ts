@@ -14,6 +14,8 @@ import type { HealthReport } from "../../../server/src/modules/health/schemas";
 import type { HealthCheck } from "../../../server/src/modules/health/service";
 import { registerSubjectRefRoute } from "../../../server/src/modules/subjects/routes";
 import { SubjectService } from "../../../server/src/modules/subjects/service";
+import { SubjectRefAllowance } from "../../../server/src/modules/subjects/allowance";
+import { RateLimiter, type RateLimiterOptions } from "../../../server/src/common/rate-limit";
 import { openDatabase, type Db } from "../../../server/src/common/db";
 import { TokenStore } from "../../../server/src/store/tokens";
 
@@ -65,6 +67,8 @@ export interface TestGatewayOptions extends Partial<Omit<AppDeps, "db" | "logger
   modules?: RouteModule[];
   health?: HealthCheck;
   departments?: DepartmentDirectory;
+  /** Each token's allowance on `POST /v1/subjects/ref` (default 60 a minute, as configured by default). */
+  subjectRefLimit?: RateLimiterOptions;
 }
 
 export function buildGateway(options: TestGatewayOptions = {}): TestGateway {
@@ -76,12 +80,18 @@ export function buildGateway(options: TestGatewayOptions = {}): TestGateway {
   const {
     health = async () => HEALTHY,
     departments = { byKey: (key: string) => byKey.get(key) ?? null },
+    subjectRefLimit,
     ...appOptions
   } = options;
   const own: RouteModule[] = [
     (registry) => registerHealthRoutes(registry, health, logger),
     (registry) => registerAuthRoutes(registry, departments),
-    (registry) => registerSubjectRefRoute(registry, new SubjectService(TEST_SECRET)),
+    (registry) =>
+      registerSubjectRefRoute(
+        registry,
+        new SubjectService(TEST_SECRET),
+        new SubjectRefAllowance(new RateLimiter({ limit: 60, ...subjectRefLimit }), metrics.subjectRefComputations),
+      ),
   ];
   const app = createApp({
     db,

@@ -1,3 +1,5 @@
+import { createRequire } from "node:module";
+
 interface MetricFamily {
   name: string;
   help: string;
@@ -5,8 +7,10 @@ interface MetricFamily {
   metrics: Array<{ labels?: Record<string, string> }>;
 }
 
-// The package ships no types: its one export, typed here.
-const parsePrometheusTextFormat = require("parse-prometheus-text-format") as (text: string) => MetricFamily[];
+// The package ships no types: its one export, typed here (createRequire keeps the import untyped without `any`).
+const parsePrometheusTextFormat = createRequire(__filename)("parse-prometheus-text-format") as (
+  text: string,
+) => MetricFamily[];
 
 /**
  * The conventions `promtool check metrics` enforces (Prometheus' promlint), applied to a whole text exposition after

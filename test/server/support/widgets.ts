@@ -4,7 +4,7 @@ import type { RouteModule } from "../../../server/src/modules/feature";
 import { reply } from "../../../server/src/common/route-registry";
 
 /** A small feature module used to exercise the registry: validation, roles, idempotency, errors. */
-export const widgetBody = z.object({
+const widgetBody = z.object({
   name: z.string().min(1),
   fields: z.array(z.object({ name: z.string().regex(/^[a-z_]+$/), type: z.enum(["string", "number"]) })).min(1),
   secretNote: z.string().optional(),

@@ -32,7 +32,7 @@ export const quotaSchema = z.object({
   per: z.enum(["minute", "hour", "day", "month"]),
 });
 
-export const purposeSchema = z.object({
+const purposeSchema = z.object({
   code: shortCodeSchema.meta({ description: "the purpose code (stored on chain as a bytes32 string)" }),
   text: z.string().max(2000).optional().meta({ description: "a readable statement; kept by the gateway" }),
 });
@@ -47,11 +47,17 @@ export const requestAgreementSchema = z
       .meta({ description: "names of the resource's fields the agreement covers" }),
     purpose: purposeSchema,
     legalBasis: LEGAL_BASIS.schema,
-    legalReference: z.string().trim().min(1).max(2000).optional().meta({
-      description:
-        "the statute, contract or decision the legal basis rests on; required for a personal resource on a basis " +
-        "other than consent (the provider must then approve); its keccak256 goes on chain",
-    }),
+    legalReference: z
+      .string()
+      .trim()
+      .min(1)
+      .max(2000)
+      .optional()
+      .meta({
+        description:
+          "the statute, contract or decision the legal basis rests on; required for a personal resource on a basis " +
+          "other than consent (the provider must then approve); its keccak256 goes on chain",
+      }),
     validFrom: timeSchema.optional().meta({ description: "default now" }),
     validUntil: timeSchema,
     quota: quotaSchema.optional().meta({ description: "omitted: unlimited" }),
@@ -98,7 +104,7 @@ export const agreementListQuerySchema = z.object({
 const ref = z.object({ id: z.string(), key: z.string().nullable() });
 const quotaView = z.object({ calls: z.number().int(), per: z.string() }).nullable();
 
-export const agreementSchema = z
+const agreementSchema = z
   .object({
     agreementId: z.number().int(),
     status: AGREEMENT_STATUS.schema.meta({ description: "effective: expired once validUntil has passed" }),
@@ -131,14 +137,19 @@ export const agreementSchema = z
   })
   .meta({ id: "Agreement" });
 
-export const agreementEventSchema = z.object({
+/** One event in a history, as agreements and grants show it. */
+export const policyEventSchema = z.object({
   event: z.string(),
   block: z.number().int(),
   logIndex: z.number().int(),
   time: z.string(),
   txHash: z.string(),
-  actor: ref.nullable().meta({ description: "the acting department; null for the council or an automatic step" }),
+  actor: ref.nullable(),
   byCouncil: z.boolean(),
+});
+
+const agreementEventSchema = policyEventSchema.extend({
+  actor: ref.nullable().meta({ description: "the acting department; null for the council or an automatic step" }),
   args: z.record(z.string(), z.unknown()),
 });
 

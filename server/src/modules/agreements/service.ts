@@ -17,6 +17,7 @@ import { departmentRef, type DepartmentService } from "../departments/service";
 import { ResourceNotFoundError, ResourceRetiredError } from "../catalog/errors";
 import { AgreementNotFoundError, AgreementStatusError, NotAgreementPartyError, NotShareableError } from "./errors";
 import type { RequestAgreement } from "./schemas";
+import type { PolicyEventFields } from "../../store/policy-event-row";
 
 export type AgreementAction = "approve" | "reject" | "seal" | "suspend" | "resume" | "terminate" | "escalate";
 
@@ -213,16 +214,7 @@ export class AgreementService {
   private history(agreementId: number) {
     return this.store.history(agreementId).map((e) => {
       const { agreementId: _id, ...args } = e.args;
-      return {
-        event: e.name,
-        block: e.blockNumber,
-        logIndex: e.logIndex,
-        time: isoTime(e.blockTime),
-        txHash: e.txHash,
-        actor: e.actor === null ? null : departmentRef(this.departments, e.actor),
-        byCouncil: e.byCouncil,
-        args,
-      };
+      return { ...policyEventView(e, this.departments), args };
     });
   }
 
@@ -238,4 +230,17 @@ export class AgreementService {
     }
     return { ...this.detail(agreementId), txHash: result.txHash, blockNumber: result.blockNumber };
   }
+}
+
+/** An agreement's or a grant's event as its history shows it (without its arguments). */
+export function policyEventView(e: PolicyEventFields, departments: Pick<DepartmentService, "keyOf">) {
+  return {
+    event: e.name,
+    block: e.blockNumber,
+    logIndex: e.logIndex,
+    time: isoTime(e.blockTime),
+    txHash: e.txHash,
+    actor: e.actor === null ? null : departmentRef(departments, e.actor),
+    byCouncil: e.byCouncil,
+  };
 }

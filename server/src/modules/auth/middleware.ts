@@ -1,13 +1,14 @@
 import type { RequestHandler } from "express";
 import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from "../../common/errors";
 import type { AuthLevel, Role } from "../../common/request-context";
-import type { FailureLimiter } from "./rate-limit";
+import type { RateLimiter } from "../../common/rate-limit";
+import { clientKey } from "./client-key";
 import type { TokenService } from "./service";
 
 export type { AuthLevel };
 
 /** council is operator plus council actions, so operator routes admit council tokens too. */
-export const ROLES_FOR_LEVEL: Record<Exclude<AuthLevel, "none">, readonly Role[]> = {
+const ROLES_FOR_LEVEL: Record<Exclude<AuthLevel, "none">, readonly Role[]> = {
   any: ["operator", "council", "auditor"],
   operator: ["operator", "council"],
   council: ["council"],
@@ -18,12 +19,13 @@ const BEARER = /^Bearer ([^\s]+)$/i;
 
 /**
  * Establishes `req.auth` from `Authorization: Bearer kj_…`, or answers 401. Failed attempts count against the
- * client address; past the limit every attempt from it is 429 until the window passes, valid token or not.
+ * client (`clientKey`: its address as `trust proxy` lets express see it); past the limit every attempt from it is
+ * 429 until the window passes, valid token or not.
  */
-export function authenticate(tokens: TokenService, limiter: FailureLimiter): RequestHandler {
+export function authenticate(tokens: TokenService, failures: RateLimiter): RequestHandler {
   return (req, _res, next) => {
-    const address = req.ip ?? req.socket.remoteAddress ?? "unknown";
-    const wait = limiter.blockedFor(address);
+    const address = clientKey(req.ip ?? req.socket.remoteAddress);
+    const wait = failures.blockedFor(address);
     if (wait !== null) {
       throw new TooManyRequestsError(
         "too many failed authentication attempts from this address",
@@ -33,13 +35,13 @@ export function authenticate(tokens: TokenService, limiter: FailureLimiter): Req
     }
     const header = req.get("authorization");
     if (header === undefined) {
-      limiter.recordFailure(address);
+      failures.record(address);
       throw new UnauthorizedError("missing bearer token");
     }
     const match = BEARER.exec(header.trim());
     const auth = match ? tokens.verify(match[1]) : null;
     if (auth === null) {
-      limiter.recordFailure(address);
+      failures.record(address);
       throw new UnauthorizedError("unknown, revoked or malformed bearer token");
     }
     req.auth = auth;
@@ -50,7 +52,7 @@ export function authenticate(tokens: TokenService, limiter: FailureLimiter): Req
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /** 403 unless the authenticated caller has one of the roles. */
-export function requireRole(...roles: Role[]): RequestHandler {
+function requireRole(...roles: Role[]): RequestHandler {
   return (req, _res, next) => {
     if (!req.auth) throw new UnauthorizedError("missing bearer token");
     if (!roles.includes(req.auth.role)) {

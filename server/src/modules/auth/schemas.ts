@@ -2,7 +2,7 @@ import { z } from "zod";
 import { departmentSchema } from "./department-directory";
 import { ROLES } from "../../common/request-context";
 
-export const roleSchema = z.enum(ROLES);
+const roleSchema = z.enum(ROLES);
 
 export const meSchema = z
   .object({

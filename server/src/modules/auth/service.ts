@@ -4,10 +4,10 @@ import type { AuthContext, Role } from "../../common/request-context";
 import { ROLES } from "../../common/request-context";
 import type { TokenStore } from "../../store/tokens";
 
-export const TOKEN_PREFIX = "kj_";
+const TOKEN_PREFIX = "kj_";
 /** `kj_` + base64url of 32 random bytes. */
 const TOKEN_FORMAT = /^kj_[A-Za-z0-9_-]{43}$/;
-export const DEPARTMENT_KEY_FORMAT = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+const DEPARTMENT_KEY_FORMAT = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
 export interface TokenInfo {
   id: number;

@@ -16,7 +16,7 @@ export const UPDATE_CYCLES = [
 
 const byteLength = (max: number) => (s: string) => Buffer.byteLength(s, "utf8") <= max;
 
-export const catalogFieldSchema = z.object({
+const catalogFieldSchema = z.object({
   name: z
     .string()
     .min(1)

@@ -20,7 +20,7 @@ const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
  * resource is the provider gateway's private configuration, never on chain), fields in order (bit i = fields[i])
  * with `personal` made explicit.
  */
-export function metadataOf(d: Description): Record<string, unknown> {
+function metadataOf(d: Description): Record<string, unknown> {
   return {
     code: d.code,
     name: d.name,

@@ -30,8 +30,8 @@ export interface ConsentBatcherOptions {
   maxWaitMs?: number;
 }
 
-export const CONSENT_BATCH_MAX_ITEMS = 200;
-export const CONSENT_BATCH_MAX_WAIT_MS = 50;
+const CONSENT_BATCH_MAX_ITEMS = 200;
+const CONSENT_BATCH_MAX_WAIT_MS = 50;
 
 /**
  * Coalesces the record-evidenced consents a department submits close together into one `recordBatch` transaction
@@ -119,7 +119,7 @@ export class ConsentBatcher {
 }
 
 /** The ids of the consents a transaction recorded, in the order it recorded them (= input order). */
-export function recordedIds(result: WriteResult): string[] {
+function recordedIds(result: WriteResult): string[] {
   return result.events
     .filter((e) => e.contract === "ConsentRegistry" && e.name === "ConsentRecorded")
     .sort((a, b) => a.logIndex - b.logIndex)

@@ -9,7 +9,7 @@ import { CONSENT_SIGNING_TEXT, WITHDRAWAL_SIGNING_TEXT, eip712Extension } from "
 const MAX_UINT40 = 2 ** 40 - 1;
 
 /** A time as ISO 8601 (with offset) or Unix seconds; parsed to seconds. */
-export const timeSchema = z
+const timeSchema = z
   .union([z.iso.datetime({ offset: true }), z.number().int().nonnegative().max(MAX_UINT40)])
   .transform((value) => (typeof value === "number" ? value : Math.floor(Date.parse(value) / 1000)))
   .meta({ description: "ISO 8601 date-time, or Unix seconds", example: "2030-01-01T00:00:00Z" });
@@ -35,7 +35,7 @@ const uintSchema = z.union([z.number().int().nonnegative(), z.string().regex(/^(
  * Who the consent is about: the identity (checked, normalised, turned into the subject reference, never stored or
  * logged) or the subject reference itself. One shape with optional members, so that a 400 names the exact field.
  */
-export const consentSubjectSchema = z
+const consentSubjectSchema = z
   .object({
     idType: idTypeSchema.optional(),
     idNumber: z.string().min(1).max(64).optional(),
@@ -78,7 +78,7 @@ const recordDocumentSchema = z
 
 const recordEvidenceSchema = z.object({ type: z.literal("record"), document: recordDocumentSchema });
 
-export const consentEvidenceSchema = z.discriminatedUnion("type", [
+const consentEvidenceSchema = z.discriminatedUnion("type", [
   recordEvidenceSchema,
   z
     .object({
@@ -120,7 +120,7 @@ export const recordConsentBodySchema = z
   });
 export type RecordConsentBody = z.output<typeof recordConsentBodySchema>;
 
-export const withdrawEvidenceSchema = z.discriminatedUnion("type", [
+const withdrawEvidenceSchema = z.discriminatedUnion("type", [
   recordEvidenceSchema,
   z
     .object({
@@ -146,7 +146,7 @@ const actorSchema = z.object({
   signer: z.string().optional(),
 });
 
-export const consentHistoryEntrySchema = z.object({
+const consentHistoryEntrySchema = z.object({
   event: z.enum(["recorded", "superseded", "withdrawn", "revoked", "expired"]),
   blockNumber: z.number().int().nullable().meta({ description: "null for expiry, which no transaction causes" }),
   time: z.string().meta({ description: "ISO 8601" }),
@@ -156,7 +156,7 @@ export const consentHistoryEntrySchema = z.object({
   supersededBy: z.string().optional(),
 });
 
-export const consentStatusSchema = z.enum(["active", "withdrawn", "revoked", "expired", "superseded"]);
+const consentStatusSchema = z.enum(["active", "withdrawn", "revoked", "expired", "superseded"]);
 
 export const consentSchema = z
   .object({

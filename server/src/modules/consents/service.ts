@@ -41,7 +41,7 @@ export interface ConsentLookup {
 export type SubjectConsentTrails = Pick<ConsentService, "subjectTrail">;
 
 /** keccak256 of the canonical JSON of a consent record or withdrawal request: the evidence put on chain. */
-export function evidenceHashOf(document: object): string {
+function evidenceHashOf(document: object): string {
   return keccak256(toUtf8Bytes(canonicalJson(document)));
 }
 

@@ -91,7 +91,7 @@ export const proposalIdParamsSchema = z.object({
 
 export const proposalListQuerySchema = z.object({ status: z.enum(["open", "executed", "expired"]).optional() });
 
-export const proposalSchema = z
+const proposalSchema = z
   .object({
     proposalId: z.number().int(),
     action: z.string().meta({ description: "admit, suspend, …, or the council call (decide_agreement, …)" }),

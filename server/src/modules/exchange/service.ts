@@ -88,9 +88,9 @@ export const EXCHANGE_FAILURES = {
   upstream_rejected: 502,
   upstream_timeout: 504,
 } as const;
-export type ExchangeFailure = keyof typeof EXCHANGE_FAILURES;
+type ExchangeFailure = keyof typeof EXCHANGE_FAILURES;
 
-export interface ExchangeAnswerBody {
+interface ExchangeAnswerBody {
   data?: DataRecord | DataRecord[];
   response: ExchangeResponse;
   signature: string;

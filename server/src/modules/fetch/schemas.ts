@@ -4,7 +4,7 @@ import { subjectIdentitySchema } from "../../common/subject-ref";
 
 const MAX_UINT256 = (1n << 256n) - 1n;
 
-export const grantIdSchema = z
+const grantIdSchema = z
   .union([z.string(), z.number()])
   .transform((v) => String(v))
   .refine((v) => /^[1-9][0-9]{0,77}$/.test(v) && BigInt(v) <= MAX_UINT256, "expected a grant id (a positive integer)")

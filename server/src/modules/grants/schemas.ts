@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { GRANT_STATUS } from "../../../../core/codes/enumerations";
-import { quotaSchema, sequentialIdSchema, timeSchema } from "../agreements/schemas";
+import { policyEventSchema, quotaSchema, sequentialIdSchema, timeSchema } from "../agreements/schemas";
 
 export { idParamsSchema } from "../agreements/schemas";
 
@@ -36,7 +36,7 @@ export const grantListQuerySchema = z.object({
 
 const ref = z.object({ id: z.string(), key: z.string().nullable() });
 
-export const grantSchema = z
+const grantSchema = z
   .object({
     grantId: z.number().int(),
     agreementId: z.number().int(),
@@ -61,17 +61,7 @@ export const grantSchema = z
 
 export const grantDetailSchema = grantSchema
   .extend({
-    history: z.array(
-      z.object({
-        event: z.string(),
-        block: z.number().int(),
-        logIndex: z.number().int(),
-        time: z.string(),
-        txHash: z.string(),
-        actor: ref.nullable(),
-        byCouncil: z.boolean(),
-      }),
-    ),
+    history: z.array(policyEventSchema),
   })
   .meta({ id: "GrantDetail" });
 

@@ -6,7 +6,7 @@ import type { KuajieChain, WriteResult } from "../../chain/adapter";
 import { effectiveStatus as effectiveAgreementStatus } from "../../../../core/folds/agreements";
 import { grantExpired, type GrantRecord, type GrantStore } from "../../store/grants";
 import { AgreementNotFoundError } from "../agreements/errors";
-import type { AgreementLookup } from "../agreements/service";
+import { policyEventView, type AgreementLookup } from "../agreements/service";
 import type { CatalogLookup } from "../catalog/service";
 import { departmentRef, type DepartmentService } from "../departments/service";
 import {
@@ -135,15 +135,7 @@ export class GrantService {
 
   detail(grantId: number) {
     const grant = this.require(grantId);
-    const history = this.store.history(grantId).map((e) => ({
-      event: e.name,
-      block: e.blockNumber,
-      logIndex: e.logIndex,
-      time: isoTime(e.blockTime),
-      txHash: e.txHash,
-      actor: e.actor === null ? null : departmentRef(this.departments, e.actor),
-      byCouncil: e.byCouncil,
-    }));
+    const history = this.store.history(grantId).map((e) => policyEventView(e, this.departments));
     return { ...this.view(grant, this.chain.now(), this.block()), history };
   }
 

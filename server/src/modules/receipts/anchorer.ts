@@ -40,7 +40,7 @@ export interface AnchorerOptions {
 
 const MAX_RETRY_DELAY_MS = 60_000;
 
-export function anchorDedupeKey(department: string, batchSequence: number, attempt: number): string {
+function anchorDedupeKey(department: string, batchSequence: number, attempt: number): string {
   return `anchor:${department}:${batchSequence}` + (attempt > 0 ? `:retry${attempt}` : "");
 }
 

@@ -29,7 +29,7 @@ export const receiptListQuerySchema = z.strictObject({
     .meta({ description: "at most this many receipts, oldest first (default 100, at most 1000)" }),
 });
 
-export const receiptSchema = z
+const receiptSchema = z
   .object({
     id: z.string(),
     sequence: z.number().int(),
@@ -54,7 +54,7 @@ export const receiptSchema = z
   .meta({ id: "Receipt" });
 
 /** The signed messages of a federated exchange, as the receipt's writer kept them (docs/FEDERATION.md §1). */
-export const exchangeEvidenceSchema = z
+const exchangeEvidenceSchema = z
   .object({
     request: ExchangeRequestSchema.meta({ description: "the consumer's signed ExchangeRequest (EIP-712 fields)" }),
     requestSignature: SignatureSchema.meta({ description: "by an operator account of the consumer department" }),

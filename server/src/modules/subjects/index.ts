@@ -1,5 +1,7 @@
+import { RateLimiter } from "../../common/rate-limit";
 import { consentService } from "../consents";
 import type { Feature } from "../feature";
+import { SubjectRefAllowance } from "./allowance";
 import { registerSubjectRoutes } from "./routes";
 import { SubjectService } from "./service";
 
@@ -7,5 +9,9 @@ import { SubjectService } from "./service";
 export const subjectsFeature: Feature = (ctx) => {
   const subjects = new SubjectService(ctx.config.consortiumSecret);
   const consents = consentService(ctx);
-  return (registry) => registerSubjectRoutes(registry, subjects, consents);
+  const allowance = new SubjectRefAllowance(
+    new RateLimiter({ limit: ctx.config.subjectRefLimitPerMinute, windowMs: 60_000 }),
+    ctx.metrics.subjectRefComputations,
+  );
+  return (registry) => registerSubjectRoutes(registry, subjects, consents, allowance);
 };

@@ -1,0 +1,195 @@
+/**
+ * `exchange <consumer-file> <provider-file>`: verifies each department's receipts as `receipts` does, checks every
+ * federated receipt against its own signed messages, then pairs the consumer's receipts with the provider's by
+ * `requestId` and judges each pair by the rule table of docs/FEDERATION.md §4.
+ */
+import type { AuditContext } from "../connect";
+import type { ReceiptEntry } from "../receipts-file";
+import { chainOf, type AuditReport, type Section } from "../render/model";
+import type { Violation } from "../rules";
+import { short, type Directory } from "../state/directory";
+import { loadOperatorHistory } from "../state/operators";
+import { exchangeDomain } from "../../../core/exchange";
+import { verifyReceipts, type VerifyResult } from "../verify";
+import { checkEnvelope, parseEnvelope, type ExchangeReceipt } from "../verify/exchange-envelope";
+import { pairExchanges, type PairOutcome, type PairVerdict } from "../verify/pairing";
+import type { Span } from "../verify/withheld";
+import { wrongDeploymentReport } from "./wrong-deployment";
+
+export interface ExchangeCommandOptions {
+  consumerFile: string;
+  consumerEntries: ReceiptEntry[];
+  providerFile: string;
+  providerEntries: ReceiptEntry[];
+  maxAnchorDelay: number;
+  span: Span;
+}
+
+interface Side {
+  file: string;
+  result: VerifyResult;
+  exchanges: ExchangeReceipt[];
+  /** Receipts with no exchange envelope (written before federation). */
+  preFederation: number;
+  /** The departments whose receipts the file holds. */
+  departments: Set<string>;
+}
+
+export async function exchangeCommand(ctx: AuditContext, options: ExchangeCommandOptions): Promise<AuditReport> {
+  const title = `Exchange audit: ${options.consumerFile} (consumer) with ${options.providerFile} (provider)`;
+  if (ctx.deploymentProblems.length) {
+    const ids = [...options.consumerEntries, ...options.providerEntries].map((e) =>
+      typeof e.receipt.id === "string" ? e.receipt.id : e.position,
+    );
+    return wrongDeploymentReport(ctx, "exchange", title, ids);
+  }
+  const verifyOptions = { maxAnchorDelay: options.maxAnchorDelay, span: options.span };
+  const domain = exchangeDomain(ctx.chainId, ctx.deployment.contracts.Consortium);
+  const violations: Violation[] = [];
+  const readSide = async (file: string, entries: ReceiptEntry[]): Promise<Side> => {
+    const result = await verifyReceipts(ctx, entries, verifyOptions);
+    violations.push(...result.violations.map((v) => ({ ...v, detail: `${file}: ${v.detail}` })));
+    const side: Side = { file, result, exchanges: [], preFederation: 0, departments: new Set() };
+    for (const checked of result.checked) {
+      side.departments.add(checked.receipt.department.toLowerCase());
+      const parsed = parseEnvelope(checked, domain);
+      if (parsed.kind === "none") side.preFederation++;
+      else if (parsed.kind === "malformed") violations.push(parsed.violation);
+      else side.exchanges.push(parsed.receipt);
+    }
+    return side;
+  };
+  const consumer = await readSide(options.consumerFile, options.consumerEntries);
+  const provider = await readSide(options.providerFile, options.providerEntries);
+
+  const all = [...consumer.exchanges, ...provider.exchanges];
+  const operators = await loadOperatorHistory(ctx, [
+    ...all.map((x) => x.request.consumer),
+    ...all.map((x) => x.checked.receipt.provider),
+  ]);
+  const directory = consumer.result.directory;
+  const name = (x: ExchangeReceipt) => receiptName(directory, x);
+  for (const x of all) violations.push(...checkEnvelope(x, operators, name(x)));
+
+  // Each file holds its departments' receipts of both roles: pair the consumer file's consumer receipts of exchanges
+  // with the provider file's departments, and the provider file's provider receipts of requests by the consumer's.
+  const consumerSide = consumer.exchanges.filter(
+    (x) => x.role === "consumer" && provider.departments.has(x.checked.receipt.provider.toLowerCase()),
+  );
+  const providerSide = provider.exchanges.filter(
+    (x) => x.role === "provider" && consumer.departments.has(x.request.consumer.toLowerCase()),
+  );
+  const paired = pairExchanges(consumerSide, providerSide, name);
+  violations.push(...paired.violations);
+  const outside = all.length - consumerSide.length - providerSide.length;
+
+  return {
+    command: "exchange",
+    title,
+    chain: chainOf(ctx),
+    summary: summaryOf(consumer, provider, paired.outcomes, outside, violations),
+    violations,
+    sections: sectionsOf(consumer, provider, paired.outcomes, outside, directory),
+    data: {
+      maxAnchorDelay: options.maxAnchorDelay,
+      span: { from: options.span.from ?? null, to: options.span.to ?? null },
+      consumer: {
+        file: consumer.file,
+        receipts: consumer.result.checked.length,
+        preFederation: consumer.preFederation,
+      },
+      provider: {
+        file: provider.file,
+        receipts: provider.result.checked.length,
+        preFederation: provider.preFederation,
+      },
+      outsideThePair: outside,
+      exchanges: paired.outcomes.map((o) => ({
+        requestId: o.requestId,
+        verdict: o.verdict,
+        consumer: o.consumer ? receiptRef(o.consumer) : null,
+        provider: o.provider ? receiptRef(o.provider) : null,
+        violations: [...new Set(o.violations.map((v) => v.rule))],
+      })),
+    },
+  };
+}
+
+function receiptRef(x: ExchangeReceipt) {
+  const r = x.checked.receipt;
+  return { id: r.id, department: r.department, sequence: r.sequence, result: r.result, reason: r.reason };
+}
+
+/** A receipt in words: its side, department, sequence and id. */
+function receiptName(directory: Directory, x: ExchangeReceipt): string {
+  const r = x.checked.receipt;
+  return `${x.role} receipt ${directory.departmentName(r.department)} #${r.sequence} (${r.id})`;
+}
+
+function summaryOf(
+  consumer: Side,
+  provider: Side,
+  outcomes: PairOutcome[],
+  outside: number,
+  violations: Violation[],
+): AuditReport["summary"] {
+  const count = (verdict: PairVerdict) => outcomes.filter((o) => o.verdict === verdict).length;
+  return [
+    [
+      "receipts given (consumer / provider file)",
+      `${consumer.result.checked.length} / ${provider.result.checked.length}`,
+    ],
+    ["exchanges", outcomes.length],
+    ["pairs (both receipts)", outcomes.filter((o) => o.consumer && o.provider).length],
+    ["delivered", count("delivered")],
+    ["refused or failed on both sides", count("refused")],
+    ["closed as not delivered after the provider delivered (accepted)", count("crash_closed")],
+    ["consumer only, no answer came (accepted)", count("no_answer")],
+    ["provider refusals without a consumer receipt (accepted)", count("provider_refusal_only")],
+    ["unmatched", violations.filter((v) => v.rule === "exchange_unmatched").length],
+    ["exchange receipts with a department outside the two files", outside],
+    ["receipts without an exchange (pre-federation, not paired)", consumer.preFederation + provider.preFederation],
+    ["violations", violations.length],
+  ];
+}
+
+function sectionsOf(
+  consumer: Side,
+  provider: Side,
+  outcomes: PairOutcome[],
+  outside: number,
+  directory: Directory,
+): Section[] {
+  const notes: string[] = [];
+  const preFederation = consumer.preFederation + provider.preFederation;
+  if (preFederation)
+    notes.push(
+      `${preFederation} receipt(s) carry no exchange (written before federation, or refused before any request was signed): verified as receipts, not paired.`,
+    );
+  if (outside)
+    notes.push(
+      `${outside} exchange receipt(s) name a department whose receipts are in neither file (or have the other role): their signatures were checked, they were not paired.`,
+    );
+  const cell = (x: ExchangeReceipt | undefined) => {
+    if (!x) return "none";
+    const r = x.checked.receipt;
+    const outcome = r.result === "delivered" ? r.result : `${r.result} (${r.reason})`;
+    return `${directory.departmentName(r.department)} #${r.sequence} ${short(r.id)}: ${outcome}`;
+  };
+  const sections: Section[] = [];
+  if (notes.length) sections.push({ heading: "Notes", lines: notes });
+  sections.push({
+    heading: "Exchanges",
+    table: {
+      columns: ["requestId", "consumer receipt", "provider receipt", "verdict", "findings"],
+      rows: outcomes.map((o) => [
+        short(o.requestId),
+        cell(o.consumer),
+        cell(o.provider),
+        o.verdict,
+        [...new Set(o.violations.map((v) => v.rule))].join(", ") || "ok",
+      ]),
+    },
+  });
+  return sections;
+}

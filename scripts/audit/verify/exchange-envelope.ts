@@ -1,0 +1,161 @@
+/**
+ * One federated receipt against its own signed messages (docs/FEDERATION.md §1, §2): the request digest recomputed
+ * from `exchange.request` is the anchored `requestHash`, the envelope's `requestId` is the signed one, the request is
+ * signed by an operator of the consumer and the response by an operator of the provider at the receipt's time, the
+ * response answers this request, and the receipt says what its side and the signed messages say.
+ */
+import { ZeroHash, type TypedDataDomain } from "ethers";
+import { z } from "zod";
+import {
+  ExchangeRequestSchema,
+  ExchangeResponseSchema,
+  recoverSigner,
+  requestDigest,
+  responseDigest,
+  type ExchangeRequest,
+  type ExchangeResponse,
+} from "../../../core/exchange";
+import type { Violation } from "../rules";
+import type { OperatorHistory } from "../state/operators";
+import type { CheckedReceipt } from "./anchoring";
+
+const EXCHANGE_ROLES = ["consumer", "provider"] as const;
+type ExchangeRole = (typeof EXCHANGE_ROLES)[number];
+
+/** The provider's refusal of a request whose signature it could not verify: the bad signature is what it records. */
+const BAD_REQUEST_SIGNATURE_REASON = "exchange_bad_signature";
+
+// Signatures are strings here: a malformed one is a bad signature (a violation), not an unreadable envelope.
+const EnvelopeSchema = z.object({
+  requestId: ExchangeRequestSchema.shape.requestId,
+  role: z.enum(EXCHANGE_ROLES),
+  exchange: z.object({
+    request: ExchangeRequestSchema,
+    requestSignature: z.string(),
+    response: ExchangeResponseSchema.optional(),
+    responseSignature: z.string().optional(),
+  }),
+});
+
+export interface ExchangeReceipt {
+  checked: CheckedReceipt;
+  requestId: string;
+  role: ExchangeRole;
+  request: ExchangeRequest;
+  requestSignature: string;
+  response?: ExchangeResponse;
+  responseSignature?: string;
+  /** The EIP-712 digest of the request, recomputed. */
+  digest: string;
+  /** The EIP-712 digest of the response the receipt kept, recomputed. */
+  responseDigest?: string;
+}
+
+export type ParsedEnvelope =
+  { kind: "none" } | { kind: "malformed"; violation: Violation } | { kind: "exchange"; receipt: ExchangeReceipt };
+
+/** The receipt's exchange envelope; `none` for a receipt written before federation (no envelope fields at all). */
+export function parseEnvelope(checked: CheckedReceipt, domain: TypedDataDomain): ParsedEnvelope {
+  const { entry } = checked;
+  if (entry.requestId === undefined && entry.role === undefined && entry.exchange === undefined)
+    return { kind: "none" };
+  const parsed = EnvelopeSchema.safeParse(entry);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      kind: "malformed",
+      violation: {
+        rule: "exchange_malformed",
+        receiptId: checked.receipt.id,
+        subject: entry.position,
+        detail: `${entry.position}: ${issue.path.join(".") || "envelope"}: ${issue.message}`,
+      },
+    };
+  }
+  const { requestId, role, exchange } = parsed.data;
+  return {
+    kind: "exchange",
+    receipt: {
+      checked,
+      requestId,
+      role,
+      ...exchange,
+      digest: requestDigest(domain, exchange.request),
+      responseDigest: exchange.response && responseDigest(domain, exchange.response),
+    },
+  };
+}
+
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/** The violations of one receipt against its own envelope; `name` says which receipt, in words. */
+export function checkEnvelope(x: ExchangeReceipt, operators: OperatorHistory, name: string): Violation[] {
+  const r = x.checked.receipt;
+  const out: Violation[] = [];
+  const flag = (rule: Violation["rule"], detail: string) =>
+    out.push({ rule, receiptId: r.id, detail: `${name}: ${detail}` });
+  const request = x.request;
+
+  if (!same(x.requestId, request.requestId))
+    flag("exchange_mismatch", `envelope requestId ${x.requestId} is not the signed request's ${request.requestId}`);
+  if (!same(x.digest, r.requestHash))
+    flag(
+      "exchange_bad_signature",
+      `the signed request's digest ${x.digest} is not the anchored requestHash ${r.requestHash}`,
+    );
+  if (x.role === "consumer" && (!same(r.department, request.consumer) || same(r.department, r.provider)))
+    flag(
+      "exchange_mismatch",
+      `a consumer receipt held by ${r.department}, which is not the request's consumer or is the provider`,
+    );
+  if (x.role === "provider" && !same(r.department, r.provider))
+    flag(
+      "exchange_mismatch",
+      `a provider receipt held by ${r.department}, which is not the receipt's provider ${r.provider}`,
+    );
+  if (
+    r.grantId !== BigInt(request.grantId).toString() ||
+    !same(r.purpose, request.purpose) ||
+    !same(r.subjectRef, request.subjectRef)
+  )
+    flag("exchange_mismatch", "the receipt's grant, purpose or subject reference is not the signed request's");
+
+  const recordsForgery = x.role === "provider" && r.result !== "delivered" && r.reason === BAD_REQUEST_SIGNATURE_REASON;
+  const requester = recoverSigner(x.digest, x.requestSignature);
+  if (!recordsForgery) {
+    if (!requester || !operators.wasOperatorAt(request.consumer, requester, r.time))
+      flag(
+        "exchange_bad_signature",
+        `the request signature recovers to ${requester ?? "nothing"}, not an operator of the consumer ${request.consumer} at the receipt's time`,
+      );
+    else if (x.role === "provider" && !same(r.account, requester))
+      flag("exchange_mismatch", `the provider receipt's account ${r.account} is not the request's signer ${requester}`);
+  }
+
+  const mustHaveResponse = x.role === "provider" || r.result === "delivered";
+  if (!x.response || x.responseSignature === undefined) {
+    if (mustHaveResponse)
+      flag("exchange_bad_signature", `a ${x.role} receipt (${r.result}) without the provider's signed response`);
+    return out;
+  }
+  const response = x.response;
+  const responder = recoverSigner(x.responseDigest!, x.responseSignature);
+  if (!responder || !same(response.provider, r.provider) || !operators.wasOperatorAt(r.provider, responder, r.time))
+    flag(
+      "exchange_bad_signature",
+      `the response signature recovers to ${responder ?? "nothing"}, not an operator of the provider ${r.provider} at the receipt's time`,
+    );
+  if (!same(response.requestId, request.requestId) || !same(response.requestDigest, x.digest))
+    flag("exchange_bad_signature", "the signed response answers another request (requestId or requestDigest)");
+  const answered = response.result === r.result && same(response.responseHash, r.responseHash);
+  const keptUndelivered = x.role === "consumer" && r.result !== "delivered";
+  if (
+    !answered &&
+    !(keptUndelivered && (same(r.responseHash, ZeroHash) || same(r.responseHash, response.responseHash)))
+  )
+    flag(
+      "exchange_mismatch",
+      `the receipt says ${r.result} with response hash ${r.responseHash}, the signed response ${response.result} with ${response.responseHash}`,
+    );
+  return out;
+}
