@@ -37,6 +37,7 @@ export const exchangeFeature: Feature = (ctx) => {
       }),
     signerOf: (key) => chain.typedDataSigner(key),
     viewCaughtUpMs: () => chain.indexer.status().caughtUpMs,
+    waitForBlock: (block, timeoutMs) => chain.indexer.waitForBlock(block, timeoutMs),
     viewMaxLagSeconds: config.viewMaxLagSeconds,
     maxSkewSeconds: config.exchangeMaxSkewSeconds,
     anchorMaxLagSeconds: config.anchorMaxLagSeconds,

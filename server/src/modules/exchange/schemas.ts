@@ -20,6 +20,16 @@ export const exchangeFetchBodySchema = z
       .record(z.string(), z.unknown())
       .optional()
       .meta({ description: "passed to the backend; keccak256(canonicalJson(params ?? null)) must equal paramsHash" }),
+    atBlock: z
+      .int()
+      .min(0)
+      .max(Number.MAX_SAFE_INTEGER)
+      .optional()
+      .meta({
+        description:
+          "the block the consumer's view had reached when it decided: the provider decides on a view at least this " +
+          "recent, waiting a bounded time for its indexer (read-your-writes across gateways); not signed, only a hint",
+      }),
   })
   .meta({
     id: "ExchangeFetch",

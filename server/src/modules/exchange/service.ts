@@ -123,6 +123,11 @@ export interface ExchangeServiceOptions {
   signerOf: (departmentKey: string) => TypedDataSigner | null;
   /** Wall-clock ms when the indexed view last reached the chain's head, null before its first catch-up. */
   viewCaughtUpMs: () => number | null;
+  /**
+   * Resolves once this gateway's view has reached `block`, or rejects after `timeoutMs`: a consumer that decided on
+   * block N (a consent it just recorded) is answered on a view at least as recent, not refused for a lagging index.
+   */
+  waitForBlock?: (block: number, timeoutMs: number) => Promise<unknown>;
   viewMaxLagSeconds: number;
   maxSkewSeconds: number;
   anchorMaxLagSeconds: number;
@@ -136,6 +141,9 @@ const hashJson = (value: unknown): string => keccak256(toUtf8Bytes(canonicalJson
 
 /** How long after its first answer a repeat of a request may still be fresh: its data is kept that long, no longer. */
 const dataRetentionMs = (maxSkewSeconds: number) => (2 * maxSkewSeconds + 60) * 1000;
+
+/** How long the provider waits for its view to reach the block a consumer decided on (`atBlock`). */
+const CATCH_UP_WAIT_MS = 3_000;
 
 export class ExchangeService {
   private readonly clock: () => number;
@@ -215,6 +223,19 @@ export class ExchangeService {
     const refuse = (reason: ExchangeRefusal, detail: string, consentId: string | null = null) =>
       this.refuse(provider, body, digest, signer, reason, { store: true, consentId, detail });
 
+    if (body.atBlock !== undefined && this.options.waitForBlock) {
+      // Bounded: a consumer naming a block far ahead only makes its own request wait, then refused as view_stale.
+      const reached = await this.options.waitForBlock(body.atBlock, CATCH_UP_WAIT_MS).then(
+        () => true,
+        () => false,
+      );
+      if (!reached) {
+        return refuse(
+          "view_stale",
+          `this gateway's view has not reached block ${body.atBlock}, which the consumer decided on`,
+        );
+      }
+    }
     const caughtUp = this.options.viewCaughtUpMs();
     if (caughtUp === null || this.clock() - caughtUp > this.options.viewMaxLagSeconds * 1000) {
       return refuse(

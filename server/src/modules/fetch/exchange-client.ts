@@ -13,6 +13,8 @@ interface ExchangeCall {
   signature: string;
   subject?: SubjectIdentity;
   params?: Record<string, unknown>;
+  /** The block this gateway's view had reached when it decided (the provider waits, bounded, to reach it too). */
+  atBlock?: number;
 }
 
 type ExchangeTransport =

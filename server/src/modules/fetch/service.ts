@@ -276,6 +276,7 @@ export class FetchService {
           signature,
           ...(request.subject ? { subject: request.subject } : {}),
           ...(request.params ? { params: request.params } : {}),
+          atBlock: block,
         },
         this.options.exchangeTimeoutMs,
       );

@@ -183,6 +183,20 @@ describe("Exchange: the provider's endpoint POST /exchange/v1/fetch", function (
     await backends?.close();
   });
 
+  it("decides on a view at least as recent as the block the consumer decided on (atBlock), within a bounded wait", async function () {
+    const head = gw.chain.indexer.indexedBlock();
+    const current = await signed();
+    const answer = await post({ ...current, atBlock: head });
+    expect(answer.status, JSON.stringify(answer.body)).to.equal(200);
+
+    // A block this gateway's view cannot reach in the wait: refused as a stale view, signed, with a receipt.
+    const ahead = await signed();
+    const refused = await post({ ...ahead, atBlock: head + 1_000_000 });
+    expect(refused.status).to.equal(503);
+    expectSignedAnswer(refused, ahead.request.requestId, "view_stale");
+    await expectRefused(refused, ahead.request.requestId, "view_stale");
+  });
+
   it("delivers only the requested granted fields, signed by the provider over their hash, with a provider receipt", async function () {
     const body = await signed();
     const answer = await post(body);
