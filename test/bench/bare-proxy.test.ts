@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import express from "express";
 import request from "supertest";
-import { BACKEND_TOKEN_HEADER } from "../../core/backend";
+import { BACKEND_TOKEN_HEADER, DEV_BACKEND_TOKEN } from "../../core/backend";
 import { createBareProxy } from "../../bench/lib/bare-proxy";
 import { type RunningBackends, startBackends } from "../../backends/main";
 
@@ -20,7 +20,9 @@ describe("bare proxy (benchmark baseline)", function () {
 
   it("forwards a fetch to the backend's /query and passes its answer through unfiltered", async function () {
     const record = backends.datasets["public-security"][0]!.records[0]!;
-    const response = await request(createBareProxy(backends.urls["public-security"]))
+    const response = await request(
+      createBareProxy(backends.urls["public-security"], { backendToken: DEV_BACKEND_TOKEN }),
+    )
       .post("/fetch")
       .send({
         resourceCode: "household-registration",
@@ -33,7 +35,7 @@ describe("bare proxy (benchmark baseline)", function () {
   });
 
   it("passes the backend's errors through with their status", async function () {
-    const proxy = createBareProxy(`${backends.urls.hrss}/`);
+    const proxy = createBareProxy(`${backends.urls.hrss}/`, { backendToken: DEV_BACKEND_TOKEN });
     await request(proxy)
       .post("/fetch")
       .send({ resourceCode: "social-insurance-status", subject: { idType: "resident_id", idNumber: "0" }, fields: [] })

@@ -235,7 +235,8 @@ describe("Gateway grants: /v1/grants on the real contracts", function () {
       const live = new CatalogStore(gw.db);
       const resource = catalog.list()[0];
       expect(resource).to.deep.equal(live.get(resource.resourceId));
-      expect(resource.upstreamUrl).to.equal("http://127.0.0.1:9101/household");
+      // Which backend serves a resource is the provider gateway's private configuration, never on chain.
+      expect(resource.upstreamUrl).to.equal(null);
       const agreement = agreements.get(agreementId)!;
       const liveAgreement = new AgreementStore(gw.db).get(agreementId)!;
       // The purpose text and the terms document are the gateway's own notes (only hashes are on chain).
