@@ -4,7 +4,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
@@ -12,21 +11,11 @@ import { HDNodeWallet, JsonRpcProvider, ZeroHash, encodeBytes32String, id } from
 import { exchangeDomain, requestDigest, signRequest, type ExchangeRequest } from "../../../core/exchange";
 import { receiptId, receiptLeaf, type Receipt } from "../../../core/receipt";
 import { DEMO_DEPARTMENTS } from "../../../scripts/lib/demo-departments";
+import { freePort } from "../../../scripts/harness/ports";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 const devKey = (index: number) => HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 async function waitForRpc(url: string, node: ChildProcess): Promise<void> {
   for (let attempt = 0; attempt < 240; attempt++) {

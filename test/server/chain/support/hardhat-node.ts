@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import net from "node:net";
 import path from "node:path";
+import { freePort } from "../../../../scripts/harness/ports";
 
 /** A real `hardhat node` process on 127.0.0.1, for tests that need real JSON-RPC, restarts and fresh chains. */
 export interface HardhatNode {
@@ -17,16 +17,7 @@ export const DEV_MNEMONIC = "test test test test test test test test test test t
 const REPO_ROOT = path.resolve(__dirname, "../../../..");
 const HARDHAT_CLI = require.resolve("hardhat/internal/cli/cli.js");
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export async function startHardhatNode(): Promise<HardhatNode> {
   const port = await freePort();
