@@ -32,6 +32,11 @@ export class QuotaWindows {
 
   /** The window of `period` that the moment `seconds` (unix) falls in. */
   key(seconds: number, period: LimitedPeriod): string {
+    return this.windows(seconds)[period];
+  }
+
+  /** The windows of every period that the moment `seconds` (unix) falls in. */
+  windows(seconds: number): Record<LimitedPeriod, string> {
     const minute = Math.floor(seconds / 60);
     let keys = this.byMinute.get(minute);
     if (keys === undefined) {
@@ -41,9 +46,11 @@ export class QuotaWindows {
       const day = `${month}-${parts.day}`;
       const hour = `${day}T${parts.hour}`;
       keys = { month, day, hour, minute: `${hour}:${parts.minute}` };
+      // Bounded: a long-running gateway sees a new minute every minute.
+      if (this.byMinute.size > 50_000) this.byMinute.clear();
       this.byMinute.set(minute, keys);
     }
-    return keys[period];
+    return keys;
   }
 }
 

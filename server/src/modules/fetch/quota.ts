@@ -10,6 +10,7 @@
  */
 import type { QuotaPeriod } from "../../../../core/codes/enumerations";
 import type { Quota } from "../../../../core/folds/agreements";
+import { QuotaWindows } from "../../../../core/folds/quota-usage";
 
 type Period = Exclude<QuotaPeriod, "none">;
 
@@ -31,37 +32,15 @@ export interface QuotaScope {
 
 export class QuotaCounters {
   private readonly counters = new Map<string, Counter>();
-  private readonly format: Intl.DateTimeFormat;
-  /** Window keys by unix minute: every zone in use today is offset from UTC by whole minutes. */
-  private readonly keysByMinute = new Map<number, WindowKeys>();
+  private readonly windowsOf: QuotaWindows;
 
   constructor(timeZone: string) {
-    this.format = new Intl.DateTimeFormat("en-CA", {
-      timeZone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23",
-    });
+    this.windowsOf = new QuotaWindows(timeZone);
   }
 
   /** The windows a moment (unix seconds) falls in, as comparable keys (`2025-06-01T13:05` for its minute, …). */
   windows(seconds: number): WindowKeys {
-    const minute = Math.floor(seconds / 60);
-    let keys = this.keysByMinute.get(minute);
-    if (keys === undefined) {
-      const parts: Record<string, string> = {};
-      for (const part of this.format.formatToParts(new Date(minute * 60_000))) parts[part.type] = part.value;
-      const month = `${parts.year}-${parts.month}`;
-      const day = `${month}-${parts.day}`;
-      const hour = `${day}T${parts.hour}`;
-      keys = { month, day, hour, minute: `${hour}:${parts.minute}` };
-      if (this.keysByMinute.size > 50_000) this.keysByMinute.clear();
-      this.keysByMinute.set(minute, keys);
-    }
-    return keys;
+    return this.windowsOf.windows(seconds);
   }
 
   /** Which quota is used up at `seconds`: the grant's, the agreement's, or none. */
