@@ -11,10 +11,10 @@ import { randomUUID } from "node:crypto";
 import { expect } from "chai";
 import { MEDICAL_INSTITUTIONS } from "../../backends/datasets";
 import { backendsFileSchema, readJsonFile } from "../../scripts/lib/dev-files";
-import { chainTime, sleep } from "../../scripts/harness";
+import { chainTime, sleep, waitFor } from "../../scripts/harness";
 import { call, must, type Answer } from "./support/http";
 import { anchoredReceipts, auditExchange, type ReceiptView } from "./support/exchange-evidence";
-import { seededRandom, tally } from "./support/processes";
+import { runs, seededRandom, tally } from "./support/processes";
 import { Stack } from "./support/stack";
 
 const PURPOSE = "minimum-living-allowance";
@@ -25,6 +25,7 @@ const KILLS = 3;
 const EXCHANGE_TIMEOUT_MS = 2_000;
 const ANCHOR_BOUND_MS = 120_000;
 const FETCHERS = 3;
+const ENDPOINT_CUT_MS = 20_000;
 /** Bounds of one load: however the faults go, it stops. */
 const MAX_FETCHES = 20_000;
 const SEED = Number(process.env.KUAJIE_FAULTS_SEED ?? 16);
@@ -219,6 +220,50 @@ describe("exchange faults: two departments' gateways of npm start (issue 16)", f
       await sleep(2_000);
     });
     await checkEvidence("provider SIGKILL", answers, { kills });
+  });
+
+  it(`the provider's gateway paused (SIGSTOP) past the consumer's ${EXCHANGE_TIMEOUT_MS} ms timeout, then resumed`, async function () {
+    const paused = stack.gatewayPid(PROVIDER);
+    expect(paused).to.be.a("number");
+    const pauseMs = 3 * EXCHANGE_TIMEOUT_MS + Math.floor(random() * 2 * EXCHANGE_TIMEOUT_MS);
+    const answers = await underLoad(async () => {
+      await randomPause();
+      process.kill(paused!, "SIGSTOP");
+      try {
+        await sleep(pauseMs);
+      } finally {
+        process.kill(paused!, "SIGCONT");
+      }
+      await stack.healthy(PROVIDER, 60_000);
+      await sleep(3_000);
+    });
+    expect(stack.gatewayPid(PROVIDER)).to.equal(paused, "the same provider process, resumed");
+    await checkEvidence("provider SIGSTOP", answers, { pauseMs });
+  });
+
+  it("the provider's endpoint cut for 20 s (its gateway killed while its supervisor is paused), then restored", async function () {
+    const { start } = stack.processes();
+    const cut = stack.gatewayPid(PROVIDER);
+    expect(cut).to.be.a("number");
+    const answers = await underLoad(async () => {
+      await randomPause();
+      // The supervisor paused cannot restart the gateway: the provider's port refuses connections.
+      process.kill(start, "SIGSTOP");
+      try {
+        process.kill(cut!, "SIGKILL");
+        await waitFor("the provider's gateway dead", 10_000, async () => (runs(cut!) ? undefined : true));
+        await sleep(ENDPOINT_CUT_MS);
+      } finally {
+        process.kill(start, "SIGCONT");
+      }
+      await waitFor("the provider's restarted gateway", 90_000, async () => {
+        const now = stack.gatewayPid(PROVIDER);
+        return now !== null && now !== cut ? now : undefined;
+      });
+      await stack.healthy(PROVIDER, 90_000);
+      await sleep(3_000);
+    });
+    await checkEvidence("provider endpoint cut", answers, { cutMs: ENDPOINT_CUT_MS });
   });
 });
 
