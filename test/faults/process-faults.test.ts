@@ -11,7 +11,6 @@
  * 4. 10,000 receipts pending anchoring when the gateway restarts: all anchored, none twice.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import fs from "node:fs";
 import { expect } from "chai";
 import { Interface, JsonRpcProvider, zeroPadValue } from "ethers";
 import { DEMO_RESOURCES, MEDICAL_INSTITUTIONS, type ResourceDefinition } from "../../backends/datasets";
@@ -21,6 +20,7 @@ import { ReceiptStore } from "../../server/src/store/receipts";
 import { backendsFileSchema, readJsonFile, type BackendsFile } from "../../scripts/lib/dev-files";
 import { isAlive, jsonRpc, sleep, waitFor } from "../../scripts/harness";
 import { call, must, type Answer } from "./support/http";
+import { runs, tally } from "./support/processes";
 import { Stack } from "./support/stack";
 
 const PURPOSE = "minimum-living-allowance";
@@ -466,19 +466,3 @@ describe("process faults: the real processes of npm start", function () {
     }
   });
 });
-
-/** A process that exists and is not a zombie (Linux /proc). */
-function runs(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
-
-function tally(statuses: number[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const s of statuses) out[String(s)] = (out[String(s)] ?? 0) + 1;
-  return out;
-}

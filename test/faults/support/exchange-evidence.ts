@@ -1,0 +1,80 @@
+/**
+ * Both sides' evidence of the exchanges between two departments' gateways (docs/FEDERATION.md §3.3, §4), read as the
+ * auditor reads it: every receipt at each gateway (`GET /v1/receipts`, auditor token), waited for until anchored, then
+ * paired by `requestId` and handed to `npm run audit -- exchange`.
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { ROOT, TS_NODE, sleep } from "../../../scripts/harness";
+import { call } from "./http";
+import type { Stack } from "./stack";
+
+const PAGE = 1000;
+const AUDITOR_CLI = path.join(ROOT, "scripts/audit/cli.ts");
+
+/** A receipt as `GET /v1/receipts/:id` answers it: what the auditor's file holds. */
+export interface ReceiptView {
+  receipt: { id: string; department: string; result: string; reason: string; time: number; responseHash: string };
+  requestId?: string;
+  role?: "consumer" | "provider";
+  exchange?: { request: { consumer: string; provider: string }; response?: unknown };
+  status: "pending" | "anchored";
+  batch?: unknown;
+  proof?: string[];
+}
+
+/** Every receipt at a department's gateway, each once anchored (bounded), oldest first. */
+export async function anchoredReceipts(stack: Stack, key: string, boundMs: number): Promise<ReceiptView[]> {
+  const gateway = stack.gateway(key);
+  const token = stack.credentials.auditor.token;
+  const ids: string[] = [];
+  const seen = new Set<string>();
+  for (let since = 0, pages = 0; pages < 1_000; pages++) {
+    const answer = await call(gateway, "GET", `/v1/receipts?limit=${PAGE}&since=${since}`, token);
+    if (answer.status !== 200) throw new Error(`GET /v1/receipts at ${key}: ${answer.status}`);
+    const items = (answer.body as { items: Array<{ receipt: { id: string; time: number } }> }).items;
+    const before = seen.size;
+    for (const { receipt } of items) {
+      if (!seen.has(receipt.id)) ids.push(receipt.id);
+      seen.add(receipt.id);
+    }
+    if (items.length < PAGE || seen.size === before) break;
+    since = items[items.length - 1].receipt.time;
+  }
+  const deadline = Date.now() + boundMs;
+  const views: ReceiptView[] = [];
+  for (const id of ids) {
+    for (;;) {
+      const answer = await call(gateway, "GET", `/v1/receipts/${id}`, token);
+      const view = answer.body as ReceiptView;
+      if (answer.status === 200 && view.status === "anchored" && view.proof) {
+        views.push(view);
+        break;
+      }
+      if (Date.now() > deadline) throw new Error(`receipt ${id} at ${key} not anchored: ${JSON.stringify(answer)}`);
+      await sleep(500);
+    }
+  }
+  return views;
+}
+
+/** Writes both sides' receipts and runs `npm run audit -- exchange`; its exit status and output. */
+export function auditExchange(
+  stack: Stack,
+  consumer: ReceiptView[],
+  provider: ReceiptView[],
+  label: string,
+): { status: number | null; output: string } {
+  const consumerFile = path.join(stack.files.dataDir, `faults-${label}-consumer.json`);
+  const providerFile = path.join(stack.files.dataDir, `faults-${label}-provider.json`);
+  fs.writeFileSync(consumerFile, JSON.stringify(consumer));
+  fs.writeFileSync(providerFile, JSON.stringify(provider));
+  const args = ["exchange", consumerFile, providerFile, "--rpc", stack.credentials.rpc];
+  const result = spawnSync(
+    TS_NODE,
+    ["--transpile-only", AUDITOR_CLI, ...args, "--deployment", stack.files.deployment],
+    { cwd: ROOT, encoding: "utf8", timeout: 180_000 },
+  );
+  return { status: result.status, output: `${result.stdout ?? ""}${result.stderr ?? ""}` };
+}
