@@ -307,6 +307,15 @@ describe("Exchange: the provider's endpoint POST /exchange/v1/fetch", function (
     await expectRefused(refused, over.request.requestId, "quota_exceeded");
   });
 
+  it("serves consumers whose clocks differ from its own within the tolerance, behind or ahead", async function () {
+    for (const skew of [-40, 40]) {
+      const body = await signed({ time: nowSeconds() + skew });
+      const answer = await post(body);
+      expect(answer.status, `skew ${skew} s: ${JSON.stringify(answer.body)}`).to.equal(200);
+      expectSignedAnswer(answer, body.request.requestId, "ok");
+    }
+  });
+
   it("refuses a request whose time is outside ±60 s, naming the skew", async function () {
     const body = await signed({ time: nowSeconds() - 300 });
     const answer = await post(body);
