@@ -22,7 +22,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { Interface } from "ethers";
 import { z } from "zod";
-import { DEMO_RESOURCES, MEDICAL_INSTITUTIONS, buildDemoDatasets, type ResourceDefinition } from "../backends/datasets";
+import { DEMO_RESOURCES, buildDemoDatasets, type ResourceDefinition } from "../backends/datasets";
+import { catalogBody } from "./lib/demo-catalog";
 import {
   backendsFileSchema,
   credentialsSchema,
@@ -739,22 +740,6 @@ interface Citizen {
 interface Consent {
   id: string;
   code: string;
-}
-
-function catalogBody(def: ResourceDefinition, backends: BackendsFile) {
-  return {
-    code: def.code,
-    name: def.name,
-    summary: def.summary,
-    shareType: def.shareType,
-    openType: def === MEDICAL_INSTITUTIONS ? "open" : "restricted",
-    securityLevel: def.securityLevel,
-    personal: def.personal,
-    sensitive: def.sensitive,
-    fields: def.fields.map(({ name, type, personal }) => ({ name, type, personal })),
-    updateCycle: def.updateCycle,
-    upstream: { url: backends.urls[def.provider] },
-  };
 }
 
 /** The consent record kept by the collecting department (fields after ISO/IEC TS 27560); no identity number in it. */

@@ -13,11 +13,12 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { expect } from "chai";
 import { Interface, JsonRpcProvider, zeroPadValue } from "ethers";
-import { DEMO_RESOURCES, MEDICAL_INSTITUTIONS, type ResourceDefinition } from "../../backends/datasets";
+import { DEMO_RESOURCES, MEDICAL_INSTITUTIONS } from "../../backends/datasets";
 import { ReceiptRecorder, type ReceiptDraft } from "../../server/src/modules/receipts/recorder";
 import { openDatabase } from "../../server/src/common/db";
 import { ReceiptStore } from "../../server/src/store/receipts";
-import { backendsFileSchema, readJsonFile, type BackendsFile } from "../../scripts/lib/dev-files";
+import { catalogBody } from "../../scripts/lib/demo-catalog";
+import { backendsFileSchema, readJsonFile } from "../../scripts/lib/dev-files";
 import { isAlive, jsonRpc, sleep, waitFor } from "../../scripts/harness";
 import { call, must, type Answer } from "./support/http";
 import { runs, tally } from "./support/processes";
@@ -48,22 +49,6 @@ interface Write {
 
 interface Fetch {
   answer: Answer;
-}
-
-function catalogBody(def: ResourceDefinition, backends: BackendsFile) {
-  return {
-    code: def.code,
-    name: def.name,
-    summary: def.summary,
-    shareType: def.shareType,
-    openType: def === MEDICAL_INSTITUTIONS ? "open" : "restricted",
-    securityLevel: def.securityLevel,
-    personal: def.personal,
-    sensitive: def.sensitive,
-    fields: def.fields.map(({ name, type, personal }) => ({ name, type, personal })),
-    updateCycle: def.updateCycle,
-    upstream: { url: backends.urls[def.provider] },
-  };
 }
 
 describe("process faults: the real processes of npm start", function () {
