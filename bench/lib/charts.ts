@@ -29,8 +29,8 @@ function render(option: echarts.EChartsOption): string {
       animation: false,
       backgroundColor: "#ffffff",
       textStyle: { fontFamily: "sans-serif" },
-      grid: { left: 70, right: 30, top: 60, bottom: 55 },
-      legend: { top: 28 },
+      grid: { left: 70, right: 30, top: 72, bottom: 55 },
+      legend: { top: 34 },
       ...option,
     });
     return chart.renderToSVGString();
@@ -48,12 +48,15 @@ export function fetchLatencyChart(fetch: J | undefined): Chart | undefined {
   const bare = fetch?.bare?.latency_ms as Record<string, number> | undefined;
   if (!kuajie || !bare) return undefined;
   const percentiles = Object.keys(kuajie).filter((p) => typeof bare[p] === "number");
+  const values = percentiles.flatMap((p) => [kuajie[p], bare[p]]).map((v) => Math.max(v, 0.1));
+  // The decade below the smallest bar, so that no bar starts on the axis and vanishes.
+  const floor = 10 ** Math.ceil(Math.log10(Math.min(...values))) / 10;
   const title = "Fetch latency by percentile (ms, log scale)";
   return {
     name: "fetch-latency",
     title,
     svg: render({
-      title: { text: title, left: "center", textStyle: { fontSize: 15 } },
+      title: { text: title, left: "center", top: 6, textStyle: { fontSize: 15 } },
       xAxis: {
         type: "category",
         name: "percentile",
@@ -61,7 +64,7 @@ export function fetchLatencyChart(fetch: J | undefined): Chart | undefined {
         nameGap: 30,
         data: percentiles.map(label),
       },
-      yAxis: { type: "log", name: "ms", logBase: 10 },
+      yAxis: { type: "log", name: "ms", logBase: 10, min: floor, startValue: floor },
       series: [
         { name: KUAJIE, type: "bar", data: percentiles.map((p) => Math.max(kuajie[p], 0.1)) },
         { name: BARE, type: "bar", data: percentiles.map((p) => Math.max(bare[p], 0.1)) },
@@ -81,7 +84,7 @@ export function fetchRpsChart(fetch: J | undefined): Chart | undefined {
     name: "fetch-rps",
     title,
     svg: render({
-      title: { text: title, left: "center", textStyle: { fontSize: 15 } },
+      title: { text: title, left: "center", top: 6, textStyle: { fontSize: 15 } },
       xAxis: { type: "category", name: "second of the run", nameLocation: "middle", nameGap: 30, data: seconds },
       yAxis: { type: "value", name: "responses/s", min: 0 },
       series: [
@@ -103,7 +106,7 @@ export function growthChart(growth: J | undefined): Chart | undefined {
     name: "growth",
     title,
     svg: render({
-      title: { text: title, left: "center", textStyle: { fontSize: 15 } },
+      title: { text: title, left: "center", top: 6, textStyle: { fontSize: 15 } },
       xAxis: {
         type: "category",
         name: "indexed state (× the base: consents, agreements, departments)",
@@ -128,7 +131,7 @@ export function anchoringLagChart(anchoring: J | undefined): Chart | undefined {
     name: "anchoring-lag",
     title,
     svg: render({
-      title: { text: title, left: "center", textStyle: { fontSize: 15 } },
+      title: { text: title, left: "center", top: 6, textStyle: { fontSize: 15 } },
       xAxis: { type: "value", name: "second of the run (delivery)", nameLocation: "middle", nameGap: 30, min: 0 },
       yAxis: { type: "value", name: "lag (ms)", min: 0 },
       series: [
