@@ -6,10 +6,17 @@ export interface LoadResult {
   rps: number;
   p50_ms: number;
   p99_ms: number;
+  /** Latency percentiles in ms, keyed as autocannon names them (p2_5 … p99_9), for the percentile chart. */
+  latency_ms: Record<LatencyPercentile, number>;
+  /** Responses completed in each second of the run (any status), for the over-the-run chart. */
+  rps_series: number[];
   requests: number;
   non2xx: number;
   errors: number;
 }
+
+const LATENCY_PERCENTILES = ["p2_5", "p50", "p75", "p90", "p97_5", "p99", "p99_9"] as const;
+type LatencyPercentile = (typeof LATENCY_PERCENTILES)[number];
 
 export async function load(options: {
   url: string;
@@ -17,23 +24,37 @@ export async function load(options: {
   connections: number;
   seconds: number;
 }): Promise<LoadResult> {
-  const result = await autocannon({
-    url: options.url,
-    connections: options.connections,
-    duration: options.seconds,
-    timeout: 30,
-    requests: options.requests.map((r) => ({
-      method: "POST",
-      path: r.path,
-      headers: { "content-type": "application/json", ...r.headers },
-      body: JSON.stringify(r.body),
-    })),
+  const series: number[] = [];
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: options.url,
+        connections: options.connections,
+        duration: options.seconds,
+        timeout: 30,
+        requests: options.requests.map((r) => ({
+          method: "POST",
+          path: r.path,
+          headers: { "content-type": "application/json", ...r.headers },
+          body: JSON.stringify(r.body),
+        })),
+      },
+      (error, done) => (error ? reject(error) : resolve(done)),
+    );
+    // autocannon ticks once a second with the responses of that second.
+    instance.on("tick", (tick: { counter: number }) => series.push(tick.counter));
   });
   const ok = result["2xx"];
+  const latency: Record<LatencyPercentile, number> = result.latency;
   return {
     rps: round(ok / result.duration, 0),
     p50_ms: result.latency.p50,
     p99_ms: result.latency.p99,
+    latency_ms: Object.fromEntries(LATENCY_PERCENTILES.map((p) => [p, latency[p]])) as Record<
+      LatencyPercentile,
+      number
+    >,
+    rps_series: series,
     requests: result.requests.total,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,

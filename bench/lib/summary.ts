@@ -7,12 +7,14 @@ import { execSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { chartsOf, type Chart } from "./charts";
 import { readResult } from "./context";
 import { ROOT } from "./procs";
 
 const BEGIN = "<!-- bench:run begin (written by `npm run bench`; edit bench/lib/summary.ts instead) -->";
 const END = "<!-- bench:run end -->";
 const FILE = path.join(ROOT, "docs", "BENCHMARKS.md");
+const CHART_DIR = path.join(ROOT, "docs", "bench");
 
 // The result files are free-form JSON read back for display; every access is guarded by fmt().
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -55,6 +57,20 @@ function runs(results: Record<string, Record<string, unknown> | undefined>): str
       })
       .join("; ") || "none yet"
   );
+}
+
+/** Draws every chart the result files can feed into docs/bench/*.svg (replacing the last ones). */
+export function writeCharts(
+  results: { fetch?: J; growth?: J; anchoring?: J } = {
+    fetch: readResult("fetch"),
+    growth: readResult("growth"),
+    anchoring: readResult("anchoring"),
+  },
+): Chart[] {
+  const charts = chartsOf(results);
+  fs.mkdirSync(CHART_DIR, { recursive: true });
+  for (const chart of charts) fs.writeFileSync(path.join(CHART_DIR, `${chart.name}.svg`), chart.svg);
+  return charts;
 }
 
 function renderSummary(): string {
@@ -244,6 +260,17 @@ function renderSummary(): string {
       "",
     );
   } else L.push("Not measured yet: needs the fetch route.", "");
+
+  L.push("### Pictures", "");
+  const charts = writeCharts({ fetch, growth, anchoring });
+  if (charts.length) {
+    L.push(
+      "Drawn by the benchmark from the result files above (`bench/lib/charts.ts`, ECharts' SVG renderer); `npm run",
+      "bench:charts` redraws them from the same files without measuring.",
+      "",
+      ...charts.flatMap((c) => [`![${c.title}](bench/${c.name}.svg)`, ""]),
+    );
+  } else L.push("None yet: the result files predate the fields the charts read; run `npm run bench`.", "");
 
   L.push("### Where a goal is not met", "", ...limits({ fetch, writes, anchoring, audit, gas }), "", END, "");
   return L.join("\n");

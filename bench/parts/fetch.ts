@@ -106,6 +106,11 @@ export async function fetchAndAnchoringPart(
         never_anchored: samples.filter((s) => s.anchoredAt === undefined).length,
         delivered_during_load: kuajie.requests - kuajie.non2xx,
         seconds,
+        // Each sampled receipt: seconds into the run when it was delivered, and its lag to anchoring (null: never).
+        lag_series: samples.map((s) => [
+          round((s.at - startedAt) / 1000, 1),
+          s.anchoredAt === undefined ? null : s.anchoredAt - s.at,
+        ]),
       };
     }
     return result;
@@ -114,7 +119,13 @@ export async function fetchAndAnchoringPart(
   }
 }
 
-const pick = (r: LoadResult) => ({ rps: r.rps, p50_ms: r.p50_ms, p99_ms: r.p99_ms });
+const pick = (r: LoadResult) => ({
+  rps: r.rps,
+  p50_ms: r.p50_ms,
+  p99_ms: r.p99_ms,
+  latency_ms: r.latency_ms,
+  rps_series: r.rps_series,
+});
 
 async function anchoredSequence(stack: Stack, departmentId: string): Promise<number> {
   const [, lastReceiptSequence] = await stack.system.ledger.head(departmentId);

@@ -20,11 +20,18 @@ declare module "autocannon" {
   interface Histogram {
     average: number;
     mean: number;
+    p2_5: number;
     p50: number;
+    p75: number;
     p90: number;
+    p97_5: number;
     p99: number;
+    p99_9: number;
     max: number;
     total: number;
+  }
+  interface Instance {
+    on(event: "tick", listener: (tick: { counter: number; bytes: number }) => void): Instance;
   }
   interface Result {
     requests: Histogram;
@@ -37,5 +44,9 @@ declare module "autocannon" {
     statusCodeStats?: Record<string, { count: number }>;
   }
   function autocannon(options: Options): Promise<Result>;
+  function autocannon(options: Options, done: (error: Error | null, result: Result) => void): Instance;
+  namespace autocannon {
+    export type { Result };
+  }
   export = autocannon;
 }
