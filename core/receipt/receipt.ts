@@ -32,7 +32,8 @@ export const DELIVERED_REASON = "ok";
 
 const MAX_UINT256 = (1n << 256n) - 1n;
 
-const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected 0x and 64 hex digits");
+const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+const bytes32 = z.string().regex(BYTES32, "expected 0x and 64 hex digits");
 const address = z.string().refine((v) => /^0x[0-9a-fA-F]{40}$/.test(v) && isAddress(v), "expected an address");
 const uint256Decimal = z
   .string()
@@ -214,7 +215,12 @@ export function receiptLeaf(receipt: Receipt): string {
 }
 
 function leafOfParsed(receipt: Receipt): string {
-  return keccak256(keccak256(encodeLeafValues(leafValuesOf(receipt))));
+  return keccak256(keccak256(bytesOf(encodeLeafValues(leafValuesOf(receipt)))));
+}
+
+/** 0x-hex to bytes with Node's decoder: ethers' own (one byte at a time) costs more than the hash on the hot path. */
+function bytesOf(hex: string): Uint8Array {
+  return Buffer.from(hex.slice(2), "hex");
 }
 
 /** A batch ready to anchor: `AccessLedger.anchor(batchSequence, root, receiptCount, first, last, previousRoot)`. */
@@ -278,12 +284,40 @@ export function buildBatch(receipts: readonly Receipt[]): ReceiptBatch {
  */
 export function verifyProof(receipt: Receipt, proof: readonly string[], root: string): boolean {
   const parsed = ReceiptSchema.safeParse(receipt);
-  if (!parsed.success || !bytes32.safeParse(root).success) return false;
-  if (!proof.every((node) => bytes32.safeParse(node).success)) return false;
-  let hash = leafOfParsed(parsed.data);
+  return parsed.success && verifyLeafProof(leafOfParsed(parsed.data), proof, root);
+}
+
+/**
+ * The leaf of a receipt already parsed with `ReceiptSchema` (the auditor parses each receipt once, then needs its
+ * leaf): `receiptLeaf` without parsing it again.
+ */
+export function leafOfParsedReceipt(receipt: Receipt): string {
+  return leafOfParsed(receipt);
+}
+
+/**
+ * `verifyProof` from the leaf. `steps`, when given, remembers each step hashed (the sorted pair → its parent): the
+ * receipts of one batch share the upper levels of their paths, so a caller verifying many receipts of a batch hashes
+ * each inner node about once instead of once per receipt below it. The caller bounds its size.
+ */
+export function verifyLeafProof(
+  leaf: string,
+  proof: readonly string[],
+  root: string,
+  steps?: Map<string, string>,
+): boolean {
+  const isBytes32 = (v: unknown) => typeof v === "string" && BYTES32.test(v);
+  if (!isBytes32(root) || !proof.every(isBytes32)) return false;
+  let hash = leaf.toLowerCase();
   for (const node of proof) {
     const sibling = node.toLowerCase();
-    hash = keccak256(hash < sibling ? hash + sibling.slice(2) : sibling + hash.slice(2));
+    const pair = hash < sibling ? hash + sibling.slice(2) : sibling + hash.slice(2);
+    let parent = steps?.get(pair);
+    if (parent === undefined) {
+      parent = keccak256(bytesOf(pair));
+      steps?.set(pair, parent);
+    }
+    hash = parent;
   }
   return hash === root.toLowerCase();
 }

@@ -6,6 +6,7 @@
  * `run` is the whole program as a function, so that tests call it with the in-process network's provider.
  */
 import type { Provider } from "ethers";
+import { useFastKeccak } from "../../core/hash/fast-keccak";
 import { parseCommandLine, USAGE, type ParsedArgs } from "./args";
 import { agreementCommand } from "./commands/agreement";
 import { exchangeCommand } from "./commands/exchange";
@@ -31,6 +32,8 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
   const stdout = options.stdout ?? ((text: string) => void process.stdout.write(text));
   const stderr = options.stderr ?? ((text: string) => void process.stderr.write(text));
   let ctx: AuditContext | undefined;
+  // Every leaf, Merkle step and digest the auditor recomputes is a Keccak-256: most of its time without this.
+  const hashing = useFastKeccak();
   try {
     const args = parseCommandLine(argv);
     if (args.command === "help") {
@@ -39,6 +42,7 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
     }
     const render = args.common.out ? rendererFor(args.common.out) : undefined;
     const execute = prepare(args); // read the inputs before connecting: a bad file is a usage error either way
+    await hashing;
     ctx = await connect({
       rpc: args.common.rpc,
       deploymentFile: args.common.deploymentFile,

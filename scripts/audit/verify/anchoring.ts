@@ -4,7 +4,7 @@
  * each receipt's time, and each receipt's link to the previous.
  */
 import { ZeroHash } from "ethers";
-import { verifyProof, type Receipt } from "../../../core/receipt";
+import { verifyLeafProof, type Receipt } from "../../../core/receipt";
 import type { ReceiptEntry } from "../receipts-file";
 import type { Violation } from "../rules";
 import { formatDuration, isoTime } from "../time";
@@ -22,6 +22,12 @@ export interface CheckedReceipt {
   /** Seconds from the receipt's time to its batch's anchoring. */
   anchorDelay?: number;
 }
+
+/**
+ * Merkle steps one run remembers (sorted pair → parent; see `verifyLeafProof`), forgotten past this many so that a
+ * file of millions of receipts keeps the auditor's memory bounded (about 50 MB at the limit).
+ */
+const MAX_REMEMBERED_STEPS = 200_000;
 
 const batchKey = (department: string, sequence: number) => `${department.toLowerCase()}#${sequence}`;
 
@@ -53,7 +59,8 @@ export function checkAnchoring(
   batches: Map<string, AnchoredBatch>,
   maxAnchorDelay: number,
   now: number,
-  history?: AnchoredHistory,
+  history: AnchoredHistory | undefined,
+  steps: Map<string, string>,
 ): Violation[] {
   const { entry, receipt, leaf } = checked;
   const receiptId = receipt.id;
@@ -91,7 +98,7 @@ export function checkAnchoring(
       receiptId,
       detail: `${label} holds receipts ${batch.firstReceiptSequence}..${batch.lastReceiptSequence}, not ${receipt.sequence}`,
     });
-  } else if (!verifyProof(receipt, entry.proof ?? [], batch.root)) {
+  } else if (!verifyLeafProof(leaf, entry.proof ?? [], batch.root, forgetPast(steps))) {
     const claimed =
       entry.batch.root.toLowerCase() === batch.root.toLowerCase()
         ? ""
@@ -117,6 +124,11 @@ export function checkAnchoring(
     });
   }
   return violations;
+}
+
+function forgetPast(steps: Map<string, string>): Map<string, string> {
+  if (steps.size > MAX_REMEMBERED_STEPS) steps.clear();
+  return steps;
 }
 
 /**

@@ -7,7 +7,7 @@
  * The checks come in two kinds, each a list to extend: per receipt (`RECEIPT_CHECKS`) and over the whole set
  * (`SET_CHECKS`).
  */
-import { ReceiptSchema, receiptLeaf } from "../../../core/receipt";
+import { ReceiptSchema, leafOfParsedReceipt } from "../../../core/receipt";
 import type { AuditContext } from "../connect";
 import type { ReceiptEntry } from "../receipts-file";
 import type { Violation } from "../rules";
@@ -39,11 +39,20 @@ interface VerifyInput {
   histories: Map<string, AnchoredHistory>;
   records: ChainRecords;
   directory: Directory;
+  /** Merkle steps already hashed in this run (receipts of a batch share the upper levels of their proofs). */
+  steps: Map<string, string>;
 }
 
 const RECEIPT_CHECKS: ((c: CheckedReceipt, input: VerifyInput) => Violation[])[] = [
-  (c, { named, options, ctx, histories }) =>
-    checkAnchoring(c, named, options.maxAnchorDelay, ctx.head.time, histories.get(c.receipt.department.toLowerCase())),
+  (c, { named, options, ctx, histories, steps }) =>
+    checkAnchoring(
+      c,
+      named,
+      options.maxAnchorDelay,
+      ctx.head.time,
+      histories.get(c.receipt.department.toLowerCase()),
+      steps,
+    ),
   (c, { records, directory }) =>
     c.receipt.result === "delivered" ? checkDelivery(c.receipt, records, directory, c.requester) : [],
 ];
@@ -100,7 +109,7 @@ export async function verifyReceipts(
       continue;
     }
     const receipt = parsed.data;
-    const leaf = receiptLeaf(receipt);
+    const leaf = leafOfParsedReceipt(receipt);
     const id = receipt.id.toLowerCase();
     const previous = seen.get(id);
     if (previous !== undefined) {
@@ -132,7 +141,7 @@ export async function verifyReceipts(
     ),
   ]);
   const named = namedBatches(checked, histories);
-  const input: VerifyInput = { ctx, options, checked, named, histories, records, directory };
+  const input: VerifyInput = { ctx, options, checked, named, histories, records, directory, steps: new Map() };
   for (const c of checked) for (const check of RECEIPT_CHECKS) violations.push(...check(c, input));
   const result: VerifyResult = {
     checked,

@@ -14,7 +14,9 @@ import {
   encodeReceipt,
   receiptId,
   receiptLeaf,
+  leafOfParsedReceipt,
   receiptLeafValues,
+  verifyLeafProof,
   verifyProof,
   type Receipt,
 } from "../../../core/receipt";
@@ -211,6 +213,25 @@ describe("receipt format", function () {
       expect(verifyProof(receipt, ["0x1234"], batch.root)).to.equal(false);
       expect(verifyProof(receipt, proof, "not a root")).to.equal(false);
       expect(verifyProof({ ...receipt, reason: "ok" }, proof, batch.root)).to.equal(false);
+    });
+
+    it("decides the same from the leaf, with remembered steps as without", function () {
+      const steps = new Map<string, string>();
+      for (const r of batchReceipts) {
+        const leaf = leafOfParsedReceipt(r);
+        expect(leaf).to.equal(receiptLeaf(r));
+        expect(verifyLeafProof(leaf, batch.proofs[r.id], batch.root, steps), r.id).to.equal(true);
+      }
+      // The receipts share their upper levels: fewer steps remembered than proof nodes walked.
+      const walked = batchReceipts.reduce((n, r) => n + batch.proofs[r.id].length, 0);
+      expect(steps.size).to.be.greaterThan(0).and.lessThan(walked);
+      // With every true step remembered, a forged sibling, a forged leaf and another root are still refused.
+      const leaf = leafOfParsedReceipt(receipt);
+      expect(verifyLeafProof(leaf, [ethers.id("forged"), ...proof.slice(1)], batch.root, steps)).to.equal(false);
+      expect(verifyLeafProof(ethers.id("forged leaf"), proof, batch.root, steps)).to.equal(false);
+      expect(verifyLeafProof(leaf, proof, ethers.id("another root"), steps)).to.equal(false);
+      expect(verifyLeafProof(leaf, [...proof, "0x1234"], batch.root, steps)).to.equal(false);
+      expect(verifyLeafProof(leaf, proof, batch.root.toUpperCase().replace("0X", "0x"), steps)).to.equal(true);
     });
   });
 
