@@ -1,8 +1,12 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import request from "supertest";
 import type { Response } from "supertest";
+import { run as runAuditor } from "../../../../scripts/audit/cli";
 import { subjectRef as computeSubjectRef } from "../../../../server/src/common/subject-ref";
 import { iso27560Errors, kantaraErrors } from "../../../support/consent-record-schemas";
 import { syntheticResidentId } from "../../support/gateway";
@@ -188,6 +192,27 @@ describe("Gateway: GET /v1/consents/:id/record (ISO/IEC TS 27560, Kantara Consen
     expect(res.body.events[1]).to.include({ entity_kind: "validity_end", chain_evidence: null });
     expect(res.body.events[1].event_time).to.equal(consent.validUntil.replace(".000Z", "Z"));
     expect(res.body.chain_evidence.events).to.have.length(1);
+  });
+
+  it("gives the same export as the auditor rebuilds from the chain alone, in both formats", async function () {
+    const { consent } = await recordConsent();
+    await request(gw.app)
+      .post(`/v1/consents/${consent.consentId}/withdraw`)
+      .set("Authorization", gw.bearer("health"))
+      .send({ evidence: { type: "record", document: { request: "withdrawal form", number: 10 } } })
+      .expect(200);
+    const deploymentFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kuajie-record-")), "deployment.json");
+    fs.writeFileSync(deploymentFile, JSON.stringify(gw.system.deployment));
+    for (const format of ["iso27560", "kantara"]) {
+      let stdout = "";
+      const code = await runAuditor(
+        ["consent-record", consent.consentId, "--format", format, "--deployment", deploymentFile],
+        { provider: ethers.provider, stdout: (t) => (stdout += t), stderr: (t) => (stdout += t) },
+      );
+      expect(code, stdout).to.equal(0);
+      const gateway = await exportRecord(consent.consentId, format);
+      expect(JSON.parse(stdout), format).to.deep.equal(gateway.body);
+    }
   });
 
   it("lets an auditor read it, as the consent trail; refuses a caller without a token", async function () {
