@@ -9,7 +9,6 @@ import {
   chainEvidenceOf,
   collectionMethodOf,
   isoTime,
-  lawfulBasisOf,
   partiesOf,
   partyName,
   policyReferenceOf,
@@ -52,7 +51,8 @@ export function toKantaraReceipt(source: ConsentRecordSource) {
           {
             purpose: source.purposeCode,
             consentType: "EXPLICIT",
-            purposeCategory: [lawfulBasisOf(source)],
+            // The consortium's purpose codes are its categories of purpose; the lawful basis is in the 27560 record.
+            purposeCategory: [source.purposeCode],
             piiCategory: source.resource.personalItems,
             primaryPurpose: true,
             termination: `${isoTime(source.validUntil)}, or withdrawal or revocation before`,
