@@ -106,5 +106,3 @@ export function toIso27560Record(source: ConsentRecordSource) {
     chain_evidence: chainEvidenceOf(source),
   };
 }
-
-export type Iso27560Record = ReturnType<typeof toIso27560Record>;

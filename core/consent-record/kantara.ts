@@ -69,5 +69,3 @@ export function toKantaraReceipt(source: ConsentRecordSource) {
     chainEvidence: chainEvidenceOf(source),
   };
 }
-
-export type KantaraReceipt = ReturnType<typeof toKantaraReceipt>;

@@ -33,14 +33,14 @@ export interface ConsentParty {
  * Who caused an event, as the registry recorded it: a department (for the subject at its counter when the event is
  * a recording or a withdrawal), the subject's own key, the council, or the end of the validity.
  */
-export interface ConsentEventActor {
+interface ConsentEventActor {
   kind: "department" | "subject" | "council" | "time";
   departmentId?: string;
   /** The subject's signing address. */
   signer?: string;
 }
 
-export type ConsentEventKind = "recorded" | "superseded" | "withdrawn" | "revoked" | "expired";
+type ConsentEventKind = "recorded" | "superseded" | "withdrawn" | "revoked" | "expired";
 
 export interface ConsentRecordEvent {
   kind: ConsentEventKind;

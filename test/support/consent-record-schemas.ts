@@ -11,8 +11,8 @@ import AjvDraft04 from "ajv-draft-04";
 const root = path.resolve(__dirname, "../../schemas");
 const read = (file: string): object => JSON.parse(fs.readFileSync(path.join(root, file), "utf8")) as object;
 
-export const kantaraSchema = read("kantara/consent-receipt-v1.1.schema.json");
-export const iso27560Schema = read("iso27560/consent-record.schema.json");
+const kantaraSchema = read("kantara/consent-receipt-v1.1.schema.json");
+const iso27560Schema = read("iso27560/consent-record.schema.json");
 
 const validateKantara = new AjvDraft04({ allErrors: true }).compile(kantaraSchema);
 const validateIso27560 = new Ajv({ allErrors: true }).compile(iso27560Schema);
