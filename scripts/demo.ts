@@ -8,7 +8,7 @@
  * The providers register their resources; civil affairs asks for agreements; public security and HRSS approve, health
  * does not answer. Civil affairs issues grants, records the citizen's separate consent, fetches (only the granted
  * fields come back), the citizen withdraws her consent, the next fetch is refused, and the receipts of all of it are
- * anchored on chain. Then health's silence: past the reply deadline the request is escalated and the council (the data
+ * anchored on chain; her consent is exported as an ISO/IEC TS 27560 record and a Kantara Consent Receipt. Then health's silence: past the reply deadline the request is escalated and the council (the data
  * bureau) decides; and the auditor verifies both sides' receipts from the chain alone (and pairs them).
  *
  * The escalation needs the chain's clock past the reply deadline, and the chain's clock is shared by every client of
@@ -96,6 +96,13 @@ const subjectRefAnswer = z.object({ subjectRef: z.string() });
 const consentList = z.object({
   items: z.array(z.object({ consentId: idSchema.optional(), status: z.string() }).loose()),
 });
+const ledgerEvent = z.object({ blockNumber: z.number(), transactionHash: z.string() }).loose();
+const iso27560Record = z
+  .object({ events: z.array(z.object({ event_state: z.string(), chain_evidence: ledgerEvent.nullable() }).loose()) })
+  .loose();
+const kantaraReceipt = z
+  .object({ version: z.string(), piiPrincipalId: z.string(), consentStatus: z.string(), spiCat: z.array(z.string()) })
+  .loose();
 const consentCreated = z.object({ consentId: idSchema, subjectRef: z.string(), status: z.literal("active") });
 const fetched = z.object({
   data: z.union([z.record(z.string(), z.unknown()), z.array(z.record(z.string(), z.unknown()))]),
@@ -627,6 +634,35 @@ class Demo {
     for (const item of trail.items) this.ok(`consent ${short(item.consentId ?? "?")}: ${item.status}`);
     if (trail.items.some((c) => c.status === "active"))
       throw new StepFailed("a consent is still active after withdrawal");
+    const first = trail.items[0]?.consentId;
+    if (first) await this.exportConsent(first);
+  }
+
+  /** A consent as records other systems read (ISO/IEC TS 27560, Kantara Consent Receipt v1.1), saved as files. */
+  private async exportConsent(consentId: string): Promise<void> {
+    const path27560 = path.join(this.dataDir, "demo-consent-record.iso27560.json");
+    const pathKantara = path.join(this.dataDir, "demo-consent-record.kantara.json");
+    const read = <T extends z.ZodType>(format: string, schema: T) =>
+      this.clients[CONSUMER].get(
+        `/v1/consents/${consentId}/record?format=${format}`,
+        this.credentials.auditor.token,
+        schema,
+      );
+    const record = await read("iso27560", iso27560Record);
+    writeJsonFile(path27560, record);
+    const trail = record.events.map((e) =>
+      e.chain_evidence
+        ? `${e.event_state} (block ${e.chain_evidence.blockNumber}, tx ${short(e.chain_evidence.transactionHash)})`
+        : e.event_state,
+    );
+    this.ok(`ISO/IEC TS 27560 record of ${short(consentId)}: ${trail.join(" → ")}; saved to ${path27560}`);
+    const receipt = await read("kantara", kantaraReceipt);
+    writeJsonFile(pathKantara, receipt);
+    this.ok(
+      `Kantara Consent Receipt ${receipt.version}: principal ${short(receipt.piiPrincipalId)} (the subject ` +
+        `reference), ${receipt.consentStatus}, sensitive categories [${receipt.spiCat.join(", ")}]; saved to ${pathKantara}`,
+    );
+    this.note(`the same from the chain alone: npm run audit -- consent-record ${consentId} --format kantara`);
   }
 
   /**

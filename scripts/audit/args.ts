@@ -1,5 +1,6 @@
 /** The command line: `<command> [options]`, checked once here so that commands receive typed, valid input. */
 import { parseArgs } from "node:util";
+import { CONSENT_RECORD_FORMATS, type ConsentRecordFormat } from "../../core/consent-record";
 import { DEFAULT_DEPLOYMENT_FILE } from "./connect";
 import { UsageError } from "./errors";
 import { DEFAULT_PAGE_BLOCKS } from "./event-source";
@@ -24,6 +25,9 @@ commands
            consumer's receipts with the provider's by requestId (rule table: docs/FEDERATION.md §4)
   agreement <id>
            an agreement's history, grants, and the provider's reply time against the deadline
+  consent-record <consent-id> --format iso27560|kantara
+           the consent as an ISO/IEC TS 27560 consent record or a Kantara Consent Receipt v1.1 (JSON on
+           stdout; --out <file> also writes it), each event with its transaction, block and log index
   report   [--from <date>] [--to <date>] [--receipts <file>] [--max-anchor-delay <seconds>]
            the supervision scorecard per department, ranked, with overdue items
   help     this text
@@ -32,7 +36,7 @@ common options
   --rpc <url>            JSON-RPC of a node of the chain (default http://127.0.0.1:8545)
   --deployment <file>    deployment file (default ${DEFAULT_DEPLOYMENT_FILE})
   --json                 the report as JSON on stdout
-  --out <file>           also write the report as .md or .html
+  --out <file>           also write the report as .md or .html (consent-record: the JSON)
   --page-blocks <n>      blocks per eth_getLogs call (default ${DEFAULT_PAGE_BLOCKS})
 
 dates: YYYY-MM-DD (a day in UTC+8, --to includes the whole day), an ISO date-time with its zone, or unix seconds
@@ -68,6 +72,7 @@ type CommandArgs =
       to?: number;
     }
   | { command: "agreement"; id: bigint }
+  | { command: "consent-record"; consentId: string; format: ConsentRecordFormat }
   | { command: "report"; from?: number; to?: number; receipts?: string; maxAnchorDelay: number };
 
 export type ParsedArgs = { common: CommonArgs } & CommandArgs;
@@ -86,6 +91,7 @@ const OPTIONS = {
   "max-anchor-delay": { type: "string" },
   from: { type: "string" },
   to: { type: "string" },
+  format: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -95,6 +101,7 @@ const ALLOWED: Record<string, string[]> = {
   receipts: ["max-anchor-delay", "from", "to"],
   exchange: ["max-anchor-delay", "from", "to"],
   agreement: [],
+  "consent-record": ["format"],
   report: ["from", "to", "receipts", "max-anchor-delay"],
   help: [],
 };
@@ -114,7 +121,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   const [command, ...rest] = positionals;
   if (values.help || command === undefined || command === "help") return { command: "help", common: commonOf(values) };
   if (!(command in ALLOWED))
-    throw new UsageError(`unknown command "${command}": use subject, receipts, exchange, agreement or report ${HINT}`);
+    throw new UsageError(
+      `unknown command "${command}": use subject, receipts, exchange, agreement, consent-record or report ${HINT}`,
+    );
   for (const name of Object.keys(values)) {
     if (!COMMON.includes(name) && !ALLOWED[command].includes(name)) {
       throw new UsageError(`--${name} does not apply to \`${command}\` ${HINT}`);
@@ -140,6 +149,16 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
       expectPositionals(1, "one agreement id: npm run audit -- agreement <id>");
       if (!/^[1-9][0-9]*$/.test(rest[0])) throw new UsageError(`agreement id "${rest[0]}" is not a positive integer`);
       return { command, common, id: BigInt(rest[0]) };
+    }
+    case "consent-record": {
+      expectPositionals(1, "one consent id: npm run audit -- consent-record <consent-id> --format iso27560|kantara");
+      if (!/^0x[0-9a-fA-F]{64}$/.test(rest[0]))
+        throw new UsageError(`consent id "${rest[0]}" is not 0x and 64 hex digits`);
+      const format = values.format;
+      if (!CONSENT_RECORD_FORMATS.includes(format as ConsentRecordFormat)) {
+        throw new UsageError(`--format must be ${CONSENT_RECORD_FORMATS.join(" or ")} ${HINT}`);
+      }
+      return { command, common, consentId: rest[0], format: format as ConsentRecordFormat };
     }
     case "report": {
       expectPositionals(0, "no positional argument, only options");

@@ -9,6 +9,7 @@ import type { Provider } from "ethers";
 import { useFastKeccak } from "../../core/hash/fast-keccak";
 import { parseCommandLine, USAGE, type ParsedArgs } from "./args";
 import { agreementCommand } from "./commands/agreement";
+import { consentRecordCommand } from "./commands/consent-record";
 import { exchangeCommand } from "./commands/exchange";
 import { receiptsCommand } from "./commands/receipts";
 import { reportCommand } from "./commands/report";
@@ -40,15 +41,18 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
       stdout(USAGE);
       return EXIT.ok;
     }
+    if (args.command === "consent-record") {
+      await hashing;
+      ctx = await connectTo(args, options.provider);
+      const text = `${JSON.stringify(await consentRecordCommand(ctx, args), null, 2)}\n`;
+      stdout(text);
+      if (args.common.out) writeReportFile(args.common.out, text);
+      return EXIT.ok;
+    }
     const render = args.common.out ? rendererFor(args.common.out) : undefined;
     const execute = prepare(args); // read the inputs before connecting: a bad file is a usage error either way
     await hashing;
-    ctx = await connect({
-      rpc: args.common.rpc,
-      deploymentFile: args.common.deploymentFile,
-      pageBlocks: args.common.pageBlocks,
-      provider: options.provider,
-    });
+    ctx = await connectTo(args, options.provider);
     const report = await execute(ctx);
     stdout(args.common.json ? toJson(report) : toText(report));
     if (args.common.out && render) {
@@ -64,8 +68,19 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
   }
 }
 
+function connectTo(args: { common: ParsedArgs["common"] }, provider: Provider | undefined): Promise<AuditContext> {
+  return connect({
+    rpc: args.common.rpc,
+    deploymentFile: args.common.deploymentFile,
+    pageBlocks: args.common.pageBlocks,
+    provider,
+  });
+}
+
 /** Reads the command's own inputs (receipts file, secret) and returns what runs once connected. */
-function prepare(args: Exclude<ParsedArgs, { command: "help" }>): (ctx: AuditContext) => Promise<AuditReport> {
+function prepare(
+  args: Exclude<ParsedArgs, { command: "help" | "consent-record" }>,
+): (ctx: AuditContext) => Promise<AuditReport> {
   switch (args.command) {
     case "receipts": {
       const entries = readReceiptsFile(args.file);

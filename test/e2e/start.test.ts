@@ -6,9 +6,11 @@
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import path from "node:path";
 import { expect } from "chai";
 import { Interface } from "ethers";
 import type { Credentials } from "../../scripts/lib/dev-files";
+import { iso27560Errors, kantaraErrors } from "../support/consent-record-schemas";
 import {
   START_BOUND_MS,
   STOP_BOUND_MS,
@@ -205,6 +207,12 @@ describe("npm start: the real processes end to end", function () {
     expect(code, output).to.equal(0);
     expect(output).to.include("consent_withdrawn");
     expect(output).to.include("The demo story ran to the end.");
+    // The citizen's consent, exported in both formats, each valid against its published schema.
+    expect(output).to.include("Kantara Consent Receipt KI-CR-v1.1.0");
+    const saved = (format: string) =>
+      JSON.parse(fs.readFileSync(path.join(site.dataDir, `demo-consent-record.${format}.json`), "utf8")) as unknown;
+    expect(iso27560Errors(saved("iso27560")), output).to.deep.equal([]);
+    expect(kantaraErrors(saved("kantara")), output).to.deep.equal([]);
     // The escalation moves the shared chain clock by the demo's one-day reply deadline and a minute, no more.
     const lead = (await chainTime(credentials.rpc)) - Math.floor(Date.now() / 1000);
     expect(lead, output).to.be.at.most(DAY + 10 * 60);

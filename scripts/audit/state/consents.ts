@@ -133,6 +133,17 @@ export async function loadConsentTrails(ctx: AuditContext, subjectRefs: Iterable
   return new ConsentTrails(events);
 }
 
+/** The given consents with their events (every consent event has the consent id as its second topic). */
+export async function loadConsentsById(ctx: AuditContext, consentIds: Iterable<string>): Promise<ConsentTrails> {
+  const ids = [...new Set([...consentIds].map((id) => id.toLowerCase()))];
+  const events = await ctx.events.events(ctx.deployment.contracts.ConsentRegistry, interfaces.ConsentRegistry, [
+    eventTopics("ConsentRegistry", CONSENT_EVENTS),
+    null,
+    ids,
+  ]);
+  return new ConsentTrails(events);
+}
+
 export async function loadAllConsents(ctx: AuditContext): Promise<ConsentTrails> {
   return new ConsentTrails(
     await ctx.events.events(ctx.deployment.contracts.ConsentRegistry, interfaces.ConsentRegistry, []),

@@ -25,6 +25,8 @@ export interface DepartmentInfo {
   code: string;
   name: string;
   level: Level;
+  /** GB/T 2260. */
+  regionCode: number;
   parent: string;
   admitted: ChainEvent;
 }
@@ -36,8 +38,13 @@ export interface ResourceInfo {
   shareType: ShareType;
   securityLevel: SecurityLevel;
   personal: boolean;
+  sensitive: boolean;
+  /** The name in the latest metadata, null when it gives none. */
+  name: string | null;
   /** Field names in bit order, from the latest metadata; empty when the metadata names none. */
   fields: string[];
+  /** The names of the fields the latest metadata marks `personal`, in bit order. */
+  personalFields: string[];
   /** Whether every metadata JSON emitted hashes to the hash emitted beside it. */
   metadataIntact: boolean;
   registered: ChainEvent;
@@ -98,6 +105,7 @@ export async function loadDirectory(ctx: AuditContext, resourceIds?: Iterable<st
       code: d.code,
       name: d.name,
       level: LEVEL.values[Number(d.level)],
+      regionCode: Number(d.regionCode),
       parent: d.parent,
       admitted: event,
     });
@@ -116,7 +124,8 @@ export async function loadDirectory(ctx: AuditContext, resourceIds?: Iterable<st
         shareType: SHARE_TYPE.values[Number(r.terms.shareType)],
         securityLevel: SECURITY_LEVEL.values[Number(r.terms.securityLevel)],
         personal: r.terms.personal,
-        fields: fieldsOf(r.metadata),
+        sensitive: r.terms.sensitive,
+        ...describedBy(r.metadata),
         metadataIntact: keccak256(toUtf8Bytes(r.metadata)) === r.metadataHash,
         registered: event,
         events: [event],
@@ -130,7 +139,8 @@ export async function loadDirectory(ctx: AuditContext, resourceIds?: Iterable<st
         resource.shareType = SHARE_TYPE.values[Number(u.terms.shareType)];
         resource.securityLevel = SECURITY_LEVEL.values[Number(u.terms.securityLevel)];
         resource.personal = u.terms.personal;
-        resource.fields = fieldsOf(u.metadata);
+        resource.sensitive = u.terms.sensitive;
+        Object.assign(resource, describedBy(u.metadata));
         resource.metadataIntact &&= keccak256(toUtf8Bytes(u.metadata)) === u.metadataHash;
       }
     }
@@ -138,13 +148,23 @@ export async function loadDirectory(ctx: AuditContext, resourceIds?: Iterable<st
   return new Directory(departments, resources);
 }
 
-function fieldsOf(metadata: string): string[] {
+/** What the metadata JSON says of the resource: its name and its fields' names, personal ones apart. */
+function describedBy(metadata: string): Pick<ResourceInfo, "name" | "fields" | "personalFields"> {
+  let parsed: { name?: unknown; fields?: { name?: unknown; personal?: unknown }[] };
   try {
-    const parsed = JSON.parse(metadata) as { fields?: { name?: unknown }[] };
-    return Array.isArray(parsed.fields)
-      ? parsed.fields.map((f, i) => (typeof f?.name === "string" ? f.name : `item ${i}`))
-      : [];
+    parsed = JSON.parse(metadata) as typeof parsed;
   } catch {
-    return [];
+    return { name: null, fields: [], personalFields: [] };
   }
+  const fields = Array.isArray(parsed.fields)
+    ? parsed.fields.map((f, i) => ({
+        name: typeof f?.name === "string" ? f.name : `item ${i}`,
+        personal: f?.personal === true,
+      }))
+    : [];
+  return {
+    name: typeof parsed.name === "string" ? parsed.name : null,
+    fields: fields.map((f) => f.name),
+    personalFields: fields.filter((f) => f.personal).map((f) => f.name),
+  };
 }

@@ -1,6 +1,8 @@
 import { ConsentStore } from "../../store/consents";
+import { catalogLookup } from "../catalog";
 import type { Feature, FeatureContext } from "../feature";
 import { ConsentBatcher } from "./batcher";
+import { ConsentRecordService } from "./record";
 import { registerConsentRoutes } from "./routes";
 import { ConsentService, type ConsentLookup } from "./service";
 
@@ -31,5 +33,13 @@ export function consentLookup(ctx: FeatureContext): ConsentLookup {
  */
 export const consentsFeature: Feature = (ctx) => {
   const service = consentService(ctx);
-  return (registry) => registerConsentRoutes(registry, service);
+  const records = new ConsentRecordService({
+    consents: service,
+    store: ctx.projection(ConsentStore),
+    catalog: catalogLookup(ctx),
+    departments: ctx.departments,
+    chainId: ctx.chain.deployment.chainId,
+    registry: ctx.chain.deployment.contracts.ConsentRegistry,
+  });
+  return (registry) => registerConsentRoutes(registry, service, records);
 };

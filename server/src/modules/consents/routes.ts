@@ -2,11 +2,14 @@ import type { RouteRegistry } from "../../common/route-registry";
 import { callerKeyOf } from "../auth/caller";
 import {
   consentIdParamsSchema,
+  consentRecordQuerySchema,
+  consentRecordSchema,
   consentSchema,
   consentWriteResultSchema,
   recordConsentBodySchema,
   withdrawConsentBodySchema,
 } from "./schemas";
+import type { ConsentRecordService } from "./record";
 import type { ConsentService } from "./service";
 import { CONSENT_SIGNING_TEXT, WITHDRAWAL_SIGNING_TEXT } from "./signing";
 
@@ -18,7 +21,11 @@ const ERRORS = {
   422: { description: "The registry refused it (errorName and args)" },
 };
 
-export function registerConsentRoutes(registry: RouteRegistry, service: ConsentService): void {
+export function registerConsentRoutes(
+  registry: RouteRegistry,
+  service: ConsentService,
+  records: ConsentRecordService,
+): void {
   registry.route(
     {
       method: "post",
@@ -76,5 +83,28 @@ export function registerConsentRoutes(registry: RouteRegistry, service: ConsentS
       responses: { 200: { description: "The consent", schema: consentSchema }, 404: ERRORS[404] },
     },
     ({ params }) => service.get(params.id),
+  );
+  registry.route(
+    {
+      method: "get",
+      path: "/v1/consents/:id/record",
+      summary: "One consent as a consent record other systems can read",
+      description:
+        "ISO/IEC TS 27560:2023 (header, processing, parties, events: given, withdrawn, revoked, expired, superseded, " +
+        "each with its time and who indicated it) or Kantara Consent Receipt v1.1. Each carries the chain evidence " +
+        "(chain id, ConsentRegistry address, and each event's transaction, block and log index) to check it " +
+        "against the ledger. The principal is the subject reference; no identity number appears. Readable by the " +
+        "same callers as the consent and the subject's trail.",
+      tag: "consents",
+      auth: "any",
+      params: consentIdParamsSchema,
+      query: consentRecordQuerySchema,
+      responses: {
+        200: { description: "The consent record", schema: consentRecordSchema },
+        400: ERRORS[400],
+        404: ERRORS[404],
+      },
+    },
+    ({ params, query }) => records.export(params.id, query.format),
   );
 }

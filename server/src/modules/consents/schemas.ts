@@ -1,5 +1,6 @@
 import { getAddress, isAddress } from "ethers";
 import { z } from "zod";
+import { CONSENT_RECORD_FORMATS } from "../../../../core/consent-record";
 import { shortCodeSchema } from "../../common/short-codes";
 import { checkIdNumber, type IdType } from "../../../../core/identity/id-number";
 import { idTypeSchema, subjectRefSchema } from "../../common/subject-ref";
@@ -204,3 +205,48 @@ export const subjectConsentsSchema = z
     block: z.number().int(),
   })
   .meta({ id: "SubjectConsents" });
+
+export const consentRecordQuerySchema = z.object({
+  format: z.enum(CONSENT_RECORD_FORMATS).meta({
+    description:
+      "iso27560: an ISO/IEC TS 27560:2023 consent record (header, processing, parties, events); kantara: a Kantara " +
+      "Consent Receipt v1.1 (KI-CR-v1.1.0)",
+  }),
+});
+
+const chainEvidenceSchema = z.object({
+  chainId: z.number().int(),
+  contract: z.string(),
+  events: z.array(
+    z.object({
+      event: z.string(),
+      transactionHash: z.string(),
+      blockNumber: z.number().int(),
+      logIndex: z.number().int(),
+      time: z.string(),
+    }),
+  ),
+});
+
+export const consentRecordSchema = z
+  .union([
+    z
+      .looseObject({
+        header: z.looseObject({ schema_version: z.string(), record_id: z.string(), pii_principal_id: z.string() }),
+        processing: z.looseObject({}),
+        parties: z.array(z.looseObject({})),
+        events: z.array(z.looseObject({ event_time: z.string(), event_state: z.string(), entity_id: z.string() })),
+        chain_evidence: chainEvidenceSchema,
+      })
+      .meta({ description: "format=iso27560: valid against schemas/iso27560/consent-record.schema.json" }),
+    z
+      .looseObject({
+        version: z.literal("KI-CR-v1.1.0"),
+        consentReceiptID: z.string(),
+        piiPrincipalId: z.string(),
+        consentStatus: z.string(),
+        chainEvidence: chainEvidenceSchema,
+      })
+      .meta({ description: "format=kantara: valid against schemas/kantara/consent-receipt-v1.1.schema.json" }),
+  ])
+  .meta({ id: "ConsentRecordExport" });
