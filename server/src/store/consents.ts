@@ -1,3 +1,6 @@
+import type { Statement } from "better-sqlite3";
+import type { CurrentConsent } from "../../../core/folds/consents";
+import type { ConsentId } from "../../../core/ids";
 import type { Db } from "../common/db";
 import { migrate } from "../common/db";
 
@@ -101,6 +104,7 @@ function paddedAddress(word: string): string {
 export class ConsentStore {
   /** True when the tables were created now and the indexed history must be replayed into them. */
   readonly fresh: boolean;
+  private currentStatement: Statement | undefined;
 
   constructor(private readonly db: Db) {
     this.fresh =
@@ -226,6 +230,31 @@ export class ConsentStore {
         key.purpose.toLowerCase(),
       ) as RawConsent | undefined;
     return row ? fromRaw(row) : null;
+  }
+
+  /**
+   * The key's current consent as the core's fold defines it (the last recorded, in the state its events left it), for
+   * the access decision of a fetch: one indexed lookup by a statement prepared once.
+   */
+  currentOfKey(subjectRef: string, recipient: string, resourceId: string, purpose: string): CurrentConsent | undefined {
+    this.currentStatement ??= this.db.prepare(
+      `SELECT consent_id, valid_from, valid_until, ended FROM consents
+       WHERE subject_ref = ? AND recipient = ? AND resource_id = ? AND purpose = ?
+       ORDER BY recorded_block DESC, recorded_log DESC LIMIT 1`,
+    );
+    const row = this.currentStatement.get(
+      subjectRef.toLowerCase(),
+      recipient.toLowerCase(),
+      resourceId.toLowerCase(),
+      purpose.toLowerCase(),
+    ) as Pick<RawConsent, "consent_id" | "valid_from" | "valid_until" | "ended"> | undefined;
+    if (!row) return undefined;
+    return {
+      id: row.consent_id as ConsentId,
+      validFrom: row.valid_from,
+      validUntil: row.valid_until,
+      state: row.ended ?? "active",
+    };
   }
 
   /**
