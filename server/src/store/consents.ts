@@ -197,6 +197,8 @@ export class ConsentStore {
   /** True when the tables were created now and the indexed history must be replayed into them. */
   readonly fresh: boolean;
   private readonly sql;
+  /** Word ids looked up during one `apply` (one transaction), so a rolled-back id is never reused from here. */
+  private readonly wordIds = new Map<string, number>();
 
   constructor(private readonly db: Db) {
     const applied = migrate(db, "consents", MIGRATIONS);
@@ -243,6 +245,7 @@ export class ConsentStore {
 
   /** Applies ConsentRegistry events (and notes the latest block time); runs inside the indexer's transaction. */
   apply(events: readonly Event[]): void {
+    this.wordIds.clear();
     let latest = 0;
     for (const e of events) {
       latest = Math.max(latest, e.blockTime);
@@ -373,9 +376,14 @@ export class ConsentStore {
   }
 
   private wordId(word: string): number {
-    const bytes = blob(word);
-    const id = this.sql.wordId.get(bytes) as number | undefined;
-    return id ?? Number(this.sql.insertWord.run(bytes).lastInsertRowid);
+    const key = word.toLowerCase();
+    let id = this.wordIds.get(key);
+    if (id === undefined) {
+      const bytes = blob(key);
+      id = (this.sql.wordId.get(bytes) as number | undefined) ?? Number(this.sql.insertWord.run(bytes).lastInsertRowid);
+      this.wordIds.set(key, id);
+    }
+    return id;
   }
 
   private applyRecorded(e: Event): void {
