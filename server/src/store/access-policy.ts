@@ -19,7 +19,7 @@ import type { IndexedEvent, JsonValue } from "../common/indexed-event";
  * agreements and the grants, never with consents. Statements are prepared once.
  */
 
-export interface ResourceField {
+interface ResourceField {
   name: string;
   type: string;
   personal: boolean;

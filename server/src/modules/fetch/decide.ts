@@ -8,7 +8,7 @@ import type { CurrentConsent } from "../../../../core/folds/consents";
 import type { GrantState } from "../../../../core/folds/grants";
 import type { PolicyResource } from "../../store/access-policy";
 
-export type { PolicyResource, ResourceField } from "../../store/access-policy";
+export type { PolicyResource } from "../../store/access-policy";
 
 /** The refusal reasons of `POST /v1/data/fetch` (lower snake case, as the API and the receipts carry them). */
 export const DENIAL_REASONS = [

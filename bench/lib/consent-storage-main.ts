@@ -1,8 +1,8 @@
 /**
- * `npx ts-node --transpile-only bench/consent-storage.ts [consents] [--in-memory-book]` (run node with
+ * `npx ts-node --transpile-only bench/lib/consent-storage-main.ts [consents] [--in-memory-book]` (run node with
  * `--expose-gc` through NODE_OPTIONS for the heap figure): what one consent costs a gateway, in database bytes and
- * in heap, with no chain. A scripted node answers the indexer's JSON-RPC calls with ConsentRecorded logs encoded by
- * the registry's ABI, 525 to a transaction and a block as `recordBatch` writes them, so the real EventIndexer stores
+ * in heap, with no chain. A scripted node answers the indexer's JSON-RPC calls with ConsentRecorded logs laid out as
+ * the registry's ABI encodes them, 525 to a transaction and a block as `recordBatch` writes them, so the real EventIndexer stores
  * them and the real projections (the consent store and the access policy) fold them, exactly as in a gateway.
  *
  * `--in-memory-book` also folds every event into the core's in-memory ConsentBook, the way the access policy kept
@@ -13,13 +13,13 @@ import os from "node:os";
 import path from "node:path";
 import { getAddress, id as keccakText, solidityPackedKeccak256, toBeHex, toQuantity, zeroPadValue } from "ethers";
 import type { JsonRpcApiProvider } from "ethers";
-import { ConsentBook } from "../core/folds/consents";
-import { CONSENT_EVENTS_STORED_BY_PROJECTION } from "../server/src/chain/adapter";
-import { EventIndexer } from "../server/src/chain/indexer";
-import { openDatabase } from "../server/src/common/db";
-import { PolicyStore } from "../server/src/store/access-policy";
-import { ConsentStore } from "../server/src/store/consents";
-import { ConsentRegistry__factory } from "../typechain-types";
+import { ConsentBook } from "../../core/folds/consents";
+import { CONSENT_EVENTS_STORED_BY_PROJECTION } from "../../server/src/chain/adapter";
+import { EventIndexer } from "../../server/src/chain/indexer";
+import { openDatabase } from "../../server/src/common/db";
+import { PolicyStore } from "../../server/src/store/access-policy";
+import { ConsentStore } from "../../server/src/store/consents";
+import { ConsentRegistry__factory } from "../../typechain-types";
 
 const PER_BLOCK = 525;
 const REGISTRY = getAddress(`0x${"c0".repeat(20)}`);
