@@ -1,7 +1,7 @@
 /**
  * The one fold of SharingAgreements events into an agreement's state, as the contract holds it. The gateway's store
- * (persisted) and the auditor (at any past moment) fold with it, and the fetch policy's in-memory projection is
- * meant to: the state holds everything its decision reads.
+ * (persisted), the access policy's projection (store/access-policy.ts) and the auditor (at any past moment) fold with
+ * it: the state holds everything the fetch decision reads.
  *
  * Events come in two shapes: the gateway's indexer gives arguments as JSON (integers as decimal strings, bytes32 as
  * hex), the auditor gives ethers `Result`s (integers as bigint). `agreementEventOf` reads either by the argument

@@ -51,6 +51,16 @@ const JUDGED_BY_BLOCK_TIME = new Set([
   "ConsortiumProposalExpired",
 ]);
 
+/**
+ * The ConsentRegistry events the consent store (store/consents.ts) keeps in full, in typed columns: the indexer does
+ * not copy them into its `events` table too, since they are most of a province's events (issue 17, docs/SCALE.md).
+ */
+export const CONSENT_EVENTS_STORED_BY_PROJECTION: ReadonlySet<string> = new Set(
+  ["ConsentRecorded", "ConsentSuperseded", "ConsentWithdrawn", "ConsentRevoked"].map(
+    (name) => `ConsentRegistry.${name}`,
+  ),
+);
+
 export interface KuajieChainOptions {
   db: Database.Database;
   provider: JsonRpcApiProvider;
@@ -99,6 +109,7 @@ export class KuajieChain {
       })),
       fromBlock: options.deployment.deploymentBlock,
       pollIntervalMs: options.pollIntervalMs,
+      storedByProjections: CONSENT_EVENTS_STORED_BY_PROJECTION,
       logger,
     });
   }

@@ -31,6 +31,11 @@ export interface IndexerOptions {
   pageSize?: number;
   /** Names the cursor, in case several indexers share a database. */
   name?: string;
+  /**
+   * Events (`Contract.Name`) a projection stores in full, typed: handed to the handlers but not copied into `events`,
+   * so that each event's payload is stored once. `replay` cannot give them back.
+   */
+  storedByProjections?: ReadonlySet<string>;
   logger?: BaseLogger;
 }
 
@@ -362,6 +367,7 @@ export class EventIndexer {
         return; // A reset happened meanwhile: this page belongs to the old index.
       }
       for (const e of events) {
+        if (this.options.storedByProjections?.has(`${e.contract}.${e.name}`)) continue;
         insert.run(
           e.blockNumber,
           e.logIndex,

@@ -1,3 +1,5 @@
+import { CONSENT_STATE_AFTER, type CurrentConsent } from "../../../core/folds/consents";
+import type { ConsentId } from "../../../core/ids";
 import type { Db } from "../common/db";
 import { migrate } from "../common/db";
 
@@ -43,6 +45,7 @@ export interface ConsentRow extends ConsentKey {
   ended: "superseded" | "withdrawn" | "revoked" | null;
   supersededBy: string | null;
   recordedBlock: number;
+  recordedLog: number;
   recordedAt: number;
   recordedTx: string;
 }
@@ -90,45 +93,159 @@ interface Event {
   blockTime: number;
 }
 
+/**
+ * The schema, append only (statement i is version i + 1). Versions 1–7 were the first layout, which kept the key's
+ * four bytes32 as hex text twice (the consent and its recorded event) besides the indexer's JSON copy of each event:
+ * about 2.6 KB a consent. From version 8 each event's payload is stored once, here, in typed columns: bytes32 as
+ * 32-byte blobs, the few departments, resources and purposes a province has interned in `consent_words`, a
+ * ConsentRecorded only as its `consent_records` row (its trail entry is read from it) and the indexer no longer
+ * copies these events into its `events` table (chain/adapter.ts). Versions 15 and 16 clear what the replay of the
+ * indexed history into the new tables counts again.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE consents (
+     consent_id TEXT PRIMARY KEY,
+     subject_ref TEXT NOT NULL, recipient TEXT NOT NULL, resource_id TEXT NOT NULL, purpose TEXT NOT NULL,
+     separate INTEGER NOT NULL, valid_from INTEGER NOT NULL, valid_until INTEGER NOT NULL,
+     evidence_kind TEXT NOT NULL, evidence TEXT NOT NULL, signer TEXT, recorder TEXT NOT NULL,
+     ended TEXT CHECK (ended IN ('superseded', 'withdrawn', 'revoked')), superseded_by TEXT,
+     recorded_block INTEGER NOT NULL, recorded_log INTEGER NOT NULL, recorded_at INTEGER NOT NULL,
+     recorded_tx TEXT NOT NULL)`,
+  `CREATE INDEX consents_by_key ON consents
+     (subject_ref, recipient, resource_id, purpose, recorded_block DESC, recorded_log DESC)`,
+  `CREATE TABLE consent_events (
+     block_number INTEGER NOT NULL, log_index INTEGER NOT NULL, consent_id TEXT NOT NULL,
+     subject_ref TEXT NOT NULL, event TEXT NOT NULL, tx_hash TEXT NOT NULL, block_time INTEGER NOT NULL,
+     actor_json TEXT NOT NULL, evidence TEXT, superseded_by TEXT,
+     PRIMARY KEY (block_number, log_index))`,
+  `CREATE INDEX consent_events_by_consent ON consent_events (consent_id, block_number, log_index)`,
+  `CREATE INDEX consent_events_by_subject ON consent_events (subject_ref, block_number, log_index)`,
+  `CREATE TABLE consent_signer_nonces (signer TEXT PRIMARY KEY, used INTEGER NOT NULL)`,
+  `CREATE TABLE consent_chain_time (id INTEGER PRIMARY KEY CHECK (id = 1), block_time INTEGER NOT NULL)`,
+  `DROP TABLE consent_events`,
+  `DROP TABLE consents`,
+  `CREATE TABLE consent_words (id INTEGER PRIMARY KEY, word BLOB NOT NULL UNIQUE)`,
+  `CREATE TABLE consent_records (
+     id INTEGER PRIMARY KEY,
+     consent_id BLOB NOT NULL UNIQUE,
+     subject_ref BLOB NOT NULL,
+     recipient INTEGER NOT NULL REFERENCES consent_words (id),
+     resource_id INTEGER NOT NULL REFERENCES consent_words (id),
+     purpose INTEGER NOT NULL REFERENCES consent_words (id),
+     recorder INTEGER NOT NULL REFERENCES consent_words (id),
+     separate INTEGER NOT NULL, valid_from INTEGER NOT NULL, valid_until INTEGER NOT NULL,
+     evidence_kind INTEGER NOT NULL, evidence BLOB NOT NULL,
+     ended TEXT CHECK (ended IN ('superseded', 'withdrawn', 'revoked')), superseded_by BLOB,
+     recorded_block INTEGER NOT NULL, recorded_log INTEGER NOT NULL, recorded_at INTEGER NOT NULL,
+     recorded_tx BLOB NOT NULL)`,
+  `CREATE INDEX consent_records_by_key ON consent_records
+     (subject_ref, recipient, resource_id, purpose, recorded_block, recorded_log)`,
+  `CREATE TABLE consent_changes (
+     block_number INTEGER NOT NULL, log_index INTEGER NOT NULL,
+     consent INTEGER NOT NULL REFERENCES consent_records (id),
+     event TEXT NOT NULL CHECK (event IN ('superseded', 'withdrawn', 'revoked')),
+     tx_hash BLOB NOT NULL, block_time INTEGER NOT NULL,
+     actor INTEGER REFERENCES consent_words (id), evidence BLOB, superseded_by BLOB,
+     PRIMARY KEY (block_number, log_index)) WITHOUT ROWID`,
+  `CREATE INDEX consent_changes_by_consent ON consent_changes (consent)`,
+  `DELETE FROM consent_signer_nonces`,
+  `DELETE FROM consent_chain_time`,
+];
+
+/** The version that created the compact tables: a database below it has them filled by replaying the index. */
+const COMPACT_SCHEMA_VERSION = 16;
+
 const ZERO = `0x${"0".repeat(64)}`;
 const EVIDENCE_KINDS: Record<string, ConsentEvidenceKind> = { "1": "signature", "2": "record" };
+const EVIDENCE_KIND_CODE: Record<ConsentEvidenceKind, number> = { signature: 1, record: 2 };
 
 function paddedAddress(word: string): string {
   return `0x${word.slice(26)}`.toLowerCase();
 }
 
+/** A bytes32 (or any 0x-hex) as the blob it is stored as. */
+function blob(hex: unknown): Buffer {
+  return Buffer.from(String(hex).replace(/^0x/i, ""), "hex");
+}
+
+/** A blob column read back as 0x and lower-case hex, in SQL. */
+const hexOf = (column: string) => `'0x' || lower(hex(${column}))`;
+const nullableHexOf = (column: string) => `iif(${column} IS NULL, NULL, ${hexOf(column)})`;
+const WORD_ID = `(SELECT id FROM consent_words WHERE word = ?)`;
+
+const RECORD_SELECT = `SELECT ${hexOf("c.consent_id")} AS consent_id, ${hexOf("c.subject_ref")} AS subject_ref,
+    ${hexOf("r.word")} AS recipient, ${hexOf("s.word")} AS resource_id, ${hexOf("p.word")} AS purpose,
+    c.separate, c.valid_from, c.valid_until, c.evidence_kind, ${hexOf("c.evidence")} AS evidence,
+    ${hexOf("d.word")} AS recorder, c.ended, ${nullableHexOf("c.superseded_by")} AS superseded_by,
+    c.recorded_block, c.recorded_log, c.recorded_at, ${hexOf("c.recorded_tx")} AS recorded_tx
+  FROM consent_records c
+  JOIN consent_words r ON r.id = c.recipient JOIN consent_words s ON s.id = c.resource_id
+  JOIN consent_words p ON p.id = c.purpose JOIN consent_words d ON d.id = c.recorder`;
+
+const CHANGE_SELECT = `SELECT ch.block_number, ch.log_index, ${hexOf("c.consent_id")} AS consent_id,
+    ${hexOf("c.subject_ref")} AS subject_ref, ch.event, ${hexOf("ch.tx_hash")} AS tx_hash, ch.block_time,
+    ${nullableHexOf("a.word")} AS actor, ${nullableHexOf("ch.evidence")} AS evidence,
+    ${nullableHexOf("ch.superseded_by")} AS superseded_by, ${nullableHexOf("sw.word")} AS superseder_recorder
+  FROM consent_changes ch JOIN consent_records c ON c.id = ch.consent
+  LEFT JOIN consent_words a ON a.id = ch.actor
+  LEFT JOIN consent_records sc ON sc.consent_id = ch.superseded_by LEFT JOIN consent_words sw ON sw.id = sc.recorder`;
+
+const KEY_MATCH = `c.subject_ref = ? AND c.recipient = ${WORD_ID} AND c.resource_id = ${WORD_ID} AND c.purpose = ${WORD_ID}`;
+
 /** The projection of ConsentRegistry events; SQL lives only here. */
 export class ConsentStore {
   /** True when the tables were created now and the indexed history must be replayed into them. */
   readonly fresh: boolean;
+  private readonly sql;
+  /** Word ids looked up during one `apply` (one transaction), so a rolled-back id is never reused from here. */
+  private readonly wordIds = new Map<string, number>();
 
   constructor(private readonly db: Db) {
-    this.fresh =
-      migrate(db, "consents", [
-        `CREATE TABLE consents (
-           consent_id TEXT PRIMARY KEY,
-           subject_ref TEXT NOT NULL, recipient TEXT NOT NULL, resource_id TEXT NOT NULL, purpose TEXT NOT NULL,
-           separate INTEGER NOT NULL, valid_from INTEGER NOT NULL, valid_until INTEGER NOT NULL,
-           evidence_kind TEXT NOT NULL, evidence TEXT NOT NULL, signer TEXT, recorder TEXT NOT NULL,
-           ended TEXT CHECK (ended IN ('superseded', 'withdrawn', 'revoked')), superseded_by TEXT,
-           recorded_block INTEGER NOT NULL, recorded_log INTEGER NOT NULL, recorded_at INTEGER NOT NULL,
-           recorded_tx TEXT NOT NULL)`,
-        `CREATE INDEX consents_by_key ON consents
-           (subject_ref, recipient, resource_id, purpose, recorded_block DESC, recorded_log DESC)`,
-        `CREATE TABLE consent_events (
-           block_number INTEGER NOT NULL, log_index INTEGER NOT NULL, consent_id TEXT NOT NULL,
-           subject_ref TEXT NOT NULL, event TEXT NOT NULL, tx_hash TEXT NOT NULL, block_time INTEGER NOT NULL,
-           actor_json TEXT NOT NULL, evidence TEXT, superseded_by TEXT,
-           PRIMARY KEY (block_number, log_index))`,
-        `CREATE INDEX consent_events_by_consent ON consent_events (consent_id, block_number, log_index)`,
-        `CREATE INDEX consent_events_by_subject ON consent_events (subject_ref, block_number, log_index)`,
-        `CREATE TABLE consent_signer_nonces (signer TEXT PRIMARY KEY, used INTEGER NOT NULL)`,
-        `CREATE TABLE consent_chain_time (id INTEGER PRIMARY KEY CHECK (id = 1), block_time INTEGER NOT NULL)`,
-      ]) > 0;
+    const applied = migrate(db, "consents", MIGRATIONS);
+    this.fresh = MIGRATIONS.length - applied < COMPACT_SCHEMA_VERSION;
+    this.sql = {
+      wordId: db.prepare(`SELECT id FROM consent_words WHERE word = ?`).pluck(),
+      insertWord: db.prepare(`INSERT INTO consent_words (word) VALUES (?)`),
+      insertRecord: db.prepare(
+        `INSERT OR IGNORE INTO consent_records
+           (consent_id, subject_ref, recipient, resource_id, purpose, recorder, separate, valid_from, valid_until,
+            evidence_kind, evidence, recorded_block, recorded_log, recorded_at, recorded_tx)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      recordId: db.prepare(`SELECT id FROM consent_records WHERE consent_id = ?`).pluck(),
+      insertChange: db.prepare(
+        `INSERT OR IGNORE INTO consent_changes
+           (block_number, log_index, consent, event, tx_hash, block_time, actor, evidence, superseded_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      end: db.prepare(`UPDATE consent_records SET ended = ?, superseded_by = coalesce(?, superseded_by) WHERE id = ?`),
+      useNonce: db.prepare(
+        `INSERT INTO consent_signer_nonces (signer, used) VALUES (?, 1)
+         ON CONFLICT (signer) DO UPDATE SET used = used + 1`,
+      ),
+      advanceTime: db.prepare(
+        `INSERT INTO consent_chain_time (id, block_time) VALUES (1, ?)
+         ON CONFLICT (id) DO UPDATE SET block_time = MAX(block_time, excluded.block_time)`,
+      ),
+      latestTime: db.prepare(`SELECT block_time FROM consent_chain_time WHERE id = 1`).pluck(),
+      signerNonce: db.prepare(`SELECT used FROM consent_signer_nonces WHERE signer = ?`).pluck(),
+      get: db.prepare(`${RECORD_SELECT} WHERE c.consent_id = ?`),
+      bySubject: db.prepare(`${RECORD_SELECT} WHERE c.subject_ref = ? ORDER BY c.recorded_block, c.recorded_log`),
+      current: db.prepare(
+        `${RECORD_SELECT} WHERE ${KEY_MATCH} ORDER BY c.recorded_block DESC, c.recorded_log DESC LIMIT 1`,
+      ),
+      currentOfKey: db.prepare(
+        `SELECT ${hexOf("c.consent_id")} AS consent_id, c.valid_from, c.valid_until, c.ended FROM consent_records c
+         WHERE ${KEY_MATCH} ORDER BY c.recorded_block DESC, c.recorded_log DESC LIMIT 1`,
+      ),
+      changes: db.prepare(`${CHANGE_SELECT} WHERE c.consent_id = ? ORDER BY ch.block_number, ch.log_index`),
+      changesOfSubject: db.prepare(`${CHANGE_SELECT} WHERE c.subject_ref = ? ORDER BY ch.block_number, ch.log_index`),
+    };
   }
 
   /** Applies ConsentRegistry events (and notes the latest block time); runs inside the indexer's transaction. */
   apply(events: readonly Event[]): void {
+    this.wordIds.clear();
     let latest = 0;
     for (const e of events) {
       latest = Math.max(latest, e.blockTime);
@@ -138,94 +255,88 @@ export class ConsentStore {
           this.applyRecorded(e);
           break;
         case "ConsentSuperseded":
-          this.applySuperseded(e);
+          this.applyChange(e, null, null, String(e.args.supersededBy));
           break;
-        case "ConsentWithdrawn":
-          this.applyWithdrawn(e);
+        case "ConsentWithdrawn": {
+          const department = String(e.args.department).toLowerCase();
+          const evidence = String(e.args.evidence).toLowerCase();
+          // Withdrawn by the subject's own signature: no department acted, and the signer's nonce is used.
+          const bySubject = department === ZERO;
+          if (this.applyChange(e, bySubject ? null : department, evidence, null) && bySubject) {
+            this.sql.useNonce.run(paddedAddress(evidence));
+          }
           break;
+        }
         case "ConsentRevoked":
-          this.applyRevoked(e);
+          this.applyChange(e, e.args.byCouncil ? null : String(e.args.revoker), null, null);
           break;
       }
     }
-    if (latest > 0) {
-      this.db
-        .prepare(
-          `INSERT INTO consent_chain_time (id, block_time) VALUES (1, ?)
-           ON CONFLICT (id) DO UPDATE SET block_time = MAX(block_time, excluded.block_time)`,
-        )
-        .run(latest);
-    }
+    if (latest > 0) this.sql.advanceTime.run(latest);
   }
 
   reset(): void {
     this.db.exec(
-      `DELETE FROM consents; DELETE FROM consent_events; DELETE FROM consent_signer_nonces;
-       DELETE FROM consent_chain_time;`,
+      `DELETE FROM consent_changes; DELETE FROM consent_records; DELETE FROM consent_words;
+       DELETE FROM consent_signer_nonces; DELETE FROM consent_chain_time;`,
     );
   }
 
   /** The time of the latest indexed block that had any Kuajie event (seconds), or null before any. */
   latestBlockTime(): number | null {
-    const row = this.db.prepare(`SELECT block_time FROM consent_chain_time WHERE id = 1`).get() as
-      { block_time: number } | undefined;
-    return row?.block_time ?? null;
+    return (this.sql.latestTime.get() as number | undefined) ?? null;
   }
 
   /** The next EIP-712 nonce of a subject's signing key: one per consent recorded or withdrawn by its signature. */
   signerNonce(signer: string): number {
-    const row = this.db.prepare(`SELECT used FROM consent_signer_nonces WHERE signer = ?`).get(signer.toLowerCase()) as
-      { used: number } | undefined;
-    return row?.used ?? 0;
+    return (this.sql.signerNonce.get(signer.toLowerCase()) as number | undefined) ?? 0;
   }
 
   get(consentId: string): ConsentRow | null {
-    const row = this.db.prepare(`SELECT * FROM consents WHERE consent_id = ?`).get(consentId.toLowerCase()) as
-      RawConsent | undefined;
+    const row = this.sql.get.get(blob(consentId)) as RawConsent | undefined;
     return row ? fromRaw(row) : null;
   }
 
   /** Every consent of a subject, oldest first. */
   bySubject(subjectRef: string): ConsentRow[] {
-    return (
-      this.db
-        .prepare(`SELECT * FROM consents WHERE subject_ref = ? ORDER BY recorded_block, recorded_log`)
-        .all(subjectRef.toLowerCase()) as RawConsent[]
-    ).map(fromRaw);
+    return (this.sql.bySubject.all(blob(subjectRef)) as RawConsent[]).map(fromRaw);
   }
 
   /** The events of one consent, in chain order. */
   history(consentId: string): ConsentEventRow[] {
-    return (
-      this.db
-        .prepare(`SELECT * FROM consent_events WHERE consent_id = ? ORDER BY block_number, log_index`)
-        .all(consentId.toLowerCase()) as RawEvent[]
-    ).map(eventFromRaw);
+    const row = this.get(consentId);
+    if (!row) return [];
+    return [recordedEventOf(row), ...(this.sql.changes.all(blob(consentId)) as RawChange[]).map(changeFromRaw)];
   }
 
   /** Every event of a subject's consents, in chain order. */
   historyOfSubject(subjectRef: string): ConsentEventRow[] {
-    return (
-      this.db
-        .prepare(`SELECT * FROM consent_events WHERE subject_ref = ? ORDER BY block_number, log_index`)
-        .all(subjectRef.toLowerCase()) as RawEvent[]
-    ).map(eventFromRaw);
+    const recorded = this.bySubject(subjectRef).map(recordedEventOf);
+    const changes = (this.sql.changesOfSubject.all(blob(subjectRef)) as RawChange[]).map(changeFromRaw);
+    return [...recorded, ...changes].sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
   }
 
   /** The latest consent recorded for a key (the registry's current consent of the key), or null. */
   current(key: ConsentKey): ConsentRow | null {
-    const row = this.db
-      .prepare(
-        `SELECT * FROM consents WHERE subject_ref = ? AND recipient = ? AND resource_id = ? AND purpose = ?
-         ORDER BY recorded_block DESC, recorded_log DESC LIMIT 1`,
-      )
-      .get(
-        key.subjectRef.toLowerCase(),
-        key.recipient.toLowerCase(),
-        key.resourceId.toLowerCase(),
-        key.purpose.toLowerCase(),
-      ) as RawConsent | undefined;
+    const row = this.sql.current.get(...keyParams(key.subjectRef, key.recipient, key.resourceId, key.purpose)) as
+      RawConsent | undefined;
     return row ? fromRaw(row) : null;
+  }
+
+  /**
+   * The key's current consent as the core's fold defines it (the last recorded, in the state its events left it), for
+   * the access decision of a fetch: one indexed lookup by a statement prepared once.
+   */
+  currentOfKey(subjectRef: string, recipient: string, resourceId: string, purpose: string): CurrentConsent | undefined {
+    const row = this.sql.currentOfKey.get(...keyParams(subjectRef, recipient, resourceId, purpose)) as
+      Pick<RawConsent, "consent_id" | "valid_from" | "valid_until" | "ended"> | undefined;
+    if (!row) return undefined;
+    return {
+      id: row.consent_id as ConsentId,
+      validFrom: row.valid_from,
+      validUntil: row.valid_until,
+      state: row.ended ?? "active",
+    };
   }
 
   /**
@@ -264,142 +375,69 @@ export class ConsentStore {
     return standing?.inEffect ? { consentId: standing.consentId, status: "active" } : null;
   }
 
-  private insertEvent(e: Event, row: Omit<ConsentEventRow, "blockNumber" | "logIndex" | "txHash" | "blockTime">) {
-    // Applying the same log twice (a replay meeting live events) changes nothing.
-    return (
-      this.db
-        .prepare(
-          `INSERT OR IGNORE INTO consent_events
-             (block_number, log_index, consent_id, subject_ref, event, tx_hash, block_time, actor_json, evidence,
-              superseded_by)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          e.blockNumber,
-          e.logIndex,
-          row.consentId,
-          row.subjectRef,
-          row.event,
-          e.txHash,
-          e.blockTime,
-          JSON.stringify(row.actor),
-          row.evidence ?? null,
-          row.supersededBy ?? null,
-        ).changes === 1
-    );
-  }
-
-  private useNonce(signer: string): void {
-    this.db
-      .prepare(
-        `INSERT INTO consent_signer_nonces (signer, used) VALUES (?, 1)
-         ON CONFLICT (signer) DO UPDATE SET used = used + 1`,
-      )
-      .run(signer);
+  private wordId(word: string): number {
+    const key = word.toLowerCase();
+    let id = this.wordIds.get(key);
+    if (id === undefined) {
+      const bytes = blob(key);
+      id = (this.sql.wordId.get(bytes) as number | undefined) ?? Number(this.sql.insertWord.run(bytes).lastInsertRowid);
+      this.wordIds.set(key, id);
+    }
+    return id;
   }
 
   private applyRecorded(e: Event): void {
     const a = e.args;
-    const consentId = String(a.consentId).toLowerCase();
-    const subjectRef = String(a.subjectRef).toLowerCase();
     const evidenceKind = EVIDENCE_KINDS[String(a.evidenceKind)] ?? "record";
     const evidence = String(a.evidence).toLowerCase();
-    const signer = evidenceKind === "signature" ? paddedAddress(evidence) : null;
-    const recorder = String(a.recorder).toLowerCase();
-    const fresh = this.insertEvent(e, {
-      consentId,
-      subjectRef,
-      event: "recorded",
-      actor: signer
-        ? { kind: "department", departmentId: recorder, signer }
-        : { kind: "department", departmentId: recorder },
-      evidence,
-    });
-    if (!fresh) return;
-    if (signer) this.useNonce(signer);
-    this.db
-      .prepare(
-        `INSERT OR REPLACE INTO consents
-           (consent_id, subject_ref, recipient, resource_id, purpose, separate, valid_from, valid_until,
-            evidence_kind, evidence, signer, recorder, ended, superseded_by, recorded_block, recorded_log,
-            recorded_at, recorded_tx)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?)`,
-      )
-      .run(
-        consentId,
-        subjectRef,
-        String(a.recipient).toLowerCase(),
-        String(a.resourceId).toLowerCase(),
-        String(a.purpose).toLowerCase(),
-        a.separate ? 1 : 0,
-        Number(a.validFrom),
-        Number(a.validUntil),
-        evidenceKind,
-        evidence,
-        signer,
-        recorder,
-        e.blockNumber,
-        e.logIndex,
-        e.blockTime,
-        e.txHash,
-      );
+    const inserted = this.sql.insertRecord.run(
+      blob(a.consentId),
+      blob(a.subjectRef),
+      this.wordId(String(a.recipient)),
+      this.wordId(String(a.resourceId)),
+      this.wordId(String(a.purpose)),
+      this.wordId(String(a.recorder)),
+      a.separate ? 1 : 0,
+      Number(a.validFrom),
+      Number(a.validUntil),
+      EVIDENCE_KIND_CODE[evidenceKind],
+      blob(evidence),
+      e.blockNumber,
+      e.logIndex,
+      e.blockTime,
+      blob(e.txHash),
+    );
+    // Applying the same log twice (a replay meeting live events) changes nothing, the signer's nonce included.
+    if (inserted.changes === 1 && evidenceKind === "signature") this.sql.useNonce.run(paddedAddress(evidence));
   }
 
-  private applySuperseded(e: Event): void {
-    const consentId = String(e.args.consentId).toLowerCase();
-    const supersededBy = String(e.args.supersededBy).toLowerCase();
-    const fresh = this.insertEvent(e, {
-      consentId,
-      subjectRef: String(e.args.subjectRef).toLowerCase(),
-      event: "superseded",
-      actor: this.recorderActor(supersededBy),
-      supersededBy,
-    });
-    if (!fresh) return;
-    this.db
-      .prepare(`UPDATE consents SET ended = 'superseded', superseded_by = ? WHERE consent_id = ?`)
-      .run(supersededBy, consentId);
+  /**
+   * Stores an event that ends a consent (actor: the acting department, null for the subject or the council) and
+   * ends it in the state the core's fold gives; false when the event was applied before or its consent is unknown.
+   */
+  private applyChange(e: Event, actor: string | null, evidence: string | null, supersededBy: string | null): boolean {
+    const consent = this.sql.recordId.get(blob(e.args.consentId)) as number | undefined;
+    const ended = CONSENT_STATE_AFTER[e.name];
+    if (consent === undefined || ended === undefined) return false;
+    const inserted = this.sql.insertChange.run(
+      e.blockNumber,
+      e.logIndex,
+      consent,
+      ended,
+      blob(e.txHash),
+      e.blockTime,
+      actor === null ? null : this.wordId(actor),
+      evidence === null ? null : blob(evidence),
+      supersededBy === null ? null : blob(supersededBy),
+    );
+    if (inserted.changes !== 1) return false;
+    this.sql.end.run(ended, supersededBy === null ? null : blob(supersededBy), consent);
+    return true;
   }
+}
 
-  private applyWithdrawn(e: Event): void {
-    const consentId = String(e.args.consentId).toLowerCase();
-    const department = String(e.args.department).toLowerCase();
-    const evidence = String(e.args.evidence).toLowerCase();
-    const bySubject = department === ZERO;
-    const fresh = this.insertEvent(e, {
-      consentId,
-      subjectRef: String(e.args.subjectRef).toLowerCase(),
-      event: "withdrawn",
-      actor: bySubject
-        ? { kind: "subject", signer: paddedAddress(evidence) }
-        : { kind: "department", departmentId: department },
-      evidence,
-    });
-    if (!fresh) return;
-    if (bySubject) this.useNonce(paddedAddress(evidence));
-    this.db.prepare(`UPDATE consents SET ended = 'withdrawn' WHERE consent_id = ?`).run(consentId);
-  }
-
-  private applyRevoked(e: Event): void {
-    const consentId = String(e.args.consentId).toLowerCase();
-    const fresh = this.insertEvent(e, {
-      consentId,
-      subjectRef: String(e.args.subjectRef).toLowerCase(),
-      event: "revoked",
-      actor: e.args.byCouncil
-        ? { kind: "council" }
-        : { kind: "department", departmentId: String(e.args.revoker).toLowerCase() },
-    });
-    if (!fresh) return;
-    this.db.prepare(`UPDATE consents SET ended = 'revoked' WHERE consent_id = ?`).run(consentId);
-  }
-
-  /** The department that recorded the superseding consent (it acted in the same transaction). */
-  private recorderActor(consentId: string): ConsentActor {
-    const row = this.db.prepare(`SELECT recorder FROM consents WHERE consent_id = ?`).get(consentId) as
-      { recorder: string } | undefined;
-    return row ? { kind: "department", departmentId: row.recorder } : { kind: "department" };
-  }
+function keyParams(subjectRef: string, recipient: string, resourceId: string, purpose: string): Buffer[] {
+  return [blob(subjectRef), blob(recipient), blob(resourceId), blob(purpose)];
 }
 
 /** A consent's status at a time: how it ended, else expired once `validUntil` has passed, else active. */
@@ -417,9 +455,8 @@ interface RawConsent {
   separate: number;
   valid_from: number;
   valid_until: number;
-  evidence_kind: ConsentEvidenceKind;
+  evidence_kind: number;
   evidence: string;
-  signer: string | null;
   recorder: string;
   ended: ConsentRow["ended"];
   superseded_by: string | null;
@@ -429,20 +466,22 @@ interface RawConsent {
   recorded_tx: string;
 }
 
-interface RawEvent {
+interface RawChange {
   block_number: number;
   log_index: number;
   consent_id: string;
   subject_ref: string;
-  event: ConsentEventKind;
+  event: "superseded" | "withdrawn" | "revoked";
   tx_hash: string;
   block_time: number;
-  actor_json: string;
+  actor: string | null;
   evidence: string | null;
   superseded_by: string | null;
+  superseder_recorder: string | null;
 }
 
 function fromRaw(r: RawConsent): ConsentRow {
+  const evidenceKind = EVIDENCE_KINDS[String(r.evidence_kind)] ?? "record";
   return {
     consentId: r.consent_id,
     subjectRef: r.subject_ref,
@@ -452,19 +491,53 @@ function fromRaw(r: RawConsent): ConsentRow {
     separate: r.separate === 1,
     validFrom: r.valid_from,
     validUntil: r.valid_until,
-    evidenceKind: r.evidence_kind,
+    evidenceKind,
     evidence: r.evidence,
-    signer: r.signer,
+    signer: evidenceKind === "signature" ? paddedAddress(r.evidence) : null,
     recorder: r.recorder,
     ended: r.ended,
     supersededBy: r.superseded_by,
     recordedBlock: r.recorded_block,
+    recordedLog: r.recorded_log,
     recordedAt: r.recorded_at,
     recordedTx: r.recorded_tx,
   };
 }
 
-function eventFromRaw(r: RawEvent): ConsentEventRow {
+/** A consent's ConsentRecorded, as its row keeps it (the event is not stored twice). */
+function recordedEventOf(row: ConsentRow): ConsentEventRow {
+  return {
+    consentId: row.consentId,
+    subjectRef: row.subjectRef,
+    event: "recorded",
+    blockNumber: row.recordedBlock,
+    logIndex: row.recordedLog,
+    txHash: row.recordedTx,
+    blockTime: row.recordedAt,
+    actor: row.signer
+      ? { kind: "department", departmentId: row.recorder, signer: row.signer }
+      : { kind: "department", departmentId: row.recorder },
+    evidence: row.evidence,
+  };
+}
+
+function changeActor(r: RawChange): ConsentActor {
+  switch (r.event) {
+    case "superseded":
+      // The department that recorded the superseding consent acted, in the same transaction.
+      return r.superseder_recorder === null
+        ? { kind: "department" }
+        : { kind: "department", departmentId: r.superseder_recorder };
+    case "withdrawn":
+      return r.actor === null
+        ? { kind: "subject", signer: paddedAddress(r.evidence ?? ZERO) }
+        : { kind: "department", departmentId: r.actor };
+    case "revoked":
+      return r.actor === null ? { kind: "council" } : { kind: "department", departmentId: r.actor };
+  }
+}
+
+function changeFromRaw(r: RawChange): ConsentEventRow {
   return {
     consentId: r.consent_id,
     subjectRef: r.subject_ref,
@@ -473,7 +546,7 @@ function eventFromRaw(r: RawEvent): ConsentEventRow {
     logIndex: r.log_index,
     txHash: r.tx_hash,
     blockTime: r.block_time,
-    actor: JSON.parse(r.actor_json) as ConsentActor,
+    actor: changeActor(r),
     ...(r.evidence === null ? {} : { evidence: r.evidence }),
     ...(r.superseded_by === null ? {} : { supersededBy: r.superseded_by }),
   };

@@ -8,7 +8,7 @@ import { exchangeDomain } from "../../../../core/exchange";
 import { ExchangeStore } from "../../store/exchanges";
 import { resourceUpstreams } from "../catalog";
 import type { Feature } from "../feature";
-import { AccessPolicy } from "../fetch/policy";
+import { accessPolicy } from "../fetch";
 import { QUOTA_LOOKBACK_SECONDS, QuotaCounters } from "../fetch/quota";
 import { queryUpstream } from "../../common/backend-client";
 import { receiptLedger } from "../receipts";
@@ -17,7 +17,7 @@ import { ExchangeService } from "./service";
 
 export const exchangeFeature: Feature = (ctx) => {
   const { config, chain, departments } = ctx;
-  const policy = ctx.projection(AccessPolicy);
+  const policy = accessPolicy(ctx);
   const ledger = receiptLedger(ctx);
   const quota = new QuotaCounters(config.timezone);
   quota.rebuild(ledger.deliveredSince(policy.now() - QUOTA_LOOKBACK_SECONDS, "provider"));

@@ -6,22 +6,9 @@
 import type { AgreementState } from "../../../../core/folds/agreements";
 import type { CurrentConsent } from "../../../../core/folds/consents";
 import type { GrantState } from "../../../../core/folds/grants";
+import type { PolicyResource } from "../../store/access-policy";
 
-export interface ResourceField {
-  name: string;
-  type: string;
-  personal: boolean;
-}
-
-export interface PolicyResource {
-  id: string;
-  provider: string;
-  code: string;
-  version: number;
-  retired: boolean;
-  personal: boolean;
-  fields: ResourceField[];
-}
+export type { PolicyResource } from "../../store/access-policy";
 
 /** The refusal reasons of `POST /v1/data/fetch` (lower snake case, as the API and the receipts carry them). */
 export const DENIAL_REASONS = [

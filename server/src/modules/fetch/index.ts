@@ -1,7 +1,9 @@
 import { exchangeDomain, requestDigest } from "../../../../core/exchange";
+import { PolicyStore } from "../../store/access-policy";
+import { ConsentStore } from "../../store/consents";
 import { IntentStore } from "../../store/intents";
 import { receiptLedger } from "../receipts";
-import type { Feature } from "../feature";
+import type { Feature, FeatureContext } from "../feature";
 import type { ConsumerReceiptWriter } from "./evidence";
 import { callProvider } from "./exchange-client";
 import { AccessPolicy } from "./policy";
@@ -10,13 +12,18 @@ import { recoverIntents } from "./recovery";
 import { registerFetchRoutes } from "./routes";
 import { FetchService } from "./service";
 
+/** The gateway's access policy (the exchange feature decides on it too): persisted projections, read per fetch. */
+export function accessPolicy(ctx: FeatureContext): AccessPolicy {
+  return ctx.single(accessPolicy, () => new AccessPolicy(ctx.projection(PolicyStore), ctx.projection(ConsentStore)));
+}
+
 /**
  * The fetch feature: the access policy projection, `POST /v1/data/fetch` (the consumer's half of the exchange), and
  * the completion of exchanges a crash interrupted, run once the view has first caught up with the chain.
  */
 export const fetchFeature: Feature = (ctx) => {
   const { config, chain, departments, metrics } = ctx;
-  const policy = ctx.projection(AccessPolicy);
+  const policy = accessPolicy(ctx);
   const ledger = receiptLedger(ctx);
   const quota = new QuotaCounters(config.timezone);
   quota.rebuild(ledger.deliveredSince(policy.now() - QUOTA_LOOKBACK_SECONDS));

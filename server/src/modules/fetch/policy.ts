@@ -1,80 +1,65 @@
 /**
- * The access policy a data fetch is checked against, held in memory and fed by the indexer: catalog resources
- * (fields in bit order), sharing agreements, grants, consents and who acts for which department.
+ * The access policy a data fetch is checked against: what `decide()` (decide.ts, pure) reads, as of the latest
+ * indexed block. Resources, agreements, grants, operators and suspensions come from the persisted policy projection
+ * (store/access-policy.ts), consents from the consent store's current consent of each key; both are applied inside
+ * the indexer's page transaction, so a restart reuses them and never replays the history.
  *
- * It is a Projection whose state lives only in memory: `fresh` is always true, so the gateway replays the whole
- * indexed history into it when it is built (at every start), and the indexer then applies each new block's events
- * as they are indexed. A fetch therefore never reads SQLite or the chain to decide: every check is a few map
- * lookups against the state as of the latest indexed block. `reset` (a replaced chain) clears it.
- *
- * The decision itself is `decide()` (decide.ts), a pure function of this state and the request.
- *
- * Event arguments are read by the names of the contracts' interfaces (contracts/**\/I*.sol); the indexer gives
- * integers as decimal strings and bytes32 as lowercase hex.
+ * Memory stays bounded whatever the number of consents: a consent is read from SQLite at the time of each fetch
+ * (one indexed lookup), and only resources, agreements and grants, which a gateway has few of and reads on every
+ * fetch, are kept in a small LRU cache, from which each indexed page drops the entries it changed.
  */
-import { z } from "zod";
-import { agreementEventOf, applyAgreementEvent, type AgreementState } from "../../../../core/folds/agreements";
-import { ConsentBook, type CurrentConsent } from "../../../../core/folds/consents";
-import { applyGrantEvent, type GrantState } from "../../../../core/folds/grants";
-import type { IndexedEvent, JsonValue } from "../../common/indexed-event";
-import type { Projection } from "../feature";
-import type { PolicyResource, PolicyState, ResourceField } from "./decide";
+import type { AgreementState } from "../../../../core/folds/agreements";
+import type { CurrentConsent } from "../../../../core/folds/consents";
+import type { GrantState } from "../../../../core/folds/grants";
+import type { PolicyChanges, PolicyResource, PolicyStore } from "../../store/access-policy";
+import type { PolicyState } from "./decide";
 
-const metadataSchema = z.looseObject({
-  fields: z
-    .array(z.looseObject({ name: z.string(), type: z.string().optional(), personal: z.boolean().optional() }))
-    .optional(),
-});
+/** Entries of each kind kept in memory: enough for every grant a busy gateway serves at once. */
+const CACHE_ENTRIES = 4_096;
 
-const str = (v: JsonValue | undefined): string => (typeof v === "string" ? v.toLowerCase() : String(v ?? ""));
-const num = (v: JsonValue | undefined): number => Number(v ?? 0);
-const obj = (v: JsonValue | undefined): Record<string, JsonValue> =>
-  v !== null && typeof v === "object" && !Array.isArray(v) ? v : {};
+/** The consent store's answer the policy needs: the current consent of a key, read when a fetch is decided. */
+export interface ConsentReader {
+  currentOfKey(subjectRef: string, recipient: string, resourceId: string, purpose: string): CurrentConsent | undefined;
+}
 
-export class AccessPolicy implements Projection, PolicyState {
-  /** Always true: the state is in memory only, so it is rebuilt from the indexed history at every start. */
-  readonly fresh = true;
-  private readonly resources = new Map<string, PolicyResource>();
-  private readonly agreements = new Map<string, AgreementState>();
-  private readonly grants = new Map<string, GrantState>();
-  /** The current consent of each key (subjectRef|recipient|resource|purpose). */
-  private readonly consents = new ConsentBook();
-  /** account (lowercase) → department id, from the Consortium's OperatorAdded / OperatorRemoved. */
-  private readonly operators = new Map<string, string>();
-  private readonly suspended = new Set<string>();
-  private latestBlockTime = 0;
+/** A least-recently-used map of at most `limit` entries (a Map keeps insertion order; a hit re-inserts). */
+class Lru<V> {
+  private readonly entries = new Map<string, V | undefined>();
 
-  apply(events: readonly IndexedEvent[]): void {
-    for (const e of events) {
-      if (e.blockTime > this.latestBlockTime) this.latestBlockTime = e.blockTime;
-      switch (e.contract) {
-        case "Consortium":
-          this.applyConsortium(e);
-          break;
-        case "DataCatalog":
-          this.applyCatalog(e);
-          break;
-        case "SharingAgreements":
-          this.applyAgreement(e);
-          break;
-        case "Grants":
-          this.applyGrant(e);
-          break;
-        case "ConsentRegistry":
-          this.consents.apply(e.name, e.args);
-          break;
-      }
+  constructor(private readonly limit: number) {}
+
+  get(key: string, load: (key: string) => V | undefined): V | undefined {
+    if (this.entries.has(key)) {
+      const value = this.entries.get(key);
+      this.entries.delete(key);
+      this.entries.set(key, value);
+      return value;
     }
+    const value = load(key);
+    this.entries.set(key, value);
+    if (this.entries.size > this.limit) this.entries.delete(this.entries.keys().next().value as string);
+    return value;
   }
 
-  reset(): void {
-    this.resources.clear();
-    this.agreements.clear();
-    this.grants.clear();
-    this.consents.clear();
-    this.operators.clear();
-    this.suspended.clear();
-    this.latestBlockTime = 0;
+  drop(keys: Iterable<string>): void {
+    for (const key of keys) this.entries.delete(key);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+export class AccessPolicy implements PolicyState {
+  private readonly resources = new Lru<PolicyResource>(CACHE_ENTRIES);
+  private readonly agreements = new Lru<AgreementState>(CACHE_ENTRIES);
+  private readonly grants = new Lru<GrantState>(CACHE_ENTRIES);
+
+  constructor(
+    private readonly store: PolicyStore,
+    private readonly consents: ConsentReader,
+  ) {
+    store.onChange((changes) => this.forget(changes));
   }
 
   /**
@@ -83,104 +68,43 @@ export class AccessPolicy implements Projection, PolicyState {
    * the contracts would already consider expired.
    */
   now(wallClockMs = Date.now()): number {
-    return Math.max(Math.floor(wallClockMs / 1000), this.latestBlockTime);
+    return Math.max(Math.floor(wallClockMs / 1000), this.store.latestBlockTime());
   }
 
   resource(id: string): PolicyResource | undefined {
-    return this.resources.get(id.toLowerCase());
+    return this.resources.get(id.toLowerCase(), (key) => this.store.resource(key));
   }
 
   agreement(id: string): AgreementState | undefined {
-    return this.agreements.get(id);
+    return this.agreements.get(id, (key) => this.store.agreement(key));
   }
 
   grant(id: string): GrantState | undefined {
-    return this.grants.get(id);
+    return this.grants.get(id, (key) => this.store.grant(key));
   }
 
   consent(subjectRef: string, recipient: string, resourceId: string, purpose: string): CurrentConsent | undefined {
-    return this.consents.current(subjectRef, recipient, resourceId, purpose);
+    return this.consents.currentOfKey(subjectRef, recipient, resourceId, purpose);
   }
 
   /** Whether `account` acts for `department` (one of its operator or system accounts on the Consortium). */
   actsFor(account: string, department: string): boolean {
-    return this.operators.get(account.toLowerCase()) === department.toLowerCase();
+    return this.store.departmentOf(account) === department.toLowerCase();
   }
 
   isSuspended(department: string): boolean {
-    return this.suspended.has(department.toLowerCase());
+    return this.store.isSuspended(department);
   }
 
-  private applyConsortium(e: IndexedEvent): void {
-    const a = e.args;
-    switch (e.name) {
-      case "OperatorAdded":
-        this.operators.set(str(a.account), str(a.departmentId));
-        break;
-      case "OperatorRemoved":
-        if (this.operators.get(str(a.account)) === str(a.departmentId)) this.operators.delete(str(a.account));
-        break;
-      case "DepartmentSuspended":
-        this.suspended.add(str(a.departmentId));
-        break;
-      case "DepartmentReinstated":
-        this.suspended.delete(str(a.departmentId));
-        break;
+  private forget(changes: PolicyChanges | null): void {
+    if (changes === null) {
+      this.resources.clear();
+      this.agreements.clear();
+      this.grants.clear();
+      return;
     }
+    this.resources.drop(changes.resources);
+    this.agreements.drop(changes.agreements);
+    this.grants.drop(changes.grants);
   }
-
-  private applyCatalog(e: IndexedEvent): void {
-    const a = e.args;
-    const id = str(a.resourceId);
-    switch (e.name) {
-      case "ResourceRegistered":
-      case "ResourceUpdated": {
-        const terms = obj(a.terms);
-        const metadata = parseMetadata(a.metadata);
-        const previous = this.resources.get(id);
-        this.resources.set(id, {
-          id,
-          provider: str(a.provider),
-          code: typeof a.code === "string" ? a.code : (previous?.code ?? ""),
-          version: e.name === "ResourceRegistered" ? 1 : num(a.version),
-          retired: false,
-          personal: terms.personal === true,
-          fields: metadata.fields,
-        });
-        break;
-      }
-      case "ResourceRetired": {
-        const resource = this.resources.get(id);
-        if (resource) resource.retired = true;
-        break;
-      }
-    }
-  }
-
-  private applyAgreement(e: IndexedEvent): void {
-    const event = agreementEventOf(e.name, e.args);
-    if (!event) return;
-    const next = applyAgreementEvent(this.agreements.get(event.agreementId), event);
-    if (next) this.agreements.set(next.id, next);
-  }
-
-  private applyGrant(e: IndexedEvent): void {
-    const next = applyGrantEvent(this.grants.get(String(e.args.grantId ?? "")), e.name, e.args);
-    if (next) this.grants.set(next.id, next);
-  }
-}
-
-function parseMetadata(raw: JsonValue | undefined): { fields: ResourceField[] } {
-  if (typeof raw !== "string") return { fields: [] };
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    return { fields: [] };
-  }
-  const parsed = metadataSchema.safeParse(json);
-  if (!parsed.success) return { fields: [] };
-  return {
-    fields: (parsed.data.fields ?? []).map((f) => ({ name: f.name, type: f.type ?? "string", personal: !!f.personal })),
-  };
 }

@@ -10,6 +10,8 @@ import { ViewStaleError } from "../../../../server/src/modules/fetch/errors";
 import { AccessPolicy } from "../../../../server/src/modules/fetch/policy";
 import { QuotaCounters } from "../../../../server/src/modules/fetch/quota";
 import { FetchService } from "../../../../server/src/modules/fetch/service";
+import { PolicyStore } from "../../../../server/src/store/access-policy";
+import { ConsentStore } from "../../../../server/src/store/consents";
 import { IntentStore } from "../../../../server/src/store/intents";
 
 const DEPARTMENT = `0x${"22".repeat(32)}`;
@@ -18,7 +20,7 @@ function service(syncedAtMs: number | null, nowMs: number): { fetches: FetchServ
   const asked: string[] = [];
   const db = openDatabase(":memory:");
   const fetches = new FetchService({
-    policy: new AccessPolicy(),
+    policy: new AccessPolicy(new PolicyStore(db), new ConsentStore(db)),
     quota: new QuotaCounters("UTC"),
     record: () => Promise.reject(new Error("no receipt expected: the grant is not known")),
     intents: new IntentStore(db),

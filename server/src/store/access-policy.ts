@@ -1,0 +1,387 @@
+import { z } from "zod";
+import { AGREEMENT_STATUS, GRANT_STATUS, LEGAL_BASIS, QUOTA_PERIOD } from "../../../core/codes/enumerations";
+import { agreementEventOf, applyAgreementEvent, type AgreementState } from "../../../core/folds/agreements";
+import { applyDepartmentEvent, DEPARTMENT_STATUS_EVENTS } from "../../../core/folds/departments";
+import { applyGrantEvent, type GrantState } from "../../../core/folds/grants";
+import { applyOperatorEvent, OPERATOR_EVENTS } from "../../../core/folds/operators";
+import type { AgreementId, DepartmentId, GrantId, ResourceId } from "../../../core/ids";
+import type { Db } from "../common/db";
+import { migrate } from "../common/db";
+import type { IndexedEvent, JsonValue } from "../common/indexed-event";
+
+/**
+ * The access policy's persisted state, everything a fetch decision reads except consents (which the consent store
+ * holds, once): catalog resources with their fields in bit order, agreements and grants as the core's folds leave
+ * them, which account acts for which department, which departments are suspended, and the latest block time.
+ *
+ * A projection applied inside the indexer's page transaction and cleared with it on a reset, so it always reflects
+ * exactly the indexed block and survives a restart (no replay at start). Its rows grow with the catalog, the
+ * agreements and the grants, never with consents. Statements are prepared once.
+ */
+
+interface ResourceField {
+  name: string;
+  type: string;
+  personal: boolean;
+}
+
+export interface PolicyResource {
+  id: string;
+  provider: string;
+  code: string;
+  version: number;
+  retired: boolean;
+  personal: boolean;
+  fields: ResourceField[];
+}
+
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE policy_resources (
+     resource_id TEXT PRIMARY KEY, provider TEXT NOT NULL, code TEXT NOT NULL, version INTEGER NOT NULL,
+     retired INTEGER NOT NULL, personal INTEGER NOT NULL, fields_json TEXT NOT NULL) WITHOUT ROWID`,
+  `CREATE TABLE policy_agreements (
+     agreement_id TEXT PRIMARY KEY, resource_id TEXT NOT NULL, provider TEXT NOT NULL, consumer TEXT NOT NULL,
+     co_consumers_json TEXT NOT NULL, field_mask TEXT NOT NULL, purpose TEXT NOT NULL, legal_basis INTEGER NOT NULL,
+     valid_from INTEGER NOT NULL, valid_until INTEGER NOT NULL, reply_deadline INTEGER NOT NULL,
+     requires_consent INTEGER NOT NULL, provider_approved INTEGER NOT NULL, pending_seals INTEGER NOT NULL,
+     quota_calls INTEGER NOT NULL, quota_per INTEGER NOT NULL, terms_hash TEXT NOT NULL,
+     stored_status INTEGER NOT NULL, rejection_reason TEXT, rejection_by_council INTEGER,
+     council_approved INTEGER, council_reason TEXT) WITHOUT ROWID`,
+  `CREATE TABLE policy_grants (
+     grant_id TEXT PRIMARY KEY, agreement_id TEXT NOT NULL, consumer TEXT NOT NULL, grantee TEXT NOT NULL,
+     field_mask TEXT NOT NULL, expires_at INTEGER NOT NULL, quota_calls INTEGER NOT NULL,
+     quota_per INTEGER NOT NULL, status INTEGER NOT NULL) WITHOUT ROWID`,
+  `CREATE TABLE policy_operators (account TEXT PRIMARY KEY, department_id TEXT NOT NULL) WITHOUT ROWID`,
+  `CREATE TABLE policy_suspended (department_id TEXT PRIMARY KEY) WITHOUT ROWID`,
+  `CREATE TABLE policy_clock (id INTEGER PRIMARY KEY CHECK (id = 1), latest_block_time INTEGER NOT NULL)`,
+];
+
+const metadataSchema = z.looseObject({
+  fields: z
+    .array(z.looseObject({ name: z.string(), type: z.string().optional(), personal: z.boolean().optional() }))
+    .optional(),
+});
+
+const str = (v: JsonValue | undefined): string => (typeof v === "string" ? v.toLowerCase() : String(v ?? ""));
+const num = (v: JsonValue | undefined): number => Number(v ?? 0);
+const obj = (v: JsonValue | undefined): Record<string, JsonValue> =>
+  v !== null && typeof v === "object" && !Array.isArray(v) ? v : {};
+
+interface ResourceRow {
+  resource_id: string;
+  provider: string;
+  code: string;
+  version: number;
+  retired: number;
+  personal: number;
+  fields_json: string;
+}
+
+interface AgreementRow {
+  agreement_id: string;
+  resource_id: string;
+  provider: string;
+  consumer: string;
+  co_consumers_json: string;
+  field_mask: string;
+  purpose: string;
+  legal_basis: number;
+  valid_from: number;
+  valid_until: number;
+  reply_deadline: number;
+  requires_consent: number;
+  provider_approved: number;
+  pending_seals: number;
+  quota_calls: number;
+  quota_per: number;
+  terms_hash: string;
+  stored_status: number;
+  rejection_reason: string | null;
+  rejection_by_council: number | null;
+  council_approved: number | null;
+  council_reason: string | null;
+}
+
+interface GrantRow {
+  grant_id: string;
+  agreement_id: string;
+  consumer: string;
+  grantee: string;
+  field_mask: string;
+  expires_at: number;
+  quota_calls: number;
+  quota_per: number;
+  status: number;
+}
+
+/** Which cached entries an applied page changed (the access policy's cache drops them). */
+export interface PolicyChanges {
+  resources: Set<string>;
+  agreements: Set<string>;
+  grants: Set<string>;
+}
+
+export class PolicyStore {
+  /** True when the tables were created now and the indexed history must be replayed into them. */
+  readonly fresh: boolean;
+  private readonly listeners = new Set<(changes: PolicyChanges | null) => void>();
+  private readonly sql;
+
+  constructor(private readonly db: Db) {
+    this.fresh = migrate(db, "access_policy", MIGRATIONS) > 0;
+    this.sql = {
+      resource: db.prepare(`SELECT * FROM policy_resources WHERE resource_id = ?`),
+      putResource: db.prepare(
+        `INSERT OR REPLACE INTO policy_resources (resource_id, provider, code, version, retired, personal, fields_json)
+         VALUES (@resource_id, @provider, @code, @version, @retired, @personal, @fields_json)`,
+      ),
+      retireResource: db.prepare(`UPDATE policy_resources SET retired = 1 WHERE resource_id = ?`),
+      agreement: db.prepare(`SELECT * FROM policy_agreements WHERE agreement_id = ?`),
+      putAgreement: db.prepare(
+        `INSERT OR REPLACE INTO policy_agreements VALUES (@agreement_id, @resource_id, @provider, @consumer,
+           @co_consumers_json, @field_mask, @purpose, @legal_basis, @valid_from, @valid_until, @reply_deadline,
+           @requires_consent, @provider_approved, @pending_seals, @quota_calls, @quota_per, @terms_hash,
+           @stored_status, @rejection_reason, @rejection_by_council, @council_approved, @council_reason)`,
+      ),
+      grant: db.prepare(`SELECT * FROM policy_grants WHERE grant_id = ?`),
+      putGrant: db.prepare(
+        `INSERT OR REPLACE INTO policy_grants VALUES (@grant_id, @agreement_id, @consumer, @grantee, @field_mask,
+           @expires_at, @quota_calls, @quota_per, @status)`,
+      ),
+      operator: db.prepare(`SELECT department_id FROM policy_operators WHERE account = ?`),
+      addOperator: db.prepare(`INSERT OR REPLACE INTO policy_operators (account, department_id) VALUES (?, ?)`),
+      removeOperator: db.prepare(`DELETE FROM policy_operators WHERE account = ? AND department_id = ?`),
+      suspended: db.prepare(`SELECT 1 FROM policy_suspended WHERE department_id = ?`),
+      suspend: db.prepare(`INSERT OR IGNORE INTO policy_suspended (department_id) VALUES (?)`),
+      reinstate: db.prepare(`DELETE FROM policy_suspended WHERE department_id = ?`),
+      clock: db.prepare(`SELECT latest_block_time FROM policy_clock WHERE id = 1`),
+      advanceClock: db.prepare(
+        `INSERT INTO policy_clock (id, latest_block_time) VALUES (1, ?)
+         ON CONFLICT (id) DO UPDATE SET latest_block_time = MAX(latest_block_time, excluded.latest_block_time)`,
+      ),
+    };
+  }
+
+  /** Called after each applied page with what changed, and with null after a reset (everything did). */
+  onChange(listener: (changes: PolicyChanges | null) => void): void {
+    this.listeners.add(listener);
+  }
+
+  apply(events: readonly IndexedEvent[]): void {
+    const changes: PolicyChanges = { resources: new Set(), agreements: new Set(), grants: new Set() };
+    let latest = 0;
+    for (const e of events) {
+      if (e.blockTime > latest) latest = e.blockTime;
+      switch (e.contract) {
+        case "Consortium":
+          this.applyConsortium(e);
+          break;
+        case "DataCatalog":
+          this.applyCatalog(e, changes);
+          break;
+        case "SharingAgreements":
+          this.applyAgreement(e, changes);
+          break;
+        case "Grants":
+          this.applyGrant(e, changes);
+          break;
+      }
+    }
+    if (latest > 0) this.sql.advanceClock.run(latest);
+    this.listeners.forEach((listener) => listener(changes));
+  }
+
+  reset(): void {
+    this.db.exec(
+      `DELETE FROM policy_resources; DELETE FROM policy_agreements; DELETE FROM policy_grants;
+       DELETE FROM policy_operators; DELETE FROM policy_suspended; DELETE FROM policy_clock;`,
+    );
+    this.listeners.forEach((listener) => listener(null));
+  }
+
+  /** The time of the latest indexed block with a Kuajie event (seconds), 0 before any. */
+  latestBlockTime(): number {
+    return (this.sql.clock.get() as { latest_block_time: number } | undefined)?.latest_block_time ?? 0;
+  }
+
+  resource(id: string): PolicyResource | undefined {
+    const row = this.sql.resource.get(id.toLowerCase()) as ResourceRow | undefined;
+    if (!row) return undefined;
+    return {
+      id: row.resource_id,
+      provider: row.provider,
+      code: row.code,
+      version: row.version,
+      retired: row.retired === 1,
+      personal: row.personal === 1,
+      fields: JSON.parse(row.fields_json) as ResourceField[],
+    };
+  }
+
+  agreement(id: string): AgreementState | undefined {
+    const row = this.sql.agreement.get(id) as AgreementRow | undefined;
+    return row ? agreementFromRow(row) : undefined;
+  }
+
+  grant(id: string): GrantState | undefined {
+    const row = this.sql.grant.get(id) as GrantRow | undefined;
+    if (!row) return undefined;
+    return {
+      id: row.grant_id as GrantId,
+      agreementId: row.agreement_id as AgreementId,
+      consumer: row.consumer as DepartmentId,
+      grantee: row.grantee,
+      fieldMask: BigInt(row.field_mask),
+      expiresAt: row.expires_at,
+      quota: { calls: row.quota_calls, per: QUOTA_PERIOD.fromIndex(row.quota_per) },
+      status: GRANT_STATUS.fromIndex(row.status),
+    };
+  }
+
+  /** The department an operator account acts for, or undefined. */
+  departmentOf(account: string): string | undefined {
+    return (this.sql.operator.get(account.toLowerCase()) as { department_id: string } | undefined)?.department_id;
+  }
+
+  isSuspended(department: string): boolean {
+    return this.sql.suspended.get(department.toLowerCase()) !== undefined;
+  }
+
+  private applyConsortium(e: IndexedEvent): void {
+    const department = str(e.args.departmentId);
+    if (OPERATOR_EVENTS.includes(e.name)) {
+      const account = str(e.args.account);
+      const before = new Set(this.departmentOf(account) === department ? [account] : []);
+      const after = applyOperatorEvent(before, e.name, account);
+      if (after.has(account) && !before.has(account)) this.sql.addOperator.run(account, department);
+      if (!after.has(account) && before.has(account)) this.sql.removeOperator.run(account, department);
+      return;
+    }
+    if (!DEPARTMENT_STATUS_EVENTS.includes(e.name)) return;
+    // Only suspension matters to a decision: a department never admitted has no agreements to decide on.
+    const before = this.isSuspended(department) ? "suspended" : "active";
+    if (applyDepartmentEvent(before, e.name) === "suspended") this.sql.suspend.run(department);
+    else this.sql.reinstate.run(department);
+  }
+
+  private applyCatalog(e: IndexedEvent, changes: PolicyChanges): void {
+    const a = e.args;
+    const id = str(a.resourceId);
+    switch (e.name) {
+      case "ResourceRegistered":
+      case "ResourceUpdated": {
+        const previous = this.resource(id);
+        this.sql.putResource.run({
+          resource_id: id,
+          provider: str(a.provider),
+          code: typeof a.code === "string" ? a.code : (previous?.code ?? ""),
+          version: e.name === "ResourceRegistered" ? 1 : num(a.version),
+          retired: 0,
+          personal: obj(a.terms).personal === true ? 1 : 0,
+          fields_json: JSON.stringify(fieldsOf(a.metadata)),
+        });
+        changes.resources.add(id);
+        break;
+      }
+      case "ResourceRetired":
+        this.sql.retireResource.run(id);
+        changes.resources.add(id);
+        break;
+    }
+  }
+
+  private applyAgreement(e: IndexedEvent, changes: PolicyChanges): void {
+    const event = agreementEventOf(e.name, e.args);
+    if (!event) return;
+    const before = this.agreement(event.agreementId);
+    const next = applyAgreementEvent(before, event);
+    if (!next || next === before) return;
+    this.sql.putAgreement.run(agreementToRow(next));
+    changes.agreements.add(next.id);
+  }
+
+  private applyGrant(e: IndexedEvent, changes: PolicyChanges): void {
+    const id = String(e.args.grantId ?? "");
+    const before = this.grant(id);
+    const next = applyGrantEvent(before, e.name, e.args);
+    if (!next || next === before) return;
+    this.sql.putGrant.run({
+      grant_id: next.id,
+      agreement_id: next.agreementId,
+      consumer: next.consumer,
+      grantee: next.grantee,
+      field_mask: next.fieldMask.toString(),
+      expires_at: next.expiresAt,
+      quota_calls: next.quota.calls,
+      quota_per: QUOTA_PERIOD.toIndex(next.quota.per),
+      status: GRANT_STATUS.toIndex(next.status),
+    });
+    changes.grants.add(next.id);
+  }
+}
+
+function agreementToRow(a: AgreementState): AgreementRow {
+  return {
+    agreement_id: a.id,
+    resource_id: a.resourceId,
+    provider: a.provider,
+    consumer: a.consumer,
+    co_consumers_json: JSON.stringify(a.coConsumers),
+    field_mask: a.fieldMask.toString(),
+    purpose: a.purpose,
+    legal_basis: LEGAL_BASIS.toIndex(a.legalBasis),
+    valid_from: a.validFrom,
+    valid_until: a.validUntil,
+    reply_deadline: a.replyDeadline,
+    requires_consent: a.requiresConsent ? 1 : 0,
+    provider_approved: a.providerApproved ? 1 : 0,
+    pending_seals: a.pendingSeals,
+    quota_calls: a.quota.calls,
+    quota_per: QUOTA_PERIOD.toIndex(a.quota.per),
+    terms_hash: a.termsHash,
+    stored_status: AGREEMENT_STATUS.toIndex(a.storedStatus),
+    rejection_reason: a.rejection?.reasonHash ?? null,
+    rejection_by_council: a.rejection ? (a.rejection.byCouncil ? 1 : 0) : null,
+    council_approved: a.councilDecision ? (a.councilDecision.approved ? 1 : 0) : null,
+    council_reason: a.councilDecision?.reasonHash ?? null,
+  };
+}
+
+function agreementFromRow(r: AgreementRow): AgreementState {
+  return {
+    id: r.agreement_id as AgreementId,
+    resourceId: r.resource_id as ResourceId,
+    provider: r.provider as DepartmentId,
+    consumer: r.consumer as DepartmentId,
+    coConsumers: JSON.parse(r.co_consumers_json) as DepartmentId[],
+    fieldMask: BigInt(r.field_mask),
+    purpose: r.purpose,
+    legalBasis: LEGAL_BASIS.fromIndex(r.legal_basis),
+    validFrom: r.valid_from,
+    validUntil: r.valid_until,
+    replyDeadline: r.reply_deadline,
+    requiresConsent: r.requires_consent === 1,
+    providerApproved: r.provider_approved === 1,
+    pendingSeals: r.pending_seals,
+    quota: { calls: r.quota_calls, per: QUOTA_PERIOD.fromIndex(r.quota_per) },
+    termsHash: r.terms_hash,
+    storedStatus: AGREEMENT_STATUS.fromIndex(r.stored_status),
+    rejection:
+      r.rejection_reason === null ? null : { reasonHash: r.rejection_reason, byCouncil: r.rejection_by_council === 1 },
+    councilDecision:
+      r.council_approved === null ? null : { approved: r.council_approved === 1, reasonHash: r.council_reason ?? "" },
+  };
+}
+
+function fieldsOf(raw: JsonValue | undefined): ResourceField[] {
+  if (typeof raw !== "string") return [];
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return [];
+  }
+  const parsed = metadataSchema.safeParse(json);
+  if (!parsed.success) return [];
+  return (parsed.data.fields ?? []).map((f) => ({ name: f.name, type: f.type ?? "string", personal: !!f.personal }));
+}

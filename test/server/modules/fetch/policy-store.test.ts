@@ -1,0 +1,214 @@
+/**
+ * Issue 17: the access policy reads indexed state from SQLite. Its projection survives a restart (no replay), each
+ * applied page drops what it changed from the small cache, and a consent is read from the consent store when a fetch
+ * is decided, as the core's fold defines the key's current consent.
+ */
+import { expect } from "chai";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { IndexedEvent, JsonObject } from "../../../../server/src/common/indexed-event";
+import { openDatabase, type Db } from "../../../../server/src/common/db";
+import { AccessPolicy } from "../../../../server/src/modules/fetch/policy";
+import { PolicyStore } from "../../../../server/src/store/access-policy";
+import { ConsentStore } from "../../../../server/src/store/consents";
+
+const word = (byte: string) => `0x${byte.repeat(32)}`;
+const PROVIDER = word("a1");
+const CONSUMER = word("b2");
+const RESOURCE = word("c3");
+const PURPOSE = word("d4");
+const SUBJECT = word("e5");
+const GRANTEE = `0x${"f6".repeat(20)}`;
+const T0 = 1_900_000_000;
+
+let logIndex = 0;
+function event(contract: string, name: string, args: JsonObject, block = 1): IndexedEvent {
+  return {
+    blockNumber: block,
+    logIndex: logIndex++,
+    txHash: word("99"),
+    address: `0x${"00".repeat(20)}`,
+    contract,
+    name,
+    args,
+    blockTime: T0 + block,
+  };
+}
+
+const history = (): IndexedEvent[] => [
+  event("Consortium", "OperatorAdded", { departmentId: CONSUMER, account: GRANTEE }),
+  event("DataCatalog", "ResourceRegistered", {
+    resourceId: RESOURCE,
+    provider: PROVIDER,
+    code: "HR-001",
+    terms: { personal: true },
+    metadata: JSON.stringify({ fields: [{ name: "name", type: "string", personal: true }, { name: "age" }] }),
+  }),
+  event("SharingAgreements", "AgreementRequested", {
+    agreementId: "7",
+    resourceId: RESOURCE,
+    consumer: CONSUMER,
+    provider: PROVIDER,
+    terms: {
+      coConsumers: [],
+      fieldMask: "3",
+      purpose: PURPOSE,
+      legalBasis: "0",
+      validFrom: String(T0),
+      validUntil: String(T0 + 86_400),
+      quota: { calls: "100", per: "3" },
+      termsHash: word("11"),
+    },
+    replyDeadline: "0",
+    requiresConsent: true,
+    status: "1",
+  }),
+  event("Grants", "GrantIssued", {
+    grantId: "9",
+    agreementId: "7",
+    consumer: CONSUMER,
+    grantee: GRANTEE,
+    fieldMask: "1",
+    expiresAt: String(T0 + 3_600),
+    quota: { calls: "10", per: "2" },
+  }),
+  event("ConsentRegistry", "ConsentRecorded", {
+    subjectRef: SUBJECT,
+    consentId: word("01"),
+    recipient: CONSUMER,
+    resourceId: RESOURCE,
+    purpose: PURPOSE,
+    separate: true,
+    validFrom: String(T0),
+    validUntil: String(T0 + 600),
+    evidenceKind: "2",
+    evidence: word("12"),
+    recorder: CONSUMER,
+    afterWithdrawal: false,
+  }),
+];
+
+describe("Access policy on SQLite (issue 17)", function () {
+  let dir: string;
+  let db: Db;
+
+  beforeEach(function () {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "kuajie-policy-"));
+    db = openDatabase(path.join(dir, "gateway.sqlite"));
+  });
+
+  afterEach(function () {
+    db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  function open(): { store: PolicyStore; consents: ConsentStore; policy: AccessPolicy } {
+    const store = new PolicyStore(db);
+    const consents = new ConsentStore(db);
+    return { store, consents, policy: new AccessPolicy(store, consents) };
+  }
+
+  it("is fresh only when its tables are created, and answers after a restart without any replay", function () {
+    const first = open();
+    expect(first.store.fresh).to.equal(true);
+    const events = history();
+    db.transaction(() => {
+      first.store.apply(events);
+      first.consents.apply(events);
+    })();
+    db.close();
+    db = openDatabase(path.join(dir, "gateway.sqlite"));
+
+    const { store, policy } = open();
+    expect(store.fresh).to.equal(false);
+    expect(policy.resource(RESOURCE.toUpperCase().replace("0X", "0x"))).to.deep.include({
+      provider: PROVIDER,
+      code: "HR-001",
+      version: 1,
+      personal: true,
+      fields: [
+        { name: "name", type: "string", personal: true },
+        { name: "age", type: "string", personal: false },
+      ],
+    });
+    expect(policy.agreement("7")).to.deep.include({
+      provider: PROVIDER,
+      purpose: PURPOSE,
+      storedStatus: "active",
+      requiresConsent: true,
+      fieldMask: 3n,
+      quota: { calls: 100, per: "day" },
+    });
+    expect(policy.grant("9")).to.deep.include({ grantee: GRANTEE, fieldMask: 1n, status: "active" });
+    expect(policy.actsFor(GRANTEE.toUpperCase().replace("0X", "0x"), CONSUMER)).to.equal(true);
+    expect(policy.actsFor(GRANTEE, PROVIDER)).to.equal(false);
+    expect(policy.consent(SUBJECT, CONSUMER, RESOURCE, PURPOSE)).to.deep.equal({
+      id: word("01"),
+      validFrom: T0,
+      validUntil: T0 + 600,
+      state: "active",
+    });
+    expect(policy.now(0)).to.equal(T0 + 1);
+  });
+
+  it("drops from its cache what an indexed page changed: a paused grant is read paused at once", function () {
+    const { store, consents, policy } = open();
+    const events = history();
+    store.apply(events);
+    consents.apply(events);
+    expect(policy.grant("9")?.status).to.equal("active");
+    expect(policy.grant("10")).to.equal(undefined);
+    store.apply([
+      event("Grants", "GrantPaused", { grantId: "9", actor: CONSUMER, byCouncil: false }, 2),
+      event("Grants", "GrantIssued", { ...(events[3].args as JsonObject), grantId: "10" }, 2),
+      event("SharingAgreements", "AgreementSuspended", { agreementId: "7", actor: PROVIDER, byCouncil: false }, 2),
+      event("DataCatalog", "ResourceRetired", { resourceId: RESOURCE }, 2),
+      event("Consortium", "DepartmentSuspended", { departmentId: PROVIDER }, 2),
+      event("Consortium", "OperatorRemoved", { departmentId: CONSUMER, account: GRANTEE }, 2),
+    ]);
+    expect(policy.grant("9")?.status).to.equal("paused");
+    expect(policy.grant("10")?.status).to.equal("active");
+    expect(policy.agreement("7")?.storedStatus).to.equal("suspended");
+    expect(policy.resource(RESOURCE)?.retired).to.equal(true);
+    expect(policy.isSuspended(PROVIDER)).to.equal(true);
+    expect(policy.actsFor(GRANTEE, CONSUMER)).to.equal(false);
+  });
+
+  it("reads the key's current consent at the time of the fetch: withdrawn, then superseded by a new one", function () {
+    const { store, consents, policy } = open();
+    const events = history();
+    store.apply(events);
+    consents.apply(events);
+    consents.apply([
+      event("ConsentRegistry", "ConsentWithdrawn", {
+        subjectRef: SUBJECT,
+        consentId: word("01"),
+        department: CONSUMER,
+        evidence: word("13"),
+      }),
+    ]);
+    expect(policy.consent(SUBJECT, CONSUMER, RESOURCE, PURPOSE)?.state).to.equal("withdrawn");
+    consents.apply([
+      { ...events[4], logIndex: logIndex++, blockNumber: 3, args: { ...events[4].args, consentId: word("02") } },
+    ]);
+    expect(policy.consent(SUBJECT, CONSUMER, RESOURCE, PURPOSE)).to.deep.include({ id: word("02"), state: "active" });
+    expect(policy.consent(SUBJECT, PROVIDER, RESOURCE, PURPOSE)).to.equal(undefined);
+  });
+
+  it("forgets everything on a reset, in the store and in the cache", function () {
+    const { store, consents, policy } = open();
+    const events = history();
+    store.apply(events);
+    consents.apply(events);
+    expect(policy.grant("9")).to.not.equal(undefined);
+    store.reset();
+    consents.reset();
+    expect(policy.grant("9")).to.equal(undefined);
+    expect(policy.agreement("7")).to.equal(undefined);
+    expect(policy.resource(RESOURCE)).to.equal(undefined);
+    expect(policy.actsFor(GRANTEE, CONSUMER)).to.equal(false);
+    expect(policy.consent(SUBJECT, CONSUMER, RESOURCE, PURPOSE)).to.equal(undefined);
+    expect(policy.now(0)).to.equal(0);
+  });
+});
