@@ -90,3 +90,20 @@ export function problemNotice(error) {
 export function formatWhen(value) {
   return value ? formatDateTime(value) : "—";
 }
+
+/** A short code stored on chain as bytes32 (a receipt's purpose, a reason): its text, or the hex when it is none. */
+export function bytes32Text(value) {
+  if (typeof value !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(value)) return String(value ?? "");
+  const bytes = value
+    .slice(2)
+    .match(/../g)
+    .map((pair) => parseInt(pair, 16));
+  const end = bytes.indexOf(0);
+  const used = end === -1 ? bytes : bytes.slice(0, end);
+  if (bytes.slice(used.length).some((b) => b !== 0)) return value;
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(new Uint8Array(used));
+  } catch {
+    return value;
+  }
+}

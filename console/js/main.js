@@ -62,7 +62,9 @@ function renderChrome() {
     nav,
     Object.entries(PAGES)
       .filter(([, entry]) => entry.roles.includes(session.role))
-      .map(([name]) => h("a", { href: `#/${name}`, "aria-current": name === current ? "page" : undefined }, t(`nav.${name}`))),
+      .map(([name]) =>
+        h("a", { href: `#/${name}`, "aria-current": name === current ? "page" : undefined }, t(`nav.${name}`)),
+      ),
   );
   const department = session.department?.name ?? session.department?.key ?? t("app.noDepartment");
   mount(who, `${department} · ${t(`role.${session.role}`)}`);
@@ -94,7 +96,10 @@ function onSignedIn(opened) {
   session = opened;
   sessionNotice = null;
   setCsrfToken(opened.csrfToken);
-  navigate(route().name && route().name !== "signin" ? route().name : homeFor(opened.role), Object.fromEntries(route().params));
+  navigate(
+    route().name && route().name !== "signin" ? route().name : homeFor(opened.role),
+    Object.fromEntries(route().params),
+  );
 }
 
 onSessionEnded(() => {
@@ -122,8 +127,10 @@ async function start() {
   try {
     session = await get("/console/session", { quiet: true });
     setCsrfToken(session.csrfToken);
-  } catch {
+  } catch (error) {
     session = null;
+    // A cookie was presented but its session is over (expired, signed out elsewhere, token revoked).
+    if (error instanceof ApiError && error.code === "session_ended") sessionNotice = "expired";
   }
   window.addEventListener("hashchange", render);
   await render();

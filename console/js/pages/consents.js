@@ -27,17 +27,40 @@ function consentRecord(event, session, channel, purpose, resource) {
  */
 export async function render(main, { params, navigate, session, flash }) {
   const [agreements, byId] = await Promise.all([get("/v1/agreements?as=consumer"), departmentsById()]);
-  const needing = agreements.items.filter((a) => a.legalBasis === "consent" && ["active", "requested"].includes(a.status));
+  const needing = agreements.items.filter(
+    (a) => a.legalBasis === "consent" && ["active", "requested"].includes(a.status),
+  );
   const message = h("div", { "aria-live": "polite" }, flash);
   const subject = /^0x[0-9a-fA-F]{64}$/.test(params.get("subject") ?? "") ? params.get("subject") : null;
 
-  const idNumber = h("input", { name: "idNumber", autocomplete: "off", spellcheck: "false", maxlength: 18, required: true });
+  const idNumber = h("input", {
+    name: "idNumber",
+    autocomplete: "off",
+    spellcheck: "false",
+    maxlength: 18,
+    required: true,
+  });
   const agreementSelect = h(
     "select",
     { name: "agreement", required: true },
-    needing.map((a) => h("option", { value: a.agreementId }, t("consents.agreementOption", { resource: a.resource?.name ?? a.resource?.code ?? shortHex(a.resourceId), provider: departmentName(byId, a.provider), purpose: a.purpose.code }))),
+    needing.map((a) =>
+      h(
+        "option",
+        { value: a.agreementId },
+        t("consents.agreementOption", {
+          resource: a.resource?.name ?? a.resource?.code ?? shortHex(a.resourceId),
+          provider: departmentName(byId, a.provider),
+          purpose: a.purpose.code,
+        }),
+      ),
+    ),
   );
-  const until = h("input", { type: "date", name: "validUntil", required: true, value: new Date(Date.now() + 180 * DAY_MS).toISOString().slice(0, 10) });
+  const until = h("input", {
+    type: "date",
+    name: "validUntil",
+    required: true,
+    value: new Date(Date.now() + 180 * DAY_MS).toISOString().slice(0, 10),
+  });
   const channel = h("input", { name: "channel", value: t("consents.defaultChannel"), required: true });
   const record = h(
     "form",
@@ -63,7 +86,10 @@ export async function render(main, { params, navigate, session, flash }) {
         purpose: { code: agreement.purpose.code },
         validUntil: new Date(`${until.value}T23:59:59`).toISOString(),
         separate: true,
-        evidence: { type: "record", document: consentRecord("given", session, channel.value, agreement.purpose.code, agreement.resourceId) },
+        evidence: {
+          type: "record",
+          document: consentRecord("given", session, channel.value, agreement.purpose.code, agreement.resourceId),
+        },
       });
       const notice = h(
         "div",
@@ -72,15 +98,31 @@ export async function render(main, { params, navigate, session, flash }) {
         " ",
         evidence(created.block, created.txHash),
       );
-      await render(main, { params: new URLSearchParams({ subject: created.subjectRef }), navigate, session, flash: notice });
+      await render(main, {
+        params: new URLSearchParams({ subject: created.subjectRef }),
+        navigate,
+        session,
+        flash: notice,
+      });
       history.replaceState(null, "", `#/consents?subject=${created.subjectRef}`);
     } catch (error) {
       mount(message, problemNotice(error));
     }
   });
 
-  const lookupId = h("input", { name: "lookupIdNumber", autocomplete: "off", spellcheck: "false", maxlength: 18, required: true });
-  const lookup = h("form", { class: "panel", role: "search" }, field(t("consents.lookupId"), lookupId), h("button", { type: "submit" }, t("consents.lookup")));
+  const lookupId = h("input", {
+    name: "lookupIdNumber",
+    autocomplete: "off",
+    spellcheck: "false",
+    maxlength: 18,
+    required: true,
+  });
+  const lookup = h(
+    "form",
+    { class: "panel", role: "search" },
+    field(t("consents.lookupId"), lookupId),
+    h("button", { type: "submit" }, t("consents.lookup")),
+  );
   lookup.addEventListener("submit", async (event) => {
     event.preventDefault();
     const typed = lookupId.value.trim();
@@ -101,7 +143,11 @@ export async function render(main, { params, navigate, session, flash }) {
     needing.length === 0 ? h("p", { class: "notice" }, t("consents.noAgreement")) : record,
     h("h2", {}, t("consents.trailTitle")),
     lookup,
-    subject ? await trail(subject, session, byId, message, (notice) => render(main, { params, navigate, session, flash: notice })) : null,
+    subject
+      ? await trail(subject, session, byId, message, (notice) =>
+          render(main, { params, navigate, session, flash: notice }),
+        )
+      : null,
   );
 }
 
@@ -111,7 +157,15 @@ async function trail(subjectRef, session, byId, message, reload) {
   return h(
     "section",
     { "aria-label": t("consents.trailTitle") },
-    h("p", {}, t("consents.subject"), " ", h("code", { title: subjectRef, "data-subject": subjectRef }, shortHex(subjectRef)), " · ", h("a", { href: `#/timeline?subject=${subjectRef}` }, t("consents.openTimeline"))),
+    h(
+      "p",
+      {},
+      t("consents.subject"),
+      " ",
+      h("code", { title: subjectRef, "data-subject": subjectRef }, shortHex(subjectRef)),
+      " · ",
+      h("a", { href: `#/timeline?subject=${subjectRef}` }, t("consents.openTimeline")),
+    ),
     list.items.length === 0
       ? h("p", { class: "notice" }, t("consents.none"))
       : h(
@@ -121,7 +175,13 @@ async function trail(subjectRef, session, byId, message, reload) {
             h(
               "li",
               { class: "card", "data-consent": c.consentId },
-              h("h3", {}, t("consents.consent", { id: shortHex(c.consentId) }), " ", h("span", { class: "badge", "data-status": c.status }, label("consentStatus", c.status))),
+              h(
+                "h3",
+                {},
+                t("consents.consent", { id: shortHex(c.consentId) }),
+                " ",
+                h("span", { class: "badge", "data-status": c.status }, label("consentStatus", c.status)),
+              ),
               h(
                 "dl",
                 { class: "facts" },
@@ -143,9 +203,29 @@ async function trail(subjectRef, session, byId, message, reload) {
                       onclick: async () => {
                         try {
                           const result = await post(`/v1/consents/${c.consentId}/withdraw`, {
-                            evidence: { type: "record", document: consentRecord("withdrawn", session, t("consents.defaultChannel"), c.purpose.code, c.resourceId) },
+                            evidence: {
+                              type: "record",
+                              document: consentRecord(
+                                "withdrawn",
+                                session,
+                                t("consents.defaultChannel"),
+                                c.purpose.code,
+                                c.resourceId,
+                              ),
+                            },
                           });
-                          await reload(h("div", { class: "notice success", role: "status" }, t("consents.withdrawn", { consent: shortHex(c.consentId), status: label("consentStatus", result.status) }), " ", evidence(result.block, result.txHash)));
+                          await reload(
+                            h(
+                              "div",
+                              { class: "notice success", role: "status" },
+                              t("consents.withdrawn", {
+                                consent: shortHex(c.consentId),
+                                status: label("consentStatus", result.status),
+                              }),
+                              " ",
+                              evidence(result.block, result.txHash),
+                            ),
+                          );
                         } catch (error) {
                           mount(message, problemNotice(error));
                         }

@@ -15,7 +15,11 @@ export async function render(main, { params, navigate, flash }) {
     departmentsById(),
   ]);
   const message = h("div", { "aria-live": "polite" }, flash);
-  const select = h("select", { name: "status" }, STATUSES.map((s) => h("option", { value: s, selected: s === status }, label("proposalStatus", s))));
+  const select = h(
+    "select",
+    { name: "status" },
+    STATUSES.map((s) => h("option", { value: s, selected: s === status }, label("proposalStatus", s))),
+  );
   select.addEventListener("change", () => navigate("council", { status: select.value }));
   const items = [...proposals.items].sort((a, b) => b.proposalId - a.proposalId);
   const { shown, pager } = paged(items, params, (page) => navigate("council", { status, page }));
@@ -23,7 +27,17 @@ export async function render(main, { params, navigate, flash }) {
   const approve = async (proposal) => {
     try {
       const result = await post(`/v1/council/proposals/${proposal.proposalId}/approvals`, {});
-      await render(main, { params, navigate, flash: h("div", { class: "notice success", role: "status" }, t("council.approved", { id: proposal.proposalId, status: label("proposalStatus", result.status) }), " ", evidence(result.block, result.txHash)) });
+      await render(main, {
+        params,
+        navigate,
+        flash: h(
+          "div",
+          { class: "notice success", role: "status" },
+          t("council.approved", { id: proposal.proposalId, status: label("proposalStatus", result.status) }),
+          " ",
+          evidence(result.block, result.txHash),
+        ),
+      });
     } catch (error) {
       mount(message, problemNotice(error));
     }
@@ -50,15 +64,34 @@ export async function render(main, { params, navigate, flash }) {
               h(
                 "div",
                 { class: "quorum" },
-                h("span", { id: `quorum-${p.proposalId}` }, t("council.quorum", { approvals: p.approvals, needed: needed ?? "?" })),
+                h(
+                  "span",
+                  { id: `quorum-${p.proposalId}` },
+                  t("council.quorum", { approvals: p.approvals, needed: needed ?? "?" }),
+                ),
                 h(
                   "div",
-                  { class: "track", role: "progressbar", "aria-labelledby": `quorum-${p.proposalId}`, "aria-valuemin": 0, "aria-valuemax": needed ?? 0, "aria-valuenow": p.approvals },
+                  {
+                    class: "track",
+                    role: "progressbar",
+                    "aria-labelledby": `quorum-${p.proposalId}`,
+                    "aria-valuemin": 0,
+                    "aria-valuemax": needed ?? 0,
+                    "aria-valuenow": p.approvals,
+                  },
                   h("div", { class: "fill", "data-share": share }),
                 ),
               ),
-              h("p", {}, t("council.expires", { when: formatDateTime(p.expiresAt) }), " ", evidence(p.createdBlock, p.createdTx)),
-              p.status === "open" ? h("button", { type: "button", onclick: () => approve(p) }, t("council.approve")) : null,
+              h(
+                "p",
+                {},
+                t("council.expires", { when: formatDateTime(p.expiresAt) }),
+                " ",
+                evidence(p.createdBlock, p.createdTx),
+              ),
+              p.status === "open"
+                ? h("button", { type: "button", onclick: () => approve(p) }, t("council.approve"))
+                : null,
             );
           }),
         ),
@@ -74,7 +107,15 @@ export async function render(main, { params, navigate, flash }) {
               "li",
               { class: "card escalated" },
               h("h3", {}, t("council.escalated", { id: a.agreementId, resource: a.resource?.code ?? a.resourceId })),
-              h("p", {}, t("council.parties", { consumer: departmentName(byId, a.consumer), provider: departmentName(byId, a.provider), purpose: a.purpose.text ?? a.purpose.code })),
+              h(
+                "p",
+                {},
+                t("council.parties", {
+                  consumer: departmentName(byId, a.consumer),
+                  provider: departmentName(byId, a.provider),
+                  purpose: a.purpose.text ?? a.purpose.code,
+                }),
+              ),
               h("p", {}, t("council.deadlinePassed", { when: formatDateTime(a.replyDeadline) })),
             ),
           ),

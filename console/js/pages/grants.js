@@ -20,7 +20,15 @@ export async function render(main, { params, navigate, session, flash }) {
   const act = async (path, body, success) => {
     try {
       const result = await post(path, body);
-      await reload(h("div", { class: "notice success", role: "status" }, success(result), " ", evidence(result.blockNumber, result.txHash)));
+      await reload(
+        h(
+          "div",
+          { class: "notice success", role: "status" },
+          success(result),
+          " ",
+          evidence(result.blockNumber, result.txHash),
+        ),
+      );
     } catch (error) {
       mount(message, problemNotice(error));
     }
@@ -39,25 +47,55 @@ export async function render(main, { params, navigate, session, flash }) {
               "li",
               { class: "card", "data-agreement": a.agreementId },
               h("h3", {}, t("grants.agreement", { id: a.agreementId, resource: a.resource?.code ?? a.resourceId })),
-              h("p", {}, t("grants.agreementFacts", { provider: departmentName(byId, a.provider), fields: a.fields.join(", "), purpose: a.purpose.code })),
+              h(
+                "p",
+                {},
+                t("grants.agreementFacts", {
+                  provider: departmentName(byId, a.provider),
+                  fields: a.fields.join(", "),
+                  purpose: a.purpose.code,
+                }),
+              ),
               h(
                 "button",
-                { type: "button", onclick: () => act("/v1/grants", { agreementId: a.agreementId }, (r) => t("grants.issued", { id: r.grantId, agreement: a.agreementId })) },
+                {
+                  type: "button",
+                  onclick: () =>
+                    act("/v1/grants", { agreementId: a.agreementId }, (r) =>
+                      t("grants.issued", { id: r.grantId, agreement: a.agreementId }),
+                    ),
+                },
                 t("grants.issue"),
               ),
             ),
           ),
         );
 
-  const select = h("select", { name: "status" }, ["all", ...STATUSES].map((value) => h("option", { value, selected: value === status }, label("status", value))));
+  const select = h(
+    "select",
+    { name: "status" },
+    ["all", ...STATUSES].map((value) => h("option", { value, selected: value === status }, label("status", value))),
+  );
   select.addEventListener("change", () => navigate("grants", { status: select.value }));
-  const listed = grants.items.filter((g) => status === "all" || g.status === status).sort((a, b) => b.grantId - a.grantId);
+  const listed = grants.items
+    .filter((g) => status === "all" || g.status === status)
+    .sort((a, b) => b.grantId - a.grantId);
   const { shown, pager } = paged(listed, params, (page) => navigate("grants", { status, page }));
   const table = h(
     "table",
     {},
     h("caption", { class: "visually-hidden" }, t("grants.listTitle")),
-    h("thead", {}, h("tr", {}, ["id", "resource", "provider", "fields", "status", "expires", "evidence", "actions"].map((c) => h("th", { scope: "col" }, t(`grants.col.${c}`))))),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        ["id", "resource", "provider", "fields", "status", "expires", "evidence", "actions"].map((c) =>
+          h("th", { scope: "col" }, t(`grants.col.${c}`)),
+        ),
+      ),
+    ),
     h(
       "tbody",
       {},
@@ -78,13 +116,46 @@ export async function render(main, { params, navigate, session, flash }) {
             "td",
             { class: "actions" },
             g.status === "active"
-              ? h("button", { type: "button", class: "secondary", onclick: () => act(`${base}/pause`, {}, (r) => t("grants.changed", { id: g.grantId, status: label("status", r.status) })) }, t("grants.pause"))
+              ? h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "secondary",
+                    onclick: () =>
+                      act(`${base}/pause`, {}, (r) =>
+                        t("grants.changed", { id: g.grantId, status: label("status", r.status) }),
+                      ),
+                  },
+                  t("grants.pause"),
+                )
               : null,
             g.status === "paused"
-              ? h("button", { type: "button", class: "secondary", onclick: () => act(`${base}/resume`, {}, (r) => t("grants.changed", { id: g.grantId, status: label("status", r.status) })) }, t("grants.resume"))
+              ? h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "secondary",
+                    onclick: () =>
+                      act(`${base}/resume`, {}, (r) =>
+                        t("grants.changed", { id: g.grantId, status: label("status", r.status) }),
+                      ),
+                  },
+                  t("grants.resume"),
+                )
               : null,
             (g.status === "active" || g.status === "paused") && mine
-              ? h("button", { type: "button", class: "danger", onclick: () => act(`${base}/revoke`, {}, (r) => t("grants.changed", { id: g.grantId, status: label("status", r.status) })) }, t("grants.revoke"))
+              ? h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "danger",
+                    onclick: () =>
+                      act(`${base}/revoke`, {}, (r) =>
+                        t("grants.changed", { id: g.grantId, status: label("status", r.status) }),
+                      ),
+                  },
+                  t("grants.revoke"),
+                )
               : null,
           ),
         );

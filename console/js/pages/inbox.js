@@ -11,10 +11,13 @@ const STATUSES = ["requested", "escalated", "active", "rejected", "suspended", "
  * reject with a reason. `status` (default requested) and `page` live in the URL.
  */
 export async function render(main, { params, navigate, flash }) {
-  const status = STATUSES.includes(params.get("status")) || params.get("status") === "all" ? params.get("status") : "requested";
+  const status =
+    STATUSES.includes(params.get("status")) || params.get("status") === "all" ? params.get("status") : "requested";
   const query = status === "all" ? "" : `&status=${status}`;
   const [list, byId] = await Promise.all([get(`/v1/agreements?as=provider${query}`), departmentsById()]);
-  const items = [...list.items].sort((a, b) => Date.parse(a.replyDeadline ?? a.requestedAt) - Date.parse(b.replyDeadline ?? b.requestedAt));
+  const items = [...list.items].sort(
+    (a, b) => Date.parse(a.replyDeadline ?? a.requestedAt) - Date.parse(b.replyDeadline ?? b.requestedAt),
+  );
   const message = h("div", { "aria-live": "polite" }, flash);
 
   const select = h(
@@ -29,7 +32,13 @@ export async function render(main, { params, navigate, flash }) {
   const cards =
     shown.length === 0
       ? h("p", { class: "notice" }, t("inbox.empty"))
-      : h("ul", { class: "cards" }, shown.map((agreement) => card(agreement, byId, message, (notice) => render(main, { params, navigate, flash: notice }))));
+      : h(
+          "ul",
+          { class: "cards" },
+          shown.map((agreement) =>
+            card(agreement, byId, message, (notice) => render(main, { params, navigate, flash: notice })),
+          ),
+        );
 
   mount(
     main,
@@ -44,7 +53,9 @@ export async function render(main, { params, navigate, flash }) {
 
 function card(agreement, byId, message, reload) {
   const level = urgency(agreement);
-  const resource = agreement.resource ? `${agreement.resource.name ?? agreement.resource.code} (${agreement.resource.code})` : agreement.resourceId;
+  const resource = agreement.resource
+    ? `${agreement.resource.name ?? agreement.resource.code} (${agreement.resource.code})`
+    : agreement.resourceId;
   const open = agreement.status === "requested";
   const reason = h("textarea", { name: "reason", rows: 2, cols: 40 });
   const act = async (action, body) => {
@@ -54,7 +65,10 @@ function card(agreement, byId, message, reload) {
         h(
           "div",
           { class: "notice success", role: "status" },
-          t(action === "approve" ? "inbox.approved" : "inbox.rejected", { id: agreement.agreementId, status: label("status", result.status) }),
+          t(action === "approve" ? "inbox.approved" : "inbox.rejected", {
+            id: agreement.agreementId,
+            status: label("status", result.status),
+          }),
           " ",
           evidence(result.blockNumber, result.txHash),
         ),
@@ -73,7 +87,11 @@ function card(agreement, byId, message, reload) {
       h("dt", {}, t("inbox.requester")),
       h("dd", {}, departmentName(byId, agreement.consumer)),
       h("dt", {}, t("inbox.purpose")),
-      h("dd", {}, agreement.purpose.text ? `${agreement.purpose.text} (${agreement.purpose.code})` : agreement.purpose.code),
+      h(
+        "dd",
+        {},
+        agreement.purpose.text ? `${agreement.purpose.text} (${agreement.purpose.code})` : agreement.purpose.code,
+      ),
       h("dt", {}, t("inbox.fields")),
       h("dd", {}, agreement.fields.join(", ")),
       h("dt", {}, t("inbox.legalBasis")),
@@ -82,9 +100,14 @@ function card(agreement, byId, message, reload) {
       h("dd", {}, h("span", { class: "badge" }, label("status", agreement.status))),
       h("dt", {}, t("inbox.requestedAt")),
       h("dd", {}, formatDateTime(agreement.requestedAt)),
-      agreement.replyDeadline ? [h("dt", {}, t("inbox.deadline")), h("dd", {}, formatDateTime(agreement.replyDeadline))] : null,
+      agreement.replyDeadline
+        ? [h("dt", {}, t("inbox.deadline")), h("dd", {}, formatDateTime(agreement.replyDeadline))]
+        : null,
       open || agreement.status === "escalated"
-        ? [h("dt", {}, t("inbox.timeLeft")), h("dd", { class: `left-${level}`, "data-urgency": level }, timeLeft(agreement))]
+        ? [
+            h("dt", {}, t("inbox.timeLeft")),
+            h("dd", { class: `left-${level}`, "data-urgency": level }, timeLeft(agreement)),
+          ]
         : null,
       agreement.rejection?.reason ? [h("dt", {}, t("inbox.rejection")), h("dd", {}, agreement.rejection.reason)] : null,
     ),

@@ -14,9 +14,17 @@ export function paged(items, params, go) {
       : h(
           "nav",
           { class: "pager", "aria-label": t("paging.label") },
-          h("button", { type: "button", class: "secondary", disabled: page <= 1, onclick: () => go(page - 1) }, t("paging.previous")),
+          h(
+            "button",
+            { type: "button", class: "secondary", disabled: page <= 1, onclick: () => go(page - 1) },
+            t("paging.previous"),
+          ),
           h("span", {}, t("paging.position", { page, pages })),
-          h("button", { type: "button", class: "secondary", disabled: page >= pages, onclick: () => go(page + 1) }, t("paging.next")),
+          h(
+            "button",
+            { type: "button", class: "secondary", disabled: page >= pages, onclick: () => go(page + 1) },
+            t("paging.next"),
+          ),
         );
   return { shown, pager };
 }

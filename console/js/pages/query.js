@@ -11,7 +11,11 @@ const ID_TYPE = "resident_id";
  * number is sent once and cleared; only its masked form is shown back. The grant chosen lives in the URL.
  */
 export async function render(main, { params, navigate }) {
-  const [grants, agreements, byId] = await Promise.all([get("/v1/grants"), get("/v1/agreements?as=consumer"), departmentsById()]);
+  const [grants, agreements, byId] = await Promise.all([
+    get("/v1/grants"),
+    get("/v1/agreements?as=consumer"),
+    departmentsById(),
+  ]);
   const purposes = new Map(agreements.items.map((a) => [a.agreementId, a]));
   const usable = grants.items.filter((g) => g.status === "active").sort((a, b) => b.grantId - a.grantId);
   const chosen = params.get("grant") ?? (usable[0] ? String(usable[0].grantId) : "");
@@ -22,13 +26,24 @@ export async function render(main, { params, navigate }) {
     usable.map((g) => {
       const agreement = purposes.get(g.agreementId);
       const name = agreement?.resource?.name ?? agreement?.resource?.code ?? shortHex(g.resourceId ?? "");
-      return h("option", { value: g.grantId, selected: String(g.grantId) === chosen }, t("query.grantOption", { id: g.grantId, resource: name, provider: departmentName(byId, g.provider) }));
+      return h(
+        "option",
+        { value: g.grantId, selected: String(g.grantId) === chosen },
+        t("query.grantOption", { id: g.grantId, resource: name, provider: departmentName(byId, g.provider) }),
+      );
     }),
   );
-  const purposeFor = (grantId) => purposes.get(usable.find((g) => String(g.grantId) === String(grantId))?.agreementId)?.purpose.code ?? "";
+  const purposeFor = (grantId) =>
+    purposes.get(usable.find((g) => String(g.grantId) === String(grantId))?.agreementId)?.purpose.code ?? "";
   const purpose = h("input", { name: "purpose", value: purposeFor(chosen), required: true, autocomplete: "off" });
   grantSelect.addEventListener("change", () => navigate("query", { grant: grantSelect.value }));
-  const idNumber = h("input", { name: "idNumber", autocomplete: "off", inputmode: "text", spellcheck: "false", maxlength: 18 });
+  const idNumber = h("input", {
+    name: "idNumber",
+    autocomplete: "off",
+    inputmode: "text",
+    spellcheck: "false",
+    maxlength: 18,
+  });
   const result = h("section", { "aria-live": "polite", "aria-label": t("query.resultLabel") });
 
   const form = h(
@@ -66,14 +81,27 @@ export async function render(main, { params, navigate }) {
 function answerView(answer, typed) {
   const records = Array.isArray(answer.data) ? answer.data : [answer.data];
   const columns = [...new Set(records.flatMap((r) => Object.keys(r)))];
-  const status = h("span", { class: "badge", "data-receipt-status": answer.receipt.status }, label("receiptStatus", answer.receipt.status));
+  const status = h(
+    "span",
+    { class: "badge", "data-receipt-status": answer.receipt.status },
+    label("receiptStatus", answer.receipt.status),
+  );
   const anchoring = h("span", {});
   const check = h("button", { type: "button", class: "secondary" }, t("query.checkAnchoring"));
   check.addEventListener("click", async () => {
     const view = await get(`/v1/receipts/${answer.receipt.id}`);
     status.textContent = label("receiptStatus", view.status);
     status.dataset.receiptStatus = view.status;
-    mount(anchoring, view.batch ? [t("query.batch", { sequence: view.batch.sequence }), " ", evidence(view.batch.blockNumber, view.batch.txHash)] : null);
+    mount(
+      anchoring,
+      view.batch
+        ? [
+            t("query.batch", { sequence: view.batch.sequence }),
+            " ",
+            evidence(view.batch.blockNumber, view.batch.txHash),
+          ]
+        : null,
+    );
   });
   return h(
     "div",
@@ -83,10 +111,40 @@ function answerView(answer, typed) {
       "table",
       { "data-fields": columns.join(",") },
       h("caption", { class: "visually-hidden" }, t("query.answer")),
-      h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col" }, c)))),
-      h("tbody", {}, records.map((r) => h("tr", {}, columns.map((c) => h("td", {}, r[c] == null ? "—" : String(r[c])))))),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          columns.map((c) => h("th", { scope: "col" }, c)),
+        ),
+      ),
+      h(
+        "tbody",
+        {},
+        records.map((r) =>
+          h(
+            "tr",
+            {},
+            columns.map((c) => h("td", {}, r[c] == null ? "—" : String(r[c]))),
+          ),
+        ),
+      ),
     ),
     h("p", {}, t("query.onlyGranted")),
-    h("p", { class: "receipt" }, t("query.receipt"), " ", h("code", { title: answer.receipt.id, "data-receipt": answer.receipt.id }, shortHex(answer.receipt.id)), " ", status, " ", check, " ", anchoring),
+    h(
+      "p",
+      { class: "receipt" },
+      t("query.receipt"),
+      " ",
+      h("code", { title: answer.receipt.id, "data-receipt": answer.receipt.id }, shortHex(answer.receipt.id)),
+      " ",
+      status,
+      " ",
+      check,
+      " ",
+      anchoring,
+    ),
   );
 }

@@ -1,7 +1,7 @@
 import { get } from "../api.js";
 import { field, h, mount, shortHex } from "../dom.js";
 import { formatDateTime, t } from "../i18n.js";
-import { departmentName, departmentsById, evidence, label } from "../common.js";
+import { bytes32Text, departmentName, departmentsById, evidence, label } from "../common.js";
 
 const KINDS = ["all", "consent", "fetch"];
 
@@ -13,9 +13,27 @@ const KINDS = ["all", "consent", "fetch"];
 export async function render(main, { params, navigate }) {
   const subject = /^0x[0-9a-fA-F]{64}$/.test(params.get("subject") ?? "") ? params.get("subject").toLowerCase() : "";
   const kind = KINDS.includes(params.get("kind")) ? params.get("kind") : "all";
-  const input = h("input", { name: "subject", value: subject, size: 70, spellcheck: "false", autocomplete: "off", pattern: "0x[0-9a-fA-F]{64}", required: true });
-  const kindSelect = h("select", { name: "kind" }, KINDS.map((k) => h("option", { value: k, selected: k === kind }, t(`timeline.kind.${k}`))));
-  const form = h("form", { class: "filters", role: "search" }, field(t("timeline.subject"), input), field(t("timeline.kindLabel"), kindSelect), h("button", { type: "submit" }, t("timeline.show")));
+  const input = h("input", {
+    name: "subject",
+    value: subject,
+    size: 70,
+    spellcheck: "false",
+    autocomplete: "off",
+    pattern: "0x[0-9a-fA-F]{64}",
+    required: true,
+  });
+  const kindSelect = h(
+    "select",
+    { name: "kind" },
+    KINDS.map((k) => h("option", { value: k, selected: k === kind }, t(`timeline.kind.${k}`))),
+  );
+  const form = h(
+    "form",
+    { class: "filters", role: "search" },
+    field(t("timeline.subject"), input),
+    field(t("timeline.kindLabel"), kindSelect),
+    h("button", { type: "submit" }, t("timeline.show")),
+  );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     navigate("timeline", { subject: input.value.trim(), kind: kindSelect.value });
@@ -44,7 +62,11 @@ async function timeline(subject, kind) {
             { class: `kind-${step.event}`, "data-event": step.event, "data-consent": consent.consentId },
             h("strong", {}, t(`timeline.consent.${step.event}`)),
             " ",
-            t("timeline.consentFacts", { consent: shortHex(consent.consentId), purpose: consent.purpose.code, recipient: departmentName(byId, consent.recipient) }),
+            t("timeline.consentFacts", {
+              consent: shortHex(consent.consentId),
+              purpose: consent.purpose.code,
+              recipient: departmentName(byId, consent.recipient),
+            }),
             h("br"),
             h("time", { datetime: step.time }, formatDateTime(step.time)),
             " · ",
@@ -68,8 +90,14 @@ async function timeline(subject, kind) {
           { class: `fetch-${receipt.result}`, "data-event": `fetch-${receipt.result}`, "data-receipt": receipt.id },
           h("strong", {}, t(`timeline.fetch.${receipt.result}`)),
           " ",
-          t("timeline.fetchFacts", { requester: departmentName(byId, receipt.department), provider: departmentName(byId, receipt.provider), purpose: receipt.purpose }),
-          receipt.reason && receipt.result !== "delivered" ? [" — ", label("refusalShort", receipt.reason)] : null,
+          t("timeline.fetchFacts", {
+            requester: departmentName(byId, receipt.department),
+            provider: departmentName(byId, receipt.provider),
+            purpose: bytes32Text(receipt.purpose),
+          }),
+          receipt.reason && receipt.result !== "delivered"
+            ? [" — ", label("refusalShort", bytes32Text(receipt.reason))]
+            : null,
           h("br"),
           h("time", { datetime: new Date(receipt.time * 1000).toISOString() }, formatDateTime(receipt.time)),
           " · ",
@@ -78,7 +106,9 @@ async function timeline(subject, kind) {
           h("code", { title: receipt.id }, shortHex(receipt.id)),
           " ",
           h("span", { class: "badge" }, label("receiptStatus", item.status)),
-          /^0x0{64}$/.test(receipt.consentId) ? null : [" · ", t("timeline.usedConsent", { consent: shortHex(receipt.consentId) })],
+          /^0x0{64}$/.test(receipt.consentId)
+            ? null
+            : [" · ", t("timeline.usedConsent", { consent: shortHex(receipt.consentId) })],
         ),
       });
     }
@@ -87,7 +117,17 @@ async function timeline(subject, kind) {
   return h(
     "section",
     { "aria-label": t("timeline.title") },
-    h("p", { class: "muted" }, t("timeline.summary", { consents: consents.items.length, fetches: receipts.items.length, block: consents.block })),
-    entries.length === 0 ? h("p", { class: "notice" }, t("timeline.empty")) : h("ol", { class: "timeline" }, entries.map((e) => e.node)),
+    h(
+      "p",
+      { class: "muted" },
+      t("timeline.summary", { consents: consents.items.length, fetches: receipts.items.length, block: consents.block }),
+    ),
+    entries.length === 0
+      ? h("p", { class: "notice" }, t("timeline.empty"))
+      : h(
+          "ol",
+          { class: "timeline" },
+          entries.map((e) => e.node),
+        ),
   );
 }

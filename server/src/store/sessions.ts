@@ -45,8 +45,7 @@ export class SessionStore {
 
   find(sessionHash: Buffer): SessionRow | undefined {
     const row = this.db.prepare("SELECT * FROM console_sessions WHERE session_hash = ?").get(sessionHash) as
-      | RawSessionRow
-      | undefined;
+      RawSessionRow | undefined;
     return (
       row && {
         sessionHash: row.session_hash,

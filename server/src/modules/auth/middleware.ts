@@ -6,7 +6,7 @@ import type { RateLimiter } from "../../common/rate-limit";
 import { clientKey } from "./client-key";
 import type { TokenService } from "./service";
 import type { SessionService } from "./sessions";
-import { CsrfTokenError } from "./errors";
+import { CsrfTokenError, SessionEndedError } from "./errors";
 
 /** The console's session cookie (HttpOnly) and the header a session's state changes carry its CSRF token in. */
 export const SESSION_COOKIE = "kj_session";
@@ -49,7 +49,7 @@ export function authenticate(tokens: TokenService, failures: RateLimiter, sessio
       const session = sessions.verify(sessionId);
       if (session === null) {
         failures.record(address);
-        throw new UnauthorizedError("the console session is unknown, expired or signed out");
+        throw new SessionEndedError();
       }
       if (!READ_METHODS.has(req.method) && !sessions.csrfMatches(session, req.get(CSRF_HEADER))) {
         throw new CsrfTokenError();
@@ -77,7 +77,6 @@ export function sessionCookie(req: Request): string | undefined {
   const header = req.get("cookie");
   return header === undefined ? undefined : parseCookie(header)[SESSION_COOKIE];
 }
-
 
 /** 403 unless the authenticated caller has one of the roles. */
 function requireRole(...roles: Role[]): RequestHandler {

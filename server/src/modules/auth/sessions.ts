@@ -46,7 +46,13 @@ export class SessionService {
     const sessionId = `ks_${randomBytes(32).toString("base64url")}`;
     const csrfToken = randomBytes(32).toString("base64url");
     const expiresAt = now + this.lifetimeMs;
-    this.store.insert({ sessionHash: hashSession(sessionId), tokenId: auth.tokenId, csrfToken, createdAt: now, expiresAt });
+    this.store.insert({
+      sessionHash: hashSession(sessionId),
+      tokenId: auth.tokenId,
+      csrfToken,
+      createdAt: now,
+      expiresAt,
+    });
     return { sessionId, csrfToken, expiresAt };
   }
 
