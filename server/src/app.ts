@@ -39,7 +39,7 @@ export interface AppDeps {
    * failed-authentication limit counts by; false (the default) when the gateway listens directly.
    */
   trustProxy?: TrustProxy;
-  /** Clock in milliseconds, for idempotency key expiry. */
+  /** Clock in milliseconds, for idempotency key expiry and the console's session expiry. */
   now?: () => number;
   version?: string;
 }
@@ -65,7 +65,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(bodyDepthGuard());
 
   const tokens = new TokenService(new TokenStore(deps.db));
-  const sessions = new SessionService(new SessionStore(deps.db), tokens);
+  const sessions = new SessionService(new SessionStore(deps.db), tokens, deps.now);
   const registry = createRouteRegistry({
     authenticate: authenticate(tokens, new RateLimiter({ ...deps.authFailures }), sessions),
     authorize,

@@ -8,7 +8,6 @@
  * Skipped, saying why, only when no Chromium binary exists (`.ci/run` installs Debian's package when it is missing).
  * KUAJIE_CONSOLE_CREDENTIALS=<data dir>/credentials.json runs it against a stack already running instead.
  */
-import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import Database from "better-sqlite3";
