@@ -67,7 +67,7 @@ interface AxeResults {
   violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: string[] }> }>;
 }
 
-export const SCREENSHOT_DIR = path.resolve(__dirname, "../../../docs/console");
+const SCREENSHOT_DIR = path.resolve(__dirname, "../../../docs/console");
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });

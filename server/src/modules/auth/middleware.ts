@@ -10,7 +10,7 @@ import { CsrfTokenError, SessionEndedError } from "./errors";
 
 /** The console's session cookie (HttpOnly) and the header a session's state changes carry its CSRF token in. */
 export const SESSION_COOKIE = "kj_session";
-export const CSRF_HEADER = "x-csrf-token";
+const CSRF_HEADER = "x-csrf-token";
 
 export type { AuthLevel };
 

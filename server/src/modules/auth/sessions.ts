@@ -7,7 +7,7 @@ import type { TokenService } from "./service";
 const SESSION_FORMAT = /^ks_[A-Za-z0-9_-]{43}$/;
 
 /** A working day: a clerk signs in once in the morning. */
-export const SESSION_LIFETIME_MS = 8 * 60 * 60 * 1000;
+const SESSION_LIFETIME_MS = 8 * 60 * 60 * 1000;
 
 export interface OpenedSession {
   /** The cookie's value: the only time it exists outside the browser, stored as a SHA-256 hash. */
