@@ -8,14 +8,22 @@ import * as query from "./pages/query.js";
 import * as consents from "./pages/consents.js";
 import * as timeline from "./pages/timeline.js";
 import * as council from "./pages/council.js";
+import * as requests from "./pages/requests.js";
+import * as agreement from "./pages/agreement.js";
+import * as exchanges from "./pages/exchanges.js";
+import * as catalog from "./pages/catalog.js";
 
 /** The pages, and which roles see them in the navigation (the gateway decides what each may really do). */
 const PAGES = {
   inbox: { page: inbox, roles: ["operator", "council"] },
+  catalog: { page: catalog, roles: ["operator", "council"] },
+  requests: { page: requests, roles: ["operator", "council"] },
   grants: { page: grants, roles: ["operator", "council"] },
   query: { page: query, roles: ["operator", "council"] },
   consents: { page: consents, roles: ["operator", "council"] },
   timeline: { page: timeline, roles: ["operator", "council", "auditor"] },
+  exchanges: { page: exchanges, roles: ["operator", "council", "auditor"] },
+  agreement: { page: agreement, roles: ["operator", "council", "auditor"], hidden: true },
   council: { page: council, roles: ["council"] },
 };
 
@@ -61,7 +69,7 @@ function renderChrome() {
   mount(
     nav,
     Object.entries(PAGES)
-      .filter(([, entry]) => entry.roles.includes(session.role))
+      .filter(([, entry]) => entry.roles.includes(session.role) && !entry.hidden)
       .map(([name]) =>
         h("a", { href: `#/${name}`, "aria-current": name === current ? "page" : undefined }, t(`nav.${name}`)),
       ),

@@ -241,6 +241,41 @@ describe("the console in a real browser", function () {
       await screenshot(page, "timeline");
     });
 
+    it("health's clerk sees its catalog entry, the agreement's history on chain and the exchanges it served and refused", async function () {
+      const page = await newPage();
+      await signIn(page, health);
+      await page.goto(`${health.gateway}/console/#/catalog`);
+      await page.locator(`li[data-resource="${request.resourceId}"]`).waitFor();
+      await expectAccessible(page, "catalog");
+      await screenshot(page, "catalog");
+
+      await page.goto(`${health.gateway}/console/#/agreement?id=${request.agreementId}`);
+      const steps = page.locator("ol.timeline > li");
+      await steps.first().waitFor();
+      const events = await steps.evaluateAll((items) => items.map((item) => item.getAttribute("data-event")));
+      expect(events).to.include.members(["AgreementRequested", "AgreementApproved"]);
+      expect(await page.locator("ol.timeline").innerText()).to.match(/区块 \d+ · 交易 0x/);
+      await expectAccessible(page, "agreement");
+      await screenshot(page, "agreement");
+
+      await page.goto(`${health.gateway}/console/#/exchanges`);
+      await page.locator("tr[data-result]").first().waitFor();
+      const results = await page
+        .locator("tr[data-result]")
+        .evaluateAll((rows) => rows.map((row) => row.getAttribute("data-result")));
+      expect(results).to.include.members(["delivered", "denied"], "the exchange it served and the one it refused");
+      await expectAccessible(page, "exchanges");
+      await screenshot(page, "exchanges");
+    });
+
+    it("civil affairs' clerk sees its request in force", async function () {
+      await clerk.goto(`${civil.gateway}/console/#/requests?status=active`);
+      const card = clerk.locator(`li[data-agreement="${request.agreementId}"]`);
+      await card.waitFor();
+      expect(await card.innerText()).to.include("有效");
+      await expectAccessible(clerk, "requests");
+    });
+
     it("switches to English, dates and all", async function () {
       await clerk.goto(`${civil.gateway}/console/#/consents?subject=${subjectRef}`);
       await clerk.locator("#lang").selectOption("en");

@@ -80,7 +80,15 @@ function card(agreement, byId, message, reload) {
   return h(
     "li",
     { class: `card ${level}`, "data-agreement": agreement.agreementId },
-    h("h3", {}, t("inbox.request", { id: agreement.agreementId, resource })),
+    h(
+      "h3",
+      {},
+      h(
+        "a",
+        { href: `#/agreement?id=${agreement.agreementId}` },
+        t("inbox.request", { id: agreement.agreementId, resource }),
+      ),
+    ),
     h(
       "dl",
       { class: "facts" },
