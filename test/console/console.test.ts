@@ -111,6 +111,10 @@ describe("the console in a real browser", function () {
     return page;
   }
 
+  function exchangeResults(page: Page): Promise<Array<string | null>> {
+    return page.locator("tr[data-result]").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-result")));
+  }
+
   async function signIn(page: Page, who: { gateway: string; token: string }): Promise<void> {
     await page.goto(`${who.gateway}/console/`);
     await page.getByLabel(/API 令牌|API token/).fill(who.token);
@@ -241,7 +245,7 @@ describe("the console in a real browser", function () {
       await screenshot(page, "timeline");
     });
 
-    it("health's clerk sees its catalog entry, the agreement's history on chain and the exchanges it served and refused", async function () {
+    it("health's clerk sees its catalog entry, the agreement's history on chain and the exchange it served", async function () {
       const page = await newPage();
       await signIn(page, health);
       await page.goto(`${health.gateway}/console/#/catalog`);
@@ -260,12 +264,20 @@ describe("the console in a real browser", function () {
 
       await page.goto(`${health.gateway}/console/#/exchanges`);
       await page.locator("tr[data-result]").first().waitFor();
-      const results = await page
-        .locator("tr[data-result]")
-        .evaluateAll((rows) => rows.map((row) => row.getAttribute("data-result")));
-      expect(results).to.include.members(["delivered", "denied"], "the exchange it served and the one it refused");
+      expect(await exchangeResults(page)).to.include("delivered", "the exchange it served");
       await expectAccessible(page, "exchanges");
-      await screenshot(page, "exchanges");
+    });
+
+    it("civil affairs' clerk sees its exchanges, delivered and refused (the refusal was its own gateway's)", async function () {
+      await clerk.goto(`${civil.gateway}/console/#/exchanges`);
+      await clerk.locator("tr[data-result]").first().waitFor();
+      expect(await exchangeResults(clerk)).to.include.members(["delivered", "denied"]);
+      await clerk.goto(`${civil.gateway}/console/#/exchanges?result=denied`);
+      await clerk.locator("tr[data-result]").first().waitFor();
+      expect(new Set(await exchangeResults(clerk))).to.deep.equal(new Set(["denied"]), "the filter in the URL");
+      expect(await clerk.locator("tr[data-result]").first().innerText()).to.include("同意已撤回");
+      await expectAccessible(clerk, "exchanges");
+      await screenshot(clerk, "exchanges");
     });
 
     it("civil affairs' clerk sees its request in force", async function () {
