@@ -6,7 +6,10 @@ import { paged } from "./paging.js";
 
 const STATUSES = ["active", "paused", "revoked", "expired"];
 
-/** The consumer clerk's grants: issue one under an active agreement, pause, resume or revoke. */
+/**
+ * Grants: a consumer clerk issues one under an active agreement; either side pauses, resumes (a pause only by whoever
+ * imposed it, the gateway says so) or revokes.
+ */
 export async function render(main, { params, navigate, session, flash }) {
   const status = STATUSES.includes(params.get("status")) ? params.get("status") : "all";
   const [grants, agreements, byId] = await Promise.all([
@@ -14,7 +17,6 @@ export async function render(main, { params, navigate, session, flash }) {
     get("/v1/agreements?as=consumer&status=active"),
     departmentsById(),
   ]);
-  const own = String(session.department?.id ?? "").toLowerCase();
   const message = h("div", { "aria-live": "polite" }, flash);
   const reload = (notice) => render(main, { params, navigate, session, flash: notice });
   const act = async (path, body, success) => {
@@ -100,7 +102,6 @@ export async function render(main, { params, navigate, session, flash }) {
       "tbody",
       {},
       shown.map((g) => {
-        const mine = String(g.consumer?.id ?? "").toLowerCase() === own;
         const base = `/v1/grants/${g.grantId}`;
         return h(
           "tr",
@@ -143,7 +144,7 @@ export async function render(main, { params, navigate, session, flash }) {
                   t("grants.resume"),
                 )
               : null,
-            (g.status === "active" || g.status === "paused") && mine
+            g.status === "active" || g.status === "paused"
               ? h(
                   "button",
                   {
