@@ -60,7 +60,7 @@ export async function render(main, { params, navigate, flash }) {
               "li",
               { class: "card", "data-proposal": p.proposalId },
               h("h3", {}, t("council.proposal", { id: p.proposalId, action: label("proposalAction", p.action) })),
-              h("p", { class: "muted" }, JSON.stringify(p.details)),
+              h("p", { class: "muted" }, summary(p.details, byId)),
               h(
                 "div",
                 { class: "quorum" },
@@ -122,4 +122,21 @@ export async function render(main, { params, navigate, flash }) {
         ),
   );
   for (const fill of main.querySelectorAll(".fill")) fill.style.width = `${fill.dataset.share}%`;
+}
+
+/** What a proposal would do, in a line: the department admitted, the agreement decided, the quorum asked for. */
+function summary(details, byId) {
+  const parts = [];
+  for (const [key, value] of Object.entries(details ?? {})) {
+    if (key === "department" && value && typeof value === "object") {
+      parts.push(
+        t("council.department", { name: value.name ?? value.id, code: value.code ?? "—", level: value.level ?? "—" }),
+      );
+    } else if (key === "departmentId") {
+      parts.push(departmentName(byId, String(value)));
+    } else if (value !== null && typeof value !== "object") {
+      parts.push(`${key}: ${String(value)}`);
+    }
+  }
+  return parts.join(" · ");
 }
