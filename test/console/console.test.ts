@@ -261,6 +261,13 @@ describe("the console in a real browser", function () {
       expect(await page.locator("ol.timeline").innerText()).to.match(/区块 \d+ · 交易 0x/);
       await expectAccessible(page, "agreement");
       await screenshot(page, "agreement");
+      // Its provider suspends it and resumes it from the same page; each step is a new event on chain.
+      await page.getByRole("button", { name: "暂停" }).click();
+      expect(await page.getByRole("status").innerText()).to.include(`协议 ${request.agreementId}：现为已暂停`);
+      await page.getByRole("button", { name: "恢复" }).click();
+      expect(await page.getByRole("status").innerText()).to.include(`协议 ${request.agreementId}：现为有效`);
+      const after = await steps.evaluateAll((items) => items.map((item) => item.getAttribute("data-event")));
+      expect(after).to.include.members(["AgreementSuspended", "AgreementResumed"]);
 
       await page.goto(`${health.gateway}/console/#/exchanges`);
       await page.locator("tr[data-result]").first().waitFor();
