@@ -263,9 +263,16 @@ describe("the console in a real browser", function () {
       await screenshot(page, "agreement");
       // Its provider suspends it and resumes it from the same page; each step is a new event on chain.
       await page.getByRole("button", { name: "暂停" }).click();
-      expect(await page.getByRole("status").innerText()).to.include(`协议 ${request.agreementId}：现为已暂停`);
+      await page
+        .getByRole("status")
+        .filter({ hasText: `协议 ${request.agreementId}：现为已暂停` })
+        .waitFor();
       await page.getByRole("button", { name: "恢复" }).click();
-      expect(await page.getByRole("status").innerText()).to.include(`协议 ${request.agreementId}：现为有效`);
+      // The page is drawn again with the new state: wait for its notice, not the one before.
+      await page
+        .getByRole("status")
+        .filter({ hasText: `协议 ${request.agreementId}：现为有效` })
+        .waitFor();
       const after = await steps.evaluateAll((items) => items.map((item) => item.getAttribute("data-event")));
       expect(after).to.include.members(["AgreementSuspended", "AgreementResumed"]);
 
