@@ -23,4 +23,23 @@ export default tseslint.config(
     languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable", process: "readonly", console: "readonly", __dirname: "readonly" } },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
+  {
+    // The web console's pages (console/): ES modules that run in the browser.
+    files: ["console/**/*.js"],
+    languageOptions: {
+      sourceType: "module",
+      globals: {
+        document: "readonly",
+        window: "readonly",
+        location: "readonly",
+        history: "readonly",
+        localStorage: "readonly",
+        fetch: "readonly",
+        URLSearchParams: "readonly",
+        Intl: "readonly",
+        TextDecoder: "readonly",
+        Node: "readonly",
+      },
+    },
+  },
 );

@@ -13,6 +13,8 @@ import { authenticate, authorize } from "./modules/auth/middleware";
 import { RateLimiter, type RateLimiterOptions } from "./common/rate-limit";
 import type { TrustProxy } from "./common/config";
 import { TokenService } from "./modules/auth/service";
+import { SessionService } from "./modules/auth/sessions";
+import { SessionStore } from "./store/sessions";
 import type { RouteModule } from "./modules/feature";
 import type { Db } from "./common/db";
 import { IdempotencyStore } from "./store/idempotency";
@@ -37,7 +39,7 @@ export interface AppDeps {
    * failed-authentication limit counts by; false (the default) when the gateway listens directly.
    */
   trustProxy?: TrustProxy;
-  /** Clock in milliseconds, for idempotency key expiry. */
+  /** Clock in milliseconds, for idempotency key expiry and the console's session expiry. */
   now?: () => number;
   version?: string;
 }
@@ -63,8 +65,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(bodyDepthGuard());
 
   const tokens = new TokenService(new TokenStore(deps.db));
+  const sessions = new SessionService(new SessionStore(deps.db), tokens, deps.now);
   const registry = createRouteRegistry({
-    authenticate: authenticate(tokens, new RateLimiter({ ...deps.authFailures })),
+    authenticate: authenticate(tokens, new RateLimiter({ ...deps.authFailures }), sessions),
     authorize,
     idempotency: idempotency(new IdempotencyStore(deps.db), { hashKey: deps.consortiumSecret, now: deps.now }),
   });

@@ -2,6 +2,7 @@ import { agreementsFeature } from "./agreements";
 import { authFeature } from "./auth";
 import { catalogFeature } from "./catalog";
 import { consentsFeature } from "./consents";
+import { consoleFeature } from "./console";
 import { councilFeature } from "./council";
 import { departmentsFeature } from "./departments";
 import { exchangeFeature } from "./exchange";
@@ -33,4 +34,5 @@ export const FEATURES: readonly Feature[] = [
   exchangeFeature,
   receiptsFeature,
   outboxFeature,
+  consoleFeature,
 ];

@@ -63,6 +63,8 @@ export interface TestGateway {
 }
 
 export interface TestGatewayOptions extends Partial<Omit<AppDeps, "db" | "logger">> {
+  /** The database to build on (a fresh in-memory one by default): for modules that need it before the app exists. */
+  db?: Db;
   /** Declared after the gateway's own routes: health, who-am-I and subject references. */
   modules?: RouteModule[];
   health?: HealthCheck;
@@ -72,7 +74,7 @@ export interface TestGatewayOptions extends Partial<Omit<AppDeps, "db" | "logger
 }
 
 export function buildGateway(options: TestGatewayOptions = {}): TestGateway {
-  const db = openDatabase(":memory:");
+  const db = options.db ?? openDatabase(":memory:");
   const logs = new LogCapture();
   const logger = createLogger({ level: "debug", destination: logs });
   const metrics = options.metrics ?? createMetrics();
@@ -81,6 +83,7 @@ export function buildGateway(options: TestGatewayOptions = {}): TestGateway {
     health = async () => HEALTHY,
     departments = { byKey: (key: string) => byKey.get(key) ?? null },
     subjectRefLimit,
+    db: _db,
     ...appOptions
   } = options;
   const own: RouteModule[] = [

@@ -94,6 +94,13 @@ export class TokenService {
     return { tokenId: row.id, role: row.role, departmentKey: row.departmentKey };
   }
 
+  /** The caller behind a token id (a console session keeps the id), or null once the token is revoked. */
+  activeById(id: number): AuthContext | null {
+    const row = this.store.get(id);
+    if (!row || row.revokedAt !== null) return null;
+    return { tokenId: row.id, role: row.role, departmentKey: row.departmentKey };
+  }
+
   private info(row: {
     id: number;
     departmentKey: string | null;

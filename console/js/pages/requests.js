@@ -1,0 +1,103 @@
+import { get, post } from "../api.js";
+import { field, h, mount } from "../dom.js";
+import { formatDateTime, t } from "../i18n.js";
+import { departmentName, departmentsById, evidence, label, problemNotice, timeLeft, urgency } from "../common.js";
+import { paged } from "./paging.js";
+
+const STATUSES = ["requested", "escalated", "active", "rejected", "suspended", "terminated", "expired"];
+
+/** The consumer clerk's own requests and their state; a request unanswered past its deadline can be escalated. */
+export async function render(main, { params, navigate, flash }) {
+  const status = STATUSES.includes(params.get("status")) ? params.get("status") : "all";
+  const [list, byId] = await Promise.all([
+    get(`/v1/agreements?as=consumer${status === "all" ? "" : `&status=${status}`}`),
+    departmentsById(),
+  ]);
+  const message = h("div", { "aria-live": "polite" }, flash);
+  const select = h(
+    "select",
+    { name: "status" },
+    ["all", ...STATUSES].map((value) => h("option", { value, selected: value === status }, label("status", value))),
+  );
+  select.addEventListener("change", () => navigate("requests", { status: select.value }));
+  const items = [...list.items].sort((a, b) => b.agreementId - a.agreementId);
+  const { shown, pager } = paged(items, params, (page) => navigate("requests", { status, page }));
+
+  const escalate = async (agreement) => {
+    try {
+      const result = await post(`/v1/agreements/${agreement.agreementId}/escalate`, {});
+      await render(main, {
+        params,
+        navigate,
+        flash: h(
+          "div",
+          { class: "notice success", role: "status" },
+          t("requests.escalated", { id: agreement.agreementId, status: label("status", result.status) }),
+          " ",
+          evidence(result.blockNumber, result.txHash),
+        ),
+      });
+    } catch (error) {
+      mount(message, problemNotice(error));
+    }
+  };
+
+  mount(
+    main,
+    h("h1", {}, t("requests.title")),
+    message,
+    h("form", { class: "filters", role: "search" }, field(t("requests.filterStatus"), select)),
+    items.length === 0
+      ? h("p", { class: "notice" }, t("requests.empty"))
+      : h(
+          "ul",
+          { class: "cards" },
+          shown.map((a) => {
+            const level = urgency(a);
+            return h(
+              "li",
+              {
+                class: `card ${a.status === "requested" || a.status === "escalated" ? level : ""}`,
+                "data-agreement": a.agreementId,
+              },
+              h(
+                "h3",
+                {},
+                h(
+                  "a",
+                  { href: `#/agreement?id=${a.agreementId}` },
+                  t("requests.request", {
+                    id: a.agreementId,
+                    resource: a.resource?.name ?? a.resource?.code ?? a.resourceId,
+                  }),
+                ),
+                " ",
+                h("span", { class: "badge" }, label("status", a.status)),
+              ),
+              h(
+                "p",
+                {},
+                t("requests.facts", {
+                  provider: departmentName(byId, a.provider),
+                  purpose: a.purpose.code,
+                  fields: a.fields.join(", "),
+                }),
+              ),
+              a.status === "requested" || a.status === "escalated"
+                ? h(
+                    "p",
+                    { class: `left-${level}` },
+                    timeLeft(a),
+                    a.replyDeadline ? ` (${formatDateTime(a.replyDeadline)})` : "",
+                  )
+                : null,
+              a.rejection?.reason ? h("p", {}, t("inbox.rejection"), ": ", a.rejection.reason) : null,
+              a.overdue && a.status === "requested"
+                ? h("button", { type: "button", onclick: () => escalate(a) }, t("requests.escalate"))
+                : null,
+            );
+          }),
+        ),
+    pager,
+  );
+}

@@ -1,0 +1,58 @@
+import fs from "node:fs";
+import path from "node:path";
+import express, { Router } from "express";
+import helmet from "helmet";
+
+/**
+ * Where the console's pages are: the repository's top-level `console/` folder (plain HTML, CSS, ES modules and
+ * message files, served as they are). Found by walking up from this module, so that the gateway finds it both from
+ * its sources (server/src/…) and from its compiled JavaScript (dist/gateway/server/src/…).
+ */
+export function findConsoleDir(from: string = __dirname): string | null {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, "console");
+    if (fs.existsSync(path.join(candidate, "index.html")) && fs.existsSync(path.join(dir, "package.json"))) {
+      return candidate;
+    }
+    if (path.dirname(dir) === dir) return null;
+  }
+}
+
+/** The third-party files the pages load, served from node_modules (no CDN). */
+const VENDOR: Readonly<Record<string, string>> = {};
+
+/**
+ * `GET /console/…`: the static pages, under a Content-Security-Policy stricter than the API's: scripts, styles,
+ * images and requests from this origin only, nothing inline, no framing, forms posting nowhere else.
+ */
+export function consoleStaticRouter(dir: string): Router {
+  const router = Router();
+  router.use(
+    "/console",
+    (req, res, next) => {
+      res.locals.routeTemplate = "/console/*";
+      if (req.originalUrl === "/console") return res.redirect(301, "/console/");
+      next();
+    },
+    helmet.contentSecurityPolicy({
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    }),
+    express.static(dir, { index: "index.html", fallthrough: true, redirect: false }),
+  );
+  for (const [file, location] of Object.entries(VENDOR)) {
+    router.get(`/console/vendor/${file}`, (_req, res) => res.sendFile(location));
+  }
+  return router;
+}
