@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { deadlineAfter, officialCalendar, officialYearWords, workingDaysLeft } from "../../core/calendar/working-days";
+import { deadlineAfter, workingDaysLeft } from "../../core/calendar/working-days";
+import { officialCalendar, officialYearWords } from "../../core/calendar/official-calendar";
 import { Action, payload } from "../consortium/fixtures";
 import { calendarWithConsortiumFixture, calendarWithMockFixture, cst, endOfCst, publishOfficial } from "./fixtures";
 

@@ -46,7 +46,7 @@ describe("audit agreement", function () {
     const w = await loadWorld();
     const health = await registerPersonal(w.s, "health", "health-card", ["idNumber", "bloodType"]);
     const id = await requestAgreement(w.s, "gz-civil-affairs", health, STATUTORY_DUTY, 0b01n);
-    await time.increase(Number(await w.s.consortium.replyDeadline()) + 1);
+    await time.increaseTo((await w.s.agreements.agreement(id)).replyDeadline + 1n);
     await w.s.agreements.connect(w.civil).escalate(id);
     const decide = w.s.agreements.interface.encodeFunctionData("councilDecide", [
       id,

@@ -30,7 +30,7 @@ describe("audit report", function () {
     const w = await loadWorld();
     const health = await registerPersonal(w.s, "health", "health-card", ["idNumber", "bloodType"]);
     const overdue = await requestAgreement(w.s, "gz-civil-affairs", health, STATUTORY_DUTY, 0b01n);
-    await time.increase(Number(await w.s.consortium.replyDeadline()) + 1);
+    await time.increaseTo((await w.s.agreements.agreement(overdue)).replyDeadline + 1n);
 
     const outcome = await audit(w, ["report"]);
 
