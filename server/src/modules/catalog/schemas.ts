@@ -149,7 +149,11 @@ export const resourceListQuerySchema = z.object({
 export const returnedBodySchema = z
   .object({ returned: z.boolean() })
   .strict()
-  .meta({ id: "ResourceReturned", description: "true marks the resource returned (回流); false withdraws the mark" });
+  .meta({
+    id: "ResourceReturned",
+    description: "true marks the resource returned (回流); false withdraws the mark",
+    examples: [{ returned: true }],
+  });
 
 const departmentRefSchema = z.object({ id: z.string(), key: z.string().nullable() });
 
