@@ -27,6 +27,19 @@ export class YearNotPublishedError extends Error {
   }
 }
 
+/**
+ * A year of Monday-to-Friday working days without a single holiday: for benchmarks and tests on years no official
+ * schedule is published for. Never what a deployment publishes (that is official-calendar.ts).
+ */
+export function weekdaysOnlyYearWords(year: number): YearWords {
+  const bits = [0n, 0n];
+  for (let day = 0; day < daysIn(year); day++) {
+    const weekday = new Date(Date.UTC(year, 0, 1 + day)).getUTCDay();
+    if (weekday >= 1 && weekday <= 5) bits[day >> 8] |= 1n << BigInt(day & 0xff);
+  }
+  return { firstWord: bits[0], secondWord: bits[1] };
+}
+
 /** The CST day number (days since 1970-01-01 CST) of a Unix time in seconds. */
 export function cstDayOf(timestamp: number): number {
   return Math.floor((timestamp + CST_OFFSET_SECONDS) / DAY_SECONDS);

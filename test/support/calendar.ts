@@ -5,17 +5,9 @@
  * `npm start`.
  */
 import { officialYearWords, officialYears } from "../../core/calendar/official-calendar";
-import { daysIn, type YearWords } from "../../core/calendar/working-days";
+import { weekdaysOnlyYearWords, type YearWords } from "../../core/calendar/working-days";
 
-/** The year's Monday-to-Friday days, with no holiday: only for years the package carries no schedule of. */
-export function weekdayYearWords(year: number): YearWords {
-  const bits = [0n, 0n];
-  for (let day = 0; day < daysIn(year); day++) {
-    const weekday = new Date(Date.UTC(year, 0, 1 + day)).getUTCDay();
-    if (weekday >= 1 && weekday <= 5) bits[day >> 8] |= 1n << BigInt(day & 0xff);
-  }
-  return { firstWord: bits[0], secondWord: bits[1] };
-}
+export { weekdaysOnlyYearWords as weekdayYearWords };
 
 /** The years a test chain at `timestamp` publishes (its CST year and the two after), with their words. */
 export function testCalendarYears(timestamp: number): { year: number; words: YearWords }[] {
@@ -23,6 +15,6 @@ export function testCalendarYears(timestamp: number): { year: number; words: Yea
   const carried = officialYears();
   return [year, year + 1, year + 2].map((y) => ({
     year: y,
-    words: carried.includes(y) ? officialYearWords(y) : weekdayYearWords(y),
+    words: carried.includes(y) ? officialYearWords(y) : weekdaysOnlyYearWords(y),
   }));
 }
