@@ -41,12 +41,12 @@ export function weekdaysOnlyYearWords(year: number): YearWords {
 }
 
 /** The CST day number (days since 1970-01-01 CST) of a Unix time in seconds. */
-export function cstDayOf(timestamp: number): number {
+function cstDayOf(timestamp: number): number {
   return Math.floor((timestamp + CST_OFFSET_SECONDS) / DAY_SECONDS);
 }
 
 /** The last second (23:59:59 CST) of CST day `day`, in Unix seconds. */
-export function endOfCstDay(day: number): number {
+function endOfCstDay(day: number): number {
   return (day + 1) * DAY_SECONDS - CST_OFFSET_SECONDS - 1;
 }
 
