@@ -123,7 +123,8 @@ async function main() {
         sizes[created] = ethers.getBytes(await ethers.provider.getCode(receipt.contractAddress!)).length;
       } else if (receipt.to?.toLowerCase() === deployment.contracts.Consortium.toLowerCase()) {
         gas["consortium.found"] = Number(receipt.gasUsed);
-        notes["consortium.found"] = "one founding department (the data bureau) and four modules (the calendar among them)";
+        notes["consortium.found"] =
+          "one founding department (the data bureau) and four modules (the calendar among them)";
       }
     }
   }
