@@ -287,6 +287,25 @@ describe("WorkingCalendar", function () {
         .withArgs(2027);
     });
 
+    it("caps the count at 65,535 over spans longer than the count fits", async function () {
+      const { consortium, calendar } = await loadFixture(calendarWithMockFixture);
+      const target = await calendar.getAddress();
+      // 1970..2150 with every day working: 66,111 days.
+      for (let year = 1970; year <= 2150; year++) {
+        const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+        const second = (1n << (leap ? 110n : 109n)) - 1n;
+        await consortium.councilCall(
+          target,
+          calendar.interface.encodeFunctionData("publishYear", [year, ALL_ONES, second]),
+        );
+      }
+      expect(await calendar.workingDaysLeft(0, cst("2150-12-31T12:00"))).to.equal(65_535);
+      expect(await calendar.workingDaysLeft(0, cst("2149-06-30T12:00"))).to.equal(65_535);
+      expect(await calendar.workingDaysLeft(0, cst("1970-12-31T12:00"))).to.equal(364);
+      // The largest count a deadline takes: 65,535 days after 1 January 1970 (CST).
+      expect(await calendar.deadlineAfter(0, 65_535)).to.equal(endOfCst("2149-06-06"));
+    });
+
     it("equals the TypeScript helper between many pairs of days", async function () {
       const { calendar } = await loadFixture(publishedFixture);
       const official = officialCalendar([2025, 2026]);
