@@ -11,13 +11,8 @@ import { agreementStatusAt, loadAgreements, type AgreementHistory } from "../sta
 import { bytes32Text, loadDirectory, short, type Directory } from "../state/directory";
 import { grantStatusAt, loadGrantsOfAgreements, type GrantHistory } from "../state/grants";
 import { replyOf, type Reply } from "../state/replies";
-import { loadCalendar } from "../state/calendar";
-import {
-  YearNotPublishedError,
-  cstDateOf,
-  workingDaysLeft,
-  type PublishedYears,
-} from "../../../core/calendar/working-days";
+import { loadCalendar, workingDaysBetween } from "../state/calendar";
+import { cstDateOf, type PublishedYears } from "../../../core/calendar/working-days";
 import { formatDuration, isoTime } from "../time";
 import { wrongDeploymentReport } from "./wrong-deployment";
 
@@ -141,14 +136,7 @@ function replyWorkingDays(
   now: number,
 ): { allowed: number | null; left: number | null } {
   if (!reply.needed) return { allowed: null, left: null };
-  const count = (from: number) => {
-    try {
-      return workingDaysLeft(calendar, from, reply.deadline);
-    } catch (err) {
-      if (err instanceof YearNotPublishedError) return null;
-      throw err;
-    }
-  };
+  const count = (from: number) => workingDaysBetween(calendar, from, reply.deadline);
   const open = !reply.answer && !reply.councilDecision && !reply.escalation;
   return { allowed: count(reply.requestedAt), left: open ? count(now) : null };
 }
