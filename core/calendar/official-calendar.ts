@@ -4,7 +4,7 @@
  * publishes on chain, never a hand-typed list. Only the years the package carries have a schedule.
  */
 import chineseDays from "chinese-days/dist/chinese-days.json";
-import { daysIn, type PublishedYears, type YearWords } from "./working-days";
+import { yearWordsOf, type PublishedYears, type YearWords } from "./working-days";
 
 /** `chinese-days` carries no official holiday schedule for the year (it would only know the weekends). */
 export class YearNotCarriedError extends Error {
@@ -23,17 +23,8 @@ export function officialYears(): number[] {
 /** The year's working days from the official schedule: weekdays that are not holidays, and the make-up days. */
 export function officialYearWords(year: number): YearWords {
   if (!officialYears().includes(year)) throw new YearNotCarriedError(year);
-  const holidays: Record<string, string> = chineseDays.holidays;
-  const makeUpDays: Record<string, string> = chineseDays.workdays;
-  const bits = [0n, 0n];
-  for (let dayOfYear = 0; dayOfYear < daysIn(year); dayOfYear++) {
-    const date = new Date(Date.UTC(year, 0, 1 + dayOfYear));
-    const iso = date.toISOString().slice(0, 10);
-    const weekday = date.getUTCDay();
-    const working = iso in makeUpDays || (weekday >= 1 && weekday <= 5 && !(iso in holidays));
-    if (working) bits[dayOfYear >> 8] |= 1n << BigInt(dayOfYear & 0xff);
-  }
-  return { firstWord: bits[0], secondWord: bits[1] };
+  const ofYear = (dates: Record<string, string>) => Object.keys(dates).filter((d) => d.startsWith(`${year}-`));
+  return yearWordsOf(year, { holidays: ofYear(chineseDays.holidays), makeUpDays: ofYear(chineseDays.workdays) });
 }
 
 /** The published years `years` built from the official schedule. */

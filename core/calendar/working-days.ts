@@ -28,16 +28,36 @@ export class YearNotPublishedError extends Error {
 }
 
 /**
+ * A year's words from its schedule as the State Council's notice states it: Monday to Friday work, except the
+ * `holidays`; the `makeUpDays` (调休) work whatever the weekday. Dates are `YYYY-MM-DD` of `year`.
+ */
+export function yearWordsOf(
+  year: number,
+  schedule: { holidays: readonly string[]; makeUpDays: readonly string[] },
+): YearWords {
+  const holidays = new Set(schedule.holidays);
+  const makeUpDays = new Set(schedule.makeUpDays);
+  for (const date of [...holidays, ...makeUpDays]) {
+    if (!date.startsWith(`${year}-`)) throw new RangeError(`${date} is not a date of ${year}`);
+  }
+  const bits = [0n, 0n];
+  for (let day = 0; day < daysIn(year); day++) {
+    const date = new Date(Date.UTC(year, 0, 1 + day));
+    const iso = date.toISOString().slice(0, 10);
+    const weekday = date.getUTCDay();
+    if (makeUpDays.has(iso) || (weekday >= 1 && weekday <= 5 && !holidays.has(iso))) {
+      bits[day >> 8] |= 1n << BigInt(day & 0xff);
+    }
+  }
+  return { firstWord: bits[0], secondWord: bits[1] };
+}
+
+/**
  * A year of Monday-to-Friday working days without a single holiday: for benchmarks and tests on years no official
  * schedule is published for. Never what a deployment publishes (that is official-calendar.ts).
  */
 export function weekdaysOnlyYearWords(year: number): YearWords {
-  const bits = [0n, 0n];
-  for (let day = 0; day < daysIn(year); day++) {
-    const weekday = new Date(Date.UTC(year, 0, 1 + day)).getUTCDay();
-    if (weekday >= 1 && weekday <= 5) bits[day >> 8] |= 1n << BigInt(day & 0xff);
-  }
-  return { firstWord: bits[0], secondWord: bits[1] };
+  return yearWordsOf(year, { holidays: [], makeUpDays: [] });
 }
 
 /** The CST day number (days since 1970-01-01 CST) of a Unix time in seconds. */

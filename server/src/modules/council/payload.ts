@@ -45,6 +45,7 @@ export const COUNCIL_CALLS = {
   resume_grant: { contract: "Grants", method: "resume" },
   revoke_grant: { contract: "Grants", method: "revoke" },
   revoke_consent: { contract: "ConsentRegistry", method: "revokeByCouncil" },
+  publish_calendar_year: { contract: "WorkingCalendar", method: "publishYear" },
 } as const satisfies Record<string, { contract: ContractName; method: string }>;
 export type CouncilCall = keyof typeof COUNCIL_CALLS;
 
