@@ -128,6 +128,6 @@ function firstDayOf(year: number): number {
 }
 
 /** 365 or 366. */
-export function daysIn(year: number): number {
+function daysIn(year: number): number {
   return firstDayOf(year + 1) - firstDayOf(year);
 }
