@@ -9,5 +9,6 @@ export const CONTRACT_NAMES = [
   "Grants",
   "ConsentRegistry",
   "AccessLedger",
+  "WorkingCalendar",
 ] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];

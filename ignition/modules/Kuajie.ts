@@ -3,8 +3,8 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 /**
  * Deploys the whole Kuajie system and wires it together:
  * Consortium first; every module takes its address; then the deployer founds the consortium with the founding
- * council department(s), registering the modules that accept council decisions. After founding the deployer has no
- * special power.
+ * council department(s), registering the modules that accept council decisions (the WorkingCalendar among them: the
+ * council publishes each year's calendar by a `Call` proposal). After founding the deployer has no special power.
  *
  * Parameters (`ignition/parameters/*.json`, or `parameters` when deploying from a script):
  * - `founders`: IConsortium.DepartmentProfile[] (`{id, level, regionCode, parent, councilSeat, code, name}`)
@@ -13,18 +13,19 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 export const KuajieCoreModule = buildModule("KuajieCore", (m) => {
   const consortium = m.contract("Consortium");
   const catalog = m.contract("DataCatalog", [consortium]);
-  const agreements = m.contract("SharingAgreements", [consortium, catalog]);
+  const calendar = m.contract("WorkingCalendar", [consortium]);
+  const agreements = m.contract("SharingAgreements", [consortium, catalog, calendar]);
   const grants = m.contract("Grants", [consortium, agreements]);
   const consents = m.contract("ConsentRegistry", [consortium]);
   const ledger = m.contract("AccessLedger", [consortium]);
-  return { consortium, catalog, agreements, grants, consents, ledger };
+  return { consortium, catalog, calendar, agreements, grants, consents, ledger };
 });
 
 export default buildModule("Kuajie", (m) => {
   const core = m.useModule(KuajieCoreModule);
   const founders = m.getParameter("founders");
   const admins = m.getParameter("admins");
-  m.call(core.consortium, "found", [founders, admins, [core.agreements, core.grants, core.consents]], {
+  m.call(core.consortium, "found", [founders, admins, [core.agreements, core.grants, core.consents, core.calendar]], {
     id: "found",
   });
   return core;

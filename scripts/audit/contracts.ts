@@ -9,6 +9,7 @@ import { IConsentRegistry__factory } from "../../typechain-types/factories/contr
 import { IConsortium__factory } from "../../typechain-types/factories/contracts/consortium/IConsortium__factory";
 import { IGrants__factory } from "../../typechain-types/factories/contracts/sharing/IGrants__factory";
 import { ISharingAgreements__factory } from "../../typechain-types/factories/contracts/sharing/ISharingAgreements__factory";
+import { IWorkingCalendar__factory } from "../../typechain-types/factories/contracts/calendar/IWorkingCalendar__factory";
 
 export const interfaces = {
   Consortium: IConsortium__factory.createInterface(),
@@ -17,6 +18,7 @@ export const interfaces = {
   Grants: IGrants__factory.createInterface(),
   ConsentRegistry: IConsentRegistry__factory.createInterface(),
   AccessLedger: IAccessLedger__factory.createInterface(),
+  WorkingCalendar: IWorkingCalendar__factory.createInterface(),
 };
 
 /** The topic0 of each named event of a contract. */

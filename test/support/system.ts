@@ -7,7 +7,8 @@ import hre, { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { deployKuajie, type Deployment } from "../../scripts/lib/deployment";
 import { DEMO_DEPARTMENTS, type DemoDepartment } from "../../scripts/lib/demo-departments";
-import { ADMIT, CALL, admitPayload } from "../../scripts/lib/consortium-proposals";
+import { ADMIT, CALL, admitPayload, publishYearPayload } from "../../scripts/lib/consortium-proposals";
+import { testCalendarYears } from "./calendar";
 import type {
   AccessLedger,
   ConsentRegistry,
@@ -15,6 +16,7 @@ import type {
   DataCatalog,
   Grants,
   SharingAgreements,
+  WorkingCalendar,
 } from "../../typechain-types";
 
 export { CALL };
@@ -27,6 +29,7 @@ export interface System {
   grants: Grants;
   consents: ConsentRegistry;
   ledger: AccessLedger;
+  calendar: WorkingCalendar;
   /** The admin operator (the gateway signing key) of each demo department, by key. */
   operators: Record<string, HardhatEthersSigner>;
   departments: Record<string, DemoDepartment>;
@@ -50,12 +53,19 @@ export async function deploySystem(): Promise<System> {
     grants: await at<Grants>("Grants", deployment.contracts.Grants),
     consents: await at<ConsentRegistry>("ConsentRegistry", deployment.contracts.ConsentRegistry),
     ledger: await at<AccessLedger>("AccessLedger", deployment.contracts.AccessLedger),
+    calendar: await at<WorkingCalendar>("WorkingCalendar", deployment.contracts.WorkingCalendar),
     operators,
     departments,
   };
   // The data bureau holds the only seat, so each of its proposals executes at once.
   for (const d of DEMO_DEPARTMENTS.filter((x) => !x.council)) {
     await system.consortium.connect(operators["data-bureau"]).propose(ADMIT, admitPayload(d, operators[d.key].address));
+  }
+  const now = (await ethers.provider.getBlock("latest"))!.timestamp;
+  for (const { year, words } of testCalendarYears(now)) {
+    await system.consortium
+      .connect(operators["data-bureau"])
+      .propose(CALL, publishYearPayload(deployment.contracts.WorkingCalendar, year, words));
   }
   return system;
 }

@@ -4,6 +4,8 @@
  * time, replies past the deadline, escalations, grants, consents recorded and withdrawn, and (with receipts)
  * deliveries and denials by reason. Departments are ranked; items waiting past their deadline are listed.
  */
+import { loadCalendar, workingDaysBetween } from "../state/calendar";
+import { cstDateOf } from "../../../core/calendar/working-days";
 import type { AuditContext } from "../connect";
 import type { ReceiptEntry } from "../receipts-file";
 import { chainOf, type AuditReport, type Cell, type Table } from "../render/model";
@@ -58,11 +60,12 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
   // Everything as it stood at the end of the period.
   const events = ctx.events.until((await ctx.events.firstBlockAtOrAfter(to + 1)) - 1);
   const atEnd: AuditContext = { ...ctx, events };
-  const [directory, agreements, grants, consents] = await Promise.all([
+  const [directory, agreements, grants, consents, calendar] = await Promise.all([
     loadDirectory(atEnd),
     loadAllAgreements(atEnd),
     loadAllGrants(atEnd),
     loadAllConsents(atEnd),
+    loadCalendar(atEnd),
   ]);
   const inPeriod = (time: number) => time >= from && time <= to;
 
@@ -256,7 +259,8 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
             directory.departmentName(a.provider),
             directory.departmentName(a.consumer),
             isoTime(a.requested.time),
-            isoTime(reply.deadline),
+            `${isoTime(reply.deadline)} (end of ${cstDateOf(reply.deadline)} CST, ` +
+              `${workingDaysBetween(calendar, a.requested.time, reply.deadline) ?? "?"} working days)`,
             formatDuration(to - reply.deadline),
             reply.escalation ? "escalated, awaiting the council" : "requested",
           ]),
@@ -281,6 +285,8 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
         consumer: a.consumer,
         requestedAt: a.requested.time,
         deadline: reply.deadline,
+        deadlineDate: cstDateOf(reply.deadline),
+        workingDaysAllowed: workingDaysBetween(calendar, a.requested.time, reply.deadline),
         escalated: reply.escalation !== undefined,
       })),
     },

@@ -22,7 +22,10 @@ type Card = {
   deliveries: number;
   denialsByReason: Record<string, number>;
 };
-type Scorecard = { departments: Card[]; overdue: { agreementId: string; escalated: boolean }[] };
+type Scorecard = {
+  departments: Card[];
+  overdue: { agreementId: string; escalated: boolean; deadlineDate: string; workingDaysAllowed: number | null }[];
+};
 const byName = (data: Scorecard, fragment: string) => data.departments.find((d) => d.name.includes(fragment))!;
 
 describe("audit report", function () {
@@ -30,7 +33,7 @@ describe("audit report", function () {
     const w = await loadWorld();
     const health = await registerPersonal(w.s, "health", "health-card", ["idNumber", "bloodType"]);
     const overdue = await requestAgreement(w.s, "gz-civil-affairs", health, STATUTORY_DUTY, 0b01n);
-    await time.increase(Number(await w.s.consortium.replyDeadline()) + 1);
+    await time.increaseTo((await w.s.agreements.agreement(overdue)).replyDeadline + 1n);
 
     const outcome = await audit(w, ["report"]);
 
@@ -53,6 +56,9 @@ describe("audit report", function () {
       consentsWithdrawn: 0,
     });
     expect(data.overdue.map((o) => [o.agreementId, o.escalated])).to.deep.equal([[String(overdue), false]]);
+    // Ten working days (the council's default) on the calendar the chain published.
+    expect(data.overdue[0].workingDaysAllowed).to.equal(10);
+    expect(data.overdue[0].deadlineDate).to.match(/^\d{4}-\d{2}-\d{2}$/);
   });
 
   it("counts deliveries and denials by reason from the receipts given, and reports their violations", async function () {

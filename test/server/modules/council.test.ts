@@ -64,7 +64,7 @@ describe("Gateway: council proposals on the real Consortium", function () {
       ethers.id("legal reference"),
     );
     const agreementId = await s.agreements.agreementCount();
-    await time.increase(Number(await s.consortium.replyDeadline()) + 1);
+    await time.increaseTo((await s.agreements.agreement(agreementId)).replyDeadline + 1n);
     await s.agreements.connect(s.operators["gz-civil-affairs"]).escalate(agreementId);
     expect(await s.agreements.agreementStatus(agreementId)).to.equal(AGREEMENT.Escalated);
     await gw.chain.indexer.catchUp();
@@ -269,15 +269,48 @@ describe("Gateway: council proposals on the real Consortium", function () {
     expect(consent.body.history[1].actor).to.deep.equal({ kind: "council" });
   });
 
+  it("publishes a year's working-day calendar from the holidays and make-up days of the notice (publish_calendar_year)", async function () {
+    // A year nobody published: the calendar takes the council's word for it.
+    const year = 2031;
+    const bad = await propose("data-bureau", {
+      action: "publish_calendar_year",
+      year,
+      holidays: ["2031-01-01", "2030-12-31", "2031-02-30"],
+      makeUpDays: [],
+    });
+    expectStatus(bad, 400);
+    const fields = (bad.body.errors as { field: string; message: string }[]).map((e) => [e.field, e.message]);
+    expect(fields).to.deep.include.members([
+      ["body.holidays[1]", "not a date of 2031"],
+      ["body.holidays[2]", "not a calendar date"],
+    ]);
+    expect(await gw.system.calendar.isPublished(year)).to.equal(false);
+
+    const res = await propose("data-bureau", {
+      action: "publish_calendar_year",
+      year,
+      holidays: ["2031-01-01", "2031-01-02", "2031-01-03"], // Wednesday to Friday
+      makeUpDays: ["2031-01-04"], // the Saturday after
+    });
+    expectStatus(res, 201);
+    expect(res.body).to.include({ status: "executed", action: "publish_calendar_year" });
+    expect(res.body.details).to.include({ contract: "WorkingCalendar", method: "publishYear" });
+    const cst = (date: string) => Date.parse(`${date}T12:00:00+08:00`) / 1000;
+    expect(await gw.system.calendar.isWorkingDay(cst("2031-01-02"))).to.equal(false);
+    expect(await gw.system.calendar.isWorkingDay(cst("2031-01-04"))).to.equal(true);
+    expect(await gw.system.calendar.isWorkingDay(cst("2031-01-06"))).to.equal(true); // a Monday
+    expect(await gw.system.calendar.isWorkingDay(cst("2031-01-11"))).to.equal(false); // a Saturday
+  });
+
   it("with two seats a proposal waits for the second seat's approval", async function () {
     const granted = await propose("data-bureau", { action: "grant_seat", departmentId: id("health") });
     expectStatus(granted, 201);
     expect(granted.body.status).to.equal("executed");
 
-    const res = await propose("data-bureau", { action: "set_reply_deadline", seconds: 7 * DAY });
+    const res = await propose("data-bureau", { action: "set_reply_deadline", workingDays: 7 });
     expectStatus(res, 201);
     expect(res.body).to.include({ status: "open", approvals: 1, required: 2 });
-    expect(res.body.details).to.deep.equal({ seconds: 7 * DAY });
+    expect(res.body.details).to.deep.equal({ workingDays: 7 });
     const open = await get("/v1/council/proposals?status=open").expect(200);
     expect(open.body.items.map((p: { proposalId: number }) => p.proposalId)).to.deep.equal([res.body.proposalId]);
     expect((await get("/v1/council/proposals?status=pending")).status).to.equal(400);
@@ -287,7 +320,7 @@ describe("Gateway: council proposals on the real Consortium", function () {
     expectStatus(approved, 200);
     expect(approved.body).to.include({ status: "executed", approvals: 2, required: 2 });
     expect(approved.body.approvedBy.map((a: { key: string }) => a.key)).to.deep.equal(["data-bureau", "health"]);
-    expect(await gw.system.consortium.replyDeadline()).to.equal(BigInt(7 * DAY));
+    expect(await gw.system.consortium.replyDeadline()).to.equal(7n);
     const again = await approve("health", res.body.proposalId);
     expectStatus(again, 409);
     expect(again.body.type).to.equal("https://kuajie.dev/problems/proposal_closed");

@@ -45,6 +45,7 @@ export const COUNCIL_CALLS = {
   resume_grant: { contract: "Grants", method: "resume" },
   revoke_grant: { contract: "Grants", method: "revoke" },
   revoke_consent: { contract: "ConsentRegistry", method: "revokeByCouncil" },
+  publish_calendar_year: { contract: "WorkingCalendar", method: "publishYear" },
 } as const satisfies Record<string, { contract: ContractName; method: string }>;
 export type CouncilCall = keyof typeof COUNCIL_CALLS;
 
@@ -97,7 +98,7 @@ export function decodeProposal(
       case "set_quorum":
         return { action, details: { quorumBps: decodeQuorumPayload(payload) } };
       case "set_reply_deadline":
-        return { action, details: { seconds: decodeReplyDeadlinePayload(payload) } };
+        return { action, details: { workingDays: decodeReplyDeadlinePayload(payload) } };
       case "call":
         return decodeCall(payload, contracts);
       default:

@@ -16,6 +16,15 @@ const agreementAction = <A extends string>(action: A) =>
 const grantAction = <A extends string>(action: A) =>
   z.object({ action: z.literal(action), grantId: sequentialIdSchema });
 
+/** A calendar date, `YYYY-MM-DD`, that exists. */
+const calendarDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date YYYY-MM-DD")
+  .refine((d) => {
+    const time = Date.parse(`${d}T00:00:00Z`);
+    return !Number.isNaN(time) && new Date(time).toISOString().startsWith(d);
+  }, "not a calendar date");
+
 export const proposalBodySchema = z
   .discriminatedUnion("action", [
     z.object({
@@ -41,11 +50,12 @@ export const proposalBodySchema = z
     z.object({ action: z.literal("set_quorum"), quorumBps: z.number().int().min(5000).max(10000) }),
     z.object({
       action: z.literal("set_reply_deadline"),
-      seconds: z
+      workingDays: z
         .number()
         .int()
-        .min(24 * 3600)
-        .max(365 * 24 * 3600),
+        .min(1)
+        .max(250)
+        .meta({ description: "working days of the council's calendar a provider has to answer a conditional request" }),
     }),
     z
       .object({
@@ -75,6 +85,33 @@ export const proposalBodySchema = z
     grantAction("resume_grant"),
     grantAction("revoke_grant"),
     z.object({ action: z.literal("revoke_consent"), consentId: bytes32Schema }),
+    z
+      .object({
+        action: z.literal("publish_calendar_year"),
+        year: z.number().int().min(1970).max(9999),
+        holidays: z
+          .array(calendarDate)
+          .max(366)
+          .meta({ description: "the public holidays of the State Council's notice that fall on any day" }),
+        makeUpDays: z
+          .array(calendarDate)
+          .max(366)
+          .meta({ description: "the make-up working days (调休), usually weekends" }),
+      })
+      .superRefine((body, ctx) => {
+        for (const field of ["holidays", "makeUpDays"] as const) {
+          body[field].forEach((date, i) => {
+            if (!date.startsWith(`${body.year}-`)) {
+              ctx.addIssue({ code: "custom", path: [field, i], message: `not a date of ${body.year}` });
+            }
+          });
+        }
+      })
+      .meta({
+        description:
+          "publishes the year's working-day calendar (WorkingCalendar.publishYear): Monday to Friday, less the " +
+          "holidays, plus the make-up days",
+      }),
   ])
   .meta({
     id: "CouncilProposalRequest",

@@ -1,4 +1,5 @@
 import { id as keccakUtf8 } from "ethers";
+import { yearWordsOf } from "../../../../core/calendar/working-days";
 import type { ContractName } from "../../chain/deployment";
 import { CONTRACT_INTERFACES, type KuajieChain, type WriteResult } from "../../chain/adapter";
 import { TransactionRevertedError } from "../../chain/errors";
@@ -150,7 +151,7 @@ export class CouncilService {
       case "set_quorum":
         return { action: "set_quorum", payload: encodeQuorum(body.quorumBps) };
       case "set_reply_deadline":
-        return { action: "set_reply_deadline", payload: encodeReplyDeadline(body.seconds) };
+        return { action: "set_reply_deadline", payload: encodeReplyDeadline(body.workingDays) };
       case "decide_agreement":
         return this.call("decide_agreement", [
           body.agreementId,
@@ -166,6 +167,10 @@ export class CouncilService {
       case "resume_grant":
       case "revoke_grant":
         return this.call(body.action, [body.grantId]);
+      case "publish_calendar_year": {
+        const words = yearWordsOf(body.year, body);
+        return this.call("publish_calendar_year", [body.year, words.firstWord, words.secondWord]);
+      }
       case "revoke_consent": {
         const consent = this.deps.consents.get(body.consentId);
         if (!consent) throw new NotFoundError(`no consent with id ${body.consentId}`, { consentId: body.consentId });
