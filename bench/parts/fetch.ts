@@ -5,7 +5,7 @@
  * proxies to the same backend (the same two hops, nothing on them). While the gateway is loaded, a sampler fetches ten times
  * a second on its own connection and polls each sampled receipt until it is anchored: the receipt-to-anchor lag as
  * a client sees it. Receipts anchored per second come from the AccessLedger head of the requesting department.
- * When the fetch goal is missed, the gateway is run again under `node --cpu-prof` and its top costs are reported.
+ * When the fetch goal is missed, both gateways are run again under `node --cpu-prof` and their top costs are reported.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -15,7 +15,7 @@ import { arrangeFetchPath, requireRoutes, type FetchPath } from "../lib/fetch-pa
 import { load, type LoadResult } from "../lib/load";
 import { summariseProfile } from "../lib/profile";
 import { sleep } from "../lib/procs";
-import { Api, startStack, type Stack } from "../lib/stack";
+import { Api, CONSUMER, PROVIDER, startStack, type Stack } from "../lib/stack";
 
 export const CONNECTIONS = 32;
 const SUBJECTS = 16;
@@ -86,7 +86,7 @@ export async function fetchAndAnchoringPart(
       const missed = kuajie.rps < 0.6 * bare.rps || kuajie.p99_ms > 3 * bare.p99_ms;
       if (missed) {
         await stack.stop();
-        result.fetch.profile = await profileGateway(ctx, Math.min(seconds, 10));
+        result.fetch.profile = await profileGateways(ctx, Math.min(seconds, 10));
       }
     }
     if (which.anchoring && !anchoringSkipped) {
@@ -168,21 +168,38 @@ function startSampler(stack: Stack, fetchPath: FetchPath) {
   };
 }
 
-/** The gateway again under `node --cpu-prof`, loaded the same way; its top costs by self time. */
-async function profileGateway(ctx: BenchContext, seconds: number): Promise<Record<string, unknown>> {
+/**
+ * Both gateways of the path again under `node --cpu-prof`, loaded the same way: each one's top costs by self time
+ * (the consumer's signs requests and verifies answers, the provider's verifies requests, decides, signs answers).
+ */
+async function profileGateways(ctx: BenchContext, seconds: number): Promise<Record<string, unknown>> {
   const dir = path.join(ctx.workDir, "cpu-profile");
   fs.mkdirSync(dir, { recursive: true });
-  ctx.log(`fetch: goal missed; profiling the gateway (node --cpu-prof, ${seconds} s of load)`);
-  const stack = await startStack(ctx, { name: "profile", gatewayNodeArgs: ["--cpu-prof", `--cpu-prof-dir=${dir}`] });
+  ctx.log(`fetch: profiling both gateways (node --cpu-prof, ${seconds} s of load)`);
+  const stack = await startStack(ctx, {
+    name: "profile",
+    gatewayNodeArgs: (key) => ["--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${key}.cpuprofile`],
+  });
+  let fetchPath: FetchPath;
   try {
-    const fetchPath = await arrangeFetchPath(stack, SUBJECTS);
+    fetchPath = await arrangeFetchPath(stack, SUBJECTS);
     await load({ url: stack.gateway, requests: fetchPath.kuajieRequests, connections: CONNECTIONS, seconds });
   } finally {
     await stack.stop();
   }
-  const file = fs.readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
-  if (!file) return { error: "no profile written" };
-  const kept = path.join(ctx.workDir, "gateway.cpuprofile");
-  fs.copyFileSync(path.join(dir, file), kept);
-  return { file: kept, ...summariseProfile(path.join(dir, file)) };
+  const summary: Record<string, unknown> = {};
+  for (const [role, key] of [
+    ["consumer", CONSUMER],
+    ["provider", PROVIDER],
+  ] as const) {
+    const written = path.join(dir, `${key}.cpuprofile`);
+    if (!fs.existsSync(written)) {
+      summary[role] = { error: "no profile written" };
+      continue;
+    }
+    const kept = path.join(ctx.workDir, `${role}-gateway.cpuprofile`);
+    fs.copyFileSync(written, kept);
+    summary[role] = { file: kept, ...summariseProfile(written) };
+  }
+  return summary;
 }
