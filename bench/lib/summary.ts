@@ -138,7 +138,8 @@ function renderSummary(): string {
     const profiles = fetchProfiles(fetch);
     if (profiles.length)
       L.push(
-        `The goal was missed, so both gateways were run again under \`node --cpu-prof\` with the same load.`,
+        "Both gateways were run again under `node --cpu-prof` with the same load (because the goal was missed, or with " +
+          "`--profile`); only the samples taken during the load are counted, not the boot or the warm-up.",
         "",
       );
     for (const [role, profile] of profiles) {

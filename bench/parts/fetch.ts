@@ -5,7 +5,8 @@
  * proxies to the same backend (the same two hops, nothing on them). While the gateway is loaded, a sampler fetches ten times
  * a second on its own connection and polls each sampled receipt until it is anchored: the receipt-to-anchor lag as
  * a client sees it. Receipts anchored per second come from the AccessLedger head of the requesting department.
- * When the fetch goal is missed, both gateways are run again under `node --cpu-prof` and their top costs are reported.
+ * When the fetch goal is missed (or with `--profile`), both gateways are run again under `node --cpu-prof` and their
+ * top costs during the load are reported.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -13,7 +14,7 @@ import { demoDepartment } from "../../scripts/lib/demo-departments";
 import { percentile, round, type BenchContext } from "../lib/context";
 import { arrangeFetchPath, requireRoutes, type FetchPath } from "../lib/fetch-path";
 import { load, type LoadResult } from "../lib/load";
-import { summariseProfile } from "../lib/profile";
+import { monotonicUs, summariseProfile, type ProfileWindow } from "../lib/profile";
 import { sleep } from "../lib/procs";
 import { Api, CONSUMER, PROVIDER, startStack, type Stack } from "../lib/stack";
 
@@ -84,7 +85,7 @@ export async function fetchAndAnchoringPart(
         bare_non2xx: bare.non2xx,
       };
       const missed = kuajie.rps < 0.6 * bare.rps || kuajie.p99_ms > 3 * bare.p99_ms;
-      if (missed) {
+      if (missed || ctx.profile) {
         await stack.stop();
         result.fetch.profile = await profileGateways(ctx, Math.min(seconds, 10));
       }
@@ -175,19 +176,24 @@ function startSampler(stack: Stack, fetchPath: FetchPath) {
 async function profileGateways(ctx: BenchContext, seconds: number): Promise<Record<string, unknown>> {
   const dir = path.join(ctx.workDir, "cpu-profile");
   fs.mkdirSync(dir, { recursive: true });
-  ctx.log(`fetch: profiling both gateways (node --cpu-prof, ${seconds} s of load)`);
+  ctx.log(`fetch: profiling both gateways (node --cpu-prof, 2 s of warm-up, then ${seconds} s of load profiled)`);
   const stack = await startStack(ctx, {
     name: "profile",
     gatewayNodeArgs: (key) => ["--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${key}.cpuprofile`],
   });
-  let fetchPath: FetchPath;
+  let window: ProfileWindow;
+  let loaded: LoadResult;
   try {
-    fetchPath = await arrangeFetchPath(stack, SUBJECTS);
-    await load({ url: stack.gateway, requests: fetchPath.kuajieRequests, connections: CONNECTIONS, seconds });
+    const fetchPath = await arrangeFetchPath(stack, SUBJECTS);
+    await load({ url: stack.gateway, requests: fetchPath.kuajieRequests, connections: CONNECTIONS, seconds: 2 });
+    const fromUs = monotonicUs();
+    loaded = await load({ url: stack.gateway, requests: fetchPath.kuajieRequests, connections: CONNECTIONS, seconds });
+    window = { fromUs, toUs: monotonicUs() };
   } finally {
     await stack.stop();
   }
-  const summary: Record<string, unknown> = {};
+  // Only the samples of the measured load: boot, arranging and the warm-up are not the fetch path.
+  const summary: Record<string, unknown> = { load: pick(loaded) };
   for (const [role, key] of [
     ["consumer", CONSUMER],
     ["provider", PROVIDER],
@@ -199,7 +205,7 @@ async function profileGateways(ctx: BenchContext, seconds: number): Promise<Reco
     }
     const kept = path.join(ctx.workDir, `${role}-gateway.cpuprofile`);
     fs.copyFileSync(written, kept);
-    summary[role] = { file: kept, ...summariseProfile(written) };
+    summary[role] = { file: kept, ...summariseProfile(written, 15, window) };
   }
   return summary;
 }
