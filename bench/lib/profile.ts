@@ -76,7 +76,9 @@ export function summariseProfile(file: string, top = 15, window?: ProfileWindow)
   return {
     samples: total,
     seconds: round(
-      (window ? Math.min(window.toUs, profile.endTime) - Math.max(window.fromUs, profile.startTime) : profile.endTime - profile.startTime) / 1e6,
+      (window
+        ? Math.min(window.toUs, profile.endTime) - Math.max(window.fromUs, profile.startTime)
+        : profile.endTime - profile.startTime) / 1e6,
       1,
     ),
     by_function: rank(byFunction),
