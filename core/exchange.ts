@@ -114,13 +114,18 @@ export interface TypedDataSigner {
     types: Record<string, TypedDataField[]>,
     value: Record<string, unknown>,
   ): Promise<string>;
+  /** Signs an EIP-712 digest its caller has already computed: the same bytes as `signTypedData` of the message. */
+  signDigest?(digest: string): Promise<string>;
 }
 
+/** Signs a request; `digest`, when the caller has computed `requestDigest(domain, request)`, is not computed again. */
 export function signRequest(
   signer: TypedDataSigner,
   domain: TypedDataDomain,
   request: ExchangeRequest,
+  digest?: string,
 ): Promise<string> {
+  if (digest !== undefined && signer.signDigest) return signer.signDigest(digest);
   return signer.signTypedData(domain, EXCHANGE_REQUEST_TYPES, requestValues(request));
 }
 

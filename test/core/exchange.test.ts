@@ -54,12 +54,15 @@ describe("core/exchange: the signed request and response", function () {
     const gatewaySigner = {
       signTypedData: async (d: TypedDataDomain, types: Record<string, TypedDataField[]>, v: Record<string, unknown>) =>
         key.sign(typedDataDigest(d, types, v)),
+      signDigest: async (digest: string) => key.sign(digest),
     };
     for (let i = 0; i < 8; i++) {
       const variant = { ...request, requestId: id(`request ${i}`), time: request.time + i };
-      expect(await signRequest(gatewaySigner, domain, variant)).to.equal(
-        await signRequest(consumerKey, domain, variant),
-      );
+      const expected = await signRequest(consumerKey, domain, variant);
+      expect(await signRequest(gatewaySigner, domain, variant)).to.equal(expected);
+      expect(await signRequest(gatewaySigner, domain, variant, requestDigest(domain, variant))).to.equal(expected);
+      // A signer without signDigest signs the message itself.
+      expect(await signRequest(consumerKey, domain, variant, requestDigest(domain, variant))).to.equal(expected);
     }
   });
 

@@ -146,7 +146,10 @@ export class KuajieChain {
       const wallet = this.options.signers.get(departmentKey);
       if (!wallet) return null;
       const key = digestSigner(wallet.privateKey);
-      signer = { signTypedData: async (domain, types, value) => key.sign(typedDataDigest(domain, types, value)) };
+      signer = {
+        signTypedData: async (domain, types, value) => key.sign(typedDataDigest(domain, types, value)),
+        signDigest: async (digest) => key.sign(digest),
+      };
       this.typedDataSigners.set(departmentKey, signer);
     }
     return signer;

@@ -209,7 +209,7 @@ export class FetchService {
     // auditor checks each one's requestHash against the request and the consumer's signature alike.
     const signer = this.options.signerOf(key);
     if (signer === null) throw new Error(`this gateway holds no signing key for ${key}`);
-    const signature = await signRequest(signer, this.options.domain, exchangeRequest);
+    const signature = await signRequest(signer, this.options.domain, exchangeRequest, digest);
     const evidence: ConsumerEvidence = {
       requestId: exchangeRequest.requestId,
       role: "consumer",
