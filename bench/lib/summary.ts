@@ -134,6 +134,13 @@ function renderSummary(): string {
       `| Kuajie | ${fmt(fetch.kuajie?.rps)} | ${fmt(fetch.kuajie?.p50_ms)} | ${fmt(fetch.kuajie?.p99_ms)} | ${fmt(fetch.kuajie_non2xx)} |`,
       `| two bare proxies | ${fmt(fetch.bare?.rps)} | ${fmt(fetch.bare?.p50_ms)} | ${fmt(fetch.bare?.p99_ms)} | ${fmt(fetch.bare_non2xx)} |`,
       "",
+      ...(fetch.load_average
+        ? [
+            `Load average (1 / 5 / 15 min) before the measurement ${(fetch.load_average.before as number[]).join(" / ")}, ` +
+              `after it ${(fetch.load_average.after as number[]).join(" / ")}, on ${fmt(fetch.machine?.cpus)} CPUs.`,
+            "",
+          ]
+        : []),
     );
     const profiles = fetchProfiles(fetch);
     if (profiles.length)

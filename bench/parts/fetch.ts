@@ -9,6 +9,7 @@
  * top costs during the load are reported.
  */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { demoDepartment } from "../../scripts/lib/demo-departments";
 import { percentile, round, type BenchContext } from "../lib/context";
@@ -48,6 +49,7 @@ export async function fetchAndAnchoringPart(
     await load({ url: stack.bare, requests: fetchPath.bareRequests, connections: CONNECTIONS, seconds: 2 });
     await load({ url: stack.gateway, requests: fetchPath.kuajieRequests, connections: CONNECTIONS, seconds: 2 });
 
+    const loadAverageBefore = loadAverage();
     ctx.log(`fetch: two chained bare proxies, ${CONNECTIONS} connections, ${seconds} s`);
     const bare = await load({ url: stack.bare, requests: fetchPath.bareRequests, connections: CONNECTIONS, seconds });
     ctx.log(
@@ -83,6 +85,13 @@ export async function fetchAndAnchoringPart(
         kuajie_non2xx: kuajie.non2xx,
         kuajie_errors: kuajie.errors,
         bare_non2xx: bare.non2xx,
+        // The machine is shared: the load around the measurement says how much the figures can be trusted.
+        machine: {
+          cpus: os.cpus().length,
+          model: os.cpus()[0]?.model ?? "unknown",
+          platform: `${os.platform()}-${os.arch()}`,
+        },
+        load_average: { before: loadAverageBefore, after: loadAverage() },
       };
       const missed = kuajie.rps < 0.6 * bare.rps || kuajie.p99_ms > 3 * bare.p99_ms;
       if (missed || ctx.profile) {
@@ -114,6 +123,9 @@ export async function fetchAndAnchoringPart(
     await stack.stop();
   }
 }
+
+/** The 1, 5 and 15 minute load averages, rounded. */
+const loadAverage = () => os.loadavg().map((l) => round(l, 2));
 
 const pick = (r: LoadResult) => ({ rps: r.rps, p50_ms: r.p50_ms, p99_ms: r.p99_ms });
 
