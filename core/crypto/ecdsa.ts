@@ -39,7 +39,7 @@ const SECP256K1_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e
 /** Which implementation does the curve arithmetic in this process. @public */
 export const ECDSA_IMPLEMENTATION: "libsecp256k1" | "noble" = native ? "libsecp256k1" : "noble";
 
-/** A key that signs digests; the private key stays inside it. */
+/** A key that signs digests; the private key stays inside it. @public */
 export interface DigestSigner {
   readonly address: string;
   /** The 65-byte signature of `digest` (0x-hex, r ‖ s ‖ v), byte for byte what ethers' `SigningKey.sign` gives. */
