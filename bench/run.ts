@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only fetch,writes,anchoring,audit,growth,revocation]`: Kuajie measured against its
+ * `npm run bench [-- --quick] [-- --profile] [-- --only fetch,writes,anchoring,audit,growth,revocation]`: Kuajie measured against its
  * baselines in the same run on the same machine. Writes bench/results/<part>.json and the summary sections of
  * docs/BENCHMARKS.md (after the Gas section, which `npm run bench:gas` owns). A part whose dependency has not
  * landed prints `skipped: <reason>` and writes no file. Every process started is stopped at the end.
@@ -25,13 +25,14 @@ async function main(): Promise<number> {
     args: process.argv.slice(2),
     options: {
       quick: { type: "boolean", default: false },
+      profile: { type: "boolean", default: false },
       only: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) {
     process.stdout.write(
-      "usage: npm run bench [-- --quick] [-- --only fetch,writes,anchoring,audit,growth,revocation]\n",
+      "usage: npm run bench [-- --quick] [-- --profile] [-- --only fetch,writes,anchoring,audit,growth,revocation]\n",
     );
     return 0;
   }
@@ -46,6 +47,7 @@ async function main(): Promise<number> {
   const started = Date.now();
   const ctx: BenchContext = {
     quick: values.quick ?? false,
+    profile: values.profile ?? false,
     workDir,
     logDir: path.join(workDir, "logs"),
     log: (message) =>

@@ -7,8 +7,10 @@
  * anchored, and it commits to the `requestId`, the consumer, the grant, the purpose, the subject reference, the field
  * mask, the parameters and the time. Pure: no I/O.
  */
-import { TypedDataEncoder, recoverAddress, type TypedDataDomain, type TypedDataField } from "ethers";
+import type { TypedDataDomain, TypedDataField } from "ethers";
 import { z } from "zod";
+import { recoverDigestSigner } from "./crypto/ecdsa";
+import { typedDataDigest } from "./crypto/typed-data";
 
 /** The domain name and version of the exchange messages. @public */
 export const EXCHANGE_DOMAIN_NAME = "Kuajie Exchange";
@@ -17,10 +19,16 @@ export const EXCHANGE_DOMAIN_VERSION = "1";
 
 /** The EIP-712 domain of every exchange message on one chain and consortium. */
 export function exchangeDomain(chainId: bigint | number, consortium: string): TypedDataDomain {
-  return { name: EXCHANGE_DOMAIN_NAME, version: EXCHANGE_DOMAIN_VERSION, chainId, verifyingContract: consortium };
+  // Frozen: its separator is computed once per domain object (crypto/typed-data.ts).
+  return Object.freeze({
+    name: EXCHANGE_DOMAIN_NAME,
+    version: EXCHANGE_DOMAIN_VERSION,
+    chainId,
+    verifyingContract: consortium,
+  });
 }
 
-export const EXCHANGE_REQUEST_TYPES: Record<string, TypedDataField[]> = {
+export const EXCHANGE_REQUEST_TYPES: Readonly<Record<string, TypedDataField[]>> = Object.freeze({
   ExchangeRequest: [
     { name: "requestId", type: "bytes32" },
     { name: "consumer", type: "bytes32" },
@@ -31,10 +39,10 @@ export const EXCHANGE_REQUEST_TYPES: Record<string, TypedDataField[]> = {
     { name: "paramsHash", type: "bytes32" },
     { name: "time", type: "uint64" },
   ],
-};
+});
 
 /** @public */
-export const EXCHANGE_RESPONSE_TYPES: Record<string, TypedDataField[]> = {
+export const EXCHANGE_RESPONSE_TYPES: Readonly<Record<string, TypedDataField[]>> = Object.freeze({
   ExchangeResponse: [
     { name: "requestId", type: "bytes32" },
     { name: "requestDigest", type: "bytes32" },
@@ -44,7 +52,7 @@ export const EXCHANGE_RESPONSE_TYPES: Record<string, TypedDataField[]> = {
     { name: "responseHash", type: "bytes32" },
     { name: "time", type: "uint64" },
   ],
-};
+});
 
 const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected 0x and 64 hex digits");
 const uintDecimal = z.string().regex(/^(0|[1-9][0-9]{0,77})$/, "expected a decimal integer");
@@ -92,11 +100,11 @@ function responseValues(response: ExchangeResponse) {
 
 /** The EIP-712 digest of a request: the `requestHash` of both receipts of the exchange. */
 export function requestDigest(domain: TypedDataDomain, request: ExchangeRequest): string {
-  return TypedDataEncoder.hash(domain, EXCHANGE_REQUEST_TYPES, requestValues(request));
+  return typedDataDigest(domain, EXCHANGE_REQUEST_TYPES, requestValues(request));
 }
 
 export function responseDigest(domain: TypedDataDomain, response: ExchangeResponse): string {
-  return TypedDataEncoder.hash(domain, EXCHANGE_RESPONSE_TYPES, responseValues(response));
+  return typedDataDigest(domain, EXCHANGE_RESPONSE_TYPES, responseValues(response));
 }
 
 /** Anything that signs EIP-712 typed data (an ethers Wallet, a keystore signer, a hardware key). */
@@ -106,13 +114,18 @@ export interface TypedDataSigner {
     types: Record<string, TypedDataField[]>,
     value: Record<string, unknown>,
   ): Promise<string>;
+  /** Signs an EIP-712 digest its caller has already computed: the same bytes as `signTypedData` of the message. */
+  signDigest?(digest: string): Promise<string>;
 }
 
+/** Signs a request; `digest`, when the caller has computed `requestDigest(domain, request)`, is not computed again. */
 export function signRequest(
   signer: TypedDataSigner,
   domain: TypedDataDomain,
   request: ExchangeRequest,
+  digest?: string,
 ): Promise<string> {
+  if (digest !== undefined && signer.signDigest) return signer.signDigest(digest);
   return signer.signTypedData(domain, EXCHANGE_REQUEST_TYPES, requestValues(request));
 }
 
@@ -128,7 +141,7 @@ export function signResponse(
 export function recoverSigner(digest: string, sig: string): string | null {
   if (!signature.safeParse(sig).success) return null;
   try {
-    return recoverAddress(digest, sig);
+    return recoverDigestSigner(digest, sig);
   } catch {
     return null;
   }

@@ -5,6 +5,8 @@ import { ROOT } from "./procs";
 
 export interface BenchContext {
   quick: boolean;
+  /** Profile the measured processes even when the goal is met (`--profile`). */
+  profile: boolean;
   /** Scratch directory of this run (databases, deployment files, process logs, receipt files). */
   workDir: string;
   logDir: string;

@@ -29,12 +29,31 @@ function where(url: string): string {
   return clean.split("/").slice(-2).join("/");
 }
 
-export function summariseProfile(file: string, top = 15) {
+/**
+ * A span of the monotonic clock in microseconds: V8 stamps profile samples with the same clock as
+ * `process.hrtime` (CLOCK_MONOTONIC), so a span measured in the benchmark's process selects the samples of another.
+ */
+export interface ProfileWindow {
+  fromUs: number;
+  toUs: number;
+}
+
+/** The monotonic clock now, in microseconds (for a ProfileWindow). */
+export const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
+/** Self time ranked; with `window`, only the samples taken inside it (the load, not the boot). */
+export function summariseProfile(file: string, top = 15, window?: ProfileWindow) {
   const profile = JSON.parse(fs.readFileSync(file, "utf8")) as CpuProfile;
-  const total = profile.samples.length;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfCount = new Map<number, number>();
-  for (const id of profile.samples) selfCount.set(id, (selfCount.get(id) ?? 0) + 1);
+  let at = profile.startTime;
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0;
+    if (window && (at < window.fromUs || at > window.toUs)) return;
+    total++;
+    selfCount.set(id, (selfCount.get(id) ?? 0) + 1);
+  });
   const byFunction = new Map<string, number>();
   const byPlace = new Map<string, number>();
   for (const [id, count] of selfCount) {
@@ -56,7 +75,12 @@ export function summariseProfile(file: string, top = 15) {
       .map(([name, count]) => ({ name, percent: round((100 * count) / total, 1) }));
   return {
     samples: total,
-    seconds: round((profile.endTime - profile.startTime) / 1e6, 1),
+    seconds: round(
+      (window
+        ? Math.min(window.toUs, profile.endTime) - Math.max(window.fromUs, profile.startTime)
+        : profile.endTime - profile.startTime) / 1e6,
+      1,
+    ),
     by_function: rank(byFunction),
     by_place: rank(byPlace),
   };

@@ -5,7 +5,7 @@
  * the demo provider backends, tokens for every department. The benchmark then arranges bulk chain state if it needs
  * to (before the gateways boot, so that they index it at start), starts one gateway per department itself (the
  * compiled `server/src/main.ts` with the configuration file `npm start` wrote for it, as `npm run gateway` runs it,
- * the consumer's with the benchmark's node options such as --cpu-prof), and the baseline: two chained bare express
+ * the consumer's and the provider's with the benchmark's node options such as --cpu-prof), and the baseline: two chained bare express
  * proxies (consumer side → provider side → the same backend), the same two hops as consumer's gateway → provider's
  * gateway with nothing on them.
  */
@@ -35,8 +35,8 @@ export interface StackOptions {
   name: string;
   /** Bulk chain state arranged before the gateway starts (so that it indexes it at boot). */
   prepare?: (chain: StackChain, system: System, bulk: BulkSender) => Promise<void>;
-  /** Extra node options for the consumer's gateway process (e.g. --cpu-prof). */
-  gatewayNodeArgs?: string[];
+  /** Extra node options for the two measured gateways' processes, by department key (e.g. --cpu-prof). */
+  gatewayNodeArgs?: (key: typeof CONSUMER | typeof PROVIDER) => string[];
   /** Gateway variables, written by `npm start` into every gateway's configuration file. */
   gatewayEnv?: Record<string, string>;
 }
@@ -97,7 +97,10 @@ export async function startStack(ctx: BenchContext, options: StackOptions): Prom
       const proc = startProc(
         `${options.name}-gateway-${d.key}`,
         gatewayRun.command,
-        [...(d.key === CONSUMER ? (options.gatewayNodeArgs ?? []) : []), ...gatewayRun.args],
+        [
+          ...(d.key === CONSUMER || d.key === PROVIDER ? (options.gatewayNodeArgs?.(d.key) ?? []) : []),
+          ...gatewayRun.args,
+        ],
         {
           logDir: ctx.logDir,
           env: {

@@ -150,14 +150,28 @@ function renderSummary(): string {
       `| Kuajie | ${fmt(fetch.kuajie?.rps)} | ${fmt(fetch.kuajie?.p50_ms)} | ${fmt(fetch.kuajie?.p99_ms)} | ${fmt(fetch.kuajie_non2xx)} |`,
       `| two bare proxies | ${fmt(fetch.bare?.rps)} | ${fmt(fetch.bare?.p50_ms)} | ${fmt(fetch.bare?.p99_ms)} | ${fmt(fetch.bare_non2xx)} |`,
       "",
+      ...(fetch.load_average
+        ? [
+            `Load average (1 / 5 / 15 min) before the measurement ${(fetch.load_average.before as number[]).join(" / ")}, ` +
+              `after it ${(fetch.load_average.after as number[]).join(" / ")}, on ${fmt(fetch.machine?.cpus)} CPUs.`,
+            "",
+          ]
+        : []),
     );
-    if (fetch.profile?.by_place) {
+    const profiles = fetchProfiles(fetch);
+    if (profiles.length)
       L.push(
-        `The goal was missed, so the gateway was run again under \`node --cpu-prof\` with the same load (${fmt(fetch.profile.seconds, 1)} s profiled). Self time by where the code lives:`,
+        "Both gateways were run again under `node --cpu-prof` with the same load (because the goal was missed, or with " +
+          "`--profile`); only the samples taken during the load are counted, not the boot or the warm-up.",
+        "",
+      );
+    for (const [role, profile] of profiles) {
+      L.push(
+        `The ${role}'s gateway (${fmt(profile.seconds, 1)} s profiled). Self time by where the code lives:`,
         "",
         "| Where | % of samples |",
         "| --- | ---: |",
-        ...(fetch.profile.by_place as { name: string; percent: number }[])
+        ...(profile.by_place as { name: string; percent: number }[])
           .slice(0, 10)
           .map((p) => `| \`${p.name}\` | ${fmt(p.percent, 1)} |`),
         "",
@@ -165,7 +179,7 @@ function renderSummary(): string {
         "",
         "| Function | % |",
         "| --- | ---: |",
-        ...(fetch.profile.by_function as { name: string; percent: number }[])
+        ...(profile.by_function as { name: string; percent: number }[])
           .slice(0, 12)
           .map((p) => `| \`${p.name}\` | ${fmt(p.percent, 1)} |`),
         "",
@@ -276,17 +290,31 @@ function renderSummary(): string {
   return L.join("\n");
 }
 
+/** The fetch part's CPU profiles, one per gateway of the path (an older result held one, the consumer's). */
+function fetchProfiles(fetch: J): [string, J][] {
+  const profile = fetch.profile as J | undefined;
+  if (!profile) return [];
+  if (profile.by_place) return [["consumer", profile]];
+  return (["consumer", "provider"] as const)
+    .filter((role) => profile[role]?.by_place)
+    .map((role) => [role, profile[role] as J]);
+}
+
 /** Plain statements of each missed goal and what limits it. */
 function limits(r: { fetch?: J; writes?: J; anchoring?: J; audit?: J; gas?: J }): string[] {
   const out: string[] = [];
   const { fetch, writes, anchoring, audit } = r;
   if (fetch && !(fetch.ratio?.rps >= 0.6 && fetch.kuajie?.p99_ms <= 3 * fetch.bare?.p99_ms)) {
-    const top = (fetch.profile?.by_place as { name: string; percent: number }[] | undefined)
-      ?.slice(0, 4)
-      .map((p) => `${p.name} ${p.percent} %`);
+    const tops = fetchProfiles(fetch).map(
+      ([role, profile]) =>
+        `the ${role}'s gateway: ${(profile.by_place as { name: string; percent: number }[])
+          .slice(0, 4)
+          .map((p) => `${p.name} ${p.percent} %`)
+          .join("; ")}`,
+    );
     out.push(
       `- **Fetch**: ${fmt(fetch.ratio?.rps, 2)} of the bare proxy's throughput, p99 ${fmt(fetch.kuajie?.p99_ms / fetch.bare?.p99_ms, 1)}× bare. ` +
-        (top ? `The profile's largest self-time costs: ${top.join("; ")}.` : "No profile was taken."),
+        (tops.length ? `The profiles' largest self-time costs: ${tops.join("; ")}.` : "No profile was taken."),
     );
   }
   if (writes && !(writes.batched?.consents_per_s >= 1000 && writes.ratio >= 15)) {

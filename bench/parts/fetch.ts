@@ -2,20 +2,23 @@
  * Parts 1 and 3, fetch and anchoring: autocannon at 32 connections for a fixed time against the full stack's
  * authorized `POST /v1/data/fetch` at the consumer's gateway (consent-requiring personal resource, cycling through
  * subjects who consented; the consumer's gateway asks the provider's: two hops) and against two chained bare express
- * proxies to the same backend (the same two hops, nothing on them). While the gateway is loaded, a sampler fetches ten times
+ * proxies to the same backend (the same two hops, nothing on them). For anchoring, the gateway is loaded the same way again
+ * (not during the measured fetch load) while a sampler fetches ten times
  * a second on its own connection and polls each sampled receipt until it is anchored: the receipt-to-anchor lag as
  * a client sees it. Receipts anchored per second come from the AccessLedger head of the requesting department.
- * When the fetch goal is missed, the gateway is run again under `node --cpu-prof` and its top costs are reported.
+ * When the fetch goal is missed (or with `--profile`), both gateways are run again under `node --cpu-prof` and their
+ * top costs during the load are reported.
  */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { demoDepartment } from "../../scripts/lib/demo-departments";
 import { percentile, round, type BenchContext } from "../lib/context";
 import { arrangeFetchPath, requireRoutes, type FetchPath } from "../lib/fetch-path";
 import { load, type LoadResult } from "../lib/load";
-import { summariseProfile } from "../lib/profile";
+import { monotonicUs, summariseProfile, type ProfileWindow } from "../lib/profile";
 import { sleep } from "../lib/procs";
-import { Api, startStack, type Stack } from "../lib/stack";
+import { Api, CONSUMER, PROVIDER, startStack, type Stack } from "../lib/stack";
 
 export const CONNECTIONS = 32;
 const SUBJECTS = 16;
@@ -47,25 +50,45 @@ export async function fetchAndAnchoringPart(
     await load({ url: stack.bare, requests: fetchPath.bareRequests, connections: CONNECTIONS, seconds: 2 });
     await load({ url: stack.gateway, requests: fetchPath.kuajieRequests, connections: CONNECTIONS, seconds: 2 });
 
+    const loadAverageBefore = loadAverage();
     ctx.log(`fetch: two chained bare proxies, ${CONNECTIONS} connections, ${seconds} s`);
     const bare = await load({ url: stack.bare, requests: fetchPath.bareRequests, connections: CONNECTIONS, seconds });
-    ctx.log(
-      `fetch: bare ${JSON.stringify(bare)}; Kuajie, ${CONNECTIONS} connections, ${seconds} s (with the anchoring sampler)`,
-    );
-    const consumerId = demoDepartment("gz-civil-affairs").id;
-    const headBefore = await anchoredSequence(stack, consumerId);
-    const startedAt = Date.now();
-    const sampler = anchoringSkipped ? undefined : startSampler(stack, fetchPath);
+    ctx.log(`fetch: bare ${JSON.stringify(bare)}; Kuajie, ${CONNECTIONS} connections, ${seconds} s`);
+    // The same load as the bare chain's and nothing else: the anchoring sampler's receipt polling (a few hundred reads
+    // a second at the consumer's gateway) runs in a load of its own below, not in the measured one.
     const kuajie = await load({
       url: stack.gateway,
       requests: fetchPath.kuajieRequests,
       connections: CONNECTIONS,
       seconds,
     });
-    const endedAt = Date.now();
-    const headAtEnd = await anchoredSequence(stack, consumerId);
-    const samples = sampler ? await sampler.stop() : [];
     ctx.log(`fetch: kuajie ${JSON.stringify(kuajie)}`);
+    const consumerId = demoDepartment("gz-civil-affairs").id;
+    let anchoringRun:
+      | {
+          headBefore: number;
+          headAtEnd: number;
+          startedAt: number;
+          endedAt: number;
+          samples: Sample[];
+          loaded: LoadResult;
+        }
+      | undefined;
+    if (which.anchoring && !anchoringSkipped) {
+      ctx.log(`anchoring: the same load again, ${seconds} s, with the anchoring sampler`);
+      const headBefore = await anchoredSequence(stack, consumerId);
+      const startedAt = Date.now();
+      const sampler = startSampler(stack, fetchPath);
+      const loaded = await load({
+        url: stack.gateway,
+        requests: fetchPath.kuajieRequests,
+        connections: CONNECTIONS,
+        seconds,
+      });
+      const endedAt = Date.now();
+      const headAtEnd = await anchoredSequence(stack, consumerId);
+      anchoringRun = { headBefore, headAtEnd, startedAt, endedAt, samples: await sampler.stop(), loaded };
+    }
 
     const result: { fetch?: Record<string, unknown>; anchoring?: Record<string, unknown>; anchoringSkipped?: string } =
       { anchoringSkipped };
@@ -82,14 +105,22 @@ export async function fetchAndAnchoringPart(
         kuajie_non2xx: kuajie.non2xx,
         kuajie_errors: kuajie.errors,
         bare_non2xx: bare.non2xx,
+        // The machine is shared: the load around the measurement says how much the figures can be trusted.
+        machine: {
+          cpus: os.cpus().length,
+          model: os.cpus()[0]?.model ?? "unknown",
+          platform: `${os.platform()}-${os.arch()}`,
+        },
+        load_average: { before: loadAverageBefore, after: loadAverage() },
       };
       const missed = kuajie.rps < 0.6 * bare.rps || kuajie.p99_ms > 3 * bare.p99_ms;
-      if (missed) {
+      if (missed || ctx.profile) {
         await stack.stop();
-        result.fetch.profile = await profileGateway(ctx, Math.min(seconds, 10));
+        result.fetch.profile = await profileGateways(ctx, Math.min(seconds, 10));
       }
     }
-    if (which.anchoring && !anchoringSkipped) {
+    if (anchoringRun) {
+      const { headBefore, headAtEnd, startedAt, endedAt, samples, loaded } = anchoringRun;
       const lags = samples
         .filter((s) => s.anchoredAt !== undefined)
         .map((s) => s.anchoredAt! - s.at)
@@ -104,7 +135,7 @@ export async function fetchAndAnchoringPart(
         oldest_unanchored_at_end_ms: oldest,
         sampled_receipts: samples.length,
         never_anchored: samples.filter((s) => s.anchoredAt === undefined).length,
-        delivered_during_load: kuajie.requests - kuajie.non2xx,
+        delivered_during_load: loaded.requests - loaded.non2xx,
         seconds,
         // Each sampled receipt: seconds into the run when it was delivered, and its lag to anchoring (null: never).
         lag_series: samples.map((s) => [
@@ -118,6 +149,9 @@ export async function fetchAndAnchoringPart(
     await stack.stop();
   }
 }
+
+/** The 1, 5 and 15 minute load averages, rounded. */
+const loadAverage = () => os.loadavg().map((l) => round(l, 2));
 
 const pick = (r: LoadResult) => ({
   rps: r.rps,
@@ -179,21 +213,43 @@ function startSampler(stack: Stack, fetchPath: FetchPath) {
   };
 }
 
-/** The gateway again under `node --cpu-prof`, loaded the same way; its top costs by self time. */
-async function profileGateway(ctx: BenchContext, seconds: number): Promise<Record<string, unknown>> {
+/**
+ * Both gateways of the path again under `node --cpu-prof`, loaded the same way: each one's top costs by self time
+ * (the consumer's signs requests and verifies answers, the provider's verifies requests, decides, signs answers).
+ */
+async function profileGateways(ctx: BenchContext, seconds: number): Promise<Record<string, unknown>> {
   const dir = path.join(ctx.workDir, "cpu-profile");
   fs.mkdirSync(dir, { recursive: true });
-  ctx.log(`fetch: goal missed; profiling the gateway (node --cpu-prof, ${seconds} s of load)`);
-  const stack = await startStack(ctx, { name: "profile", gatewayNodeArgs: ["--cpu-prof", `--cpu-prof-dir=${dir}`] });
+  ctx.log(`fetch: profiling both gateways (node --cpu-prof, 2 s of warm-up, then ${seconds} s of load profiled)`);
+  const stack = await startStack(ctx, {
+    name: "profile",
+    gatewayNodeArgs: (key) => ["--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${key}.cpuprofile`],
+  });
+  let window: ProfileWindow;
+  let loaded: LoadResult;
   try {
     const fetchPath = await arrangeFetchPath(stack, SUBJECTS);
-    await load({ url: stack.gateway, requests: fetchPath.kuajieRequests, connections: CONNECTIONS, seconds });
+    await load({ url: stack.gateway, requests: fetchPath.kuajieRequests, connections: CONNECTIONS, seconds: 2 });
+    const fromUs = monotonicUs();
+    loaded = await load({ url: stack.gateway, requests: fetchPath.kuajieRequests, connections: CONNECTIONS, seconds });
+    window = { fromUs, toUs: monotonicUs() };
   } finally {
     await stack.stop();
   }
-  const file = fs.readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
-  if (!file) return { error: "no profile written" };
-  const kept = path.join(ctx.workDir, "gateway.cpuprofile");
-  fs.copyFileSync(path.join(dir, file), kept);
-  return { file: kept, ...summariseProfile(path.join(dir, file)) };
+  // Only the samples of the measured load: boot, arranging and the warm-up are not the fetch path.
+  const summary: Record<string, unknown> = { load: pick(loaded) };
+  for (const [role, key] of [
+    ["consumer", CONSUMER],
+    ["provider", PROVIDER],
+  ] as const) {
+    const written = path.join(dir, `${key}.cpuprofile`);
+    if (!fs.existsSync(written)) {
+      summary[role] = { error: "no profile written" };
+      continue;
+    }
+    const kept = path.join(ctx.workDir, `${role}-gateway.cpuprofile`);
+    fs.copyFileSync(written, kept);
+    summary[role] = { file: kept, ...summariseProfile(written, 15, window) };
+  }
+  return summary;
 }

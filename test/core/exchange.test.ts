@@ -1,5 +1,17 @@
 import { expect } from "chai";
-import { Wallet, ZeroHash, encodeBytes32String, id, keccak256, toUtf8Bytes, verifyTypedData } from "ethers";
+import {
+  Wallet,
+  ZeroHash,
+  encodeBytes32String,
+  id,
+  keccak256,
+  toUtf8Bytes,
+  verifyTypedData,
+  type TypedDataDomain,
+  type TypedDataField,
+} from "ethers";
+import { digestSigner } from "../../core/crypto/ecdsa";
+import { typedDataDigest } from "../../core/crypto/typed-data";
 import {
   EXCHANGE_REQUEST_TYPES,
   exchangeDomain,
@@ -35,6 +47,23 @@ describe("core/exchange: the signed request and response", function () {
     expect(recoverSigner(requestDigest(domain, request), signature)).to.equal(consumerKey.address);
     const values = { ...request, grantId: 7n, fieldMask: 5n };
     expect(verifyTypedData(domain, EXCHANGE_REQUEST_TYPES, values, signature)).to.equal(consumerKey.address);
+  });
+
+  it("signs byte for byte as an ethers Wallet does when the gateway's libsecp256k1 signer signs", async function () {
+    const key = digestSigner(consumerKey.privateKey);
+    const gatewaySigner = {
+      signTypedData: async (d: TypedDataDomain, types: Record<string, TypedDataField[]>, v: Record<string, unknown>) =>
+        key.sign(typedDataDigest(d, types, v)),
+      signDigest: async (digest: string) => key.sign(digest),
+    };
+    for (let i = 0; i < 8; i++) {
+      const variant = { ...request, requestId: id(`request ${i}`), time: request.time + i };
+      const expected = await signRequest(consumerKey, domain, variant);
+      expect(await signRequest(gatewaySigner, domain, variant)).to.equal(expected);
+      expect(await signRequest(gatewaySigner, domain, variant, requestDigest(domain, variant))).to.equal(expected);
+      // A signer without signDigest signs the message itself.
+      expect(await signRequest(consumerKey, domain, variant, requestDigest(domain, variant))).to.equal(expected);
+    }
   });
 
   it("binds the digest to every signed field, the chain and the consortium", async function () {

@@ -1,3 +1,5 @@
+import { digestSigner } from "../../../core/crypto/ecdsa";
+import { typedDataDigest } from "../../../core/crypto/typed-data";
 import type { TypedDataSigner } from "../../../core/exchange";
 import type Database from "better-sqlite3";
 import { Interface, type JsonRpcApiProvider, type Wallet } from "ethers";
@@ -87,6 +89,7 @@ export class KuajieChain {
   readonly deployment: Deployment;
   private readonly byAddress = new Map<string, ContractName>();
   private readonly writeWaitMs: number;
+  private readonly typedDataSigners = new Map<string, TypedDataSigner>();
 
   constructor(private readonly options: KuajieChainOptions) {
     this.deployment = options.deployment;
@@ -145,9 +148,24 @@ export class KuajieChain {
    * What signs EIP-712 messages for `departmentKey` (its operator key: the exchange's requests and answers), or null
    * when this gateway does not serve it. Only typed data: transactions go through the outbox.
    */
+  /**
+   * The department's key as an EIP-712 signer: ethers' digest, computed with the encoder and domain separator cached,
+   * signed on libsecp256k1 (core/crypto/ecdsa.ts): the same bytes as `wallet.signTypedData`, without its
+   * milliseconds of pure-JavaScript curve arithmetic on every exchange.
+   */
   typedDataSigner(departmentKey: string): TypedDataSigner | null {
-    const wallet = this.options.signers.get(departmentKey);
-    return wallet ? { signTypedData: (domain, types, value) => wallet.signTypedData(domain, types, value) } : null;
+    let signer = this.typedDataSigners.get(departmentKey);
+    if (signer === undefined) {
+      const wallet = this.options.signers.get(departmentKey);
+      if (!wallet) return null;
+      const key = digestSigner(wallet.privateKey);
+      signer = {
+        signTypedData: async (domain, types, value) => key.sign(typedDataDigest(domain, types, value)),
+        signDigest: async (digest) => key.sign(digest),
+      };
+      this.typedDataSigners.set(departmentKey, signer);
+    }
+    return signer;
   }
 
   servedDepartments(): string[] {

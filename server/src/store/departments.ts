@@ -37,6 +37,8 @@ interface Event {
 export class DepartmentStore {
   /** True when the tables were created now and the indexed history must be replayed into them. */
   readonly fresh: boolean;
+  /** Every fetch looks its provider's endpoint up: prepared once. */
+  private readonly activeEndpoint;
 
   constructor(private readonly db: Db) {
     this.fresh =
@@ -49,6 +51,7 @@ export class DepartmentStore {
            account TEXT PRIMARY KEY, department_id TEXT NOT NULL, admin INTEGER NOT NULL)`,
         `ALTER TABLE departments ADD COLUMN gateway TEXT`,
       ]) > 0;
+    this.activeEndpoint = db.prepare(`SELECT gateway FROM departments WHERE id = ? AND status = 'active'`);
   }
 
   /** Applies Consortium events; runs inside the indexer's transaction. */
@@ -135,9 +138,7 @@ export class DepartmentStore {
    * active member (a suspended department's gateway is not called).
    */
   activeEndpointOf(departmentId: string): string | null {
-    const row = this.db
-      .prepare(`SELECT gateway FROM departments WHERE id = ? AND status = 'active'`)
-      .get(departmentId.toLowerCase()) as { gateway: string | null } | undefined;
+    const row = this.activeEndpoint.get(departmentId.toLowerCase()) as { gateway: string | null } | undefined;
     return row?.gateway ?? null;
   }
 

@@ -47,14 +47,16 @@ const MIGRATIONS = [
 export class ExchangeStore {
   private readonly byKey;
   private readonly insertStatement;
+  private readonly forgetStatement;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     migrate(db, "exchanges", MIGRATIONS);
     this.byKey = db.prepare(`SELECT * FROM exchanges WHERE consumer = ? AND request_id = ?`);
     this.insertStatement = db.prepare(
       `INSERT INTO exchanges (consumer, request_id, request_digest, http_status, response, signature, data,
          receipt_id, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    this.forgetStatement = db.prepare(`UPDATE exchanges SET data = NULL WHERE data IS NOT NULL AND created_ms < ?`);
   }
 
   get(consumer: string, requestId: string): StoredExchange | null {
@@ -82,8 +84,7 @@ export class ExchangeStore {
    * request could still be fresh. The signed response (and its hash of the data) stays as evidence.
    */
   forgetDataBefore(ms: number): number {
-    return this.db.prepare(`UPDATE exchanges SET data = NULL WHERE data IS NOT NULL AND created_ms < ?`).run(ms)
-      .changes;
+    return this.forgetStatement.run(ms).changes;
   }
 }
 

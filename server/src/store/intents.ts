@@ -49,37 +49,41 @@ const MIGRATIONS = [
 ];
 
 export class IntentStore {
+  private readonly insertStatement;
+  private readonly closeStatement;
+
   constructor(private readonly db: Db) {
     migrate(db, "exchange_intents", MIGRATIONS);
+    this.insertStatement = db.prepare(
+      `INSERT INTO exchange_intents
+         (request_id, department_key, request_json, signature, provider, context_json, params_json, created_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.closeStatement = db.prepare(
+      `UPDATE exchange_intents SET closed_ms = ?, receipt_id = ? WHERE request_id = ? AND closed_ms IS NULL`,
+    );
   }
 
-  /** Stores the intent durably (SQLite commits before this returns). */
+  /**
+   * Stores the intent: durable when this returns outside a transaction; inside one (the receipts' group commit),
+   * when that commits.
+   */
   open(intent: OpenIntent): void {
-    this.db
-      .prepare(
-        `INSERT INTO exchange_intents
-           (request_id, department_key, request_json, signature, provider, context_json, params_json, created_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        intent.requestId,
-        intent.departmentKey,
-        JSON.stringify(intent.request),
-        intent.signature,
-        intent.provider,
-        JSON.stringify(intent.context),
-        JSON.stringify(intent.params ?? null),
-        intent.createdMs,
-      );
+    this.insertStatement.run(
+      intent.requestId,
+      intent.departmentKey,
+      JSON.stringify(intent.request),
+      intent.signature,
+      intent.provider,
+      JSON.stringify(intent.context),
+      JSON.stringify(intent.params ?? null),
+      intent.createdMs,
+    );
   }
 
   /** Marks the intent settled by the receipt `receiptId`; false when it was not open. */
   close(requestId: string, receiptId: string, nowMs = Date.now()): boolean {
-    return (
-      this.db
-        .prepare(`UPDATE exchange_intents SET closed_ms = ?, receipt_id = ? WHERE request_id = ? AND closed_ms IS NULL`)
-        .run(nowMs, receiptId, requestId).changes === 1
-    );
+    return this.closeStatement.run(nowMs, receiptId, requestId).changes === 1;
   }
 
   /** Every intent not closed yet, oldest first. */

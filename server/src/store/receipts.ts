@@ -175,7 +175,12 @@ export class ReceiptStore {
     );
   }
 
-  /** Inserts receipts in one transaction: all of them or none. */
+  /**
+   * Inserts receipts in one transaction: all of them or none. `changes` (other stores' writes that must be durable
+   * as soon as the receipts are: the intents of exchanges about to be sent) are written in the same transaction, each
+   * inside its own savepoint: a change that throws is undone alone and its error is returned in its place (null for
+   * the ones written), while the receipts and the other changes commit. Throws when the transaction cannot commit.
+   */
   insertMany(
     rows: ReadonlyArray<{
       receipt: Receipt;
@@ -185,8 +190,9 @@ export class ReceiptStore {
       /** Written in the same transaction as the receipt (the provider's stored answer to an exchange). */
       alongside?: (() => void) | null;
     }>,
-  ): void {
-    this.db.transaction(() => {
+    changes: ReadonlyArray<() => void> = [],
+  ): (unknown | null)[] {
+    return this.db.transaction(() => {
       for (const { receipt: r, leaf, createdMs, envelope, alongside } of rows) {
         this.insertReceipt.run(
           r.department,
@@ -207,6 +213,15 @@ export class ReceiptStore {
         );
         alongside?.();
       }
+      return changes.map((change) => {
+        try {
+          // Nested in the transaction, better-sqlite3 makes this a savepoint: rolled back alone when it throws.
+          this.db.transaction(change)();
+          return null;
+        } catch (error) {
+          return error;
+        }
+      });
     })();
   }
 

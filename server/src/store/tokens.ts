@@ -48,8 +48,12 @@ const MIGRATIONS = [
 
 /** The bearer tokens table: only SHA-256 hashes of tokens, never the tokens. */
 export class TokenStore {
+  /** Every authenticated request looks its token up: prepared once. */
+  private readonly byHash;
+
   constructor(private readonly db: Db) {
     migrate(db, "tokens", MIGRATIONS);
+    this.byHash = db.prepare("SELECT * FROM tokens WHERE token_hash = ?");
   }
 
   insert(row: Omit<TokenRow, "id" | "revokedAt">): number {
@@ -60,7 +64,7 @@ export class TokenStore {
   }
 
   findByHash(tokenHash: Buffer): TokenRow | undefined {
-    const row = this.db.prepare("SELECT * FROM tokens WHERE token_hash = ?").get(tokenHash) as RawTokenRow | undefined;
+    const row = this.byHash.get(tokenHash) as RawTokenRow | undefined;
     return row && fromRaw(row);
   }
 

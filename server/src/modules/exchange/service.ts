@@ -413,8 +413,9 @@ export class ExchangeService {
         receiptId,
         createdMs: this.clock(),
       });
+      // In the same transaction: no commit (and no fsync) of its own per answer.
+      this.options.exchanges.forgetDataBefore(this.clock() - dataRetentionMs(this.options.maxSkewSeconds));
     });
-    if (store) this.options.exchanges.forgetDataBefore(this.clock() - dataRetentionMs(this.options.maxSkewSeconds));
     return { httpStatus, body: answerBody };
   }
 

@@ -3,6 +3,7 @@
  * this gateway signed and, when a signed answer came, the provider's response and signature as received.
  */
 import type { ExchangeRequest, ExchangeResponse } from "../../../../core/exchange";
+import type { Receipt } from "../../../../core/receipt";
 import type { ReceiptDraft, RecordedReceipt } from "../receipts/recorder";
 
 export interface ConsumerEvidence {
@@ -16,5 +17,12 @@ export interface ConsumerEvidence {
   };
 }
 
-/** Stores a consumer receipt with its envelope; resolves once it is durable. */
-export type ConsumerReceiptWriter = (draft: ReceiptDraft, evidence: ConsumerEvidence) => Promise<RecordedReceipt>;
+/**
+ * Stores a consumer receipt with its envelope, and `alongside` (closing the exchange's intent) in the same
+ * transaction; resolves once it is durable.
+ */
+export type ConsumerReceiptWriter = (
+  draft: ReceiptDraft,
+  evidence: ConsumerEvidence,
+  alongside?: (receipt: Receipt) => void,
+) => Promise<RecordedReceipt>;

@@ -29,7 +29,8 @@ export const fetchFeature: Feature = (ctx) => {
   quota.rebuild(ledger.deliveredSince(policy.now() - QUOTA_LOOKBACK_SECONDS));
   const intents = new IntentStore(ctx.db);
   const domain = exchangeDomain(chain.deployment.chainId, chain.deployment.contracts.Consortium);
-  const record: ConsumerReceiptWriter = (draft, evidence) => ledger.recorder.record(draft, evidence);
+  const record: ConsumerReceiptWriter = (draft, evidence, alongside) =>
+    ledger.recorder.record(draft, evidence, alongside ?? null);
   const endpointOf = (departmentId: string) => departments.endpointOf(departmentId);
   const viewSyncedAtMs = () => chain.indexer.status().caughtUpMs;
 
@@ -38,6 +39,7 @@ export const fetchFeature: Feature = (ctx) => {
     quota,
     record,
     intents,
+    commit: (change) => ledger.recorder.write(change),
     anchorer: ledger.anchorer,
     metrics,
     consortiumSecret: config.consortiumSecret,

@@ -72,8 +72,14 @@ export async function recoverIntents(options: IntentRecoveryOptions): Promise<nu
       }
     }
     const context = { ...(intent.context as ReceiptContext), time: options.now() };
-    const recorded = await options.record(consumerDraft(context, "failed", NOT_DELIVERED_REASON), evidence);
-    options.intents.close(intent.requestId, recorded.receipt.id);
+    // Closed in the receipt's own transaction: a crash now leaves either both or neither.
+    const recorded = await options.record(
+      consumerDraft(context, "failed", NOT_DELIVERED_REASON),
+      evidence,
+      (receipt) => {
+        options.intents.close(intent.requestId, receipt.id);
+      },
+    );
     closed += 1;
     options.logger.warn(
       {

@@ -23,7 +23,7 @@ import {
   type ExchangeResponse,
   type TypedDataSigner,
 } from "../../../../core/exchange";
-import { DELIVERED_REASON, type ReceiptResult } from "../../../../core/receipt";
+import { DELIVERED_REASON, type Receipt, type ReceiptResult } from "../../../../core/receipt";
 import { maskToFields } from "../../common/field-mask";
 import type { Metrics } from "../../common/metrics";
 import type { AuthContext } from "../../common/request-context";
@@ -57,6 +57,11 @@ export interface FetchServiceOptions {
   /** Stores a consumer receipt with its exchange envelope; resolves once it is durable. */
   record: ConsumerReceiptWriter;
   intents: IntentStore;
+  /**
+   * Writes `change` in the receipts' next group commit and resolves once it is durable (one transaction for what
+   * concurrent fetches write in a turn of the event loop). Without it, `change` runs at once in its own transaction.
+   */
+  commit?: (change: () => void) => Promise<void>;
   anchorer: Pick<Anchorer, "lagMs">;
   metrics: Metrics;
   consortiumSecret: Uint8Array;
@@ -204,7 +209,7 @@ export class FetchService {
     // auditor checks each one's requestHash against the request and the consumer's signature alike.
     const signer = this.options.signerOf(key);
     if (signer === null) throw new Error(`this gateway holds no signing key for ${key}`);
-    const signature = await signRequest(signer, this.options.domain, exchangeRequest);
+    const signature = await signRequest(signer, this.options.domain, exchangeRequest, digest);
     const evidence: ConsumerEvidence = {
       requestId: exchangeRequest.requestId,
       role: "consumer",
@@ -265,7 +270,7 @@ export class FetchService {
     quota.reserve(scope, now);
     let delivered = false;
     try {
-      this.openIntent(key, exchangeRequest, signature, provider, base, request.params);
+      await this.openIntent(key, exchangeRequest, signature, provider, base, request.params);
       if (endpoint === null) {
         throw await fail("provider_unknown", "the provider department has published no exchange endpoint");
       }
@@ -352,25 +357,29 @@ export class FetchService {
     });
   }
 
-  private openIntent(
+  /** Stores the exchange's intent; resolves once it is durable, before anything is asked of the provider. */
+  private async openIntent(
     key: string,
     request: ExchangeRequest,
     signature: string,
     provider: string,
     context: ReceiptContext,
     params: Record<string, unknown> | undefined,
-  ): void {
+  ): Promise<void> {
+    const intent = {
+      requestId: request.requestId,
+      departmentKey: key,
+      request,
+      signature,
+      provider,
+      context,
+      params: params ?? null,
+      createdMs: this.nowMs(),
+    };
+    const { intents, commit } = this.options;
     try {
-      this.options.intents.open({
-        requestId: request.requestId,
-        departmentKey: key,
-        request,
-        signature,
-        provider,
-        context,
-        params: params ?? null,
-        createdMs: this.nowMs(),
-      });
+      if (commit) await commit(() => intents.open(intent));
+      else intents.open(intent);
     } catch (error) {
       throw new ReceiptUnavailableError(
         "the intent of this exchange could not be stored; nothing was asked of the provider",
@@ -380,16 +389,23 @@ export class FetchService {
     }
   }
 
-  /** Writes the consumer receipt of an exchange and closes its intent, both before anything is answered. */
-  private async settle(requestId: string, draft: ReceiptDraft, evidence: ConsumerEvidence): Promise<RecordedReceipt> {
-    const recorded = await this.record(draft, evidence);
-    this.options.intents.close(requestId, recorded.receipt.id);
-    return recorded;
+  /**
+   * Writes the consumer receipt of an exchange and closes its intent in the same transaction (never a receipt with
+   * its intent still open, which a restart would complete a second time), both before anything is answered.
+   */
+  private settle(requestId: string, draft: ReceiptDraft, evidence: ConsumerEvidence): Promise<RecordedReceipt> {
+    return this.record(draft, evidence, (receipt) => {
+      this.options.intents.close(requestId, receipt.id);
+    });
   }
 
-  private async record(draft: ReceiptDraft, evidence: ConsumerEvidence): Promise<RecordedReceipt> {
+  private async record(
+    draft: ReceiptDraft,
+    evidence: ConsumerEvidence,
+    alongside?: (receipt: Receipt) => void,
+  ): Promise<RecordedReceipt> {
     try {
-      return await this.options.record(draft, evidence);
+      return await this.options.record(draft, evidence, alongside);
     } catch (error) {
       throw new ReceiptUnavailableError(
         "the receipt of this decision could not be stored; nothing was delivered",

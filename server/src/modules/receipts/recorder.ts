@@ -7,6 +7,9 @@
  *
  * A failed commit rejects every receipt of its group and reloads the heads from the database, so the numbers
  * handed out next continue from what is really stored: no gap, no duplicate.
+ *
+ * Other writes that must be durable before the gateway goes on (an exchange's intent, before its request is sent)
+ * join the same group through `write`: one transaction, one fsync, for everything a turn of the event loop wrote.
  */
 import { ZeroHash } from "ethers";
 import { receiptId, receiptLeaf, type Receipt } from "../../../../core/receipt";
@@ -21,6 +24,12 @@ export interface RecordedReceipt {
   createdMs: number;
   /** The exchange envelope a federated receipt was recorded with (null before federation). */
   envelope: ReceiptEnvelope | null;
+}
+
+interface QueuedChange {
+  change: () => void;
+  resolve(): void;
+  reject(error: unknown): void;
 }
 
 interface Queued extends RecordedReceipt {
@@ -40,6 +49,7 @@ export interface RecorderOptions {
 export class ReceiptRecorder {
   private readonly heads = new Map<string, { sequence: number; leaf: string }>();
   private queue: Queued[] = [];
+  private changes: QueuedChange[] = [];
   private scheduled: NodeJS.Immediate | null = null;
   private readonly maxGroup: number;
   private readonly now: () => number;
@@ -86,9 +96,24 @@ export class ReceiptRecorder {
         reject,
       });
     });
-    if (this.queue.length >= this.maxGroup) this.flush();
-    else this.scheduled ??= setImmediate(() => this.flush());
+    this.schedule();
     return committed;
+  }
+
+  /**
+   * Writes `change` in the next group's transaction and resolves once it is committed; rejects with its error when
+   * it throws (undone alone: the receipts and other changes of the group still commit) or when the group cannot
+   * commit.
+   */
+  write(change: () => void): Promise<void> {
+    const committed = new Promise<void>((resolve, reject) => this.changes.push({ change, resolve, reject }));
+    this.schedule();
+    return committed;
+  }
+
+  private schedule(): void {
+    if (this.queue.length + this.changes.length >= this.maxGroup) this.flush();
+    else this.scheduled ??= setImmediate(() => this.flush());
   }
 
   /** Commits every queued receipt now, in one transaction. */
@@ -98,15 +123,28 @@ export class ReceiptRecorder {
       this.scheduled = null;
     }
     const group = this.queue;
-    if (group.length === 0) return;
+    const changes = this.changes;
+    if (group.length === 0 && changes.length === 0) return;
     this.queue = [];
+    this.changes = [];
+    let changeErrors: (unknown | null)[];
     try {
-      this.store.insertMany(group);
+      changeErrors = this.store.insertMany(
+        group,
+        changes.map((c) => c.change),
+      );
     } catch (error) {
       this.heads.clear();
       for (const item of group) item.reject(error);
+      for (const item of changes) item.reject(error);
       return;
     }
+    changes.forEach((item, i) => {
+      const error = changeErrors[i];
+      if (error === null) item.resolve();
+      else item.reject(error);
+    });
+    if (group.length === 0) return;
     const recorded = group.map(({ receipt, leaf, createdMs, envelope }) => ({ receipt, leaf, createdMs, envelope }));
     try {
       this.options.onCommitted?.(recorded);
