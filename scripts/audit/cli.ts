@@ -6,7 +6,7 @@
  * `run` is the whole program as a function, so that tests call it with the in-process network's provider.
  */
 import type { Provider } from "ethers";
-import { useFastKeccak } from "../../core/hash/fast-keccak";
+import { useFastKeccak } from "../../core/crypto/keccak";
 import { parseCommandLine, USAGE, type ParsedArgs } from "./args";
 import { agreementCommand } from "./commands/agreement";
 import { consentRecordCommand } from "./commands/consent-record";

@@ -1,7 +1,7 @@
 import type { Express } from "express";
 import type { JsonRpcApiProvider, Wallet } from "ethers";
 import type { Logger } from "pino";
-import { useNativeKeccak } from "../../core/crypto/keccak";
+import { useFastKeccak } from "../../core/crypto/keccak";
 import { createApp } from "./app";
 import type { GatewayConfig } from "./common/config";
 import { createMetrics, type Metrics } from "./common/metrics";
@@ -41,8 +41,9 @@ export interface Gateway {
 /** The composition root: wires the chain adapter, the projections and every feature into the express app. */
 export function createGateway(options: GatewayOptions): Gateway {
   const { config, db, logger } = options;
-  // Every keccak256 ethers computes in this process (digests, checksums, receipt leaves), natively when it can.
-  useNativeKeccak();
+  // Every keccak256 ethers computes in this process (digests, checksums, receipt leaves) on WebAssembly once it has
+  // compiled, a few milliseconds from now; ethers' own implementation, which gives the same bytes, until then.
+  useFastKeccak().catch((error: unknown) => logger.warn({ err: error }, "WebAssembly Keccak unavailable: ethers' own"));
   const metrics = options.metrics ?? createMetrics();
   const chain = new KuajieChain({
     db,

@@ -1,29 +1,37 @@
 import { expect } from "chai";
-import { keccak256 } from "ethers";
-import { nativeKeccak256 } from "../../../core/crypto/keccak";
+import { keccak256, toUtf8Bytes } from "ethers";
+import { keccak_256 } from "@noble/hashes/sha3";
+import { useFastKeccak } from "../../../core/crypto/keccak";
 
-/** ethers' own keccak (@noble/hashes), whatever is registered. */
-const ethersOwn = (data: Uint8Array): Uint8Array => keccak256._(data);
+const hex = (bytes: Uint8Array) => "0x" + Buffer.from(bytes).toString("hex");
 
-describe("core/crypto/keccak: the native keccak256 as ethers' own", function () {
-  it("loads on the platforms the keccak package ships binaries for", function () {
-    const prebuilt = ["linux-x64", "darwin-x64", "win32-x64"].includes(`${process.platform}-${process.arch}`);
-    if (!prebuilt) this.skip();
-    expect(nativeKeccak256).to.not.equal(null);
+// Lengths around Keccak-256's rate (136 bytes) and the receipt leaf's preimage (19 words = 608 bytes).
+const LENGTHS = [0, 1, 31, 32, 64, 135, 136, 137, 271, 272, 608, 4096];
+const input = (length: number) => Uint8Array.from({ length }, (_, i) => (i * 31 + length) % 256);
+
+describe("fast Keccak-256 (core/crypto/keccak.ts)", () => {
+  before(async () => {
+    await useFastKeccak();
   });
 
-  it("hashes every length from 0 to 300 bytes, and views into larger buffers, exactly as ethers does", function () {
-    if (nativeKeccak256 === null) this.skip();
-    const bytes = Uint8Array.from({ length: 400 }, (_, i) => (i * 31 + 7) & 0xff);
-    for (let length = 0; length <= 300; length++) {
-      const whole = bytes.slice(0, length);
-      expect(Buffer.from(nativeKeccak256!(whole)).toString("hex")).to.equal(
-        Buffer.from(ethersOwn(whole)).toString("hex"),
-      );
-      const view = bytes.subarray(50, 50 + length);
-      expect(Buffer.from(nativeKeccak256!(view)).toString("hex")).to.equal(
-        Buffer.from(ethersOwn(view)).toString("hex"),
-      );
-    }
+  it("gives ethers' keccak256 the same digests as the reference implementation", () => {
+    for (const length of LENGTHS)
+      expect(keccak256(input(length)), `length ${length}`).to.equal(hex(keccak_256(input(length))));
+    expect(keccak256(toUtf8Bytes("Kuajie"))).to.equal(hex(keccak_256(toUtf8Bytes("Kuajie"))));
+    // The empty string's digest, as published for Keccak-256 (Ethereum's).
+    expect(keccak256("0x")).to.equal("0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
+  });
+
+  it("returns digests that later hashes do not overwrite", () => {
+    const first = keccak256(input(64));
+    const again = keccak256(input(64));
+    keccak256(input(137));
+    expect(first)
+      .to.equal(again)
+      .and.to.equal(hex(keccak_256(input(64))));
+  });
+
+  it("registers once: a second call is the same promise", () => {
+    expect(useFastKeccak()).to.equal(useFastKeccak());
   });
 });
