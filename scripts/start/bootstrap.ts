@@ -14,6 +14,7 @@ import { TokenService } from "../../server/src/modules/auth/service";
 import { openDatabase } from "../../server/src/common/db";
 import { TokenStore } from "../../server/src/store/tokens";
 import { currentOfficialYears } from "../../core/calendar/official-calendar";
+import { weekdaysOnlyYearWords } from "../../core/calendar/working-days";
 import { ADMIT, CALL, admitPayload, publishYearPayload } from "../lib/consortium-proposals";
 import { DEMO_DEPARTMENTS, demoDepartment } from "../lib/demo-departments";
 import { gatewayFiles, type Credentials } from "../lib/dev-files";
@@ -116,17 +117,25 @@ export async function admitDemoDepartments(settings: Settings, deployment: Deplo
   }
 }
 
-/** The council publishes the official working-day calendar of the chain's year and the next, where chinese-days has it. */
+/**
+ * The council publishes the official working-day calendar of the chain's year and the next, from chinese-days. A year
+ * the package does not carry yet (the State Council's notice for the next year comes out in the autumn, the package
+ * later) is published provisionally as Monday to Friday, so that a development chain late in December still counts
+ * deadlines into January; it says so, and the council republishes the year from the notice (`publish_calendar_year`).
+ * Only this development bootstrap does that: a real consortium's council publishes each year from its notice.
+ */
 async function publishCalendar(council: Consortium, deployment: Deployment, now: number): Promise<void> {
   const { carried, notCarried } = currentOfficialYears(now);
-  for (const { year, words } of carried) {
+  const provisional = notCarried.map((year) => ({ year, words: weekdaysOnlyYearWords(year) }));
+  for (const { year, words } of [...carried, ...provisional]) {
     await (await council.propose(CALL, publishYearPayload(deployment.contracts.WorkingCalendar, year, words))).wait();
   }
   say(`the council published the working-day calendar of ${carried.map((c) => c.year).join(" and ") || "no year"}`);
   if (notCarried.length > 0) {
     say(
-      `chinese-days carries no official schedule for ${notCarried.join(", ")}: conditional requests whose reply ` +
-        "deadline reaches it are refused until the council publishes it",
+      `chinese-days carries no official schedule for ${notCarried.join(", ")} yet: published provisionally as Monday ` +
+        "to Friday (no public holidays, no make-up days); republish it from the State Council's notice with a " +
+        "publish_calendar_year proposal",
     );
   }
 }
