@@ -60,7 +60,8 @@ contract DemandRegistry is IDemandRegistry {
         if (msg.sender != address(_consortium)) revert DemandUnauthorizedAccount(msg.sender, Roles.COUNCIL);
         Demand storage d = _demandOf(demandId);
         DemandStatus status = d.status;
-        if (status != DemandStatus.Open && status != DemandStatus.Assigned) revert DemandInvalidStatus(demandId, status);
+        if (status != DemandStatus.Open && status != DemandStatus.Assigned)
+            revert DemandInvalidStatus(demandId, status);
         if (!_consortium.isActive(responsible)) revert DemandInactiveDepartment(responsible);
         if (workingDays == 0 || workingDays > MAX_WORKING_DAYS) {
             revert DemandInvalidWorkingDays(workingDays, MAX_WORKING_DAYS);

@@ -16,7 +16,7 @@ contract WorkingCalendarMock {
 
     function deadlineAfter(uint64 from, uint16 workingDays) external pure returns (uint64) {
         uint64 day = (from + _CST) / _DAY;
-        for (uint16 counted = 0; counted < workingDays; ) {
+        for (uint16 counted = 0; counted < workingDays;) {
             ++day;
             if (_isWeekday(day)) ++counted;
         }

@@ -99,7 +99,8 @@ export async function deployQuality() {
   await catalog.setResource(RES_RETIRED, resourceOf(PROVIDER, 4, ResourceStatus.Retired));
 
   /** Publishes a new catalog version of RES_PROVIDER, as the provider's `update` would. */
-  const bumpVersion = (version: number) => catalog.setResource(RES_PROVIDER, resourceOf(PROVIDER, 8, undefined, version));
+  const bumpVersion = (version: number) =>
+    catalog.setResource(RES_PROVIDER, resourceOf(PROVIDER, 8, undefined, version));
 
   const clock = clockFrom(nextMonday10amCst(BigInt(await time.latest())));
   await time.increaseTo(clock.monday10am);
