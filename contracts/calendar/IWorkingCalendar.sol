@@ -18,6 +18,8 @@ interface IWorkingCalendar {
     error WorkingCalendarYearNotPublished(uint16 year);
     /// @notice Only the consortium (a council `Call` proposal) publishes a year.
     error WorkingCalendarUnauthorized(address caller);
+    /// @notice `secondWord` has bits set past the last day of `year` (day-of-year 364, or 365 in a leap year).
+    error WorkingCalendarInvalidBitmap(uint16 year, uint256 secondWord);
 
     /// @notice The council published (or republished) `year`'s calendar.
     event WorkingCalendarPublished(uint16 indexed year, uint256 firstWord, uint256 secondWord, uint16 workingDays);
