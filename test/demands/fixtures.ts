@@ -5,7 +5,7 @@ import type {
   DataCatalogMock,
   DemandRegistry,
   Objections,
-  WorkingCalendarMock,
+  WorkingCalendar,
 } from "../../typechain-types";
 import { CONSUMER, OTHER, PROVIDER, ROLE_COUNCIL, ROLE_MEMBER, ResourceStatus, SUSPENDED } from "../sharing/fixtures";
 
@@ -30,6 +30,21 @@ export interface Clock {
   fridayEnd: bigint;
   /** End of the Monday two weeks later: ten working days after the Monday (two weekends skipped). */
   tenWorkingDaysEnd: bigint;
+}
+
+/**
+ * A year's calendar words with Monday to Friday as working days and nothing else: the due dates these suites count
+ * do not depend on which holidays fall near the day a run starts (the calendar's own suite tests the official
+ * schedule's holidays and make-up days).
+ */
+function weekdaysOnlyWords(year: number) {
+  const words = [0n, 0n];
+  const days = (Date.UTC(year + 1, 0, 1) - Date.UTC(year, 0, 1)) / 86_400_000;
+  for (let d = 0; d < days; d++) {
+    const weekday = new Date(Date.UTC(year, 0, 1 + d)).getUTCDay();
+    if (weekday >= 1 && weekday <= 5) words[d >> 8] |= 1n << BigInt(d & 0xff);
+  }
+  return words;
 }
 
 function clockFrom(monday10am: bigint): Clock {
@@ -73,14 +88,15 @@ function resourceOf(provider: string, itemCount: number, status = ResourceStatus
 }
 
 /**
- * Consortium and catalog mocks, the weekends-only calendar mock, a DemandRegistry and an Objections contract, the
+ * Consortium and catalog mocks, a WorkingCalendar with weekdays-only years published by the mock council, a
+ * DemandRegistry and an Objections contract, the
  * chain's clock on a Monday at 10:00 CST (`clock`). PROVIDER holds the council seat; SUSPENDED is a suspended member.
  */
 export async function deployQuality() {
   const [deployer, providerOp, consumerOp, otherOp, suspendedOp, stranger] = await ethers.getSigners();
   const consortium: ConsortiumMock = await ethers.deployContract("ConsortiumMock");
   const catalog: DataCatalogMock = await ethers.deployContract("DataCatalogMock");
-  const calendar: WorkingCalendarMock = await ethers.deployContract("WorkingCalendarMock");
+  const calendar: WorkingCalendar = await ethers.deployContract("WorkingCalendar", [await consortium.getAddress()]);
   const args = [await consortium.getAddress(), await catalog.getAddress(), await calendar.getAddress()];
   const demands: DemandRegistry = await ethers.deployContract("DemandRegistry", args);
   const objections: Objections = await ethers.deployContract("Objections", args);
@@ -103,6 +119,14 @@ export async function deployQuality() {
     catalog.setResource(RES_PROVIDER, resourceOf(PROVIDER, 8, undefined, version));
 
   const clock = clockFrom(nextMonday10amCst(BigInt(await time.latest())));
+  const year = new Date(Number(clock.monday10am) * 1000).getUTCFullYear();
+  for (const y of [year, year + 1]) {
+    const [firstWord, secondWord] = weekdaysOnlyWords(y);
+    await consortium.councilCall(
+      await calendar.getAddress(),
+      calendar.interface.encodeFunctionData("publishYear", [y, firstWord, secondWord]),
+    );
+  }
   await time.increaseTo(clock.monday10am);
   return {
     deployer,
