@@ -9,5 +9,8 @@ export const CONTRACT_NAMES = [
   "Grants",
   "ConsentRegistry",
   "AccessLedger",
+  "WorkingCalendar",
+  "DemandRegistry",
+  "Objections",
 ] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];

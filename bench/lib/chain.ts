@@ -27,7 +27,10 @@ import {
   ConsentRegistry__factory,
   Consortium__factory,
   DataCatalog__factory,
+  DemandRegistry__factory,
   Grants__factory,
+  Objections__factory,
+  WorkingCalendar__factory,
   SharingAgreements__factory,
   type AccessLedger,
   type ConsentRegistry,
@@ -119,12 +122,23 @@ export async function deploySystem(provider: JsonRpcProvider): Promise<System> {
   ).waitForDeployment();
   const consents = await (await new ConsentRegistry__factory(deployer).deploy(c)).waitForDeployment();
   const ledger = await (await new AccessLedger__factory(deployer).deploy(c)).waitForDeployment();
+  const calendar = await (await new WorkingCalendar__factory(deployer).deploy(c)).waitForDeployment();
+  const quality = [c, await catalog.getAddress(), await calendar.getAddress()] as const;
+  const demands = await (await new DemandRegistry__factory(deployer).deploy(...quality)).waitForDeployment();
+  const objections = await (await new Objections__factory(deployer).deploy(...quality)).waitForDeployment();
   const founders = DEMO_DEPARTMENTS.filter((d) => d.council);
   await wait(
     consortium.found(
       founders.map(profileOf),
       founders.map((d) => devWallet(d.keyIndex).address),
-      [await agreements.getAddress(), await grants.getAddress(), await consents.getAddress()],
+      [
+        await agreements.getAddress(),
+        await grants.getAddress(),
+        await consents.getAddress(),
+        await calendar.getAddress(),
+        await demands.getAddress(),
+        await objections.getAddress(),
+      ],
     ),
   );
   const bureau = consortium.connect(new NonceManager(devWallet(1).connect(provider)));
@@ -143,6 +157,9 @@ export async function deploySystem(provider: JsonRpcProvider): Promise<System> {
       Grants: await grants.getAddress(),
       ConsentRegistry: await consents.getAddress(),
       AccessLedger: await ledger.getAddress(),
+      WorkingCalendar: await calendar.getAddress(),
+      DemandRegistry: await demands.getAddress(),
+      Objections: await objections.getAddress(),
     },
   };
   return { deployment, consortium, catalog, agreements, grants, consents, ledger };

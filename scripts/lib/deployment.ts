@@ -47,6 +47,9 @@ export async function deployKuajie(
     Grants: deployed.grants,
     ConsentRegistry: deployed.consents,
     AccessLedger: deployed.ledger,
+    WorkingCalendar: deployed.calendar,
+    DemandRegistry: deployed.demands,
+    Objections: deployed.objections,
   };
   const contracts = {} as Record<ContractName, string>;
   for (const name of CONTRACT_NAMES) contracts[name] = await byName[name].getAddress();

@@ -8,13 +8,18 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { deployKuajie, type Deployment } from "../../scripts/lib/deployment";
 import { DEMO_DEPARTMENTS, type DemoDepartment } from "../../scripts/lib/demo-departments";
 import { ADMIT, CALL, admitPayload } from "../../scripts/lib/consortium-proposals";
+import { encodeCallPayload } from "../../core/council/proposals";
+import { officialYears, officialYearWords } from "../../core/calendar/working-days";
 import type {
   AccessLedger,
   ConsentRegistry,
   Consortium,
   DataCatalog,
+  DemandRegistry,
   Grants,
+  Objections,
   SharingAgreements,
+  WorkingCalendar,
 } from "../../typechain-types";
 
 export { CALL };
@@ -27,6 +32,9 @@ export interface System {
   grants: Grants;
   consents: ConsentRegistry;
   ledger: AccessLedger;
+  calendar: WorkingCalendar;
+  demands: DemandRegistry;
+  objections: Objections;
   /** The admin operator (the gateway signing key) of each demo department, by key. */
   operators: Record<string, HardhatEthersSigner>;
   departments: Record<string, DemoDepartment>;
@@ -50,12 +58,23 @@ export async function deploySystem(): Promise<System> {
     grants: await at<Grants>("Grants", deployment.contracts.Grants),
     consents: await at<ConsentRegistry>("ConsentRegistry", deployment.contracts.ConsentRegistry),
     ledger: await at<AccessLedger>("AccessLedger", deployment.contracts.AccessLedger),
+    calendar: await at<WorkingCalendar>("WorkingCalendar", deployment.contracts.WorkingCalendar),
+    demands: await at<DemandRegistry>("DemandRegistry", deployment.contracts.DemandRegistry),
+    objections: await at<Objections>("Objections", deployment.contracts.Objections),
     operators,
     departments,
   };
   // The data bureau holds the only seat, so each of its proposals executes at once.
   for (const d of DEMO_DEPARTMENTS.filter((x) => !x.council)) {
     await system.consortium.connect(operators["data-bureau"]).propose(ADMIT, admitPayload(d, operators[d.key].address));
+  }
+  // Deadlines in working days need the calendar: the council publishes every year chinese-days carries.
+  for (const year of officialYears()) {
+    const { firstWord, secondWord } = officialYearWords(year);
+    const call = system.calendar.interface.encodeFunctionData("publishYear", [year, firstWord, secondWord]);
+    await system.consortium
+      .connect(operators["data-bureau"])
+      .propose(CALL, encodeCallPayload(deployment.contracts.WorkingCalendar, call));
   }
   return system;
 }
