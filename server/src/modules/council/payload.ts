@@ -45,6 +45,8 @@ export const COUNCIL_CALLS = {
   resume_grant: { contract: "Grants", method: "resume" },
   revoke_grant: { contract: "Grants", method: "revoke" },
   revoke_consent: { contract: "ConsentRegistry", method: "revokeByCouncil" },
+  assign_responsibility: { contract: "DemandRegistry", method: "assign" },
+  decide_objection: { contract: "Objections", method: "councilDecide" },
 } as const satisfies Record<string, { contract: ContractName; method: string }>;
 export type CouncilCall = keyof typeof COUNCIL_CALLS;
 

@@ -166,6 +166,14 @@ export class CouncilService {
       case "resume_grant":
       case "revoke_grant":
         return this.call(body.action, [body.grantId]);
+      case "assign_responsibility":
+        return this.call("assign_responsibility", [body.demandId, body.responsible, body.workingDays]);
+      case "decide_objection":
+        return this.call("decide_objection", [
+          body.objectionId,
+          body.uphold,
+          body.reason === undefined ? ZERO : keccakUtf8(body.reason),
+        ]);
       case "revoke_consent": {
         const consent = this.deps.consents.get(body.consentId);
         if (!consent) throw new NotFoundError(`no consent with id ${body.consentId}`, { consentId: body.consentId });
