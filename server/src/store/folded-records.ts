@@ -106,8 +106,7 @@ export class FoldedRecords<S> {
 
   get(id: number): S | null {
     const row = this.db.prepare(`SELECT state_json FROM ${this.spec.table} WHERE id = ?`).get(id) as
-      | RawRecord
-      | undefined;
+      RawRecord | undefined;
     return row ? this.spec.fromJson(row.state_json) : null;
   }
 
