@@ -114,7 +114,7 @@ export class CouncilService {
   }
 
   /** The caller's department id; 403 unless it is an active member holding a council seat. */
-  private requireCouncilMember(departmentKey: string): string {
+  requireCouncilMember(departmentKey: string): string {
     const id = this.deps.departments.idOf(departmentKey);
     const member = id ? this.deps.departments.get(id) : null;
     if (!id || !member || member.status !== "active" || !member.council) {

@@ -66,6 +66,7 @@ export class DemandService {
 
   /** A council proposal assigning the demand; with a single seat (or at the quorum) it executes at once. */
   async assign(caller: Caller, body: AssignResponsibility) {
+    this.council.requireCouncilMember(caller.key);
     const demand = this.require(body.demandId, "body.demandId");
     if (demand.status !== "open" && demand.status !== "assigned") {
       throw new DemandStatusError(body.demandId, demand.status, "only an open or assigned demand can be assigned");
