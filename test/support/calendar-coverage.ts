@@ -5,9 +5,8 @@
  * package does not carry is unknown).
  */
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { encodeCallPayload } from "../../../core/council/proposals";
-import { CALL } from "../../support/system";
-import type { LiveGateway } from "./live-gateway";
+import { encodeCallPayload } from "../../core/council/proposals";
+import { CALL, type System } from "./system";
 
 function weekdaysOnlyWords(year: number): [bigint, bigint] {
   const words: [bigint, bigint] = [0n, 0n];
@@ -19,8 +18,8 @@ function weekdaysOnlyWords(year: number): [bigint, bigint] {
   return words;
 }
 
-export async function ensureCalendarCovers(gw: LiveGateway, days: number): Promise<void> {
-  const { calendar, consortium, operators, deployment } = gw.system;
+export async function ensureCalendarCovers(system: System, days: number): Promise<void> {
+  const { calendar, consortium, operators, deployment } = system;
   const now = await time.latest();
   const first = new Date(now * 1000).getUTCFullYear();
   const last = new Date((now + days * 86_400 + 8 * 3600) * 1000).getUTCFullYear();
