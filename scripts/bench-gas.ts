@@ -19,7 +19,8 @@ import { CONTRACT_NAMES, deployKuajie, type ContractName } from "./lib/deploymen
 import { DEMO_DEPARTMENTS, demoDepartment } from "./lib/demo-departments";
 import { canonicalJson } from "../core/json/canonical-json";
 import { CONSENT_TYPES, KEY_ROTATION_TYPES, WITHDRAWAL_TYPES, eip712Domain } from "../core/eip712";
-import { ADMIT, admitPayload } from "./lib/consortium-proposals";
+import { ADMIT, CALL, admitPayload, publishYearPayload } from "./lib/consortium-proposals";
+import { weekdaysOnlyYearWords } from "../core/calendar/working-days";
 import { buildBatch, receiptId, receiptLeaf, type Receipt } from "../core/receipt";
 import type {
   AccessLedger,
@@ -28,6 +29,7 @@ import type {
   DataCatalog,
   Grants,
   SharingAgreements,
+  WorkingCalendar,
 } from "../typechain-types";
 
 /** The targets of issue 2's gas section. */
@@ -105,6 +107,7 @@ async function main() {
   const grants = await at<Grants>("Grants");
   const consents = await at<ConsentRegistry>("ConsentRegistry");
   const ledger = await at<AccessLedger>("AccessLedger");
+  const calendar = await at<WorkingCalendar>("WorkingCalendar");
 
   // Ignition hands back no receipts: read the deployment's blocks for the creations and the founding call.
   const sizes: Record<string, number> = {};
@@ -120,7 +123,8 @@ async function main() {
         sizes[created] = ethers.getBytes(await ethers.provider.getCode(receipt.contractAddress!)).length;
       } else if (receipt.to?.toLowerCase() === deployment.contracts.Consortium.toLowerCase()) {
         gas["consortium.found"] = Number(receipt.gasUsed);
-        notes["consortium.found"] = "one founding department (the data bureau) and three modules";
+        notes["consortium.found"] =
+          "one founding department (the data bureau) and four modules (the calendar among them)";
       }
     }
   }
@@ -160,6 +164,30 @@ async function main() {
     consortium.connect(op.hrss).clearGatewayEndpoint(),
     "the same admin withdraws it (three slots zeroed, refunded in part)",
   );
+
+  // ---------------------------------------------------------------- calendar
+  // The benchmark's chain lives in 2033, a year no official schedule exists for: a Monday-to-Friday calendar (the
+  // gas of publishing and counting does not depend on which days are set).
+  const year = new Date((now + 8 * 3600) * 1000).getUTCFullYear();
+  await (
+    await bureau.propose(
+      CALL,
+      publishYearPayload(deployment.contracts.WorkingCalendar, year, weekdaysOnlyYearWords(year)),
+    )
+  ).wait();
+  await measure(
+    "calendar.publishYear",
+    bureau.propose(
+      CALL,
+      publishYearPayload(deployment.contracts.WorkingCalendar, year + 1, weekdaysOnlyYearWords(year + 1)),
+    ),
+    "a council Call proposal (one seat: executes at once) publishing a year: two fresh slots, the event with both words",
+  );
+  gas["calendar.deadlineAfter.10"] = Number(await calendar.deadlineAfter.estimateGas(now, 10));
+  notes["calendar.deadlineAfter.10"] =
+    "the view as a transaction would pay it (21,000 included): ten working days, two cold words, popcounts";
+  gas["calendar.deadlineAfter.250"] = Number(await calendar.deadlineAfter.estimateGas(now, 250));
+  notes["calendar.deadlineAfter.250"] = "a year's worth of working days: crosses into the next year (four cold words)";
 
   // ---------------------------------------------------------------- catalog
   const register = (provider: string, code: string, fields: string[], shareType: number, personal: boolean) => {
@@ -241,7 +269,7 @@ async function main() {
   await measure(
     "agreement.request.conditional",
     agreements.connect(civil).request(await requestOf(householdId, CONSENT)),
-    "agreement #2, no co-consumer; stays Requested until the provider answers",
+    "agreement #2, no co-consumer; stays Requested until the provider answers (reply deadline counted on the calendar)",
   );
   await measure(
     "agreement.approve",
@@ -271,6 +299,21 @@ async function main() {
       .connect(civil)
       .requestWithLegalReference(await requestOf(insuranceId, STATUTORY_DUTY), ethers.id("legal reference")),
     "agreement #5, statutory duty on personal data: Requested with a reply deadline, the reference in its own event",
+  );
+  // Returned data (回流): the data bureau's conditional resource, returned to the city department below it.
+  await (
+    await register("data-bureau", "returned-register", ["idNumber", "name", "address"], CONDITIONAL, true).tx
+  ).wait();
+  const returnedId = await catalog.resourceIdOf(id("data-bureau"), "returned-register");
+  await measure(
+    "catalog.setReturned",
+    catalog.connect(op["data-bureau"]).setReturned(returnedId, true),
+    "the provider marks a resource returned (回流): one fresh slot",
+  );
+  await measure(
+    "agreement.request.returned",
+    agreements.connect(civil).request(await requestOf(returnedId, CONSENT)),
+    "agreement #6, the city department below the provider: Active at once (reads both departments and one parent link)",
   );
   await measure(
     "agreement.terminate",

@@ -49,8 +49,10 @@ const CONSUMER = "gz-civil-affairs";
 const COUNCIL = "data-bureau";
 const ID_TYPE = "resident_id";
 const DAY = 86_400;
-/** The shortest reply deadline the Consortium contract accepts: the demo's requests are filed under it. */
-const DEMO_REPLY_DEADLINE = DAY;
+/** The shortest reply deadline the Consortium contract accepts, in working days: the demo's requests are filed under it. */
+const DEMO_REPLY_DEADLINE = 1;
+/** A filing the calendar step counts across a holiday: Friday 25 September 2026 (Mid-Autumn), before National Day. */
+const HOLIDAY_FILING = { date: "2026-09-25", time: Date.parse("2026-09-25T10:00:00+08:00") / 1000 };
 /** How far past the reply deadline the clock is moved: the contract wants the block strictly after it. */
 const PAST_DEADLINE_SECONDS = 60;
 const ANCHOR_WAIT_MS = 60_000;
@@ -138,7 +140,14 @@ const departmentList = z.object({
   block: z.number(),
 });
 const health = z.object({ status: z.string(), chainId: z.number(), blockNumber: z.number() }).loose();
-const replyDeadlineAnswer = z.object({ replyDeadline: z.string().nullable(), status: z.string() }).loose();
+const replyDeadlineAnswer = z
+  .object({
+    replyDeadline: z.string().nullable(),
+    replyDeadlineDate: z.string().nullable(),
+    replyWorkingDaysLeft: z.number().nullable(),
+    status: z.string(),
+  })
+  .loose();
 
 // ---------------------------------------------------------------------------------------------- the story
 
@@ -197,6 +206,7 @@ class Demo {
     this.note(`members: ${members.items.map((m) => `${m.key ?? "?"} (${m.status})`).join(", ")}`);
 
     const resources = await this.registerResources();
+    await this.countAcrossHoliday();
     const usualDeadline = await this.shortenReplyDeadline();
     const agreements = await this.requestAgreements(resources);
     await this.providersAnswer(agreements);
@@ -254,24 +264,59 @@ class Demo {
   }
 
   /**
+   * Step 1b: reply deadlines are counted in working days on the calendar the council published (npm start publishes
+   * the official schedule from chinese-days). Asked of the contract itself: a request filed on the Friday before
+   * National Day 2026 is due ten working days later, past the holiday week, counting the make-up Saturday.
+   */
+  private async countAcrossHoliday(): Promise<void> {
+    const usual = await this.replyDeadline();
+    this.heading(`Reply deadlines in working days (${usual}) on the council's calendar, across a holiday`);
+    const calendar = this.credentials.contracts.WorkingCalendar;
+    if (!calendar) throw new StepFailed("the deployment has no WorkingCalendar");
+    const read = async (method: "deadlineAfter" | "workingDaysLeft", args: readonly unknown[]) => {
+      try {
+        const data = (await jsonRpc(this.credentials.rpc, "eth_call", [
+          { to: calendar, data: calendarReads.encodeFunctionData(method, args) },
+          "latest",
+        ])) as string;
+        return Number(calendarReads.decodeFunctionResult(method, data)[0]);
+      } catch (err) {
+        return err instanceof Error ? err.message : String(err);
+      }
+    };
+    const deadline = await read("deadlineAfter", [HOLIDAY_FILING.time, usual]);
+    if (typeof deadline !== "number") {
+      this.note(`the calendar of 2026 is not published on this chain (${deadline}): deadlines cannot be counted`);
+      return;
+    }
+    const counted = await read("workingDaysLeft", [HOLIDAY_FILING.time, deadline]);
+    this.ok(
+      `a request filed on Friday ${HOLIDAY_FILING.date} (Mid-Autumn Festival) is due by the end of ` +
+        `${iso(deadline + 8 * 3600).slice(0, 10)} CST (${iso(deadline)}): ${counted} working days, skipping the ` +
+        "National Day week (1–7 October) and counting the make-up Saturday 10 October (调休)",
+    );
+  }
+
+  /**
    * Step 2: the council sets the reply deadline to the contracts' minimum for the demo's requests, so that the
-   * escalation later moves the shared chain clock by one day, not by the usual fourteen. Returns the usual deadline.
+   * escalation later moves the shared chain clock by one working day (and the weekend or holiday after it, if any),
+   * not by the usual ten. Returns the usual deadline.
    */
   private async shortenReplyDeadline(): Promise<number> {
-    this.heading(`The council sets a ${DEMO_REPLY_DEADLINE / DAY}-day reply deadline for the demo's requests`);
+    this.heading(`The council sets a ${DEMO_REPLY_DEADLINE}-working-day reply deadline for the demo's requests`);
     const usual = await this.replyDeadline();
     if (usual === DEMO_REPLY_DEADLINE) {
-      this.note(`the reply deadline is already ${DEMO_REPLY_DEADLINE / DAY} day`);
+      this.note(`the reply deadline is already ${DEMO_REPLY_DEADLINE} working day`);
       return usual;
     }
     await this.setReplyDeadline(DEMO_REPLY_DEADLINE);
     this.ok(
-      `${COUNCIL} (the council's only seat) set the reply deadline from ${usual / DAY} days to ${DEMO_REPLY_DEADLINE / DAY} day (the contracts' minimum); restored after the escalation`,
+      `${COUNCIL} (the council's only seat) set the reply deadline from ${usual} working days to ${DEMO_REPLY_DEADLINE} (the contracts' minimum); restored after the escalation`,
     );
     return usual;
   }
 
-  /** The Consortium's reply deadline in seconds, read from the chain. */
+  /** The Consortium's reply deadline in working days, read from the chain. */
   private async replyDeadline(): Promise<number> {
     const data = (await jsonRpc(this.credentials.rpc, "eth_call", [
       { to: this.credentials.contracts.Consortium, data: consortiumReads.encodeFunctionData("replyDeadline") },
@@ -280,19 +325,21 @@ class Demo {
     return Number(consortiumReads.decodeFunctionResult("replyDeadline", data)[0]);
   }
 
-  private async setReplyDeadline(seconds: number): Promise<void> {
+  private async setReplyDeadline(workingDays: number): Promise<void> {
     await (
       await this.at(COUNCIL)
     ).post(
       "/v1/council/proposals",
       this.token[COUNCIL],
-      { action: "set_reply_deadline", seconds },
+      { action: "set_reply_deadline", workingDays },
       201,
       proposalCreated,
     );
     const now = await this.replyDeadline();
-    if (now !== seconds)
-      throw new StepFailed(`the reply deadline is ${now} s after the council's proposal, not ${seconds} s`);
+    if (now !== workingDays)
+      throw new StepFailed(
+        `the reply deadline is ${now} working days after the council's proposal, not ${workingDays}`,
+      );
   }
 
   /** Step 3: civil affairs asks for each resource, for one purpose, on the citizen's consent. */
@@ -443,6 +490,10 @@ class Demo {
     const before = await (
       await this.at(CONSUMER)
     ).get(`/v1/agreements/${silent.id}`, this.token[CONSUMER], replyDeadlineAnswer);
+    this.note(
+      `agreement ${silent.id} is due by the end of ${before.replyDeadlineDate} CST (${before.replyDeadline}), ` +
+        `counted on the council's calendar; working days left after today: ${before.replyWorkingDaysLeft ?? "unknown"}`,
+    );
     const client = String(await jsonRpc(rpcUrl, "web3_clientVersion"));
     if (!/hardhat/i.test(client)) {
       this.note(
@@ -490,7 +541,7 @@ class Demo {
     }
     if (usualDeadline !== DEMO_REPLY_DEADLINE) {
       await this.setReplyDeadline(usualDeadline);
-      this.ok(`${COUNCIL} restored the reply deadline to ${usualDeadline / DAY} days`);
+      this.ok(`${COUNCIL} restored the reply deadline to ${usualDeadline} working days`);
     }
   }
 
@@ -812,6 +863,10 @@ function describeAnchored(entry: AnchoredEntry): string {
 const isSilent = (a: Agreement) => a.def.provider === SILENT_PROVIDER && a.def.shareType === "conditional";
 
 const consortiumReads = new Interface(["function replyDeadline() view returns (uint64)"]);
+const calendarReads = new Interface([
+  "function deadlineAfter(uint64 from, uint16 workingDays) view returns (uint64)",
+  "function workingDaysLeft(uint64 from, uint64 deadline) view returns (uint16)",
+]);
 
 /** How far the chain's clock runs ahead of (or behind) this machine's, in words. */
 function formatLead(chainSeconds: number): string {

@@ -20,6 +20,8 @@ import {
   type TransactionRequest,
 } from "ethers";
 import { DEMO_DEPARTMENTS, LEVELS, type DemoDepartment } from "../../scripts/lib/demo-departments";
+import { publishYearPayload } from "../../scripts/lib/consortium-proposals";
+import { currentOfficialYears } from "../../core/calendar/official-calendar";
 import { departmentIdOf, makeOrganUscc } from "../../core/identity/uscc";
 import type { Deployment } from "../../server/src/chain/deployment";
 import {
@@ -30,8 +32,8 @@ import {
   DemandRegistry__factory,
   Grants__factory,
   Objections__factory,
-  WorkingCalendar__factory,
   SharingAgreements__factory,
+  WorkingCalendar__factory,
   type AccessLedger,
   type ConsentRegistry,
   type Consortium,
@@ -43,6 +45,7 @@ import { HOST, ROOT, freePort, start, waitFor, type Proc } from "./procs";
 
 const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 export const ADMIT = 0;
+const CALL = 7;
 
 export function devWallet(index: number): HDNodeWallet {
   return HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`);
@@ -114,15 +117,15 @@ export async function deploySystem(provider: JsonRpcProvider): Promise<System> {
   const first = await consortium.deploymentTransaction()!.wait();
   const c = await consortium.getAddress();
   const catalog = await (await new DataCatalog__factory(deployer).deploy(c)).waitForDeployment();
+  const calendar = await (await new WorkingCalendar__factory(deployer).deploy(c)).waitForDeployment();
   const agreements = await (
-    await new SharingAgreements__factory(deployer).deploy(c, await catalog.getAddress())
+    await new SharingAgreements__factory(deployer).deploy(c, await catalog.getAddress(), await calendar.getAddress())
   ).waitForDeployment();
   const grants = await (
     await new Grants__factory(deployer).deploy(c, await agreements.getAddress())
   ).waitForDeployment();
   const consents = await (await new ConsentRegistry__factory(deployer).deploy(c)).waitForDeployment();
   const ledger = await (await new AccessLedger__factory(deployer).deploy(c)).waitForDeployment();
-  const calendar = await (await new WorkingCalendar__factory(deployer).deploy(c)).waitForDeployment();
   const quality = [c, await catalog.getAddress(), await calendar.getAddress()] as const;
   const demands = await (await new DemandRegistry__factory(deployer).deploy(...quality)).waitForDeployment();
   const objections = await (await new Objections__factory(deployer).deploy(...quality)).waitForDeployment();
@@ -144,6 +147,11 @@ export async function deploySystem(provider: JsonRpcProvider): Promise<System> {
   const bureau = consortium.connect(new NonceManager(devWallet(1).connect(provider)));
   for (const d of DEMO_DEPARTMENTS.filter((x) => !x.council)) {
     await wait(bureau.propose(ADMIT, admitPayload(profileOf(d), devWallet(d.keyIndex).address)));
+  }
+  // As `npm start`: the official calendar of this year and the next, where chinese-days carries it.
+  const { carried } = currentOfficialYears((await provider.getBlock("latest"))!.timestamp);
+  for (const { year, words } of carried) {
+    await wait(bureau.propose(CALL, publishYearPayload(await calendar.getAddress(), year, words)));
   }
   const genesis = await provider.getBlock(0);
   const deployment: Deployment = {

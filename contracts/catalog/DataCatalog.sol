@@ -21,6 +21,9 @@ contract DataCatalog is IDataCatalog {
     /// (12 bytes); `metadataHash`; `legalBasis`. The last slot stays zero (and costs no fresh write) for resources
     /// registered without a legal-basis reference.
     mapping(bytes32 resourceId => Resource) private _resources;
+    /// @dev Apart from `Resource`, so that its layout and `resource()` stay as they are; read only on conditional
+    /// requests.
+    mapping(bytes32 resourceId => bool returned) private _returned;
 
     constructor(IConsortium consortium_) {
         _consortium = consortium_;
@@ -85,6 +88,18 @@ contract DataCatalog is IDataCatalog {
             revert CatalogInvalidLegalBases(acceptedBases);
         stored.acceptedBases = acceptedBases;
         emit ResourceLegalBasesChanged(resourceId, stored.provider, acceptedBases);
+    }
+
+    /// @inheritdoc IDataCatalog
+    function setReturned(bytes32 resourceId, bool returned) external {
+        Resource storage stored = _changeableResource(resourceId);
+        _returned[resourceId] = returned;
+        emit ResourceReturnChanged(resourceId, stored.provider, returned);
+    }
+
+    /// @inheritdoc IDataCatalog
+    function isReturned(bytes32 resourceId) external view returns (bool) {
+        return _returned[resourceId];
     }
 
     /// @inheritdoc IDataCatalog

@@ -105,6 +105,9 @@ interface IDataCatalog {
     );
     /// @notice The provider declared the legal bases (bitmask, see {Resource}) on which it accepts agreements.
     event ResourceLegalBasesChanged(bytes32 indexed resourceId, bytes32 indexed provider, uint8 acceptedBases);
+    /// @notice The provider marked the resource as returned (回流) to the departments below it in its own region, or
+    /// withdrew the mark (`returned` false).
+    event ResourceReturnChanged(bytes32 indexed resourceId, bytes32 indexed provider, bool returned);
     /// @notice A resource was retired; no new agreements can be made on it.
     event ResourceRetired(bytes32 indexed resourceId, bytes32 indexed provider, uint32 version);
 
@@ -120,6 +123,19 @@ interface IDataCatalog {
         ResourceTerms calldata terms,
         string calldata metadata
     ) external returns (bytes32 resourceId);
+
+    /**
+     * @notice Marks a resource as returned (回流) to the departments below its provider, or withdraws the mark: data a
+     * higher-level department holds that lower levels collected and need back. For a department below the provider
+     * (reached from it by the consortium's parent links, its GB/T 2260 region code inside the provider's region), an
+     * agreement on a returned conditional resource is active at once, as on an unconditional one; purpose, grants,
+     * consent and receipts bind it as any other. Agreements already made are not changed. Does not change the
+     * metadata or its version. Only an operator of the provider, on a resource that is not retired.
+     */
+    function setReturned(bytes32 resourceId, bool returned) external;
+
+    /// @notice Whether the provider marked the resource as returned to the departments below it.
+    function isReturned(bytes32 resourceId) external view returns (bool);
 
     /// @notice Replaces a resource's terms and metadata and bumps its version. Only an operator of the provider.
     /// The item count cannot shrink.

@@ -20,8 +20,9 @@ contract Consortium is IConsortium {
     uint256 private constant _BPS = 10_000;
     uint16 private constant _MIN_QUORUM_BPS = 5_000;
     uint16 private constant _MAX_QUORUM_BPS = 10_000;
-    uint64 private constant _MIN_REPLY_DEADLINE = 1 days;
-    uint64 private constant _MAX_REPLY_DEADLINE = 365 days;
+    /// @dev In working days: at least one, at most a year's (a year has about 250).
+    uint64 private constant _MIN_REPLY_DEADLINE = 1;
+    uint64 private constant _MAX_REPLY_DEADLINE = 250;
     uint64 private constant _PROPOSAL_LIFETIME = 7 days;
     uint32 private constant _MIN_REGION_CODE = 100_000;
     uint32 private constant _MAX_REGION_CODE = 999_999;
@@ -39,7 +40,8 @@ contract Consortium is IConsortium {
     /// @dev Seats held by active departments; kept in step by admit, suspend, reinstate, grant and revoke.
     uint16 private _councilSeats;
     uint16 private _quorumBps = _MIN_QUORUM_BPS;
-    uint64 private _replyDeadline = 14 days;
+    /// @dev Working days; 10 as the 2016 sharing rules (政务信息资源共享管理暂行办法) set it.
+    uint64 private _replyDeadline = 10;
 
     uint256 private _proposalCount;
 

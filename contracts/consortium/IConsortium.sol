@@ -37,7 +37,8 @@ interface IConsortium {
     /// - `Admit`: `(DepartmentProfile profile, address admin)`
     /// - `Suspend`, `Reinstate`, `GrantSeat`, `RevokeSeat`, `ClearNode`, `ClearEndpoint`: `(bytes32 departmentId)`
     /// - `SetQuorum`: `(uint16 quorumBps)`, 5000..10000
-    /// - `SetReplyDeadline`: `(uint64 seconds)`, 1 day .. 365 days
+    /// - `SetReplyDeadline`: `(uint64 workingDays)`, 1 .. 250: the reply deadline of conditional requests in working
+    ///   days of the council's WorkingCalendar (default 10, as the 2016 sharing rules set it)
     /// - `Call`: `(address module, bytes callData)`: the consortium calls a registered module, e.g. to decide an
     ///   escalated agreement or to suspend an agreement, pause a grant or revoke a consent as the council.
     /// - `ClearNode`: forgets the department's registered node, which leaves the nodes allowlist at its next
@@ -118,7 +119,7 @@ interface IConsortium {
     error ConsortiumInvalidSeatChange(bytes32 departmentId, bool councilSeat);
     /// @notice The quorum is outside 5000..10000 basis points.
     error ConsortiumInvalidQuorum(uint16 quorumBps);
-    /// @notice The reply deadline is outside 1 day .. 365 days.
+    /// @notice The reply deadline is outside 1 .. 250 working days.
     error ConsortiumInvalidReplyDeadline(uint64 replyDeadline);
     /// @notice The target of a `Call` proposal is not a registered module.
     error ConsortiumUnknownModule(address module);
@@ -195,7 +196,7 @@ interface IConsortium {
     event ProposalExecuted(uint256 indexed proposalId, ProposalAction action);
     /// @notice The quorum changed.
     event QuorumChanged(uint16 quorumBps, uint256 indexed proposalId);
-    /// @notice The reply deadline for conditional sharing requests changed.
+    /// @notice The reply deadline for conditional sharing requests changed (in working days).
     event ReplyDeadlineChanged(uint64 replyDeadline, uint256 indexed proposalId);
 
     // ---------------------------------------------------------------- bootstrapping
@@ -305,7 +306,8 @@ interface IConsortium {
     /// @notice The quorum in basis points (5000 = more than half of the seats).
     function quorumBps() external view returns (uint16);
 
-    /// @notice Seconds a provider has to answer a conditional sharing request.
+    /// @notice Working days a provider has to answer a conditional sharing request, counted on the WorkingCalendar
+    /// from the day after the request (China Standard Time).
     function replyDeadline() external view returns (uint64);
 
     /// @notice Seconds a proposal stays open.

@@ -1,24 +1,35 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {IConsortium} from "../consortium/IConsortium.sol";
+
 /**
  * @title ConsortiumMock
- * @notice Test double for the parts of IConsortium that modules use: who an account acts for, department status and
- * council seats, the reply deadline, and council calls (`councilCall` makes the mock the caller, as the real
- * Consortium is when a `Call` proposal executes). Tests only.
+ * @notice Test double for the parts of IConsortium that modules use: who an account acts for, department status,
+ * council seats, region codes and parents, the reply deadline (working days), and council calls (`councilCall` makes
+ * the mock the caller, as the real Consortium is when a `Call` proposal executes). Tests only.
  */
 contract ConsortiumMock {
     struct Dept {
         bool active;
         bool councilSeat;
+        uint32 regionCode;
+        bytes32 parent;
     }
 
     mapping(address account => bytes32 departmentId) private _operators;
     mapping(bytes32 departmentId => Dept) private _departments;
-    uint64 private _replyDeadline = 14 days;
+    uint64 private _replyDeadline = 10; // working days, as the Consortium's default
 
     function setDepartment(bytes32 departmentId, bool active, bool councilSeat) external {
-        _departments[departmentId] = Dept(active, councilSeat);
+        Dept storage d = _departments[departmentId];
+        (d.active, d.councilSeat) = (active, councilSeat);
+    }
+
+    /// @notice Places a department in the hierarchy: its GB/T 2260 region code and parent department.
+    function setLineage(bytes32 departmentId, uint32 regionCode, bytes32 parent) external {
+        Dept storage d = _departments[departmentId];
+        (d.regionCode, d.parent) = (regionCode, parent);
     }
 
     function setOperator(address account, bytes32 departmentId) external {
@@ -63,6 +74,18 @@ contract ConsortiumMock {
 
     function isCouncilMember(bytes32 departmentId) external view returns (bool) {
         return _departments[departmentId].active && _departments[departmentId].councilSeat;
+    }
+
+    function department(bytes32 departmentId) external view returns (IConsortium.Department memory) {
+        Dept storage d = _departments[departmentId];
+        return
+            IConsortium.Department({
+                level: IConsortium.Level.Province,
+                status: d.active ? IConsortium.DepartmentStatus.Active : IConsortium.DepartmentStatus.Suspended,
+                councilSeat: d.councilSeat,
+                regionCode: d.regionCode,
+                parent: d.parent
+            });
     }
 
     function replyDeadline() external view returns (uint64) {

@@ -5,11 +5,20 @@ import {IDataCatalog} from "../catalog/IDataCatalog.sol";
 
 /**
  * @title DataCatalogMock
- * @notice Test double for the views of IDataCatalog that the sharing contracts read: `resource` and `fullMask`,
+ * @notice Test double for the views of IDataCatalog that the sharing contracts read: `resource`, `fullMask` and `isReturned`,
  * with a setter. Tests only.
  */
 contract DataCatalogMock {
     mapping(bytes32 resourceId => IDataCatalog.Resource) private _resources;
+    mapping(bytes32 resourceId => bool returned) private _returned;
+
+    function setReturned(bytes32 id, bool returned) external {
+        _returned[id] = returned;
+    }
+
+    function isReturned(bytes32 resourceId) external view returns (bool) {
+        return _returned[resourceId];
+    }
 
     function setResource(bytes32 id, IDataCatalog.Resource calldata r) external {
         _resources[id] = r;

@@ -13,8 +13,13 @@ pragma solidity ^0.8.28;
  * - Conditional resource: `Requested` until the provider approves (a direct call by its operator, or an EIP-712
  *   seal signed by its operator and submitted by anyone) or rejects it with a reason hash. Every co-consumer must
  *   seal too (directly or by EIP-712 seal); the agreement becomes `Active` when the provider's approval and all
- *   co-consumer seals are in. Past the reply deadline without an answer, any member may escalate it to the council
- *   (`Escalated`); the council's decision (a call by the Consortium contract) counts as the provider's answer.
+ *   co-consumer seals are in. The reply deadline is the end (23:59:59 CST) of the council's number of working days
+ *   ({IConsortium-replyDeadline}) after the day of the request, on the council's {IWorkingCalendar}; a request whose
+ *   deadline needs a calendar year the council has not published reverts. Past the reply deadline without an answer,
+ *   any member may escalate it to the council (`Escalated`); the council's decision (a call by the Consortium
+ *   contract) counts as the provider's answer.
+ * - Returned resource (回流, {IDataCatalog-setReturned}): for a lead consumer and co-consumers all below the provider
+ *   (parent links and GB/T 2260 region), a conditional resource starts as an unconditional one does.
  * - Personal resource on a legal basis other than consent (statutory duty, contract, public interest): the request
  *   names a legal-reference hash ({requestWithLegalReference}) and needs the provider's approval, as a conditional
  *   one does, whatever the resource's sharing class. The basis must be one the catalog entry accepts.
@@ -88,7 +93,7 @@ interface ISharingAgreements {
         bytes32 termsHash;
         uint64 validFrom;
         uint64 validUntil;
-        uint64 replyDeadline; // zero when no provider answer is needed (unconditional, not personal or on consent)
+        uint64 replyDeadline; // end of the last working day to answer (WorkingCalendar); zero when no answer is needed
         LegalBasis legalBasis;
         AgreementStatus status; // stored status, never `Expired`
         bool requiresConsent; // personal resource and legal basis `Consent`

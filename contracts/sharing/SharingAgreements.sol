@@ -6,6 +6,7 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IConsortium} from "../consortium/IConsortium.sol";
 import {IDataCatalog} from "../catalog/IDataCatalog.sol";
+import {IWorkingCalendar} from "../calendar/IWorkingCalendar.sol";
 import {Roles} from "../libraries/Roles.sol";
 import {ISharingAgreements} from "./ISharingAgreements.sol";
 
@@ -23,15 +24,25 @@ contract SharingAgreements is ISharingAgreements, EIP712, Nonces {
     /// @inheritdoc ISharingAgreements
     uint256 public constant MAX_CO_CONSUMERS = 16; // the width of `Agreement.pendingSeals`
 
+    /// @dev Parent links from a department up to one above it: central, province, city, county, township are five
+    /// levels, so a department is at most four links below another.
+    uint256 private constant _MAX_LINKS_BELOW = 4;
+
     IConsortium private immutable _consortium;
     IDataCatalog private immutable _catalog;
+    IWorkingCalendar private immutable _calendar;
 
     mapping(uint256 agreementId => Agreement) private _agreements;
     uint256 private _agreementCount;
 
-    constructor(IConsortium consortium_, IDataCatalog catalog_) EIP712("Kuajie SharingAgreements", "1") {
+    constructor(
+        IConsortium consortium_,
+        IDataCatalog catalog_,
+        IWorkingCalendar calendar_
+    ) EIP712("Kuajie SharingAgreements", "1") {
         _consortium = consortium_;
         _catalog = catalog_;
+        _calendar = calendar_;
     }
 
     // ---------------------------------------------------------------- requests and answers
@@ -221,7 +232,9 @@ contract SharingAgreements is ISharingAgreements, EIP712, Nonces {
         unchecked {
             agreementId = ++_agreementCount;
         }
-        bool conditional = res.shareType == IDataCatalog.ShareType.Conditional || byLaw;
+        bool conditional =
+            byLaw ||
+                (res.shareType == IDataCatalog.ShareType.Conditional && !_returnedTo(terms, res.provider, consumer));
         (AgreementStatus status, uint64 replyDeadline) = _store(
             agreementId,
             terms,
@@ -260,6 +273,42 @@ contract SharingAgreements is ISharingAgreements, EIP712, Nonces {
         if (byLaw && legalReference == bytes32(0)) revert SharingLegalReferenceRequired(terms.resourceId, basis);
     }
 
+    /// @dev Whether the resource is returned (回流) to every consumer of the request: marked so in the catalog, and the
+    /// lead consumer and each co-consumer below the provider.
+    function _returnedTo(
+        AgreementRequest calldata terms,
+        bytes32 provider,
+        bytes32 consumer
+    ) private view returns (bool) {
+        if (!_catalog.isReturned(terms.resourceId)) return false;
+        IConsortium.Department memory above = _consortium.department(provider);
+        if (!_isBelow(above, provider, consumer)) return false;
+        bytes32[] calldata co = terms.coConsumers;
+        for (uint256 i = 0; i < co.length; ++i) {
+            if (!_isBelow(above, provider, co[i])) return false;
+        }
+        return true;
+    }
+
+    /// @dev Whether `departmentId` is below `provider`: reached from it by parent links, and with a GB/T 2260 region
+    /// code inside the provider's (a province `XX0000` holds `XX....`, a city `XXYY00` holds `XXYY..`).
+    function _isBelow(
+        IConsortium.Department memory above,
+        bytes32 provider,
+        bytes32 departmentId
+    ) private view returns (bool) {
+        IConsortium.Department memory d = _consortium.department(departmentId);
+        uint32 region = above.regionCode;
+        uint32 scale = region % 10000 == 0 ? 10000 : (region % 100 == 0 ? 100 : 1);
+        if (d.regionCode / scale != region / scale) return false;
+        bytes32 parent = d.parent;
+        for (uint256 link = 0; link < _MAX_LINKS_BELOW && parent != bytes32(0); ++link) {
+            if (parent == provider) return true;
+            parent = _consortium.department(parent).parent;
+        }
+        return false;
+    }
+
     /// @dev Stores a new agreement, `Active` at once only when no answer and no seal is needed.
     function _store(
         uint256 agreementId,
@@ -270,7 +319,7 @@ contract SharingAgreements is ISharingAgreements, EIP712, Nonces {
     ) private returns (AgreementStatus status, uint64 replyDeadline) {
         uint16 pendingSeals = uint16((1 << terms.coConsumers.length) - 1); // length <= 16, checked above
         status = (!conditional && pendingSeals == 0) ? AgreementStatus.Active : AgreementStatus.Requested;
-        replyDeadline = conditional ? uint64(block.timestamp) + _consortium.replyDeadline() : 0;
+        replyDeadline = conditional ? _replyDeadlineFromNow() : 0;
         Agreement storage a = _agreements[agreementId];
         a.resourceId = terms.resourceId;
         a.provider = provider;
@@ -287,6 +336,14 @@ contract SharingAgreements is ISharingAgreements, EIP712, Nonces {
         a.pendingSeals = pendingSeals;
         a.quota = terms.quota;
         if (pendingSeals != 0) a.coConsumers = terms.coConsumers;
+    }
+
+    /// @dev The end of the council's number of working days after today (CST). A calendar year the council has not
+    /// published reverts the request (`WorkingCalendarYearNotPublished`): a deadline nobody can compute is not set.
+    function _replyDeadlineFromNow() private view returns (uint64) {
+        // The Consortium bounds the setting to 1..250 working days, inside uint16.
+        uint16 workingDays = uint16(_consortium.replyDeadline());
+        return _calendar.deadlineAfter(uint64(block.timestamp), workingDays);
     }
 
     function _checkResource(bytes32 resourceId) private view returns (IDataCatalog.Resource memory res) {

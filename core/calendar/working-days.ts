@@ -1,11 +1,10 @@
 /**
- * The official working-day calendar, as the WorkingCalendar contract stores it (contracts/calendar): a year's days as
- * two 256-bit words (bit `d` = day-of-year `d`, 0 = 1 January, set on a working day), days counted in China Standard
- * Time (UTC+8). The words are built from the `chinese-days` package's data (the State Council's yearly holiday
- * notices: public holidays off, make-up working days 调休 on), never from a hand-typed list; the deadline arithmetic
- * is the contract's, so that a gateway, the auditor or a test can compute a deadline without the chain.
+ * Working-day arithmetic on the calendar as the WorkingCalendar contract stores it (contracts/calendar): a year's days
+ * as two 256-bit words (bit `d` = day-of-year `d`, 0 = 1 January, set on a working day), days counted in China
+ * Standard Time (UTC+8). The same rules as the contract's, walked day by day, so that a gateway, the auditor or a test
+ * can compute a deadline without the chain (and check the contract's bit tricks against it). Where the words come
+ * from: official-calendar.ts.
  */
-import chineseDays from "chinese-days/dist/chinese-days.json";
 
 const DAY_SECONDS = 86_400;
 const CST_OFFSET_SECONDS = 8 * 3600;
@@ -28,48 +27,26 @@ export class YearNotPublishedError extends Error {
   }
 }
 
-/** `chinese-days` carries no official holiday schedule for the year (it would only know the weekends). */
-export class YearNotCarriedError extends Error {
-  constructor(readonly year: number) {
-    super(`chinese-days carries no official holiday schedule for ${year} (it has ${officialYears().join(", ")})`);
-    this.name = "YearNotCarriedError";
-  }
-}
-
-/** The years whose official schedule the installed `chinese-days` carries, ascending. */
-export function officialYears(): number[] {
-  const years = new Set(Object.keys(chineseDays.holidays).map((date) => Number(date.slice(0, 4))));
-  return [...years].sort((a, b) => a - b);
-}
-
-/** The year's working days from the official schedule: weekdays that are not holidays, and the make-up days. */
-export function officialYearWords(year: number): YearWords {
-  if (!officialYears().includes(year)) throw new YearNotCarriedError(year);
-  const holidays: Record<string, string> = chineseDays.holidays;
-  const makeUpDays: Record<string, string> = chineseDays.workdays;
+/**
+ * A year of Monday-to-Friday working days without a single holiday: for benchmarks and tests on years no official
+ * schedule is published for. Never what a deployment publishes (that is official-calendar.ts).
+ */
+export function weekdaysOnlyYearWords(year: number): YearWords {
   const bits = [0n, 0n];
-  for (let dayOfYear = 0; dayOfYear < daysIn(year); dayOfYear++) {
-    const date = new Date(Date.UTC(year, 0, 1 + dayOfYear));
-    const iso = date.toISOString().slice(0, 10);
-    const weekday = date.getUTCDay();
-    const working = iso in makeUpDays || (weekday >= 1 && weekday <= 5 && !(iso in holidays));
-    if (working) bits[dayOfYear >> 8] |= 1n << BigInt(dayOfYear & 0xff);
+  for (let day = 0; day < daysIn(year); day++) {
+    const weekday = new Date(Date.UTC(year, 0, 1 + day)).getUTCDay();
+    if (weekday >= 1 && weekday <= 5) bits[day >> 8] |= 1n << BigInt(day & 0xff);
   }
   return { firstWord: bits[0], secondWord: bits[1] };
 }
 
-/** The published years `years` built from the official schedule. */
-export function officialCalendar(years: readonly number[]): PublishedYears {
-  return new Map(years.map((year) => [year, officialYearWords(year)]));
-}
-
 /** The CST day number (days since 1970-01-01 CST) of a Unix time in seconds. */
-export function cstDayOf(timestamp: number): number {
+function cstDayOf(timestamp: number): number {
   return Math.floor((timestamp + CST_OFFSET_SECONDS) / DAY_SECONDS);
 }
 
 /** The last second (23:59:59 CST) of CST day `day`, in Unix seconds. */
-export function endOfCstDay(day: number): number {
+function endOfCstDay(day: number): number {
   return (day + 1) * DAY_SECONDS - CST_OFFSET_SECONDS - 1;
 }
 
@@ -130,6 +107,7 @@ function firstDayOf(year: number): number {
   return Date.UTC(year, 0, 1) / 1000 / DAY_SECONDS;
 }
 
-function daysIn(year: number): number {
+/** 365 or 366. */
+export function daysIn(year: number): number {
   return firstDayOf(year + 1) - firstDayOf(year);
 }

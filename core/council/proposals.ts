@@ -3,7 +3,7 @@
  * and decoded back. The action is `PROPOSAL_ACTION` (core/codes); the payload by action:
  * - admit: `abi.encode(DepartmentProfile profile, address admin)`;
  * - suspend, reinstate, grant_seat, revoke_seat, clear_node, clear_endpoint: `abi.encode(bytes32 departmentId)`;
- * - set_quorum: `abi.encode(uint16 quorumBps)`; set_reply_deadline: `abi.encode(uint64 seconds)`;
+ * - set_quorum: `abi.encode(uint16 quorumBps)`; set_reply_deadline: `abi.encode(uint64 workingDays)`;
  * - call: `abi.encode(address module, bytes callData)`.
  */
 import { AbiCoder } from "ethers";
@@ -65,8 +65,8 @@ export function decodeQuorumPayload(payload: string): number {
   return Number(coder.decode(["uint16"], payload)[0]);
 }
 
-export function encodeReplyDeadlinePayload(seconds: number | bigint): string {
-  return coder.encode(["uint64"], [seconds]);
+export function encodeReplyDeadlinePayload(workingDays: number | bigint): string {
+  return coder.encode(["uint64"], [workingDays]);
 }
 
 export function decodeReplyDeadlinePayload(payload: string): number {

@@ -3,8 +3,8 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 /**
  * Deploys the whole Kuajie system and wires it together:
  * Consortium first; every module takes its address; then the deployer founds the consortium with the founding
- * council department(s), registering the modules that accept council decisions. After founding the deployer has no
- * special power.
+ * council department(s), registering the modules that accept council decisions (the WorkingCalendar among them: the
+ * council publishes each year's calendar by a `Call` proposal). After founding the deployer has no special power.
  *
  * Parameters (`ignition/parameters/*.json`, or `parameters` when deploying from a script):
  * - `founders`: IConsortium.DepartmentProfile[] (`{id, level, regionCode, parent, councilSeat, code, name}`)
@@ -13,11 +13,11 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 export const KuajieCoreModule = buildModule("KuajieCore", (m) => {
   const consortium = m.contract("Consortium");
   const catalog = m.contract("DataCatalog", [consortium]);
-  const agreements = m.contract("SharingAgreements", [consortium, catalog]);
+  const calendar = m.contract("WorkingCalendar", [consortium]);
+  const agreements = m.contract("SharingAgreements", [consortium, catalog, calendar]);
   const grants = m.contract("Grants", [consortium, agreements]);
   const consents = m.contract("ConsentRegistry", [consortium]);
   const ledger = m.contract("AccessLedger", [consortium]);
-  const calendar = m.contract("WorkingCalendar", [consortium]);
   const demands = m.contract("DemandRegistry", [consortium, catalog, calendar]);
   const objections = m.contract("Objections", [consortium, catalog, calendar]);
   return { consortium, catalog, agreements, grants, consents, ledger, calendar, demands, objections };

@@ -4,7 +4,9 @@
  */
 import { ZeroHash } from "ethers";
 import { LEVEL, PROPOSAL_ACTION } from "../../core/codes/enumerations";
-import { encodeAdmitPayload } from "../../core/council/proposals";
+import { encodeAdmitPayload, encodeCallPayload } from "../../core/council/proposals";
+import type { YearWords } from "../../core/calendar/working-days";
+import { WorkingCalendar__factory } from "../../typechain-types";
 import { DEMO_DEPARTMENTS, type DemoDepartment } from "./demo-departments";
 
 /** `IConsortium.ProposalAction` values used here. */
@@ -26,4 +28,14 @@ export function admitPayload(d: DemoDepartment, admin: string): string {
     },
     admin,
   );
+}
+
+/** Encodes the payload of a `Call` proposal by which the council publishes `year`'s working days on the calendar. */
+export function publishYearPayload(calendar: string, year: number, words: YearWords): string {
+  const callData = WorkingCalendar__factory.createInterface().encodeFunctionData("publishYear", [
+    year,
+    words.firstWord,
+    words.secondWord,
+  ]);
+  return encodeCallPayload(calendar, callData);
 }

@@ -7,13 +7,14 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { JsonRpcProvider, NonceManager, toBeHex } from "ethers";
-import { Consortium__factory } from "../../typechain-types";
+import { Consortium__factory, type Consortium } from "../../typechain-types";
 import { readDeployment, type Deployment } from "../../server/src/chain/deployment";
 import { deriveDevSigners } from "../../server/src/chain/keys";
 import { TokenService } from "../../server/src/modules/auth/service";
 import { openDatabase } from "../../server/src/common/db";
 import { TokenStore } from "../../server/src/store/tokens";
-import { ADMIT, admitPayload } from "../lib/consortium-proposals";
+import { currentOfficialYears } from "../../core/calendar/official-calendar";
+import { ADMIT, CALL, admitPayload, publishYearPayload } from "../lib/consortium-proposals";
 import { DEMO_DEPARTMENTS, demoDepartment } from "../lib/demo-departments";
 import { gatewayFiles, type Credentials } from "../lib/dev-files";
 import { LoggedProcess, describeExit, tailOf } from "../lib/supervisor";
@@ -67,9 +68,11 @@ export async function deployContracts(
 }
 
 /**
- * The data bureau holds the only council seat, so each of its Admit proposals executes at once. Then every
- * department's admin operator publishes its gateway's endpoint on chain (`Consortium.setGatewayEndpoint`), where the
- * other departments' gateways find it.
+ * The data bureau holds the only council seat, so each of its Admit proposals executes at once. It also publishes the
+ * working-day calendar of this year and the next by council Call proposals, from chinese-days (the years the package
+ * carries; a conditional request whose reply deadline needs another year is refused until the council publishes it).
+ * Then every department's admin operator publishes its gateway's endpoint on chain (`Consortium.setGatewayEndpoint`),
+ * where the other departments' gateways find it.
  */
 export async function admitDemoDepartments(settings: Settings, deployment: Deployment): Promise<void> {
   const ordered = [...DEMO_DEPARTMENTS].sort((a, b) => a.keyIndex - b.keyIndex);
@@ -100,6 +103,7 @@ export async function admitDemoDepartments(settings: Settings, deployment: Deplo
     for (const d of DEMO_DEPARTMENTS) {
       if (!(await council.isActive(d.id))) throw new StartError(`${d.key} was not admitted`);
     }
+    await publishCalendar(council, deployment, (await provider.getBlock("latest"))!.timestamp);
     say("each department's admin operator publishes its gateway's endpoint on chain");
     for (const site of settings.gateways) {
       const consortium = site.key === chair.key ? council : consortiumOf(site.key);
@@ -109,6 +113,21 @@ export async function admitDemoDepartments(settings: Settings, deployment: Deplo
     }
   } finally {
     provider.destroy();
+  }
+}
+
+/** The council publishes the official working-day calendar of the chain's year and the next, where chinese-days has it. */
+async function publishCalendar(council: Consortium, deployment: Deployment, now: number): Promise<void> {
+  const { carried, notCarried } = currentOfficialYears(now);
+  for (const { year, words } of carried) {
+    await (await council.propose(CALL, publishYearPayload(deployment.contracts.WorkingCalendar, year, words))).wait();
+  }
+  say(`the council published the working-day calendar of ${carried.map((c) => c.year).join(" and ") || "no year"}`);
+  if (notCarried.length > 0) {
+    say(
+      `chinese-days carries no official schedule for ${notCarried.join(", ")}: conditional requests whose reply ` +
+        "deadline reaches it are refused until the council publishes it",
+    );
   }
 }
 

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { deadlineAfter, officialCalendar, officialYearWords, workingDaysLeft } from "../../core/calendar/working-days";
+import { deadlineAfter, workingDaysLeft } from "../../core/calendar/working-days";
+import { officialCalendar, officialYearWords } from "../../core/calendar/official-calendar";
 import { Action, payload } from "../consortium/fixtures";
 import { calendarWithConsortiumFixture, calendarWithMockFixture, cst, endOfCst, publishOfficial } from "./fixtures";
 
@@ -155,6 +156,19 @@ describe("WorkingCalendar", function () {
       expect(await calendar.isWorkingDay(cst("2026-10-08T00:00"))).to.equal(true);
       expect(await calendar.isWorkingDay(cst("2026-10-08T00:00") - 1)).to.equal(false);
       expect(await calendar.isWorkingDay(Date.parse("2026-10-07T16:00:00Z") / 1000)).to.equal(true);
+    });
+
+    it("finds the year where the 400-year average overshoots (31 Dec 2072) or undershoots (1 Jan 1971)", async function () {
+      const { consortium, calendar } = await loadFixture(calendarWithMockFixture);
+      const target = await calendar.getAddress();
+      // All days of leap year 2072 working; 1971 only its first day. Neither neighbour year is published.
+      const publish = (year: number, first: bigint, second: bigint) =>
+        consortium.councilCall(target, calendar.interface.encodeFunctionData("publishYear", [year, first, second]));
+      await publish(2072, ALL_ONES, (1n << 110n) - 1n);
+      await publish(1971, 1n, 0n);
+      expect(await calendar.isWorkingDay(cst("2072-12-31T23:59:59"))).to.equal(true);
+      expect(await calendar.isWorkingDay(cst("1971-01-01T00:00"))).to.equal(true);
+      expect(await calendar.isWorkingDay(cst("1971-01-02T00:00"))).to.equal(false);
     });
 
     it("reverts for a year not published, and for a time beyond year 9999", async function () {

@@ -1,6 +1,6 @@
 import { ethers } from "hardhat";
 import type { Consortium, ConsortiumMock, WorkingCalendar } from "../../typechain-types";
-import { officialYearWords } from "../../core/calendar/working-days";
+import { officialYearWords } from "../../core/calendar/official-calendar";
 import { BUREAU, CITY } from "../consortium/fixtures";
 
 /** Unix seconds of a China Standard Time wall-clock time, e.g. `cst("2026-09-25T10:00")`. */

@@ -456,6 +456,43 @@ describe("DataCatalog", function () {
     itRefusesAllButTheActiveProvider((catalog, resourceId) => catalog.setAcceptedLegalBases(resourceId, CONSENT_ONLY));
   });
 
+  describe("setReturned (回流)", function () {
+    it("marks a resource returned to the departments below its provider and withdraws the mark, keeping the version", async function () {
+      const { catalog, psbOperator2, resourceId } = await loadFixture(deployFixture);
+      expect(await catalog.isReturned(resourceId)).to.equal(false);
+      await expect(catalog.connect(psbOperator2).setReturned(resourceId, true))
+        .to.emit(catalog, "ResourceReturnChanged")
+        .withArgs(resourceId, PUBLIC_SECURITY, true);
+      expect(await catalog.isReturned(resourceId)).to.equal(true);
+      expect((await catalog.resource(resourceId)).version).to.equal(1n);
+      await expect(catalog.connect(psbOperator2).setReturned(resourceId, false))
+        .to.emit(catalog, "ResourceReturnChanged")
+        .withArgs(resourceId, PUBLIC_SECURITY, false);
+      expect(await catalog.isReturned(resourceId)).to.equal(false);
+    });
+
+    it("keeps the mark across an update", async function () {
+      const { catalog, psbOperator, resourceId } = await loadFixture(deployFixture);
+      await catalog.connect(psbOperator).setReturned(resourceId, true);
+      await catalog.connect(psbOperator).update(resourceId, terms({ itemCount: 14 }), META);
+      expect(await catalog.isReturned(resourceId)).to.equal(true);
+    });
+
+    it("refuses an unknown resource and a retired one", async function () {
+      const { catalog, psbOperator, resourceId } = await loadFixture(deployFixture);
+      const unknown = ethers.id("unknown");
+      await expect(catalog.connect(psbOperator).setReturned(unknown, true))
+        .to.be.revertedWithCustomError(catalog, "CatalogUnknownResource")
+        .withArgs(unknown);
+      await catalog.connect(psbOperator).retire(resourceId);
+      await expect(catalog.connect(psbOperator).setReturned(resourceId, true))
+        .to.be.revertedWithCustomError(catalog, "CatalogResourceRetired")
+        .withArgs(resourceId);
+    });
+
+    itRefusesAllButTheActiveProvider((catalog, resourceId) => catalog.setReturned(resourceId, true));
+  });
+
   describe("views", function () {
     it("resource: an unknown id reads as all zeros with status None", async function () {
       const { catalog } = await loadFixture(deployFixture);

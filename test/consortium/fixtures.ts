@@ -49,7 +49,8 @@ export const Roles = {
 
 export const DAY = 24n * 60n * 60n;
 export const PROPOSAL_LIFETIME = 7n * DAY;
-export const DEFAULT_REPLY_DEADLINE = 14n * DAY;
+/** In working days, as the 2016 sharing rules set it. */
+export const DEFAULT_REPLY_DEADLINE = 10n;
 
 /** An 18-character unified social credit code made from a short tag, e.g. code("DB") = "11440000DB00000000". */
 export function code(tag: string): string {
@@ -76,7 +77,7 @@ export const payload = {
   admit: (p: Profile, admin: string) => encodeAdmitPayload(p, admin),
   department: (id: string) => encodeDepartmentPayload(id),
   quorum: (bps: bigint | number) => encodeQuorumPayload(bps),
-  replyDeadline: (seconds: bigint | number) => encodeReplyDeadlinePayload(seconds),
+  replyDeadline: (workingDays: bigint | number) => encodeReplyDeadlinePayload(workingDays),
   call: (module: string, data: string) => encodeCallPayload(module, data),
 };
 

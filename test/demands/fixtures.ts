@@ -1,5 +1,6 @@
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { weekdaysOnlyYearWords } from "../../core/calendar/working-days";
 import type {
   ConsortiumMock,
   DataCatalogMock,
@@ -30,21 +31,6 @@ export interface Clock {
   fridayEnd: bigint;
   /** End of the Monday two weeks later: ten working days after the Monday (two weekends skipped). */
   tenWorkingDaysEnd: bigint;
-}
-
-/**
- * A year's calendar words with Monday to Friday as working days and nothing else: the due dates these suites count
- * do not depend on which holidays fall near the day a run starts (the calendar's own suite tests the official
- * schedule's holidays and make-up days).
- */
-function weekdaysOnlyWords(year: number) {
-  const words = [0n, 0n];
-  const days = (Date.UTC(year + 1, 0, 1) - Date.UTC(year, 0, 1)) / 86_400_000;
-  for (let d = 0; d < days; d++) {
-    const weekday = new Date(Date.UTC(year, 0, 1 + d)).getUTCDay();
-    if (weekday >= 1 && weekday <= 5) words[d >> 8] |= 1n << BigInt(d & 0xff);
-  }
-  return words;
 }
 
 function clockFrom(monday10am: bigint): Clock {
@@ -121,7 +107,9 @@ export async function deployQuality() {
   const clock = clockFrom(nextMonday10amCst(BigInt(await time.latest())));
   const year = new Date(Number(clock.monday10am) * 1000).getUTCFullYear();
   for (const y of [year, year + 1]) {
-    const [firstWord, secondWord] = weekdaysOnlyWords(y);
+    // Weekdays only: the due dates counted here do not depend on the holidays near the day a run starts (the
+    // calendar's own suite tests the official schedule's holidays and make-up days).
+    const { firstWord, secondWord } = weekdaysOnlyYearWords(y);
     await consortium.councilCall(
       await calendar.getAddress(),
       calendar.interface.encodeFunctionData("publishYear", [y, firstWord, secondWord]),

@@ -17,8 +17,11 @@ import { grantInsuranceToCivilAffairs } from "../support/insurance-grant";
 
 type Contracts = Pick<
   System,
-  "consortium" | "catalog" | "agreements" | "grants" | "consents" | "ledger" | "demands" | "objections"
+  "consortium" | "catalog" | "agreements" | "grants" | "consents" | "ledger" | "calendar" | "demands" | "objections"
 >;
+
+/** The outsider's address, once the suite has picked it (for errors that name the caller without a `needed`). */
+let outsiderAddress = "";
 
 interface Row {
   /** Arguments; by default every parameter's zero value (the guard comes before any argument check). */
@@ -54,6 +57,7 @@ const CONTRACTS: Array<{ key: keyof Contracts; name: string; prefix: string }> =
   { key: "grants", name: "Grants", prefix: "Grants" },
   { key: "consents", name: "ConsentRegistry", prefix: "Consent" },
   { key: "ledger", name: "AccessLedger", prefix: "AccessLedger" },
+  { key: "calendar", name: "WorkingCalendar", prefix: "WorkingCalendar" },
   { key: "demands", name: "DemandRegistry", prefix: "Demand" },
   { key: "objections", name: "Objections", prefix: "Objection" },
 ];
@@ -119,6 +123,7 @@ const TABLE: Record<string, Record<string, Row>> = {
     },
     "retire(bytes32)": { args: () => [world.resourceId], needed: PROVIDER },
     "setAcceptedLegalBases(bytes32,uint8)": { args: () => [world.resourceId, 1], needed: PROVIDER },
+    "setReturned(bytes32,bool)": { args: () => [world.resourceId, true], needed: PROVIDER },
   },
   SharingAgreements: {
     "request((bytes32,bytes32[],uint256,bytes32,uint8,uint64,uint64,(uint32,uint8),bytes32))": {
@@ -252,6 +257,13 @@ const TABLE: Record<string, Record<string, Row>> = {
       args: () => [1n, ethers.id("root"), 1, 1n, 1n, ethers.ZeroHash],
     },
   },
+  WorkingCalendar: {
+    "publishYear(uint16,uint256,uint256)": {
+      args: () => [2026, 0n, 0n],
+      note: "only the council (a Call proposal)",
+      error: { name: "WorkingCalendarUnauthorized", args: () => [outsiderAddress] },
+    },
+  },
 };
 
 /** A zero-ish value of an ABI type: 0, false, the zero address or hash, empty bytes/strings/arrays, zeroed tuples. */
@@ -326,6 +338,7 @@ describe("Hostile callers: every state-changing contract function refuses a non-
     system = await deploySystem();
     // An account that acts for no department (index 15: far from the deployer and the demo departments' keys).
     outsider = (await ethers.getSigners())[15];
+    outsiderAddress = outsider.address;
     const { departmentId } = await system.consortium.operatorOf(outsider.address);
     expect(departmentId).to.equal(ethers.ZeroHash);
     world = await buildWorld(system);

@@ -135,7 +135,7 @@ describe("Scenario: one card for everything", function () {
       s.agreements,
       "SharingReplyDeadlineNotReached",
     );
-    await time.increase(Number(await s.consortium.replyDeadline()) + 1);
+    await time.increaseTo((await s.agreements.agreement(unanswered)).replyDeadline + 1n);
     await s.agreements.connect(civil).escalate(unanswered);
     expect(await s.agreements.agreementStatus(unanswered)).to.equal(STATUS.Escalated);
 

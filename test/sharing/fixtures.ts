@@ -1,9 +1,16 @@
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { ConsortiumMock, DataCatalogMock, Grants, SharingAgreements } from "../../typechain-types";
+import type {
+  ConsortiumMock,
+  DataCatalogMock,
+  Grants,
+  SharingAgreements,
+  WorkingCalendar,
+} from "../../typechain-types";
 import type { ISharingAgreements } from "../../typechain-types/contracts/sharing/SharingAgreements";
 import { SEAL_TYPES, eip712Domain } from "../../core/eip712";
+import { testCalendarYears } from "../support/calendar";
 
 export { SEAL_TYPES };
 
@@ -98,9 +105,15 @@ export async function deploySharing() {
     await ethers.getSigners();
   const consortium: ConsortiumMock = await ethers.deployContract("ConsortiumMock");
   const catalog: DataCatalogMock = await ethers.deployContract("DataCatalogMock");
+  const calendar: WorkingCalendar = await ethers.deployContract("WorkingCalendar", [await consortium.getAddress()]);
+  for (const { year, words } of testCalendarYears(await time.latest())) {
+    const publish = calendar.interface.encodeFunctionData("publishYear", [year, words.firstWord, words.secondWord]);
+    await consortium.councilCall(await calendar.getAddress(), publish);
+  }
   const sharing: SharingAgreements = await ethers.deployContract("SharingAgreements", [
     await consortium.getAddress(),
     await catalog.getAddress(),
+    await calendar.getAddress(),
   ]);
   const grants: Grants = await ethers.deployContract("Grants", [
     await consortium.getAddress(),
@@ -167,6 +180,7 @@ export async function deploySharing() {
     relayer,
     consortium,
     catalog,
+    calendar,
     sharing,
     grants,
     now,

@@ -7,9 +7,8 @@ import hre, { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { deployKuajie, type Deployment } from "../../scripts/lib/deployment";
 import { DEMO_DEPARTMENTS, type DemoDepartment } from "../../scripts/lib/demo-departments";
-import { ADMIT, CALL, admitPayload } from "../../scripts/lib/consortium-proposals";
-import { encodeCallPayload } from "../../core/council/proposals";
-import { officialYears, officialYearWords } from "../../core/calendar/working-days";
+import { ADMIT, CALL, admitPayload, publishYearPayload } from "../../scripts/lib/consortium-proposals";
+import { testCalendarYears } from "./calendar";
 import type {
   AccessLedger,
   ConsentRegistry,
@@ -68,13 +67,11 @@ export async function deploySystem(): Promise<System> {
   for (const d of DEMO_DEPARTMENTS.filter((x) => !x.council)) {
     await system.consortium.connect(operators["data-bureau"]).propose(ADMIT, admitPayload(d, operators[d.key].address));
   }
-  // Deadlines in working days need the calendar: the council publishes every year chinese-days carries.
-  for (const year of officialYears()) {
-    const { firstWord, secondWord } = officialYearWords(year);
-    const call = system.calendar.interface.encodeFunctionData("publishYear", [year, firstWord, secondWord]);
+  const now = (await ethers.provider.getBlock("latest"))!.timestamp;
+  for (const { year, words } of testCalendarYears(now)) {
     await system.consortium
       .connect(operators["data-bureau"])
-      .propose(CALL, encodeCallPayload(deployment.contracts.WorkingCalendar, call));
+      .propose(CALL, publishYearPayload(deployment.contracts.WorkingCalendar, year, words));
   }
   return system;
 }

@@ -11,6 +11,13 @@ import { agreementStatusAt, loadAgreements, type AgreementHistory } from "../sta
 import { bytes32Text, loadDirectory, short, type Directory } from "../state/directory";
 import { grantStatusAt, loadGrantsOfAgreements, type GrantHistory } from "../state/grants";
 import { replyOf, type Reply } from "../state/replies";
+import { loadCalendar } from "../state/calendar";
+import {
+  YearNotPublishedError,
+  cstDateOf,
+  workingDaysLeft,
+  type PublishedYears,
+} from "../../../core/calendar/working-days";
 import { formatDuration, isoTime } from "../time";
 import { wrongDeploymentReport } from "./wrong-deployment";
 
@@ -24,9 +31,10 @@ export async function agreementCommand(ctx: AuditContext, id: bigint): Promise<A
       `agreement ${id} does not exist on this chain (up to block ${ctx.head.number}): pass an agreement id`,
     );
   }
-  const directory = await loadDirectory(ctx, [agreement.resourceId]);
+  const [directory, calendar] = await Promise.all([loadDirectory(ctx, [agreement.resourceId]), loadCalendar(ctx)]);
   const now = ctx.head.time;
   const reply = replyOf(agreement, now);
+  const workingDays = replyWorkingDays(reply, calendar, now);
   const timeline = [
     ...agreement.events.map((event) => ({ event, text: agreementEventText(event, agreement, directory) })),
     ...[...grants.values()].flatMap((g) =>
@@ -49,7 +57,7 @@ export async function agreementCommand(ctx: AuditContext, id: bigint): Promise<A
       ["legal basis", agreement.legalBasis + (agreement.requiresConsent ? " (consent required per subject)" : "")],
       ["valid", `${isoTime(agreement.validFrom)} – ${isoTime(agreement.validUntil)}`],
       ["quota", agreement.quota.per === "none" ? "unlimited" : `${agreement.quota.calls} per ${agreement.quota.per}`],
-      ["reply", replyText(reply)],
+      ["reply", replyText(reply, workingDays)],
       ["grants", grants.size],
     ],
     violations: [],
@@ -98,6 +106,9 @@ export async function agreementCommand(ctx: AuditContext, id: bigint): Promise<A
         needed: reply.needed,
         requestedAt: reply.requestedAt,
         deadline: reply.deadline || null,
+        deadlineDate: reply.needed ? cstDateOf(reply.deadline) : null,
+        workingDaysAllowed: workingDays.allowed,
+        workingDaysLeft: workingDays.left,
         answer: reply.answer?.kind ?? null,
         answeredAt: reply.answer?.event.time ?? null,
         replySeconds: reply.replySeconds ?? null,
@@ -119,9 +130,37 @@ export async function agreementCommand(ctx: AuditContext, id: bigint): Promise<A
   };
 }
 
-function replyText(reply: Reply): string {
+/**
+ * The reply deadline in working days on the council's calendar as the chain published it: how many the provider had
+ * (from the request to the deadline) and, while no answer is in, how many are left after today (China Standard Time).
+ * Null where the calendar lacks a year it would need.
+ */
+function replyWorkingDays(
+  reply: Reply,
+  calendar: PublishedYears,
+  now: number,
+): { allowed: number | null; left: number | null } {
+  if (!reply.needed) return { allowed: null, left: null };
+  const count = (from: number) => {
+    try {
+      return workingDaysLeft(calendar, from, reply.deadline);
+    } catch (err) {
+      if (err instanceof YearNotPublishedError) return null;
+      throw err;
+    }
+  };
+  const open = !reply.answer && !reply.councilDecision && !reply.escalation;
+  return { allowed: count(reply.requestedAt), left: open ? count(now) : null };
+}
+
+function replyText(reply: Reply, workingDays: { allowed: number | null; left: number | null }): string {
   if (!reply.needed) return "no answer needed (unconditional resource)";
-  const deadline = `deadline ${isoTime(reply.deadline)}`;
+  const counted =
+    workingDays.allowed === null
+      ? ""
+      : `, ${workingDays.allowed} working days after the request` +
+        (workingDays.left === null ? "" : `, ${workingDays.left} left after today`);
+  const deadline = `deadline ${isoTime(reply.deadline)}: end of ${cstDateOf(reply.deadline)} CST${counted}`;
   if (reply.answer) {
     return `${reply.answer.kind} by the provider after ${formatDuration(reply.replySeconds!)} (${deadline}: ${reply.late ? "LATE" : "on time"})`;
   }

@@ -42,6 +42,8 @@ export interface CatalogResource {
   fields: CatalogField[];
   /** Where the gateway fetches the data (`POST {url}/query`); null when the metadata names none. */
   upstreamUrl: string | null;
+  /** Marked returned (回流) to the departments below the provider (`ResourceReturnChanged`). */
+  returned: boolean;
   registeredBlock: number;
   registeredAt: number;
   registeredTx: string;
@@ -88,6 +90,7 @@ interface RawResource {
   updated_block: number;
   updated_at: number;
   updated_tx: string;
+  returned: number;
 }
 
 interface RawEvent {
@@ -150,6 +153,7 @@ export class CatalogStore {
            resource_id TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL, block_time INTEGER NOT NULL,
            PRIMARY KEY (block_number, log_index))`,
         `CREATE INDEX catalog_events_resource ON catalog_events (resource_id)`,
+        `ALTER TABLE catalog_resources ADD COLUMN returned INTEGER NOT NULL DEFAULT 0`,
       ]) > 0;
   }
 
@@ -169,7 +173,7 @@ export class CatalogStore {
           this.db
             .prepare(
               `INSERT OR REPLACE INTO catalog_resources VALUES
-                 (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 'active', ?, ?, ?, ?, ?, ?)`,
+                 (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 'active', ?, ?, ?, ?, ?, ?, 0)`,
             )
             .run(
               id,
@@ -220,6 +224,17 @@ export class CatalogStore {
               id,
             );
           this.recordEvent(e, id, version);
+          break;
+        }
+        case "ResourceReturnChanged": {
+          this.db
+            .prepare(
+              `UPDATE catalog_resources SET returned = ?, updated_block = ?, updated_at = ?, updated_tx = ? WHERE id = ?`,
+            )
+            .run(a.returned === true ? 1 : 0, e.blockNumber, e.blockTime, e.txHash, id);
+          const row = this.db.prepare(`SELECT version FROM catalog_resources WHERE id = ?`).get(id) as
+            { version: number } | undefined;
+          this.recordEvent(e, id, row?.version ?? 0);
           break;
         }
         case "ResourceRetired": {
@@ -348,6 +363,7 @@ function fromRaw(r: RawResource): CatalogResource {
     metadata,
     fields: fieldsOf(metadata, r.item_count),
     upstreamUrl: upstreamOf(metadata),
+    returned: r.returned === 1,
     registeredBlock: r.registered_block,
     registeredAt: r.registered_at,
     registeredTx: r.registered_tx,

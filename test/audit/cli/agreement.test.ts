@@ -13,6 +13,9 @@ type History = {
     late: boolean;
     overdue: boolean;
     councilDecidedAt: number | null;
+    deadlineDate: string | null;
+    workingDaysAllowed: number | null;
+    workingDaysLeft: number | null;
   };
   events: { event: string; details: string }[];
   grants: { grantId: string; statusNow: string }[];
@@ -46,7 +49,7 @@ describe("audit agreement", function () {
     const w = await loadWorld();
     const health = await registerPersonal(w.s, "health", "health-card", ["idNumber", "bloodType"]);
     const id = await requestAgreement(w.s, "gz-civil-affairs", health, STATUTORY_DUTY, 0b01n);
-    await time.increase(Number(await w.s.consortium.replyDeadline()) + 1);
+    await time.increaseTo((await w.s.agreements.agreement(id)).replyDeadline + 1n);
     await w.s.agreements.connect(w.civil).escalate(id);
     const decide = w.s.agreements.interface.encodeFunctionData("councilDecide", [
       id,
@@ -65,6 +68,10 @@ describe("audit agreement", function () {
     expect(outcome.code).to.equal(0);
     expect(json.statusNow).to.equal("rejected");
     expect(json.reply).to.include({ answer: null, late: true, overdue: false });
+    // Ten working days (the council's default) on the calendar the chain published; none left once escalated.
+    expect(json.reply).to.include({ workingDaysAllowed: 10, workingDaysLeft: null });
+    expect(json.reply.deadlineDate).to.match(/^\d{4}-\d{2}-\d{2}$/);
+    expect(outcome.stdout).to.contain(`end of ${json.reply.deadlineDate} CST, 10 working days after the request`);
     expect(json.reply.councilDecidedAt).to.be.a("number");
     expect(outcome.stdout).to.contain("escalated to the council by").and.to.contain("council decision: rejected");
     expect(outcome.stdout).to.contain("no answer from the provider; decided by the council");

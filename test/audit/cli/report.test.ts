@@ -6,7 +6,6 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { isoTime } from "../../../scripts/audit/time";
 import { anchor, audit, loadWorld, registerPersonal, requestAgreement, writeReceipts } from "./world";
 import { CALL } from "../../support/system";
-import { ensureCalendarCovers } from "../../support/calendar-coverage";
 import { encodeCallPayload } from "../../../core/council/proposals";
 
 const STATUTORY_DUTY = 1;
@@ -53,7 +52,7 @@ describe("audit report", function () {
     const w = await loadWorld();
     const health = await registerPersonal(w.s, "health", "health-card", ["idNumber", "bloodType"]);
     const overdue = await requestAgreement(w.s, "gz-civil-affairs", health, STATUTORY_DUTY, 0b01n);
-    await time.increase(Number(await w.s.consortium.replyDeadline()) + 1);
+    await time.increaseTo((await w.s.agreements.agreement(overdue)).replyDeadline + 1n);
 
     const outcome = await audit(w, ["report"]);
 
@@ -81,7 +80,6 @@ describe("audit report", function () {
   it("counts demands, responsibilities and objections per department, and lists the overdue ones", async function () {
     const w = await loadWorld();
     const { s, civil } = w;
-    await ensureCalendarCovers(s, 60);
     const hrss = s.operators.hrss;
     const hrssResource = await registerPersonal(s, "hrss", "pension-payments", ["idNumber", "pensionStatus"]);
     const healthResource = await registerPersonal(s, "health", "health-card", ["idNumber", "bloodType"]);

@@ -1,15 +1,18 @@
 import { expect } from "chai";
 import {
-  YearNotCarriedError,
   YearNotPublishedError,
   cstDateOf,
   deadlineAfter,
   isWorkingDay,
+  workingDaysLeft,
+} from "../../../core/calendar/working-days";
+import {
+  YearNotCarriedError,
+  currentOfficialYears,
   officialCalendar,
   officialYearWords,
   officialYears,
-  workingDaysLeft,
-} from "../../../core/calendar/working-days";
+} from "../../../core/calendar/official-calendar";
 
 const cst = (localTime: string) => Date.parse(`${localTime}+08:00`) / 1000;
 
@@ -19,6 +22,16 @@ describe("core/calendar/working-days", function () {
     expect(years).to.include.members([2025, 2026]);
     expect(years).to.not.include(2027);
     expect(() => officialYearWords(2027)).to.throw(YearNotCarriedError, "no official holiday schedule for 2027");
+  });
+
+  it("names the years a chain should have published: its CST year and the next", function () {
+    // 2025-12-31 16:00 UTC is already 2026 in China.
+    const lateDecember = currentOfficialYears(Date.parse("2025-12-31T16:00:00Z") / 1000);
+    expect(lateDecember.carried.map((c) => c.year)).to.deep.equal([2026]);
+    expect(lateDecember.notCarried).to.deep.equal([2027]);
+    const mid2025 = currentOfficialYears(Date.parse("2025-06-01T00:00:00Z") / 1000);
+    expect(mid2025.carried.map((c) => c.year)).to.deep.equal([2025, 2026]);
+    expect(mid2025.carried[1].words).to.deep.equal(officialYearWords(2026));
   });
 
   it("sets a bit for each working day: weekdays not on holiday, and the make-up days", function () {

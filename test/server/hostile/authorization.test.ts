@@ -104,6 +104,7 @@ interface Owned {
 const OWNED: Record<string, Owned> = {
   "PATCH /v1/catalog/resources/:id": { object: "resource", owner: "hrss" },
   "POST /v1/catalog/resources/:id/retire": { object: "resource", owner: "hrss" },
+  "POST /v1/catalog/resources/:id/returned": { object: "resource", owner: "hrss" },
   "POST /v1/agreements/:id/approve": { object: "requested agreement", owner: "hrss" },
   "POST /v1/agreements/:id/reject": { object: "requested agreement", owner: "hrss", body: () => ({ reason: "no" }) },
   "POST /v1/agreements/:id/seal": { object: "requested agreement", owner: "gz-civil-affairs" },

@@ -3,6 +3,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import request from "supertest";
 import { canonicalJson } from "../../../core/json/canonical-json";
+import { cstDateOf } from "../../../core/calendar/working-days";
 import { startLiveGateway, type LiveGateway } from "../support/live-gateway";
 import { registerPensionPayments } from "./pension-payments";
 import { agreementBody, chainIso, DAY, registerResource, requestAgreement, travel } from "../support/sharing";
@@ -124,6 +125,13 @@ describe("Gateway agreements: /v1/agreements on the real contracts", function ()
       expect(created.requiresConsent).to.equal(true);
       expect(created.replyDeadline).to.be.a("string");
       expect(created.overdue).to.equal(false);
+      // Ten working days (the council's default) after the day of filing, on the council's calendar.
+      const deadline = Date.parse(created.replyDeadline as string) / 1000;
+      const filedAt = Date.parse(created.requestedAt as string) / 1000;
+      expect(await gw.system.calendar.deadlineAfter(filedAt, 10)).to.equal(BigInt(deadline));
+      expect(created.replyDeadlineDate).to.equal(cstDateOf(deadline));
+      // Ten left on the day of filing (nine had midnight in China passed since).
+      expect(created.replyWorkingDaysLeft).to.be.oneOf([9, 10]);
 
       const approved = await act("public-security", created.agreementId, "approve").expect(200);
       expect(approved.body).to.include({ status: "active", providerApproved: true });
@@ -367,6 +375,49 @@ describe("Gateway agreements: /v1/agreements on the real contracts", function ()
     });
   });
 
+  describe("returned data (回流): the city department under the province", function () {
+    let returned: string; // data-bureau (province), conditional, personal, returned
+
+    before(async function () {
+      returned = await registerResource(gw, "data-bureau", "returned-household-register");
+    });
+
+    it("lets the provider mark a resource returned, and nobody else; the catalog shows the mark", async function () {
+      const mark = (key: string, body: unknown) =>
+        request(gw.app)
+          .post(`/v1/catalog/resources/${returned}/returned`)
+          .set("Authorization", as(key))
+          .send(body as object);
+      const refused = await mark("public-security", { returned: true }).expect(403);
+      expect(refused.body.type).to.match(/not_provider$/);
+      const bad = await mark("data-bureau", { returned: "yes" }).expect(400);
+      expect(JSON.stringify(bad.body)).to.contain("body.returned");
+      expect(await gw.system.catalog.isReturned(returned)).to.equal(false);
+      const marked = await mark("data-bureau", { returned: true }).expect(200);
+      expect(marked.body).to.include({ returned: true, version: 1, shareType: "conditional" });
+      expect(await gw.system.catalog.isReturned(returned)).to.equal(true);
+      const listed = await request(gw.app)
+        .get(`/v1/catalog/resources/${returned}`)
+        .set("Authorization", as("health"))
+        .expect(200);
+      expect(listed.body.returned).to.equal(true);
+      expect(listed.body.history.map((h: { event: string }) => h.event)).to.include("ResourceReturnChanged");
+    });
+
+    it("makes the city department's agreement active at once, bound to consent; a provincial peer still asks", async function () {
+      const city = await requestAgreement(gw, "gz-civil-affairs", returned, { legalBasis: "consent" });
+      expect(city).to.include({ status: "active", requiresConsent: true, providerApproved: true });
+      expect(city.replyDeadline).to.equal(null);
+      expect(city.replyWorkingDaysLeft).to.equal(null);
+      const peer = await requestAgreement(gw, "health", returned, { legalBasis: "consent" });
+      expect(peer).to.include({ status: "requested", providerApproved: false });
+      expect(peer.replyDeadline).to.be.a("string");
+      // Personal data on a statutory duty still needs the provider, returned or not.
+      const byLaw = await requestAgreement(gw, "gz-civil-affairs", returned);
+      expect(byLaw.status).to.equal("requested");
+    });
+  });
+
   describe("time: reply deadlines, escalation, the council, expiry", function () {
     let waiting: number;
     let shortLived: number;
@@ -388,9 +439,10 @@ describe("Gateway agreements: /v1/agreements on the real contracts", function ()
     });
 
     it("shows the request overdue past the deadline, escalates it, and shows expiry by time", async function () {
-      await travel(gw, 14 * DAY + 3600);
+      const deadline = Number((await gw.system.agreements.agreement(waiting)).replyDeadline);
+      await travel(gw, deadline - (await ethers.provider.getBlock("latest"))!.timestamp + 3600);
       const overdue = await get(waiting).expect(200);
-      expect(overdue.body).to.include({ status: "requested", overdue: true });
+      expect(overdue.body).to.include({ status: "requested", overdue: true, replyWorkingDaysLeft: 0 });
       expect((await get(shortLived).expect(200)).body.status).to.equal("expired");
       await act("hrss", shortLived, "suspend").expect(409);
 

@@ -64,7 +64,7 @@ describe("Gateway: council proposals on the real Consortium", function () {
       ethers.id("legal reference"),
     );
     const agreementId = await s.agreements.agreementCount();
-    await time.increase(Number(await s.consortium.replyDeadline()) + 1);
+    await time.increaseTo((await s.agreements.agreement(agreementId)).replyDeadline + 1n);
     await s.agreements.connect(s.operators["gz-civil-affairs"]).escalate(agreementId);
     expect(await s.agreements.agreementStatus(agreementId)).to.equal(AGREEMENT.Escalated);
     await gw.chain.indexer.catchUp();
@@ -274,10 +274,10 @@ describe("Gateway: council proposals on the real Consortium", function () {
     expectStatus(granted, 201);
     expect(granted.body.status).to.equal("executed");
 
-    const res = await propose("data-bureau", { action: "set_reply_deadline", seconds: 7 * DAY });
+    const res = await propose("data-bureau", { action: "set_reply_deadline", workingDays: 7 });
     expectStatus(res, 201);
     expect(res.body).to.include({ status: "open", approvals: 1, required: 2 });
-    expect(res.body.details).to.deep.equal({ seconds: 7 * DAY });
+    expect(res.body.details).to.deep.equal({ workingDays: 7 });
     const open = await get("/v1/council/proposals?status=open").expect(200);
     expect(open.body.items.map((p: { proposalId: number }) => p.proposalId)).to.deep.equal([res.body.proposalId]);
     expect((await get("/v1/council/proposals?status=pending")).status).to.equal(400);
@@ -287,7 +287,7 @@ describe("Gateway: council proposals on the real Consortium", function () {
     expectStatus(approved, 200);
     expect(approved.body).to.include({ status: "executed", approvals: 2, required: 2 });
     expect(approved.body.approvedBy.map((a: { key: string }) => a.key)).to.deep.equal(["data-bureau", "health"]);
-    expect(await gw.system.consortium.replyDeadline()).to.equal(BigInt(7 * DAY));
+    expect(await gw.system.consortium.replyDeadline()).to.equal(7n);
     const again = await approve("health", res.body.proposalId);
     expectStatus(again, 409);
     expect(again.body.type).to.equal("https://kuajie.dev/problems/proposal_closed");

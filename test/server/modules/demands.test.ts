@@ -4,7 +4,6 @@ import request from "supertest";
 import { canonicalJson } from "../../../core/json/canonical-json";
 import { startLiveGateway, type LiveGateway } from "../support/live-gateway";
 import { registerResource, travel, DAY } from "../support/sharing";
-import { ensureCalendarCovers } from "../../support/calendar-coverage";
 
 const problem = (code: string) => `https://kuajie.dev/problems/${code}`;
 
@@ -39,7 +38,6 @@ describe("Gateway demands: /v1/demands and /v1/responsibilities on the real cont
 
   before(async function () {
     gw = await startLiveGateway();
-    await ensureCalendarCovers(gw.system, 60);
     hrssResource = await registerResource(gw, "hrss", "pension-payments", { shareType: "unconditional" });
     psbResource = await registerResource(gw, "public-security", "household-status");
   });

@@ -3,7 +3,6 @@ import { ethers } from "hardhat";
 import request from "supertest";
 import { startLiveGateway, type LiveGateway } from "../support/live-gateway";
 import { registerResource, travel, DAY } from "../support/sharing";
-import { ensureCalendarCovers } from "../../support/calendar-coverage";
 
 const problem = (code: string) => `https://kuajie.dev/problems/${code}`;
 const EVIDENCE = ethers.id("evidence: the 12 records and the paper register's pages");
@@ -33,7 +32,6 @@ describe("Gateway objections: /v1/objections on the real contracts", function ()
 
   before(async function () {
     gw = await startLiveGateway();
-    await ensureCalendarCovers(gw.system, 60);
     resourceId = await registerResource(gw, "public-security", "household-register");
   });
   after(async function () {

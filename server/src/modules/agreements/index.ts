@@ -1,4 +1,5 @@
 import { AgreementStore } from "../../store/agreements";
+import { CalendarStore } from "../../store/calendar";
 import { catalogLookup } from "../catalog";
 import type { Feature, FeatureContext } from "../feature";
 import { registerAgreementRoutes } from "./routes";
@@ -11,6 +12,12 @@ export function agreementLookup(ctx: FeatureContext): AgreementLookup {
 
 /** The agreements feature: `/v1/agreements…`. */
 export const agreementsFeature: Feature = (ctx) => {
-  const service = new AgreementService(ctx.projection(AgreementStore), catalogLookup(ctx), ctx.chain, ctx.departments);
+  const service = new AgreementService(
+    ctx.projection(AgreementStore),
+    catalogLookup(ctx),
+    ctx.chain,
+    ctx.departments,
+    ctx.projection(CalendarStore),
+  );
   return (registry) => registerAgreementRoutes(registry, service, ctx.departments);
 };

@@ -124,7 +124,27 @@ const agreementSchema = z
     terms: z.record(z.string(), z.unknown()).nullable(),
     requiresConsent: z.boolean(),
     providerApproved: z.boolean(),
-    replyDeadline: z.string().nullable().meta({ description: "null when no provider answer is needed" }),
+    replyDeadline: z
+      .string()
+      .nullable()
+      .meta({
+        description:
+          "null when no provider answer is needed; else the end (23:59:59 China Standard Time) of the council's number " +
+          "of working days after the day of the request, on the council's working-day calendar",
+      }),
+    replyDeadlineDate: z
+      .string()
+      .nullable()
+      .meta({ description: "the reply deadline's date in China Standard Time (YYYY-MM-DD)" }),
+    replyWorkingDaysLeft: z
+      .number()
+      .int()
+      .nullable()
+      .meta({
+        description:
+          "while the provider's answer is awaited: working days after today (CST) up to the deadline's day (0 on its " +
+          "last day and after); null otherwise, or when the calendar lacks a year it needs",
+      }),
     overdue: z.boolean().meta({ description: "unanswered past the reply deadline: may be escalated" }),
     rejection: z.object({ reasonHash: z.string(), reason: z.string().nullable(), byCouncil: z.boolean() }).nullable(),
     councilDecision: z

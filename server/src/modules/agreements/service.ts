@@ -4,6 +4,12 @@ import { LEGAL_BASIS, QUOTA_PERIOD, type AGREEMENT_STATUS } from "../../../../co
 import { fieldsToMask, maskToFields } from "../../common/field-mask";
 import { codeToBytes32 } from "../../common/short-codes";
 import { isoTime } from "../../common/time";
+import {
+  YearNotPublishedError,
+  cstDateOf,
+  workingDaysLeft,
+  type PublishedYears,
+} from "../../../../core/calendar/working-days";
 import { validationError } from "../../common/errors";
 import type { KuajieChain, WriteResult } from "../../chain/adapter";
 import {
@@ -58,6 +64,7 @@ export class AgreementService {
     private readonly catalog: CatalogLookup,
     private readonly chain: KuajieChain,
     private readonly departments: DepartmentService,
+    private readonly calendar: { published(): PublishedYears },
   ) {}
 
   /** The agreement, or 404 naming where its id came from. */
@@ -201,6 +208,8 @@ export class AgreementService {
       requiresConsent: a.requiresConsent,
       providerApproved: a.providerApproved,
       replyDeadline: a.replyDeadline === 0 ? null : isoTime(a.replyDeadline),
+      replyDeadlineDate: a.replyDeadline === 0 ? null : cstDateOf(a.replyDeadline),
+      replyWorkingDaysLeft: this.replyWorkingDaysLeft(a, now),
       overdue: a.storedStatus === "requested" && !a.providerApproved && a.replyDeadline > 0 && now > a.replyDeadline,
       rejection: a.rejection,
       councilDecision: a.councilDecision,
@@ -209,6 +218,20 @@ export class AgreementService {
       requestedTx: a.requestedTx,
       block,
     };
+  }
+
+  /**
+   * While the provider's answer is awaited: the working days after today (CST) up to the deadline's day, counted on
+   * the council's calendar as indexed; null when no answer is awaited or the calendar lacks a year it needs.
+   */
+  private replyWorkingDaysLeft(a: AgreementRecord, now: number): number | null {
+    if (a.replyDeadline === 0 || a.storedStatus !== "requested" || a.providerApproved) return null;
+    try {
+      return workingDaysLeft(this.calendar.published(), now, a.replyDeadline);
+    } catch (err) {
+      if (err instanceof YearNotPublishedError) return null;
+      throw err;
+    }
   }
 
   private history(agreementId: number) {

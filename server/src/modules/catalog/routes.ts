@@ -8,6 +8,7 @@ import {
   resourceListQuerySchema,
   resourceListSchema,
   resourceSchema,
+  returnedBodySchema,
   updateResourceSchema,
 } from "./schemas";
 import type { CatalogService } from "./service";
@@ -93,6 +94,23 @@ export function registerCatalogRoutes(
       responses: { 200: { description: "The new version", schema: resourceSchema }, ...changeProblems },
     },
     ({ auth, params, body }) => catalog.update(callerOf(auth, departments), params.id, body),
+  );
+  registry.route(
+    {
+      method: "post",
+      path: "/v1/catalog/resources/:id/returned",
+      summary: "Mark a resource returned (回流) to the departments below the provider, or withdraw the mark",
+      description:
+        "For a department below the provider (its parent links lead to the provider and its region code lies in the " +
+        "provider's region) an agreement on the resource starts active at once, as on an unconditional resource; " +
+        "purpose, grants, consent and receipts bind it as any other. Calls DataCatalog.setReturned; keeps the version.",
+      tag: "catalog",
+      auth: "operator",
+      params: resourceIdParamsSchema,
+      body: returnedBodySchema,
+      responses: { 200: { description: "The resource with its mark", schema: resourceSchema }, ...changeProblems },
+    },
+    ({ auth, params, body }) => catalog.setReturned(callerOf(auth, departments), params.id, body.returned),
   );
   registry.route(
     {

@@ -146,6 +146,15 @@ export const resourceListQuerySchema = z.object({
   status: z.enum(["active", "retired"]).optional(),
 });
 
+export const returnedBodySchema = z
+  .object({ returned: z.boolean() })
+  .strict()
+  .meta({
+    id: "ResourceReturned",
+    description: "true marks the resource returned (回流); false withdraws the mark",
+    examples: [{ returned: true }],
+  });
+
 const departmentRefSchema = z.object({ id: z.string(), key: z.string().nullable() });
 
 export const resourceSchema = z
@@ -161,6 +170,10 @@ export const resourceSchema = z
     securityLevel: SECURITY_LEVEL.schema,
     personal: z.boolean(),
     sensitive: z.boolean(),
+    returned: z.boolean().meta({
+      description:
+        "returned (回流) to the departments below the provider in its region: their agreements on it start active",
+    }),
     itemCount: z.number().int(),
     fields: z.array(z.object({ name: z.string(), type: z.enum(FIELD_TYPES), personal: z.boolean() })),
     upstream: z

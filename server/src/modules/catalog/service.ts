@@ -110,6 +110,13 @@ export class CatalogService {
     return this.written(resource.resourceId, result, Number(event?.args.version ?? resource.version + 1), caller);
   }
 
+  /** Marks the resource returned (回流) to the departments below the provider, or withdraws the mark. */
+  async setReturned(caller: { key: string; id: string }, resourceId: string, returned: boolean) {
+    const resource = this.changeable(caller, resourceId, "mark this resource returned");
+    const result = await this.chain.write(caller.key, "DataCatalog", "setReturned", [resource.resourceId, returned]);
+    return this.written(resource.resourceId, result, resource.version, caller);
+  }
+
   async retire(caller: { key: string; id: string }, resourceId: string) {
     const resource = this.changeable(caller, resourceId, "retire this resource");
     const result = await this.chain.write(caller.key, "DataCatalog", "retire", [resource.resourceId]);
@@ -162,6 +169,7 @@ export class CatalogService {
       securityLevel: r.securityLevel,
       personal: r.personal,
       sensitive: r.sensitive,
+      returned: r.returned,
       itemCount: r.itemCount,
       fields: r.fields,
       upstream: upstreamUrl === null ? null : { url: upstreamUrl },

@@ -99,7 +99,7 @@ export function decodeProposal(
       case "set_quorum":
         return { action, details: { quorumBps: decodeQuorumPayload(payload) } };
       case "set_reply_deadline":
-        return { action, details: { seconds: decodeReplyDeadlinePayload(payload) } };
+        return { action, details: { workingDays: decodeReplyDeadlinePayload(payload) } };
       case "call":
         return decodeCall(payload, contracts);
       default:

@@ -41,11 +41,12 @@ export const proposalBodySchema = z
     z.object({ action: z.literal("set_quorum"), quorumBps: z.number().int().min(5000).max(10000) }),
     z.object({
       action: z.literal("set_reply_deadline"),
-      seconds: z
+      workingDays: z
         .number()
         .int()
-        .min(24 * 3600)
-        .max(365 * 24 * 3600),
+        .min(1)
+        .max(250)
+        .meta({ description: "working days of the council's calendar a provider has to answer a conditional request" }),
     }),
     z
       .object({

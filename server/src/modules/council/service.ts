@@ -150,7 +150,7 @@ export class CouncilService {
       case "set_quorum":
         return { action: "set_quorum", payload: encodeQuorum(body.quorumBps) };
       case "set_reply_deadline":
-        return { action: "set_reply_deadline", payload: encodeReplyDeadline(body.seconds) };
+        return { action: "set_reply_deadline", payload: encodeReplyDeadline(body.workingDays) };
       case "decide_agreement":
         return this.call("decide_agreement", [
           body.agreementId,
