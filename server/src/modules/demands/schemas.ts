@@ -80,7 +80,7 @@ export type DemandListQuery = z.output<typeof demandListQuerySchema>;
 
 const ref = z.object({ id: z.string(), key: z.string().nullable() });
 
-export const demandSchema = z
+const demandSchema = z
   .object({
     demandId: z.number().int(),
     requester: ref,

@@ -71,7 +71,7 @@ export type ObjectionListQuery = z.output<typeof objectionListQuerySchema>;
 
 const ref = z.object({ id: z.string(), key: z.string().nullable() });
 
-export const objectionSchema = z
+const objectionSchema = z
   .object({
     objectionId: z.number().int(),
     resourceId: z.string(),
