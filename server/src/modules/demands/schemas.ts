@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { recordHistorySchema } from "../../common/record-history";
 import { DEMAND_STATUS, LEGAL_BASIS } from "../../../../core/codes/enumerations";
 import { FIELD_TYPES } from "../../store/catalog";
 import { idParamsSchema, sequentialIdSchema } from "../agreements/schemas";
@@ -100,19 +101,7 @@ const demandSchema = z
   })
   .meta({ id: "Demand" });
 
-export const demandDetailSchema = demandSchema
-  .extend({
-    history: z.array(
-      z.object({
-        event: z.string(),
-        block: z.number().int(),
-        time: z.string(),
-        txHash: z.string(),
-        args: z.record(z.string(), z.unknown()),
-      }),
-    ),
-  })
-  .meta({ id: "DemandDetail" });
+export const demandDetailSchema = demandSchema.extend({ history: recordHistorySchema }).meta({ id: "DemandDetail" });
 
 export const demandListSchema = z
   .object({ items: z.array(demandSchema), block: z.number().int() })

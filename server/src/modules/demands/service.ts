@@ -1,6 +1,7 @@
 import { canonicalJson } from "../../../../core/json/canonical-json";
 import { demandOverdue, type DemandState } from "../../../../core/folds/demands";
 import { isoTime } from "../../common/time";
+import { recordHistory } from "../../common/record-history";
 import { validationError } from "../../common/errors";
 import type { KuajieChain, WriteResult } from "../../chain/adapter";
 import type { DemandStore } from "../../store/demands";
@@ -118,13 +119,7 @@ export class DemandService {
     if (responsibility && demand.assignedAt === null) throw new DemandNotFoundError(demandId);
     return {
       ...this.view(demand, this.block()),
-      history: this.store.history(demandId).map((e) => ({
-        event: e.name,
-        block: e.blockNumber,
-        time: isoTime(e.blockTime),
-        txHash: e.txHash,
-        args: e.args,
-      })),
+      history: recordHistory(this.store.history(demandId)),
     };
   }
 

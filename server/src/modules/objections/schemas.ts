@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { recordHistorySchema } from "../../common/record-history";
 import { OBJECTION_STATUS } from "../../../../core/codes/enumerations";
 import { idParamsSchema } from "../agreements/schemas";
 import { bytes32Schema } from "../departments/schemas";
@@ -98,17 +99,7 @@ const objectionSchema = z
   .meta({ id: "Objection" });
 
 export const objectionDetailSchema = objectionSchema
-  .extend({
-    history: z.array(
-      z.object({
-        event: z.string(),
-        block: z.number().int(),
-        time: z.string(),
-        txHash: z.string(),
-        args: z.record(z.string(), z.unknown()),
-      }),
-    ),
-  })
+  .extend({ history: recordHistorySchema })
   .meta({ id: "ObjectionDetail" });
 
 export const objectionListSchema = z

@@ -2,6 +2,7 @@ import { id as keccakUtf8, ZeroHash } from "ethers";
 import { objectionOverdue, type ObjectionState } from "../../../../core/folds/objections";
 import { fieldsToMask, maskToFields } from "../../common/field-mask";
 import { isoTime } from "../../common/time";
+import { recordHistory } from "../../common/record-history";
 import { validationError } from "../../common/errors";
 import type { KuajieChain, WriteResult } from "../../chain/adapter";
 import type { ObjectionStore } from "../../store/objections";
@@ -109,13 +110,7 @@ export class ObjectionService {
     const objection = this.require(objectionId);
     return {
       ...this.view(objection, this.block()),
-      history: this.store.history(objectionId).map((e) => ({
-        event: e.name,
-        block: e.blockNumber,
-        time: isoTime(e.blockTime),
-        txHash: e.txHash,
-        args: e.args,
-      })),
+      history: recordHistory(this.store.history(objectionId)),
     };
   }
 
