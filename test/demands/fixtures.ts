@@ -8,7 +8,8 @@ import type {
   Objections,
   WorkingCalendar,
 } from "../../typechain-types";
-import { CONSUMER, OTHER, PROVIDER, ROLE_COUNCIL, ROLE_MEMBER, ResourceStatus, SUSPENDED } from "../sharing/fixtures";
+import { RESOURCE_STATUS } from "../../core/codes/enumerations";
+import { CONSUMER, OTHER, PROVIDER, ROLE_COUNCIL, ROLE_MEMBER, SUSPENDED } from "../sharing/fixtures";
 
 export { CONSUMER, OTHER, PROVIDER, ROLE_COUNCIL, ROLE_MEMBER, SUSPENDED };
 
@@ -56,7 +57,7 @@ export const DEMAND_DETAILS = JSON.stringify({
   whyNotExisting: "The catalog has no resource with the registration status.",
 });
 
-function resourceOf(provider: string, itemCount: number, status = ResourceStatus.Active, version = 1) {
+function resourceOf(provider: string, itemCount: number, status = RESOURCE_STATUS.toIndex("active"), version = 1) {
   return {
     provider,
     shareType: 1,
@@ -98,7 +99,7 @@ export async function deployQuality() {
   }
   await catalog.setResource(RES_PROVIDER, resourceOf(PROVIDER, 8));
   await catalog.setResource(RES_OTHER, resourceOf(OTHER, 4));
-  await catalog.setResource(RES_RETIRED, resourceOf(PROVIDER, 4, ResourceStatus.Retired));
+  await catalog.setResource(RES_RETIRED, resourceOf(PROVIDER, 4, RESOURCE_STATUS.toIndex("retired")));
 
   /** Publishes a new catalog version of RES_PROVIDER, as the provider's `update` would. */
   const bumpVersion = (version: number) =>
