@@ -44,7 +44,7 @@ export type PublishDemand = z.output<typeof publishDemandSchema>;
 
 export const linkResourceSchema = z
   .object({ resourceId: bytes32Schema.meta({ description: "a catalog resource the caller's department provides" }) })
-  .meta({ id: "DemandResourceLink" });
+  .meta({ id: "DemandResourceLink", examples: [{ resourceId: `0x${"ab".repeat(32)}` }] });
 
 export const assignResponsibilitySchema = z
   .object({
