@@ -10,5 +10,7 @@ export const CONTRACT_NAMES = [
   "ConsentRegistry",
   "AccessLedger",
   "WorkingCalendar",
+  "DemandRegistry",
+  "Objections",
 ] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];

@@ -17,6 +17,8 @@ export type AgreementId = Brand<string, "AgreementId">;
 export type GrantId = Brand<string, "GrantId">;
 export type ConsentId = Brand<string, "ConsentId">;
 export type ReceiptId = Brand<string, "ReceiptId">;
+export type DemandId = Brand<string, "DemandId">;
+export type ObjectionId = Brand<string, "ObjectionId">;
 
 const MAX_UINT256 = (1n << 256n) - 1n;
 
@@ -42,3 +44,6 @@ export const receiptIdOf = (value: string): ReceiptId => bytes32Text(value, "rec
 export const agreementId = (value: bigint | number | string): AgreementId =>
   uint256Text(value, "agreement id") as AgreementId;
 export const grantId = (value: bigint | number | string): GrantId => uint256Text(value, "grant id") as GrantId;
+export const demandId = (value: bigint | number | string): DemandId => uint256Text(value, "demand id") as DemandId;
+export const objectionId = (value: bigint | number | string): ObjectionId =>
+  uint256Text(value, "objection id") as ObjectionId;

@@ -27,10 +27,13 @@ import type {
   ConsentRegistry,
   Consortium,
   DataCatalog,
+  DemandRegistry,
   Grants,
+  Objections,
   SharingAgreements,
   WorkingCalendar,
 } from "../typechain-types";
+import { encodeCallPayload } from "../core/council/proposals";
 
 /** The targets of issue 2's gas section. */
 export const TARGETS: Record<string, number> = {
@@ -124,7 +127,7 @@ async function main() {
       } else if (receipt.to?.toLowerCase() === deployment.contracts.Consortium.toLowerCase()) {
         gas["consortium.found"] = Number(receipt.gasUsed);
         notes["consortium.found"] =
-          "one founding department (the data bureau) and four modules (the calendar among them)";
+          "one founding department (the data bureau) and six modules (the calendar, the demand registry and the objections among them)";
       }
     }
   }
@@ -507,6 +510,68 @@ async function main() {
   );
   gas["ledger.anchor.1024"] = big;
   notes["ledger.anchor.1024"] = "the same third batch, whole: anchoring costs the same whatever the receipt count";
+
+  // ---------------------------------------------------------------- demands, responsibilities, objections
+  const demands = await at<DemandRegistry>("DemandRegistry");
+  const objections = await at<Objections>("Objections");
+  const demandJson = canonicalJson({
+    description: "Pension insurance status of minimum-living-allowance applicants, as a monthly list",
+    dataItems: [
+      { name: "insuranceType", type: "string" },
+      { name: "status", type: "string" },
+    ],
+    purpose: "means test for the minimum living allowance",
+    legalBasis: "statutory_duty",
+    whyNotExisting: "The catalog has the status one citizen at a time, not as a monthly list.",
+  });
+  const councilCall = (target: ContractName, data: string) =>
+    bureau.propose(CALL, encodeCallPayload(deployment.contracts[target], data));
+  // Demand #1 creates the counter (not measured).
+  await (await demands.connect(civil).publish(demandJson)).wait();
+  await measure(
+    "demand.publish",
+    demands.connect(civil).publish(demandJson),
+    `the second demand: a ${demandJson.length}-byte demand JSON in the event, its hash and the requester stored`,
+  );
+  await measure(
+    "demand.answer",
+    demands.connect(op["public-security"]).answer(2, householdId),
+    "a provider links its active resource (one catalog read)",
+  );
+  await measure(
+    "demand.assign+execute",
+    councilCall("DemandRegistry", demands.interface.encodeFunctionData("assign", [1, id("hrss"), 10])),
+    "a council Call proposal (one seat: executes at once); the due date counted on the calendar (ten working days)",
+  );
+  await measure(
+    "demand.fulfil",
+    demands.connect(op.hrss).fulfil(1, insuranceId),
+    "the responsible department links its active resource",
+  );
+  const objectionText = "Addresses of a demolished street are still listed for 37 households";
+  // Objection #1 creates the counter (not measured).
+  await (await objections.connect(civil).raise(householdId, 0b100n, objectionText, ethers.id("evidence #1"))).wait();
+  await measure(
+    "objection.raise",
+    objections.connect(civil).raise(householdId, 0b100n, objectionText, ethers.id("evidence #2")),
+    `the second objection: a ${objectionText.length}-byte description in the event; the answer deadline (ten working days) from the calendar`,
+  );
+  await measure(
+    "objection.correct",
+    objections.connect(op["public-security"]).correct(1, ethers.id("correction note")),
+    "the provider answers with a correction note's hash",
+  );
+  await measure(
+    "objection.dispute",
+    objections.connect(op["public-security"]).dispute(2, ethers.id("dispute reason")),
+    "the provider answers with a reason hash",
+  );
+  await measure("objection.escalate", objections.connect(civil).escalate(2), "the consumer, after the dispute");
+  await measure(
+    "objection.councilDecide+execute",
+    councilCall("Objections", objections.interface.encodeFunctionData("councilDecide", [2, false, ethers.id("no")])),
+    "a council Call proposal (one seat: executes at once) dismissing it with a reason hash",
+  );
 
   // ---------------------------------------------------------------- output
   const order = Object.keys(gas).sort((a, b) => a.localeCompare(b));

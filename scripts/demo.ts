@@ -92,6 +92,23 @@ const resourceList = z.object({
 });
 const agreementCreated = z.object({ agreementId: idSchema, status: z.string() });
 const withStatus = z.object({ status: z.string() });
+const demandAnswer = z
+  .object({
+    demandId: z.number(),
+    status: z.string(),
+    dueAt: z.string().nullable(),
+    fulfilledOnTime: z.boolean().nullable(),
+  })
+  .loose();
+const assignmentAnswer = z.object({ proposal: z.object({ status: z.string() }).loose(), demand: demandAnswer });
+const objectionAnswer = z
+  .object({
+    objectionId: z.number(),
+    status: z.string(),
+    answerDeadline: z.string(),
+    answeredOnTime: z.boolean().nullable(),
+  })
+  .loose();
 const proposalCreated = z.object({ proposalId: idSchema }).loose();
 const grantCreated = z.object({ grantId: idSchema });
 const subjectRefAnswer = z.object({ subjectRef: z.string() });
@@ -210,6 +227,7 @@ class Demo {
     await this.fetchRefused(person, grants, usable);
     const sides = await this.receiptsAnchored();
     await this.consentTrail(person.subjectRef);
+    await this.demandAndObjection(resources);
     await this.escalate(agreements, usualDeadline);
     this.auditorVerdict(sides);
     this.out("\nThe demo story ran to the end.");
@@ -366,6 +384,86 @@ class Demo {
       );
     }
     return agreements;
+  }
+
+  /**
+   * The demand list and data quality: civil affairs publishes a demand the catalog does not serve; the council makes
+   * HRSS responsible, due in working days on the council's calendar; HRSS fulfils it with its resource. Civil affairs
+   * then objects to the addresses in public security's household registration, and public security corrects them.
+   */
+  private async demandAndObjection(resources: Map<string, string>): Promise<void> {
+    this.heading("A demand assigned by the council and fulfilled; a data-quality objection corrected");
+    const civil = await this.at(CONSUMER);
+    const demand = await civil.post(
+      "/v1/demands",
+      this.token[CONSUMER],
+      {
+        description: "Pension insurance status of minimum-living-allowance applicants, as a monthly list",
+        dataItems: [
+          { name: "insuranceType", type: "string" },
+          { name: "status", type: "string" },
+        ],
+        purpose: "means test for the minimum living allowance",
+        legalBasis: "statutory_duty",
+        legalReference: "《社会救助暂行办法》第十一条",
+        whyNotExisting: "The catalog has the status one citizen at a time, not as a monthly list.",
+      },
+      201,
+      demandAnswer,
+    );
+    this.ok(`${CONSUMER} published demand ${demand.demandId} (${demand.status})`);
+    const assigned = await (
+      await this.at(COUNCIL)
+    ).post(
+      "/v1/responsibilities",
+      this.token[COUNCIL],
+      { demandId: demand.demandId, responsible: this.deptId["hrss"], workingDays: 5 },
+      201,
+      assignmentAnswer,
+    );
+    if (assigned.demand.status !== "assigned") throw new StepFailed(`demand ${demand.demandId} was not assigned`);
+    this.ok(
+      `the council (proposal ${assigned.proposal.status}) made hrss responsible, due in 5 working days: ${assigned.demand.dueAt}`,
+    );
+    const resourceId = resources.get("social-insurance-status");
+    if (resourceId === undefined) throw new StepFailed("HRSS has no social-insurance-status resource");
+    const fulfilled = await (
+      await this.at("hrss")
+    ).post(`/v1/responsibilities/${demand.demandId}/fulfil`, this.token.hrss, { resourceId }, 200, demandAnswer);
+    if (fulfilled.status !== "fulfilled") throw new StepFailed(`demand ${demand.demandId} is ${fulfilled.status}`);
+    this.ok(`hrss fulfilled it with social-insurance-status (on time: ${String(fulfilled.fulfilledOnTime)})`);
+
+    const household = resources.get("household-registration");
+    if (household === undefined) throw new StepFailed("public security has no household-registration resource");
+    const objection = await (
+      await this.at(CONSUMER)
+    ).post(
+      "/v1/objections",
+      this.token[CONSUMER],
+      {
+        resourceId: household,
+        fields: ["address"],
+        description: "Addresses of a demolished street are still listed for 37 households",
+        evidenceHash: `0x${"5e".repeat(32)}`,
+      },
+      201,
+      objectionAnswer,
+    );
+    this.ok(
+      `${CONSUMER} objected to the addresses (objection ${objection.objectionId}), answer due ${objection.answerDeadline}`,
+    );
+    const corrected = await (
+      await this.at("public-security")
+    ).post(
+      `/v1/objections/${objection.objectionId}/answer`,
+      this.token["public-security"],
+      { outcome: "corrected", note: "addresses updated from the 2026 demolition register" },
+      200,
+      objectionAnswer,
+    );
+    if (corrected.status !== "corrected")
+      throw new StepFailed(`objection ${objection.objectionId} is ${corrected.status}`);
+    this.ok(`public-security corrected it (on time: ${String(corrected.answeredOnTime)})`);
   }
 
   /** Step 4: the providers that answer approve; the silent one does not. */

@@ -29,7 +29,9 @@ import {
   ConsentRegistry__factory,
   Consortium__factory,
   DataCatalog__factory,
+  DemandRegistry__factory,
   Grants__factory,
+  Objections__factory,
   SharingAgreements__factory,
   WorkingCalendar__factory,
   type AccessLedger,
@@ -124,6 +126,9 @@ export async function deploySystem(provider: JsonRpcProvider): Promise<System> {
   ).waitForDeployment();
   const consents = await (await new ConsentRegistry__factory(deployer).deploy(c)).waitForDeployment();
   const ledger = await (await new AccessLedger__factory(deployer).deploy(c)).waitForDeployment();
+  const quality = [c, await catalog.getAddress(), await calendar.getAddress()] as const;
+  const demands = await (await new DemandRegistry__factory(deployer).deploy(...quality)).waitForDeployment();
+  const objections = await (await new Objections__factory(deployer).deploy(...quality)).waitForDeployment();
   const founders = DEMO_DEPARTMENTS.filter((d) => d.council);
   await wait(
     consortium.found(
@@ -134,6 +139,8 @@ export async function deploySystem(provider: JsonRpcProvider): Promise<System> {
         await grants.getAddress(),
         await consents.getAddress(),
         await calendar.getAddress(),
+        await demands.getAddress(),
+        await objections.getAddress(),
       ],
     ),
   );
@@ -159,6 +166,8 @@ export async function deploySystem(provider: JsonRpcProvider): Promise<System> {
       ConsentRegistry: await consents.getAddress(),
       AccessLedger: await ledger.getAddress(),
       WorkingCalendar: await calendar.getAddress(),
+      DemandRegistry: await demands.getAddress(),
+      Objections: await objections.getAddress(),
     },
   };
   return { deployment, consortium, catalog, agreements, grants, consents, ledger };

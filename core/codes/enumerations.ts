@@ -56,6 +56,18 @@ export const GRANT_STATUS = enumeration(["active", "paused", "revoked"] as const
 export const CONSENT_STATUS = enumeration(["none", "active", "withdrawn", "revoked", "expired"] as const);
 /** `IConsentRegistry.EvidenceKind`: `record` is the contract's `RecordHash`. */
 export const EVIDENCE_KIND = enumeration(["none", "signature", "record"] as const);
+/** `IDemandRegistry.DemandStatus`. */
+export const DEMAND_STATUS = enumeration(["none", "open", "answered", "assigned", "fulfilled"] as const);
+/** `IObjections.ObjectionStatus`. */
+export const OBJECTION_STATUS = enumeration([
+  "none",
+  "raised",
+  "corrected",
+  "disputed",
+  "escalated",
+  "upheld",
+  "dismissed",
+] as const);
 /** `IConsortium.ProposalAction`. */
 export const PROPOSAL_ACTION = enumeration([
   "admit",
@@ -78,3 +90,5 @@ export type AgreementStatus = (typeof AGREEMENT_STATUS.values)[number];
 export type QuotaPeriod = (typeof QUOTA_PERIOD.values)[number];
 export type GrantStatus = (typeof GRANT_STATUS.values)[number];
 export type EvidenceKind = (typeof EVIDENCE_KIND.values)[number];
+export type DemandStatus = (typeof DEMAND_STATUS.values)[number];
+export type ObjectionStatus = (typeof OBJECTION_STATUS.values)[number];

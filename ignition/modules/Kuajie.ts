@@ -18,15 +18,22 @@ export const KuajieCoreModule = buildModule("KuajieCore", (m) => {
   const grants = m.contract("Grants", [consortium, agreements]);
   const consents = m.contract("ConsentRegistry", [consortium]);
   const ledger = m.contract("AccessLedger", [consortium]);
-  return { consortium, catalog, calendar, agreements, grants, consents, ledger };
+  const demands = m.contract("DemandRegistry", [consortium, catalog, calendar]);
+  const objections = m.contract("Objections", [consortium, catalog, calendar]);
+  return { consortium, catalog, agreements, grants, consents, ledger, calendar, demands, objections };
 });
 
 export default buildModule("Kuajie", (m) => {
   const core = m.useModule(KuajieCoreModule);
   const founders = m.getParameter("founders");
   const admins = m.getParameter("admins");
-  m.call(core.consortium, "found", [founders, admins, [core.agreements, core.grants, core.consents, core.calendar]], {
-    id: "found",
-  });
+  m.call(
+    core.consortium,
+    "found",
+    [founders, admins, [core.agreements, core.grants, core.consents, core.calendar, core.demands, core.objections]],
+    {
+      id: "found",
+    },
+  );
   return core;
 });

@@ -10,6 +10,8 @@ import { IConsortium__factory } from "../../typechain-types/factories/contracts/
 import { IGrants__factory } from "../../typechain-types/factories/contracts/sharing/IGrants__factory";
 import { ISharingAgreements__factory } from "../../typechain-types/factories/contracts/sharing/ISharingAgreements__factory";
 import { IWorkingCalendar__factory } from "../../typechain-types/factories/contracts/calendar/IWorkingCalendar__factory";
+import { IDemandRegistry__factory } from "../../typechain-types/factories/contracts/demands/IDemandRegistry__factory";
+import { IObjections__factory } from "../../typechain-types/factories/contracts/quality/IObjections__factory";
 
 export const interfaces = {
   Consortium: IConsortium__factory.createInterface(),
@@ -19,6 +21,8 @@ export const interfaces = {
   ConsentRegistry: IConsentRegistry__factory.createInterface(),
   AccessLedger: IAccessLedger__factory.createInterface(),
   WorkingCalendar: IWorkingCalendar__factory.createInterface(),
+  DemandRegistry: IDemandRegistry__factory.createInterface(),
+  Objections: IObjections__factory.createInterface(),
 };
 
 /** The topic0 of each named event of a contract. */

@@ -48,6 +48,8 @@ export async function deployKuajie(
     ConsentRegistry: deployed.consents,
     AccessLedger: deployed.ledger,
     WorkingCalendar: deployed.calendar,
+    DemandRegistry: deployed.demands,
+    Objections: deployed.objections,
   };
   const contracts = {} as Record<ContractName, string>;
   for (const name of CONTRACT_NAMES) contracts[name] = await byName[name].getAddress();

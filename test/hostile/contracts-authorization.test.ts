@@ -4,7 +4,8 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import type { BaseContract, FunctionFragment, ParamType } from "ethers";
 import { signConsent, signKeyRotation, signWithdrawal } from "../consent/fixtures";
 import { signSeal } from "../sharing/fixtures";
-import { deploySystem, type System } from "../support/system";
+import { CALL, deploySystem, type System } from "../support/system";
+import { encodeCallPayload } from "../../core/council/proposals";
 import { grantInsuranceToCivilAffairs } from "../support/insurance-grant";
 
 /**
@@ -14,7 +15,10 @@ import { grantInsuranceToCivilAffairs } from "../support/insurance-grant";
  * function cannot be added without deciding who may call it.
  */
 
-type Contracts = Pick<System, "consortium" | "catalog" | "agreements" | "grants" | "consents" | "ledger" | "calendar">;
+type Contracts = Pick<
+  System,
+  "consortium" | "catalog" | "agreements" | "grants" | "consents" | "ledger" | "calendar" | "demands" | "objections"
+>;
 
 /** The outsider's address, once the suite has picked it (for errors that name the caller without a `needed`). */
 let outsiderAddress = "";
@@ -54,6 +58,8 @@ const CONTRACTS: Array<{ key: keyof Contracts; name: string; prefix: string }> =
   { key: "consents", name: "ConsentRegistry", prefix: "Consent" },
   { key: "ledger", name: "AccessLedger", prefix: "AccessLedger" },
   { key: "calendar", name: "WorkingCalendar", prefix: "WorkingCalendar" },
+  { key: "demands", name: "DemandRegistry", prefix: "Demand" },
+  { key: "objections", name: "Objections", prefix: "Objection" },
 ];
 
 interface ConsentKey {
@@ -74,6 +80,10 @@ interface World {
   /** That subject's address. */
   subject: string;
   future: bigint;
+  /** Civil affairs' demand, assigned by the council to hrss. */
+  demandId: bigint;
+  /** Civil affairs' objection on hrss's resource. */
+  objectionId: bigint;
 }
 let world: World;
 
@@ -221,6 +231,27 @@ const TABLE: Record<string, Record<string, Row>> = {
     },
     "resetSubjectKey(bytes32,address)": { needed: role("COUNCIL") },
   },
+  DemandRegistry: {
+    "publish(string)": { args: () => ["{}"] },
+    "answer(uint256,bytes32)": { args: () => [world.demandId, world.resourceId] },
+    "assign(uint256,bytes32,uint16)": {
+      args: (s) => [world.demandId, PROVIDER(s), 5],
+      needed: role("COUNCIL"),
+    },
+    "fulfil(uint256,bytes32)": { args: () => [world.demandId, world.resourceId], needed: PROVIDER },
+  },
+  Objections: {
+    "raise(bytes32,uint256,string,bytes32)": {
+      args: () => [world.resourceId, 1n, "wrong dates", ethers.id("evidence")],
+    },
+    "correct(uint256,bytes32)": { args: () => [world.objectionId, ethers.id("note")], needed: PROVIDER },
+    "dispute(uint256,bytes32)": { args: () => [world.objectionId, ethers.id("reason")], needed: PROVIDER },
+    "escalate(uint256)": { args: () => [world.objectionId], needed: CONSUMER },
+    "councilDecide(uint256,bool,bytes32)": {
+      args: () => [world.objectionId, true, ethers.ZeroHash],
+      needed: role("COUNCIL"),
+    },
+  },
   AccessLedger: {
     "anchor(uint64,bytes32,uint32,uint64,uint64,bytes32)": {
       args: () => [1n, ethers.id("root"), 1, 1n, 1n, ethers.ZeroHash],
@@ -270,7 +301,25 @@ async function buildWorld(s: System): Promise<World> {
       future,
       await signConsent(s.consents, citizen, signedTerms, future),
     );
-  return { resourceId, agreementId, grantId, consentKey, signedKey, subject: citizen.address, future };
+  await s.demands.connect(civil).publish(JSON.stringify({ description: "household registration status" }));
+  const demandId = await s.demands.demandCount();
+  const assign = s.demands.interface.encodeFunctionData("assign", [demandId, s.departments.hrss.id, 10]);
+  await s.consortium
+    .connect(s.operators["data-bureau"])
+    .propose(CALL, encodeCallPayload(await s.demands.getAddress(), assign));
+  await s.objections.connect(civil).raise(resourceId, 1n, "wrong dates", ethers.id("evidence"));
+  const objectionId = await s.objections.objectionCount();
+  return {
+    resourceId,
+    agreementId,
+    grantId,
+    consentKey,
+    signedKey,
+    subject: citizen.address,
+    future,
+    demandId,
+    objectionId,
+  };
 }
 
 function stateChanging(contract: BaseContract): FunctionFragment[] {

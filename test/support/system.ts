@@ -14,7 +14,9 @@ import type {
   ConsentRegistry,
   Consortium,
   DataCatalog,
+  DemandRegistry,
   Grants,
+  Objections,
   SharingAgreements,
   WorkingCalendar,
 } from "../../typechain-types";
@@ -30,6 +32,8 @@ export interface System {
   consents: ConsentRegistry;
   ledger: AccessLedger;
   calendar: WorkingCalendar;
+  demands: DemandRegistry;
+  objections: Objections;
   /** The admin operator (the gateway signing key) of each demo department, by key. */
   operators: Record<string, HardhatEthersSigner>;
   departments: Record<string, DemoDepartment>;
@@ -54,6 +58,8 @@ export async function deploySystem(): Promise<System> {
     consents: await at<ConsentRegistry>("ConsentRegistry", deployment.contracts.ConsentRegistry),
     ledger: await at<AccessLedger>("AccessLedger", deployment.contracts.AccessLedger),
     calendar: await at<WorkingCalendar>("WorkingCalendar", deployment.contracts.WorkingCalendar),
+    demands: await at<DemandRegistry>("DemandRegistry", deployment.contracts.DemandRegistry),
+    objections: await at<Objections>("Objections", deployment.contracts.Objections),
     operators,
     departments,
   };

@@ -2,7 +2,9 @@
  * `report`: the supervision scorecard the council asks for, per department, over a period: resources registered by
  * sharing class and security level, requests received and made, approvals and rejections, median and worst reply
  * time, replies past the deadline, escalations, grants, consents recorded and withdrawn, and (with receipts)
- * deliveries and denials by reason. Departments are ranked; items waiting past their deadline are listed.
+ * deliveries and denials by reason; the demand and responsibility lists (demands published and still open,
+ * responsibilities assigned, fulfilled on time, overdue) and data-quality objections (received, answered on time,
+ * corrected, disputed, overdue). Departments are ranked; items waiting past their deadline are listed.
  */
 import { loadCalendar, workingDaysBetween } from "../state/calendar";
 import { cstDateOf } from "../../../core/calendar/working-days";
@@ -14,6 +16,9 @@ import { loadAllAgreements, type AgreementHistory } from "../state/agreements";
 import { loadAllConsents } from "../state/consents";
 import { loadDirectory, type DepartmentInfo } from "../state/directory";
 import { loadAllGrants } from "../state/grants";
+import { loadAllDemands, loadAllObjections } from "../state/quality";
+import { demandOverdue } from "../../../core/folds/demands";
+import { objectionOverdue } from "../../../core/folds/objections";
 import { replyOf, type Reply } from "../state/replies";
 import { formatDuration, isoTime, median } from "../time";
 import { verifyReceipts } from "../verify";
@@ -46,6 +51,19 @@ interface Scorecard {
   deliveries: number;
   denialsByReason: Record<string, number>;
   failures: number;
+  demandsPublished: number;
+  demandsOpen: number;
+  demandsAnswered: number;
+  responsibilitiesAssigned: number;
+  responsibilitiesFulfilledOnTime: number;
+  responsibilitiesFulfilledLate: number;
+  responsibilitiesOverdue: number;
+  objectionsReceived: number;
+  objectionsRaised: number;
+  objectionsAnsweredOnTime: number;
+  objectionsCorrected: number;
+  objectionsDisputed: number;
+  objectionsOverdue: number;
 }
 
 const bump = (counts: Record<string, number>, key: string) => (counts[key] = (counts[key] ?? 0) + 1);
@@ -60,12 +78,14 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
   // Everything as it stood at the end of the period.
   const events = ctx.events.until((await ctx.events.firstBlockAtOrAfter(to + 1)) - 1);
   const atEnd: AuditContext = { ...ctx, events };
-  const [directory, agreements, grants, consents, calendar] = await Promise.all([
+  const [directory, agreements, grants, consents, calendar, demands, objections] = await Promise.all([
     loadDirectory(atEnd),
     loadAllAgreements(atEnd),
     loadAllGrants(atEnd),
     loadAllConsents(atEnd),
     loadCalendar(atEnd),
+    loadAllDemands(atEnd),
+    loadAllObjections(atEnd),
   ]);
   const inPeriod = (time: number) => time >= from && time <= to;
 
@@ -113,6 +133,37 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
     if (inPeriod(consent.recorded.time)) c.consentsRecorded++;
     if (consent.changes.some((e) => e.name === "ConsentWithdrawn" && inPeriod(e.time))) c.consentsWithdrawn++;
   }
+
+  // Demands are counted for the requester; responsibilities and answers for the department that must provide the data;
+  // objections received and their answers for the provider, raised for the consumer. Overdue: at the period's end.
+  for (const d of demands.values()) {
+    const requester = card(d.requester);
+    const responsible = d.responsible === null ? undefined : card(d.responsible);
+    if (requester && inPeriod(d.publishedAt)) requester.demandsPublished++;
+    if (requester && d.status === "open") requester.demandsOpen++;
+    if (!responsible) continue;
+    if (d.status === "answered" && d.settledAt !== null && inPeriod(d.settledAt)) responsible.demandsAnswered++;
+    if (d.assignedAt !== null && inPeriod(d.assignedAt)) responsible.responsibilitiesAssigned++;
+    if (d.status === "fulfilled" && d.settledAt !== null && inPeriod(d.settledAt)) {
+      if (d.fulfilledOnTime) responsible.responsibilitiesFulfilledOnTime++;
+      else responsible.responsibilitiesFulfilledLate++;
+    }
+    if (demandOverdue(d, to)) responsible.responsibilitiesOverdue++;
+  }
+  for (const o of objections.values()) {
+    const provider = card(o.provider);
+    const consumer = card(o.consumer);
+    if (consumer && inPeriod(o.raisedAt)) consumer.objectionsRaised++;
+    if (!provider) continue;
+    if (inPeriod(o.raisedAt)) provider.objectionsReceived++;
+    if (o.answeredAt !== null && inPeriod(o.answeredAt) && o.answeredOnTime) provider.objectionsAnsweredOnTime++;
+    if (o.status === "corrected") provider.objectionsCorrected++;
+    if (o.disputed) provider.objectionsDisputed++;
+    if (objectionOverdue(o, to)) provider.objectionsOverdue++;
+  }
+
+  const overdueDemands = [...demands.values()].filter((d) => demandOverdue(d, to));
+  const overdueObjections = [...objections.values()].filter((o) => objectionOverdue(o, to));
 
   const violations: Violation[] = [];
   let receiptsCounted = 0;
@@ -198,6 +249,32 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
       ...(options.entries ? [c.deliveries, counts(c.denialsByReason), c.failures] : []),
     ]),
   };
+  const qualityTable: Table = {
+    columns: [
+      "rank",
+      "department",
+      "demands published / open",
+      "demands answered",
+      "responsibilities assigned",
+      "fulfilled on time / late",
+      "responsibilities overdue",
+      "objections received / raised",
+      "objections answered on time / overdue",
+      "corrected / disputed",
+    ],
+    rows: ranked.map((c, i) => [
+      i + 1,
+      c.department.name,
+      `${c.demandsPublished} / ${c.demandsOpen}`,
+      c.demandsAnswered,
+      c.responsibilitiesAssigned,
+      `${c.responsibilitiesFulfilledOnTime} / ${c.responsibilitiesFulfilledLate}`,
+      c.responsibilitiesOverdue,
+      `${c.objectionsReceived} / ${c.objectionsRaised}`,
+      `${c.objectionsAnsweredOnTime} / ${c.objectionsOverdue}`,
+      `${c.objectionsCorrected} / ${c.objectionsDisputed}`,
+    ]),
+  };
   const total = (f: (c: Scorecard) => number) => ranked.reduce((sum, c) => sum + f(c), 0);
 
   return {
@@ -212,6 +289,8 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
       ["replies past the deadline", total((c) => c.repliesPastDeadline)],
       ["items overdue now", overdueItems.length],
       ["grants issued", total((c) => c.grants)],
+      ["responsibilities overdue now", total((c) => c.responsibilitiesOverdue)],
+      ["objections overdue now", total((c) => c.objectionsOverdue)],
       ["consents recorded / withdrawn", `${total((c) => c.consentsRecorded)} / ${total((c) => c.consentsWithdrawn)}`],
       ...(options.entries
         ? ([
@@ -236,6 +315,13 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
             (options.entries ? ", receipts for the department that wrote them." : "."),
         ],
         table: sharingTable,
+      },
+      {
+        heading: "Departments, ranked: demands, responsibilities and data-quality objections",
+        lines: [
+          "In the same order. Demands are counted for the department that published them (open: neither answered nor assigned at the period's end); answers, responsibilities and their fulfilment for the department that provides the data; objections received, their answers and outcomes for the provider, objections raised for the consumer. Due dates and answer deadlines are counted in working days on the council's calendar; overdue means still unfulfilled (or unanswered) past it at the period's end.",
+        ],
+        table: qualityTable,
       },
       {
         heading: "Overdue items",
@@ -266,6 +352,33 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
           ]),
         },
       },
+      {
+        heading: "Overdue responsibilities and objections",
+        lines: [
+          "Responsibilities the council assigned and data-quality objections not answered, past their due date or answer deadline (working days on the council's calendar) at the end of the period.",
+        ],
+        table: {
+          columns: ["kind", "id", "department that must act", "raised by", "due", "overdue by"],
+          rows: [
+            ...overdueDemands.map((d) => [
+              "responsibility",
+              String(d.id),
+              directory.departmentName(d.responsible ?? ""),
+              directory.departmentName(d.requester),
+              isoTime(d.dueAt ?? 0),
+              formatDuration(to - (d.dueAt ?? 0)),
+            ]),
+            ...overdueObjections.map((o) => [
+              "objection",
+              String(o.id),
+              directory.departmentName(o.provider),
+              directory.departmentName(o.consumer),
+              isoTime(o.answerDeadline),
+              formatDuration(to - o.answerDeadline),
+            ]),
+          ],
+        },
+      },
     ],
     data: {
       from: options.from ?? null,
@@ -288,6 +401,18 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
         deadlineDate: cstDateOf(reply.deadline),
         workingDaysAllowed: workingDaysBetween(calendar, a.requested.time, reply.deadline),
         escalated: reply.escalation !== undefined,
+      })),
+      overdueResponsibilities: overdueDemands.map((d) => ({
+        demandId: d.id,
+        responsible: d.responsible,
+        requester: d.requester,
+        dueAt: d.dueAt,
+      })),
+      overdueObjections: overdueObjections.map((o) => ({
+        objectionId: o.id,
+        provider: o.provider,
+        consumer: o.consumer,
+        answerDeadline: o.answerDeadline,
       })),
     },
   };
@@ -312,5 +437,18 @@ function emptyCard(department: DepartmentInfo): Scorecard {
     deliveries: 0,
     denialsByReason: {},
     failures: 0,
+    demandsPublished: 0,
+    demandsOpen: 0,
+    demandsAnswered: 0,
+    responsibilitiesAssigned: 0,
+    responsibilitiesFulfilledOnTime: 0,
+    responsibilitiesFulfilledLate: 0,
+    responsibilitiesOverdue: 0,
+    objectionsReceived: 0,
+    objectionsRaised: 0,
+    objectionsAnsweredOnTime: 0,
+    objectionsCorrected: 0,
+    objectionsDisputed: 0,
+    objectionsOverdue: 0,
   };
 }

@@ -9,7 +9,9 @@ import {
   ConsentRegistry__factory,
   Consortium__factory,
   DataCatalog__factory,
+  DemandRegistry__factory,
   Grants__factory,
+  Objections__factory,
   SharingAgreements__factory,
   WorkingCalendar__factory,
 } from "../../../typechain-types";
@@ -29,6 +31,8 @@ export const CONTRACT_INTERFACES: Record<ContractName, Interface> = {
   ConsentRegistry: new Interface(ConsentRegistry__factory.abi),
   AccessLedger: new Interface(AccessLedger__factory.abi),
   WorkingCalendar: new Interface(WorkingCalendar__factory.abi),
+  DemandRegistry: new Interface(DemandRegistry__factory.abi),
+  Objections: new Interface(Objections__factory.abi),
 };
 
 /** An event of a Kuajie contract emitted by a write, decoded; arguments as JSON (integers as decimal strings). */

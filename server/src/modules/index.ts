@@ -4,12 +4,14 @@ import { catalogFeature } from "./catalog";
 import { consentsFeature } from "./consents";
 import { consoleFeature } from "./console";
 import { councilFeature } from "./council";
+import { demandsFeature } from "./demands";
 import { departmentsFeature } from "./departments";
 import { exchangeFeature } from "./exchange";
 import type { Feature } from "./feature";
 import { fetchFeature } from "./fetch";
 import { grantsFeature } from "./grants";
 import { healthFeature } from "./health";
+import { objectionsFeature } from "./objections";
 import { outboxFeature } from "./outbox";
 import { receiptsFeature } from "./receipts";
 import { subjectsFeature } from "./subjects";
@@ -30,6 +32,8 @@ export const FEATURES: readonly Feature[] = [
   grantsFeature,
   consentsFeature,
   councilFeature,
+  demandsFeature,
+  objectionsFeature,
   fetchFeature,
   exchangeFeature,
   receiptsFeature,

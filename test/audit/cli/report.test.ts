@@ -5,6 +5,8 @@ import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { isoTime } from "../../../scripts/audit/time";
 import { anchor, audit, loadWorld, registerPersonal, requestAgreement, writeReceipts } from "./world";
+import { CALL } from "../../support/system";
+import { encodeCallPayload } from "../../../core/council/proposals";
 
 const STATUTORY_DUTY = 1;
 type Card = {
@@ -22,9 +24,26 @@ type Card = {
   deliveries: number;
   denialsByReason: Record<string, number>;
 };
+type QualityCard = {
+  name: string;
+  demandsPublished: number;
+  demandsOpen: number;
+  responsibilitiesAssigned: number;
+  responsibilitiesFulfilledOnTime: number;
+  responsibilitiesFulfilledLate: number;
+  responsibilitiesOverdue: number;
+  objectionsReceived: number;
+  objectionsRaised: number;
+  objectionsAnsweredOnTime: number;
+  objectionsCorrected: number;
+  objectionsDisputed: number;
+  objectionsOverdue: number;
+};
 type Scorecard = {
-  departments: Card[];
+  departments: (Card & QualityCard)[];
   overdue: { agreementId: string; escalated: boolean; deadlineDate: string; workingDaysAllowed: number | null }[];
+  overdueResponsibilities: { demandId: string }[];
+  overdueObjections: { objectionId: string }[];
 };
 const byName = (data: Scorecard, fragment: string) => data.departments.find((d) => d.name.includes(fragment))!;
 
@@ -59,6 +78,74 @@ describe("audit report", function () {
     // Ten working days (the council's default) on the calendar the chain published.
     expect(data.overdue[0].workingDaysAllowed).to.equal(10);
     expect(data.overdue[0].deadlineDate).to.match(/^\d{4}-\d{2}-\d{2}$/);
+  });
+
+  it("counts demands, responsibilities and objections per department, and lists the overdue ones", async function () {
+    const w = await loadWorld();
+    const { s, civil } = w;
+    const hrss = s.operators.hrss;
+    const hrssResource = await registerPersonal(s, "hrss", "pension-payments", ["idNumber", "pensionStatus"]);
+    const healthResource = await registerPersonal(s, "health", "health-card", ["idNumber", "bloodType"]);
+    const assign = async (demandId: bigint, department: string, workingDays: number) => {
+      const call = s.demands.interface.encodeFunctionData("assign", [
+        demandId,
+        s.departments[department].id,
+        workingDays,
+      ]);
+      await s.consortium
+        .connect(s.operators["data-bureau"])
+        .propose(CALL, encodeCallPayload(await s.demands.getAddress(), call));
+    };
+    const publish = async () => {
+      await s.demands.connect(civil).publish(JSON.stringify({ description: "a demand" }));
+      return s.demands.demandCount();
+    };
+    await publish(); // stays open
+    const fulfilled = await publish();
+    await assign(fulfilled, "hrss", 10);
+    await s.demands.connect(hrss).fulfil(fulfilled, hrssResource);
+    const overdueDemand = await publish();
+    await assign(overdueDemand, "health", 1);
+
+    const raise = async (resourceId: string) => {
+      await s.objections.connect(civil).raise(resourceId, 1n, "wrong values", ethers.id("evidence"));
+      return s.objections.objectionCount();
+    };
+    await s.objections.connect(hrss).correct(await raise(hrssResource), ethers.id("note"));
+    await s.objections.connect(hrss).dispute(await raise(hrssResource), ethers.id("reason"));
+    const overdueObjection = await raise(healthResource);
+    await time.increase(20 * 24 * 3600);
+
+    const outcome = await audit(w, ["report"]);
+
+    expect(outcome.code).to.equal(0);
+    const data = outcome.json.data as unknown as Scorecard;
+    expect(byName(data, "Civil Affairs")).to.include({
+      demandsPublished: 3,
+      demandsOpen: 1,
+      objectionsRaised: 3,
+      responsibilitiesAssigned: 0,
+    });
+    expect(byName(data, "Human Resources")).to.include({
+      responsibilitiesAssigned: 1,
+      responsibilitiesFulfilledOnTime: 1,
+      responsibilitiesFulfilledLate: 0,
+      responsibilitiesOverdue: 0,
+      objectionsReceived: 2,
+      objectionsAnsweredOnTime: 2,
+      objectionsCorrected: 1,
+      objectionsDisputed: 1,
+      objectionsOverdue: 0,
+    });
+    expect(byName(data, "Health Commission")).to.include({
+      responsibilitiesAssigned: 1,
+      responsibilitiesOverdue: 1,
+      objectionsReceived: 1,
+      objectionsAnsweredOnTime: 0,
+      objectionsOverdue: 1,
+    });
+    expect(data.overdueResponsibilities.map((d) => d.demandId)).to.deep.equal([String(overdueDemand)]);
+    expect(data.overdueObjections.map((o) => o.objectionId)).to.deep.equal([String(overdueObjection)]);
   });
 
   it("counts deliveries and denials by reason from the receipts given, and reports their violations", async function () {

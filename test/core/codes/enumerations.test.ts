@@ -4,6 +4,8 @@ import { expect } from "chai";
 import {
   AGREEMENT_STATUS,
   CONSENT_STATUS,
+  DEMAND_STATUS,
+  OBJECTION_STATUS,
   EVIDENCE_KIND,
   GRANT_STATUS,
   LEGAL_BASIS,
@@ -42,6 +44,8 @@ describe("core/codes/enumerations", function () {
       [AGREEMENT_STATUS.values, "sharing/ISharingAgreements.sol", "AgreementStatus"],
       [GRANT_STATUS.values, "sharing/IGrants.sol", "GrantStatus"],
       [CONSENT_STATUS.values, "consent/IConsentRegistry.sol", "ConsentStatus"],
+      [DEMAND_STATUS.values, "demands/IDemandRegistry.sol", "DemandStatus"],
+      [OBJECTION_STATUS.values, "quality/IObjections.sol", "ObjectionStatus"],
     ];
     for (const [values, file, name] of cases) expect([...values], name).to.deep.equal(solidityEnum(file, name));
   });

@@ -6,6 +6,8 @@ import type { z } from "zod";
 import type { AuthLevel } from "../../../server/src/common/request-context";
 import type { RegisteredRoute } from "../../../server/src/common/route-registry";
 import { grantInsuranceToCivilAffairs } from "../../support/insurance-grant";
+import { CALL } from "../../support/system";
+import { encodeCallPayload } from "../../../core/council/proposals";
 import { jsonSchemaOf, plausible } from "./arbitraries";
 import { expectProblem, fillPath, freshAgent, routeId, startHostileGateway, type HostileGateway } from "./support";
 
@@ -69,9 +71,24 @@ interface World {
   agreementId: bigint;
   grantId: bigint;
   consentId: string;
+  /** gz-civil-affairs' open demand. */
+  demandId: bigint;
+  /** gz-civil-affairs' demand the council assigned to hrss. */
+  assignedDemandId: bigint;
+  /** gz-civil-affairs' objection on hrss's resource, disputed by hrss. */
+  objectionId: bigint;
 }
 
-type ObjectKind = "resource" | "requested agreement" | "agreement" | "grant" | "consent" | "none";
+type ObjectKind =
+  | "resource"
+  | "requested agreement"
+  | "agreement"
+  | "grant"
+  | "consent"
+  | "demand"
+  | "assigned demand"
+  | "objection"
+  | "none";
 
 interface Owned {
   object: ObjectKind;
@@ -104,6 +121,19 @@ const OWNED: Record<string, Owned> = {
   "POST /v1/grants/:id/resume": { object: "grant", owner: "gz-civil-affairs" },
   "POST /v1/grants/:id/revoke": { object: "grant", owner: "gz-civil-affairs" },
   "POST /v1/consents/:id/revoke": { object: "consent", owner: "gz-civil-affairs" },
+  // Answering and fulfilling link a resource: only its provider may (hrss's resource, named in the body).
+  "POST /v1/demands/:id/answer": { object: "demand", owner: "hrss", body: (w) => ({ resourceId: w.resourceId }) },
+  "POST /v1/responsibilities/:id/fulfil": {
+    object: "assigned demand",
+    owner: "hrss",
+    body: (w) => ({ resourceId: w.resourceId }),
+  },
+  "POST /v1/objections/:id/answer": {
+    object: "objection",
+    owner: "hrss",
+    body: () => ({ outcome: "corrected", note: "fixed" }),
+  },
+  "POST /v1/objections/:id/escalate": { object: "objection", owner: "gz-civil-affairs" },
   "POST /v1/data/fetch": {
     object: "none",
     owner: "gz-civil-affairs",
@@ -133,6 +163,12 @@ function objectId(w: World, kind: ObjectKind): string {
       return w.grantId.toString();
     case "consent":
       return w.consentId;
+    case "demand":
+      return w.demandId.toString();
+    case "assigned demand":
+      return w.assignedDemandId.toString();
+    case "objection":
+      return w.objectionId.toString();
     case "none":
       return "1";
   }
@@ -164,8 +200,19 @@ async function buildWorld(h: HostileGateway): Promise<World> {
     .connect(civil)
     .record({ key, separate: false, validFrom: now, validUntil: future }, ethers.id("form"));
   const [, consentId] = await s.consents.activeConsent(key.subjectRef, key.recipient, key.resourceId, key.purpose);
+  await s.demands.connect(civil).publish(JSON.stringify({ description: "pension status" }));
+  const demandId = await s.demands.demandCount();
+  await s.demands.connect(civil).publish(JSON.stringify({ description: "insurance status" }));
+  const assignedDemandId = await s.demands.demandCount();
+  const assign = s.demands.interface.encodeFunctionData("assign", [assignedDemandId, s.departments.hrss.id, 10]);
+  await s.consortium
+    .connect(s.operators["data-bureau"])
+    .propose(CALL, encodeCallPayload(await s.demands.getAddress(), assign));
+  await s.objections.connect(civil).raise(resourceId, 1n, "wrong dates", ethers.id("evidence"));
+  const objectionId = await s.objections.objectionCount();
+  await s.objections.connect(s.operators.hrss).dispute(objectionId, ethers.id("the register says so"));
   await h.gw.chain.indexer.catchUp();
-  return { resourceId, requestedAgreementId, agreementId, grantId, consentId };
+  return { resourceId, requestedAgreementId, agreementId, grantId, consentId, demandId, assignedDemandId, objectionId };
 }
 
 describe("Hostile callers: the gateway's authorization matrix over every registered route", function () {

@@ -46,6 +46,8 @@ export const COUNCIL_CALLS = {
   revoke_grant: { contract: "Grants", method: "revoke" },
   revoke_consent: { contract: "ConsentRegistry", method: "revokeByCouncil" },
   publish_calendar_year: { contract: "WorkingCalendar", method: "publishYear" },
+  assign_responsibility: { contract: "DemandRegistry", method: "assign" },
+  decide_objection: { contract: "Objections", method: "councilDecide" },
 } as const satisfies Record<string, { contract: ContractName; method: string }>;
 export type CouncilCall = keyof typeof COUNCIL_CALLS;
 

@@ -112,6 +112,34 @@ export const proposalBodySchema = z
           "publishes the year's working-day calendar (WorkingCalendar.publishYear): Monday to Friday, less the " +
           "holidays, plus the make-up days",
       }),
+    z.object({
+      action: z.literal("assign_responsibility"),
+      demandId: sequentialIdSchema,
+      responsible: bytes32Schema.meta({ description: "the department id that must provide the data" }),
+      workingDays: z
+        .number()
+        .int()
+        .min(1)
+        .max(250)
+        .meta({ description: "due at the end of this many working days after today (CST) on the council's calendar" }),
+    }),
+    z
+      .object({
+        action: z.literal("decide_objection"),
+        objectionId: sequentialIdSchema,
+        uphold: z.boolean().meta({ description: "true: the provider must correct; false: dismissed" }),
+        reason: z
+          .string()
+          .trim()
+          .min(1)
+          .max(2000)
+          .optional()
+          .meta({ description: "required to dismiss; kept as its hash" }),
+      })
+      .refine((body) => body.uphold || body.reason !== undefined, {
+        path: ["reason"],
+        message: "a dismissal needs a reason",
+      }),
   ])
   .meta({
     id: "CouncilProposalRequest",

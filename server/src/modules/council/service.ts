@@ -115,7 +115,7 @@ export class CouncilService {
   }
 
   /** The caller's department id; 403 unless it is an active member holding a council seat. */
-  private requireCouncilMember(departmentKey: string): string {
+  requireCouncilMember(departmentKey: string): string {
     const id = this.deps.departments.idOf(departmentKey);
     const member = id ? this.deps.departments.get(id) : null;
     if (!id || !member || member.status !== "active" || !member.council) {
@@ -171,6 +171,14 @@ export class CouncilService {
         const words = yearWordsOf(body.year, body);
         return this.call("publish_calendar_year", [body.year, words.firstWord, words.secondWord]);
       }
+      case "assign_responsibility":
+        return this.call("assign_responsibility", [body.demandId, body.responsible, body.workingDays]);
+      case "decide_objection":
+        return this.call("decide_objection", [
+          body.objectionId,
+          body.uphold,
+          body.reason === undefined ? ZERO : keccakUtf8(body.reason),
+        ]);
       case "revoke_consent": {
         const consent = this.deps.consents.get(body.consentId);
         if (!consent) throw new NotFoundError(`no consent with id ${body.consentId}`, { consentId: body.consentId });
