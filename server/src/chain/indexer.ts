@@ -27,8 +27,15 @@ export interface IndexerOptions {
   /** The deployment block: nothing of interest lies before it. */
   fromBlock: number;
   pollIntervalMs?: number;
-  /** Blocks per eth_getLogs request (halved automatically when the node refuses a range). */
-  pageSize?: number;
+  /**
+   * The widest block range one eth_getLogs may ask for (Besu refuses wider ranges: its `--rpc-max-logs-range`,
+   * default 1,000). Pages start at this width, halve on any failure and double again after successes up to it.
+   */
+  maxBlockRange?: number;
+  /** A page whose answer holds more logs than this makes the next page proportionally narrower. */
+  maxLogsPerPage?: number;
+  /** A page whose answer is larger than this (bytes of log data and topics) makes the next page narrower. */
+  maxBytesPerPage?: number;
   /** Names the cursor, in case several indexers share a database. */
   name?: string;
   logger?: BaseLogger;
@@ -45,7 +52,21 @@ export interface IndexerStatus {
   caughtUpMs: number | null;
   resets: number;
   lastError: string | null;
+  /** Blocks the next eth_getLogs page will span (it adapts to what the node answers). */
+  pageBlocks: number;
+  /** Events stored by this process since it started. */
+  eventsIndexed: number;
+  /** Pages the node failed to answer (each one halved the page) since this process started. */
+  pageFailures: number;
 }
+
+export const DEFAULT_MAX_BLOCK_RANGE = 1_000;
+const DEFAULT_MAX_LOGS_PER_PAGE = 10_000;
+const DEFAULT_MAX_BYTES_PER_PAGE = 8 * 1024 * 1024;
+/** Light pages in a row before the page doubles: after a failure, growth is slow, so failures stay rare. */
+const GROW_AFTER_LIGHT_PAGES = 4;
+/** Bytes of a log's answer besides its data and topics (addresses, hashes, numbers, JSON keys). */
+const LOG_OVERHEAD_BYTES = 400;
 
 interface StateRecord {
   genesis_hash: string | null;
@@ -95,7 +116,13 @@ export class EventIndexer {
   private readonly resetHandlers = new Set<ResetHandler>();
   private readonly logger: BaseLogger;
   private readonly pollIntervalMs: number;
+  private readonly maxBlockRange: number;
+  private readonly maxLogsPerPage: number;
+  private readonly maxBytesPerPage: number;
   private pageSize: number;
+  private lightPages = 0;
+  private eventsIndexed = 0;
+  private pageFailures = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private deploymentVerified = false;
   private deploymentMissing = false;
@@ -113,7 +140,10 @@ export class EventIndexer {
     this.name = options.name ?? "main";
     this.logger = options.logger ?? pino({ level: "silent" });
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
-    this.pageSize = options.pageSize ?? 2_000;
+    this.maxBlockRange = Math.max(1, options.maxBlockRange ?? DEFAULT_MAX_BLOCK_RANGE);
+    this.maxLogsPerPage = Math.max(1, options.maxLogsPerPage ?? DEFAULT_MAX_LOGS_PER_PAGE);
+    this.maxBytesPerPage = Math.max(1, options.maxBytesPerPage ?? DEFAULT_MAX_BYTES_PER_PAGE);
+    this.pageSize = this.maxBlockRange;
     for (const contract of options.contracts) {
       this.byAddress.set(getAddress(contract.address), contract);
     }
@@ -144,6 +174,9 @@ export class EventIndexer {
       deploymentMissing: this.deploymentMissing,
       resets: state.resets,
       lastError: this.lastError,
+      pageBlocks: this.pageSize,
+      eventsIndexed: this.eventsIndexed,
+      pageFailures: this.pageFailures,
     };
   }
 
@@ -311,20 +344,59 @@ export class EventIndexer {
     this.logger.warn({ reason, genesis }, "event index cleared; indexing again from scratch");
   }
 
+  /**
+   * Fetches and stores one page of logs. Any failure of the node to answer (an error, a refused range, a timeout, a
+   * socket hung up on a huge answer) halves the page, so the indexer always finds a width the node can serve; only a
+   * single block the node cannot answer is reported as a failure (and retried with back-off).
+   */
   private async indexRange(from: number, to: number): Promise<void> {
-    let logs: RawLog[];
+    let page: { events: IndexedEvent[]; last: RawBlock; bytes: number };
     try {
-      logs = (await this.send("eth_getLogs", [
-        { address: [...this.byAddress.keys()], fromBlock: toQuantity(from), toBlock: toQuantity(to) },
-      ])) as RawLog[];
+      page = await this.fetchPage(from, to);
     } catch (error) {
-      if (to > from && describeNodeError(error).kind !== "network") {
-        // Too many results or too wide a range for this node: smaller pages from now on.
-        this.pageSize = Math.max(1, Math.floor((to - from + 1) / 2));
-        return;
-      }
-      throw error;
+      if (to === from) throw error;
+      this.pageFailures += 1;
+      this.lightPages = 0;
+      this.pageSize = Math.max(1, Math.floor((to - from + 1) / 2));
+      const description = describeNodeError(error);
+      this.lastError = `${description.kind}: ${description.message}`;
+      this.logger.warn(
+        { from, to, pageBlocks: this.pageSize, err: this.lastError },
+        "eth_getLogs page failed; trying a narrower page",
+      );
+      return;
     }
+    this.store(from, to, page.last.hash, page.events);
+    this.eventsIndexed += page.events.length;
+    this.indexedTime = Number(BigInt(page.last.timestamp));
+    this.adaptPage(to - from + 1, page.events.length, page.bytes);
+  }
+
+  /**
+   * Narrows the next page in proportion to an answer over the limits; doubles it after a few light full pages in a
+   * row (half the limits or less), up to the configured range.
+   */
+  private adaptPage(blocks: number, logs: number, bytes: number): void {
+    const load = Math.max(logs / this.maxLogsPerPage, bytes / this.maxBytesPerPage);
+    if (load > 1) {
+      this.pageSize = Math.max(1, Math.floor(blocks / load));
+      this.lightPages = 0;
+    } else if (load <= 0.5 && blocks >= this.pageSize && this.pageSize < this.maxBlockRange) {
+      this.lightPages += 1;
+      if (this.lightPages >= GROW_AFTER_LIGHT_PAGES) {
+        this.pageSize = Math.min(this.maxBlockRange, this.pageSize * 2);
+        this.lightPages = 0;
+      }
+    }
+  }
+
+  private async fetchPage(
+    from: number,
+    to: number,
+  ): Promise<{ events: IndexedEvent[]; last: RawBlock; bytes: number }> {
+    const logs = (await this.send("eth_getLogs", [
+      { address: [...this.byAddress.keys()], fromBlock: toQuantity(from), toBlock: toQuantity(to) },
+    ])) as RawLog[];
     const live = logs.filter((log) => !log.removed);
     const blockNumbers = new Set(live.map((log) => Number(BigInt(log.blockNumber))));
     blockNumbers.add(to);
@@ -342,13 +414,14 @@ export class EventIndexer {
         blocks.set(chunk[j], block);
       });
     }
+    let bytes = 0;
     const events = live
-      .map((log) =>
-        this.decode(log, Number(BigInt((blocks.get(Number(BigInt(log.blockNumber))) as RawBlock).timestamp))),
-      )
+      .map((log) => {
+        bytes += LOG_OVERHEAD_BYTES + log.data.length + log.topics.length * 68;
+        return this.decode(log, Number(BigInt((blocks.get(Number(BigInt(log.blockNumber))) as RawBlock).timestamp)));
+      })
       .sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
-    this.store(from, to, (blocks.get(to) as RawBlock).hash, events);
-    this.indexedTime = Number(BigInt((blocks.get(to) as RawBlock).timestamp));
+    return { events, last: blocks.get(to) as RawBlock, bytes };
   }
 
   private store(from: number, to: number, toHash: string, events: IndexedEvent[]): void {
