@@ -68,8 +68,10 @@ export interface IndexerStatus {
 }
 
 export const DEFAULT_MAX_BLOCK_RANGE = 1_000;
-const DEFAULT_MAX_LOGS_PER_PAGE = 10_000;
-const DEFAULT_MAX_BYTES_PER_PAGE = 8 * 1024 * 1024;
+// A page is decoded and stored in one synchronous step: its size bounds how long the event loop (and every HTTP
+// request) waits. 10,000 logs held the loop for seconds on a busy machine; 2,000 keep it well under one.
+const DEFAULT_MAX_LOGS_PER_PAGE = 2_000;
+const DEFAULT_MAX_BYTES_PER_PAGE = 4 * 1024 * 1024;
 /** Light pages in a row before the page doubles: after a failure, growth is slow, so failures stay rare. */
 const GROW_AFTER_LIGHT_PAGES = 4;
 /** Bytes of a log's answer besides its data and topics (addresses, hashes, numbers, JSON keys). */
