@@ -37,6 +37,7 @@ export async function scalePart(ctx: BenchContext): Promise<Record<string, unkno
     }
     await stack.stopGateway(CONSUMER);
     const baseBytes = databaseBytes(stack.databaseOf(CONSUMER));
+    const baseMain = fileBytes(stack.databaseOf(CONSUMER));
     const bureau = devWallet(demoDepartment("data-bureau").keyIndex);
     const recipient = demoDepartment(CONSUMER).id;
     const resourceId = keccakText("bench scale resource");
@@ -108,6 +109,8 @@ export async function scalePart(ctx: BenchContext): Promise<Record<string, unkno
         database: {
           bytes,
           bytes_per_consent: round((bytes - baseBytes) / size, 0),
+          // Without the write-ahead log, which SQLite folds back at its checkpoints.
+          main_file_bytes_per_consent: round((fileBytes(stack.databaseOf(CONSUMER)) - baseMain) / size, 0),
         },
         hardhat_node_rss_mib: nodeRss,
         load_average: os.loadavg().map((l) => round(l, 1)),
@@ -207,6 +210,10 @@ async function indexedByProvider(stack: Stack): Promise<void> {
 function metric(text: string, name: string): number | null {
   const line = text.split("\n").find((l) => l.startsWith(`${name} `));
   return line === undefined ? null : Number(line.slice(name.length + 1));
+}
+
+function fileBytes(file: string): number {
+  return fs.existsSync(file) ? fs.statSync(file).size : 0;
 }
 
 function databaseBytes(file: string): number {

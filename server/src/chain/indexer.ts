@@ -36,13 +36,16 @@ export interface IndexerOptions {
   pollIntervalMs?: number;
   /**
    * The widest block range one eth_getLogs may ask for (Besu refuses wider ranges: its `--rpc-max-logs-range`,
-   * default 1,000). Pages start at this width, halve on any failure and double again after successes up to it.
+   * default 1,000). Pages start at 100 blocks (or this, if less), halve on any failure and double after light pages
+   * up to it.
    */
   maxBlockRange?: number;
   /** A page whose answer holds more logs than this makes the next page proportionally narrower. */
   maxLogsPerPage?: number;
   /** A page whose answer is larger than this (bytes of log data and topics) makes the next page narrower. */
   maxBytesPerPage?: number;
+  /** A page not answered within this is abandoned and halved, like a failed one (default 30 s). */
+  pageTimeoutMs?: number;
   /** Names the cursor, in case several indexers share a database. */
   name?: string;
   logger?: BaseLogger;
@@ -72,6 +75,9 @@ export const DEFAULT_MAX_BLOCK_RANGE = 1_000;
 // request) waits. 10,000 logs held the loop for seconds on a busy machine; 2,000 keep it well under one.
 const DEFAULT_MAX_LOGS_PER_PAGE = 2_000;
 const DEFAULT_MAX_BYTES_PER_PAGE = 4 * 1024 * 1024;
+const DEFAULT_PAGE_TIMEOUT_MS = 30_000;
+/** The first page's width: nothing is known of the node's answers yet, so start narrow and widen. */
+const FIRST_PAGE_BLOCKS = 100;
 /** Light pages in a row before the page doubles: after a failure, growth is slow, so failures stay rare. */
 const GROW_AFTER_LIGHT_PAGES = 4;
 /** Bytes of a log's answer besides its data and topics (addresses, hashes, numbers, JSON keys). */
@@ -159,7 +165,7 @@ export class EventIndexer {
     this.maxBlockRange = Math.max(1, options.maxBlockRange ?? DEFAULT_MAX_BLOCK_RANGE);
     this.maxLogsPerPage = Math.max(1, options.maxLogsPerPage ?? DEFAULT_MAX_LOGS_PER_PAGE);
     this.maxBytesPerPage = Math.max(1, options.maxBytesPerPage ?? DEFAULT_MAX_BYTES_PER_PAGE);
-    this.pageSize = this.maxBlockRange;
+    this.pageSize = Math.min(FIRST_PAGE_BLOCKS, this.maxBlockRange);
     for (const contract of options.contracts) {
       this.byAddress.set(getAddress(contract.address), contract);
     }
@@ -545,7 +551,9 @@ export class EventIndexer {
     if (!(provider instanceof JsonRpcProvider)) return this.send("eth_getLogs", [filter]);
     const request = provider._getConnection();
     request.body = { jsonrpc: "2.0", id: 1, method: "eth_getLogs", params: [filter] };
-    const response = await request.send();
+    // The connection's timeout is per idle socket: a node trickling a huge answer, or stalled on it, never trips it.
+    const deadline = setTimeout(() => request.cancel(), this.options.pageTimeoutMs ?? DEFAULT_PAGE_TIMEOUT_MS);
+    const response = await request.send().finally(() => clearTimeout(deadline));
     response.assertOk();
     const answer = JSON.parse(Buffer.from(response.body ?? new Uint8Array()).toString("utf8")) as {
       result?: unknown;

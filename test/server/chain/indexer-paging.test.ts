@@ -90,6 +90,15 @@ describe("EventIndexer paging (against a misbehaving JSON-RPC node)", function (
     expect(fake.socketsHungUp).to.be.below(fake.getLogsRanges.length / 3);
   });
 
+  it("abandons and halves a page the node does not answer in time, the socket left open", async function () {
+    const { indexer, db } = await setUp({ head: 40, logsPerBlock: 10, stallAboveLogs: 100 }, { pageTimeoutMs: 300 });
+
+    expect(await indexer.catchUp()).to.equal(40);
+
+    expect(serials(db)).to.deep.equal(range(400));
+    expect(indexer.status().pageFailures).to.be.greaterThan(0);
+  });
+
   it("respects a node's cap on the block range when configured with it, without a single refused page", async function () {
     const { fake, indexer, db } = await setUp({ head: 95, logsPerBlock: 1, maxRange: 10 }, { maxBlockRange: 10 });
 
@@ -115,8 +124,8 @@ describe("EventIndexer paging (against a misbehaving JSON-RPC node)", function (
     expect(await indexer.catchUp()).to.equal(200);
 
     expect(serials(db)).to.deep.equal(range(8_000));
-    // The first page (200 blocks, 8,000 logs) was answered; each later one holds at most 1,000 logs (25 blocks).
-    expect(fake.getLogsRanges[0]).to.deep.equal([1, 200]);
+    // The first page (100 blocks, 4,000 logs) was answered; each later one holds at most 1,000 logs (25 blocks).
+    expect(fake.getLogsRanges[0]).to.deep.equal([1, 100]);
     expect(indexer.status().pageFailures).to.equal(0);
     expect(indexer.status().pageBlocks).to.equal(25);
   });

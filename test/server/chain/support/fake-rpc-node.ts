@@ -22,6 +22,8 @@ export interface FakeNodeOptions {
   hangUpAboveBytes?: number;
   /** Hang up on the first this many eth_getLogs requests, whatever their size (a node that restarts, a flaky link). */
   hangUpFirst?: number;
+  /** Never answer an eth_getLogs answer with more logs than this (a node stalled on it, the socket left open). */
+  stallAboveLogs?: number;
 }
 
 interface RpcRequest {
@@ -75,6 +77,7 @@ export class FakeRpcNode {
       const answers: unknown[] = [];
       for (const request of requests) {
         const answer = this.answer(request);
+        if (answer === "stall") return;
         if (answer === "hang up") {
           this.hangUps += 1;
           req.socket.destroy();
@@ -87,7 +90,9 @@ export class FakeRpcNode {
     });
   }
 
-  private answer(request: RpcRequest): { result: unknown } | { error: { code: number; message: string } } | "hang up" {
+  private answer(
+    request: RpcRequest,
+  ): { result: unknown } | { error: { code: number; message: string } } | "hang up" | "stall" {
     const { head } = this.options;
     switch (request.method) {
       case "eth_chainId":
@@ -134,6 +139,7 @@ export class FakeRpcNode {
     }
     const count = Math.max(0, to - from + 1) * logsPerBlock;
     if (hangUpAboveLogs !== undefined && count > hangUpAboveLogs) return "hang up" as const;
+    if (this.options.stallAboveLogs !== undefined && count > this.options.stallAboveLogs) return "stall" as const;
     // One encoding serves every log (only the serial topic differs): the node stays cheap next to the indexer.
     const template = iface.encodeEventLog("Recorded", [0, `0x${"ab".repeat(this.options.payloadBytes ?? 0)}`]);
     const logBytes = JSON.stringify(this.log(template, 1, 0, 0)).length + 1;
