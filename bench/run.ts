@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --profile] [-- --only fetch,writes,anchoring,audit,growth,revocation]`: Kuajie measured against its
+ * `npm run bench [-- --quick] [-- --profile] [-- --only fetch,writes,anchoring,audit,growth,revocation,scale]`: Kuajie measured against its
  * baselines in the same run on the same machine. Writes bench/results/<part>.json and the summary sections of
  * docs/BENCHMARKS.md (after the Gas section, which `npm run bench:gas` owns). A part whose dependency has not
  * landed prints `skipped: <reason>` and writes no file. Every process started is stopped at the end.
@@ -15,9 +15,10 @@ import { auditPart } from "./parts/audit";
 import { fetchAndAnchoringPart } from "./parts/fetch";
 import { growthPart } from "./parts/growth";
 import { revocationPart } from "./parts/revocation";
+import { scalePart } from "./parts/scale";
 import { writesPart } from "./parts/writes";
 
-const PARTS = ["fetch", "writes", "anchoring", "audit", "growth", "revocation"] as const;
+const PARTS = ["fetch", "writes", "anchoring", "audit", "growth", "revocation", "scale"] as const;
 type Part = (typeof PARTS)[number];
 
 async function main(): Promise<number> {
@@ -32,11 +33,12 @@ async function main(): Promise<number> {
   });
   if (values.help) {
     process.stdout.write(
-      "usage: npm run bench [-- --quick] [-- --profile] [-- --only fetch,writes,anchoring,audit,growth,revocation]\n",
+      "usage: npm run bench [-- --quick] [-- --profile] [-- --only fetch,writes,anchoring,audit,growth,revocation,scale]\n",
     );
     return 0;
   }
-  const only = values.only ? values.only.split(",").map((s) => s.trim()) : [...PARTS];
+  // scale records 10^4–10^5 consents on the chain (minutes): run only when asked for.
+  const only = values.only ? values.only.split(",").map((s) => s.trim()) : PARTS.filter((p) => p !== "scale");
   const unknown = only.filter((p) => !PARTS.includes(p as Part));
   if (unknown.length) {
     process.stderr.write(`unknown part(s): ${unknown.join(", ")}; parts: ${PARTS.join(", ")}\n`);
@@ -101,6 +103,8 @@ async function main(): Promise<number> {
   if (selected.has("growth")) await attempt(["growth"], async () => record("growth", await growthPart(ctx)));
   if (selected.has("revocation"))
     await attempt(["revocation"], async () => record("revocation", await revocationPart(ctx)));
+
+  if (selected.has("scale")) await attempt(["scale"], async () => record("scale", await scalePart(ctx)));
 
   const docs = writeSummary();
   ctx.log(`summary written to ${path.relative(ROOT, docs)}`);

@@ -107,7 +107,7 @@ async function main(): Promise<void> {
       provider: scriptedNode(consents),
       contracts: [{ name: "ConsentRegistry", address: REGISTRY, iface }],
       fromBlock: 1,
-      pageSize: 4,
+      maxBlockRange: 4,
       storedByProjections: CONSENT_EVENTS_STORED_BY_PROJECTION,
     });
     let applyMs = 0;

@@ -59,6 +59,14 @@ export interface Stack {
   deploymentFile: string;
   /** Until a department's gateway has indexed the latest block (what another department just did). */
   indexed(key: string): Promise<void>;
+  /** The gateway process of a department now (a restart replaces it). */
+  gatewayProcOf(key: string): Proc;
+  /** Stops a department's gateway (SIGTERM, as an operator would). */
+  stopGateway(key: string): Promise<void>;
+  /** Starts a department's gateway again, on its own configuration and database; resolves once it is spawned. */
+  restartGateway(key: string): Proc;
+  /** A department's gateway database file. */
+  databaseOf(key: string): string;
   stop(): Promise<void>;
 }
 
@@ -92,10 +100,12 @@ export async function startStack(ctx: BenchContext, options: StackOptions): Prom
     const backends = readJsonFile(site.files.backends, backendsFileSchema, "backends file").urls;
     const gatewayRun = compiledGateway();
     const providers = new Set<string>(PROVIDER_DEPARTMENTS);
-    const gatewayProcs = credentials.departments.map((d) => {
+    let launches = 0;
+    const launchGateway = (d: { key: string }) => {
       const own = site.gatewayFiles(d.key);
-      const proc = startProc(
-        `${options.name}-gateway-${d.key}`,
+      launches += 1;
+      return startProc(
+        `${options.name}-gateway-${d.key}${launches > credentials.departments.length ? `-${launches}` : ""}`,
         gatewayRun.command,
         [
           ...(d.key === CONSUMER || d.key === PROVIDER ? (options.gatewayNodeArgs?.(d.key) ?? []) : []),
@@ -110,6 +120,9 @@ export async function startStack(ctx: BenchContext, options: StackOptions): Prom
           },
         },
       );
+    };
+    const gatewayProcs = credentials.departments.map((d) => {
+      const proc = launchGateway(d);
       procs.push(proc);
       return { key: d.key, url: d.gateway, proc };
     });
@@ -155,6 +168,15 @@ export async function startStack(ctx: BenchContext, options: StackOptions): Prom
       dataDir: site.dataDir,
       deploymentFile: site.files.deployment,
       indexed: (key) => waitForIndexed(gatewayProcs.find((g) => g.key === key)!.url, tokens[key], node.rpc),
+      gatewayProcOf: (key) => gatewayProcs.find((g) => g.key === key)!.proc,
+      stopGateway: (key) => gatewayProcs.find((g) => g.key === key)!.proc.stop(),
+      restartGateway: (key) => {
+        const entry = gatewayProcs.find((g) => g.key === key)!;
+        entry.proc = launchGateway(entry);
+        procs.push(entry.proc);
+        return entry.proc;
+      },
+      databaseOf: (key) => site.gatewayFiles(key).database,
       stop: async () => {
         node.provider.destroy();
         for (const proc of procs.reverse()) await proc.stop();

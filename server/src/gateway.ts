@@ -33,8 +33,12 @@ export interface Gateway {
   app: Express;
   chain: KuajieChain;
   departments: DepartmentService;
-  /** Recovers the outbox, catches the index up and starts following the chain. */
-  start(): Promise<void>;
+  /**
+   * Recovers the outbox and starts following the chain; resolves once the index has first caught up, or at once
+   * with `awaitCatchUp: false` (the server then listens while it catches up: /healthz says "catching_up", reads
+   * say the block they reflect, fetches are refused as view_stale until the index is current).
+   */
+  start(options?: { awaitCatchUp?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -53,7 +57,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     logger: logger.child({ component: "chain" }),
     writeWaitMs: options.writeWaitMs,
     pollIntervalMs: options.pollIntervalMs,
+    maxBlockRange: config.indexerMaxBlockRange,
   });
+  metrics.observeIndexer(() => chain.indexer.status());
   const stops: Array<() => Promise<void> | void> = [];
   const singles = new Map<object, unknown>();
   const single = <T>(key: object, create: () => T): T => {
@@ -100,7 +106,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     app,
     chain,
     departments,
-    start: () => chain.start(),
+    start: (startOptions) => chain.start(startOptions),
     stop: async () => {
       for (const stop of stops.reverse()) await stop();
       await chain.stop();

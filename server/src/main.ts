@@ -15,8 +15,8 @@ import { IdempotencyStore } from "./store/idempotency";
 
 /**
  * `npm run gateway`: configuration from the environment (and .kuajie/dev/gateway.json in development), the
- * database in KUAJIE_DATA_DIR, the deployment file and the departments file it names; recovers the outbox, catches
- * the index up, and serves on KUAJIE_GATEWAY_HOST:KUAJIE_GATEWAY_PORT — over mutual TLS when KUAJIE_TLS_CERT,
+ * database in KUAJIE_DATA_DIR, the deployment file and the departments file it names; recovers the outbox and serves
+ * at once, the index catching up meanwhile, on KUAJIE_GATEWAY_HOST:KUAJIE_GATEWAY_PORT — over mutual TLS when KUAJIE_TLS_CERT,
  * KUAJIE_TLS_KEY and KUAJIE_TLS_CA are set (docs/FEDERATION.md, "TLS between gateways"); stops cleanly on
  * SIGTERM/SIGINT.
  */
@@ -134,8 +134,18 @@ async function main(): Promise<void> {
   const provider = await createProvider(config.rpcUrl, { chainId: deployment.chainId });
   const metrics = createMetrics({ collectProcessMetrics: true });
   const gateway = createGateway({ config, db, provider, deployment, signers, served, logger, metrics });
-  await gateway.start();
+  // Listen while the index catches up (minutes after a long stop): /healthz says "catching up: block X of Y", reads
+  // say the block they reflect, fetches are refused (view_stale) until the index is current.
+  await gateway.start({ awaitCatchUp: false });
   const app = gateway.app;
+  const startedMs = Date.now();
+  const caughtUp = setInterval(() => {
+    const index = gateway.chain.indexer.status();
+    if (index.caughtUpMs === null) return;
+    clearInterval(caughtUp);
+    logger.info({ block: index.indexedBlock, seconds: (index.caughtUpMs - startedMs) / 1000 }, "index caught up");
+  }, 200);
+  caughtUp.unref();
 
   const server = createGatewayServer(app, tls);
   server.listen(config.port, config.host, () => {

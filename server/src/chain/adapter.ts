@@ -80,6 +80,8 @@ export interface KuajieChainOptions {
   writeWaitMs?: number;
   /** Indexer poll interval (default 250 ms). */
   pollIntervalMs?: number;
+  /** The widest block range of one eth_getLogs (default 1,000, Besu's own cap). */
+  maxBlockRange?: number;
 }
 
 /**
@@ -119,13 +121,18 @@ export class KuajieChain {
       fromBlock: options.deployment.deploymentBlock,
       pollIntervalMs: options.pollIntervalMs,
       storedByProjections: CONSENT_EVENTS_STORED_BY_PROJECTION,
+      maxBlockRange: options.maxBlockRange,
       logger,
     });
   }
 
-  async start(): Promise<void> {
+  /**
+   * Recovers the outbox and starts following the chain. With `awaitCatchUp` (the default) it resolves once the index
+   * has first reached the head (or failed to); without, at once, the indexer catching up in the background.
+   */
+  async start(options: { awaitCatchUp?: boolean } = {}): Promise<void> {
     await this.sender.start();
-    await this.indexer.catchUp().catch(() => 0);
+    if (options.awaitCatchUp ?? true) await this.indexer.catchUp().catch(() => 0);
     this.indexer.start();
   }
 

@@ -1,4 +1,11 @@
-import { getAddress, toQuantity, type Interface, type JsonRpcApiProvider } from "ethers";
+import {
+  EventFragment,
+  getAddress,
+  JsonRpcProvider,
+  toQuantity,
+  type Interface,
+  type JsonRpcApiProvider,
+} from "ethers";
 import type Database from "better-sqlite3";
 import pino, { type BaseLogger } from "pino";
 import { describeNodeError, IndexerBehindError } from "./errors";
@@ -27,8 +34,18 @@ export interface IndexerOptions {
   /** The deployment block: nothing of interest lies before it. */
   fromBlock: number;
   pollIntervalMs?: number;
-  /** Blocks per eth_getLogs request (halved automatically when the node refuses a range). */
-  pageSize?: number;
+  /**
+   * The widest block range one eth_getLogs may ask for (Besu refuses wider ranges: its `--rpc-max-logs-range`,
+   * default 1,000). Pages start at 100 blocks (or this, if less), halve on any failure and double after light pages
+   * up to it.
+   */
+  maxBlockRange?: number;
+  /** A page whose answer holds more logs than this makes the next page proportionally narrower. */
+  maxLogsPerPage?: number;
+  /** A page whose answer is larger than this (bytes of log data and topics) makes the next page narrower. */
+  maxBytesPerPage?: number;
+  /** A page not answered within this is abandoned and halved, like a failed one (default 30 s). */
+  pageTimeoutMs?: number;
   /** Names the cursor, in case several indexers share a database. */
   name?: string;
   /**
@@ -50,7 +67,26 @@ export interface IndexerStatus {
   caughtUpMs: number | null;
   resets: number;
   lastError: string | null;
+  /** Blocks the next eth_getLogs page will span (it adapts to what the node answers). */
+  pageBlocks: number;
+  /** Events stored by this process since it started. */
+  eventsIndexed: number;
+  /** Pages the node failed to answer (each one halved the page) since this process started. */
+  pageFailures: number;
 }
+
+export const DEFAULT_MAX_BLOCK_RANGE = 1_000;
+// A page is decoded and stored in one synchronous step: its size bounds how long the event loop (and every HTTP
+// request) waits. 10,000 logs held the loop for seconds on a busy machine; 2,000 keep it well under one.
+const DEFAULT_MAX_LOGS_PER_PAGE = 2_000;
+const DEFAULT_MAX_BYTES_PER_PAGE = 4 * 1024 * 1024;
+const DEFAULT_PAGE_TIMEOUT_MS = 30_000;
+/** The first page's width: nothing is known of the node's answers yet, so start narrow and widen. */
+const FIRST_PAGE_BLOCKS = 100;
+/** Light pages in a row before the page doubles: after a failure, growth is slow, so failures stay rare. */
+const GROW_AFTER_LIGHT_PAGES = 4;
+/** Bytes of a log's answer besides its data and topics (addresses, hashes, numbers, JSON keys). */
+const LOG_OVERHEAD_BYTES = 400;
 
 interface StateRecord {
   genesis_hash: string | null;
@@ -69,6 +105,12 @@ interface RawLog {
   transactionHash: string;
   logIndex: string;
   removed?: boolean;
+}
+
+interface LogDecoder {
+  address: string;
+  contract: IndexedContract | undefined;
+  event: EventFragment | null;
 }
 
 interface RawBlock {
@@ -96,11 +138,18 @@ export class EventIndexer {
   private readonly name: string;
   private readonly contractsKey: string;
   private readonly byAddress = new Map<string, IndexedContract>();
+  private readonly decoders = new Map<string, LogDecoder>();
   private readonly eventHandlers = new Set<EventsHandler>();
   private readonly resetHandlers = new Set<ResetHandler>();
   private readonly logger: BaseLogger;
   private readonly pollIntervalMs: number;
+  private readonly maxBlockRange: number;
+  private readonly maxLogsPerPage: number;
+  private readonly maxBytesPerPage: number;
   private pageSize: number;
+  private lightPages = 0;
+  private eventsIndexed = 0;
+  private pageFailures = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private deploymentVerified = false;
   private deploymentMissing = false;
@@ -118,7 +167,10 @@ export class EventIndexer {
     this.name = options.name ?? "main";
     this.logger = options.logger ?? pino({ level: "silent" });
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
-    this.pageSize = options.pageSize ?? 2_000;
+    this.maxBlockRange = Math.max(1, options.maxBlockRange ?? DEFAULT_MAX_BLOCK_RANGE);
+    this.maxLogsPerPage = Math.max(1, options.maxLogsPerPage ?? DEFAULT_MAX_LOGS_PER_PAGE);
+    this.maxBytesPerPage = Math.max(1, options.maxBytesPerPage ?? DEFAULT_MAX_BYTES_PER_PAGE);
+    this.pageSize = Math.min(FIRST_PAGE_BLOCKS, this.maxBlockRange);
     for (const contract of options.contracts) {
       this.byAddress.set(getAddress(contract.address), contract);
     }
@@ -149,6 +201,9 @@ export class EventIndexer {
       deploymentMissing: this.deploymentMissing,
       resets: state.resets,
       lastError: this.lastError,
+      pageBlocks: this.pageSize,
+      eventsIndexed: this.eventsIndexed,
+      pageFailures: this.pageFailures,
     };
   }
 
@@ -316,20 +371,61 @@ export class EventIndexer {
     this.logger.warn({ reason, genesis }, "event index cleared; indexing again from scratch");
   }
 
+  /**
+   * Fetches and stores one page of logs. Any failure of the node to answer (an error, a refused range, a timeout, a
+   * socket hung up on a huge answer) halves the page, so the indexer always finds a width the node can serve; only a
+   * single block the node cannot answer is reported as a failure (and retried with back-off).
+   */
   private async indexRange(from: number, to: number): Promise<void> {
-    let logs: RawLog[];
+    let page: { events: IndexedEvent[]; last: RawBlock; bytes: number };
     try {
-      logs = (await this.send("eth_getLogs", [
-        { address: [...this.byAddress.keys()], fromBlock: toQuantity(from), toBlock: toQuantity(to) },
-      ])) as RawLog[];
+      page = await this.fetchPage(from, to);
     } catch (error) {
-      if (to > from && describeNodeError(error).kind !== "network") {
-        // Too many results or too wide a range for this node: smaller pages from now on.
-        this.pageSize = Math.max(1, Math.floor((to - from + 1) / 2));
-        return;
-      }
-      throw error;
+      if (to === from) throw error;
+      this.pageFailures += 1;
+      this.lightPages = 0;
+      this.pageSize = Math.max(1, Math.floor((to - from + 1) / 2));
+      const description = describeNodeError(error);
+      this.lastError = `${description.kind}: ${description.message}`;
+      this.logger.warn(
+        { from, to, pageBlocks: this.pageSize, err: this.lastError },
+        "eth_getLogs page failed; trying a narrower page",
+      );
+      return;
     }
+    this.store(from, to, page.last.hash, page.events);
+    this.eventsIndexed += page.events.length;
+    this.indexedTime = Number(BigInt(page.last.timestamp));
+    this.adaptPage(to - from + 1, page.events.length, page.bytes);
+  }
+
+  /**
+   * Narrows the next page in proportion to an answer over the limits; doubles it after a few light full pages in a
+   * row (half the limits or less), up to the configured range.
+   */
+  private adaptPage(blocks: number, logs: number, bytes: number): void {
+    const load = Math.max(logs / this.maxLogsPerPage, bytes / this.maxBytesPerPage);
+    if (load > 1) {
+      this.pageSize = Math.max(1, Math.floor(blocks / load));
+      this.lightPages = 0;
+    } else if (load <= 0.5 && blocks >= this.pageSize && this.pageSize < this.maxBlockRange) {
+      this.lightPages += 1;
+      if (this.lightPages >= GROW_AFTER_LIGHT_PAGES) {
+        this.pageSize = Math.min(this.maxBlockRange, this.pageSize * 2);
+        this.lightPages = 0;
+      }
+    }
+  }
+
+  private async fetchPage(
+    from: number,
+    to: number,
+  ): Promise<{ events: IndexedEvent[]; last: RawBlock; bytes: number }> {
+    const logs = (await this.getLogs({
+      address: [...this.byAddress.keys()],
+      fromBlock: toQuantity(from),
+      toBlock: toQuantity(to),
+    })) as RawLog[];
     const live = logs.filter((log) => !log.removed);
     const blockNumbers = new Set(live.map((log) => Number(BigInt(log.blockNumber))));
     blockNumbers.add(to);
@@ -347,13 +443,14 @@ export class EventIndexer {
         blocks.set(chunk[j], block);
       });
     }
+    let bytes = 0;
     const events = live
-      .map((log) =>
-        this.decode(log, Number(BigInt((blocks.get(Number(BigInt(log.blockNumber))) as RawBlock).timestamp))),
-      )
+      .map((log) => {
+        bytes += LOG_OVERHEAD_BYTES + log.data.length + log.topics.length * 68;
+        return this.decode(log, Number(BigInt((blocks.get(Number(BigInt(log.blockNumber))) as RawBlock).timestamp)));
+      })
       .sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
-    this.store(from, to, (blocks.get(to) as RawBlock).hash, events);
-    this.indexedTime = Number(BigInt((blocks.get(to) as RawBlock).timestamp));
+    return { events, last: blocks.get(to) as RawBlock, bytes };
   }
 
   private store(from: number, to: number, toHash: string, events: IndexedEvent[]): void {
@@ -389,16 +486,15 @@ export class EventIndexer {
   }
 
   private decode(log: RawLog, blockTime: number): IndexedEvent {
-    const address = getAddress(log.address);
-    const contract = this.byAddress.get(address);
+    const decoder = this.decoderOf(log);
     let name = "unknown";
     let args: JsonObject = { topics: log.topics, data: log.data };
-    if (contract) {
+    if (decoder.event) {
       try {
-        const parsed = contract.iface.parseLog({ topics: log.topics, data: log.data });
-        if (parsed) {
-          name = parsed.name;
-          args = abiArgsToJson(parsed.args, parsed.fragment.inputs);
+        const values = decoder.contract?.iface.decodeEventLog(decoder.event, log.data, log.topics.slice(1));
+        if (values) {
+          args = abiArgsToJson(values, decoder.event.inputs);
+          name = decoder.event.name;
         }
       } catch {
         // A log that does not decode with the ABI stays as raw topics and data.
@@ -408,12 +504,38 @@ export class EventIndexer {
       blockNumber: Number(BigInt(log.blockNumber)),
       logIndex: Number(BigInt(log.logIndex)),
       txHash: log.transactionHash,
-      address,
-      contract: contract?.name ?? "unknown",
+      address: decoder.address,
+      contract: decoder.contract?.name ?? "unknown",
       name,
       args,
       blockTime,
     };
+  }
+
+  /**
+   * The contract and event of a log's address and first topic, looked up once per pair: checksumming an address and
+   * matching a topic each hash with keccak, which per log was most of the indexer's time. The event is kept as an
+   * anonymous copy, so that decoding does not hash its signature again to compare it with a topic already matched.
+   */
+  private decoderOf(log: RawLog): LogDecoder {
+    const key = `${log.address.toLowerCase()}:${log.topics[0] ?? ""}`;
+    let decoder = this.decoders.get(key);
+    if (!decoder) {
+      const address = getAddress(log.address);
+      const contract = this.byAddress.get(address);
+      let event: EventFragment | null = null;
+      try {
+        const fragment = log.topics[0] ? contract?.iface.getEvent(log.topics[0]) : null;
+        if (fragment && !fragment.anonymous) {
+          event = EventFragment.from({ ...(JSON.parse(fragment.format("json")) as object), anonymous: true });
+        }
+      } catch {
+        // Not an event of this ABI: stored raw.
+      }
+      decoder = { address, contract, event };
+      this.decoders.set(key, decoder);
+    }
+    return decoder;
   }
 
   private state(): StateRecord {
@@ -422,6 +544,31 @@ export class EventIndexer {
         "SELECT genesis_hash, contracts, next_block, indexed_block, indexed_block_hash, resets FROM indexer_state WHERE name = ?",
       )
       .get(this.name) as StateRecord;
+  }
+
+  /**
+   * eth_getLogs over the provider's own connection (its URL, headers and timeout), with the answer decoded by Node's
+   * UTF-8 decoder and JSON.parse: ethers decodes bodies with a JavaScript UTF-8 decoder, which on pages of
+   * megabytes took more time than everything else the indexer does. Through `send` when the provider has no
+   * single connection.
+   */
+  private async getLogs(filter: object): Promise<unknown> {
+    const provider = this.options.provider;
+    if (!(provider instanceof JsonRpcProvider)) return this.send("eth_getLogs", [filter]);
+    const request = provider._getConnection();
+    request.body = { jsonrpc: "2.0", id: 1, method: "eth_getLogs", params: [filter] };
+    // The connection's timeout is per idle socket: a node trickling a huge answer, or stalled on it, never trips it.
+    const deadline = setTimeout(() => request.cancel(), this.options.pageTimeoutMs ?? DEFAULT_PAGE_TIMEOUT_MS);
+    const response = await request.send().finally(() => clearTimeout(deadline));
+    response.assertOk();
+    const answer = JSON.parse(Buffer.from(response.body ?? new Uint8Array()).toString("utf8")) as {
+      result?: unknown;
+      error?: { code?: number; message?: string };
+    };
+    if (answer.error || answer.result === undefined) {
+      throw new Error(`eth_getLogs failed: ${answer.error?.message ?? "no result"} (code ${answer.error?.code})`);
+    }
+    return answer.result;
   }
 
   private send(method: string, params: unknown[]): Promise<unknown> {

@@ -73,6 +73,8 @@ export interface GatewayConfig {
   trustProxy: TrustProxy;
   /** Subject references one token may compute per minute (KUAJIE_SUBJECT_REF_RATE_LIMIT). */
   subjectRefLimitPerMinute: number;
+  /** The widest block range of one eth_getLogs the indexer asks (KUAJIE_INDEXER_MAX_BLOCK_RANGE; Besu caps it). */
+  indexerMaxBlockRange: number;
 }
 
 export const CONFIG_VARIABLES = [
@@ -99,6 +101,7 @@ export const CONFIG_VARIABLES = [
   "KUAJIE_EXCHANGE_TIMEOUT_MS",
   "KUAJIE_TRUST_PROXY",
   "KUAJIE_SUBJECT_REF_RATE_LIMIT",
+  "KUAJIE_INDEXER_MAX_BLOCK_RANGE",
 ] as const;
 type ConfigVariable = (typeof CONFIG_VARIABLES)[number];
 
@@ -119,6 +122,7 @@ const DEFAULTS: Partial<Record<ConfigVariable, string>> = {
   KUAJIE_EXCHANGE_TIMEOUT_MS: "10000",
   KUAJIE_TRUST_PROXY: "false",
   KUAJIE_SUBJECT_REF_RATE_LIMIT: "60",
+  KUAJIE_INDEXER_MAX_BLOCK_RANGE: "1000",
 };
 
 const DEV_CONFIG_FILE = ".kuajie/dev/gateway.json";
@@ -256,6 +260,7 @@ const rawSchema = z.object({
   KUAJIE_EXCHANGE_TIMEOUT_MS: integer(1, 600_000),
   KUAJIE_TRUST_PROXY: trustProxySchema,
   KUAJIE_SUBJECT_REF_RATE_LIMIT: integer(1, 100_000),
+  KUAJIE_INDEXER_MAX_BLOCK_RANGE: integer(1, 1_000_000),
 });
 
 type Env = Record<string, string | undefined>;
@@ -426,6 +431,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     exchangeTimeoutMs: values.KUAJIE_EXCHANGE_TIMEOUT_MS,
     trustProxy: values.KUAJIE_TRUST_PROXY,
     subjectRefLimitPerMinute: values.KUAJIE_SUBJECT_REF_RATE_LIMIT,
+    indexerMaxBlockRange: values.KUAJIE_INDEXER_MAX_BLOCK_RANGE,
   };
 }
 
@@ -473,5 +479,6 @@ export function describeConfig(config: GatewayConfig): Record<string, unknown> {
     exchangeTimeoutMs: config.exchangeTimeoutMs,
     trustProxy: config.trustProxy,
     subjectRefLimitPerMinute: config.subjectRefLimitPerMinute,
+    indexerMaxBlockRange: config.indexerMaxBlockRange,
   };
 }

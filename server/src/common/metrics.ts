@@ -17,8 +17,24 @@ export interface Metrics {
   outboxPending: Gauge;
   anchorLagSeconds: Gauge;
   indexerLagBlocks: Gauge;
+  /**
+   * Reads the indexer's progress at every scrape: indexed and head block, lag, whether it is still catching up,
+   * events indexed, page width and failed pages (kuajie_indexer_*).
+   */
+  observeIndexer(read: () => IndexerProgress): void;
   /** One per subject reference computed over `POST /v1/subjects/ref`, by token id (never a number or a secret). */
   subjectRefComputations: Counter<"token_id">;
+}
+
+/** What the indexer reports of its progress (the chain adapter's IndexerStatus has these fields). */
+export interface IndexerProgress {
+  indexedBlock: number;
+  headBlock: number | null;
+  /** Null until this process's index has first reached the chain's head: it is catching up. */
+  caughtUpMs: number | null;
+  eventsIndexed: number;
+  pageBlocks: number;
+  pageFailures: number;
 }
 
 export interface MetricsOptions {
@@ -40,8 +56,52 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     // refuses them); each is the sum over `type` of the gauge of the same name without the suffix, which stays.
     for (const name of PROM_CLIENT_TOTAL_GAUGES) registry.removeSingleMetric(name);
   }
+  let indexer: (() => IndexerProgress) | null = null;
+  const counted = { events: 0, pageFailures: 0 };
+  const indexerGauge = (name: string, help: string, value: (p: IndexerProgress) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const progress = indexer?.();
+        const measured = progress ? value(progress) : null;
+        if (measured !== null) this.set(measured);
+      },
+    });
+  const indexerCounter = (name: string, help: string, field: "eventsIndexed" | "pageFailures") =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const progress = indexer?.();
+        const key = field === "eventsIndexed" ? "events" : "pageFailures";
+        if (progress && progress[field] > counted[key]) {
+          this.inc(progress[field] - counted[key]);
+          counted[key] = progress[field];
+        }
+      },
+    });
+  indexerGauge("kuajie_indexer_indexed_block", "The last block whose events are all indexed", (p) => p.indexedBlock);
+  indexerGauge("kuajie_indexer_head_block", "The chain's head as the indexer last read it", (p) => p.headBlock);
+  indexerGauge(
+    "kuajie_indexer_catching_up",
+    "1 until the index first reaches the chain's head after start-up (fetches are refused meanwhile), then 0",
+    (p) => (p.caughtUpMs === null ? 1 : 0),
+  );
+  indexerGauge("kuajie_indexer_page_blocks", "Blocks the indexer's next eth_getLogs page spans", (p) => p.pageBlocks);
+  indexerCounter("kuajie_indexer_events_total", "Contract events indexed by this process", "eventsIndexed");
+  indexerCounter(
+    "kuajie_indexer_page_failures_total",
+    "eth_getLogs pages the node failed to answer (each halves the page)",
+    "pageFailures",
+  );
   return {
     registry,
+    observeIndexer: (read) => {
+      indexer = read;
+    },
     httpRequests: new Counter({
       name: "kuajie_http_requests_total",
       help: "HTTP requests answered, by method, route template and status",
@@ -75,6 +135,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       name: "kuajie_indexer_lag_blocks",
       help: "Blocks between the chain head and the last block the indexer has applied",
       registers: [registry],
+      collect() {
+        const progress = indexer?.();
+        if (progress && progress.headBlock !== null) this.set(Math.max(0, progress.headBlock - progress.indexedBlock));
+      },
     }),
     subjectRefComputations: new Counter({
       name: "kuajie_subject_ref_computations_total",

@@ -125,7 +125,7 @@ describe("EventIndexer (against a real hardhat node)", function () {
     }
     const latest = await provider.getBlockNumber();
 
-    expect(await indexer(db, { pageSize: 2 }).catchUp()).to.equal(latest);
+    expect(await indexer(db, { maxBlockRange: 2 }).catchUp()).to.equal(latest);
 
     const stored = rows(db);
     expect(stored.map((r) => JSON.parse(r.args_json).value)).to.deep.equal(["0", "1", "2", "3", "4", "5", "6"]);

@@ -123,6 +123,14 @@ describe("common/config", function () {
     expect(failure({ ...BASE, KUAJIE_VIEW_MAX_LAG_SECONDS: "0" }).variable).to.equal("KUAJIE_VIEW_MAX_LAG_SECONDS");
   });
 
+  it("reads the indexer's widest eth_getLogs block range, 1,000 (Besu's default cap) unless set", function () {
+    expect(load(BASE).indexerMaxBlockRange).to.equal(1_000);
+    expect(load({ ...BASE, KUAJIE_INDEXER_MAX_BLOCK_RANGE: "5000" }).indexerMaxBlockRange).to.equal(5_000);
+    expect(failure({ ...BASE, KUAJIE_INDEXER_MAX_BLOCK_RANGE: "0" }).variable).to.equal(
+      "KUAJIE_INDEXER_MAX_BLOCK_RANGE",
+    );
+  });
+
   const wrongValues: Array<[string, string, RegExp]> = [
     ["KUAJIE_GATEWAY_HOST", "not a host!", /host name or IP/],
     ["KUAJIE_GATEWAY_PORT", "80a", /expected an integer 1\.\.65535/],

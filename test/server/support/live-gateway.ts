@@ -6,6 +6,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
+import type { BrowserProvider } from "ethers";
 import hre, { ethers } from "hardhat";
 import { loadConfig, type GatewayConfig } from "../../../server/src/common/config";
 import { createLogger } from "../../../server/src/common/logger";
@@ -61,6 +62,10 @@ export interface LiveGatewayOptions {
    * (docs/FEDERATION.md), so that a single gateway serving both sides of a fetch calls itself as a provider.
    */
   exchange?: boolean;
+  /** Resolve start() at once, the index catching up in the background (as `npm run gateway` starts). */
+  catchUpInBackground?: boolean;
+  /** Wraps the provider (e.g. to hold its eth_getLogs answers back and watch a gateway catching up). */
+  wrapProvider?: (provider: BrowserProvider) => BrowserProvider;
 }
 
 /** The demo departments that provide data (they run the demo backends). */
@@ -94,7 +99,8 @@ export async function startLiveGateway(options: LiveGatewayOptions = {}): Promis
     { firstIndex: 1 },
   );
   const signers = new Map([...allSigners].filter(([key]) => servedKeys.has(key)));
-  const provider = new ethers.BrowserProvider(hre.network.provider as never, 31337, { staticNetwork: true });
+  const direct = new ethers.BrowserProvider(hre.network.provider as never, 31337, { staticNetwork: true });
+  const provider = options.wrapProvider ? options.wrapProvider(direct) : direct;
   const gateway = createGateway({
     config,
     db,
@@ -107,7 +113,7 @@ export async function startLiveGateway(options: LiveGatewayOptions = {}): Promis
     pollIntervalMs: 50,
     writeWaitMs: 20_000,
   });
-  await gateway.start();
+  await gateway.start({ awaitCatchUp: !options.catchUpInBackground });
   let stopServer = async () => undefined;
   if (options.exchange) {
     const server = http.createServer(gateway.app);

@@ -2,7 +2,9 @@ import { z } from "zod";
 
 export const healthSchema = z
   .object({
-    status: z.enum(["ok", "degraded", "unavailable"]),
+    status: z.enum(["ok", "catching_up", "degraded", "unavailable"]).meta({
+      description: "catching_up: the index has not yet reached the chain's head since start-up (fetches are refused)",
+    }),
     chainId: z.number().int().nullable(),
     blockNumber: z.number().int().nullable(),
     contracts: z.record(z.string(), z.string()).meta({ description: "contract name → address" }),
@@ -18,6 +20,16 @@ export const healthSchema = z
       })
       .optional()
       .meta({ description: "whether this gateway's indexed view of the chain is fresh enough to decide fetches on" }),
+    index: z
+      .object({
+        catchingUp: z.boolean(),
+        indexedBlock: z.number().int().meta({ description: "the block reads reflect (their `block` field)" }),
+        headBlock: z.number().int().nullable(),
+        lagBlocks: z.number().int().nullable(),
+        progress: z.string().meta({ description: 'e.g. "catching up: block 1200 of 5000", "current at block 5000"' }),
+      })
+      .optional()
+      .meta({ description: "the event indexer's progress" }),
   })
   .meta({ id: "Health" });
 export type HealthReport = z.infer<typeof healthSchema>;

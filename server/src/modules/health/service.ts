@@ -10,11 +10,21 @@ export function gatewayHealth(chain: KuajieChain, metrics: Metrics, maxViewLagSe
     const sender = chain.sender.status();
     const indexer = chain.indexer.status();
     metrics.outboxPending.set(sender.pending);
-    if (indexer.headBlock !== null) metrics.indexerLagBlocks.set(indexer.headBlock - indexer.indexedBlock);
+    const lagBlocks = indexer.headBlock === null ? null : Math.max(0, indexer.headBlock - indexer.indexedBlock);
+    if (lagBlocks !== null) metrics.indexerLagBlocks.set(lagBlocks);
+    const catchingUp = indexer.caughtUpMs === null;
     const lagSeconds = indexer.caughtUpMs === null ? null : Math.max(0, (Date.now() - indexer.caughtUpMs) / 1000);
     const fresh = lagSeconds !== null && lagSeconds <= maxViewLagSeconds;
     const status =
-      sender.state === "chain_reset" ? "unavailable" : sender.state === "unavailable" || !fresh ? "degraded" : "ok";
+      sender.state === "chain_reset"
+        ? "unavailable"
+        : sender.state === "unavailable"
+          ? "degraded"
+          : catchingUp
+            ? "catching_up"
+            : fresh
+              ? "ok"
+              : "degraded";
     return {
       status,
       chainId: chain.deployment.chainId,
@@ -26,6 +36,17 @@ export function gatewayHealth(chain: KuajieChain, metrics: Metrics, maxViewLagSe
         fresh,
         lagSeconds: lagSeconds === null ? null : Math.round(lagSeconds * 10) / 10,
         maxLagSeconds: maxViewLagSeconds,
+      },
+      index: {
+        catchingUp,
+        indexedBlock: indexer.indexedBlock,
+        headBlock: indexer.headBlock,
+        lagBlocks,
+        progress: catchingUp
+          ? `catching up: block ${indexer.indexedBlock} of ${indexer.headBlock ?? "?"}`
+          : lagBlocks
+            ? `behind: block ${indexer.indexedBlock} of ${indexer.headBlock}`
+            : `current at block ${indexer.indexedBlock}`,
       },
     };
   };
