@@ -75,7 +75,7 @@ export interface IndexerStatus {
   pageFailures: number;
 }
 
-export const DEFAULT_MAX_BLOCK_RANGE = 1_000;
+const DEFAULT_MAX_BLOCK_RANGE = 1_000;
 // A page is decoded and stored in one synchronous step: its size bounds how long the event loop (and every HTTP
 // request) waits. 10,000 logs held the loop for seconds on a busy machine; 2,000 keep it well under one.
 const DEFAULT_MAX_LOGS_PER_PAGE = 2_000;

@@ -27,7 +27,7 @@ export interface Metrics {
 }
 
 /** What the indexer reports of its progress (the chain adapter's IndexerStatus has these fields). */
-export interface IndexerProgress {
+interface IndexerProgress {
   indexedBlock: number;
   headBlock: number | null;
   /** Null until this process's index has first reached the chain's head: it is catching up. */
