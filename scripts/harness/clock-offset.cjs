@@ -8,7 +8,9 @@
 
 const offset = Number(process.env.KUAJIE_HARNESS_CLOCK_OFFSET_MS);
 if (!Number.isSafeInteger(offset)) {
-  throw new Error(`KUAJIE_HARNESS_CLOCK_OFFSET_MS must be an integer (ms), not ${process.env.KUAJIE_HARNESS_CLOCK_OFFSET_MS}`);
+  throw new Error(
+    `KUAJIE_HARNESS_CLOCK_OFFSET_MS must be an integer (ms), not ${process.env.KUAJIE_HARNESS_CLOCK_OFFSET_MS}`,
+  );
 }
 const RealDate = Date;
 
