@@ -31,6 +31,8 @@ const EXCHANGE_TIMEOUT_MS = 2_000;
 const ANCHOR_BOUND_MS = 120_000;
 const FETCHERS = 3;
 const ENDPOINT_CUT_MS = 20_000;
+/** The longest a stall may last waiting for an answer to cut (the provider must begin one). */
+const STALL_BOUND_MS = 120_000;
 /** Bounds of one load: however the faults go, it stops. */
 const MAX_FETCHES = 20_000;
 const SEED = Number(process.env.KUAJIE_FAULTS_SEED ?? 16);
@@ -40,6 +42,10 @@ const MAX_SKEW_SECONDS = 60;
 const SKEWS = [-30, 30, -90, 90];
 const SKEWED_FETCHES = 5;
 const SKEWED_EXCHANGE_TIMEOUT_MS = 15_000;
+/** However busy the machine: at most this many fetches per offset to get SKEWED_FETCHES of the expected outcome. */
+const SKEWED_MAX_FETCHES = 40;
+/** Failures of the provider's system or of the exchange's speed, which say nothing about the clocks. */
+const NOT_ABOUT_THE_CLOCK = /^(upstream_[a-z_]+|provider_timeout|view_stale)$/;
 const CLOCK_OFFSET_PRELOAD = path.join(ROOT, "scripts/harness/clock-offset.cjs");
 
 describe("exchange faults: two departments' gateways of npm start (issue 16)", function () {
@@ -338,6 +344,10 @@ describe("exchange faults: two departments' gateways of npm start (issue 16)", f
         await sleep(2_000);
         proxy.stall();
         await sleep(stallMs);
+        // However slow the machine, the stall lasts until an answer was cut and its consumer gave up waiting.
+        await waitFor("an answer cut mid-way whose consumer gave up", STALL_BOUND_MS, async () =>
+          proxy.stalled.some((a) => a.consumerOpenAtRelease === false) ? true : undefined,
+        );
         proxy.release();
         await sleep(3_000);
       } finally {
@@ -426,7 +436,11 @@ describe("exchange faults: two departments' gateways of npm start (issue 16)", f
         try {
           await stack.healthy(SKEWED, 90_000);
           const answers: Answer[] = [];
-          for (let i = 0; i < SKEWED_FETCHES; i++) {
+          // SKEWED_FETCHES of the outcome the offset must give (delivered within the tolerance, refused for the
+          // skew beyond); other outcomes (a backend too slow on a busy machine) are allowed, checked and retried.
+          const expected = Math.abs(offset) <= MAX_SKEW_SECONDS ? 200 : 403;
+          for (let i = 0; i < SKEWED_MAX_FETCHES; i++) {
+            if (answers.filter((a) => a.status === expected).length === SKEWED_FETCHES) break;
             answers.push(
               await call(gateway, "POST", "/v1/data/fetch", token, {
                 grantId: skewedGrant,
@@ -461,37 +475,45 @@ describe("exchange faults: two departments' gateways of npm start (issue 16)", f
     for (const offset of SKEWS) {
       const answers = answersBy.get(offset)!;
       statuses[offset] = tally(answers.map((a) => a.status));
+      const within = Math.abs(offset) <= MAX_SKEW_SECONDS;
+      expect(answers.filter((a) => a.status === (within ? 200 : 403)).length).to.equal(SKEWED_FETCHES);
       for (const answer of answers) {
-        const body = answer.body as { receipt?: { id: string }; receiptId?: string; reason?: string; detail?: string };
-        if (Math.abs(offset) <= MAX_SKEW_SECONDS) {
-          expect(answer.status).to.equal(200, `offset ${offset} s: ${JSON.stringify(body)}`);
+        const body = answer.body as { reason?: string; detail?: string };
+        if (answer.status === 200) {
+          expect(within, `a delivery at offset ${offset} s`).to.equal(true);
           continue;
         }
-        expect([answer.status, body.reason]).to.deep.equal([403, "exchange_stale"], JSON.stringify(body));
+        expect("data" in body).to.equal(false);
+        if (within || body.reason !== "exchange_stale") {
+          // Not about the clock: the provider's system or the exchange too slow on a busy machine.
+          expect(body.reason, `offset ${offset} s: ${JSON.stringify(body)}`).to.match(NOT_ABOUT_THE_CLOCK);
+          continue;
+        }
+        expect(answer.status).to.equal(403, JSON.stringify(body));
         // The provider names the skew: its clock minus the request's time, so a consumer ahead is negative.
         const named = /skew (-?\d+) s/.exec(body.detail ?? "");
         expect(named, `the provider's reason names the skew: ${body.detail}`).to.not.equal(null);
         expect(Number(named![1])).to.be.within(-offset - 2, -offset + 2);
-        expect("data" in body).to.equal(false);
       }
     }
     // Both sides' receipts are honest: a delivery on each side within the tolerance, a signed refusal beyond.
     for (const [requestId, receipt] of mine) {
+      const { result, reason } = receipt.receipt;
       const counterpart = theirs.get(requestId);
-      expect(counterpart, `the provider's receipt of ${requestId}`).to.not.equal(undefined);
-      const refused = receipt.receipt.result !== "delivered";
-      if (refused) {
-        expect([receipt.receipt.result, receipt.receipt.reason]).to.deep.equal(["denied", "exchange_stale"]);
+      if (result === "denied" && reason === "exchange_stale") {
         expect(receipt.exchange?.response, "the provider's signed refusal kept").to.not.equal(undefined);
         expect(receipt.receipt.responseHash).to.equal(ZeroHash);
+        expect([counterpart?.receipt.result, counterpart?.receipt.reason]).to.deep.equal(["denied", "exchange_stale"]);
+      } else if (result === "delivered") {
+        expect([counterpart?.receipt.result, counterpart?.receipt.reason]).to.deep.equal(["delivered", "ok"]);
+      } else {
+        expect(reason, `consumer receipt ${receipt.receipt.id}`).to.match(NOT_ABOUT_THE_CLOCK);
       }
-      expect([counterpart!.receipt.result, counterpart!.receipt.reason]).to.deep.equal(
-        refused ? ["denied", "exchange_stale"] : ["delivered", "ok"],
-        `the provider's receipt of ${requestId}`,
-      );
     }
-    expect(mine.size).to.equal(SKEWS.length * SKEWED_FETCHES);
-    expect(theirs.size).to.equal(mine.size);
+    expect(mine.size).to.equal([...answersBy.values()].flat().length);
+    for (const [requestId, receipt] of theirs) {
+      expect(mine.has(requestId), `provider receipt ${receipt.receipt.id} accounted for`).to.equal(true);
+    }
 
     // Each side's times are checked against the chain: a receipt dated after the block that anchored its batch is
     // what the auditor reports (time_after_anchor), and nothing else is.
