@@ -9,11 +9,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { expect } from "chai";
-import { MEDICAL_INSTITUTIONS } from "../../backends/datasets";
+import fs from "node:fs";
+import { MEDICAL_INSTITUTIONS, PROVIDER_DEPARTMENTS } from "../../backends/datasets";
+import { startBackends, type RunningBackends } from "../../backends/main";
 import { backendsFileSchema, readJsonFile } from "../../scripts/lib/dev-files";
 import path from "node:path";
 import { ZeroHash } from "ethers";
-import { ROOT, chainTime, freePorts, jsonRpc, sleep, waitFor } from "../../scripts/harness";
+import { HOST, ROOT, chainTime, freePorts, jsonRpc, sleep, waitFor } from "../../scripts/harness";
 import { call, must, type Answer } from "./support/http";
 import { QuotaWindows } from "../../core/folds/quota-usage";
 import { anchoredReceipts, auditExchange, providerQuotaByGrant, type ReceiptView } from "./support/exchange-evidence";
@@ -62,6 +64,7 @@ describe("exchange faults: two departments' gateways of npm start (issue 16)", f
   const fetches: Answer[] = [];
   /** Gateways the test runs itself (stopped after a failure too). */
   const ownGateways = new Set<OwnGateway>();
+  let ownBackends: RunningBackends | undefined;
   let consumerGateway: string;
   let consumerToken: string;
   let grantId: string;
@@ -72,7 +75,17 @@ describe("exchange faults: two departments' gateways of npm start (issue 16)", f
     await stack.launch();
     consumerGateway = stack.gateway(CONSUMER);
     consumerToken = stack.token(CONSUMER);
-    const backends = readJsonFile(stack.files.backends, backendsFileSchema, "backends file");
+    // The provider's data source runs in this process, not in `npm start`'s: the tests that take a gateway from the
+    // supervisor pause it (SIGSTOP), and the demo backends live in the supervisor's process.
+    const demo = readJsonFile(stack.files.backends, backendsFileSchema, "backends file");
+    const backendToken = fs.readFileSync(stack.gatewayFiles(PROVIDER).backendToken, "utf8").trim();
+    ownBackends = await startBackends({
+      ports: Object.fromEntries(PROVIDER_DEPARTMENTS.map((d) => [d, 0])),
+      host: HOST,
+      seed: demo.seed,
+      people: demo.people,
+      token: backendToken,
+    });
     const def = MEDICAL_INSTITUTIONS;
     const created = await must<{ resourceId: string }>(
       201,
@@ -91,7 +104,7 @@ describe("exchange faults: two departments' gateways of npm start (issue 16)", f
         sensitive: def.sensitive,
         fields: def.fields.map(({ name, type, personal }) => ({ name, type, personal })),
         updateCycle: def.updateCycle,
-        upstream: { url: backends.urls[def.provider] },
+        upstream: { url: ownBackends.urls[def.provider] },
       },
     );
     resourceId = String(created.resourceId);
@@ -123,6 +136,7 @@ describe("exchange faults: two departments' gateways of npm start (issue 16)", f
   after(async function () {
     for (const own of ownGateways) await own.stop();
     await stack.stop();
+    await ownBackends?.close();
   });
 
   /** Runs `fault` under a steady load of fetches at the consumer's gateway; the answers the callers got. */
