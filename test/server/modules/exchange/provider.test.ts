@@ -3,6 +3,7 @@
  * requests signed by the departments' development keys. Every hostile case asserts that no data left the provider
  * and that the refusal is in the provider's own receipts.
  */
+import { lintExposition } from "../../support/prometheus-lint";
 import { expect } from "chai";
 import { ethers, Wallet, ZeroHash, keccak256, toUtf8Bytes } from "ethers";
 import request from "supertest";
@@ -306,7 +307,9 @@ describe("Exchange: the provider's endpoint POST /exchange/v1/fetch", function (
     expect(refused.status).to.equal(429);
     await expectRefused(refused, over.request.requestId, "quota_exceeded");
     // The counters themselves, as the gateway exposes them: two requests, each counted once.
-    const metrics = (await request(gw.app).get("/metrics").expect(200)).text.split("\n");
+    const exposition = (await request(gw.app).get("/metrics").expect(200)).text;
+    expect(lintExposition(exposition)).to.deep.equal([]);
+    const metrics = exposition.split("\n");
     const counted = (scope: string, id: string, period: string) =>
       metrics
         .filter((line) => line.startsWith("kuajie_exchange_quota_used{"))
