@@ -9,13 +9,20 @@
  */
 import { randomUUID } from "node:crypto";
 import { expect } from "chai";
-import { MEDICAL_INSTITUTIONS } from "../../backends/datasets";
+import fs from "node:fs";
+import { MEDICAL_INSTITUTIONS, PROVIDER_DEPARTMENTS } from "../../backends/datasets";
+import { startBackends, type RunningBackends } from "../../backends/main";
 import { backendsFileSchema, readJsonFile } from "../../scripts/lib/dev-files";
-import { chainTime, sleep, waitFor } from "../../scripts/harness";
+import path from "node:path";
+import { ZeroHash } from "ethers";
+import { HOST, ROOT, chainTime, freePorts, jsonRpc, sleep, waitFor } from "../../scripts/harness";
 import { call, must, type Answer } from "./support/http";
-import { anchoredReceipts, auditExchange, type ReceiptView } from "./support/exchange-evidence";
+import { QuotaWindows } from "../../core/folds/quota-usage";
+import { anchoredReceipts, auditExchange, providerQuotaByGrant, type ReceiptView } from "./support/exchange-evidence";
 import { runs, seededRandom, tally } from "./support/processes";
+import { OwnGateway } from "./support/own-gateway";
 import { Stack } from "./support/stack";
+import { StallProxy } from "./support/stall-proxy";
 
 const PURPOSE = "minimum-living-allowance";
 const CONSUMER = "gz-civil-affairs";
@@ -26,26 +33,59 @@ const EXCHANGE_TIMEOUT_MS = 2_000;
 const ANCHOR_BOUND_MS = 120_000;
 const FETCHERS = 3;
 const ENDPOINT_CUT_MS = 20_000;
+/** The longest a stall may last waiting for an answer to cut (the provider must begin one). */
+const STALL_BOUND_MS = 120_000;
 /** Bounds of one load: however the faults go, it stops. */
 const MAX_FETCHES = 20_000;
 const SEED = Number(process.env.KUAJIE_FAULTS_SEED ?? 16);
+/** The consumer department whose gateway runs on a shifted clock, and the shifts (s; + ahead) against the tolerance. */
+const SKEWED = "hrss";
+const MAX_SKEW_SECONDS = 60;
+const SKEWS = [-30, 30, -90, 90];
+const SKEWED_FETCHES = 5;
+const SKEWED_EXCHANGE_TIMEOUT_MS = 15_000;
+/** However busy the machine: at most this many fetches per offset to get SKEWED_FETCHES of the expected outcome. */
+const SKEWED_MAX_FETCHES = 40;
+/** Failures of the provider's system or of the exchange's speed, which say nothing about the clocks. */
+const NOT_ABOUT_THE_CLOCK = /^(upstream_[a-z_]+|provider_timeout|view_stale)$/;
+const CLOCK_OFFSET_PRELOAD = path.join(ROOT, "scripts/harness/clock-offset.cjs");
 
 describe("exchange faults: two departments' gateways of npm start (issue 16)", function () {
   this.timeout(900_000);
 
-  const stack = new Stack({ KUAJIE_EXCHANGE_TIMEOUT_MS: String(EXCHANGE_TIMEOUT_MS), KUAJIE_LOG_LEVEL: "warn" });
+  const stack = new Stack({
+    KUAJIE_EXCHANGE_TIMEOUT_MS: String(EXCHANGE_TIMEOUT_MS),
+    KUAJIE_EXCHANGE_MAX_SKEW_SECONDS: String(MAX_SKEW_SECONDS),
+    KUAJIE_LOG_LEVEL: "warn",
+  });
   const random = seededRandom(SEED);
+  /** The consortium's calendar windows, the one definition the gateways' quotas and the auditor share. */
+  const windows = new QuotaWindows();
   const fetches: Answer[] = [];
+  /** Gateways the test runs itself (stopped after a failure too). */
+  const ownGateways = new Set<OwnGateway>();
+  let ownBackends: RunningBackends | undefined;
   let consumerGateway: string;
   let consumerToken: string;
   let grantId: string;
+  let resourceId: string;
 
   before(async function () {
     console.log(`      exchange faults: seed ${SEED} (replay with KUAJIE_FAULTS_SEED=${SEED})`);
     await stack.launch();
     consumerGateway = stack.gateway(CONSUMER);
     consumerToken = stack.token(CONSUMER);
-    const backends = readJsonFile(stack.files.backends, backendsFileSchema, "backends file");
+    // The provider's data source runs in this process, not in `npm start`'s: the tests that take a gateway from the
+    // supervisor pause it (SIGSTOP), and the demo backends live in the supervisor's process.
+    const demo = readJsonFile(stack.files.backends, backendsFileSchema, "backends file");
+    const backendToken = fs.readFileSync(stack.gatewayFiles(PROVIDER).backendToken, "utf8").trim();
+    ownBackends = await startBackends({
+      ports: Object.fromEntries(PROVIDER_DEPARTMENTS.map((d) => [d, 0])),
+      host: HOST,
+      seed: demo.seed,
+      people: demo.people,
+      token: backendToken,
+    });
     const def = MEDICAL_INSTITUTIONS;
     const created = await must<{ resourceId: string }>(
       201,
@@ -64,9 +104,10 @@ describe("exchange faults: two departments' gateways of npm start (issue 16)", f
         sensitive: def.sensitive,
         fields: def.fields.map(({ name, type, personal }) => ({ name, type, personal })),
         updateCycle: def.updateCycle,
-        upstream: { url: backends.urls[def.provider] },
+        upstream: { url: ownBackends.urls[def.provider] },
       },
     );
+    resourceId = String(created.resourceId);
     await stack.indexed(CONSUMER);
     const now = await chainTime(stack.credentials.rpc);
     const agreement = await must<{ agreementId: string | number; status: string }>(
@@ -93,7 +134,9 @@ describe("exchange faults: two departments' gateways of npm start (issue 16)", f
   });
 
   after(async function () {
+    for (const own of ownGateways) await own.stop();
     await stack.stop();
+    await ownBackends?.close();
   });
 
   /** Runs `fault` under a steady load of fetches at the consumer's gateway; the answers the callers got. */
@@ -167,8 +210,9 @@ describe("exchange faults: two departments' gateways of npm start (issue 16)", f
         `provider receipt ${theirs.receipt.id} (${theirs.receipt.result}) of request ${requestId} accounted for by the consumer`,
       ).to.equal(true);
     }
-    const audit = auditExchange(stack, consumerSide, providerSide, label);
+    const audit = await auditExchange(stack, consumerSide, providerSide, label);
     expect(audit.status).to.equal(0, `npm run audit -- exchange (${label}):\n${audit.output}`);
+    const quota = await checkQuotaCountedOnce(providerSide);
 
     const consumerResults = [...consumerByRequest.values()].map((v) =>
       v.receipt.result === "delivered" ? "delivered" : `${v.receipt.result}:${v.receipt.reason}`,
@@ -181,10 +225,39 @@ describe("exchange faults: two departments' gateways of npm start (issue 16)", f
       providerReceipts: providerByRequest.size,
       consumerResults: tally(consumerResults),
       closedNotDelivered: consumerResults.filter((r) => r.endsWith(":not_delivered")).length,
+      quotaCounted: quota,
       audit: "exit 0, no violation",
     };
     console.log(`      ${label}: ${JSON.stringify(counts)}`);
-    return counts;
+    return { counts, consumerByRequest, providerByRequest };
+  }
+
+  /**
+   * The provider's own quota counters (its gateway's `kuajie_exchange_quota_used`, read from the running process)
+   * against the distinct `requestId`s it delivered on each grant in the counter's day window: a request re-asked
+   * after a crash, or answered again from the stored first answer, must not have been counted twice. Returns
+   * `grantId → count`.
+   */
+  async function checkQuotaCountedOnce(providerSide: ReceiptView[]): Promise<Record<string, number>> {
+    const counters = await providerQuotaByGrant(stack.gateway(PROVIDER));
+    const counted: Record<string, number> = {};
+    const delivered = providerSide.filter((v) => v.role === "provider" && v.receipt.result === "delivered");
+    const grants = new Set(delivered.map((v) => v.receipt.grantId));
+    for (const grant of grants) {
+      const counter = counters.get(grant);
+      expect(counter, `the provider's quota counter of grant ${grant}`).to.not.equal(undefined);
+      const requestIds = new Set(
+        delivered
+          .filter((v) => v.receipt.grantId === grant && windows.windows(v.receipt.time).day === counter!.window)
+          .map((v) => v.requestId!.toLowerCase()),
+      );
+      expect(counter!.count).to.equal(
+        requestIds.size,
+        `grant ${grant}: the provider's counter for ${counter!.window} against the requestIds it delivered then`,
+      );
+      counted[grant] = counter!.count;
+    }
+    return counted;
   }
 
   it("a steady load of exchanges leaves both receipts of every 200, anchored, and an audit without violation", async function () {
@@ -264,6 +337,237 @@ describe("exchange faults: two departments' gateways of npm start (issue 16)", f
       await sleep(3_000);
     });
     await checkEvidence("provider endpoint cut", answers, { cutMs: ENDPOINT_CUT_MS });
+  });
+
+  it("the provider stalls mid-answer (head and half the body sent, the rest held past the consumer's timeout): nothing delivered, then or later", async function () {
+    // The provider's gateway moves to another port and a proxy takes its published endpoint: every exchange passes
+    // through the proxy, which can hold the rest of an answer it has begun to forward.
+    const publishedPort = Number(new URL(stack.gateway(PROVIDER)).port);
+    const [movedPort] = await freePorts(1);
+    const stallMs = 3 * EXCHANGE_TIMEOUT_MS + Math.floor(random() * 2 * EXCHANGE_TIMEOUT_MS);
+    const proxy = new StallProxy(publishedPort, movedPort);
+    const answers = await underLoad(async () => {
+      await randomPause();
+      await stack.takeGateway(PROVIDER);
+      let moved: OwnGateway | null = null;
+      try {
+        moved = OwnGateway.spawn(stack.gatewayFiles(PROVIDER), { KUAJIE_GATEWAY_PORT: String(movedPort) });
+        ownGateways.add(moved);
+        await proxy.listen();
+        await stack.healthy(PROVIDER, 90_000);
+        await sleep(2_000);
+        proxy.stall();
+        await sleep(stallMs);
+        // However slow the machine, the stall lasts until an answer was cut and its consumer gave up waiting.
+        await waitFor("an answer cut mid-way whose consumer gave up", STALL_BOUND_MS, async () =>
+          proxy.stalled.some((a) => a.consumerOpenAtRelease === false) ? true : undefined,
+        );
+        proxy.release();
+        await sleep(3_000);
+      } finally {
+        proxy.release();
+        await proxy.close();
+        await moved?.stop();
+        await stack.giveBackGateway(PROVIDER);
+      }
+      await sleep(2_000);
+    });
+    const { consumerByRequest, providerByRequest } = await checkEvidence("provider stalled mid-answer", answers, {
+      stallMs,
+      stalled: proxy.stalled.length,
+    });
+
+    // Answers whose rest came after the consumer had given up (it closed its connection before the release).
+    const late = proxy.stalled.filter((a) => a.consumerOpenAtRelease === false);
+    expect(late.length, JSON.stringify(proxy.stalled)).to.be.above(0);
+    for (const answer of late) {
+      expect(answer.forwardedBytes, "status line, headers and part of the body sent").to.be.above(0);
+      expect(answer.forwardedBytes).to.be.below(answer.totalBytes);
+      expect(answer.requestId, "the provider's whole answer, held by the proxy").to.be.a("string");
+      const mine = consumerByRequest.get(answer.requestId!);
+      expect(mine, `the consumer receipt of stalled request ${answer.requestId}`).to.not.equal(undefined);
+      expect([mine!.receipt.result, mine!.receipt.reason]).to.deep.equal(["failed", "provider_timeout"]);
+      expect(mine!.exchange?.response, "no answer of the provider kept: none arrived whole").to.equal(undefined);
+      expect(providerByRequest.get(answer.requestId!), `the provider receipt of ${answer.requestId}`).to.not.equal(
+        undefined,
+      );
+    }
+    const stalledIds = new Set(late.map((a) => a.requestId));
+    const deliveredIds = answers
+      .filter((a) => a.status === 200)
+      .map((a) => (a.body as { receipt: { id: string } }).receipt.id.toLowerCase());
+    const consumerById = new Map([...consumerByRequest.values()].map((v) => [v.receipt.id.toLowerCase(), v]));
+    for (const id of deliveredIds) {
+      expect(stalledIds.has(consumerById.get(id)!.requestId!.toLowerCase()), `200 ${id} of a stalled request`).to.equal(
+        false,
+      );
+    }
+    expect(answers.filter((a) => a.status === 504).length).to.be.at.least(late.length);
+  });
+
+  it(`a consumer's gateway whose clock is off by ${SKEWS.join(", ")} s (tolerance ±${MAX_SKEW_SECONDS} s): served within, refused naming the skew beyond, every time it records checked against the chain`, async function () {
+    // Another consumer department, so that the receipts written on a shifted clock are audited on their own.
+    const gateway = stack.gateway(SKEWED);
+    const token = stack.token(SKEWED);
+    await stack.indexed(SKEWED);
+    const now = await chainTime(stack.credentials.rpc);
+    const agreement = await must<{ agreementId: string | number; status: string }>(
+      201,
+      gateway,
+      "POST",
+      "/v1/agreements",
+      token,
+      {
+        resourceId,
+        fields: MEDICAL_INSTITUTIONS.fields.map((f) => f.name),
+        purpose: { code: PURPOSE },
+        legalBasis: "public_interest",
+        validUntil: new Date((now + 365 * DAY) * 1000).toISOString(),
+        quota: { calls: 1_000, per: "day" },
+      },
+    );
+    expect(agreement.status).to.equal("active");
+    const grant = await must<{ grantId: string | number }>(201, gateway, "POST", "/v1/grants", token, {
+      agreementId: String(agreement.agreementId),
+    });
+    const skewedGrant = String(grant.grantId);
+    await stack.indexed(PROVIDER);
+
+    // The department's gateway runs on a shifted clock, one offset after the other, each shifted from outside the
+    // gateway's code (a preload that moves Date for that process only); every receipt it writes is anchored by it
+    // before the next offset.
+    const answersBy = new Map<number, Answer[]>();
+    await stack.takeGateway(SKEWED);
+    try {
+      for (const offset of SKEWS) {
+        const skewed = OwnGateway.spawn(stack.gatewayFiles(SKEWED), {
+          NODE_OPTIONS: `--require ${CLOCK_OFFSET_PRELOAD}`,
+          KUAJIE_HARNESS_CLOCK_OFFSET_MS: String(offset * 1000),
+          // Not a test of timeouts: a slow first answer on a busy machine must not turn into provider_timeout.
+          KUAJIE_EXCHANGE_TIMEOUT_MS: String(SKEWED_EXCHANGE_TIMEOUT_MS),
+        });
+        ownGateways.add(skewed);
+        try {
+          await stack.healthy(SKEWED, 90_000);
+          const answers: Answer[] = [];
+          // SKEWED_FETCHES of the outcome the offset must give (delivered within the tolerance, refused for the
+          // skew beyond); other outcomes (a backend too slow on a busy machine) are allowed, checked and retried.
+          const expected = Math.abs(offset) <= MAX_SKEW_SECONDS ? 200 : 403;
+          for (let i = 0; i < SKEWED_MAX_FETCHES; i++) {
+            if (answers.filter((a) => a.status === expected).length === SKEWED_FETCHES) break;
+            answers.push(
+              await call(gateway, "POST", "/v1/data/fetch", token, {
+                grantId: skewedGrant,
+                purpose: { code: PURPOSE },
+                params: { limit: 2 },
+              }),
+            );
+          }
+          answersBy.set(offset, answers);
+          await anchoredReceipts(stack, SKEWED, ANCHOR_BOUND_MS);
+        } finally {
+          await skewed.stop();
+          ownGateways.delete(skewed);
+        }
+      }
+    } finally {
+      await stack.giveBackGateway(SKEWED);
+    }
+
+    const skewedSide = await anchoredReceipts(stack, SKEWED, ANCHOR_BOUND_MS);
+    const providerSide = await anchoredReceipts(stack, PROVIDER, ANCHOR_BOUND_MS);
+    const skewedId = stack.departmentId(SKEWED).toLowerCase();
+    const mine = unique(
+      skewedSide.filter((v) => v.role === "consumer"),
+      "consumer",
+    );
+    const theirs = unique(
+      providerSide.filter((v) => v.role === "provider" && v.exchange?.request.consumer.toLowerCase() === skewedId),
+      "provider",
+    );
+    const statuses: Record<string, Record<string, number>> = {};
+    for (const offset of SKEWS) {
+      const answers = answersBy.get(offset)!;
+      statuses[offset] = tally(answers.map((a) => a.status));
+      const within = Math.abs(offset) <= MAX_SKEW_SECONDS;
+      expect(answers.filter((a) => a.status === (within ? 200 : 403)).length).to.equal(SKEWED_FETCHES);
+      for (const answer of answers) {
+        const body = answer.body as { reason?: string; detail?: string };
+        if (answer.status === 200) {
+          expect(within, `a delivery at offset ${offset} s`).to.equal(true);
+          continue;
+        }
+        expect("data" in body).to.equal(false);
+        if (within || body.reason !== "exchange_stale") {
+          // Not about the clock: the provider's system or the exchange too slow on a busy machine.
+          expect(body.reason, `offset ${offset} s: ${JSON.stringify(body)}`).to.match(NOT_ABOUT_THE_CLOCK);
+          continue;
+        }
+        expect(answer.status).to.equal(403, JSON.stringify(body));
+        // The provider names the skew: its clock minus the request's time, so a consumer ahead is negative.
+        const named = /skew (-?\d+) s/.exec(body.detail ?? "");
+        expect(named, `the provider's reason names the skew: ${body.detail}`).to.not.equal(null);
+        expect(Number(named![1])).to.be.within(-offset - 2, -offset + 2);
+      }
+    }
+    // Both sides' receipts are honest: a delivery on each side within the tolerance, a signed refusal beyond.
+    for (const [requestId, receipt] of mine) {
+      const { result, reason } = receipt.receipt;
+      const counterpart = theirs.get(requestId);
+      if (result === "denied" && reason === "exchange_stale") {
+        expect(receipt.exchange?.response, "the provider's signed refusal kept").to.not.equal(undefined);
+        expect(receipt.receipt.responseHash).to.equal(ZeroHash);
+        expect([counterpart?.receipt.result, counterpart?.receipt.reason]).to.deep.equal(["denied", "exchange_stale"]);
+      } else if (result === "delivered") {
+        expect([counterpart?.receipt.result, counterpart?.receipt.reason]).to.deep.equal(["delivered", "ok"]);
+      } else {
+        expect(reason, `consumer receipt ${receipt.receipt.id}`).to.match(NOT_ABOUT_THE_CLOCK);
+      }
+    }
+    expect(mine.size).to.equal([...answersBy.values()].flat().length);
+    for (const [requestId, receipt] of theirs) {
+      expect(mine.has(requestId), `provider receipt ${receipt.receipt.id} accounted for`).to.equal(true);
+    }
+
+    // Each side's times are checked against the chain: a receipt dated after the block that anchored its batch is
+    // what the auditor reports (time_after_anchor), and nothing else is.
+    const anchoredAt = new Map<number, number>();
+    const blockTime = async (block: number) => {
+      if (!anchoredAt.has(block)) {
+        const read = (await jsonRpc(stack.credentials.rpc, "eth_getBlockByNumber", [
+          `0x${block.toString(16)}`,
+          false,
+        ])) as {
+          timestamp: string;
+        };
+        anchoredAt.set(block, Number(read.timestamp));
+      }
+      return anchoredAt.get(block)!;
+    };
+    const datedAfterAnchor: string[] = [];
+    for (const view of [...skewedSide, ...providerSide]) {
+      if (view.receipt.time > (await blockTime(view.batch!.blockNumber)))
+        datedAfterAnchor.push(view.receipt.id.toLowerCase());
+    }
+    const audit = await auditExchange(stack, skewedSide, providerSide, "clock skew", true);
+    const report = JSON.parse(audit.stdout) as { violations: Array<{ rule: string; receiptId?: string }> };
+    const flagged = report.violations.map((v) => `${v.rule} ${v.receiptId?.toLowerCase()}`).sort();
+    expect(flagged).to.deep.equal(datedAfterAnchor.map((id) => `time_after_anchor ${id}`).sort(), audit.output);
+    expect(audit.status).to.equal(datedAfterAnchor.length === 0 ? 0 : 1);
+    const quota = await checkQuotaCountedOnce(providerSide);
+
+    const skewedTimes = [...mine.values()].map((v) => v.receipt.time);
+    console.log(
+      `      clock skew: ${JSON.stringify({
+        statuses,
+        consumerReceipts: tally([...mine.values()].map((v) => `${v.receipt.result}:${v.receipt.reason}`)),
+        providerReceipts: tally([...theirs.values()].map((v) => `${v.receipt.result}:${v.receipt.reason}`)),
+        consumerTimes: [Math.min(...skewedTimes), Math.max(...skewedTimes)],
+        datedAfterAnchor: datedAfterAnchor.length,
+        auditExit: audit.status,
+        quotaCounted: quota,
+      })}`,
+    );
   });
 });
 

@@ -3,7 +3,7 @@
  * auditor reads it: every receipt at each gateway (`GET /v1/receipts`, auditor token), waited for until anchored, then
  * paired by `requestId` and handed to `npm run audit -- exchange`.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { ROOT, TS_NODE, sleep } from "../../../scripts/harness";
@@ -12,15 +12,24 @@ import type { Stack } from "./stack";
 
 const PAGE = 1000;
 const AUDITOR_CLI = path.join(ROOT, "scripts/audit/cli.ts");
+const AUDIT_BOUND_MS = 180_000;
 
 /** A receipt as `GET /v1/receipts/:id` answers it: what the auditor's file holds. */
 export interface ReceiptView {
-  receipt: { id: string; department: string; result: string; reason: string; time: number; responseHash: string };
+  receipt: {
+    id: string;
+    department: string;
+    grantId: string;
+    result: string;
+    reason: string;
+    time: number;
+    responseHash: string;
+  };
   requestId?: string;
   role?: "consumer" | "provider";
   exchange?: { request: { consumer: string; provider: string }; response?: unknown };
   status: "pending" | "anchored";
-  batch?: unknown;
+  batch?: { sequence: number; root: string; txHash: string; blockNumber: number };
   proof?: string[];
 }
 
@@ -59,22 +68,55 @@ export async function anchoredReceipts(stack: Stack, key: string, boundMs: numbe
   return views;
 }
 
-/** Writes both sides' receipts and runs `npm run audit -- exchange`; its exit status and output. */
-export function auditExchange(
+/**
+ * Writes both sides' receipts and runs `npm run audit -- exchange` (`--json` too when asked); its exit status and
+ * output. Asynchronously: a test process blocked for the audit's duration would not see the gateways close their idle
+ * keep-alive connections, and its next request would go out on a closed one.
+ */
+export async function auditExchange(
   stack: Stack,
   consumer: ReceiptView[],
   provider: ReceiptView[],
   label: string,
-): { status: number | null; output: string } {
+  json = false,
+): Promise<{ status: number | null; output: string; stdout: string }> {
   const consumerFile = path.join(stack.files.dataDir, `faults-${label}-consumer.json`);
   const providerFile = path.join(stack.files.dataDir, `faults-${label}-provider.json`);
   fs.writeFileSync(consumerFile, JSON.stringify(consumer));
   fs.writeFileSync(providerFile, JSON.stringify(provider));
-  const args = ["exchange", consumerFile, providerFile, "--rpc", stack.credentials.rpc];
-  const result = spawnSync(
-    TS_NODE,
-    ["--transpile-only", AUDITOR_CLI, ...args, "--deployment", stack.files.deployment],
-    { cwd: ROOT, encoding: "utf8", timeout: 180_000 },
-  );
-  return { status: result.status, output: `${result.stdout ?? ""}${result.stderr ?? ""}` };
+  const args = ["exchange", consumerFile, providerFile, "--rpc", stack.credentials.rpc, ...(json ? ["--json"] : [])];
+  const child = spawn(TS_NODE, ["--transpile-only", AUDITOR_CLI, ...args, "--deployment", stack.files.deployment], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: AUDIT_BOUND_MS,
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const status = await new Promise<number | null>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => resolve(code));
+  });
+  return { status, output: `${stdout}${stderr}`, stdout };
+}
+
+/**
+ * The provider's authoritative quota counters of the grants' day windows, as its gateway exposes them
+ * (`kuajie_exchange_quota_used` in GET /metrics): `grantId → {window, count}`.
+ */
+export async function providerQuotaByGrant(gateway: string): Promise<Map<string, { window: string; count: number }>> {
+  const answer = await call(gateway, "GET", "/metrics", null);
+  if (answer.status !== 200 || typeof answer.body !== "string") throw new Error(`GET /metrics: ${answer.status}`);
+  const out = new Map<string, { window: string; count: number }>();
+  const sample = /^kuajie_exchange_quota_used\{([^}]*)\} (\S+)$/;
+  for (const line of answer.body.split("\n")) {
+    const match = sample.exec(line);
+    if (!match) continue;
+    const labels = Object.fromEntries([...match[1].matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (labels.scope === "grant" && labels.period === "day") {
+      out.set(labels.id, { window: labels.window, count: Number(match[2]) });
+    }
+  }
+  return out;
 }

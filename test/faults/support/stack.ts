@@ -6,6 +6,7 @@
 import type { Credentials } from "../../../scripts/lib/dev-files";
 import { StackSite, sleep, waitFor, waitForIndexed, type StartProcess } from "../../../scripts/harness";
 import { call } from "./http";
+import { runs } from "./processes";
 
 export class Stack {
   private site!: StackSite;
@@ -57,9 +58,10 @@ export class Stack {
     return this.credentials.departments.find((d) => d.key === key)!.id;
   }
 
-  async healthy(key: string, boundMs: number): Promise<void> {
+  /** Until the gateway answers /healthz `ok`, at its published URL or at `url`. */
+  async healthy(key: string, boundMs: number, url = this.gateway(key)): Promise<void> {
     await waitFor(`${key}'s gateway's /healthz`, boundMs, async () => {
-      const answer = await call(this.gateway(key), "GET", "/healthz", null, undefined, undefined, 3_000);
+      const answer = await call(url, "GET", "/healthz", null, undefined, undefined, 3_000);
       return answer.status === 200 && (answer.body as { status?: string }).status === "ok";
     });
   }
@@ -75,6 +77,29 @@ export class Stack {
     });
     await this.healthy(key, boundMs);
     return { before, after };
+  }
+
+  /**
+   * Takes a department's gateway from the supervisor: the supervisor paused (SIGSTOP, so that it restarts nothing)
+   * and the gateway killed. Its port is free for the test's own process (see own-gateway.ts) until `giveBack`.
+   */
+  async takeGateway(key: string): Promise<void> {
+    const pid = this.gatewayPid(key);
+    if (pid === null) throw new Error(`no gateway process of ${key} to take`);
+    process.kill(this.processes().start, "SIGSTOP");
+    process.kill(pid, "SIGKILL");
+    await waitFor(`${key}'s gateway dead`, 10_000, async () => (runs(pid) ? undefined : true));
+  }
+
+  /** Resumes the supervisor, which restarts the department's gateway; until the new process is healthy. */
+  async giveBackGateway(key: string, boundMs = 90_000): Promise<void> {
+    const before = this.gatewayPid(key);
+    process.kill(this.processes().start, "SIGCONT");
+    await waitFor(`${key}'s gateway restarted by the supervisor`, boundMs, async () => {
+      const now = this.gatewayPid(key);
+      return now !== null && now !== before ? now : undefined;
+    });
+    await this.healthy(key, boundMs);
   }
 
   /** SIGTERM to npm start, SIGKILL to its whole process group if it does not go; removes the data directory. */

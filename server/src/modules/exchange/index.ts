@@ -12,6 +12,7 @@ import { accessPolicy } from "../fetch";
 import { QUOTA_LOOKBACK_SECONDS, QuotaCounters } from "../fetch/quota";
 import { queryUpstream } from "../../common/backend-client";
 import { receiptLedger } from "../receipts";
+import { registerQuotaGauge } from "./quota-metric";
 import { registerExchangeRoutes } from "./routes";
 import { ExchangeService } from "./service";
 
@@ -21,6 +22,7 @@ export const exchangeFeature: Feature = (ctx) => {
   const ledger = receiptLedger(ctx);
   const quota = new QuotaCounters(config.timezone);
   quota.rebuild(ledger.deliveredSince(policy.now() - QUOTA_LOOKBACK_SECONDS, "provider"));
+  registerQuotaGauge(ctx.metrics, quota);
   const service = new ExchangeService({
     policy,
     quota,

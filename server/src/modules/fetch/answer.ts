@@ -39,6 +39,22 @@ export interface AnswerExpectation {
   actsFor(account: string, department: string): boolean;
 }
 
+/** Longest unsigned explanation of a provider's passed on to the caller: it is the provider's word, not evidence. */
+const MAX_PROVIDER_DETAIL = 300;
+
+/**
+ * The provider's unsigned `detail` (why it refused: for `exchange_stale`, the skew in seconds), made safe to show:
+ * printable characters only, bounded; null when there is none.
+ */
+export function providerDetail(body: unknown): string | null {
+  const detail = (body as { detail?: unknown } | null)?.detail;
+  if (typeof detail !== "string") return null;
+  // eslint-disable-next-line no-control-regex
+  const printable = detail.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+  if (printable === "") return null;
+  return printable.length > MAX_PROVIDER_DETAIL ? `${printable.slice(0, MAX_PROVIDER_DETAIL)}…` : printable;
+}
+
 export function verifyAnswer(body: unknown, expected: AnswerExpectation): VerifiedAnswer {
   const parsed = answerSchema.safeParse(body);
   if (!parsed.success) return { ok: false, detail: "the provider's gateway sent no signed answer" };

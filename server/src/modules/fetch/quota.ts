@@ -25,6 +25,15 @@ interface Counter {
   count: number;
 }
 
+export interface QuotaUsed {
+  scope: "grant" | "agreement";
+  id: string;
+  period: Period;
+  /** The window's key (`2026-11-30` for a day). */
+  window: string;
+  count: number;
+}
+
 export interface QuotaScope {
   grantId: string;
   agreementId: string;
@@ -65,6 +74,14 @@ export class QuotaCounters {
   rebuild(delivered: Iterable<QuotaScope & { time: number }>): void {
     this.counters.clear();
     for (const receipt of delivered) this.add(receipt, this.windows(receipt.time), 1);
+  }
+
+  /** Every counter as it stands: the fetches counted in the current window of each period, per grant and agreement. */
+  used(): QuotaUsed[] {
+    return [...this.counters].map(([key, { window, count }]) => {
+      const [scope, id, period] = key.split(":");
+      return { scope: scope === "g" ? "grant" : "agreement", id, period: period as Period, window, count };
+    });
   }
 
   private full(prefix: string, quota: Quota, windows: WindowKeys): boolean {

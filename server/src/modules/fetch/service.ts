@@ -34,7 +34,7 @@ import { servedCallerOf } from "../auth/caller";
 import type { Anchorer } from "../receipts/anchorer";
 import type { ReceiptDraft, RecordedReceipt } from "../receipts/recorder";
 import { onlyGranted, type DataRecord } from "../../common/backend-client";
-import { hashJson, verifyAnswer, type VerifiedAnswer } from "./answer";
+import { hashJson, providerDetail, verifyAnswer, type VerifiedAnswer } from "./answer";
 import { decide, type FetchRequestFacts, type PolicyDecision } from "./decide";
 import {
   AnchoringBehindError,
@@ -302,7 +302,12 @@ export class FetchService {
           withAnswer,
         );
         metrics.fetchDecisions.inc({ reason: answer.reason });
-        throw new FetchDeniedError(answer.reason, recorded.receipt.id, `the provider refused: ${answer.reason}`);
+        const explained = providerDetail(transport.body);
+        throw new FetchDeniedError(
+          answer.reason,
+          recorded.receipt.id,
+          `the provider refused: ${answer.reason}${explained ? ` (${explained})` : ""}`,
+        );
       }
       if (answer.response.result === "failed" || answer.data === null) {
         throw await fail(answer.reason, `the provider's system failed: ${answer.reason}`, answer);

@@ -3,6 +3,7 @@
  * requests signed by the departments' development keys. Every hostile case asserts that no data left the provider
  * and that the refusal is in the provider's own receipts.
  */
+import { lintExposition } from "../../support/prometheus-lint";
 import { expect } from "chai";
 import { ethers, Wallet, ZeroHash, keccak256, toUtf8Bytes } from "ethers";
 import request from "supertest";
@@ -305,6 +306,17 @@ describe("Exchange: the provider's endpoint POST /exchange/v1/fetch", function (
     const refused = await post(over);
     expect(refused.status).to.equal(429);
     await expectRefused(refused, over.request.requestId, "quota_exceeded");
+    // The counters themselves, as the gateway exposes them: two requests, each counted once.
+    const exposition = (await request(gw.app).get("/metrics").expect(200)).text;
+    expect(lintExposition(exposition)).to.deep.equal([]);
+    const metrics = exposition.split("\n");
+    const counted = (scope: string, id: string, period: string) =>
+      metrics
+        .filter((line) => line.startsWith("kuajie_exchange_quota_used{"))
+        .filter((line) => [`scope="${scope}"`, `id="${id}"`, `period="${period}"`].every((l) => line.includes(l)))
+        .map((line) => Number(line.split(" ").pop()));
+    expect(counted("grant", grantId, "day")).to.deep.equal([2]);
+    expect(counted("agreement", String(agreement), "month")).to.deep.equal([2]);
   });
 
   it("serves consumers whose clocks differ from its own within the tolerance, behind or ahead", async function () {
