@@ -94,8 +94,12 @@ export interface StateSnapshot {
   tables: Record<string, number>;
 }
 
-/** Idempotency keys are kept for 4xx answers too (a retry with the key replays the refusal): not "state". */
-const NOT_STATE = ["idempotency_keys"];
+/**
+ * Not "state": idempotency keys are kept for 4xx answers too (a retry with the key replays the refusal), and a console
+ * sign-in with a good token opens a session whatever else the request carries (the route reads no input; the
+ * sessions' own tests are in test/server/modules/console.test.ts).
+ */
+const NOT_STATE = ["idempotency_keys", "console_sessions"];
 
 export async function snapshot(gw: LiveGateway): Promise<StateSnapshot> {
   const block = await ethers.provider.getBlockNumber();
