@@ -47,6 +47,14 @@ import {
 
 const STEP_MS = 60_000;
 
+/**
+ * The query page's and the consents page's forms both ask for the identity number under the same label: a locator
+ * scoped to the page's own form waits for that page to be mounted instead of filling the previous page's input while
+ * the hash navigation is still rendering.
+ */
+const queryForm = (page: Page) => page.locator("form", { has: page.locator('select[name="grant"]') });
+const consentForm = (page: Page) => page.locator("form", { has: page.getByRole("button", { name: "登记同意" }) });
+
 describe("the console in a real browser", function () {
   this.timeout(300_000);
 
@@ -169,7 +177,9 @@ describe("the console in a real browser", function () {
 
     it("records the citizen's consent, showing the identity number back only masked", async function () {
       await clerk.goto(`${civil.gateway}/console/#/consents`);
-      await clerk.getByLabel(/^身份证号码（只发送一次/).fill(idNumber);
+      await consentForm(clerk)
+        .getByLabel(/^身份证号码（只发送一次/)
+        .fill(idNumber);
       await clerk.getByRole("button", { name: "登记同意" }).click();
       const masked = `${idNumber.slice(0, 4)}**********${idNumber.slice(-4)}`;
       expect(await clerk.getByRole("status").innerText()).to.include(`已登记 ${masked} 的同意`);
@@ -187,7 +197,9 @@ describe("the console in a real browser", function () {
       await indexedAt(credentials, civil);
       await indexedAt(credentials, health);
       await clerk.goto(`${civil.gateway}/console/#/query?grant=${grantId}`);
-      await clerk.getByLabel(/^身份证号码（只发送一次/).fill(idNumber);
+      await queryForm(clerk)
+        .getByLabel(/^身份证号码（只发送一次/)
+        .fill(idNumber);
       await clerk.getByRole("button", { name: "查询", exact: true }).click();
       const table = clerk.locator("table[data-fields]");
       await clerk.locator('table[data-fields], [role="alert"]').first().waitFor();
@@ -218,7 +230,9 @@ describe("the console in a real browser", function () {
       await indexedAt(credentials, civil);
       await indexedAt(credentials, health);
       await clerk.goto(`${civil.gateway}/console/#/query?grant=${grantId}`);
-      await clerk.getByLabel(/^身份证号码（只发送一次/).fill(idNumber);
+      await queryForm(clerk)
+        .getByLabel(/^身份证号码（只发送一次/)
+        .fill(idNumber);
       await clerk.getByRole("button", { name: "查询", exact: true }).click();
       const refusal = clerk.locator('[role="alert"][data-reason]');
       await refusal.waitFor();
