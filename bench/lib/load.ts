@@ -54,7 +54,8 @@ export async function load(options: {
       LatencyPercentile,
       number
     >,
-    rps_series: series,
+    // autocannon may tick once more as it stops, with the stragglers of an unfinished second: not a second of the run.
+    rps_series: series.slice(0, options.seconds),
     requests: result.requests.total,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
