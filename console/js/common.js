@@ -67,6 +67,11 @@ export function evidence(block, tx) {
   );
 }
 
+/** The notice of a change done on chain: what happened, then where (block and transaction). */
+export function successNotice(text, block, tx) {
+  return h("div", { class: "notice success", role: "status" }, text, " ", evidence(block, tx));
+}
+
 /** The label of an enumeration value (legal basis, status), or the value itself when the console has no word. */
 export function label(group, value) {
   return has(`${group}.${value}`) ? t(`${group}.${value}`) : String(value);

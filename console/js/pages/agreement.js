@@ -1,7 +1,7 @@
 import { get, post } from "../api.js";
 import { field, h, mount } from "../dom.js";
 import { formatDateTime, t } from "../i18n.js";
-import { departmentName, departmentsById, evidence, label, problemNotice } from "../common.js";
+import { departmentName, departmentsById, evidence, label, problemNotice, successNotice } from "../common.js";
 
 /**
  * One agreement and its history from the chain's events, each with its block and transaction; its provider suspends,
@@ -18,12 +18,10 @@ export async function render(main, { params, navigate, session, flash }) {
   const act = async (action, body = {}) => {
     try {
       const result = await post(`/v1/agreements/${id}/${action}`, body);
-      const notice = h(
-        "div",
-        { class: "notice success", role: "status" },
+      const notice = successNotice(
         t("agreement.changed", { id, status: label("status", result.status) }),
-        " ",
-        evidence(result.blockNumber, result.txHash),
+        result.blockNumber,
+        result.txHash,
       );
       await render(main, { params, navigate, session, flash: notice });
     } catch (error) {

@@ -1,7 +1,7 @@
 import { get, post } from "../api.js";
 import { h, mount } from "../dom.js";
 import { formatDateTime, t } from "../i18n.js";
-import { evidence, label, problemNotice } from "../common.js";
+import { evidence, label, problemNotice, successNotice } from "../common.js";
 
 /** The provider clerk's catalog entries: what it shares, on which terms, at which version; retire one. */
 export async function render(main, { session, navigate, params, flash }) {
@@ -14,13 +14,7 @@ export async function render(main, { session, navigate, params, flash }) {
         session,
         navigate,
         params,
-        flash: h(
-          "div",
-          { class: "notice success", role: "status" },
-          t("catalog.retired", { code: resource.code }),
-          " ",
-          evidence(result.updatedBlock, result.txHash),
-        ),
+        flash: successNotice(t("catalog.retired", { code: resource.code }), result.updatedBlock, result.txHash),
       });
     } catch (error) {
       mount(message, problemNotice(error));

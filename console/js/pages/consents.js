@@ -1,7 +1,15 @@
 import { get, post } from "../api.js";
 import { field, h, mount, shortHex } from "../dom.js";
 import { formatDateTime, t } from "../i18n.js";
-import { departmentName, departmentsById, evidence, label, maskIdNumber, problemNotice } from "../common.js";
+import {
+  departmentName,
+  departmentsById,
+  evidence,
+  label,
+  maskIdNumber,
+  problemNotice,
+  successNotice,
+} from "../common.js";
 
 const ID_TYPE = "resident_id";
 const DAY_MS = 86_400_000;
@@ -91,12 +99,10 @@ export async function render(main, { params, navigate, session, flash }) {
           document: consentRecord("given", session, channel.value, agreement.purpose.code, agreement.resourceId),
         },
       });
-      const notice = h(
-        "div",
-        { class: "notice success", role: "status" },
+      const notice = successNotice(
         t("consents.recorded", { id: maskIdNumber(typed), consent: shortHex(created.consentId) }),
-        " ",
-        evidence(created.block, created.txHash),
+        created.block,
+        created.txHash,
       );
       await render(main, {
         params: new URLSearchParams({ subject: created.subjectRef }),
@@ -215,15 +221,13 @@ async function trail(subjectRef, session, byId, message, reload) {
                             },
                           });
                           await reload(
-                            h(
-                              "div",
-                              { class: "notice success", role: "status" },
+                            successNotice(
                               t("consents.withdrawn", {
                                 consent: shortHex(c.consentId),
                                 status: label("consentStatus", result.status),
                               }),
-                              " ",
-                              evidence(result.block, result.txHash),
+                              result.block,
+                              result.txHash,
                             ),
                           );
                         } catch (error) {

@@ -1,7 +1,7 @@
 import { get, post } from "../api.js";
 import { field, h, mount } from "../dom.js";
 import { formatDateTime, t } from "../i18n.js";
-import { departmentName, departmentsById, evidence, label, problemNotice } from "../common.js";
+import { departmentName, departmentsById, evidence, label, problemNotice, successNotice } from "../common.js";
 import { paged } from "./paging.js";
 
 const STATUSES = ["open", "executed", "expired"];
@@ -30,12 +30,10 @@ export async function render(main, { params, navigate, flash }) {
       await render(main, {
         params,
         navigate,
-        flash: h(
-          "div",
-          { class: "notice success", role: "status" },
+        flash: successNotice(
           t("council.approved", { id: proposal.proposalId, status: label("proposalStatus", result.status) }),
-          " ",
-          evidence(result.block, result.txHash),
+          result.block,
+          result.txHash,
         ),
       });
     } catch (error) {

@@ -1,7 +1,7 @@
 import { get, post } from "../api.js";
 import { field, h, mount } from "../dom.js";
 import { formatDateTime, t } from "../i18n.js";
-import { departmentName, departmentsById, evidence, label, problemNotice } from "../common.js";
+import { departmentName, departmentsById, evidence, label, problemNotice, successNotice } from "../common.js";
 import { paged } from "./paging.js";
 
 const STATUSES = ["active", "paused", "revoked", "expired"];
@@ -22,15 +22,7 @@ export async function render(main, { params, navigate, session, flash }) {
   const act = async (path, body, success) => {
     try {
       const result = await post(path, body);
-      await reload(
-        h(
-          "div",
-          { class: "notice success", role: "status" },
-          success(result),
-          " ",
-          evidence(result.blockNumber, result.txHash),
-        ),
-      );
+      await reload(successNotice(success(result), result.blockNumber, result.txHash));
     } catch (error) {
       mount(message, problemNotice(error));
     }

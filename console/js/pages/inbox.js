@@ -1,7 +1,16 @@
 import { get, post } from "../api.js";
 import { field, h, mount } from "../dom.js";
 import { formatDateTime, t } from "../i18n.js";
-import { departmentName, departmentsById, evidence, label, problemNotice, timeLeft, urgency } from "../common.js";
+import {
+  departmentName,
+  departmentsById,
+  evidence,
+  label,
+  problemNotice,
+  successNotice,
+  timeLeft,
+  urgency,
+} from "../common.js";
 import { paged } from "./paging.js";
 
 const STATUSES = ["requested", "escalated", "active", "rejected", "suspended", "terminated", "expired"];
@@ -62,15 +71,13 @@ function card(agreement, byId, message, reload) {
     try {
       const result = await post(`/v1/agreements/${agreement.agreementId}/${action}`, body);
       await reload(
-        h(
-          "div",
-          { class: "notice success", role: "status" },
+        successNotice(
           t(action === "approve" ? "inbox.approved" : "inbox.rejected", {
             id: agreement.agreementId,
             status: label("status", result.status),
           }),
-          " ",
-          evidence(result.blockNumber, result.txHash),
+          result.blockNumber,
+          result.txHash,
         ),
       );
     } catch (error) {

@@ -1,7 +1,7 @@
 import { get, post } from "../api.js";
 import { field, h, mount } from "../dom.js";
 import { formatDateTime, t } from "../i18n.js";
-import { departmentName, departmentsById, evidence, label, problemNotice, timeLeft, urgency } from "../common.js";
+import { departmentName, departmentsById, label, problemNotice, successNotice, timeLeft, urgency } from "../common.js";
 import { paged } from "./paging.js";
 
 const STATUSES = ["requested", "escalated", "active", "rejected", "suspended", "terminated", "expired"];
@@ -29,12 +29,10 @@ export async function render(main, { params, navigate, flash }) {
       await render(main, {
         params,
         navigate,
-        flash: h(
-          "div",
-          { class: "notice success", role: "status" },
+        flash: successNotice(
           t("requests.escalated", { id: agreement.agreementId, status: label("status", result.status) }),
-          " ",
-          evidence(result.blockNumber, result.txHash),
+          result.blockNumber,
+          result.txHash,
         ),
       });
     } catch (error) {
