@@ -301,6 +301,8 @@ describe("the console in a real browser", function () {
       await clerk.locator("tr[data-result]").first().waitFor();
       expect(await exchangeResults(clerk)).to.include.members(["delivered", "denied"]);
       await clerk.goto(`${civil.gateway}/console/#/exchanges?result=denied`);
+      // The same page re-renders for the filter: wait for the unfiltered list's rows to go, not for any row.
+      await clerk.locator('tr[data-result="delivered"]').first().waitFor({ state: "detached" });
       await clerk.locator("tr[data-result]").first().waitFor();
       expect(new Set(await exchangeResults(clerk))).to.deep.equal(new Set(["denied"]), "the filter in the URL");
       expect(await clerk.locator("tr[data-result]").first().innerText()).to.include("同意已撤回");
