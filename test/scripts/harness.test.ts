@@ -1,4 +1,5 @@
 import http from "node:http";
+import fs from "node:fs";
 import net from "node:net";
 import { spawn } from "node:child_process";
 import { expect } from "chai";
@@ -33,6 +34,12 @@ describe("the process harness (scripts/harness)", function () {
   it("hands out distinct free loopback ports, and tells a port in use from a free one", async function () {
     const ports = await freePorts(5);
     expect(new Set(ports).size).to.equal(5);
+    // Below the kernel's ephemeral range: no outgoing connection can hold a port a restarted server binds again.
+    const [low] = fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+    for (const port of ports) expect(port).to.be.below(low).and.above(1023);
+    // Never the same port twice in one process.
+    const more = await freePorts(5);
+    expect(more.filter((p) => ports.includes(p))).to.deep.equal([]);
     for (const port of ports) expect(await portIsFree(port)).to.equal(true);
     const server = net.createServer();
     await new Promise<void>((resolve) => server.listen(ports[0], HOST, resolve));
