@@ -108,6 +108,8 @@ const demandAnswer = z
     demandId: z.number(),
     status: z.string(),
     dueAt: z.string().nullable(),
+    dueDate: z.string().nullable(),
+    dueWorkingDaysLeft: z.number().nullable(),
     fulfilledOnTime: z.boolean().nullable(),
   })
   .loose();
@@ -117,6 +119,8 @@ const objectionAnswer = z
     objectionId: z.number(),
     status: z.string(),
     answerDeadline: z.string(),
+    answerDeadlineDate: z.string(),
+    answerWorkingDaysLeft: z.number().nullable(),
     answeredOnTime: z.boolean().nullable(),
   })
   .loose();
@@ -457,7 +461,9 @@ class Demo {
     );
     if (assigned.demand.status !== "assigned") throw new StepFailed(`demand ${demand.demandId} was not assigned`);
     this.ok(
-      `the council (proposal ${assigned.proposal.status}) made hrss responsible, due in 5 working days: ${assigned.demand.dueAt}`,
+      `the council (proposal ${assigned.proposal.status}) made hrss responsible, due in 5 working days: by the end ` +
+        `of ${assigned.demand.dueDate} CST (${assigned.demand.dueAt}), working days left after today: ` +
+        `${assigned.demand.dueWorkingDaysLeft ?? "unknown"}`,
     );
     const resourceId = resources.get("social-insurance-status");
     if (resourceId === undefined) throw new StepFailed("HRSS has no social-insurance-status resource");
@@ -484,7 +490,9 @@ class Demo {
       objectionAnswer,
     );
     this.ok(
-      `${CONSUMER} objected to the addresses (objection ${objection.objectionId}), answer due ${objection.answerDeadline}`,
+      `${CONSUMER} objected to the addresses (objection ${objection.objectionId}), answer due by the end of ` +
+        `${objection.answerDeadlineDate} CST (${objection.answerDeadline}), working days left after today: ` +
+        `${objection.answerWorkingDaysLeft ?? "unknown"}`,
     );
     const corrected = await (
       await this.at("public-security")
