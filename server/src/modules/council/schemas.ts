@@ -59,14 +59,9 @@ export const proposalBodySchema = z
     }),
     z.object({
       action: z.literal("set_objection_answer_deadline"),
-      workingDays: z
-        .number()
-        .int()
-        .min(1)
-        .max(250)
-        .meta({
-          description: "working days of the council's calendar a provider has to answer a data-quality objection",
-        }),
+      workingDays: z.number().int().min(1).max(250).meta({
+        description: "working days of the council's calendar a provider has to answer a data-quality objection",
+      }),
     }),
     z
       .object({
