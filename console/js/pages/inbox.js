@@ -12,6 +12,7 @@ import {
   urgency,
 } from "../common.js";
 import { paged } from "./paging.js";
+import { deadlineDate } from "../workdays.js";
 
 const STATUSES = ["requested", "escalated", "active", "rejected", "suspended", "terminated", "expired"];
 
@@ -116,7 +117,14 @@ function card(agreement, byId, message, reload) {
       h("dt", {}, t("inbox.requestedAt")),
       h("dd", {}, formatDateTime(agreement.requestedAt)),
       agreement.replyDeadline
-        ? [h("dt", {}, t("inbox.deadline")), h("dd", {}, formatDateTime(agreement.replyDeadline))]
+        ? [
+            h("dt", {}, t("inbox.deadline")),
+            h(
+              "dd",
+              { "data-deadline": agreement.replyDeadlineDate ?? agreement.replyDeadline },
+              agreement.replyDeadlineDate ? deadlineDate(agreement) : formatDateTime(agreement.replyDeadline),
+            ),
+          ]
         : null,
       open || agreement.status === "escalated"
         ? [

@@ -3,6 +3,7 @@ import { field, h, mount } from "../dom.js";
 import { formatDateTime, t } from "../i18n.js";
 import { departmentName, departmentsById, label, problemNotice, successNotice, timeLeft, urgency } from "../common.js";
 import { paged } from "./paging.js";
+import { deadlineDate } from "../workdays.js";
 
 const STATUSES = ["requested", "escalated", "active", "rejected", "suspended", "terminated", "expired"];
 
@@ -84,9 +85,13 @@ export async function render(main, { params, navigate, flash }) {
               a.status === "requested" || a.status === "escalated"
                 ? h(
                     "p",
-                    { class: `left-${level}` },
+                    { class: `left-${level}`, "data-urgency": level },
                     timeLeft(a),
-                    a.replyDeadline ? ` (${formatDateTime(a.replyDeadline)})` : "",
+                    a.replyDeadlineDate
+                      ? ` (${deadlineDate(a)})`
+                      : a.replyDeadline
+                        ? ` (${formatDateTime(a.replyDeadline)})`
+                        : "",
                   )
                 : null,
               a.rejection?.reason ? h("p", {}, t("inbox.rejection"), ": ", a.rejection.reason) : null,
