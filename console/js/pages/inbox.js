@@ -13,6 +13,7 @@ import {
 } from "../common.js";
 import { paged } from "./paging.js";
 import { deadlineDate } from "../workdays.js";
+import { sealList } from "../seals.js";
 
 const STATUSES = ["requested", "escalated", "active", "rejected", "suspended", "terminated", "expired"];
 
@@ -133,6 +134,7 @@ function card(agreement, byId, message, reload) {
           ]
         : null,
       agreement.rejection?.reason ? [h("dt", {}, t("inbox.rejection")), h("dd", {}, agreement.rejection.reason)] : null,
+      agreement.coConsumers.length > 0 ? [h("dt", {}, t("seals.title")), h("dd", {}, sealList(agreement, byId))] : null,
     ),
     h("p", {}, evidence(agreement.requestedBlock, agreement.requestedTx)),
     open
