@@ -30,7 +30,7 @@ export async function render(main, { navigate }) {
       "select",
       { name: "parent" },
       h("option", { value: "" }, t("admit.noParent")),
-      [...byId.values()].map((d) => h("option", { value: d.id }, d.name)),
+      [...byId.values()].map((d) => h("option", { value: String(d.id).toLowerCase() }, d.name)),
     ),
     councilSeat: h("input", { type: "checkbox", name: "councilSeat" }),
     admin: h("input", { name: "admin", autocomplete: "off", spellcheck: "false" }),
