@@ -12,7 +12,7 @@ import { expect } from "chai";
 import type { Page } from "playwright-core";
 import type { Credentials } from "../../scripts/lib/dev-files";
 import { expectAccessible, screenshot } from "./support/browser";
-import { CASE_PURPOSE_TEXT, CO_REQUESTER, movePast, newDepartment, requestWithCoRequester } from "./support/cases";
+import { CASE_PURPOSE, CO_REQUESTER, movePast, newDepartment, requestWithCoRequester } from "./support/cases";
 import { COUNCIL, CONSUMER, PROVIDER, department, indexedAt, type Department } from "./support/story";
 
 export interface ConsoleStack {
@@ -33,6 +33,7 @@ interface AgreementJson {
   replyDeadline: string | null;
   replyDeadlineDate: string | null;
   replyWorkingDaysLeft: number | null;
+  termsHash: string;
 }
 
 /** The agreement as the gateway answers it, read with the page's own session. */
@@ -285,9 +286,14 @@ export function describeClerkWork(browser: ConsoleBrowser): void {
         expect(await escalated.locator("[data-deadline]").innerText()).to.include(
           chineseDate(before.replyDeadlineDate!),
         );
-        const consumerSide = await escalated.locator('[data-position="consumer"]').innerText();
-        expect(consumerSide).to.include(CASE_PURPOSE_TEXT).and.include("个人同意").and.include("bloodType");
-        expect(consumerSide).to.include("Only to check the applicant's disability record");
+        // The council's gateway knows what the chain holds: the purpose's code, not the text the requester's gateway keeps.
+        const consumerSide = escalated.locator('[data-position="consumer"]');
+        expect(await consumerSide.innerText())
+          .to.include(CASE_PURPOSE)
+          .and.include("个人同意")
+          .and.include("bloodType")
+          .and.include("原文保存在申请方网关");
+        expect(await consumerSide.locator("code[title]").getAttribute("title")).to.equal(before.termsHash);
         const providerSide = await escalated.locator('[data-position="provider"]').innerText();
         expect(providerSide).to.include("期限内未答复").and.include("有条件共享");
         expect(await escalated.locator(`li[data-party="${CO_REQUESTER}"]`).getAttribute("data-sealed")).to.equal(

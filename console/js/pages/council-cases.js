@@ -1,5 +1,5 @@
 import { get, post } from "../api.js";
-import { field, h, mount } from "../dom.js";
+import { field, h, mount, shortHex } from "../dom.js";
 import { formatDateTime, t } from "../i18n.js";
 import { departmentName, evidence, label, problemNotice, successNotice } from "../common.js";
 import { sealList } from "../seals.js";
@@ -91,7 +91,14 @@ function caseCard(a, resource, byId, message, decide) {
           h("dt", {}, t("inbox.fields")),
           h("dd", {}, a.fields.join(", ")),
           h("dt", {}, t("cases.terms")),
-          h("dd", {}, typeof a.terms?.text === "string" ? a.terms.text : t("cases.noTerms")),
+          h(
+            "dd",
+            {},
+            typeof a.terms?.text === "string"
+              ? a.terms.text
+              : // The text stays at the requester's gateway: the chain, and so the council, hold only its hash.
+                [t("cases.termsHashOnly"), " ", h("code", { title: a.termsHash }, shortHex(a.termsHash))],
+          ),
           h("dt", {}, t("agreement.validity")),
           h("dd", {}, `${formatDateTime(a.validFrom)} – ${formatDateTime(a.validUntil)}`),
           h("dt", {}, t("inbox.requestedAt")),

@@ -13,7 +13,7 @@ import { COUNCIL, CONSUMER, department, indexedAt } from "./story";
 
 export const CO_REQUESTER = "hrss";
 export const CASE_PURPOSE = "disability-subsidy";
-export const CASE_PURPOSE_TEXT = "Eligibility check of a disability living subsidy (残疾人生活补贴)";
+const CASE_PURPOSE_TEXT = "Eligibility check of a disability living subsidy (残疾人生活补贴)";
 const DAY = 86_400;
 const consortiumReads = new Interface(["function replyDeadline() view returns (uint64)"]);
 const proposed = z.object({ proposalId: idSchema, status: z.string() }).loose();
