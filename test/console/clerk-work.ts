@@ -293,7 +293,7 @@ export function describeClerkWork(browser: ConsoleBrowser): void {
           .and.include("个人同意")
           .and.include("bloodType")
           .and.include("原文保存在申请方网关");
-        expect(await consumerSide.locator("code[title]").getAttribute("title")).to.equal(before.termsHash);
+        expect(await consumerSide.locator("code[data-terms-hash]").getAttribute("title")).to.equal(before.termsHash);
         const providerSide = await escalated.locator('[data-position="provider"]').innerText();
         expect(providerSide).to.include("期限内未答复").and.include("有条件共享");
         expect(await escalated.locator(`li[data-party="${CO_REQUESTER}"]`).getAttribute("data-sealed")).to.equal(

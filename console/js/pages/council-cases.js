@@ -97,7 +97,11 @@ function caseCard(a, resource, byId, message, decide) {
             typeof a.terms?.text === "string"
               ? a.terms.text
               : // The text stays at the requester's gateway: the chain, and so the council, hold only its hash.
-                [t("cases.termsHashOnly"), " ", h("code", { title: a.termsHash }, shortHex(a.termsHash))],
+                [
+                  t("cases.termsHashOnly"),
+                  " ",
+                  h("code", { title: a.termsHash, "data-terms-hash": a.termsHash }, shortHex(a.termsHash)),
+                ],
           ),
           h("dt", {}, t("agreement.validity")),
           h("dd", {}, `${formatDateTime(a.validFrom)} – ${formatDateTime(a.validUntil)}`),
