@@ -34,10 +34,11 @@ export function sealList(agreement, byId) {
     h(
       "ul",
       { class: "seals" },
+      // Marked by department id: a department's key is known only at its own gateway.
       all.map((p) =>
         h(
           "li",
-          { "data-party": p.ref.key ?? p.ref.id, "data-sealed": String(p.sealed) },
+          { "data-party": String(p.ref.id).toLowerCase(), "data-sealed": String(p.sealed) },
           t("seals.line", {
             party: t(`seals.${p.role}`, { name: departmentName(byId, p.ref) }),
             state: t(`seals.${p.role}State.${p.sealed}`),

@@ -192,7 +192,7 @@ export function describeClerkWork(browser: ConsoleBrowser): void {
         await browser.signIn(page, coRequester);
         await page.goto(`${coRequester.gateway}/console/#/requests`);
         await page.locator(`li[data-agreement="${caseId}"] [data-awaits-seal] a`).click();
-        const own = page.locator(`li[data-party="${CO_REQUESTER}"]`);
+        const own = page.locator(`li[data-party="${coRequester.id.toLowerCase()}"]`);
         await own.waitFor();
         expect(await own.getAttribute("data-sealed")).to.equal("false");
         expect(await page.locator("[data-seals]").innerText()).to.equal("3 方中已有 1 方签章");
@@ -296,9 +296,9 @@ export function describeClerkWork(browser: ConsoleBrowser): void {
         expect(await consumerSide.locator("code[data-terms-hash]").getAttribute("title")).to.equal(before.termsHash);
         const providerSide = await escalated.locator('[data-position="provider"]').innerText();
         expect(providerSide).to.include("期限内未答复").and.include("有条件共享");
-        expect(await escalated.locator(`li[data-party="${CO_REQUESTER}"]`).getAttribute("data-sealed")).to.equal(
-          "true",
-        );
+        expect(
+          await escalated.locator(`li[data-party="${coRequester.id.toLowerCase()}"]`).getAttribute("data-sealed"),
+        ).to.equal("true");
         await expectAccessible(page, "council with an escalated request");
         await screenshot(page, "council-cases");
 
