@@ -14,7 +14,7 @@
  */
 import type { JsonRpcApiProvider } from "ethers";
 
-export interface ChainClockOptions {
+interface ChainClockOptions {
   /** The timestamp (unix seconds) the node would give a block made now. */
   readBlockTime: () => Promise<number>;
   /** Milliseconds on a clock that only moves forward (default `performance.now()`). */
