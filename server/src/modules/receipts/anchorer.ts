@@ -179,15 +179,16 @@ export class Anchorer {
     if (count === 0 || oldestMs === null) return null;
     if (count < batchSize && this.now() - oldestMs < batchSeconds * 1000) return null;
     const unbatched = store.unbatched(department, batchSize);
-    let chainNow = chainClock.lowerBoundMs();
-    if (chainNow === null || unbatched[unbatched.length - 1].receipt.time * 1000 > chainNow) {
-      chainNow = await chainClock.refresh();
-    }
+    const known = chainClock.lowerBoundMs();
+    const chainNow =
+      known === null || unbatched[unbatched.length - 1].receipt.time * 1000 > known
+        ? await chainClock.refresh()
+        : known;
     if (chainNow === null) return null;
-    const reached = unbatched.findIndex((w) => w.receipt.time * 1000 > (chainNow as number));
+    const reached = unbatched.findIndex((w) => w.receipt.time * 1000 > chainNow);
     const waiting = reached === -1 ? unbatched : unbatched.slice(0, reached);
     if (waiting.length === 0) return null;
-    // Of the receipts the chain's clock has reached, the oldest must itself be due (a later one may not be yet).
+    // A full batch waiting is due at once only if the chain's clock has reached all of it; fewer wait for batchSeconds.
     if (waiting.length < batchSize && this.now() - waiting[0].createdMs < batchSeconds * 1000) return null;
     const previous = store.lastBatch(department);
     const expectedFirst = (previous?.lastSequence ?? 0) + 1;
