@@ -118,6 +118,13 @@ class Rig {
     await this.until(() => this.clockReads >= target, `${passes} anchoring passes`);
   }
 
+  /** Three more passes anchored nothing, and the lag is `lagMs`. */
+  async expectHeld(lagMs: number): Promise<void> {
+    await this.passes(3);
+    expect(this.anchors).to.deep.equal([]);
+    expect(this.anchorer.lagMs(DEPARTMENT)).to.equal(lagMs);
+  }
+
   async until(condition: () => boolean, what: string): Promise<void> {
     const deadline = Date.now() + WAIT_BOUND_MS;
     while (!condition()) {
@@ -171,14 +178,10 @@ describe("Anchorer: a receipt is anchored only once the chain's clock has reache
     rig.anchorer.start();
     const time = await rig.record();
     rig.elapse(1_000);
-    await rig.passes(3);
-    expect(rig.anchors).to.deep.equal([]);
     // Within the tolerance the wait is not a lag: fetches go on being served.
-    expect(rig.anchorer.lagMs(DEPARTMENT)).to.equal(0);
+    await rig.expectHeld(0);
     rig.elapse(28_000); // the chain's clock is 1 s short of the receipt's time
-    await rig.passes(3);
-    expect(rig.anchors).to.deep.equal([]);
-    expect(rig.anchorer.lagMs(DEPARTMENT)).to.equal(0);
+    await rig.expectHeld(0);
     rig.elapse(1_000);
     await rig.until(() => rig.anchors.length === 1, "the batch anchored");
     expect(rig.anchors[0]).to.deep.equal({ firstSequence: 1, lastSequence: 1, blockTime: time });
@@ -216,12 +219,9 @@ describe("Anchorer: a receipt is anchored only once the chain's clock has reache
     rig.anchorer.start();
     const time = await rig.record();
     rig.elapse(59_000);
-    await rig.passes(3);
-    expect(rig.anchorer.lagMs(DEPARTMENT)).to.equal(0);
+    await rig.expectHeld(0);
     rig.elapse(6_000); // held 65 s: 5 s past the tolerance
-    await rig.passes(3);
-    expect(rig.anchors).to.deep.equal([]);
-    expect(rig.anchorer.lagMs(DEPARTMENT)).to.equal(5_000);
+    await rig.expectHeld(5_000);
     // Once the chain's clock reaches the receipt's time, it is anchored truthfully after all.
     rig.elapse(25_000);
     await rig.until(() => rig.anchors.length === 1, "the batch anchored");
@@ -235,9 +235,7 @@ describe("Anchorer: a receipt is anchored only once the chain's clock has reache
     rig.anchorer.start();
     await rig.record();
     rig.elapse(7_000);
-    await rig.passes(3);
-    expect(rig.anchors).to.deep.equal([]);
-    expect(rig.anchorer.lagMs(DEPARTMENT)).to.equal(7_000);
+    await rig.expectHeld(7_000);
     rig.nodeAnswers = true;
     await rig.until(() => rig.anchors.length === 1, "the batch anchored");
   });
