@@ -15,6 +15,7 @@ import {
   SharingAgreements__factory,
   WorkingCalendar__factory,
 } from "../../../typechain-types";
+import { ChainClock, nextBlockTime } from "./chain-clock";
 import { CONTRACT_NAMES, type ContractName, type Deployment } from "./deployment";
 import { TransactionFailedError, TransactionRevertedError, UnknownSignerError, WritePendingError } from "./errors";
 import type { IndexedEvent, JsonObject } from "../common/indexed-event";
@@ -92,6 +93,8 @@ export interface KuajieChainOptions {
 export class KuajieChain {
   readonly sender: TxSender;
   readonly indexer: EventIndexer;
+  /** A lower bound of the chain's own clock (the anchorer waits for it to reach a receipt's time). */
+  readonly clock: ChainClock;
   readonly deployment: Deployment;
   private readonly byAddress = new Map<string, ContractName>();
   private readonly writeWaitMs: number;
@@ -124,6 +127,7 @@ export class KuajieChain {
       maxBlockRange: options.maxBlockRange,
       logger,
     });
+    this.clock = new ChainClock({ readBlockTime: () => nextBlockTime(options.provider) });
   }
 
   /**

@@ -311,13 +311,16 @@ export class ReceiptStore {
     return { count: row.count, oldestMs: row.oldest };
   }
 
-  /** Wall-clock milliseconds of the department's oldest receipt not yet anchored, or null when all are. */
-  oldestUnanchoredMs(department: string): number | null {
+  /**
+   * The department's oldest receipt not yet anchored: when it was committed (wall-clock ms) and the time it carries
+   * (unix seconds); null when all are anchored.
+   */
+  oldestUnanchored(department: string): { createdMs: number; time: number } | null {
     const through = this.anchoredThrough(department);
     const row = this.db
-      .prepare(`SELECT created_ms FROM receipts WHERE department = ? AND sequence > ? ORDER BY sequence LIMIT 1`)
-      .get(department, through) as { created_ms: number } | undefined;
-    return row?.created_ms ?? null;
+      .prepare(`SELECT created_ms, time FROM receipts WHERE department = ? AND sequence > ? ORDER BY sequence LIMIT 1`)
+      .get(department, through) as { created_ms: number; time: number } | undefined;
+    return row === undefined ? null : { createdMs: row.created_ms, time: row.time };
   }
 
   /** The last receipt sequence of the department's anchored batches (0 before the first). */

@@ -33,14 +33,14 @@ export interface ReceiptView {
   proof?: string[];
 }
 
-/** Every receipt at a department's gateway, each once anchored (bounded), oldest first. */
-export async function anchoredReceipts(stack: Stack, key: string, boundMs: number): Promise<ReceiptView[]> {
+/** Every receipt at a department's gateway (dated at or after `since`, unix seconds), each once anchored (bounded). */
+export async function anchoredReceipts(stack: Stack, key: string, boundMs: number, since = 0): Promise<ReceiptView[]> {
   const gateway = stack.gateway(key);
   const token = stack.credentials.auditor.token;
   const ids: string[] = [];
   const seen = new Set<string>();
-  for (let since = 0, pages = 0; pages < 1_000; pages++) {
-    const answer = await call(gateway, "GET", `/v1/receipts?limit=${PAGE}&since=${since}`, token);
+  for (let from = since, pages = 0; pages < 1_000; pages++) {
+    const answer = await call(gateway, "GET", `/v1/receipts?limit=${PAGE}&since=${from}`, token);
     if (answer.status !== 200) throw new Error(`GET /v1/receipts at ${key}: ${answer.status}`);
     const items = (answer.body as { items: Array<{ receipt: { id: string; time: number } }> }).items;
     const before = seen.size;
@@ -49,7 +49,7 @@ export async function anchoredReceipts(stack: Stack, key: string, boundMs: numbe
       seen.add(receipt.id);
     }
     if (items.length < PAGE || seen.size === before) break;
-    since = items[items.length - 1].receipt.time;
+    from = items[items.length - 1].receipt.time;
   }
   const deadline = Date.now() + boundMs;
   const views: ReceiptView[] = [];

@@ -10,13 +10,23 @@
  * before it). A reverted anchor is retried with backoff under a new dedupe key (`…:retry<n>`), since the outbox
  * answers a reused key with the first, reverted, row.
  *
- * It also measures the anchoring lag: the age of each department's oldest receipt not yet anchored, which fetches
- * consult to fail closed.
+ * A receipt goes into a batch only once the chain's clock (a lower bound read from the node, ChainClock) has reached
+ * the receipt's time, so that the anchoring block is stamped at or after every receipt time of its batch: a gateway
+ * whose clock runs ahead of the chain's (within the exchange tolerance, or by a slow NTP correction) delays its
+ * anchoring by its lead instead of dating its receipts after their anchor (the auditor's `time_after_anchor`). The
+ * receipts of a batch are always a prefix of the unbatched ones by sequence; a receipt ahead holds back the ones after
+ * it.
+ *
+ * It also measures the anchoring lag, which fetches and exchanges consult to fail closed: the age of each department's
+ * oldest receipt not yet anchored, counted from when the chain's clock reached its time rather than from when it was
+ * written — but never more than `maxClockLeadSeconds` less than its age on this gateway's clock, so that a clock ahead
+ * beyond the tolerance fails closed instead of holding unanchored receipts for as long as it is wrong.
  */
 import { ZeroHash } from "ethers";
 import type { Logger } from "pino";
 import { TransactionRevertedError } from "../../chain/errors";
 import type { KuajieChain } from "../../chain/adapter";
+import type { ChainClock } from "../../chain/chain-clock";
 import type { Metrics } from "../../common/metrics";
 import { buildBatch } from "../../../../core/receipt";
 import type { ReceiptStore, StoredBatch } from "../../store/receipts";
@@ -30,6 +40,9 @@ export interface AnchoredDepartment {
 export interface AnchorerOptions {
   store: ReceiptStore;
   chain: Pick<KuajieChain, "write">;
+  chainClock: Pick<ChainClock, "lowerBoundMs" | "refresh">;
+  /** How far ahead of the chain's clock this gateway's may run and still serve (the exchange tolerance). */
+  maxClockLeadSeconds: number;
   departments: readonly AnchoredDepartment[];
   batchSize: number;
   batchSeconds: number;
@@ -44,8 +57,15 @@ function anchorDedupeKey(department: string, batchSequence: number, attempt: num
   return `anchor:${department}:${batchSequence}` + (attempt > 0 ? `:retry${attempt}` : "");
 }
 
+interface PendingReceipt {
+  /** Wall-clock ms when it was committed. */
+  createdMs: number;
+  /** The time it carries (unix seconds). */
+  time: number;
+}
+
 export class Anchorer {
-  private readonly oldestPending = new Map<string, number | null>();
+  private readonly oldestPending = new Map<string, PendingReceipt | null>();
   private readonly retryAt = new Map<string, number>();
   /** The last failure logged per department, so that a chain that stays down is reported once, not every pass. */
   private readonly lastFailure = new Map<string, string>();
@@ -59,7 +79,7 @@ export class Anchorer {
   constructor(private readonly options: AnchorerOptions) {
     this.now = options.now ?? Date.now;
     this.intervalMs = Math.max(10, Math.min(250, (options.batchSeconds * 1000) / 4));
-    for (const d of options.departments) this.oldestPending.set(d.id, options.store.oldestUnanchoredMs(d.id));
+    for (const d of options.departments) this.oldestPending.set(d.id, options.store.oldestUnanchored(d.id));
     this.updateMetric();
   }
 
@@ -87,17 +107,28 @@ export class Anchorer {
     clearTimeout(timer);
   }
 
-  /** Milliseconds since the department's oldest receipt not yet anchored was stored (0 when all are anchored). */
+  /**
+   * How long the department's oldest receipt not yet anchored has been anchorable (0 when all are anchored): since the
+   * chain's clock reached its time, at most its age and at least its age less the allowed clock lead.
+   */
   lagMs(department: string): number {
     const oldest = this.oldestPending.get(department.toLowerCase());
-    return oldest === undefined || oldest === null ? 0 : Math.max(0, this.now() - oldest);
+    if (oldest === undefined || oldest === null) return 0;
+    const age = this.now() - oldest.createdMs;
+    const chainNow = this.options.chainClock.lowerBoundMs();
+    if (chainNow === null) return Math.max(0, age);
+    const sinceChainReachedIt = chainNow - oldest.time * 1000;
+    const lag = Math.min(age, Math.max(sinceChainReachedIt, age - this.options.maxClockLeadSeconds * 1000));
+    return Math.max(0, lag);
   }
 
   /** Receipts just committed: the first of a department with nothing pending starts its lag clock. */
   noteCommitted(receipts: readonly RecordedReceipt[]): void {
     for (const { receipt, createdMs } of receipts) {
       const current = this.oldestPending.get(receipt.department);
-      if (current === undefined || current === null) this.oldestPending.set(receipt.department, createdMs);
+      if (current === undefined || current === null) {
+        this.oldestPending.set(receipt.department, { createdMs, time: receipt.time });
+      }
     }
   }
 
@@ -128,23 +159,37 @@ export class Anchorer {
     const { store } = this.options;
     try {
       while (this.running) {
-        const batch = store.firstPendingBatch(department.id) ?? this.formDueBatch(department.id);
+        const batch = store.firstPendingBatch(department.id) ?? (await this.formDueBatch(department.id));
         if (batch === null) break;
         if ((this.retryAt.get(department.id) ?? 0) > this.now()) break;
         if (!(await this.submit(department, batch))) break;
       }
     } finally {
-      if (this.running) this.oldestPending.set(department.id, store.oldestUnanchoredMs(department.id));
+      if (this.running) this.oldestPending.set(department.id, store.oldestUnanchored(department.id));
     }
   }
 
-  /** Builds and stores the next batch when enough receipts wait or the oldest has waited long enough. */
-  private formDueBatch(department: string): StoredBatch | null {
-    const { store, batchSize, batchSeconds } = this.options;
+  /**
+   * Builds and stores the next batch when enough receipts wait or the oldest has waited long enough, of the waiting
+   * receipts (in sequence) whose time the chain's clock has reached.
+   */
+  private async formDueBatch(department: string): Promise<StoredBatch | null> {
+    const { store, batchSize, batchSeconds, chainClock } = this.options;
     const { count, oldestMs } = store.unbatchedSummary(department);
     if (count === 0 || oldestMs === null) return null;
     if (count < batchSize && this.now() - oldestMs < batchSeconds * 1000) return null;
-    const waiting = store.unbatched(department, batchSize);
+    const unbatched = store.unbatched(department, batchSize);
+    const known = chainClock.lowerBoundMs();
+    const chainNow =
+      known === null || unbatched[unbatched.length - 1].receipt.time * 1000 > known
+        ? await chainClock.refresh()
+        : known;
+    if (chainNow === null) return null;
+    const reached = unbatched.findIndex((w) => w.receipt.time * 1000 > chainNow);
+    const waiting = reached === -1 ? unbatched : unbatched.slice(0, reached);
+    if (waiting.length === 0) return null;
+    // A full batch waiting is due at once only if the chain's clock has reached all of it; fewer wait for batchSeconds.
+    if (waiting.length < batchSize && this.now() - waiting[0].createdMs < batchSeconds * 1000) return null;
     const previous = store.lastBatch(department);
     const expectedFirst = (previous?.lastSequence ?? 0) + 1;
     if (waiting[0].receipt.sequence !== expectedFirst) {

@@ -32,6 +32,8 @@ function receipts(ctx: FeatureContext): Receipts {
     const anchorer = new Anchorer({
       store,
       chain,
+      chainClock: chain.clock,
+      maxClockLeadSeconds: config.exchangeMaxSkewSeconds,
       departments: served,
       batchSize: config.receiptBatchSize,
       batchSeconds: config.receiptBatchSeconds,
