@@ -5,7 +5,7 @@ const CST_OFFSET = "+08:00";
 
 const day = z
   .string()
-  .regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, "expected a date YYYY-MM-DD")
+  .regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, { message: "expected a date YYYY-MM-DD", abort: true })
   .refine((v) => {
     const date = new Date(`${v}T00:00:00Z`);
     return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(v);
