@@ -12,6 +12,9 @@ import * as requests from "./pages/requests.js";
 import * as agreement from "./pages/agreement.js";
 import * as exchanges from "./pages/exchanges.js";
 import * as catalog from "./pages/catalog.js";
+// The auditor's scorecard and receipts check (console12b).
+import * as scorecard from "./pages/scorecard.js";
+import * as exchangeCheck from "./pages/exchange-check.js";
 
 /** The pages, and which roles see them in the navigation (the gateway decides what each may really do). */
 const PAGES = {
@@ -25,6 +28,9 @@ const PAGES = {
   exchanges: { page: exchanges, roles: ["operator", "council", "auditor"] },
   agreement: { page: agreement, roles: ["operator", "council", "auditor"], hidden: true },
   council: { page: council, roles: ["council"] },
+  // The auditor's scorecard and receipts check (console12b): labels in their own message blocks.
+  scorecard: { page: scorecard, roles: ["auditor"], label: "scorecard.nav" },
+  "exchange-check": { page: exchangeCheck, roles: ["auditor"], label: "exchangeCheck.nav" },
 };
 
 let session = null;
@@ -70,8 +76,12 @@ function renderChrome() {
     nav,
     Object.entries(PAGES)
       .filter(([, entry]) => entry.roles.includes(session.role) && !entry.hidden)
-      .map(([name]) =>
-        h("a", { href: `#/${name}`, "aria-current": name === current ? "page" : undefined }, t(`nav.${name}`)),
+      .map(([name, entry]) =>
+        h(
+          "a",
+          { href: `#/${name}`, "aria-current": name === current ? "page" : undefined },
+          t(entry.label ?? `nav.${name}`),
+        ),
       ),
   );
   const department = session.department?.name ?? session.department?.key ?? t("app.noDepartment");

@@ -1,8 +1,13 @@
 import type { RouteRegistry } from "../../common/route-registry";
-import { scorecardQuerySchema, scorecardSchema } from "./schemas";
+import type { ExchangeCheckService } from "./exchange-check";
+import { exchangeCheckBodySchema, exchangeCheckSchema, scorecardQuerySchema, scorecardSchema } from "./schemas";
 import type { ScorecardService } from "./service";
 
-export function registerAuditRoutes(registry: RouteRegistry, scorecards: ScorecardService): void {
+export function registerAuditRoutes(
+  registry: RouteRegistry,
+  scorecards: ScorecardService,
+  exchanges: ExchangeCheckService,
+): void {
   registry.route(
     {
       method: "get",
@@ -23,5 +28,28 @@ export function registerAuditRoutes(registry: RouteRegistry, scorecards: Scoreca
       },
     },
     ({ query }) => scorecards.scorecard(query),
+  );
+  registry.route(
+    {
+      method: "post",
+      path: "/v1/audit/exchange",
+      summary: "Check two sides' receipts of their exchanges",
+      description:
+        "The exchange check of `npm run audit -- exchange` (the same code, core/audit/exchange/): each federated " +
+        "receipt against its own signed request and response (signers were operators of the consumer and the " +
+        "provider at the receipt's time, by this gateway's index), then the consumer's receipts paired with the " +
+        "provider's by requestId and each pair judged by docs/FEDERATION.md §4. Changes nothing. The command's " +
+        "checks of each receipt on chain (Merkle proof, anchoring, gaps, lawfulness) are not run here.",
+      tag: "audit",
+      auth: "auditor",
+      readOnly: true,
+      body: exchangeCheckBodySchema,
+      responses: {
+        200: { description: "The verdict, each exchange and each violation", schema: exchangeCheckSchema },
+        400: { description: "Not two lists of receipt entries (the field is named)" },
+        403: { description: "Not an auditor token" },
+      },
+    },
+    ({ body }) => exchanges.check(body),
   );
 }

@@ -90,3 +90,56 @@ export const scorecardSchema = z
     ),
   })
   .meta({ id: "Scorecard" });
+
+/** One entry of a receipts file as `GET /v1/receipts/:id` answers it; the receipt inside is judged, not refused. */
+const receiptEntrySchema = z.looseObject({
+  receipt: z.record(z.string(), z.unknown()).meta({ description: "the receipt's fields, checked as evidence" }),
+  requestId: z.unknown().optional(),
+  role: z.unknown().optional(),
+  exchange: z.unknown().optional(),
+});
+
+const MAX_ENTRIES = 1000;
+const fileName = z.string().trim().min(1).max(200);
+
+export const exchangeCheckBodySchema = z
+  .strictObject({
+    consumerFile: fileName.meta({ description: "the consumer side's file name, to name receipts in the findings" }),
+    consumer: z.array(receiptEntrySchema).max(MAX_ENTRIES).meta({ description: "the consumer department's receipts" }),
+    providerFile: fileName,
+    provider: z.array(receiptEntrySchema).max(MAX_ENTRIES).meta({ description: "the provider department's receipts" }),
+  })
+  .meta({ id: "ExchangeCheckRequest" });
+export type ExchangeCheckBody = z.infer<typeof exchangeCheckBodySchema>;
+
+const receiptRefSchema = z
+  .object({ id: z.string(), department: z.string(), sequence: z.number(), result: z.string(), reason: z.string() })
+  .nullable();
+
+export const exchangeCheckSchema = z
+  .object({
+    verdict: z.enum(["pass", "fail"]),
+    consumer: z.object({ receipts: z.number(), malformed: z.number(), preFederation: z.number() }),
+    provider: z.object({ receipts: z.number(), malformed: z.number(), preFederation: z.number() }),
+    outsideThePair: z.number(),
+    exchanges: z.array(
+      z.object({
+        requestId: z.string(),
+        verdict: z.enum(["delivered", "refused", "crash_closed", "no_answer", "provider_refusal_only", "violation"]),
+        consumer: receiptRefSchema,
+        provider: receiptRefSchema,
+        violations: z.array(z.string()),
+      }),
+    ),
+    violations: z.array(
+      z.object({
+        rule: z.string(),
+        receiptId: z.string().optional(),
+        counterpartId: z.string().optional(),
+        subject: z.string().optional(),
+        detail: z.string(),
+        meaning: z.string().meta({ description: "what the rule checks, in words" }),
+      }),
+    ),
+  })
+  .meta({ id: "ExchangeCheck" });
