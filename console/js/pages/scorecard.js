@@ -78,8 +78,16 @@ const SECTIONS = [
   {
     id: "replies",
     series: [
-      { key: "medianReplySeconds", value: (c) => (c.medianReplySeconds ?? 0) / 3600, text: (c) => hours(c.medianReplySeconds) },
-      { key: "worstReplySeconds", value: (c) => (c.worstReplySeconds ?? 0) / 3600, text: (c) => hours(c.worstReplySeconds) },
+      {
+        key: "medianReplySeconds",
+        value: (c) => (c.medianReplySeconds ?? 0) / 3600,
+        text: (c) => hours(c.medianReplySeconds),
+      },
+      {
+        key: "worstReplySeconds",
+        value: (c) => (c.worstReplySeconds ?? 0) / 3600,
+        text: (c) => hours(c.worstReplySeconds),
+      },
     ],
     extra: ["requestsReceived", "approvals", "rejections"],
     unit: "hours",
