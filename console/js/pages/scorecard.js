@@ -57,15 +57,42 @@ export async function render(main, { params, navigate }) {
   await drawCharts(sections);
 }
 
-/** Hours with one decimal, in the user's language ("0.3 小时", "26.5 h"). */
-function hours(seconds) {
+/** The largest unit a duration reaches (a reply in seconds reads as seconds, one of days as days). */
+const UNITS = [
+  ["day", 86_400],
+  ["hour", 3_600],
+  ["minute", 60],
+  ["second", 1],
+];
+function unitFor(seconds) {
+  return UNITS.find(([, size]) => seconds >= size) ?? UNITS[UNITS.length - 1];
+}
+
+function unitFormat(unit, unitDisplay = "short") {
+  return new Intl.NumberFormat(currentLanguage(), { style: "unit", unit, unitDisplay, maximumFractionDigits: 1 });
+}
+
+/** A duration in the user's language, e.g. "35秒", "2.5 hr". */
+function duration(seconds) {
   if (seconds === undefined || seconds === null) return "—";
-  return new Intl.NumberFormat(currentLanguage(), {
-    style: "unit",
-    unit: "hour",
-    unitDisplay: "short",
-    maximumFractionDigits: 1,
-  }).format(seconds / 3600);
+  const [unit, size] = unitFor(seconds);
+  return unitFormat(unit).format(seconds / size);
+}
+
+/** The unit's name alone ("小时", "hours"), for an axis. */
+function unitName(unit) {
+  return (
+    unitFormat(unit, "long")
+      .formatToParts(2)
+      .find((part) => part.type === "unit")?.value ?? unit
+  );
+}
+
+/** A department's name on a chart's axis: its name in the page's language when the name gives both. */
+function shortName(name) {
+  const both = /^(.*?)\s*\((.*)\)$/.exec(name);
+  if (!both) return name;
+  return currentLanguage() === "en" ? both[2] : both[1];
 }
 
 const count = (n) => new Intl.NumberFormat(currentLanguage()).format(n);
@@ -80,17 +107,17 @@ const SECTIONS = [
     series: [
       {
         key: "medianReplySeconds",
-        value: (c) => (c.medianReplySeconds ?? 0) / 3600,
-        text: (c) => hours(c.medianReplySeconds),
+        value: (c) => c.medianReplySeconds ?? 0,
+        text: (c) => duration(c.medianReplySeconds),
       },
       {
         key: "worstReplySeconds",
-        value: (c) => (c.worstReplySeconds ?? 0) / 3600,
-        text: (c) => hours(c.worstReplySeconds),
+        value: (c) => c.worstReplySeconds ?? 0,
+        text: (c) => duration(c.worstReplySeconds),
       },
     ],
     extra: ["requestsReceived", "approvals", "rejections"],
-    unit: "hours",
+    durations: true,
   },
   {
     id: "overdue",
@@ -243,28 +270,28 @@ async function drawCharts(sections) {
   const echarts = await import("../../vendor/echarts.js");
   for (const { section, chart, departments } of sections) {
     if (!chart.isConnected) return; // another page was drawn meanwhile
-    const instance = echarts.init(chart, null, { renderer: "svg", height: 280 });
+    const series = section.chartSeries?.(departments) ?? section.series;
+    // Durations are drawn in the unit of the longest one; counts as they are.
+    const longest = Math.max(0, ...departments.flatMap((c) => series.map((serie) => serie.value(c))));
+    const [unit, size] = section.durations ? unitFor(longest) : [null, 1];
+    const instance = echarts.init(chart, null, { renderer: "svg", height: 60 + 36 * departments.length });
     instance.setOption({
       animation: false,
       aria: { enabled: false },
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { top: 0 },
-      grid: { left: 56, right: 16, top: 40, bottom: 64 },
+      grid: { left: 8, right: 32, top: 36, bottom: 8, containLabel: true },
+      yAxis: { type: "category", inverse: true, data: departments.map((c) => shortName(c.name)) },
       xAxis: {
-        type: "category",
-        data: departments.map((c) => c.name),
-        axisLabel: { interval: 0, rotate: departments.length > 4 ? 20 : 0 },
-      },
-      yAxis: {
         type: "value",
-        name: section.unit === "hours" ? t("scorecard.axisHours") : t("scorecard.axisCount"),
-        minInterval: section.unit === "hours" ? 0 : 1,
+        name: unit ? unitName(unit) : t("scorecard.axisCount"),
+        minInterval: unit ? 0 : 1,
       },
-      series: (section.chartSeries?.(departments) ?? section.series).map((serie) => ({
+      series: series.map((serie) => ({
         type: "bar",
         name: serie.name ?? t(`scorecard.col.${serie.key}`),
         stack: serie.stack,
-        data: departments.map((c) => serie.value(c)),
+        data: departments.map((c) => serie.value(c) / size),
       })),
     });
   }
