@@ -6,12 +6,12 @@
 import { ReceiptSchema, leafOfParsedReceipt, type Receipt } from "../receipt";
 import type { Violation } from "./rules";
 
-export interface RawReceiptEntry {
+interface RawReceiptEntry {
   receipt: Record<string, unknown>;
   position: string;
 }
 
-export interface ParsedReceiptEntries<E extends RawReceiptEntry> {
+interface ParsedReceiptEntries<E extends RawReceiptEntry> {
   parsed: { entry: E; receipt: Receipt; leaf: string }[];
   violations: Violation[];
   malformed: number;

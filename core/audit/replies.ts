@@ -11,7 +11,7 @@ export interface AgreementStep {
   byCouncil?: boolean;
 }
 
-export interface AgreementTimeline<E extends AgreementStep> {
+interface AgreementTimeline<E extends AgreementStep> {
   requestedAt: number;
   /** Unix seconds by which the provider must answer; zero when no answer is needed (unconditional resource). */
   replyDeadline: number;
@@ -36,7 +36,7 @@ export interface Reply<E extends AgreementStep> {
 }
 
 /** The provider's answer to a request that needed one: approval or rejection by the provider itself. */
-export function providerAnswerOf<E extends AgreementStep>(events: readonly E[]): E | undefined {
+function providerAnswerOf<E extends AgreementStep>(events: readonly E[]): E | undefined {
   return events.find(
     (e) => (e.name === "AgreementApproved" || e.name === "AgreementRejected") && e.byCouncil === false,
   );

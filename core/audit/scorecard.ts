@@ -43,13 +43,13 @@ export interface ScorecardReceipt {
   reason: string;
 }
 
-export interface ScorecardPeriod {
+interface ScorecardPeriod {
   /** Unix seconds, inclusive. */
   from: number;
   to: number;
 }
 
-export interface DepartmentRef {
+interface DepartmentRef {
   id: string;
   code: string;
   name: string;
@@ -91,7 +91,7 @@ export interface Scorecard {
 }
 
 /** A conditional request past its reply deadline at the period's end, answered by neither the provider nor the council. */
-export interface OverdueRequest {
+interface OverdueRequest {
   agreementId: string;
   resourceId: string;
   provider: string;
@@ -100,7 +100,7 @@ export interface OverdueRequest {
   reply: Reply<AgreementStep>;
 }
 
-export interface ScorecardResult {
+interface ScorecardResult {
   /** Ranked: fewest replies past the deadline, then shortest median reply (departments that answered none last). */
   cards: Scorecard[];
   overdue: OverdueRequest[];
@@ -113,7 +113,7 @@ export interface ScorecardResult {
 const lower = (value: unknown) => String(value).toLowerCase();
 const bump = (counts: Record<string, number>, key: string) => (counts[key] = (counts[key] ?? 0) + 1);
 
-export function median(values: readonly number[]): number | undefined {
+function median(values: readonly number[]): number | undefined {
   if (values.length === 0) return undefined;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;

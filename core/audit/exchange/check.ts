@@ -47,7 +47,7 @@ export function exchangeDepartments(sides: readonly ExchangeSide[]): string[] {
   return [...all.map((x) => x.request.consumer), ...all.map((x) => x.checked.receipt.provider)];
 }
 
-export interface ExchangeJudgement {
+interface ExchangeJudgement {
   outcomes: PairOutcome[];
   violations: Violation[];
   /** Exchange receipts naming a department whose receipts are in neither file (or with the other role). */

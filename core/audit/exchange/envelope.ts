@@ -19,7 +19,7 @@ import type { Receipt } from "../../receipt";
 import type { Violation } from "../rules";
 
 /** What the exchange check reads of a receipt file's entry: its place in the file and the envelope, unparsed. */
-export interface ExchangeEntry {
+interface ExchangeEntry {
   /** Where the entry is in its file (`entry 3`, `line 3`). */
   position: string;
   requestId?: unknown;
