@@ -109,7 +109,29 @@ export const exchangeCheckBodySchema = z
     providerFile: fileName,
     provider: z.array(receiptEntrySchema).max(MAX_ENTRIES).meta({ description: "the provider department's receipts" }),
   })
-  .meta({ id: "ExchangeCheckRequest" });
+  .meta({
+    id: "ExchangeCheckRequest",
+    // A receipt as its file holds it: the envelope's signed messages (long) left out of the example.
+    examples: [
+      {
+        consumerFile: "demo-receipts-consumer.json",
+        consumer: [
+          {
+            receipt: {
+              id: "0xaa96f8a9faad4f0be1a6d9af24a7edad320f22709d6921ef833fb9e70f418dc8",
+              sequence: 1,
+              result: "delivered",
+              reason: "ok",
+            },
+            requestId: "0x5c1f0d6b7f3e2a4b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b",
+            role: "consumer",
+          },
+        ],
+        providerFile: "demo-receipts-provider.json",
+        provider: [],
+      },
+    ],
+  });
 export type ExchangeCheckBody = z.infer<typeof exchangeCheckBodySchema>;
 
 const receiptRefSchema = z
