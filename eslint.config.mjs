@@ -38,6 +38,8 @@ export default tseslint.config(
         URLSearchParams: "readonly",
         Intl: "readonly",
         TextDecoder: "readonly",
+        TextEncoder: "readonly",
+        URL: "readonly",
         Node: "readonly",
       },
     },

@@ -25,9 +25,17 @@ interface FieldDefinition {
   personal: boolean;
 }
 
-/** A department that provides data in the demo. The city civil affairs department only consumes. */
-export type ProviderDepartmentKey = "public-security" | "hrss" | "health";
-export const PROVIDER_DEPARTMENTS: readonly ProviderDepartmentKey[] = ["public-security", "hrss", "health"];
+/**
+ * A department that provides data in the demo. The data bureau provides the data the province collected from the
+ * cities and returns to them (回流); the city civil affairs department only consumes.
+ */
+export type ProviderDepartmentKey = "public-security" | "hrss" | "health" | "data-bureau";
+export const PROVIDER_DEPARTMENTS: readonly ProviderDepartmentKey[] = [
+  "public-security",
+  "hrss",
+  "health",
+  "data-bureau",
+];
 
 /**
  * A resource as the catalog describes it. Field names and types match `POST /v1/catalog/resources`; the
@@ -44,6 +52,11 @@ export interface ResourceDefinition {
   personal: boolean;
   sensitive: boolean;
   updateCycle: string;
+  /**
+   * The provider marks it returned (回流) to the departments below it in its region (`DataCatalog.setReturned`): their
+   * agreements on it are active at once, still bound to purpose, grants, consent and receipts.
+   */
+  returned: boolean;
   fields: readonly FieldDefinition[];
 }
 
@@ -69,6 +82,7 @@ export const HOUSEHOLD_REGISTRATION: ResourceDefinition = {
   personal: true,
   sensitive: false,
   updateCycle: "real_time",
+  returned: false,
   fields: [
     field("idNumber", "string", true),
     field("name", "string", true),
@@ -90,6 +104,7 @@ export const SOCIAL_INSURANCE_STATUS: ResourceDefinition = {
   personal: true,
   sensitive: false,
   updateCycle: "daily",
+  returned: false,
   fields: [
     field("idNumber", "string", true),
     field("name", "string", true),
@@ -112,6 +127,7 @@ export const HEALTH_CARD: ResourceDefinition = {
   // Medical and health information is sensitive personal information (PIPL Art. 28): separate consent.
   sensitive: true,
   updateCycle: "daily",
+  returned: false,
   fields: [
     field("idNumber", "string", true),
     field("name", "string", true),
@@ -133,6 +149,7 @@ export const MEDICAL_INSTITUTIONS: ResourceDefinition = {
   personal: false,
   sensitive: false,
   updateCycle: "monthly",
+  returned: false,
   fields: [
     field("institutionCode", "string"),
     field("name", "string"),
@@ -144,11 +161,39 @@ export const MEDICAL_INSTITUTIONS: ResourceDefinition = {
   ],
 };
 
+/**
+ * The province's population base (人口基础信息库): what the cities' civil affairs and public security bureaus reported
+ * up, consolidated by the data bureau and returned to the cities (回流) for their own services.
+ */
+export const POPULATION_BASE: ResourceDefinition = {
+  code: "population-base",
+  provider: "data-bureau",
+  name: "人口基础信息",
+  summary:
+    "Provincial population base, consolidated from the cities' reports and returned to them: identity, residence " +
+    "district, household size, marital status and the reporting city.",
+  shareType: "conditional",
+  securityLevel: "important",
+  personal: true,
+  sensitive: false,
+  updateCycle: "monthly",
+  returned: true,
+  fields: [
+    field("idNumber", "string", true),
+    field("name", "string", true),
+    field("residenceDistrict", "string"),
+    field("householdSize", "number"),
+    field("maritalStatus", "string"),
+    field("reportedBy", "string"),
+  ],
+};
+
 export const DEMO_RESOURCES: readonly ResourceDefinition[] = [
   HOUSEHOLD_REGISTRATION,
   SOCIAL_INSURANCE_STATUS,
   HEALTH_CARD,
   MEDICAL_INSTITUTIONS,
+  POPULATION_BASE,
 ];
 
 // Fixed reference date: ages, statuses and check-ups must not change with the day the demo runs.
@@ -231,6 +276,21 @@ function healthCard(person: SyntheticPerson, random: Random): DataRecord {
   };
 }
 
+const MARITAL_STATUSES = ["unmarried", "married", "married", "married", "divorced", "widowed"];
+
+/** Everyone is in the population base: a person under 16 is "unmarried", counted in a household of at least one. */
+function populationBase(person: SyntheticPerson, random: Random): DataRecord {
+  const adult = ageInReferenceYear(person) >= 16;
+  return {
+    idNumber: person.idNumber,
+    name: person.name,
+    residenceDistrict: person.district,
+    householdSize: randomInt(random, 1, 6),
+    maritalStatus: adult ? pick(random, MARITAL_STATUSES) : "unmarried",
+    reportedBy: `${person.address.slice(0, 3)}民政局`,
+  };
+}
+
 const INSTITUTIONS: readonly DataRecord[] = [
   ["示例越秀人民医院", "广州市越秀区", "tertiary_a", "广州市越秀区北京街道8号", 1_200, true],
   ["示例天河社区卫生服务中心", "广州市天河区", "primary", "广州市天河区石牌街道66号", 60, true],
@@ -275,5 +335,6 @@ export function buildDemoDatasets(options: Partial<PeopleOptions> = {}): Departm
       { resource: HEALTH_CARD, records: recordsFor(3, healthCard) },
       { resource: MEDICAL_INSTITUTIONS, records: INSTITUTIONS },
     ],
+    "data-bureau": [{ resource: POPULATION_BASE, records: recordsFor(4, populationBase) }],
   };
 }

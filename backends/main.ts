@@ -25,6 +25,7 @@ export const DEFAULT_BACKEND_PORTS: Readonly<Record<ProviderDepartmentKey, numbe
   "public-security": 8101,
   hrss: 8102,
   health: 8103,
+  "data-bureau": 8104,
 };
 
 export interface StartBackendsOptions {
@@ -111,6 +112,9 @@ const envSchema = z.object({
   ),
   KUAJIE_BACKEND_PORT_HRSS: port("KUAJIE_BACKEND_PORT_HRSS").default(DEFAULT_BACKEND_PORTS.hrss),
   KUAJIE_BACKEND_PORT_HEALTH: port("KUAJIE_BACKEND_PORT_HEALTH").default(DEFAULT_BACKEND_PORTS.health),
+  KUAJIE_BACKEND_PORT_DATA_BUREAU: port("KUAJIE_BACKEND_PORT_DATA_BUREAU").default(
+    DEFAULT_BACKEND_PORTS["data-bureau"],
+  ),
   KUAJIE_BACKENDS_SEED: z.coerce.number().int().default(DEFAULT_SEED),
   KUAJIE_BACKENDS_PEOPLE: z.coerce.number().int().min(1).max(50_000).default(DEFAULT_PEOPLE),
   KUAJIE_BACKENDS_CONTROL: z.enum(["true", "false"]).default("false"),
@@ -139,6 +143,7 @@ export function backendsOptionsFromEnv(env: NodeJS.ProcessEnv, argv: readonly st
       "public-security": config.KUAJIE_BACKEND_PORT_PUBLIC_SECURITY,
       hrss: config.KUAJIE_BACKEND_PORT_HRSS,
       health: config.KUAJIE_BACKEND_PORT_HEALTH,
+      "data-bureau": config.KUAJIE_BACKEND_PORT_DATA_BUREAU,
     },
     seed: config.KUAJIE_BACKENDS_SEED,
     people: config.KUAJIE_BACKENDS_PEOPLE,

@@ -33,7 +33,8 @@ import type {
   SharingAgreements,
   WorkingCalendar,
 } from "../typechain-types";
-import { encodeCallPayload } from "../core/council/proposals";
+import { encodeCallPayload, encodeObjectionAnswerDeadlinePayload } from "../core/council/proposals";
+import { PROPOSAL_ACTION } from "../core/codes/enumerations";
 
 /** The targets of issue 2's gas section. */
 export const TARGETS: Record<string, number> = {
@@ -571,6 +572,11 @@ async function main() {
     "objection.councilDecide+execute",
     councilCall("Objections", objections.interface.encodeFunctionData("councilDecide", [2, false, ethers.id("no")])),
     "a council Call proposal (one seat: executes at once) dismissing it with a reason hash",
+  );
+  await measure(
+    "consortium.propose.setObjectionAnswerDeadline+execute",
+    bureau.propose(PROPOSAL_ACTION.toIndex("set_objection_answer_deadline"), encodeObjectionAnswerDeadlinePayload(15)),
+    "a council proposal (one seat: executes at once) setting the objection answer deadline to 15 working days",
   );
 
   // ---------------------------------------------------------------- output

@@ -4,9 +4,11 @@
  * .kuajie/dev). Each step is printed; the first step that fails stops the demo with exit status 1.
  *
  * Guangzhou's civil affairs bureau checks an applicant for the minimum living allowance: it needs the household
- * registration (public security), the pension insurance status (HRSS) and the health card (health) of one citizen.
- * The providers register their resources; civil affairs asks for agreements; public security and HRSS approve, health
- * does not answer. Civil affairs issues grants, records the citizen's separate consent, fetches (only the granted
+ * registration (public security), the pension insurance status (HRSS), the health card (health) and the province's
+ * population base (the data bureau, data the cities reported up and the province returns to them, 回流) of one citizen.
+ * The providers register their resources, the data bureau marking its population base returned; civil affairs asks
+ * for agreements, the one on the returned resource active at once (civil affairs is below the data bureau); public
+ * security and HRSS approve, health does not answer. Civil affairs issues grants, records the citizen's separate consent, fetches (only the granted
  * fields come back), the citizen withdraws her consent, the next fetch is refused, and the receipts of all of it are
  * anchored on chain; her consent is exported as an ISO/IEC TS 27560 record and a Kantara Consent Receipt. Then health's silence: past the reply deadline the request is escalated and the council (the data
  * bureau) decides; and the auditor verifies both sides' receipts from the chain alone (and pairs them).
@@ -64,6 +66,7 @@ const WANTED_FIELDS: Record<string, readonly string[]> = {
   "household-registration": ["name", "householdType", "address"],
   "social-insurance-status": ["insuranceType", "status", "monthlyBase"],
   "health-card": ["bloodType", "lastCheckup"],
+  "population-base": ["residenceDistrict", "householdSize", "maritalStatus"],
 };
 /** The provider that does not answer in the story. */
 const SILENT_PROVIDER = "health";
@@ -87,9 +90,17 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const resourceCreated = z.object({ resourceId: z.string(), version: z.number(), txHash: z.string() });
 const resourceList = z.object({
-  items: z.array(z.object({ code: z.string(), resourceId: z.string().optional(), id: z.string().optional() })),
+  items: z.array(
+    z.object({
+      code: z.string(),
+      resourceId: z.string().optional(),
+      id: z.string().optional(),
+      returned: z.boolean().optional(),
+    }),
+  ),
   block: z.number(),
 });
+const markedAnswer = z.object({ txHash: z.string() }).loose();
 const agreementCreated = z.object({ agreementId: idSchema, status: z.string() });
 const withStatus = z.object({ status: z.string() });
 const demandAnswer = z
@@ -97,6 +108,8 @@ const demandAnswer = z
     demandId: z.number(),
     status: z.string(),
     dueAt: z.string().nullable(),
+    dueDate: z.string().nullable(),
+    dueWorkingDaysLeft: z.number().nullable(),
     fulfilledOnTime: z.boolean().nullable(),
   })
   .loose();
@@ -106,6 +119,8 @@ const objectionAnswer = z
     objectionId: z.number(),
     status: z.string(),
     answerDeadline: z.string(),
+    answerDeadlineDate: z.string(),
+    answerWorkingDaysLeft: z.number().nullable(),
     answeredOnTime: z.boolean().nullable(),
   })
   .loose();
@@ -238,7 +253,7 @@ class Demo {
    * that gateway: the consumer's gateway asks the provider's, never the backend).
    */
   private async registerResources(): Promise<Map<string, string>> {
-    this.heading("Public security, HRSS and health register their resources at their own gateways");
+    this.heading("Public security, HRSS, health and the data bureau register their resources at their own gateways");
     const ids = new Map<string, string>();
     for (const def of DEMO_RESOURCES) {
       const token = this.token[def.provider];
@@ -250,8 +265,10 @@ class Demo {
       );
       const found = existing.items.find((item) => item.code === def.code);
       if (found && (found.resourceId ?? found.id)) {
-        ids.set(def.code, (found.resourceId ?? found.id)!);
-        this.note(`${def.provider} already has ${def.code} (${short((found.resourceId ?? found.id)!)}): reused`);
+        const resourceId = (found.resourceId ?? found.id)!;
+        ids.set(def.code, resourceId);
+        this.note(`${def.provider} already has ${def.code} (${short(resourceId)}): reused`);
+        if (def.returned && found.returned !== true) await this.markReturned(def, resourceId);
         continue;
       }
       const created = await provider.post(
@@ -266,8 +283,28 @@ class Demo {
         `${def.provider} registered ${def.code} (${def.shareType}, ${def.securityLevel}${def.sensitive ? ", sensitive" : ""}, ` +
           `${def.fields.length} fields) → resource ${short(created.resourceId)} v${created.version}, tx ${short(created.txHash)}`,
       );
+      if (def.returned) await this.markReturned(def, created.resourceId);
     }
     return ids;
+  }
+
+  /**
+   * The provider marks its resource returned (回流) to the departments below it in its region: for them an agreement
+   * on it is active at once, as on an unconditional resource.
+   */
+  private async markReturned(def: ResourceDefinition, resourceId: string): Promise<void> {
+    const provider = await this.at(def.provider);
+    const marked = await provider.post(
+      `/v1/catalog/resources/${resourceId}/returned`,
+      this.token[def.provider],
+      { returned: true },
+      200,
+      markedAnswer,
+    );
+    this.ok(
+      `${def.provider} marked ${def.code} returned (回流) to the departments below it in Guangdong (parent links, ` +
+        `GB/T 2260 region 44xxxx), tx ${short(marked.txHash)}`,
+    );
   }
 
   /**
@@ -372,16 +409,17 @@ class Demo {
       const created = await (
         await this.at(CONSUMER)
       ).post("/v1/agreements", this.token[CONSUMER], body, 201, agreementCreated);
-      const expected = def.shareType === "unconditional" ? "active" : "requested";
+      const expected = activeAtOnce(def) ? "active" : "requested";
       if (created.status !== expected) {
         throw new StepFailed(`agreement for ${def.code}: status ${created.status}, expected ${expected}`);
       }
       agreements.set(def.code, { id: created.agreementId, def, fields });
-      this.ok(
-        `${def.code}: agreement ${created.agreementId} ${created.status}` +
-          (expected === "active" ? " at once (unconditional sharing)" : ` (conditional: ${def.provider} must answer)`) +
-          `, fields ${fields.join(", ")}`,
-      );
+      const why = def.returned
+        ? ` at once (returned data 回流: ${CONSUMER} is below ${def.provider}; no approval, no seal)`
+        : expected === "active"
+          ? " at once (unconditional sharing)"
+          : ` (conditional: ${def.provider} must answer)`;
+      this.ok(`${def.code}: agreement ${created.agreementId} ${created.status}${why}, fields ${fields.join(", ")}`);
     }
     return agreements;
   }
@@ -423,7 +461,9 @@ class Demo {
     );
     if (assigned.demand.status !== "assigned") throw new StepFailed(`demand ${demand.demandId} was not assigned`);
     this.ok(
-      `the council (proposal ${assigned.proposal.status}) made hrss responsible, due in 5 working days: ${assigned.demand.dueAt}`,
+      `the council (proposal ${assigned.proposal.status}) made hrss responsible, due in 5 working days: by the end ` +
+        `of ${assigned.demand.dueDate} CST (${assigned.demand.dueAt}), working days left after today: ` +
+        `${assigned.demand.dueWorkingDaysLeft ?? "unknown"}`,
     );
     const resourceId = resources.get("social-insurance-status");
     if (resourceId === undefined) throw new StepFailed("HRSS has no social-insurance-status resource");
@@ -450,7 +490,9 @@ class Demo {
       objectionAnswer,
     );
     this.ok(
-      `${CONSUMER} objected to the addresses (objection ${objection.objectionId}), answer due ${objection.answerDeadline}`,
+      `${CONSUMER} objected to the addresses (objection ${objection.objectionId}), answer due by the end of ` +
+        `${objection.answerDeadlineDate} CST (${objection.answerDeadline}), working days left after today: ` +
+        `${objection.answerWorkingDaysLeft ?? "unknown"}`,
     );
     const corrected = await (
       await this.at("public-security")
@@ -470,7 +512,7 @@ class Demo {
   private async providersAnswer(agreements: Map<string, Agreement>): Promise<void> {
     this.heading("The providers answer");
     for (const { id, def } of agreements.values()) {
-      if (def.shareType !== "conditional") continue;
+      if (activeAtOnce(def)) continue;
       if (def.provider === SILENT_PROVIDER) {
         this.note(`${def.provider} does not answer agreement ${id} (${def.code})`);
         continue;
@@ -662,8 +704,9 @@ class Demo {
           .map(([k, v]) => `${k}=${String(v)}`)
           .join(", "),
       );
+      const returned = grant.agreement.def.returned ? ` (returned by ${grant.agreement.def.provider}, 回流)` : "";
       this.ok(
-        `${code}: ${records.length} record${records.length === 1 ? "" : "s"}, only granted fields; receipt ${short(answer.receipt.id)} (${answer.receipt.status})`,
+        `${code}${returned}: ${records.length} record${records.length === 1 ? "" : "s"}, only granted fields; receipt ${short(answer.receipt.id)} (${answer.receipt.status})`,
       );
       for (const line of shown) this.note(line);
     }
@@ -894,6 +937,12 @@ function describeAnchored(entry: AnchoredEntry): string {
     `tx ${short(batch.txHash)} in block ${batch.blockNumber}, proof of ${proof.length} hash${proof.length === 1 ? "" : "es"}`
   );
 }
+
+/**
+ * Whether civil affairs' agreement on the resource starts active: unconditional sharing, or data the provider returned
+ * (回流) to the departments below it, civil affairs among them.
+ */
+const activeAtOnce = (def: ResourceDefinition) => def.shareType === "unconditional" || def.returned;
 
 /** The request the silent provider leaves unanswered, escalated at the end of the story. */
 const isSilent = (a: Agreement) => a.def.provider === SILENT_PROVIDER && a.def.shareType === "conditional";

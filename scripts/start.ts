@@ -5,8 +5,8 @@
  *  2. the contracts deployed with the Ignition module (`hardhat run scripts/deploy.ts --network localhost`), the data
  *     bureau founding the consortium, the four other demo departments admitted by its council proposals, and each
  *     department's gateway endpoint published on chain by its admin operator;
- *  3. the demo provider backends with synthetic people (KUAJIE_BACKEND_PORT_PUBLIC_SECURITY / _HRSS / _HEALTH,
- *     default 8101-8103), in this process, answering only with the per-start secret their providers' gateways hold;
+ *  3. the demo provider backends with synthetic people (KUAJIE_BACKEND_PORT_PUBLIC_SECURITY / _HRSS / _HEALTH /
+ *     _DATA_BUREAU, default 8101-8104), in this process, answering only with the per-start secret their providers' gateways hold;
  *  4. one gateway per department (`server/src/main.ts`, compiled once to dist/gateway/), each a child process
  *     restarted with backoff whenever it dies, with its own port (KUAJIE_GATEWAY_PORT, default 8080, for the data
  *     bureau, the following ports for the others, each overridable by KUAJIE_GATEWAY_PORT_<KEY>), its own directory

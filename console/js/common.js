@@ -1,6 +1,7 @@
 import { get } from "./api.js";
 import { h, shortHex } from "./dom.js";
 import { formatDateTime, has, t } from "./i18n.js";
+import { countsWorkingDays, workingDaysLeft } from "./workdays.js";
 
 /** An identity number as it may be shown back: first four and last four characters, e.g. 4401**********1234. */
 export function maskIdNumber(idNumber) {
@@ -38,15 +39,20 @@ export function urgency(agreement, now = Date.now()) {
   const window = Math.max(1, deadline - requested);
   const left = deadline - now;
   if (agreement.overdue || left <= 0) return "red";
+  if (agreement.replyWorkingDaysLeft === 0) return "red";
   if (left / window < 0.2) return "red";
   if (left / window < 0.5) return "amber";
   return "normal";
 }
 
-/** "3 days 4 hours left", "overdue by 2 hours". */
+/**
+ * "3 working days left" where the gateway counts them on the council's calendar; else (a calendar without the year)
+ * "3 days 4 hours left", "overdue by 2 hours".
+ */
 export function timeLeft(agreement, now = Date.now()) {
   if (agreement.status === "escalated") return t("time.escalated");
   if (!agreement.replyDeadline) return t("time.none");
+  if (countsWorkingDays(agreement)) return workingDaysLeft(agreement);
   const ms = Date.parse(agreement.replyDeadline) - now;
   const span = Math.abs(ms);
   const days = Math.floor(span / 86_400_000);

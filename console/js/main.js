@@ -12,6 +12,9 @@ import * as requests from "./pages/requests.js";
 import * as agreement from "./pages/agreement.js";
 import * as exchanges from "./pages/exchanges.js";
 import * as catalog from "./pages/catalog.js";
+// console12a: the clerk's catalog forms, the council's admission form.
+import * as catalogEntry from "./pages/catalog-entry.js";
+import * as admit from "./pages/admit.js";
 // The auditor's scorecard and receipts check (console12b).
 import * as scorecard from "./pages/scorecard.js";
 import * as exchangeCheck from "./pages/exchange-check.js";
@@ -28,6 +31,9 @@ const PAGES = {
   exchanges: { page: exchanges, roles: ["operator", "council", "auditor"] },
   agreement: { page: agreement, roles: ["operator", "council", "auditor"], hidden: true },
   council: { page: council, roles: ["council"] },
+  // console12a: pages reached from another page's links, not from the navigation.
+  catalogEntry: { page: catalogEntry, roles: ["operator", "council"], hidden: true },
+  admit: { page: admit, roles: ["council"], hidden: true },
   // The auditor's scorecard and receipts check (console12b): labels in their own message blocks.
   scorecard: { page: scorecard, roles: ["auditor"], label: "scorecard.nav" },
   "exchange-check": { page: exchangeCheck, roles: ["auditor"], label: "exchangeCheck.nav" },

@@ -20,7 +20,8 @@ contract Consortium is IConsortium {
     uint256 private constant _BPS = 10_000;
     uint16 private constant _MIN_QUORUM_BPS = 5_000;
     uint16 private constant _MAX_QUORUM_BPS = 10_000;
-    /// @dev In working days: at least one, at most a year's (a year has about 250).
+    /// @dev In working days, for the reply and the objection answer deadlines alike: at least one, at most a year's
+    /// (a year has about 250).
     uint64 private constant _MIN_REPLY_DEADLINE = 1;
     uint64 private constant _MAX_REPLY_DEADLINE = 250;
     uint64 private constant _PROPOSAL_LIFETIME = 7 days;
@@ -35,13 +36,15 @@ contract Consortium is IConsortium {
 
     address private immutable _deployer;
 
-    // One slot: founded flag, active seat count, quorum, reply deadline.
+    // One slot: founded flag, active seat count, quorum, reply deadline, objection answer deadline.
     bool private _founded;
     /// @dev Seats held by active departments; kept in step by admit, suspend, reinstate, grant and revoke.
     uint16 private _councilSeats;
     uint16 private _quorumBps = _MIN_QUORUM_BPS;
     /// @dev Working days; 10 as the 2016 sharing rules (政务信息资源共享管理暂行办法) set it.
     uint64 private _replyDeadline = 10;
+    /// @dev Working days; the reply deadline's default, as the provider's answer to an objection is a reply too.
+    uint64 private _objectionAnswerDeadline = 10;
 
     uint256 private _proposalCount;
 
@@ -237,6 +240,11 @@ contract Consortium is IConsortium {
     }
 
     /// @inheritdoc IConsortium
+    function objectionAnswerDeadline() external view returns (uint64) {
+        return _objectionAnswerDeadline;
+    }
+
+    /// @inheritdoc IConsortium
     function proposalLifetime() external pure returns (uint64) {
         return _PROPOSAL_LIFETIME;
     }
@@ -331,6 +339,8 @@ contract Consortium is IConsortium {
             _requireQuorum(abi.decode(payload, (uint16)));
         } else if (action == ProposalAction.SetReplyDeadline) {
             _requireReplyDeadline(abi.decode(payload, (uint64)));
+        } else if (action == ProposalAction.SetObjectionAnswerDeadline) {
+            _requireObjectionAnswerDeadline(abi.decode(payload, (uint64)));
         } else if (action == ProposalAction.Call) {
             (address module, ) = abi.decode(payload, (address, bytes));
             if (!_modules[module]) revert ConsortiumUnknownModule(module);
@@ -363,6 +373,10 @@ contract Consortium is IConsortium {
             uint64 deadline = abi.decode(payload, (uint64));
             _replyDeadline = deadline;
             emit ReplyDeadlineChanged(deadline, proposalId);
+        } else if (action == ProposalAction.SetObjectionAnswerDeadline) {
+            uint64 deadline = abi.decode(payload, (uint64));
+            _objectionAnswerDeadline = deadline;
+            emit ObjectionAnswerDeadlineChanged(deadline, proposalId);
         } else if (action == ProposalAction.Call) {
             (address module, bytes memory callData) = abi.decode(payload, (address, bytes));
             // The module is registered at founding and trusted; the proposal is already marked executed.
@@ -506,6 +520,12 @@ contract Consortium is IConsortium {
     function _requireReplyDeadline(uint64 deadline) private pure {
         if (deadline < _MIN_REPLY_DEADLINE || deadline > _MAX_REPLY_DEADLINE) {
             revert ConsortiumInvalidReplyDeadline(deadline);
+        }
+    }
+
+    function _requireObjectionAnswerDeadline(uint64 deadline) private pure {
+        if (deadline < _MIN_REPLY_DEADLINE || deadline > _MAX_REPLY_DEADLINE) {
+            revert ConsortiumInvalidObjectionAnswerDeadline(deadline);
         }
     }
 }

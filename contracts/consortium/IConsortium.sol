@@ -39,6 +39,8 @@ interface IConsortium {
     /// - `SetQuorum`: `(uint16 quorumBps)`, 5000..10000
     /// - `SetReplyDeadline`: `(uint64 workingDays)`, 1 .. 250: the reply deadline of conditional requests in working
     ///   days of the council's WorkingCalendar (default 10, as the 2016 sharing rules set it)
+    /// - `SetObjectionAnswerDeadline`: `(uint64 workingDays)`, 1 .. 250: the working days a provider has to answer a
+    ///   data-quality objection, on the same calendar (default 10, as the reply deadline)
     /// - `Call`: `(address module, bytes callData)`: the consortium calls a registered module, e.g. to decide an
     ///   escalated agreement or to suspend an agreement, pause a grant or revoke a consent as the council.
     /// - `ClearNode`: forgets the department's registered node, which leaves the nodes allowlist at its next
@@ -54,7 +56,8 @@ interface IConsortium {
         SetReplyDeadline,
         Call,
         ClearNode,
-        ClearEndpoint
+        ClearEndpoint,
+        SetObjectionAnswerDeadline
     }
 
     /// @notice Stored record of a department. Fits in two slots.
@@ -121,6 +124,8 @@ interface IConsortium {
     error ConsortiumInvalidQuorum(uint16 quorumBps);
     /// @notice The reply deadline is outside 1 .. 250 working days.
     error ConsortiumInvalidReplyDeadline(uint64 replyDeadline);
+    /// @notice The objection answer deadline is outside 1 .. 250 working days.
+    error ConsortiumInvalidObjectionAnswerDeadline(uint64 objectionAnswerDeadline);
     /// @notice The target of a `Call` proposal is not a registered module.
     error ConsortiumUnknownModule(address module);
     /// @notice The proposal id does not exist.
@@ -198,6 +203,8 @@ interface IConsortium {
     event QuorumChanged(uint16 quorumBps, uint256 indexed proposalId);
     /// @notice The reply deadline for conditional sharing requests changed (in working days).
     event ReplyDeadlineChanged(uint64 replyDeadline, uint256 indexed proposalId);
+    /// @notice The answer deadline for data-quality objections changed (in working days).
+    event ObjectionAnswerDeadlineChanged(uint64 objectionAnswerDeadline, uint256 indexed proposalId);
 
     // ---------------------------------------------------------------- bootstrapping
 
@@ -309,6 +316,10 @@ interface IConsortium {
     /// @notice Working days a provider has to answer a conditional sharing request, counted on the WorkingCalendar
     /// from the day after the request (China Standard Time).
     function replyDeadline() external view returns (uint64);
+
+    /// @notice Working days a provider has to answer a data-quality objection, counted on the WorkingCalendar from the
+    /// day after the objection (China Standard Time).
+    function objectionAnswerDeadline() external view returns (uint64);
 
     /// @notice Seconds a proposal stays open.
     function proposalLifetime() external view returns (uint64);

@@ -21,7 +21,10 @@ library ProposalPayload {
             ok = _isAdmit(payload);
         } else if (action == IConsortium.ProposalAction.SetQuorum) {
             ok = payload.length == 32 && _word(payload, 0) <= type(uint16).max;
-        } else if (action == IConsortium.ProposalAction.SetReplyDeadline) {
+        } else if (
+            action == IConsortium.ProposalAction.SetReplyDeadline ||
+            action == IConsortium.ProposalAction.SetObjectionAnswerDeadline
+        ) {
             ok = payload.length == 32 && _word(payload, 0) <= type(uint64).max;
         } else if (action == IConsortium.ProposalAction.Call) {
             ok = payload.length >= 64 && _word(payload, 0) >> 160 == 0 && _isBytesAt(payload, 0, 32);

@@ -6,7 +6,7 @@ import {IConsortium} from "../consortium/IConsortium.sol";
 /**
  * @title ConsortiumMock
  * @notice Test double for the parts of IConsortium that modules use: who an account acts for, department status,
- * council seats, region codes and parents, the reply deadline (working days), and council calls (`councilCall` makes
+ * council seats, region codes and parents, the reply and objection answer deadlines (working days), and council calls (`councilCall` makes
  * the mock the caller, as the real Consortium is when a `Call` proposal executes). Tests only.
  */
 contract ConsortiumMock {
@@ -20,6 +20,7 @@ contract ConsortiumMock {
     mapping(address account => bytes32 departmentId) private _operators;
     mapping(bytes32 departmentId => Dept) private _departments;
     uint64 private _replyDeadline = 10; // working days, as the Consortium's default
+    uint64 private _objectionAnswerDeadline = 10; // working days, as the Consortium's default
 
     function setDepartment(bytes32 departmentId, bool active, bool councilSeat) external {
         Dept storage d = _departments[departmentId];
@@ -38,6 +39,10 @@ contract ConsortiumMock {
 
     function setReplyDeadline(uint64 replyDeadline_) external {
         _replyDeadline = replyDeadline_;
+    }
+
+    function setObjectionAnswerDeadline(uint64 objectionAnswerDeadline_) external {
+        _objectionAnswerDeadline = objectionAnswerDeadline_;
     }
 
     /// @notice Calls `target` as the council would (the consortium is the caller).
@@ -90,6 +95,10 @@ contract ConsortiumMock {
 
     function replyDeadline() external view returns (uint64) {
         return _replyDeadline;
+    }
+
+    function objectionAnswerDeadline() external view returns (uint64) {
+        return _objectionAnswerDeadline;
     }
 
     function isModule(address) external pure returns (bool) {

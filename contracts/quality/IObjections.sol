@@ -5,10 +5,10 @@ pragma solidity ^0.8.28;
  * @title IObjections
  * @notice Data-quality objections (校核纠错, 政务数据共享条例): a consumer department that finds an error in a provider's
  * data raises an objection on the catalog resource (the data items concerned, a description, an evidence hash). The
- * provider answers within `ANSWER_WORKING_DAYS` working days on the council's calendar: corrected (a new catalog
- * version of the resource, or a correction note hash) or disputed with a reason hash. Unanswered past the deadline,
- * or disputed, the consumer may escalate it to the council, which upholds it (the provider must then correct) or
- * dismisses it.
+ * provider answers within the council's objection answer deadline (`IConsortium.objectionAnswerDeadline`, in
+ * working days on the council's calendar): corrected (a new catalog version of the resource, or a correction note
+ * hash) or disputed with a reason hash. Unanswered past the deadline, or disputed, the consumer may escalate it to the
+ * council, which upholds it (the provider must then correct) or dismisses it.
  *
  * Life cycle: `Raised` → `Corrected` | `Disputed`; `Raised` (past the deadline) | `Disputed` → `Escalated` →
  * `Upheld` | `Dismissed`; `Upheld` → `Corrected`. `Corrected` and `Dismissed` are final.
@@ -109,7 +109,8 @@ interface IObjections {
 
     /**
      * @notice Raises an objection on an active resource of another department. Only an operator of an active
-     * department. The answer deadline is the end of the `ANSWER_WORKING_DAYS`-th working day after today (CST).
+     * department. The answer deadline is the end of the n-th working day after today (CST), n the
+     * Consortium's `objectionAnswerDeadline` when the objection is raised.
      * @param fieldMask the data items concerned: non-zero, within the resource's items
      * @param description what is wrong (emitted, not stored), non-empty
      * @param evidenceHash hash of the evidence the consumer keeps, non-zero
@@ -148,7 +149,4 @@ interface IObjections {
 
     /// @notice Whether the objection is still unanswered (`Raised`) past its answer deadline.
     function isOverdue(uint256 objectionId) external view returns (bool);
-
-    /// @notice The working days a provider has to answer.
-    function ANSWER_WORKING_DAYS() external view returns (uint16);
 }

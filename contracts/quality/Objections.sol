@@ -12,9 +12,6 @@ import {IObjections} from "./IObjections.sol";
  * @notice Data-quality objections and their answers. See {IObjections}.
  */
 contract Objections is IObjections {
-    /// @inheritdoc IObjections
-    uint16 public constant ANSWER_WORKING_DAYS = 10; // the reply deadline of the sharing rules
-
     IConsortium private immutable _consortium;
     IDataCatalog private immutable _catalog;
     IWorkingCalendar private immutable _calendar;
@@ -143,7 +140,9 @@ contract Objections is IObjections {
         o.provider = r.provider;
         o.consumer = consumer;
         o.fieldMask = fieldMask;
-        o.answerDeadline = _calendar.deadlineAfter(uint64(block.timestamp), ANSWER_WORKING_DAYS);
+        // The Consortium keeps the setting within 1 .. 250 working days: it fits a uint16.
+        uint16 answerDays = uint16(_consortium.objectionAnswerDeadline());
+        o.answerDeadline = _calendar.deadlineAfter(uint64(block.timestamp), answerDays);
         o.versionAtRaise = r.version;
         o.status = ObjectionStatus.Raised;
     }

@@ -107,6 +107,19 @@ export function workingDaysLeft(calendar: PublishedYears, from: number, deadline
   return Math.min(count, 0xffff);
 }
 
+/**
+ * `workingDaysLeft`, or null where the calendar lacks a year it needs: what the API and the auditor show beside a
+ * deadline's date, since a deadline stands whether or not the council has published every year it spans.
+ */
+export function workingDaysLeftIfPublished(calendar: PublishedYears, from: number, deadline: number): number | null {
+  try {
+    return workingDaysLeft(calendar, from, deadline);
+  } catch (err) {
+    if (err instanceof YearNotPublishedError) return null;
+    throw err;
+  }
+}
+
 function wordsOf(calendar: PublishedYears, year: number): YearWords {
   const words = calendar.get(year);
   if (!words) throw new YearNotPublishedError(year);

@@ -80,6 +80,7 @@ export const PROPOSAL_ACTION = enumeration([
   "call",
   "clear_node",
   "clear_endpoint",
+  "set_objection_answer_deadline",
 ] as const);
 
 export type Level = (typeof LEVEL.values)[number];

@@ -3,7 +3,8 @@
  * and decoded back. The action is `PROPOSAL_ACTION` (core/codes); the payload by action:
  * - admit: `abi.encode(DepartmentProfile profile, address admin)`;
  * - suspend, reinstate, grant_seat, revoke_seat, clear_node, clear_endpoint: `abi.encode(bytes32 departmentId)`;
- * - set_quorum: `abi.encode(uint16 quorumBps)`; set_reply_deadline: `abi.encode(uint64 workingDays)`;
+ * - set_quorum: `abi.encode(uint16 quorumBps)`; set_reply_deadline and set_objection_answer_deadline:
+ *   `abi.encode(uint64 workingDays)`;
  * - call: `abi.encode(address module, bytes callData)`.
  */
 import { AbiCoder } from "ethers";
@@ -72,6 +73,10 @@ export function encodeReplyDeadlinePayload(workingDays: number | bigint): string
 export function decodeReplyDeadlinePayload(payload: string): number {
   return Number(coder.decode(["uint64"], payload)[0]);
 }
+
+/** The objection answer deadline is a number of working days too, encoded as the reply deadline is. */
+export const encodeObjectionAnswerDeadlinePayload = encodeReplyDeadlinePayload;
+export const decodeObjectionAnswerDeadlinePayload = decodeReplyDeadlinePayload;
 
 /** `abi.encode(module, callData)`: a council call to a registered module. */
 export function encodeCallPayload(moduleAddress: string, callData: string): string {

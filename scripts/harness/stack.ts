@@ -39,6 +39,7 @@ export interface StackPorts {
   publicSecurity: number;
   hrss: number;
   health: number;
+  dataBureau: number;
 }
 
 export interface ExitStatus {
@@ -46,7 +47,7 @@ export interface ExitStatus {
   signal: NodeJS.Signals | null;
 }
 
-/** A temporary data directory and free ports (the node, five gateways, three backends): where one `npm start` (or several in turn) runs. */
+/** A temporary data directory and free ports (the node, five gateways, four backends): where one `npm start` (or several in turn) runs. */
 export class StackSite {
   readonly files: DevFiles;
   /** The environment `npm start` gets: only PATH and HOME of ours, so that no stray KUAJIE_* variable leaks in. */
@@ -69,6 +70,7 @@ export class StackSite {
       KUAJIE_BACKEND_PORT_PUBLIC_SECURITY: String(ports.publicSecurity),
       KUAJIE_BACKEND_PORT_HRSS: String(ports.hrss),
       KUAJIE_BACKEND_PORT_HEALTH: String(ports.health),
+      KUAJIE_BACKEND_PORT_DATA_BUREAU: String(ports.dataBureau),
       ...extraEnv,
     };
   }
@@ -76,9 +78,11 @@ export class StackSite {
   /** `extraEnv`: gateway variables that `npm start` passes through (KUAJIE_LOG_LEVEL, …). */
   static async create(extraEnv: Record<string, string> = {}, prefix = "kuajie-stack-"): Promise<StackSite> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-    const [rpc, publicSecurity, hrss, health, ...gatewayPorts] = await freePorts(4 + DEMO_DEPARTMENTS.length);
+    const [rpc, publicSecurity, hrss, health, dataBureau, ...gatewayPorts] = await freePorts(
+      5 + DEMO_DEPARTMENTS.length,
+    );
     const gateways = Object.fromEntries(DEMO_DEPARTMENTS.map((d, i) => [d.key, gatewayPorts[i]]));
-    return new StackSite(dataDir, { rpc, gateways, publicSecurity, hrss, health }, extraEnv);
+    return new StackSite(dataDir, { rpc, gateways, publicSecurity, hrss, health, dataBureau }, extraEnv);
   }
 
   get rpcUrl(): string {

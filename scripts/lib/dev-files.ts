@@ -105,7 +105,7 @@ export type Credentials = z.infer<typeof credentialsSchema>;
 
 /** `.kuajie/dev/backends.json`: where the demo provider backends listen and which synthetic people they hold. */
 export const backendsFileSchema = z.object({
-  urls: z.object({ "public-security": z.url(), hrss: z.url(), health: z.url() }),
+  urls: z.object({ "public-security": z.url(), hrss: z.url(), health: z.url(), "data-bureau": z.url() }),
   seed: z.number().int(),
   people: z.number().int().positive(),
 });

@@ -61,6 +61,7 @@ export async function assertPortsFree(settings: Settings): Promise<void> {
     ["KUAJIE_BACKEND_PORT_PUBLIC_SECURITY", settings.backends.ports?.["public-security"] ?? 0],
     ["KUAJIE_BACKEND_PORT_HRSS", settings.backends.ports?.hrss ?? 0],
     ["KUAJIE_BACKEND_PORT_HEALTH", settings.backends.ports?.health ?? 0],
+    ["KUAJIE_BACKEND_PORT_DATA_BUREAU", settings.backends.ports?.["data-bureau"] ?? 0],
   ];
   const busy: string[] = [];
   for (const [variable, port] of wanted) {

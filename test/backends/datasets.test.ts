@@ -73,6 +73,20 @@ describe("demo datasets", function () {
     expect(wrong).to.deep.equal([]);
   });
 
+  it("returns everyone's population base from the data bureau, the only resource marked returned (回流)", function () {
+    const [base] = datasets["data-bureau"];
+    expect(base?.resource.code).to.equal("population-base");
+    expect(base?.records.map((record) => record.idNumber)).to.have.members(people.map((person) => person.idNumber));
+    const byId = new Map(people.map((person) => [person.idNumber, person]));
+    const elsewhere = (base?.records ?? []).filter(
+      (record) => record.residenceDistrict !== byId.get(String(record.idNumber))?.district,
+    );
+    expect(elsewhere).to.deep.equal([]);
+    expect(DEMO_RESOURCES.filter((resource) => resource.returned).map((resource) => resource.code)).to.deep.equal([
+      "population-base",
+    ]);
+  });
+
   it("marks the identifying fields personal and the health card sensitive", function () {
     for (const resource of DEMO_RESOURCES) {
       const personal = resource.fields.filter((field) => field.personal).map((field) => field.name);

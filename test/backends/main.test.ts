@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { DEFAULT_BACKEND_PORTS, backendsOptionsFromEnv, startBackends } from "../../backends/main";
 import { DEV_BACKEND_TOKEN } from "../../core/backend";
 
-const ANY_PORT = { "public-security": 0, hrss: 0, health: 0 };
+const ANY_PORT = { "public-security": 0, hrss: 0, health: 0, "data-bureau": 0 };
 
 describe("starting the demo provider backends", function () {
   it("reads ports, seed, population and the control flag from the environment, with defaults", function () {
@@ -47,7 +47,7 @@ describe("starting the demo provider backends", function () {
       const health = (await (await fetch(`${url}/healthz`)).json()) as { department: string };
       expect(health.department).to.equal(department);
     }
-    expect(ports.size).to.equal(3);
+    expect(ports.size).to.equal(4);
     await backends.close();
     await backends.close();
   });
@@ -83,6 +83,7 @@ describe("starting the demo provider backends", function () {
         KUAJIE_BACKEND_PORT_PUBLIC_SECURITY: "0",
         KUAJIE_BACKEND_PORT_HRSS: "0",
         KUAJIE_BACKEND_PORT_HEALTH: "0",
+        KUAJIE_BACKEND_PORT_DATA_BUREAU: "0",
         KUAJIE_BACKENDS_PEOPLE: "5",
       },
       stdio: ["ignore", "pipe", "pipe"],

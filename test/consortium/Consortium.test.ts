@@ -8,6 +8,7 @@ import {
   BUREAU,
   CITY,
   DAY,
+  DEFAULT_OBJECTION_ANSWER_DEADLINE,
   DEFAULT_REPLY_DEADLINE,
   HEALTH,
   Level,
@@ -43,13 +44,14 @@ async function decide(
 
 describe("Consortium", function () {
   describe("before founding", function () {
-    it("starts empty, with the default quorum, reply deadline and proposal lifetime", async function () {
+    it("starts empty, with the default quorum, reply and objection answer deadlines and proposal lifetime", async function () {
       const { consortium } = await loadFixture(unfoundedFixture);
       expect(await consortium.founded()).to.equal(false);
       expect(await consortium.councilSeats()).to.equal(0);
       expect(await consortium.requiredApprovals()).to.equal(0);
       expect(await consortium.quorumBps()).to.equal(5000);
       expect(await consortium.replyDeadline()).to.equal(DEFAULT_REPLY_DEADLINE);
+      expect(await consortium.objectionAnswerDeadline()).to.equal(DEFAULT_OBJECTION_ANSWER_DEADLINE);
       expect(await consortium.proposalLifetime()).to.equal(PROPOSAL_LIFETIME);
       expect(await consortium.proposalCount()).to.equal(0);
     });
@@ -859,6 +861,75 @@ describe("Consortium", function () {
     });
   });
 
+  describe("SetObjectionAnswerDeadline", function () {
+    it("sets the objection answer deadline once the quorum approves, leaving the reply deadline alone", async function () {
+      const { consortium, bureauAdmin, policeOp } = await loadFixture(foundedFixture);
+      const data = payload.objectionAnswerDeadline(5n);
+      const tx = await consortium.connect(bureauAdmin).propose(Action.SetObjectionAnswerDeadline, data);
+      const block = await ethers.provider.getBlock((await tx.wait())!.blockNumber);
+      const expiresAt = BigInt(block!.timestamp) + PROPOSAL_LIFETIME;
+      await expect(tx)
+        .to.emit(consortium, "ProposalCreated")
+        .withArgs(1, BUREAU.id, Action.SetObjectionAnswerDeadline, data, expiresAt)
+        .and.to.emit(consortium, "ProposalApproved")
+        .withArgs(1, BUREAU.id, 1, 2)
+        .and.not.to.emit(consortium, "ObjectionAnswerDeadlineChanged");
+      expect(await consortium.objectionAnswerDeadline()).to.equal(DEFAULT_OBJECTION_ANSWER_DEADLINE);
+      await expect(consortium.connect(policeOp).approve(1))
+        .to.emit(consortium, "ProposalApproved")
+        .withArgs(1, POLICE.id, 2, 2)
+        .and.to.emit(consortium, "ObjectionAnswerDeadlineChanged")
+        .withArgs(5n, 1)
+        .and.to.emit(consortium, "ProposalExecuted")
+        .withArgs(1, Action.SetObjectionAnswerDeadline);
+      expect(await consortium.objectionAnswerDeadline()).to.equal(5n);
+      expect(await consortium.replyDeadline()).to.equal(DEFAULT_REPLY_DEADLINE);
+    });
+
+    it("accepts the bounds, one working day and a year's", async function () {
+      const { consortium, bureauAdmin } = await loadFixture(singleSeatFixture);
+      for (const s of [1n, 250n]) {
+        const id = (await consortium.proposalCount()) + 1n;
+        await expect(
+          consortium
+            .connect(bureauAdmin)
+            .propose(Action.SetObjectionAnswerDeadline, payload.objectionAnswerDeadline(s)),
+        )
+          .to.emit(consortium, "ObjectionAnswerDeadlineChanged")
+          .withArgs(s, id);
+        expect(await consortium.objectionAnswerDeadline()).to.equal(s);
+      }
+    });
+
+    it("refuses values out of range", async function () {
+      const { consortium, bureauAdmin } = await loadFixture(singleSeatFixture);
+      for (const s of [0n, 251n, 14n * DAY]) {
+        await expect(
+          consortium
+            .connect(bureauAdmin)
+            .propose(Action.SetObjectionAnswerDeadline, payload.objectionAnswerDeadline(s)),
+        )
+          .to.be.revertedWithCustomError(consortium, "ConsortiumInvalidObjectionAnswerDeadline")
+          .withArgs(s);
+      }
+      expect(await consortium.objectionAnswerDeadline()).to.equal(DEFAULT_OBJECTION_ANSWER_DEADLINE);
+    });
+
+    it("refuses a proposal from anyone but an operator of an active seat-holding department", async function () {
+      const f = await loadFixture(foundedFixture);
+      const { consortium, outsider, cityAdmin, cityOp, healthAdmin } = f;
+      // Suspend HEALTH: its seat no longer counts and its operators may not propose.
+      await councilDecides(f, Action.Suspend, payload.department(HEALTH.id));
+      for (const who of [outsider, cityAdmin, cityOp, healthAdmin]) {
+        await expect(
+          consortium.connect(who).propose(Action.SetObjectionAnswerDeadline, payload.objectionAnswerDeadline(5n)),
+        )
+          .to.be.revertedWithCustomError(consortium, "ConsortiumUnauthorizedAccount")
+          .withArgs(who.address, Roles.COUNCIL_MEMBER);
+      }
+    });
+  });
+
   describe("Call", function () {
     it("calls a registered module as the consortium", async function () {
       const f = await loadFixture(foundedFixture);
@@ -943,6 +1014,12 @@ describe("Consortium", function () {
       ["a SetQuorum above uint16", Action.SetQuorum, word(2n ** 16n)],
       ["a SetQuorum of 64 bytes", Action.SetQuorum, payload.quorum(6000) + "00".repeat(32)],
       ["a SetReplyDeadline above uint64", Action.SetReplyDeadline, word(2n ** 64n)],
+      ["a SetObjectionAnswerDeadline above uint64", Action.SetObjectionAnswerDeadline, word(2n ** 64n)],
+      [
+        "a SetObjectionAnswerDeadline of 64 bytes",
+        Action.SetObjectionAnswerDeadline,
+        payload.objectionAnswerDeadline(5n) + "00".repeat(32),
+      ],
       ["a Suspend of 31 bytes", Action.Suspend, "0x" + "11".repeat(31)],
       ["a Reinstate of 33 bytes", Action.Reinstate, "0x" + "11".repeat(33)],
       ["an empty GrantSeat", Action.GrantSeat, "0x"],

@@ -6,6 +6,7 @@ import {
   encodeCallPayload,
   encodeDepartmentPayload,
   encodeQuorumPayload,
+  encodeObjectionAnswerDeadlinePayload,
   encodeReplyDeadlinePayload,
 } from "../../core/council/proposals";
 
@@ -36,6 +37,7 @@ export const Action = {
   Call: 7,
   ClearNode: 8,
   ClearEndpoint: 9,
+  SetObjectionAnswerDeadline: 10,
 } as const;
 
 /** What an unauthorized caller needed (contracts/libraries/Roles.sol). */
@@ -51,6 +53,8 @@ export const DAY = 24n * 60n * 60n;
 export const PROPOSAL_LIFETIME = 7n * DAY;
 /** In working days, as the 2016 sharing rules set it. */
 export const DEFAULT_REPLY_DEADLINE = 10n;
+/** In working days, as the reply deadline. */
+export const DEFAULT_OBJECTION_ANSWER_DEADLINE = 10n;
 
 /** An 18-character unified social credit code made from a short tag, e.g. code("DB") = "11440000DB00000000". */
 export function code(tag: string): string {
@@ -78,6 +82,7 @@ export const payload = {
   department: (id: string) => encodeDepartmentPayload(id),
   quorum: (bps: bigint | number) => encodeQuorumPayload(bps),
   replyDeadline: (workingDays: bigint | number) => encodeReplyDeadlinePayload(workingDays),
+  objectionAnswerDeadline: (workingDays: bigint | number) => encodeObjectionAnswerDeadlinePayload(workingDays),
   call: (module: string, data: string) => encodeCallPayload(module, data),
 };
 

@@ -207,6 +207,19 @@ describe("npm start: the real processes end to end", function () {
     expect(code, output).to.equal(0);
     expect(output).to.include("consent_withdrawn");
     expect(output).to.include("The demo story ran to the end.");
+    // The data bureau's population base, returned (回流) to the city department below it: active at once, granted,
+    // fetched under consent with only the granted fields, with receipts on both sides that the auditor passes.
+    expect(output).to.include("data-bureau marked population-base returned (回流)");
+    expect(output).to.match(/population-base: agreement \d+ active at once \(returned data 回流/);
+    expect(output).to.match(/grant \d+ under agreement \d+ \(population-base\)/);
+    expect(output).to.match(/population-base \(returned by data-bureau, 回流\): 1 record, only granted fields/);
+    expect(output).to.match(/data-bureau: receipt 0x[0-9a-f…]+ \(/);
+    expect(output).to.match(/the auditor finds both sides anchored/);
+    // A responsibility's due date and an objection's answer deadline, as CST dates and working days left.
+    expect(output).to.match(
+      /made hrss responsible, due in 5 working days: by the end of \d{4}-\d{2}-\d{2} CST .*left after today: \d+/,
+    );
+    expect(output).to.match(/answer due by the end of \d{4}-\d{2}-\d{2} CST .*left after today: \d+/);
     // The citizen's consent, exported in both formats, each valid against its published schema.
     expect(output).to.include("Kantara Consent Receipt KI-CR-v1.1.0");
     const saved = (format: string) =>

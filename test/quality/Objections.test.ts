@@ -54,8 +54,8 @@ describe("Objections", function () {
 
   describe("raise", function () {
     it("records the objection with an answer deadline ten working days later and emits the description", async function () {
-      const { objections, consumerOp, clock } = await loadFixture(deployQuality);
-      expect(await objections.ANSWER_WORKING_DAYS()).to.equal(10n);
+      const { objections, consortium, consumerOp, clock } = await loadFixture(deployQuality);
+      expect(await consortium.objectionAnswerDeadline()).to.equal(10n, "the Consortium's default");
       await expect(objections.connect(consumerOp).raise(RES_PROVIDER, FIELDS, DESCRIPTION, EVIDENCE))
         .to.emit(objections, "ObjectionRaised")
         .withArgs(1n, RES_PROVIDER, PROVIDER, CONSUMER, FIELDS, EVIDENCE, clock.tenWorkingDaysEnd, DESCRIPTION);
@@ -69,6 +69,20 @@ describe("Objections", function () {
       expect(o.versionAtRaise).to.equal(1n);
       expect(o.status).to.equal(ObjectionStatus.Raised);
       expect(await objections.objectionCount()).to.equal(1n);
+    });
+
+    it("counts the answer deadline in the working days the council set when the objection is raised", async function () {
+      const { objections, consortium, consumerOp, clock } = await loadFixture(deployQuality);
+      // Four working days from a Monday: Tuesday to Friday.
+      await consortium.setObjectionAnswerDeadline(4n);
+      await expect(objections.connect(consumerOp).raise(RES_PROVIDER, FIELDS, DESCRIPTION, EVIDENCE))
+        .to.emit(objections, "ObjectionRaised")
+        .withArgs(1n, RES_PROVIDER, PROVIDER, CONSUMER, FIELDS, EVIDENCE, clock.fridayEnd, DESCRIPTION);
+      // A later change does not move the deadline of an objection already raised.
+      await consortium.setObjectionAnswerDeadline(10n);
+      expect((await objections.objection(1n)).answerDeadline).to.equal(clock.fridayEnd);
+      await objections.connect(consumerOp).raise(RES_PROVIDER, FIELDS, DESCRIPTION, EVIDENCE);
+      expect((await objections.objection(2n)).answerDeadline).to.equal(clock.tenWorkingDaysEnd);
     });
 
     it("refuses an account that acts for no active department", async function () {

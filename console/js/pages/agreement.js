@@ -2,6 +2,7 @@ import { get, post } from "../api.js";
 import { field, h, mount } from "../dom.js";
 import { formatDateTime, t } from "../i18n.js";
 import { departmentName, departmentsById, evidence, label, problemNotice, successNotice } from "../common.js";
+import { awaitsSealFrom, sealList } from "../seals.js";
 
 /**
  * One agreement and its history from the chain's events, each with its block and transaction; its provider suspends,
@@ -15,11 +16,11 @@ export async function render(main, { params, navigate, session, flash }) {
   }
   const [agreement, byId] = await Promise.all([get(`/v1/agreements/${id}`), departmentsById()]);
   const message = h("div", { "aria-live": "polite" }, flash);
-  const act = async (action, body = {}) => {
+  const act = async (action, body = {}, words = "agreement.changed") => {
     try {
       const result = await post(`/v1/agreements/${id}/${action}`, body);
       const notice = successNotice(
-        t("agreement.changed", { id, status: label("status", result.status) }),
+        t(words, { id, status: label("status", result.status) }),
         result.blockNumber,
         result.txHash,
       );
@@ -92,6 +93,16 @@ export async function render(main, { params, navigate, session, flash }) {
     ),
     message,
     actions,
+    h("h2", {}, t("seals.title")),
+    sealList(agreement, byId),
+    awaitsSealFrom(agreement, session.department?.id)
+      ? h(
+          "div",
+          { class: "actions" },
+          h("p", {}, t("seals.yourTurn")),
+          h("button", { type: "button", onclick: () => act("seal", {}, "seals.sealed") }, t("seals.seal")),
+        )
+      : null,
     h("h2", {}, t("agreement.history")),
     h(
       "ol",

@@ -2,11 +2,12 @@ import { get, post } from "../api.js";
 import { h, mount } from "../dom.js";
 import { formatDateTime, t } from "../i18n.js";
 import { evidence, label, problemNotice, successNotice } from "../common.js";
+import { takeFlash } from "../flash.js";
 
 /** The provider clerk's catalog entries: what it shares, on which terms, at which version; retire one. */
 export async function render(main, { session, navigate, params, flash }) {
   const list = await get(`/v1/catalog/resources?provider=${session.department.id}`);
-  const message = h("div", { "aria-live": "polite" }, flash);
+  const message = h("div", { "aria-live": "polite" }, flash ?? takeFlash());
   const retire = async (resource) => {
     try {
       const result = await post(`/v1/catalog/resources/${resource.resourceId}/retire`, {});
@@ -24,6 +25,7 @@ export async function render(main, { session, navigate, params, flash }) {
     main,
     h("h1", {}, t("catalog.title")),
     message,
+    h("p", {}, h("a", { href: "#/catalogEntry", class: "button" }, t("catalogEntry.registerLink"))),
     list.items.length === 0
       ? h("p", { class: "notice" }, t("catalog.empty"))
       : h(
@@ -52,7 +54,16 @@ export async function render(main, { session, navigate, params, flash }) {
                 h("dd", {}, formatDateTime(r.updatedAt), " ", evidence(r.updatedBlock, r.txHash)),
               ),
               r.status === "active"
-                ? h("button", { type: "button", class: "danger", onclick: () => retire(r) }, t("catalog.retire"))
+                ? h(
+                    "div",
+                    { class: "actions" },
+                    h(
+                      "a",
+                      { href: `#/catalogEntry?id=${r.resourceId}`, class: "button secondary" },
+                      t("catalogEntry.versionLink", { code: r.code }),
+                    ),
+                    h("button", { type: "button", class: "danger", onclick: () => retire(r) }, t("catalog.retire")),
+                  )
                 : null,
             ),
           ),

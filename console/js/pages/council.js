@@ -3,6 +3,8 @@ import { field, h, mount } from "../dom.js";
 import { formatDateTime, t } from "../i18n.js";
 import { departmentName, departmentsById, evidence, label, problemNotice, successNotice } from "../common.js";
 import { paged } from "./paging.js";
+import { takeFlash } from "../flash.js";
+import { escalatedCases } from "./council-cases.js";
 
 const STATUSES = ["open", "executed", "expired"];
 
@@ -14,7 +16,9 @@ export async function render(main, { params, navigate, flash }) {
     get("/v1/agreements?status=escalated"),
     departmentsById(),
   ]);
-  const message = h("div", { "aria-live": "polite" }, flash);
+  const message = h("div", { "aria-live": "polite" }, flash ?? takeFlash());
+  const reload = (notice) => render(main, { params, navigate, flash: notice });
+  const cases = await escalatedCases(escalated.items, byId, message, reload);
   const select = h(
     "select",
     { name: "status" },
@@ -45,6 +49,7 @@ export async function render(main, { params, navigate, flash }) {
     main,
     h("h1", {}, t("council.title")),
     message,
+    h("p", {}, h("a", { href: "#/admit", class: "button" }, t("admit.link"))),
     h("form", { class: "filters", role: "search" }, field(t("council.filterStatus"), select)),
     items.length === 0
       ? h("p", { class: "notice" }, t("council.empty"))
@@ -95,29 +100,7 @@ export async function render(main, { params, navigate, flash }) {
         ),
     pager,
     h("h2", {}, t("council.escalatedTitle")),
-    escalated.items.length === 0
-      ? h("p", { class: "muted" }, t("council.noEscalated"))
-      : h(
-          "ul",
-          { class: "cards" },
-          escalated.items.map((a) =>
-            h(
-              "li",
-              { class: "card escalated" },
-              h("h3", {}, t("council.escalated", { id: a.agreementId, resource: a.resource?.code ?? a.resourceId })),
-              h(
-                "p",
-                {},
-                t("council.parties", {
-                  consumer: departmentName(byId, a.consumer),
-                  provider: departmentName(byId, a.provider),
-                  purpose: a.purpose.text ?? a.purpose.code,
-                }),
-              ),
-              h("p", {}, t("council.deadlinePassed", { when: formatDateTime(a.replyDeadline) })),
-            ),
-          ),
-        ),
+    cases,
   );
   for (const fill of main.querySelectorAll(".fill")) fill.style.width = `${fill.dataset.share}%`;
 }

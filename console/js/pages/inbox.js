@@ -12,6 +12,8 @@ import {
   urgency,
 } from "../common.js";
 import { paged } from "./paging.js";
+import { deadlineDate } from "../workdays.js";
+import { sealList } from "../seals.js";
 
 const STATUSES = ["requested", "escalated", "active", "rejected", "suspended", "terminated", "expired"];
 
@@ -116,7 +118,14 @@ function card(agreement, byId, message, reload) {
       h("dt", {}, t("inbox.requestedAt")),
       h("dd", {}, formatDateTime(agreement.requestedAt)),
       agreement.replyDeadline
-        ? [h("dt", {}, t("inbox.deadline")), h("dd", {}, formatDateTime(agreement.replyDeadline))]
+        ? [
+            h("dt", {}, t("inbox.deadline")),
+            h(
+              "dd",
+              { "data-deadline": agreement.replyDeadlineDate ?? agreement.replyDeadline },
+              agreement.replyDeadlineDate ? deadlineDate(agreement) : formatDateTime(agreement.replyDeadline),
+            ),
+          ]
         : null,
       open || agreement.status === "escalated"
         ? [
@@ -125,6 +134,7 @@ function card(agreement, byId, message, reload) {
           ]
         : null,
       agreement.rejection?.reason ? [h("dt", {}, t("inbox.rejection")), h("dd", {}, agreement.rejection.reason)] : null,
+      agreement.coConsumers.length > 0 ? [h("dt", {}, t("seals.title")), h("dd", {}, sealList(agreement, byId))] : null,
     ),
     h("p", {}, evidence(agreement.requestedBlock, agreement.requestedTx)),
     open

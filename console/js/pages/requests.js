@@ -3,11 +3,13 @@ import { field, h, mount } from "../dom.js";
 import { formatDateTime, t } from "../i18n.js";
 import { departmentName, departmentsById, label, problemNotice, successNotice, timeLeft, urgency } from "../common.js";
 import { paged } from "./paging.js";
+import { deadlineDate } from "../workdays.js";
+import { awaitsSealFrom } from "../seals.js";
 
 const STATUSES = ["requested", "escalated", "active", "rejected", "suspended", "terminated", "expired"];
 
 /** The consumer clerk's own requests and their state; a request unanswered past its deadline can be escalated. */
-export async function render(main, { params, navigate, flash }) {
+export async function render(main, { params, navigate, session, flash }) {
   const status = STATUSES.includes(params.get("status")) ? params.get("status") : "all";
   const [list, byId] = await Promise.all([
     get(`/v1/agreements?as=consumer${status === "all" ? "" : `&status=${status}`}`),
@@ -29,6 +31,7 @@ export async function render(main, { params, navigate, flash }) {
       await render(main, {
         params,
         navigate,
+        session,
         flash: successNotice(
           t("requests.escalated", { id: agreement.agreementId, status: label("status", result.status) }),
           result.blockNumber,
@@ -84,12 +87,23 @@ export async function render(main, { params, navigate, flash }) {
               a.status === "requested" || a.status === "escalated"
                 ? h(
                     "p",
-                    { class: `left-${level}` },
+                    { class: `left-${level}`, "data-urgency": level },
                     timeLeft(a),
-                    a.replyDeadline ? ` (${formatDateTime(a.replyDeadline)})` : "",
+                    a.replyDeadlineDate
+                      ? ` (${deadlineDate(a)})`
+                      : a.replyDeadline
+                        ? ` (${formatDateTime(a.replyDeadline)})`
+                        : "",
                   )
                 : null,
               a.rejection?.reason ? h("p", {}, t("inbox.rejection"), ": ", a.rejection.reason) : null,
+              awaitsSealFrom(a, session?.department?.id)
+                ? h(
+                    "p",
+                    { "data-awaits-seal": "" },
+                    h("a", { href: `#/agreement?id=${a.agreementId}` }, t("seals.awaitingYours")),
+                  )
+                : null,
               a.overdue && a.status === "requested"
                 ? h("button", { type: "button", onclick: () => escalate(a) }, t("requests.escalate"))
                 : null,

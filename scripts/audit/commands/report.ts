@@ -210,8 +210,7 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
             directory.departmentName(a.provider),
             directory.departmentName(a.consumer),
             isoTime(a.requestedAt),
-            `${isoTime(reply.deadline)} (end of ${cstDateOf(reply.deadline)} CST, ` +
-              `${workingDaysBetween(calendar, a.requestedAt, reply.deadline) ?? "?"} working days)`,
+            describeDeadline(reply.deadline, workingDaysBetween(calendar, a.requestedAt, reply.deadline)),
             formatDuration(to - reply.deadline),
             reply.escalation ? "escalated, awaiting the council" : "requested",
           ]),
@@ -230,7 +229,7 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
               String(d.id),
               directory.departmentName(d.responsible ?? ""),
               directory.departmentName(d.requester),
-              isoTime(d.dueAt ?? 0),
+              describeDeadline(d.dueAt ?? 0, workingDaysBetween(calendar, d.assignedAt ?? 0, d.dueAt ?? 0)),
               formatDuration(to - (d.dueAt ?? 0)),
             ]),
             ...overdueObjections.map((o) => [
@@ -238,7 +237,7 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
               String(o.id),
               directory.departmentName(o.provider),
               directory.departmentName(o.consumer),
-              isoTime(o.answerDeadline),
+              describeDeadline(o.answerDeadline, workingDaysBetween(calendar, o.raisedAt, o.answerDeadline)),
               formatDuration(to - o.answerDeadline),
             ]),
           ],
@@ -272,13 +271,23 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
         responsible: d.responsible,
         requester: d.requester,
         dueAt: d.dueAt,
+        dueDate: d.dueAt === null ? null : cstDateOf(d.dueAt),
+        workingDaysAllowed:
+          d.dueAt === null || d.assignedAt === null ? null : workingDaysBetween(calendar, d.assignedAt, d.dueAt),
       })),
       overdueObjections: overdueObjections.map((o) => ({
         objectionId: o.id,
         provider: o.provider,
         consumer: o.consumer,
         answerDeadline: o.answerDeadline,
+        answerDeadlineDate: cstDateOf(o.answerDeadline),
+        workingDaysAllowed: workingDaysBetween(calendar, o.raisedAt, o.answerDeadline),
       })),
     },
   };
+}
+/** A deadline as the report states it: the instant, its CST date, and the working days it allowed on the calendar. */
+function describeDeadline(deadline: number, workingDays: number | null): string {
+  const days = workingDays === 1 ? "1 working day" : `${workingDays ?? "?"} working days`;
+  return `${isoTime(deadline)} (end of ${cstDateOf(deadline)} CST, ${days})`;
 }

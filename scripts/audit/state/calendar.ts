@@ -2,12 +2,7 @@
  * The council's working-day calendar rebuilt from `WorkingCalendarPublished` events alone (the last publication of
  * a year wins), so that the auditor states reply deadlines as dates and working days without trusting a gateway.
  */
-import {
-  YearNotPublishedError,
-  workingDaysLeft,
-  type PublishedYears,
-  type YearWords,
-} from "../../../core/calendar/working-days";
+import { workingDaysLeftIfPublished, type PublishedYears, type YearWords } from "../../../core/calendar/working-days";
 import type { AuditContext } from "../connect";
 import { interfaces } from "../contracts";
 
@@ -26,11 +21,4 @@ export async function loadCalendar(ctx: AuditContext): Promise<PublishedYears> {
 }
 
 /** Working days after `from`'s CST day up to `deadline`'s day, or null where the chain published no calendar for it. */
-export function workingDaysBetween(calendar: PublishedYears, from: number, deadline: number): number | null {
-  try {
-    return workingDaysLeft(calendar, from, deadline);
-  } catch (err) {
-    if (err instanceof YearNotPublishedError) return null;
-    throw err;
-  }
-}
+export const workingDaysBetween = workingDaysLeftIfPublished;

@@ -7,6 +7,7 @@ import { isoTime } from "../../../scripts/audit/time";
 import { anchor, audit, loadWorld, registerPersonal, requestAgreement, writeReceipts } from "./world";
 import { CALL } from "../../support/system";
 import { encodeCallPayload } from "../../../core/council/proposals";
+import { cstDateOf } from "../../../core/calendar/working-days";
 
 const STATUTORY_DUTY = 1;
 type Card = {
@@ -42,8 +43,8 @@ type QualityCard = {
 type Scorecard = {
   departments: (Card & QualityCard)[];
   overdue: { agreementId: string; escalated: boolean; deadlineDate: string; workingDaysAllowed: number | null }[];
-  overdueResponsibilities: { demandId: string }[];
-  overdueObjections: { objectionId: string }[];
+  overdueResponsibilities: { demandId: string; dueDate: string | null; workingDaysAllowed: number | null }[];
+  overdueObjections: { objectionId: string; answerDeadlineDate: string; workingDaysAllowed: number | null }[];
 };
 const byName = (data: Scorecard, fragment: string) => data.departments.find((d) => d.name.includes(fragment))!;
 
@@ -146,6 +147,18 @@ describe("audit report", function () {
     });
     expect(data.overdueResponsibilities.map((d) => d.demandId)).to.deep.equal([String(overdueDemand)]);
     expect(data.overdueObjections.map((o) => o.objectionId)).to.deep.equal([String(overdueObjection)]);
+    // Their deadlines as CST dates and the working days they allowed, on the calendar the chain published (the
+    // council's one day for the responsibility, its default ten for the objection), as for the overdue requests.
+    const dueAt = Number((await s.demands.demand(overdueDemand)).dueAt);
+    const answerDeadline = Number((await s.objections.objection(overdueObjection)).answerDeadline);
+    expect(data.overdueResponsibilities[0]).to.include({ dueDate: cstDateOf(dueAt), workingDaysAllowed: 1 });
+    expect(data.overdueObjections[0]).to.include({
+      answerDeadlineDate: cstDateOf(answerDeadline),
+      workingDaysAllowed: 10,
+    });
+    const text = (await audit(w, ["report"], { json: false })).stdout;
+    expect(text).to.include(`${isoTime(dueAt)} (end of ${cstDateOf(dueAt)} CST, 1 working day)`);
+    expect(text).to.include(`${isoTime(answerDeadline)} (end of ${cstDateOf(answerDeadline)} CST, 10 working days)`);
   });
 
   it("counts deliveries and denials by reason from the receipts given, and reports their violations", async function () {

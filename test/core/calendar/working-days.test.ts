@@ -5,6 +5,7 @@ import {
   deadlineAfter,
   isWorkingDay,
   workingDaysLeft,
+  workingDaysLeftIfPublished,
 } from "../../../core/calendar/working-days";
 import {
   YearNotCarriedError,
@@ -64,5 +65,12 @@ describe("core/calendar/working-days", function () {
     expect(() => workingDaysLeft(calendar, cst("2025-12-30T10:00"), cst("2026-01-05T10:00")))
       .to.throw(YearNotPublishedError)
       .with.property("year", 2025);
+  });
+
+  it("counts the working days left where the calendar has the years, and answers null where it lacks one", function () {
+    const calendar = officialCalendar([2026]);
+    expect(workingDaysLeftIfPublished(calendar, cst("2026-10-08T09:00"), cst("2026-10-15T23:59:59"))).to.equal(6);
+    expect(workingDaysLeftIfPublished(calendar, cst("2026-10-16T09:00"), cst("2026-10-15T23:59:59"))).to.equal(0);
+    expect(workingDaysLeftIfPublished(calendar, cst("2026-12-30T10:00"), cst("2027-01-05T23:59:59"))).to.equal(null);
   });
 });

@@ -107,6 +107,16 @@ describe("Gateway: council proposals on the real Consortium", function () {
     ["an unknown action", { action: "dissolve" }, "body.action"],
     ["a rejection without a reason", { action: "decide_agreement", agreementId: 1, approve: false }, "body.reason"],
     ["a quorum below half", { action: "set_quorum", quorumBps: 4000 }, "body.quorumBps"],
+    [
+      "an objection answer deadline of no working day",
+      { action: "set_objection_answer_deadline", workingDays: 0 },
+      "body.workingDays",
+    ],
+    [
+      "an objection answer deadline above a year's working days",
+      { action: "set_objection_answer_deadline", workingDays: 251 },
+      "body.workingDays",
+    ],
     ["a department id that is not bytes32", { action: "suspend", departmentId: "health" }, "body.departmentId"],
   ];
   for (const [what, body, field] of cases) {
@@ -245,6 +255,21 @@ describe("Gateway: council proposals on the real Consortium", function () {
     const again = await propose("data-bureau", { action: "clear_endpoint", departmentId: id("health") });
     expectStatus(again, 422);
     expect(again.body.errorName).to.equal("ConsortiumNoEndpoint");
+  });
+
+  it("sets the objection answer deadline in working days (set_objection_answer_deadline)", async function () {
+    const before = await gw.system.consortium.replyDeadline();
+    const res = await propose("data-bureau", { action: "set_objection_answer_deadline", workingDays: 15 });
+    expectStatus(res, 201);
+    expect(res.body).to.deep.include({
+      action: "set_objection_answer_deadline",
+      status: "executed",
+      details: { workingDays: 15 },
+    });
+    expect(await gw.system.consortium.objectionAnswerDeadline()).to.equal(15n);
+    expect(await gw.system.consortium.replyDeadline()).to.equal(before, "the reply deadline is a setting of its own");
+    const shown = await get(`/v1/council/proposals/${res.body.proposalId}`).expect(200);
+    expect(shown.body).to.deep.include({ action: "set_objection_answer_deadline", details: { workingDays: 15 } });
   });
 
   it("revokes a consent as the council, found by its id in the consent projection", async function () {

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import request from "supertest";
+import { cstDateOf } from "../../../core/calendar/working-days";
 import { canonicalJson } from "../../../core/json/canonical-json";
 import { startLiveGateway, type LiveGateway } from "../support/live-gateway";
 import { registerResource, travel, DAY } from "../support/sharing";
@@ -36,6 +37,26 @@ describe("Gateway demands: /v1/demands and /v1/responsibilities on the real cont
       .set("Authorization", auth)
       .send({ demandId, responsible, workingDays });
 
+  /**
+   * The responsibility as the responsible department reads it, and the working days the contract counts from the
+   * gateway's "now" (the later of the wall clock and the chain's time) up to its due date, taken before and after the
+   * read: the gateway's count is one of them (they differ only if midnight in China passed in between).
+   */
+  const readWithCount = async (demandId: number) => {
+    const dueAt = (await gw.system.demands.demand(demandId)).dueAt;
+    const count = async () => {
+      const chainTime = (await ethers.provider.getBlock("latest"))!.timestamp;
+      const now = Math.max(Math.floor(Date.now() / 1000), chainTime);
+      return Number(await gw.system.calendar.workingDaysLeft(now, dueAt));
+    };
+    const before = await count();
+    const res = await request(gw.app)
+      .get(`/v1/responsibilities/${demandId}`)
+      .set("Authorization", as("hrss"))
+      .expect(200);
+    return { body: res.body, counted: [before, await count()] };
+  };
+
   before(async function () {
     gw = await startLiveGateway();
     hrssResource = await registerResource(gw, "hrss", "pension-payments", { shareType: "unconditional" });
@@ -52,7 +73,13 @@ describe("Gateway demands: /v1/demands and /v1/responsibilities on the real cont
         .set("Authorization", as("gz-civil-affairs"))
         .send(demandBody())
         .expect(201);
-      expect(res.body).to.include({ status: "open", overdue: false, responsible: null });
+      expect(res.body).to.include({
+        status: "open",
+        overdue: false,
+        responsible: null,
+        dueDate: null,
+        dueWorkingDaysLeft: null,
+      });
       expect(res.body.requester).to.deep.equal({
         id: gw.system.departments["gz-civil-affairs"].id,
         key: "gz-civil-affairs",
@@ -145,6 +172,12 @@ describe("Gateway demands: /v1/demands and /v1/responsibilities on the real cont
       const assignedAt = BigInt(Date.parse(res.body.demand.assignedAt) / 1000);
       expect(onChain.dueAt).to.equal(await gw.system.calendar.deadlineAfter(assignedAt, 10));
       expect(res.body.demand.dueAt).to.equal(new Date(Number(onChain.dueAt) * 1000).toISOString());
+      expect(res.body.demand.dueDate).to.equal(cstDateOf(Number(onChain.dueAt)));
+      // Ten left on the day of the assignment (nine had midnight in China passed since).
+      expect(res.body.demand.dueWorkingDaysLeft).to.be.oneOf([9, 10]);
+      const read = await readWithCount(demandId);
+      expect(read.body.dueDate).to.equal(cstDateOf(Number(onChain.dueAt)));
+      expect(read.body.dueWorkingDaysLeft).to.be.oneOf(read.counted);
 
       const notResponsible = await request(gw.app)
         .post(`/v1/responsibilities/${demandId}/fulfil`)
@@ -158,7 +191,13 @@ describe("Gateway demands: /v1/demands and /v1/responsibilities on the real cont
         .set("Authorization", as("hrss"))
         .send({ resourceId: hrssResource })
         .expect(200);
-      expect(done.body).to.include({ status: "fulfilled", fulfilledOnTime: true, resourceId: hrssResource });
+      expect(done.body).to.include({
+        status: "fulfilled",
+        fulfilledOnTime: true,
+        resourceId: hrssResource,
+        dueWorkingDaysLeft: null,
+      });
+      expect(done.body.dueDate).to.equal(cstDateOf(Number(onChain.dueAt)));
       const detail = await request(gw.app)
         .get(`/v1/responsibilities/${demandId}`)
         .set("Authorization", as("gz-civil-affairs"))
@@ -197,6 +236,8 @@ describe("Gateway demands: /v1/demands and /v1/responsibilities on the real cont
         .set("Authorization", as("hrss"))
         .expect(200);
       expect(overdue.body.items.map((d: { demandId: number }) => d.demandId)).to.include(demandId);
+      const listed = overdue.body.items.find((d: { demandId: number }) => d.demandId === demandId);
+      expect(listed).to.include({ overdue: true, dueWorkingDaysLeft: 0 });
       expect(await gw.system.demands.isOverdue(demandId)).to.equal(true);
 
       const late = await request(gw.app)

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import request from "supertest";
 import { startLiveGateway, type LiveGateway } from "../support/live-gateway";
+import { cstDateOf } from "../../../core/calendar/working-days";
 import { registerResource, travel, DAY } from "../support/sharing";
 
 const problem = (code: string) => `https://kuajie.dev/problems/${code}`;
@@ -30,6 +31,26 @@ describe("Gateway objections: /v1/objections on the real contracts", function ()
   const escalate = (objectionId: number, key = "gz-civil-affairs") =>
     request(gw.app).post(`/v1/objections/${objectionId}/escalate`).set("Authorization", as(key));
 
+  /**
+   * The objection as the provider reads it, and the working days the contract counts from the gateway's "now" (the
+   * later of the wall clock and the chain's time) up to its deadline, taken before and after the read: the gateway's
+   * count is one of them (they differ only if midnight in China passed in between).
+   */
+  const readWithCount = async (objectionId: number) => {
+    const deadline = (await gw.system.objections.objection(objectionId)).answerDeadline;
+    const count = async () => {
+      const chainTime = (await ethers.provider.getBlock("latest"))!.timestamp;
+      const now = Math.max(Math.floor(Date.now() / 1000), chainTime);
+      return Number(await gw.system.calendar.workingDaysLeft(now, deadline));
+    };
+    const before = await count();
+    const res = await request(gw.app)
+      .get(`/v1/objections/${objectionId}`)
+      .set("Authorization", as("public-security"))
+      .expect(200);
+    return { body: res.body, counted: [before, await count()], deadline: Number(deadline) };
+  };
+
   before(async function () {
     gw = await startLiveGateway();
     resourceId = await registerResource(gw, "public-security", "household-register");
@@ -52,6 +73,12 @@ describe("Gateway objections: /v1/objections on the real contracts", function ()
     const raisedAt = BigInt(Date.parse(res.body.raisedAt) / 1000);
     expect(onChain.answerDeadline).to.equal(await gw.system.calendar.deadlineAfter(raisedAt, 10));
     expect(res.body.answerDeadline).to.equal(new Date(Number(onChain.answerDeadline) * 1000).toISOString());
+    expect(res.body.answerDeadlineDate).to.equal(cstDateOf(Number(onChain.answerDeadline)));
+    // Ten left on the day it is raised (nine had midnight in China passed since).
+    expect(res.body.answerWorkingDaysLeft).to.be.oneOf([9, 10]);
+    const read = await readWithCount(res.body.objectionId);
+    expect(read.body.answerDeadlineDate).to.equal(cstDateOf(read.deadline));
+    expect(read.body.answerWorkingDaysLeft).to.be.oneOf(read.counted);
   });
 
   it("refuses unknown fields by position, an own resource, and an unknown resource, changing nothing", async function () {
@@ -94,6 +121,7 @@ describe("Gateway objections: /v1/objections on the real contracts", function ()
     const res = await answer(objectionId, { outcome: "corrected", note: "dates re-keyed" }).expect(200);
     expect(res.body).to.include({
       status: "corrected",
+      answerWorkingDaysLeft: null,
       answeredOnTime: true,
       correctionNoteHash: ethers.id("dates re-keyed"),
       correctedVersion: null,
@@ -160,6 +188,8 @@ describe("Gateway objections: /v1/objections on the real contracts", function ()
       .set("Authorization", as("public-security"))
       .expect(200);
     expect(overdue.body.items.map((o: { objectionId: number }) => o.objectionId)).to.include(objectionId);
+    const listed = overdue.body.items.find((o: { objectionId: number }) => o.objectionId === objectionId);
+    expect(listed).to.include({ answerWorkingDaysLeft: 0, overdue: true });
     await escalate(objectionId).expect(200);
     const asConsumer = await request(gw.app)
       .get("/v1/objections?as=consumer&status=escalated")

@@ -4,12 +4,7 @@ import { LEGAL_BASIS, QUOTA_PERIOD, type AGREEMENT_STATUS } from "../../../../co
 import { fieldsToMask, maskToFields } from "../../common/field-mask";
 import { codeToBytes32 } from "../../common/short-codes";
 import { isoTime } from "../../common/time";
-import {
-  YearNotPublishedError,
-  cstDateOf,
-  workingDaysLeft,
-  type PublishedYears,
-} from "../../../../core/calendar/working-days";
+import { cstDateOf, workingDaysLeftIfPublished, type PublishedYears } from "../../../../core/calendar/working-days";
 import { validationError } from "../../common/errors";
 import type { KuajieChain, WriteResult } from "../../chain/adapter";
 import {
@@ -226,12 +221,7 @@ export class AgreementService {
    */
   private replyWorkingDaysLeft(a: AgreementRecord, now: number): number | null {
     if (a.replyDeadline === 0 || a.storedStatus !== "requested" || a.providerApproved) return null;
-    try {
-      return workingDaysLeft(this.calendar.published(), now, a.replyDeadline);
-    } catch (err) {
-      if (err instanceof YearNotPublishedError) return null;
-      throw err;
-    }
+    return workingDaysLeftIfPublished(this.calendar.published(), now, a.replyDeadline);
   }
 
   private history(agreementId: number) {

@@ -3,11 +3,13 @@ import {
   decodeAdmitPayload,
   decodeCallPayload,
   decodeDepartmentPayload,
+  decodeObjectionAnswerDeadlinePayload,
   decodeQuorumPayload,
   decodeReplyDeadlinePayload,
   encodeAdmitPayload,
   encodeCallPayload,
   encodeDepartmentPayload,
+  encodeObjectionAnswerDeadlinePayload,
   encodeQuorumPayload,
   encodeReplyDeadlinePayload,
 } from "../../../../core/council/proposals";
@@ -58,6 +60,7 @@ export function encodeAdmit(profile: DepartmentProfile, admin: string): string {
 export const encodeDepartmentId = encodeDepartmentPayload;
 export const encodeQuorum = encodeQuorumPayload;
 export const encodeReplyDeadline = encodeReplyDeadlinePayload;
+export const encodeObjectionAnswerDeadline = encodeObjectionAnswerDeadlinePayload;
 
 /** `abi.encode(module, callData)` for a council call to a registered module. */
 export function encodeCall(moduleAddress: string, contract: ContractName, method: string, args: readonly unknown[]) {
@@ -101,6 +104,8 @@ export function decodeProposal(
         return { action, details: { quorumBps: decodeQuorumPayload(payload) } };
       case "set_reply_deadline":
         return { action, details: { workingDays: decodeReplyDeadlinePayload(payload) } };
+      case "set_objection_answer_deadline":
+        return { action, details: { workingDays: decodeObjectionAnswerDeadlinePayload(payload) } };
       case "call":
         return decodeCall(payload, contracts);
       default:

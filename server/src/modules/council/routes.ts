@@ -19,7 +19,7 @@ export function registerCouncilRoutes(registry: RouteRegistry, service: CouncilS
       description:
         "The proposer's department approves it at once; it executes when the approvals reach the quorum (at once " +
         "with a single seat). Actions: admit, suspend, reinstate, grant_seat, revoke_seat, clear_node, " +
-        "clear_endpoint, set_quorum, set_reply_deadline, and council calls: decide_agreement, suspend_agreement, resume_agreement, " +
+        "clear_endpoint, set_quorum, set_reply_deadline, set_objection_answer_deadline, and council calls: decide_agreement, suspend_agreement, resume_agreement, " +
         "terminate_agreement, pause_grant, resume_grant, revoke_grant, revoke_consent, publish_calendar_year, " +
         "assign_responsibility, decide_objection.",
       tag: "council",

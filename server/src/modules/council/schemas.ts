@@ -57,6 +57,12 @@ export const proposalBodySchema = z
         .max(250)
         .meta({ description: "working days of the council's calendar a provider has to answer a conditional request" }),
     }),
+    z.object({
+      action: z.literal("set_objection_answer_deadline"),
+      workingDays: z.number().int().min(1).max(250).meta({
+        description: "working days of the council's calendar a provider has to answer a data-quality objection",
+      }),
+    }),
     z
       .object({
         action: z.literal("decide_agreement"),

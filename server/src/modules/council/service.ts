@@ -18,6 +18,7 @@ import {
   encodeDepartmentId,
   encodeQuorum,
   encodeReplyDeadline,
+  encodeObjectionAnswerDeadline,
   type CouncilCall,
 } from "./payload";
 import type { ConsentLookup } from "../consents/service";
@@ -152,6 +153,11 @@ export class CouncilService {
         return { action: "set_quorum", payload: encodeQuorum(body.quorumBps) };
       case "set_reply_deadline":
         return { action: "set_reply_deadline", payload: encodeReplyDeadline(body.workingDays) };
+      case "set_objection_answer_deadline":
+        return {
+          action: "set_objection_answer_deadline",
+          payload: encodeObjectionAnswerDeadline(body.workingDays),
+        };
       case "decide_agreement":
         return this.call("decide_agreement", [
           body.agreementId,

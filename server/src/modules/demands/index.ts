@@ -1,3 +1,4 @@
+import { CalendarStore } from "../../store/calendar";
 import { DemandStore } from "../../store/demands";
 import { catalogLookup } from "../catalog";
 import { councilService } from "../council";
@@ -13,6 +14,7 @@ export const demandsFeature: Feature = (ctx) => {
     ctx.chain,
     ctx.departments,
     councilService(ctx),
+    ctx.projection(CalendarStore),
   );
   return (registry) => registerDemandRoutes(registry, service, ctx.departments);
 };

@@ -92,7 +92,24 @@ const demandSchema = z
     responsible: ref.nullable().meta({ description: "who answered it, or whom the council assigned" }),
     resourceId: z.string().nullable(),
     workingDays: z.number().int().nullable(),
-    dueAt: z.string().nullable(),
+    dueAt: z
+      .string()
+      .nullable()
+      .meta({
+        description:
+          "once assigned: the end (23:59:59 China Standard Time) of the assigned number of working days after the day " +
+          "of the assignment, on the council's working-day calendar",
+      }),
+    dueDate: z.string().nullable().meta({ description: "the due date in China Standard Time (YYYY-MM-DD)" }),
+    dueWorkingDaysLeft: z
+      .number()
+      .int()
+      .nullable()
+      .meta({
+        description:
+          "while assigned and unfulfilled: working days after today (CST) up to the due date (0 on its last day and " +
+          "after); null otherwise, or when the calendar lacks a year it needs",
+      }),
     publishedAt: z.string(),
     assignedAt: z.string().nullable(),
     settledAt: z.string().nullable(),

@@ -1,5 +1,6 @@
 import { canonicalJson } from "../../../../core/json/canonical-json";
 import { demandOverdue, type DemandState } from "../../../../core/folds/demands";
+import { cstDateOf, workingDaysLeftIfPublished, type PublishedYears } from "../../../../core/calendar/working-days";
 import { isoTime } from "../../common/time";
 import { recordHistory } from "../../common/record-history";
 import { validationError } from "../../common/errors";
@@ -41,6 +42,7 @@ export class DemandService {
     private readonly chain: KuajieChain,
     private readonly departments: DepartmentService,
     private readonly council: CouncilService,
+    private readonly calendar: { published(): PublishedYears },
   ) {}
 
   require(demandId: number, where = "params.id"): DemandState {
@@ -135,6 +137,11 @@ export class DemandService {
       resourceId: d.resourceId,
       workingDays: d.workingDays,
       dueAt: d.dueAt === null ? null : isoTime(d.dueAt),
+      dueDate: d.dueAt === null ? null : cstDateOf(d.dueAt),
+      dueWorkingDaysLeft:
+        d.status === "assigned" && d.dueAt !== null
+          ? workingDaysLeftIfPublished(this.calendar.published(), now, d.dueAt)
+          : null,
       publishedAt: isoTime(d.publishedAt),
       assignedAt: d.assignedAt === null ? null : isoTime(d.assignedAt),
       settledAt: d.settledAt === null ? null : isoTime(d.settledAt),

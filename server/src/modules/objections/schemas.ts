@@ -86,6 +86,18 @@ const objectionSchema = z
     overdue: z.boolean().meta({ description: "unanswered past the answer deadline" }),
     raisedAt: z.string(),
     answerDeadline: z.string().meta({ description: "end (23:59:59 CST) of the last working day to answer" }),
+    answerDeadlineDate: z
+      .string()
+      .meta({ description: "the answer deadline's date in China Standard Time (YYYY-MM-DD)" }),
+    answerWorkingDaysLeft: z
+      .number()
+      .int()
+      .nullable()
+      .meta({
+        description:
+          "while the provider's answer is awaited (raised): working days after today (CST) up to the deadline's day " +
+          "(0 on its last day and after); null otherwise, or when the calendar lacks a year it needs",
+      }),
     answeredAt: z.string().nullable(),
     answeredOnTime: z.boolean().nullable(),
     correctedVersion: z.number().int().nullable(),

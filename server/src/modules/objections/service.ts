@@ -1,6 +1,7 @@
 import { id as keccakUtf8, ZeroHash } from "ethers";
 import { objectionOverdue, type ObjectionState } from "../../../../core/folds/objections";
 import { fieldsToMask, maskToFields } from "../../common/field-mask";
+import { cstDateOf, workingDaysLeftIfPublished, type PublishedYears } from "../../../../core/calendar/working-days";
 import { isoTime } from "../../common/time";
 import { recordHistory } from "../../common/record-history";
 import { validationError } from "../../common/errors";
@@ -26,6 +27,7 @@ export class ObjectionService {
     private readonly catalog: CatalogLookup,
     private readonly chain: KuajieChain,
     private readonly departments: DepartmentService,
+    private readonly calendar: { published(): PublishedYears },
   ) {}
 
   require(objectionId: number): ObjectionState {
@@ -129,6 +131,9 @@ export class ObjectionService {
       overdue: objectionOverdue(o, now),
       raisedAt: isoTime(o.raisedAt),
       answerDeadline: isoTime(o.answerDeadline),
+      answerDeadlineDate: cstDateOf(o.answerDeadline),
+      answerWorkingDaysLeft:
+        o.status === "raised" ? workingDaysLeftIfPublished(this.calendar.published(), now, o.answerDeadline) : null,
       answeredAt: o.answeredAt === null ? null : isoTime(o.answeredAt),
       answeredOnTime: o.answeredOnTime,
       correctedVersion: o.correctedVersion,
