@@ -8,14 +8,16 @@
  *
  * Skipped, saying why, only when no Chromium binary exists (as test/console/console.test.ts).
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { ROOT, StackSite, TS_NODE, type StartProcess } from "../../scripts/harness";
 import { credentialsSchema, devFiles, readJsonFile, type Credentials } from "../../scripts/lib/dev-files";
-import { chromiumPath, expectAccessible, launchChromium, openContext, screenshot, watchCsp } from "./support/browser";
+import { chromiumPath, expectAccessible, launchChromium, screenshot } from "./support/browser";
+import { runDemo } from "./support/demo";
+import { ConsolePages } from "./support/pages";
 import { CONSUMER, department, indexedAt, type Department } from "./support/story";
 
 const STEP_MS = 60_000;
@@ -52,8 +54,7 @@ describe("the auditor's pages in a real browser", function () {
   let credentials: Credentials;
   let civil: Department;
   let auditorPage: Page;
-  const contexts: BrowserContext[] = [];
-  const cspViolations: string[] = [];
+  let pages: ConsolePages;
   const files = { consumer: "", provider: "" };
 
   before(async function () {
@@ -67,57 +68,26 @@ describe("the auditor's pages in a real browser", function () {
     site = await StackSite.create({}, "kuajie-console-auditor-");
     start = site.launch();
     await start.ready();
-    const demo = spawn(TS_NODE, ["--transpile-only", "scripts/demo.ts"], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, KUAJIE_DATA_DIR: site.dataDir },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    demo.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    demo.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => demo.kill("SIGKILL"), DEMO_BOUND_MS);
-    const code = await new Promise<number | null>((resolve) => demo.once("exit", (c) => resolve(c)));
-    clearTimeout(timer);
-    expect(code, output).to.equal(0);
+    await runDemo(site.dataDir, DEMO_BOUND_MS);
     credentials = readJsonFile(devFiles(site.dataDir).credentials, credentialsSchema, "credentials file");
     civil = department(credentials, CONSUMER);
     await indexedAt(credentials, civil);
     files.consumer = path.join(site.dataDir, "demo-receipts-consumer.json");
     files.provider = path.join(site.dataDir, "demo-receipts-provider.json");
     browser = await launchChromium(executable!);
-    auditorPage = await newPage();
-    await signIn(auditorPage, { gateway: civil.gateway, token: credentials.auditor.token });
+    pages = new ConsolePages(browser, STEP_MS);
+    auditorPage = await pages.newPage();
+    await pages.signIn(auditorPage, { gateway: civil.gateway, token: credentials.auditor.token });
   });
 
   after(async function () {
-    for (const context of contexts) await context.close().catch(() => undefined);
+    await pages?.close();
     await browser?.close().catch(() => undefined);
-    if (start) await start.stop().catch(() => start!.killGroup());
+    await start?.stop().catch(() => start!.killGroup());
     site?.remove();
   });
 
-  afterEach(function () {
-    expect(cspViolations, "Content-Security-Policy violations").to.deep.equal([]);
-  });
-
-  async function newPage(): Promise<Page> {
-    const context = await openContext(browser);
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(STEP_MS);
-    cspViolations.push(...watchCsp(page));
-    page.on("console", (message) => {
-      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
-    return page;
-  }
-
-  async function signIn(page: Page, who: { gateway: string; token: string }): Promise<void> {
-    await page.goto(`${who.gateway}/console/`);
-    await page.getByLabel(/API 令牌|API token/).fill(who.token);
-    await page.getByRole("button", { name: /^(登录|Sign in)$/ }).click();
-    await page.locator("#signout:not([hidden])").waitFor();
-  }
+  afterEach(() => pages?.expectNoCspViolation());
 
   /** The scorecard as the page's own session reads it from the API. */
   async function apiScorecard(
@@ -237,8 +207,8 @@ describe("the auditor's pages in a real browser", function () {
     });
 
     it("shows a clerk neither the page nor its figures", async function () {
-      const page = await newPage();
-      await signIn(page, civil);
+      const page = await pages.newPage();
+      await pages.signIn(page, civil);
       expect(await page.locator("#nav").innerText()).not.to.include("监督评分");
       const status = await page.evaluate(async () => (await fetch("/v1/audit/scorecard")).status);
       expect(status).to.equal(403);
