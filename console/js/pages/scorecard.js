@@ -280,7 +280,7 @@ async function drawCharts(sections) {
       aria: { enabled: false },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { top: 0 },
-      grid: { left: 8, right: 32, top: 36, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 56, top: 36, bottom: 8, containLabel: true },
       yAxis: { type: "category", inverse: true, data: departments.map((c) => shortName(c.name)) },
       xAxis: {
         type: "value",
