@@ -15,6 +15,9 @@ import * as catalog from "./pages/catalog.js";
 // console12a: the clerk's catalog forms, the council's admission form.
 import * as catalogEntry from "./pages/catalog-entry.js";
 import * as admit from "./pages/admit.js";
+// The auditor's scorecard and receipts check (console12b).
+import * as scorecard from "./pages/scorecard.js";
+import * as exchangeCheck from "./pages/exchange-check.js";
 
 /** The pages, and which roles see them in the navigation (the gateway decides what each may really do). */
 const PAGES = {
@@ -31,6 +34,9 @@ const PAGES = {
   // console12a: pages reached from another page's links, not from the navigation.
   catalogEntry: { page: catalogEntry, roles: ["operator", "council"], hidden: true },
   admit: { page: admit, roles: ["council"], hidden: true },
+  // The auditor's scorecard and receipts check (console12b): labels in their own message blocks.
+  scorecard: { page: scorecard, roles: ["auditor"], label: "scorecard.nav" },
+  "exchange-check": { page: exchangeCheck, roles: ["auditor"], label: "exchangeCheck.nav" },
 };
 
 let session = null;
@@ -76,8 +82,12 @@ function renderChrome() {
     nav,
     Object.entries(PAGES)
       .filter(([, entry]) => entry.roles.includes(session.role) && !entry.hidden)
-      .map(([name]) =>
-        h("a", { href: `#/${name}`, "aria-current": name === current ? "page" : undefined }, t(`nav.${name}`)),
+      .map(([name, entry]) =>
+        h(
+          "a",
+          { href: `#/${name}`, "aria-current": name === current ? "page" : undefined },
+          t(entry.label ?? `nav.${name}`),
+        ),
       ),
   );
   const department = session.department?.name ?? session.department?.key ?? t("app.noDepartment");

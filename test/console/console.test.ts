@@ -12,7 +12,7 @@ import http from "node:http";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { expect } from "chai";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { StackSite, freePort, type StartProcess } from "../../scripts/harness";
 import {
   backendsFileSchema,
@@ -23,15 +23,8 @@ import {
   type BackendsFile,
   type Credentials,
 } from "../../scripts/lib/dev-files";
-import {
-  ATTACKER_HOST,
-  chromiumPath,
-  expectAccessible,
-  launchChromium,
-  openContext,
-  screenshot,
-  watchCsp,
-} from "./support/browser";
+import { ATTACKER_HOST, chromiumPath, expectAccessible, launchChromium, screenshot } from "./support/browser";
+import { ConsolePages } from "./support/pages";
 import { agreementJson, describeClerkWork, expectedWorkingDays } from "./clerk-work";
 import {
   COUNCIL,
@@ -68,8 +61,7 @@ describe("the console in a real browser", function () {
   let request: { resourceId: string; agreementId: string };
   let health: Department;
   let civil: Department;
-  const contexts: BrowserContext[] = [];
-  const cspViolations: string[] = [];
+  let pages: ConsolePages;
 
   before(async function () {
     const executable = chromiumPath();
@@ -95,40 +87,25 @@ describe("the console in a real browser", function () {
     civil = department(credentials, CONSUMER);
     request = await requestHealthCard(credentials, backends);
     browser = await launchChromium(executable!);
+    pages = new ConsolePages(browser, STEP_MS);
   });
 
   after(async function () {
-    for (const context of contexts) await context.close().catch(() => undefined);
+    await pages?.close();
     await browser?.close().catch(() => undefined);
     if (start) await start.stop().catch(() => start!.killGroup());
     site?.remove();
   });
 
   afterEach(function () {
-    expect(cspViolations, "Content-Security-Policy violations").to.deep.equal([]);
+    pages?.expectNoCspViolation();
   });
 
-  async function newPage(locale = "zh-CN"): Promise<Page> {
-    const context = await openContext(browser, locale);
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(STEP_MS);
-    cspViolations.push(...watchCsp(page));
-    page.on("console", (message) => {
-      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
-    return page;
-  }
+  const newPage = (locale?: string) => pages.newPage(locale);
+  const signIn = (page: Page, who: { gateway: string; token: string }) => pages.signIn(page, who);
 
   function exchangeResults(page: Page): Promise<Array<string | null>> {
     return page.locator("tr[data-result]").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-result")));
-  }
-
-  async function signIn(page: Page, who: { gateway: string; token: string }): Promise<void> {
-    await page.goto(`${who.gateway}/console/`);
-    await page.getByLabel(/API 令牌|API token/).fill(who.token);
-    await page.getByRole("button", { name: /^(登录|Sign in)$/ }).click();
-    await page.locator("#signout:not([hidden])").waitFor();
   }
 
   describe("the one-card story, through the console alone", function () {

@@ -11,8 +11,14 @@ import { short, type Directory } from "../state/directory";
 import { loadOperatorHistory } from "../state/operators";
 import { exchangeDomain } from "../../../core/exchange";
 import { verifyReceipts, type VerifyResult } from "../verify";
-import { checkEnvelope, parseEnvelope, type ExchangeReceipt } from "../verify/exchange-envelope";
-import { pairExchanges, type PairOutcome, type PairVerdict } from "../verify/pairing";
+import type { ExchangeReceipt } from "../../../core/audit/exchange/envelope";
+import type { PairOutcome, PairVerdict } from "../../../core/audit/exchange/pairing";
+import {
+  exchangeDepartments,
+  judgeExchanges,
+  readExchangeSide,
+  type ExchangeSide,
+} from "../../../core/audit/exchange/check";
 import type { Span } from "../verify/withheld";
 import { wrongDeploymentReport } from "./wrong-deployment";
 
@@ -25,14 +31,9 @@ export interface ExchangeCommandOptions {
   span: Span;
 }
 
-interface Side {
+interface Side extends ExchangeSide {
   file: string;
   result: VerifyResult;
-  exchanges: ExchangeReceipt[];
-  /** Receipts with no exchange envelope (written before federation). */
-  preFederation: number;
-  /** The departments whose receipts the file holds. */
-  departments: Set<string>;
 }
 
 export async function exchangeCommand(ctx: AuditContext, options: ExchangeCommandOptions): Promise<AuditReport> {
@@ -49,39 +50,17 @@ export async function exchangeCommand(ctx: AuditContext, options: ExchangeComman
   const readSide = async (file: string, entries: ReceiptEntry[]): Promise<Side> => {
     const result = await verifyReceipts(ctx, entries, verifyOptions);
     violations.push(...result.violations.map((v) => ({ ...v, detail: `${file}: ${v.detail}` })));
-    const side: Side = { file, result, exchanges: [], preFederation: 0, departments: new Set() };
-    for (const checked of result.checked) {
-      side.departments.add(checked.receipt.department.toLowerCase());
-      const parsed = parseEnvelope(checked, domain);
-      if (parsed.kind === "none") side.preFederation++;
-      else if (parsed.kind === "malformed") violations.push(parsed.violation);
-      else side.exchanges.push(parsed.receipt);
-    }
-    return side;
+    return { file, result, ...readExchangeSide(result.checked, domain, violations) };
   };
   const consumer = await readSide(options.consumerFile, options.consumerEntries);
   const provider = await readSide(options.providerFile, options.providerEntries);
 
-  const all = [...consumer.exchanges, ...provider.exchanges];
-  const operators = await loadOperatorHistory(ctx, [
-    ...all.map((x) => x.request.consumer),
-    ...all.map((x) => x.checked.receipt.provider),
-  ]);
+  const operators = await loadOperatorHistory(ctx, exchangeDepartments([consumer, provider]));
   const directory = consumer.result.directory;
-  const name = (x: ExchangeReceipt) => receiptName(directory, x);
-  for (const x of all) violations.push(...checkEnvelope(x, operators, name(x)));
-
-  // Each file holds its departments' receipts of both roles: pair the consumer file's consumer receipts of exchanges
-  // with the provider file's departments, and the provider file's provider receipts of requests by the consumer's.
-  const consumerSide = consumer.exchanges.filter(
-    (x) => x.role === "consumer" && provider.departments.has(x.checked.receipt.provider.toLowerCase()),
-  );
-  const providerSide = provider.exchanges.filter(
-    (x) => x.role === "provider" && consumer.departments.has(x.request.consumer.toLowerCase()),
-  );
-  const paired = pairExchanges(consumerSide, providerSide, name);
-  violations.push(...paired.violations);
-  const outside = all.length - consumerSide.length - providerSide.length;
+  const judged = judgeExchanges(consumer, provider, operators, (x) => receiptName(directory, x));
+  violations.push(...judged.violations);
+  const paired = judged;
+  const outside = judged.outside;
 
   return {
     command: "exchange",

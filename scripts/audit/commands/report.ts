@@ -8,19 +8,14 @@
  */
 import { loadCalendar, workingDaysBetween } from "../state/calendar";
 import { cstDateOf } from "../../../core/calendar/working-days";
+import { computeScorecards, type Scorecard, type ScorecardReceipt } from "../../../core/audit/scorecard";
 import type { AuditContext } from "../connect";
 import type { ReceiptEntry } from "../receipts-file";
 import { chainOf, type AuditReport, type Cell, type Table } from "../render/model";
 import type { Violation } from "../rules";
-import { loadAllAgreements, type AgreementHistory } from "../state/agreements";
-import { loadAllConsents } from "../state/consents";
-import { loadDirectory, type DepartmentInfo } from "../state/directory";
-import { loadAllGrants } from "../state/grants";
-import { loadAllDemands, loadAllObjections } from "../state/quality";
-import { demandOverdue } from "../../../core/folds/demands";
-import { objectionOverdue } from "../../../core/folds/objections";
-import { replyOf, type Reply } from "../state/replies";
-import { formatDuration, isoTime, median } from "../time";
+import { loadDirectory } from "../state/directory";
+import { scorecardEvents } from "../state/scorecard-events";
+import { formatDuration, isoTime } from "../time";
 import { verifyReceipts } from "../verify";
 import { wrongDeploymentReport } from "./wrong-deployment";
 
@@ -30,43 +25,6 @@ export interface ReportCommandOptions {
   entries?: ReceiptEntry[];
   maxAnchorDelay: number;
 }
-
-interface Scorecard {
-  department: DepartmentInfo;
-  resourcesByShareType: Record<string, number>;
-  resourcesBySecurityLevel: Record<string, number>;
-  requestsReceived: number;
-  requestsMade: number;
-  approvals: number;
-  rejections: number;
-  replySeconds: number[];
-  medianReplySeconds?: number;
-  worstReplySeconds?: number;
-  repliesPastDeadline: number;
-  overdue: number;
-  escalations: number;
-  grants: number;
-  consentsRecorded: number;
-  consentsWithdrawn: number;
-  deliveries: number;
-  denialsByReason: Record<string, number>;
-  failures: number;
-  demandsPublished: number;
-  demandsOpen: number;
-  demandsAnswered: number;
-  responsibilitiesAssigned: number;
-  responsibilitiesFulfilledOnTime: number;
-  responsibilitiesFulfilledLate: number;
-  responsibilitiesOverdue: number;
-  objectionsReceived: number;
-  objectionsRaised: number;
-  objectionsAnsweredOnTime: number;
-  objectionsCorrected: number;
-  objectionsDisputed: number;
-  objectionsOverdue: number;
-}
-
-const bump = (counts: Record<string, number>, key: string) => (counts[key] = (counts[key] ?? 0) + 1);
 
 export async function reportCommand(ctx: AuditContext, options: ReportCommandOptions): Promise<AuditReport> {
   const from = options.from ?? 0;
@@ -78,122 +36,29 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
   // Everything as it stood at the end of the period.
   const events = ctx.events.until((await ctx.events.firstBlockAtOrAfter(to + 1)) - 1);
   const atEnd: AuditContext = { ...ctx, events };
-  const [directory, agreements, grants, consents, calendar, demands, objections] = await Promise.all([
+  const [directory, calendar, chainEvents] = await Promise.all([
     loadDirectory(atEnd),
-    loadAllAgreements(atEnd),
-    loadAllGrants(atEnd),
-    loadAllConsents(atEnd),
     loadCalendar(atEnd),
-    loadAllDemands(atEnd),
-    loadAllObjections(atEnd),
+    scorecardEvents(atEnd),
   ]);
-  const inPeriod = (time: number) => time >= from && time <= to;
-
-  const cards = new Map<string, Scorecard>();
-  for (const department of directory.departments.values())
-    cards.set(department.id.toLowerCase(), emptyCard(department));
-  const card = (id: string) => cards.get(id.toLowerCase());
-
-  for (const resource of directory.resources.values()) {
-    const c = card(resource.provider);
-    if (!c || !inPeriod(resource.registered.time)) continue;
-    bump(c.resourcesByShareType, resource.shareType);
-    bump(c.resourcesBySecurityLevel, resource.securityLevel);
-  }
-  const overdueItems: { agreement: AgreementHistory; reply: Reply }[] = [];
-  for (const agreement of agreements.values()) {
-    const provider = card(agreement.provider);
-    const reply = replyOf(agreement, to);
-    if (reply.overdue) overdueItems.push({ agreement, reply });
-    if (inPeriod(agreement.requested.time)) {
-      const consumer = card(agreement.consumer);
-      if (consumer) consumer.requestsMade++;
-      if (provider) {
-        provider.requestsReceived++;
-        if (reply.late) provider.repliesPastDeadline++;
-        if (reply.overdue) provider.overdue++;
-        if (reply.replySeconds !== undefined) provider.replySeconds.push(reply.replySeconds);
-      }
-    }
-    for (const event of agreement.events) {
-      if (!provider || !inPeriod(event.time)) continue;
-      const byProvider = event.args.getValue("byCouncil") === false;
-      if (event.name === "AgreementApproved" && byProvider) provider.approvals++;
-      if (event.name === "AgreementRejected" && byProvider) provider.rejections++;
-      if (event.name === "AgreementEscalated") provider.escalations++;
-    }
-  }
-  for (const grant of grants.values()) {
-    const c = card(grant.consumer);
-    if (c && inPeriod(grant.issued.time)) c.grants++;
-  }
-  for (const consent of consents.all()) {
-    const c = card(consent.recorder);
-    if (!c) continue;
-    if (inPeriod(consent.recorded.time)) c.consentsRecorded++;
-    if (consent.changes.some((e) => e.name === "ConsentWithdrawn" && inPeriod(e.time))) c.consentsWithdrawn++;
-  }
-
-  // Demands are counted for the requester; responsibilities and answers for the department that must provide the data;
-  // objections received and their answers for the provider, raised for the consumer. Overdue: at the period's end.
-  for (const d of demands.values()) {
-    const requester = card(d.requester);
-    const responsible = d.responsible === null ? undefined : card(d.responsible);
-    if (requester && inPeriod(d.publishedAt)) requester.demandsPublished++;
-    if (requester && d.status === "open") requester.demandsOpen++;
-    if (!responsible) continue;
-    if (d.status === "answered" && d.settledAt !== null && inPeriod(d.settledAt)) responsible.demandsAnswered++;
-    if (d.assignedAt !== null && inPeriod(d.assignedAt)) responsible.responsibilitiesAssigned++;
-    if (d.status === "fulfilled" && d.settledAt !== null && inPeriod(d.settledAt)) {
-      if (d.fulfilledOnTime) responsible.responsibilitiesFulfilledOnTime++;
-      else responsible.responsibilitiesFulfilledLate++;
-    }
-    if (demandOverdue(d, to)) responsible.responsibilitiesOverdue++;
-  }
-  for (const o of objections.values()) {
-    const provider = card(o.provider);
-    const consumer = card(o.consumer);
-    if (consumer && inPeriod(o.raisedAt)) consumer.objectionsRaised++;
-    if (!provider) continue;
-    if (inPeriod(o.raisedAt)) provider.objectionsReceived++;
-    if (o.answeredAt !== null && inPeriod(o.answeredAt) && o.answeredOnTime) provider.objectionsAnsweredOnTime++;
-    if (o.status === "corrected") provider.objectionsCorrected++;
-    if (o.disputed) provider.objectionsDisputed++;
-    if (objectionOverdue(o, to)) provider.objectionsOverdue++;
-  }
-
-  const overdueDemands = [...demands.values()].filter((d) => demandOverdue(d, to));
-  const overdueObjections = [...objections.values()].filter((o) => objectionOverdue(o, to));
 
   const violations: Violation[] = [];
-  let receiptsCounted = 0;
+  let receipts: ScorecardReceipt[] | undefined;
   if (options.entries) {
     const verified = await verifyReceipts(ctx, options.entries, {
       maxAnchorDelay: options.maxAnchorDelay,
       span: { from: options.from, to: options.to },
     });
     violations.push(...verified.violations);
-    for (const { receipt } of verified.checked) {
-      const c = card(receipt.department);
-      if (!c || !inPeriod(receipt.time)) continue;
-      receiptsCounted++;
-      if (receipt.result === "delivered") c.deliveries++;
-      else if (receipt.result === "denied") bump(c.denialsByReason, receipt.reason);
-      else c.failures++;
-    }
+    receipts = verified.checked.map((c) => c.receipt);
   }
+  const scored = computeScorecards(chainEvents, { from, to }, receipts);
+  const ranked = scored.cards;
+  const overdueItems = scored.overdue;
+  const overdueDemands = scored.overdueDemands;
+  const overdueObjections = scored.overdueObjections;
+  const receiptsCounted = scored.receiptsCounted;
 
-  for (const c of cards.values()) {
-    c.medianReplySeconds = median(c.replySeconds);
-    c.worstReplySeconds = c.replySeconds.length ? Math.max(...c.replySeconds) : undefined;
-  }
-  const ranked = [...cards.values()].sort(
-    (a, b) =>
-      a.repliesPastDeadline - b.repliesPastDeadline ||
-      Number(a.medianReplySeconds === undefined) - Number(b.medianReplySeconds === undefined) ||
-      (a.medianReplySeconds ?? 0) - (b.medianReplySeconds ?? 0) ||
-      a.department.name.localeCompare(b.department.name),
-  );
   const duration = (s?: number) => (s === undefined ? "–" : formatDuration(s));
   const counts = (r: Record<string, number>) =>
     Object.entries(r)
@@ -283,7 +148,7 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
     chain: chainOf(ctx),
     summary: [
       ["period", period],
-      ["departments", cards.size],
+      ["departments", ranked.length],
       ["resources registered", total((c) => Object.values(c.resourcesByShareType).reduce((a, b) => a + b, 0))],
       ["requests", total((c) => c.requestsReceived)],
       ["replies past the deadline", total((c) => c.repliesPastDeadline)],
@@ -339,13 +204,13 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
             "overdue by",
             "status",
           ],
-          rows: overdueItems.map(({ agreement: a, reply }) => [
-            String(a.id),
+          rows: overdueItems.map(({ reply, ...a }) => [
+            a.agreementId,
             directory.resourceName(a.resourceId),
             directory.departmentName(a.provider),
             directory.departmentName(a.consumer),
-            isoTime(a.requested.time),
-            describeDeadline(reply.deadline, workingDaysBetween(calendar, a.requested.time, reply.deadline)),
+            isoTime(a.requestedAt),
+            describeDeadline(reply.deadline, workingDaysBetween(calendar, a.requestedAt, reply.deadline)),
             formatDuration(to - reply.deadline),
             reply.escalation ? "escalated, awaiting the council" : "requested",
           ]),
@@ -391,14 +256,14 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
         department: undefined,
         replySeconds: undefined,
       })),
-      overdue: overdueItems.map(({ agreement: a, reply }) => ({
-        agreementId: String(a.id),
+      overdue: overdueItems.map(({ reply, ...a }) => ({
+        agreementId: a.agreementId,
         provider: a.provider,
         consumer: a.consumer,
-        requestedAt: a.requested.time,
+        requestedAt: a.requestedAt,
         deadline: reply.deadline,
         deadlineDate: cstDateOf(reply.deadline),
-        workingDaysAllowed: workingDaysBetween(calendar, a.requested.time, reply.deadline),
+        workingDaysAllowed: workingDaysBetween(calendar, a.requestedAt, reply.deadline),
         escalated: reply.escalation !== undefined,
       })),
       overdueResponsibilities: overdueDemands.map((d) => ({
@@ -421,42 +286,6 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
     },
   };
 }
-
-function emptyCard(department: DepartmentInfo): Scorecard {
-  return {
-    department,
-    resourcesByShareType: {},
-    resourcesBySecurityLevel: {},
-    requestsReceived: 0,
-    requestsMade: 0,
-    approvals: 0,
-    rejections: 0,
-    replySeconds: [],
-    repliesPastDeadline: 0,
-    overdue: 0,
-    escalations: 0,
-    grants: 0,
-    consentsRecorded: 0,
-    consentsWithdrawn: 0,
-    deliveries: 0,
-    denialsByReason: {},
-    failures: 0,
-    demandsPublished: 0,
-    demandsOpen: 0,
-    demandsAnswered: 0,
-    responsibilitiesAssigned: 0,
-    responsibilitiesFulfilledOnTime: 0,
-    responsibilitiesFulfilledLate: 0,
-    responsibilitiesOverdue: 0,
-    objectionsReceived: 0,
-    objectionsRaised: 0,
-    objectionsAnsweredOnTime: 0,
-    objectionsCorrected: 0,
-    objectionsDisputed: 0,
-    objectionsOverdue: 0,
-  };
-}
-
 /** A deadline as the report states it: the instant, its CST date, and the working days it allowed on the calendar. */
 function describeDeadline(deadline: number, workingDays: number | null): string {
   const days = workingDays === 1 ? "1 working day" : `${workingDays ?? "?"} working days`;

@@ -94,12 +94,6 @@ export async function loadAgreements(
   return foldAgreements(events);
 }
 
-/** Every agreement of the deployment (for the report). */
-export async function loadAllAgreements(ctx: AuditContext): Promise<Map<string, AgreementHistory>> {
-  const events = await ctx.events.events(ctx.deployment.contracts.SharingAgreements, interfaces.SharingAgreements, []);
-  return foldAgreements(events);
-}
-
 function foldAgreements(events: ChainEvent[]): Map<string, AgreementHistory> {
   const histories = new Map<string, AgreementHistory>();
   for (const [id, group] of groupBy(events, (e) => String(e.args[0]))) {
@@ -107,11 +101,4 @@ function foldAgreements(events: ChainEvent[]): Map<string, AgreementHistory> {
     if (history) histories.set(id, history);
   }
   return histories;
-}
-
-/** The provider's answer to a request that needed one: approval or rejection by the provider itself. */
-export function providerAnswer(a: AgreementHistory): ChainEvent | undefined {
-  return a.events.find(
-    (e) => (e.name === "AgreementApproved" || e.name === "AgreementRejected") && e.args.getValue("byCouncil") === false,
-  );
 }

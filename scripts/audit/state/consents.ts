@@ -143,9 +143,3 @@ export async function loadConsentsById(ctx: AuditContext, consentIds: Iterable<s
   ]);
   return new ConsentTrails(events);
 }
-
-export async function loadAllConsents(ctx: AuditContext): Promise<ConsentTrails> {
-  return new ConsentTrails(
-    await ctx.events.events(ctx.deployment.contracts.ConsentRegistry, interfaces.ConsentRegistry, []),
-  );
-}

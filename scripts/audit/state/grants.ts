@@ -81,7 +81,3 @@ export async function loadGrantsOfAgreements(
   const topics = [...new Set([...agreementIds].map((id) => uintTopic(id)))];
   return foldGrants(await ctx.events.events(ctx.deployment.contracts.Grants, interfaces.Grants, [null, null, topics]));
 }
-
-export async function loadAllGrants(ctx: AuditContext): Promise<Map<string, GrantHistory>> {
-  return foldGrants(await ctx.events.events(ctx.deployment.contracts.Grants, interfaces.Grants, []));
-}

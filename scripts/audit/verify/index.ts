@@ -7,7 +7,7 @@
  * The checks come in two kinds, each a list to extend: per receipt (`RECEIPT_CHECKS`) and over the whole set
  * (`SET_CHECKS`).
  */
-import { ReceiptSchema, leafOfParsedReceipt } from "../../../core/receipt";
+import { parseReceiptEntries } from "../../../core/audit/receipt-entries";
 import type { AuditContext } from "../connect";
 import type { ReceiptEntry } from "../receipts-file";
 import type { Violation } from "../rules";
@@ -91,40 +91,15 @@ export async function verifyReceipts(
   entries: readonly ReceiptEntry[],
   options: VerifyOptions,
 ): Promise<VerifyResult> {
-  const violations: Violation[] = [];
-  const checked: CheckedReceipt[] = [];
-  const seen = new Map<string, string>();
-  let malformed = 0;
-  for (const entry of entries) {
-    const parsed = ReceiptSchema.safeParse(entry.receipt);
-    if (!parsed.success) {
-      malformed++;
-      const issue = parsed.error.issues[0];
-      violations.push({
-        rule: "malformed_receipt",
-        receiptId: typeof entry.receipt.id === "string" ? entry.receipt.id : undefined,
-        subject: entry.position,
-        detail: `${entry.position}: ${issue.path.join(".") || "receipt"}: ${issue.message}`,
-      });
-      continue;
-    }
-    const receipt = parsed.data;
-    const leaf = leafOfParsedReceipt(receipt);
-    const id = receipt.id.toLowerCase();
-    const previous = seen.get(id);
-    if (previous !== undefined) {
-      if (previous !== leaf) {
-        violations.push({
-          rule: "duplicate_receipt",
-          receiptId: receipt.id,
-          detail: `${entry.position} repeats the id with different fields`,
-        });
-      }
-      continue;
-    }
-    seen.set(id, leaf);
-    checked.push({ entry, receipt, leaf, requester: requesterOf(entry, receipt) });
-  }
+  const read = parseReceiptEntries(entries);
+  const violations: Violation[] = [...read.violations];
+  const malformed = read.malformed;
+  const checked: CheckedReceipt[] = read.parsed.map(({ entry, receipt, leaf }) => ({
+    entry,
+    receipt,
+    leaf,
+    requester: requesterOf(entry, receipt),
+  }));
 
   const [histories, directory, records] = await Promise.all([
     loadAnchoredHistories(

@@ -1,4 +1,5 @@
 import { agreementsFeature } from "./agreements";
+import { auditFeature } from "./audit";
 import { authFeature } from "./auth";
 import { catalogFeature } from "./catalog";
 import { consentsFeature } from "./consents";
@@ -38,5 +39,6 @@ export const FEATURES: readonly Feature[] = [
   exchangeFeature,
   receiptsFeature,
   outboxFeature,
+  auditFeature,
   consoleFeature,
 ];

@@ -5,7 +5,7 @@
  */
 import { ZeroHash } from "ethers";
 import type { Violation } from "../rules";
-import type { ExchangeReceipt } from "./exchange-envelope";
+import type { ExchangeReceipt } from "./envelope";
 
 /** Reasons a consumer closes an exchange with when its caller got nothing although the provider may have answered. */
 const CRASH_REASONS: readonly string[] = ["not_delivered", "provider_timeout", "provider_unreachable"];

@@ -14,10 +14,30 @@ import {
   responseDigest,
   type ExchangeRequest,
   type ExchangeResponse,
-} from "../../../core/exchange";
+} from "../../exchange";
+import type { Receipt } from "../../receipt";
 import type { Violation } from "../rules";
-import type { OperatorHistory } from "../state/operators";
-import type { CheckedReceipt } from "./anchoring";
+
+/** What the exchange check reads of a receipt file's entry: its place in the file and the envelope, unparsed. */
+interface ExchangeEntry {
+  /** Where the entry is in its file (`entry 3`, `line 3`). */
+  position: string;
+  requestId?: unknown;
+  role?: unknown;
+  exchange?: unknown;
+}
+
+/** A receipt that parsed, with the entry it came in. */
+export interface CheckedReceipt {
+  entry: ExchangeEntry;
+  receipt: Receipt;
+}
+
+/** Which accounts acted for which department when: the chain's OperatorAdded/OperatorRemoved, as each reader folds them. */
+export interface OperatorTimeline {
+  /** Whether `account` acted for `department` at `time` (unix seconds). */
+  wasOperatorAt(department: string, account: string, time: number): boolean;
+}
 
 const EXCHANGE_ROLES = ["consumer", "provider"] as const;
 type ExchangeRole = (typeof EXCHANGE_ROLES)[number];
@@ -89,7 +109,7 @@ export function parseEnvelope(checked: CheckedReceipt, domain: TypedDataDomain):
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /** The violations of one receipt against its own envelope; `name` says which receipt, in words. */
-export function checkEnvelope(x: ExchangeReceipt, operators: OperatorHistory, name: string): Violation[] {
+export function checkEnvelope(x: ExchangeReceipt, operators: OperatorTimeline, name: string): Violation[] {
   const r = x.checked.receipt;
   const out: Violation[] = [];
   const flag = (rule: Violation["rule"], detail: string) =>
