@@ -165,7 +165,7 @@ export const MEDICAL_INSTITUTIONS: ResourceDefinition = {
  * The province's population base (人口基础信息库): what the cities' civil affairs and public security bureaus reported
  * up, consolidated by the data bureau and returned to the cities (回流) for their own services.
  */
-export const POPULATION_BASE: ResourceDefinition = {
+const POPULATION_BASE: ResourceDefinition = {
   code: "population-base",
   provider: "data-bureau",
   name: "人口基础信息",

@@ -33,7 +33,7 @@ import type {
   SharingAgreements,
   WorkingCalendar,
 } from "../typechain-types";
-import { encodeCallPayload, encodeObjectionAnswerDeadlinePayload } from "../core/council/proposals";
+import { encodeCallPayload, encodeWorkingDaysPayload } from "../core/council/proposals";
 import { PROPOSAL_ACTION } from "../core/codes/enumerations";
 
 /** The targets of issue 2's gas section. */
@@ -575,7 +575,7 @@ async function main() {
   );
   await measure(
     "consortium.propose.setObjectionAnswerDeadline+execute",
-    bureau.propose(PROPOSAL_ACTION.toIndex("set_objection_answer_deadline"), encodeObjectionAnswerDeadlinePayload(15)),
+    bureau.propose(PROPOSAL_ACTION.toIndex("set_objection_answer_deadline"), encodeWorkingDaysPayload(15)),
     "a council proposal (one seat: executes at once) setting the objection answer deadline to 15 working days",
   );
 

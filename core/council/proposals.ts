@@ -66,17 +66,14 @@ export function decodeQuorumPayload(payload: string): number {
   return Number(coder.decode(["uint16"], payload)[0]);
 }
 
-export function encodeReplyDeadlinePayload(workingDays: number | bigint): string {
+/** A number of working days: the reply deadline and the objection answer deadline alike. */
+export function encodeWorkingDaysPayload(workingDays: number | bigint): string {
   return coder.encode(["uint64"], [workingDays]);
 }
 
-export function decodeReplyDeadlinePayload(payload: string): number {
+export function decodeWorkingDaysPayload(payload: string): number {
   return Number(coder.decode(["uint64"], payload)[0]);
 }
-
-/** The objection answer deadline is a number of working days too, encoded as the reply deadline is. */
-export const encodeObjectionAnswerDeadlinePayload = encodeReplyDeadlinePayload;
-export const decodeObjectionAnswerDeadlinePayload = decodeReplyDeadlinePayload;
 
 /** `abi.encode(module, callData)`: a council call to a registered module. */
 export function encodeCallPayload(moduleAddress: string, callData: string): string {

@@ -15,7 +15,7 @@ import { expectAccessible, screenshot } from "./support/browser";
 import { CASE_PURPOSE, CO_REQUESTER, movePast, newDepartment, requestWithCoRequester } from "./support/cases";
 import { COUNCIL, CONSUMER, PROVIDER, department, indexedAt, type Department } from "./support/story";
 
-export interface ConsoleStack {
+interface ConsoleStack {
   credentials: Credentials;
   /** Health's health-card resource, registered before the story. */
   resourceId: string;

@@ -6,8 +6,7 @@ import {
   encodeCallPayload,
   encodeDepartmentPayload,
   encodeQuorumPayload,
-  encodeObjectionAnswerDeadlinePayload,
-  encodeReplyDeadlinePayload,
+  encodeWorkingDaysPayload,
 } from "../../core/council/proposals";
 
 /** A DepartmentProfile as the tests build it (assignable to the typechain DepartmentProfileStruct). */
@@ -81,8 +80,8 @@ export const payload = {
   admit: (p: Profile, admin: string) => encodeAdmitPayload(p, admin),
   department: (id: string) => encodeDepartmentPayload(id),
   quorum: (bps: bigint | number) => encodeQuorumPayload(bps),
-  replyDeadline: (workingDays: bigint | number) => encodeReplyDeadlinePayload(workingDays),
-  objectionAnswerDeadline: (workingDays: bigint | number) => encodeObjectionAnswerDeadlinePayload(workingDays),
+  replyDeadline: (workingDays: bigint | number) => encodeWorkingDaysPayload(workingDays),
+  objectionAnswerDeadline: (workingDays: bigint | number) => encodeWorkingDaysPayload(workingDays),
   call: (module: string, data: string) => encodeCallPayload(module, data),
 };
 

@@ -5,12 +5,12 @@ import {
   decodeCallPayload,
   decodeDepartmentPayload,
   decodeQuorumPayload,
-  decodeReplyDeadlinePayload,
+  decodeWorkingDaysPayload,
   encodeAdmitPayload,
   encodeCallPayload,
   encodeDepartmentPayload,
   encodeQuorumPayload,
-  encodeReplyDeadlinePayload,
+  encodeWorkingDaysPayload,
 } from "../../../core/council/proposals";
 
 // The Consortium's own tests (test/consortium) propose with these encoders, so the contract checks the encoding;
@@ -25,7 +25,7 @@ describe("core/council/proposals", function () {
   it("encodes the quorum and the reply deadline as one left-padded word each", function () {
     expect(encodeQuorumPayload(6000)).to.equal(`0x${"0".repeat(60)}1770`);
     expect(decodeQuorumPayload(encodeQuorumPayload(6000))).to.equal(6000);
-    expect(decodeReplyDeadlinePayload(encodeReplyDeadlinePayload(10))).to.equal(10);
+    expect(decodeWorkingDaysPayload(encodeWorkingDaysPayload(10))).to.equal(10);
     expect(() => encodeQuorumPayload(70000)).to.throw(); // not a uint16
   });
 

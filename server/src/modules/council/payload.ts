@@ -3,15 +3,13 @@ import {
   decodeAdmitPayload,
   decodeCallPayload,
   decodeDepartmentPayload,
-  decodeObjectionAnswerDeadlinePayload,
+  decodeWorkingDaysPayload,
   decodeQuorumPayload,
-  decodeReplyDeadlinePayload,
   encodeAdmitPayload,
   encodeCallPayload,
   encodeDepartmentPayload,
-  encodeObjectionAnswerDeadlinePayload,
+  encodeWorkingDaysPayload,
   encodeQuorumPayload,
-  encodeReplyDeadlinePayload,
 } from "../../../../core/council/proposals";
 import { CONTRACT_INTERFACES } from "../../chain/adapter";
 import { abiArgsToJson } from "../../chain/json";
@@ -59,8 +57,8 @@ export function encodeAdmit(profile: DepartmentProfile, admin: string): string {
 
 export const encodeDepartmentId = encodeDepartmentPayload;
 export const encodeQuorum = encodeQuorumPayload;
-export const encodeReplyDeadline = encodeReplyDeadlinePayload;
-export const encodeObjectionAnswerDeadline = encodeObjectionAnswerDeadlinePayload;
+export const encodeReplyDeadline = encodeWorkingDaysPayload;
+export const encodeObjectionAnswerDeadline = encodeWorkingDaysPayload;
 
 /** `abi.encode(module, callData)` for a council call to a registered module. */
 export function encodeCall(moduleAddress: string, contract: ContractName, method: string, args: readonly unknown[]) {
@@ -103,9 +101,9 @@ export function decodeProposal(
       case "set_quorum":
         return { action, details: { quorumBps: decodeQuorumPayload(payload) } };
       case "set_reply_deadline":
-        return { action, details: { workingDays: decodeReplyDeadlinePayload(payload) } };
+        return { action, details: { workingDays: decodeWorkingDaysPayload(payload) } };
       case "set_objection_answer_deadline":
-        return { action, details: { workingDays: decodeObjectionAnswerDeadlinePayload(payload) } };
+        return { action, details: { workingDays: decodeWorkingDaysPayload(payload) } };
       case "call":
         return decodeCall(payload, contracts);
       default:
