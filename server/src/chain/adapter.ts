@@ -195,7 +195,7 @@ export class KuajieChain {
     contract: ContractName,
     method: string,
     args: readonly unknown[],
-    options: { dedupeKey?: string } = {},
+    options: { dedupeKey?: string; gasLimit?: bigint } = {},
   ): Promise<WriteResult> {
     if (!this.options.signers.has(departmentKey)) {
       throw new UnknownSignerError(departmentKey);
@@ -203,7 +203,7 @@ export class KuajieChain {
     const data = CONTRACT_INTERFACES[contract].encodeFunctionData(method, args);
     const outboxId = this.sender.submit(
       departmentKey,
-      { to: this.deployment.contracts[contract], data },
+      { to: this.deployment.contracts[contract], data, gasLimit: options.gasLimit },
       { contract, method },
       { dedupeKey: options.dedupeKey },
     );
@@ -235,6 +235,11 @@ export class KuajieChain {
     } catch {
       return "";
     }
+  }
+
+  /** The gas limit of the chain's latest block as last seen when signing, or null before the first transaction. */
+  blockGasLimit(): bigint | null {
+    return this.sender.blockGasLimit;
   }
 
   /** The outbox row of an earlier write (for `GET /v1/outbox/:id`). */
