@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { demoDepartment } from "../../scripts/lib/demo-departments";
 import { percentile, round, type BenchContext } from "../lib/context";
+import { cpuSeconds, pidByCommandLine } from "../lib/cpu-time";
 import { monotonicUs, summariseProfile, type ProfileWindow } from "../lib/profile";
 import { requireRoutes } from "../lib/fetch-path";
 import { PURPOSE } from "../lib/sharing";
@@ -87,6 +88,10 @@ export async function writesPart(ctx: BenchContext): Promise<Record<string, unkn
     const latencies: number[] = [];
     const blocksBefore = await stack.node.provider.getBlockNumber();
     const loadBefore = os.loadavg().map((l) => round(l, 2));
+    const gatewayPid = stack.gatewayProcOf(CONSUMER).child.pid;
+    const nodePid = pidByCommandLine(["node", "--port", new URL(stack.node.rpc).port]);
+    const cpuBefore = { gateway: cpuSeconds(gatewayPid), node: cpuSeconds(nodePid) };
+    const failures = new Set<string>();
     const fromUs = monotonicUs();
     const batchedStart = performance.now();
     await Promise.all(
@@ -99,14 +104,21 @@ export async function writesPart(ctx: BenchContext): Promise<Record<string, unkn
             latencies.push(performance.now() - sentAt);
             if (answer.status === 201) batched++;
             else batchedPending++;
-          } catch {
+          } catch (error) {
             failed++;
+            if (failures.size < 3) failures.add(String(error instanceof Error ? error.message : error).slice(0, 300));
           }
         }
       }),
     );
     const batchedElapsed = (performance.now() - batchedStart) / 1000;
     window = { fromUs, toUs: monotonicUs() };
+    const cpuAfter = { gateway: cpuSeconds(gatewayPid), node: cpuSeconds(nodePid) };
+    const cpuMsPerConsent = (role: "gateway" | "node") => {
+      const before = cpuBefore[role];
+      const after = cpuAfter[role];
+      return before === null || after === null ? null : round((1000 * (after - before)) / Math.max(1, batched), 2);
+    };
     const batchBlocks = (await stack.node.provider.getBlockNumber()) - blocksBefore;
     latencies.sort((a, b) => a - b);
     ctx.log(`writes: batched ${batched} consents in ${round(batchedElapsed, 1)} s`);
@@ -135,6 +147,9 @@ export async function writesPart(ctx: BenchContext): Promise<Record<string, unkn
           p99: round(percentile(latencies, 99), 0),
           max: round(latencies.at(-1) ?? Number.NaN, 0),
         },
+        // CPU the loaded gateway and the chain node spent per recorded consent: independent of the machine's load.
+        cpu_ms_per_consent: { gateway: cpuMsPerConsent("gateway"), chain_node: cpuMsPerConsent("node") },
+        failure_examples: [...failures],
         load_average_before: loadBefore,
         load_average_after: os.loadavg().map((l) => round(l, 2)),
         profiled: ctx.profile,

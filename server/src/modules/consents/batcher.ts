@@ -1,6 +1,7 @@
 import { Coalescer } from "../../chain/coalescer";
-import type { KuajieChain, WriteResult } from "../../chain/adapter";
+import { CONTRACT_INTERFACES, type KuajieChain, type WriteResult } from "../../chain/adapter";
 import { TransactionFailedError, TransactionRevertedError } from "../../chain/errors";
+import { encodeRecordBatch } from "./batch-calldata";
 import { batchGasLimit, maxBatchItems } from "./batch-gas";
 
 /** ConsentRegistry's `ConsentTerms`, as the ABI encoder takes it. */
@@ -37,7 +38,9 @@ const CONSENT_BATCH_MAX_WAIT_MS = 50;
 const CONSENT_BATCHES_IN_FLIGHT = 3;
 
 /** What the batcher needs of the chain adapter. */
-export type BatcherChain = Pick<KuajieChain, "write" | "outboxRow" | "blockGasLimit">;
+export type BatcherChain = Pick<KuajieChain, "write" | "writeCalldata" | "outboxRow" | "blockGasLimit" | "deployment">;
+
+const CONSENT_RECORDED_TOPIC = CONTRACT_INTERFACES.ConsentRegistry.getEvent("ConsentRecorded")!.topicHash;
 
 /**
  * Coalesces the record-evidenced consents a department submits close together into one `recordBatch` transaction
@@ -113,19 +116,22 @@ export class ConsentBatcher {
     if (items.length === 1) return [await this.recordOne(departmentKey, items[0])];
     let result: WriteResult;
     try {
-      result = await this.chain.write(
+      result = await this.chain.writeCalldata(
         departmentKey,
         "ConsentRegistry",
         "recordBatch",
-        [items.map((item) => ({ terms: item.terms, evidenceHash: item.evidenceHash }))],
-        { gasLimit: batchGasLimit(items.length) },
+        encodeRecordBatch(items),
+        {
+          gasLimit: batchGasLimit(items.length),
+          decodeEvents: false,
+        },
       );
     } catch (error) {
       if (!this.recordedNone(error)) return items.map(() => ({ ok: false, error }));
       // One bad item reverts the whole batch: send each on its own so that only the bad one fails.
       return Promise.all(items.map((item) => this.recordOne(departmentKey, item)));
     }
-    const ids = recordedIds(result);
+    const ids = this.recordedIds(result);
     if (ids.length !== items.length) {
       const error = new Error(`recordBatch of ${items.length} consents emitted ${ids.length} ConsentRecorded events`);
       return items.map(() => ({ ok: false, error }));
@@ -154,19 +160,25 @@ export class ConsentBatcher {
         item.terms,
         item.evidenceHash,
       ]);
-      const [consentId] = recordedIds(result);
+      const [consentId] = this.recordedIds(result);
       if (consentId === undefined) throw new Error("record emitted no ConsentRecorded event");
       return { ok: true, value: { consentId, txHash: result.txHash, blockNumber: result.blockNumber } };
     } catch (error) {
       return { ok: false, error };
     }
   }
-}
 
-/** The ids of the consents a transaction recorded, in the order it recorded them (= input order). */
-function recordedIds(result: WriteResult): string[] {
-  return result.events
-    .filter((e) => e.contract === "ConsentRegistry" && e.name === "ConsentRecorded")
-    .sort((a, b) => a.logIndex - b.logIndex)
-    .map((e) => String(e.args.consentId).toLowerCase());
+  /**
+   * The ids of the consents a transaction recorded, in the order it recorded them (= input order): the second topic
+   * of each ConsentRecorded log of the registry, read without decoding the rest.
+   */
+  private recordedIds(result: WriteResult): string[] {
+    const registry = this.chain.deployment.contracts.ConsentRegistry.toLowerCase();
+    return result.logs
+      .filter(
+        (log) => log.address.toLowerCase() === registry && log.topics[0]?.toLowerCase() === CONSENT_RECORDED_TOPIC,
+      )
+      .sort((a, b) => a.logIndex - b.logIndex)
+      .map((log) => log.topics[2].toLowerCase());
+  }
 }
