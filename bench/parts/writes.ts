@@ -106,7 +106,7 @@ export async function writesPart(ctx: BenchContext): Promise<Record<string, unkn
             else batchedPending++;
           } catch (error) {
             failed++;
-            if (failures.size < 3) failures.add(String(error instanceof Error ? error.message : error).slice(0, 300));
+            if (failures.size < 3) failures.add(describeFailure(error));
           }
         }
       }),
@@ -167,4 +167,11 @@ export async function writesPart(ctx: BenchContext): Promise<Record<string, unkn
     result.profile = { file: kept, ...summariseProfile(written, 20, window) };
   }
   return result;
+}
+
+/** A failed request's message with its cause (undici's "fetch failed" says why only in its cause). */
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error).slice(0, 300);
+  const cause = error.cause as { code?: string; message?: string } | undefined;
+  return `${error.message}${cause ? ` (${cause.code ?? ""} ${cause.message ?? ""})` : ""}`.slice(0, 300);
 }
