@@ -336,7 +336,10 @@ function limits(r: { fetch?: J; writes?: J; anchoring?: J; audit?: J; gas?: J })
   }
   if (writes && !(writes.batched?.consents_per_s >= 1000 && writes.ratio >= 15)) {
     out.push(
-      `- **Writes**: ${fmt(writes.batched?.consents_per_s, 0)} consents/s batched, ${fmt(writes.ratio, 1)}× one-at-a-time. Each consent request waits for its transaction to be mined and indexed (read-your-writes); the Hardhat node mines one transaction per block under automine, so throughput is bounded by transactions per second times consents per batch.`,
+      `- **Writes**: ${fmt(writes.batched?.consents_per_s, 0)} consents/s batched, ${fmt(writes.ratio, 1)}× one-at-a-time. Each consent request waits for its transaction to be mined and indexed (read-your-writes). ` +
+        (writes.batched?.cpu_ms_per_consent?.gateway
+          ? `The batches held ${fmt(writes.batched.consents_per_transaction, 1)} consents on average; the loaded gateway spent ${fmt(writes.batched.cpu_ms_per_consent.gateway, 2)} ms of CPU per consent and the Hardhat node ${fmt(writes.batched.cpu_ms_per_consent.chain_node, 2)} ms, on two cores shared with the benchmark's client, four other gateways indexing the same events and the load average ${(writes.batched.load_average_after ?? []).join(" / ")}: the gateway's request path, not the chain, bounds the rate (docs/perf/consents-profile.md).`
+          : "The Hardhat node mines one transaction per block under automine, so throughput is bounded by transactions per second times consents per batch."),
     );
   }
   if (anchoring?.unanchored_older_than_5s) {
