@@ -29,7 +29,7 @@ export async function writesPart(ctx: BenchContext): Promise<Record<string, unkn
         ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${key}.cpuprofile`]
         : [],
   });
-  let window: ProfileWindow | null = null;
+  let window: ProfileWindow | undefined;
   let result: Record<string, unknown>;
   try {
     await requireRoutes(stack, ["POST /v1/catalog/resources", "POST /v1/consents"]);
