@@ -54,7 +54,7 @@ export interface WriteResult {
   logs: readonly ReceiptLog[];
 }
 
-export interface WriteOptions {
+interface WriteOptions {
   /** A second write with the same key returns the first row's outcome instead of queueing again. */
   dedupeKey?: string;
   /** Sent as given instead of the node's estimate plus a margin (a call whose gas is known in advance). */

@@ -1,5 +1,4 @@
 import { CONTRACT_INTERFACES } from "../../chain/adapter";
-import type { RecordItem } from "./batcher";
 
 /**
  * The calldata of `ConsentRegistry.recordBatch(ConsentInput[])`, laid out directly. `ConsentInput` is a static struct
@@ -10,6 +9,17 @@ import type { RecordItem } from "./batcher";
  * at a small fraction of that.
  */
 const RECORD_BATCH_SELECTOR = CONTRACT_INTERFACES.ConsentRegistry.getFunction("recordBatch")!.selector;
+
+/** One `ConsentInput`: the batcher's RecordItem, as its fields are encoded. */
+interface ConsentInputArg {
+  terms: {
+    key: { subjectRef: string; recipient: string; resourceId: string; purpose: string };
+    separate: boolean;
+    validFrom: number | bigint;
+    validUntil: number | bigint;
+  };
+  evidenceHash: string;
+}
 
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 const UINT64_LIMIT = 2n ** 64n;
@@ -29,7 +39,7 @@ const ZERO_WORD = "0".repeat(64);
 const ONE_WORD = "0".repeat(63) + "1";
 
 /** `recordBatch(items)` as calldata; throws naming the item and field of a value the ABI could not hold. */
-export function encodeRecordBatch(items: readonly RecordItem[]): string {
+export function encodeRecordBatch(items: readonly ConsentInputArg[]): string {
   const words: string[] = [RECORD_BATCH_SELECTOR, uintWord(32, "offset"), uintWord(items.length, "length")];
   for (const [i, { terms, evidenceHash }] of items.entries()) {
     const at = `items[${i}]`;

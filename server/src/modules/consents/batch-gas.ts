@@ -15,7 +15,7 @@ export const TRANSACTION_GAS_CAP = 16_777_216n;
  * A batch's gas besides its consents: the transaction (21,000), the recorder's check (a cold call to the Consortium
  * and two cold slots, about 7,500), the ABI head and the returned array: about 30,000, given with room.
  */
-export const BATCH_BASE_GAS = 40_000n;
+const BATCH_BASE_GAS = 40_000n;
 
 /**
  * One consent's gas at most, the costliest case: a fresh key (its slot's cold read and first write, 22,100), the
