@@ -1,6 +1,6 @@
 /**
  * CPU time a process has used (user + system, from /proc/<pid>/stat): on a machine shared with other work the
- * wall-clock rate of a part depends on the load, but the CPU a process spends per operation does not.
+ * wall-clock rate of a part depends on the load; the CPU a process spends per operation much less so.
  */
 import fs from "node:fs";
 

@@ -147,7 +147,7 @@ export async function writesPart(ctx: BenchContext): Promise<Record<string, unkn
           p99: round(percentile(latencies, 99), 0),
           max: round(latencies.at(-1) ?? Number.NaN, 0),
         },
-        // CPU the loaded gateway and the chain node spent per recorded consent: independent of the machine's load.
+        // CPU the loaded gateway and the chain node spent per recorded consent, which the machine's load barely moves.
         cpu_ms_per_consent: { gateway: cpuMsPerConsent("gateway"), chain_node: cpuMsPerConsent("node") },
         failure_examples: [...failures],
         load_average_before: loadBefore,
