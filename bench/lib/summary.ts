@@ -80,6 +80,7 @@ function renderSummary(): string {
   const audit = readResult("audit") as J | undefined;
   const growth = readResult("growth") as J | undefined;
   const gas = readResult("gas") as J | undefined;
+  const revocation = readResult("revocation") as J | undefined;
   const L: string[] = [BEGIN, "", "## Kuajie against its baselines (`npm run bench`)", ""];
   L.push(
     "`npm run bench` (`bench/run.ts`; `-- --quick` for the short mode, `-- --only <part>` for one part) starts the stack as",
@@ -90,7 +91,7 @@ function renderSummary(): string {
     "|  |  |",
     "| --- | --- |",
     ...machine(),
-    `| Runs the figures come from | ${runs({ fetch: readResult("fetch"), writes: readResult("writes"), anchoring: readResult("anchoring"), audit: readResult("audit"), growth: readResult("growth") })} |`,
+    `| Runs the figures come from | ${runs({ fetch: readResult("fetch"), writes: readResult("writes"), anchoring: readResult("anchoring"), audit: readResult("audit"), growth: readResult("growth"), revocation })} |`,
     "",
     "### Summary",
     "",
@@ -109,6 +110,11 @@ function renderSummary(): string {
       `| Consents recorded per second | ${fmt(writes.batched?.consents_per_s)} (coalesced batches) | ${fmt(writes.single?.consents_per_s)} (one at a time) | ${fmt(writes.ratio, 1)} | ≥ 1,000/s, ratio ≥ 15 | ${yes(writes.batched?.consents_per_s >= 1000 && writes.ratio >= 15)} |`,
     );
   } else L.push("| Consents per second | not measured yet | | | ≥ 1,000/s, ratio ≥ 15 | n/a |");
+  if (revocation) {
+    L.push(
+      `| Revocation latency (revoking block → first refused fetch), p50 / p99 ms | ${fmt(revocation.p50Ms)} / ${fmt(revocation.p99Ms)} (${fmt(revocation.trials)} trials) | | | p99 ≤ 1,000 ms | ${yes(revocation.p99Ms <= 1000)} |`,
+    );
+  } else L.push("| Revocation latency | not measured yet | | | p99 ≤ 1,000 ms | n/a |");
   if (anchoring) {
     L.push(
       `| Receipts anchored per second (under the fetch load) | ${fmt(anchoring.receipts_per_s)} | | | | |`,
@@ -204,6 +210,17 @@ function renderSummary(): string {
       `| concurrent, coalesced | ${fmt(writes.batched?.consents_per_s, 1)} | ${fmt(writes.batched?.consents)} | ${fmt(writes.batched?.seconds, 1)} |`,
       "",
     );
+    if (writes.batched?.transactions !== undefined) {
+      const cpu = writes.batched.cpu_ms_per_consent ?? {};
+      const latency = writes.batched.latency_ms ?? {};
+      L.push(
+        `Batched: ${fmt(writes.batched.transactions)} \`recordBatch\` transactions, ${fmt(writes.batched.consents_per_transaction, 1)} consents each on average;`,
+        `answer latency p50 ${fmt(latency.p50)} ms, p99 ${fmt(latency.p99)} ms; ${fmt(writes.batched.failed)} requests failed.`,
+        `CPU spent per recorded consent (user + system, from \`/proc\`, which the load barely moves): the loaded gateway ${fmt(cpu.gateway, 2)} ms,`,
+        `the Hardhat node ${fmt(cpu.chain_node, 2)} ms. Load average before / after the batched run: ${(writes.batched.load_average_before ?? []).join(" / ")} → ${(writes.batched.load_average_after ?? []).join(" / ")}.`,
+        "",
+      );
+    }
   } else L.push("Not measured yet: the consents route (`POST /v1/consents`) has not landed.", "");
 
   L.push("### Anchoring", "");
@@ -319,7 +336,10 @@ function limits(r: { fetch?: J; writes?: J; anchoring?: J; audit?: J; gas?: J })
   }
   if (writes && !(writes.batched?.consents_per_s >= 1000 && writes.ratio >= 15)) {
     out.push(
-      `- **Writes**: ${fmt(writes.batched?.consents_per_s, 0)} consents/s batched, ${fmt(writes.ratio, 1)}× one-at-a-time. Each consent request waits for its transaction to be mined and indexed (read-your-writes); the Hardhat node mines one transaction per block under automine, so throughput is bounded by transactions per second times consents per batch.`,
+      `- **Writes**: ${fmt(writes.batched?.consents_per_s, 0)} consents/s batched, ${fmt(writes.ratio, 1)}× one-at-a-time. Each consent request waits for its transaction to be mined and indexed (read-your-writes). ` +
+        (writes.batched?.cpu_ms_per_consent?.gateway
+          ? `The batches held ${fmt(writes.batched.consents_per_transaction, 1)} consents on average; the loaded gateway spent ${fmt(writes.batched.cpu_ms_per_consent.gateway, 2)} ms of CPU per consent and the Hardhat node ${fmt(writes.batched.cpu_ms_per_consent.chain_node, 2)} ms, on two cores shared with the benchmark's client, four other gateways indexing the same events and the load average ${(writes.batched.load_average_after ?? []).join(" / ")}: the gateway's CPU per consent and each batch's round trip through the node bound the rate, not the chain's capacity (docs/perf/consents-profile.md).`
+          : "The Hardhat node mines one transaction per block under automine, so throughput is bounded by transactions per second times consents per batch."),
     );
   }
   if (anchoring?.unanchored_older_than_5s) {

@@ -4,8 +4,13 @@
  * gateway coalesces into ConsentRegistry.recordBatch calls.
  */
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { demoDepartment } from "../../scripts/lib/demo-departments";
-import { round, type BenchContext } from "../lib/context";
+import { percentile, round, type BenchContext } from "../lib/context";
+import { cpuSeconds, pidByCommandLine } from "../lib/cpu-time";
+import { monotonicUs, summariseProfile, type ProfileWindow } from "../lib/profile";
 import { requireRoutes } from "../lib/fetch-path";
 import { PURPOSE } from "../lib/sharing";
 import { HOUSEHOLD_REGISTRATION } from "../../backends/datasets";
@@ -14,7 +19,18 @@ import { Api, CONSUMER, PROVIDER, startStack } from "../lib/stack";
 const iso = (secondsFromNow: number) => new Date(Date.now() + secondsFromNow * 1000).toISOString();
 
 export async function writesPart(ctx: BenchContext): Promise<Record<string, unknown>> {
-  const stack = await startStack(ctx, { name: "writes" });
+  // With --profile the consumer's gateway (the one loaded) runs under node --cpu-prof: its figures are then a little
+  // lower than without, and the result says so.
+  const profileDir = path.join(ctx.workDir, "writes-cpu-profile");
+  const stack = await startStack(ctx, {
+    name: "writes",
+    gatewayNodeArgs: (key) =>
+      ctx.profile && key === CONSUMER
+        ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${key}.cpuprofile`]
+        : [],
+  });
+  let window: ProfileWindow | undefined;
+  let result: Record<string, unknown>;
   try {
     await requireRoutes(stack, ["POST /v1/catalog/resources", "POST /v1/consents"]);
     const provider = new Api(stack.gateways[PROVIDER], stack.tokens[PROVIDER]);
@@ -69,27 +85,47 @@ export async function writesPart(ctx: BenchContext): Promise<Record<string, unkn
     let batchedPending = 0;
     let failed = 0;
     let next = 0;
+    const latencies: number[] = [];
+    const blocksBefore = await stack.node.provider.getBlockNumber();
+    const loadBefore = os.loadavg().map((l) => round(l, 2));
+    const gatewayPid = stack.gatewayProcOf(CONSUMER).child.pid;
+    const nodePid = pidByCommandLine(["node", "--port", new URL(stack.node.rpc).port]);
+    const cpuBefore = { gateway: cpuSeconds(gatewayPid), node: cpuSeconds(nodePid) };
+    const failures = new Set<string>();
+    const fromUs = monotonicUs();
     const batchedStart = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         while (next < total) {
           next++;
+          const sentAt = performance.now();
           try {
             const answer = await consent();
+            latencies.push(performance.now() - sentAt);
             if (answer.status === 201) batched++;
             else batchedPending++;
-          } catch {
+          } catch (error) {
             failed++;
+            if (failures.size < 3) failures.add(describeFailure(error));
           }
         }
       }),
     );
     const batchedElapsed = (performance.now() - batchedStart) / 1000;
+    window = { fromUs, toUs: monotonicUs() };
+    const cpuAfter = { gateway: cpuSeconds(gatewayPid), node: cpuSeconds(nodePid) };
+    const cpuMsPerConsent = (role: "gateway" | "node") => {
+      const before = cpuBefore[role];
+      const after = cpuAfter[role];
+      return before === null || after === null ? null : round((1000 * (after - before)) / Math.max(1, batched), 2);
+    };
+    const batchBlocks = (await stack.node.provider.getBlockNumber()) - blocksBefore;
+    latencies.sort((a, b) => a - b);
     ctx.log(`writes: batched ${batched} consents in ${round(batchedElapsed, 1)} s`);
     const singleRate = single / singleElapsed;
     const batchedRate = batched / batchedElapsed;
     const blocks = await stack.node.provider.getBlockNumber();
-    return {
+    result = {
       single: {
         consents_per_s: round(singleRate, 1),
         consents: single,
@@ -103,6 +139,20 @@ export async function writesPart(ctx: BenchContext): Promise<Record<string, unkn
         concurrency,
         pending_202: batchedPending,
         failed,
+        // Hardhat automines one transaction a block: the blocks of the run are its recordBatch transactions.
+        transactions: batchBlocks,
+        consents_per_transaction: round((batched + batchedPending) / Math.max(1, batchBlocks), 1),
+        latency_ms: {
+          p50: round(percentile(latencies, 50), 0),
+          p99: round(percentile(latencies, 99), 0),
+          max: round(latencies.at(-1) ?? Number.NaN, 0),
+        },
+        // CPU the loaded gateway and the chain node spent per recorded consent, which the machine's load barely moves.
+        cpu_ms_per_consent: { gateway: cpuMsPerConsent("gateway"), chain_node: cpuMsPerConsent("node") },
+        failure_examples: [...failures],
+        load_average_before: loadBefore,
+        load_average_after: os.loadavg().map((l) => round(l, 2)),
+        profiled: ctx.profile,
       },
       ratio: round(batchedRate / singleRate, 1),
       chain_blocks_at_end: blocks,
@@ -110,4 +160,18 @@ export async function writesPart(ctx: BenchContext): Promise<Record<string, unkn
   } finally {
     await stack.stop();
   }
+  const written = path.join(profileDir, `${CONSUMER}.cpuprofile`);
+  if (ctx.profile && window && fs.existsSync(written)) {
+    const kept = path.join(ctx.workDir, "writes-consumer-gateway.cpuprofile");
+    fs.copyFileSync(written, kept);
+    result.profile = { file: kept, ...summariseProfile(written, 20, window) };
+  }
+  return result;
+}
+
+/** A failed request's message with its cause (undici's "fetch failed" says why only in its cause). */
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error).slice(0, 300);
+  const cause = error.cause as { code?: string; message?: string } | undefined;
+  return `${error.message}${cause ? ` (${cause.code ?? ""} ${cause.message ?? ""})` : ""}`.slice(0, 300);
 }

@@ -21,6 +21,7 @@ import { TransactionFailedError, TransactionRevertedError, UnknownSignerError, W
 import type { IndexedEvent, JsonObject } from "../common/indexed-event";
 import { EventIndexer } from "./indexer";
 import { abiArgsToJson } from "./json";
+import type { ReceiptLog } from "./outbox";
 import { TxSender, type OutboxRow } from "./tx-sender";
 
 /** The ABI of each contract, from the generated types: the one place the gateway learns the contracts' shapes. */
@@ -48,7 +49,22 @@ export interface WriteResult {
   outboxId: number;
   txHash: string;
   blockNumber: number;
+  /** The receipt's events of Kuajie contracts, decoded (none with `decodeEvents: false`). */
   events: WriteEvent[];
+  /** The receipt's logs as the node gave them. */
+  logs: readonly ReceiptLog[];
+}
+
+interface WriteOptions {
+  /** A second write with the same key returns the first row's outcome instead of queueing again. */
+  dedupeKey?: string;
+  /** Sent as given instead of the node's estimate plus a margin (a call whose gas is known in advance). */
+  gasLimit?: bigint;
+  /**
+   * false: leave `events` empty (the caller reads the few topics it needs from `logs`): decoding hundreds of events
+   * with ethers costs a batch's writer more than the batch's sending.
+   */
+  decodeEvents?: boolean;
 }
 
 /** The contracts' errors that compare a time with `block.timestamp`: their problem detail names the chain's clock. */
@@ -199,15 +215,37 @@ export class KuajieChain {
     contract: ContractName,
     method: string,
     args: readonly unknown[],
-    options: { dedupeKey?: string } = {},
+    options: WriteOptions = {},
   ): Promise<WriteResult> {
     if (!this.options.signers.has(departmentKey)) {
       throw new UnknownSignerError(departmentKey);
     }
-    const data = CONTRACT_INTERFACES[contract].encodeFunctionData(method, args);
+    return this.writeCalldata(
+      departmentKey,
+      contract,
+      method,
+      CONTRACT_INTERFACES[contract].encodeFunctionData(method, args),
+      options,
+    );
+  }
+
+  /**
+   * `write` with calldata the caller encoded itself (a large batch encoded without ethers' ABI coder); `method` names
+   * the call in the outbox and in errors. The data must be a call of `method` on `contract`.
+   */
+  async writeCalldata(
+    departmentKey: string,
+    contract: ContractName,
+    method: string,
+    data: string,
+    options: WriteOptions = {},
+  ): Promise<WriteResult> {
+    if (!this.options.signers.has(departmentKey)) {
+      throw new UnknownSignerError(departmentKey);
+    }
     const outboxId = this.sender.submit(
       departmentKey,
-      { to: this.deployment.contracts[contract], data },
+      { to: this.deployment.contracts[contract], data, gasLimit: options.gasLimit },
       { contract, method },
       { dedupeKey: options.dedupeKey },
     );
@@ -220,7 +258,13 @@ export class KuajieChain {
       throw new TransactionFailedError(outboxId, row.error ?? row.status);
     }
     await this.indexer.waitForBlock(row.blockNumber, this.writeWaitMs).catch(() => undefined);
-    return { outboxId, txHash: row.txHash, blockNumber: row.blockNumber, events: this.decodeLogs(row) };
+    return {
+      outboxId,
+      txHash: row.txHash,
+      blockNumber: row.blockNumber,
+      events: options.decodeEvents === false ? [] : this.decodeLogs(row),
+      logs: row.logs,
+    };
   }
 
   /**
@@ -239,6 +283,11 @@ export class KuajieChain {
     } catch {
       return "";
     }
+  }
+
+  /** The gas limit of the chain's latest block as last seen when signing, or null before the first transaction. */
+  blockGasLimit(): bigint | null {
+    return this.sender.blockGasLimit;
   }
 
   /** The outbox row of an earlier write (for `GET /v1/outbox/:id`). */

@@ -1,14 +1,27 @@
 export interface CoalescerOptions<T, R> {
   /** A batch is flushed when it holds this many items… */
   maxItems: number;
-  /** …or this long after its first item arrived, whichever comes first. */
+  /** …or this long after its oldest item arrived, whichever comes first. */
   maxWaitMs: number;
-  /** Handles one batch; returns one result per item, in order. A throw rejects every item of the batch. */
+  /**
+   * At most this many flushes run at once (default: no limit). While they all run, arriving items keep filling the
+   * next batch past the window, so that under load a batch fills while the previous one is being mined instead of
+   * many small batches queueing behind each other.
+   */
+  maxInFlight?: number;
+  /**
+   * Handles one batch; returns one result per item, in order. A throw rejects every item of the batch. Batches are
+   * handed over in arrival order, and `flush` is called synchronously: whatever it does before its first `await`
+   * (e.g. queueing a transaction with the next nonce) happens in that order.
+   */
   flush(items: T[]): Promise<R[]>;
+  /** Milliseconds now (tests). */
+  now?: () => number;
 }
 
 interface Pending<T, R> {
   item: T;
+  arrivedAt: number;
   resolve(result: R): void;
   reject(error: unknown): void;
 }
@@ -18,9 +31,12 @@ interface Pending<T, R> {
  * `add` resolves with the item's own result once its batch has been flushed.
  */
 export class Coalescer<T, R = void> {
-  private batch: Pending<T, R>[] = [];
+  private queue: Pending<T, R>[] = [];
   private timer: NodeJS.Timeout | null = null;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly maxInFlight: number;
+  private readonly now: () => number;
+  private draining = 0;
   private closed = false;
 
   constructor(private readonly options: CoalescerOptions<T, R>) {
@@ -30,11 +46,21 @@ export class Coalescer<T, R = void> {
     if (!(options.maxWaitMs >= 0)) {
       throw new RangeError("maxWaitMs must be zero or more");
     }
+    this.maxInFlight = options.maxInFlight ?? Number.POSITIVE_INFINITY;
+    if (!(this.maxInFlight >= 1)) {
+      throw new RangeError("maxInFlight must be at least 1");
+    }
+    this.now = options.now ?? Date.now;
   }
 
   /** Number of items waiting for their batch to be flushed. */
   get size(): number {
-    return this.batch.length;
+    return this.queue.length;
+  }
+
+  /** Number of flushes running. */
+  get flushing(): number {
+    return this.inFlight.size;
   }
 
   add(item: T): Promise<R> {
@@ -42,19 +68,22 @@ export class Coalescer<T, R = void> {
       return Promise.reject(new Error("the coalescer is closed"));
     }
     return new Promise<R>((resolve, reject) => {
-      this.batch.push({ item, resolve, reject });
-      if (this.batch.length >= this.options.maxItems) {
-        this.flushNow();
-      } else if (this.timer === null) {
-        this.timer = setTimeout(() => this.flushNow(), this.options.maxWaitMs);
-      }
+      this.queue.push({ item, arrivedAt: this.now(), resolve, reject });
+      this.schedule();
     });
   }
 
-  /** Flushes the current batch at once (if any) and resolves when every started flush has finished. */
+  /** Flushes everything collected (in batches of at most maxItems) and resolves once every flush has finished. */
   async drain(): Promise<void> {
-    this.flushNow();
-    await Promise.allSettled([...this.inFlight]);
+    this.draining += 1;
+    try {
+      this.schedule();
+      while (this.queue.length > 0 || this.inFlight.size > 0) {
+        await Promise.race(this.inFlight);
+      }
+    } finally {
+      this.draining -= 1;
+    }
   }
 
   /** Refuses new items, flushes what is collected and waits for it. */
@@ -63,17 +92,31 @@ export class Coalescer<T, R = void> {
     await this.drain();
   }
 
-  private flushNow(): void {
+  /** Starts every batch that is due (full, its window over, or draining) while a flush slot is free. */
+  private schedule(): void {
     if (this.timer !== null) {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.batch.length === 0) {
-      return;
+    while (this.queue.length > 0 && this.inFlight.size < this.maxInFlight) {
+      const waitMs = this.queue[0].arrivedAt + this.options.maxWaitMs - this.now();
+      if (this.queue.length < this.options.maxItems && waitMs > 0 && this.draining === 0) {
+        this.timer = setTimeout(() => {
+          this.timer = null;
+          this.schedule();
+        }, waitMs);
+        return;
+      }
+      this.start(this.queue.splice(0, this.options.maxItems));
     }
-    const batch = this.batch;
-    this.batch = [];
-    const run = this.run(batch).finally(() => this.inFlight.delete(run));
+    // Every slot is busy: the batch keeps filling; the next finished flush schedules it.
+  }
+
+  private start(batch: Pending<T, R>[]): void {
+    const run = this.run(batch).finally(() => {
+      this.inFlight.delete(run);
+      this.schedule();
+    });
     this.inFlight.add(run);
   }
 

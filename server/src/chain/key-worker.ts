@@ -75,6 +75,8 @@ export class KeyWorker {
   private stopped = false;
   private failures = 0;
   private wake: (() => void) | null = null;
+  /** A poke that came while the worker was busy: its next sleep is skipped, so that the new row is not left idle. */
+  private poked = false;
   private loop: Promise<void> | null = null;
   lastError: string | null = null;
 
@@ -103,7 +105,8 @@ export class KeyWorker {
 
   /** Wakes the worker now (new row, chain adopted). */
   poke(): void {
-    this.wake?.();
+    if (this.wake) this.wake();
+    else this.poked = true;
   }
 
   /** Forces a reconciliation with the chain before the next send. */
@@ -121,17 +124,20 @@ export class KeyWorker {
   private async run(): Promise<void> {
     while (!this.stopped) {
       let delay: number;
+      this.poked = false;
       try {
         delay = await this.iterate();
         this.failures = 0;
         this.lastError = null;
+        // A row queued during the step, perhaps after it looked for one, is sent at once, not after the idle sleep.
+        if (this.poked) delay = 0;
       } catch (error) {
         if (error instanceof FaultHalt) {
           return;
         }
         delay = this.onError(error);
       }
-      if (!this.stopped) {
+      if (!this.stopped && delay > 0) {
         await this.sleep(delay);
       }
     }

@@ -98,6 +98,8 @@ export class TxSender {
   private running = false;
   private stopped = false;
   private feeCache: { at: number; fees: FeeFields } | null = null;
+  /** The gas limit of the latest block seen (batches are sized by it), or null before the first fee lookup. */
+  blockGasLimit: bigint | null = null;
 
   constructor(private readonly options: TxSenderOptions) {
     migrateChainSchema(options.db);
@@ -418,10 +420,14 @@ export class TxSender {
     }
     const { provider } = this.options;
     const [block, gasPriceHex] = await Promise.all([
-      provider.send("eth_getBlockByNumber", ["latest", false]) as Promise<{ baseFeePerGas?: string } | null>,
+      provider.send("eth_getBlockByNumber", ["latest", false]) as Promise<{
+        baseFeePerGas?: string;
+        gasLimit?: string;
+      } | null>,
       provider.send("eth_gasPrice", []) as Promise<string>,
     ]);
     const gasPrice = BigInt(gasPriceHex);
+    if (block?.gasLimit !== undefined) this.blockGasLimit = BigInt(block.gasLimit);
     let fees: FeeFields;
     if (!block || block.baseFeePerGas === undefined) {
       fees = { type: 0, gasPrice };

@@ -78,4 +78,106 @@ describe("Coalescer", function () {
     await coalescer.add(8).catch((e: unknown) => (refusal = e));
     expect(refusal).to.be.instanceOf(Error);
   });
+
+  describe("with maxInFlight", function () {
+    /** A flush that records its batches and finishes each only when the test says so. */
+    function gatedFlush() {
+      const batches: number[][] = [];
+      const gates: (() => void)[] = [];
+      return {
+        batches,
+        release: () => gates.shift()!(),
+        flush: (items: number[]) => {
+          batches.push(items);
+          return new Promise<number[]>((resolve) => gates.push(() => resolve(items.map((n) => n * 10))));
+        },
+      };
+    }
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+    it("keeps filling the next batch past its window while the flushes run, then sends it whole", async function () {
+      const gated = gatedFlush();
+      const coalescer = new Coalescer<number, number>({
+        maxItems: 100,
+        maxWaitMs: 0,
+        maxInFlight: 1,
+        flush: gated.flush,
+      });
+      const first = coalescer.add(1);
+      const rest = [2, 3, 4, 5].map((n) => coalescer.add(n));
+      await tick(); // the window of 2 is long over: only the running flush holds them back
+
+      expect(gated.batches).to.deep.equal([[1]]);
+      expect(coalescer.size).to.equal(4);
+      gated.release();
+      expect(await first).to.equal(10);
+      await tick();
+      expect(gated.batches).to.deep.equal([[1], [2, 3, 4, 5]]);
+      gated.release();
+      expect(await Promise.all(rest)).to.deep.equal([20, 30, 40, 50]);
+    });
+
+    it("never runs more flushes at once than maxInFlight, even with full batches waiting", async function () {
+      const gated = gatedFlush();
+      const coalescer = new Coalescer<number, number>({
+        maxItems: 2,
+        maxWaitMs: 60_000,
+        maxInFlight: 2,
+        flush: gated.flush,
+      });
+      const all = [1, 2, 3, 4, 5, 6, 7].map((n) => coalescer.add(n));
+      await tick();
+
+      expect(gated.batches).to.deep.equal([
+        [1, 2],
+        [3, 4],
+      ]);
+      expect(coalescer.flushing).to.equal(2);
+      gated.release();
+      await tick();
+      // [7] is not full and its window has not ended: it waits although a slot is free.
+      expect(gated.batches).to.deep.equal([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]);
+      // Closing sends [7] at once, but only when a slot frees.
+      const closing = coalescer.close();
+      await tick();
+      expect(gated.batches).to.have.length(3);
+      gated.release();
+      await tick();
+      expect(gated.batches.at(-1)).to.deep.equal([7]);
+      gated.release();
+      gated.release();
+      await closing;
+      expect(await Promise.all(all)).to.deep.equal([10, 20, 30, 40, 50, 60, 70]);
+    });
+
+    it("hands batches to flush synchronously and in arrival order", async function () {
+      const calls: number[] = [];
+      const coalescer = new Coalescer<number, void>({
+        maxItems: 1,
+        maxWaitMs: 60_000,
+        maxInFlight: 3,
+        flush: (items) => {
+          calls.push(...items);
+          return new Promise((resolve) => setTimeout(() => resolve(items.map(() => undefined)), 5 - items[0]));
+        },
+      });
+      const added = [1, 2, 3].map((n) => coalescer.add(n));
+
+      // flush ran for all three before add returned control: whatever it queues first keeps this order.
+      expect(calls).to.deep.equal([1, 2, 3]);
+      await Promise.all(added);
+      await coalescer.add(4);
+      expect(calls).to.deep.equal([1, 2, 3, 4]);
+    });
+
+    it("refuses a maxInFlight below one", function () {
+      expect(
+        () => new Coalescer<number>({ maxItems: 1, maxWaitMs: 0, maxInFlight: 0, flush: async () => [] }),
+      ).to.throw(RangeError, "maxInFlight");
+    });
+  });
 });

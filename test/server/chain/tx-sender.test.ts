@@ -132,8 +132,12 @@ describe("TxSender (durable outbox against a real hardhat node)", function () {
     expect(repeat.revert).to.deep.include({ errorName: "OutboxTargetDuplicate", args: { value: "5" } });
   });
 
-  for (const crashPoint of ["before signing", "after signing", "after broadcasting"] as const) {
-    it(`completes rows left by a crash ${crashPoint}, sending none twice`, async function () {
+  // A consent batch is sent with the gas limit its size needs (no estimate): its rows recover the same way.
+  for (const [crashPoint, gasLimit] of (["before signing", "after signing", "after broadcasting"] as const).flatMap(
+    (point) => [[point, undefined] as const, [point, 200_000n] as const],
+  )) {
+    const given = gasLimit === undefined ? "" : " with a given gas limit";
+    it(`completes rows${given} left by a crash ${crashPoint}, sending none twice`, async function () {
       const signers = account();
       const wallet = signers.get("health") as Wallet;
       const dbFile = path.join(dir, `crash-${crashPoint.replace(/ /g, "-")}.db`);
@@ -148,7 +152,8 @@ describe("TxSender (durable outbox against a real hardhat node)", function () {
       const first = sender(dbFile, signers, {
         faults: crashPoint === "after signing" ? { afterSign: halt } : { afterBroadcast: halt },
       });
-      const submitSix = () => Array.from({ length: 6 }, (_, i) => first.submit("health", store(100 + i), { i }));
+      const submitSix = () =>
+        Array.from({ length: 6 }, (_, i) => first.submit("health", { ...store(100 + i), gasLimit }, { i }));
       let ids: number[];
       if (crashPoint === "before signing") {
         await first.recover();
@@ -168,6 +173,7 @@ describe("TxSender (durable outbox against a real hardhat node)", function () {
       const rows = await Promise.all(ids.map((id) => second.waitFor(id)));
 
       expect(rows.map((r) => r.status)).to.deep.equal(Array(6).fill("mined"));
+      if (gasLimit !== undefined) expect(rows.map((r) => r.gasLimit)).to.deep.equal(Array(6).fill(gasLimit));
       const values = (await storedValues(provider, target, wallet.address)).map(Number).sort((a, b) => a - b);
       expect(values).to.deep.equal([100, 101, 102, 103, 104, 105]);
     });
