@@ -63,7 +63,13 @@ class Rig {
         write: async (_key: string, _contract: string, _method: string, args: readonly unknown[]) => {
           const [, , , firstSequence, lastSequence] = args as number[];
           this.anchors.push({ firstSequence, lastSequence, blockTime: Math.floor(this.chainMs / 1000) });
-          return { outboxId: this.anchors.length, txHash: ZeroHash, blockNumber: this.anchors.length, events: [] };
+          return {
+            outboxId: this.anchors.length,
+            txHash: ZeroHash,
+            blockNumber: this.anchors.length,
+            events: [],
+            logs: [],
+          };
         },
       } as Pick<KuajieChain, "write">,
       chainClock: this.chainClock,
