@@ -16,6 +16,7 @@ import { demoDepartment } from "../../scripts/lib/demo-departments";
 import { percentile, round, type BenchContext } from "../lib/context";
 import { arrangeFetchPath, requireRoutes, type FetchPath } from "../lib/fetch-path";
 import { load, type LoadResult } from "../lib/load";
+import { cpuBetween, cpuMs, sampleRss } from "../lib/proc-stats";
 import { monotonicUs, summariseProfile, type ProfileWindow } from "../lib/profile";
 import { sleep } from "../lib/procs";
 import { Api, CONSUMER, PROVIDER, startStack, type Stack } from "../lib/stack";
@@ -52,16 +53,26 @@ export async function fetchAndAnchoringPart(
 
     const loadAverageBefore = loadAverage();
     ctx.log(`fetch: two chained bare proxies, ${CONNECTIONS} connections, ${seconds} s`);
+    const bareCpu = cpuReader({
+      consumer: stack.bareProcs.consumer.child.pid,
+      provider: stack.bareProcs.provider.child.pid,
+    });
     const bare = await load({ url: stack.bare, requests: fetchPath.bareRequests, connections: CONNECTIONS, seconds });
+    const bareCpuMs = bareCpu.stop();
     ctx.log(`fetch: bare ${JSON.stringify(bare)}; Kuajie, ${CONNECTIONS} connections, ${seconds} s`);
     // The same load as the bare chain's and nothing else: the anchoring sampler's receipt polling (a few hundred reads
     // a second at the consumer's gateway) runs in a load of its own below, not in the measured one.
+    const gatewayPids = { consumer: stack.gatewayProc.child.pid, provider: stack.gatewayProcOf(PROVIDER).child.pid };
+    const kuajieCpu = cpuReader(gatewayPids);
+    const rss = sampleRss(gatewayPids);
     const kuajie = await load({
       url: stack.gateway,
       requests: fetchPath.kuajieRequests,
       connections: CONNECTIONS,
       seconds,
     });
+    const rssMb = rss.stop();
+    const kuajieCpuMs = kuajieCpu.stop();
     ctx.log(`fetch: kuajie ${JSON.stringify(kuajie)}`);
     const consumerId = demoDepartment("gz-civil-affairs").id;
     let anchoringRun:
@@ -98,13 +109,31 @@ export async function fetchAndAnchoringPart(
         hops: 2,
         kuajie: pick(kuajie),
         bare: pick(bare),
-        ratio: { rps: round(kuajie.rps / bare.rps, 3), p99: round(kuajie.p99_ms / bare.p99_ms, 2) },
+        ratio: {
+          rps: round(kuajie.rps / bare.rps, 3),
+          p99: round(kuajie.p99_ms / bare.p99_ms, 2),
+          // The throughput ratio the two chains' CPU per request alone would give on a machine with nothing else.
+          cpu_per_request: cpuRatio(bareCpuMs, bare, kuajieCpuMs, kuajie),
+        },
         connections: CONNECTIONS,
         seconds,
         subjects: SUBJECTS,
         kuajie_non2xx: kuajie.non2xx,
         kuajie_errors: kuajie.errors,
         bare_non2xx: bare.non2xx,
+        // CPU ms each hop's process used per request answered: the work a request costs, which the machine's load
+        // changes far less than the requests per second (the backend, the same for both, is not counted).
+        cpu_ms_per_request: {
+          kuajie: perRequest(kuajieCpuMs, kuajie),
+          bare: perRequest(bareCpuMs, bare),
+        },
+        // The two gateways' resident memory, sampled once a second over the measured load.
+        memory_mb: Object.fromEntries(
+          Object.entries(rssMb).map(([role, samples]) => [
+            role,
+            { max: Math.max(...samples), first: samples[0], last: samples.at(-1), samples },
+          ]),
+        ),
         // The machine is shared: the load around the measurement says how much the figures can be trusted.
         machine: {
           cpus: os.cpus().length,
@@ -148,6 +177,34 @@ export async function fetchAndAnchoringPart(
   } finally {
     await stack.stop();
   }
+}
+
+/** CPU time of the named processes from now until `stop()`, in ms. */
+function cpuReader(pids: Record<string, number | undefined>) {
+  const read = () => Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid)]));
+  const before = read();
+  return { stop: () => cpuBetween(before, read()) };
+}
+
+/** CPU ms per answered request, by process and in total. */
+function perRequest(cpu: Record<string, number | null>, loaded: LoadResult): Record<string, number | null> {
+  const answered = Math.max(1, loaded.requests);
+  const each = Object.fromEntries(
+    Object.entries(cpu).map(([name, ms]) => [name, ms === null ? null : round(ms / answered, 2)]),
+  );
+  const values = Object.values(cpu);
+  const total = values.every((ms) => ms !== null) ? round(values.reduce((a, b) => a! + b!, 0)! / answered, 2) : null;
+  return { ...each, total };
+}
+
+function cpuRatio(
+  bareCpu: Record<string, number | null>,
+  bare: LoadResult,
+  kuajieCpu: Record<string, number | null>,
+  kuajie: LoadResult,
+): number | null {
+  const [b, k] = [perRequest(bareCpu, bare).total, perRequest(kuajieCpu, kuajie).total];
+  return b === null || k === null || k === 0 ? null : round(b / k, 3);
 }
 
 /** The 1, 5 and 15 minute load averages, rounded. */
