@@ -161,9 +161,14 @@ export class EventIndexer {
   private stopped = true;
   private closing = false;
   private wake: (() => void) | null = null;
+  /** The cursor's row, read on every fetch (the block its decision was made on): prepared once. */
+  private readonly stateQuery: Database.Statement<[string], StateRecord>;
 
   constructor(private readonly options: IndexerOptions) {
     migrateChainSchema(options.db);
+    this.stateQuery = options.db.prepare(
+      "SELECT genesis_hash, contracts, next_block, indexed_block, indexed_block_hash, resets FROM indexer_state WHERE name = ?",
+    );
     this.name = options.name ?? "main";
     this.logger = options.logger ?? pino({ level: "silent" });
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
@@ -539,11 +544,7 @@ export class EventIndexer {
   }
 
   private state(): StateRecord {
-    return this.options.db
-      .prepare(
-        "SELECT genesis_hash, contracts, next_block, indexed_block, indexed_block_hash, resets FROM indexer_state WHERE name = ?",
-      )
-      .get(this.name) as StateRecord;
+    return this.stateQuery.get(this.name)!;
   }
 
   /**
