@@ -103,6 +103,10 @@ function renderSummary(): string {
       `| Mediated fetch, p99 ms | ${fmt(fetch.kuajie?.p99_ms)} | ${fmt(fetch.bare?.p99_ms)} | ${fmt(fetch.kuajie?.p99_ms / fetch.bare?.p99_ms, 2)} | ≤ 3× bare | ${yes(fetch.kuajie?.p99_ms <= 3 * fetch.bare?.p99_ms)} |`,
       `| Mediated fetch, p50 ms | ${fmt(fetch.kuajie?.p50_ms)} | ${fmt(fetch.bare?.p50_ms)} | ${fmt(fetch.kuajie?.p50_ms / fetch.bare?.p50_ms, 2)} | | |`,
     );
+    if (fetch.interleaved)
+      L.push(
+        `| Mediated fetch, req/s, the two chains in ${fmt(fetch.interleaved.rounds)} interleaved turns of ${fmt(fetch.interleaved.turn_seconds)} s | ${fmt(fetch.interleaved.kuajie_rps)} | ${fmt(fetch.interleaved.bare_rps)} | ${fmt(fetch.interleaved.ratio, 2)} (by round: ${(fetch.interleaved.ratio_by_round as number[]).map((r) => fmt(r, 2)).join(", ")}) | ratio ≥ 0.6 | ${yes(fetch.interleaved.ratio >= 0.6)} |`,
+      );
     if (fetch.cpu_ms_per_request)
       L.push(
         `| Mediated fetch, CPU ms per request (both hops' processes) | ${fmt(fetch.cpu_ms_per_request.kuajie?.total, 2)} | ${fmt(fetch.cpu_ms_per_request.bare?.total, 2)} | ${fmt(fetch.ratio?.cpu_per_request, 2)} (bare ÷ Kuajie) | | |`,

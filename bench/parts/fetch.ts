@@ -65,6 +65,7 @@ export async function fetchAndAnchoringPart(
     const gatewayPids = { consumer: stack.gatewayProc.child.pid, provider: stack.gatewayProcOf(PROVIDER).child.pid };
     const kuajieCpu = cpuReader(gatewayPids);
     const rss = sampleRss(gatewayPids);
+    const heap = sampleHeap({ consumer: stack.gateway, provider: stack.gateways[PROVIDER] });
     const kuajie = await load({
       url: stack.gateway,
       requests: fetchPath.kuajieRequests,
@@ -72,8 +73,10 @@ export async function fetchAndAnchoringPart(
       seconds,
     });
     const rssMb = rss.stop();
+    const heapMb = await heap.stop();
     const kuajieCpuMs = kuajieCpu.stop();
     ctx.log(`fetch: kuajie ${JSON.stringify(kuajie)}`);
+    const interleaved = await interleavedRatio(ctx, stack, fetchPath, ctx.quick ? 5 : 10);
     const consumerId = demoDepartment("gz-civil-affairs").id;
     let anchoringRun:
       | {
@@ -134,6 +137,9 @@ export async function fetchAndAnchoringPart(
             { max: Math.max(...samples), first: samples[0], last: samples.at(-1), samples },
           ]),
         ),
+        // What the V8 heap holds (used, after the last collection) beside the resident size: a heap that keeps
+        // growing is memory kept per request; a resident size growing over a flat heap is the heap's room and buffers.
+        heap_used_mb: heapMb,
         // The machine is shared: the load around the measurement says how much the figures can be trusted.
         machine: {
           cpus: os.cpus().length,
@@ -141,6 +147,9 @@ export async function fetchAndAnchoringPart(
           platform: `${os.platform()}-${os.arch()}`,
         },
         load_average: { before: loadAverageBefore, after: loadAverage() },
+        // The two chains loaded in turns of 2 s: the machine's load drifts over a run (other work starts and stops),
+        // and turns give both chains the same drift; the ratio of their summed responses is the steadier figure.
+        interleaved,
       };
       const missed = kuajie.rps < 0.6 * bare.rps || kuajie.p99_ms > 3 * bare.p99_ms;
       if (missed || ctx.profile) {
@@ -177,6 +186,85 @@ export async function fetchAndAnchoringPart(
   } finally {
     await stack.stop();
   }
+}
+
+/**
+ * `rounds` turns of 2 s for each chain, the order alternating (bare first, then Kuajie first, …): the responses of
+ * each chain summed, their ratio, and each round's ratio.
+ */
+async function interleavedRatio(ctx: BenchContext, stack: Stack, fetchPath: FetchPath, rounds: number) {
+  ctx.log(`fetch: both chains in ${rounds} interleaved rounds of 2 s each`);
+  const TURN_SECONDS = 2;
+  const turn = (url: string, requests: FetchPath["bareRequests"]) =>
+    load({ url, requests, connections: CONNECTIONS, seconds: TURN_SECONDS });
+  let [bareOk, kuajieOk] = [0, 0];
+  const perRound: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const bareFirst = round % 2 === 0;
+    const first = await (bareFirst
+      ? turn(stack.bare, fetchPath.bareRequests)
+      : turn(stack.gateway, fetchPath.kuajieRequests));
+    const second = await (bareFirst
+      ? turn(stack.gateway, fetchPath.kuajieRequests)
+      : turn(stack.bare, fetchPath.bareRequests));
+    const [bare, kuajie] = bareFirst ? [first, second] : [second, first];
+    bareOk += bare.rps * TURN_SECONDS;
+    kuajieOk += kuajie.rps * TURN_SECONDS;
+    perRound.push(bare.rps === 0 ? 0 : round3(kuajie.rps / bare.rps));
+  }
+  const seconds = rounds * TURN_SECONDS;
+  return {
+    rounds,
+    turn_seconds: TURN_SECONDS,
+    kuajie_rps: round(kuajieOk / seconds, 0),
+    bare_rps: round(bareOk / seconds, 0),
+    ratio: bareOk === 0 ? null : round3(kuajieOk / bareOk),
+    ratio_by_round: perRound,
+  };
+}
+
+const round3 = (value: number) => round(value, 3);
+
+/** The gateways' `nodejs_heap_size_used_bytes` and external memory (their /metrics) once a second, in MB. */
+function sampleHeap(gateways: Record<string, string>) {
+  const samples: Record<string, { heap: number[]; external: number[] }> = Object.fromEntries(
+    Object.keys(gateways).map((name) => [name, { heap: [], external: [] }]),
+  );
+  const gauge = (text: string, name: string) => {
+    const line = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, "m").exec(text);
+    return line ? Math.round(Number(line[1]) / 2 ** 20) : null;
+  };
+  const take = async () => {
+    await Promise.all(
+      Object.entries(gateways).map(async ([name, url]) => {
+        try {
+          const text = await (await fetch(`${url}/metrics`)).text();
+          const [heap, external] = [
+            gauge(text, "nodejs_heap_size_used_bytes"),
+            gauge(text, "nodejs_external_memory_bytes"),
+          ];
+          if (heap !== null) samples[name].heap.push(heap);
+          if (external !== null) samples[name].external.push(external);
+        } catch {
+          // a missed sample shows as a shorter series
+        }
+      }),
+    );
+  };
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      await take();
+      await sleep(1_000);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return samples;
+    },
+  };
 }
 
 /** CPU time of the named processes from now until `stop()`, in ms. */
