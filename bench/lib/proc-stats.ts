@@ -35,7 +35,7 @@ export function cpuMs(pid: number | undefined): number | null {
 }
 
 /** Resident memory of the process in MB; null when /proc cannot tell. */
-export function rssMb(pid: number | undefined): number | null {
+function rssMb(pid: number | undefined): number | null {
   if (pid === undefined) return null;
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
