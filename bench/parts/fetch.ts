@@ -34,7 +34,7 @@ export async function fetchAndAnchoringPart(
   ctx: BenchContext,
   which: { fetch: boolean; anchoring: boolean },
 ): Promise<{ fetch?: Record<string, unknown>; anchoring?: Record<string, unknown>; anchoringSkipped?: string }> {
-  const seconds = ctx.quick ? 10 : 30;
+  const seconds = ctx.fetchSeconds ?? (ctx.quick ? 10 : 30);
   const stack = await startStack(ctx, { name: "fetch" });
   try {
     ctx.log(
