@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --profile] [-- --only fetch,writes,anchoring,audit,growth,revocation,scale]`: Kuajie measured against its
+ * `npm run bench [-- --quick] [-- --profile] [-- --fetch-seconds N] [-- --only fetch,writes,anchoring,audit,growth,revocation,scale]`: Kuajie measured against its
  * baselines in the same run on the same machine. Writes bench/results/<part>.json and the summary sections of
  * docs/BENCHMARKS.md (after the Gas section, which `npm run bench:gas` owns). A part whose dependency has not
  * landed prints `skipped: <reason>` and writes no file. Every process started is stopped at the end.
@@ -27,13 +27,14 @@ async function main(): Promise<number> {
     options: {
       quick: { type: "boolean", default: false },
       profile: { type: "boolean", default: false },
+      "fetch-seconds": { type: "string" },
       only: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) {
     process.stdout.write(
-      "usage: npm run bench [-- --quick] [-- --profile] [-- --only fetch,writes,anchoring,audit,growth,revocation,scale]\n",
+      "usage: npm run bench [-- --quick] [-- --profile] [-- --fetch-seconds N] [-- --only fetch,writes,anchoring,audit,growth,revocation,scale]\n",
     );
     return 0;
   }
@@ -44,11 +45,17 @@ async function main(): Promise<number> {
     process.stderr.write(`unknown part(s): ${unknown.join(", ")}; parts: ${PARTS.join(", ")}\n`);
     return 2;
   }
+  const fetchSeconds = values["fetch-seconds"];
+  if (fetchSeconds !== undefined && !/^[1-9][0-9]{0,4}$/.test(fetchSeconds)) {
+    process.stderr.write(`--fetch-seconds takes a whole number of seconds, not ${JSON.stringify(fetchSeconds)}\n`);
+    return 2;
+  }
   const selected = new Set(only as Part[]);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "kuajie-bench-"));
   const started = Date.now();
   const ctx: BenchContext = {
     quick: values.quick ?? false,
+    fetchSeconds: fetchSeconds === undefined ? undefined : Number(fetchSeconds),
     profile: values.profile ?? false,
     workDir,
     logDir: path.join(workDir, "logs"),
@@ -61,7 +68,15 @@ async function main(): Promise<number> {
   const record = (name: string, data: Record<string, unknown>) => {
     const file = writeResult(name, {
       ...data,
-      run: { mode: ctx.quick ? "quick" : "full", at: new Date().toISOString(), node: process.version },
+      run: {
+        mode: ctx.fetchSeconds
+          ? `${ctx.quick ? "quick" : "full"}, fetch load ${ctx.fetchSeconds} s`
+          : ctx.quick
+            ? "quick"
+            : "full",
+        at: new Date().toISOString(),
+        node: process.version,
+      },
     });
     outcomes[name] = `written ${path.relative(ROOT, file)}`;
     ctx.log(`${name}: ${JSON.stringify(data)}`);

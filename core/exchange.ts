@@ -129,11 +129,13 @@ export function signRequest(
   return signer.signTypedData(domain, EXCHANGE_REQUEST_TYPES, requestValues(request));
 }
 
+/** Signs a response; a signer that signs digests is given the digest from the cached encoder (crypto/typed-data). */
 export function signResponse(
   signer: TypedDataSigner,
   domain: TypedDataDomain,
   response: ExchangeResponse,
 ): Promise<string> {
+  if (signer.signDigest) return signer.signDigest(responseDigest(domain, response));
   return signer.signTypedData(domain, EXCHANGE_RESPONSE_TYPES, responseValues(response));
 }
 

@@ -95,6 +95,39 @@ export function fetchRpsChart(fetch: J | undefined): Chart | undefined {
   };
 }
 
+/** The two gateways' resident memory and V8 heap, once a second over the measured fetch load. */
+export function fetchMemoryChart(fetch: J | undefined): Chart | undefined {
+  const rss = (role: string): unknown => fetch?.memory_mb?.[role]?.samples;
+  const heap = (role: string): unknown => fetch?.heap_used_mb?.[role]?.heap;
+  const [consumerRss, providerRss] = [rss("consumer"), rss("provider")];
+  if (!numbers(consumerRss) || !numbers(providerRss) || consumerRss.length === 0) return undefined;
+  const [consumerHeap, providerHeap] = [heap("consumer"), heap("provider")];
+  const seconds = Array.from({ length: Math.max(consumerRss.length, providerRss.length) }, (_, i) => String(i));
+  const title = "Gateway memory over the fetch load (MB)";
+  const line = (name: string, data: number[], dashed = false) => ({
+    name,
+    type: "line" as const,
+    data,
+    showSymbol: false,
+    ...(dashed ? { lineStyle: { type: "dashed" as const } } : {}),
+  });
+  return {
+    name: "fetch-memory",
+    title,
+    svg: render({
+      title: { text: title, left: "center", top: 6, textStyle: { fontSize: 15 } },
+      xAxis: { type: "category", name: "second of the run", nameLocation: "middle", nameGap: 30, data: seconds },
+      yAxis: { type: "value", name: "MB", min: 0 },
+      series: [
+        line("consumer's gateway, resident", consumerRss),
+        line("provider's gateway, resident", providerRss),
+        ...(numbers(consumerHeap) ? [line("consumer's gateway, V8 heap used", consumerHeap, true)] : []),
+        ...(numbers(providerHeap) ? [line("provider's gateway, V8 heap used", providerHeap, true)] : []),
+      ],
+    }),
+  };
+}
+
 /** Fetch throughput as the indexed state grows (1×, 10×, 100× the agreements, grants and consents). */
 export function growthChart(growth: J | undefined): Chart | undefined {
   const scales = (growth?.scales as J[] | undefined)?.filter(
@@ -148,6 +181,7 @@ export function chartsOf(results: { fetch?: J; growth?: J; anchoring?: J }): Cha
   return [
     fetchLatencyChart(results.fetch),
     fetchRpsChart(results.fetch),
+    fetchMemoryChart(results.fetch),
     growthChart(results.growth),
     anchoringLagChart(results.anchoring),
   ].filter((c): c is Chart => c !== undefined);

@@ -5,6 +5,8 @@ import { ROOT } from "./procs";
 
 export interface BenchContext {
   quick: boolean;
+  /** The measured fetch load's length in seconds when given (`--fetch-seconds`, e.g. a memory soak), else the mode's. */
+  fetchSeconds?: number;
   /** Profile the measured processes even when the goal is met (`--profile`). */
   profile: boolean;
   /** Scratch directory of this run (databases, deployment files, process logs, receipt files). */

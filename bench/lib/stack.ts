@@ -51,6 +51,8 @@ export interface Stack {
   gateways: Record<string, string>;
   /** The consumer-side bare proxy, chained to the provider-side one. */
   bare: string;
+  /** The two bare proxies' processes (for their CPU time). */
+  bareProcs: { consumer: Proc; provider: Proc };
   backends: Record<"public-security" | "hrss" | "health", string>;
   /** An operator token per demo department (the council's for the data bureau, which holds the seat). */
   tokens: Record<string, string>;
@@ -162,6 +164,7 @@ export async function startStack(ctx: BenchContext, options: StackOptions): Prom
       gatewayProc,
       gateways: Object.fromEntries(gatewayProcs.map((g) => [g.key, g.url])),
       bare,
+      bareProcs: { consumer: bareConsumer, provider: bareProvider },
       backends,
       tokens,
       auditorToken: credentials.auditor.token,

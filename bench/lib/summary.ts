@@ -104,6 +104,18 @@ function renderSummary(): string {
       `| Mediated fetch, p99 ms | ${fmt(fetch.kuajie?.p99_ms)} | ${fmt(fetch.bare?.p99_ms)} | ${fmt(fetch.kuajie?.p99_ms / fetch.bare?.p99_ms, 2)} | ≤ 3× bare | ${yes(fetch.kuajie?.p99_ms <= 3 * fetch.bare?.p99_ms)} |`,
       `| Mediated fetch, p50 ms | ${fmt(fetch.kuajie?.p50_ms)} | ${fmt(fetch.bare?.p50_ms)} | ${fmt(fetch.kuajie?.p50_ms / fetch.bare?.p50_ms, 2)} | | |`,
     );
+    if (fetch.interleaved)
+      L.push(
+        `| Mediated fetch, req/s, the two chains in ${fmt(fetch.interleaved.rounds)} interleaved turns of ${fmt(fetch.interleaved.turn_seconds)} s | ${fmt(fetch.interleaved.kuajie_rps)} | ${fmt(fetch.interleaved.bare_rps)} | ${fmt(fetch.interleaved.ratio, 2)} (by round: ${(fetch.interleaved.ratio_by_round as number[]).map((r) => fmt(r, 2)).join(", ")}) | ratio ≥ 0.6 | ${yes(fetch.interleaved.ratio >= 0.6)} |`,
+      );
+    if (fetch.cpu_ms_per_request)
+      L.push(
+        `| Mediated fetch, CPU ms per request (both hops' processes) | ${fmt(fetch.cpu_ms_per_request.kuajie?.total, 2)} | ${fmt(fetch.cpu_ms_per_request.bare?.total, 2)} | ${fmt(fetch.ratio?.cpu_per_request, 2)} (bare ÷ Kuajie) | | |`,
+      );
+    if (fetch.memory_mb)
+      L.push(
+        `| Gateway resident memory under the fetch load, MB (consumer / provider, max) | ${fmt(fetch.memory_mb.consumer?.max)} / ${fmt(fetch.memory_mb.provider?.max)} | | | ≤ 250, flat | ${yes(fetch.memory_mb.consumer?.max <= 250 && fetch.memory_mb.provider?.max <= 250)} (flat: see below) |`,
+      );
   } else L.push("| Mediated fetch | not measured yet | | | ratio ≥ 0.6, p99 ≤ 3× | n/a |");
   if (writes) {
     L.push(
@@ -156,6 +168,27 @@ function renderSummary(): string {
       `| Kuajie | ${fmt(fetch.kuajie?.rps)} | ${fmt(fetch.kuajie?.p50_ms)} | ${fmt(fetch.kuajie?.p99_ms)} | ${fmt(fetch.kuajie_non2xx)} |`,
       `| two bare proxies | ${fmt(fetch.bare?.rps)} | ${fmt(fetch.bare?.p50_ms)} | ${fmt(fetch.bare?.p99_ms)} | ${fmt(fetch.bare_non2xx)} |`,
       "",
+      ...(fetch.cpu_ms_per_request
+        ? [
+            "CPU time (user + system, from /proc) each hop's process used per request during the measured load: what a " +
+              "request costs, which the machine's load changes far less than the requests per second (the backend, the " +
+              "same for both chains, is not counted).",
+            "",
+            "| CPU ms per request | consumer side | provider side | both |",
+            "| --- | ---: | ---: | ---: |",
+            `| Kuajie (the two gateways) | ${fmt(fetch.cpu_ms_per_request.kuajie?.consumer, 2)} | ${fmt(fetch.cpu_ms_per_request.kuajie?.provider, 2)} | ${fmt(fetch.cpu_ms_per_request.kuajie?.total, 2)} |`,
+            `| two bare proxies | ${fmt(fetch.cpu_ms_per_request.bare?.consumer, 2)} | ${fmt(fetch.cpu_ms_per_request.bare?.provider, 2)} | ${fmt(fetch.cpu_ms_per_request.bare?.total, 2)} |`,
+            "",
+          ]
+        : []),
+      ...(fetch.memory_mb
+        ? [
+            `The gateways' resident memory, sampled once a second over the ${fmt(fetch.seconds)} s load (MB): consumer ` +
+              `${(fetch.memory_mb.consumer?.samples as number[]).join(", ")}; provider ` +
+              `${(fetch.memory_mb.provider?.samples as number[]).join(", ")}.`,
+            "",
+          ]
+        : []),
       ...(fetch.load_average
         ? [
             `Load average (1 / 5 / 15 min) before the measurement ${(fetch.load_average.before as number[]).join(" / ")}, ` +

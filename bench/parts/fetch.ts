@@ -16,6 +16,7 @@ import { demoDepartment } from "../../scripts/lib/demo-departments";
 import { percentile, round, type BenchContext } from "../lib/context";
 import { arrangeFetchPath, requireRoutes, type FetchPath } from "../lib/fetch-path";
 import { load, type LoadResult } from "../lib/load";
+import { cpuBetween, cpuMs, sampleRss } from "../lib/proc-stats";
 import { monotonicUs, summariseProfile, type ProfileWindow } from "../lib/profile";
 import { sleep } from "../lib/procs";
 import { Api, CONSUMER, PROVIDER, startStack, type Stack } from "../lib/stack";
@@ -33,7 +34,7 @@ export async function fetchAndAnchoringPart(
   ctx: BenchContext,
   which: { fetch: boolean; anchoring: boolean },
 ): Promise<{ fetch?: Record<string, unknown>; anchoring?: Record<string, unknown>; anchoringSkipped?: string }> {
-  const seconds = ctx.quick ? 10 : 30;
+  const seconds = ctx.fetchSeconds ?? (ctx.quick ? 10 : 30);
   const stack = await startStack(ctx, { name: "fetch" });
   try {
     ctx.log(
@@ -52,17 +53,30 @@ export async function fetchAndAnchoringPart(
 
     const loadAverageBefore = loadAverage();
     ctx.log(`fetch: two chained bare proxies, ${CONNECTIONS} connections, ${seconds} s`);
+    const bareCpu = cpuReader({
+      consumer: stack.bareProcs.consumer.child.pid,
+      provider: stack.bareProcs.provider.child.pid,
+    });
     const bare = await load({ url: stack.bare, requests: fetchPath.bareRequests, connections: CONNECTIONS, seconds });
+    const bareCpuMs = bareCpu.stop();
     ctx.log(`fetch: bare ${JSON.stringify(bare)}; Kuajie, ${CONNECTIONS} connections, ${seconds} s`);
     // The same load as the bare chain's and nothing else: the anchoring sampler's receipt polling (a few hundred reads
     // a second at the consumer's gateway) runs in a load of its own below, not in the measured one.
+    const gatewayPids = { consumer: stack.gatewayProc.child.pid, provider: stack.gatewayProcOf(PROVIDER).child.pid };
+    const kuajieCpu = cpuReader(gatewayPids);
+    const rss = sampleRss(gatewayPids);
+    const heap = sampleHeap({ consumer: stack.gateway, provider: stack.gateways[PROVIDER] });
     const kuajie = await load({
       url: stack.gateway,
       requests: fetchPath.kuajieRequests,
       connections: CONNECTIONS,
       seconds,
     });
+    const rssMb = rss.stop();
+    const heapMb = await heap.stop();
+    const kuajieCpuMs = kuajieCpu.stop();
     ctx.log(`fetch: kuajie ${JSON.stringify(kuajie)}`);
+    const interleaved = await interleavedRatio(ctx, stack, fetchPath, ctx.quick ? 5 : 10);
     const consumerId = demoDepartment("gz-civil-affairs").id;
     let anchoringRun:
       | {
@@ -98,13 +112,34 @@ export async function fetchAndAnchoringPart(
         hops: 2,
         kuajie: pick(kuajie),
         bare: pick(bare),
-        ratio: { rps: round(kuajie.rps / bare.rps, 3), p99: round(kuajie.p99_ms / bare.p99_ms, 2) },
+        ratio: {
+          rps: round(kuajie.rps / bare.rps, 3),
+          p99: round(kuajie.p99_ms / bare.p99_ms, 2),
+          // The throughput ratio the two chains' CPU per request alone would give on a machine with nothing else.
+          cpu_per_request: cpuRatio(bareCpuMs, bare, kuajieCpuMs, kuajie),
+        },
         connections: CONNECTIONS,
         seconds,
         subjects: SUBJECTS,
         kuajie_non2xx: kuajie.non2xx,
         kuajie_errors: kuajie.errors,
         bare_non2xx: bare.non2xx,
+        // CPU ms each hop's process used per request answered: the work a request costs, which the machine's load
+        // changes far less than the requests per second (the backend, the same for both, is not counted).
+        cpu_ms_per_request: {
+          kuajie: perRequest(kuajieCpuMs, kuajie),
+          bare: perRequest(bareCpuMs, bare),
+        },
+        // The two gateways' resident memory, sampled once a second over the measured load.
+        memory_mb: Object.fromEntries(
+          Object.entries(rssMb).map(([role, samples]) => [
+            role,
+            { max: Math.max(...samples), first: samples[0], last: samples.at(-1), samples },
+          ]),
+        ),
+        // What the V8 heap holds (used, after the last collection) beside the resident size: a heap that keeps
+        // growing is memory kept per request; a resident size growing over a flat heap is the heap's room and buffers.
+        heap_used_mb: heapMb,
         // The machine is shared: the load around the measurement says how much the figures can be trusted.
         machine: {
           cpus: os.cpus().length,
@@ -112,6 +147,9 @@ export async function fetchAndAnchoringPart(
           platform: `${os.platform()}-${os.arch()}`,
         },
         load_average: { before: loadAverageBefore, after: loadAverage() },
+        // The two chains loaded in turns of 2 s: the machine's load drifts over a run (other work starts and stops),
+        // and turns give both chains the same drift; the ratio of their summed responses is the steadier figure.
+        interleaved,
       };
       const missed = kuajie.rps < 0.6 * bare.rps || kuajie.p99_ms > 3 * bare.p99_ms;
       if (missed || ctx.profile) {
@@ -148,6 +186,113 @@ export async function fetchAndAnchoringPart(
   } finally {
     await stack.stop();
   }
+}
+
+/**
+ * `rounds` turns of 2 s for each chain, the order alternating (bare first, then Kuajie first, …): the responses of
+ * each chain summed, their ratio, and each round's ratio.
+ */
+async function interleavedRatio(ctx: BenchContext, stack: Stack, fetchPath: FetchPath, rounds: number) {
+  ctx.log(`fetch: both chains in ${rounds} interleaved rounds of 2 s each`);
+  const TURN_SECONDS = 2;
+  const turn = (url: string, requests: FetchPath["bareRequests"]) =>
+    load({ url, requests, connections: CONNECTIONS, seconds: TURN_SECONDS });
+  let [bareOk, kuajieOk] = [0, 0];
+  const perRound: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const bareFirst = round % 2 === 0;
+    const first = await (bareFirst
+      ? turn(stack.bare, fetchPath.bareRequests)
+      : turn(stack.gateway, fetchPath.kuajieRequests));
+    const second = await (bareFirst
+      ? turn(stack.gateway, fetchPath.kuajieRequests)
+      : turn(stack.bare, fetchPath.bareRequests));
+    const [bare, kuajie] = bareFirst ? [first, second] : [second, first];
+    bareOk += bare.rps * TURN_SECONDS;
+    kuajieOk += kuajie.rps * TURN_SECONDS;
+    perRound.push(bare.rps === 0 ? 0 : round3(kuajie.rps / bare.rps));
+  }
+  const seconds = rounds * TURN_SECONDS;
+  return {
+    rounds,
+    turn_seconds: TURN_SECONDS,
+    kuajie_rps: round(kuajieOk / seconds, 0),
+    bare_rps: round(bareOk / seconds, 0),
+    ratio: bareOk === 0 ? null : round3(kuajieOk / bareOk),
+    ratio_by_round: perRound,
+  };
+}
+
+const round3 = (value: number) => round(value, 3);
+
+/** The gateways' `nodejs_heap_size_used_bytes` and external memory (their /metrics) once a second, in MB. */
+function sampleHeap(gateways: Record<string, string>) {
+  const samples: Record<string, { heap: number[]; external: number[] }> = Object.fromEntries(
+    Object.keys(gateways).map((name) => [name, { heap: [], external: [] }]),
+  );
+  const gauge = (text: string, name: string) => {
+    const line = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, "m").exec(text);
+    return line ? Math.round(Number(line[1]) / 2 ** 20) : null;
+  };
+  const take = async () => {
+    await Promise.all(
+      Object.entries(gateways).map(async ([name, url]) => {
+        try {
+          const text = await (await fetch(`${url}/metrics`)).text();
+          const [heap, external] = [
+            gauge(text, "nodejs_heap_size_used_bytes"),
+            gauge(text, "nodejs_external_memory_bytes"),
+          ];
+          if (heap !== null) samples[name].heap.push(heap);
+          if (external !== null) samples[name].external.push(external);
+        } catch {
+          // a missed sample shows as a shorter series
+        }
+      }),
+    );
+  };
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      await take();
+      await sleep(1_000);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return samples;
+    },
+  };
+}
+
+/** CPU time of the named processes from now until `stop()`, in ms. */
+function cpuReader(pids: Record<string, number | undefined>) {
+  const read = () => Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid)]));
+  const before = read();
+  return { stop: () => cpuBetween(before, read()) };
+}
+
+/** CPU ms per answered request, by process and in total. */
+function perRequest(cpu: Record<string, number | null>, loaded: LoadResult): Record<string, number | null> {
+  const answered = Math.max(1, loaded.requests);
+  const each = Object.fromEntries(
+    Object.entries(cpu).map(([name, ms]) => [name, ms === null ? null : round(ms / answered, 2)]),
+  );
+  const values = Object.values(cpu);
+  const total = values.every((ms) => ms !== null) ? round(values.reduce((a, b) => a! + b!, 0)! / answered, 2) : null;
+  return { ...each, total };
+}
+
+function cpuRatio(
+  bareCpu: Record<string, number | null>,
+  bare: LoadResult,
+  kuajieCpu: Record<string, number | null>,
+  kuajie: LoadResult,
+): number | null {
+  const [b, k] = [perRequest(bareCpu, bare).total, perRequest(kuajieCpu, kuajie).total];
+  return b === null || k === null || k === 0 ? null : round(b / k, 3);
 }
 
 /** The 1, 5 and 15 minute load averages, rounded. */

@@ -52,7 +52,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestId(deps.logger));
   app.use(httpMetrics(metrics));
-  app.use(requestLogger());
+  app.use(requestLogger(deps.logger));
   // The gateway speaks plain HTTP on loopback (TLS, where any, ends in front of it): no HSTS, no upgrade of
   // the /docs page's links to https.
   app.use(

@@ -1,5 +1,12 @@
 import { expect } from "chai";
-import { anchoringLagChart, chartsOf, fetchLatencyChart, fetchRpsChart, growthChart } from "../../bench/lib/charts";
+import {
+  anchoringLagChart,
+  chartsOf,
+  fetchLatencyChart,
+  fetchMemoryChart,
+  fetchRpsChart,
+  growthChart,
+} from "../../bench/lib/charts";
 
 const latency = (scale: number) => ({
   p2_5: 1 * scale,
@@ -14,6 +21,14 @@ const fetch = {
   hops: 2,
   kuajie: { rps: 200, p50_ms: 50, p99_ms: 200, latency_ms: latency(10), rps_series: [190, 205, 210] },
   bare: { rps: 400, p50_ms: 5, p99_ms: 20, latency_ms: latency(1), rps_series: [390, 410, 400] },
+  memory_mb: {
+    consumer: { max: 144, first: 140, last: 144, samples: [140, 142, 144] },
+    provider: { max: 133, first: 130, last: 133, samples: [130, 131, 133] },
+  },
+  heap_used_mb: {
+    consumer: { heap: [40, 52, 41], external: [3, 3, 3] },
+    provider: { heap: [38, 45], external: [3, 3] },
+  },
 };
 const growth = {
   scales: [
@@ -48,6 +63,21 @@ describe("benchmark charts (bench/lib/charts.ts)", () => {
     expect(texts(chart.svg)).to.include.members(["1", "2", "3", "second of the run"]);
   });
 
+  it("draws both gateways' resident memory and heap over the run, one point per second", () => {
+    // SVG text escapes the apostrophe.
+    const labels = texts(fetchMemoryChart(fetch)!.svg).map((t) => t.replaceAll("&#39;", "'"));
+    expect(labels).to.include.members([
+      "0",
+      "1",
+      "2",
+      "second of the run",
+      "consumer's gateway, resident",
+      "provider's gateway, resident",
+      "consumer's gateway, V8 heap used",
+      "provider's gateway, V8 heap used",
+    ]);
+  });
+
   it("draws the growth curve with each scale's consents on the axis", () => {
     const labels = texts(growthChart(growth)!.svg);
     expect(labels).to.include.members(["1× (100 consents)", "10× (1,000 consents)", "100× (10,000 consents)"]);
@@ -63,12 +93,14 @@ describe("benchmark charts (bench/lib/charts.ts)", () => {
     const old = { kuajie: { rps: 48, p50_ms: 612, p99_ms: 1703 }, bare: { rps: 369, p50_ms: 78, p99_ms: 226 } };
     expect(fetchLatencyChart(old)).to.equal(undefined);
     expect(fetchRpsChart(old)).to.equal(undefined);
+    expect(fetchMemoryChart(old)).to.equal(undefined);
     expect(growthChart({ scales: [growth.scales[0]] })).to.equal(undefined);
     expect(anchoringLagChart({ lag_p50_ms: 2085 })).to.equal(undefined);
     expect(chartsOf({ fetch: old }).map((c) => c.name)).to.deep.equal([]);
     expect(chartsOf({ fetch, growth, anchoring }).map((c) => c.name)).to.deep.equal([
       "fetch-latency",
       "fetch-rps",
+      "fetch-memory",
       "growth",
       "anchoring-lag",
     ]);

@@ -151,6 +151,8 @@ export class EventIndexer {
   private eventsIndexed = 0;
   private pageFailures = 0;
   private queue: Promise<unknown> = Promise.resolve();
+  /** The catch-up queued and not started yet, which a new call joins. */
+  private nextCatchUp: Promise<number> | null = null;
   private deploymentVerified = false;
   private deploymentMissing = false;
   private head: number | null = null;
@@ -161,9 +163,14 @@ export class EventIndexer {
   private stopped = true;
   private closing = false;
   private wake: (() => void) | null = null;
+  /** The cursor's row, read on every fetch (the block its decision was made on): prepared once. */
+  private readonly stateQuery: Database.Statement<[string], StateRecord>;
 
   constructor(private readonly options: IndexerOptions) {
     migrateChainSchema(options.db);
+    this.stateQuery = options.db.prepare(
+      "SELECT genesis_hash, contracts, next_block, indexed_block, indexed_block_hash, resets FROM indexer_state WHERE name = ?",
+    );
     this.name = options.name ?? "main";
     this.logger = options.logger ?? pino({ level: "silent" });
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
@@ -234,9 +241,18 @@ export class EventIndexer {
     }
   }
 
-  /** Indexes up to the chain's latest block now; resolves with the indexed block. */
+  /**
+   * Indexes up to the chain's latest block now; resolves with the indexed block. Calls made while a catch-up waits
+   * its turn share it (it reads the head when it starts, after all of them): under the fetch load many requests wait
+   * for the same block at once, and each queueing a catch-up of its own made the last wait for all the others.
+   */
   catchUp(): Promise<number> {
-    const run = this.queue.then(() => this.indexToHead());
+    if (this.nextCatchUp !== null) return this.nextCatchUp;
+    const run = this.queue.then(() => {
+      this.nextCatchUp = null;
+      return this.indexToHead();
+    });
+    this.nextCatchUp = run;
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -539,11 +555,7 @@ export class EventIndexer {
   }
 
   private state(): StateRecord {
-    return this.options.db
-      .prepare(
-        "SELECT genesis_hash, contracts, next_block, indexed_block, indexed_block_hash, resets FROM indexer_state WHERE name = ?",
-      )
-      .get(this.name) as StateRecord;
+    return this.stateQuery.get(this.name)!;
   }
 
   /**

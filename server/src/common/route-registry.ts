@@ -223,7 +223,18 @@ export function createRouteRegistry(options: RouteRegistryOptions): RouteRegistr
       const query = check("query", spec.query, req.query);
       const body = check("body", spec.body, req.body);
       if (errors.length > 0) throw validationError(errors);
-      const input = { params, query, body, auth: req.auth ?? null, log: req.log, req, res };
+      // `log` read only by a handler that logs: the request's child logger is made on first use (request-id.ts).
+      const input = {
+        params,
+        query,
+        body,
+        auth: req.auth ?? null,
+        get log() {
+          return req.log;
+        },
+        req,
+        res,
+      };
       // The schemas accepted them, so they have the parsed types the handler is declared with.
       const result = await handler(input as Parameters<typeof handler>[0]);
       if (res.headersSent) return;

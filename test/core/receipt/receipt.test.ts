@@ -272,7 +272,7 @@ describe("receipt format", function () {
         fc.property(
           hex32,
           fc.integer({ min: 1, max: 2 ** 50 }),
-          fc.array(fields, { minLength: 1, maxLength: 9 }),
+          fc.array(fields, { minLength: 1, maxLength: 24 }),
           (department, first, items) => {
             const batch: Receipt[] = [];
             for (const [i, { outcome, ...f }] of items.entries()) {

@@ -62,6 +62,17 @@ describe("EventIndexer paging (against a misbehaving JSON-RPC node)", function (
 
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
+  it("lets concurrent catch-ups share the one waiting its turn instead of queueing one each", async function () {
+    const { fake, indexer } = await setUp({ head: 20, logsPerBlock: 1 });
+    const running = indexer.catchUp();
+    // Once the first has started, later calls need a catch-up that reads the head after them: one, shared.
+    await new Promise((resolve) => setImmediate(resolve));
+    const waiting = Array.from({ length: 5 }, () => indexer.catchUp());
+    expect(new Set(waiting).size).to.equal(1);
+    expect(await Promise.all([running, ...waiting])).to.deep.equal(Array.from({ length: 6 }, () => 20));
+    expect(fake.headReads).to.equal(2);
+  });
+
   it("reaches the head when the node hangs up the socket on answers above a number of logs", async function () {
     const { fake, indexer, db } = await setUp({ head: 400, logsPerBlock: 10, hangUpAboveLogs: 250 });
 

@@ -6,7 +6,7 @@
  */
 import type { SubjectIdentity } from "../../common/subject-ref";
 import type { ExchangeRequest } from "../../../../core/exchange";
-import { readCapped } from "../../common/backend-client";
+import { postJson } from "../../common/http-client";
 
 interface ExchangeCall {
   request: ExchangeRequest;
@@ -34,28 +34,19 @@ function exchangeUrl(endpoint: string): string {
 }
 
 export const callProvider: ExchangeClient = async (endpoint, call, timeoutMs) => {
-  const signal = AbortSignal.timeout(timeoutMs);
-  try {
-    const response = await fetch(exchangeUrl(endpoint), {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify(call),
-      signal,
-      redirect: "error",
-    });
-    const text = await readCapped(response.body, MAX_EXCHANGE_ANSWER_BYTES);
-    if (text === null) return { kind: "answered", status: response.status, body: null };
-    let body: unknown = null;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = null;
-    }
-    return { kind: "answered", status: response.status, body };
-  } catch (error) {
-    if (signal.aborted || (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError"))) {
-      return { kind: "timeout", detail: `the provider's gateway gave no answer within ${timeoutMs} ms` };
-    }
+  const outcome = await postJson(exchangeUrl(endpoint), JSON.stringify(call), {
+    timeoutMs,
+    maxBytes: MAX_EXCHANGE_ANSWER_BYTES,
+  });
+  if (outcome.kind === "timeout") {
+    return { kind: "timeout", detail: `the provider's gateway gave no answer within ${timeoutMs} ms` };
+  }
+  if (outcome.kind === "unreachable")
     return { kind: "unreachable", detail: "the provider's gateway cannot be reached" };
+  if (outcome.text === null) return { kind: "answered", status: outcome.status, body: null };
+  try {
+    return { kind: "answered", status: outcome.status, body: JSON.parse(outcome.text) as unknown };
+  } catch {
+    return { kind: "answered", status: outcome.status, body: null };
   }
 };

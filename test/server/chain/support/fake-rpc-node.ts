@@ -40,6 +40,8 @@ interface RpcRequest {
 export class FakeRpcNode {
   /** Every eth_getLogs range asked for, answered or not. */
   readonly getLogsRanges: Array<[number, number]> = [];
+  /** How many times the head was asked for (one per catch-up). */
+  headReads = 0;
   private hangUps = 0;
 
   private constructor(
@@ -98,6 +100,7 @@ export class FakeRpcNode {
       case "eth_chainId":
         return { result: toQuantity(31337) };
       case "eth_blockNumber":
+        this.headReads += 1;
         return { result: toQuantity(head) };
       case "eth_getCode":
         return { result: "0x6001" };
