@@ -137,9 +137,12 @@ export async function scalePart(ctx: BenchContext): Promise<Record<string, unkno
 }
 
 /** Starts the stopped consumer gateway and waits until /metrics says it has caught up. */
-async function catchUp(stack: Stack): Promise<{ events: number; seconds: number; listenedAfter: number }> {
+export async function catchUp(
+  stack: Stack,
+  env?: Record<string, string>,
+): Promise<{ events: number; seconds: number; listenedAfter: number }> {
   const started = performance.now();
-  const proc = stack.restartGateway(CONSUMER);
+  const proc = stack.restartGateway(CONSUMER, env);
   const url = stack.gateways[CONSUMER];
   let listened: number | null = null;
   for (;;) {
@@ -163,12 +166,13 @@ async function catchUp(stack: Stack): Promise<{ events: number; seconds: number;
 }
 
 /** Spawns the consumer gateway and sends the probe fetch until one is decided (not refused as view_stale). */
-async function restartToServing(
+export async function restartToServing(
   stack: Stack,
   probe: { path: string; body: unknown; headers: Record<string, string> },
+  env?: Record<string, string>,
 ): Promise<{ seconds: number; listenedAfter: number; status: number }> {
   const started = performance.now();
-  const proc = stack.restartGateway(CONSUMER);
+  const proc = stack.restartGateway(CONSUMER, env);
   const url = stack.gateways[CONSUMER];
   let listened: number | null = null;
   for (;;) {
@@ -207,16 +211,16 @@ async function indexedByProvider(stack: Stack): Promise<void> {
   }
 }
 
-function metric(text: string, name: string): number | null {
+export function metric(text: string, name: string): number | null {
   const line = text.split("\n").find((l) => l.startsWith(`${name} `));
   return line === undefined ? null : Number(line.slice(name.length + 1));
 }
 
-function fileBytes(file: string): number {
+export function fileBytes(file: string): number {
   return fs.existsSync(file) ? fs.statSync(file).size : 0;
 }
 
-function databaseBytes(file: string): number {
+export function databaseBytes(file: string): number {
   return ["", "-wal", "-shm"].reduce((sum, suffix) => {
     try {
       return sum + fs.statSync(file + suffix).size;
@@ -226,7 +230,7 @@ function databaseBytes(file: string): number {
   }, 0);
 }
 
-function rssMiB(proc: Proc): number | null {
+export function rssMiB(proc: Proc): number | null {
   return proc.child.pid === undefined ? null : rssOfPid(proc.child.pid);
 }
 
