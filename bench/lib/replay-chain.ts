@@ -2,7 +2,7 @@
  * The synthetic part of the replay node's chain (issue 17): blocks of ConsentRecorded and GrantIssued logs as the
  * deployed ConsentRegistry and Grants emit them (their addresses, their topics, their ABI encoding), generated on
  * demand from a block number, so that 10^6 consents cost the replay node no memory. Every value is derived from the
- * consent's or grant's index with SHA-256 (distinct and deterministic; the gateway hashes none of them again).
+ * consent's or grant's index with one SHA-256 each (distinct and deterministic; the gateway hashes none of them again).
  *
  * A consent's log is laid out by hand (every argument one word) and checked against ethers' encodeEventLog when the
  * chain is built (`verifyLayouts`), so the layout cannot drift from the ABI unnoticed.
@@ -18,6 +18,9 @@ const consentRegistry = ConsentRegistry__factory.createInterface();
 const grants = Grants__factory.createInterface();
 const CONSENT_RECORDED = consentRegistry.getEvent("ConsentRecorded");
 const GRANT_ISSUED = grants.getEvent("GrantIssued");
+// EventFragment.topicHash hashes the signature on every read: read once.
+const CONSENT_RECORDED_TOPIC = CONSENT_RECORDED.topicHash;
+const GRANT_ISSUED_TOPIC = GRANT_ISSUED.topicHash;
 
 /** What the synthetic consents and grants refer to: the real deployment's contracts, departments and agreement. */
 export interface ReplayChainSpec {
@@ -55,6 +58,10 @@ export interface RawLog {
 
 const hex32 = (label: string) => createHash("sha256").update(label).digest("hex");
 const word = (n: number | bigint) => n.toString(16).padStart(64, "0");
+const ZERO_WORD = word(0);
+/** ConsentRegistry's evidence kind of a record's hash (1 is a signature). */
+const RECORD_EVIDENCE_KIND = word(2);
+const quantity = (n: number) => `0x${n.toString(16)}`;
 
 export class ReplayChain {
   private readonly registry: string;
@@ -104,49 +111,74 @@ export class ReplayChain {
   /** Every log of a synthetic block, in log order: its consents, then its grants (two transactions). */
   logsOf(block: number): RawLog[] {
     const k = block - this.spec.realHead - 1;
+    const blockNumber = quantity(block);
+    const blockHash = this.blockHash(block);
+    const transactions = [0, 1].map((t) => `0x${hex32(`replay tx ${block} ${t}`)}`);
     const logs: RawLog[] = [];
+    const push = (address: string, log: { topics: string[]; data: string }, transactionIndex: number) =>
+      logs.push({
+        address,
+        topics: log.topics,
+        data: log.data,
+        blockNumber,
+        blockHash,
+        transactionHash: transactions[transactionIndex],
+        transactionIndex: quantity(transactionIndex),
+        logIndex: quantity(logs.length),
+        removed: false,
+      });
     for (let j = 0; j < CONSENTS_PER_BLOCK; j++) {
-      logs.push(this.consentLog(k * CONSENTS_PER_BLOCK + j, block, logs.length));
+      push(this.registry, this.consentTopicsAndData(k * CONSENTS_PER_BLOCK + j), 0);
     }
     for (let j = 0; j < this.grantsPerBlock; j++) {
-      logs.push(this.grantLog(k * this.grantsPerBlock + j, block, logs.length));
+      push(this.grantsAddress, this.grantTopicsAndData(k * this.grantsPerBlock + j), 1);
     }
     return logs;
+  }
+
+  /** A block's logs as the JSON text of their array's items (without the brackets), as an answer carries them. */
+  logsJson(block: number, addresses: ReadonlySet<string> | null): string {
+    return this.logsOf(block)
+      .filter((log) => addresses === null || addresses.has(log.address.toLowerCase()))
+      .map(
+        (l) =>
+          `{"address":"${l.address}","topics":["${l.topics.join('","')}"],"data":"${l.data}",` +
+          `"blockNumber":"${l.blockNumber}","blockHash":"${l.blockHash}","transactionHash":"${l.transactionHash}",` +
+          `"transactionIndex":"${l.transactionIndex}","logIndex":"${l.logIndex}","removed":false}`,
+      )
+      .join(",");
   }
 
   /** The i-th consent, as ConsentRegistry.recordBatch would emit it (evidence kind 2: a record's hash). */
   consentTopicsAndData(i: number): { topics: string[]; data: string } {
     const { departments, resourceId, purpose, realHeadTime } = this.spec;
+    // One hash a consent: its subject; the consent id and the record's hash are rotations of it (as distinct).
+    const h = hex32(`consent ${i}`);
     const topics = [
-      CONSENT_RECORDED.topicHash,
-      `0x${hex32(`subject ${i}`)}`,
-      `0x${hex32(`consent ${i}`)}`,
+      CONSENT_RECORDED_TOPIC,
+      `0x${h}`,
+      `0x${h.slice(32)}${h.slice(0, 32)}`,
       departments[i % departments.length],
     ];
     const data = [
       resourceId.slice(2),
       purpose.slice(2),
-      word(0),
+      ZERO_WORD,
       word(realHeadTime - DAY),
       word(realHeadTime + 365 * DAY),
-      word(2),
-      hex32(`record ${i}`),
+      RECORD_EVIDENCE_KIND,
+      `${h.slice(16)}${h.slice(0, 16)}`,
       departments[(i + 1) % departments.length].slice(2),
-      word(0),
+      ZERO_WORD,
     ].join("");
     return { topics, data: `0x${data}` };
-  }
-
-  private consentLog(i: number, block: number, logIndex: number): RawLog {
-    const { topics, data } = this.consentTopicsAndData(i);
-    return this.raw(this.registry, topics, data, block, 0, logIndex);
   }
 
   /** The i-th grant: a GrantIssued under the real agreement, to the real consumer, a day's quota of 10,000 calls. */
   grantTopicsAndData(i: number): { topics: string[]; data: string } {
     const id = this.spec.firstGrantId + BigInt(i);
     const topics = [
-      GRANT_ISSUED.topicHash,
+      GRANT_ISSUED_TOPIC,
       `0x${word(id)}`,
       `0x${word(BigInt(this.spec.agreementId))}`,
       this.spec.grantConsumer,
@@ -161,32 +193,6 @@ export class ReplayChain {
       word(1),
     ].join("");
     return { topics, data: `0x${data}` };
-  }
-
-  private grantLog(i: number, block: number, logIndex: number): RawLog {
-    const { topics, data } = this.grantTopicsAndData(i);
-    return this.raw(this.grantsAddress, topics, data, block, 1, logIndex);
-  }
-
-  private raw(
-    address: string,
-    topics: string[],
-    data: string,
-    block: number,
-    transactionIndex: number,
-    logIndex: number,
-  ): RawLog {
-    return {
-      address,
-      topics,
-      data,
-      blockNumber: toQuantity(block),
-      blockHash: this.blockHash(block),
-      transactionHash: `0x${hex32(`replay tx ${block} ${transactionIndex}`)}`,
-      transactionIndex: toQuantity(transactionIndex),
-      logIndex: toQuantity(logIndex),
-      removed: false,
-    };
   }
 
   /**
