@@ -9,6 +9,7 @@
  * - resident memory of both gateways after indexing 10^6 (the provider's indexed them too), and after a restart;
  * - restart to serving: from the spawn until a fetch is decided and the subject's consent trail answered;
  * - database bytes per consent: the consumer's gateway.db growth over the synthetic consents (and grants) added.
+ * The replay node refuses writes: receipts are recorded but never anchored, and the anchoring limit is raised.
  * Quick mode: 10^5 synthetic consents instead of 10^6.
  */
 import fs from "node:fs";
@@ -83,7 +84,9 @@ export async function scaleReplayPart(ctx: BenchContext): Promise<Record<string,
       60_000,
       replayProc,
     );
-    const env = { KUAJIE_RPC_URL: replay };
+    // The replay node refuses writes, so no receipt is ever anchored: the fail-closed limit on unanchored receipts
+    // (60 s by default) would refuse every fetch after a minute. Raised to a day here, and only here.
+    const env = { KUAJIE_RPC_URL: replay, KUAJIE_ANCHOR_MAX_LAG_SECONDS: "86400" };
     const grow = (consents: number) =>
       jsonRpc(replay, "replay_setConsents", [consents]) as Promise<{ head: number; consents: number; grants: number }>;
 

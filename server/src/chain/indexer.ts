@@ -37,7 +37,7 @@ export interface IndexerOptions {
   pollIntervalMs?: number;
   /**
    * The widest block range one eth_getLogs may ask for (Besu refuses wider ranges: its `--rpc-max-logs-range`,
-   * default 1,000). Pages start at 100 blocks (or this, if less), halve on any failure and double after light pages
+   * default 1,000). Pages start at 10 blocks (or this, if less), halve on any failure and double after light pages
    * up to it.
    */
   maxBlockRange?: number;
@@ -82,8 +82,12 @@ const DEFAULT_MAX_BLOCK_RANGE = 1_000;
 const DEFAULT_MAX_LOGS_PER_PAGE = 2_000;
 const DEFAULT_MAX_BYTES_PER_PAGE = 4 * 1024 * 1024;
 const DEFAULT_PAGE_TIMEOUT_MS = 30_000;
-/** The first page's width: nothing is known of the node's answers yet, so start narrow and widen. */
-const FIRST_PAGE_BLOCKS = 100;
+/**
+ * The first page's width: nothing is known of the chain's density yet, so start narrow and double after each light
+ * page until the first page that is not (TCP's slow start). A chain of 577 logs a block made a first page of 100
+ * blocks 57,700 logs, which a loaded node did not answer within the page deadline, four deadlines in a row.
+ */
+const FIRST_PAGE_BLOCKS = 10;
 /** Light pages in a row before the page doubles: after a failure, growth is slow, so failures stay rare. */
 const GROW_AFTER_LIGHT_PAGES = 4;
 /** Bytes of a log's answer besides its data and topics (addresses, hashes, numbers, JSON keys). */
@@ -164,6 +168,8 @@ export class EventIndexer {
   private readonly maxBytesPerPage: number;
   private pageSize: number;
   private lightPages = 0;
+  /** Until the first page that is not light (or fails), each light page doubles the next. */
+  private rampingUp = true;
   private eventsIndexed = 0;
   private pageFailures = 0;
   private queue: Promise<unknown> = Promise.resolve();
@@ -423,6 +429,7 @@ export class EventIndexer {
    */
   private pageFailed(from: number, to: number, error: unknown): void {
     if (to === from) throw error;
+    this.rampingUp = false;
     this.pageFailures += 1;
     this.lightPages = 0;
     this.pageSize = Math.max(1, Math.floor((to - from + 1) / 2));
@@ -436,15 +443,17 @@ export class EventIndexer {
 
   /**
    * Narrows the next page in proportion to an answer over the limits; doubles it after a few light full pages in a
-   * row (half the limits or less), up to the configured range.
+   * row (half the limits or less), or after each one while ramping up, up to the configured range.
    */
   private adaptPage(blocks: number, logs: number, bytes: number): void {
     const load = Math.max(logs / this.maxLogsPerPage, bytes / this.maxBytesPerPage);
+    if (load > 0.5) this.rampingUp = false;
     if (load > 1) {
       this.pageSize = Math.max(1, Math.floor(blocks / load));
       this.lightPages = 0;
     } else if (load <= 0.5 && blocks >= this.pageSize && this.pageSize < this.maxBlockRange) {
       this.lightPages += 1;
+      if (this.rampingUp) this.lightPages = GROW_AFTER_LIGHT_PAGES;
       if (this.lightPages >= GROW_AFTER_LIGHT_PAGES) {
         this.pageSize = Math.min(this.maxBlockRange, this.pageSize * 2);
         this.lightPages = 0;
