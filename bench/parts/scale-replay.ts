@@ -22,6 +22,7 @@ import { round, type BenchContext } from "../lib/context";
 import { arrangeFetchPath } from "../lib/fetch-path";
 import { load, type LoadResult } from "../lib/load";
 import { freePort, sleep, startTs, waitFor } from "../lib/procs";
+import { monotonicUs, summariseProfile, type ProfileWindow } from "../lib/profile";
 import type { ReplayChainSpec } from "../lib/replay-chain";
 import { PURPOSE } from "../lib/sharing";
 import { Api, CONSUMER, PROVIDER, startStack, type Stack } from "../lib/stack";
@@ -44,7 +45,12 @@ const pick = (r: LoadResult) => ({
 
 export async function scaleReplayPart(ctx: BenchContext): Promise<Record<string, unknown>> {
   const large = ctx.quick ? 100_000 : 1_000_000;
-  const stack = await startStack(ctx, { name: "scale-replay" });
+  // With --profile the consumer's gateway runs under --cpu-prof: each process writes its profile when it stops.
+  const profileDir = path.join(ctx.workDir, "cpu-profile");
+  const stack = await startStack(ctx, {
+    name: "scale-replay",
+    gatewayNodeArgs: (key) => (ctx.profile && key === CONSUMER ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+  });
   try {
     const fetchPath = await arrangeFetchPath(stack, SUBJECTS);
     const consumerApi = new Api(stack.gateways[CONSUMER], stack.tokens[CONSUMER]);
@@ -119,7 +125,9 @@ export async function scaleReplayPart(ctx: BenchContext): Promise<Record<string,
     const providerRss = rssMiB(stack.gatewayProcOf(PROVIDER));
     ctx.log(`scale-replay: the provider indexed ${grown.consents} consents in ${round(providerSeconds, 1)} s`);
     const loadIndexing = loadAverage();
+    const window: ProfileWindow = { fromUs: monotonicUs(), toUs: 0 };
     const indexing = await catchUp(stack, env);
+    window.toUs = monotonicUs();
     const indexingLoad = loadAverage();
     const consumerRss = rssMiB(stack.gatewayProcOf(CONSUMER));
     ctx.log(`scale-replay: the consumer indexed ${indexing.events} events in ${round(indexing.seconds, 1)} s`);
@@ -138,6 +146,8 @@ export async function scaleReplayPart(ctx: BenchContext): Promise<Record<string,
     ctx.log(`scale-replay: fetch at ${grown.consents}: ${JSON.stringify(pick(fetchLarge))}`);
 
     await stack.stopGateway(CONSUMER);
+    // The process that caught up has just stopped: its profile is the newest, its samples in the window catching up.
+    const profile = ctx.profile ? newestProfile(profileDir) : null;
     const restart = await restartToServing(stack, fetchPath.kuajieRequests[0], env);
     const trailStarted = performance.now();
     const trail = await fetch(`${stack.gateways[CONSUMER]}/v1/subjects/${subjectRef}/consents`, {
@@ -200,6 +210,7 @@ export async function scaleReplayPart(ctx: BenchContext): Promise<Record<string,
         [`at_${grown.consents}`]: { ...pick(fetchLarge), load_average: loadLarge },
         ratio: round(fetchLarge.rps / fetchSmall.rps, 2),
       },
+      ...(profile ? { indexing_profile: summariseProfile(profile, 20, window) } : {}),
       machine: {
         cpus: os.cpus().length,
         cpu: os.cpus()[0]?.model ?? "unknown",
@@ -234,4 +245,10 @@ async function restartedRss(stack: Stack, key: string, env: Record<string, strin
   stack.restartGateway(key, env);
   await indexedTo(stack, key, head);
   return rssMiB(stack.gatewayProcOf(key));
+}
+
+function newestProfile(dir: string): string | null {
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".cpuprofile")) : [];
+  const newest = files.map((f) => path.join(dir, f)).sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
+  return newest ?? null;
 }
