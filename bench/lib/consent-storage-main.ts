@@ -73,6 +73,27 @@ function heapUsed(): number {
   return process.memoryUsage().heapUsed;
 }
 
+const LOOKUPS = 100_000;
+
+/**
+ * The consent half of the access decision as a fetch makes it (ConsentStore.currentOfKey, one indexed lookup by the
+ * key), over consents spread across the whole table, after indexing: lookups a second.
+ */
+function lookupsPerSecond(store: ConsentStore, consents: number): number {
+  const { departments, resourceId, purpose } = chain.spec;
+  const keys = Array.from({ length: 1_000 }, (_, j) => {
+    const i = (j * 7_919) % consents;
+    return [chain.consentTopicsAndData(i).topics[1], departments[i % departments.length]];
+  });
+  const started = performance.now();
+  for (let n = 0; n < LOOKUPS; n++) {
+    const [subjectRef, recipient] = keys[n % keys.length];
+    if (!store.currentOfKey(subjectRef, recipient, resourceId, purpose))
+      throw new Error("a recorded consent was not found");
+  }
+  return Math.round(LOOKUPS / ((performance.now() - started) / 1000));
+}
+
 async function main(): Promise<void> {
   const consents = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 10_000);
   const withBook = process.argv.includes("--in-memory-book");
@@ -107,6 +128,7 @@ async function main(): Promise<void> {
     db.pragma("wal_checkpoint(TRUNCATE)");
     db.exec("VACUUM");
     const bytes = fs.statSync(file).size;
+    const lookups = lookupsPerSecond(consentStore, consents);
     const tables = db
       .prepare(`SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name HAVING bytes > 8192 ORDER BY bytes DESC`)
       .all() as { name: string; bytes: number }[];
@@ -119,6 +141,7 @@ async function main(): Promise<void> {
       indexing_events_per_second: Math.round(consents / seconds),
       projections_events_per_second: Math.round(consents / (applyMs / 1000)),
       rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
+      consent_lookups_per_second: lookups,
       bytes_per_consent_by_table: Object.fromEntries(tables.map((t) => [t.name, Math.round(t.bytes / consents)])),
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -2,8 +2,8 @@ import { getAddress, type EventFragment, type ParamType } from "ethers";
 import type { JsonObject, JsonValue } from "../common/indexed-event";
 
 /**
- * An event's arguments read straight from a log's topics and data words, for events whose arguments are all one
- * word each (every ConsentRegistry event, most of a province's logs): ethers' generic decoder builds a Result, a
+ * An event's arguments read straight from a log's topics and data words, for events whose arguments are each one
+ * word or a tuple of them (every ConsentRegistry event, GrantIssued: most of a province's logs): ethers' generic decoder builds a Result, a
  * coder tree and a bigint per argument, which was most of the indexer's time per consent (issue 17). The output is
  * what `abiArgsToJson(iface.decodeEventLog(...))` gives for the same log, argument for argument; any log this layout
  * does not read exactly as ethers would (an unexpected topic count or data length, an address word with high bits
@@ -16,20 +16,26 @@ type WordReader = (word: string) => JsonValue | null;
 const WORD_HEX = 64;
 const MAX_SAFE_HEX_DIGITS = 13;
 
-/** The layout of an event, or null when an argument is not one word (dynamic, array or tuple values in the data). */
+/** The layout of an event, or null when an argument in the data is dynamic or an array (not a fixed run of words). */
 export function eventLayout(event: EventFragment): EventLayout | null {
   const indexed: Array<{ key: string; read: WordReader }> = [];
-  const inData: Array<{ key: string; read: WordReader }> = [];
+  const inData: Array<{ key: string; reader: DataReader }> = [];
   const keys: string[] = [];
   for (const [i, param] of event.inputs.entries()) {
     const key = param.name === "" ? String(i) : param.name;
     keys.push(key);
-    // An indexed dynamic value is only its hash in the topic: ethers hands it back as that hash.
-    const read = param.indexed && !isOneWord(param) ? readHash : wordReader(param);
-    if (read === null) return null;
-    (param.indexed ? indexed : inData).push({ key, read });
+    if (param.indexed) {
+      // An indexed dynamic value (or tuple) is only its hash in the topic: ethers hands it back as that hash.
+      const read = isOneWord(param) ? wordReader(param) : readHash;
+      if (read === null) return null;
+      indexed.push({ key, read });
+    } else {
+      const reader = dataReader(param);
+      if (reader === null) return null;
+      inData.push({ key, reader });
+    }
   }
-  const dataLength = 2 + inData.length * WORD_HEX;
+  const dataLength = 2 + inData.reduce((words, { reader }) => words + reader.words, 0) * WORD_HEX;
   return (topics, data) => {
     if (topics.length !== indexed.length + 1 || data.length !== dataLength) return null;
     const values: Record<string, JsonValue> = {};
@@ -40,16 +46,51 @@ export function eventLayout(event: EventFragment): EventLayout | null {
       if (value === null) return null;
       values[indexed[i].key] = value;
     }
-    for (let i = 0; i < inData.length; i++) {
-      const value = inData[i].read(data.slice(2 + i * WORD_HEX, 2 + (i + 1) * WORD_HEX).toLowerCase());
+    let at = 0;
+    for (const { key, reader } of inData) {
+      const value = reader.read(data, at);
       if (value === null) return null;
-      values[inData[i].key] = value;
+      values[key] = value;
+      at += reader.words;
     }
     // In the ABI's order of arguments, as abiArgsToJson writes them.
     const out: JsonObject = {};
     for (const key of keys) out[key] = values[key];
     return out;
   };
+}
+
+/** Reads an argument of `words` words of the data from word `at`: a one-word value, or a tuple of them inline. */
+interface DataReader {
+  words: number;
+  read: (data: string, at: number) => JsonValue | null;
+}
+
+function dataReader(param: ParamType): DataReader | null {
+  if (param.baseType === "tuple") {
+    const components = param.components ?? [];
+    const parts = components.map(dataReader);
+    if (parts.some((part) => part === null)) return null;
+    const readers = parts as DataReader[];
+    const keys = components.map((c, i) => (c.name === "" ? String(i) : c.name));
+    return {
+      words: readers.reduce((sum, r) => sum + r.words, 0),
+      read: (data, at) => {
+        const out: JsonObject = {};
+        let w = at;
+        for (let i = 0; i < readers.length; i++) {
+          const value = readers[i].read(data, w);
+          if (value === null) return null;
+          out[keys[i]] = value;
+          w += readers[i].words;
+        }
+        return out;
+      },
+    };
+  }
+  const read = wordReader(param);
+  if (read === null) return null;
+  return { words: 1, read: (data, at) => read(data.slice(2 + at * WORD_HEX, 2 + (at + 1) * WORD_HEX).toLowerCase()) };
 }
 
 function isOneWord(param: ParamType): boolean {
