@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import { getAddress, toQuantity } from "ethers";
 import { ConsentRegistry__factory, Grants__factory } from "../../typechain-types";
 
-export const CONSENTS_PER_BLOCK = 525;
+const CONSENTS_PER_BLOCK = 525;
 const DAY = 86_400;
 
 const consentRegistry = ConsentRegistry__factory.createInterface();
