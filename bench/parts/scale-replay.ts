@@ -26,13 +26,12 @@ import { monotonicUs, summariseProfile, type ProfileWindow } from "../lib/profil
 import type { ReplayChainSpec } from "../lib/replay-chain";
 import { PURPOSE } from "../lib/sharing";
 import { Api, CONSUMER, PROVIDER, startStack, type Stack } from "../lib/stack";
-import { catchUp, databaseBytes, fileBytes, metric, restartToServing, rssMiB } from "./scale";
+import { catchUp, databaseBytes, fileBytes, machineDescription, metric, restartToServing, rssMiB } from "./scale";
 
 const SMALL = 1_000;
 const SUBJECTS = 16;
 const CONNECTIONS = 32;
 const LOAD_SECONDS = 20;
-const MiB = 1024 * 1024;
 
 const loadAverage = () => os.loadavg().map((l) => round(l, 1));
 const pick = (r: LoadResult) => ({
@@ -211,12 +210,7 @@ export async function scaleReplayPart(ctx: BenchContext): Promise<Record<string,
         ratio: round(fetchLarge.rps / fetchSmall.rps, 2),
       },
       ...(profile ? { indexing_profile: summariseProfile(profile, 20, window) } : {}),
-      machine: {
-        cpus: os.cpus().length,
-        cpu: os.cpus()[0]?.model ?? "unknown",
-        memory_gib: round(os.totalmem() / 1024 / MiB, 1),
-        shared: "2 cores shared with other engineers' builds and tests: figures are noisy",
-      },
+      machine: machineDescription(),
       load_average_at_end: loadAverage(),
     };
   } finally {

@@ -118,12 +118,7 @@ export async function scalePart(ctx: BenchContext): Promise<Record<string, unkno
     }
     return {
       sizes: rows,
-      machine: {
-        cpus: os.cpus().length,
-        cpu: os.cpus()[0]?.model ?? "unknown",
-        memory_gib: round(os.totalmem() / 1024 / MiB, 1),
-        shared: "2 cores shared with other engineers' builds and tests: figures are noisy",
-      },
+      machine: machineDescription(),
       goals: {
         indexing_events_per_s: 5_000,
         gateway_rss_mib_at_1e6_consents: 512,
@@ -134,6 +129,16 @@ export async function scalePart(ctx: BenchContext): Promise<Record<string, unkno
   } finally {
     await stack.stop();
   }
+}
+
+/** The machine the figures were taken on (shared: the load average is recorded beside each figure). */
+export function machineDescription() {
+  return {
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? "unknown",
+    memory_gib: round(os.totalmem() / 1024 / MiB, 1),
+    shared: "2 cores shared with other engineers' builds and tests: figures are noisy",
+  };
 }
 
 /** Starts the stopped consumer gateway and waits until /metrics says it has caught up. */
