@@ -107,6 +107,11 @@ async function main(): Promise<void> {
         machine_memory_gib: round(os.totalmem() / GiB, 1),
         consents_at_machine_memory: Math.round((os.totalmem() / 2 ** 20 - fit.intercept) / fit.slope),
       },
+      machine: {
+        cpus: os.cpus().length,
+        cpu: os.cpus()[0]?.model ?? "unknown",
+        memory_gib: round(os.totalmem() / GiB, 1),
+      },
       node: process.version,
       at: new Date().toISOString(),
     };
