@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --profile] [-- --fetch-seconds N] [-- --only fetch,writes,anchoring,audit,growth,revocation,scale]`: Kuajie measured against its
+ * `npm run bench [-- --quick] [-- --profile] [-- --fetch-seconds N] [-- --only fetch,writes,anchoring,audit,growth,revocation,scale,scale-replay]`: Kuajie measured against its
  * baselines in the same run on the same machine. Writes bench/results/<part>.json and the summary sections of
  * docs/BENCHMARKS.md (after the Gas section, which `npm run bench:gas` owns). A part whose dependency has not
  * landed prints `skipped: <reason>` and writes no file. Every process started is stopped at the end.
@@ -16,9 +16,10 @@ import { fetchAndAnchoringPart } from "./parts/fetch";
 import { growthPart } from "./parts/growth";
 import { revocationPart } from "./parts/revocation";
 import { scalePart } from "./parts/scale";
+import { scaleReplayPart } from "./parts/scale-replay";
 import { writesPart } from "./parts/writes";
 
-const PARTS = ["fetch", "writes", "anchoring", "audit", "growth", "revocation", "scale"] as const;
+const PARTS = ["fetch", "writes", "anchoring", "audit", "growth", "revocation", "scale", "scale-replay"] as const;
 type Part = (typeof PARTS)[number];
 
 async function main(): Promise<number> {
@@ -34,12 +35,14 @@ async function main(): Promise<number> {
   });
   if (values.help) {
     process.stdout.write(
-      "usage: npm run bench [-- --quick] [-- --profile] [-- --fetch-seconds N] [-- --only fetch,writes,anchoring,audit,growth,revocation,scale]\n",
+      "usage: npm run bench [-- --quick] [-- --profile] [-- --fetch-seconds N] [-- --only fetch,writes,anchoring,audit,growth,revocation,scale,scale-replay]\n",
     );
     return 0;
   }
-  // scale records 10^4–10^5 consents on the chain (minutes): run only when asked for.
-  const only = values.only ? values.only.split(",").map((s) => s.trim()) : PARTS.filter((p) => p !== "scale");
+  // scale records 10^4–10^5 consents on the chain, scale-replay indexes 10^6 (minutes each): run only when asked for.
+  const only = values.only
+    ? values.only.split(",").map((s) => s.trim())
+    : PARTS.filter((p) => p !== "scale" && p !== "scale-replay");
   const unknown = only.filter((p) => !PARTS.includes(p as Part));
   if (unknown.length) {
     process.stderr.write(`unknown part(s): ${unknown.join(", ")}; parts: ${PARTS.join(", ")}\n`);
@@ -120,6 +123,8 @@ async function main(): Promise<number> {
     await attempt(["revocation"], async () => record("revocation", await revocationPart(ctx)));
 
   if (selected.has("scale")) await attempt(["scale"], async () => record("scale", await scalePart(ctx)));
+  if (selected.has("scale-replay"))
+    await attempt(["scale-replay"], async () => record("scale-replay", await scaleReplayPart(ctx)));
 
   const docs = writeSummary();
   ctx.log(`summary written to ${path.relative(ROOT, docs)}`);

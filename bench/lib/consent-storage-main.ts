@@ -1,8 +1,8 @@
 /**
  * `npx ts-node --transpile-only bench/lib/consent-storage-main.ts [consents] [--in-memory-book]` (run node with
  * `--expose-gc` through NODE_OPTIONS for the heap figure): what one consent costs a gateway, in database bytes and
- * in heap, with no chain. A scripted node answers the indexer's JSON-RPC calls with ConsentRecorded logs laid out as
- * the registry's ABI encodes them, 525 to a transaction and a block as `recordBatch` writes them, so the real EventIndexer stores
+ * in heap, with no chain. A scripted node answers the indexer's JSON-RPC calls with the replay node's ConsentRecorded
+ * logs (laid out as the registry's ABI encodes them, 525 to a block), so the real EventIndexer stores
  * them and the real projections (the consent store and the access policy) fold them, exactly as in a gateway.
  *
  * `--in-memory-book` also folds every event into the core's in-memory ConsentBook, the way the access policy kept
@@ -11,7 +11,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { getAddress, id as keccakText, solidityPackedKeccak256, toBeHex, toQuantity, zeroPadValue } from "ethers";
+import { getAddress, id as keccakText, toQuantity, zeroPadValue } from "ethers";
 import type { JsonRpcApiProvider } from "ethers";
 import { ConsentBook } from "../../core/folds/consents";
 import { CONSENT_EVENTS_STORED_BY_PROJECTION } from "../../server/src/chain/adapter";
@@ -20,63 +20,44 @@ import { openDatabase } from "../../server/src/common/db";
 import { PolicyStore } from "../../server/src/store/access-policy";
 import { ConsentStore } from "../../server/src/store/consents";
 import { ConsentRegistry__factory } from "../../typechain-types";
+import { ReplayChain } from "./replay-chain";
 
-const PER_BLOCK = 525;
 const REGISTRY = getAddress(`0x${"c0".repeat(20)}`);
-const DEPARTMENTS = Array.from({ length: 5 }, (_, i) => keccakText(`department ${i}`));
-const RESOURCES = Array.from({ length: 5 }, (_, i) => keccakText(`resource ${i}`));
-const PURPOSE = zeroPadValue("0x6d696e696d756d2d6c6976696e67", 32);
 const GENESIS_TIME = 1_900_000_000;
 
 const iface = ConsentRegistry__factory.createInterface();
-const recorded = iface.getEvent("ConsentRecorded");
 
-const TOPIC = recorded.topicHash;
-const word = (n: number | bigint | boolean) => toBeHex(typeof n === "boolean" ? (n ? 1 : 0) : n, 32).slice(2);
-
-/** The log of the i-th consent, laid out by hand (every argument is one static word): ethers' encoder is slow. */
-function consentLog(i: number, block: number) {
-  const subjectRef = solidityPackedKeccak256(["string", "uint256"], ["subject", i]);
-  const consentId = solidityPackedKeccak256(["string", "uint256"], ["consent", i]);
-  const data = [
-    RESOURCES[i % RESOURCES.length].slice(2),
-    PURPOSE.slice(2),
-    word(true),
-    word(GENESIS_TIME),
-    word(GENESIS_TIME + 365 * 86_400),
-    word(2),
-    keccakText(`record ${i}`).slice(2),
-    DEPARTMENTS[(i + 1) % DEPARTMENTS.length].slice(2),
-    word(false),
-  ].join("");
-  return {
-    address: REGISTRY,
-    topics: [TOPIC, subjectRef, consentId, DEPARTMENTS[i % DEPARTMENTS.length]],
-    data: `0x${data}`,
-    blockNumber: toQuantity(block),
-    transactionHash: keccakText(`tx ${block}`),
-    logIndex: toQuantity(i % PER_BLOCK),
-  };
-}
+/** The replay node's consents (bench/lib/replay-chain.ts), 525 a block, no grants: only ConsentRecorded logs. */
+const chain = new ReplayChain({
+  consentRegistry: REGISTRY,
+  grants: `0x${"9a".repeat(20)}`,
+  realHead: 0,
+  realHeadTime: GENESIS_TIME,
+  departments: Array.from({ length: 5 }, (_, i) => keccakText(`department ${i}`)),
+  resourceId: keccakText("resource 0"),
+  purpose: zeroPadValue("0x6d696e696d756d2d6c6976696e67", 32),
+  agreementId: "1",
+  grantConsumer: keccakText("department 0"),
+  grantsPerConsent: 0,
+  firstGrantId: 1n,
+});
 
 /** Just the calls the indexer makes, answered from the scripted chain of `consents` recorded consents. */
 function scriptedNode(consents: number): JsonRpcApiProvider {
-  const blocks = Math.ceil(consents / PER_BLOCK);
+  const blocks = chain.blocksFor(consents);
   const send = (method: string, params: unknown[]): Promise<unknown> => {
     switch (method) {
       case "eth_blockNumber":
         return Promise.resolve(toQuantity(blocks));
       case "eth_getCode":
         return Promise.resolve("0x6001");
-      case "eth_getBlockByNumber": {
-        const n = Number(BigInt(params[0] as string));
-        return Promise.resolve({ hash: keccakText(`block ${n}`), timestamp: toQuantity(GENESIS_TIME + n) });
-      }
+      case "eth_getBlockByNumber":
+        return Promise.resolve(chain.block(Number(BigInt(params[0] as string))));
       case "eth_getLogs": {
         const { fromBlock, toBlock } = params[0] as { fromBlock: string; toBlock: string };
         const logs = [];
         for (let b = Math.max(1, Number(BigInt(fromBlock))); b <= Number(BigInt(toBlock)); b++) {
-          for (let i = (b - 1) * PER_BLOCK; i < Math.min(b * PER_BLOCK, consents); i++) logs.push(consentLog(i, b));
+          logs.push(...chain.logsOf(b));
         }
         return Promise.resolve(logs);
       }
@@ -90,6 +71,27 @@ function scriptedNode(consents: number): JsonRpcApiProvider {
 function heapUsed(): number {
   (globalThis as { gc?: () => void }).gc?.();
   return process.memoryUsage().heapUsed;
+}
+
+const LOOKUPS = 100_000;
+
+/**
+ * The consent half of the access decision as a fetch makes it (ConsentStore.currentOfKey, one indexed lookup by the
+ * key), over consents spread across the whole table, after indexing: lookups a second.
+ */
+function lookupsPerSecond(store: ConsentStore, consents: number): number {
+  const { departments, resourceId, purpose } = chain.spec;
+  const keys = Array.from({ length: 1_000 }, (_, j) => {
+    const i = (j * 7_919) % consents;
+    return [chain.consentTopicsAndData(i).topics[1], departments[i % departments.length]];
+  });
+  const started = performance.now();
+  for (let n = 0; n < LOOKUPS; n++) {
+    const [subjectRef, recipient] = keys[n % keys.length];
+    if (!store.currentOfKey(subjectRef, recipient, resourceId, purpose))
+      throw new Error("a recorded consent was not found");
+  }
+  return Math.round(LOOKUPS / ((performance.now() - started) / 1000));
 }
 
 async function main(): Promise<void> {
@@ -126,6 +128,7 @@ async function main(): Promise<void> {
     db.pragma("wal_checkpoint(TRUNCATE)");
     db.exec("VACUUM");
     const bytes = fs.statSync(file).size;
+    const lookups = lookupsPerSecond(consentStore, consents);
     const tables = db
       .prepare(`SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name HAVING bytes > 8192 ORDER BY bytes DESC`)
       .all() as { name: string; bytes: number }[];
@@ -138,6 +141,7 @@ async function main(): Promise<void> {
       indexing_events_per_second: Math.round(consents / seconds),
       projections_events_per_second: Math.round(consents / (applyMs / 1000)),
       rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
+      consent_lookups_per_second: lookups,
       bytes_per_consent_by_table: Object.fromEntries(tables.map((t) => [t.name, Math.round(t.bytes / consents)])),
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -65,8 +65,11 @@ export interface Stack {
   gatewayProcOf(key: string): Proc;
   /** Stops a department's gateway (SIGTERM, as an operator would). */
   stopGateway(key: string): Promise<void>;
-  /** Starts a department's gateway again, on its own configuration and database; resolves once it is spawned. */
-  restartGateway(key: string): Proc;
+  /**
+   * Starts a department's gateway again, on its own configuration and database (with `env` over it, e.g. another
+   * KUAJIE_RPC_URL); resolves once it is spawned.
+   */
+  restartGateway(key: string, env?: Record<string, string>): Proc;
   /** A department's gateway database file. */
   databaseOf(key: string): string;
   stop(): Promise<void>;
@@ -103,7 +106,7 @@ export async function startStack(ctx: BenchContext, options: StackOptions): Prom
     const gatewayRun = compiledGateway();
     const providers = new Set<string>(PROVIDER_DEPARTMENTS);
     let launches = 0;
-    const launchGateway = (d: { key: string }) => {
+    const launchGateway = (d: { key: string }, env: Record<string, string> = {}) => {
       const own = site.gatewayFiles(d.key);
       launches += 1;
       return startProc(
@@ -119,6 +122,7 @@ export async function startStack(ctx: BenchContext, options: StackOptions): Prom
             NODE_ENV: "development",
             KUAJIE_CONFIG_FILE: own.config,
             ...(providers.has(d.key) ? { KUAJIE_BACKEND_TOKEN: fs.readFileSync(own.backendToken, "utf8").trim() } : {}),
+            ...env,
           },
         },
       );
@@ -173,9 +177,9 @@ export async function startStack(ctx: BenchContext, options: StackOptions): Prom
       indexed: (key) => waitForIndexed(gatewayProcs.find((g) => g.key === key)!.url, tokens[key], node.rpc),
       gatewayProcOf: (key) => gatewayProcs.find((g) => g.key === key)!.proc,
       stopGateway: (key) => gatewayProcs.find((g) => g.key === key)!.proc.stop(),
-      restartGateway: (key) => {
+      restartGateway: (key, env) => {
         const entry = gatewayProcs.find((g) => g.key === key)!;
-        entry.proc = launchGateway(entry);
+        entry.proc = launchGateway(entry, env);
         procs.push(entry.proc);
         return entry.proc;
       },

@@ -118,12 +118,7 @@ export async function scalePart(ctx: BenchContext): Promise<Record<string, unkno
     }
     return {
       sizes: rows,
-      machine: {
-        cpus: os.cpus().length,
-        cpu: os.cpus()[0]?.model ?? "unknown",
-        memory_gib: round(os.totalmem() / 1024 / MiB, 1),
-        shared: "2 cores shared with other engineers' builds and tests: figures are noisy",
-      },
+      machine: machineDescription(),
       goals: {
         indexing_events_per_s: 5_000,
         gateway_rss_mib_at_1e6_consents: 512,
@@ -136,10 +131,23 @@ export async function scalePart(ctx: BenchContext): Promise<Record<string, unkno
   }
 }
 
+/** The machine the figures were taken on (shared: the load average is recorded beside each figure). */
+export function machineDescription() {
+  return {
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? "unknown",
+    memory_gib: round(os.totalmem() / 1024 / MiB, 1),
+    shared: "2 cores shared with other engineers' builds and tests: figures are noisy",
+  };
+}
+
 /** Starts the stopped consumer gateway and waits until /metrics says it has caught up. */
-async function catchUp(stack: Stack): Promise<{ events: number; seconds: number; listenedAfter: number }> {
+export async function catchUp(
+  stack: Stack,
+  env?: Record<string, string>,
+): Promise<{ events: number; seconds: number; listenedAfter: number }> {
   const started = performance.now();
-  const proc = stack.restartGateway(CONSUMER);
+  const proc = stack.restartGateway(CONSUMER, env);
   const url = stack.gateways[CONSUMER];
   let listened: number | null = null;
   for (;;) {
@@ -163,12 +171,13 @@ async function catchUp(stack: Stack): Promise<{ events: number; seconds: number;
 }
 
 /** Spawns the consumer gateway and sends the probe fetch until one is decided (not refused as view_stale). */
-async function restartToServing(
+export async function restartToServing(
   stack: Stack,
   probe: { path: string; body: unknown; headers: Record<string, string> },
+  env?: Record<string, string>,
 ): Promise<{ seconds: number; listenedAfter: number; status: number }> {
   const started = performance.now();
-  const proc = stack.restartGateway(CONSUMER);
+  const proc = stack.restartGateway(CONSUMER, env);
   const url = stack.gateways[CONSUMER];
   let listened: number | null = null;
   for (;;) {
@@ -207,16 +216,16 @@ async function indexedByProvider(stack: Stack): Promise<void> {
   }
 }
 
-function metric(text: string, name: string): number | null {
+export function metric(text: string, name: string): number | null {
   const line = text.split("\n").find((l) => l.startsWith(`${name} `));
   return line === undefined ? null : Number(line.slice(name.length + 1));
 }
 
-function fileBytes(file: string): number {
+export function fileBytes(file: string): number {
   return fs.existsSync(file) ? fs.statSync(file).size : 0;
 }
 
-function databaseBytes(file: string): number {
+export function databaseBytes(file: string): number {
   return ["", "-wal", "-shm"].reduce((sum, suffix) => {
     try {
       return sum + fs.statSync(file + suffix).size;
@@ -226,7 +235,7 @@ function databaseBytes(file: string): number {
   }, 0);
 }
 
-function rssMiB(proc: Proc): number | null {
+export function rssMiB(proc: Proc): number | null {
   return proc.child.pid === undefined ? null : rssOfPid(proc.child.pid);
 }
 

@@ -10,6 +10,7 @@ import type Database from "better-sqlite3";
 import pino, { type BaseLogger } from "pino";
 import { describeNodeError, IndexerBehindError } from "./errors";
 import type { IndexedEvent, JsonObject } from "../common/indexed-event";
+import { eventLayout, type EventLayout } from "./event-layout";
 import { abiArgsToJson } from "./json";
 import { migrateChainSchema } from "./schema";
 
@@ -36,7 +37,7 @@ export interface IndexerOptions {
   pollIntervalMs?: number;
   /**
    * The widest block range one eth_getLogs may ask for (Besu refuses wider ranges: its `--rpc-max-logs-range`,
-   * default 1,000). Pages start at 100 blocks (or this, if less), halve on any failure and double after light pages
+   * default 1,000). Pages start at 10 blocks (or this, if less), halve on any failure and double after light pages
    * up to it.
    */
   maxBlockRange?: number;
@@ -81,8 +82,12 @@ const DEFAULT_MAX_BLOCK_RANGE = 1_000;
 const DEFAULT_MAX_LOGS_PER_PAGE = 2_000;
 const DEFAULT_MAX_BYTES_PER_PAGE = 4 * 1024 * 1024;
 const DEFAULT_PAGE_TIMEOUT_MS = 30_000;
-/** The first page's width: nothing is known of the node's answers yet, so start narrow and widen. */
-const FIRST_PAGE_BLOCKS = 100;
+/**
+ * The first page's width: nothing is known of the chain's density yet, so start narrow and double after each light
+ * page until the first page that is not (TCP's slow start). A chain of 577 logs a block made a first page of 100
+ * blocks 57,700 logs, which a loaded node did not answer within the page deadline, four deadlines in a row.
+ */
+const FIRST_PAGE_BLOCKS = 10;
 /** Light pages in a row before the page doubles: after a failure, growth is slow, so failures stay rare. */
 const GROW_AFTER_LIGHT_PAGES = 4;
 /** Bytes of a log's answer besides its data and topics (addresses, hashes, numbers, JSON keys). */
@@ -111,6 +116,21 @@ interface LogDecoder {
   address: string;
   contract: IndexedContract | undefined;
   event: EventFragment | null;
+  /** Reads the event's one-word arguments without ethers' decoder; null for events with other arguments. */
+  layout: EventLayout | null;
+}
+
+interface FetchedPage {
+  events: IndexedEvent[];
+  last: RawBlock;
+  bytes: number;
+}
+
+/** A page asked of the node; its outcome holds the page or the failure, never a rejection. */
+interface PageFetch {
+  from: number;
+  to: number;
+  outcome: Promise<{ page: FetchedPage } | { error: unknown }>;
 }
 
 interface RawBlock {
@@ -148,6 +168,8 @@ export class EventIndexer {
   private readonly maxBytesPerPage: number;
   private pageSize: number;
   private lightPages = 0;
+  /** Until the first page that is not light (or fails), each light page doubles the next. */
+  private rampingUp = true;
   private eventsIndexed = 0;
   private pageFailures = 0;
   private queue: Promise<unknown> = Promise.resolve();
@@ -333,12 +355,41 @@ export class EventIndexer {
       return this.indexedBlock();
     }
     let state = this.state();
+    // The next page is asked for before the current one is stored: the node prepares its answer (on its own cores)
+    // while this process decodes and writes, instead of each waiting for the other.
+    let ahead: PageFetch | null = null;
     while (state.next_block <= head && !this.closing) {
-      await this.indexRange(state.next_block, Math.min(state.next_block + this.pageSize - 1, head));
+      const from = state.next_block;
+      const current = ahead?.from === from ? ahead : this.fetchAhead(from, Math.min(from + this.pageSize - 1, head));
+      ahead = null;
+      const outcome = await current.outcome;
+      if ("error" in outcome) {
+        this.pageFailed(current.from, current.to, outcome.error);
+      } else {
+        const { page } = outcome;
+        this.adaptPage(current.to - current.from + 1, page.events.length, page.bytes);
+        const nextFrom = current.to + 1;
+        if (nextFrom <= head && !this.closing) {
+          ahead = this.fetchAhead(nextFrom, Math.min(nextFrom + this.pageSize - 1, head));
+        }
+        this.store(current.from, current.to, page.last.hash, page.events);
+        this.eventsIndexed += page.events.length;
+        this.indexedTime = quantity(page.last.timestamp);
+      }
       state = this.state();
     }
+    // A page fetched ahead and not stored (a stop, a reset, a subscriber's failure) is dropped: its outcome never
+    // rejects, so nothing is left unhandled.
     if (state.indexed_block >= head) this.caughtUpMs = Date.now();
     return state.indexed_block;
+  }
+
+  private fetchAhead(from: number, to: number): PageFetch {
+    const outcome = this.fetchPage(from, to).then(
+      (page) => ({ page }),
+      (error: unknown) => ({ error }),
+    );
+    return { from, to, outcome };
   }
 
   /** Detects a replaced chain or changed configuration and starts again from scratch when it finds one. */
@@ -388,44 +439,37 @@ export class EventIndexer {
   }
 
   /**
-   * Fetches and stores one page of logs. Any failure of the node to answer (an error, a refused range, a timeout, a
-   * socket hung up on a huge answer) halves the page, so the indexer always finds a width the node can serve; only a
-   * single block the node cannot answer is reported as a failure (and retried with back-off).
+   * Any failure of the node to answer a page (an error, a refused range, a timeout, a socket hung up on a huge answer)
+   * halves the page, so the indexer always finds a width the node can serve; only a single block the node cannot
+   * answer is reported as a failure (and retried with back-off).
    */
-  private async indexRange(from: number, to: number): Promise<void> {
-    let page: { events: IndexedEvent[]; last: RawBlock; bytes: number };
-    try {
-      page = await this.fetchPage(from, to);
-    } catch (error) {
-      if (to === from) throw error;
-      this.pageFailures += 1;
-      this.lightPages = 0;
-      this.pageSize = Math.max(1, Math.floor((to - from + 1) / 2));
-      const description = describeNodeError(error);
-      this.lastError = `${description.kind}: ${description.message}`;
-      this.logger.warn(
-        { from, to, pageBlocks: this.pageSize, err: this.lastError },
-        "eth_getLogs page failed; trying a narrower page",
-      );
-      return;
-    }
-    this.store(from, to, page.last.hash, page.events);
-    this.eventsIndexed += page.events.length;
-    this.indexedTime = Number(BigInt(page.last.timestamp));
-    this.adaptPage(to - from + 1, page.events.length, page.bytes);
+  private pageFailed(from: number, to: number, error: unknown): void {
+    if (to === from) throw error;
+    this.rampingUp = false;
+    this.pageFailures += 1;
+    this.lightPages = 0;
+    this.pageSize = Math.max(1, Math.floor((to - from + 1) / 2));
+    const description = describeNodeError(error);
+    this.lastError = `${description.kind}: ${description.message}`;
+    this.logger.warn(
+      { from, to, pageBlocks: this.pageSize, err: this.lastError },
+      "eth_getLogs page failed; trying a narrower page",
+    );
   }
 
   /**
    * Narrows the next page in proportion to an answer over the limits; doubles it after a few light full pages in a
-   * row (half the limits or less), up to the configured range.
+   * row (half the limits or less), or after each one while ramping up, up to the configured range.
    */
   private adaptPage(blocks: number, logs: number, bytes: number): void {
     const load = Math.max(logs / this.maxLogsPerPage, bytes / this.maxBytesPerPage);
+    if (load > 0.5) this.rampingUp = false;
     if (load > 1) {
       this.pageSize = Math.max(1, Math.floor(blocks / load));
       this.lightPages = 0;
     } else if (load <= 0.5 && blocks >= this.pageSize && this.pageSize < this.maxBlockRange) {
       this.lightPages += 1;
+      if (this.rampingUp) this.lightPages = GROW_AFTER_LIGHT_PAGES;
       if (this.lightPages >= GROW_AFTER_LIGHT_PAGES) {
         this.pageSize = Math.min(this.maxBlockRange, this.pageSize * 2);
         this.lightPages = 0;
@@ -433,17 +477,14 @@ export class EventIndexer {
     }
   }
 
-  private async fetchPage(
-    from: number,
-    to: number,
-  ): Promise<{ events: IndexedEvent[]; last: RawBlock; bytes: number }> {
+  private async fetchPage(from: number, to: number): Promise<FetchedPage> {
     const logs = (await this.getLogs({
       address: [...this.byAddress.keys()],
       fromBlock: toQuantity(from),
       toBlock: toQuantity(to),
     })) as RawLog[];
     const live = logs.filter((log) => !log.removed);
-    const blockNumbers = new Set(live.map((log) => Number(BigInt(log.blockNumber))));
+    const blockNumbers = new Set(live.map((log) => quantity(log.blockNumber)));
     blockNumbers.add(to);
     const blocks = new Map<number, RawBlock>();
     const numbers = [...blockNumbers];
@@ -463,7 +504,7 @@ export class EventIndexer {
     const events = live
       .map((log) => {
         bytes += LOG_OVERHEAD_BYTES + log.data.length + log.topics.length * 68;
-        return this.decode(log, Number(BigInt((blocks.get(Number(BigInt(log.blockNumber))) as RawBlock).timestamp)));
+        return this.decode(log, quantity((blocks.get(quantity(log.blockNumber)) as RawBlock).timestamp));
       })
       .sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
     return { events, last: blocks.get(to) as RawBlock, bytes };
@@ -505,7 +546,11 @@ export class EventIndexer {
     const decoder = this.decoderOf(log);
     let name = "unknown";
     let args: JsonObject = { topics: log.topics, data: log.data };
-    if (decoder.event) {
+    const laidOut = decoder.layout?.(log.topics, log.data) ?? null;
+    if (laidOut !== null && decoder.event) {
+      args = laidOut;
+      name = decoder.event.name;
+    } else if (decoder.event) {
       try {
         const values = decoder.contract?.iface.decodeEventLog(decoder.event, log.data, log.topics.slice(1));
         if (values) {
@@ -517,8 +562,8 @@ export class EventIndexer {
       }
     }
     return {
-      blockNumber: Number(BigInt(log.blockNumber)),
-      logIndex: Number(BigInt(log.logIndex)),
+      blockNumber: quantity(log.blockNumber),
+      logIndex: quantity(log.logIndex),
       txHash: log.transactionHash,
       address: decoder.address,
       contract: decoder.contract?.name ?? "unknown",
@@ -548,7 +593,7 @@ export class EventIndexer {
       } catch {
         // Not an event of this ABI: stored raw.
       }
-      decoder = { address, contract, event };
+      decoder = { address, contract, event, layout: event ? eventLayout(event) : null };
       this.decoders.set(key, decoder);
     }
     return decoder;
@@ -586,6 +631,13 @@ export class EventIndexer {
   private send(method: string, params: unknown[]): Promise<unknown> {
     return this.options.provider.send(method, params);
   }
+}
+
+/** A JSON-RPC quantity (0x-hex) as a number: block numbers and log indexes stay far below 2^53. */
+function quantity(hex: string): number {
+  const value = parseInt(hex, 16);
+  if (!Number.isSafeInteger(value)) throw new Error(`not a JSON-RPC quantity: ${hex}`);
+  return value;
 }
 
 function toEvent(record: EventRecord): IndexedEvent {

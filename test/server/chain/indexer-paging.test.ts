@@ -121,7 +121,7 @@ describe("EventIndexer paging (against a misbehaving JSON-RPC node)", function (
   });
 
   it("reaches the head when the node refuses ranges above a cap it was not told of", async function () {
-    // Pages start at 100 blocks and widen after light pages: the widening runs into the cap, and falls back.
+    // Pages start at 10 blocks and widen after light pages: the widening runs into the cap, and falls back.
     const { indexer, db } = await setUp({ head: 1_000, logsPerBlock: 1, maxRange: 100 });
 
     expect(await indexer.catchUp()).to.equal(1_000);
@@ -131,15 +131,28 @@ describe("EventIndexer paging (against a misbehaving JSON-RPC node)", function (
   });
 
   it("narrows the next page in proportion to an answer with more logs than its limit", async function () {
-    const { fake, indexer, db } = await setUp({ head: 200, logsPerBlock: 40 }, { maxLogsPerPage: 1_000 });
+    const { fake, indexer, db } = await setUp({ head: 200, logsPerBlock: 40 }, { maxLogsPerPage: 300 });
 
     expect(await indexer.catchUp()).to.equal(200);
 
     expect(serials(db)).to.deep.equal(range(8_000));
-    // The first page (100 blocks, 4,000 logs) was answered; each later one holds at most 1,000 logs (25 blocks).
-    expect(fake.getLogsRanges[0]).to.deep.equal([1, 100]);
+    // The first page (10 blocks, 400 logs) was answered; each later one holds at most 300 logs (7 blocks).
+    expect(fake.getLogsRanges.slice(0, 2)).to.deep.equal([
+      [1, 10],
+      [11, 17],
+    ]);
     expect(indexer.status().pageFailures).to.equal(0);
-    expect(indexer.status().pageBlocks).to.equal(25);
+    expect(indexer.status().pageBlocks).to.equal(7);
+  });
+
+  it("starts at 10 blocks and doubles after each light page until one is not light, then widens slowly", async function () {
+    // 20 logs a block, 2,000 logs a page at most: 10, 20 and 40 blocks are light (≤ 1,000 logs), 80 is not.
+    const { fake, indexer } = await setUp({ head: 1_000, logsPerBlock: 20 });
+
+    expect(await indexer.catchUp()).to.equal(1_000);
+
+    expect(fake.getLogsRanges.slice(0, 6).map(([from, to]) => to - from + 1)).to.deep.equal([10, 20, 40, 80, 80, 80]);
+    expect(indexer.status().pageFailures).to.equal(0);
   });
 
   it("halves on network failures and grows the page back after successes, up to the configured range", async function () {
@@ -148,7 +161,7 @@ describe("EventIndexer paging (against a misbehaving JSON-RPC node)", function (
     expect(await indexer.catchUp()).to.equal(2_000);
 
     expect(serials(db)).to.deep.equal([]);
-    expect(fake.getLogsRanges.slice(0, 4).map(([from, to]) => to - from + 1)).to.deep.equal([64, 32, 16, 8]);
+    expect(fake.getLogsRanges.slice(0, 4).map(([from, to]) => to - from + 1)).to.deep.equal([10, 5, 2, 1]);
     expect(indexer.status().pageBlocks).to.equal(64);
   });
 

@@ -1,0 +1,248 @@
+/**
+ * Part 8, scale on a replay node (issue 17): the gateways at 10^6 consents and 10^5 grants, which the Hardhat node
+ * cannot hold on this machine. The stack is brought up as for the other parts and the measured fetch arranged through
+ * the gateways on the real chain; then the consumer's and the provider's gateways are pointed at a replay node
+ * (bench/lib/replay-node.ts): the real chain up to its head, followed by synthetic blocks of ConsentRecorded and
+ * GrantIssued logs in the deployed contracts' format, 525 consents and ~52 grants a block. Measured:
+ * - fetch req/s (the real two-gateway fetch, autocannon) with 10^3 synthetic consents, then with 10^6;
+ * - indexing, events a second: the consumer's gateway stopped while the chain grows to 10^6, then started;
+ * - resident memory of both gateways after indexing 10^6 (the provider's indexed them too), and after a restart;
+ * - restart to serving: from the spawn until a fetch is decided and the subject's consent trail answered;
+ * - database bytes per consent: the consumer's gateway.db growth over the synthetic consents (and grants) added.
+ * The replay node refuses writes: receipts are recorded but never anchored, and the anchoring limit is raised.
+ * Quick mode: 10^5 synthetic consents instead of 10^6.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { DEMO_DEPARTMENTS, demoDepartment } from "../../scripts/lib/demo-departments";
+import { jsonRpc } from "../../scripts/harness";
+import { purposeBytes } from "../lib/chain";
+import { round, type BenchContext } from "../lib/context";
+import { arrangeFetchPath } from "../lib/fetch-path";
+import { load, type LoadResult } from "../lib/load";
+import { freePort, sleep, startTs, waitFor } from "../lib/procs";
+import { monotonicUs, summariseProfile, type ProfileWindow } from "../lib/profile";
+import type { ReplayChainSpec } from "../lib/replay-chain";
+import { PURPOSE } from "../lib/sharing";
+import { Api, CONSUMER, PROVIDER, startStack, type Stack } from "../lib/stack";
+import { catchUp, databaseBytes, fileBytes, machineDescription, metric, restartToServing, rssMiB } from "./scale";
+
+const SMALL = 1_000;
+const SUBJECTS = 16;
+const CONNECTIONS = 32;
+const LOAD_SECONDS = 20;
+
+const loadAverage = () => os.loadavg().map((l) => round(l, 1));
+const pick = (r: LoadResult) => ({
+  rps: r.rps,
+  p50_ms: r.p50_ms,
+  p99_ms: r.p99_ms,
+  non2xx: r.non2xx,
+  errors: r.errors,
+});
+
+export async function scaleReplayPart(ctx: BenchContext): Promise<Record<string, unknown>> {
+  const large = ctx.quick ? 100_000 : 1_000_000;
+  // With --profile the consumer's gateway runs under --cpu-prof: each process writes its profile when it stops.
+  const profileDir = path.join(ctx.workDir, "cpu-profile");
+  const stack = await startStack(ctx, {
+    name: "scale-replay",
+    gatewayNodeArgs: (key) => (ctx.profile && key === CONSUMER ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+  });
+  try {
+    const fetchPath = await arrangeFetchPath(stack, SUBJECTS);
+    const consumerApi = new Api(stack.gateways[CONSUMER], stack.tokens[CONSUMER]);
+    const { subjectRef } = await consumerApi.post<{ subjectRef: string }>("/v1/subjects/ref", fetchPath.subjects[0]);
+    await stack.indexed(PROVIDER);
+    await stack.indexed(CONSUMER);
+    // Stopped before the real head is read, so that no gateway indexes a real block the replay numbers otherwise.
+    for (const key of Object.keys(stack.gateways)) await stack.stopGateway(key);
+    const head = (await jsonRpc(stack.node.rpc, "eth_getBlockByNumber", ["latest", false])) as {
+      number: string;
+      timestamp: string;
+    };
+    const spec: Omit<ReplayChainSpec, "firstGrantId"> & { firstGrantId: string } = {
+      consentRegistry: stack.system.deployment.contracts.ConsentRegistry,
+      grants: stack.system.deployment.contracts.Grants,
+      realHead: Number(BigInt(head.number)),
+      realHeadTime: Number(BigInt(head.timestamp)),
+      departments: DEMO_DEPARTMENTS.map((d) => d.id),
+      resourceId: fetchPath.resourceId,
+      purpose: purposeBytes(PURPOSE),
+      agreementId: fetchPath.agreementId,
+      grantConsumer: demoDepartment(CONSUMER).id,
+      grantsPerConsent: 0.1,
+      firstGrantId: "1000000",
+    };
+    const specFile = path.join(ctx.workDir, "replay-spec.json");
+    fs.writeFileSync(specFile, JSON.stringify(spec));
+    const port = await freePort();
+    const replayProc = startTs("scale-replay-node", "bench/lib/replay-node-main.ts", {
+      logDir: ctx.logDir,
+      args: [stack.node.rpc, String(port), specFile],
+    });
+    const replay = `http://127.0.0.1:${port}`;
+    await waitFor(
+      "replay node",
+      async () => (await jsonRpc(replay, "eth_blockNumber", [])) !== undefined,
+      60_000,
+      replayProc,
+    );
+    // The replay node refuses writes, so no receipt is ever anchored: the fail-closed limit on unanchored receipts
+    // (60 s by default) would refuse every fetch after a minute. Raised to a day here, and only here.
+    const env = { KUAJIE_RPC_URL: replay, KUAJIE_ANCHOR_MAX_LAG_SECONDS: "86400" };
+    const grow = (consents: number) =>
+      jsonRpc(replay, "replay_setConsents", [consents]) as Promise<{ head: number; consents: number; grants: number }>;
+
+    // 10^3: both gateways on the replay node, caught up, then the fetch measured.
+    const small = await grow(SMALL);
+    stack.restartGateway(PROVIDER, env);
+    stack.restartGateway(CONSUMER, env);
+    await indexedTo(stack, PROVIDER, small.head);
+    await indexedTo(stack, CONSUMER, small.head);
+    ctx.log(`scale-replay: ${small.consents} synthetic consents indexed by both gateways; fetch load`);
+    await load({ url: stack.gateway, requests: fetchPath.kuajieRequests, connections: CONNECTIONS, seconds: 2 });
+    const loadSmall = loadAverage();
+    const fetchSmall = await load({
+      url: stack.gateways[CONSUMER],
+      requests: fetchPath.kuajieRequests,
+      connections: CONNECTIONS,
+      seconds: LOAD_SECONDS,
+    });
+    ctx.log(`scale-replay: fetch at ${small.consents}: ${JSON.stringify(pick(fetchSmall))}`);
+
+    // The large chain: the provider indexes it first (its events/s and memory), then the consumer, alone, measured.
+    await stack.stopGateway(CONSUMER);
+    const database = stack.databaseOf(CONSUMER);
+    const bytesBefore = databaseBytes(database);
+    const mainBefore = fileBytes(database);
+    const grown = await grow(large);
+    const providerStarted = performance.now();
+    await indexedTo(stack, PROVIDER, grown.head);
+    const providerSeconds = (performance.now() - providerStarted) / 1000;
+    const providerRss = rssMiB(stack.gatewayProcOf(PROVIDER));
+    ctx.log(`scale-replay: the provider indexed ${grown.consents} consents in ${round(providerSeconds, 1)} s`);
+    const loadIndexing = loadAverage();
+    const window: ProfileWindow = { fromUs: monotonicUs(), toUs: 0 };
+    const indexing = await catchUp(stack, env);
+    window.toUs = monotonicUs();
+    const indexingLoad = loadAverage();
+    const consumerRss = rssMiB(stack.gatewayProcOf(CONSUMER));
+    ctx.log(`scale-replay: the consumer indexed ${indexing.events} events in ${round(indexing.seconds, 1)} s`);
+    const bytesAfter = databaseBytes(database);
+    const mainAfter = fileBytes(database);
+    const added = grown.consents - small.consents;
+
+    await load({ url: stack.gateway, requests: fetchPath.kuajieRequests, connections: CONNECTIONS, seconds: 2 });
+    const loadLarge = loadAverage();
+    const fetchLarge = await load({
+      url: stack.gateways[CONSUMER],
+      requests: fetchPath.kuajieRequests,
+      connections: CONNECTIONS,
+      seconds: LOAD_SECONDS,
+    });
+    ctx.log(`scale-replay: fetch at ${grown.consents}: ${JSON.stringify(pick(fetchLarge))}`);
+
+    await stack.stopGateway(CONSUMER);
+    // The process that caught up has just stopped: its profile is the newest, its samples in the window catching up.
+    const profile = ctx.profile ? newestProfile(profileDir) : null;
+    const restart = await restartToServing(stack, fetchPath.kuajieRequests[0], env);
+    const trailStarted = performance.now();
+    const trail = await fetch(`${stack.gateways[CONSUMER]}/v1/subjects/${subjectRef}/consents`, {
+      headers: { authorization: `Bearer ${stack.tokens[CONSUMER]}` },
+    });
+    const trailSeconds = (performance.now() - trailStarted) / 1000;
+    const restartRss = rssMiB(stack.gatewayProcOf(CONSUMER));
+    const providerRestartRss = await restartedRss(stack, PROVIDER, env, grown.head);
+    const metricsText = await fetch(`${stack.gateways[CONSUMER]}/metrics`).then((r) => r.text());
+    await replayProc.stop();
+
+    return {
+      what:
+        "the consumer's and the provider's gateways (real processes, real two-gateway fetch) on a replay node: the " +
+        "real chain, then synthetic ConsentRecorded/GrantIssued blocks in the deployed contracts' format",
+      synthetic: {
+        consents: grown.consents,
+        grants: grown.grants,
+        blocks: grown.head - spec.realHead,
+        real_head: spec.realHead,
+      },
+      indexing: {
+        events: indexing.events,
+        seconds: round(indexing.seconds, 1),
+        events_per_s: round(indexing.events / indexing.seconds, 0),
+        listened_after_s: round(indexing.listenedAfter, 2),
+        load_average_before: loadIndexing,
+        load_average_after: indexingLoad,
+        provider_seconds: round(providerSeconds, 1),
+        provider_events_per_s: round(
+          (grown.consents + grown.grants - small.consents - small.grants) / providerSeconds,
+          0,
+        ),
+        page_blocks_at_end: metric(metricsText, "kuajie_indexer_page_blocks"),
+      },
+      gateway_rss_mib: {
+        consumer_after_indexing: consumerRss,
+        provider_after_indexing: providerRss,
+        consumer_after_restart: restartRss,
+        provider_after_restart: providerRestartRss,
+      },
+      restart_to_serving: {
+        seconds: round(restart.seconds + trailSeconds, 2),
+        fetch_decided_s: round(restart.seconds, 2),
+        listened_after_s: round(restart.listenedAfter, 2),
+        fetch_status: restart.status,
+        trail_status: trail.status,
+        trail_s: round(trailSeconds, 3),
+      },
+      database: {
+        bytes: bytesAfter,
+        bytes_per_consent: round((bytesAfter - bytesBefore) / added, 0),
+        main_file_bytes_per_consent: round((mainAfter - mainBefore) / added, 0),
+        note: "growth over the consents added, the 10% grants added with them included",
+      },
+      fetch: {
+        connections: CONNECTIONS,
+        seconds: LOAD_SECONDS,
+        [`at_${small.consents}`]: { ...pick(fetchSmall), load_average: loadSmall },
+        [`at_${grown.consents}`]: { ...pick(fetchLarge), load_average: loadLarge },
+        ratio: round(fetchLarge.rps / fetchSmall.rps, 2),
+      },
+      ...(profile ? { indexing_profile: summariseProfile(profile, 20, window) } : {}),
+      machine: machineDescription(),
+      load_average_at_end: loadAverage(),
+    };
+  } finally {
+    await stack.stop();
+  }
+}
+
+/** Until a gateway's /healthz says it has indexed `head`. */
+async function indexedTo(stack: Stack, key: string, head: number): Promise<void> {
+  const deadline = Date.now() + 30 * 60_000;
+  for (;;) {
+    const proc = stack.gatewayProcOf(key);
+    if (proc.child.exitCode !== null) throw new Error(`the ${key} gateway exited with ${proc.child.exitCode}`);
+    const health = await fetch(`${stack.gateways[key]}/healthz`, { signal: AbortSignal.timeout(10_000) })
+      .then((r) => r.json() as Promise<{ index?: { indexedBlock: number } }>)
+      .catch(() => null);
+    if (health?.index && health.index.indexedBlock >= head) return;
+    if (Date.now() > deadline) throw new Error(`the ${key} gateway has not reached block ${head} in 30 minutes`);
+    await sleep(250);
+  }
+}
+
+/** A gateway's RSS after a restart on the indexed chain, once it is level with it again. */
+async function restartedRss(stack: Stack, key: string, env: Record<string, string>, head: number) {
+  await stack.stopGateway(key);
+  stack.restartGateway(key, env);
+  await indexedTo(stack, key, head);
+  return rssMiB(stack.gatewayProcOf(key));
+}
+
+function newestProfile(dir: string): string | null {
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".cpuprofile")) : [];
+  const newest = files.map((f) => path.join(dir, f)).sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
+  return newest ?? null;
+}
