@@ -10,7 +10,7 @@ import type { Violation } from "../rules";
 import { short, type Directory } from "../state/directory";
 import { loadOperatorHistory } from "../state/operators";
 import { exchangeDomain } from "../../../core/exchange";
-import { verifyReceipts, type VerifyResult } from "../verify";
+import { verifyReceipts, type ReceiptSource, type VerifyResult } from "../verify";
 import { checkEnvelope, parseEnvelope, type ExchangeReceipt } from "../verify/exchange-envelope";
 import { pairExchanges, type PairOutcome, type PairVerdict } from "../verify/pairing";
 import type { Span } from "../verify/withheld";
@@ -18,9 +18,9 @@ import { wrongDeploymentReport } from "./wrong-deployment";
 
 export interface ExchangeCommandOptions {
   consumerFile: string;
-  consumerEntries: ReceiptEntry[];
+  consumerEntries: ReceiptSource | readonly ReceiptEntry[];
   providerFile: string;
-  providerEntries: ReceiptEntry[];
+  providerEntries: ReceiptSource | readonly ReceiptEntry[];
   maxAnchorDelay: number;
   span: Span;
 }
@@ -38,26 +38,27 @@ interface Side {
 export async function exchangeCommand(ctx: AuditContext, options: ExchangeCommandOptions): Promise<AuditReport> {
   const title = `Exchange audit: ${options.consumerFile} (consumer) with ${options.providerFile} (provider)`;
   if (ctx.deploymentProblems.length) {
-    const ids = [...options.consumerEntries, ...options.providerEntries].map((e) =>
-      typeof e.receipt.id === "string" ? e.receipt.id : e.position,
-    );
+    const ids: string[] = [];
+    for (const entries of [options.consumerEntries, options.providerEntries])
+      for await (const e of typeof entries === "function" ? entries() : entries)
+        ids.push(typeof e.receipt.id === "string" ? e.receipt.id : e.position);
     return wrongDeploymentReport(ctx, "exchange", title, ids);
   }
   const verifyOptions = { maxAnchorDelay: options.maxAnchorDelay, span: options.span };
   const domain = exchangeDomain(ctx.chainId, ctx.deployment.contracts.Consortium);
   const violations: Violation[] = [];
-  const readSide = async (file: string, entries: ReceiptEntry[]): Promise<Side> => {
-    const result = await verifyReceipts(ctx, entries, verifyOptions);
-    violations.push(...result.violations.map((v) => ({ ...v, detail: `${file}: ${v.detail}` })));
-    const side: Side = { file, result, exchanges: [], preFederation: 0, departments: new Set() };
-    for (const checked of result.checked) {
-      side.departments.add(checked.receipt.department.toLowerCase());
+  const readSide = async (file: string, entries: ReceiptSource | readonly ReceiptEntry[]): Promise<Side> => {
+    const exchanges: ExchangeReceipt[] = [];
+    const envelopeViolations: Violation[] = [];
+    let preFederation = 0;
+    const result = await verifyReceipts(ctx, entries, verifyOptions, (checked) => {
       const parsed = parseEnvelope(checked, domain);
-      if (parsed.kind === "none") side.preFederation++;
-      else if (parsed.kind === "malformed") violations.push(parsed.violation);
-      else side.exchanges.push(parsed.receipt);
-    }
-    return side;
+      if (parsed.kind === "none") preFederation++;
+      else if (parsed.kind === "malformed") envelopeViolations.push(parsed.violation);
+      else exchanges.push(parsed.receipt);
+    });
+    violations.push(...result.violations.map((v) => ({ ...v, detail: `${file}: ${v.detail}` })), ...envelopeViolations);
+    return { file, result, exchanges, preFederation, departments: new Set(result.given.keys()) };
   };
   const consumer = await readSide(options.consumerFile, options.consumerEntries);
   const provider = await readSide(options.providerFile, options.providerEntries);
@@ -95,12 +96,12 @@ export async function exchangeCommand(ctx: AuditContext, options: ExchangeComman
       span: { from: options.span.from ?? null, to: options.span.to ?? null },
       consumer: {
         file: consumer.file,
-        receipts: consumer.result.checked.length,
+        receipts: consumer.result.receipts,
         preFederation: consumer.preFederation,
       },
       provider: {
         file: provider.file,
-        receipts: provider.result.checked.length,
+        receipts: provider.result.receipts,
         preFederation: provider.preFederation,
       },
       outsideThePair: outside,
@@ -135,10 +136,7 @@ function summaryOf(
 ): AuditReport["summary"] {
   const count = (verdict: PairVerdict) => outcomes.filter((o) => o.verdict === verdict).length;
   return [
-    [
-      "receipts given (consumer / provider file)",
-      `${consumer.result.checked.length} / ${provider.result.checked.length}`,
-    ],
+    ["receipts given (consumer / provider file)", `${consumer.result.receipts} / ${provider.result.receipts}`],
     ["exchanges", outcomes.length],
     ["pairs (both receipts)", outcomes.filter((o) => o.consumer && o.provider).length],
     ["delivered", count("delivered")],

@@ -21,13 +21,13 @@ import { demandOverdue } from "../../../core/folds/demands";
 import { objectionOverdue } from "../../../core/folds/objections";
 import { replyOf, type Reply } from "../state/replies";
 import { formatDuration, isoTime, median } from "../time";
-import { verifyReceipts } from "../verify";
+import { verifyReceipts, type ReceiptSource } from "../verify";
 import { wrongDeploymentReport } from "./wrong-deployment";
 
 export interface ReportCommandOptions {
   from?: number;
   to?: number;
-  entries?: ReceiptEntry[];
+  entries?: ReceiptSource | readonly ReceiptEntry[];
   maxAnchorDelay: number;
 }
 
@@ -168,19 +168,20 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
   const violations: Violation[] = [];
   let receiptsCounted = 0;
   if (options.entries) {
-    const verified = await verifyReceipts(ctx, options.entries, {
-      maxAnchorDelay: options.maxAnchorDelay,
-      span: { from: options.from, to: options.to },
-    });
+    const verified = await verifyReceipts(
+      ctx,
+      options.entries,
+      { maxAnchorDelay: options.maxAnchorDelay, span: { from: options.from, to: options.to } },
+      ({ receipt }) => {
+        const c = card(receipt.department);
+        if (!c || !inPeriod(receipt.time)) return;
+        receiptsCounted++;
+        if (receipt.result === "delivered") c.deliveries++;
+        else if (receipt.result === "denied") bump(c.denialsByReason, receipt.reason);
+        else c.failures++;
+      },
+    );
     violations.push(...verified.violations);
-    for (const { receipt } of verified.checked) {
-      const c = card(receipt.department);
-      if (!c || !inPeriod(receipt.time)) continue;
-      receiptsCounted++;
-      if (receipt.result === "delivered") c.deliveries++;
-      else if (receipt.result === "denied") bump(c.denialsByReason, receipt.reason);
-      else c.failures++;
-    }
   }
 
   for (const c of cards.values()) {

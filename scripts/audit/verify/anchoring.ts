@@ -155,26 +155,3 @@ function chainTimeBound(receipt: Receipt, holding: AnchoredBatch | undefined, no
     },
   ];
 }
-
-/** Each receipt's prevHash must be the leaf of its department's previous receipt (zero for the first). */
-export function checkChainLinks(checked: readonly CheckedReceipt[]): Violation[] {
-  const bySequence = new Map(checked.map((c) => [`${c.receipt.department.toLowerCase()}#${c.receipt.sequence}`, c]));
-  const violations: Violation[] = [];
-  for (const { receipt } of checked) {
-    const expected =
-      receipt.sequence === 1
-        ? ZeroHash
-        : bySequence.get(`${receipt.department.toLowerCase()}#${receipt.sequence - 1}`)?.leaf;
-    if (expected !== undefined && receipt.prevHash.toLowerCase() !== expected) {
-      violations.push({
-        rule: "prev_hash_mismatch",
-        receiptId: receipt.id,
-        detail:
-          receipt.sequence === 1
-            ? `the department's first receipt must have a zero prevHash, not ${receipt.prevHash}`
-            : `prevHash ${receipt.prevHash} is not the leaf ${expected} of receipt ${receipt.sequence - 1}`,
-      });
-    }
-  }
-  return violations;
-}
