@@ -23,7 +23,7 @@ import { BulkSender, deploySystem, startNode, purposeBytes, type System } from "
 import { Skipped, round, type BenchContext } from "../lib/context";
 import { summariseProfile } from "../lib/profile";
 import { ROOT, start } from "../lib/procs";
-import { anchorToFile, chainReceipts } from "../lib/receipt-files";
+import { writeAnchoredReceipts, type ReceiptFields } from "../lib/receipt-files";
 import { arrangeSharing, queueConsents, type ConsentEntry, type DirectSharing } from "../lib/sharing";
 
 const AUDIT_RECEIPTS = 10_000;
@@ -46,7 +46,7 @@ export async function auditPart(ctx: BenchContext): Promise<Record<string, unkno
   return { receipts, exchange, trail };
 }
 
-interface AuditChain {
+export interface AuditChain {
   provider: JsonRpcProvider;
   system: System;
   s: DirectSharing;
@@ -56,7 +56,11 @@ interface AuditChain {
   now: number;
 }
 
-async function onFreshChain<T>(ctx: BenchContext, name: string, body: (chain: AuditChain) => Promise<T>): Promise<T> {
+export async function onFreshChain<T>(
+  ctx: BenchContext,
+  name: string,
+  body: (chain: AuditChain) => Promise<T>,
+): Promise<T> {
   const node = await startNode(ctx.logDir, name);
   try {
     const system = await deploySystem(node.provider);
@@ -73,22 +77,10 @@ async function onFreshChain<T>(ctx: BenchContext, name: string, body: (chain: Au
 async function receiptsPart(ctx: BenchContext, { provider, system, s, rpc, deploymentFile }: AuditChain) {
   const consentIds = await consentedSubjects(provider, system, s);
   const time = (await provider.getBlock("latest"))!.timestamp;
-  const receipts = chainReceipts(AUDIT_RECEIPTS, (sequence) => {
-    const k = sequence % SUBJECTS;
-    return {
-      ...deliveryFields(s, consentIds[k], k),
-      id: receiptId(s.consumerId, sequence),
-      sequence,
-      time,
-      department: s.consumerId,
-      account: s.consumer.address,
-      requestHash: keccakText(`request ${sequence}`),
-      responseHash: keccakText(`response ${sequence}`),
-    };
-  });
   const file = path.join(ctx.workDir, "audit-receipts.jsonl");
-  const batches = await anchorToFile(system, s.consumer, receipts, file);
-  ctx.log(`audit: ${receipts.length} receipts anchored in ${batches} batches; verifying`);
+  const count = AUDIT_RECEIPTS;
+  const batches = await writeAnchoredReceipts(system, s.consumer, count, deliveries(s, consentIds, time), file);
+  ctx.log(`audit: ${count} receipts anchored in ${batches} batches; verifying`);
   const args = ["receipts", file, "--rpc", rpc, "--deployment", deploymentFile, "--json"];
 
   // The auditor as a library (its `run`, in this process) and as the command (`npm run audit -- receipts`).
@@ -99,12 +91,12 @@ async function receiptsPart(ctx: BenchContext, { provider, system, s, rpc, deplo
   const violations = violationsOf(output);
   if (code !== 0) ctx.log(`audit: the auditor exited ${code} with ${violations} violations`);
 
-  const command = await timeCommand(ctx, "audit-receipts", args, receipts.length);
+  const command = await timeCommand(ctx, "audit-receipts", args, count);
   return {
-    count: receipts.length,
+    count,
     batches,
     ...command,
-    library_per_s: round(receipts.length / libSeconds, 0),
+    library_per_s: round(count / libSeconds, 0),
     library_seconds: round(libSeconds, 2),
     violations,
   };
@@ -115,7 +107,7 @@ async function receiptsPart(ctx: BenchContext, { provider, system, s, rpc, deplo
  * `node scripts/audit/launch.cjs` (what npm runs) the same way; below the goal, the latter again under the CPU
  * profiler. The auditor is compiled before (a `help` run), as it is after the first run following a change.
  */
-async function timeCommand(ctx: BenchContext, name: string, args: readonly string[], receipts: number) {
+export async function timeCommand(ctx: BenchContext, name: string, args: readonly string[], receipts: number) {
   await start(`${name}-build`, process.execPath, [LAUNCHER, "help"], { logDir: ctx.logDir }).exited;
   const time = async (label: string, command: string, commandArgs: readonly string[]) => {
     const started = performance.now();
@@ -145,7 +137,11 @@ async function timeCommand(ctx: BenchContext, name: string, args: readonly strin
 }
 
 /** 100 subjects who consented to the consumer; receipts cycle through them. Returns their consent ids. */
-async function consentedSubjects(provider: JsonRpcProvider, system: System, s: DirectSharing): Promise<string[]> {
+export async function consentedSubjects(
+  provider: JsonRpcProvider,
+  system: System,
+  s: DirectSharing,
+): Promise<string[]> {
   const subjects = Array.from({ length: SUBJECTS }, (_, i) => subjectRefOf(`audit subject ${i}`));
   const bulk = new BulkSender(provider);
   await bulk.begin();
@@ -168,6 +164,23 @@ async function consentedSubjects(provider: JsonRpcProvider, system: System, s: D
       async (subjectRef) => (await system.consents.activeConsent(subjectRef, s.consumerId, s.resourceId, s.purpose))[1],
     ),
   );
+}
+
+/** Delivered receipts of the consumer at `time`, to the consented subjects in turn. */
+export function deliveries(s: DirectSharing, consentIds: readonly string[], time: number): ReceiptFields {
+  return (sequence) => {
+    const k = sequence % consentIds.length;
+    return {
+      ...deliveryFields(s, consentIds[k], k),
+      id: receiptId(s.consumerId, sequence),
+      sequence,
+      time,
+      department: s.consumerId,
+      account: s.consumer.address,
+      requestHash: keccakText(`request ${sequence}`),
+      responseHash: keccakText(`response ${sequence}`),
+    };
+  };
 }
 
 /** The fields of a delivery under the bench's sharing to subject number `k`. */
@@ -232,8 +245,9 @@ async function exchangePart(ctx: BenchContext, { provider, system, s, rpc, deplo
   });
   // Each side's receipts dated just before it anchors them: signing 10,000 messages may take longer than the allowed
   // anchoring delay on a loaded machine.
-  const side = (department: string, time: number) =>
-    chainReceipts(exchanges, (sequence) => {
+  const side =
+    (department: string, time: number): ReceiptFields =>
+    (sequence) => {
       const x = envelopes[sequence - 1];
       return {
         ...deliveryFields(s, consentIds[x.k], x.k),
@@ -245,14 +259,14 @@ async function exchangePart(ctx: BenchContext, { provider, system, s, rpc, deplo
         requestHash: x.digest,
         responseHash: x.responseHash,
       };
-    });
+    };
   const files = { consumer: "", provider: "" };
   for (const role of ["consumer", "provider"] as const) {
     files[role] = path.join(ctx.workDir, `audit-exchange-${role}.jsonl`);
     const department = role === "consumer" ? s.consumerId : s.providerId;
     const operator = role === "consumer" ? s.consumer : s.provider;
     const time = (await provider.getBlock("latest"))!.timestamp;
-    await anchorToFile(system, operator, side(department, time), files[role], (i) => ({
+    await writeAnchoredReceipts(system, operator, exchanges, side(department, time), files[role], (i) => ({
       requestId: envelopes[i].requestId,
       role,
       exchange: envelopes[i].exchange,

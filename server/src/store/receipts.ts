@@ -68,6 +68,13 @@ export interface NewBatch {
   createdMs: number;
 }
 
+/** Where a listing stopped: the last receipt of a page, in the listing's order (time, department, sequence). */
+export interface ReceiptCursor {
+  time: number;
+  department: string;
+  sequence: number;
+}
+
 export interface ReceiptQuery {
   /** Only receipts where this department is the requester or the provider; all when null (auditors). */
   visibleTo: string | null;
@@ -75,6 +82,8 @@ export interface ReceiptQuery {
   agreementId?: string;
   /** Unix seconds: receipts at or after it. */
   since?: number;
+  /** Only receipts after this one (the next page): a seek in the index, however deep the page. */
+  after?: ReceiptCursor;
   limit: number;
 }
 
@@ -242,7 +251,10 @@ export class ReceiptStore {
     const where: string[] = [];
     const values: Array<string | number> = [];
     if (query.visibleTo !== null) {
-      where.push(`(department = ? OR provider = ?)`);
+      // `+` keeps SQLite from answering the OR with two index searches merged and sorted (every receipt of the
+      // department, sorted, for one page): the time index is walked in the listing's order instead, or the
+      // subject's or agreement's index when the list is filtered by one.
+      where.push(`(+department = ? OR +provider = ?)`);
       values.push(query.visibleTo, query.visibleTo);
     }
     if (query.subjectRef !== undefined) {
@@ -256,6 +268,10 @@ export class ReceiptStore {
     if (query.since !== undefined) {
       where.push(`time >= ?`);
       values.push(query.since);
+    }
+    if (query.after !== undefined) {
+      where.push(`(time, department, sequence) > (?, ?, ?)`);
+      values.push(query.after.time, query.after.department, query.after.sequence);
     }
     const sql =
       `SELECT ${RECEIPT_COLUMNS} FROM receipts` +
