@@ -10,7 +10,7 @@ import { buildBatch, receiptLeaf, type Receipt } from "../../core/receipt";
 import type { System } from "./chain";
 
 /** The gateway's largest batch. */
-export const ANCHOR_BATCH = 1_024;
+const ANCHOR_BATCH = 1_024;
 
 const RESULT_INDEX = { delivered: 0, denied: 1, failed: 2 } as const;
 

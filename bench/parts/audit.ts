@@ -46,7 +46,7 @@ export async function auditPart(ctx: BenchContext): Promise<Record<string, unkno
   return { receipts, exchange, trail };
 }
 
-export interface AuditChain {
+interface AuditChain {
   provider: JsonRpcProvider;
   system: System;
   s: DirectSharing;
@@ -107,7 +107,7 @@ async function receiptsPart(ctx: BenchContext, { provider, system, s, rpc, deplo
  * `node scripts/audit/launch.cjs` (what npm runs) the same way; below the goal, the latter again under the CPU
  * profiler. The auditor is compiled before (a `help` run), as it is after the first run following a change.
  */
-export async function timeCommand(ctx: BenchContext, name: string, args: readonly string[], receipts: number) {
+async function timeCommand(ctx: BenchContext, name: string, args: readonly string[], receipts: number) {
   await start(`${name}-build`, process.execPath, [LAUNCHER, "help"], { logDir: ctx.logDir }).exited;
   const time = async (label: string, command: string, commandArgs: readonly string[]) => {
     const started = performance.now();

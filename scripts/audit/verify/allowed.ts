@@ -24,16 +24,6 @@ export interface ChainRecords {
   departments: DepartmentStatuses;
 }
 
-/** Reads the histories the delivered receipts need: each agreement, grant and subject once. */
-export async function loadRecordsFor(
-  ctx: AuditContext,
-  deliveries: readonly { receipt: Receipt; requester: string }[],
-): Promise<ChainRecords> {
-  const reader = new RecordsReader(ctx);
-  await reader.read(deliveries);
-  return reader.records;
-}
-
 /**
  * The chain records of deliveries read as they come, for an auditor that streams receipts: each call reads only the
  * agreements, grants, departments and subjects not read before, so the records grow with what the receipts name,

@@ -159,6 +159,7 @@ class StreamVerifier {
       named: new Map(),
       histories: new Map(),
       records: this.reader.records,
+      // Read with the first chunk, before any check looks at it (`finish` reads it for a file without receipts).
       directory: undefined as unknown as Directory,
       steps: new Map(),
       given: new Map(),
