@@ -11,7 +11,7 @@ import { short, type Directory } from "../state/directory";
 import { loadOperatorHistory } from "../state/operators";
 import { exchangeDomain } from "../../../core/exchange";
 import { verifyReceipts, type ReceiptSource, type VerifyResult } from "../verify";
-import { checkEnvelope, parseEnvelope, type ExchangeReceipt } from "../verify/exchange-envelope";
+import { ExchangeCrypto, checkEnvelope, parseEnvelope, type ExchangeReceipt } from "../verify/exchange-envelope";
 import { pairExchanges, type PairOutcome, type PairVerdict } from "../verify/pairing";
 import type { Span } from "../verify/withheld";
 import { wrongDeploymentReport } from "./wrong-deployment";
@@ -45,14 +45,14 @@ export async function exchangeCommand(ctx: AuditContext, options: ExchangeComman
     return wrongDeploymentReport(ctx, "exchange", title, ids);
   }
   const verifyOptions = { maxAnchorDelay: options.maxAnchorDelay, span: options.span };
-  const domain = exchangeDomain(ctx.chainId, ctx.deployment.contracts.Consortium);
+  const crypto = new ExchangeCrypto(exchangeDomain(ctx.chainId, ctx.deployment.contracts.Consortium));
   const violations: Violation[] = [];
   const readSide = async (file: string, entries: ReceiptSource | readonly ReceiptEntry[]): Promise<Side> => {
     const exchanges: ExchangeReceipt[] = [];
     const envelopeViolations: Violation[] = [];
     let preFederation = 0;
     const result = await verifyReceipts(ctx, entries, verifyOptions, (checked) => {
-      const parsed = parseEnvelope(checked, domain);
+      const parsed = parseEnvelope(checked, crypto);
       if (parsed.kind === "none") preFederation++;
       else if (parsed.kind === "malformed") envelopeViolations.push(parsed.violation);
       else exchanges.push(parsed.receipt);
@@ -70,7 +70,7 @@ export async function exchangeCommand(ctx: AuditContext, options: ExchangeComman
   ]);
   const directory = consumer.result.directory;
   const name = (x: ExchangeReceipt) => receiptName(directory, x);
-  for (const x of all) violations.push(...checkEnvelope(x, operators, name(x)));
+  for (const x of all) violations.push(...checkEnvelope(x, operators, name(x), crypto));
 
   // Each file holds its departments' receipts of both roles: pair the consumer file's consumer receipts of exchanges
   // with the provider file's departments, and the provider file's provider receipts of requests by the consumer's.
