@@ -102,21 +102,30 @@ describe("receipts listing: keyset pages", function () {
     );
   });
 
-  it("walks an index in the listing's order for a department's page, never sorting all its receipts", function () {
-    // The store's own query, caught on its way to SQLite, then explained.
+  /** The plan of the last statement `read` prepares: the store's own query, caught on its way to SQLite. */
+  function planOf(read: () => unknown, ...parameters: unknown[]): string {
     const prepared: string[] = [];
     const prepare = db.prepare.bind(db);
-    const spy = ((sql: string) => (prepared.push(sql), prepare(sql))) as typeof db.prepare;
-    db.prepare = spy;
+    db.prepare = ((sql: string) => (prepared.push(sql), prepare(sql))) as typeof db.prepare;
     try {
-      store.list({ visibleTo: CIVIL, after: { time: 0, department: CIVIL, sequence: 0 }, limit: 100 });
+      read();
     } finally {
       db.prepare = prepare;
     }
-    const plan = db.prepare(`EXPLAIN QUERY PLAN ${prepared.at(-1)}`).all(CIVIL, CIVIL, 0, CIVIL, 0, 100);
-    const detail = (plan as { detail: string }[]).map((p) => p.detail).join(" | ");
-    expect(detail)
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${prepared.at(-1)}`).all(...parameters) as { detail: string }[];
+    return plan.map((p) => p.detail).join(" | ");
+  }
+
+  it("walks an index in the listing's order for a department's page, never sorting all its receipts", function () {
+    const after = { time: 0, department: CIVIL, sequence: 0 };
+    const plan = planOf(() => store.list({ visibleTo: CIVIL, after, limit: 100 }), CIVIL, CIVIL, 0, CIVIL, 0, 100);
+    expect(plan)
       .to.match(/USING INDEX receipts_time/)
       .and.not.match(/TEMP B-TREE/);
+  });
+
+  it("finds a department's first pending batch in an index of pending batches, not among all anchored ones", function () {
+    const plan = planOf(() => store.firstPendingBatch(CIVIL), CIVIL);
+    expect(plan).to.match(/USING INDEX receipt_batches_pending/);
   });
 });
