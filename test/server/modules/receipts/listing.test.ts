@@ -124,6 +124,15 @@ describe("receipts listing: keyset pages", function () {
       .and.not.match(/TEMP B-TREE/);
   });
 
+  it("reads the receipts waiting for a batch from the index of unbatched receipts, not all the department's", function () {
+    expect(planOf(() => store.unbatchedSummary(CIVIL), CIVIL)).to.match(/USING INDEX receipts_unbatched/);
+    expect(planOf(() => store.unbatched(CIVIL, 1024), CIVIL, 1024)).to.match(/USING INDEX receipts_unbatched/);
+    expect(store.unbatched(CIVIL, 1024).map((w) => w.receipt.sequence)).to.deep.equal(
+      Array.from({ length: 30 }, (_, i) => i + 1),
+    );
+    expect(store.unbatchedSummary(CIVIL).count).to.equal(30);
+  });
+
   it("finds a department's first pending batch in an index of pending batches, not among all anchored ones", function () {
     const plan = planOf(() => store.firstPendingBatch(CIVIL), CIVIL);
     expect(plan).to.match(/USING INDEX receipt_batches_pending/);
