@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --profile] [-- --fetch-seconds N] [-- --only fetch,writes,anchoring,audit,growth,revocation,scale,scale-replay]`: Kuajie measured against its
+ * `npm run bench [-- --quick] [-- --profile] [-- --fetch-seconds N] [-- --only fetch,writes,anchoring,audit,growth,revocation,scale,scale-replay,audit-scale,receipts-scale]`: Kuajie measured against its
  * baselines in the same run on the same machine. Writes bench/results/<part>.json and the summary sections of
  * docs/BENCHMARKS.md (after the Gas section, which `npm run bench:gas` owns). A part whose dependency has not
  * landed prints `skipped: <reason>` and writes no file. Every process started is stopped at the end.
@@ -12,14 +12,27 @@ import { Skipped, writeResult, type BenchContext } from "./lib/context";
 import { ROOT, stopAll } from "./lib/procs";
 import { writeSummary } from "./lib/summary";
 import { auditPart } from "./parts/audit";
+import { auditScalePart } from "./parts/audit-scale";
 import { fetchAndAnchoringPart } from "./parts/fetch";
 import { growthPart } from "./parts/growth";
+import { receiptsScalePart } from "./parts/receipts-scale";
 import { revocationPart } from "./parts/revocation";
 import { scalePart } from "./parts/scale";
 import { scaleReplayPart } from "./parts/scale-replay";
 import { writesPart } from "./parts/writes";
 
-const PARTS = ["fetch", "writes", "anchoring", "audit", "growth", "revocation", "scale", "scale-replay"] as const;
+const PARTS = [
+  "fetch",
+  "writes",
+  "anchoring",
+  "audit",
+  "growth",
+  "revocation",
+  "scale",
+  "scale-replay",
+  "audit-scale",
+  "receipts-scale",
+] as const;
 type Part = (typeof PARTS)[number];
 
 async function main(): Promise<number> {
@@ -35,14 +48,14 @@ async function main(): Promise<number> {
   });
   if (values.help) {
     process.stdout.write(
-      "usage: npm run bench [-- --quick] [-- --profile] [-- --fetch-seconds N] [-- --only fetch,writes,anchoring,audit,growth,revocation,scale,scale-replay]\n",
+      "usage: npm run bench [-- --quick] [-- --profile] [-- --fetch-seconds N] [-- --only fetch,writes,anchoring,audit,growth,revocation,scale,scale-replay,audit-scale,receipts-scale]\n",
     );
     return 0;
   }
-  // scale records 10^4–10^5 consents on the chain, scale-replay indexes 10^6 (minutes each): run only when asked for.
-  const only = values.only
-    ? values.only.split(",").map((s) => s.trim())
-    : PARTS.filter((p) => p !== "scale" && p !== "scale-replay");
+  // scale records 10^4–10^5 consents on the chain, scale-replay indexes 10^6, audit-scale and receipts-scale handle
+  // 10^6–10^7 receipts (minutes each): run only when asked for.
+  const LONG: readonly Part[] = ["scale", "scale-replay", "audit-scale", "receipts-scale"];
+  const only = values.only ? values.only.split(",").map((s) => s.trim()) : PARTS.filter((p) => !LONG.includes(p));
   const unknown = only.filter((p) => !PARTS.includes(p as Part));
   if (unknown.length) {
     process.stderr.write(`unknown part(s): ${unknown.join(", ")}; parts: ${PARTS.join(", ")}\n`);
@@ -125,6 +138,10 @@ async function main(): Promise<number> {
   if (selected.has("scale")) await attempt(["scale"], async () => record("scale", await scalePart(ctx)));
   if (selected.has("scale-replay"))
     await attempt(["scale-replay"], async () => record("scale-replay", await scaleReplayPart(ctx)));
+  if (selected.has("receipts-scale"))
+    await attempt(["receipts-scale"], async () => record("receipts-scale", await receiptsScalePart(ctx)));
+  if (selected.has("audit-scale"))
+    await attempt(["audit-scale"], async () => record("audit-scale", await auditScalePart(ctx)));
 
   const docs = writeSummary();
   ctx.log(`summary written to ${path.relative(ROOT, docs)}`);

@@ -136,6 +136,7 @@ function renderSummary(): string {
   if (audit) {
     L.push(
       `| Receipts verified per second (\`npm run audit -- receipts\`, ${fmt(audit.receipts?.count)} receipts) | ${fmt(audit.receipts?.per_s)} (CLI, process start included); ${fmt(audit.receipts?.library_per_s)} (its \`run\` in-process) | | | ≥ 5,000/s | ${yes(audit.receipts?.per_s >= 5000)} |`,
+      `| Receipts verified per second (\`npm run audit -- exchange\`, ${fmt(audit.exchange?.count)} signed exchange receipts) | ${fmt(audit.exchange?.per_s)} (CLI, process start included) | | | ≥ 5,000/s | ${yes(audit.exchange?.per_s >= 5000)} |`,
       `| Subject trail rebuilt (\`npm run audit -- subject\`), ${fmt(audit.trail?.subject_events)} own among ${fmt(audit.trail?.other_events)} other consent events | ${fmt(audit.trail?.seconds, 2)} s | | | < 2 s | ${yes(audit.trail?.seconds < 2)} |`,
     );
   } else L.push("| Audit | not measured yet | | | ≥ 5,000 receipts/s; trail < 2 s | n/a |");
@@ -281,7 +282,14 @@ function renderSummary(): string {
       `| | seconds | receipts/s | violations |`,
       "| --- | ---: | ---: | ---: |",
       `| \`npm run audit -- receipts\` (new process) | ${fmt(audit.receipts?.seconds, 2)} | ${fmt(audit.receipts?.per_s)} | ${fmt(audit.receipts?.violations)} |`,
+      `| the same, per second of CPU (npm, node and the auditor: what it does on a core of its own) | ${fmt(audit.receipts?.cpu_seconds, 2)} | ${fmt(audit.receipts?.per_cpu_s)} | |`,
+      `| \`node scripts/audit/launch.cjs receipts\` (what npm runs, without npm's own start) | ${fmt(audit.receipts?.node_seconds, 2)} | ${fmt(audit.receipts?.node_per_s)} | |`,
       `| the auditor's \`run\` in-process | ${fmt(audit.receipts?.library_seconds, 2)} | ${fmt(audit.receipts?.library_per_s)} | |`,
+      `| \`npm run audit -- exchange\` (new process), ${fmt(audit.exchange?.exchanges)} exchanges, both sides signed | ${fmt(audit.exchange?.seconds, 2)} | ${fmt(audit.exchange?.per_s)} | ${fmt(audit.exchange?.violations)} |`,
+      `| the same, per second of CPU | ${fmt(audit.exchange?.cpu_seconds, 2)} | ${fmt(audit.exchange?.per_cpu_s)} | |`,
+      `| \`node scripts/audit/launch.cjs exchange\` | ${fmt(audit.exchange?.node_seconds, 2)} | ${fmt(audit.exchange?.node_per_s)} | |`,
+      "",
+      `Load average (1 / 5 / 15 min) when the commands ran: ${(audit.receipts?.load_average as number[] | undefined)?.join(" / ") ?? "not recorded"} (receipts), ${(audit.exchange?.load_average as number[] | undefined)?.join(" / ") ?? "not recorded"} (exchange). The auditor is compiled to dist/audit/ before (scripts/audit/launch.cjs builds it once after a change).`,
       "",
       ...(audit.receipts?.profile?.by_place
         ? [
@@ -382,7 +390,7 @@ function limits(r: { fetch?: J; writes?: J; anchoring?: J; audit?: J; gas?: J })
   }
   if (audit && !(audit.receipts?.per_s >= 5000)) {
     out.push(
-      `- **Receipts audit**: ${fmt(audit.receipts?.per_s)} receipts/s through the CLI (${fmt(audit.receipts?.library_per_s)} in-process). The CLI's figure includes starting Node with ts-node and reading the chain's batches and the agreement, grant and consent histories` +
+      `- **Receipts audit**: ${fmt(audit.receipts?.per_s)} receipts/s through the CLI (${fmt(audit.receipts?.library_per_s)} in-process). The CLI's figure includes starting npm and Node (the auditor compiled) and reading the chain's batches and the agreement, grant and consent histories` +
         ((audit.receipts?.profile?.by_place as { name: string; percent: number }[] | undefined)
           ? `; its profile's largest self-time costs: ${(
               audit.receipts.profile.by_place as { name: string; percent: number }[]

@@ -16,7 +16,8 @@ import { reportCommand } from "./commands/report";
 import { subjectCommand } from "./commands/subject";
 import { connect, type AuditContext } from "./connect";
 import { UsageError } from "./errors";
-import { readReceiptsFile } from "./receipts-file";
+import type { ReceiptSource } from "./verify";
+import { assertReadable, readReceiptsFile, streamReceiptsFile } from "./receipts-file";
 import { rendererFor, toJson, toText, writeReportFile, type AuditReport } from "./render";
 import { readSecretFile, subjectRefOf } from "./subject-ref";
 
@@ -83,13 +84,13 @@ function prepare(
 ): (ctx: AuditContext) => Promise<AuditReport> {
   switch (args.command) {
     case "receipts": {
-      const entries = readReceiptsFile(args.file);
+      const entries = streamed(args.file);
       const span = { from: args.from, to: args.to };
       return (ctx) => receiptsCommand(ctx, { file: args.file, entries, maxAnchorDelay: args.maxAnchorDelay, span });
     }
     case "exchange": {
-      const consumerEntries = readReceiptsFile(args.consumerFile);
-      const providerEntries = readReceiptsFile(args.providerFile);
+      const consumerEntries = streamed(args.consumerFile);
+      const providerEntries = streamed(args.providerFile);
       const options = {
         consumerFile: args.consumerFile,
         consumerEntries,
@@ -103,7 +104,7 @@ function prepare(
     case "agreement":
       return (ctx) => agreementCommand(ctx, args.id);
     case "report": {
-      const entries = args.receipts ? readReceiptsFile(args.receipts) : undefined;
+      const entries = args.receipts ? streamed(args.receipts) : undefined;
       return (ctx) =>
         reportCommand(ctx, { from: args.from, to: args.to, entries, maxAnchorDelay: args.maxAnchorDelay });
     }
@@ -114,6 +115,12 @@ function prepare(
       return (ctx) => subjectCommand(ctx, { subjectRef, entries });
     }
   }
+}
+
+/** A receipts file read as it is verified (checked readable now, so that a wrong path is a usage error at once). */
+function streamed(file: string): ReceiptSource {
+  assertReadable(file);
+  return () => streamReceiptsFile(file);
 }
 
 /** One line that says what went wrong and what to do. */

@@ -2,8 +2,12 @@
  * Reads a file of receipts as `GET /v1/receipts/:id` returns them — `{receipt, leaf, status, batch?, proof?}` — as a
  * JSON array or as JSON lines. The envelope must have this shape (else a usage error naming the entry); the receipt
  * inside is checked later, as evidence, so that a malformed receipt is a violation rather than a refusal to audit.
+ *
+ * `streamReceiptsFile` hands out JSON lines one entry at a time, reading the file in chunks, so that a file of
+ * millions of receipts costs the auditor the memory of one chunk and one line; a JSON array is still read whole.
  */
 import fs from "node:fs";
+import { StringDecoder } from "node:string_decoder";
 import { z } from "zod";
 import { UsageError } from "./errors";
 
@@ -38,9 +42,80 @@ export function readReceiptsFile(file: string): ReceiptEntry[] {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch {
-    throw new UsageError(`cannot read the receipts file ${file}: pass a file of receipts from GET /v1/receipts/:id`);
+    throw unreadable(file);
   }
   return parseReceipts(text, file);
+}
+
+/** The file can be opened for reading (checked before connecting, so that a wrong path is a usage error at once). */
+export function assertReadable(file: string): void {
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch {
+    throw unreadable(file);
+  }
+}
+
+const unreadable = (file: string) =>
+  new UsageError(`cannot read the receipts file ${file}: pass a file of receipts from GET /v1/receipts/:id`);
+
+/** How much of a file is read at a time. */
+const CHUNK_BYTES = 1 << 20;
+
+/** The entries of a receipts file in file order, JSON lines read chunk by chunk; `chunkBytes` for tests. */
+export async function* streamReceiptsFile(file: string, chunkBytes = CHUNK_BYTES): AsyncGenerator<ReceiptEntry> {
+  const decoder = new StringDecoder("utf8");
+  let rest = "";
+  let lineNumber = 0;
+  // Decided by the first character that is not blank: `[` a JSON array (read whole), anything else JSON lines.
+  let format: "lines" | "array" | undefined;
+  const stream = fs.createReadStream(file, { highWaterMark: chunkBytes });
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      rest += decoder.write(chunk);
+      format ??= rest.trim() === "" ? undefined : rest.trimStart().startsWith("[") ? "array" : "lines";
+      if (format !== "lines") continue;
+      const lines = rest.split("\n");
+      rest = lines.pop()!;
+      for (const line of lines) {
+        lineNumber++;
+        if (line.trim() !== "") yield lineEntry(line, lineNumber, file);
+      }
+    }
+  } catch (error) {
+    if (error instanceof UsageError || (error as NodeJS.ErrnoException).code === undefined) throw error;
+    throw unreadable(file);
+  } finally {
+    stream.destroy();
+  }
+  rest += decoder.end();
+  if (format === "array") {
+    yield* parseReceipts(rest, file);
+    return;
+  }
+  lineNumber++;
+  if (rest.trim() !== "") yield lineEntry(rest, lineNumber, file);
+}
+
+function lineEntry(line: string, lineNumber: number, file: string): ReceiptEntry {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw new UsageError(`${file} line ${lineNumber} is not JSON: pass a JSON array or one receipt per line`);
+  }
+  return entryOf(value, `line ${lineNumber}`, file);
+}
+
+function entryOf(value: unknown, position: string, file: string): ReceiptEntry {
+  const parsed = ReceiptEntrySchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(
+      `${file} ${position} is not a receipt as GET /v1/receipts/:id returns it (${issue.path.join(".") || "entry"}: ${issue.message})`,
+    );
+  }
+  return { ...parsed.data, position };
 }
 
 function parseReceipts(text: string, file = "receipts"): ReceiptEntry[] {
@@ -65,14 +140,5 @@ function parseReceipts(text: string, file = "receipts"): ReceiptEntry[] {
       }
     });
   }
-  return items.map(({ value, position }) => {
-    const parsed = ReceiptEntrySchema.safeParse(value);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new UsageError(
-        `${file} ${position} is not a receipt as GET /v1/receipts/:id returns it (${issue.path.join(".") || "entry"}: ${issue.message})`,
-      );
-    }
-    return { ...parsed.data, position };
-  });
+  return items.map(({ value, position }) => entryOf(value, position, file));
 }

@@ -4,9 +4,9 @@
  * copy for `npm run audit -- exchange` (after its chain checks of every receipt) and the gateway's
  * `POST /v1/audit/exchange` (the console's receipts page).
  */
-import type { TypedDataDomain } from "ethers";
 import type { Violation } from "../rules";
 import {
+  ExchangeCrypto,
   checkEnvelope,
   parseEnvelope,
   type CheckedReceipt,
@@ -15,8 +15,9 @@ import {
 } from "./envelope";
 import { pairExchanges, type PairOutcome } from "./pairing";
 
-export interface ExchangeSide<C extends CheckedReceipt = CheckedReceipt> {
-  checked: readonly C[];
+export interface ExchangeSide {
+  /** Receipts read: well-formed, each id once. */
+  receipts: number;
   exchanges: ExchangeReceipt[];
   /** Receipts with no exchange envelope (written before federation). */
   preFederation: number;
@@ -24,21 +25,37 @@ export interface ExchangeSide<C extends CheckedReceipt = CheckedReceipt> {
   departments: Set<string>;
 }
 
-/** One file's receipts read for the check: their envelopes parsed; a malformed one is an `exchange_malformed`. */
-export function readExchangeSide<C extends CheckedReceipt>(
-  checked: readonly C[],
-  domain: TypedDataDomain,
-  violations: Violation[],
-): ExchangeSide<C> {
-  const side: ExchangeSide<C> = { checked, exchanges: [], preFederation: 0, departments: new Set() };
-  for (const c of checked) {
-    side.departments.add(c.receipt.department.toLowerCase());
-    const parsed = parseEnvelope(c, domain);
-    if (parsed.kind === "none") side.preFederation++;
-    else if (parsed.kind === "malformed") violations.push(parsed.violation);
-    else side.exchanges.push(parsed.receipt);
+/**
+ * One file's receipts read for the check, one at a time (the auditor streams a file and lets each receipt go): their
+ * envelopes parsed; a malformed one is an `exchange_malformed`.
+ */
+export class ExchangeSideReader {
+  readonly side: ExchangeSide = { receipts: 0, exchanges: [], preFederation: 0, departments: new Set() };
+
+  constructor(
+    private readonly crypto: ExchangeCrypto,
+    private readonly violations: Violation[],
+  ) {}
+
+  add(checked: CheckedReceipt): void {
+    this.side.receipts++;
+    this.side.departments.add(checked.receipt.department.toLowerCase());
+    const parsed = parseEnvelope(checked, this.crypto);
+    if (parsed.kind === "none") this.side.preFederation++;
+    else if (parsed.kind === "malformed") this.violations.push(parsed.violation);
+    else this.side.exchanges.push(parsed.receipt);
   }
-  return side;
+}
+
+/** A whole file's receipts read for the check at once. */
+export function readExchangeSide(
+  checked: readonly CheckedReceipt[],
+  crypto: ExchangeCrypto,
+  violations: Violation[],
+): ExchangeSide {
+  const reader = new ExchangeSideReader(crypto, violations);
+  for (const c of checked) reader.add(c);
+  return reader.side;
 }
 
 /** The departments whose operators the check needs (consumers of the requests, providers of the receipts). */
@@ -60,10 +77,11 @@ export function judgeExchanges(
   provider: ExchangeSide,
   operators: OperatorTimeline,
   name: (x: ExchangeReceipt) => string,
+  crypto: ExchangeCrypto,
 ): ExchangeJudgement {
   const violations: Violation[] = [];
   const all = [...consumer.exchanges, ...provider.exchanges];
-  for (const x of all) violations.push(...checkEnvelope(x, operators, name(x)));
+  for (const x of all) violations.push(...checkEnvelope(x, operators, name(x), crypto));
   // Each file holds its departments' receipts of both roles: pair the consumer file's consumer receipts of exchanges
   // with the provider file's departments, and the provider file's provider receipts of requests by the consumer's.
   const consumerSide = consumer.exchanges.filter(

@@ -74,8 +74,40 @@ export interface ExchangeReceipt {
 export type ParsedEnvelope =
   { kind: "none" } | { kind: "malformed"; violation: Violation } | { kind: "exchange"; receipt: ExchangeReceipt };
 
+/**
+ * The digests and signers of one audit's exchange messages, each computed once: the consumer's and the provider's
+ * receipts of an exchange keep the same signed request and response, and recovering a signer is the largest cost of
+ * auditing federated receipts. Keyed by the messages' every field (and the signature), so a forged copy is not
+ * mistaken for the genuine one.
+ */
+export class ExchangeCrypto {
+  private readonly digests = new Map<string, string>();
+  private readonly signers = new Map<string, string | null>();
+
+  constructor(private readonly domain: TypedDataDomain) {}
+
+  requestDigest(request: ExchangeRequest): string {
+    return once(this.digests, `request ${JSON.stringify(request)}`, () => requestDigest(this.domain, request));
+  }
+
+  responseDigest(response: ExchangeResponse): string {
+    return once(this.digests, `response ${JSON.stringify(response)}`, () => responseDigest(this.domain, response));
+  }
+
+  signer(digest: string, signature: string): string | null {
+    return once(this.signers, `${digest}${signature}`, () => recoverSigner(digest, signature));
+  }
+}
+
+function once<T>(cache: Map<string, T>, key: string, compute: () => T): T {
+  if (cache.has(key)) return cache.get(key)!;
+  const value = compute();
+  cache.set(key, value);
+  return value;
+}
+
 /** The receipt's exchange envelope; `none` for a receipt written before federation (no envelope fields at all). */
-export function parseEnvelope(checked: CheckedReceipt, domain: TypedDataDomain): ParsedEnvelope {
+export function parseEnvelope(checked: CheckedReceipt, crypto: ExchangeCrypto): ParsedEnvelope {
   const { entry } = checked;
   if (entry.requestId === undefined && entry.role === undefined && entry.exchange === undefined)
     return { kind: "none" };
@@ -100,8 +132,8 @@ export function parseEnvelope(checked: CheckedReceipt, domain: TypedDataDomain):
       requestId,
       role,
       ...exchange,
-      digest: requestDigest(domain, exchange.request),
-      responseDigest: exchange.response && responseDigest(domain, exchange.response),
+      digest: crypto.requestDigest(exchange.request),
+      responseDigest: exchange.response && crypto.responseDigest(exchange.response),
     },
   };
 }
@@ -109,7 +141,12 @@ export function parseEnvelope(checked: CheckedReceipt, domain: TypedDataDomain):
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /** The violations of one receipt against its own envelope; `name` says which receipt, in words. */
-export function checkEnvelope(x: ExchangeReceipt, operators: OperatorTimeline, name: string): Violation[] {
+export function checkEnvelope(
+  x: ExchangeReceipt,
+  operators: OperatorTimeline,
+  name: string,
+  crypto: ExchangeCrypto,
+): Violation[] {
   const r = x.checked.receipt;
   const out: Violation[] = [];
   const flag = (rule: Violation["rule"], detail: string) =>
@@ -141,7 +178,7 @@ export function checkEnvelope(x: ExchangeReceipt, operators: OperatorTimeline, n
     flag("exchange_mismatch", "the receipt's grant, purpose or subject reference is not the signed request's");
 
   const recordsForgery = x.role === "provider" && r.result !== "delivered" && r.reason === BAD_REQUEST_SIGNATURE_REASON;
-  const requester = recoverSigner(x.digest, x.requestSignature);
+  const requester = crypto.signer(x.digest, x.requestSignature);
   if (!recordsForgery) {
     if (!requester || !operators.wasOperatorAt(request.consumer, requester, r.time))
       flag(
@@ -159,7 +196,7 @@ export function checkEnvelope(x: ExchangeReceipt, operators: OperatorTimeline, n
     return out;
   }
   const response = x.response;
-  const responder = recoverSigner(x.responseDigest!, x.responseSignature);
+  const responder = crypto.signer(x.responseDigest!, x.responseSignature);
   if (!responder || !same(response.provider, r.provider) || !operators.wasOperatorAt(r.provider, responder, r.time))
     flag(
       "exchange_bad_signature",

@@ -10,13 +10,13 @@ import type { Violation } from "../rules";
 import { short, type Directory } from "../state/directory";
 import { loadOperatorHistory } from "../state/operators";
 import { exchangeDomain } from "../../../core/exchange";
-import { verifyReceipts, type VerifyResult } from "../verify";
-import type { ExchangeReceipt } from "../../../core/audit/exchange/envelope";
+import { verifyReceipts, type ReceiptSource, type VerifyResult } from "../verify";
+import { ExchangeCrypto, type ExchangeReceipt } from "../../../core/audit/exchange/envelope";
 import type { PairOutcome, PairVerdict } from "../../../core/audit/exchange/pairing";
 import {
+  ExchangeSideReader,
   exchangeDepartments,
   judgeExchanges,
-  readExchangeSide,
   type ExchangeSide,
 } from "../../../core/audit/exchange/check";
 import type { Span } from "../verify/withheld";
@@ -24,9 +24,9 @@ import { wrongDeploymentReport } from "./wrong-deployment";
 
 export interface ExchangeCommandOptions {
   consumerFile: string;
-  consumerEntries: ReceiptEntry[];
+  consumerEntries: ReceiptSource | readonly ReceiptEntry[];
   providerFile: string;
-  providerEntries: ReceiptEntry[];
+  providerEntries: ReceiptSource | readonly ReceiptEntry[];
   maxAnchorDelay: number;
   span: Span;
 }
@@ -39,25 +39,28 @@ interface Side extends ExchangeSide {
 export async function exchangeCommand(ctx: AuditContext, options: ExchangeCommandOptions): Promise<AuditReport> {
   const title = `Exchange audit: ${options.consumerFile} (consumer) with ${options.providerFile} (provider)`;
   if (ctx.deploymentProblems.length) {
-    const ids = [...options.consumerEntries, ...options.providerEntries].map((e) =>
-      typeof e.receipt.id === "string" ? e.receipt.id : e.position,
-    );
+    const ids: string[] = [];
+    for (const entries of [options.consumerEntries, options.providerEntries])
+      for await (const e of typeof entries === "function" ? entries() : entries)
+        ids.push(typeof e.receipt.id === "string" ? e.receipt.id : e.position);
     return wrongDeploymentReport(ctx, "exchange", title, ids);
   }
   const verifyOptions = { maxAnchorDelay: options.maxAnchorDelay, span: options.span };
-  const domain = exchangeDomain(ctx.chainId, ctx.deployment.contracts.Consortium);
+  const crypto = new ExchangeCrypto(exchangeDomain(ctx.chainId, ctx.deployment.contracts.Consortium));
   const violations: Violation[] = [];
-  const readSide = async (file: string, entries: ReceiptEntry[]): Promise<Side> => {
-    const result = await verifyReceipts(ctx, entries, verifyOptions);
-    violations.push(...result.violations.map((v) => ({ ...v, detail: `${file}: ${v.detail}` })));
-    return { file, result, ...readExchangeSide(result.checked, domain, violations) };
+  const readSide = async (file: string, entries: ReceiptSource | readonly ReceiptEntry[]): Promise<Side> => {
+    const envelopeViolations: Violation[] = [];
+    const reader = new ExchangeSideReader(crypto, envelopeViolations);
+    const result = await verifyReceipts(ctx, entries, verifyOptions, (checked) => reader.add(checked));
+    violations.push(...result.violations.map((v) => ({ ...v, detail: `${file}: ${v.detail}` })), ...envelopeViolations);
+    return { file, result, ...reader.side };
   };
   const consumer = await readSide(options.consumerFile, options.consumerEntries);
   const provider = await readSide(options.providerFile, options.providerEntries);
 
   const operators = await loadOperatorHistory(ctx, exchangeDepartments([consumer, provider]));
   const directory = consumer.result.directory;
-  const judged = judgeExchanges(consumer, provider, operators, (x) => receiptName(directory, x));
+  const judged = judgeExchanges(consumer, provider, operators, (x) => receiptName(directory, x), crypto);
   violations.push(...judged.violations);
   const paired = judged;
   const outside = judged.outside;
@@ -74,12 +77,12 @@ export async function exchangeCommand(ctx: AuditContext, options: ExchangeComman
       span: { from: options.span.from ?? null, to: options.span.to ?? null },
       consumer: {
         file: consumer.file,
-        receipts: consumer.result.checked.length,
+        receipts: consumer.result.receipts,
         preFederation: consumer.preFederation,
       },
       provider: {
         file: provider.file,
-        receipts: provider.result.checked.length,
+        receipts: provider.result.receipts,
         preFederation: provider.preFederation,
       },
       outsideThePair: outside,
@@ -114,10 +117,7 @@ function summaryOf(
 ): AuditReport["summary"] {
   const count = (verdict: PairVerdict) => outcomes.filter((o) => o.verdict === verdict).length;
   return [
-    [
-      "receipts given (consumer / provider file)",
-      `${consumer.result.checked.length} / ${provider.result.checked.length}`,
-    ],
+    ["receipts given (consumer / provider file)", `${consumer.result.receipts} / ${provider.result.receipts}`],
     ["exchanges", outcomes.length],
     ["pairs (both receipts)", outcomes.filter((o) => o.consumer && o.provider).length],
     ["delivered", count("delivered")],

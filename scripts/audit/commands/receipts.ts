@@ -1,77 +1,104 @@
 /** `receipts <file>`: verifies receipts as the gateway hands them out, against the chain alone. */
 import type { AuditContext } from "../connect";
+import type { Receipt } from "../../../core/receipt";
 import type { ReceiptEntry } from "../receipts-file";
 import { chainOf, type AuditReport, type Section } from "../render/model";
 import { short } from "../state/directory";
 import { formatDuration, isoTime } from "../time";
-import { verifyReceipts, type VerifyResult } from "../verify";
+import { verifyReceipts, type ReceiptSource, type VerifyResult } from "../verify";
 import type { Span } from "../verify/withheld";
 import { wrongDeploymentReport } from "./wrong-deployment";
 
 /** Above this many receipts the per-receipt table is left out of text, Markdown and HTML (it stays in `--json`). */
 const RECEIPT_TABLE_LIMIT = 500;
+/**
+ * Above this many receipts `--json` leaves out the per-receipt rows too (the violations name every receipt at fault):
+ * the auditor streams a file of millions of receipts in bounded memory, which a row for each would undo.
+ */
+const RECEIPT_ROWS_LIMIT = 10_000;
 
 export interface ReceiptsCommandOptions {
   file: string;
-  entries: ReceiptEntry[];
+  entries: ReceiptSource | readonly ReceiptEntry[];
   maxAnchorDelay: number;
   /** The anchored batches the file must hold (`--from`, `--to`); every batch by default. */
   span: Span;
 }
 
+type ReceiptRow = Pick<
+  Receipt,
+  "id" | "department" | "sequence" | "time" | "result" | "reason" | "resourceId" | "fieldMask"
+> & {
+  batch: number | null;
+  anchorDelay: number | null;
+};
+
 export async function receiptsCommand(ctx: AuditContext, options: ReceiptsCommandOptions): Promise<AuditReport> {
   const title = `Receipts audit: ${options.file}`;
   if (ctx.deploymentProblems.length) {
-    const ids = options.entries.map((e) => (typeof e.receipt.id === "string" ? e.receipt.id : e.position));
+    const ids: string[] = [];
+    const entries = typeof options.entries === "function" ? options.entries() : options.entries;
+    for await (const e of entries) ids.push(typeof e.receipt.id === "string" ? e.receipt.id : e.position);
     return wrongDeploymentReport(ctx, "receipts", title, ids);
   }
-  const result = await verifyReceipts(ctx, options.entries, {
-    maxAnchorDelay: options.maxAnchorDelay,
-    span: options.span,
-  });
+  let rows: ReceiptRow[] | undefined = [];
+  const result = await verifyReceipts(
+    ctx,
+    options.entries,
+    { maxAnchorDelay: options.maxAnchorDelay, span: options.span },
+    ({ receipt: r, batch, anchorDelay }) => {
+      if (rows && rows.length >= RECEIPT_ROWS_LIMIT) rows = undefined;
+      rows?.push({
+        id: r.id,
+        department: r.department,
+        sequence: r.sequence,
+        time: r.time,
+        result: r.result,
+        reason: r.reason,
+        resourceId: r.resourceId,
+        fieldMask: r.fieldMask,
+        batch: batch?.sequence ?? null,
+        anchorDelay: anchorDelay ?? null,
+      });
+    },
+  );
   const rulesOf = rulesByReceipt(result);
   return {
     command: "receipts",
     title,
     chain: chainOf(ctx),
-    summary: summaryOf(result, options),
+    summary: summaryOf(result, options.maxAnchorDelay),
     violations: result.violations,
-    sections: sectionsOf(result, rulesOf),
+    sections: sectionsOf(result, rows, rulesOf),
     data: {
       maxAnchorDelay: options.maxAnchorDelay,
       span: { from: options.span.from ?? null, to: options.span.to ?? null },
       history: result.history,
       batches: result.batches,
-      receipts: result.checked.map((c) => ({
-        id: c.receipt.id,
-        department: c.receipt.department,
-        sequence: c.receipt.sequence,
-        time: c.receipt.time,
-        result: c.receipt.result,
-        reason: c.receipt.reason,
-        batch: c.batch?.sequence ?? null,
-        anchorDelay: c.anchorDelay ?? null,
-        violations: rulesOf(c.receipt.id),
-      })),
+      receipts:
+        rows?.map(({ resourceId: _r, fieldMask: _f, ...row }) => ({ ...row, violations: rulesOf(row.id) })) ??
+        `${result.receipts} receipts: above ${RECEIPT_ROWS_LIMIT}, one row each is left out (every receipt at fault is in the violations)`,
     },
   };
 }
 
-function summaryOf(result: VerifyResult, options: ReceiptsCommandOptions): AuditReport["summary"] {
-  const count = (what: string) => result.checked.filter((c) => c.receipt.result === what).length;
+function summaryOf(result: VerifyResult, maxAnchorDelay: number): AuditReport["summary"] {
+  const { outcomes } = result;
   const sum = (of: (h: VerifyResult["history"][number]) => number) => result.history.reduce((n, h) => n + of(h), 0);
-  const delays = result.checked.map((c) => c.anchorDelay).filter((d): d is number => d !== undefined);
   return [
-    ["receipts given", options.entries.length],
-    ["delivered / denied / failed", `${count("delivered")} / ${count("denied")} / ${count("failed")}`],
+    ["receipts given", result.entries],
+    ["delivered / denied / failed", `${outcomes.delivered} / ${outcomes.denied} / ${outcomes.failed}`],
     ["malformed", result.malformed],
-    ["anchored (proof checked against the chain)", delays.length],
-    ["not anchored", result.checked.length - delays.length],
+    ["anchored (proof checked against the chain)", result.anchored],
+    ["not anchored", result.receipts - result.anchored],
     ["batches read from AccessLedger", result.batches.length],
     ["batches anchored in the span (departments in the file)", sum((h) => h.batchesInSpan)],
     ["batches / receipts withheld", `${sum((h) => h.batchesWithheld)} / ${sum((h) => h.receiptsWithheld)}`],
-    ["longest anchoring delay", delays.length ? formatDuration(Math.max(...delays)) : "n/a"],
-    ["allowed anchoring delay", formatDuration(options.maxAnchorDelay)],
+    [
+      "longest anchoring delay",
+      result.longestAnchorDelay !== undefined ? formatDuration(result.longestAnchorDelay) : "n/a",
+    ],
+    ["allowed anchoring delay", formatDuration(maxAnchorDelay)],
     ["violations", result.violations.length],
   ];
 }
@@ -87,15 +114,14 @@ function rulesByReceipt(result: VerifyResult): (id: string) => string[] {
   return (id) => [...(rules.get(id.toLowerCase()) ?? [])];
 }
 
-function sectionsOf(result: VerifyResult, rulesOf: (id: string) => string[]): Section[] {
+function sectionsOf(
+  result: VerifyResult,
+  rows: ReceiptRow[] | undefined,
+  rulesOf: (id: string) => string[],
+): Section[] {
   const { directory } = result;
   const given = (department: string, first: number, last: number) =>
-    result.checked.filter(
-      (c) =>
-        c.receipt.department.toLowerCase() === department.toLowerCase() &&
-        c.receipt.sequence >= first &&
-        c.receipt.sequence <= last,
-    ).length;
+    result.given.get(department.toLowerCase())?.countBetween(first, last) ?? 0;
   const sections: Section[] = [
     {
       heading: "Batches",
@@ -114,10 +140,14 @@ function sectionsOf(result: VerifyResult, rulesOf: (id: string) => string[]): Se
       },
     },
   ];
-  if (result.checked.length > RECEIPT_TABLE_LIMIT) {
+  if (rows === undefined || rows.length > RECEIPT_TABLE_LIMIT) {
     sections.push({
       heading: "Receipts",
-      lines: [`${result.checked.length} receipts: the table is in the --json output.`],
+      lines: [
+        rows === undefined
+          ? `${result.receipts} receipts: every receipt at fault is named in the violations.`
+          : `${result.receipts} receipts: the table is in the --json output.`,
+      ],
     });
     return sections;
   }
@@ -125,8 +155,7 @@ function sectionsOf(result: VerifyResult, rulesOf: (id: string) => string[]): Se
     heading: "Receipts",
     table: {
       columns: ["receipt", "department", "seq", "time", "result", "resource", "fields", "batch", "delay", "findings"],
-      rows: result.checked.map((c) => {
-        const r = c.receipt;
+      rows: rows.map((r) => {
         const rules = rulesOf(r.id);
         return [
           short(r.id),
@@ -136,8 +165,8 @@ function sectionsOf(result: VerifyResult, rulesOf: (id: string) => string[]): Se
           r.result === "delivered" ? "delivered" : `${r.result} (${r.reason})`,
           directory.resourceName(r.resourceId),
           r.result === "delivered" ? directory.fieldNames(r.resourceId, BigInt(r.fieldMask)) : "",
-          c.batch?.sequence ?? "pending",
-          c.anchorDelay === undefined ? "" : formatDuration(c.anchorDelay),
+          r.batch ?? "pending",
+          r.anchorDelay === null ? "" : formatDuration(r.anchorDelay),
           rules.length ? rules.join(", ") : "ok",
         ];
       }),

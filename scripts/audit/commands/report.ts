@@ -16,13 +16,13 @@ import type { Violation } from "../rules";
 import { loadDirectory } from "../state/directory";
 import { scorecardEvents } from "../state/scorecard-events";
 import { formatDuration, isoTime } from "../time";
-import { verifyReceipts } from "../verify";
+import { verifyReceipts, type ReceiptSource } from "../verify";
 import { wrongDeploymentReport } from "./wrong-deployment";
 
 export interface ReportCommandOptions {
   from?: number;
   to?: number;
-  entries?: ReceiptEntry[];
+  entries?: ReceiptSource | readonly ReceiptEntry[];
   maxAnchorDelay: number;
 }
 
@@ -45,12 +45,22 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
   const violations: Violation[] = [];
   let receipts: ScorecardReceipt[] | undefined;
   if (options.entries) {
-    const verified = await verifyReceipts(ctx, options.entries, {
-      maxAnchorDelay: options.maxAnchorDelay,
-      span: { from: options.from, to: options.to },
-    });
+    // The file streams through the checks; only what the scorecard counts of each receipt is kept.
+    const kept: ScorecardReceipt[] = [];
+    const verified = await verifyReceipts(
+      ctx,
+      options.entries,
+      { maxAnchorDelay: options.maxAnchorDelay, span: { from: options.from, to: options.to } },
+      ({ receipt }) =>
+        kept.push({
+          department: receipt.department,
+          time: receipt.time,
+          result: receipt.result,
+          reason: receipt.reason,
+        }),
+    );
     violations.push(...verified.violations);
-    receipts = verified.checked.map((c) => c.receipt);
+    receipts = kept;
   }
   const scored = computeScorecards(chainEvents, { from, to }, receipts);
   const ranked = scored.cards;

@@ -47,6 +47,11 @@ export class ConsentTrails {
   private readonly byKey = new Map<string, ConsentHistory[]>();
 
   constructor(events: readonly ChainEvent[]) {
+    this.add(events);
+  }
+
+  /** Folds in more events: those of subjects not read before (an auditor streaming receipts reads as it goes). */
+  add(events: readonly ChainEvent[]): void {
     for (const event of events) {
       const consentId = String(event.args[1]).toLowerCase();
       if (event.name === "ConsentRecorded") {
@@ -125,12 +130,16 @@ const CONSENT_EVENTS = ["ConsentRecorded", "ConsentSuperseded", "ConsentWithdraw
 
 /** The trails of the given subjects: one query filtered by the subject reference topic (every consent event has it). */
 export async function loadConsentTrails(ctx: AuditContext, subjectRefs: Iterable<string>): Promise<ConsentTrails> {
+  return new ConsentTrails(await loadConsentEvents(ctx, subjectRefs));
+}
+
+/** The consent events of the given subjects, in chain order. */
+export async function loadConsentEvents(ctx: AuditContext, subjectRefs: Iterable<string>): Promise<ChainEvent[]> {
   const refs = [...new Set([...subjectRefs].map((r) => r.toLowerCase()))];
-  const events = await ctx.events.events(ctx.deployment.contracts.ConsentRegistry, interfaces.ConsentRegistry, [
+  return ctx.events.events(ctx.deployment.contracts.ConsentRegistry, interfaces.ConsentRegistry, [
     eventTopics("ConsentRegistry", CONSENT_EVENTS),
     refs,
   ]);
-  return new ConsentTrails(events);
 }
 
 /** The given consents with their events (every consent event has the consent id as its second topic). */

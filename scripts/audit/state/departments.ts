@@ -7,10 +7,16 @@ import { groupBy, happenedBy } from "./fold";
 
 /** Each department's status events in chain order, by lower-case department id. */
 export class DepartmentStatuses {
-  private readonly byDepartment: Map<string, ChainEvent[]>;
+  private readonly byDepartment = new Map<string, ChainEvent[]>();
 
   constructor(events: readonly ChainEvent[]) {
-    this.byDepartment = groupBy(events, (e) => String(e.args[0]).toLowerCase());
+    this.add(events);
+  }
+
+  /** Folds in the events of departments not read before. */
+  add(events: readonly ChainEvent[]): void {
+    for (const [department, list] of groupBy(events, (e) => String(e.args[0]).toLowerCase()))
+      this.byDepartment.set(department, [...(this.byDepartment.get(department) ?? []), ...list]);
   }
 
   /** The department's status at `time`; undefined when it was not admitted by then. */
@@ -24,15 +30,11 @@ export class DepartmentStatuses {
   }
 }
 
-/** The status events of the given departments (one query filtered by the department id topic). */
-export async function loadDepartmentStatuses(
-  ctx: AuditContext,
-  departments: Iterable<string>,
-): Promise<DepartmentStatuses> {
+/** The status events of the given departments, in chain order (one query filtered by the department id topic). */
+export async function loadDepartmentEvents(ctx: AuditContext, departments: Iterable<string>): Promise<ChainEvent[]> {
   const ids = [...new Set([...departments].map((d) => d.toLowerCase()))];
-  const events = await ctx.events.events(ctx.deployment.contracts.Consortium, interfaces.Consortium, [
+  return ctx.events.events(ctx.deployment.contracts.Consortium, interfaces.Consortium, [
     eventTopics("Consortium", DEPARTMENT_STATUS_EVENTS),
     ids,
   ]);
-  return new DepartmentStatuses(events);
 }

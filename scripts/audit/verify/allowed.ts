@@ -11,9 +11,9 @@ import type { Receipt } from "../../../core/receipt";
 import type { AuditContext } from "../connect";
 import type { Violation } from "../rules";
 import { agreementRefusalAt, loadAgreements, type AgreementHistory } from "../state/agreements";
-import { ConsentTrails, loadConsentTrails, type Coverage } from "../state/consents";
+import { ConsentTrails, loadConsentEvents, type Coverage } from "../state/consents";
 import { grantRefusalAt, loadGrants, type GrantHistory } from "../state/grants";
-import { loadDepartmentStatuses, type DepartmentStatuses } from "../state/departments";
+import { DepartmentStatuses, loadDepartmentEvents } from "../state/departments";
 import type { Directory } from "../state/directory";
 import { bytes32Text } from "../state/directory";
 
@@ -24,31 +24,61 @@ export interface ChainRecords {
   departments: DepartmentStatuses;
 }
 
-/** Reads the histories the delivered receipts need: each agreement, grant and subject once. */
-export async function loadRecordsFor(
-  ctx: AuditContext,
-  deliveries: readonly { receipt: Receipt; requester: string }[],
-): Promise<ChainRecords> {
-  const delivered = deliveries.map((d) => d.receipt);
-  const [agreements, grants, departments] = await Promise.all([
-    loadAgreements(
-      ctx,
+/**
+ * The chain records of deliveries read as they come, for an auditor that streams receipts: each call reads only the
+ * agreements, grants, departments and subjects not read before, so the records grow with what the receipts name,
+ * not with how many receipts there are.
+ */
+export class RecordsReader {
+  readonly records: ChainRecords = {
+    agreements: new Map(),
+    grants: new Map(),
+    consents: new ConsentTrails([]),
+    departments: new DepartmentStatuses([]),
+  };
+  private readonly keysRead = {
+    agreements: new Set<string>(),
+    grants: new Set<string>(),
+    departments: new Set<string>(),
+    subjects: new Set<string>(),
+  };
+
+  constructor(private readonly ctx: AuditContext) {}
+
+  async read(deliveries: readonly { receipt: Receipt; requester: string }[]): Promise<void> {
+    const delivered = deliveries.map((d) => d.receipt);
+    const unread = (kind: keyof RecordsReader["keysRead"], keys: Iterable<string>) => {
+      const fresh = [...new Set(keys)].filter((k) => !this.keysRead[kind].has(k));
+      for (const k of fresh) this.keysRead[kind].add(k);
+      return fresh;
+    };
+    const agreementIds = unread(
+      "agreements",
       delivered.map((r) => r.agreementId),
-    ),
-    loadGrants(
-      ctx,
+    );
+    const grantIds = unread(
+      "grants",
       delivered.map((r) => r.grantId),
-    ),
-    loadDepartmentStatuses(
-      ctx,
-      deliveries.flatMap((d) => [d.requester, d.receipt.provider]),
-    ),
-  ]);
-  const subjects = delivered
-    .filter((r) => agreements.get(r.agreementId)?.requiresConsent && r.subjectRef !== ZeroHash)
-    .map((r) => r.subjectRef);
-  const consents = subjects.length ? await loadConsentTrails(ctx, subjects) : new ConsentTrails([]);
-  return { agreements, grants, consents, departments };
+    );
+    const departments = unread(
+      "departments",
+      deliveries.flatMap((d) => [d.requester.toLowerCase(), d.receipt.provider.toLowerCase()]),
+    );
+    const { ctx, records } = this;
+    await Promise.all([
+      agreementIds.length &&
+        loadAgreements(ctx, agreementIds).then((m) => m.forEach((v, k) => records.agreements.set(k, v))),
+      grantIds.length && loadGrants(ctx, grantIds).then((m) => m.forEach((v, k) => records.grants.set(k, v))),
+      departments.length && loadDepartmentEvents(ctx, departments).then((events) => records.departments.add(events)),
+    ]);
+    const subjects = unread(
+      "subjects",
+      delivered
+        .filter((r) => records.agreements.get(r.agreementId)?.requiresConsent && r.subjectRef !== ZeroHash)
+        .map((r) => r.subjectRef.toLowerCase()),
+    );
+    if (subjects.length) records.consents.add(await loadConsentEvents(ctx, subjects));
+  }
 }
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();

@@ -6,18 +6,18 @@
  */
 import { receiptId } from "../../../core/receipt";
 import type { Violation } from "../rules";
-import type { AnchoredBatch, CheckedReceipt } from "./anchoring";
+import type { AnchoredBatch } from "./anchoring";
+import type { SequenceSet } from "./sequence-set";
 import { groupBy } from "../state/fold";
 
 export function findSequenceGaps(
-  checked: readonly CheckedReceipt[],
+  given: ReadonlyMap<string, SequenceSet>,
   batches: Iterable<AnchoredBatch>,
   reported?: Map<string, Set<number>>,
 ): Violation[] {
   const violations: Violation[] = [];
   const batchesOf = groupBy([...batches], (b) => b.department.toLowerCase());
-  for (const [department, receipts] of groupBy(checked, (c) => c.receipt.department.toLowerCase())) {
-    const given = new Set(receipts.map((c) => c.receipt.sequence));
+  for (const [department, sequences] of given) {
     const covered = new Set<number>();
     const missingFromBatches: number[] = [];
     for (const batch of (batchesOf.get(department) ?? []).sort((a, b) => a.sequence - b.sequence)) {
@@ -25,7 +25,7 @@ export function findSequenceGaps(
       const missing: number[] = [];
       for (let s = batch.firstReceiptSequence; s <= batch.lastReceiptSequence; s++) {
         covered.add(s);
-        if (!given.has(s)) missing.push(s);
+        if (!sequences.has(s)) missing.push(s);
       }
       missingFromBatches.push(...missing);
       for (const run of runs(missing)) {
@@ -38,10 +38,11 @@ export function findSequenceGaps(
         );
       }
     }
-    const sequences = [...given].sort((a, b) => a - b);
     const between: number[] = [];
-    for (let i = 1; i < sequences.length; i++) {
-      for (let s = sequences[i - 1] + 1; s < sequences[i]; s++) if (!covered.has(s)) between.push(s);
+    let previous: number | undefined;
+    for (const sequence of sequences.ascending()) {
+      if (previous !== undefined) for (let s = previous + 1; s < sequence; s++) if (!covered.has(s)) between.push(s);
+      previous = sequence;
     }
     for (const run of runs(between)) violations.push(gap(department, run, "between the receipts given"));
     reported?.set(department, new Set([...missingFromBatches, ...between]));

@@ -1,27 +1,38 @@
 /**
- * Verifies a set of receipts against the chain: authenticity (leaf, proof, anchoring, delay, time bounds, links),
+ * Verifies receipts against the chain: authenticity (leaf, proof, anchoring, delay, time bounds, links),
  * completeness (sequence gaps, and every batch and receipt of each department's anchored history within the span)
- * and lawfulness of every delivery (statuses at its time, quotas). Each department's history, agreement, grant and
- * subject trail is read once; the checks then run in memory, so ten thousand receipts take seconds.
+ * and lawfulness of every delivery (statuses at its time, quotas).
+ *
+ * The receipts stream by in chunks: each chunk reads from the chain only what it names that no chunk before named
+ * (a department's anchored history, an agreement, a grant, a subject's trail), then each receipt is checked and let
+ * go. What stays is per department (one bit for each receipt number given, the last leaf) and per holder and window
+ * (quota counts), so a file of millions of receipts is audited in the memory of one chunk. What the order of the
+ * file leaves open (a repeated receipt or a link to a receipt seen long before, a window over its quota) is settled
+ * by reading the file a second time, for those receipts only; a file in the gateway's order needs no second reading.
  *
  * The checks come in two kinds, each a list to extend: per receipt (`RECEIPT_CHECKS`) and over the whole set
  * (`SET_CHECKS`).
  */
-import { parseReceiptEntries } from "../../../core/audit/receipt-entries";
+import { ReceiptSchema, leafOfParsedReceipt, type Receipt } from "../../../core/receipt";
 import type { AuditContext } from "../connect";
 import type { ReceiptEntry } from "../receipts-file";
 import type { Violation } from "../rules";
 import { loadDirectory, type Directory } from "../state/directory";
-import { checkDelivery, loadRecordsFor, type ChainRecords } from "./allowed";
-import { checkAnchoring, checkChainLinks, namedBatches, type AnchoredBatch, type CheckedReceipt } from "./anchoring";
+import { RecordsReader, checkDelivery, type ChainRecords } from "./allowed";
+import { checkAnchoring, namedBatches, type AnchoredBatch, type CheckedReceipt } from "./anchoring";
 import { findSequenceGaps } from "./gaps";
 import { loadAnchoredHistories, type AnchoredHistory } from "./history";
-import { checkQuotas } from "./quotas";
+import { ChainLinks, sequenceKey, type Placed } from "./links";
+import { QuotaTally, checkQuotas } from "./quotas";
 import { requesterOf } from "./requester";
+import { SequenceSet } from "./sequence-set";
 import { findWithheld, type HistoryCheck, type Span } from "./withheld";
 
 /** Default `--max-anchor-delay`: the gateway's anchoring limit (60 s) plus its batch window (2 s). */
 export const DEFAULT_MAX_ANCHOR_DELAY = 62;
+
+/** Receipts checked together: what the chain is asked for at once, and the most held in memory. */
+const CHUNK_RECEIPTS = 2_048;
 
 export interface VerifyOptions {
   maxAnchorDelay: number;
@@ -29,11 +40,13 @@ export interface VerifyOptions {
   span?: Span;
 }
 
-/** What the checks read: the receipts, the chain's records they need, and the options. */
+/** The entries to verify, in file order; called again when a second reading is needed. */
+export type ReceiptSource = () => AsyncIterable<ReceiptEntry> | Iterable<ReceiptEntry>;
+
+/** What the checks read: the chain's records the receipts need so far, and the options. */
 interface VerifyInput {
   ctx: AuditContext;
   options: VerifyOptions;
-  checked: readonly CheckedReceipt[];
   /** Batches the entries name (anchored ones), by `department#sequence`. */
   named: Map<string, AnchoredBatch>;
   histories: Map<string, AnchoredHistory>;
@@ -41,6 +54,8 @@ interface VerifyInput {
   directory: Directory;
   /** Merkle steps already hashed in this run (receipts of a batch share the upper levels of their proofs). */
   steps: Map<string, string>;
+  /** Each department's receipt numbers given (well-formed, first of their id), by lower-case department. */
+  given: Map<string, SequenceSet>;
 }
 
 const RECEIPT_CHECKS: ((c: CheckedReceipt, input: VerifyInput) => Violation[])[] = [
@@ -59,23 +74,26 @@ const RECEIPT_CHECKS: ((c: CheckedReceipt, input: VerifyInput) => Violation[])[]
 
 /** Set checks run after the receipt checks (which fill each receipt's verified batch). */
 const SET_CHECKS: ((input: VerifyInput, out: VerifyResult) => Violation[])[] = [
-  ({ checked }) => checkChainLinks(checked),
-  ({ checked, histories, options }, out) => {
+  ({ given, histories, options }, out) => {
     const reported = new Map<string, Set<number>>();
-    const gaps = findSequenceGaps(checked, out.batches, reported);
-    const withheld = findWithheld(checked, histories, options.span ?? {}, reported);
+    const gaps = findSequenceGaps(given, out.batches, reported);
+    const withheld = findWithheld(given, histories, options.span ?? {}, reported);
     out.history = withheld.checks;
     return [...gaps, ...withheld.violations];
   },
-  ({ checked, records }) =>
-    checkQuotas(
-      checked.filter((c) => c.receipt.result === "delivered").map((c) => c.receipt),
-      records,
-    ),
 ];
 
 export interface VerifyResult {
-  checked: CheckedReceipt[];
+  /** Entries read from the file. */
+  entries: number;
+  /** Receipts checked: well-formed, each id once. */
+  receipts: number;
+  outcomes: Record<Receipt["result"], number>;
+  /** Receipts whose proof was checked against an anchored batch, and the longest delay to their anchoring. */
+  anchored: number;
+  longestAnchorDelay?: number;
+  /** Each department's receipt numbers given, by lower-case department, in the order the file first names them. */
+  given: ReadonlyMap<string, SequenceSet>;
   batches: AnchoredBatch[];
   records: ChainRecords;
   directory: Directory;
@@ -86,47 +104,196 @@ export interface VerifyResult {
   malformed: number;
 }
 
+/**
+ * Verifies the receipts `source` gives (an array, or a function that streams them); `visit` sees each receipt once
+ * checked (its batch and anchoring delay filled), for a caller that keeps something of each.
+ */
 export async function verifyReceipts(
   ctx: AuditContext,
-  entries: readonly ReceiptEntry[],
+  source: ReceiptSource | readonly ReceiptEntry[],
   options: VerifyOptions,
+  visit?: (checked: CheckedReceipt) => void,
 ): Promise<VerifyResult> {
-  const read = parseReceiptEntries(entries);
-  const violations: Violation[] = [...read.violations];
-  const malformed = read.malformed;
-  const checked: CheckedReceipt[] = read.parsed.map(({ entry, receipt, leaf }) => ({
-    entry,
-    receipt,
-    leaf,
-    requester: requesterOf(entry, receipt),
-  }));
+  const read: ReceiptSource = typeof source === "function" ? source : () => source;
+  const verifier = new StreamVerifier(ctx, options, visit);
+  for await (const entry of read()) await verifier.take(entry);
+  return verifier.finish(read);
+}
 
-  const [histories, directory, records] = await Promise.all([
-    loadAnchoredHistories(
-      ctx,
-      checked.map((c) => c.receipt.department),
-    ),
-    loadDirectory(
-      ctx,
-      checked.map((c) => c.receipt.resourceId),
-    ),
-    loadRecordsFor(
-      ctx,
-      checked.filter((c) => c.receipt.result === "delivered"),
-    ),
-  ]);
-  const named = namedBatches(checked, histories);
-  const input: VerifyInput = { ctx, options, checked, named, histories, records, directory, steps: new Map() };
-  for (const c of checked) for (const check of RECEIPT_CHECKS) violations.push(...check(c, input));
-  const result: VerifyResult = {
-    checked,
-    batches: [...named.values()].filter((b) => b.receiptCount > 0),
-    records,
-    directory,
-    violations,
-    history: [],
-    malformed,
+/** A repeated receipt whose first copy is not at hand: compared on the second reading. */
+interface Repeat {
+  key: string;
+  leaf: string;
+  receipt: Receipt;
+  order: number;
+  position: string;
+}
+
+class StreamVerifier {
+  private readonly input: VerifyInput;
+  private readonly reader: RecordsReader;
+  private readonly links = new ChainLinks();
+  private readonly quotas = new QuotaTally();
+  /** Malformed and repeated receipts, reported first in file order. */
+  private readonly intake: Placed[] = [];
+  private readonly repeats: Repeat[] = [];
+  private readonly perReceipt: Violation[] = [];
+  private chunk: CheckedReceipt[] = [];
+  private readonly out: Omit<VerifyResult, "violations" | "batches" | "history" | "records" | "directory" | "given"> = {
+    entries: 0,
+    receipts: 0,
+    outcomes: { delivered: 0, denied: 0, failed: 0 },
+    anchored: 0,
+    malformed: 0,
   };
-  for (const check of SET_CHECKS) violations.push(...check(input, result));
-  return result;
+
+  constructor(
+    ctx: AuditContext,
+    options: VerifyOptions,
+    private readonly visit?: (checked: CheckedReceipt) => void,
+  ) {
+    this.reader = new RecordsReader(ctx);
+    this.input = {
+      ctx,
+      options,
+      named: new Map(),
+      histories: new Map(),
+      records: this.reader.records,
+      // Read with the first chunk, before any check looks at it (`finish` reads it for a file without receipts).
+      directory: undefined as unknown as Directory,
+      steps: new Map(),
+      given: new Map(),
+    };
+  }
+
+  async take(entry: ReceiptEntry): Promise<void> {
+    const order = this.out.entries++;
+    const parsed = ReceiptSchema.safeParse(entry.receipt);
+    if (!parsed.success) {
+      this.out.malformed++;
+      const issue = parsed.error.issues[0];
+      this.intake.push({
+        order,
+        violation: {
+          rule: "malformed_receipt",
+          receiptId: typeof entry.receipt.id === "string" ? entry.receipt.id : undefined,
+          subject: entry.position,
+          detail: `${entry.position}: ${issue.path.join(".") || "receipt"}: ${issue.message}`,
+        },
+      });
+      return;
+    }
+    const receipt = parsed.data;
+    const leaf = leafOfParsedReceipt(receipt);
+    const department = receipt.department.toLowerCase();
+    let given = this.input.given.get(department);
+    if (given === undefined) this.input.given.set(department, (given = new SequenceSet()));
+    if (!given.add(receipt.sequence)) {
+      // The id is receiptId(department, sequence): a number seen before is a repeated receipt.
+      const first = this.links.lastLeaf(department, receipt.sequence);
+      const repeat = { key: sequenceKey(department, receipt.sequence), leaf, receipt, order, position: entry.position };
+      if (first === undefined) this.repeats.push(repeat);
+      else if (first !== leaf) this.intake.push(repeated(repeat));
+      return;
+    }
+    this.links.see(receipt, leaf, order, (sequence) => given.has(sequence));
+    this.chunk.push({ entry, receipt, leaf, requester: requesterOf(entry, receipt) });
+    if (this.chunk.length >= CHUNK_RECEIPTS) await this.checkChunk();
+  }
+
+  async finish(read: ReceiptSource): Promise<VerifyResult> {
+    await this.checkChunk();
+    const { input } = this;
+    input.directory ??= await loadDirectory(input.ctx, []);
+    const rereading = this.links.deferred.size > 0 || this.repeats.length > 0 || this.quotas.anyOver;
+    const overQuota = rereading ? await this.readAgain(read) : [];
+    const result: VerifyResult = {
+      ...this.out,
+      given: input.given,
+      batches: [...input.named.values()].filter((b) => b.receiptCount > 0),
+      records: input.records,
+      directory: input.directory,
+      violations: [],
+      history: [],
+    };
+    const inFileOrder = (placed: Placed[]) => placed.sort((a, b) => a.order - b.order).map((p) => p.violation);
+    result.violations.push(...inFileOrder(this.intake), ...this.perReceipt, ...inFileOrder(this.links.violations));
+    for (const check of SET_CHECKS) result.violations.push(...check(input, result));
+    result.violations.push(...checkQuotas(overQuota, input.records));
+    return result;
+  }
+
+  /** Reads from the chain what the chunk names for the first time, then checks each of its receipts. */
+  private async checkChunk(): Promise<void> {
+    const chunk = this.chunk;
+    if (chunk.length === 0) return;
+    this.chunk = [];
+    const { input } = this;
+    const newDepartments = [...new Set(chunk.map((c) => c.receipt.department.toLowerCase()))].filter(
+      (d) => !input.histories.has(d),
+    );
+    const newResources = [...new Set(chunk.map((c) => c.receipt.resourceId.toLowerCase()))].filter(
+      (r) => input.directory === undefined || !input.directory.resources.has(r),
+    );
+    const [histories, directory] = await Promise.all([
+      newDepartments.length ? loadAnchoredHistories(input.ctx, newDepartments) : undefined,
+      newResources.length ? loadDirectory(input.ctx, newResources) : undefined,
+      this.reader.read(chunk.filter((c) => c.receipt.result === "delivered")),
+    ]);
+    histories?.forEach((history, department) => input.histories.set(department, history));
+    if (directory && input.directory) directory.resources.forEach((r, id) => input.directory.resources.set(id, r));
+    else if (directory) input.directory = directory;
+    for (const [key, batch] of namedBatches(chunk, input.histories))
+      if (!input.named.has(key)) input.named.set(key, batch);
+
+    for (const c of chunk) {
+      for (const check of RECEIPT_CHECKS) this.perReceipt.push(...check(c, input));
+      this.out.receipts++;
+      this.out.outcomes[c.receipt.result]++;
+      if (c.anchorDelay !== undefined) {
+        this.out.anchored++;
+        this.out.longestAnchorDelay = Math.max(this.out.longestAnchorDelay ?? c.anchorDelay, c.anchorDelay);
+      }
+      if (c.receipt.result === "delivered") this.quotas.add(c.receipt, input.records);
+      this.visit?.(c);
+    }
+  }
+
+  /**
+   * The second reading: the leaves of the receipts that deferred links and repeats need (each receipt's first
+   * well-formed copy, as the first reading kept it), and the deliveries in windows over their quota.
+   */
+  private async readAgain(read: ReceiptSource): Promise<Receipt[]> {
+    const wanted = new Set([...this.links.deferred.keys(), ...this.repeats.map((r) => r.key)]);
+    const leaves = new Map<string, string>();
+    const seen = new Map<string, SequenceSet>();
+    const overQuota: Receipt[] = [];
+    for await (const entry of read()) {
+      const parsed = ReceiptSchema.safeParse(entry.receipt);
+      if (!parsed.success) continue;
+      const receipt = parsed.data;
+      const department = receipt.department.toLowerCase();
+      let numbers = seen.get(department);
+      if (numbers === undefined) seen.set(department, (numbers = new SequenceSet()));
+      if (!numbers.add(receipt.sequence)) continue;
+      const key = sequenceKey(department, receipt.sequence);
+      if (wanted.has(key)) leaves.set(key, leafOfParsedReceipt(receipt));
+      if (receipt.result === "delivered" && this.quotas.inWindowOver(receipt, this.input.records))
+        overQuota.push(receipt);
+    }
+    this.links.resolve(leaves);
+    for (const repeat of this.repeats) if (leaves.get(repeat.key) !== repeat.leaf) this.intake.push(repeated(repeat));
+    return overQuota;
+  }
+}
+
+function repeated({ receipt, order, position }: Repeat): Placed {
+  return {
+    order,
+    violation: {
+      rule: "duplicate_receipt",
+      receiptId: receipt.id,
+      detail: `${position} repeats the id with different fields`,
+    },
+  };
 }

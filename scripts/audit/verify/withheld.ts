@@ -6,11 +6,11 @@
  */
 import { receiptId } from "../../../core/receipt";
 import type { Violation } from "../rules";
-import { groupBy } from "../state/fold";
 import { isoTime } from "../time";
-import type { AnchoredBatch, CheckedReceipt } from "./anchoring";
+import type { AnchoredBatch } from "./anchoring";
 import { runs } from "./gaps";
 import type { AnchoredHistory } from "./history";
+import type { SequenceSet } from "./sequence-set";
 
 /** Which anchored batches a file must hold: those anchored at or after `from` and at or before `to` (unix seconds). */
 export interface Span {
@@ -29,7 +29,7 @@ export interface HistoryCheck {
 }
 
 export function findWithheld(
-  checked: readonly CheckedReceipt[],
+  given: ReadonlyMap<string, SequenceSet>,
   histories: ReadonlyMap<string, AnchoredHistory>,
   span: Span,
   alreadyReported: ReadonlyMap<string, ReadonlySet<number>>,
@@ -38,17 +38,17 @@ export function findWithheld(
   const checks: HistoryCheck[] = [];
   const inSpan = (b: AnchoredBatch) =>
     (span.from === undefined || b.anchoredAt >= span.from) && (span.to === undefined || b.anchoredAt <= span.to);
-  for (const [department, receipts] of groupBy(checked, (c) => c.receipt.department.toLowerCase())) {
+  for (const [department, sequences] of given) {
     const history = histories.get(department);
     if (!history) continue;
-    const given = new Set(receipts.map((c) => c.receipt.sequence));
     const reported = alreadyReported.get(department) ?? new Set<number>();
     const batches = history.batches.filter(inSpan);
     const withheld: AnchoredBatch[] = [];
     let receiptsWithheld = 0;
     for (const batch of batches) {
       const missing: number[] = [];
-      for (let s = batch.firstReceiptSequence; s <= batch.lastReceiptSequence; s++) if (!given.has(s)) missing.push(s);
+      for (let s = batch.firstReceiptSequence; s <= batch.lastReceiptSequence; s++)
+        if (!sequences.has(s)) missing.push(s);
       if (missing.length === batch.receiptCount) {
         withheld.push(batch);
         receiptsWithheld += missing.length;

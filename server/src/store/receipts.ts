@@ -68,6 +68,13 @@ export interface NewBatch {
   createdMs: number;
 }
 
+/** Where a listing stopped: the last receipt of a page, in the listing's order (time, department, sequence). */
+export interface ReceiptCursor {
+  time: number;
+  department: string;
+  sequence: number;
+}
+
 export interface ReceiptQuery {
   /** Only receipts where this department is the requester or the provider; all when null (auditors). */
   visibleTo: string | null;
@@ -75,6 +82,8 @@ export interface ReceiptQuery {
   agreementId?: string;
   /** Unix seconds: receipts at or after it. */
   since?: number;
+  /** Only receipts after this one (the next page): a seek in the index, however deep the page. */
+  after?: ReceiptCursor;
   limit: number;
 }
 
@@ -144,6 +153,9 @@ const MIGRATIONS = [
   `ALTER TABLE receipts ADD COLUMN role TEXT`,
   `ALTER TABLE receipts ADD COLUMN exchange TEXT`,
   `CREATE INDEX receipts_request_id ON receipts (request_id) WHERE request_id IS NOT NULL`,
+  // The anchorer asks for a department's first pending batch on every pass: without it, a walk over every batch
+  // ever anchored (ten thousand at 10^7 receipts), several times a second.
+  `CREATE INDEX receipt_batches_pending ON receipt_batches (department, sequence) WHERE status = 'pending'`,
 ] as const;
 
 const RECEIPT_COLUMNS = `body, leaf, created_ms, batch_sequence, proof, request_id, role, exchange`;
@@ -242,7 +254,10 @@ export class ReceiptStore {
     const where: string[] = [];
     const values: Array<string | number> = [];
     if (query.visibleTo !== null) {
-      where.push(`(department = ? OR provider = ?)`);
+      // `+` keeps SQLite from answering the OR with two index searches merged and sorted (every receipt of the
+      // department, sorted, for one page): the time index is walked in the listing's order instead, or the
+      // subject's or agreement's index when the list is filtered by one.
+      where.push(`(+department = ? OR +provider = ?)`);
       values.push(query.visibleTo, query.visibleTo);
     }
     if (query.subjectRef !== undefined) {
@@ -256,6 +271,10 @@ export class ReceiptStore {
     if (query.since !== undefined) {
       where.push(`time >= ?`);
       values.push(query.since);
+    }
+    if (query.after !== undefined) {
+      where.push(`(time, department, sequence) > (?, ?, ?)`);
+      values.push(query.after.time, query.after.department, query.after.sequence);
     }
     const sql =
       `SELECT ${RECEIPT_COLUMNS} FROM receipts` +
@@ -288,13 +307,17 @@ export class ReceiptStore {
     );
   }
 
-  /** The oldest receipts of a department not yet in a batch, in sequence order. */
+  /**
+   * The oldest receipts of a department not yet in a batch, in sequence order. Here and in `unbatchedSummary`, SQLite
+   * left to itself searches the primary key by department and reads every receipt the department ever wrote (the
+   * anchorer asks on every pass): `INDEXED BY` holds it to the index of receipts not yet in a batch.
+   */
   unbatched(department: string, limit: number): Array<{ receipt: Receipt; createdMs: number }> {
     return (
       this.db
         .prepare(
-          `SELECT body, created_ms FROM receipts WHERE department = ? AND batch_sequence IS NULL
-           ORDER BY sequence LIMIT ?`,
+          `SELECT body, created_ms FROM receipts INDEXED BY receipts_unbatched
+           WHERE department = ? AND batch_sequence IS NULL ORDER BY sequence LIMIT ?`,
         )
         .all(department, limit) as Array<{ body: string; created_ms: number }>
     ).map((r) => ({ receipt: JSON.parse(r.body) as Receipt, createdMs: r.created_ms }));
@@ -304,7 +327,7 @@ export class ReceiptStore {
   unbatchedSummary(department: string): { count: number; oldestMs: number | null } {
     const row = this.db
       .prepare(
-        `SELECT COUNT(*) AS count, MIN(created_ms) AS oldest FROM receipts
+        `SELECT COUNT(*) AS count, MIN(created_ms) AS oldest FROM receipts INDEXED BY receipts_unbatched
          WHERE department = ? AND batch_sequence IS NULL`,
       )
       .get(department) as { count: number; oldest: number | null };

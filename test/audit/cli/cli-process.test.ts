@@ -36,7 +36,7 @@ async function waitForRpc(url: string, node: ChildProcess): Promise<void> {
 }
 
 function audit(args: string[]) {
-  return spawnSync("npx", ["ts-node", "--transpile-only", "scripts/audit/cli.ts", ...args], {
+  return spawnSync(process.execPath, ["scripts/audit/launch.cjs", ...args], {
     cwd: ROOT,
     encoding: "utf8",
     timeout: 120_000,

@@ -169,6 +169,33 @@ describe("audit receipts", function () {
     expectViolation(outcome, "prev_hash_mismatch", second.id);
   });
 
+  it("checks a link to a receipt given earlier in the file, not just before, on a second reading", async function () {
+    const w = await loadWorld();
+    const first = await w.receipts.next();
+    const second = await w.receipts.next({ prevHash: ethers.id("not the first receipt's leaf") });
+    const third = await w.receipts.next();
+    const [a, b, c] = await anchor(w, [first, second, third]);
+
+    const outcome = await audit(w, ["receipts", writeReceipts(w, "order.jsonl", [a, c, b], "lines")]);
+
+    expect(outcome.json.violations.map((v) => [v.rule, v.receiptId])).to.deep.equal([
+      ["prev_hash_mismatch", second.id],
+    ]);
+  });
+
+  it("reports a repeated receipt whose fields differ from its first copy given earlier, not an identical repeat", async function () {
+    const w = await loadWorld();
+    const [a, b] = await anchor(w, [await w.receipts.next(), await w.receipts.next()]);
+    const changed = { ...a, receipt: { ...a.receipt, resourceVersion: 2 } };
+
+    const outcome = await audit(w, ["receipts", writeReceipts(w, "repeats.jsonl", [a, b, changed, a], "lines")]);
+
+    expect(outcome.json.violations.map((v) => [v.rule, v.receiptId, v.detail])).to.deep.equal([
+      ["duplicate_receipt", a.receipt.id, "line 3 repeats the id with different fields"],
+    ]);
+    expect(outcome.json.summary["receipts given"]).to.equal(4);
+  });
+
   it("reports every receipt as wrong_deployment when the chain is not the deployment's", async function () {
     const w = await loadWorld();
     const entries = await anchor(w, [await w.receipts.next()]);

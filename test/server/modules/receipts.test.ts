@@ -204,6 +204,14 @@ describe("Gateway: access receipts and their anchoring (GET /v1/receipts)", func
     expect((await list(null, `?since=${latest}`)).items.length).to.be.greaterThan(0);
     const after = new Date((latest + 1) * 1000).toISOString();
     expect((await list(null, `?since=${encodeURIComponent(after)}`)).items).to.deep.equal([]);
+    // Pages: a full page answers the cursor of the next one, which starts right after it; the last page answers null.
+    const everything = (await list(null, "?limit=1000")).items as ReceiptView[];
+    expect(everything.length).to.be.greaterThan(1);
+    const first = await list(null, "?limit=1");
+    expect(first.items[0].receipt.id).to.equal(everything[0].receipt.id);
+    const second = await list(null, `?limit=1&after=${first.next}`);
+    expect(second.items[0].receipt.id).to.equal(everything[1].receipt.id);
+    expect((await list(null, `?limit=1000`)).next).to.equal(null);
   });
 
   it("answers 404 for an unknown receipt and 400 for malformed ids and filters", async function () {
@@ -213,7 +221,15 @@ describe("Gateway: access receipts and their anchoring (GET /v1/receipts)", func
       .expect(404);
     const bad = await request(gw.app).get(`/v1/receipts/0x1234`).set("Authorization", gw.bearer(CIVIL)).expect(400);
     expect(bad.body.errors[0].field).to.equal("params.id");
-    for (const query of ["limit=0", "since=yesterday", "subjectRef=0x12", "agreementId=-1", "colour=red"]) {
+    const badCursors = ["after=12", `after=1.0x${"AB".repeat(32)}.1`, `after=1.0x${"ab".repeat(32)}.0`];
+    for (const query of [
+      "limit=0",
+      "since=yesterday",
+      "subjectRef=0x12",
+      "agreementId=-1",
+      "colour=red",
+      ...badCursors,
+    ]) {
       await request(gw.app).get(`/v1/receipts?${query}`).set("Authorization", gw.bearer(CIVIL)).expect(400);
     }
     await request(gw.app).get(`/v1/receipts`).expect(401);

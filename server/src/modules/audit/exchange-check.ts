@@ -2,7 +2,7 @@ import { exchangeDomain } from "../../../../core/exchange";
 import { RULES } from "../../../../core/audit/rules";
 import { parseReceiptEntries } from "../../../../core/audit/receipt-entries";
 import { judgeExchanges, readExchangeSide } from "../../../../core/audit/exchange/check";
-import type { ExchangeReceipt, OperatorTimeline } from "../../../../core/audit/exchange/envelope";
+import { ExchangeCrypto, type ExchangeReceipt, type OperatorTimeline } from "../../../../core/audit/exchange/envelope";
 import { applyOperatorEvent, OPERATOR_EVENTS } from "../../../../core/folds/operators";
 import type { Violation } from "../../../../core/audit/rules";
 import type { Db } from "../../common/db";
@@ -47,18 +47,18 @@ export class ExchangeCheckService {
   ) {}
 
   check(body: ExchangeCheckBody) {
-    const domain = exchangeDomain(this.chainId, this.consortium);
+    const crypto = new ExchangeCrypto(exchangeDomain(this.chainId, this.consortium));
     const violations: Violation[] = [];
     const read = (side: "consumer" | "provider") => {
       const entries = body[side].map((entry, i) => ({ ...entry, position: `entry ${i + 1}` }));
       const parsed = parseReceiptEntries(entries);
       violations.push(...parsed.violations.map((v) => ({ ...v, detail: `${body[`${side}File`]}: ${v.detail}` })));
-      return { ...readExchangeSide(parsed.parsed, domain, violations), malformed: parsed.malformed };
+      return { ...readExchangeSide(parsed.parsed, crypto, violations), malformed: parsed.malformed };
     };
     const consumer = read("consumer");
     const provider = read("provider");
     const operators = new IndexedOperators(indexedEventsUntil(this.db, ["Consortium"], Number.MAX_SAFE_INTEGER));
-    const judged = judgeExchanges(consumer, provider, operators, (x) => this.receiptName(x));
+    const judged = judgeExchanges(consumer, provider, operators, (x) => this.receiptName(x), crypto);
     violations.push(...judged.violations);
     const ref = (x: ExchangeReceipt | undefined) => {
       if (!x) return null;
@@ -66,7 +66,7 @@ export class ExchangeCheckService {
       return { id: r.id, department: r.department, sequence: r.sequence, result: r.result, reason: r.reason };
     };
     const side = (s: typeof consumer) => ({
-      receipts: s.checked.length,
+      receipts: s.receipts,
       malformed: s.malformed,
       preFederation: s.preFederation,
     });

@@ -20,6 +20,15 @@ export const receiptListQuerySchema = z.strictObject({
     .transform((v) => (/^[0-9]+$/.test(v) ? Number(v) : Math.floor(Date.parse(v) / 1000)))
     .optional()
     .meta({ description: "only receipts at or after this time (unix seconds or ISO 8601)" }),
+  after: z
+    .string()
+    .regex(/^[0-9]{1,12}\.0x[0-9a-f]{64}\.[1-9][0-9]{0,14}$/, "expected the `next` of the previous page")
+    .transform((v) => {
+      const [time, department, sequence] = v.split(".");
+      return { time: Number(time), department, sequence: Number(sequence) };
+    })
+    .optional()
+    .meta({ description: "the next page: the `next` the previous page answered" }),
   limit: z
     .string()
     .regex(/^[0-9]{1,4}$/, "expected an integer 1..1000")
@@ -102,6 +111,10 @@ export const receiptListSchema = z
         batchSequence: z.number().int().nullable(),
       }),
     ),
+    next: z
+      .string()
+      .nullable()
+      .meta({ description: "pass as `after` for the next page; null when this page is the last" }),
     block: z.number().int(),
   })
   .meta({ id: "ReceiptList" });

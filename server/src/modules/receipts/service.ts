@@ -1,5 +1,5 @@
 import type { AuthContext } from "../../common/request-context";
-import type { ReceiptStore, StoredReceipt } from "../../store/receipts";
+import type { ReceiptCursor, ReceiptStore, StoredReceipt } from "../../store/receipts";
 import { servedCallerOf } from "../auth/caller";
 import { ReceiptNotFoundError, ReceiptOfOthersError } from "./errors";
 
@@ -7,6 +7,7 @@ export interface ReceiptListFilter {
   subjectRef?: string;
   agreementId?: string;
   since?: number;
+  after?: ReceiptCursor;
   limit?: number;
 }
 
@@ -48,14 +49,19 @@ export class ReceiptService {
   }
 
   list(filter: ReceiptListFilter, caller: AuthContext) {
+    const limit = filter.limit ?? 100;
     const items = this.store.list({
       visibleTo: this.visibleTo(caller),
       subjectRef: filter.subjectRef,
       agreementId: filter.agreementId,
       since: filter.since,
-      limit: filter.limit ?? 100,
+      after: filter.after,
+      limit,
     });
-    return { items: items.map((s) => this.listItem(s)), block: this.indexedBlock() };
+    const last = items.at(-1)?.receipt;
+    // A full page may have a next one: its cursor is the last receipt's place in the listing's order.
+    const next = items.length === limit && last ? `${last.time}.${last.department}.${last.sequence}` : null;
+    return { items: items.map((s) => this.listItem(s)), next, block: this.indexedBlock() };
   }
 
   private listItem(stored: StoredReceipt) {

@@ -1,0 +1,273 @@
+/**
+ * Part receipts-scale (issue 17, "receipts: listing, proof lookup and anchoring with 10^7 receipts in the database"):
+ * a gateway's receipt store filled through the gateway's own code (the recorder numbers, chains and group-commits
+ * them; the anchorer cuts batches of 1,024, stores every proof and marks them anchored) to 10^4, 10^5, 10^6 and, when
+ * the disk and the fill rate allow it (under 15 minutes), 10^7 receipts. The anchorer's chain is a stub that mines at
+ * once: what is measured is the gateway's own work, which is what grows with its database.
+ *
+ * At each size, medians of repeated calls of the services behind the routes: listing (first page as a department
+ * and as an auditor, a page deep in through the `after` cursor and through `since`, filtered by subject and by
+ * agreement), a receipt with its proof by id (`GET /v1/receipts/:id`), and anchoring a fresh batch (1,024 receipts
+ * recorded, then batched, stored and marked anchored). The gateway serves two departments, one with a tenth of the
+ * receipts, as a gateway of several departments does.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pino from "pino";
+import { ZeroHash, encodeBytes32String, id as keccakText } from "ethers";
+import { useFastKeccak } from "../../core/crypto/keccak";
+import { receiptId } from "../../core/receipt";
+import { openDatabase } from "../../server/src/common/db";
+import { createMetrics } from "../../server/src/common/metrics";
+import type { AuthContext } from "../../server/src/common/request-context";
+import { Anchorer } from "../../server/src/modules/receipts/anchorer";
+import { ReceiptRecorder, type ReceiptDraft } from "../../server/src/modules/receipts/recorder";
+import { ReceiptService } from "../../server/src/modules/receipts/service";
+import { ReceiptStore } from "../../server/src/store/receipts";
+import type { KuajieChain } from "../../server/src/chain/adapter";
+import { percentile, round, type BenchContext } from "../lib/context";
+import { sleep } from "../lib/procs";
+
+const MAIN = { key: "main", id: keccakText("receipts-scale main department").toLowerCase() };
+const SMALL = { key: "small", id: keccakText("receipts-scale small department").toLowerCase() };
+const PROVIDERS = [0, 1, 2].map((i) => keccakText(`receipts-scale provider ${i}`).toLowerCase());
+const SUBJECTS = Array.from({ length: 50 }, (_, i) => keccakText(`receipts-scale subject ${i}`));
+const AGREEMENTS = 20;
+/** Receipts per second of the filled history (their `time`). */
+const PER_SECOND = 50;
+const BATCH = 1_024;
+const RECORD_CHUNK = 4_096;
+const FILL_LIMIT_S = 15 * 60;
+const GiB = 1024 ** 3;
+
+export async function receiptsScalePart(ctx: BenchContext): Promise<Record<string, unknown>> {
+  await useFastKeccak(); // as the gateway does at its start
+  const sizes = ctx.quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000, 10_000_000];
+  const dir = path.join(ctx.workDir, "receipts-scale");
+  const db = openDatabase(path.join(dir, "gateway.db"));
+  const store = new ReceiptStore(db);
+  let block = 0;
+  const chain: Pick<KuajieChain, "write"> = {
+    write: async () => ({
+      outboxId: 0,
+      txHash: keccakText(`anchor ${++block}`),
+      blockNumber: block,
+      events: [],
+      logs: [],
+    }),
+  };
+  const anchorerOf = (batchSeconds: number) =>
+    new Anchorer({
+      store,
+      chain,
+      departments: [MAIN, SMALL],
+      batchSize: BATCH,
+      batchSeconds,
+      metrics: createMetrics(),
+      logger: pino({ level: "silent" }),
+      // The stand-in chain's clock is this machine's: every receipt recorded here is already within its reach.
+      chainClock: { lowerBoundMs: () => Date.now(), refresh: async () => Date.now() },
+      maxClockLeadSeconds: 60,
+    });
+  // While filling, a loop that looks every 10 ms, so that the batches keep up with the recorder.
+  let anchorer = anchorerOf(0.04);
+  const recorder = new ReceiptRecorder(store, { onCommitted: (c) => anchorer.noteCommitted(c) });
+  const service = new ReceiptService(
+    store,
+    (key) => (key === MAIN.key ? MAIN.id : key === SMALL.key ? SMALL.id : null),
+    () => block,
+  );
+  const asMain: AuthContext = { tokenId: 1, role: "operator", departmentKey: MAIN.key };
+  const asAuditor: AuthContext = { tokenId: 2, role: "auditor", departmentKey: null };
+  anchorer.start();
+  const results: Record<string, unknown>[] = [];
+  let recorded = 0;
+  let fillSeconds = 0;
+  try {
+    for (const size of sizes) {
+      const projected = recorded === 0 ? 0 : ((size - recorded) / recorded) * fillSeconds;
+      const bytesPerReceipt = recorded === 0 ? 0 : databaseBytes(dir) / recorded;
+      const free = fs.statfsSync(dir).bavail * fs.statfsSync(dir).bsize;
+      if (projected > FILL_LIMIT_S || bytesPerReceipt * (size - recorded) > free - 20 * GiB) {
+        results.push({
+          receipts: size,
+          skipped: `filling would take about ${round(projected / 60, 0)} min (limit ${FILL_LIMIT_S / 60}) and ${round((bytesPerReceipt * (size - recorded)) / GiB, 1)} GiB (free ${round(free / GiB, 1)})`,
+        });
+        ctx.log(`receipts-scale: ${size} skipped: ${JSON.stringify(results.at(-1))}`);
+        continue;
+      }
+      const started = performance.now();
+      while (recorded < size) {
+        const n = Math.min(RECORD_CHUNK, size - recorded);
+        await Promise.all(Array.from({ length: n }, (_, k) => recorder.record(draftOf(recorded + k))));
+        recorded += n;
+      }
+      await anchoredAll(store);
+      fillSeconds += (performance.now() - started) / 1000;
+      ctx.log(`receipts-scale: ${recorded} receipts recorded and anchored (${round(fillSeconds, 0)} s in all)`);
+      await anchorer.stop();
+      const reads = measureReads(store, service, asMain, asAuditor);
+      const anchoring = await measureAnchoring(store, recorder, recorded, () => (anchorer = anchorerOf(1)));
+      await anchorer.stop();
+      anchorer = anchorerOf(0.04);
+      anchorer.start();
+      results.push({
+        receipts: recorded,
+        fill_seconds: round(fillSeconds, 0),
+        database_mib: round(databaseBytes(dir) / 1024 ** 2, 0),
+        ...reads,
+        ...anchoring,
+        load_average: os.loadavg().map((l) => round(l, 2)),
+      });
+      recorded += BATCH; // the fresh batch the measurement anchored
+      ctx.log(`receipts-scale: ${JSON.stringify(results.at(-1))}`);
+    }
+  } finally {
+    recorder.flush();
+    await anchorer.stop();
+    db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const measured = results.filter((r) => r.skipped === undefined) as Record<string, number>[];
+  const first = measured[0];
+  const last = measured.at(-1)!;
+  const KEYS = [
+    "list_first",
+    "list_first_auditor",
+    "list_deep",
+    "list_subject",
+    "list_agreement",
+    "proof",
+    "anchor_batch",
+  ];
+  return {
+    sizes: results,
+    // The goal: at the largest size, each at most 10 % slower than at 10^4 (CPU time: the wall clock of a shared
+    // machine measures its load more than the work).
+    largest: last.receipts,
+    cpu_ratios: Object.fromEntries(KEYS.map((k) => [k, round(last[`${k}_cpu_ms`] / first[`${k}_cpu_ms`], 2)])),
+    wall_ratios: Object.fromEntries(KEYS.map((k) => [k, round(last[`${k}_ms`] / first[`${k}_ms`], 2)])),
+  };
+}
+
+/** Receipt number `n` of the filled history: the main department's, or one in ten the small one's. */
+function draftOf(n: number): ReceiptDraft {
+  const delivered = n % 7 !== 0;
+  return {
+    time: 1_700_000_000 + Math.floor(n / PER_SECOND),
+    department: n % 10 === 9 ? SMALL.id : MAIN.id,
+    account: "0x" + "11".repeat(20),
+    grantId: String(1 + (n % AGREEMENTS)),
+    agreementId: String(1 + (n % AGREEMENTS)),
+    consentId: ZeroHash,
+    provider: PROVIDERS[n % PROVIDERS.length],
+    resourceId: keccakText("receipts-scale resource"),
+    resourceVersion: 1,
+    fieldMask: delivered ? "0x3" : "0x0",
+    subjectRef: SUBJECTS[n % SUBJECTS.length],
+    purpose: encodeBytes32String("minimum-living-allowance"),
+    result: delivered ? "delivered" : "denied",
+    reason: delivered ? "ok" : "consent_missing",
+    requestHash: keccakText(`request ${n}`),
+    responseHash: delivered ? keccakText(`response ${n}`) : ZeroHash,
+  };
+}
+
+async function anchoredAll(store: ReceiptStore): Promise<void> {
+  while ([MAIN.id, SMALL.id].some((d) => store.oldestUnanchored(d) !== null)) await sleep(20);
+}
+
+/**
+ * Median milliseconds of `runs` calls of `call` (after one to warm up): of the process's CPU time (user and system:
+ * the work itself, B-tree pages read from the OS's cache included) and of the wall clock (on a shared machine, mostly
+ * the time waiting for a core).
+ */
+function median(runs: number, call: (i: number) => unknown): { cpu: number; wall: number } {
+  call(runs);
+  const cpu: number[] = [];
+  const wall: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const startedCpu = process.cpuUsage();
+    const started = performance.now();
+    call(i);
+    wall.push(performance.now() - started);
+    const used = process.cpuUsage(startedCpu);
+    cpu.push((used.user + used.system) / 1000);
+  }
+  const middle = (values: number[]) =>
+    round(
+      percentile(
+        values.sort((a, b) => a - b),
+        50,
+      ),
+      3,
+    );
+  return { cpu: middle(cpu), wall: middle(wall) };
+}
+
+/** Listing and proof lookup, the anchorer stopped (nothing else runs in the process meanwhile). */
+function measureReads(store: ReceiptStore, service: ReceiptService, asMain: AuthContext, asAuditor: AuthContext) {
+  const head = store.head(MAIN.id)!.sequence;
+  const middle = store.get(receiptId(MAIN.id, Math.ceil(head / 2)))!.receipt;
+  const after = { time: middle.time, department: middle.department, sequence: middle.sequence };
+  const page = (r: { items: unknown[] }) => {
+    if (r.items.length !== 100) throw new Error(`a page of ${r.items.length} receipts, not 100`);
+  };
+  const timed = {
+    list_first: median(101, () => page(service.list({ limit: 100 }, asMain))),
+    list_first_auditor: median(101, () => page(service.list({ limit: 100 }, asAuditor))),
+    list_deep: median(101, () => page(service.list({ limit: 100, after }, asMain))),
+    list_since_deep: median(101, () => page(service.list({ limit: 100, since: middle.time }, asMain))),
+    list_subject: median(101, () => page(service.list({ limit: 100, subjectRef: SUBJECTS[7] }, asMain))),
+    list_agreement: median(101, () => page(service.list({ limit: 100, agreementId: "3" }, asMain))),
+    // Receipts spread over the whole history (a fixed stride, the same at every size but for the range).
+    proof: median(1001, (i) => {
+      const view = service.get(receiptId(MAIN.id, 1 + ((i * 7_919) % (head - BATCH))), asMain);
+      if (view.status !== "anchored") throw new Error(`receipt ${view.receipt.id} is not anchored`);
+    }),
+  };
+  const figures = Object.fromEntries(
+    Object.entries(timed).flatMap(([name, t]) => [
+      [`${name}_cpu_ms`, t.cpu],
+      [`${name}_ms`, t.wall],
+    ]),
+  );
+  return figures;
+}
+
+/**
+ * A fresh batch of the main department: 1,024 receipts recorded (group commit) with no anchorer running, then an
+ * anchorer started (`start` makes it) whose first pass cuts the batch, stores every proof, sends the anchor to the
+ * stub chain and marks it anchored. Its later passes come every 250 ms: the CPU measured is the pass's work, not a
+ * loop polling while the machine makes it wait.
+ */
+async function measureAnchoring(
+  store: ReceiptStore,
+  recorder: ReceiptRecorder,
+  recorded: number,
+  start: () => Anchorer,
+) {
+  const ms = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
+  const recordCpu = process.cpuUsage();
+  const recordStarted = performance.now();
+  await Promise.all(
+    Array.from({ length: BATCH }, (_, k) => recorder.record({ ...draftOf(recorded + k * 10), department: MAIN.id })),
+  );
+  const recordMs = performance.now() - recordStarted;
+  const recordCpuMs = ms(process.cpuUsage(recordCpu));
+  const anchorCpu = process.cpuUsage();
+  const anchorStarted = performance.now();
+  start().start();
+  while (store.oldestUnanchored(MAIN.id) !== null) await sleep(2);
+  return {
+    record_batch_cpu_ms: round(recordCpuMs, 1),
+    record_batch_ms: round(recordMs, 1),
+    anchor_batch_cpu_ms: round(ms(process.cpuUsage(anchorCpu)), 1),
+    anchor_batch_ms: round(performance.now() - anchorStarted, 1),
+  };
+}
+
+function databaseBytes(dir: string): number {
+  return fs.readdirSync(dir).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+}

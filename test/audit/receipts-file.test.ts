@@ -1,0 +1,103 @@
+/** The auditor's reading of receipts files: JSON lines streamed chunk by chunk, a JSON array read whole. */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import { streamReceiptsFile, type ReceiptEntry } from "../../scripts/audit/receipts-file";
+
+const entry = (n: number) => ({ receipt: { id: `receipt ${n}`, note: `第${n}条 记录` }, status: "pending" });
+
+async function readAll(file: string, chunkBytes?: number): Promise<ReceiptEntry[]> {
+  const out: ReceiptEntry[] = [];
+  for await (const e of streamReceiptsFile(file, chunkBytes)) out.push(e);
+  return out;
+}
+
+describe("receipts file stream", function () {
+  let dir: string;
+  const write = (name: string, text: string) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, text);
+    return file;
+  };
+
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "kuajie-receipts-file-"));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("reads a file of many chunks, each line split across chunks (multi-byte characters too), in order", async function () {
+    const lines = Array.from({ length: 200 }, (_, i) => JSON.stringify(entry(i + 1)));
+    const file = write("many.jsonl", lines.join("\n") + "\n");
+    expect(fs.statSync(file).size).to.be.greaterThan(100 * 7);
+
+    // 7 bytes a chunk: every line spans several chunks and most multi-byte characters are cut in two.
+    const entries = await readAll(file, 7);
+
+    expect(entries).to.have.length(200);
+    expect(entries.map((e) => e.receipt.note)).to.deep.equal(lines.map((_, i) => `第${i + 1}条 记录`));
+    expect(entries[199].position).to.equal("line 200");
+  });
+
+  it("reads the last line without a newline, skips blank lines and accepts CRLF", async function () {
+    const file = write("crlf.jsonl", `\r\n${JSON.stringify(entry(1))}\r\n\r\n${JSON.stringify(entry(2))}`);
+
+    const entries = await readAll(file, 5);
+
+    expect(entries.map((e) => [e.receipt.id, e.position])).to.deep.equal([
+      ["receipt 1", "line 2"],
+      ["receipt 2", "line 4"],
+    ]);
+  });
+
+  it("names the line number of a line that is not JSON, past the first chunk", async function () {
+    const file = write("bad.jsonl", [entry(1), entry(2)].map((e) => JSON.stringify(e)).join("\n") + "\n\n{not json\n");
+
+    let error: Error | undefined;
+    try {
+      await readAll(file, 16);
+    } catch (e) {
+      error = e as Error;
+    }
+
+    expect(error?.message).to.equal(`${file} line 4 is not JSON: pass a JSON array or one receipt per line`);
+  });
+
+  it("names the line of an entry that is not a receipt envelope", async function () {
+    const file = write("shape.jsonl", `${JSON.stringify(entry(1))}\n{"nope": 1}\n`);
+
+    let error: Error | undefined;
+    try {
+      await readAll(file, 8);
+    } catch (e) {
+      error = e as Error;
+    }
+
+    expect(error?.message).to.match(/line 2 is not a receipt as GET \/v1\/receipts\/:id returns it \(receipt: /);
+  });
+
+  it("reads a JSON array whole, after leading blank space, naming entries by their place", async function () {
+    const file = write("array.json", `\n  ${JSON.stringify([entry(1), entry(2)], null, 2)}\n`);
+
+    const entries = await readAll(file, 10);
+
+    expect(entries.map((e) => [e.receipt.id, e.position])).to.deep.equal([
+      ["receipt 1", "entry 1"],
+      ["receipt 2", "entry 2"],
+    ]);
+  });
+
+  it("refuses a file it cannot read as a usage error naming it", async function () {
+    const file = path.join(dir, "missing.jsonl");
+
+    let error: Error | undefined;
+    try {
+      await readAll(file);
+    } catch (e) {
+      error = e as Error;
+    }
+
+    expect(error?.name).to.equal("UsageError");
+    expect(error?.message).to.contain(`cannot read the receipts file ${file}`);
+  });
+});
