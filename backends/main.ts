@@ -28,6 +28,11 @@ export const DEFAULT_BACKEND_PORTS: Readonly<Record<ProviderDepartmentKey, numbe
   "data-bureau": 8104,
 };
 
+/** Every department's backend on a port the OS picks: what tests and harnesses start, never a fixed port. */
+export const PORTS_FROM_OS: Readonly<Record<ProviderDepartmentKey, number>> = Object.fromEntries(
+  PROVIDER_DEPARTMENTS.map((department) => [department, 0]),
+) as Record<ProviderDepartmentKey, number>;
+
 export interface StartBackendsOptions {
   /** Port per department; 0 picks a free port. Defaults to DEFAULT_BACKEND_PORTS. */
   ports?: Partial<Record<ProviderDepartmentKey, number>>;

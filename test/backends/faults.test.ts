@@ -1,9 +1,7 @@
 import { expect } from "chai";
-import { type RunningBackends, startBackends } from "../../backends/main";
+import { type RunningBackends, startBackends, PORTS_FROM_OS } from "../../backends/main";
 import { GARBAGE_BODY } from "../../backends/server";
 import { BACKEND_TOKEN_HEADER, DEV_BACKEND_TOKEN } from "../../core/backend";
-
-const ANY_PORT = { "public-security": 0, hrss: 0, health: 0 };
 
 async function post(url: string, body: unknown, signal?: AbortSignal): Promise<Response> {
   return fetch(url, {
@@ -32,7 +30,7 @@ describe("demo provider backend fault modes", function () {
   const queryHealth = (signal?: AbortSignal) => post(`${backends.urls.health}/query`, healthCardQuery, signal);
 
   beforeEach(async function () {
-    backends = await startBackends({ ports: ANY_PORT, people: 20, allowControl: true });
+    backends = await startBackends({ ports: PORTS_FROM_OS, people: 20, allowControl: true });
     const [healthCard] = backends.datasets.health;
     healthCardQuery = {
       resourceCode: "health-card",
@@ -92,7 +90,7 @@ describe("demo provider backend fault modes", function () {
 
   it("fails one department's backend while the others keep serving", async function () {
     await backends.close();
-    backends = await startBackends({ ports: ANY_PORT, people: 20, behaviour: { hrss: { mode: "error500" } } });
+    backends = await startBackends({ ports: PORTS_FROM_OS, people: 20, behaviour: { hrss: { mode: "error500" } } });
     const hrssAnswer = await post(`${backends.urls.hrss}/query`, {
       resourceCode: "social-insurance-status",
       fields: [],

@@ -3,10 +3,8 @@ import { once } from "node:events";
 import { type AddressInfo, createServer } from "node:net";
 import path from "node:path";
 import { expect } from "chai";
-import { DEFAULT_BACKEND_PORTS, backendsOptionsFromEnv, startBackends } from "../../backends/main";
+import { DEFAULT_BACKEND_PORTS, backendsOptionsFromEnv, startBackends, PORTS_FROM_OS } from "../../backends/main";
 import { DEV_BACKEND_TOKEN } from "../../core/backend";
-
-const ANY_PORT = { "public-security": 0, hrss: 0, health: 0, "data-bureau": 0 };
 
 describe("starting the demo provider backends", function () {
   it("reads ports, seed, population and the control flag from the environment, with defaults", function () {
@@ -39,7 +37,7 @@ describe("starting the demo provider backends", function () {
   });
 
   it("serves each provider department on its own URL and closes idempotently", async function () {
-    const backends = await startBackends({ ports: ANY_PORT, people: 5 });
+    const backends = await startBackends({ ports: PORTS_FROM_OS, people: 5 });
     const ports = new Set<string>();
     for (const [department, url] of Object.entries(backends.urls)) {
       expect(url).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -53,7 +51,7 @@ describe("starting the demo provider backends", function () {
   });
 
   it("fails to start, releasing the ports it took, when a port is already in use", async function () {
-    const first = await startBackends({ ports: ANY_PORT, people: 1 });
+    const first = await startBackends({ ports: PORTS_FROM_OS, people: 1 });
     const busyPort = Number(new URL(first.urls.hrss).port);
     const probe = createServer();
     await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
@@ -61,7 +59,7 @@ describe("starting the demo provider backends", function () {
     await new Promise((resolve) => probe.close(resolve));
     let failure: unknown;
     try {
-      await startBackends({ ports: { ...ANY_PORT, "public-security": freePort, hrss: busyPort }, people: 1 });
+      await startBackends({ ports: { ...PORTS_FROM_OS, "public-security": freePort, hrss: busyPort }, people: 1 });
     } catch (error) {
       failure = error;
     }

@@ -5,13 +5,13 @@ import express from "express";
 import request from "supertest";
 import { BACKEND_TOKEN_HEADER, DEV_BACKEND_TOKEN } from "../../core/backend";
 import { createBareProxy } from "../../bench/lib/bare-proxy";
-import { type RunningBackends, startBackends } from "../../backends/main";
+import { type RunningBackends, startBackends, PORTS_FROM_OS } from "../../backends/main";
 
 describe("bare proxy (benchmark baseline)", function () {
   let backends: RunningBackends;
 
   before(async function () {
-    backends = await startBackends({ ports: { "public-security": 0, hrss: 0, health: 0 }, people: 10 });
+    backends = await startBackends({ ports: PORTS_FROM_OS, people: 10 });
   });
 
   after(async function () {
@@ -45,7 +45,7 @@ describe("bare proxy (benchmark baseline)", function () {
   });
 
   it("answers 502 when the backend cannot be reached", async function () {
-    const stopped = await startBackends({ ports: { "public-security": 0, hrss: 0, health: 0 }, people: 1 });
+    const stopped = await startBackends({ ports: PORTS_FROM_OS, people: 1 });
     await stopped.close();
     await request(createBareProxy(stopped.urls.health))
       .post("/fetch")

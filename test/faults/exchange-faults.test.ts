@@ -10,8 +10,8 @@
 import { randomUUID } from "node:crypto";
 import { expect } from "chai";
 import fs from "node:fs";
-import { MEDICAL_INSTITUTIONS, PROVIDER_DEPARTMENTS } from "../../backends/datasets";
-import { startBackends, type RunningBackends } from "../../backends/main";
+import { MEDICAL_INSTITUTIONS } from "../../backends/datasets";
+import { PORTS_FROM_OS, startBackends, type RunningBackends } from "../../backends/main";
 import { backendsFileSchema, readJsonFile } from "../../scripts/lib/dev-files";
 import path from "node:path";
 import { ZeroHash } from "ethers";
@@ -82,7 +82,7 @@ describe("exchange faults: two departments' gateways of npm start (issue 16)", f
     const demo = readJsonFile(stack.files.backends, backendsFileSchema, "backends file");
     const backendToken = fs.readFileSync(stack.gatewayFiles(PROVIDER).backendToken, "utf8").trim();
     ownBackends = await startBackends({
-      ports: Object.fromEntries(PROVIDER_DEPARTMENTS.map((d) => [d, 0])),
+      ports: PORTS_FROM_OS,
       host: HOST,
       seed: demo.seed,
       people: demo.people,

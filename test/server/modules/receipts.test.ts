@@ -6,7 +6,7 @@ import hre from "hardhat";
 import { ZeroHash } from "ethers";
 import request from "supertest";
 import { HOUSEHOLD_REGISTRATION, MEDICAL_INSTITUTIONS } from "../../../backends/datasets";
-import { startBackends, type RunningBackends } from "../../../backends/main";
+import { startBackends, type RunningBackends, PORTS_FROM_OS } from "../../../backends/main";
 import { receiptLeaf, verifyProof, type Receipt } from "../../../core/receipt";
 import { toReceiptFields } from "../../audit/fixtures";
 import {
@@ -71,7 +71,7 @@ describe("Gateway: access receipts and their anchoring (GET /v1/receipts)", func
     });
 
   before(async function () {
-    backends = await startBackends({ ports: { "public-security": 0, hrss: 0, health: 0 }, allowControl: true });
+    backends = await startBackends({ ports: PORTS_FROM_OS, allowControl: true });
     gw = await startLiveGateway({ env, databaseFile, exchange: true });
     people = backends.datasets["public-security"][0].records.map((r) => String(r.idNumber));
     const household = await registerResource(gw, HOUSEHOLD_REGISTRATION, backends.urls["public-security"]);

@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { ethers, Wallet, ZeroHash, keccak256, toUtf8Bytes } from "ethers";
 import request from "supertest";
 import { HOUSEHOLD_REGISTRATION } from "../../../../backends/datasets";
-import { startBackends, type RunningBackends } from "../../../../backends/main";
+import { startBackends, type RunningBackends, PORTS_FROM_OS } from "../../../../backends/main";
 import { BACKEND_TOKEN_HEADER } from "../../../../core/backend";
 import {
   exchangeDomain,
@@ -149,7 +149,7 @@ describe("Exchange: the provider's endpoint POST /exchange/v1/fetch", function (
   }
 
   before(async function () {
-    backends = await startBackends({ ports: { "public-security": 0, hrss: 0, health: 0 } });
+    backends = await startBackends({ ports: PORTS_FROM_OS });
     gw = await startLiveGateway();
     people = backends.datasets["public-security"][0].records.map((r) => String(r.idNumber));
     // The on-chain metadata names a dead address: the provider must use only its private configuration.

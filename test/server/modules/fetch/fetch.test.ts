@@ -9,7 +9,7 @@ import {
   MEDICAL_INSTITUTIONS,
   SOCIAL_INSURANCE_STATUS,
 } from "../../../../backends/datasets";
-import { startBackends, type RunningBackends } from "../../../../backends/main";
+import { startBackends, type RunningBackends, PORTS_FROM_OS } from "../../../../backends/main";
 import { INTERNAL_NOTE_FIELD } from "../../../../backends/server";
 import { fieldsToMask } from "../../../../server/src/common/field-mask";
 import { codeToBytes32 } from "../../../../server/src/common/short-codes";
@@ -83,7 +83,7 @@ describe("Gateway: mediated data fetch (POST /v1/data/fetch), consumer and provi
   };
 
   before(async function () {
-    backends = await startBackends({ ports: { "public-security": 0, hrss: 0, health: 0 }, allowControl: true });
+    backends = await startBackends({ ports: PORTS_FROM_OS, allowControl: true });
     gw = await startFederation({
       env: { KUAJIE_UPSTREAM_TIMEOUT_MS: "400", KUAJIE_RECEIPT_BATCH_SECONDS: "0.2" },
     });
