@@ -158,6 +158,9 @@ async function demoAgreementId(civil: Department): Promise<string> {
 }
 
 async function load(page: Page, gateway: string, hash: string, name: string): Promise<number> {
+  // From one console page to another by URL is a same-document (hash) navigation: leave first, so every load is a
+  // new document whose navigation start is its own.
+  await page.goto("about:blank");
   await page.goto(`${gateway}/console/${hash}`, { waitUntil: "commit" });
   const handle = await page.waitForFunction(() => (globalThis as unknown as PageScope).__kuajieBenchRendered);
   const rendered = (await handle.jsonValue()) as Rendered;
