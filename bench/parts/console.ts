@@ -11,7 +11,6 @@
  * not a placeholder. An init script (run before the console's own) watches `#main` for it.
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { z } from "zod";
@@ -23,10 +22,10 @@ import { runDemo } from "../../test/console/support/demo";
 import { ConsolePages } from "../../test/console/support/pages";
 import { COUNCIL, CONSUMER, PROVIDER, department, indexedAt, type Department } from "../../test/console/support/story";
 import { consolePageRegistry, pageLoads, type ConsolePage } from "../lib/console-pages";
-import { Skipped, round, type BenchContext } from "../lib/context";
+import { Skipped, loadAverage, machine, type BenchContext } from "../lib/context";
 import { ROOT } from "../lib/procs";
 
-export const CONSOLE_GOAL_MS = 1_000;
+const CONSOLE_GOAL_MS = 1_000;
 const STEP_MS = 60_000;
 const DEMO_BOUND_MS = 300_000;
 
@@ -110,11 +109,7 @@ export async function consolePart(ctx: BenchContext): Promise<Record<string, unk
       pages: measured,
       slowest: { p50_ms: slowestP50, max_ms: slowestMax },
       met: slowestMax < CONSOLE_GOAL_MS,
-      machine: {
-        cpus: os.cpus().length,
-        model: os.cpus()[0]?.model ?? "unknown",
-        platform: `${os.platform()}-${os.arch()}`,
-      },
+      machine: machine(),
       load_average: { before: loadAverageBefore, after: loadAverage() },
     };
   } finally {
@@ -213,5 +208,3 @@ function watchHeading(): void {
   });
   observer.observe(scope.document, { childList: true, subtree: true });
 }
-
-const loadAverage = () => os.loadavg().map((l) => round(l, 2));
