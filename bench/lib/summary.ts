@@ -371,14 +371,15 @@ function consoleSection(consolePages: J | undefined): string[] {
   return [
     "`npm run bench -- --only console` (`bench/parts/console.ts`; by default only where `/usr/bin/chromium` exists) starts",
     "the five gateways of `npm start`, runs `npm run demo` on them, and signs in to the console in headless Chromium as",
-    "each role; each opens every page of the registry in `console/js/main.js` its role may see (the agreement page showing",
-    `the demo's first agreement), one warm-up round, then ${fmt(consolePages.rounds)} rounds. One load is a full navigation to`,
+    "each role; each opens every page of the registry in `console/js/main.js` its role may see (the agreement page on the",
+    "demo's first agreement, the consent trail and the consents page on the demo's citizen, who consented and whose data",
+    `was fetched), one warm-up round, then ${fmt(consolePages.rounds)} rounds. One load is a full navigation to`,
     "`/console/#/<page>`, timed in the page by `performance.now()` from the navigation's start to the animation frame that",
     "paints the page's own heading in `#main`, which each page mounts with its content once its data has arrived.",
     "",
     "| Role | Page | p50 ms | max ms |",
     "| --- | --- | ---: | ---: |",
-    ...pages.map((p) => `| ${p.role} | \`${p.url}\` | ${fmt(p.p50_ms)} | ${fmt(p.max_ms)} |`),
+    ...pages.map((p) => `| ${p.role} | \`${shortSubject(String(p.url))}\` | ${fmt(p.p50_ms)} | ${fmt(p.max_ms)} |`),
     "",
     `Goal: every page under ${fmt(consolePages.goal_ms)} ms (issue 12): ${consolePages.met ? "met" : "**not met**"}. ` +
       `Load average (1 / 5 / 15 min) before ${(consolePages.load_average?.before as number[] | undefined)?.join(" / ") ?? "?"}, ` +
@@ -386,6 +387,9 @@ function consoleSection(consolePages: J | undefined): string[] {
     "",
   ];
 }
+
+/** A subject reference (32 bytes of hex) in a console URL, shortened for the table. */
+const shortSubject = (url: string) => url.replace(/(0x[0-9a-fA-F]{6})[0-9a-fA-F]{58}/, "$1…");
 
 /** The fetch part's CPU profiles, one per gateway of the path (an older result held one, the consumer's). */
 function fetchProfiles(fetch: J): [string, J][] {

@@ -2,7 +2,8 @@
  * Console page loads (issue 12: "every page loads in under a second on the demo data"). The five gateways of
  * `npm start` after `npm run demo` has walked its story, as test/console/auditor.test.ts sets them up; then each role
  * (health's clerk, civil affairs' clerk, a council member, the auditor) signed in in headless Chromium opens every
- * page of console/js/main.js's registry its session's role may see, one warm-up round and then N measured rounds.
+ * page of console/js/main.js's registry its session's role may see — the pages that show one object on the demo's
+ * (its first agreement, its citizen's consent trail and consents) — one warm-up round and then N measured rounds.
  *
  * One load: a full navigation to `/console/#/<page>` (module scripts from the browser's cache after the warm-up, the
  * session, the messages and the page's API calls fetched anew), timed in the page by `performance.now()` — which
@@ -71,7 +72,7 @@ export async function consolePart(ctx: BenchContext): Promise<Record<string, unk
     const viewers = roleViewers(credentials);
     const loadAverageBefore = loadAverage();
     const measured: Record<string, unknown>[] = [];
-    const agreementId = await demoAgreementId(civil);
+    const demo = await demoObjects(site.dataDir, civil);
     for (const viewer of viewers) {
       const page = await pages.newPage();
       await page.addInitScript(watchHeading);
@@ -79,7 +80,7 @@ export async function consolePart(ctx: BenchContext): Promise<Record<string, unk
       const role = await sessionRole(page);
       const targets = registry
         .filter((entry) => entry.roles.includes(role))
-        .map((entry) => ({ entry, hash: hashOf(entry, agreementId) }));
+        .map((entry) => ({ entry, hash: hashOf(entry, demo) }));
       ctx.log(`console: ${viewer.label} (${role}): ${targets.map((t) => t.entry.name).join(", ")}`);
       const samples = new Map<string, number[]>(targets.map((t) => [t.entry.name, []]));
       for (let round = 0; round <= rounds; round++) {
@@ -132,13 +133,37 @@ function roleViewers(credentials: Credentials): Viewer[] {
   ];
 }
 
-/** The agreement page shows one agreement: the demo's first request of civil affairs. */
-function hashOf(entry: ConsolePage, agreementId: string): string {
-  return entry.name === "agreement" ? `#/agreement?id=${agreementId}` : `#/${entry.name}`;
+/** The demo's objects the pages that show one are opened on: an agreement, and the citizen who consented. */
+interface DemoObjects {
+  agreementId: string;
+  subjectRef: string;
+}
+
+/**
+ * The URL of a page as a clerk opens it on the demo's data: the agreement page on the demo's first agreement, the
+ * consent trail and the consents page on the demo's citizen (without one they show only their empty form).
+ */
+function hashOf(entry: ConsolePage, demo: DemoObjects): string {
+  const shown: Record<string, string> = {
+    agreement: `id=${demo.agreementId}`,
+    timeline: `subject=${demo.subjectRef}`,
+    consents: `subject=${demo.subjectRef}`,
+  };
+  return shown[entry.name] ? `#/${entry.name}?${shown[entry.name]}` : `#/${entry.name}`;
 }
 
 async function sessionRole(page: Page): Promise<string> {
   return page.evaluate(async () => ((await (await fetch("/console/session")).json()) as { role: string }).role);
+}
+
+async function demoObjects(dataDir: string, civil: Department): Promise<DemoObjects> {
+  // `npm run demo` saves the citizen's consent as a Kantara receipt, whose principal is her subject reference.
+  const receipt = readJsonFile(
+    path.join(dataDir, "demo-consent-record.kantara.json"),
+    z.object({ piiPrincipalId: z.string().regex(/^0x[0-9a-fA-F]{64}$/) }).loose(),
+    "the demo's Kantara consent receipt",
+  );
+  return { agreementId: await demoAgreementId(civil), subjectRef: receipt.piiPrincipalId };
 }
 
 async function demoAgreementId(civil: Department): Promise<string> {
