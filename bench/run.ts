@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --profile] [-- --fetch-seconds N] [-- --only fetch,writes,anchoring,audit,growth,revocation,scale,scale-replay,audit-scale,receipts-scale]`: Kuajie measured against its
+ * `npm run bench [-- --quick] [-- --profile] [-- --fetch-seconds N] [-- --only fetch,writes,anchoring,audit,growth,revocation,scale,scale-replay,audit-scale,receipts-scale,console]`: Kuajie measured against its
  * baselines in the same run on the same machine. Writes bench/results/<part>.json and the summary sections of
  * docs/BENCHMARKS.md (after the Gas section, which `npm run bench:gas` owns). A part whose dependency has not
  * landed prints `skipped: <reason>` and writes no file. Every process started is stopped at the end.
@@ -13,6 +13,7 @@ import { ROOT, stopAll } from "./lib/procs";
 import { writeSummary } from "./lib/summary";
 import { auditPart } from "./parts/audit";
 import { auditScalePart } from "./parts/audit-scale";
+import { consolePart, consoleSkipReason } from "./parts/console";
 import { fetchAndAnchoringPart } from "./parts/fetch";
 import { growthPart } from "./parts/growth";
 import { receiptsScalePart } from "./parts/receipts-scale";
@@ -32,6 +33,7 @@ const PARTS = [
   "scale-replay",
   "audit-scale",
   "receipts-scale",
+  "console",
 ] as const;
 type Part = (typeof PARTS)[number];
 
@@ -48,14 +50,16 @@ async function main(): Promise<number> {
   });
   if (values.help) {
     process.stdout.write(
-      "usage: npm run bench [-- --quick] [-- --profile] [-- --fetch-seconds N] [-- --only fetch,writes,anchoring,audit,growth,revocation,scale,scale-replay,audit-scale,receipts-scale]\n",
+      "usage: npm run bench [-- --quick] [-- --profile] [-- --fetch-seconds N] [-- --only fetch,writes,anchoring,audit,growth,revocation,scale,scale-replay,audit-scale,receipts-scale,console]\n",
     );
     return 0;
   }
   // scale records 10^4–10^5 consents on the chain, scale-replay indexes 10^6, audit-scale and receipts-scale handle
   // 10^6–10^7 receipts (minutes each): run only when asked for.
   const LONG: readonly Part[] = ["scale", "scale-replay", "audit-scale", "receipts-scale"];
-  const only = values.only ? values.only.split(",").map((s) => s.trim()) : PARTS.filter((p) => !LONG.includes(p));
+  // console drives headless Chromium: by default only where the browser is installed (asked for, it says why not).
+  const byDefault = (p: Part) => !LONG.includes(p) && (p !== "console" || consoleSkipReason() === null);
+  const only = values.only ? values.only.split(",").map((s) => s.trim()) : PARTS.filter(byDefault);
   const unknown = only.filter((p) => !PARTS.includes(p as Part));
   if (unknown.length) {
     process.stderr.write(`unknown part(s): ${unknown.join(", ")}; parts: ${PARTS.join(", ")}\n`);
@@ -134,6 +138,8 @@ async function main(): Promise<number> {
   if (selected.has("growth")) await attempt(["growth"], async () => record("growth", await growthPart(ctx)));
   if (selected.has("revocation"))
     await attempt(["revocation"], async () => record("revocation", await revocationPart(ctx)));
+
+  if (selected.has("console")) await attempt(["console"], async () => record("console", await consolePart(ctx)));
 
   if (selected.has("scale")) await attempt(["scale"], async () => record("scale", await scalePart(ctx)));
   if (selected.has("scale-replay"))

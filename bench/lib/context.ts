@@ -1,5 +1,6 @@
 /** What every benchmark part is given, and what it hands back. */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { ROOT } from "./procs";
 
@@ -50,3 +51,13 @@ export function percentile(sorted: readonly number[], p: number): number {
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[index];
 }
+
+/** The machine a part ran on, recorded with its figures: the machine is shared, its size says what they mean. */
+export const machine = () => ({
+  cpus: os.cpus().length,
+  model: os.cpus()[0]?.model ?? "unknown",
+  platform: `${os.platform()}-${os.arch()}`,
+});
+
+/** 1 / 5 / 15 min load average: how much other work shared the machine around a measurement. */
+export const loadAverage = () => os.loadavg().map((l) => round(l, 2));

@@ -81,6 +81,7 @@ function renderSummary(): string {
   const growth = readResult("growth") as J | undefined;
   const gas = readResult("gas") as J | undefined;
   const revocation = readResult("revocation") as J | undefined;
+  const consolePages = readResult("console") as J | undefined;
   const L: string[] = [BEGIN, "", "## Kuajie against its baselines (`npm run bench`)", ""];
   L.push(
     "`npm run bench` (`bench/run.ts`; `-- --quick` for the short mode, `-- --only <part>` for one part) starts the stack as",
@@ -91,7 +92,7 @@ function renderSummary(): string {
     "|  |  |",
     "| --- | --- |",
     ...machine(),
-    `| Runs the figures come from | ${runs({ fetch: readResult("fetch"), writes: readResult("writes"), anchoring: readResult("anchoring"), audit: readResult("audit"), growth: readResult("growth"), revocation })} |`,
+    `| Runs the figures come from | ${runs({ fetch: readResult("fetch"), writes: readResult("writes"), anchoring: readResult("anchoring"), audit: readResult("audit"), growth: readResult("growth"), revocation, console: consolePages })} |`,
     "",
     "### Summary",
     "",
@@ -140,6 +141,11 @@ function renderSummary(): string {
       `| Subject trail rebuilt (\`npm run audit -- subject\`), ${fmt(audit.trail?.subject_events)} own among ${fmt(audit.trail?.other_events)} other consent events | ${fmt(audit.trail?.seconds, 2)} s | | | < 2 s | ${yes(audit.trail?.seconds < 2)} |`,
     );
   } else L.push("| Audit | not measured yet | | | ≥ 5,000 receipts/s; trail < 2 s | n/a |");
+  if (consolePages) {
+    L.push(
+      `| Console pages, slowest p50 / max ms (${fmt((consolePages.pages as J[] | undefined)?.length)} page and role pairs, ${fmt(consolePages.rounds)} loads each after a warm-up) | ${fmt(consolePages.slowest?.p50_ms)} / ${fmt(consolePages.slowest?.max_ms)} | | | < 1,000 ms | ${yes(consolePages.slowest?.max_ms < 1000)} |`,
+    );
+  } else L.push("| Console pages | not measured yet | | | < 1,000 ms | n/a |");
   if (gas) {
     const g = (k: string, target: number) =>
       `| Gas \`${k}\` | ${fmt(gas[k])} | | | ≤ ${fmt(target)} | ${yes(gas[k] <= target)} |`;
@@ -333,6 +339,8 @@ function renderSummary(): string {
     );
   } else L.push("Not measured yet: needs the fetch route.", "");
 
+  L.push("### Console page loads", "", ...consoleSection(consolePages));
+
   L.push("### Pictures", "");
   const charts = writeCharts({ fetch, growth, anchoring });
   if (charts.length) {
@@ -344,9 +352,44 @@ function renderSummary(): string {
     );
   } else L.push("None yet: the result files predate the fields the charts read; run `npm run bench`.", "");
 
-  L.push("### Where a goal is not met", "", ...limits({ fetch, writes, anchoring, audit, gas }), "", END, "");
+  L.push(
+    "### Where a goal is not met",
+    "",
+    ...limits({ fetch, writes, anchoring, audit, gas, console: consolePages }),
+    "",
+    END,
+    "",
+  );
   return L.join("\n");
 }
+
+/** The console part's table: each page each role may see, loaded in headless Chromium on the demo data. */
+function consoleSection(consolePages: J | undefined): string[] {
+  if (!consolePages)
+    return ["Not measured yet: needs Chromium (`/usr/bin/chromium`); `npm run bench -- --only console`.", ""];
+  const pages = (consolePages.pages ?? []) as J[];
+  return [
+    "`npm run bench -- --only console` (`bench/parts/console.ts`; by default only where `/usr/bin/chromium` exists) starts",
+    "the five gateways of `npm start`, runs `npm run demo` on them, and signs in to the console in headless Chromium as",
+    "each role; each opens every page of the registry in `console/js/main.js` its role may see (the agreement page on the",
+    "demo's first agreement, the consent trail and the consents page on the demo's citizen, who consented and whose data",
+    `was fetched), one warm-up round, then ${fmt(consolePages.rounds)} rounds. One load is a full navigation to`,
+    "`/console/#/<page>`, timed in the page by `performance.now()` from the navigation's start to the animation frame that",
+    "paints the page's own heading in `#main`, which each page mounts with its content once its data has arrived.",
+    "",
+    "| Role | Page | p50 ms | max ms |",
+    "| --- | --- | ---: | ---: |",
+    ...pages.map((p) => `| ${p.role} | \`${shortSubject(String(p.url))}\` | ${fmt(p.p50_ms)} | ${fmt(p.max_ms)} |`),
+    "",
+    `Goal: every page under ${fmt(consolePages.goal_ms)} ms (issue 12): ${consolePages.met ? "met" : "**not met**"}. ` +
+      `Load average (1 / 5 / 15 min) before ${(consolePages.load_average?.before as number[] | undefined)?.join(" / ") ?? "?"}, ` +
+      `after ${(consolePages.load_average?.after as number[] | undefined)?.join(" / ") ?? "?"}, on ${fmt(consolePages.machine?.cpus)} CPUs.`,
+    "",
+  ];
+}
+
+/** A subject reference (32 bytes of hex) in a console URL, shortened for the table. */
+const shortSubject = (url: string) => url.replace(/(0x[0-9a-fA-F]{6})[0-9a-fA-F]{58}/, "$1…");
 
 /** The fetch part's CPU profiles, one per gateway of the path (an older result held one, the consumer's). */
 function fetchProfiles(fetch: J): [string, J][] {
@@ -359,7 +402,7 @@ function fetchProfiles(fetch: J): [string, J][] {
 }
 
 /** Plain statements of each missed goal and what limits it. */
-function limits(r: { fetch?: J; writes?: J; anchoring?: J; audit?: J; gas?: J }): string[] {
+function limits(r: { fetch?: J; writes?: J; anchoring?: J; audit?: J; gas?: J; console?: J }): string[] {
   const out: string[] = [];
   const { fetch, writes, anchoring, audit } = r;
   if (fetch && !(fetch.ratio?.rps >= 0.6 && fetch.kuajie?.p99_ms <= 3 * fetch.bare?.p99_ms)) {
@@ -405,6 +448,12 @@ function limits(r: { fetch?: J; writes?: J; anchoring?: J; audit?: J; gas?: J })
     out.push(
       `- **Trail**: ${fmt(audit.trail?.seconds, 2)} s; the auditor's one \`eth_getLogs\` query by subject topic is answered by the Hardhat node, which scans every block's logs in the range.`,
     );
+  }
+  if (r.console && !(r.console.slowest?.max_ms < 1000)) {
+    const slow = (r.console.pages as J[])
+      .filter((p) => p.max_ms >= 1000)
+      .map((p) => `${p.page} (${p.role}) max ${fmt(p.max_ms)} ms`);
+    out.push(`- **Console**: ${slow.join("; ")}.`);
   }
   if (out.length === 0) out.push("Every goal measured in the last run was met.");
   return out;

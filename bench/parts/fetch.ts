@@ -10,10 +10,9 @@
  * top costs during the load are reported.
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { demoDepartment } from "../../scripts/lib/demo-departments";
-import { percentile, round, type BenchContext } from "../lib/context";
+import { loadAverage, machine, percentile, round, type BenchContext } from "../lib/context";
 import { arrangeFetchPath, requireRoutes, type FetchPath } from "../lib/fetch-path";
 import { load, type LoadResult } from "../lib/load";
 import { cpuBetween, cpuMs, sampleRss } from "../lib/proc-stats";
@@ -141,11 +140,7 @@ export async function fetchAndAnchoringPart(
         // growing is memory kept per request; a resident size growing over a flat heap is the heap's room and buffers.
         heap_used_mb: heapMb,
         // The machine is shared: the load around the measurement says how much the figures can be trusted.
-        machine: {
-          cpus: os.cpus().length,
-          model: os.cpus()[0]?.model ?? "unknown",
-          platform: `${os.platform()}-${os.arch()}`,
-        },
+        machine: machine(),
         load_average: { before: loadAverageBefore, after: loadAverage() },
         // The two chains loaded in turns of 2 s: the machine's load drifts over a run (other work starts and stops),
         // and turns give both chains the same drift; the ratio of their summed responses is the steadier figure.
@@ -296,8 +291,6 @@ function cpuRatio(
 }
 
 /** The 1, 5 and 15 minute load averages, rounded. */
-const loadAverage = () => os.loadavg().map((l) => round(l, 2));
-
 const pick = (r: LoadResult) => ({
   rps: r.rps,
   p50_ms: r.p50_ms,
