@@ -5,8 +5,9 @@
  * unchanged, byte for byte. The provider's answers are framed by Content-Length (express's `res.json`); a response
  * without one is passed through and never stalled.
  */
+import fs from "node:fs";
 import net from "node:net";
-import { HOST } from "../../../scripts/harness";
+import { HOST, sleep } from "../../../scripts/harness";
 
 /** A response the proxy cut: what the provider had sent in full, and what reached the consumer. */
 export interface StalledAnswer {
@@ -21,6 +22,54 @@ export interface StalledAnswer {
 }
 
 const HEAD_END = Buffer.from("\r\n\r\n");
+const LISTEN_RETRY_MS = 20_000;
+
+/** Linux's TCP states, by the hex code /proc/net/tcp shows. */
+const TCP_STATES: Record<string, string> = {
+  "01": "ESTABLISHED",
+  "02": "SYN_SENT",
+  "03": "SYN_RECV",
+  "04": "FIN_WAIT1",
+  "05": "FIN_WAIT2",
+  "06": "TIME_WAIT",
+  "07": "CLOSE",
+  "08": "CLOSE_WAIT",
+  "09": "LAST_ACK",
+  "0A": "LISTEN",
+  "0B": "CLOSING",
+};
+
+/** The sockets bound to a local port (state, and the process owning each, from /proc): for a failure's message. */
+function holdersOf(port: number): string {
+  try {
+    const hex = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+    const sockets = fs
+      .readFileSync("/proc/net/tcp", "utf8")
+      .split("\n")
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/))
+      .filter((f) => f[1]?.endsWith(hex));
+    const owners = new Map<string, string>();
+    for (const pid of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+      try {
+        for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+          const target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+          if (target.startsWith("socket:[")) owners.set(target.slice(8, -1), pid);
+        }
+      } catch {
+        // gone, or not ours to read
+      }
+    }
+    const describe = (f: string[]) => {
+      const pid = owners.get(f[9]);
+      const command = pid ? fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").slice(0, 160) : "";
+      return `${f[1]} → ${f[2]} ${TCP_STATES[f[3]] ?? f[3]}${pid ? ` pid ${pid} (${command})` : " (no process)"}`;
+    };
+    return sockets.length ? sockets.map(describe).join("; ") : "no socket on it in /proc/net/tcp";
+  } catch (error) {
+    return `(could not read /proc: ${(error as Error).message})`;
+  }
+}
 
 export class StallProxy {
   readonly stalled: StalledAnswer[] = [];
@@ -34,15 +83,32 @@ export class StallProxy {
   ) {}
 
   async listen(): Promise<void> {
-    const server = net.createServer((client) => {
-      const connection = new ProxiedConnection(this, client, this.upstreamPort);
-      this.connections.add(connection);
-      client.once("close", () => this.connections.delete(connection));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.listenPort, HOST, () => resolve());
-    });
+    // The gateway whose endpoint the proxy takes was killed just before: its port is normally free at once, but CI
+    // saw it held now and then. Try again for a while, and if it stays held, say what holds it.
+    const deadline = Date.now() + LISTEN_RETRY_MS;
+    let server: net.Server;
+    for (;;) {
+      server = net.createServer((client) => {
+        const connection = new ProxiedConnection(this, client, this.upstreamPort);
+        this.connections.add(connection);
+        client.once("close", () => this.connections.delete(connection));
+      });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once("error", reject);
+          server.listen(this.listenPort, HOST, () => resolve());
+        });
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+        if (Date.now() > deadline)
+          throw new Error(
+            `port ${this.listenPort} still in use after ${LISTEN_RETRY_MS} ms: ${holdersOf(this.listenPort)}`,
+            { cause: error },
+          );
+        await sleep(200);
+      }
+    }
     this.server = server;
   }
 
