@@ -2,7 +2,7 @@
  * Part receipts-scale (issue 17, "receipts: listing, proof lookup and anchoring with 10^7 receipts in the database"):
  * a gateway's receipt store filled through the gateway's own code (the recorder numbers, chains and group-commits
  * them; the anchorer cuts batches of 1,024, stores every proof and marks them anchored) to 10^4, 10^5, 10^6 and, when
- * the disk and the fill rate allow it (under 15 minutes), 10^7 receipts. The anchorer's chain is a stub that mines at
+ * the disk and the fill rate allow it (under 15 minutes), 10^7 receipts. The anchorer's chain is a stand-in that mines at
  * once: what is measured is the gateway's own work, which is what grows with its database.
  *
  * At each size, medians of repeated calls of the services behind the routes: listing (first page as a department
@@ -239,7 +239,7 @@ function measureReads(store: ReceiptStore, service: ReceiptService, asMain: Auth
 /**
  * A fresh batch of the main department: 1,024 receipts recorded (group commit) with no anchorer running, then an
  * anchorer started (`start` makes it) whose first pass cuts the batch, stores every proof, sends the anchor to the
- * stub chain and marks it anchored. Its later passes come every 250 ms: the CPU measured is the pass's work, not a
+ * stand-in chain and marks it anchored. Its later passes come every 250 ms: the CPU measured is the pass's work, not a
  * loop polling while the machine makes it wait.
  */
 async function measureAnchoring(

@@ -1,16 +1,6 @@
 import type Database from "better-sqlite3";
-import type { IndexedEvent, JsonObject } from "../common/indexed-event";
-
-interface EventRow {
-  block_number: number;
-  log_index: number;
-  tx_hash: string;
-  address: string;
-  contract: string;
-  name: string;
-  args_json: string;
-  block_time: number;
-}
+import type { IndexedEvent } from "../common/indexed-event";
+import { toEvent, type EventRecord } from "./indexer";
 
 /**
  * The indexed events of some contracts up to a block time, in chain order: what a computation over the whole
@@ -26,15 +16,6 @@ export function indexedEventsUntil(
       `SELECT * FROM events WHERE contract IN (${contracts.map(() => "?").join(", ")}) AND block_time <= ?
        ORDER BY block_number, log_index`,
     )
-    .all(...contracts, untilTime) as EventRow[];
-  return rows.map((row) => ({
-    blockNumber: row.block_number,
-    logIndex: row.log_index,
-    txHash: row.tx_hash,
-    address: row.address,
-    contract: row.contract,
-    name: row.name,
-    args: JSON.parse(row.args_json) as JsonObject,
-    blockTime: row.block_time,
-  }));
+    .all(...contracts, untilTime) as EventRecord[];
+  return rows.map(toEvent);
 }

@@ -138,7 +138,8 @@ interface RawBlock {
   timestamp: string;
 }
 
-interface EventRecord {
+/** A row of the `events` table. */
+export interface EventRecord {
   block_number: number;
   log_index: number;
   tx_hash: string;
@@ -640,7 +641,8 @@ function quantity(hex: string): number {
   return value;
 }
 
-function toEvent(record: EventRecord): IndexedEvent {
+/** An `events` row as the event it indexes. */
+export function toEvent(record: EventRecord): IndexedEvent {
   return {
     blockNumber: record.block_number,
     logIndex: record.log_index,
