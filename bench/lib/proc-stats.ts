@@ -6,6 +6,8 @@
  */
 import fs from "node:fs";
 import { execFileSync } from "node:child_process";
+import { round } from "./context";
+import type { LoadResult } from "./load";
 
 let ticksPerSecond: number | undefined;
 
@@ -77,4 +79,22 @@ export function cpuBetween(
       return [name, a === null || b === null ? null : a - b];
     }),
   );
+}
+
+/** CPU time of the named processes from now until `stop()`, in ms. */
+export function cpuReader(pids: Record<string, number | undefined>) {
+  const read = () => Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid)]));
+  const before = read();
+  return { stop: () => cpuBetween(before, read()) };
+}
+
+/** CPU ms per answered request, by process and in total. */
+export function perRequest(cpu: Record<string, number | null>, loaded: LoadResult): Record<string, number | null> {
+  const answered = Math.max(1, loaded.requests);
+  const each = Object.fromEntries(
+    Object.entries(cpu).map(([name, ms]) => [name, ms === null ? null : round(ms / answered, 2)]),
+  );
+  const values = Object.values(cpu);
+  const total = values.every((ms) => ms !== null) ? round(values.reduce((a, b) => a! + b!, 0)! / answered, 2) : null;
+  return { ...each, total };
 }

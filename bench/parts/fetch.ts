@@ -15,7 +15,7 @@ import { demoDepartment } from "../../scripts/lib/demo-departments";
 import { loadAverage, machine, percentile, round, type BenchContext } from "../lib/context";
 import { arrangeFetchPath, requireRoutes, type FetchPath } from "../lib/fetch-path";
 import { load, type LoadResult } from "../lib/load";
-import { cpuBetween, cpuMs, sampleRss } from "../lib/proc-stats";
+import { cpuReader, perRequest, sampleRss } from "../lib/proc-stats";
 import { monotonicUs, summariseProfile, type ProfileWindow } from "../lib/profile";
 import { sleep } from "../lib/procs";
 import { Api, CONSUMER, PROVIDER, startStack, type Stack } from "../lib/stack";
@@ -260,24 +260,6 @@ function sampleHeap(gateways: Record<string, string>) {
       return samples;
     },
   };
-}
-
-/** CPU time of the named processes from now until `stop()`, in ms. */
-function cpuReader(pids: Record<string, number | undefined>) {
-  const read = () => Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid)]));
-  const before = read();
-  return { stop: () => cpuBetween(before, read()) };
-}
-
-/** CPU ms per answered request, by process and in total. */
-function perRequest(cpu: Record<string, number | null>, loaded: LoadResult): Record<string, number | null> {
-  const answered = Math.max(1, loaded.requests);
-  const each = Object.fromEntries(
-    Object.entries(cpu).map(([name, ms]) => [name, ms === null ? null : round(ms / answered, 2)]),
-  );
-  const values = Object.values(cpu);
-  const total = values.every((ms) => ms !== null) ? round(values.reduce((a, b) => a! + b!, 0)! / answered, 2) : null;
-  return { ...each, total };
 }
 
 function cpuRatio(

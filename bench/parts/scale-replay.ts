@@ -21,6 +21,7 @@ import { purposeBytes } from "../lib/chain";
 import { round, type BenchContext } from "../lib/context";
 import { arrangeFetchPath } from "../lib/fetch-path";
 import { load, type LoadResult } from "../lib/load";
+import { cpuReader, perRequest } from "../lib/proc-stats";
 import { freePort, sleep, startTs, waitFor } from "../lib/procs";
 import { monotonicUs, summariseProfile, type ProfileWindow } from "../lib/profile";
 import type { ReplayChainSpec } from "../lib/replay-chain";
@@ -104,12 +105,14 @@ export async function scaleReplayPart(ctx: BenchContext): Promise<Record<string,
     ctx.log(`scale-replay: ${small.consents} synthetic consents indexed by both gateways; fetch load`);
     await load({ url: stack.gateway, requests: fetchPath.kuajieRequests, connections: CONNECTIONS, seconds: 2 });
     const loadSmall = loadAverage();
+    const cpuSmall = cpuReader(gatewayPids(stack));
     const fetchSmall = await load({
       url: stack.gateways[CONSUMER],
       requests: fetchPath.kuajieRequests,
       connections: CONNECTIONS,
       seconds: LOAD_SECONDS,
     });
+    const cpuMsSmall = perRequest(cpuSmall.stop(), fetchSmall);
     ctx.log(`scale-replay: fetch at ${small.consents}: ${JSON.stringify(pick(fetchSmall))}`);
 
     // The large chain: the provider indexes it first (its events/s and memory), then the consumer, alone, measured.
@@ -136,12 +139,14 @@ export async function scaleReplayPart(ctx: BenchContext): Promise<Record<string,
 
     await load({ url: stack.gateway, requests: fetchPath.kuajieRequests, connections: CONNECTIONS, seconds: 2 });
     const loadLarge = loadAverage();
+    const cpuLarge = cpuReader(gatewayPids(stack));
     const fetchLarge = await load({
       url: stack.gateways[CONSUMER],
       requests: fetchPath.kuajieRequests,
       connections: CONNECTIONS,
       seconds: LOAD_SECONDS,
     });
+    const cpuMsLarge = perRequest(cpuLarge.stop(), fetchLarge);
     ctx.log(`scale-replay: fetch at ${grown.consents}: ${JSON.stringify(pick(fetchLarge))}`);
 
     await stack.stopGateway(CONSUMER);
@@ -205,9 +210,12 @@ export async function scaleReplayPart(ctx: BenchContext): Promise<Record<string,
       fetch: {
         connections: CONNECTIONS,
         seconds: LOAD_SECONDS,
-        [`at_${small.consents}`]: { ...pick(fetchSmall), load_average: loadSmall },
-        [`at_${grown.consents}`]: { ...pick(fetchLarge), load_average: loadLarge },
+        [`at_${small.consents}`]: { ...pick(fetchSmall), load_average: loadSmall, cpu_ms_per_request: cpuMsSmall },
+        [`at_${grown.consents}`]: { ...pick(fetchLarge), load_average: loadLarge, cpu_ms_per_request: cpuMsLarge },
         ratio: round(fetchLarge.rps / fetchSmall.rps, 2),
+        // What the machine's other work moves least: the two gateways' CPU per request at 10^3 ÷ at the large size.
+        cpu_per_request_ratio:
+          cpuMsSmall.total === null || !cpuMsLarge.total ? null : round(cpuMsSmall.total / cpuMsLarge.total, 3),
       },
       ...(profile ? { indexing_profile: summariseProfile(profile, 20, window) } : {}),
       machine: machineDescription(),
@@ -216,6 +224,11 @@ export async function scaleReplayPart(ctx: BenchContext): Promise<Record<string,
   } finally {
     await stack.stop();
   }
+}
+
+/** The measured gateways' process ids: the consumer's and the provider's. */
+function gatewayPids(stack: Stack): Record<string, number | undefined> {
+  return { consumer: stack.gatewayProcOf(CONSUMER).child.pid, provider: stack.gatewayProcOf(PROVIDER).child.pid };
 }
 
 /** Until a gateway's /healthz says it has indexed `head`. */
