@@ -7,6 +7,9 @@
  *
  * `--in-memory-book` also folds every event into the core's in-memory ConsentBook, the way the access policy kept
  * consents before issue 17, to measure that heap for comparison.
+ *
+ * `--cache-kib 2048,65536`: the lookups a second once more with each SQLite page cache size (KiB; the gateway runs
+ * SQLite's default, 2,000 KiB), after one pass to fill it: what a larger cache would change for the access decision.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -97,6 +100,8 @@ function lookupsPerSecond(store: ConsentStore, consents: number): number {
 async function main(): Promise<void> {
   const consents = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 10_000);
   const withBook = process.argv.includes("--in-memory-book");
+  const cacheArg = process.argv.indexOf("--cache-kib");
+  const cacheSizes = cacheArg < 0 ? [] : process.argv[cacheArg + 1].split(",").map(Number);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kuajie-consent-storage-"));
   const file = path.join(dir, "gateway.sqlite");
   const db = openDatabase(file);
@@ -129,6 +134,11 @@ async function main(): Promise<void> {
     db.exec("VACUUM");
     const bytes = fs.statSync(file).size;
     const lookups = lookupsPerSecond(consentStore, consents);
+    const byCacheSize = cacheSizes.map((kib) => {
+      db.pragma(`cache_size = -${kib}`);
+      lookupsPerSecond(consentStore, consents);
+      return [`${kib}_kib`, lookupsPerSecond(consentStore, consents)] as const;
+    });
     const tables = db
       .prepare(`SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name HAVING bytes > 8192 ORDER BY bytes DESC`)
       .all() as { name: string; bytes: number }[];
@@ -142,6 +152,7 @@ async function main(): Promise<void> {
       projections_events_per_second: Math.round(consents / (applyMs / 1000)),
       rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
       consent_lookups_per_second: lookups,
+      ...(byCacheSize.length ? { consent_lookups_per_second_by_cache_size: Object.fromEntries(byCacheSize) } : {}),
       bytes_per_consent_by_table: Object.fromEntries(tables.map((t) => [t.name, Math.round(t.bytes / consents)])),
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

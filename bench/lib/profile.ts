@@ -41,40 +41,60 @@ export interface ProfileWindow {
 /** The monotonic clock now, in microseconds (for a ProfileWindow). */
 export const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
-/** Self time ranked; with `window`, only the samples taken inside it (the load, not the boot). */
-export function summariseProfile(file: string, top = 15, window?: ProfileWindow) {
+/** Self time of a profile's main thread in ms, by function and by place (package or file), within `window`. */
+export interface SelfTime {
+  samples: number;
+  /** Wall time the samples span, in ms (idle included). */
+  spanMs: number;
+  byFunction: Map<string, number>;
+  byPlace: Map<string, number>;
+}
+
+export const IDLE = "(idle)";
+
+/** Each sample weighs the time since the one before it (V8's timeDeltas), so a busy stretch counts what it took. */
+export function selfTime(file: string, window?: ProfileWindow): SelfTime {
   const profile = JSON.parse(fs.readFileSync(file, "utf8")) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const selfCount = new Map<number, number>();
+  const selfUs = new Map<number, number>();
   let at = profile.startTime;
-  let total = 0;
+  let samples = 0;
   profile.samples.forEach((id, i) => {
-    at += profile.timeDeltas[i] ?? 0;
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
     if (window && (at < window.fromUs || at > window.toUs)) return;
-    total++;
-    selfCount.set(id, (selfCount.get(id) ?? 0) + 1);
+    samples++;
+    selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
   });
   const byFunction = new Map<string, number>();
   const byPlace = new Map<string, number>();
-  for (const [id, count] of selfCount) {
-    const node = byId.get(id)!;
-    const { functionName, url, lineNumber } = node.callFrame;
+  let spanUs = 0;
+  for (const [id, us] of selfUs) {
+    spanUs += us;
+    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
     const place = where(url);
     const fn = `${functionName || "(anonymous)"} ${place}${url ? `:${lineNumber + 1}` : ""}`;
-    byFunction.set(fn, (byFunction.get(fn) ?? 0) + count);
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + us / 1000);
     const group =
-      functionName === "(idle)" || functionName === "(program)" || functionName === "(garbage collector)"
+      functionName === IDLE || functionName === "(program)" || functionName === "(garbage collector)"
         ? functionName
         : place;
-    byPlace.set(group, (byPlace.get(group) ?? 0) + count);
+    byPlace.set(group, (byPlace.get(group) ?? 0) + us / 1000);
   }
+  return { samples, spanMs: spanUs / 1000, byFunction, byPlace };
+}
+
+/** Self time ranked; with `window`, only the samples taken inside it (the load, not the boot). */
+export function summariseProfile(file: string, top = 15, window?: ProfileWindow) {
+  const profile = JSON.parse(fs.readFileSync(file, "utf8")) as CpuProfile;
+  const { samples, spanMs, byFunction, byPlace } = selfTime(file, window);
   const rank = (m: Map<string, number>) =>
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
-      .map(([name, count]) => ({ name, percent: round((100 * count) / total, 1) }));
+      .map(([name, ms]) => ({ name, percent: round((100 * ms) / spanMs, 1) }));
   return {
-    samples: total,
+    samples,
     seconds: round(
       (window
         ? Math.min(window.toUs, profile.endTime) - Math.max(window.fromUs, profile.startTime)
@@ -84,4 +104,42 @@ export function summariseProfile(file: string, top = 15, window?: ProfileWindow)
     by_function: rank(byFunction),
     by_place: rank(byPlace),
   };
+}
+
+/** CPU µs a request by function and by place: the self times of some windows (idle left out) over their requests. */
+export function usPerRequest(times: readonly SelfTime[], requests: number) {
+  const merge = (pick: (t: SelfTime) => Map<string, number>) => {
+    const merged = new Map<string, number>();
+    for (const t of times) {
+      for (const [name, ms] of pick(t))
+        if (name !== IDLE && !name.startsWith(`${IDLE} `)) {
+          merged.set(name, (merged.get(name) ?? 0) + (ms * 1000) / Math.max(1, requests));
+        }
+    }
+    return merged;
+  };
+  const byFunction = merge((t) => t.byFunction);
+  const byPlace = merge((t) => t.byPlace);
+  return { totalUs: [...byPlace.values()].reduce((a, b) => a + b, 0), byFunction, byPlace };
+}
+
+/** The entries whose µs a request grew most from `before` to `after` (and the ones that fell most), rounded. */
+export function growth(before: Map<string, number>, after: Map<string, number>, top = 12) {
+  const names = new Set([...before.keys(), ...after.keys()]);
+  const rows = [...names].map((name) => ({
+    name,
+    before_us: round(before.get(name) ?? 0, 1),
+    after_us: round(after.get(name) ?? 0, 1),
+    grew_us: round((after.get(name) ?? 0) - (before.get(name) ?? 0), 1),
+  }));
+  rows.sort((a, b) => b.grew_us - a.grew_us);
+  return { grew_most: rows.slice(0, top), fell_most: rows.slice(-Math.min(top, 5)).reverse() };
+}
+
+/** The top entries of a µs-a-request map, rounded. */
+export function rankUs(m: Map<string, number>, top = 12) {
+  return [...m.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([name, us]) => ({ name, us: round(us, 1) }));
 }

@@ -4,13 +4,18 @@
  * the gateways on the real chain; then the consumer's and the provider's gateways are pointed at a replay node
  * (bench/lib/replay-node.ts): the real chain up to its head, followed by synthetic blocks of ConsentRecorded and
  * GrantIssued logs in the deployed contracts' format, 525 consents and ~52 grants a block. Measured:
- * - fetch req/s (the real two-gateway fetch, autocannon) with 10^3 synthetic consents, then with 10^6;
+ * - fetch req/s (the real two-gateway fetch, autocannon) with 10^3 synthetic consents, then with 10^6, and the two
+ *   gateways' CPU per request; then, to compare the sizes under the same machine load, short loads in alternate turns
+ *   (10^3, 10^6, 10^6, 10^3, …): both gateways stopped, the other size's databases renamed into place, the replay
+ *   node's head set to that size, both started, warmed up and loaded;
  * - indexing, events a second: the consumer's gateway stopped while the chain grows to 10^6, then started;
  * - resident memory of both gateways after indexing 10^6 (the provider's indexed them too), and after a restart;
  * - restart to serving: from the spawn until a fetch is decided and the subject's consent trail answered;
  * - database bytes per consent: the consumer's gateway.db growth over the synthetic consents (and grants) added.
  * The replay node refuses writes: receipts are recorded but never anchored, and the anchoring limit is raised.
- * Quick mode: 10^5 synthetic consents instead of 10^6.
+ * Quick mode: 10^5 synthetic consents instead of 10^6, and two pairs of turns instead of three.
+ * With --profile both gateways run under --cpu-prof (each process writes its profile when it stops): the consumer's
+ * indexing, and each fetch load's CPU a request by function and by package, 10^3 against the large size.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -21,9 +26,19 @@ import { purposeBytes } from "../lib/chain";
 import { round, type BenchContext } from "../lib/context";
 import { arrangeFetchPath } from "../lib/fetch-path";
 import { load, type LoadResult } from "../lib/load";
+import { DatabaseSets } from "../lib/database-sets";
 import { cpuReader, perRequest } from "../lib/proc-stats";
 import { freePort, sleep, startTs, waitFor } from "../lib/procs";
-import { monotonicUs, summariseProfile, type ProfileWindow } from "../lib/profile";
+import {
+  growth,
+  monotonicUs,
+  rankUs,
+  selfTime,
+  summariseProfile,
+  usPerRequest,
+  type ProfileWindow,
+  type SelfTime,
+} from "../lib/profile";
 import type { ReplayChainSpec } from "../lib/replay-chain";
 import { PURPOSE } from "../lib/sharing";
 import { Api, CONSUMER, PROVIDER, startStack, type Stack } from "../lib/stack";
@@ -33,6 +48,9 @@ const SMALL = 1_000;
 const SUBJECTS = 16;
 const CONNECTIONS = 32;
 const LOAD_SECONDS = 20;
+/** Each turn of the interleaved comparison: a warm-up, then the measured load. */
+const TURN_WARM_UP_SECONDS = 3;
+const TURN_SECONDS = 10;
 
 const loadAverage = () => os.loadavg().map((l) => round(l, 1));
 const pick = (r: LoadResult) => ({
@@ -45,12 +63,14 @@ const pick = (r: LoadResult) => ({
 
 export async function scaleReplayPart(ctx: BenchContext): Promise<Record<string, unknown>> {
   const large = ctx.quick ? 100_000 : 1_000_000;
-  // With --profile the consumer's gateway runs under --cpu-prof: each process writes its profile when it stops.
+  // With --profile both measured gateways run under --cpu-prof: each process writes its profile when it stops, named
+  // by its pid; the samples of a load are those inside the load's window.
   const profileDir = path.join(ctx.workDir, "cpu-profile");
   const stack = await startStack(ctx, {
     name: "scale-replay",
-    gatewayNodeArgs: (key) => (ctx.profile && key === CONSUMER ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+    gatewayNodeArgs: () => (ctx.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
   });
+  const profiled: ProfiledLoad[] = [];
   try {
     const fetchPath = await arrangeFetchPath(stack, SUBJECTS);
     const consumerApi = new Api(stack.gateways[CONSUMER], stack.tokens[CONSUMER]);
@@ -103,20 +123,21 @@ export async function scaleReplayPart(ctx: BenchContext): Promise<Record<string,
     await indexedTo(stack, PROVIDER, small.head);
     await indexedTo(stack, CONSUMER, small.head);
     ctx.log(`scale-replay: ${small.consents} synthetic consents indexed by both gateways; fetch load`);
-    await load({ url: stack.gateway, requests: fetchPath.kuajieRequests, connections: CONNECTIONS, seconds: 2 });
-    const loadSmall = loadAverage();
-    const cpuSmall = cpuReader(gatewayPids(stack));
-    const fetchSmall = await load({
-      url: stack.gateways[CONSUMER],
-      requests: fetchPath.kuajieRequests,
-      connections: CONNECTIONS,
-      seconds: LOAD_SECONDS,
-    });
-    const cpuMsSmall = perRequest(cpuSmall.stop(), fetchSmall);
+    const measure = (size: "small" | "large", seconds: number) =>
+      measuredLoad(stack, fetchPath.kuajieRequests, size, seconds, profiled);
+    const first = await measure("small", LOAD_SECONDS);
+    const fetchSmall = first.loaded;
     ctx.log(`scale-replay: fetch at ${small.consents}: ${JSON.stringify(pick(fetchSmall))}`);
 
-    // The large chain: the provider indexes it first (its events/s and memory), then the consumer, alone, measured.
+    // Both stopped, their 10^3 databases kept for the interleaved turns; the provider restarted on its own.
     await stack.stopGateway(CONSUMER);
+    await stack.stopGateway(PROVIDER);
+    const databases = new DatabaseSets([stack.databaseOf(CONSUMER), stack.databaseOf(PROVIDER)], "large");
+    databases.copyAs("small");
+    stack.restartGateway(PROVIDER, env);
+    await indexedTo(stack, PROVIDER, small.head);
+
+    // The large chain: the provider indexes it first (its events/s and memory), then the consumer, alone, measured.
     const database = stack.databaseOf(CONSUMER);
     const bytesBefore = databaseBytes(database);
     const mainBefore = fileBytes(database);
@@ -130,6 +151,7 @@ export async function scaleReplayPart(ctx: BenchContext): Promise<Record<string,
     const window: ProfileWindow = { fromUs: monotonicUs(), toUs: 0 };
     const indexing = await catchUp(stack, env);
     window.toUs = monotonicUs();
+    const indexingPid = stack.gatewayProcOf(CONSUMER).child.pid;
     const indexingLoad = loadAverage();
     const consumerRss = rssMiB(stack.gatewayProcOf(CONSUMER));
     ctx.log(`scale-replay: the consumer indexed ${indexing.events} events in ${round(indexing.seconds, 1)} s`);
@@ -137,21 +159,13 @@ export async function scaleReplayPart(ctx: BenchContext): Promise<Record<string,
     const mainAfter = fileBytes(database);
     const added = grown.consents - small.consents;
 
-    await load({ url: stack.gateway, requests: fetchPath.kuajieRequests, connections: CONNECTIONS, seconds: 2 });
-    const loadLarge = loadAverage();
-    const cpuLarge = cpuReader(gatewayPids(stack));
-    const fetchLarge = await load({
-      url: stack.gateways[CONSUMER],
-      requests: fetchPath.kuajieRequests,
-      connections: CONNECTIONS,
-      seconds: LOAD_SECONDS,
-    });
-    const cpuMsLarge = perRequest(cpuLarge.stop(), fetchLarge);
+    const second = await measure("large", LOAD_SECONDS);
+    const fetchLarge = second.loaded;
     ctx.log(`scale-replay: fetch at ${grown.consents}: ${JSON.stringify(pick(fetchLarge))}`);
 
     await stack.stopGateway(CONSUMER);
-    // The process that caught up has just stopped: its profile is the newest, its samples in the window catching up.
-    const profile = ctx.profile ? newestProfile(profileDir) : null;
+    // The process that caught up has just stopped and written its profile.
+    const profile = ctx.profile ? profileOf(profileDir, indexingPid) : null;
     const restart = await restartToServing(stack, fetchPath.kuajieRequests[0], env);
     const trailStarted = performance.now();
     const trail = await fetch(`${stack.gateways[CONSUMER]}/v1/subjects/${subjectRef}/consents`, {
@@ -161,6 +175,25 @@ export async function scaleReplayPart(ctx: BenchContext): Promise<Record<string,
     const restartRss = rssMiB(stack.gatewayProcOf(CONSUMER));
     const providerRestartRss = await restartedRss(stack, PROVIDER, env, grown.head);
     const metricsText = await fetch(`${stack.gateways[CONSUMER]}/metrics`).then((r) => r.text());
+
+    // The two sizes in alternate turns (10^3, large, large, 10^3, …), each under the load of its minute.
+    const turns: MeasuredLoad[] = [];
+    const sizes = { small: small.consents, large: grown.consents };
+    for (const size of turnOrder(ctx.quick ? 2 : 3)) {
+      await stack.stopGateway(CONSUMER);
+      await stack.stopGateway(PROVIDER);
+      databases.use(size);
+      const head = (await grow(sizes[size])).head;
+      stack.restartGateway(PROVIDER, env);
+      stack.restartGateway(CONSUMER, env);
+      await indexedTo(stack, PROVIDER, head);
+      await indexedTo(stack, CONSUMER, head);
+      const turn = await measure(size, TURN_SECONDS);
+      ctx.log(`scale-replay: turn at ${sizes[size]}: ${JSON.stringify(turnFigures(turn))}`);
+      turns.push(turn);
+    }
+    await stack.stopGateway(CONSUMER);
+    await stack.stopGateway(PROVIDER);
     await replayProc.stop();
 
     return {
@@ -210,14 +243,15 @@ export async function scaleReplayPart(ctx: BenchContext): Promise<Record<string,
       fetch: {
         connections: CONNECTIONS,
         seconds: LOAD_SECONDS,
-        [`at_${small.consents}`]: { ...pick(fetchSmall), load_average: loadSmall, cpu_ms_per_request: cpuMsSmall },
-        [`at_${grown.consents}`]: { ...pick(fetchLarge), load_average: loadLarge, cpu_ms_per_request: cpuMsLarge },
+        [`at_${small.consents}`]: turnFigures(first),
+        [`at_${grown.consents}`]: turnFigures(second),
         ratio: round(fetchLarge.rps / fetchSmall.rps, 2),
         // What the machine's other work moves least: the two gateways' CPU per request at 10^3 ÷ at the large size.
-        cpu_per_request_ratio:
-          cpuMsSmall.total === null || !cpuMsLarge.total ? null : round(cpuMsSmall.total / cpuMsLarge.total, 3),
+        cpu_per_request_ratio: cpuRatio(first, second),
+        interleaved: interleavedSummary(turns, sizes),
       },
       ...(profile ? { indexing_profile: summariseProfile(profile, 20, window) } : {}),
+      ...(ctx.profile ? { fetch_profile: fetchProfile(profileDir, profiled, first, second, turns) } : {}),
       machine: machineDescription(),
       load_average_at_end: loadAverage(),
     };
@@ -227,7 +261,7 @@ export async function scaleReplayPart(ctx: BenchContext): Promise<Record<string,
 }
 
 /** The measured gateways' process ids: the consumer's and the provider's. */
-function gatewayPids(stack: Stack): Record<string, number | undefined> {
+function gatewayPids(stack: Stack): Record<"consumer" | "provider", number | undefined> {
   return { consumer: stack.gatewayProcOf(CONSUMER).child.pid, provider: stack.gatewayProcOf(PROVIDER).child.pid };
 }
 
@@ -254,8 +288,134 @@ async function restartedRss(stack: Stack, key: string, env: Record<string, strin
   return rssMiB(stack.gatewayProcOf(key));
 }
 
-function newestProfile(dir: string): string | null {
-  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".cpuprofile")) : [];
-  const newest = files.map((f) => path.join(dir, f)).sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
-  return newest ?? null;
+/** The profile a process wrote when it stopped: node names it `CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile`. */
+function profileOf(dir: string, pid: number | undefined): string | null {
+  if (pid === undefined || !fs.existsSync(dir)) return null;
+  const file = fs.readdirSync(dir).find((f) => f.endsWith(".cpuprofile") && f.split(".")[3] === String(pid));
+  return file === undefined ? null : path.join(dir, file);
+}
+
+interface MeasuredLoad {
+  size: "small" | "large";
+  loaded: LoadResult;
+  loadAverage: number[];
+  cpuMs: Record<string, number | null>;
+}
+
+/** A load's samples in the two gateways' profiles: the processes that served it, and when. */
+interface ProfiledLoad {
+  load: MeasuredLoad;
+  pids: Record<"consumer" | "provider", number | undefined>;
+  window: ProfileWindow;
+}
+
+/** A warm-up, then the fetch loaded through the consumer's gateway, with both gateways' CPU time. */
+async function measuredLoad(
+  stack: Stack,
+  requests: Parameters<typeof load>[0]["requests"],
+  size: "small" | "large",
+  seconds: number,
+  profiled: ProfiledLoad[],
+): Promise<MeasuredLoad> {
+  const url = stack.gateways[CONSUMER];
+  await load({ url, requests, connections: CONNECTIONS, seconds: TURN_WARM_UP_SECONDS });
+  const averages = loadAverage();
+  const pids = gatewayPids(stack);
+  const cpu = cpuReader(pids);
+  const fromUs = monotonicUs();
+  const loaded = await load({ url, requests, connections: CONNECTIONS, seconds });
+  const measured = { size, loaded, loadAverage: averages, cpuMs: perRequest(cpu.stop(), loaded) };
+  profiled.push({ load: measured, pids, window: { fromUs, toUs: monotonicUs() } });
+  return measured;
+}
+
+function turnFigures(m: MeasuredLoad) {
+  return { ...pick(m.loaded), load_average: m.loadAverage, cpu_ms_per_request: m.cpuMs };
+}
+
+function cpuRatio(small: MeasuredLoad, large: MeasuredLoad): number | null {
+  const [s, l] = [small.cpuMs.total, large.cpuMs.total];
+  return s === null || !l ? null : round(s / l, 3);
+}
+
+/** 10^3 and the large size in pairs, each pair's order the reverse of the one before (a drift in load cancels). */
+function turnOrder(pairs: number): ("small" | "large")[] {
+  const pair = (i: number): ("small" | "large")[] => (i % 2 === 0 ? ["small", "large"] : ["large", "small"]);
+  return Array.from({ length: pairs }, (_, i) => pair(i)).flat();
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** Each pair of adjacent turns gives a ratio under one minute's load; their median is the comparison's figure. */
+function interleavedSummary(turns: MeasuredLoad[], sizes: Record<"small" | "large", number>) {
+  const pairs = Array.from({ length: turns.length / 2 }, (_, i) => {
+    const [a, b] = [turns[2 * i], turns[2 * i + 1]];
+    const [small, large] = a.size === "small" ? [a, b] : [b, a];
+    return { rps: round(large.loaded.rps / small.loaded.rps, 3), cpu_per_request: cpuRatio(small, large) };
+  });
+  const cpuRatios = pairs.map((p) => p.cpu_per_request).filter((r): r is number => r !== null);
+  return {
+    what:
+      `both gateways restarted for each turn on the ${sizes.small}-consent or the ${sizes.large}-consent databases ` +
+      `(the replay node's head set to match), ${TURN_WARM_UP_SECONDS} s of warm-up, ${TURN_SECONDS} s measured; ` +
+      "turns in pairs, each pair's order the reverse of the one before",
+    turns: turns.map((t) => ({ consents: sizes[t.size], ...turnFigures(t) })),
+    pair_ratios: pairs,
+    ratio_median: round(median(pairs.map((p) => p.rps)), 3),
+    cpu_per_request_ratio_median: cpuRatios.length ? round(median(cpuRatios), 3) : null,
+  };
+}
+
+/**
+ * CPU µs a request by package and by function in each gateway, 10^3 against the large size: the first two loads,
+ * and the interleaved turns pooled by size (the fairer comparison); what grew most is listed first.
+ */
+function fetchProfile(
+  dir: string,
+  profiled: ProfiledLoad[],
+  first: MeasuredLoad,
+  second: MeasuredLoad,
+  turns: MeasuredLoad[],
+) {
+  const cache = new Map<string, SelfTime>();
+  const timesOf = (entries: ProfiledLoad[], role: "consumer" | "provider") =>
+    entries.flatMap((e) => {
+      const file = profileOf(dir, e.pids[role]);
+      if (file === null) return [];
+      const key = `${file}@${e.window.fromUs}`;
+      if (!cache.has(key)) cache.set(key, selfTime(file, e.window));
+      return [cache.get(key)!];
+    });
+  const compare = (small: MeasuredLoad[], large: MeasuredLoad[]) => {
+    const of = (loads: MeasuredLoad[]) => profiled.filter((p) => loads.includes(p.load));
+    const requests = (loads: MeasuredLoad[]) => loads.reduce((n, l) => n + l.loaded.requests, 0);
+    return Object.fromEntries(
+      (["consumer", "provider"] as const).map((role) => {
+        const before = usPerRequest(timesOf(of(small), role), requests(small));
+        const after = usPerRequest(timesOf(of(large), role), requests(large));
+        return [
+          role,
+          {
+            busy_us_per_request: { small: round(before.totalUs, 0), large: round(after.totalUs, 0) },
+            by_place_small: rankUs(before.byPlace, 10),
+            by_place_large: rankUs(after.byPlace, 10),
+            places: growth(before.byPlace, after.byPlace, 8),
+            functions: growth(before.byFunction, after.byFunction, 12),
+          },
+        ];
+      }),
+    );
+  };
+  return {
+    what: "self time of each gateway's main thread in the loads' windows (idle left out), µs per answered request",
+    first_loads: compare([first], [second]),
+    interleaved_turns: compare(
+      turns.filter((t) => t.size === "small"),
+      turns.filter((t) => t.size === "large"),
+    ),
+  };
 }
