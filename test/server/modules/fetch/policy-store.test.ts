@@ -1,7 +1,8 @@
 /**
  * Issue 17: the access policy reads indexed state from SQLite. Its projection survives a restart (no replay), each
  * applied page drops what it changed from the small cache, and a consent is read from the consent store when a fetch
- * is decided, as the core's fold defines the key's current consent.
+ * is decided, as the core's fold defines the key's current consent. A decision seeks, never scans: its cost must not
+ * grow with the consents and grants indexed.
  */
 import { expect } from "chai";
 import fs from "node:fs";
@@ -9,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import type { IndexedEvent, JsonObject } from "../../../../server/src/common/indexed-event";
 import { openDatabase, type Db } from "../../../../server/src/common/db";
+import { decide } from "../../../../server/src/modules/fetch/decide";
 import { AccessPolicy } from "../../../../server/src/modules/fetch/policy";
 import { PolicyStore } from "../../../../server/src/store/access-policy";
 import { ConsentStore } from "../../../../server/src/store/consents";
@@ -211,4 +213,71 @@ describe("Access policy on SQLite (issue 17)", function () {
     expect(policy.consent(SUBJECT, CONSUMER, RESOURCE, PURPOSE)).to.equal(undefined);
     expect(policy.now(0)).to.equal(0);
   });
+
+  it("decides a fetch by seeks alone: the consent through its key's index, everything else by primary key", function () {
+    const ran: { sql: string; parameters: unknown[] }[] = [];
+    const prepare = db.prepare.bind(db);
+    db.prepare = ((sql: string) => watched(prepare(sql), ran)) as typeof db.prepare;
+    let opened: ReturnType<typeof open>;
+    try {
+      opened = open();
+    } finally {
+      db.prepare = prepare;
+    }
+    const { store, consents, policy } = opened;
+    const events = history();
+    store.apply(events);
+    consents.apply(events);
+    ran.length = 0;
+
+    const grant = policy.grant("9")!;
+    const agreement = policy.agreement(grant.agreementId);
+    const resource = policy.resource(RESOURCE);
+    const now = policy.now(0) + 10;
+    // No gateway account: ownership is read from the operators too, as the provider's check of a consumer does.
+    const facts = { department: CONSUMER, gatewayAccount: null, purpose: PURPOSE, subjectRef: SUBJECT, now };
+    expect(decide(policy, grant, agreement, resource, facts)).to.deep.equal({
+      allowed: true,
+      consentId: word("01"),
+      account: GRANTEE,
+    });
+
+    const plans = ran.map(({ sql, parameters }) => ({ sql, plan: planOf(sql, parameters) }));
+    const consent = plans.find((p) => /FROM consent_records/.test(p.sql));
+    expect(consent?.plan).to.match(
+      /SEARCH c USING INDEX consent_records_by_key \(subject_ref=\? AND recipient=\? AND resource_id=\? AND purpose=\?\)/,
+    );
+    expect(plans.map((p) => p.sql.match(/FROM (\w+)/)?.[1])).to.include.members([
+      "policy_grants",
+      "policy_agreements",
+      "policy_resources",
+      "policy_operators",
+      "policy_suspended",
+      "policy_clock",
+      "consent_records",
+    ]);
+    for (const { sql, plan } of plans) {
+      expect(plan, sql)
+        .to.match(/^SEARCH/)
+        .and.not.match(/\bSCAN\b|TEMP B-TREE/);
+    }
+  });
+
+  function planOf(sql: string, parameters: unknown[]): string {
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...parameters) as { detail: string }[];
+    return plan.map((p) => p.detail).join(" | ");
+  }
 });
+
+/** The statement, reporting each execution (its SQL and parameters) to `ran`. */
+function watched<S extends object>(statement: S, ran: { sql: string; parameters: unknown[] }[]): S {
+  const run = statement as unknown as Record<string, (...parameters: unknown[]) => unknown> & { source: string };
+  for (const method of ["get", "all", "run", "iterate"]) {
+    const original = run[method].bind(statement);
+    run[method] = (...parameters: unknown[]) => {
+      ran.push({ sql: run.source, parameters });
+      return original(...parameters);
+    };
+  }
+  return statement;
+}
