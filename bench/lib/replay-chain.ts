@@ -30,6 +30,11 @@ export interface ReplayChainSpec {
   realHead: number;
   /** Timestamp of the real head: synthetic blocks follow it, one second apart. */
   realHeadTime: number;
+  /**
+   * Timestamp of the first synthetic block, when it must not be the real head's + 1: a live chain's clock keeps up
+   * with the wall clock, which a replay that grows by blocks of one second does not (see scale-replay.ts).
+   */
+  firstSyntheticTime?: number;
   /** Department ids (bytes32) recipients and recorders are drawn from. */
   departments: string[];
   resourceId: string;
@@ -88,6 +93,12 @@ export class ReplayChain {
     return block > this.spec.realHead;
   }
 
+  /** A synthetic block's timestamp: one second after the one before it. */
+  blockTime(block: number): number {
+    const first = this.spec.firstSyntheticTime ?? this.spec.realHeadTime + 1;
+    return first + (block - this.spec.realHead - 1);
+  }
+
   blockHash(block: number): string {
     return `0x${hex32(`replay block ${block}`)}`;
   }
@@ -98,7 +109,7 @@ export class ReplayChain {
       number: toQuantity(block),
       hash: this.blockHash(block),
       parentHash: this.isSynthetic(parent) ? this.blockHash(parent) : `0x${"0".repeat(64)}`,
-      timestamp: toQuantity(this.spec.realHeadTime + (block - this.spec.realHead)),
+      timestamp: toQuantity(this.blockTime(block)),
       transactions: [],
       gasLimit: toQuantity(30_000_000),
       gasUsed: "0x0",
