@@ -53,6 +53,8 @@ const TURN_WARM_UP_SECONDS = 3;
 const TURN_SECONDS = 10;
 /** How far the synthetic blocks' clock runs ahead of the wall clock when the replay starts: longer than any run. */
 const SYNTHETIC_CLOCK_LEAD_SECONDS = 2 * 3600;
+/** Where the consent store's compiled code lives, as the profile names places. */
+const CONSENT_STORE = "server/src/store/consents.js";
 
 const loadAverage = () => os.loadavg().map((l) => round(l, 1));
 const pick = (r: LoadResult) => ({
@@ -408,6 +410,11 @@ function fetchProfile(
           role,
           {
             busy_us_per_request: { small: round(before.totalUs, 0), large: round(after.totalUs, 0) },
+            // What the consents indexed can change: the decision's read of the key's current consent.
+            consent_store_us_per_request: {
+              small: round(before.byPlace.get(CONSENT_STORE) ?? 0, 1),
+              large: round(after.byPlace.get(CONSENT_STORE) ?? 0, 1),
+            },
             by_place_small: rankUs(before.byPlace, 10),
             by_place_large: rankUs(after.byPlace, 10),
             places: growth(before.byPlace, after.byPlace, 8),
