@@ -30,11 +30,12 @@ export class DatabaseSets {
   /** Puts the set `name` in place (the gateways stopped), keeping the one it replaces under its own name. */
   use(name: string): void {
     if (name === this.current) return;
+    const missing = this.files.find((file) => !fs.existsSync(this.stored(file, name)));
+    if (missing !== undefined) throw new Error(`no database set "${name}" for ${missing}`);
     for (const file of this.files) {
       for (const suffix of SUFFIXES) {
         if (fs.existsSync(file + suffix)) fs.renameSync(file + suffix, this.stored(file, this.current) + suffix);
       }
-      if (!fs.existsSync(this.stored(file, name))) throw new Error(`no database set "${name}" for ${file}`);
       for (const suffix of SUFFIXES) {
         if (fs.existsSync(this.stored(file, name) + suffix))
           fs.renameSync(this.stored(file, name) + suffix, file + suffix);
