@@ -54,7 +54,12 @@ export const IDLE = "(idle)";
 
 /** Each sample weighs the time since the one before it (V8's timeDeltas), so a busy stretch counts what it took. */
 export function selfTime(file: string, window?: ProfileWindow): SelfTime {
-  const profile = JSON.parse(fs.readFileSync(file, "utf8")) as CpuProfile;
+  return selfTimeOf(readProfile(file), window);
+}
+
+const readProfile = (file: string) => JSON.parse(fs.readFileSync(file, "utf8")) as CpuProfile;
+
+function selfTimeOf(profile: CpuProfile, window?: ProfileWindow): SelfTime {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
   let at = profile.startTime;
@@ -86,8 +91,8 @@ export function selfTime(file: string, window?: ProfileWindow): SelfTime {
 
 /** Self time ranked; with `window`, only the samples taken inside it (the load, not the boot). */
 export function summariseProfile(file: string, top = 15, window?: ProfileWindow) {
-  const profile = JSON.parse(fs.readFileSync(file, "utf8")) as CpuProfile;
-  const { samples, spanMs, byFunction, byPlace } = selfTime(file, window);
+  const profile = readProfile(file);
+  const { samples, spanMs, byFunction, byPlace } = selfTimeOf(profile, window);
   const rank = (m: Map<string, number>) =>
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
