@@ -221,6 +221,14 @@ export class EventIndexer {
     return this.state().indexed_block;
   }
 
+  /**
+   * When the index last reached the chain's head (wall-clock ms), null while it is still catching up: every fetch reads
+   * it (how stale the view is) and needs nothing else of `status()`, which reads the cursor row from the database.
+   */
+  lastCaughtUpMs(): number | null {
+    return this.caughtUpMs;
+  }
+
   status(): IndexerStatus {
     const state = this.state();
     return {
