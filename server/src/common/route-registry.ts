@@ -171,38 +171,10 @@ function successStatus(responses: Record<number, RouteResponse>): number {
   return ok[0] ?? 200;
 }
 
-/** A path with no parameter, wildcard or optional part: it matches itself only (`/v1/data/fetch`). */
-const STATIC_PATH = /^(\/[A-Za-z0-9._~-]+)+$/;
-
-/**
- * Whether `earlier` could match the static path `path` (express matches paths case-insensitively): conservative, so
- * a path syntax this does not read (wildcards, optional parts) counts as a match.
- */
-function mayMatch(earlier: string, path: string): boolean {
-  if (STATIC_PATH.test(earlier)) return earlier.toLowerCase() === path.toLowerCase();
-  if (!/^(\/(:[A-Za-z_][A-Za-z0-9_]*|[A-Za-z0-9._~-]+))+$/.test(earlier)) return true;
-  const [these, those] = [earlier.split("/"), path.split("/")];
-  return (
-    these.length === those.length &&
-    these.every((segment, i) => segment.startsWith(":") || segment.toLowerCase() === those[i].toLowerCase())
-  );
-}
-
 export function createRouteRegistry(options: RouteRegistryOptions): RouteRegistry {
   const router = express.Router();
   const registered: RegisteredRoute[] = [];
   const seen = new Set<string>();
-  // Express tries every route in turn, each a regular expression and a few calls: a fetch at the end of some fifty
-  // routes paid for all of them on every request. A static route that no earlier route of its method can match is
-  // also held in a router of its own, reached in one lookup by the exact method and path; any other spelling (a
-  // trailing slash, other letter case) still walks the routes as before, to the same route.
-  const exact = new Map<string, Router>();
-  router.use((req, res, next) => {
-    const direct = exact.get(`${req.method} ${req.path}`);
-    if (direct === undefined) next();
-    // Past the route's own handlers (they always answer or fail), nothing further in this router is tried.
-    else direct(req, res, (error?: unknown) => next(error ?? "router"));
-  });
 
   const route: RegisterRoute = (spec, handler) => {
     const id = `${spec.method.toUpperCase()} ${spec.path}`;
@@ -274,12 +246,6 @@ export function createRouteRegistry(options: RouteRegistryOptions): RouteRegistr
       }
     });
     router[spec.method](spec.path, ...chain);
-    const earlier = registered.slice(0, -1).filter((r) => r.method === spec.method);
-    if (STATIC_PATH.test(spec.path) && !earlier.some((r) => mayMatch(r.path, spec.path))) {
-      const direct = express.Router();
-      direct[spec.method](spec.path, ...chain);
-      exact.set(`${spec.method.toUpperCase()} ${spec.path}`, direct);
-    }
   };
 
   return { route, routes: () => registered, router };
