@@ -4,17 +4,19 @@ export interface CoalescerOptions<T, R> {
   /** …or this long after its oldest item arrived, whichever comes first. */
   maxWaitMs: number;
   /**
-   * At most this many flushes run at once (default: no limit). While they all run, arriving items keep filling the
-   * next batch past the window, so that under load a batch fills while the previous one is being mined instead of
-   * many small batches queueing behind each other.
+   * At most this many flushes hold a slot at once (default: no limit). While every slot is held, arriving items keep
+   * filling the next batch past the window, so that under load a batch fills while the previous one is being mined
+   * instead of many small batches queueing behind each other.
    */
   maxInFlight?: number;
   /**
    * Handles one batch; returns one result per item, in order. A throw rejects every item of the batch. Batches are
    * handed over in arrival order, and `flush` is called synchronously: whatever it does before its first `await`
-   * (e.g. queueing a transaction with the next nonce) happens in that order.
+   * (e.g. queueing a transaction with the next nonce) happens in that order. A flush holds its slot until it ends or
+   * calls `release` (e.g. once its transaction is mined: the next batch is sent while this one's answers are
+   * prepared).
    */
-  flush(items: T[]): Promise<R[]>;
+  flush(items: T[], release: () => void): Promise<R[]>;
   /** Milliseconds now (tests). */
   now?: () => number;
 }
@@ -33,7 +35,10 @@ interface Pending<T, R> {
 export class Coalescer<T, R = void> {
   private queue: Pending<T, R>[] = [];
   private timer: NodeJS.Timeout | null = null;
+  /** Every flush that has not ended (close and drain wait for them)… */
   private readonly inFlight = new Set<Promise<void>>();
+  /** …and how many of them still hold a slot. */
+  private slotsHeld = 0;
   private readonly maxInFlight: number;
   private readonly now: () => number;
   private draining = 0;
@@ -58,9 +63,9 @@ export class Coalescer<T, R = void> {
     return this.queue.length;
   }
 
-  /** Number of flushes running. */
+  /** Number of flushes holding a slot. */
   get flushing(): number {
-    return this.inFlight.size;
+    return this.slotsHeld;
   }
 
   add(item: T): Promise<R> {
@@ -98,7 +103,7 @@ export class Coalescer<T, R = void> {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    while (this.queue.length > 0 && this.inFlight.size < this.maxInFlight) {
+    while (this.queue.length > 0 && this.slotsHeld < this.maxInFlight) {
       const waitMs = this.queue[0].arrivedAt + this.options.maxWaitMs - this.now();
       if (this.queue.length < this.options.maxItems && waitMs > 0 && this.draining === 0) {
         this.timer = setTimeout(() => {
@@ -113,16 +118,27 @@ export class Coalescer<T, R = void> {
   }
 
   private start(batch: Pending<T, R>[]): void {
-    const run = this.run(batch).finally(() => {
-      this.inFlight.delete(run);
+    let holding = true;
+    const release = () => {
+      if (!holding) return;
+      holding = false;
+      this.slotsHeld -= 1;
       this.schedule();
+    };
+    this.slotsHeld += 1;
+    const run = this.run(batch, release).finally(() => {
+      this.inFlight.delete(run);
+      release();
     });
     this.inFlight.add(run);
   }
 
-  private async run(batch: Pending<T, R>[]): Promise<void> {
+  private async run(batch: Pending<T, R>[], release: () => void): Promise<void> {
     try {
-      const results = await this.options.flush(batch.map((p) => p.item));
+      const results = await this.options.flush(
+        batch.map((p) => p.item),
+        release,
+      );
       if (results.length !== batch.length) {
         throw new Error(`flush returned ${results.length} results for ${batch.length} items`);
       }

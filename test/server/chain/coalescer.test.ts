@@ -154,6 +154,46 @@ describe("Coalescer", function () {
       expect(await Promise.all(all)).to.deep.equal([10, 20, 30, 40, 50, 60, 70]);
     });
 
+    it("starts the next batch once a flush releases its slot, before that flush ends", async function () {
+      const releases: (() => void)[] = [];
+      const ends: (() => void)[] = [];
+      const batches: number[][] = [];
+      const coalescer = new Coalescer<number, number>({
+        maxItems: 100,
+        maxWaitMs: 0,
+        maxInFlight: 1,
+        flush: (items, release) => {
+          batches.push(items);
+          releases.push(release);
+          return new Promise<number[]>((resolve) => ends.push(() => resolve(items.map((n) => n * 10))));
+        },
+      });
+      const first = coalescer.add(1);
+      const rest = [2, 3].map((n) => coalescer.add(n));
+      await tick();
+      expect(batches).to.deep.equal([[1]]);
+
+      releases[0]();
+      releases[0](); // a second release frees nothing more
+      await tick();
+      expect(batches).to.deep.equal([[1], [2, 3]]);
+      expect(coalescer.flushing).to.equal(1);
+      const more = coalescer.add(4);
+      await tick();
+      expect(batches).to.have.length(2); // the slot of [2, 3] is still held
+
+      ends[0]();
+      expect(await first).to.equal(10);
+      ends[1]();
+      expect(await Promise.all(rest)).to.deep.equal([20, 30]);
+      await tick();
+      expect(batches).to.deep.equal([[1], [2, 3], [4]]);
+      const closing = coalescer.close();
+      ends[2]();
+      await closing;
+      expect(await more).to.equal(40);
+    });
+
     it("hands batches to flush synchronously and in arrival order", async function () {
       const calls: number[] = [];
       const coalescer = new Coalescer<number, void>({

@@ -30,7 +30,11 @@ export interface ConsentBatcherOptions {
   maxItems?: number;
   /** …or this long after its first consent arrived (default 50 ms)… */
   maxWaitMs?: number;
-  /** …unless this many batches of the department are already on their way (default 1): then it keeps filling. */
+  /**
+   * …unless this many batches of the department are already on their way and not yet mined (default 1): then it
+   * keeps filling. A batch stops counting once its transaction is mined, while its block is indexed and its answers
+   * written.
+   */
   maxInFlight?: number;
 }
 
@@ -96,7 +100,7 @@ export class ConsentBatcher {
         maxItems: this.maxItems,
         maxWaitMs: this.maxWaitMs,
         maxInFlight: this.maxInFlight,
-        flush: (items) => this.flush(departmentKey, items),
+        flush: (items, release) => this.flush(departmentKey, items, release),
       });
       this.coalescers.set(departmentKey, coalescer);
     }
@@ -105,19 +109,26 @@ export class ConsentBatcher {
 
   /**
    * One coalesced batch, as one transaction or, when the chain's block gas limit is below the cap the batch was
-   * sized by, several. Every transaction is queued before the first await, so that batches keep arrival order.
+   * sized by, several. Every transaction is queued before the first await, so that batches keep arrival order. The
+   * batch's slot is released once all its transactions are mined (not reverted): the next batch's nonces then come
+   * after all of them, and a batch retried item by item keeps its slot until the retries end, so that order holds.
    */
-  private async flush(departmentKey: string, items: RecordItem[]): Promise<Outcome[]> {
+  private async flush(departmentKey: string, items: RecordItem[], release: () => void): Promise<Outcome[]> {
     const perTransaction = Math.min(this.maxItems, maxBatchItems(this.chain.blockGasLimit()));
     const parts: Promise<Outcome[]>[] = [];
+    let unmined = Math.ceil(items.length / perTransaction);
+    const mined = () => {
+      unmined -= 1;
+      if (unmined === 0) release();
+    };
     for (let i = 0; i < items.length; i += perTransaction) {
-      parts.push(this.send(departmentKey, items.slice(i, i + perTransaction)));
+      parts.push(this.send(departmentKey, items.slice(i, i + perTransaction), mined));
     }
     return (await Promise.all(parts)).flat();
   }
 
-  private async send(departmentKey: string, items: RecordItem[]): Promise<Outcome[]> {
-    if (items.length === 1) return [await this.recordOne(departmentKey, items[0])];
+  private async send(departmentKey: string, items: RecordItem[], onMined: () => void): Promise<Outcome[]> {
+    if (items.length === 1) return [await this.recordOne(departmentKey, items[0], onMined)];
     let result: WriteResult;
     try {
       result = await this.chain.writeCalldata(
@@ -128,6 +139,7 @@ export class ConsentBatcher {
         {
           gasLimit: batchGasLimit(items.length),
           decodeEvents: false,
+          onMined,
         },
       );
     } catch (error) {
@@ -158,12 +170,15 @@ export class ConsentBatcher {
     return status === "reverted";
   }
 
-  private async recordOne(departmentKey: string, item: RecordItem): Promise<Outcome> {
+  private async recordOne(departmentKey: string, item: RecordItem, onMined?: () => void): Promise<Outcome> {
     try {
-      const result = await this.chain.write(departmentKey, "ConsentRegistry", "record", [
-        item.terms,
-        item.evidenceHash,
-      ]);
+      const result = await this.chain.write(
+        departmentKey,
+        "ConsentRegistry",
+        "record",
+        [item.terms, item.evidenceHash],
+        onMined ? { onMined } : {},
+      );
       const [consentId] = this.recordedIds(result);
       if (consentId === undefined) throw new Error("record emitted no ConsentRecorded event");
       return { ok: true, value: { consentId, txHash: result.txHash, blockNumber: result.blockNumber } };
