@@ -37,8 +37,10 @@ export class Coalescer<T, R = void> {
   private timer: NodeJS.Timeout | null = null;
   /** Every flush that has not ended (close and drain wait for them)… */
   private readonly inFlight = new Set<Promise<void>>();
-  /** …and how many of them still hold a slot. */
+  /** …and how many of them still hold a slot… */
   private slotsHeld = 0;
+  /** …and the sizes of those that released theirs early and have not ended. */
+  private readonly finishing = new Map<object, number>();
   private readonly maxInFlight: number;
   private readonly now: () => number;
   private draining = 0;
@@ -97,13 +99,21 @@ export class Coalescer<T, R = void> {
     await this.drain();
   }
 
-  /** Starts every batch that is due (full, its window over, or draining) while a flush slot is free. */
+  /**
+   * Starts every batch that is due (full, its window over, or draining) while a flush slot is free. While a flush
+   * that released its slot early is still finishing, the next batch starts only once it is at least as large as that
+   * one (or full): otherwise the batch sizes would shrink towards one item a flush, each paying the flush's whole
+   * fixed cost, as a closed loop of clients (each sending again once answered) drove them to.
+   */
   private schedule(): void {
     if (this.timer !== null) {
       clearTimeout(this.timer);
       this.timer = null;
     }
     while (this.queue.length > 0 && this.slotsHeld < this.maxInFlight) {
+      if (this.draining === 0 && this.queue.length < Math.min(this.options.maxItems, this.largestFinishing())) {
+        return; // the finishing flush's end schedules it again
+      }
       const waitMs = this.queue[0].arrivedAt + this.options.maxWaitMs - this.now();
       if (this.queue.length < this.options.maxItems && waitMs > 0 && this.draining === 0) {
         this.timer = setTimeout(() => {
@@ -117,18 +127,31 @@ export class Coalescer<T, R = void> {
     // Every slot is busy: the batch keeps filling; the next finished flush schedules it.
   }
 
+  /** The size of the largest batch whose flush released its slot and has not ended (0: none). */
+  private largestFinishing(): number {
+    let largest = 0;
+    for (const size of this.finishing.values()) largest = Math.max(largest, size);
+    return largest;
+  }
+
   private start(batch: Pending<T, R>[]): void {
     let holding = true;
+    let ended = false;
+    const token = {};
     const release = () => {
       if (!holding) return;
       holding = false;
       this.slotsHeld -= 1;
+      if (!ended) this.finishing.set(token, batch.length);
       this.schedule();
     };
     this.slotsHeld += 1;
     const run = this.run(batch, release).finally(() => {
+      ended = true;
       this.inFlight.delete(run);
-      release();
+      this.finishing.delete(token);
+      if (holding) release();
+      else this.schedule();
     });
     this.inFlight.add(run);
   }

@@ -194,6 +194,47 @@ describe("Coalescer", function () {
       expect(await more).to.equal(40);
     });
 
+    it("starts a batch early only once it is as large as the finishing one, so batches do not shrink", async function () {
+      const releases: (() => void)[] = [];
+      const ends: (() => void)[] = [];
+      const batches: number[][] = [];
+      const coalescer = new Coalescer<number, number>({
+        maxItems: 100,
+        maxWaitMs: 10,
+        maxInFlight: 1,
+        flush: (items, release) => {
+          batches.push(items);
+          releases.push(release);
+          return new Promise<number[]>((resolve) => ends.push(() => resolve(items.map((n) => n * 10))));
+        },
+      });
+      const first = [1, 2, 3].map((n) => coalescer.add(n));
+      await tick();
+      const next = [4, 5].map((n) => coalescer.add(n));
+      releases[0]();
+      await tick();
+      expect(batches).to.deep.equal([[1, 2, 3]]); // two waiting, fewer than the three still finishing
+
+      const third = coalescer.add(6);
+      await tick();
+      expect(batches).to.deep.equal([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]);
+      releases[1]();
+      const last = coalescer.add(7);
+      await tick();
+      expect(batches).to.have.length(2);
+      ends[0]();
+      await tick();
+      expect(batches).to.have.length(2); // [4, 5, 6] is still finishing
+      ends[1]();
+      await tick();
+      expect(batches.at(-1)).to.deep.equal([7]); // nothing finishing: the window rules again
+      ends[2]();
+      expect(await Promise.all([...first, ...next, third, last])).to.deep.equal([10, 20, 30, 40, 50, 60, 70]);
+    });
+
     it("hands batches to flush synchronously and in arrival order", async function () {
       const calls: number[] = [];
       const coalescer = new Coalescer<number, void>({
