@@ -40,8 +40,9 @@ export interface ConsentBatcherOptions {
 
 const CONSENT_BATCH_MAX_WAIT_MS = 50;
 /**
- * One batch of a department on its way at a time: the next one fills until it is mined. Measured against three
- * (docs/perf/consents-profile.md): a sixth of the transactions and less CPU per consent, for the same rate.
+ * One batch of a department being mined at a time: the next one fills until it is, then is sent while the previous
+ * one's block is indexed and answered (once it is as large as that one). Three flushes at once, each held until
+ * answered, cut batches of 30 instead of 170 for the same rate (docs/perf/consents-profile.md).
  */
 const CONSENT_BATCHES_IN_FLIGHT = 1;
 
@@ -55,8 +56,8 @@ const CONSENT_RECORDED_TOPIC = CONTRACT_INTERFACES.ConsentRegistry.getEvent("Con
  * (one per department: each batch is signed by that department's key, which becomes the recording department).
  * Each caller still gets its own consent id, taken from the batch's `ConsentRecorded` events in input order.
  *
- * Under load a department's next batch fills while its previous ones are being mined (at most `maxInFlight` on their
- * way), up to what fits the transaction gas cap; the batches are queued in the outbox in arrival order, so their
+ * Under load a department's next batch fills while its previous ones are being mined (at most `maxInFlight` not yet
+ * mined), up to what fits the transaction gas cap; the batches are queued in the outbox in arrival order, so their
  * nonces, and so the order the chain records a key's consents in, follow the order the requests came in. A batch is
  * sent with a gas limit worked out from its size (batch-gas.ts) rather than estimated by the node.
  *
