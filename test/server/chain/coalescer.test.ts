@@ -95,6 +95,24 @@ describe("Coalescer", function () {
     }
     const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
 
+    /** One slot; each flush's slot released and its flush ended only when the test says so. */
+    function releasableFlush(maxWaitMs: number) {
+      const releases: (() => void)[] = [];
+      const ends: (() => void)[] = [];
+      const batches: number[][] = [];
+      const coalescer = new Coalescer<number, number>({
+        maxItems: 100,
+        maxWaitMs,
+        maxInFlight: 1,
+        flush: (items, release) => {
+          batches.push(items);
+          releases.push(release);
+          return new Promise<number[]>((resolve) => ends.push(() => resolve(items.map((n) => n * 10))));
+        },
+      });
+      return { coalescer, batches, releases, ends };
+    }
+
     it("keeps filling the next batch past its window while the flushes run, then sends it whole", async function () {
       const gated = gatedFlush();
       const coalescer = new Coalescer<number, number>({
@@ -155,19 +173,7 @@ describe("Coalescer", function () {
     });
 
     it("starts the next batch once a flush releases its slot, before that flush ends", async function () {
-      const releases: (() => void)[] = [];
-      const ends: (() => void)[] = [];
-      const batches: number[][] = [];
-      const coalescer = new Coalescer<number, number>({
-        maxItems: 100,
-        maxWaitMs: 0,
-        maxInFlight: 1,
-        flush: (items, release) => {
-          batches.push(items);
-          releases.push(release);
-          return new Promise<number[]>((resolve) => ends.push(() => resolve(items.map((n) => n * 10))));
-        },
-      });
+      const { coalescer, batches, releases, ends } = releasableFlush(0);
       const first = coalescer.add(1);
       const rest = [2, 3].map((n) => coalescer.add(n));
       await tick();
@@ -195,19 +201,7 @@ describe("Coalescer", function () {
     });
 
     it("starts a batch early only once it is as large as the finishing one, so batches do not shrink", async function () {
-      const releases: (() => void)[] = [];
-      const ends: (() => void)[] = [];
-      const batches: number[][] = [];
-      const coalescer = new Coalescer<number, number>({
-        maxItems: 100,
-        maxWaitMs: 10,
-        maxInFlight: 1,
-        flush: (items, release) => {
-          batches.push(items);
-          releases.push(release);
-          return new Promise<number[]>((resolve) => ends.push(() => resolve(items.map((n) => n * 10))));
-        },
-      });
+      const { coalescer, batches, releases, ends } = releasableFlush(10);
       const first = [1, 2, 3].map((n) => coalescer.add(n));
       await tick();
       const next = [4, 5].map((n) => coalescer.add(n));
