@@ -1,5 +1,5 @@
 import type { ExchangeRequest, ExchangeResponse } from "../../../core/exchange";
-import type { Receipt } from "../../../core/receipt";
+import { treeBytes, treeProof, type Receipt } from "../../../core/receipt";
 import type { Db } from "../common/db";
 import { migrate } from "../common/db";
 
@@ -33,6 +33,7 @@ export interface StoredReceipt {
   /** Wall-clock milliseconds when the gateway committed it (the anchoring lag is measured from here). */
   createdMs: number;
   batchSequence: number | null;
+  /** Its Merkle proof once in a batch; null before, and in a listing (only `get` reads it). */
   proof: string[] | null;
 }
 
@@ -63,8 +64,8 @@ export interface NewBatch {
   previousRoot: string;
   firstSequence: number;
   lastSequence: number;
-  /** Leaf and proof of every receipt of the batch, by receipt id. */
-  proofs: Record<string, string[]>;
+  /** The batch's Merkle tree (`ReceiptBatch.tree`): every receipt's proof is read off it. */
+  tree: readonly string[];
   createdMs: number;
 }
 
@@ -101,7 +102,6 @@ interface ReceiptRecord {
   exchange: string | null;
   created_ms: number;
   batch_sequence: number | null;
-  proof: string | null;
 }
 
 interface BatchRecord {
@@ -156,9 +156,14 @@ const MIGRATIONS = [
   // The anchorer asks for a department's first pending batch on every pass: without it, a walk over every batch
   // ever anchored (ten thousand at 10^7 receipts), several times a second.
   `CREATE INDEX receipt_batches_pending ON receipt_batches (department, sequence) WHERE status = 'pending'`,
+  // Each batch's Merkle tree, once (64 bytes a receipt), instead of a JSON proof in every receipt's row (~700 bytes
+  // each, and an update of every row when the batch is cut). Receipts batched before keep their JSON proof.
+  `CREATE TABLE receipt_batch_trees (
+     department TEXT NOT NULL, sequence INTEGER NOT NULL, tree BLOB NOT NULL,
+     PRIMARY KEY (department, sequence)) WITHOUT ROWID`,
 ] as const;
 
-const RECEIPT_COLUMNS = `body, leaf, created_ms, batch_sequence, proof, request_id, role, exchange`;
+const RECEIPT_COLUMNS = `body, leaf, created_ms, batch_sequence, request_id, role, exchange`;
 
 /**
  * Access receipts and their anchoring batches (SQL only here). Receipts are inserted in groups, one transaction per
@@ -172,6 +177,7 @@ export class ReceiptStore {
   readonly fresh: boolean;
   private readonly insertReceipt;
   private readonly byId;
+  private readonly treeOf;
   private readonly markAnchoredStatement;
 
   constructor(private readonly db: Db) {
@@ -180,7 +186,8 @@ export class ReceiptStore {
       `INSERT INTO receipts (department, sequence, id, time, created_ms, grant_id, agreement_id, provider,
          subject_ref, result, leaf, body, request_id, role, exchange) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.byId = db.prepare(`SELECT ${RECEIPT_COLUMNS} FROM receipts WHERE id = ?`);
+    this.byId = db.prepare(`SELECT department, ${RECEIPT_COLUMNS}, proof FROM receipts WHERE id = ?`);
+    this.treeOf = db.prepare(`SELECT tree FROM receipt_batch_trees WHERE department = ? AND sequence = ?`).pluck();
     this.markAnchoredStatement = db.prepare(
       `UPDATE receipt_batches SET status = 'anchored', tx_hash = ?, block_number = ?, anchored_ms = ?, last_error = NULL
        WHERE department = ? AND sequence = ? AND root = ? AND status = 'pending'`,
@@ -245,9 +252,18 @@ export class ReceiptStore {
     return row ?? null;
   }
 
+  /** A receipt with its proof: the JSON one of a receipt batched before the trees, else read off its batch's tree. */
   get(id: string): StoredReceipt | null {
-    const row = this.byId.get(id.toLowerCase()) as ReceiptRecord | undefined;
-    return row ? fromRecord(row) : null;
+    const row = this.byId.get(id.toLowerCase()) as
+      (ReceiptRecord & { department: string; proof: string | null }) | undefined;
+    if (row === undefined) return null;
+    let proof: string[] | null = null;
+    if (row.proof !== null) proof = JSON.parse(row.proof) as string[];
+    else if (row.batch_sequence !== null) {
+      const tree = this.treeOf.get(row.department, row.batch_sequence) as Buffer | undefined;
+      proof = tree === undefined ? null : treeProof(tree, row.leaf);
+    }
+    return { ...fromRecord(row), proof };
   }
 
   list(query: ReceiptQuery): StoredReceipt[] {
@@ -380,11 +396,11 @@ export class ReceiptStore {
     return row ? batchFromRecord(row) : null;
   }
 
-  /** Persists a batch and its receipts' proofs in one transaction, before its anchor is submitted. */
+  /**
+   * Persists a batch, its tree and which receipts it holds in one transaction, before its anchor is submitted. Throws
+   * (storing nothing) unless every receipt of its range is stored and in no batch yet.
+   */
   saveBatch(batch: NewBatch): void {
-    const setProof = this.db.prepare(
-      `UPDATE receipts SET batch_sequence = ?, proof = ? WHERE id = ? AND batch_sequence IS NULL`,
-    );
     this.db.transaction(() => {
       this.db
         .prepare(
@@ -401,10 +417,21 @@ export class ReceiptStore {
           batch.previousRoot,
           batch.createdMs,
         );
-      for (const [id, proof] of Object.entries(batch.proofs)) {
-        if (setProof.run(batch.sequence, JSON.stringify(proof), id).changes !== 1) {
-          throw new Error(`receipt ${id} is missing or already in a batch`);
-        }
+      this.db
+        .prepare(`INSERT INTO receipt_batch_trees (department, sequence, tree) VALUES (?, ?, ?)`)
+        .run(batch.department, batch.sequence, treeBytes(batch.tree));
+      const count = batch.lastSequence - batch.firstSequence + 1;
+      const batched = this.db
+        .prepare(
+          `UPDATE receipts SET batch_sequence = ?
+           WHERE department = ? AND sequence BETWEEN ? AND ? AND batch_sequence IS NULL`,
+        )
+        .run(batch.sequence, batch.department, batch.firstSequence, batch.lastSequence).changes;
+      if (batched !== count) {
+        throw new Error(
+          `receipts ${batch.firstSequence}–${batch.lastSequence} of ${batch.department}: ` +
+            `${count - batched} missing or already in a batch`,
+        );
       }
     })();
   }
@@ -465,7 +492,7 @@ function fromRecord(row: ReceiptRecord): StoredReceipt {
         : null,
     createdMs: row.created_ms,
     batchSequence: row.batch_sequence,
-    proof: row.proof === null ? null : (JSON.parse(row.proof) as string[]),
+    proof: null,
   };
 }
 

@@ -206,7 +206,7 @@ export class Anchorer {
       previousRoot: previous?.root ?? ZeroHash,
       firstSequence: built.firstSequence,
       lastSequence: built.lastSequence,
-      proofs: built.proofs,
+      tree: built.tree,
       createdMs: this.now(),
     });
     return store.batch(department, sequence);
