@@ -233,12 +233,6 @@ export interface ReceiptBatch {
   leaves: Record<string, string>;
   /** Merkle proof of each receipt, by receipt id. */
   proofs: Record<string, string[]>;
-  /**
-   * Every node of the tree, root first, in OpenZeppelin's order (the children of node i at 2i+1 and 2i+2, the leaves
-   * sorted at the end): each proof is read off it (`treeProof`), so a store can keep the tree once instead of a
-   * proof per receipt.
-   */
-  tree: string[];
 }
 
 /**
@@ -261,8 +255,11 @@ export function buildBatch(receipts: readonly Receipt[]): ReceiptBatch {
   const leaves: Record<string, string> = {};
   const proofs: Record<string, string[]> = {};
   receipts.forEach((r, i) => {
+    let node = nodes.index.get(leafList[i])!;
     leaves[r.id] = leafList[i];
-    proofs[r.id] = proofAt(nodes.index.get(leafList[i])!, (node) => nodes.tree[node]);
+    const proof: string[] = [];
+    for (; node > 0; node = (node - 1) >> 1) proof.push(nodes.tree[node % 2 === 1 ? node + 1 : node - 1]);
+    proofs[r.id] = proof;
   });
   return {
     root: nodes.tree[0],
@@ -272,47 +269,7 @@ export function buildBatch(receipts: readonly Receipt[]): ReceiptBatch {
     lastSequence: first.sequence + receipts.length - 1,
     leaves,
     proofs,
-    tree: nodes.tree,
   };
-}
-
-/** The siblings of `node` on its way up to the root (OpenZeppelin's layout). */
-function proofAt(node: number, nodeAt: (node: number) => string): string[] {
-  const proof: string[] = [];
-  for (; node > 0; node = (node - 1) >> 1) proof.push(nodeAt(node % 2 === 1 ? node + 1 : node - 1));
-  return proof;
-}
-
-const NODE_BYTES = 32;
-
-/** A batch's tree as bytes: its nodes (`ReceiptBatch.tree`) of 32 bytes each, root first. */
-export function treeBytes(tree: readonly string[]): Buffer {
-  return Buffer.concat(tree.map(bytesOf));
-}
-
-/**
- * The Merkle proof of `leaf` read off a batch's tree (`treeBytes`): the same proof `buildBatch` gives, or null when
- * `leaf` is not a leaf of the tree. The leaves are the tree's last nodes, sorted from the end, so the leaf is found by
- * bisection: a lookup reads about twenty nodes, whatever the batch.
- */
-export function treeProof(tree: Uint8Array, leaf: string): string[] | null {
-  const size = tree.length / NODE_BYTES;
-  if (!Number.isInteger(size) || size === 0 || !BYTES32.test(leaf)) return null;
-  const wanted = bytesOf(leaf);
-  const bytes = Buffer.from(tree.buffer, tree.byteOffset, tree.length);
-  const nodeAt = (node: number) => bytes.subarray(node * NODE_BYTES, (node + 1) * NODE_BYTES);
-  // Sorted leaf i sits at node size - 1 - i; there are (size + 1) / 2 of them.
-  let low = 0;
-  let high = (size + 1) / 2 - 1;
-  while (low <= high) {
-    const middle = (low + high) >> 1;
-    const node = size - 1 - middle;
-    const order = Buffer.compare(nodeAt(node), wanted);
-    if (order === 0) return proofAt(node, (n) => "0x" + nodeAt(n).toString("hex"));
-    if (order < 0) low = middle + 1;
-    else high = middle - 1;
-  }
-  return null;
 }
 
 /**

@@ -16,8 +16,6 @@ import {
   receiptLeaf,
   leafOfParsedReceipt,
   receiptLeafValues,
-  treeBytes,
-  treeProof,
   verifyLeafProof,
   verifyProof,
   type Receipt,
@@ -298,26 +296,11 @@ describe("receipt format", function () {
               expect(receiptLeaf(r)).to.equal(reference.leafHash(values));
               expect(built.proofs[r.id]).to.deep.equal(reference.getProof(i));
               expect(verifyProof(r, built.proofs[r.id], built.root)).to.equal(true);
-              // The proof read off the stored tree is the same one.
-              expect(treeProof(treeBytes(built.tree), receiptLeaf(r))).to.deep.equal(reference.getProof(i));
             }
           },
         ),
         { numRuns: 40 },
       );
-    });
-
-    it("reads no proof off a tree for a leaf that is not in it, nor off bytes that are not a tree", function () {
-      const built = buildBatch(batchReceipts);
-      const tree = treeBytes(built.tree);
-      expect(tree.length).to.equal(32 * (2 * batchReceipts.length - 1));
-      expect(tree.subarray(0, 32).toString("hex")).to.equal(built.root.slice(2));
-      expect(treeProof(tree, receiptLeaf(receipts[3]))).to.equal(null);
-      // The root is a node of the tree but not a leaf of it.
-      expect(treeProof(tree, built.root)).to.equal(null);
-      expect(treeProof(tree, "0x1234")).to.equal(null);
-      expect(treeProof(tree.subarray(0, 40), receiptLeaf(batchReceipts[0]))).to.equal(null);
-      expect(treeProof(Buffer.alloc(0), receiptLeaf(batchReceipts[0]))).to.equal(null);
     });
   });
 });

@@ -206,7 +206,7 @@ export class Anchorer {
       previousRoot: previous?.root ?? ZeroHash,
       firstSequence: built.firstSequence,
       lastSequence: built.lastSequence,
-      tree: built.tree,
+      proofs: waiting.map((w) => built.proofs[w.receipt.id]),
       createdMs: this.now(),
     });
     return store.batch(department, sequence);

@@ -8,8 +8,8 @@ import { ReceiptStore } from "../../../../server/src/store/receipts";
 
 const DEPARTMENT = ethers.id("department").toLowerCase();
 const AUDITOR = { tokenId: 1, role: "auditor" as const, departmentKey: null };
-/** The receipts schema before the batch trees: its first 12 migrations. */
-const BEFORE_TREES = 12;
+/** The receipts schema before proofs were stored as bytes: its first 12 migrations. */
+const BEFORE_PROOF_BYTES = 12;
 
 function draft(n: number): ReceiptDraft {
   return {
@@ -46,18 +46,18 @@ function save(store: ReceiptStore, sequence: number, receipts: Receipt[], previo
     previousRoot,
     firstSequence: built.firstSequence,
     lastSequence: built.lastSequence,
-    tree: built.tree,
+    proofs: receipts.map((r) => built.proofs[r.id]),
     createdMs: 1,
   });
   store.markAnchored(DEPARTMENT, sequence, built.root, ethers.id(`anchor ${sequence}`), sequence);
   return built;
 }
 
-describe("Receipts: each batch's Merkle tree stored once, every proof read off it", function () {
+describe("Receipts: each receipt's proof stored as bytes beside it", function () {
   let db: Db;
   afterEach(() => db?.close());
 
-  it("serves every receipt's proof from its batch's tree, with no JSON proof in its row", async function () {
+  it("serves every receipt's proof, stored as bytes and not as JSON", async function () {
     db = openDatabase(":memory:");
     const store = new ReceiptStore(db);
     const receipts = await recordAll(new ReceiptRecorder(store), 0, 5);
@@ -74,6 +74,8 @@ describe("Receipts: each batch's Merkle tree stored once, every proof read off i
       expect(verifyProof(r, view.proof!, built.root)).to.equal(true);
     }
     expect(db.prepare(`SELECT COUNT(*) FROM receipts WHERE proof IS NOT NULL`).pluck().get()).to.equal(0);
+    const bytes = db.prepare(`SELECT length(proof_nodes) FROM receipts`).pluck().all();
+    expect(bytes).to.deep.equal(receipts.map((r) => 32 * built.proofs[r.id].length));
     expect(store.list({ visibleTo: null, limit: 10 }).map((s) => s.batchSequence)).to.deep.equal([1, 1, 1, 1, 1]);
   });
 
@@ -82,34 +84,35 @@ describe("Receipts: each batch's Merkle tree stored once, every proof read off i
     const store = new ReceiptStore(db);
     const receipts = await recordAll(new ReceiptRecorder(store), 0, 4);
     const first = save(store, 1, receipts.slice(0, 2));
-    // Receipts 2–4: the fourth does not exist.
-    const missing = { ...buildBatch(receipts.slice(2, 4)), lastSequence: 5 };
+    const next = buildBatch(receipts.slice(2, 4));
     const attempt = (firstSequence: number, lastSequence: number) => () =>
       store.saveBatch({
         department: DEPARTMENT,
         sequence: 2,
-        root: missing.root,
+        root: next.root,
         previousRoot: first.root,
         firstSequence,
         lastSequence,
-        tree: missing.tree,
+        proofs: [[], [], []],
         createdMs: 1,
       });
-    expect(attempt(3, 5)).to.throw(/receipts 3–5 of .*: 1 missing or already in a batch/);
-    expect(attempt(2, 4)).to.throw(/receipts 2–4 of .*: 1 missing or already in a batch/);
+    // Receipts 3–5: the fifth does not exist; 2–4: the second is in batch 1 already; 3–4 with three proofs.
+    expect(attempt(3, 5)).to.throw(/receipt 5 of .* is missing or already in a batch/);
+    expect(attempt(2, 4)).to.throw(/receipt 2 of .* is missing or already in a batch/);
+    expect(attempt(3, 4)).to.throw(/a batch of 2 receipts with 3 proofs/);
     expect(store.lastBatch(DEPARTMENT)?.sequence).to.equal(1);
-    expect(db.prepare(`SELECT COUNT(*) FROM receipt_batch_trees`).pluck().get()).to.equal(1);
     expect(store.get(receipts[2].id)?.batchSequence).to.equal(null);
+    expect(store.get(receipts[2].id)?.proof).to.equal(null);
   });
 
-  it("migrates a database whose receipts carry JSON proofs: they keep them, and later batches store a tree", async function () {
+  it("migrates a database whose receipts carry JSON proofs: they keep them, and later batches store bytes", async function () {
     db = openDatabase(":memory:");
     const store = new ReceiptStore(db);
     const recorder = new ReceiptRecorder(store);
     const old = await recordAll(recorder, 0, 3);
-    // Roll the schema back to the release before the trees, and batch the first receipts as that release did.
-    db.exec(`DROP TABLE receipt_batch_trees`);
-    db.prepare(`DELETE FROM schema_migrations WHERE component = 'receipts' AND version > ?`).run(BEFORE_TREES);
+    // Roll the schema back to the release before, and batch the first receipts as that release did.
+    db.exec(`ALTER TABLE receipts DROP COLUMN proof_nodes`);
+    db.prepare(`DELETE FROM schema_migrations WHERE component = 'receipts' AND version > ?`).run(BEFORE_PROOF_BYTES);
     const oldBatch = buildBatch(old);
     db.prepare(
       `INSERT INTO receipt_batches (department, sequence, root, receipt_count, first_sequence, last_sequence,
