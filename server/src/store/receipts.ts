@@ -158,7 +158,7 @@ const MIGRATIONS = [
   `CREATE INDEX receipt_batches_pending ON receipt_batches (department, sequence) WHERE status = 'pending'`,
   // Each receipt's proof as its 32-byte nodes end to end (~320 bytes) instead of JSON (~700): set when its batch is
   // cut. Receipts batched before keep their JSON proof. (One tree per batch would be smaller still, but a lookup then
-  // reads a 64 KiB blob, which SQLite reads from disk page by page past its cache: 90 µs more a proof.)
+  // reads a 64 KiB blob, which SQLite reads from the file an overflow page at a time, past its cache: 90 µs more.)
   `ALTER TABLE receipts ADD COLUMN proof_nodes BLOB`,
 ] as const;
 
