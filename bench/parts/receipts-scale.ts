@@ -166,7 +166,7 @@ export async function receiptsScalePart(ctx: BenchContext): Promise<Record<strin
  * The two signatures are 65 bytes that look like signatures but sign nothing: the store verifies none, and what is
  * measured is what it keeps and reads.
  */
-export function receiptOf(n: number): FilledReceipt {
+function receiptOf(n: number): FilledReceipt {
   const delivered = n % 7 !== 0;
   const department = n % 10 === 9 ? SMALL.id : MAIN.id;
   const time = 1_700_000_000 + Math.floor(n / PER_SECOND);
