@@ -210,7 +210,7 @@ export class Anchorer {
       previousRoot: previous?.root ?? ZeroHash,
       firstSequence: built.firstSequence,
       lastSequence: built.lastSequence,
-      proofs: built.proofs,
+      proofs: waiting.map((w) => built.proofs[w.receipt.id]),
       createdMs: this.now(),
     });
     return store.batch(department, sequence);
