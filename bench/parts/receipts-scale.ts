@@ -1,15 +1,16 @@
 /**
  * Part receipts-scale (issue 17, "receipts: listing, proof lookup and anchoring with 10^7 receipts in the database"):
- * a gateway's receipt store filled through the gateway's own code (the recorder numbers, chains and group-commits
- * them; the anchorer cuts batches of 1,024, stores every proof and marks them anchored) to 10^4, 10^5, 10^6 and, when
- * the disk and the fill rate allow it (under 15 minutes), 10^7 receipts. The anchorer's chain is a stand-in that mines at
- * once: what is measured is the gateway's own work, which is what grows with its database.
+ * a gateway's receipt store filled to 10^4, 10^5, 10^6 and, when the disk and the fill rate allow it, 10^7 receipts
+ * by ReceiptFiller (bench/lib/receipt-filler.ts: the gateway's recorder numbers, chains and checks every receipt and
+ * the store's own statements insert it; every batch of 1,024 is built by `buildBatch`, stored by `saveBatch` and
+ * marked anchored, in large transactions). The receipts are a federated consumer's, each with its exchange envelope.
  *
  * At each size, medians of repeated calls of the services behind the routes: listing (first page as a department
  * and as an auditor, a page deep in through the `after` cursor and through `since`, filtered by subject and by
- * agreement), a receipt with its proof by id (`GET /v1/receipts/:id`), and anchoring a fresh batch (1,024 receipts
- * recorded, then batched, stored and marked anchored). The gateway serves two departments, one with a tenth of the
- * receipts, as a gateway of several departments does.
+ * agreement), a receipt with its proof by id (`GET /v1/receipts/:id`); then 1,024 receipts recorded through the
+ * gateway's recorder (group commit) and one pass of the gateway's anchorer, which cuts, stores and anchors their batch
+ * against a stand-in chain that mines at once (the chain's time does not grow with the gateway's database). The
+ * gateway serves two departments, one with a tenth of the receipts, as a gateway of several departments does.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -18,27 +19,40 @@ import pino from "pino";
 import { ZeroHash, encodeBytes32String, id as keccakText } from "ethers";
 import { useFastKeccak } from "../../core/crypto/keccak";
 import { receiptId } from "../../core/receipt";
+import { exchangeDomain, requestDigest, type ExchangeRequest, type ExchangeResponse } from "../../core/exchange";
 import { openDatabase } from "../../server/src/common/db";
 import { createMetrics } from "../../server/src/common/metrics";
 import type { AuthContext } from "../../server/src/common/request-context";
 import { Anchorer } from "../../server/src/modules/receipts/anchorer";
-import { ReceiptRecorder, type ReceiptDraft } from "../../server/src/modules/receipts/recorder";
+import { ReceiptRecorder } from "../../server/src/modules/receipts/recorder";
 import { ReceiptService } from "../../server/src/modules/receipts/service";
 import { ReceiptStore } from "../../server/src/store/receipts";
 import type { KuajieChain } from "../../server/src/chain/adapter";
 import { percentile, round, type BenchContext } from "../lib/context";
 import { sleep } from "../lib/procs";
+import { ReceiptFiller, type FilledReceipt } from "../lib/receipt-filler";
 
 const MAIN = { key: "main", id: keccakText("receipts-scale main department").toLowerCase() };
 const SMALL = { key: "small", id: keccakText("receipts-scale small department").toLowerCase() };
 const PROVIDERS = [0, 1, 2].map((i) => keccakText(`receipts-scale provider ${i}`).toLowerCase());
 const SUBJECTS = Array.from({ length: 50 }, (_, i) => keccakText(`receipts-scale subject ${i}`));
 const AGREEMENTS = 20;
+const PURPOSE = encodeBytes32String("minimum-living-allowance");
+const DOMAIN = exchangeDomain(31_337, "0x" + "22".repeat(20));
+/**
+ * Values that are as long as real ones but whose uniqueness the store never looks at, drawn from pools (hashing them
+ * afresh for each of 10^7 receipts would be most of the filling's time): signatures, consents, parameters.
+ */
+const POOL = 4_096;
+const poolOf = (label: string) => Array.from({ length: POOL }, (_, i) => keccakText(`${label} ${i}`));
+const CONSENTS = poolOf("consent");
+const PARAMS = poolOf("params");
+const REQUEST_SIGNATURES = poolOf("request signature").map((r, i) => signatureLike(r, i));
+const RESPONSE_SIGNATURES = poolOf("response signature").map((r, i) => signatureLike(r, i));
 /** Receipts per second of the filled history (their `time`). */
 const PER_SECOND = 50;
 const BATCH = 1_024;
-const RECORD_CHUNK = 4_096;
-const FILL_LIMIT_S = 15 * 60;
+const FILL_LIMIT_S = 30 * 60;
 const GiB = 1024 ** 3;
 
 export async function receiptsScalePart(ctx: BenchContext): Promise<Record<string, unknown>> {
@@ -57,22 +71,26 @@ export async function receiptsScalePart(ctx: BenchContext): Promise<Record<strin
       logs: [],
     }),
   };
-  const anchorerOf = (batchSeconds: number) =>
+  const filler = new ReceiptFiller({
+    db,
+    store,
+    batchSize: BATCH,
+    anchorOf: () => ({ txHash: keccakText(`anchor ${++block}`), blockNumber: block }),
+  });
+  // The measured anchorer: one pass cuts, stores and anchors the fresh batch (its later passes every 250 ms).
+  const anchorer = () =>
     new Anchorer({
       store,
       chain,
       departments: [MAIN, SMALL],
       batchSize: BATCH,
-      batchSeconds,
+      batchSeconds: 1,
       metrics: createMetrics(),
       logger: pino({ level: "silent" }),
       // The stand-in chain's clock is this machine's: every receipt recorded here is already within its reach.
       chainClock: { lowerBoundMs: () => Date.now(), refresh: async () => Date.now() },
       maxClockLeadSeconds: 60,
     });
-  // While filling, a loop that looks every 10 ms, so that the batches keep up with the recorder.
-  let anchorer = anchorerOf(0.04);
-  const recorder = new ReceiptRecorder(store, { onCommitted: (c) => anchorer.noteCommitted(c) });
   const service = new ReceiptService(
     store,
     (key) => (key === MAIN.key ? MAIN.id : key === SMALL.key ? SMALL.id : null),
@@ -80,7 +98,6 @@ export async function receiptsScalePart(ctx: BenchContext): Promise<Record<strin
   );
   const asMain: AuthContext = { tokenId: 1, role: "operator", departmentKey: MAIN.key };
   const asAuditor: AuthContext = { tokenId: 2, role: "auditor", departmentKey: null };
-  anchorer.start();
   const results: Record<string, unknown>[] = [];
   let recorded = 0;
   let fillSeconds = 0;
@@ -98,23 +115,16 @@ export async function receiptsScalePart(ctx: BenchContext): Promise<Record<strin
         continue;
       }
       const started = performance.now();
-      while (recorded < size) {
-        const n = Math.min(RECORD_CHUNK, size - recorded);
-        await Promise.all(Array.from({ length: n }, (_, k) => recorder.record(draftOf(recorded + k))));
-        recorded += n;
-      }
-      await anchoredAll(store);
+      filler.fill(recorded, size, receiptOf);
+      recorded = size;
       fillSeconds += (performance.now() - started) / 1000;
       ctx.log(`receipts-scale: ${recorded} receipts recorded and anchored (${round(fillSeconds, 0)} s in all)`);
-      await anchorer.stop();
       const reads = measureReads(store, service, asMain, asAuditor);
-      const anchoring = await measureAnchoring(store, recorder, recorded, () => (anchorer = anchorerOf(1)));
-      await anchorer.stop();
-      anchorer = anchorerOf(0.04);
-      anchorer.start();
+      const anchoring = await measureAnchoring(store, new ReceiptRecorder(store), recorded, anchorer);
       results.push({
         receipts: recorded,
         fill_seconds: round(fillSeconds, 0),
+        fill_receipts_per_second: round(recorded / fillSeconds, 0),
         database_mib: round(databaseBytes(dir) / 1024 ** 2, 0),
         ...reads,
         ...anchoring,
@@ -124,8 +134,6 @@ export async function receiptsScalePart(ctx: BenchContext): Promise<Record<strin
       ctx.log(`receipts-scale: ${JSON.stringify(results.at(-1))}`);
     }
   } finally {
-    recorder.flush();
-    await anchorer.stop();
     db.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -151,31 +159,76 @@ export async function receiptsScalePart(ctx: BenchContext): Promise<Record<strin
   };
 }
 
-/** Receipt number `n` of the filled history: the main department's, or one in ten the small one's. */
-function draftOf(n: number): ReceiptDraft {
+/**
+ * Receipt number `n` of the filled history, as a consumer gateway writes it (docs/FEDERATION.md §1): the main
+ * department's, or one in ten the small one's; six in seven delivered, the others refused by the provider. Its
+ * `requestHash` is the EIP-712 digest of the request it carries in its envelope, with the provider's signed response.
+ * The two signatures are 65 bytes that look like signatures but sign nothing: the store verifies none, and what is
+ * measured is what it keeps and reads.
+ */
+function receiptOf(n: number): FilledReceipt {
   const delivered = n % 7 !== 0;
-  return {
-    time: 1_700_000_000 + Math.floor(n / PER_SECOND),
-    department: n % 10 === 9 ? SMALL.id : MAIN.id,
-    account: "0x" + "11".repeat(20),
-    grantId: String(1 + (n % AGREEMENTS)),
-    agreementId: String(1 + (n % AGREEMENTS)),
-    consentId: ZeroHash,
-    provider: PROVIDERS[n % PROVIDERS.length],
-    resourceId: keccakText("receipts-scale resource"),
-    resourceVersion: 1,
-    fieldMask: delivered ? "0x3" : "0x0",
+  const department = n % 10 === 9 ? SMALL.id : MAIN.id;
+  const time = 1_700_000_000 + Math.floor(n / PER_SECOND);
+  const agreement = String(1 + (n % AGREEMENTS));
+  const provider = PROVIDERS[n % PROVIDERS.length];
+  const request: ExchangeRequest = {
+    requestId: keccakText(`request id ${n}`),
+    consumer: department,
+    grantId: agreement,
+    purpose: PURPOSE,
     subjectRef: SUBJECTS[n % SUBJECTS.length],
-    purpose: encodeBytes32String("minimum-living-allowance"),
+    fieldMask: "0x3",
+    paramsHash: PARAMS[n % POOL],
+    time,
+  };
+  const requestHash = requestDigest(DOMAIN, request);
+  const responseHash = delivered ? keccakText(`response ${n}`) : ZeroHash;
+  const reason = delivered ? "ok" : "consent_missing";
+  const response: ExchangeResponse = {
+    requestId: request.requestId,
+    requestDigest: requestHash,
+    provider,
     result: delivered ? "delivered" : "denied",
-    reason: delivered ? "ok" : "consent_missing",
-    requestHash: keccakText(`request ${n}`),
-    responseHash: delivered ? keccakText(`response ${n}`) : ZeroHash,
+    reason: encodeBytes32String(reason),
+    responseHash,
+    time,
+  };
+  return {
+    draft: {
+      time,
+      department,
+      account: "0x" + "11".repeat(20),
+      grantId: agreement,
+      agreementId: agreement,
+      consentId: delivered ? CONSENTS[n % POOL] : ZeroHash,
+      provider,
+      resourceId: keccakText("receipts-scale resource"),
+      resourceVersion: 1,
+      fieldMask: delivered ? "0x3" : "0x0",
+      subjectRef: request.subjectRef,
+      purpose: PURPOSE,
+      result: response.result,
+      reason,
+      requestHash,
+      responseHash,
+    },
+    envelope: {
+      requestId: request.requestId,
+      role: "consumer",
+      exchange: {
+        request,
+        requestSignature: REQUEST_SIGNATURES[n % POOL],
+        response,
+        responseSignature: RESPONSE_SIGNATURES[n % POOL],
+      },
+    },
   };
 }
 
-async function anchoredAll(store: ReceiptStore): Promise<void> {
-  while ([MAIN.id, SMALL.id].some((d) => store.oldestUnanchored(d) !== null)) await sleep(20);
+/** 65 bytes shaped like an ECDSA signature (r, s, v = 27 or 28). */
+function signatureLike(r: string, i: number): string {
+  return r + keccakText(r).slice(2) + (i % 2 === 0 ? "1b" : "1c");
 }
 
 /**
@@ -252,19 +305,26 @@ async function measureAnchoring(
   const recordCpu = process.cpuUsage();
   const recordStarted = performance.now();
   await Promise.all(
-    Array.from({ length: BATCH }, (_, k) => recorder.record({ ...draftOf(recorded + k * 10), department: MAIN.id })),
+    Array.from({ length: BATCH }, (_, k) => {
+      const { draft, envelope } = receiptOf(recorded + k * 10);
+      return recorder.record({ ...draft, department: MAIN.id }, envelope);
+    }),
   );
   const recordMs = performance.now() - recordStarted;
   const recordCpuMs = ms(process.cpuUsage(recordCpu));
   const anchorCpu = process.cpuUsage();
   const anchorStarted = performance.now();
-  start().start();
+  const anchorer = start();
+  anchorer.start();
   while (store.oldestUnanchored(MAIN.id) !== null) await sleep(2);
+  const anchorCpuMs = ms(process.cpuUsage(anchorCpu));
+  const anchorMs = performance.now() - anchorStarted;
+  await anchorer.stop();
   return {
     record_batch_cpu_ms: round(recordCpuMs, 1),
     record_batch_ms: round(recordMs, 1),
-    anchor_batch_cpu_ms: round(ms(process.cpuUsage(anchorCpu)), 1),
-    anchor_batch_ms: round(performance.now() - anchorStarted, 1),
+    anchor_batch_cpu_ms: round(anchorCpuMs, 1),
+    anchor_batch_ms: round(anchorMs, 1),
   };
 }
 

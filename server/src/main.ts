@@ -63,6 +63,26 @@ export function tlsFilesFromEnv(env: NodeJS.ProcessEnv): TlsFiles | null {
  * authenticate with their bearer token.
  */
 export function createGatewayServer(app: RequestListener, tls: TlsFiles | null): Server {
+  return keepIdleConnections(createServerFor(app, tls));
+}
+
+/**
+ * How long an idle keep-alive connection stays open. Node's default (5 s) loses requests under load: a busy client
+ * (a clerk's system answered in bursts, the writes benchmark's 512 concurrent consents) keeps more connections than it
+ * has requests in flight, and a client that lags reuses an idle one just as the server closes it ("other side
+ * closed", ECONNRESET). A minute, as proxies and load balancers keep them, makes that race rare; clients are told the
+ * time in the `Keep-Alive` header and close their end a little before.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+function keepIdleConnections(server: Server): Server {
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  // Above the keep-alive time, so that a request arriving on a connection just before it would close has its time.
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
+  return server;
+}
+
+function createServerFor(app: RequestListener, tls: TlsFiles | null): Server {
   if (tls === null) return createHttpServer(app);
   return createHttpsServer(
     {

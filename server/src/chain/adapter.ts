@@ -65,6 +65,12 @@ interface WriteOptions {
    * with ethers costs a batch's writer more than the batch's sending.
    */
   decodeEvents?: boolean;
+  /**
+   * Called once the transaction is mined without a revert, before the wait for the indexer: a caller that serialises
+   * its writes (the consent batcher) queues the next one then, so that it is signed and mined while this one's block
+   * is indexed and answered.
+   */
+  onMined?: () => void;
 }
 
 /** The contracts' errors that compare a time with `block.timestamp`: their problem detail names the chain's clock. */
@@ -257,6 +263,7 @@ export class KuajieChain {
     if (row.status !== "mined" || row.blockNumber === null || row.txHash === null) {
       throw new TransactionFailedError(outboxId, row.error ?? row.status);
     }
+    options.onMined?.();
     await this.indexer.waitForBlock(row.blockNumber, this.writeWaitMs).catch(() => undefined);
     return {
       outboxId,

@@ -188,6 +188,11 @@ export class EventIndexer {
   private wake: (() => void) | null = null;
   /** The cursor's row, read on every fetch (the block its decision was made on): prepared once. */
   private readonly stateQuery: Database.Statement<[string], StateRecord>;
+  /**
+   * The committed cursor's indexed block, read on every fetch on both sides of an exchange: kept from one read of the
+   * row to the next write of it (a page, a reset), so a fetch reads memory instead of SQLite.
+   */
+  private committedIndexedBlock: number | null = null;
 
   constructor(private readonly options: IndexerOptions) {
     migrateChainSchema(options.db);
@@ -218,7 +223,17 @@ export class EventIndexer {
 
   /** The last block whose events are all in the table (reads reflect this block). */
   indexedBlock(): number {
-    return this.state().indexed_block;
+    // Inside a transaction (a page being applied, its handlers) the row may hold what is not committed yet.
+    if (this.options.db.inTransaction) return this.state().indexed_block;
+    return (this.committedIndexedBlock ??= this.state().indexed_block);
+  }
+
+  /**
+   * When the index last reached the chain's head (wall-clock ms), null while it is still catching up: every fetch reads
+   * it (how stale the view is) and needs nothing else of `status()`, which reads the cursor row from the database.
+   */
+  lastCaughtUpMs(): number | null {
+    return this.caughtUpMs;
   }
 
   status(): IndexerStatus {
@@ -427,6 +442,7 @@ export class EventIndexer {
 
   private reset(reason: IndexerResetReason, genesis: string, startBlock: number): void {
     const { db } = this.options;
+    this.committedIndexedBlock = null;
     db.transaction(() => {
       db.prepare("DELETE FROM events").run();
       db.prepare(
@@ -517,6 +533,7 @@ export class EventIndexer {
       `INSERT OR REPLACE INTO events (block_number, log_index, tx_hash, address, contract, name, args_json, block_time)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    this.committedIndexedBlock = null;
     db.transaction(() => {
       if (this.state().next_block !== from) {
         return; // A reset happened meanwhile: this page belongs to the old index.

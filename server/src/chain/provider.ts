@@ -7,6 +7,7 @@ import {
   type JsonRpcResult,
 } from "ethers";
 import { ChainUnavailableError, isNetworkError } from "./errors";
+import { nodeGetUrl } from "./node-get-url";
 
 export interface ProviderOptions {
   /** The chain id, when known from configuration; otherwise it is asked of the node once. */
@@ -97,5 +98,6 @@ export async function chainInfo(provider: JsonRpcApiProvider): Promise<ChainInfo
 function connection(url: string, timeoutMs: number): FetchRequest {
   const request = new FetchRequest(url);
   request.timeout = timeoutMs;
+  request.getUrlFunc = nodeGetUrl;
   return request;
 }

@@ -327,10 +327,20 @@ export class TxSender {
     const { provider } = this.options;
     let chainIdHex: string;
     let genesisBlock: { hash: string } | null;
+    let checkpointBlock: { hash: string } | null;
+    // One round trip (the provider batches requests sent together): this check runs before every send and after
+    // every receipt, on the path of each consent batch.
+    const checkpoint = this.store.getMeta("checkpoint");
     try {
-      [chainIdHex, genesisBlock] = await Promise.all([
+      [chainIdHex, genesisBlock, checkpointBlock] = await Promise.all([
         provider.send("eth_chainId", []) as Promise<string>,
         provider.send("eth_getBlockByNumber", ["0x0", false]) as Promise<{ hash: string } | null>,
+        checkpoint === null
+          ? null
+          : (provider.send("eth_getBlockByNumber", [
+              `0x${Number(checkpoint.split(":")[0]).toString(16)}`,
+              false,
+            ]) as Promise<{ hash: string } | null>),
       ]);
     } catch (error) {
       this.unavailable = isNetworkError(error);
@@ -347,7 +357,7 @@ export class TxSender {
       problem = "chain_id_changed";
     } else if (stored !== null && stored !== current) {
       problem = "genesis_changed";
-    } else if (stored !== null && !(await this.checkpointHolds())) {
+    } else if (stored !== null && checkpoint !== null && checkpointBlock?.hash !== checkpoint.split(":")[1]) {
       problem = "history_changed";
     }
     if (problem) {
@@ -364,19 +374,6 @@ export class TxSender {
     }
     this.lastChainCheck = Date.now();
     return current;
-  }
-
-  private async checkpointHolds(): Promise<boolean> {
-    const checkpoint = this.store.getMeta("checkpoint");
-    if (checkpoint === null) {
-      return true;
-    }
-    const [blockNumber, blockHash] = checkpoint.split(":");
-    const block = (await this.options.provider.send("eth_getBlockByNumber", [
-      `0x${Number(blockNumber).toString(16)}`,
-      false,
-    ])) as { hash: string } | null;
-    return block !== null && block.hash === blockHash;
   }
 
   private declareReset(reset: ChainResetError): void {
@@ -419,12 +416,17 @@ export class TxSender {
       return this.feeCache.fees;
     }
     const { provider } = this.options;
-    const [block, gasPriceHex] = await Promise.all([
+    // Asked together (one round trip): a node without EIP-1559 may refuse the priority fee, which is then not needed.
+    const [block, gasPriceHex, priorityHex] = await Promise.all([
       provider.send("eth_getBlockByNumber", ["latest", false]) as Promise<{
         baseFeePerGas?: string;
         gasLimit?: string;
       } | null>,
       provider.send("eth_gasPrice", []) as Promise<string>,
+      (provider.send("eth_maxPriorityFeePerGas", []) as Promise<string>).catch((error: unknown) => {
+        if (isNetworkError(error)) throw error;
+        return null;
+      }),
     ]);
     const gasPrice = BigInt(gasPriceHex);
     if (block?.gasLimit !== undefined) this.blockGasLimit = BigInt(block.gasLimit);
@@ -433,15 +435,7 @@ export class TxSender {
       fees = { type: 0, gasPrice };
     } else {
       const baseFee = BigInt(block.baseFeePerGas);
-      let priority: bigint;
-      try {
-        priority = BigInt((await provider.send("eth_maxPriorityFeePerGas", [])) as string);
-      } catch (error) {
-        if (isNetworkError(error)) {
-          throw error;
-        }
-        priority = gasPrice > baseFee ? gasPrice - baseFee : 0n;
-      }
+      const priority = priorityHex !== null ? BigInt(priorityHex) : gasPrice > baseFee ? gasPrice - baseFee : 0n;
       fees = { type: 2, maxFeePerGas: baseFee * 2n + priority, maxPriorityFeePerGas: priority };
     }
     this.feeCache = { at: Date.now(), fees };

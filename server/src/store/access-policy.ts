@@ -119,6 +119,10 @@ export interface PolicyChanges {
   resources: Set<string>;
   agreements: Set<string>;
   grants: Set<string>;
+  /** Accounts that became or stopped being an operator of a department (lower case). */
+  operators: Set<string>;
+  /** Departments suspended or reinstated (lower case). */
+  departments: Set<string>;
 }
 
 export class PolicyStore {
@@ -168,13 +172,19 @@ export class PolicyStore {
   }
 
   apply(events: readonly IndexedEvent[]): void {
-    const changes: PolicyChanges = { resources: new Set(), agreements: new Set(), grants: new Set() };
+    const changes: PolicyChanges = {
+      resources: new Set(),
+      agreements: new Set(),
+      grants: new Set(),
+      operators: new Set(),
+      departments: new Set(),
+    };
     let latest = 0;
     for (const e of events) {
       if (e.blockTime > latest) latest = e.blockTime;
       switch (e.contract) {
         case "Consortium":
-          this.applyConsortium(e);
+          this.applyConsortium(e, changes);
           break;
         case "DataCatalog":
           this.applyCatalog(e, changes);
@@ -247,7 +257,7 @@ export class PolicyStore {
     return this.sql.suspended.get(department.toLowerCase()) !== undefined;
   }
 
-  private applyConsortium(e: IndexedEvent): void {
+  private applyConsortium(e: IndexedEvent, changes: PolicyChanges): void {
     const department = str(e.args.departmentId);
     if (OPERATOR_EVENTS.includes(e.name)) {
       const account = str(e.args.account);
@@ -255,6 +265,7 @@ export class PolicyStore {
       const after = applyOperatorEvent(before, e.name, account);
       if (after.has(account) && !before.has(account)) this.sql.addOperator.run(account, department);
       if (!after.has(account) && before.has(account)) this.sql.removeOperator.run(account, department);
+      changes.operators.add(account);
       return;
     }
     if (!DEPARTMENT_STATUS_EVENTS.includes(e.name)) return;
@@ -262,6 +273,7 @@ export class PolicyStore {
     const before = this.isSuspended(department) ? "suspended" : "active";
     if (applyDepartmentEvent(before, e.name) === "suspended") this.sql.suspend.run(department);
     else this.sql.reinstate.run(department);
+    changes.departments.add(department);
   }
 
   private applyCatalog(e: IndexedEvent, changes: PolicyChanges): void {

@@ -245,6 +245,13 @@ describe("receipt format", function () {
       expect(() => buildBatch([r2, r1])).to.throw(/expected 3/);
     });
 
+    it("parses each receipt unless told they were checked when made (the gateway's own, at anchoring)", function () {
+      const [r1] = batchReceipts;
+      const malformed = { ...r1, reason: "Not A Code" };
+      expect(() => buildBatch([malformed])).to.throw(/lower snake case/);
+      expect(buildBatch([r1], { checked: true })).to.deep.equal(buildBatch([r1]));
+    });
+
     it("proves every receipt of any valid batch, matching StandardMerkleTree (property)", function () {
       const hex32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => ethers.hexlify(b));
       const uint256 = fc.bigInt({ min: 0n, max: 2n ** 256n - 1n });
@@ -288,6 +295,7 @@ describe("receipt format", function () {
               });
             }
             const built = buildBatch(batch);
+            expect(buildBatch(batch, { checked: true })).to.deep.equal(built);
             const reference = StandardMerkleTree.of(batch.map(receiptLeafValues), RECEIPT_LEAF_TYPES);
             expect(built.root).to.equal(reference.root);
             for (const [i, r] of batch.entries()) {

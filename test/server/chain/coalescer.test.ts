@@ -95,6 +95,24 @@ describe("Coalescer", function () {
     }
     const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
 
+    /** One slot; each flush's slot released and its flush ended only when the test says so. */
+    function releasableFlush(maxWaitMs: number) {
+      const releases: (() => void)[] = [];
+      const ends: (() => void)[] = [];
+      const batches: number[][] = [];
+      const coalescer = new Coalescer<number, number>({
+        maxItems: 100,
+        maxWaitMs,
+        maxInFlight: 1,
+        flush: (items, release) => {
+          batches.push(items);
+          releases.push(release);
+          return new Promise<number[]>((resolve) => ends.push(() => resolve(items.map((n) => n * 10))));
+        },
+      });
+      return { coalescer, batches, releases, ends };
+    }
+
     it("keeps filling the next batch past its window while the flushes run, then sends it whole", async function () {
       const gated = gatedFlush();
       const coalescer = new Coalescer<number, number>({
@@ -152,6 +170,63 @@ describe("Coalescer", function () {
       gated.release();
       await closing;
       expect(await Promise.all(all)).to.deep.equal([10, 20, 30, 40, 50, 60, 70]);
+    });
+
+    it("starts the next batch once a flush releases its slot, before that flush ends", async function () {
+      const { coalescer, batches, releases, ends } = releasableFlush(0);
+      const first = coalescer.add(1);
+      const rest = [2, 3].map((n) => coalescer.add(n));
+      await tick();
+      expect(batches).to.deep.equal([[1]]);
+
+      releases[0]();
+      releases[0](); // a second release frees nothing more
+      await tick();
+      expect(batches).to.deep.equal([[1], [2, 3]]);
+      expect(coalescer.flushing).to.equal(1);
+      const more = coalescer.add(4);
+      await tick();
+      expect(batches).to.have.length(2); // the slot of [2, 3] is still held
+
+      ends[0]();
+      expect(await first).to.equal(10);
+      ends[1]();
+      expect(await Promise.all(rest)).to.deep.equal([20, 30]);
+      await tick();
+      expect(batches).to.deep.equal([[1], [2, 3], [4]]);
+      const closing = coalescer.close();
+      ends[2]();
+      await closing;
+      expect(await more).to.equal(40);
+    });
+
+    it("starts a batch early only once it is as large as the finishing one, so batches do not shrink", async function () {
+      const { coalescer, batches, releases, ends } = releasableFlush(10);
+      const first = [1, 2, 3].map((n) => coalescer.add(n));
+      await tick();
+      const next = [4, 5].map((n) => coalescer.add(n));
+      releases[0]();
+      await tick();
+      expect(batches).to.deep.equal([[1, 2, 3]]); // two waiting, fewer than the three still finishing
+
+      const third = coalescer.add(6);
+      await tick();
+      expect(batches).to.deep.equal([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]);
+      releases[1]();
+      const last = coalescer.add(7);
+      await tick();
+      expect(batches).to.have.length(2);
+      ends[0]();
+      await tick();
+      expect(batches).to.have.length(2); // [4, 5, 6] is still finishing
+      ends[1]();
+      await tick();
+      expect(batches.at(-1)).to.deep.equal([7]); // nothing finishing: the window rules again
+      ends[2]();
+      expect(await Promise.all([...first, ...next, third, last])).to.deep.equal([10, 20, 30, 40, 50, 60, 70]);
     });
 
     it("hands batches to flush synchronously and in arrival order", async function () {

@@ -169,7 +169,10 @@ describe("EventIndexer (against a real hardhat node)", function () {
     await call("store", 1);
     const follower = indexer(db);
     let failOnce = true;
+    const readInside: number[] = [];
     follower.onEvents(() => {
+      // A subscriber reads the page's own block, not the cursor as last committed.
+      readInside.push(follower.indexedBlock());
       if (failOnce) {
         failOnce = false;
         throw new Error("projection failed");
@@ -185,6 +188,10 @@ describe("EventIndexer (against a real hardhat node)", function () {
 
     await follower.catchUp();
     expect(rows(db)).to.have.length(1);
+    const head = await provider.getBlockNumber();
+    expect(follower.indexedBlock()).to.equal(head);
+    expect(readInside.at(-1)).to.equal(head);
+    expect(readInside[0]).to.be.greaterThan(before);
   });
 
   describe("on a node restarted with a fresh chain", function () {

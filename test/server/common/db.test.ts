@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import Database from "better-sqlite3";
 import { expect } from "chai";
 import { migrate, openDatabase } from "../../../server/src/common/db";
 
@@ -14,6 +15,26 @@ describe("common/db", function () {
       expect(db.pragma("foreign_keys", { simple: true })).to.equal(1);
     } finally {
       db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("creates a new database with 16 KiB pages and leaves an existing one its own", function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kuajie-db-"));
+    try {
+      const fresh = openDatabase(path.join(dir, "fresh.db"));
+      fresh.exec("CREATE TABLE t (x)");
+      expect(fresh.pragma("page_size", { simple: true })).to.equal(16384);
+      fresh.close();
+      const older = new Database(path.join(dir, "older.db"));
+      older.exec("CREATE TABLE t (x)");
+      expect(older.pragma("page_size", { simple: true })).to.equal(4096);
+      older.close();
+      const reopened = openDatabase(path.join(dir, "older.db"));
+      expect(reopened.pragma("page_size", { simple: true })).to.equal(4096);
+      expect(reopened.prepare("SELECT COUNT(*) AS n FROM t").get()).to.deep.equal({ n: 0 });
+      reopened.close();
+    } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

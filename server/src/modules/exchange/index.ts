@@ -38,7 +38,7 @@ export const exchangeFeature: Feature = (ctx) => {
         return id === null ? [] : [{ key, id: id.toLowerCase() }];
       }),
     signerOf: (key) => chain.typedDataSigner(key),
-    viewCaughtUpMs: () => chain.indexer.status().caughtUpMs,
+    viewCaughtUpMs: () => chain.indexer.lastCaughtUpMs(),
     waitForBlock: (block, timeoutMs) => chain.indexer.waitForBlock(block, timeoutMs),
     viewMaxLagSeconds: config.viewMaxLagSeconds,
     maxSkewSeconds: config.exchangeMaxSkewSeconds,

@@ -32,7 +32,7 @@ export const fetchFeature: Feature = (ctx) => {
   const record: ConsumerReceiptWriter = (draft, evidence, alongside) =>
     ledger.recorder.record(draft, evidence, alongside ?? null);
   const endpointOf = (departmentId: string) => departments.endpointOf(departmentId);
-  const viewSyncedAtMs = () => chain.indexer.status().caughtUpMs;
+  const viewSyncedAtMs = () => chain.indexer.lastCaughtUpMs();
 
   const fetches = new FetchService({
     policy,

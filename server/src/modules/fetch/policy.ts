@@ -5,8 +5,10 @@
  * the indexer's page transaction, so a restart reuses them and never replays the history.
  *
  * Memory stays bounded whatever the number of consents: a consent is read from SQLite at the time of each fetch
- * (one indexed lookup), and only resources, agreements and grants, which a gateway has few of and reads on every
- * fetch, are kept in a small LRU cache, from which each indexed page drops the entries it changed.
+ * (one indexed lookup), and only resources, agreements, grants, operator accounts and suspensions, which a gateway has
+ * few of and reads on every fetch, are kept in small LRU caches, from which each indexed page drops the entries it
+ * changed; the latest block time is kept until the next page. Every page is applied in one synchronous transaction,
+ * so no fetch reads between a change and the drop.
  */
 import type { AgreementState } from "../../../../core/folds/agreements";
 import type { CurrentConsent } from "../../../../core/folds/consents";
@@ -54,6 +56,10 @@ export class AccessPolicy implements PolicyState {
   private readonly resources = new Lru<PolicyResource>(CACHE_ENTRIES);
   private readonly agreements = new Lru<AgreementState>(CACHE_ENTRIES);
   private readonly grants = new Lru<GrantState>(CACHE_ENTRIES);
+  /** Department (lower case) of an operator account; undefined for an account that acts for none. */
+  private readonly operators = new Lru<string>(CACHE_ENTRIES);
+  private readonly suspended = new Lru<boolean>(CACHE_ENTRIES);
+  private latestBlockTime: number | undefined;
 
   constructor(
     private readonly store: PolicyStore,
@@ -68,7 +74,8 @@ export class AccessPolicy implements PolicyState {
    * the contracts would already consider expired.
    */
   now(wallClockMs = Date.now()): number {
-    return Math.max(Math.floor(wallClockMs / 1000), this.store.latestBlockTime());
+    this.latestBlockTime ??= this.store.latestBlockTime();
+    return Math.max(Math.floor(wallClockMs / 1000), this.latestBlockTime);
   }
 
   resource(id: string): PolicyResource | undefined {
@@ -89,22 +96,29 @@ export class AccessPolicy implements PolicyState {
 
   /** Whether `account` acts for `department` (one of its operator or system accounts on the Consortium). */
   actsFor(account: string, department: string): boolean {
-    return this.store.departmentOf(account) === department.toLowerCase();
+    return (
+      this.operators.get(account.toLowerCase(), (key) => this.store.departmentOf(key)) === department.toLowerCase()
+    );
   }
 
   isSuspended(department: string): boolean {
-    return this.store.isSuspended(department);
+    return this.suspended.get(department.toLowerCase(), (key) => this.store.isSuspended(key)) === true;
   }
 
   private forget(changes: PolicyChanges | null): void {
+    this.latestBlockTime = undefined;
     if (changes === null) {
       this.resources.clear();
       this.agreements.clear();
       this.grants.clear();
+      this.operators.clear();
+      this.suspended.clear();
       return;
     }
     this.resources.drop(changes.resources);
     this.agreements.drop(changes.agreements);
     this.grants.drop(changes.grants);
+    this.operators.drop(changes.operators);
+    this.suspended.drop(changes.departments);
   }
 }

@@ -40,7 +40,12 @@ function fakeItem(n: number): RecordItem {
  * evidence hash. `fail` decides a write's fate from its method and its items' numbers.
  */
 function fakeChain(
-  options: { blockGasLimit?: bigint | null; fail?: (method: string, items: number[]) => Error | null } = {},
+  options: {
+    blockGasLimit?: bigint | null;
+    fail?: (method: string, items: number[]) => Error | null;
+    /** Between a write's mining (its onMined) and its answer: the wait for the indexer. */
+    indexing?: () => Promise<void>;
+  } = {},
 ) {
   const sent: { method: string; items: number[]; gasLimit?: bigint }[] = [];
   const rows = new Map<number, Pick<OutboxRow, "status">>();
@@ -67,9 +72,12 @@ function fakeChain(
     deployment: { contracts: { ConsentRegistry: REGISTRY } } as BatcherChain["deployment"],
     blockGasLimit: () => (options.blockGasLimit === undefined ? null : options.blockGasLimit),
     outboxRow: (id: number) => (rows.get(id) as OutboxRow | undefined) ?? null,
-    write: async (_key, _contract, method, args) => {
+    write: async (_key, _contract, method, args, writeOptions) => {
       const [terms, evidenceHash] = args as [RecordItem["terms"], string];
-      return answer(method, [{ terms, evidenceHash }]);
+      const result = answer(method, [{ terms, evidenceHash }]);
+      writeOptions?.onMined?.();
+      await options.indexing?.();
+      return result;
     },
     writeCalldata: async (_key, _contract, method, data, writeOptions) => {
       const [inputs] = CONTRACT_INTERFACES.ConsentRegistry.decodeFunctionData("recordBatch", data);
@@ -77,7 +85,10 @@ function fakeChain(
         terms: input.terms,
         evidenceHash: input.evidenceHash,
       }));
-      return answer(method, items, writeOptions?.gasLimit);
+      const result = answer(method, items, writeOptions?.gasLimit);
+      writeOptions?.onMined?.();
+      await options.indexing?.();
+      return result;
     },
   };
   return { chain, sent, rows };
@@ -116,6 +127,46 @@ describe("ConsentBatcher", function () {
 
       expect(sent.map((s) => s.items.length)).to.deep.equal([44, 44, 12]);
       expect(sent.flatMap((s) => s.items)).to.deep.equal(Array.from({ length: 100 }, (_, n) => n));
+    });
+
+    it("sends a department's next batch once the previous one is mined, while that one's block is indexed", async function () {
+      const indexed: (() => void)[] = [];
+      const { chain, sent } = fakeChain({ indexing: () => new Promise((resolve) => indexed.push(resolve)) });
+      const batcher = new ConsentBatcher(chain, { maxItems: 2, maxWaitMs: 60_000, maxInFlight: 1 });
+      const outcomes = [0, 1, 2, 3, 4, 5].map((n) => batcher.record("hrss", fakeItem(n)));
+      const settled = Promise.all(outcomes);
+      const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
+      await tick();
+
+      // Each batch was mined at once; none of them is answered yet, and yet all three were sent, in order.
+      expect(sent.map((s) => s.items)).to.deep.equal([
+        [0, 1],
+        [2, 3],
+        [4, 5],
+      ]);
+      expect(indexed).to.have.length(3);
+      indexed.forEach((done) => done());
+      expect((await settled).map((o) => o.consentId)).to.deep.equal(
+        [0, 1, 2, 3, 4, 5].map((n) => fakeItem(n).evidenceHash),
+      );
+      await batcher.close();
+    });
+
+    it("holds a refused batch's place until its items are retried, so the next batch comes after them", async function () {
+      const refusal = new TransactionRevertedError("ConsentRegistry", "recordBatch", "ConsentValidityEnded", {}, "");
+      const { chain, sent } = fakeChain({
+        fail: (method, items) => (method === "recordBatch" && items.includes(1) ? refusal : null),
+      });
+      const batcher = new ConsentBatcher(chain, { maxItems: 2, maxWaitMs: 60_000, maxInFlight: 1 });
+      await Promise.all([0, 1, 2, 3].map((n) => batcher.record("hrss", fakeItem(n))));
+      await batcher.close();
+
+      expect(sent.map((s) => [s.method, s.items])).to.deep.equal([
+        ["recordBatch", [0, 1]],
+        ["record", [0]],
+        ["record", [1]],
+        ["recordBatch", [2, 3]],
+      ]);
     });
 
     it("retries a batch the registry refused item by item, so that only the bad consent fails", async function () {

@@ -161,6 +161,10 @@ describe("Access policy on SQLite (issue 17)", function () {
     consents.apply(events);
     expect(policy.grant("9")?.status).to.equal("active");
     expect(policy.grant("10")).to.equal(undefined);
+    // Read (and so cached) before the page that changes them: operators, suspensions and the chain's clock too.
+    expect(policy.isSuspended(PROVIDER)).to.equal(false);
+    expect(policy.actsFor(GRANTEE, CONSUMER)).to.equal(true);
+    expect(policy.now(0)).to.equal(T0 + 1);
     store.apply([
       event("Grants", "GrantPaused", { grantId: "9", actor: CONSUMER, byCouncil: false }, 2),
       event("Grants", "GrantIssued", { ...(events[3].args as JsonObject), grantId: "10" }, 2),
@@ -175,6 +179,30 @@ describe("Access policy on SQLite (issue 17)", function () {
     expect(policy.resource(RESOURCE)?.retired).to.equal(true);
     expect(policy.isSuspended(PROVIDER)).to.equal(true);
     expect(policy.actsFor(GRANTEE, CONSUMER)).to.equal(false);
+    expect(policy.now(0)).to.equal(T0 + 2);
+  });
+
+  it("reads a reinstated department and an account made operator again at once, after caching the opposite", function () {
+    const { store, policy } = open();
+    store.apply([
+      ...history(),
+      event("Consortium", "DepartmentSuspended", { departmentId: PROVIDER }, 2),
+      event("Consortium", "OperatorRemoved", { departmentId: CONSUMER, account: GRANTEE }, 2),
+    ]);
+    expect(policy.isSuspended(PROVIDER)).to.equal(true);
+    expect(policy.actsFor(GRANTEE, CONSUMER)).to.equal(false);
+    store.apply([
+      event("Consortium", "DepartmentReinstated", { departmentId: PROVIDER }, 3),
+      event(
+        "Consortium",
+        "OperatorAdded",
+        { departmentId: CONSUMER, account: GRANTEE.toUpperCase().replace("0X", "0x") },
+        3,
+      ),
+    ]);
+    expect(policy.isSuspended(PROVIDER)).to.equal(false);
+    expect(policy.actsFor(GRANTEE, CONSUMER)).to.equal(true);
+    expect(policy.now(0)).to.equal(T0 + 3);
   });
 
   it("reads the key's current consent at the time of the fetch: withdrawn, then superseded by a new one", function () {
@@ -204,6 +232,8 @@ describe("Access policy on SQLite (issue 17)", function () {
     store.apply(events);
     consents.apply(events);
     expect(policy.grant("9")).to.not.equal(undefined);
+    expect(policy.actsFor(GRANTEE, CONSUMER)).to.equal(true);
+    expect(policy.now(0)).to.equal(T0 + 1);
     store.reset();
     consents.reset();
     expect(policy.grant("9")).to.equal(undefined);

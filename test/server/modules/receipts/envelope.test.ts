@@ -81,6 +81,7 @@ describe("Receipts: the exchange envelope beside the frozen receipt", function (
     const old = await new ReceiptRecorder(store).record(draft());
     // Roll the schema back to its pre-federation version, as a database written by the previous release (the later
     // migrations undone too).
+    db.exec(`ALTER TABLE receipts DROP COLUMN proof_nodes`);
     db.exec(`DROP INDEX receipt_batches_pending`);
     for (const column of ["request_id", "role", "exchange"]) {
       if (column === "request_id") db.exec(`DROP INDEX receipts_request_id`);
