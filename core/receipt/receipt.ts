@@ -19,8 +19,9 @@
  * - `prevHash` = the leaf of the same department's previous receipt (zero for its first), so receipts form a chain.
  * - Optional references (`consentId`, `subjectRef`, `responseHash`) are the zero hash when absent.
  */
-import { decodeBytes32String, encodeBytes32String, isAddress, keccak256 } from "ethers";
+import { decodeBytes32String, encodeBytes32String, isAddress } from "ethers";
 import { z } from "zod";
+import { keccak256Bytes, keccak256Hex } from "../crypto/keccak";
 
 /** Outcomes of a fetch decision; a receipt's `result` is encoded as its index here (uint8). */
 export const RECEIPT_RESULTS = ["delivered", "denied", "failed"] as const;
@@ -33,7 +34,24 @@ const MAX_UINT256 = (1n << 256n) - 1n;
 
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 const bytes32 = z.string().regex(BYTES32, "expected 0x and 64 hex digits");
-const address = z.string().refine((v) => /^0x[0-9a-fA-F]{40}$/.test(v) && isAddress(v), "expected an address");
+const address = z.string().refine((v) => /^0x[0-9a-fA-F]{40}$/.test(v) && isKnownAddress(v), "expected an address");
+/**
+ * Values checked or encoded once and remembered (addresses, reason codes): a department's receipts name the same few
+ * accounts and codes over and over. Each cache is forgotten past this many entries, so the memory stays flat.
+ */
+const MAX_REMEMBERED_VALUES = 4_096;
+
+/** Addresses found well-formed: a mixed-case address is checked against its EIP-55 checksum, a Keccak-256. */
+const wellFormedAddresses = new Set<string>();
+
+function isKnownAddress(value: string): boolean {
+  if (wellFormedAddresses.has(value)) return true;
+  if (!isAddress(value)) return false;
+  if (wellFormedAddresses.size >= MAX_REMEMBERED_VALUES) wellFormedAddresses.clear();
+  wellFormedAddresses.add(value);
+  return true;
+}
+
 const uint256Decimal = z
   .string()
   .regex(/^(0|[1-9][0-9]*)$/, "expected a decimal integer")
@@ -157,7 +175,7 @@ function word(value: string | number | bigint): string {
 
 /** The id of a department's receipt number `sequence`: keccak256(abi.encode(bytes32, uint64)). */
 export function receiptId(department: string, sequence: number): string {
-  return keccak256("0x" + word(department) + word(sequence));
+  return keccak256Hex("0x" + word(department) + word(sequence));
 }
 
 /** A reason code as the bytes32 of the leaf. */
@@ -192,11 +210,24 @@ function leafValuesOf(r: Receipt): ReceiptLeafValues {
     r.subjectRef,
     r.purpose,
     RECEIPT_RESULTS.indexOf(r.result),
-    encodeBytes32String(r.reason),
+    reasonWord(r.reason),
     r.requestHash,
     r.responseHash,
     r.prevHash,
   ];
+}
+
+/** Reasons already encoded: a file of receipts repeats a handful of codes (ethers' encoder costs 3 µs a call). */
+const reasonWords = new Map<string, string>();
+
+function reasonWord(reason: string): string {
+  let encoded = reasonWords.get(reason);
+  if (encoded === undefined) {
+    encoded = encodeBytes32String(reason);
+    if (reasonWords.size >= MAX_REMEMBERED_VALUES) reasonWords.clear();
+    reasonWords.set(reason, encoded);
+  }
+  return encoded;
 }
 
 /** abi.encode of the leaf values: the preimage of the leaf's inner hash (published in the test vectors). */
@@ -214,7 +245,7 @@ export function receiptLeaf(receipt: Receipt): string {
 }
 
 function leafOfParsed(receipt: Receipt): string {
-  return keccak256(keccak256(bytesOf(encodeLeafValues(leafValuesOf(receipt)))));
+  return keccak256Hex(keccak256Bytes(bytesOf(encodeLeafValues(leafValuesOf(receipt)))));
 }
 
 /** 0x-hex to bytes with Node's decoder: ethers' own (one byte at a time) costs more than the hash on the hot path. */
@@ -289,7 +320,7 @@ function merkleTree(leafList: readonly string[]): { tree: string[]; index: Map<s
   });
   for (let i = tree.length - 1 - sorted.length; i >= 0; i--) {
     const [left, right] = [tree[2 * i + 1], tree[2 * i + 2]];
-    tree[i] = keccak256(bytesOf(left < right ? left + right.slice(2) : right + left.slice(2)));
+    tree[i] = keccak256Bytes(bytesOf(left < right ? left + right.slice(2) : right + left.slice(2)));
   }
   return { tree, index };
 }
@@ -330,7 +361,7 @@ export function verifyLeafProof(
     const pair = hash < sibling ? hash + sibling.slice(2) : sibling + hash.slice(2);
     let parent = steps?.get(pair);
     if (parent === undefined) {
-      parent = keccak256(bytesOf(pair));
+      parent = keccak256Bytes(bytesOf(pair));
       steps?.set(pair, parent);
     }
     hash = parent;
