@@ -343,27 +343,30 @@ export function leafOfParsedReceipt(receipt: Receipt): string {
 }
 
 /**
- * `verifyProof` from the leaf. `steps`, when given, remembers each step hashed (the sorted pair → its parent): the
- * receipts of one batch share the upper levels of their paths, so a caller verifying many receipts of a batch hashes
- * each inner node about once instead of once per receipt below it. The caller bounds its size.
+ * Merkle steps already hashed, by the lower node of each step: its sibling and their parent. A node of a tree has one
+ * sibling, so the receipts of a batch, whose paths share their upper levels, find each shared step here; a step with
+ * another sibling (a forged proof) is hashed, never taken from here.
  */
-export function verifyLeafProof(
-  leaf: string,
-  proof: readonly string[],
-  root: string,
-  steps?: Map<string, string>,
-): boolean {
+export type MerkleSteps = Map<string, { sibling: string; parent: string }>;
+
+/**
+ * `verifyProof` from the leaf. `steps`, when given, remembers each step hashed: the receipts of one batch share the
+ * upper levels of their paths, so a caller verifying many receipts of a batch hashes each inner node about once
+ * instead of once per receipt below it. The caller bounds its size.
+ */
+export function verifyLeafProof(leaf: string, proof: readonly string[], root: string, steps?: MerkleSteps): boolean {
   const isBytes32 = (v: unknown) => typeof v === "string" && BYTES32.test(v);
   if (!isBytes32(root) || !proof.every(isBytes32)) return false;
   let hash = leaf.toLowerCase();
   for (const node of proof) {
     const sibling = node.toLowerCase();
-    const pair = hash < sibling ? hash + sibling.slice(2) : sibling + hash.slice(2);
-    let parent = steps?.get(pair);
-    if (parent === undefined) {
-      parent = keccak256Bytes(bytesOf(pair));
-      steps?.set(pair, parent);
+    const known = steps?.get(hash);
+    if (known !== undefined && known.sibling === sibling) {
+      hash = known.parent;
+      continue;
     }
+    const parent = keccak256Bytes(bytesOf(hash < sibling ? hash + sibling.slice(2) : sibling + hash.slice(2)));
+    steps?.set(hash, { sibling, parent });
     hash = parent;
   }
   return hash === root.toLowerCase();

@@ -13,7 +13,7 @@
  * The checks come in two kinds, each a list to extend: per receipt (`RECEIPT_CHECKS`) and over the whole set
  * (`SET_CHECKS`).
  */
-import { ReceiptSchema, leafOfParsedReceipt, type Receipt } from "../../../core/receipt";
+import { ReceiptSchema, leafOfParsedReceipt, type MerkleSteps, type Receipt } from "../../../core/receipt";
 import type { AuditContext } from "../connect";
 import type { ReceiptEntry } from "../receipts-file";
 import type { Violation } from "../rules";
@@ -53,7 +53,7 @@ interface VerifyInput {
   records: ChainRecords;
   directory: Directory;
   /** Merkle steps already hashed in this run (receipts of a batch share the upper levels of their proofs). */
-  steps: Map<string, string>;
+  steps: MerkleSteps;
   /** Each department's receipt numbers given (well-formed, first of their id), by lower-case department. */
   given: Map<string, SequenceSet>;
 }

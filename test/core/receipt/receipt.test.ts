@@ -18,6 +18,7 @@ import {
   receiptLeafValues,
   verifyLeafProof,
   verifyProof,
+  type MerkleSteps,
   type Receipt,
 } from "../../../core/receipt";
 import vectors from "../../../core/receipt/test-vectors.json";
@@ -216,7 +217,7 @@ describe("receipt format", function () {
     });
 
     it("decides the same from the leaf, with remembered steps as without", function () {
-      const steps = new Map<string, string>();
+      const steps: MerkleSteps = new Map();
       for (const r of batchReceipts) {
         const leaf = leafOfParsedReceipt(r);
         expect(leaf).to.equal(receiptLeaf(r));
