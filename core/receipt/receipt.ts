@@ -96,6 +96,88 @@ export const ReceiptSchema = z
 
 export type Receipt = z.infer<typeof ReceiptSchema>;
 
+/**
+ * `ReceiptSchema.safeParse`, with a receipt as the gateway writes it (every field present, of its type and form, and
+ * nothing else) checked field by field here first: zod's walk over the schema cost the auditor more than hashing the
+ * receipt. Anything else, well-formed or not, is parsed by `ReceiptSchema`, so every error is zod's; the test
+ * "accepts what ReceiptSchema accepts, with the same fields" holds the two together.
+ */
+export function parseReceipt(value: unknown): ReturnType<typeof ReceiptSchema.safeParse> {
+  const plain = plainReceipt(value);
+  return plain ? { success: true, data: plain } : ReceiptSchema.safeParse(value);
+}
+
+const RECEIPT_FIELD_COUNT = 19;
+const HEX_BYTES20 = /^0x[0-9a-fA-F]{40}$/;
+/** At most 77 digits: below 2^256 (78 digits), so no BigInt is needed to bound it. */
+const PLAIN_UINT256_DECIMAL = /^(0|[1-9][0-9]{0,76})$/;
+const UINT_HEX = /^0x[0-9a-fA-F]{1,64}$/;
+const REASON_CODE = /^[a-z][a-z0-9_]{0,30}$/;
+
+const isBytes32 = (v: unknown): v is string => typeof v === "string" && BYTES32.test(v);
+const isUint = (v: unknown, min: number, max: number): v is number =>
+  Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
+
+/** The receipt as ReceiptSchema would return it, when it is plainly well-formed; undefined otherwise. */
+function plainReceipt(value: unknown): Receipt | undefined {
+  if (typeof value !== "object" || value === null || Object.getPrototypeOf(value) !== Object.prototype)
+    return undefined;
+  const r = value as Record<string, unknown>;
+  if (Object.keys(r).length !== RECEIPT_FIELD_COUNT) return undefined;
+  const { id, sequence, time, department, account, grantId, agreementId, consentId, provider, resourceId } = r;
+  const { resourceVersion, fieldMask, subjectRef, purpose, result, reason, requestHash, responseHash, prevHash } = r;
+  const wellFormed =
+    isBytes32(id) &&
+    isUint(sequence, 1, Number.MAX_SAFE_INTEGER) &&
+    isUint(time, 0, Number.MAX_SAFE_INTEGER) &&
+    isBytes32(department) &&
+    typeof account === "string" &&
+    HEX_BYTES20.test(account) &&
+    isKnownAddress(account) &&
+    typeof grantId === "string" &&
+    PLAIN_UINT256_DECIMAL.test(grantId) &&
+    typeof agreementId === "string" &&
+    PLAIN_UINT256_DECIMAL.test(agreementId) &&
+    isBytes32(consentId) &&
+    isBytes32(provider) &&
+    isBytes32(resourceId) &&
+    isUint(resourceVersion, 1, 0xffffffff) &&
+    typeof fieldMask === "string" &&
+    UINT_HEX.test(fieldMask) &&
+    isBytes32(subjectRef) &&
+    isBytes32(purpose) &&
+    (result === "delivered" || result === "denied" || result === "failed") &&
+    typeof reason === "string" &&
+    REASON_CODE.test(reason) &&
+    isBytes32(requestHash) &&
+    isBytes32(responseHash) &&
+    isBytes32(prevHash) &&
+    (result === "delivered") === (reason === DELIVERED_REASON) &&
+    id.toLowerCase() === receiptId(department, sequence);
+  if (!wellFormed) return undefined;
+  return {
+    id,
+    sequence,
+    time,
+    department,
+    account,
+    grantId,
+    agreementId,
+    consentId,
+    provider,
+    resourceId,
+    resourceVersion,
+    fieldMask,
+    subjectRef,
+    purpose,
+    result,
+    reason,
+    requestHash,
+    responseHash,
+    prevHash,
+  };
+}
+
 /** The leaf fields in encoding order (the names of RECEIPT_LEAF_TYPES). */
 export const RECEIPT_LEAF_FIELDS = [
   "id",
