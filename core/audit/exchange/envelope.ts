@@ -99,6 +99,11 @@ export class ExchangeCrypto {
   signer(digest: string, signature: string): string | null {
     return once(this.signers, `${digest}${signature}`, () => recoverSigner(digest, signature));
   }
+
+  /** A signer recovered elsewhere (the auditor's worker thread), exactly as `recoverSigner` would have answered. */
+  knowSigner(digest: string, signature: string, signer: string | null): void {
+    this.signers.set(`${digest}${signature}`, signer);
+  }
 }
 
 function once<T>(cache: Map<string, T>, key: string, compute: () => T): T {
