@@ -87,6 +87,58 @@ export const ExchangeResponseSchema = z.strictObject({
 });
 export type ExchangeResponse = z.infer<typeof ExchangeResponseSchema>;
 
+const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+const UINT_DECIMAL = /^(0|[1-9][0-9]{0,77})$/;
+const UINT_HEX = /^0x[0-9a-fA-F]{1,64}$/;
+const isBytes32 = (v: unknown): v is string => typeof v === "string" && BYTES32.test(v);
+const isSeconds = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/** A plain JSON object (what `JSON.parse` makes) with exactly `count` keys, or undefined. */
+function plainObject(value: unknown, count: number): Record<string, unknown> | undefined {
+  if (typeof value !== "object" || value === null || Object.getPrototypeOf(value) !== Object.prototype)
+    return undefined;
+  return Object.keys(value).length === count ? (value as Record<string, unknown>) : undefined;
+}
+
+/**
+ * The request as `ExchangeRequestSchema` returns it, when it is plainly well-formed (every field present, of its
+ * form, nothing else); undefined for anything else, which the schema judges. An auditor reads thousands of these:
+ * zod's walk cost more than the digest. Held to the schema by a property test (test/core/exchange.test.ts).
+ */
+export function plainExchangeRequest(value: unknown): ExchangeRequest | undefined {
+  const r = plainObject(value, 8);
+  if (r === undefined) return undefined;
+  const { requestId, consumer, grantId, purpose, subjectRef, fieldMask, paramsHash, time } = r;
+  const wellFormed =
+    isBytes32(requestId) &&
+    isBytes32(consumer) &&
+    typeof grantId === "string" &&
+    UINT_DECIMAL.test(grantId) &&
+    isBytes32(purpose) &&
+    isBytes32(subjectRef) &&
+    typeof fieldMask === "string" &&
+    UINT_HEX.test(fieldMask) &&
+    isBytes32(paramsHash) &&
+    isSeconds(time);
+  return wellFormed ? { requestId, consumer, grantId, purpose, subjectRef, fieldMask, paramsHash, time } : undefined;
+}
+
+/** The response as `ExchangeResponseSchema` returns it, when it is plainly well-formed; undefined otherwise. */
+export function plainExchangeResponse(value: unknown): ExchangeResponse | undefined {
+  const r = plainObject(value, 7);
+  if (r === undefined) return undefined;
+  const { requestId, requestDigest, provider, result, reason, responseHash, time } = r;
+  const wellFormed =
+    isBytes32(requestId) &&
+    isBytes32(requestDigest) &&
+    isBytes32(provider) &&
+    (result === "delivered" || result === "denied" || result === "failed") &&
+    isBytes32(reason) &&
+    isBytes32(responseHash) &&
+    isSeconds(time);
+  return wellFormed ? { requestId, requestDigest, provider, result, reason, responseHash, time } : undefined;
+}
+
 /** A 65-byte signature. @public */
 export const SignatureSchema = signature;
 

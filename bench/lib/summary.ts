@@ -295,11 +295,11 @@ function renderSummary(): string {
       `| the same, per second of CPU | ${fmt(audit.exchange?.cpu_seconds, 2)} | ${fmt(audit.exchange?.per_cpu_s)} | |`,
       `| \`node scripts/audit/launch.cjs exchange\` | ${fmt(audit.exchange?.node_seconds, 2)} | ${fmt(audit.exchange?.node_per_s)} | |`,
       "",
-      `Load average (1 / 5 / 15 min) when the commands ran: ${(audit.receipts?.load_average as number[] | undefined)?.join(" / ") ?? "not recorded"} (receipts), ${(audit.exchange?.load_average as number[] | undefined)?.join(" / ") ?? "not recorded"} (exchange). The auditor is compiled to dist/audit/ before (scripts/audit/launch.cjs builds it once after a change).`,
+      `Load average (1 / 5 / 15 min) when the commands ran: ${(audit.receipts?.load_average as number[] | undefined)?.join(" / ") ?? "not recorded"} (receipts), ${(audit.exchange?.load_average as number[] | undefined)?.join(" / ") ?? "not recorded"} (exchange). The auditor is bundled into dist/audit/ before (scripts/audit/launch.cjs bundles it once after a change). Where the time goes, and what was changed for it: [docs/perf/audit-profile.md](perf/audit-profile.md).`,
       "",
       ...(audit.receipts?.profile?.by_place
         ? [
-            "The command was run again under `node --cpu-prof`; self time by where the code lives:",
+            "The command was run again under `node --cpu-prof`; self time by where the code lives (the auditor and the packages it bundles are all `audit/cli.js`):",
             "",
             "| Where | % of samples |",
             "| --- | ---: |",
@@ -313,6 +313,18 @@ function renderSummary(): string {
             "| --- | ---: |",
             ...(audit.receipts.profile.by_function as { name: string; percent: number }[])
               .slice(0, 8)
+              .map((p) => `| \`${p.name}\` | ${fmt(p.percent, 1)} |`),
+            "",
+          ]
+        : []),
+      ...(audit.exchange?.profile?.by_function
+        ? [
+            "`exchange` under the profiler, top functions by self time:",
+            "",
+            "| Function | % |",
+            "| --- | ---: |",
+            ...(audit.exchange.profile.by_function as { name: string; percent: number }[])
+              .slice(0, 6)
               .map((p) => `| \`${p.name}\` | ${fmt(p.percent, 1)} |`),
             "",
           ]

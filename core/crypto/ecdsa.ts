@@ -10,7 +10,6 @@ import {
   getAddress,
   getBytes,
   hexlify,
-  keccak256,
   recoverAddress,
   Signature,
   SigningKey,
@@ -18,6 +17,7 @@ import {
   type SignatureLike,
 } from "ethers";
 import type * as Secp256k1 from "secp256k1";
+import { keccak256Bytes } from "./keccak";
 
 type Native = typeof Secp256k1;
 
@@ -74,6 +74,11 @@ export function recoverDigestSigner(
   implementation = ECDSA_IMPLEMENTATION,
 ): string {
   if (implementation === "noble" || native === null) return recoverAddress(digest, signature);
+  const plain = plainSignature(signature);
+  if (plain && typeof digest === "string" && BYTES32.test(digest)) {
+    const publicKey = native.ecdsaRecover(plain.compact, plain.recoveryId, Buffer.from(digest.slice(2), "hex"), false);
+    return checksummed(addressOf(publicKey));
+  }
   // ethers' parsing first (v, s's top bit, lengths): what it refuses is refused here too.
   const sig = Signature.from(signature);
   const compact = getBytes(`${sig.r}${sig.s.slice(2)}`);
@@ -81,7 +86,48 @@ export function recoverDigestSigner(
   return getAddress(addressOf(publicKey));
 }
 
+const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+/** r ‖ s ‖ v as hex, s in the lower half (its first digit below 8), v 27 or 28: what ethers' signers produce. */
+const PLAIN_SIGNATURE = /^0x[0-9a-fA-F]{64}[0-7][0-9a-fA-F]{63}1[bcBC]$/;
+
+/** Where the native addon's bindings load from, for a worker thread of the caller's; null where it does not load. */
+export function nativeBindingsPath(): string | null {
+  return native ? require.resolve("secp256k1/bindings") : null;
+}
+
+/**
+ * A signature in the one form every signer here writes, read without ethers' byte-by-byte parsing (most of a
+ * recovery's cost around the native call); null for any other form, which `Signature.from` judges as before.
+ */
+export function plainSignature(signature: SignatureLike): { compact: Buffer; recoveryId: number } | null {
+  if (typeof signature !== "string" || !PLAIN_SIGNATURE.test(signature)) return null;
+  const v = signature.slice(130).toLowerCase();
+  return { compact: Buffer.from(signature.slice(2, 130), "hex"), recoveryId: v === "1b" ? 0 : 1 };
+}
+
+/** Checksummed addresses already computed (EIP-55 is a Keccak-256; an audit recovers the same few signers). */
+const checksums = new Map<string, string>();
+const MAX_REMEMBERED_CHECKSUMS = 4_096;
+
+function checksummed(address: string): string {
+  let result = checksums.get(address);
+  if (result === undefined) {
+    result = getAddress(address);
+    if (checksums.size >= MAX_REMEMBERED_CHECKSUMS) checksums.clear();
+    checksums.set(address, result);
+  }
+  return result;
+}
+
+/**
+ * The account of a public key's 64 bytes x ‖ y, checksummed: what `recoverDigestSigner` returns for a plain signature
+ * whose recovery gave that key (for a caller that recovers keys elsewhere, such as the auditor's worker thread).
+ */
+export function accountOfPublicKey(xy: Uint8Array): string {
+  return checksummed(`0x${keccak256Bytes(xy).slice(-40)}`);
+}
+
 /** The address of an uncompressed public key (0x04 ‖ x ‖ y): the last 20 bytes of keccak256(x ‖ y). */
 function addressOf(uncompressed: Uint8Array): string {
-  return `0x${keccak256(uncompressed.subarray(1)).slice(-40)}`;
+  return `0x${keccak256Bytes(uncompressed.subarray(1)).slice(-40)}`;
 }

@@ -19,8 +19,9 @@
  * - `prevHash` = the leaf of the same department's previous receipt (zero for its first), so receipts form a chain.
  * - Optional references (`consentId`, `subjectRef`, `responseHash`) are the zero hash when absent.
  */
-import { decodeBytes32String, encodeBytes32String, isAddress, keccak256 } from "ethers";
+import { decodeBytes32String, encodeBytes32String, isAddress } from "ethers";
 import { z } from "zod";
+import { keccak256Bytes, keccak256Hex } from "../crypto/keccak";
 
 /** Outcomes of a fetch decision; a receipt's `result` is encoded as its index here (uint8). */
 export const RECEIPT_RESULTS = ["delivered", "denied", "failed"] as const;
@@ -33,7 +34,24 @@ const MAX_UINT256 = (1n << 256n) - 1n;
 
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 const bytes32 = z.string().regex(BYTES32, "expected 0x and 64 hex digits");
-const address = z.string().refine((v) => /^0x[0-9a-fA-F]{40}$/.test(v) && isAddress(v), "expected an address");
+const address = z.string().refine((v) => /^0x[0-9a-fA-F]{40}$/.test(v) && isKnownAddress(v), "expected an address");
+/**
+ * Values checked or encoded once and remembered (addresses, reason codes): a department's receipts name the same few
+ * accounts and codes over and over. Each cache is forgotten past this many entries, so the memory stays flat.
+ */
+const MAX_REMEMBERED_VALUES = 4_096;
+
+/** Addresses found well-formed: a mixed-case address is checked against its EIP-55 checksum, a Keccak-256. */
+const wellFormedAddresses = new Set<string>();
+
+function isKnownAddress(value: string): boolean {
+  if (wellFormedAddresses.has(value)) return true;
+  if (!isAddress(value)) return false;
+  if (wellFormedAddresses.size >= MAX_REMEMBERED_VALUES) wellFormedAddresses.clear();
+  wellFormedAddresses.add(value);
+  return true;
+}
+
 const uint256Decimal = z
   .string()
   .regex(/^(0|[1-9][0-9]*)$/, "expected a decimal integer")
@@ -77,6 +95,88 @@ export const ReceiptSchema = z
   });
 
 export type Receipt = z.infer<typeof ReceiptSchema>;
+
+/**
+ * `ReceiptSchema.safeParse`, with a receipt as the gateway writes it (every field present, of its type and form, and
+ * nothing else) checked field by field here first: zod's walk over the schema cost the auditor more than hashing the
+ * receipt. Anything else, well-formed or not, is parsed by `ReceiptSchema`, so every error is zod's; the test
+ * "accepts what ReceiptSchema accepts, with the same fields" holds the two together.
+ */
+export function parseReceipt(value: unknown): ReturnType<typeof ReceiptSchema.safeParse> {
+  const plain = plainReceipt(value);
+  return plain ? { success: true, data: plain } : ReceiptSchema.safeParse(value);
+}
+
+const RECEIPT_FIELD_COUNT = 19;
+const HEX_BYTES20 = /^0x[0-9a-fA-F]{40}$/;
+/** At most 77 digits: below 2^256 (78 digits), so no BigInt is needed to bound it. */
+const PLAIN_UINT256_DECIMAL = /^(0|[1-9][0-9]{0,76})$/;
+const UINT_HEX = /^0x[0-9a-fA-F]{1,64}$/;
+const REASON_CODE = /^[a-z][a-z0-9_]{0,30}$/;
+
+const isBytes32 = (v: unknown): v is string => typeof v === "string" && BYTES32.test(v);
+const isUint = (v: unknown, min: number, max: number): v is number =>
+  Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
+
+/** The receipt as ReceiptSchema would return it, when it is plainly well-formed; undefined otherwise. */
+function plainReceipt(value: unknown): Receipt | undefined {
+  if (typeof value !== "object" || value === null || Object.getPrototypeOf(value) !== Object.prototype)
+    return undefined;
+  const r = value as Record<string, unknown>;
+  if (Object.keys(r).length !== RECEIPT_FIELD_COUNT) return undefined;
+  const { id, sequence, time, department, account, grantId, agreementId, consentId, provider, resourceId } = r;
+  const { resourceVersion, fieldMask, subjectRef, purpose, result, reason, requestHash, responseHash, prevHash } = r;
+  const wellFormed =
+    isBytes32(id) &&
+    isUint(sequence, 1, Number.MAX_SAFE_INTEGER) &&
+    isUint(time, 0, Number.MAX_SAFE_INTEGER) &&
+    isBytes32(department) &&
+    typeof account === "string" &&
+    HEX_BYTES20.test(account) &&
+    isKnownAddress(account) &&
+    typeof grantId === "string" &&
+    PLAIN_UINT256_DECIMAL.test(grantId) &&
+    typeof agreementId === "string" &&
+    PLAIN_UINT256_DECIMAL.test(agreementId) &&
+    isBytes32(consentId) &&
+    isBytes32(provider) &&
+    isBytes32(resourceId) &&
+    isUint(resourceVersion, 1, 0xffffffff) &&
+    typeof fieldMask === "string" &&
+    UINT_HEX.test(fieldMask) &&
+    isBytes32(subjectRef) &&
+    isBytes32(purpose) &&
+    (result === "delivered" || result === "denied" || result === "failed") &&
+    typeof reason === "string" &&
+    REASON_CODE.test(reason) &&
+    isBytes32(requestHash) &&
+    isBytes32(responseHash) &&
+    isBytes32(prevHash) &&
+    (result === "delivered") === (reason === DELIVERED_REASON) &&
+    id.toLowerCase() === receiptId(department, sequence);
+  if (!wellFormed) return undefined;
+  return {
+    id,
+    sequence,
+    time,
+    department,
+    account,
+    grantId,
+    agreementId,
+    consentId,
+    provider,
+    resourceId,
+    resourceVersion,
+    fieldMask,
+    subjectRef,
+    purpose,
+    result,
+    reason,
+    requestHash,
+    responseHash,
+    prevHash,
+  };
+}
 
 /** The leaf fields in encoding order (the names of RECEIPT_LEAF_TYPES). */
 export const RECEIPT_LEAF_FIELDS = [
@@ -157,7 +257,7 @@ function word(value: string | number | bigint): string {
 
 /** The id of a department's receipt number `sequence`: keccak256(abi.encode(bytes32, uint64)). */
 export function receiptId(department: string, sequence: number): string {
-  return keccak256("0x" + word(department) + word(sequence));
+  return keccak256Hex("0x" + word(department) + word(sequence));
 }
 
 /** A reason code as the bytes32 of the leaf. */
@@ -192,11 +292,24 @@ function leafValuesOf(r: Receipt): ReceiptLeafValues {
     r.subjectRef,
     r.purpose,
     RECEIPT_RESULTS.indexOf(r.result),
-    encodeBytes32String(r.reason),
+    reasonWord(r.reason),
     r.requestHash,
     r.responseHash,
     r.prevHash,
   ];
+}
+
+/** Reasons already encoded: a file of receipts repeats a handful of codes (ethers' encoder costs 3 µs a call). */
+const reasonWords = new Map<string, string>();
+
+function reasonWord(reason: string): string {
+  let encoded = reasonWords.get(reason);
+  if (encoded === undefined) {
+    encoded = encodeBytes32String(reason);
+    if (reasonWords.size >= MAX_REMEMBERED_VALUES) reasonWords.clear();
+    reasonWords.set(reason, encoded);
+  }
+  return encoded;
 }
 
 /** abi.encode of the leaf values: the preimage of the leaf's inner hash (published in the test vectors). */
@@ -214,7 +327,7 @@ export function receiptLeaf(receipt: Receipt): string {
 }
 
 function leafOfParsed(receipt: Receipt): string {
-  return keccak256(keccak256(bytesOf(encodeLeafValues(leafValuesOf(receipt)))));
+  return keccak256Hex(keccak256Bytes(bytesOf(encodeLeafValues(leafValuesOf(receipt)))));
 }
 
 /** 0x-hex to bytes with Node's decoder: ethers' own (one byte at a time) costs more than the hash on the hot path. */
@@ -291,7 +404,7 @@ function merkleTree(leafList: readonly string[]): { tree: string[]; index: Map<s
   });
   for (let i = tree.length - 1 - sorted.length; i >= 0; i--) {
     const [left, right] = [tree[2 * i + 1], tree[2 * i + 2]];
-    tree[i] = keccak256(bytesOf(left < right ? left + right.slice(2) : right + left.slice(2)));
+    tree[i] = keccak256Bytes(bytesOf(left < right ? left + right.slice(2) : right + left.slice(2)));
   }
   return { tree, index };
 }
@@ -314,27 +427,30 @@ export function leafOfParsedReceipt(receipt: Receipt): string {
 }
 
 /**
- * `verifyProof` from the leaf. `steps`, when given, remembers each step hashed (the sorted pair → its parent): the
- * receipts of one batch share the upper levels of their paths, so a caller verifying many receipts of a batch hashes
- * each inner node about once instead of once per receipt below it. The caller bounds its size.
+ * Merkle steps already hashed, by the lower node of each step: its sibling and their parent. A node of a tree has one
+ * sibling, so the receipts of a batch, whose paths share their upper levels, find each shared step here; a step with
+ * another sibling (a forged proof) is hashed, never taken from here.
  */
-export function verifyLeafProof(
-  leaf: string,
-  proof: readonly string[],
-  root: string,
-  steps?: Map<string, string>,
-): boolean {
+export type MerkleSteps = Map<string, { sibling: string; parent: string }>;
+
+/**
+ * `verifyProof` from the leaf. `steps`, when given, remembers each step hashed: the receipts of one batch share the
+ * upper levels of their paths, so a caller verifying many receipts of a batch hashes each inner node about once
+ * instead of once per receipt below it. The caller bounds its size.
+ */
+export function verifyLeafProof(leaf: string, proof: readonly string[], root: string, steps?: MerkleSteps): boolean {
   const isBytes32 = (v: unknown) => typeof v === "string" && BYTES32.test(v);
   if (!isBytes32(root) || !proof.every(isBytes32)) return false;
   let hash = leaf.toLowerCase();
   for (const node of proof) {
     const sibling = node.toLowerCase();
-    const pair = hash < sibling ? hash + sibling.slice(2) : sibling + hash.slice(2);
-    let parent = steps?.get(pair);
-    if (parent === undefined) {
-      parent = keccak256(bytesOf(pair));
-      steps?.set(pair, parent);
+    const known = steps?.get(hash);
+    if (known !== undefined && known.sibling === sibling) {
+      hash = known.parent;
+      continue;
     }
+    const parent = keccak256Bytes(bytesOf(hash < sibling ? hash + sibling.slice(2) : sibling + hash.slice(2)));
+    steps?.set(hash, { sibling, parent });
     hash = parent;
   }
   return hash === root.toLowerCase();

@@ -1,26 +1,30 @@
 /**
  * `npm run audit`: the auditor as plain JavaScript. Under ts-node every start transpiled every module again (seconds
- * of a 10,000-receipt audit that itself takes about two); here tsc emits it once into dist/audit/ (no type checking:
- * `npm run typecheck` does that) and node runs that, built again whenever a source it was built from or its
- * configuration changed, so the command never runs an auditor older than its sources. Plain CommonJS so that
- * nothing has to be transpiled before the check.
+ * of a 10,000-receipt audit that itself takes about two); here esbuild bundles it once into one file in dist/audit/
+ * (no type checking: `npm run typecheck` does that) and node runs that, built again whenever a source it was built
+ * from or its configuration changed, so the command never runs an auditor older than its sources. Plain CommonJS so
+ * that nothing has to be transpiled before the check.
  *
- * The stamp lists every source the build emitted, with its size and modification time: a source newly imported can
- * only be imported by a change to one already listed, so checking the listed ones (a few hundred stats) is enough.
- * The build goes to a fresh directory renamed into place, so that two audits never see half a build.
+ * One bundle rather than a file per module: Node resolving, reading and compiling a thousand modules (most of them
+ * ethers', which the auditor uses a part of) cost about a third of a second of every start, half the bundle's
+ * (measured 2026-11-30, docs/perf/audit-profile.md). The native secp256k1 addon stays outside, loaded from its package.
+ *
+ * The stamp lists every source of the project the bundle holds, with its size and modification time: a source newly
+ * imported can only be imported by a change to one already listed, so checking the listed ones (a few hundred stats)
+ * is enough. The build goes to a fresh directory renamed into place, so that two audits never see half a build.
  */
-const { spawnSync } = require("node:child_process");
 const { createHash } = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
 
 const ROOT = path.resolve(__dirname, "../..");
 const OUT = path.join(ROOT, "dist/audit");
-const PROJECT = path.join(__dirname, "tsconfig.audit.json");
-const CONFIGURATION = [PROJECT, path.join(ROOT, "tsconfig.json"), path.join(__dirname, "launch.cjs")];
+const SOURCE = "scripts/audit/cli.ts";
+const CONFIGURATION = [path.join(ROOT, "tsconfig.json"), path.join(__dirname, "launch.cjs")];
 const ENTRY = "scripts/audit/cli.js";
 const STAMP = "sources.json";
-const BUILD_MS = 180_000;
+/** Native addons are loaded from their packages (they find their binaries beside their own files). */
+const EXTERNAL = ["secp256k1", "secp256k1/*"];
 
 function configurationDigest() {
   const hash = createHash("sha256");
@@ -52,37 +56,38 @@ function isCurrent(configuration) {
   });
 }
 
-/** The source of each file the build emitted (`x.js` from `x.ts`; JSON copied as is). */
-function sourcesOf(dir, prefix = "") {
-  const sources = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const relative = path.join(prefix, entry.name);
-    if (entry.isDirectory()) sources.push(...sourcesOf(path.join(dir, entry.name), relative));
-    else if (entry.name.endsWith(".js")) sources.push(relative.replace(/\.js$/, ".ts"));
-    else if (entry.name.endsWith(".json")) sources.push(relative);
-  }
-  return sources;
-}
-
 function build(configuration) {
   process.stderr.write("audit: compiling the auditor to dist/audit/ (its sources changed since the last run)\n");
   const staging = `${OUT}.${process.pid}.tmp`;
   fs.rmSync(staging, { recursive: true, force: true });
   const startedAt = Date.now();
-  const result = spawnSync(path.join(ROOT, "node_modules/.bin/tsc"), ["-p", PROJECT, "--outDir", staging], {
-    cwd: ROOT,
-    encoding: "utf8",
-    timeout: BUILD_MS,
-  });
-  if (result.status !== 0) {
+  let result;
+  try {
+    result = require("esbuild").buildSync({
+      absWorkingDir: ROOT,
+      entryPoints: [SOURCE],
+      outfile: path.join(staging, ENTRY),
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      target: "node20",
+      external: EXTERNAL,
+      metafile: true,
+      logLevel: "silent",
+    });
+  } catch (error) {
     fs.rmSync(staging, { recursive: true, force: true });
-    process.stderr.write(`audit: compiling the auditor failed:\n${`${result.stdout}${result.stderr}`.trim()}\n`);
+    const messages = (error.errors ?? []).map(
+      (e) => `${e.location ? `${e.location.file}:${e.location.line}: ` : ""}${e.text}`,
+    );
+    process.stderr.write(`audit: compiling the auditor failed:\n${messages.join("\n") || error.message}\n`);
     process.exit(2);
   }
   const sources = {};
-  for (const relative of sourcesOf(staging)) {
+  for (const relative of Object.keys(result.metafile.inputs)) {
+    if (relative.startsWith("node_modules/")) continue;
     const stat = statOf(relative);
-    // A source edited while tsc ran may not be in this build: stamp it as unknown so the next run builds again.
+    // A source edited while esbuild ran may not be in this build: stamp it as unknown so the next run builds again.
     sources[relative] = stat && stat[1] < startedAt ? stat : [-1, -1];
   }
   fs.writeFileSync(path.join(staging, STAMP), JSON.stringify({ configuration, sources }));

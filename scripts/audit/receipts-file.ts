@@ -13,7 +13,7 @@ import { UsageError } from "./errors";
 
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected 0x and 64 hex digits");
 
-const ReceiptEntrySchema = z.object({
+export const ReceiptEntrySchema = z.object({
   receipt: z.record(z.string(), z.unknown()),
   leaf: hex32.optional(),
   status: z.enum(["pending", "anchored"]).optional(),
@@ -31,6 +31,43 @@ const ReceiptEntrySchema = z.object({
   role: z.unknown().optional(),
   exchange: z.unknown().optional(),
 });
+
+const ENTRY_KEYS: ReadonlySet<string> = new Set(Object.keys(ReceiptEntrySchema.shape));
+const BATCH_KEYS: ReadonlySet<string> = new Set(["sequence", "root", "txHash", "blockNumber"]);
+const HEX32 = /^0x[0-9a-fA-F]{64}$/;
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" &&
+  v !== null &&
+  Object.getPrototypeOf(v) === Object.prototype &&
+  !Object.hasOwn(v, "__proto__");
+const onlyKeys = (v: Record<string, unknown>, allowed: ReadonlySet<string>) =>
+  Object.keys(v).every((k) => allowed.has(k));
+const isHex32 = (v: unknown) => typeof v === "string" && HEX32.test(v);
+
+/**
+ * An entry as the gateway writes it, checked here without zod (ReceiptEntrySchema's walk, with its copy of every
+ * receipt, cost the auditor more than reading the line): what this accepts, the schema accepts unchanged (no key it
+ * would strip). Anything else goes to the schema, so every error is its own.
+ */
+function isPlainEntry(value: unknown): value is z.infer<typeof ReceiptEntrySchema> {
+  if (!isPlainObject(value) || !onlyKeys(value, ENTRY_KEYS) || !isPlainObject(value.receipt)) return false;
+  const { leaf, status, batch, proof } = value;
+  return (
+    (leaf === undefined || isHex32(leaf)) &&
+    (status === undefined || status === "pending" || status === "anchored") &&
+    (batch === undefined ||
+      (isPlainObject(batch) &&
+        onlyKeys(batch, BATCH_KEYS) &&
+        Number.isSafeInteger(batch.sequence) &&
+        (batch.sequence as number) >= 1 &&
+        isHex32(batch.root) &&
+        (batch.txHash === undefined || typeof batch.txHash === "string") &&
+        (batch.blockNumber === undefined ||
+          (Number.isSafeInteger(batch.blockNumber) && (batch.blockNumber as number) >= 0)))) &&
+    (proof === undefined || (Array.isArray(proof) && proof.every((p) => typeof p === "string")))
+  );
+}
 
 export type ReceiptEntry = z.infer<typeof ReceiptEntrySchema> & {
   /** Where the entry is in the file: `line 3` for JSON lines, `entry 3` for an array (1-based). */
@@ -107,7 +144,9 @@ function lineEntry(line: string, lineNumber: number, file: string): ReceiptEntry
   return entryOf(value, `line ${lineNumber}`, file);
 }
 
-function entryOf(value: unknown, position: string, file: string): ReceiptEntry {
+/** One entry of a receipts file (`position` says where it is), or a usage error naming what is wrong with it. */
+export function entryOf(value: unknown, position: string, file: string): ReceiptEntry {
+  if (isPlainEntry(value)) return { ...value, position };
   const parsed = ReceiptEntrySchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

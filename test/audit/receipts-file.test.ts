@@ -3,7 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { streamReceiptsFile, type ReceiptEntry } from "../../scripts/audit/receipts-file";
+import fc from "fast-check";
+import { ReceiptEntrySchema, entryOf, streamReceiptsFile, type ReceiptEntry } from "../../scripts/audit/receipts-file";
 
 const entry = (n: number) => ({ receipt: { id: `receipt ${n}`, note: `第${n}条 记录` }, status: "pending" });
 
@@ -99,5 +100,82 @@ describe("receipts file stream", function () {
 
     expect(error?.name).to.equal("UsageError");
     expect(error?.message).to.contain(`cannot read the receipts file ${file}`);
+  });
+
+  it("reads an entry as ReceiptEntrySchema does: the same fields, or the same usage error (property)", function () {
+    const hex32 = "0x" + "ab".repeat(32);
+    const edge = fc.constantFrom<unknown>(
+      undefined,
+      null,
+      0,
+      -1,
+      1,
+      1.5,
+      Number.MAX_SAFE_INTEGER + 1,
+      "",
+      "x",
+      hex32,
+      hex32.toUpperCase().replace("0X", "0x"),
+      "0x" + "ab".repeat(31),
+      "pending",
+      "anchored",
+      "provider",
+      [],
+      [hex32],
+      [hex32, 7],
+      {},
+      { id: hex32 },
+      { sequence: 1, root: hex32 },
+      { sequence: 0, root: hex32 },
+      { sequence: 1, root: hex32, txHash: "0x01", blockNumber: 3 },
+      { sequence: 1, root: hex32, blockNumber: -1 },
+      { sequence: 1, root: hex32, extra: true },
+      JSON.parse('{"__proto__": {"id": 1}}'),
+    );
+    const key = fc.constantFrom(
+      "receipt",
+      "leaf",
+      "status",
+      "batch",
+      "proof",
+      "requestId",
+      "role",
+      "exchange",
+      "other",
+    );
+    const entries = fc.dictionary(key, edge, { maxKeys: 6 });
+    const outcome = (read: () => unknown) => {
+      try {
+        return read();
+      } catch (error) {
+        return { threw: (error as Error).message };
+      }
+    };
+    const bySchema = (value: unknown) => () => {
+      const parsed = ReceiptEntrySchema.safeParse(value);
+      if (parsed.success) return { ...parsed.data, position: "line 1" };
+      const issue = parsed.error.issues[0];
+      const where = issue.path.join(".") || "entry";
+      throw new Error(
+        `f.jsonl line 1 is not a receipt as GET /v1/receipts/:id returns it (${where}: ${issue.message})`,
+      );
+    };
+    fc.assert(
+      fc.property(entries, (value) => {
+        expect(outcome(() => entryOf(value, "line 1", "f.jsonl"))).to.deep.equal(outcome(bySchema(value)));
+      }),
+      { numRuns: 2_000 },
+    );
+    const plain = {
+      receipt: { id: hex32 },
+      leaf: hex32,
+      status: "anchored",
+      batch: { sequence: 2, root: hex32 },
+      proof: [hex32],
+    };
+    expect(entryOf(plain, "line 1", "f.jsonl")).to.deep.equal({
+      ...ReceiptEntrySchema.parse(plain),
+      position: "line 1",
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import fc from "fast-check";
 import {
   Wallet,
   ZeroHash,
@@ -14,7 +15,11 @@ import { digestSigner } from "../../core/crypto/ecdsa";
 import { typedDataDigest } from "../../core/crypto/typed-data";
 import {
   EXCHANGE_REQUEST_TYPES,
+  ExchangeRequestSchema,
+  ExchangeResponseSchema,
   exchangeDomain,
+  plainExchangeRequest,
+  plainExchangeResponse,
   recoverSigner,
   requestDigest,
   responseDigest,
@@ -105,5 +110,76 @@ describe("core/exchange: the signed request and response", function () {
     const digest = requestDigest(domain, request);
     expect(recoverSigner(digest, "0x1234")).to.equal(null);
     expect(recoverSigner(digest, "0x" + "00".repeat(65))).to.equal(null);
+  });
+
+  it("reads a plain request and response as their schemas do, and leaves everything else to them (property)", function () {
+    const response: ExchangeResponse = {
+      requestId: request.requestId,
+      requestDigest: requestDigest(domain, request),
+      provider: id("provider department"),
+      result: "delivered",
+      reason: encodeBytes32String("ok"),
+      responseHash: id("answer"),
+      time: request.time + 1,
+    };
+    const edge = fc.constantFrom<unknown>(
+      undefined,
+      null,
+      0,
+      -0,
+      -1,
+      1.5,
+      Number.MAX_SAFE_INTEGER,
+      Number.MAX_SAFE_INTEGER + 1,
+      "",
+      "0",
+      "01",
+      "9".repeat(78),
+      "9".repeat(79),
+      "0x",
+      "0x5",
+      "0x" + "f".repeat(64),
+      "0x" + "f".repeat(65),
+      ZeroHash,
+      ZeroHash.toUpperCase().replace("0X", "0x"),
+      "delivered",
+      "refused",
+      [],
+      {},
+    );
+    const change = <K extends string>(keys: readonly K[]) =>
+      fc.array(fc.tuple(fc.constantFrom<string>(...keys, "extra"), edge, fc.boolean()), { maxLength: 3 });
+    const mutate = (base: object, list: [string, unknown, boolean][]) => {
+      const value: Record<string, unknown> = { ...base };
+      for (const [key, replacement, remove] of list) {
+        if (remove) delete value[key];
+        else value[key] = replacement;
+      }
+      return value;
+    };
+    const agrees =
+      <T>(plain: (v: unknown) => T | undefined, schema: { safeParse(v: unknown): { success: boolean; data?: T } }) =>
+      (value: unknown) => {
+        const parsed = schema.safeParse(value);
+        const fast = plain(value);
+        // Whatever the plain reading accepts, the schema accepts with the same fields; it may leave valid oddities to it.
+        if (fast !== undefined) expect(parsed).to.deep.equal({ success: true, data: fast });
+        return fast !== undefined;
+      };
+    const requestAgrees = agrees(plainExchangeRequest, ExchangeRequestSchema);
+    const responseAgrees = agrees(plainExchangeResponse, ExchangeResponseSchema);
+    fc.assert(
+      fc.property(change(Object.keys(request)), (list) => void requestAgrees(mutate(request, list))),
+      {
+        numRuns: 1_000,
+      },
+    );
+    fc.assert(
+      fc.property(change(Object.keys(response)), (list) => void responseAgrees(mutate(response, list))),
+      {
+        numRuns: 1_000,
+      },
+    );
+    expect(requestAgrees({ ...request }) && responseAgrees({ ...response })).to.equal(true);
   });
 });

@@ -9,6 +9,8 @@ import { z } from "zod";
 import {
   ExchangeRequestSchema,
   ExchangeResponseSchema,
+  plainExchangeRequest,
+  plainExchangeResponse,
   recoverSigner,
   requestDigest,
   responseDigest,
@@ -97,6 +99,11 @@ export class ExchangeCrypto {
   signer(digest: string, signature: string): string | null {
     return once(this.signers, `${digest}${signature}`, () => recoverSigner(digest, signature));
   }
+
+  /** A signer recovered elsewhere (the auditor's worker thread), exactly as `recoverSigner` would have answered. */
+  knowSigner(digest: string, signature: string, signer: string | null): void {
+    this.signers.set(`${digest}${signature}`, signer);
+  }
 }
 
 function once<T>(cache: Map<string, T>, key: string, compute: () => T): T {
@@ -106,12 +113,45 @@ function once<T>(cache: Map<string, T>, key: string, compute: () => T): T {
   return value;
 }
 
+type Envelope = z.infer<typeof EnvelopeSchema>;
+const EXCHANGE_KEYS: ReadonlySet<string> = new Set(Object.keys(EnvelopeSchema.shape.exchange.shape));
+
+/**
+ * The envelope as `EnvelopeSchema` returns it, when it is plainly well-formed (the request and response each as the
+ * gateway writes them, nothing in `exchange` the schema would strip); undefined otherwise, for the schema to judge.
+ */
+function plainEnvelope(entry: ExchangeEntry): Envelope | undefined {
+  const { requestId, role, exchange } = entry;
+  if (typeof requestId !== "string" || !ExchangeRequestSchema.shape.requestId.safeParse(requestId).success)
+    return undefined;
+  if ((role !== "consumer" && role !== "provider") || typeof exchange !== "object" || exchange === null)
+    return undefined;
+  if (Object.getPrototypeOf(exchange) !== Object.prototype || !Object.keys(exchange).every((k) => EXCHANGE_KEYS.has(k)))
+    return undefined;
+  const e = exchange as Record<string, unknown>;
+  const request = plainExchangeRequest(e.request);
+  const response = e.response === undefined ? undefined : plainExchangeResponse(e.response);
+  if (!request || typeof e.requestSignature !== "string" || (e.response !== undefined && !response)) return undefined;
+  if (e.responseSignature !== undefined && typeof e.responseSignature !== "string") return undefined;
+  return {
+    requestId,
+    role,
+    exchange: {
+      request,
+      requestSignature: e.requestSignature,
+      ...(response ? { response } : {}),
+      ...(e.responseSignature !== undefined ? { responseSignature: e.responseSignature } : {}),
+    },
+  };
+}
+
 /** The receipt's exchange envelope; `none` for a receipt written before federation (no envelope fields at all). */
 export function parseEnvelope(checked: CheckedReceipt, crypto: ExchangeCrypto): ParsedEnvelope {
   const { entry } = checked;
   if (entry.requestId === undefined && entry.role === undefined && entry.exchange === undefined)
     return { kind: "none" };
-  const parsed = EnvelopeSchema.safeParse(entry);
+  const plain = plainEnvelope(entry);
+  const parsed = plain ? { success: true as const, data: plain } : EnvelopeSchema.safeParse(entry);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return {

@@ -34,17 +34,28 @@ export interface AgreementHistory {
   requested: ChainEvent;
   /** Every event of the agreement, in chain order (the request first). */
   events: ChainEvent[];
+  /**
+   * The state after each event (`states[i]` after `events[i]`): folded once when the history is read, since every
+   * delivery of the agreement asks for the state at its own time.
+   */
+  states: (AgreementState | undefined)[];
 }
 
 /** The agreement's status at `time` as `agreementStatus` would have answered then; undefined before its request. */
 export function agreementStatusAt(a: AgreementHistory, time: number): AgreementStatus | undefined {
   let state: AgreementState | undefined;
-  for (const event of a.events) {
-    if (!happenedBy(event, time)) break;
+  for (let i = 0; i < a.events.length && happenedBy(a.events[i], time); i++) state = a.states[i];
+  return state && effectiveStatus(state, time);
+}
+
+/** The state after each event, in order. */
+function foldEach(events: readonly ChainEvent[]): (AgreementState | undefined)[] {
+  let state: AgreementState | undefined;
+  return events.map((event) => {
     const typed = agreementEventOf(event.name, event.args);
     if (typed) state = applyAgreementEvent(state, typed);
-  }
-  return state && effectiveStatus(state, time);
+    return state;
+  });
 }
 
 /** Why the agreement did not allow a delivery at `time`, or undefined when it did (active and in its window). */
@@ -78,6 +89,7 @@ function fromEvents(events: readonly ChainEvent[]): AgreementHistory | undefined
     termsHash: r.terms.termsHash,
     requested,
     events: [...events],
+    states: foldEach(events),
   };
 }
 

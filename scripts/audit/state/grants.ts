@@ -17,16 +17,21 @@ export interface GrantHistory {
   quota: { calls: number; per: QuotaPeriod };
   issued: ChainEvent;
   events: ChainEvent[];
+  /** The stored status after each event (`statuses[i]` after `events[i]`), folded once when the history is read. */
+  statuses: (GrantStatus | undefined)[];
 }
 
 /** The stored status at `time`; undefined before the grant was issued. */
 export function grantStatusAt(g: GrantHistory, time: number): GrantStatus | undefined {
+  let status: GrantStatus | undefined;
+  for (let i = 0; i < g.events.length && happenedBy(g.events[i], time); i++) status = g.statuses[i];
+  return status;
+}
+
+/** The stored status after each event, in order. */
+function foldEach(events: readonly ChainEvent[]): (GrantStatus | undefined)[] {
   let state: GrantState | undefined;
-  for (const event of g.events) {
-    if (!happenedBy(event, time)) break;
-    state = applyGrantEvent(state, event.name, event.args);
-  }
-  return state?.status;
+  return events.map((event) => (state = applyGrantEvent(state, event.name, event.args))?.status);
 }
 
 /** Why the grant could not be used at `time`, or undefined when it could (issued, active, not expired). */
@@ -52,6 +57,7 @@ function fromEvents(events: readonly ChainEvent[]): GrantHistory | undefined {
     quota: { calls: Number(g.quota.calls), per: QUOTA_PERIOD.values[Number(g.quota.per)] },
     issued,
     events: [...events],
+    statuses: foldEach(events),
   };
 }
 

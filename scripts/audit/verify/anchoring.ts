@@ -4,7 +4,7 @@
  * each receipt's time, and each receipt's link to the previous.
  */
 import { ZeroHash } from "ethers";
-import { verifyLeafProof, type Receipt } from "../../../core/receipt";
+import { verifyLeafProof, type MerkleSteps, type Receipt } from "../../../core/receipt";
 import type { ReceiptEntry } from "../receipts-file";
 import type { Violation } from "../rules";
 import { formatDuration, isoTime } from "../time";
@@ -24,7 +24,7 @@ export interface CheckedReceipt {
 }
 
 /**
- * Merkle steps one run remembers (sorted pair → parent; see `verifyLeafProof`), forgotten past this many so that a
+ * Merkle steps one run remembers (node → its sibling and their parent; see `verifyLeafProof`), forgotten past this many so that a
  * file of millions of receipts keeps the auditor's memory bounded: the steps shared are those of the batch being read
  * (1,023 inner nodes for 1,024 receipts), so a few batches' worth is all the cache is worth (about 4 MB).
  */
@@ -61,7 +61,7 @@ export function checkAnchoring(
   maxAnchorDelay: number,
   now: number,
   history: AnchoredHistory | undefined,
-  steps: Map<string, string>,
+  steps: MerkleSteps,
 ): Violation[] {
   const { entry, receipt, leaf } = checked;
   const receiptId = receipt.id;
@@ -127,7 +127,7 @@ export function checkAnchoring(
   return violations;
 }
 
-function forgetPast(steps: Map<string, string>): Map<string, string> {
+function forgetPast(steps: MerkleSteps): MerkleSteps {
   if (steps.size > MAX_REMEMBERED_STEPS) steps.clear();
   return steps;
 }

@@ -13,7 +13,7 @@
  * The checks come in two kinds, each a list to extend: per receipt (`RECEIPT_CHECKS`) and over the whole set
  * (`SET_CHECKS`).
  */
-import { ReceiptSchema, leafOfParsedReceipt, type Receipt } from "../../../core/receipt";
+import { leafOfParsedReceipt, parseReceipt, type MerkleSteps, type Receipt } from "../../../core/receipt";
 import type { AuditContext } from "../connect";
 import type { ReceiptEntry } from "../receipts-file";
 import type { Violation } from "../rules";
@@ -53,7 +53,7 @@ interface VerifyInput {
   records: ChainRecords;
   directory: Directory;
   /** Merkle steps already hashed in this run (receipts of a batch share the upper levels of their proofs). */
-  steps: Map<string, string>;
+  steps: MerkleSteps;
   /** Each department's receipt numbers given (well-formed, first of their id), by lower-case department. */
   given: Map<string, SequenceSet>;
 }
@@ -168,7 +168,7 @@ class StreamVerifier {
 
   async take(entry: ReceiptEntry): Promise<void> {
     const order = this.out.entries++;
-    const parsed = ReceiptSchema.safeParse(entry.receipt);
+    const parsed = parseReceipt(entry.receipt);
     if (!parsed.success) {
       this.out.malformed++;
       const issue = parsed.error.issues[0];
@@ -269,7 +269,7 @@ class StreamVerifier {
     const seen = new Map<string, SequenceSet>();
     const overQuota: Receipt[] = [];
     for await (const entry of read()) {
-      const parsed = ReceiptSchema.safeParse(entry.receipt);
+      const parsed = parseReceipt(entry.receipt);
       if (!parsed.success) continue;
       const receipt = parsed.data;
       const department = receipt.department.toLowerCase();

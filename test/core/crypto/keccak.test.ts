@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { keccak256, toUtf8Bytes } from "ethers";
-import { useFastKeccak } from "../../../core/crypto/keccak";
+import { keccak256Bytes, keccak256Hex, useFastKeccak } from "../../../core/crypto/keccak";
 
 const hex = (bytes: Uint8Array) => "0x" + Buffer.from(bytes).toString("hex");
 // ethers' own implementation (@noble/hashes), kept as `keccak256._` whatever is registered.
@@ -31,6 +31,23 @@ describe("fast Keccak-256 (core/crypto/keccak.ts)", () => {
     expect(first)
       .to.equal(again)
       .and.to.equal(hex(keccak_256(input(64))));
+  });
+
+  it("hashes hex and bytes directly to the digests ethers gives, in lower-case hex", () => {
+    for (const length of LENGTHS) {
+      const bytes = input(length);
+      const expected = hex(keccak_256(bytes));
+      expect(keccak256Bytes(bytes), `bytes, length ${length}`).to.equal(expected);
+      expect(keccak256Hex(hex(bytes)), `hex, length ${length}`).to.equal(expected);
+      expect(keccak256Hex(hex(bytes).toUpperCase().replace("0X", "0x")), `upper-case hex, length ${length}`).to.equal(
+        expected,
+      );
+    }
+  });
+
+  it("leaves what is not plain even-length hex to ethers, which refuses it as before", () => {
+    for (const bad of ["0x0", "0xzz", "ab", "0x12 "])
+      expect(() => keccak256Hex(bad), bad).to.throw(/invalid BytesLike value/);
   });
 
   it("registers once: a second call is the same promise", () => {

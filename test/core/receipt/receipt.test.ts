@@ -15,9 +15,11 @@ import {
   receiptId,
   receiptLeaf,
   leafOfParsedReceipt,
+  parseReceipt,
   receiptLeafValues,
   verifyLeafProof,
   verifyProof,
+  type MerkleSteps,
   type Receipt,
 } from "../../../core/receipt";
 import vectors from "../../../core/receipt/test-vectors.json";
@@ -145,9 +147,83 @@ describe("receipt format", function () {
     for (const [name, change] of invalid) {
       it(`refuses ${name}`, function () {
         expect(ReceiptSchema.safeParse({ ...base, ...change }).success).to.equal(false);
+        expect(parseReceipt({ ...base, ...change })).to.deep.equal(ReceiptSchema.safeParse({ ...base, ...change }));
         expect(() => receiptLeaf({ ...base, ...change } as Receipt)).to.throw();
       });
     }
+
+    it("parseReceipt accepts what ReceiptSchema accepts, with the same fields, and refuses with zod's error (property)", function () {
+      // Values at the edges of every field's form, put in place of any field (or added, or the field removed).
+      const edgeValue = fc.constantFrom<unknown>(
+        undefined,
+        null,
+        0,
+        -0,
+        1,
+        1.5,
+        -1,
+        2 ** 32,
+        0xffffffff,
+        Number.MAX_SAFE_INTEGER,
+        Number.MAX_SAFE_INTEGER + 1,
+        Number.NaN,
+        Infinity,
+        10n,
+        "",
+        "0",
+        "01",
+        "1".repeat(77),
+        "9".repeat(77),
+        (2n ** 256n - 1n).toString(),
+        (2n ** 256n).toString(),
+        "0x",
+        "0x1",
+        "0x" + "f".repeat(64),
+        "0x" + "F".repeat(64),
+        "0x" + "f".repeat(65),
+        "0X" + "a".repeat(64),
+        ethers.ZeroHash,
+        base.account.toLowerCase(),
+        base.account.toUpperCase().replace("0X", "0x"),
+        base.account.replace(/[a-f]/, (c) => c.toUpperCase()),
+        "delivered",
+        "denied",
+        "ok",
+        "consent_withdrawn",
+        "a".repeat(31),
+        "a".repeat(32),
+        base.id.toUpperCase().replace("0X", "0x"),
+        receiptId(base.department, 0),
+        [],
+        {},
+      );
+      const field = fc.constantFrom<string>(...RECEIPT_LEAF_FIELDS, "note");
+      const changes = fc.array(fc.tuple(field, edgeValue, fc.boolean()), { maxLength: 3 });
+      const from = fc.constantFrom(...receipts);
+      fc.assert(
+        fc.property(from, changes, (receipt, list) => {
+          const value: Record<string, unknown> = { ...receipt };
+          for (const [name, replacement, remove] of list) {
+            if (remove) delete value[name];
+            else value[name] = replacement;
+          }
+          // ReceiptSchema throws where its uint256 refinement meets a string that is not a number (BigInt's error).
+          const outcome = (parse: (v: unknown) => unknown) => {
+            try {
+              return parse(value);
+            } catch (error) {
+              return { threw: (error as Error).message };
+            }
+          };
+          expect(outcome(parseReceipt)).to.deep.equal(outcome((v) => ReceiptSchema.safeParse(v)));
+        }),
+        { numRuns: 1_000 },
+      );
+      for (const receipt of receipts)
+        expect(parseReceipt({ ...receipt })).to.deep.equal({ success: true, data: receipt });
+      for (const value of [null, [], "receipt", Object.create({ id: base.id })])
+        expect(parseReceipt(value)).to.deep.equal(ReceiptSchema.safeParse(value));
+    });
 
     it("accepts lower-case and checksummed addresses alike, with the same leaf", function () {
       const lower = { ...base, account: base.account.toLowerCase() };
@@ -216,7 +292,7 @@ describe("receipt format", function () {
     });
 
     it("decides the same from the leaf, with remembered steps as without", function () {
-      const steps = new Map<string, string>();
+      const steps: MerkleSteps = new Map();
       for (const r of batchReceipts) {
         const leaf = leafOfParsedReceipt(r);
         expect(leaf).to.equal(receiptLeaf(r));
