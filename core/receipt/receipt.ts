@@ -52,10 +52,13 @@ function isKnownAddress(value: string): boolean {
   return true;
 }
 
+const DECIMAL = /^(0|[1-9][0-9]*)$/;
+// zod runs every check of a string even after one failed: the bound is judged only where BigInt can read the value
+// (a non-number is the regex's error, not a SyntaxError thrown out of safeParse).
 const uint256Decimal = z
   .string()
-  .regex(/^(0|[1-9][0-9]*)$/, "expected a decimal integer")
-  .refine((v) => BigInt(v) <= MAX_UINT256, "exceeds uint256");
+  .regex(DECIMAL, "expected a decimal integer")
+  .refine((v) => !DECIMAL.test(v) || BigInt(v) <= MAX_UINT256, "exceeds uint256");
 const uint256Hex = z.string().regex(/^0x[0-9a-fA-F]{1,64}$/, "expected 0x and 1 to 64 hex digits");
 const uint64 = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 

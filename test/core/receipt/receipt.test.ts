@@ -207,7 +207,6 @@ describe("receipt format", function () {
             if (remove) delete value[name];
             else value[name] = replacement;
           }
-          // ReceiptSchema throws where its uint256 refinement meets a string that is not a number (BigInt's error).
           const outcome = (parse: (v: unknown) => unknown) => {
             try {
               return parse(value);
@@ -238,6 +237,20 @@ describe("receipt format", function () {
       }
       expect(encodeReason("ok")).to.equal(ethers.encodeBytes32String("ok"));
       expect(receiptLeafValues(batchReceipts[1])[15]).to.equal(ethers.encodeBytes32String("consent_withdrawn"));
+    });
+
+    it("ReceiptSchema refuses an id that is not a number with a field error, and one past uint256 with its bound", function () {
+      const base = receipts[0];
+      for (const [field, value, message] of [
+        ["grantId", "consent_withdrawn", "expected a decimal integer"],
+        ["agreementId", "-1", "expected a decimal integer"],
+        ["grantId", (2n ** 256n).toString(), "exceeds uint256"],
+      ] as const) {
+        const result = ReceiptSchema.safeParse({ ...base, [field]: value });
+        expect(result.success, `${field} ${value}`).to.equal(false);
+        const issues = result.error!.issues.filter((issue) => issue.path[0] === field);
+        expect(issues.map((issue) => issue.message)).to.deep.equal([message]);
+      }
     });
 
     it("refuse codes that are not lower snake case or do not fit", function () {
