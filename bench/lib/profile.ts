@@ -50,7 +50,7 @@ export interface SelfTime {
   byPlace: Map<string, number>;
 }
 
-export const IDLE = "(idle)";
+const IDLE = "(idle)";
 
 /** Each sample weighs the time since the one before it (V8's timeDeltas), so a busy stretch counts what it took. */
 export function selfTime(file: string, window?: ProfileWindow): SelfTime {

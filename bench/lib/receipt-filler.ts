@@ -21,7 +21,7 @@ export interface FilledReceipt {
 }
 
 /** Where a filled batch's anchor "was mined" (the bench's stand-in chain). */
-export type AnchorOf = (department: string, batchSequence: number) => { txHash: string; blockNumber: number };
+type AnchorOf = (department: string, batchSequence: number) => { txHash: string; blockNumber: number };
 
 export interface FillerOptions {
   db: Db;
