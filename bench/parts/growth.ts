@@ -1,9 +1,10 @@
 /**
  * Part 5, growth: fetch latency and trail-rebuild time at 1x, 10x and 100x the number of departments, resources,
- * agreements and consents (quick mode: 1x and 10x). At scale k the chain holds, before the gateway starts (so that
- * it indexes all of it at boot): 5k departments (the five demo departments and 5(k-1) synthetic ones, admitted by
- * the council), k resources, k agreements and 100k consents. The measured subject always has the same 20 consent
- * events, so the trail should cost the same at every scale; the fetch should too.
+ * agreements, grants and consents (quick mode: 1x and 10x). At scale k the chain holds, before the gateway starts (so
+ * that it indexes all of it at boot): 5k departments (the five demo departments and 5(k-1) synthetic ones, admitted by
+ * the council), k resources, k agreements, k grants and 100k consents. The measured subject always has the same 20
+ * consent events, so the trail should cost the same at every scale; the fetch should too. Beside each scale's req/s,
+ * the CPU ms per request of the two gateways of the path (from /proc), which a shared machine's load moves far less.
  */
 import path from "node:path";
 import { id as keccakText, parseEther, type JsonRpcProvider } from "ethers";
@@ -19,11 +20,12 @@ import {
   type BulkSender,
   type System,
 } from "../lib/chain";
-import { round, type BenchContext } from "../lib/context";
+import { loadAverage, machine, round, type BenchContext } from "../lib/context";
 import { arrangeFetchPath } from "../lib/fetch-path";
 import { load } from "../lib/load";
 import { PURPOSE, queueConsents, resourceMetadata, resourceTerms, type ConsentEntry } from "../lib/sharing";
-import { startStack } from "../lib/stack";
+import { cpuBetween, cpuMs } from "../lib/proc-stats";
+import { CONSUMER, PROVIDER, startStack } from "../lib/stack";
 import { subjectRefOf, timeTrail } from "./audit";
 import { CONNECTIONS } from "./fetch";
 
@@ -46,12 +48,19 @@ export async function growthPart(ctx: BenchContext): Promise<Record<string, unkn
       const setup = round((performance.now() - started) / 1000, 1);
       const fetchPath = await arrangeFetchPath(stack, 16);
       await load({ url: stack.gateway, requests: fetchPath.kuajieRequests, connections: CONNECTIONS, seconds: 2 });
+      const pids = {
+        consumer: stack.gatewayProcOf(CONSUMER).child.pid,
+        provider: stack.gatewayProcOf(PROVIDER).child.pid,
+      };
+      const readCpu = () => Object.fromEntries(Object.entries(pids).map(([role, pid]) => [role, cpuMs(pid)]));
+      const cpuBefore = readCpu();
       const measured = await load({
         url: stack.gateway,
         requests: fetchPath.kuajieRequests,
         connections: CONNECTIONS,
         seconds,
       });
+      const cpu = cpuBetween(cpuBefore, readCpu());
       const deploymentFile = path.join(stack.dataDir, "audit-deployment.json");
       writeDeployment(deploymentFile, stack.system.deployment);
       const trail = await timeTrail(stack.node.rpc, deploymentFile, trailSubject, OWN_EVENTS);
@@ -60,8 +69,14 @@ export async function growthPart(ctx: BenchContext): Promise<Record<string, unkn
         departments: 5 * k,
         resources: k,
         agreements: k,
+        grants: k,
         consents: BASE_CONSENTS * k,
-        fetch: { rps: measured.rps, p50_ms: measured.p50_ms, p99_ms: measured.p99_ms },
+        fetch: {
+          rps: measured.rps,
+          p50_ms: measured.p50_ms,
+          p99_ms: measured.p99_ms,
+          cpu_ms_per_request: cpuPerRequest(cpu, measured.requests),
+        },
         trail: { subject_events: OWN_EVENTS, seconds: round(trail, 3) },
         setup_seconds: setup,
       };
@@ -71,7 +86,18 @@ export async function growthPart(ctx: BenchContext): Promise<Record<string, unkn
       await stack.stop();
     }
   }
-  return { scales: rows, connections: CONNECTIONS, seconds };
+  return { scales: rows, connections: CONNECTIONS, seconds, machine: machine(), load_average: loadAverage() };
+}
+
+/** CPU ms per answered request, by gateway and for the two together (null where /proc could not tell). */
+function cpuPerRequest(cpu: Record<string, number | null>, requests: number): Record<string, number | null> {
+  const answered = Math.max(1, requests);
+  const perRole = Object.fromEntries(
+    Object.entries(cpu).map(([role, ms]) => [role, ms === null ? null : round(ms / answered, 2)]),
+  );
+  const all = Object.values(cpu);
+  const total = all.every((ms) => ms !== null) ? round(all.reduce((a, b) => a! + b!, 0)! / answered, 2) : null;
+  return { ...perRole, total };
 }
 
 /** Bulk state for scale k (sent with automine off, a few blocks per phase). */
@@ -134,6 +160,13 @@ async function grow(
   for (const [i, p] of providers.entries()) {
     const data = system.agreements.interface.encodeFunctionData("approve", [BigInt(i + 1)]);
     await bulk.send(p.wallet, { to: agreementsAddress, data }, 500_000n);
+  }
+  await bulk.flush();
+  // A grant under each of them, issued by its consumer: k grants with the measured fetch's own.
+  const grantsAddress = await system.grants.getAddress();
+  for (const [i, c] of consumers.entries()) {
+    const data = system.grants.interface.encodeFunctionData("issue", [BigInt(i + 1), c.wallet.address, 0b11n, 0, 0, 0]);
+    await bulk.send(c.wallet, { to: grantsAddress, data }, 500_000n);
   }
   await bulk.flush();
   // Consents: 100k in all at scale k (16 of them recorded through the API later), and the trail subject's 20.

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { GATEWAY_HEAP_FLAGS } from "./gateway-heap";
 import { ROOT, StartError, say } from "./settings";
 import type { GatewayCommand } from "./supervision";
 
@@ -62,5 +63,5 @@ export function compiledGateway(): GatewayCommand {
     fs.renameSync(staging, OUT);
     fs.rmSync(old, { recursive: true, force: true });
   }
-  return { command: process.execPath, args: ["--enable-source-maps", main] };
+  return { command: process.execPath, args: [...GATEWAY_HEAP_FLAGS, "--enable-source-maps", main] };
 }
