@@ -20,7 +20,7 @@ import { cpuBetween, cpuMs, sampleRss } from "../lib/proc-stats";
 import { monotonicUs, summariseProfile, type ProfileWindow } from "../lib/profile";
 import { sleep } from "../lib/procs";
 import { Api, CONSUMER, PROVIDER, startStack, type Stack } from "../lib/stack";
-import { GATEWAY_HEAP_FLAGS } from "../../scripts/start/gateway-heap";
+import { gatewayHeapFlags } from "../../scripts/start/gateway-heap";
 
 export const CONNECTIONS = 32;
 const SUBJECTS = 16;
@@ -143,9 +143,9 @@ export async function fetchAndAnchoringPart(
         // What the V8 heap holds (used, after the last collection) beside the resident size: a heap that keeps
         // growing is memory kept per request; a resident size growing over a flat heap is the heap's room and buffers.
         heap_used_mb: heapMb,
-        // The V8 heap limits the gateways ran with (scripts/start/gateway-heap.ts), and what collecting cost: the
+        // The V8 heap limits the gateways ran with (package.json's `gateway` script), and what collecting cost: the
         // collections during the measured load and the main thread's pause per request, by kind.
-        gateway_heap_flags: GATEWAY_HEAP_FLAGS,
+        gateway_heap_flags: gatewayHeapFlags(),
         gc: gcPerRequest,
         // The machine is shared: the load around the measurement says how much the figures can be trusted.
         machine: machine(),
