@@ -44,10 +44,11 @@ export function memorySection(fetch: J | undefined): string[] {
   return [
     `Both gateways of the fetch path over the ${fmt(fetch.seconds)} s load of the mediated fetch above (${fetch.run?.mode ?? "?"} mode, ` +
       `${fetch.run?.at ?? "?"}, load average ${(fetch.load_average?.before ?? []).join(" / ")} before). They ran with ` +
-      `${flags ? flags.map((f) => `\`${f}\``).join(" ") : "Node's default heap"} (\`scripts/start/gateway-heap.ts\`; why ` +
+      `${flags ? flags.map((f) => `\`${f}\``).join(" ") : "Node's default heap"} (package.json's \`gateway\` script; why ` +
       "those values: [docs/perf/gateway-memory.md](perf/gateway-memory.md)). Resident size from `/proc` once a second; " +
-      "the V8 heap in use and the collections from each gateway's `/metrics`; a pause is the main thread's, per request " +
-      "answered. Flat: the second half's peak within 5 % of the first half's.",
+      "the V8 heap in use and the collections from each gateway's `/metrics`; a pause is the main thread's wall time " +
+      "(on a loaded machine mostly waiting for a core), per request answered. Flat: the second half's peak within 5 % " +
+      "of the first half's.",
     "",
     "| gateway | RSS first MB | RSS max MB | RSS last MB | peak, first half → second half | heap in use MB | collections minor / major | GC pause ms per request minor / major | CPU ms per request |",
     "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
