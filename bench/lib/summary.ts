@@ -10,6 +10,7 @@ import path from "node:path";
 import { chartsOf, type Chart } from "./charts";
 import { readResult } from "./context";
 import { ROOT } from "./procs";
+import { memorySection } from "./summary-memory";
 
 const BEGIN = "<!-- bench:run begin (written by `npm run bench`; edit bench/lib/summary.ts instead) -->";
 const END = "<!-- bench:run end -->";
@@ -237,6 +238,8 @@ function renderSummary(): string {
       "",
     );
 
+  L.push("### Gateway memory under the fetch load", "", ...memorySection(fetch));
+
   L.push("### On-chain writes: consents per second", "");
   if (writes) {
     L.push(
@@ -338,15 +341,27 @@ function renderSummary(): string {
   L.push("### Growth", "");
   if (growth && Array.isArray(growth.scales)) {
     L.push(
-      "At scale k the chain holds 5k departments, k resources, k agreements and 100k consents before the gateway starts;",
-      `the same fetch is then loaded for ${growth.seconds} s at ${growth.connections} connections, and one subject's 20-event trail is rebuilt by the auditor.`,
+      "At scale k the chain holds 5k departments, k resources, k agreements, k grants and 100k consents before the gateways start",
+      `(they index all of it at boot); the same fetch is then loaded for ${growth.seconds} s at ${growth.connections} connections, and one subject's 20-event trail is rebuilt by the auditor.`,
+      "Each scale's stack also loads its two chained bare proxies right after, for the same time: the machine's load at that",
+      "moment, so that scales measured minutes apart on a shared machine compare through Kuajie ÷ bare. Beside req/s, the CPU",
+      "time the two processes of each path spent per request (from `/proc`), which the load moves far less. The goal: req/s",
+      `within 10 % of 1× (${growth.run?.mode ?? "?"} mode, ${growth.run?.at ?? "?"}, load average ${(growth.load_average ?? []).join(" / ") || "n/a"} at the end).`,
       "",
-      "| scale | departments | resources | agreements | consents | fetch req/s | p50 ms | p99 ms | trail s |",
-      "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-      ...(growth.scales as J[]).map(
-        (r) =>
-          `| ${r.scale}× | ${fmt(r.departments)} | ${fmt(r.resources)} | ${fmt(r.agreements)} | ${fmt(r.consents)} | ${fmt(r.fetch?.rps)} | ${fmt(r.fetch?.p50_ms)} | ${fmt(r.fetch?.p99_ms)} | ${fmt(r.trail?.seconds, 3)} |`,
-      ),
+      "| scale | departments / resources / agreements / grants / consents | Kuajie req/s (÷ 1×) | bare req/s | Kuajie ÷ bare (÷ 1×) | Kuajie CPU ms per request (÷ 1×) | bare CPU ms per request | Kuajie p50 / p99 ms | trail s | setup s |",
+      "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+      ...(growth.scales as J[]).map((r) => {
+        const base = (growth.scales as J[])[0];
+        const cpu = r.fetch?.cpu_ms_per_request?.total;
+        const toBase = (value: number, of: number) => fmt(value / of, 2);
+        return (
+          `| ${r.scale}× | ${fmt(r.departments)} / ${fmt(r.resources)} / ${fmt(r.agreements)} / ${fmt(r.grants)} / ${fmt(r.consents)} ` +
+          `| ${fmt(r.fetch?.rps)} (${toBase(r.fetch?.rps, base.fetch?.rps)}) | ${fmt(r.bare?.rps)} ` +
+          `| ${fmt(r.ratio_to_bare?.rps, 3)} (${toBase(r.ratio_to_bare?.rps, base.ratio_to_bare?.rps)}) ` +
+          `| ${fmt(cpu, 2)} (${toBase(cpu, base.fetch?.cpu_ms_per_request?.total)}) | ${fmt(r.bare?.cpu_ms_per_request?.total, 2)} ` +
+          `| ${fmt(r.fetch?.p50_ms)} / ${fmt(r.fetch?.p99_ms)} | ${fmt(r.trail?.seconds, 3)} | ${fmt(r.setup_seconds, 1)} |`
+        );
+      }),
       "",
     );
   } else L.push("Not measured yet: needs the fetch route.", "");

@@ -14,11 +14,13 @@ import path from "node:path";
 import { demoDepartment } from "../../scripts/lib/demo-departments";
 import { loadAverage, machine, percentile, round, type BenchContext } from "../lib/context";
 import { arrangeFetchPath, requireRoutes, type FetchPath } from "../lib/fetch-path";
+import { gcReader } from "../lib/gc-metrics";
 import { load, type LoadResult } from "../lib/load";
 import { cpuReader, perRequest, sampleRss } from "../lib/proc-stats";
 import { monotonicUs, summariseProfile, type ProfileWindow } from "../lib/profile";
 import { sleep } from "../lib/procs";
 import { Api, CONSUMER, PROVIDER, startStack, type Stack } from "../lib/stack";
+import { gatewayHeapFlags } from "../../scripts/start/gateway-heap";
 
 export const CONNECTIONS = 32;
 const SUBJECTS = 16;
@@ -72,6 +74,7 @@ export async function fetchAndAnchoringPart(
     const kuajieStartedMs = Date.now();
     const rss = sampleRss(gatewayPids);
     const heap = sampleHeap({ consumer: stack.gateway, provider: stack.gateways[PROVIDER] });
+    const gc = await gcReader({ consumer: stack.gateway, provider: stack.gateways[PROVIDER] });
     const kuajie = await load({
       url: stack.gateway,
       requests: fetchPath.kuajieRequests,
@@ -82,6 +85,7 @@ export async function fetchAndAnchoringPart(
     const heapMb = await heap.stop();
     const kuajieCpuMs = kuajieCpu.stop();
     const kuajieSeconds = (Date.now() - kuajieStartedMs) / 1000;
+    const gcPerRequest = await gc.stop(kuajie.requests);
     ctx.log(`fetch: kuajie ${JSON.stringify(kuajie)}`);
     const interleaved = await interleavedRatio(ctx, stack, fetchPath, ctx.quick ? 5 : 10);
     const consumerId = demoDepartment("gz-civil-affairs").id;
@@ -164,6 +168,10 @@ export async function fetchAndAnchoringPart(
         // What the V8 heap holds (used, after the last collection) beside the resident size: a heap that keeps
         // growing is memory kept per request; a resident size growing over a flat heap is the heap's room and buffers.
         heap_used_mb: heapMb,
+        // The V8 heap limits the gateways ran with (package.json's `gateway` script), and what collecting cost: the
+        // collections during the measured load and the main thread's pause per request, by kind.
+        gateway_heap_flags: gatewayHeapFlags(),
+        gc: gcPerRequest,
         // The machine is shared: the load around the measurement says how much the figures can be trusted.
         machine: machine(),
         load_average: { before: loadAverageBefore, after: loadAverage() },

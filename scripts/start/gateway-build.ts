@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { gatewayHeapFlags } from "./gateway-heap";
 import { ROOT, StartError, say } from "./settings";
 import type { GatewayCommand } from "./supervision";
 
@@ -37,7 +38,10 @@ function sourcesDigest(): string {
   return hash.digest("hex");
 }
 
-/** The command that runs the compiled gateway, building it first if its sources changed since the last build. */
+/**
+ * The command that runs the compiled gateway, building it first if its sources changed since the last build, with the
+ * heap `npm run gateway` runs (gateway-heap.ts).
+ */
 export function compiledGateway(): GatewayCommand {
   const digest = sourcesDigest();
   const main = path.join(OUT, "server/src/main.js");
@@ -62,5 +66,5 @@ export function compiledGateway(): GatewayCommand {
     fs.renameSync(staging, OUT);
     fs.rmSync(old, { recursive: true, force: true });
   }
-  return { command: process.execPath, args: ["--enable-source-maps", main] };
+  return { command: process.execPath, args: [...gatewayHeapFlags(), "--enable-source-maps", main] };
 }
