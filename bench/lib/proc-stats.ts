@@ -23,7 +23,7 @@ function clockTicks(): number {
 }
 
 /** CPU time the process has used so far (user + system), in ms; null when /proc cannot tell. */
-function cpuMs(pid: number | undefined): number | null {
+export function cpuMs(pid: number | undefined): number | null {
   if (pid === undefined) return null;
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -69,7 +69,7 @@ export function sampleRss(pids: Record<string, number | undefined>): { stop(): R
 }
 
 /** CPU ms each process used between two readings, by name. */
-function cpuBetween(
+export function cpuBetween(
   before: Record<string, number | null>,
   after: Record<string, number | null>,
 ): Record<string, number | null> {
