@@ -9,10 +9,9 @@
  * back from the store (the anchorer's `unbatched`, which the bench measures on its own).
  */
 import type { Db } from "../../server/src/common/db";
+import { storeNextBatch } from "../../server/src/modules/receipts/anchorer";
 import { ReceiptRecorder, type ReceiptDraft, type RecordedReceipt } from "../../server/src/modules/receipts/recorder";
 import type { ReceiptEnvelope, ReceiptStore } from "../../server/src/store/receipts";
-import { buildBatch } from "../../core/receipt";
-import { ZeroHash } from "ethers";
 
 /** One receipt of the history to fill: what a fetch hands the recorder. */
 export interface FilledReceipt {
@@ -87,21 +86,9 @@ export class ReceiptFiller {
       while (pending.length - taken >= batchSize || (all && pending.length > taken)) {
         const receipts = pending.slice(taken, taken + batchSize).map((r) => r.receipt);
         taken += receipts.length;
-        const built = buildBatch(receipts);
-        const previous = store.lastBatch(department);
-        const sequence = (previous?.sequence ?? 0) + 1;
-        store.saveBatch({
-          department,
-          sequence,
-          root: built.root,
-          previousRoot: previous?.root ?? ZeroHash,
-          firstSequence: built.firstSequence,
-          lastSequence: built.lastSequence,
-          proofs: receipts.map((r) => built.proofs[r.id]),
-          createdMs: Date.now(),
-        });
+        const { sequence, root } = storeNextBatch(store, department, receipts, store.lastBatch(department), Date.now());
         const { txHash, blockNumber } = anchorOf(department, sequence);
-        if (!store.markAnchored(department, sequence, built.root, txHash, blockNumber)) {
+        if (!store.markAnchored(department, sequence, root, txHash, blockNumber)) {
           throw new Error(`batch ${sequence} of ${department} was not marked anchored`);
         }
       }

@@ -28,7 +28,7 @@ import { TransactionRevertedError } from "../../chain/errors";
 import type { KuajieChain } from "../../chain/adapter";
 import type { ChainClock } from "../../chain/chain-clock";
 import type { Metrics } from "../../common/metrics";
-import { buildBatch } from "../../../../core/receipt";
+import { buildBatch, type Receipt } from "../../../../core/receipt";
 import type { ReceiptStore, StoredBatch } from "../../store/receipts";
 import type { RecordedReceipt } from "./recorder";
 
@@ -197,22 +197,13 @@ export class Anchorer {
         `department ${department}: the next unbatched receipt is ${waiting[0].receipt.sequence}, expected ${expectedFirst}`,
       );
     }
-    // Every stored receipt passed ReceiptSchema when the recorder made it: not parsed again here.
-    const built = buildBatch(
-      waiting.map((w) => w.receipt),
-      { checked: true },
-    );
-    const sequence = (previous?.sequence ?? 0) + 1;
-    store.saveBatch({
+    const { sequence } = storeNextBatch(
+      store,
       department,
-      sequence,
-      root: built.root,
-      previousRoot: previous?.root ?? ZeroHash,
-      firstSequence: built.firstSequence,
-      lastSequence: built.lastSequence,
-      proofs: waiting.map((w) => built.proofs[w.receipt.id]),
-      createdMs: this.now(),
-    });
+      waiting.map((w) => w.receipt),
+      previous,
+      this.now(),
+    );
     return store.batch(department, sequence);
   }
 
@@ -266,4 +257,31 @@ export class Anchorer {
     for (const d of this.options.departments) lag = Math.max(lag, this.lagMs(d.id));
     this.options.metrics.anchorLagSeconds.set(lag / 1000);
   }
+}
+
+/**
+ * Builds the batch of a department's next receipts (in sequence, after `previous`) and stores it with every proof, in
+ * one transaction of the store: what the anchorer does before it submits an anchor.
+ */
+export function storeNextBatch(
+  store: ReceiptStore,
+  department: string,
+  receipts: Receipt[],
+  previous: StoredBatch | null,
+  createdMs: number,
+): { sequence: number; root: string } {
+  // Every stored receipt passed ReceiptSchema when the recorder made it: not parsed again here.
+  const built = buildBatch(receipts, { checked: true });
+  const sequence = (previous?.sequence ?? 0) + 1;
+  store.saveBatch({
+    department,
+    sequence,
+    root: built.root,
+    previousRoot: previous?.root ?? ZeroHash,
+    firstSequence: built.firstSequence,
+    lastSequence: built.lastSequence,
+    proofs: receipts.map((r) => built.proofs[r.id]),
+    createdMs,
+  });
+  return { sequence, root: built.root };
 }
