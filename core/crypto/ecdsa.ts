@@ -90,16 +90,11 @@ const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 /** r ‖ s ‖ v as hex, s in the lower half (its first digit below 8), v 27 or 28: what ethers' signers produce. */
 const PLAIN_SIGNATURE = /^0x[0-9a-fA-F]{64}[0-7][0-9a-fA-F]{63}1[bcBC]$/;
 
-/** Where the native addon's bindings load from, for a worker thread of the caller's; null where it does not load. */
-export function nativeBindingsPath(): string | null {
-  return native ? require.resolve("secp256k1/bindings") : null;
-}
-
 /**
  * A signature in the one form every signer here writes, read without ethers' byte-by-byte parsing (most of a
  * recovery's cost around the native call); null for any other form, which `Signature.from` judges as before.
  */
-export function plainSignature(signature: SignatureLike): { compact: Buffer; recoveryId: number } | null {
+function plainSignature(signature: SignatureLike): { compact: Buffer; recoveryId: number } | null {
   if (typeof signature !== "string" || !PLAIN_SIGNATURE.test(signature)) return null;
   const v = signature.slice(130).toLowerCase();
   return { compact: Buffer.from(signature.slice(2, 130), "hex"), recoveryId: v === "1b" ? 0 : 1 };
@@ -117,14 +112,6 @@ function checksummed(address: string): string {
     checksums.set(address, result);
   }
   return result;
-}
-
-/**
- * The account of a public key's 64 bytes x ‖ y, checksummed: what `recoverDigestSigner` returns for a plain signature
- * whose recovery gave that key (for a caller that recovers keys elsewhere, such as the auditor's worker thread).
- */
-export function accountOfPublicKey(xy: Uint8Array): string {
-  return checksummed(`0x${keccak256Bytes(xy).slice(-40)}`);
 }
 
 /** The address of an uncompressed public key (0x04 ‖ x ‖ y): the last 20 bytes of keccak256(x ‖ y). */

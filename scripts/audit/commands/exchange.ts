@@ -20,7 +20,6 @@ import {
   type ExchangeSide,
 } from "../../../core/audit/exchange/check";
 import type { Span } from "../verify/withheld";
-import { RecoverPool } from "../recover-pool";
 import { wrongDeploymentReport } from "./wrong-deployment";
 
 export interface ExchangeCommandOptions {
@@ -49,29 +48,15 @@ export async function exchangeCommand(ctx: AuditContext, options: ExchangeComman
   const verifyOptions = { maxAnchorDelay: options.maxAnchorDelay, span: options.span };
   const crypto = new ExchangeCrypto(exchangeDomain(ctx.chainId, ctx.deployment.contracts.Consortium));
   const violations: Violation[] = [];
-  const recovering = new RecoverPool(crypto);
   const readSide = async (file: string, entries: ReceiptSource | readonly ReceiptEntry[]): Promise<Side> => {
     const envelopeViolations: Violation[] = [];
     const reader = new ExchangeSideReader(crypto, envelopeViolations);
-    const result = await verifyReceipts(ctx, entries, verifyOptions, (checked) => {
-      const before = reader.side.exchanges.length;
-      reader.add(checked);
-      // Its signers recovered meanwhile on a second thread (checkEnvelope asks for them once both files are read).
-      for (const x of reader.side.exchanges.slice(before)) {
-        recovering.add(x.digest, x.requestSignature);
-        if (x.responseDigest !== undefined) recovering.add(x.responseDigest, x.responseSignature);
-      }
-    });
+    const result = await verifyReceipts(ctx, entries, verifyOptions, (checked) => reader.add(checked));
     violations.push(...result.violations.map((v) => ({ ...v, detail: `${file}: ${v.detail}` })), ...envelopeViolations);
     return { file, result, ...reader.side };
   };
-  let consumer: Side, provider: Side;
-  try {
-    consumer = await readSide(options.consumerFile, options.consumerEntries);
-    provider = await readSide(options.providerFile, options.providerEntries);
-  } finally {
-    await recovering.settle();
-  }
+  const consumer = await readSide(options.consumerFile, options.consumerEntries);
+  const provider = await readSide(options.providerFile, options.providerEntries);
 
   const operators = await loadOperatorHistory(ctx, exchangeDepartments([consumer, provider]));
   const directory = consumer.result.directory;
