@@ -329,6 +329,7 @@ describe("the console in a real browser", function () {
     it("refuses sign-in with a bad token, and sets no cookie", async function () {
       const page = await newPage();
       await page.goto(`${civil.gateway}/console/`);
+      await page.getByLabel("API 令牌").waitFor();
       await expectAccessible(page, "sign-in");
       await screenshot(page, "sign-in");
       await page.getByLabel("API 令牌").fill(`kj_${"A".repeat(43)}`);

@@ -42,9 +42,15 @@ const AXE_SOURCE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8
 
 /**
  * axe-core inside the page (evaluated through the DevTools protocol, which the page's CSP does not govern, so the
- * console's own policy stays as strict as it is): no serious or critical violation.
+ * console's own policy stays as strict as it is): no serious or critical violation. It waits for the console's
+ * script to have named the page's chrome (the skip link is empty in the HTML until the messages are loaded), so that
+ * a page checked right after it was opened is checked as a clerk sees it, not half drawn.
  */
 export async function expectAccessible(page: Page, what: string): Promise<void> {
+  await page.waitForFunction(() => {
+    const scope = globalThis as unknown as { document: { getElementById(id: string): { textContent: string } | null } };
+    return (scope.document.getElementById("skip")?.textContent ?? "") !== "";
+  });
   await page.evaluate(AXE_SOURCE);
   const violations = await page.evaluate(async () => {
     const scope = globalThis as unknown as { axe: Axe; document: unknown };
