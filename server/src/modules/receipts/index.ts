@@ -3,6 +3,7 @@
  * lag makes fetches fail closed) and the receipt reads, `GET /v1/receipts[/:id]`. The fetch feature writes its
  * receipts through the ledger.
  */
+import { DeferredWalSync } from "../../common/wal-sync";
 import { ReceiptStore } from "../../store/receipts";
 import type { Feature, FeatureContext } from "../feature";
 import { Anchorer, type AnchoredDepartment } from "./anchorer";
@@ -40,10 +41,14 @@ function receipts(ctx: FeatureContext): Receipts {
       metrics,
       logger: ctx.logger.child({ component: "anchorer" }),
     });
-    const recorder = new ReceiptRecorder(store, { onCommitted: (committed) => anchorer.noteCommitted(committed) });
+    const recorder = new ReceiptRecorder(store, {
+      onCommitted: (committed) => anchorer.noteCommitted(committed),
+      durability: new DeferredWalSync(ctx.db),
+    });
     anchorer.start();
     ctx.onStop(async () => {
       recorder.flush();
+      await recorder.drained();
       await anchorer.stop();
     });
     return { store, recorder, anchorer, deliveredSince: (since, side) => store.deliveredSince(since, side) };

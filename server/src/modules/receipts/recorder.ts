@@ -2,8 +2,9 @@
  * Numbers, chains and stores receipts. Each requester department has its own sequence (1, 2, 3, ...) and hash chain
  * (`prevHash` = the leaf of its previous receipt); both are assigned in memory, in the order `record` is called, so
  * concurrent fetches never share a number. Receipts recorded in the same turn of the event loop (or up to
- * `maxGroup` of them) are committed in ONE SQLite transaction, and each `record` promise resolves only after that
- * commit: a response waits for its receipt to be durable, and a crash after the answer loses nothing.
+ * `maxGroup` of them) are committed in ONE SQLite transaction, and each `record` promise resolves only once that
+ * commit is durable (its fsync done, off the event loop in the gateway: `DeferredWalSync`): a response waits for its
+ * receipt to be durable, and neither a crash nor a power cut after the answer loses it.
  *
  * A failed commit rejects every receipt of its group and reloads the heads from the database, so the numbers
  * handed out next continue from what is really stored: no gap, no duplicate.
@@ -13,6 +14,7 @@
  */
 import { ZeroHash } from "ethers";
 import { receiptId, receiptLeaf, type Receipt } from "../../../../core/receipt";
+import { syncedAtCommit, type CommitDurability } from "../../common/wal-sync";
 import type { ReceiptEnvelope, ReceiptStore } from "../../store/receipts";
 
 /** A receipt before it is numbered: everything but its id, sequence and previous hash. */
@@ -43,6 +45,11 @@ export interface RecorderOptions {
   maxGroup?: number;
   /** Told about every committed group (the anchorer tracks the oldest unanchored receipt with it). */
   onCommitted?: (receipts: readonly RecordedReceipt[]) => void;
+  /**
+   * How a group becomes durable (default: SQLite's fsync inside the commit). The gateway's is `DeferredWalSync`, which
+   * does the fsync off the event loop; a group's promises resolve only once it is done either way.
+   */
+  durability?: CommitDurability;
   now?: () => number;
 }
 
@@ -53,6 +60,8 @@ export class ReceiptRecorder {
   private scheduled: NodeJS.Immediate | null = null;
   private readonly maxGroup: number;
   private readonly now: () => number;
+  private readonly durability: CommitDurability;
+  private readonly syncing = new Set<Promise<void>>();
 
   constructor(
     private readonly store: ReceiptStore,
@@ -60,6 +69,7 @@ export class ReceiptRecorder {
   ) {
     this.maxGroup = options.maxGroup ?? 512;
     this.now = options.now ?? Date.now;
+    this.durability = options.durability ?? syncedAtCommit;
   }
 
   /**
@@ -116,7 +126,10 @@ export class ReceiptRecorder {
     else this.scheduled ??= setImmediate(() => this.flush());
   }
 
-  /** Commits every queued receipt now, in one transaction. */
+  /**
+   * Commits every queued receipt now, in one transaction; their promises resolve once that commit is durable (see
+   * `durability`), in the order the groups were committed.
+   */
   flush(): void {
     if (this.scheduled !== null) {
       clearImmediate(this.scheduled);
@@ -129,9 +142,11 @@ export class ReceiptRecorder {
     this.changes = [];
     let changeErrors: (unknown | null)[];
     try {
-      changeErrors = this.store.insertMany(
-        group,
-        changes.map((c) => c.change),
+      changeErrors = this.durability.unsynced(() =>
+        this.store.insertMany(
+          group,
+          changes.map((c) => c.change),
+        ),
       );
     } catch (error) {
       this.heads.clear();
@@ -139,6 +154,25 @@ export class ReceiptRecorder {
       for (const item of changes) item.reject(error);
       return;
     }
+    // Committed: the numbers handed out are taken whatever the fsync says. An fsync that fails leaves the commit's
+    // durability unknown, so nothing of the group is acknowledged (an answer is refused; its receipt may remain).
+    const durable = this.durability.sync().then(
+      () => this.settle(group, changes, changeErrors),
+      (error: unknown) => {
+        for (const item of group) item.reject(error);
+        for (const item of changes) item.reject(error);
+      },
+    );
+    this.syncing.add(durable);
+    void durable.finally(() => this.syncing.delete(durable));
+  }
+
+  /** Resolves once every group committed so far is durable and settled (for a gateway that stops). */
+  async drained(): Promise<void> {
+    await Promise.all([...this.syncing]);
+  }
+
+  private settle(group: Queued[], changes: QueuedChange[], changeErrors: (unknown | null)[]): void {
     changes.forEach((item, i) => {
       const error = changeErrors[i];
       if (error === null) item.resolve();
