@@ -18,6 +18,7 @@ import {
 } from "ethers";
 import type * as Secp256k1 from "secp256k1";
 import { keccak256Bytes } from "./keccak";
+import { remembered } from "../remembered";
 
 type Native = typeof Secp256k1;
 
@@ -101,18 +102,7 @@ function plainSignature(signature: SignatureLike): { compact: Buffer; recoveryId
 }
 
 /** Checksummed addresses already computed (EIP-55 is a Keccak-256; an audit recovers the same few signers). */
-const checksums = new Map<string, string>();
-const MAX_REMEMBERED_CHECKSUMS = 4_096;
-
-function checksummed(address: string): string {
-  let result = checksums.get(address);
-  if (result === undefined) {
-    result = getAddress(address);
-    if (checksums.size >= MAX_REMEMBERED_CHECKSUMS) checksums.clear();
-    checksums.set(address, result);
-  }
-  return result;
-}
+const checksummed = remembered(getAddress);
 
 /** The address of an uncompressed public key (0x04 ‖ x ‖ y): the last 20 bytes of keccak256(x ‖ y). */
 function addressOf(uncompressed: Uint8Array): string {

@@ -22,6 +22,7 @@
 import { decodeBytes32String, encodeBytes32String, isAddress } from "ethers";
 import { z } from "zod";
 import { keccak256Bytes, keccak256Hex } from "../crypto/keccak";
+import { remembered } from "../remembered";
 
 /** Outcomes of a fetch decision; a receipt's `result` is encoded as its index here (uint8). */
 export const RECEIPT_RESULTS = ["delivered", "denied", "failed"] as const;
@@ -36,21 +37,10 @@ const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 const bytes32 = z.string().regex(BYTES32, "expected 0x and 64 hex digits");
 const address = z.string().refine((v) => /^0x[0-9a-fA-F]{40}$/.test(v) && isKnownAddress(v), "expected an address");
 /**
- * Values checked or encoded once and remembered (addresses, reason codes): a department's receipts name the same few
- * accounts and codes over and over. Each cache is forgotten past this many entries, so the memory stays flat.
+ * Addresses found well-formed (a mixed-case address is checked against its EIP-55 checksum, a Keccak-256), remembered:
+ * a department's receipts name the same few accounts over and over.
  */
-const MAX_REMEMBERED_VALUES = 4_096;
-
-/** Addresses found well-formed: a mixed-case address is checked against its EIP-55 checksum, a Keccak-256. */
-const wellFormedAddresses = new Set<string>();
-
-function isKnownAddress(value: string): boolean {
-  if (wellFormedAddresses.has(value)) return true;
-  if (!isAddress(value)) return false;
-  if (wellFormedAddresses.size >= MAX_REMEMBERED_VALUES) wellFormedAddresses.clear();
-  wellFormedAddresses.add(value);
-  return true;
-}
+const isKnownAddress = remembered((value) => isAddress(value));
 
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 // zod runs every check of a string even after one failed: the bound is judged only where BigInt can read the value
@@ -303,17 +293,7 @@ function leafValuesOf(r: Receipt): ReceiptLeafValues {
 }
 
 /** Reasons already encoded: a file of receipts repeats a handful of codes (ethers' encoder costs 3 µs a call). */
-const reasonWords = new Map<string, string>();
-
-function reasonWord(reason: string): string {
-  let encoded = reasonWords.get(reason);
-  if (encoded === undefined) {
-    encoded = encodeBytes32String(reason);
-    if (reasonWords.size >= MAX_REMEMBERED_VALUES) reasonWords.clear();
-    reasonWords.set(reason, encoded);
-  }
-  return encoded;
-}
+const reasonWord = remembered(encodeBytes32String);
 
 /** abi.encode of the leaf values: the preimage of the leaf's inner hash (published in the test vectors). */
 export function encodeReceipt(receipt: Receipt): string {
