@@ -32,12 +32,29 @@ export class DeferredWalSync implements CommitDurability {
   private running: Promise<void> | null = null;
   private next: Promise<void> | null = null;
 
+  private readonly fsync: (file: string) => Promise<void>;
+  private readonly walHandle: WalHandle | null = null;
+
+  /** `fsync` replaces the fsync of the WAL file (tests); by default one handle on it is kept open and synced. */
   constructor(
     private readonly db: Db,
-    private readonly fsync: (file: string) => Promise<void> = fsyncFile,
+    fsync?: (file: string) => Promise<void>,
   ) {
     const walMode = !db.memory && String(db.pragma("journal_mode", { simple: true })).toLowerCase() === "wal";
     this.walFile = walMode ? `${db.name}-wal` : null;
+    if (fsync === undefined) {
+      const handle = new WalHandle();
+      this.walHandle = handle;
+      this.fsync = (file) => handle.sync(file);
+    } else {
+      this.fsync = fsync;
+    }
+  }
+
+  /** Closes the handle on the WAL file, once the last `sync` is done. */
+  async close(): Promise<void> {
+    await Promise.allSettled([this.running, this.next]);
+    await this.walHandle?.close();
   }
 
   unsynced<T>(write: () => T): T {
@@ -72,17 +89,44 @@ export class DeferredWalSync implements CommitDurability {
 }
 
 /**
- * fsync of the file by its name. A WAL that no longer exists was removed by SQLite when its last connection closed,
- * after checkpointing it into the database file and syncing that: nothing of it is left to sync.
+ * One handle on the WAL file, opened at its first fsync and kept: SQLite keeps the same file while any connection to
+ * the database is open (it is reused from its start after a checkpoint, truncated at most), and removes it only when
+ * the last connection closes, after checkpointing it into the database file and syncing that. So a WAL that does not
+ * exist when it is first synced holds nothing left to sync.
  */
-export async function fsyncFile(file: string): Promise<void> {
-  let handle: fs.promises.FileHandle;
+class WalHandle {
+  private handle: fs.promises.FileHandle | null = null;
+
+  async sync(file: string): Promise<void> {
+    if (this.handle === null) {
+      const opened = await openIfPresent(file);
+      if (opened === null) return;
+      if (this.handle === null) this.handle = opened;
+      else await opened.close();
+    }
+    await this.handle.sync();
+  }
+
+  async close(): Promise<void> {
+    const handle = this.handle;
+    this.handle = null;
+    await handle?.close();
+  }
+}
+
+async function openIfPresent(file: string): Promise<fs.promises.FileHandle | null> {
   try {
-    handle = await fs.promises.open(file, "r");
+    return await fs.promises.open(file, "r");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw error;
   }
+}
+
+/** fsync of a file by its name (opened and closed for it); a file that does not exist has nothing to sync. */
+export async function fsyncFile(file: string): Promise<void> {
+  const handle = await openIfPresent(file);
+  if (handle === null) return;
   try {
     await handle.sync();
   } finally {

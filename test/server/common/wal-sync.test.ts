@@ -127,6 +127,8 @@ describe("Group commits made durable off the event loop (DeferredWalSync)", func
     wal.unsynced(() => db.prepare("INSERT INTO t VALUES (1)").run());
     expect(fs.existsSync(`${db.name}-wal`)).to.equal(true);
     await wal.sync();
+    await wal.sync();
+    await wal.close();
     const file = `${db.name}-wal`;
     db.close();
     expect(fs.existsSync(file)).to.equal(false);

@@ -41,15 +41,17 @@ function receipts(ctx: FeatureContext): Receipts {
       metrics,
       logger: ctx.logger.child({ component: "anchorer" }),
     });
+    const durability = new DeferredWalSync(ctx.db);
     const recorder = new ReceiptRecorder(store, {
       onCommitted: (committed) => anchorer.noteCommitted(committed),
-      durability: new DeferredWalSync(ctx.db),
+      durability,
     });
     anchorer.start();
     ctx.onStop(async () => {
       recorder.flush();
       await recorder.drained();
       await anchorer.stop();
+      await durability.close();
     });
     return { store, recorder, anchorer, deliveredSince: (since, side) => store.deliveredSince(since, side) };
   });
