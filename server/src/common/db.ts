@@ -6,7 +6,8 @@ export type Db = Database.Database;
 
 /**
  * Opens (and creates) the gateway's SQLite database. WAL lets the indexer read while the outbox writes;
- * synchronous=FULL because an acknowledged write must survive a power cut (the outbox promises it).
+ * synchronous=FULL because an acknowledged write must survive a power cut (the outbox promises it); the receipts'
+ * group commit gets the same durability with its fsync off the event loop (`DeferredWalSync`).
  */
 export function openDatabase(file: string): Database.Database {
   if (file !== ":memory:" && !file.startsWith("file:")) {
