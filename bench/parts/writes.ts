@@ -90,7 +90,20 @@ export async function writesPart(ctx: BenchContext): Promise<Record<string, unkn
     const loadBefore = os.loadavg().map((l) => round(l, 2));
     const gatewayPid = stack.gatewayProcOf(CONSUMER).child.pid;
     const nodePid = pidByCommandLine(["node", "--port", new URL(stack.node.rpc).port]);
-    const cpuBefore = { gateway: cpuSeconds(gatewayPid), node: cpuSeconds(nodePid) };
+    const otherGatewayPids = Object.keys(stack.gateways)
+      .filter((key) => key !== CONSUMER)
+      .map((key) => stack.gatewayProcOf(key).child.pid);
+    const otherGatewaysCpu = () => sumOrNull(otherGatewayPids.map(cpuSeconds));
+    const clientCpu = () => {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1e6;
+    };
+    const cpuBefore = {
+      gateway: cpuSeconds(gatewayPid),
+      node: cpuSeconds(nodePid),
+      otherGateways: otherGatewaysCpu(),
+      client: clientCpu(),
+    };
     const failures = new Set<string>();
     const fromUs = monotonicUs();
     const batchedStart = performance.now();
@@ -113,8 +126,13 @@ export async function writesPart(ctx: BenchContext): Promise<Record<string, unkn
     );
     const batchedElapsed = (performance.now() - batchedStart) / 1000;
     window = { fromUs, toUs: monotonicUs() };
-    const cpuAfter = { gateway: cpuSeconds(gatewayPid), node: cpuSeconds(nodePid) };
-    const cpuMsPerConsent = (role: "gateway" | "node") => {
+    const cpuAfter = {
+      gateway: cpuSeconds(gatewayPid),
+      node: cpuSeconds(nodePid),
+      otherGateways: otherGatewaysCpu(),
+      client: clientCpu(),
+    };
+    const cpuMsPerConsent = (role: keyof typeof cpuBefore) => {
       const before = cpuBefore[role];
       const after = cpuAfter[role];
       return before === null || after === null ? null : round((1000 * (after - before)) / Math.max(1, batched), 2);
@@ -148,7 +166,14 @@ export async function writesPart(ctx: BenchContext): Promise<Record<string, unkn
           max: round(latencies.at(-1) ?? Number.NaN, 0),
         },
         // CPU the loaded gateway and the chain node spent per recorded consent, which the machine's load barely moves.
-        cpu_ms_per_consent: { gateway: cpuMsPerConsent("gateway"), chain_node: cpuMsPerConsent("node") },
+        // Beside them, what the rest of the machine's share went to: the four other gateways (each indexes every
+        // consent) and this benchmark's own client (sending 512 requests at a time), which share the same cores.
+        cpu_ms_per_consent: {
+          gateway: cpuMsPerConsent("gateway"),
+          chain_node: cpuMsPerConsent("node"),
+          other_gateways: cpuMsPerConsent("otherGateways"),
+          client: cpuMsPerConsent("client"),
+        },
         failure_examples: [...failures],
         load_average_before: loadBefore,
         load_average_after: os.loadavg().map((l) => round(l, 2)),
@@ -167,6 +192,11 @@ export async function writesPart(ctx: BenchContext): Promise<Record<string, unkn
     result.profile = { file: kept, ...summariseProfile(written, 20, window) };
   }
   return result;
+}
+
+/** The sum, or null when any is unknown (a process gone, not Linux). */
+function sumOrNull(values: readonly (number | null)[]): number | null {
+  return values.some((v) => v === null) ? null : values.reduce<number>((sum, v) => sum + (v as number), 0);
 }
 
 /** A failed request's message with its cause (undici's "fetch failed" says why only in its cause). */
