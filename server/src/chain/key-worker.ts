@@ -1,11 +1,4 @@
-import {
-  keccak256,
-  toQuantity,
-  type Interface,
-  type JsonRpcApiProvider,
-  type TransactionRequest,
-  type Wallet,
-} from "ethers";
+import { toQuantity, type Interface, type JsonRpcApiProvider, type Wallet } from "ethers";
 import type { BaseLogger } from "pino";
 import {
   ChainResetError,
@@ -16,6 +9,7 @@ import {
 } from "./errors";
 import type { OutboxRow, OutboxStore, ReceiptLog, StoredRow } from "./outbox";
 import { decodeRevert } from "./revert";
+import { transactionSigner, type TransactionSigner } from "./tx-signing";
 
 /** Fault-injection points (tests): a hook that throws halts this key's worker right there, as a killed process would. */
 export interface SenderFaults {
@@ -78,13 +72,17 @@ export class KeyWorker {
   /** A poke that came while the worker was busy: its next sleep is skipped, so that the new row is not left idle. */
   private poked = false;
   private loop: Promise<void> | null = null;
+  /** The key as a native transaction signer (tx-signing.ts): the wallet's bytes, without its milliseconds. */
+  private readonly signer: TransactionSigner;
   lastError: string | null = null;
 
   constructor(
     readonly key: string,
     private readonly wallet: Wallet,
     private readonly ctx: WorkerContext,
-  ) {}
+  ) {
+    this.signer = transactionSigner(wallet.privateKey);
+  }
 
   get address(): string {
     return this.wallet.address;
@@ -287,7 +285,7 @@ export class KeyWorker {
       }
     }
     const fees = await this.ctx.fees();
-    const request: TransactionRequest = {
+    const signed = this.signer.sign({
       ...fees,
       chainId: this.ctx.chainId,
       nonce,
@@ -295,9 +293,8 @@ export class KeyWorker {
       data: row.data,
       gasLimit,
       value: 0n,
-    };
-    const rawTx = await this.wallet.signTransaction(request);
-    store.markSigned(row.id, rawTx, keccak256(rawTx), Date.now());
+    });
+    store.markSigned(row.id, signed.rawTx, signed.hash, Date.now());
     return store.get(row.id) ?? null;
   }
 
