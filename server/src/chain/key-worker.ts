@@ -59,6 +59,9 @@ interface RawReceipt {
 
 class FaultHalt extends Error {}
 
+/** Receipts asked for in one batched JSON-RPC request. */
+const RECEIPTS_PER_ROUND_TRIP = 100;
+
 /**
  * The single serialised sender of one signing key. It signs and broadcasts the key's outbox rows strictly in nonce
  * order (one eth_sendRawTransaction after the other), then collects receipts; on any doubt it reconciles the rows
@@ -395,12 +398,20 @@ export class KeyWorker {
     if (sent.length === 0) {
       return false;
     }
-    const latest = await this.transactionCount("latest");
+    // The nonce count and the receipts of the first rows are asked together, in one round trip on the path of every
+    // consent batch (the node may have mined them already: Hardhat's automine does so before it answers the send).
+    const early = sent.slice(0, RECEIPTS_PER_ROUND_TRIP);
+    const [latest, earlyReceipts] = await Promise.all([
+      this.transactionCount("latest"),
+      Promise.all(early.map((row) => this.receipt(row.txHash as string))),
+    ]);
+    const asked = new Map(early.map((row, i) => [row.id, earlyReceipts[i]]));
     const mined = sent.filter((row) => (row.nonce as number) < latest);
     let displaced = false;
-    for (let i = 0; i < mined.length; i += 100) {
-      const chunk = mined.slice(i, i + 100);
-      const receipts = await Promise.all(chunk.map((row) => this.receipt(row.txHash as string)));
+    for (let i = 0; i < mined.length; i += RECEIPTS_PER_ROUND_TRIP) {
+      const chunk = mined.slice(i, i + RECEIPTS_PER_ROUND_TRIP);
+      // A receipt asked with the count may have been read just before the count saw its nonce: asked again then.
+      const receipts = await Promise.all(chunk.map((row) => asked.get(row.id) ?? this.receipt(row.txHash as string)));
       if (receipts.some((receipt) => receipt !== null)) {
         // Receipts are only trusted from the stored chain: check it after fetching them.
         await this.ctx.checkChain(true);
