@@ -22,7 +22,7 @@ export type OutboxTransaction = {
   value: bigint;
 } & ({ type: 0; gasPrice: bigint } | { type: 2; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint });
 
-export interface SignedTransaction {
+interface SignedTransaction {
   /** The signed transaction as `eth_sendRawTransaction` takes it (0x-hex). */
   rawTx: string;
   /** Its hash, keccak256 of those bytes. */
