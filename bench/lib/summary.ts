@@ -260,7 +260,11 @@ function renderSummary(): string {
         `Batched: ${fmt(writes.batched.transactions)} \`recordBatch\` transactions, ${fmt(writes.batched.consents_per_transaction, 1)} consents each on average;`,
         `answer latency p50 ${fmt(latency.p50)} ms, p99 ${fmt(latency.p99)} ms; ${fmt(writes.batched.failed)} requests failed.`,
         `CPU spent per recorded consent (user + system, from \`/proc\`, which the load barely moves): the loaded gateway ${fmt(cpu.gateway, 2)} ms,`,
-        `the Hardhat node ${fmt(cpu.chain_node, 2)} ms. Load average before / after the batched run: ${(writes.batched.load_average_before ?? []).join(" / ")} → ${(writes.batched.load_average_after ?? []).join(" / ")}.`,
+        `the Hardhat node ${fmt(cpu.chain_node, 2)} ms` +
+          (cpu.other_gateways !== undefined
+            ? `, the four other gateways (indexing the same events) ${fmt(cpu.other_gateways, 2)} ms together, the benchmark's own client ${fmt(cpu.client, 2)} ms.`
+            : ".") +
+          ` Load average before / after the batched run: ${(writes.batched.load_average_before ?? []).join(" / ")} → ${(writes.batched.load_average_after ?? []).join(" / ")}.`,
         "",
       );
     }
@@ -449,7 +453,7 @@ function limits(r: { fetch?: J; writes?: J; anchoring?: J; audit?: J; gas?: J; c
     out.push(
       `- **Writes**: ${fmt(writes.batched?.consents_per_s, 0)} consents/s batched, ${fmt(writes.ratio, 1)}× one-at-a-time. Each consent request waits for its transaction to be mined and indexed (read-your-writes). ` +
         (writes.batched?.cpu_ms_per_consent?.gateway
-          ? `The batches held ${fmt(writes.batched.consents_per_transaction, 1)} consents on average; the loaded gateway spent ${fmt(writes.batched.cpu_ms_per_consent.gateway, 2)} ms of CPU per consent and the Hardhat node ${fmt(writes.batched.cpu_ms_per_consent.chain_node, 2)} ms, on two cores shared with the benchmark's client, four other gateways indexing the same events and the load average ${(writes.batched.load_average_after ?? []).join(" / ")}: the gateway's CPU per consent and each batch's round trip through the node bound the rate, not the chain's capacity (docs/perf/consents-profile.md).`
+          ? `The batches held ${fmt(writes.batched.consents_per_transaction, 1)} consents on average; the loaded gateway spent ${fmt(writes.batched.cpu_ms_per_consent.gateway, 2)} ms of CPU per consent and the Hardhat node ${fmt(writes.batched.cpu_ms_per_consent.chain_node, 2)} ms, on two cores shared with the benchmark's client, four other gateways indexing the same events and the load average ${(writes.batched.load_average_after ?? []).join(" / ")}: all ${fmt(writes.batched.concurrency)} clients wait in two batches, so the rate is that many consents per two batch cycles (each the node's execution and mining plus the gateway's round trips on a thread also answering the previous batch), and the gateway's CPU per consent bounds it next, not the chain's capacity (docs/perf/consents-profile.md).`
           : "The Hardhat node mines one transaction per block under automine, so throughput is bounded by transactions per second times consents per batch."),
     );
   }

@@ -4,11 +4,12 @@
  * gateway coalesces into ConsentRegistry.recordBatch calls.
  */
 import { randomBytes } from "node:crypto";
+import autocannon from "autocannon";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { demoDepartment } from "../../scripts/lib/demo-departments";
-import { percentile, round, type BenchContext } from "../lib/context";
+import { round, type BenchContext } from "../lib/context";
 import { cpuSeconds, pidByCommandLine } from "../lib/cpu-time";
 import { monotonicUs, summariseProfile, type ProfileWindow } from "../lib/profile";
 import { requireRoutes } from "../lib/fetch-path";
@@ -49,20 +50,15 @@ export async function writesPart(ctx: BenchContext): Promise<Record<string, unkn
     await stack.indexed(CONSUMER);
     const recipient = demoDepartment("gz-civil-affairs").id;
     let n = 0;
-    const consent = () =>
-      consumer.request<{ consentId?: string }>(
-        "POST",
-        "/v1/consents",
-        {
-          subject: { subjectRef: "0x" + randomBytes(32).toString("hex") },
-          recipient,
-          resourceId,
-          purpose: { code: PURPOSE },
-          validUntil: iso(180 * 24 * 3600),
-          evidence: { type: "record", document: { form: `bench consent ${n++}` } },
-        },
-        [201, 202],
-      );
+    const consentBody = () => ({
+      subject: { subjectRef: "0x" + randomBytes(32).toString("hex") },
+      recipient,
+      resourceId,
+      purpose: { code: PURPOSE },
+      validUntil: iso(180 * 24 * 3600),
+      evidence: { type: "record", document: { form: `bench consent ${n++}` } },
+    });
+    const consent = () => consumer.request<{ consentId?: string }>("POST", "/v1/consents", consentBody(), [201, 202]);
 
     // One at a time for a fixed time.
     const singleSeconds = ctx.quick ? 5 : 15;
@@ -78,49 +74,79 @@ export async function writesPart(ctx: BenchContext): Promise<Record<string, unkn
     const singleElapsed = (performance.now() - singleStart) / 1000;
     ctx.log(`writes: single ${single} consents in ${round(singleElapsed, 1)} s`);
 
-    // Many at once: `total` requests, `concurrency` in flight.
+    // Many at once: `total` requests, `concurrency` in flight, each connection a client that sends its next consent
+    // once answered. autocannon, as the fetch part's load: fetch (undici) spent about 1 ms of CPU a request on these
+    // two cores, as much as the gateway it loads (docs/perf/consents-profile.md).
     const total = ctx.quick ? 3_000 : 10_000;
     const concurrency = 512;
     let batched = 0;
     let batchedPending = 0;
     let failed = 0;
-    let next = 0;
-    const latencies: number[] = [];
     const blocksBefore = await stack.node.provider.getBlockNumber();
     const loadBefore = os.loadavg().map((l) => round(l, 2));
     const gatewayPid = stack.gatewayProcOf(CONSUMER).child.pid;
     const nodePid = pidByCommandLine(["node", "--port", new URL(stack.node.rpc).port]);
-    const cpuBefore = { gateway: cpuSeconds(gatewayPid), node: cpuSeconds(nodePid) };
+    const otherGatewayPids = Object.keys(stack.gateways)
+      .filter((key) => key !== CONSUMER)
+      .map((key) => stack.gatewayProcOf(key).child.pid);
+    const otherGatewaysCpu = () => sumOrNull(otherGatewayPids.map(cpuSeconds));
+    const clientCpu = () => {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1e6;
+    };
+    const cpuBefore = {
+      gateway: cpuSeconds(gatewayPid),
+      node: cpuSeconds(nodePid),
+      otherGateways: otherGatewaysCpu(),
+      client: clientCpu(),
+    };
     const failures = new Set<string>();
     const fromUs = monotonicUs();
     const batchedStart = performance.now();
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < total) {
-          next++;
-          const sentAt = performance.now();
-          try {
-            const answer = await consent();
-            latencies.push(performance.now() - sentAt);
-            if (answer.status === 201) batched++;
-            else batchedPending++;
-          } catch (error) {
-            failed++;
-            if (failures.size < 3) failures.add(describeFailure(error));
-          }
-        }
-      }),
-    );
+    const run = await new Promise<autocannon.Result>((resolve, reject) => {
+      autocannon(
+        {
+          url: stack.gateways[CONSUMER],
+          connections: concurrency,
+          amount: total,
+          timeout: 120,
+          requests: [
+            {
+              method: "POST",
+              path: "/v1/consents",
+              headers: { authorization: `Bearer ${stack.tokens[CONSUMER]}`, "content-type": "application/json" },
+              setupRequest: (request) => ({ ...request, body: JSON.stringify(consentBody()) }),
+              onResponse: (status, body) => {
+                if (status === 201) batched++;
+                else if (status === 202) batchedPending++;
+                else {
+                  failed++;
+                  if (failures.size < 3) failures.add(`${status}: ${body.slice(0, 300)}`);
+                }
+              },
+            },
+          ],
+        },
+        (error, result) => (error ? reject(error) : resolve(result)),
+      );
+    });
+    // Connection errors and timeouts (autocannon counts a timeout among its errors too).
+    failed += run.errors;
+    if (run.errors > 0 && failures.size < 3) failures.add(`${run.errors} connection errors, ${run.timeouts} timeouts`);
     const batchedElapsed = (performance.now() - batchedStart) / 1000;
     window = { fromUs, toUs: monotonicUs() };
-    const cpuAfter = { gateway: cpuSeconds(gatewayPid), node: cpuSeconds(nodePid) };
-    const cpuMsPerConsent = (role: "gateway" | "node") => {
+    const cpuAfter = {
+      gateway: cpuSeconds(gatewayPid),
+      node: cpuSeconds(nodePid),
+      otherGateways: otherGatewaysCpu(),
+      client: clientCpu(),
+    };
+    const cpuMsPerConsent = (role: keyof typeof cpuBefore) => {
       const before = cpuBefore[role];
       const after = cpuAfter[role];
       return before === null || after === null ? null : round((1000 * (after - before)) / Math.max(1, batched), 2);
     };
     const batchBlocks = (await stack.node.provider.getBlockNumber()) - blocksBefore;
-    latencies.sort((a, b) => a - b);
     ctx.log(`writes: batched ${batched} consents in ${round(batchedElapsed, 1)} s`);
     const singleRate = single / singleElapsed;
     const batchedRate = batched / batchedElapsed;
@@ -143,12 +169,19 @@ export async function writesPart(ctx: BenchContext): Promise<Record<string, unkn
         transactions: batchBlocks,
         consents_per_transaction: round((batched + batchedPending) / Math.max(1, batchBlocks), 1),
         latency_ms: {
-          p50: round(percentile(latencies, 50), 0),
-          p99: round(percentile(latencies, 99), 0),
-          max: round(latencies.at(-1) ?? Number.NaN, 0),
+          p50: run.latency.p50,
+          p99: run.latency.p99,
+          max: run.latency.max,
         },
         // CPU the loaded gateway and the chain node spent per recorded consent, which the machine's load barely moves.
-        cpu_ms_per_consent: { gateway: cpuMsPerConsent("gateway"), chain_node: cpuMsPerConsent("node") },
+        // Beside them, what the rest of the machine's share went to: the four other gateways (each indexes every
+        // consent) and this benchmark's own client (sending 512 requests at a time), which share the same cores.
+        cpu_ms_per_consent: {
+          gateway: cpuMsPerConsent("gateway"),
+          chain_node: cpuMsPerConsent("node"),
+          other_gateways: cpuMsPerConsent("otherGateways"),
+          client: cpuMsPerConsent("client"),
+        },
         failure_examples: [...failures],
         load_average_before: loadBefore,
         load_average_after: os.loadavg().map((l) => round(l, 2)),
@@ -169,9 +202,7 @@ export async function writesPart(ctx: BenchContext): Promise<Record<string, unkn
   return result;
 }
 
-/** A failed request's message with its cause (undici's "fetch failed" says why only in its cause). */
-function describeFailure(error: unknown): string {
-  if (!(error instanceof Error)) return String(error).slice(0, 300);
-  const cause = error.cause as { code?: string; message?: string } | undefined;
-  return `${error.message}${cause ? ` (${cause.code ?? ""} ${cause.message ?? ""})` : ""}`.slice(0, 300);
+/** The sum, or null when any is unknown (a process gone, not Linux). */
+function sumOrNull(values: readonly (number | null)[]): number | null {
+  return values.some((v) => v === null) ? null : values.reduce<number>((sum, v) => sum + (v as number), 0);
 }

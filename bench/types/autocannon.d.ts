@@ -5,11 +5,17 @@ declare module "autocannon" {
     path?: string;
     headers?: Record<string, string>;
     body?: string;
+    /** Returns the request to send next (e.g. with a fresh body). */
+    setupRequest?: (request: Request, context: Record<string, unknown>) => Request;
+    /** Called with each response, its body read. */
+    onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
   }
   interface Options {
     url: string;
     connections?: number;
     duration?: number;
+    /** Stop after this many requests (instead of after `duration`). */
+    amount?: number;
     pipelining?: number;
     timeout?: number;
     method?: string;

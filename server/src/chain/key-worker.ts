@@ -1,11 +1,4 @@
-import {
-  keccak256,
-  toQuantity,
-  type Interface,
-  type JsonRpcApiProvider,
-  type TransactionRequest,
-  type Wallet,
-} from "ethers";
+import { toQuantity, type Interface, type JsonRpcApiProvider, type Wallet } from "ethers";
 import type { BaseLogger } from "pino";
 import {
   ChainResetError,
@@ -16,6 +9,7 @@ import {
 } from "./errors";
 import type { OutboxRow, OutboxStore, ReceiptLog, StoredRow } from "./outbox";
 import { decodeRevert } from "./revert";
+import { transactionSigner, type TransactionSigner } from "./tx-signing";
 
 /** Fault-injection points (tests): a hook that throws halts this key's worker right there, as a killed process would. */
 export interface SenderFaults {
@@ -65,6 +59,9 @@ interface RawReceipt {
 
 class FaultHalt extends Error {}
 
+/** Receipts asked for in one batched JSON-RPC request. */
+const RECEIPTS_PER_ROUND_TRIP = 100;
+
 /**
  * The single serialised sender of one signing key. It signs and broadcasts the key's outbox rows strictly in nonce
  * order (one eth_sendRawTransaction after the other), then collects receipts; on any doubt it reconciles the rows
@@ -78,13 +75,17 @@ export class KeyWorker {
   /** A poke that came while the worker was busy: its next sleep is skipped, so that the new row is not left idle. */
   private poked = false;
   private loop: Promise<void> | null = null;
+  /** The key as a native transaction signer (tx-signing.ts): the wallet's bytes, without its milliseconds. */
+  private readonly signer: TransactionSigner;
   lastError: string | null = null;
 
   constructor(
     readonly key: string,
     private readonly wallet: Wallet,
     private readonly ctx: WorkerContext,
-  ) {}
+  ) {
+    this.signer = transactionSigner(wallet.privateKey);
+  }
 
   get address(): string {
     return this.wallet.address;
@@ -287,7 +288,7 @@ export class KeyWorker {
       }
     }
     const fees = await this.ctx.fees();
-    const request: TransactionRequest = {
+    const signed = this.signer.sign({
       ...fees,
       chainId: this.ctx.chainId,
       nonce,
@@ -295,9 +296,8 @@ export class KeyWorker {
       data: row.data,
       gasLimit,
       value: 0n,
-    };
-    const rawTx = await this.wallet.signTransaction(request);
-    store.markSigned(row.id, rawTx, keccak256(rawTx), Date.now());
+    });
+    store.markSigned(row.id, signed.rawTx, signed.hash, Date.now());
     return store.get(row.id) ?? null;
   }
 
@@ -398,12 +398,20 @@ export class KeyWorker {
     if (sent.length === 0) {
       return false;
     }
-    const latest = await this.transactionCount("latest");
+    // The nonce count and the receipts of the first rows are asked together, in one round trip on the path of every
+    // consent batch (the node may have mined them already: Hardhat's automine does so before it answers the send).
+    const early = sent.slice(0, RECEIPTS_PER_ROUND_TRIP);
+    const [latest, earlyReceipts] = await Promise.all([
+      this.transactionCount("latest"),
+      Promise.all(early.map((row) => this.receipt(row.txHash as string))),
+    ]);
+    const asked = new Map(early.map((row, i) => [row.id, earlyReceipts[i]]));
     const mined = sent.filter((row) => (row.nonce as number) < latest);
     let displaced = false;
-    for (let i = 0; i < mined.length; i += 100) {
-      const chunk = mined.slice(i, i + 100);
-      const receipts = await Promise.all(chunk.map((row) => this.receipt(row.txHash as string)));
+    for (let i = 0; i < mined.length; i += RECEIPTS_PER_ROUND_TRIP) {
+      const chunk = mined.slice(i, i + RECEIPTS_PER_ROUND_TRIP);
+      // A receipt asked with the count may have been read just before the count saw its nonce: asked again then.
+      const receipts = await Promise.all(chunk.map((row) => asked.get(row.id) ?? this.receipt(row.txHash as string)));
       if (receipts.some((receipt) => receipt !== null)) {
         // Receipts are only trusted from the stored chain: check it after fetching them.
         await this.ctx.checkChain(true);

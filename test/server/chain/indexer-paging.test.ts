@@ -73,6 +73,25 @@ describe("EventIndexer paging (against a misbehaving JSON-RPC node)", function (
     expect(fake.headReads).to.equal(2);
   });
 
+  it("asks for the head with the chain's identity in one round trip, then a one-block page's logs and block at once", async function () {
+    const { fake, indexer } = await setUp({ head: 20, logsPerBlock: 1 });
+    expect(await indexer.catchUp()).to.equal(20);
+    fake.growTo(21);
+    const before = fake.httpRequests.length;
+
+    expect(await indexer.catchUp()).to.equal(21);
+
+    // Then the page: its logs and its block (two requests: eth_getLogs goes on its own).
+    const asked = fake.httpRequests.slice(before);
+    expect(asked[0].slice().sort()).to.deep.equal(["eth_blockNumber", "eth_getBlockByNumber", "eth_getBlockByNumber"]);
+    expect(
+      asked
+        .slice(1)
+        .map((methods) => methods.join())
+        .sort(),
+    ).to.deep.equal(["eth_getBlockByNumber", "eth_getLogs"]);
+  });
+
   it("reaches the head when the node hangs up the socket on answers above a number of logs", async function () {
     const { fake, indexer, db } = await setUp({ head: 400, logsPerBlock: 10, hangUpAboveLogs: 250 });
 

@@ -87,6 +87,40 @@ describe("TxSender (durable outbox against a real hardhat node)", function () {
     expect(outbox.pendingCount()).to.equal(0);
   });
 
+  it("finalises a mined row whose receipt was not there yet when first asked for, once, without requeuing it", async function () {
+    const signers = account();
+    const wallet = signers.get("health") as Wallet;
+    // The node answers the first receipt question of each transaction with null, as it would if the receipt had been
+    // read just before the nonce count that is asked in the same round trip saw the transaction mined.
+    const missedOnce = new Set<string>();
+    const racing = new Proxy(provider, {
+      get(target, property, receiver) {
+        if (property !== "send") return Reflect.get(target, property, receiver) as unknown;
+        return async (method: string, params: unknown[]) => {
+          if (method === "eth_getTransactionReceipt" && !missedOnce.has(String(params[0]))) {
+            missedOnce.add(String(params[0]));
+            await target.send("eth_blockNumber", []);
+            return null;
+          }
+          return target.send(method, params);
+        };
+      },
+    });
+    const outbox = sender(path.join(dir, "receipt-race.db"), signers, { provider: racing });
+    await outbox.start();
+    const firstNonce = await provider.getTransactionCount(wallet.address);
+
+    const rows = await Promise.all([store(11), store(12)].map((tx) => outbox.waitFor(outbox.submit("health", tx))));
+
+    expect(rows.map((r) => r.status)).to.deep.equal(["mined", "mined"]);
+    expect(rows.map((r) => r.nonce)).to.deep.equal([firstNonce, firstNonce + 1]);
+    expect(rows.map((r) => r.error)).to.deep.equal([null, null]);
+    expect(missedOnce.size).to.equal(2);
+    const values = (await storedValues(provider, target, wallet.address)).map(Number).sort((a, b) => a - b);
+    expect(values).to.deep.equal([11, 12]);
+    expect(await provider.getTransactionCount(wallet.address)).to.equal(firstNonce + 2);
+  });
+
   it("refuses a call whose gas estimate reverts, naming the custom error, and keeps later nonces gapless", async function () {
     const signers = account();
     const wallet = signers.get("health") as Wallet;

@@ -42,6 +42,8 @@ export class FakeRpcNode {
   readonly getLogsRanges: Array<[number, number]> = [];
   /** How many times the head was asked for (one per catch-up). */
   headReads = 0;
+  /** The methods of each HTTP request received, in order (a batch is one request). */
+  readonly httpRequests: string[][] = [];
   private hangUps = 0;
 
   private constructor(
@@ -61,6 +63,11 @@ export class FakeRpcNode {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
+  /** The chain grows to `head` blocks. */
+  growTo(head: number): void {
+    this.options.head = head;
+  }
+
   get socketsHungUp(): number {
     return this.hangUps;
   }
@@ -76,6 +83,7 @@ export class FakeRpcNode {
     req.on("end", () => {
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as RpcRequest | RpcRequest[];
       const requests = Array.isArray(body) ? body : [body];
+      this.httpRequests.push(requests.map((r) => r.method));
       const answers: unknown[] = [];
       for (const request of requests) {
         const answer = this.answer(request);
