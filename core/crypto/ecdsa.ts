@@ -74,16 +74,41 @@ export function recoverDigestSigner(
   implementation = ECDSA_IMPLEMENTATION,
 ): string {
   if (implementation === "noble" || native === null) return recoverAddress(digest, signature);
-  const plain = plainSignature(signature);
-  if (plain && typeof digest === "string" && BYTES32.test(digest)) {
-    const publicKey = native.ecdsaRecover(plain.compact, plain.recoveryId, Buffer.from(digest.slice(2), "hex"), false);
-    return checksummed(addressOf(publicKey));
+  const plain = plainRecovery(digest, signature);
+  if (plain) {
+    const publicKey = native.ecdsaRecover(plain.compact, plain.recoveryId, plain.digest, false);
+    return accountOfPublicKey(publicKey.subarray(1));
   }
   // ethers' parsing first (v, s's top bit, lengths): what it refuses is refused here too.
   const sig = Signature.from(signature);
   const compact = getBytes(`${sig.r}${sig.s.slice(2)}`);
   const publicKey = native.ecdsaRecover(compact, sig.yParity, getBytes(digest), false);
   return getAddress(addressOf(publicKey));
+}
+
+/** What libsecp256k1 is given to recover the signer of a plain signature of a 32-byte digest. */
+export interface PlainRecovery {
+  digest: Buffer;
+  /** r ‖ s, 64 bytes. */
+  compact: Buffer;
+  recoveryId: number;
+}
+
+/**
+ * The call `recoverDigestSigner` makes to libsecp256k1 for `signature` over `digest`, when it takes the plain path;
+ * null when it takes another (ethers' parsing first) or the addon does not load. A caller that recovers elsewhere (the
+ * auditor's child process) makes the same call and turns the key into the account with `accountOfPublicKey`; a
+ * recovery that throws there is one that throws here.
+ */
+export function plainRecovery(digest: BytesLike, signature: SignatureLike): PlainRecovery | null {
+  if (native === null || typeof digest !== "string" || !BYTES32.test(digest)) return null;
+  const plain = plainSignature(signature);
+  return plain && { digest: Buffer.from(digest.slice(2), "hex"), ...plain };
+}
+
+/** Where the native addon loads from (for a process of the caller's), or null where it does not load here. */
+export function nativeBindingsPath(): string | null {
+  return native ? require.resolve("secp256k1/bindings") : null;
 }
 
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
@@ -112,6 +137,14 @@ function checksummed(address: string): string {
     checksums.set(address, result);
   }
   return result;
+}
+
+/**
+ * The account of a public key's 64 bytes x ‖ y, checksummed: what `recoverDigestSigner` returns when the recovery
+ * gave that key (for a caller that recovers keys elsewhere, such as the auditor's child process).
+ */
+export function accountOfPublicKey(xy: Uint8Array): string {
+  return checksummed(`0x${keccak256Bytes(xy).slice(-40)}`);
 }
 
 /** The address of an uncompressed public key (0x04 ‖ x ‖ y): the last 20 bytes of keccak256(x ‖ y). */

@@ -100,7 +100,7 @@ export class ExchangeCrypto {
     return once(this.signers, `${digest}${signature}`, () => recoverSigner(digest, signature));
   }
 
-  /** A signer recovered elsewhere (the auditor's worker thread), exactly as `recoverSigner` would have answered. */
+  /** A signer recovered elsewhere (the auditor's child process), exactly as `recoverSigner` would have answered. */
   knowSigner(digest: string, signature: string, signer: string | null): void {
     this.signers.set(`${digest}${signature}`, signer);
   }
