@@ -86,7 +86,8 @@ export class SignerRecovery {
   private readonly shareWork: boolean;
   private child: ChildProcess | undefined;
   private dropped = false;
-  private readonly keys = new Set<string>();
+  /** The digest each signature was taken over, by signature. */
+  private readonly digestOf = new Map<string, string>();
   /** Every signature taken, in order; the child has been written `written` of them and answered `answered`. */
   private readonly taken: Sent[] = [];
   private requests: Buffer[] = [];
@@ -111,11 +112,11 @@ export class SignerRecovery {
   /** Takes the signature of `digest` for the child, unless it is taken already, absent or not plain. */
   add(digest: string, signature: string | undefined): void {
     if (this.bindings === null || this.dropped || signature === undefined) return;
-    const key = `${digest}${signature}`;
-    if (this.keys.has(key)) return;
+    // By signature (both files hold each one): a signature taken over another digest as well is taken again.
+    if (this.digestOf.get(signature) === digest) return;
     const plain = plainRecovery(digest, signature);
     if (!plain) return;
-    this.keys.add(key);
+    this.digestOf.set(signature, digest);
     this.taken.push({ digest, signature });
     const request = Buffer.allocUnsafe(REQUEST_BYTES);
     plain.digest.copy(request, 0);

@@ -203,7 +203,8 @@ export function parseEnvelope(checked: CheckedReceipt, crypto: ExchangeCrypto): 
   return {
     kind: "exchange",
     receipt: {
-      checked,
+      // The receipt and its place only: the rest of the entry (its proof, the envelope as read) may go once checked.
+      checked: { entry: { position: entry.position }, receipt: checked.receipt },
       requestId,
       role,
       ...exchange,
