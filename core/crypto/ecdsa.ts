@@ -18,6 +18,7 @@ import {
 } from "ethers";
 import type * as Secp256k1 from "secp256k1";
 import { keccak256Bytes } from "./keccak";
+import { isBytes32Hex } from "./hex";
 
 type Native = typeof Secp256k1;
 
@@ -101,7 +102,7 @@ export interface PlainRecovery {
  * recovery that throws there is one that throws here.
  */
 export function plainRecovery(digest: BytesLike, signature: SignatureLike): PlainRecovery | null {
-  if (native === null || typeof digest !== "string" || !BYTES32.test(digest)) return null;
+  if (native === null || !isBytes32Hex(digest)) return null;
   const plain = plainSignature(signature);
   return plain && { digest: Buffer.from(digest.slice(2), "hex"), ...plain };
 }
@@ -111,7 +112,6 @@ export function nativeBindingsPath(): string | null {
   return native ? require.resolve("secp256k1/bindings") : null;
 }
 
-const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 /** r ‖ s ‖ v as hex, s in the lower half (its first digit below 8), v 27 or 28: what ethers' signers produce. */
 const PLAIN_SIGNATURE = /^0x[0-9a-fA-F]{64}[0-7][0-9a-fA-F]{63}1[bcBC]$/;
 

@@ -12,6 +12,7 @@
  * ethers' encoder instead, so the digest, and the error for a bad value, are always ethers'.
  */
 import { keccak256, toUtf8Bytes, TypedDataEncoder, type TypedDataDomain, type TypedDataField } from "ethers";
+import { isBytes32Hex } from "./hex";
 
 type Types = Record<string, TypedDataField[]>;
 
@@ -27,12 +28,11 @@ interface StructEncoder {
 const encoders = new WeakMap<Types, StructEncoder>();
 const separators = new WeakMap<TypedDataDomain, string>();
 
-const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 const ZERO_WORD = "0".repeat(64);
 const ONE_WORD = `${"0".repeat(63)}1`;
 
 function wordEncoderOf(type: string): WordEncoder | null {
-  if (type === "bytes32") return (value) => (typeof value === "string" && BYTES32.test(value) ? value.slice(2) : null);
+  if (type === "bytes32") return (value) => (isBytes32Hex(value) ? value.slice(2) : null);
   if (type === "bool") return (value) => (typeof value === "boolean" ? (value ? ONE_WORD : ZERO_WORD) : null);
   const uint = /^uint(\d+)$/.exec(type);
   if (uint) {
