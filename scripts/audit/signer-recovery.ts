@@ -32,29 +32,38 @@ const SLICE = 16;
  */
 export const DEFAULT_CHILD_FROM = 1_024;
 
-/** The child's program (CommonJS, run with `node -e`, so that the bundled auditor needs no second file). */
+/**
+ * The child's program (CommonJS, run with `node -e`, so that the bundled auditor needs no second file). It writes its
+ * answers through a file stream on fd 1 rather than process.stdout, whose writes to a pipe block on Linux: the parent
+ * reads them only between its own stretches of work, and a child blocked on a full pipe meanwhile would stop
+ * recovering.
+ */
 export const CHILD_PROGRAM = `
 const { ecdsaRecover } = require(process.argv[1]);
+const answers = require("node:fs").createWriteStream(null, { fd: 1 });
 const REQUEST = ${REQUEST_BYTES}, ANSWER = ${ANSWER_BYTES}, SLICE = 64;
-let rest = Buffer.alloc(0);
+let queue = Buffer.alloc(0), working = false;
 process.stdin.on("data", (data) => {
-  const input = rest.length ? Buffer.concat([rest, data]) : data;
-  const count = Math.floor(input.length / REQUEST);
-  for (let from = 0; from < count; from += SLICE) {
-    const to = Math.min(count, from + SLICE);
-    const out = Buffer.alloc((to - from) * ANSWER);
-    for (let i = from; i < to; i++) {
-      const at = i * REQUEST, o = (i - from) * ANSWER;
-      try {
-        const key = ecdsaRecover(input.subarray(at + 32, at + 96), input[at + 96], input.subarray(at, at + 32), false);
-        out[o] = 1;
-        out.set(key.subarray(1), o + 1);
-      } catch {}
-    }
-    process.stdout.write(out);
-  }
-  rest = Buffer.from(input.subarray(count * REQUEST));
+  queue = queue.length ? Buffer.concat([queue, data]) : data;
+  if (!working) (working = true), setImmediate(work);
 });
+// A slice at a time, each answered at once, the event loop turning in between (so each answer is written meanwhile).
+function work() {
+  const count = Math.min(SLICE, Math.floor(queue.length / REQUEST));
+  if (count === 0) return void (working = false);
+  const out = Buffer.alloc(count * ANSWER);
+  for (let i = 0; i < count; i++) {
+    const at = i * REQUEST;
+    try {
+      const key = ecdsaRecover(queue.subarray(at + 32, at + 96), queue[at + 96], queue.subarray(at, at + 32), false);
+      out[i * ANSWER] = 1;
+      out.set(key.subarray(1), i * ANSWER + 1);
+    } catch {}
+  }
+  answers.write(out);
+  queue = queue.subarray(count * REQUEST);
+  setImmediate(work);
+}
 `;
 
 export interface SignerRecoveryOptions {
