@@ -30,7 +30,7 @@ const SLICE = 16;
  * By default the child starts once this many signatures wait: starting a process costs about as much CPU as
  * recovering a thousand (0.06–0.07 s against 60–70 µs a recovery, measured 2026-11-30 on this machine).
  */
-export const DEFAULT_CHILD_FROM = 1_024;
+const DEFAULT_CHILD_FROM = 1_024;
 
 /**
  * The child's program (CommonJS, run with `node -e`, so that the bundled auditor needs no second file). It writes its
@@ -38,7 +38,7 @@ export const DEFAULT_CHILD_FROM = 1_024;
  * reads them only between its own stretches of work, and a child blocked on a full pipe meanwhile would stop
  * recovering.
  */
-export const CHILD_PROGRAM = `
+const CHILD_PROGRAM = `
 const { ecdsaRecover } = require(process.argv[1]);
 const answers = require("node:fs").createWriteStream(null, { fd: 1 });
 const REQUEST = ${REQUEST_BYTES}, ANSWER = ${ANSWER_BYTES}, SLICE = 64;

@@ -40,6 +40,15 @@ function addAll(recovery: SignerRecovery) {
   recovery.add(SIGNED[3].digest, SIGNED[3].signature); // a signature taken once only
 }
 
+/** A recovery with `options` given every signature, settled: what the crypto was told, and the counts. */
+async function settled(options: SignerRecoveryOptions) {
+  const { crypto, told } = recordingCrypto();
+  const recovery = new SignerRecovery(crypto, options);
+  addAll(recovery);
+  await recovery.settle();
+  return { crypto, told, counts: recovery.counts };
+}
+
 /** Every signature's signer, as the check asks for it, is `recoverSigner`'s. */
 function expectSignersOfRecoverSigner(crypto: ExchangeCrypto) {
   for (const { digest, signature } of [...SENT, NOT_PLAIN])
@@ -53,7 +62,7 @@ describe("audit: signers recovered by a child process (scripts/audit/signer-reco
   this.timeout(60_000);
 
   before(function () {
-    if (ECDSA_IMPLEMENTATION !== "libsecp256k1") this.skip(); // no addon, no child: the last test covers that
+    if (ECDSA_IMPLEMENTATION !== "libsecp256k1") this.skip(); // no addon here, no child to test (where it loads, a test below injects its absence)
   });
 
   it("takes only plain signatures of 32-byte digests, each once: what recoverDigestSigner sends to libsecp256k1", function () {
@@ -63,12 +72,9 @@ describe("audit: signers recovered by a child process (scripts/audit/signer-reco
   });
 
   it("gives the crypto the child's answers, and they are recoverSigner's, null where recovery throws", async function () {
-    const { crypto, told } = recordingCrypto();
-    const recovery = new SignerRecovery(crypto, { childFrom: 1, shareWork: false });
-    addAll(recovery);
-    await recovery.settle();
+    const { crypto, told, counts } = await settled({ childFrom: 1, shareWork: false });
 
-    expect(recovery.counts).to.deep.equal({ child: SENT.length, here: 0 });
+    expect(counts).to.deep.equal({ child: SENT.length, here: 0 });
     expect(told.size).to.equal(SENT.length);
     for (const { digest, signature } of SENT)
       expect(told.get(`${digest}${signature}`)).to.equal(recoverSigner(digest, signature));
@@ -78,25 +84,24 @@ describe("audit: signers recovered by a child process (scripts/audit/signer-reco
   });
 
   it("recovers here, from the last signature back, what the child has not answered when the check asks", async function () {
-    const { crypto } = recordingCrypto();
-    const recovery = new SignerRecovery(crypto, { childFrom: 1 });
-    addAll(recovery);
-    await recovery.settle();
+    const { crypto, counts } = await settled({ childFrom: 1 });
 
-    expect(recovery.counts.child + recovery.counts.here).to.equal(SENT.length);
+    expect(counts.child + counts.here).to.equal(SENT.length);
     expectSignersOfRecoverSigner(crypto);
   });
 
-  it("starts no child below `childFrom` signatures: each is recovered when the check asks for it", async function () {
-    const { crypto, told } = recordingCrypto();
-    const recovery = new SignerRecovery(crypto, { childFrom: SENT.length + 1 });
-    addAll(recovery);
-    await recovery.settle();
+  const nothingByChild: [string, SignerRecoveryOptions][] = [
+    ["no child below `childFrom` signatures", { childFrom: SENT.length + 1 }],
+    ["no child where the native addon does not load", { childFrom: 1, bindings: null }],
+  ];
+  for (const [what, options] of nothingByChild)
+    it(`starts ${what}: each signature is recovered when the check asks for it`, async function () {
+      const { crypto, told, counts } = await settled(options);
 
-    expect(recovery.counts).to.deep.equal({ child: 0, here: 0 });
-    expect(told.size).to.equal(0);
-    expectSignersOfRecoverSigner(crypto);
-  });
+      expect(counts).to.deep.equal({ child: 0, here: 0 });
+      expect(told.size).to.equal(0);
+      expectSignersOfRecoverSigner(crypto);
+    });
 
   const failing: [string, SignerRecoveryOptions][] = [
     ["exits at once", { program: "process.exit(3)" }],
@@ -114,24 +119,10 @@ describe("audit: signers recovered by a child process (scripts/audit/signer-reco
   for (const [what, options] of failing)
     for (const shareWork of [true, false])
       it(`recovers everything here when the child ${what} (${shareWork ? "sharing the work" : "waiting for it"})`, async function () {
-        const { crypto, told } = recordingCrypto();
-        const recovery = new SignerRecovery(crypto, { childFrom: 1, shareWork, ...options });
-        addAll(recovery);
-        await recovery.settle();
+        const { crypto, told, counts } = await settled({ childFrom: 1, shareWork, ...options });
 
-        expect(recovery.counts.child).to.equal(0);
+        expect(counts.child).to.equal(0);
         expect(told.size).to.equal(0);
         expectSignersOfRecoverSigner(crypto);
       });
-
-  it("recovers everything here when the native addon does not load (no child)", async function () {
-    const { crypto, told } = recordingCrypto();
-    const recovery = new SignerRecovery(crypto, { childFrom: 1, bindings: null });
-    addAll(recovery);
-    await recovery.settle();
-
-    expect(recovery.counts).to.deep.equal({ child: 0, here: 0 });
-    expect(told.size).to.equal(0);
-    expectSignersOfRecoverSigner(crypto);
-  });
 });
