@@ -66,4 +66,23 @@ describe("core/audit/exchange: ExchangeCrypto", function () {
     crypto.knowSigner(otherDigest, key.sign(otherDigest), key.address);
     expect(crypto.signer(otherDigest, key.sign(otherDigest))).to.equal(key.address);
   });
+
+  it("keeps one signature's signers over several digests apart, however they were learnt", function () {
+    const crypto = new ExchangeCrypto(domain);
+    const key = digestSigner(id("exchange crypto key"));
+    const digests = [0, 1, 2].map((i) => id(`digest ${i}`));
+    const signature = key.sign(digests[0]);
+    const expected = digests.map((d) => recoverSigner(d, signature));
+    expect(expected[0]).to.equal(key.address);
+    expect(new Set(expected).size, "three digests, three different recovered accounts").to.equal(3);
+    // Learnt in every order: recovered here, told, recovered again after being told.
+    crypto.knowSigner(digests[1], signature, expected[1]);
+    expect(crypto.signer(digests[0], signature)).to.equal(expected[0]);
+    expect(crypto.signer(digests[2], signature)).to.equal(expected[2]);
+    expect(crypto.signer(digests[1], signature)).to.equal(expected[1]);
+    expect(crypto.signer(digests[0], signature)).to.equal(expected[0]);
+    crypto.knowSigner(digests[0], signature, null);
+    expect(crypto.signer(digests[0], signature)).to.equal(null);
+    expect(crypto.signer(digests[2], signature)).to.equal(expected[2]);
+  });
 });
