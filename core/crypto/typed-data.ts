@@ -13,6 +13,7 @@
  */
 import { keccak256, toUtf8Bytes, TypedDataEncoder, type TypedDataDomain, type TypedDataField } from "ethers";
 import { isBytes32Hex } from "./hex";
+import { keccak256Bytes } from "./keccak";
 
 type Types = Record<string, TypedDataField[]>;
 
@@ -88,7 +89,7 @@ function structHash(encoder: StructEncoder, value: Record<string, unknown>): str
       if (word === null) return encoder.ethers.hash(value).slice(2);
       encoded += word;
     }
-    return keccak256(Buffer.from(encoded, "hex")).slice(2);
+    return keccak256Bytes(Buffer.from(encoded, "hex")).slice(2);
   }
   return encoder.ethers.hash(value).slice(2);
 }
@@ -96,5 +97,5 @@ function structHash(encoder: StructEncoder, value: Record<string, unknown>): str
 /** keccak256("\x19\x01" ‖ domainSeparator ‖ hashStruct(value)). */
 export function typedDataDigest(domain: TypedDataDomain, types: Types, value: Record<string, unknown>): string {
   const preimage = `1901${separatorOf(domain).slice(2)}${structHash(encoderOf(types), value)}`;
-  return keccak256(Buffer.from(preimage, "hex"));
+  return keccak256Bytes(Buffer.from(preimage, "hex"));
 }
