@@ -11,6 +11,7 @@ import type { TypedDataDomain, TypedDataField } from "ethers";
 import { z } from "zod";
 import { recoverDigestSigner } from "./crypto/ecdsa";
 import { typedDataDigest } from "./crypto/typed-data";
+import { isBytes32Hex } from "./crypto/hex";
 
 /** The domain name and version of the exchange messages. @public */
 export const EXCHANGE_DOMAIN_NAME = "Kuajie Exchange";
@@ -87,10 +88,9 @@ export const ExchangeResponseSchema = z.strictObject({
 });
 export type ExchangeResponse = z.infer<typeof ExchangeResponseSchema>;
 
-const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 const UINT_DECIMAL = /^(0|[1-9][0-9]{0,77})$/;
 const UINT_HEX = /^0x[0-9a-fA-F]{1,64}$/;
-const isBytes32 = (v: unknown): v is string => typeof v === "string" && BYTES32.test(v);
+const isBytes32 = isBytes32Hex;
 const isSeconds = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 
 /** A plain JSON object (what `JSON.parse` makes) with exactly `count` keys, or undefined. */

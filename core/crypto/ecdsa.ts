@@ -19,6 +19,7 @@ import {
 import type * as Secp256k1 from "secp256k1";
 import { keccak256Bytes } from "./keccak";
 import { remembered } from "../remembered";
+import { isBytes32Hex } from "./hex";
 
 type Native = typeof Secp256k1;
 
@@ -75,10 +76,10 @@ export function recoverDigestSigner(
   implementation = ECDSA_IMPLEMENTATION,
 ): string {
   if (implementation === "noble" || native === null) return recoverAddress(digest, signature);
-  const plain = plainSignature(signature);
-  if (plain && typeof digest === "string" && BYTES32.test(digest)) {
-    const publicKey = native.ecdsaRecover(plain.compact, plain.recoveryId, Buffer.from(digest.slice(2), "hex"), false);
-    return checksummed(addressOf(publicKey));
+  const plain = plainRecovery(digest, signature);
+  if (plain) {
+    const publicKey = native.ecdsaRecover(plain.compact, plain.recoveryId, plain.digest, false);
+    return accountOfPublicKey(publicKey.subarray(1));
   }
   // ethers' parsing first (v, s's top bit, lengths): what it refuses is refused here too.
   const sig = Signature.from(signature);
@@ -87,7 +88,31 @@ export function recoverDigestSigner(
   return getAddress(addressOf(publicKey));
 }
 
-const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+/** What libsecp256k1 is given to recover the signer of a plain signature of a 32-byte digest. */
+export interface PlainRecovery {
+  digest: Buffer;
+  /** r ‖ s, 64 bytes. */
+  compact: Buffer;
+  recoveryId: number;
+}
+
+/**
+ * The call `recoverDigestSigner` makes to libsecp256k1 for `signature` over `digest`, when it takes the plain path;
+ * null when it takes another (ethers' parsing first) or the addon does not load. A caller that recovers elsewhere (the
+ * auditor's child process) makes the same call and turns the key into the account with `accountOfPublicKey`; a
+ * recovery that throws there is one that throws here.
+ */
+export function plainRecovery(digest: BytesLike, signature: SignatureLike): PlainRecovery | null {
+  if (native === null || !isBytes32Hex(digest)) return null;
+  const plain = plainSignature(signature);
+  return plain && { digest: Buffer.from(digest.slice(2), "hex"), ...plain };
+}
+
+/** Where the native addon loads from (for a process of the caller's), or null where it does not load here. */
+export function nativeBindingsPath(): string | null {
+  return native ? require.resolve("secp256k1/bindings") : null;
+}
+
 /** r ‖ s ‖ v as hex, s in the lower half (its first digit below 8), v 27 or 28: what ethers' signers produce. */
 const PLAIN_SIGNATURE = /^0x[0-9a-fA-F]{64}[0-7][0-9a-fA-F]{63}1[bcBC]$/;
 
@@ -103,6 +128,14 @@ function plainSignature(signature: SignatureLike): { compact: Buffer; recoveryId
 
 /** Checksummed addresses already computed (EIP-55 is a Keccak-256; an audit recovers the same few signers). */
 const checksummed = remembered(getAddress);
+
+/**
+ * The account of a public key's 64 bytes x ‖ y, checksummed: what `recoverDigestSigner` returns when the recovery
+ * gave that key (for a caller that recovers keys elsewhere, such as the auditor's child process).
+ */
+export function accountOfPublicKey(xy: Uint8Array): string {
+  return checksummed(`0x${keccak256Bytes(xy).slice(-40)}`);
+}
 
 /** The address of an uncompressed public key (0x04 ‖ x ‖ y): the last 20 bytes of keccak256(x ‖ y). */
 function addressOf(uncompressed: Uint8Array): string {

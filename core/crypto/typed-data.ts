@@ -12,6 +12,8 @@
  * ethers' encoder instead, so the digest, and the error for a bad value, are always ethers'.
  */
 import { keccak256, toUtf8Bytes, TypedDataEncoder, type TypedDataDomain, type TypedDataField } from "ethers";
+import { isBytes32Hex } from "./hex";
+import { keccak256Bytes } from "./keccak";
 
 type Types = Record<string, TypedDataField[]>;
 
@@ -27,12 +29,11 @@ interface StructEncoder {
 const encoders = new WeakMap<Types, StructEncoder>();
 const separators = new WeakMap<TypedDataDomain, string>();
 
-const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 const ZERO_WORD = "0".repeat(64);
 const ONE_WORD = `${"0".repeat(63)}1`;
 
 function wordEncoderOf(type: string): WordEncoder | null {
-  if (type === "bytes32") return (value) => (typeof value === "string" && BYTES32.test(value) ? value.slice(2) : null);
+  if (type === "bytes32") return (value) => (isBytes32Hex(value) ? value.slice(2) : null);
   if (type === "bool") return (value) => (typeof value === "boolean" ? (value ? ONE_WORD : ZERO_WORD) : null);
   const uint = /^uint(\d+)$/.exec(type);
   if (uint) {
@@ -88,7 +89,7 @@ function structHash(encoder: StructEncoder, value: Record<string, unknown>): str
       if (word === null) return encoder.ethers.hash(value).slice(2);
       encoded += word;
     }
-    return keccak256(Buffer.from(encoded, "hex")).slice(2);
+    return keccak256Bytes(Buffer.from(encoded, "hex")).slice(2);
   }
   return encoder.ethers.hash(value).slice(2);
 }
@@ -96,5 +97,5 @@ function structHash(encoder: StructEncoder, value: Record<string, unknown>): str
 /** keccak256("\x19\x01" ‖ domainSeparator ‖ hashStruct(value)). */
 export function typedDataDigest(domain: TypedDataDomain, types: Types, value: Record<string, unknown>): string {
   const preimage = `1901${separatorOf(domain).slice(2)}${structHash(encoderOf(types), value)}`;
-  return keccak256(Buffer.from(preimage, "hex"));
+  return keccak256Bytes(Buffer.from(preimage, "hex"));
 }

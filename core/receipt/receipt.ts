@@ -23,6 +23,7 @@ import { decodeBytes32String, encodeBytes32String, isAddress } from "ethers";
 import { z } from "zod";
 import { keccak256Bytes, keccak256Hex } from "../crypto/keccak";
 import { remembered } from "../remembered";
+import { isBytes32Hex } from "../crypto/hex";
 
 /** Outcomes of a fetch decision; a receipt's `result` is encoded as its index here (uint8). */
 export const RECEIPT_RESULTS = ["delivered", "denied", "failed"] as const;
@@ -107,7 +108,7 @@ const PLAIN_UINT256_DECIMAL = /^(0|[1-9][0-9]{0,76})$/;
 const UINT_HEX = /^0x[0-9a-fA-F]{1,64}$/;
 const REASON_CODE = /^[a-z][a-z0-9_]{0,30}$/;
 
-const isBytes32 = (v: unknown): v is string => typeof v === "string" && BYTES32.test(v);
+const isBytes32 = isBytes32Hex;
 const isUint = (v: unknown, min: number, max: number): v is number =>
   Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
 
@@ -422,8 +423,7 @@ export type MerkleSteps = Map<string, { sibling: string; parent: string }>;
  * instead of once per receipt below it. The caller bounds its size.
  */
 export function verifyLeafProof(leaf: string, proof: readonly string[], root: string, steps?: MerkleSteps): boolean {
-  const isBytes32 = (v: unknown) => typeof v === "string" && BYTES32.test(v);
-  if (!isBytes32(root) || !proof.every(isBytes32)) return false;
+  if (!isBytes32Hex(root) || !proof.every(isBytes32Hex)) return false;
   let hash = leaf.toLowerCase();
   for (const node of proof) {
     const sibling = node.toLowerCase();

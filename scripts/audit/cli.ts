@@ -19,6 +19,7 @@ import { UsageError } from "./errors";
 import type { ReceiptSource } from "./verify";
 import { assertReadable, readReceiptsFile, streamReceiptsFile } from "./receipts-file";
 import { rendererFor, toJson, toText, writeReportFile, type AuditReport } from "./render";
+import type { SignerRecoveryOptions } from "./signer-recovery";
 import { readSecretFile, subjectRefOf } from "./subject-ref";
 
 export interface RunOptions {
@@ -26,6 +27,8 @@ export interface RunOptions {
   provider?: Provider;
   stdout?: (text: string) => void;
   stderr?: (text: string) => void;
+  /** How `exchange` recovers signers beside its check (tests choose the child process or this one). */
+  signerRecovery?: SignerRecoveryOptions;
 }
 
 export const EXIT = { ok: 0, violations: 1, usage: 2 } as const;
@@ -51,7 +54,7 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
       return EXIT.ok;
     }
     const render = args.common.out ? rendererFor(args.common.out) : undefined;
-    const execute = prepare(args); // read the inputs before connecting: a bad file is a usage error either way
+    const execute = prepare(args, options); // read the inputs before connecting: a bad file is a usage error either way
     await hashing;
     ctx = await connectTo(args, options.provider);
     const report = await execute(ctx);
@@ -81,6 +84,7 @@ function connectTo(args: { common: ParsedArgs["common"] }, provider: Provider | 
 /** Reads the command's own inputs (receipts file, secret) and returns what runs once connected. */
 function prepare(
   args: Exclude<ParsedArgs, { command: "help" | "consent-record" }>,
+  { signerRecovery }: RunOptions,
 ): (ctx: AuditContext) => Promise<AuditReport> {
   switch (args.command) {
     case "receipts": {
@@ -98,6 +102,7 @@ function prepare(
         providerEntries,
         maxAnchorDelay: args.maxAnchorDelay,
         span: { from: args.from, to: args.to },
+        signerRecovery,
       };
       return (ctx) => exchangeCommand(ctx, options);
     }

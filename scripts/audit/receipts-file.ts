@@ -10,6 +10,7 @@ import fs from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import { z } from "zod";
 import { UsageError } from "./errors";
+import { isBytes32Hex } from "../../core/crypto/hex";
 
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected 0x and 64 hex digits");
 
@@ -34,7 +35,6 @@ export const ReceiptEntrySchema = z.object({
 
 const ENTRY_KEYS: ReadonlySet<string> = new Set(Object.keys(ReceiptEntrySchema.shape));
 const BATCH_KEYS: ReadonlySet<string> = new Set(["sequence", "root", "txHash", "blockNumber"]);
-const HEX32 = /^0x[0-9a-fA-F]{64}$/;
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" &&
@@ -43,7 +43,7 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   !Object.hasOwn(v, "__proto__");
 const onlyKeys = (v: Record<string, unknown>, allowed: ReadonlySet<string>) =>
   Object.keys(v).every((k) => allowed.has(k));
-const isHex32 = (v: unknown) => typeof v === "string" && HEX32.test(v);
+const isHex32 = isBytes32Hex;
 
 /**
  * An entry as the gateway writes it, checked here without zod (ReceiptEntrySchema's walk, with its copy of every

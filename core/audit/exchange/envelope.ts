@@ -79,38 +79,86 @@ export type ParsedEnvelope =
 /**
  * The digests and signers of one audit's exchange messages, each computed once: the consumer's and the provider's
  * receipts of an exchange keep the same signed request and response, and recovering a signer is the largest cost of
- * auditing federated receipts. Keyed by the messages' every field (and the signature), so a forged copy is not
- * mistaken for the genuine one.
+ * auditing federated receipts. A digest is taken from memory only for a message whose every field is the remembered
+ * one's (and a signer only for the same digest and signature), so a forged copy is not mistaken for the genuine one.
  */
 export class ExchangeCrypto {
-  private readonly digests = new Map<string, string>();
-  private readonly signers = new Map<string, string | null>();
+  /** The last request and response seen under each requestId, with its digest. */
+  private readonly requests = new Map<string, Remembered<ExchangeRequest>>();
+  private readonly responses = new Map<string, Remembered<ExchangeResponse>>();
+  /**
+   * Signers by signature, with the digest each was recovered over: a signature read from JSON is looked up by itself
+   * (its hash computed once), not by a key built of digest and signature at every look (a tenth of the check's time
+   * under the profiler). The same signature over another digest is kept in `otherSigners`, by both.
+   */
+  private readonly signers = new Map<string, { digest: string; signer: string | null }>();
+  private readonly otherSigners = new Map<string, string | null>();
 
   constructor(private readonly domain: TypedDataDomain) {}
 
   requestDigest(request: ExchangeRequest): string {
-    return once(this.digests, `request ${JSON.stringify(request)}`, () => requestDigest(this.domain, request));
+    return remembered(this.requests, request, () => requestDigest(this.domain, request));
   }
 
   responseDigest(response: ExchangeResponse): string {
-    return once(this.digests, `response ${JSON.stringify(response)}`, () => responseDigest(this.domain, response));
+    return remembered(this.responses, response, () => responseDigest(this.domain, response));
   }
 
   signer(digest: string, signature: string): string | null {
-    return once(this.signers, `${digest}${signature}`, () => recoverSigner(digest, signature));
+    const known = this.signers.get(signature);
+    if (known !== undefined && known.digest === digest) return known.signer;
+    const other = known === undefined ? undefined : this.otherSigners.get(`${digest}${signature}`);
+    if (other !== undefined) return other;
+    const signer = recoverSigner(digest, signature);
+    this.remember(digest, signature, signer);
+    return signer;
   }
 
-  /** A signer recovered elsewhere (the auditor's worker thread), exactly as `recoverSigner` would have answered. */
+  /** A signer recovered elsewhere (the auditor's child process), exactly as `recoverSigner` would have answered. */
   knowSigner(digest: string, signature: string, signer: string | null): void {
-    this.signers.set(`${digest}${signature}`, signer);
+    this.remember(digest, signature, signer);
+  }
+
+  private remember(digest: string, signature: string, signer: string | null): void {
+    const known = this.signers.get(signature);
+    if (known === undefined) this.signers.set(signature, { digest, signer });
+    else if (known.digest === digest) known.signer = signer;
+    else this.otherSigners.set(`${digest}${signature}`, signer);
   }
 }
 
-function once<T>(cache: Map<string, T>, key: string, compute: () => T): T {
-  if (cache.has(key)) return cache.get(key)!;
-  const value = compute();
-  cache.set(key, value);
-  return value;
+interface Remembered<T> {
+  message: T;
+  digest: string;
+}
+
+/**
+ * The digest of `message`: the remembered one when the message under its requestId has the same fields, else computed
+ * (and remembered). Looked up by requestId and compared field by field rather than keyed by the whole message: a key
+ * of every field cost more to build and hash than the digest it saved (docs/perf/audit-profile.md).
+ */
+function remembered<T extends ExchangeRequest | ExchangeResponse>(
+  cache: Map<string, Remembered<T>>,
+  message: T,
+  compute: () => string,
+): string {
+  const known = cache.get(message.requestId);
+  if (known !== undefined && sameFields(known.message, message)) return known.digest;
+  const digest = compute();
+  cache.set(message.requestId, { message, digest });
+  return digest;
+}
+
+/** Whether two messages hold the same fields, each a string or a number (anything else is never taken as the same). */
+function sameFields(a: object, b: object): boolean {
+  const fields = Object.keys(a);
+  if (fields.length !== Object.keys(b).length) return false;
+  for (const field of fields) {
+    const value: unknown = (a as Record<string, unknown>)[field];
+    if ((typeof value !== "string" && typeof value !== "number") || value !== (b as Record<string, unknown>)[field])
+      return false;
+  }
+  return true;
 }
 
 type Envelope = z.infer<typeof EnvelopeSchema>;
@@ -168,7 +216,8 @@ export function parseEnvelope(checked: CheckedReceipt, crypto: ExchangeCrypto): 
   return {
     kind: "exchange",
     receipt: {
-      checked,
+      // The receipt and its place only: the rest of the entry (its proof, the envelope as read) may go once checked.
+      checked: { entry: { position: entry.position }, receipt: checked.receipt },
       requestId,
       role,
       ...exchange,

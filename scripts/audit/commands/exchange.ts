@@ -20,6 +20,7 @@ import {
   type ExchangeSide,
 } from "../../../core/audit/exchange/check";
 import type { Span } from "../verify/withheld";
+import { SignerRecovery, type SignerRecoveryOptions } from "../signer-recovery";
 import { wrongDeploymentReport } from "./wrong-deployment";
 
 export interface ExchangeCommandOptions {
@@ -29,6 +30,8 @@ export interface ExchangeCommandOptions {
   providerEntries: ReceiptSource | readonly ReceiptEntry[];
   maxAnchorDelay: number;
   span: Span;
+  /** How the signers are recovered beside the check (by default a child process from 1,024 signatures on). */
+  signerRecovery?: SignerRecoveryOptions;
 }
 
 interface Side extends ExchangeSide {
@@ -48,15 +51,32 @@ export async function exchangeCommand(ctx: AuditContext, options: ExchangeComman
   const verifyOptions = { maxAnchorDelay: options.maxAnchorDelay, span: options.span };
   const crypto = new ExchangeCrypto(exchangeDomain(ctx.chainId, ctx.deployment.contracts.Consortium));
   const violations: Violation[] = [];
+  const recovery = new SignerRecovery(crypto, options.signerRecovery);
   const readSide = async (file: string, entries: ReceiptSource | readonly ReceiptEntry[]): Promise<Side> => {
     const envelopeViolations: Violation[] = [];
     const reader = new ExchangeSideReader(crypto, envelopeViolations);
-    const result = await verifyReceipts(ctx, entries, verifyOptions, (checked) => reader.add(checked));
+    const exchanges = reader.side.exchanges;
+    const result = await verifyReceipts(ctx, entries, verifyOptions, (checked) => {
+      const before = exchanges.length;
+      reader.add(checked);
+      // Its signers recovered meanwhile by the child (checkEnvelope asks for them once both files are read).
+      for (let i = before; i < exchanges.length; i++) {
+        recovery.add(exchanges[i].digest, exchanges[i].requestSignature);
+        if (exchanges[i].responseDigest !== undefined)
+          recovery.add(exchanges[i].responseDigest!, exchanges[i].responseSignature);
+      }
+    });
     violations.push(...result.violations.map((v) => ({ ...v, detail: `${file}: ${v.detail}` })), ...envelopeViolations);
     return { file, result, ...reader.side };
   };
-  const consumer = await readSide(options.consumerFile, options.consumerEntries);
-  const provider = await readSide(options.providerFile, options.providerEntries);
+  let consumer: Side, provider: Side;
+  try {
+    consumer = await readSide(options.consumerFile, options.consumerEntries);
+    provider = await readSide(options.providerFile, options.providerEntries);
+    await recovery.settle();
+  } finally {
+    recovery.close();
+  }
 
   const operators = await loadOperatorHistory(ctx, exchangeDepartments([consumer, provider]));
   const directory = consumer.result.directory;

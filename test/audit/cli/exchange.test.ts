@@ -183,6 +183,46 @@ describe("audit exchange", function () {
     expect(bad.detail).to.contain("anchored requestHash");
   });
 
+  it("reports byte for byte the same whether a child process recovers the signers or this one does", async function () {
+    const x = await loadExchangeWorld();
+    const sides = await anchorSides(x, [
+      await exchange(x, 1),
+      await exchange(x, 2, { provider: { result: "denied", reason: "consent_missing" } }),
+      await exchange(x, 3, { requestSigner: x.s.operators["data-bureau"] }),
+      await exchange(x, 4, { responseSigner: x.civil }),
+      await exchange(x, 5),
+    ]);
+    const [first, second, ...rest] = sides.consumer;
+    const signed = first.exchange!;
+    // Signatures swapped between the request and the response, and one whose recovery fails (r = 0).
+    const swapped = {
+      ...first,
+      exchange: { ...signed, requestSignature: signed.responseSignature!, responseSignature: signed.requestSignature },
+    };
+    const unrecoverable = {
+      ...second,
+      exchange: { ...second.exchange!, requestSignature: `0x${"0".repeat(64)}${signed.requestSignature.slice(66)}` },
+    };
+    const consumerFile = writeReceipts(x, "consumer.json", [swapped, unrecoverable, ...rest]);
+    const providerFile = writeReceipts(x, "provider.json", sides.provider);
+
+    for (const json of [true, false]) {
+      const byChild = await audit(x, ["exchange", consumerFile, providerFile], {
+        json,
+        signerRecovery: { childFrom: 1, shareWork: false },
+      });
+      const here = await audit(x, ["exchange", consumerFile, providerFile], {
+        json,
+        signerRecovery: { childFrom: Infinity },
+      });
+      expect(byChild.code).to.equal(1);
+      expect(byChild.stdout).to.contain("exchange_bad_signature");
+      expect(byChild.stdout).to.equal(here.stdout);
+      expect(byChild.stderr).to.equal(here.stderr);
+      expect(byChild.code).to.equal(here.code);
+    }
+  });
+
   it("reports an unreadable exchange envelope as exchange_malformed and receipts without one as a note", async function () {
     const x = await loadExchangeWorld();
     const sides = await cleanSides(x);

@@ -13,6 +13,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { buildBatch, receiptId, receiptLeaf, type Receipt } from "../../../core/receipt";
 import { canonicalJson } from "../../../core/json/canonical-json";
 import { run } from "../../../scripts/audit/cli";
+import type { SignerRecoveryOptions } from "../../../scripts/audit/signer-recovery";
 import { deploySystem, type System } from "../../support/system";
 
 const CONDITIONAL = 1;
@@ -218,13 +219,18 @@ export interface AuditOutcome {
 }
 
 /** Runs the auditor in-process against the in-process network, with `--json` unless told otherwise. */
-export async function audit(w: World, args: string[], { json = true } = {}): Promise<AuditOutcome> {
+export async function audit(
+  w: World,
+  args: string[],
+  { json = true, signerRecovery }: { json?: boolean; signerRecovery?: SignerRecoveryOptions } = {},
+): Promise<AuditOutcome> {
   let stdout = "";
   let stderr = "";
   const code = await run([...args, "--deployment", w.deploymentFile, ...(json ? ["--json"] : [])], {
     provider: ethers.provider,
     stdout: (t) => (stdout += t),
     stderr: (t) => (stderr += t),
+    signerRecovery,
   });
   return { code, stdout, stderr, json: json && stdout.startsWith("{") ? JSON.parse(stdout) : undefined! };
 }
