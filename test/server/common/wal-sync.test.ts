@@ -2,50 +2,19 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { ethers, ZeroHash } from "ethers";
 import { openDatabase, type Db } from "../../../server/src/common/db";
 import { DeferredWalSync, fsyncFile, type CommitDurability } from "../../../server/src/common/wal-sync";
-import { ReceiptRecorder, type ReceiptDraft } from "../../../server/src/modules/receipts/recorder";
+import { ReceiptRecorder } from "../../../server/src/modules/receipts/recorder";
 import { ReceiptStore } from "../../../server/src/store/receipts";
+import { deniedDraft as draft, DRAFT_DEPARTMENT, rejection } from "../support/receipt-drafts";
 
-const DEPARTMENT = ethers.id("department").toLowerCase();
-
-function draft(): ReceiptDraft {
-  return {
-    time: 1_700_000_000,
-    department: DEPARTMENT,
-    account: "0x" + "11".repeat(20),
-    grantId: "1",
-    agreementId: "1",
-    consentId: ZeroHash,
-    provider: DEPARTMENT,
-    resourceId: ethers.id("resource"),
-    resourceVersion: 1,
-    fieldMask: "0x0",
-    subjectRef: ZeroHash,
-    purpose: ethers.encodeBytes32String("purpose"),
-    result: "denied",
-    reason: "consent_missing",
-    requestHash: ZeroHash,
-    responseHash: ZeroHash,
-  };
-}
+const DEPARTMENT = DRAFT_DEPARTMENT.toLowerCase();
 
 /** An fsync the test completes by hand, counting the calls. */
 class HeldFsync {
   readonly calls: { file: string; done: () => void; fail: (error: Error) => void }[] = [];
   readonly fsync = (file: string): Promise<void> =>
     new Promise((resolve, reject) => this.calls.push({ file, done: resolve, fail: reject }));
-}
-
-/** The error a promise rejects with; fails the test when it resolves. */
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
 }
 
 /** Lets every callback already due run (promise reactions and I/O callbacks). */

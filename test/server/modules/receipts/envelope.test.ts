@@ -2,33 +2,14 @@ import { expect } from "chai";
 import { ethers, Wallet, ZeroHash } from "ethers";
 import { exchangeDomain, requestDigest, signRequest, type ExchangeRequest } from "../../../../core/exchange";
 import { openDatabase, type Db } from "../../../../server/src/common/db";
-import { ReceiptRecorder, type ReceiptDraft } from "../../../../server/src/modules/receipts/recorder";
+import { ReceiptRecorder } from "../../../../server/src/modules/receipts/recorder";
 import { ReceiptService } from "../../../../server/src/modules/receipts/service";
 import { ReceiptStore } from "../../../../server/src/store/receipts";
+import { deniedDraft } from "../../support/receipt-drafts";
 
-const DEPARTMENT = ethers.id("department");
+const draft = () => deniedDraft("fields_not_granted", "0x3");
+
 const AUDITOR = { tokenId: 1, role: "auditor" as const, departmentKey: null };
-
-function draft(): ReceiptDraft {
-  return {
-    time: 1_700_000_000,
-    department: DEPARTMENT,
-    account: "0x" + "11".repeat(20),
-    grantId: "1",
-    agreementId: "1",
-    consentId: ZeroHash,
-    provider: DEPARTMENT,
-    resourceId: ethers.id("resource"),
-    resourceVersion: 1,
-    fieldMask: "0x3",
-    subjectRef: ZeroHash,
-    purpose: ethers.encodeBytes32String("purpose"),
-    result: "denied",
-    reason: "fields_not_granted",
-    requestHash: ZeroHash,
-    responseHash: ZeroHash,
-  };
-}
 
 describe("Receipts: the exchange envelope beside the frozen receipt", function () {
   let db: Db;

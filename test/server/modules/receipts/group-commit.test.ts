@@ -1,32 +1,10 @@
 import { expect } from "chai";
-import { ethers, ZeroHash } from "ethers";
+import { ethers } from "ethers";
 import { openDatabase, type Db } from "../../../../server/src/common/db";
-import { ReceiptRecorder, type ReceiptDraft } from "../../../../server/src/modules/receipts/recorder";
+import { ReceiptRecorder } from "../../../../server/src/modules/receipts/recorder";
 import { IntentStore, type OpenIntent } from "../../../../server/src/store/intents";
 import { ReceiptStore } from "../../../../server/src/store/receipts";
-
-const DEPARTMENT = ethers.id("department");
-
-function draft(): ReceiptDraft {
-  return {
-    time: 1_700_000_000,
-    department: DEPARTMENT,
-    account: "0x" + "11".repeat(20),
-    grantId: "1",
-    agreementId: "1",
-    consentId: ZeroHash,
-    provider: DEPARTMENT,
-    resourceId: ethers.id("resource"),
-    resourceVersion: 1,
-    fieldMask: "0x0",
-    subjectRef: ZeroHash,
-    purpose: ethers.encodeBytes32String("purpose"),
-    result: "denied",
-    reason: "consent_missing",
-    requestHash: ZeroHash,
-    responseHash: ZeroHash,
-  };
-}
+import { deniedDraft as draft, DRAFT_DEPARTMENT as DEPARTMENT, rejection } from "../../support/receipt-drafts";
 
 function intent(name: string): OpenIntent {
   return {
@@ -49,16 +27,6 @@ class CountingStore extends ReceiptStore {
     this.transactions.push({ receipts: args[0].length, changes: args[1]?.length ?? 0 });
     return super.insertMany(...args);
   }
-}
-
-/** The error a promise rejects with; fails the test when it resolves. */
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
 }
 
 const openIds = (intents: IntentStore) => intents.listOpen().map((i) => i.requestId);
