@@ -115,7 +115,7 @@ export async function receiptsScalePart(ctx: BenchContext): Promise<Record<strin
         continue;
       }
       const started = performance.now();
-      filler.fill(recorded, size, receiptOf);
+      await filler.fill(recorded, size, receiptOf);
       recorded = size;
       fillSeconds += (performance.now() - started) / 1000;
       ctx.log(`receipts-scale: ${recorded} receipts recorded and anchored (${round(fillSeconds, 0)} s in all)`);
@@ -166,7 +166,7 @@ export async function receiptsScalePart(ctx: BenchContext): Promise<Record<strin
  * The two signatures are 65 bytes that look like signatures but sign nothing: the store verifies none, and what is
  * measured is what it keeps and reads.
  */
-function receiptOf(n: number): FilledReceipt {
+export function receiptOf(n: number): FilledReceipt {
   const delivered = n % 7 !== 0;
   const department = n % 10 === 9 ? SMALL.id : MAIN.id;
   const time = 1_700_000_000 + Math.floor(n / PER_SECOND);
