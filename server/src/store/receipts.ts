@@ -161,7 +161,7 @@ const MIGRATIONS = [
   // reads a 64 KiB blob, which SQLite reads from the file an overflow page at a time, past its cache: 90 µs more.)
   `ALTER TABLE receipts ADD COLUMN proof_nodes BLOB`,
   // The table rebuilt with rowids. Without them, the table is a B-tree keyed by (department, sequence) whose inner
-  // pages hold whole rows (~3 KB with the envelope: five to a 16 KiB page), so it was nine pages deep at 10^6 receipts
+  // pages hold whole rows (~3 KB with the envelope: five to a 16 KiB page), so it was seven pages deep at 10^5 receipts
   // and every lookup by id, by index or by key walked them all; with rowids its inner pages hold 8-byte keys (three
   // deep at 10^7) and the key (department, sequence) becomes a small index of its own. Every index of the table is
   // built again with it; the listing's carry the key, which an index of a table without rowid held implicitly, so a
