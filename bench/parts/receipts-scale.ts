@@ -263,7 +263,12 @@ function median(runs: number, call: (i: number) => unknown): { cpu: number; wall
 }
 
 /** Listing and proof lookup, the anchorer stopped (nothing else runs in the process meanwhile). */
-function measureReads(store: ReceiptStore, service: ReceiptService, asMain: AuthContext, asAuditor: AuthContext) {
+export function measureReads(
+  store: ReceiptStore,
+  service: ReceiptService,
+  asMain: AuthContext,
+  asAuditor: AuthContext,
+) {
   const head = store.head(MAIN.id)!.sequence;
   const middle = store.get(receiptId(MAIN.id, Math.ceil(head / 2)))!.receipt;
   const after = { time: middle.time, department: middle.department, sequence: middle.sequence };
@@ -298,7 +303,7 @@ function measureReads(store: ReceiptStore, service: ReceiptService, asMain: Auth
  * stand-in chain and marks it anchored. Its later passes come every 250 ms: the CPU measured is the pass's work, not a
  * loop polling while the machine makes it wait.
  */
-async function measureAnchoring(
+export async function measureAnchoring(
   store: ReceiptStore,
   recorder: ReceiptRecorder,
   recorded: number,
