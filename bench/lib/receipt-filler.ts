@@ -5,8 +5,9 @@
  * receipt module's `buildBatch` and stored by `ReceiptStore.saveBatch`, then marked anchored by
  * `ReceiptStore.markAnchored`, as the anchorer does once its transaction is mined. What it leaves out is the waiting:
  * the recorder's groups run back to back inside one SQLite transaction of `TRANSACTION_RECEIPTS` (the gateway commits
- * one group per turn of its event loop), and a batch is cut from the receipts just committed instead of being read
- * back from the store (the anchorer's `unbatched`, which the bench measures on its own).
+ * one group per turn of its event loop), and the batches are then cut, in a second transaction, from the receipts just
+ * committed instead of being read back from the store (the anchorer's `unbatched`, which the bench measures on its
+ * own).
  */
 import type { Db } from "../../server/src/common/db";
 import { storeNextBatch } from "../../server/src/modules/receipts/anchorer";
@@ -43,7 +44,7 @@ export class ReceiptFiller {
    * Records receipts `from` to `to - 1` of the history (`receiptOf(n)`), cuts and anchors every full batch, and the
    * remainder of each department as one last, smaller batch (the anchorer cuts one after `batchSeconds`).
    */
-  fill(from: number, to: number, receiptOf: (n: number) => FilledReceipt): void {
+  async fill(from: number, to: number, receiptOf: (n: number) => FilledReceipt): Promise<void> {
     const { db, store } = this.options;
     // A recorder of its own each time: it reads each department's head from the store, so the receipts the bench
     // records between two fills (with the gateway's recorder) are continued, not numbered again.
@@ -57,18 +58,20 @@ export class ReceiptFiller {
     });
     for (let start = from; start < to; start += TRANSACTION_RECEIPTS) {
       const end = Math.min(to, start + TRANSACTION_RECEIPTS);
+      committed = 0;
+      const recorded: Promise<unknown>[] = [];
       db.transaction(() => {
-        committed = 0;
         for (let n = start; n < end; n++) {
           const { draft, envelope } = receiptOf(n);
-          // The promise settles after the group's commit, which `flush` (synchronous) has done by then.
-          recorder.record(draft, envelope).catch(() => undefined);
+          recorded.push(recorder.record(draft, envelope));
         }
         recorder.flush();
-        // The recorder rejects a group whose insert failed: here that must undo the whole transaction.
-        if (committed !== end - start) throw new Error(`${end - start} receipts recorded, ${committed} committed`);
-        this.cutBatches(end === to);
       })();
+      // The recorder settles a group (`onCommitted`, then its promises) once its commit is durable: after this
+      // transaction, a turn of promises later. A group whose insert failed rejects here and ends the fill.
+      await Promise.all(recorded);
+      if (committed !== end - start) throw new Error(`${end - start} receipts recorded, ${committed} committed`);
+      db.transaction(() => this.cutBatches(end === to))();
     }
   }
 

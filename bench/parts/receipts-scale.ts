@@ -52,7 +52,8 @@ const RESPONSE_SIGNATURES = poolOf("response signature").map((r, i) => signature
 /** Receipts per second of the filled history (their `time`). */
 const PER_SECOND = 50;
 const BATCH = 1_024;
-const FILL_LIMIT_S = 30 * 60;
+/** A step's filling may take this long (10^7: ~30 min of a free core, ~5,800 receipts a CPU-second, more when shared). */
+const FILL_LIMIT_S = 75 * 60;
 const GiB = 1024 ** 3;
 
 export async function receiptsScalePart(ctx: BenchContext): Promise<Record<string, unknown>> {
@@ -115,7 +116,7 @@ export async function receiptsScalePart(ctx: BenchContext): Promise<Record<strin
         continue;
       }
       const started = performance.now();
-      filler.fill(recorded, size, receiptOf);
+      await filler.fill(recorded, size, receiptOf);
       recorded = size;
       fillSeconds += (performance.now() - started) / 1000;
       ctx.log(`receipts-scale: ${recorded} receipts recorded and anchored (${round(fillSeconds, 0)} s in all)`);
@@ -135,7 +136,9 @@ export async function receiptsScalePart(ctx: BenchContext): Promise<Record<strin
     }
   } finally {
     db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    // Kept on request, to look into the largest database after the run (tens of GiB at 10^7: delete it then).
+    if (process.env.RECEIPTS_SCALE_KEEP_DATABASE === "1") ctx.log(`receipts-scale: database kept in ${dir}`);
+    else fs.rmSync(dir, { recursive: true, force: true });
   }
   const measured = results.filter((r) => r.skipped === undefined) as Record<string, number>[];
   const first = measured[0];
@@ -166,7 +169,7 @@ export async function receiptsScalePart(ctx: BenchContext): Promise<Record<strin
  * The two signatures are 65 bytes that look like signatures but sign nothing: the store verifies none, and what is
  * measured is what it keeps and reads.
  */
-function receiptOf(n: number): FilledReceipt {
+export function receiptOf(n: number): FilledReceipt {
   const delivered = n % 7 !== 0;
   const department = n % 10 === 9 ? SMALL.id : MAIN.id;
   const time = 1_700_000_000 + Math.floor(n / PER_SECOND);
@@ -260,7 +263,12 @@ function median(runs: number, call: (i: number) => unknown): { cpu: number; wall
 }
 
 /** Listing and proof lookup, the anchorer stopped (nothing else runs in the process meanwhile). */
-function measureReads(store: ReceiptStore, service: ReceiptService, asMain: AuthContext, asAuditor: AuthContext) {
+export function measureReads(
+  store: ReceiptStore,
+  service: ReceiptService,
+  asMain: AuthContext,
+  asAuditor: AuthContext,
+) {
   const head = store.head(MAIN.id)!.sequence;
   const middle = store.get(receiptId(MAIN.id, Math.ceil(head / 2)))!.receipt;
   const after = { time: middle.time, department: middle.department, sequence: middle.sequence };
@@ -295,7 +303,7 @@ function measureReads(store: ReceiptStore, service: ReceiptService, asMain: Auth
  * stand-in chain and marks it anchored. Its later passes come every 250 ms: the CPU measured is the pass's work, not a
  * loop polling while the machine makes it wait.
  */
-async function measureAnchoring(
+export async function measureAnchoring(
   store: ReceiptStore,
   recorder: ReceiptRecorder,
   recorded: number,

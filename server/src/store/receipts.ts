@@ -160,7 +160,37 @@ const MIGRATIONS = [
   // cut. Receipts batched before keep their JSON proof. (One tree per batch would be smaller still, but a lookup then
   // reads a 64 KiB blob, which SQLite reads from the file an overflow page at a time, past its cache: 90 µs more.)
   `ALTER TABLE receipts ADD COLUMN proof_nodes BLOB`,
+  // The table rebuilt with rowids. Without them, the table is a B-tree keyed by (department, sequence) whose inner
+  // pages hold whole rows (~3 KB with the envelope: five to a 16 KiB page), so it was seven pages deep at 10^5 receipts
+  // and every lookup by id, by index or by key walked them all; with rowids its inner pages hold 8-byte keys (three
+  // deep at 10^7) and the key (department, sequence) becomes a small index of its own. Every index of the table is
+  // built again with it; the listing's carry the key, which an index of a table without rowid held implicitly, so a
+  // page is still read in the listing's order (time, department, sequence). docs/BENCHMARKS.md, the receipt store at
+  // 10^4–10^7.
+  `CREATE TABLE receipts_with_rowid (
+     department TEXT NOT NULL, sequence INTEGER NOT NULL, id TEXT NOT NULL UNIQUE,
+     time INTEGER NOT NULL, created_ms INTEGER NOT NULL,
+     grant_id TEXT NOT NULL, agreement_id TEXT NOT NULL, provider TEXT NOT NULL, subject_ref TEXT NOT NULL,
+     result TEXT NOT NULL, leaf TEXT NOT NULL, body TEXT NOT NULL,
+     batch_sequence INTEGER, proof TEXT, request_id TEXT, role TEXT, exchange TEXT, proof_nodes BLOB,
+     PRIMARY KEY (department, sequence));
+   INSERT INTO receipts_with_rowid (department, sequence, id, time, created_ms, grant_id, agreement_id, provider,
+       subject_ref, result, leaf, body, batch_sequence, proof, request_id, role, exchange, proof_nodes)
+     SELECT department, sequence, id, time, created_ms, grant_id, agreement_id, provider, subject_ref, result, leaf,
+       body, batch_sequence, proof, request_id, role, exchange, proof_nodes
+     FROM receipts ORDER BY department, sequence;
+   DROP TABLE receipts;
+   ALTER TABLE receipts_with_rowid RENAME TO receipts;
+   CREATE INDEX receipts_unbatched ON receipts (department, sequence) WHERE batch_sequence IS NULL;
+   CREATE INDEX receipts_subject ON receipts (subject_ref, time, department, sequence);
+   CREATE INDEX receipts_agreement ON receipts (agreement_id, time, department, sequence);
+   CREATE INDEX receipts_provider ON receipts (provider, time, department, sequence);
+   CREATE INDEX receipts_time ON receipts (time, department, sequence);
+   CREATE INDEX receipts_request_id ON receipts (request_id) WHERE request_id IS NOT NULL`,
 ] as const;
+
+/** The schema's statements in order (version i + 1 is statement i): tests build a database of an earlier release. */
+export const RECEIPT_MIGRATIONS: readonly string[] = MIGRATIONS;
 
 const RECEIPT_COLUMNS = `body, leaf, created_ms, batch_sequence, request_id, role, exchange`;
 

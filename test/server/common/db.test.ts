@@ -6,13 +6,15 @@ import { expect } from "chai";
 import { migrate, openDatabase } from "../../../server/src/common/db";
 
 describe("common/db", function () {
-  it("opens a file database with WAL, synchronous=FULL and foreign keys on, creating its folder", function () {
+  it("opens a file database with WAL, synchronous=FULL, foreign keys on and a 64 MiB cache, creating its folder", function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kuajie-db-"));
     const db = openDatabase(path.join(dir, "nested", "gateway.db"));
     try {
       expect(db.pragma("journal_mode", { simple: true })).to.equal("wal");
       expect(db.pragma("synchronous", { simple: true })).to.equal(2);
       expect(db.pragma("foreign_keys", { simple: true })).to.equal(1);
+      // 64 MiB of page cache (negative: KiB), not the build's 16 MB.
+      expect(db.pragma("cache_size", { simple: true })).to.equal(-65536);
     } finally {
       db.close();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -124,6 +124,34 @@ describe("receipts listing: keyset pages", function () {
       .and.not.match(/TEMP B-TREE/);
   });
 
+  it("walks the subject's or the agreement's index in the listing's order for a filtered page, never sorting", function () {
+    const after = { time: 0, department: CIVIL, sequence: 0 };
+    const bySubject = planOf(
+      () => store.list({ visibleTo: CIVIL, subjectRef: SUBJECTS[1], after, limit: 100 }),
+      CIVIL,
+      CIVIL,
+      SUBJECTS[1],
+      0,
+      CIVIL,
+      0,
+      100,
+    );
+    expect(bySubject)
+      .to.match(/USING INDEX receipts_subject/)
+      .and.not.match(/TEMP B-TREE/);
+    const byAgreement = planOf(
+      () => store.list({ visibleTo: null, agreementId: "2", after, limit: 100 }),
+      "2",
+      0,
+      CIVIL,
+      0,
+      100,
+    );
+    expect(byAgreement)
+      .to.match(/USING INDEX receipts_agreement/)
+      .and.not.match(/TEMP B-TREE/);
+  });
+
   it("reads the receipts waiting for a batch from the index of unbatched receipts, not all the department's", function () {
     expect(planOf(() => store.unbatchedSummary(CIVIL), CIVIL)).to.match(/USING INDEX receipts_unbatched/);
     expect(planOf(() => store.unbatched(CIVIL, 1024), CIVIL, 1024)).to.match(/USING INDEX receipts_unbatched/);
