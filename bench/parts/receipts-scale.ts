@@ -169,7 +169,7 @@ export async function receiptsScalePart(ctx: BenchContext): Promise<Record<strin
  * The two signatures are 65 bytes that look like signatures but sign nothing: the store verifies none, and what is
  * measured is what it keeps and reads.
  */
-export function receiptOf(n: number): FilledReceipt {
+function receiptOf(n: number): FilledReceipt {
   const delivered = n % 7 !== 0;
   const department = n % 10 === 9 ? SMALL.id : MAIN.id;
   const time = 1_700_000_000 + Math.floor(n / PER_SECOND);
@@ -263,7 +263,7 @@ function median(runs: number, call: (i: number) => unknown): { cpu: number; wall
 }
 
 /** Listing and proof lookup, the anchorer stopped (nothing else runs in the process meanwhile). */
-export function measureReads(
+function measureReads(
   store: ReceiptStore,
   service: ReceiptService,
   asMain: AuthContext,
@@ -303,7 +303,7 @@ export function measureReads(
  * stand-in chain and marks it anchored. Its later passes come every 250 ms: the CPU measured is the pass's work, not a
  * loop polling while the machine makes it wait.
  */
-export async function measureAnchoring(
+async function measureAnchoring(
   store: ReceiptStore,
   recorder: ReceiptRecorder,
   recorded: number,
