@@ -263,12 +263,7 @@ function median(runs: number, call: (i: number) => unknown): { cpu: number; wall
 }
 
 /** Listing and proof lookup, the anchorer stopped (nothing else runs in the process meanwhile). */
-function measureReads(
-  store: ReceiptStore,
-  service: ReceiptService,
-  asMain: AuthContext,
-  asAuditor: AuthContext,
-) {
+function measureReads(store: ReceiptStore, service: ReceiptService, asMain: AuthContext, asAuditor: AuthContext) {
   const head = store.head(MAIN.id)!.sequence;
   const middle = store.get(receiptId(MAIN.id, Math.ceil(head / 2)))!.receipt;
   const after = { time: middle.time, department: middle.department, sequence: middle.sequence };
