@@ -216,19 +216,11 @@ function renderSummary(): string {
       L.push(
         `The ${role}'s gateway (${fmt(profile.seconds, 1)} s profiled). Self time by where the code lives:`,
         "",
-        "| Where | % of samples |",
-        "| --- | ---: |",
-        ...(profile.by_place as { name: string; percent: number }[])
-          .slice(0, 10)
-          .map((p) => `| \`${p.name}\` | ${fmt(p.percent, 1)} |`),
+        ...profileTable("| Where | % of samples |", profile.by_place, 10),
         "",
         "Top functions by self time:",
         "",
-        "| Function | % |",
-        "| --- | ---: |",
-        ...(profile.by_function as { name: string; percent: number }[])
-          .slice(0, 12)
-          .map((p) => `| \`${p.name}\` | ${fmt(p.percent, 1)} |`),
+        ...profileTable("| Function | % |", profile.by_function, 12),
         "",
       );
     }
@@ -308,19 +300,11 @@ function renderSummary(): string {
         ? [
             "The command was run again under `node --cpu-prof`; self time by where the code lives (the auditor and the packages it bundles are all `audit/cli.js`):",
             "",
-            "| Where | % of samples |",
-            "| --- | ---: |",
-            ...(audit.receipts.profile.by_place as { name: string; percent: number }[])
-              .slice(0, 8)
-              .map((p) => `| \`${p.name}\` | ${fmt(p.percent, 1)} |`),
+            ...profileTable("| Where | % of samples |", audit.receipts.profile.by_place, 8),
             "",
             "Top functions by self time:",
             "",
-            "| Function | % |",
-            "| --- | ---: |",
-            ...(audit.receipts.profile.by_function as { name: string; percent: number }[])
-              .slice(0, 8)
-              .map((p) => `| \`${p.name}\` | ${fmt(p.percent, 1)} |`),
+            ...profileTable("| Function | % |", audit.receipts.profile.by_function, 8),
             "",
           ]
         : []),
@@ -328,11 +312,7 @@ function renderSummary(): string {
         ? [
             "`exchange` under the profiler, top functions by self time:",
             "",
-            "| Function | % |",
-            "| --- | ---: |",
-            ...(audit.exchange.profile.by_function as { name: string; percent: number }[])
-              .slice(0, 6)
-              .map((p) => `| \`${p.name}\` | ${fmt(p.percent, 1)} |`),
+            ...profileTable("| Function | % |", audit.exchange.profile.by_function, 6),
             "",
           ]
         : []),
@@ -488,6 +468,17 @@ function limits(r: { fetch?: J; writes?: J; anchoring?: J; audit?: J; gas?: J; c
   }
   if (out.length === 0) out.push("Every goal measured in the last run was met.");
   return out;
+}
+
+/** A profile's table of self time (by place or by function): its `header` row, then the first `count` of `rows`. */
+function profileTable(header: string, rows: unknown, count: number): string[] {
+  return [
+    header,
+    "| --- | ---: |",
+    ...(rows as { name: string; percent: number }[])
+      .slice(0, count)
+      .map((p) => `| \`${p.name}\` | ${fmt(p.percent, 1)} |`),
+  ];
 }
 
 export function writeSummary(): string {
