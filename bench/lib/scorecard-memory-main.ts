@@ -6,7 +6,7 @@
  * then a fresh child opens it, as a restarted gateway would, and asks the scorecard service for the whole history
  * three times: the resident size before and at its peak (`maxRSS`), the heap in use before and right after each
  * request (before any collection we force: what the request left for the collector) and after a full collection,
- * and the time of each request.
+ * and the time of each request, wall and CPU.
  *
  * `measure <dir>` alone measures a database filled before: to compare another commit's service, run this file from
  * a checkout of that commit on the same database.
@@ -41,6 +41,8 @@ interface Measure {
   heapAfterRequestMiB: number[];
   heapRetainedMiB: number;
   requestMs: number[];
+  /** CPU time of each request (user + system), which the machine's load inflates less than its wall time. */
+  requestCpuMs: number[];
   consentsRecorded: number;
   loadBefore: number[];
   loadAfter: number[];
@@ -167,12 +169,16 @@ function measure(dir: string): Measure {
   const rssBefore = process.memoryUsage().rss;
   const heapBefore = process.memoryUsage().heapUsed;
   const requestMs: number[] = [];
+  const requestCpuMs: number[] = [];
   const heapAfterRequest: number[] = [];
   let consentsRecorded = 0;
   for (let i = 0; i < 3; i++) {
     const started = process.hrtime.bigint();
+    const cpu = process.cpuUsage();
     const answer = service.scorecard({});
+    const used = process.cpuUsage(cpu);
     requestMs.push(Number(process.hrtime.bigint() - started) / 1e6);
+    requestCpuMs.push((used.user + used.system) / 1000);
     heapAfterRequest.push(process.memoryUsage().heapUsed);
     consentsRecorded = answer.departments.reduce((sum, c) => sum + c.consentsRecorded, 0);
     gc();
@@ -186,6 +192,7 @@ function measure(dir: string): Measure {
     heapAfterRequestMiB: heapAfterRequest.map(MiB),
     heapRetainedMiB: MiB(process.memoryUsage().heapUsed),
     requestMs: requestMs.map(Math.round),
+    requestCpuMs: requestCpuMs.map(Math.round),
     consentsRecorded,
     loadBefore: loadBefore.map((l) => Math.round(l * 10) / 10),
     loadAfter: os.loadavg().map((l) => Math.round(l * 10) / 10),

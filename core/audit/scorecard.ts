@@ -33,7 +33,22 @@ export interface ScorecardEvent {
   name: string;
   args: EventArgs;
   time: number;
+  /**
+   * How many events alike (same contract, name, counted arguments and time) this one stands for; 1 when absent. Only
+   * for the events the scorecard merely counts (`COUNTED_EVENTS`), so that a store may hand them grouped.
+   */
+  count?: number;
 }
+
+/**
+ * The events the scorecard only counts, per department and by their time: a GrantIssued (by its consumer), and a
+ * ConsentRecorded or ConsentWithdrawn when the withdrawals name the consent's recorder (by that recorder).
+ */
+export const COUNTED_EVENTS: ReadonlySet<string> = new Set([
+  "Grants.GrantIssued",
+  "ConsentRegistry.ConsentRecorded",
+  "ConsentRegistry.ConsentWithdrawn",
+]);
 
 /** What a receipt says for the scorecard: who wrote it, when, and its outcome. */
 export interface ScorecardReceipt {
@@ -156,7 +171,8 @@ interface ScorecardFoldOptions {
 
 /**
  * The scorecard as a fold: events are added one at a time (those of each contract in chain order; contracts may come
- * one after another), receipts in any order, then `result()`. What it keeps is bounded by the departments,
+ * one after another; the `COUNTED_EVENTS`, when withdrawals name the recorder, in any order and grouped), receipts
+ * in any order, then `result()`. What it keeps is bounded by the departments,
  * resources, agreements, demands and objections, never by the consents, grants, receipts or events: consents, grants,
  * approvals and receipts are counted per department as they come; of an agreement only the steps its reply reads.
  */
@@ -207,6 +223,9 @@ export class ScorecardFold {
 
   /** One event; those after the period's end are ignored (everything is as it stood at the end of the period). */
   add(e: ScorecardEvent): void {
+    const count = e.count ?? 1;
+    if (count !== 1 && !(COUNTED_EVENTS.has(`${e.contract}.${e.name}`) && this.consentRecorders === null))
+      throw new Error(`${e.contract}.${e.name} cannot be counted ${count} at once`);
     if (e.time > this.period.to) return;
     const a = e.args;
     const terms = (args: EventArgs) => args.terms as EventArgs;
@@ -236,7 +255,7 @@ export class ScorecardFold {
         this.addAgreementEvent(e);
         break;
       case "Grants":
-        if (e.name === "GrantIssued" && this.inPeriod(e.time)) this.tally(String(a.consumer)).grants++;
+        if (e.name === "GrantIssued" && this.inPeriod(e.time)) this.tally(String(a.consumer)).grants += count;
         break;
       case "ConsentRegistry":
         this.addConsentEvent(e);
@@ -293,13 +312,14 @@ export class ScorecardFold {
    */
   private addConsentEvent(e: ScorecardEvent): void {
     const a = e.args;
+    const count = e.count ?? 1;
     if (e.name === "ConsentRecorded") {
       this.consentRecorders?.set(lower(a.consentId), String(a.recorder));
-      if (this.inPeriod(e.time)) this.tally(String(a.recorder)).consentsRecorded++;
+      if (this.inPeriod(e.time)) this.tally(String(a.recorder)).consentsRecorded += count;
     } else if (e.name === "ConsentWithdrawn") {
       const recorder =
         this.consentRecorders === null ? namedRecorder(a) : this.consentRecorders.get(lower(a.consentId));
-      if (recorder !== undefined && this.inPeriod(e.time)) this.tally(recorder).consentsWithdrawn++;
+      if (recorder !== undefined && this.inPeriod(e.time)) this.tally(recorder).consentsWithdrawn += count;
     }
   }
 
@@ -416,7 +436,7 @@ export class ScorecardFold {
 /** The recorder a ConsentWithdrawn names, when the fold was told withdrawals name it (and it remembers none). */
 function namedRecorder(args: EventArgs): string {
   if (typeof args.recorder !== "string")
-    throw new Error(`ConsentWithdrawn of ${String(args.consentId)} names no recorder`);
+    throw new Error("a ConsentWithdrawn names no recorder, though the fold was told withdrawals would");
   return args.recorder;
 }
 

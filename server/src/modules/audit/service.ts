@@ -6,7 +6,7 @@ import {
 } from "../../../../core/audit/scorecard";
 import type { Db } from "../../common/db";
 import { iterateIndexedEventsUntil } from "../../chain/event-log";
-import { consentScorecardEvents } from "../../store/consent-scorecard";
+import { consentScorecardCounts } from "../../store/consent-scorecard";
 import type { ReceiptCursor, ReceiptStore } from "../../store/receipts";
 import { startOfDay } from "./schemas";
 
@@ -22,8 +22,9 @@ export interface ScorecardQuery {
 /**
  * The supervision scorecard over a period, from this gateway's index of the chain: the auditor's own computation
  * (core/audit/scorecard.ts) handed the indexed events, so that the figures are the ones `npm run audit -- report`
- * prints for the same period. Deliveries and denials come from the receipts this gateway wrote. Events, consents and
- * receipts stream through the fold one at a time: the memory a request takes does not grow with them.
+ * prints for the same period. Deliveries and denials come from the receipts this gateway wrote. Events and receipts
+ * stream through the fold one at a time, consents counted by block time and recorder: the memory a request takes
+ * does not grow with them.
  */
 export class ScorecardService {
   constructor(
@@ -40,12 +41,13 @@ export class ScorecardService {
     const fold = new ScorecardFold({ from: from ?? 0, to }, { withdrawalsNameRecorder: true });
     for (const e of iterateIndexedEventsUntil(this.db, SCORECARD_CONTRACTS, to))
       fold.add({ contract: e.contract as ScorecardContract, name: e.name, args: e.args, time: e.blockTime });
-    for (const c of consentScorecardEvents(this.db, to))
+    for (const c of consentScorecardCounts(this.db, to))
       fold.add({
         contract: "ConsentRegistry",
         name: c.name,
-        args: { consentId: c.consentId, recorder: c.recorder },
+        args: { recorder: c.recorder },
         time: c.time,
+        count: c.count,
       });
 
     const served = new Set(this.servedDepartmentIds().map((id) => id.toLowerCase()));

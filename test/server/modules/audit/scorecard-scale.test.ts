@@ -11,7 +11,12 @@ import { migrateChainSchema } from "../../../../server/src/chain/schema";
 import { ConsentStore } from "../../../../server/src/store/consents";
 import { ReceiptStore } from "../../../../server/src/store/receipts";
 import { ScorecardService } from "../../../../server/src/modules/audit/service";
-import { computeScorecards, type ScorecardContract, type ScorecardEvent } from "../../../../core/audit/scorecard";
+import {
+  ScorecardFold,
+  computeScorecards,
+  type ScorecardContract,
+  type ScorecardEvent,
+} from "../../../../core/audit/scorecard";
 
 const CONSENTS = 20_000;
 const word = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
@@ -208,5 +213,34 @@ describe("GET /v1/audit/scorecard over 20,000 consents: streamed, and the audito
     expect(JSON.stringify({ departments: later.departments, overdue: later.overdue })).to.equal(
       JSON.stringify(auditorAnswer(events, end + 1, head.time)),
     );
+  });
+
+  it("takes grouped counts only of the events it merely counts, and only when withdrawals name the recorder", function () {
+    const period = { from: 0, to: head.time };
+    const recorded = (count: number): ScorecardEvent => ({
+      contract: "ConsentRegistry",
+      name: "ConsentRecorded",
+      args: { recorder: DEPARTMENTS[0] },
+      time: T0,
+      count,
+    });
+    const grouped = new ScorecardFold(period, { withdrawalsNameRecorder: true });
+    const args = { departmentId: DEPARTMENTS[0], code: "D0", name: "部门0" };
+    grouped.add({ contract: "Consortium", name: "DepartmentAdmitted", args, time: T0 });
+    grouped.add(recorded(3));
+    grouped.add(recorded(2));
+    expect(grouped.result().cards.map((c) => c.consentsRecorded)).to.deep.equal([5]);
+    const approved: ScorecardEvent = {
+      contract: "SharingAgreements",
+      name: "AgreementApproved",
+      args: { agreementId: "1", byCouncil: false },
+      time: T0,
+      count: 2,
+    };
+    expect(() => grouped.add(approved)).to.throw("SharingAgreements.AgreementApproved cannot be counted 2 at once");
+    // The chain's own withdrawals name no recorder: the fold must see each consent's id to find it.
+    expect(() => new ScorecardFold(period).add(recorded(2))).to.throw("cannot be counted 2 at once");
+    const withdrawn: ScorecardEvent = { contract: "ConsentRegistry", name: "ConsentWithdrawn", args: {}, time: T0 };
+    expect(() => grouped.add(withdrawn)).to.throw("names no recorder");
   });
 });
