@@ -44,7 +44,7 @@ export interface ScorecardEvent {
  * The events the scorecard only counts, per department and by their time: a GrantIssued (by its consumer), and a
  * ConsentRecorded or ConsentWithdrawn when the withdrawals name the consent's recorder (by that recorder).
  */
-export const COUNTED_EVENTS: ReadonlySet<string> = new Set([
+const COUNTED_EVENTS: ReadonlySet<string> = new Set([
   "Grants.GrantIssued",
   "ConsentRegistry.ConsentRecorded",
   "ConsentRegistry.ConsentWithdrawn",
@@ -115,7 +115,7 @@ interface OverdueRequest {
   reply: Reply<AgreementStep>;
 }
 
-interface ScorecardResult {
+export interface ScorecardResult {
   /** Ranked: fewest replies past the deadline, then shortest median reply (departments that answered none last). */
   cards: Scorecard[];
   overdue: OverdueRequest[];

@@ -3,6 +3,7 @@ import {
   ScorecardFold,
   type ScorecardContract,
   type ScorecardReceipt,
+  type ScorecardResult,
 } from "../../../../core/audit/scorecard";
 import type { Db } from "../../common/db";
 import { iterateIndexedEventsUntil } from "../../chain/event-log";
@@ -60,18 +61,7 @@ export class ScorecardService {
       block: head.block,
       receiptsFrom: [...served],
       receiptsCounted: result.receiptsCounted,
-      departments: result.cards.map(({ department, replySeconds: _, ...card }, i) => ({
-        rank: i + 1,
-        id: department.id,
-        code: department.code,
-        name: department.name,
-        ...card,
-      })),
-      overdue: result.overdue.map(({ reply, ...o }) => ({
-        ...o,
-        deadline: reply.deadline,
-        escalated: reply.escalation !== undefined,
-      })),
+      ...rankedCards(result),
     };
   }
 
@@ -89,4 +79,22 @@ export class ScorecardService {
       after = { time: last.time, department: last.department, sequence: last.sequence };
     }
   }
+}
+
+/** The departments' cards and the overdue requests as the route answers them (the console's scorecard page reads these). */
+export function rankedCards(result: ScorecardResult) {
+  return {
+    departments: result.cards.map(({ department, replySeconds: _, ...card }, i) => ({
+      rank: i + 1,
+      id: department.id,
+      code: department.code,
+      name: department.name,
+      ...card,
+    })),
+    overdue: result.overdue.map(({ reply, ...o }) => ({
+      ...o,
+      deadline: reply.deadline,
+      escalated: reply.escalation !== undefined,
+    })),
+  };
 }

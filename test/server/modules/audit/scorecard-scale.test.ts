@@ -10,7 +10,7 @@ import { openDatabase, type Db } from "../../../../server/src/common/db";
 import { migrateChainSchema } from "../../../../server/src/chain/schema";
 import { ConsentStore } from "../../../../server/src/store/consents";
 import { ReceiptStore } from "../../../../server/src/store/receipts";
-import { ScorecardService } from "../../../../server/src/modules/audit/service";
+import { ScorecardService, rankedCards } from "../../../../server/src/modules/audit/service";
 import {
   ScorecardFold,
   computeScorecards,
@@ -126,7 +126,7 @@ function fill(db: Db, events: readonly IndexedEvent[]): void {
   })();
 }
 
-/** The auditor's answer from the same events, shaped as the gateway's route shapes it. */
+/** The auditor's answer from the same events as the chain gives them, shaped as the gateway's route shapes it. */
 function auditorAnswer(events: readonly IndexedEvent[], from: number, to: number) {
   const chainEvents: ScorecardEvent[] = events.map((e) => ({
     contract: e.contract as ScorecardContract,
@@ -134,21 +134,7 @@ function auditorAnswer(events: readonly IndexedEvent[], from: number, to: number
     args: e.args,
     time: e.blockTime,
   }));
-  const result = computeScorecards(chainEvents, { from, to });
-  return {
-    departments: result.cards.map(({ department, replySeconds: _, ...card }, i) => ({
-      rank: i + 1,
-      id: department.id,
-      code: department.code,
-      name: department.name,
-      ...card,
-    })),
-    overdue: result.overdue.map(({ reply, ...o }) => ({
-      ...o,
-      deadline: reply.deadline,
-      escalated: reply.escalation !== undefined,
-    })),
-  };
+  return rankedCards(computeScorecards(chainEvents, { from, to }));
 }
 
 describe("GET /v1/audit/scorecard over 20,000 consents: streamed, and the auditor's answer still (issue 17)", function () {
