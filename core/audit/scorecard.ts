@@ -41,14 +41,15 @@ export interface ScorecardEvent {
 }
 
 /**
- * The events the scorecard only counts, per department and by their time: a GrantIssued (by its consumer), and a
- * ConsentRecorded or ConsentWithdrawn when the withdrawals name the consent's recorder (by that recorder).
+ * The events the scorecard only counts, by their time and the one argument named here (the department they are
+ * counted for): a GrantIssued by its consumer, and a ConsentRecorded or ConsentWithdrawn by the consent's recorder
+ * (when the withdrawals name it). A store may hand these grouped by time and that argument, with their `count`.
  */
-const COUNTED_EVENTS: ReadonlySet<string> = new Set([
-  "Grants.GrantIssued",
-  "ConsentRegistry.ConsentRecorded",
-  "ConsentRegistry.ConsentWithdrawn",
-]);
+export const COUNTED_EVENTS: Readonly<Record<string, string>> = {
+  "Grants.GrantIssued": "consumer",
+  "ConsentRegistry.ConsentRecorded": "recorder",
+  "ConsentRegistry.ConsentWithdrawn": "recorder",
+};
 
 /** What a receipt says for the scorecard: who wrote it, when, and its outcome. */
 export interface ScorecardReceipt {
@@ -224,7 +225,7 @@ export class ScorecardFold {
   /** One event; those after the period's end are ignored (everything is as it stood at the end of the period). */
   add(e: ScorecardEvent): void {
     const count = e.count ?? 1;
-    if (count !== 1 && !(COUNTED_EVENTS.has(`${e.contract}.${e.name}`) && this.consentRecorders === null))
+    if (count !== 1 && !(`${e.contract}.${e.name}` in COUNTED_EVENTS && this.consentRecorders === null))
       throw new Error(`${e.contract}.${e.name} cannot be counted ${count} at once`);
     if (e.time > this.period.to) return;
     const a = e.args;

@@ -1,4 +1,5 @@
 import {
+  COUNTED_EVENTS,
   SCORECARD_CONTRACTS,
   ScorecardFold,
   type ScorecardContract,
@@ -6,12 +7,14 @@ import {
   type ScorecardResult,
 } from "../../../../core/audit/scorecard";
 import type { Db } from "../../common/db";
-import { iterateIndexedEventsUntil } from "../../chain/event-log";
+import { countIndexedEventsUntil, iterateIndexedEventsUntil } from "../../chain/event-log";
 import { consentScorecardCounts } from "../../store/consent-scorecard";
 import type { ReceiptCursor, ReceiptStore } from "../../store/receipts";
 import { startOfDay } from "./schemas";
 
 const DAY = 24 * 3600;
+/** Counted, not folded one by one: a row a block and consumer, not a parsed payload a grant. */
+const GRANT_ISSUED = "Grants.GrantIssued";
 /** Receipts are read a page at a time, so that a period of ten million holds one page. */
 const RECEIPT_PAGE = 1000;
 
@@ -24,8 +27,8 @@ export interface ScorecardQuery {
  * The supervision scorecard over a period, from this gateway's index of the chain: the auditor's own computation
  * (core/audit/scorecard.ts) handed the indexed events, so that the figures are the ones `npm run audit -- report`
  * prints for the same period. Deliveries and denials come from the receipts this gateway wrote. Events and receipts
- * stream through the fold one at a time, consents counted by block time and recorder: the memory a request takes
- * does not grow with them.
+ * stream through the fold one at a time, consents and grants counted by block time and department: the memory a
+ * request takes does not grow with them.
  */
 export class ScorecardService {
   constructor(
@@ -40,8 +43,11 @@ export class ScorecardService {
     const from = query.from === undefined ? null : startOfDay(query.from);
     const to = Math.min(query.to === undefined ? head.time : startOfDay(query.to) + DAY - 1, head.time);
     const fold = new ScorecardFold({ from: from ?? 0, to }, { withdrawalsNameRecorder: true });
-    for (const e of iterateIndexedEventsUntil(this.db, SCORECARD_CONTRACTS, to))
+    for (const e of iterateIndexedEventsUntil(this.db, SCORECARD_CONTRACTS, to, [GRANT_ISSUED]))
       fold.add({ contract: e.contract as ScorecardContract, name: e.name, args: e.args, time: e.blockTime });
+    const by = COUNTED_EVENTS[GRANT_ISSUED];
+    for (const g of countIndexedEventsUntil(this.db, "Grants", "GrantIssued", by, to))
+      fold.add({ contract: "Grants", name: "GrantIssued", args: { [by]: g.value }, time: g.time, count: g.count });
     for (const c of consentScorecardCounts(this.db, to))
       fold.add({
         contract: "ConsentRegistry",
