@@ -225,8 +225,11 @@ export class ScorecardFold {
   /** One event; those after the period's end are ignored (everything is as it stood at the end of the period). */
   add(e: ScorecardEvent): void {
     const count = e.count ?? 1;
-    if (count !== 1 && !(`${e.contract}.${e.name}` in COUNTED_EVENTS && this.consentRecorders === null))
-      throw new Error(`${e.contract}.${e.name} cannot be counted ${count} at once`);
+    // A consent's events come counted only when the withdrawals name its recorder: else each consent's id is needed.
+    const countable =
+      Object.hasOwn(COUNTED_EVENTS, `${e.contract}.${e.name}`) &&
+      (e.contract !== "ConsentRegistry" || this.consentRecorders === null);
+    if (count !== 1 && !countable) throw new Error(`${e.contract}.${e.name} cannot be counted ${count} at once`);
     if (e.time > this.period.to) return;
     const a = e.args;
     const terms = (args: EventArgs) => args.terms as EventArgs;

@@ -228,8 +228,19 @@ describe("GET /v1/audit/scorecard over 20,000 consents: streamed, and the audito
       count: 2,
     };
     expect(() => grouped.add(approved)).to.throw("SharingAgreements.AgreementApproved cannot be counted 2 at once");
-    // The chain's own withdrawals name no recorder: the fold must see each consent's id to find it.
-    expect(() => new ScorecardFold(period).add(recorded(2))).to.throw("cannot be counted 2 at once");
+    // The chain's own withdrawals name no recorder: the fold must see each consent's id to find it (not a grant's).
+    const remembering = new ScorecardFold(period);
+    expect(() => remembering.add(recorded(2))).to.throw("cannot be counted 2 at once");
+    const grants: ScorecardEvent = {
+      contract: "Grants",
+      name: "GrantIssued",
+      args: { consumer: DEPARTMENTS[0] },
+      time: T0,
+      count: 4,
+    };
+    remembering.add({ contract: "Consortium", name: "DepartmentAdmitted", args, time: T0 });
+    remembering.add(grants);
+    expect(remembering.result().cards.map((c) => c.grants)).to.deep.equal([4]);
     const withdrawn: ScorecardEvent = { contract: "ConsentRegistry", name: "ConsentWithdrawn", args: {}, time: T0 };
     expect(() => grouped.add(withdrawn)).to.throw("names no recorder");
   });
