@@ -35,11 +35,29 @@ export interface Reply<E extends AgreementStep> {
   escalation?: E;
 }
 
+/** The provider's own approval or rejection: its answer to a request that needed one. */
+const isProviderAnswer = (e: AgreementStep) =>
+  (e.name === "AgreementApproved" || e.name === "AgreementRejected") && e.byCouncil === false;
+
 /** The provider's answer to a request that needed one: approval or rejection by the provider itself. */
 function providerAnswerOf<E extends AgreementStep>(events: readonly E[]): E | undefined {
-  return events.find(
-    (e) => (e.name === "AgreementApproved" || e.name === "AgreementRejected") && e.byCouncil === false,
-  );
+  return events.find(isProviderAnswer);
+}
+
+/** What `replyOf` reads of a step: only the first step of each of these kinds counts. */
+function replyKindOf(e: AgreementStep): string | undefined {
+  if (isProviderAnswer(e)) return "answer";
+  const read = ["AgreementEscalated", "AgreementDecidedByCouncil", "AgreementTerminated"];
+  return read.includes(e.name) ? e.name : undefined;
+}
+
+/**
+ * Appends `step` to `kept` when `replyOf` could read it (the first of its kind), so that a fold over a long history
+ * keeps at most four steps an agreement and `replyOf(kept)` answers as it would over every step.
+ */
+export function keepForReply<E extends AgreementStep>(kept: E[], step: E): void {
+  const kind = replyKindOf(step);
+  if (kind !== undefined && !kept.some((e) => replyKindOf(e) === kind)) kept.push(step);
 }
 
 export function replyOf<E extends AgreementStep>(a: AgreementTimeline<E>, now: number): Reply<E> {

@@ -1,37 +1,36 @@
 import type { Db } from "../common/db";
 
-/** A ConsentRecorded or ConsentWithdrawn as the scorecard reads it, with its place in the chain. */
-export interface ConsentScorecardEvent {
-  blockNumber: number;
-  logIndex: number;
+/** ConsentRecorded or ConsentWithdrawn events as the scorecard counts them: how many, of one recorder, at one time. */
+export interface ConsentScorecardCount {
   name: "ConsentRecorded" | "ConsentWithdrawn";
   time: number;
-  consentId: string;
-  /** The recording department (ConsentRecorded only). */
-  recorder: string | null;
+  /** The department that recorded the consents (on withdrawals too: the scorecard counts them for the recorder). */
+  recorder: string;
+  count: number;
 }
-
-const hexOf = (column: string) => `'0x' || lower(hex(${column}))`;
 
 /**
  * The consents recorded and withdrawn up to a block time, read from the consent store's compact tables (the indexer
- * keeps no copy of these events: chain/adapter.ts), for the supervision scorecard.
+ * keeps no copy of these events: chain/adapter.ts), for the supervision scorecard, which only counts them per
+ * recorder and by time (core/audit/scorecard.ts `COUNTED_EVENTS`): grouped by block time and recorder, so that a
+ * scorecard over a million consents reads a row a block and department, and holds one row at a time.
  */
-export function consentScorecardEvents(db: Db, untilTime: number): ConsentScorecardEvent[] {
-  const recorded = db
+export function* consentScorecardCounts(db: Db, untilTime: number): Generator<ConsentScorecardCount> {
+  yield* db
     .prepare(
-      `SELECT c.recorded_block AS blockNumber, c.recorded_log AS logIndex, 'ConsentRecorded' AS name,
-         c.recorded_at AS time, ${hexOf("c.consent_id")} AS consentId, ${hexOf("d.word")} AS recorder
-       FROM consent_records c JOIN consent_words d ON d.id = c.recorder WHERE c.recorded_at <= ?`,
+      `SELECT 'ConsentRecorded' AS name, g.time, '0x' || lower(hex(d.word)) AS recorder, g.count
+       FROM (SELECT recorded_at AS time, recorder, count(*) AS count FROM consent_records
+             WHERE recorded_at <= ? GROUP BY recorded_at, recorder) g
+       JOIN consent_words d ON d.id = g.recorder`,
     )
-    .all(untilTime) as ConsentScorecardEvent[];
-  const withdrawn = db
+    .iterate(untilTime) as IterableIterator<ConsentScorecardCount>;
+  yield* db
     .prepare(
-      `SELECT ch.block_number AS blockNumber, ch.log_index AS logIndex, 'ConsentWithdrawn' AS name,
-         ch.block_time AS time, ${hexOf("c.consent_id")} AS consentId, NULL AS recorder
-       FROM consent_changes ch JOIN consent_records c ON c.id = ch.consent
-       WHERE ch.event = 'withdrawn' AND ch.block_time <= ?`,
+      `SELECT 'ConsentWithdrawn' AS name, g.time, '0x' || lower(hex(d.word)) AS recorder, g.count
+       FROM (SELECT ch.block_time AS time, c.recorder, count(*) AS count
+             FROM consent_changes ch JOIN consent_records c ON c.id = ch.consent
+             WHERE ch.event = 'withdrawn' AND ch.block_time <= ? GROUP BY ch.block_time, c.recorder) g
+       JOIN consent_words d ON d.id = g.recorder`,
     )
-    .all(untilTime) as ConsentScorecardEvent[];
-  return [...recorded, ...withdrawn];
+    .iterate(untilTime) as IterableIterator<ConsentScorecardCount>;
 }
