@@ -2,6 +2,7 @@ import type { ExchangeRequest, ExchangeResponse } from "../../../core/exchange";
 import type { Receipt } from "../../../core/receipt";
 import type { Db } from "../common/db";
 import { migrate } from "../common/db";
+import { packReceiptJson, packReceiptRecord, unpackReceiptRecord } from "./receipt-record";
 
 /** Which side of a federated exchange wrote the receipt (docs/FEDERATION.md §1). */
 type ExchangeRole = "consumer" | "provider";
@@ -94,12 +95,18 @@ export interface DeliveredCount {
   time: number;
 }
 
+/** A 32-byte id as a key column holds it (`keyOf`). */
+type Key = Buffer | string;
+
 interface ReceiptRecord {
-  body: string;
-  leaf: string;
-  request_id: string | null;
+  department: Key;
+  id: Key;
+  provider: Key;
+  subject_ref: Key;
+  leaf: Key;
+  request_id: Key | null;
   role: ExchangeRole | null;
-  exchange: string | null;
+  record: Buffer;
   created_ms: number;
   batch_sequence: number | null;
 }
@@ -187,12 +194,40 @@ const MIGRATIONS = [
    CREATE INDEX receipts_provider ON receipts (provider, time, department, sequence);
    CREATE INDEX receipts_time ON receipts (time, department, sequence);
    CREATE INDEX receipts_request_id ON receipts (request_id) WHERE request_id IS NOT NULL`,
+  // Compact rows (issue 17): 4.2 KB a receipt at 10^5, so 40 GiB at 10^7, more than the page cache holds, and a proof
+  // lookup went to the disk. The receipt's JSON and its envelope's become one packed record (./receipt-record.ts:
+  // 2,241 bytes to about 330), the 32-byte ids of the key columns and indexes their bytes instead of 66 characters of
+  // hex, and the index by provider goes: the listing reads `+provider` so as to walk its time index in order, and no
+  // other query asks for a provider. `receipt_key` and `receipt_record` are the store's own functions (registered on
+  // the connection before it migrates), so an old row is packed exactly as a new one. Old receipts keep their JSON
+  // proof. Bytes a receipt at 10^5, before → after: docs/BENCHMARKS.md, the receipt store.
+  `CREATE TABLE receipts_compact (
+     department BLOB NOT NULL, sequence INTEGER NOT NULL, id BLOB NOT NULL UNIQUE,
+     time INTEGER NOT NULL, created_ms INTEGER NOT NULL,
+     grant_id TEXT NOT NULL, agreement_id TEXT NOT NULL, provider BLOB NOT NULL, subject_ref BLOB NOT NULL,
+     result TEXT NOT NULL, leaf BLOB NOT NULL, batch_sequence INTEGER, request_id BLOB, role TEXT,
+     record BLOB NOT NULL, proof_nodes BLOB, proof TEXT,
+     PRIMARY KEY (department, sequence));
+   INSERT INTO receipts_compact (department, sequence, id, time, created_ms, grant_id, agreement_id, provider,
+       subject_ref, result, leaf, batch_sequence, request_id, role, record, proof_nodes, proof)
+     SELECT receipt_key(department), sequence, receipt_key(id), time, created_ms, grant_id, agreement_id,
+       receipt_key(provider), receipt_key(subject_ref), result, receipt_key(leaf), batch_sequence,
+       receipt_key(request_id), role,
+       receipt_record(body, exchange, department, id, provider, subject_ref, request_id), proof_nodes, proof
+     FROM receipts ORDER BY rowid;
+   DROP TABLE receipts;
+   ALTER TABLE receipts_compact RENAME TO receipts;
+   CREATE INDEX receipts_unbatched ON receipts (department, sequence) WHERE batch_sequence IS NULL;
+   CREATE INDEX receipts_subject ON receipts (subject_ref, time, department, sequence);
+   CREATE INDEX receipts_agreement ON receipts (agreement_id, time, department, sequence);
+   CREATE INDEX receipts_time ON receipts (time, department, sequence);
+   CREATE INDEX receipts_request_id ON receipts (request_id) WHERE request_id IS NOT NULL`,
 ] as const;
 
 /** The schema's statements in order (version i + 1 is statement i): tests build a database of an earlier release. */
 export const RECEIPT_MIGRATIONS: readonly string[] = MIGRATIONS;
 
-const RECEIPT_COLUMNS = `body, leaf, created_ms, batch_sequence, request_id, role, exchange`;
+const RECEIPT_COLUMNS = `department, id, provider, subject_ref, leaf, request_id, role, record, created_ms, batch_sequence`;
 
 /**
  * Access receipts and their anchoring batches (SQL only here). Receipts are inserted in groups, one transaction per
@@ -209,10 +244,26 @@ export class ReceiptStore {
   private readonly markAnchoredStatement;
 
   constructor(private readonly db: Db) {
+    // The migration to compact rows calls them on every row of the release before.
+    db.function("receipt_key", { deterministic: true }, (value: unknown) =>
+      typeof value === "string" ? keyOf(value) : null,
+    );
+    db.function(
+      "receipt_record",
+      { deterministic: true, varargs: true },
+      (body: unknown, exchange: unknown, ...columns: unknown[]) =>
+        packReceiptJson(
+          String(body),
+          typeof exchange === "string" ? exchange : null,
+          knownOf(
+            ...(columns.map((c) => (typeof c === "string" ? keyOf(c) : null)) as [Key, Key, Key, Key, Key | null]),
+          ),
+        ),
+    );
     this.fresh = migrate(db, "receipts", MIGRATIONS) > 0;
     this.insertReceipt = db.prepare(
       `INSERT INTO receipts (department, sequence, id, time, created_ms, grant_id, agreement_id, provider,
-         subject_ref, result, leaf, body, request_id, role, exchange) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         subject_ref, result, leaf, record, request_id, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.byId = db.prepare(`SELECT ${RECEIPT_COLUMNS}, proof, proof_nodes FROM receipts WHERE id = ?`);
     this.markAnchoredStatement = db.prepare(
@@ -240,22 +291,33 @@ export class ReceiptStore {
   ): (unknown | null)[] {
     return this.db.transaction(() => {
       for (const { receipt: r, leaf, createdMs, envelope, alongside } of rows) {
+        const department = keyOf(r.department);
+        const id = keyOf(r.id);
+        const provider = keyOf(r.provider);
+        const subjectRef = keyOf(r.subjectRef);
+        const requestId = envelope ? keyOf(envelope.requestId.toLowerCase()) : null;
+        const exchange = envelope ? envelope.exchange : null;
+        const record = packReceiptRecord(
+          { receipt: r, exchange },
+          JSON.stringify(r),
+          exchange === null ? null : JSON.stringify(exchange),
+          knownOf(department, id, provider, subjectRef, requestId),
+        );
         this.insertReceipt.run(
-          r.department,
+          department,
           r.sequence,
-          r.id,
+          id,
           r.time,
           createdMs,
           r.grantId,
           r.agreementId,
-          r.provider,
-          r.subjectRef,
+          provider,
+          subjectRef,
           r.result,
-          leaf,
-          JSON.stringify(r),
-          envelope ? envelope.requestId.toLowerCase() : null,
+          keyOf(leaf),
+          record,
+          requestId,
           envelope ? envelope.role : null,
-          envelope ? JSON.stringify(envelope.exchange) : null,
         );
         alongside?.();
       }
@@ -275,13 +337,13 @@ export class ReceiptStore {
   head(department: string): { sequence: number; leaf: string } | null {
     const row = this.db
       .prepare(`SELECT sequence, leaf FROM receipts WHERE department = ? ORDER BY sequence DESC LIMIT 1`)
-      .get(department) as { sequence: number; leaf: string } | undefined;
-    return row ?? null;
+      .get(keyOf(department)) as { sequence: number; leaf: Key } | undefined;
+    return row === undefined ? null : { sequence: row.sequence, leaf: textOf(row.leaf) };
   }
 
   /** A receipt with its proof (JSON for a receipt batched before the proofs were stored as bytes). */
   get(id: string): StoredReceipt | null {
-    const row = this.byId.get(id.toLowerCase()) as
+    const row = this.byId.get(keyOf(id.toLowerCase())) as
       (ReceiptRecord & { proof: string | null; proof_nodes: Buffer | null }) | undefined;
     if (row === undefined) return null;
     const proof =
@@ -295,17 +357,18 @@ export class ReceiptStore {
 
   list(query: ReceiptQuery): StoredReceipt[] {
     const where: string[] = [];
-    const values: Array<string | number> = [];
+    const values: Array<Key | number> = [];
     if (query.visibleTo !== null) {
       // `+` keeps SQLite from answering the OR with two index searches merged and sorted (every receipt of the
       // department, sorted, for one page): the time index is walked in the listing's order instead, or the
       // subject's or agreement's index when the list is filtered by one.
       where.push(`(+department = ? OR +provider = ?)`);
-      values.push(query.visibleTo, query.visibleTo);
+      const visibleTo = keyOf(query.visibleTo);
+      values.push(visibleTo, visibleTo);
     }
     if (query.subjectRef !== undefined) {
       where.push(`subject_ref = ?`);
-      values.push(query.subjectRef);
+      values.push(keyOf(query.subjectRef));
     }
     if (query.agreementId !== undefined) {
       where.push(`agreement_id = ?`);
@@ -317,7 +380,7 @@ export class ReceiptStore {
     }
     if (query.after !== undefined) {
       where.push(`(time, department, sequence) > (?, ?, ?)`);
-      values.push(query.after.time, query.after.department, query.after.sequence);
+      values.push(query.after.time, keyOf(query.after.department), query.after.sequence);
     }
     const sql =
       `SELECT ${RECEIPT_COLUMNS} FROM receipts` +
@@ -345,8 +408,8 @@ export class ReceiptStore {
 
   /** Departments that have receipts. */
   departments(): string[] {
-    return (this.db.prepare(`SELECT DISTINCT department FROM receipts`).all() as Array<{ department: string }>).map(
-      (r) => r.department,
+    return (this.db.prepare(`SELECT DISTINCT department FROM receipts`).all() as Array<{ department: Key }>).map((r) =>
+      textOf(r.department),
     );
   }
 
@@ -359,11 +422,11 @@ export class ReceiptStore {
     return (
       this.db
         .prepare(
-          `SELECT body, created_ms FROM receipts INDEXED BY receipts_unbatched
+          `SELECT ${RECEIPT_COLUMNS} FROM receipts INDEXED BY receipts_unbatched
            WHERE department = ? AND batch_sequence IS NULL ORDER BY sequence LIMIT ?`,
         )
-        .all(department, limit) as Array<{ body: string; created_ms: number }>
-    ).map((r) => ({ receipt: JSON.parse(r.body) as Receipt, createdMs: r.created_ms }));
+        .all(keyOf(department), limit) as ReceiptRecord[]
+    ).map((r) => ({ receipt: unpackRow(r).receipt as Receipt, createdMs: r.created_ms }));
   }
 
   /** How many receipts of the department wait for a batch, and since when (wall-clock ms of the oldest). */
@@ -373,7 +436,7 @@ export class ReceiptStore {
         `SELECT COUNT(*) AS count, MIN(created_ms) AS oldest FROM receipts INDEXED BY receipts_unbatched
          WHERE department = ? AND batch_sequence IS NULL`,
       )
-      .get(department) as { count: number; oldest: number | null };
+      .get(keyOf(department)) as { count: number; oldest: number | null };
     return { count: row.count, oldestMs: row.oldest };
   }
 
@@ -385,7 +448,7 @@ export class ReceiptStore {
     const through = this.anchoredThrough(department);
     const row = this.db
       .prepare(`SELECT created_ms, time FROM receipts WHERE department = ? AND sequence > ? ORDER BY sequence LIMIT 1`)
-      .get(department, through) as { created_ms: number; time: number } | undefined;
+      .get(keyOf(department), through) as { created_ms: number; time: number } | undefined;
     return row === undefined ? null : { createdMs: row.created_ms, time: row.time };
   }
 
@@ -455,7 +518,7 @@ export class ReceiptStore {
         );
       batch.proofs.forEach((proof, i) => {
         const sequence = batch.firstSequence + i;
-        if (setProof.run(batch.sequence, nodesBytes(proof), batch.department, sequence).changes !== 1) {
+        if (setProof.run(batch.sequence, nodesBytes(proof), keyOf(batch.department), sequence).changes !== 1) {
           throw new Error(`receipt ${sequence} of ${batch.department} is missing or already in a batch`);
         }
       });
@@ -522,13 +585,57 @@ function nodesOf(bytes: Buffer): string[] {
   );
 }
 
+const BYTES32_HEX = /^0x[0-9a-fA-F]{64}$/;
+
+/**
+ * A 32-byte id as its key column holds it: its bytes, half the size of its hex, in the same order (lower-case hex
+ * sorts as its bytes do). Anything else (no receipt has it: the schema wants bytes32) is kept as the text it is.
+ */
+function keyOf(value: string): Key {
+  return BYTES32_HEX.test(value) ? Buffer.from(value.slice(2), "hex") : value;
+}
+
+function textOf(key: Key): string {
+  return typeof key === "string" ? key : "0x" + key.toString("hex");
+}
+
+/** The values of a row's columns its record refers to, in the order `packReceiptRecord` was given them. */
+function knownOf(department: Key, id: Key, provider: Key, subjectRef: Key, requestId: Key | null): string[] {
+  return [
+    textOf(department),
+    textOf(id),
+    textOf(provider),
+    textOf(subjectRef),
+    requestId === null ? "" : textOf(requestId),
+  ];
+}
+
+/**
+ * What a reader of the database file beside the gateway (a test, an operator's script) selects and decodes to read a
+ * receipt: `SELECT ${RECEIPT_ROW_COLUMNS} FROM receipts ...`, each row through `receiptOfRow`.
+ */
+export const RECEIPT_ROW_COLUMNS = RECEIPT_COLUMNS;
+
+export function receiptOfRow(row: unknown): { receipt: Receipt; leaf: string; department: string } {
+  const r = row as ReceiptRecord;
+  return { receipt: unpackRow(r).receipt as Receipt, leaf: textOf(r.leaf), department: textOf(r.department) };
+}
+
+function unpackRow(row: ReceiptRecord) {
+  return unpackReceiptRecord(
+    row.record,
+    knownOf(row.department, row.id, row.provider, row.subject_ref, row.request_id),
+  );
+}
+
 function fromRecord(row: ReceiptRecord): StoredReceipt {
+  const { receipt, exchange } = unpackRow(row);
   return {
-    receipt: JSON.parse(row.body) as Receipt,
-    leaf: row.leaf,
+    receipt: receipt as Receipt,
+    leaf: textOf(row.leaf),
     envelope:
-      row.request_id !== null && row.role !== null && row.exchange !== null
-        ? { requestId: row.request_id, role: row.role, exchange: JSON.parse(row.exchange) as ExchangeEvidence }
+      row.request_id !== null && row.role !== null && exchange !== null
+        ? { requestId: textOf(row.request_id), role: row.role, exchange: exchange as ExchangeEvidence }
         : null,
     createdMs: row.created_ms,
     batchSequence: row.batch_sequence,
