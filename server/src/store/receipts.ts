@@ -196,7 +196,7 @@ const MIGRATIONS = [
    CREATE INDEX receipts_request_id ON receipts (request_id) WHERE request_id IS NOT NULL`,
   // Compact rows (issue 17): 4.2 KB a receipt at 10^5, so 40 GiB at 10^7, more than the page cache holds, and a proof
   // lookup went to the disk. The receipt's JSON and its envelope's become one packed record (./receipt-record.ts:
-  // 2,241 bytes to about 330), the 32-byte ids of the key columns and indexes their bytes instead of 66 characters of
+  // 2,241 bytes to about 470), the 32-byte ids of the key columns and indexes their bytes instead of 66 characters of
   // hex, and the index by provider goes: the listing reads `+provider` so as to walk its time index in order, and no
   // other query asks for a provider. `receipt_key` and `receipt_record` are the store's own functions (registered on
   // the connection before it migrates), so an old row is packed exactly as a new one. Old receipts keep their JSON

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { ethers, ZeroHash } from "ethers";
 import { buildBatch, verifyProof, type Receipt } from "../../../../core/receipt";
-import { migrate, openDatabase, type Db } from "../../../../server/src/common/db";
+import { openDatabase, type Db } from "../../../../server/src/common/db";
 import { ReceiptRecorder, type ReceiptDraft } from "../../../../server/src/modules/receipts/recorder";
 import { ReceiptStore } from "../../../../server/src/store/receipts";
 import { writeEarlierRelease } from "../../support/legacy-receipts";
