@@ -29,7 +29,6 @@ const Tag = {
   Object: 12,
 } as const;
 
-
 /** Thrown while packing a value JSON cannot hold as it is (undefined, a function, a bigint): the caller keeps JSON. */
 export class UnpackableValueError extends Error {}
 
