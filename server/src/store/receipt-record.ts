@@ -51,10 +51,14 @@ const packer = new PackedJson(SHAPES);
 /** The first byte of a record. */
 const Format = { Json: 0, Packed: 1 } as const;
 
-/** A receipt and its exchange evidence (null on a pre-federation receipt), as stored and as read back. */
+/**
+ * A receipt, its exchange evidence and the exchange's request id (both null on a pre-federation receipt), as stored
+ * and as read back.
+ */
 export interface ReceiptRecordValue {
   receipt: unknown;
   exchange: unknown;
+  requestId: string | null;
 }
 
 /**
@@ -68,32 +72,43 @@ export function packReceiptRecord(
   known: readonly string[],
 ): Buffer {
   try {
-    const packed = packer.pack([value.receipt, value.exchange], known);
-    const [receipt, exchange] = packer.unpack(packed, known) as [unknown, unknown];
-    if (JSON.stringify(receipt) === receiptJson && JSON.stringify(exchange) === (exchangeJson ?? "null")) {
+    const packed = packer.pack([value.receipt, value.exchange, value.requestId], known);
+    const [receipt, exchange, requestId] = packer.unpack(packed, known) as [unknown, unknown, unknown];
+    if (
+      JSON.stringify(receipt) === receiptJson &&
+      JSON.stringify(exchange) === (exchangeJson ?? "null") &&
+      requestId === value.requestId
+    ) {
       return Buffer.concat([Buffer.of(Format.Packed), packed]);
     }
   } catch (error) {
     if (!(error instanceof UnpackableValueError)) throw error;
   }
-  return Buffer.from(String.fromCharCode(Format.Json) + `[${receiptJson},${exchangeJson ?? "null"}]`, "utf8");
+  const json = `[${receiptJson},${exchangeJson ?? "null"},${JSON.stringify(value.requestId)}]`;
+  return Buffer.from(String.fromCharCode(Format.Json) + json, "utf8");
 }
 
 /** A record stored as JSON texts before (the migration packs the receipts of earlier releases). */
-export function packReceiptJson(receiptJson: string, exchangeJson: string | null, known: readonly string[]): Buffer {
+export function packReceiptJson(
+  receiptJson: string,
+  exchangeJson: string | null,
+  requestId: string | null,
+  known: readonly string[],
+): Buffer {
   const value = {
     receipt: JSON.parse(receiptJson) as unknown,
     exchange: exchangeJson === null ? null : (JSON.parse(exchangeJson) as unknown),
+    requestId,
   };
   return packReceiptRecord(value, receiptJson, exchangeJson, known);
 }
 
 export function unpackReceiptRecord(record: Buffer, known: readonly string[]): ReceiptRecordValue {
-  const [receipt, exchange] =
+  const [receipt, exchange, requestId] =
     record[0] === Format.Packed
-      ? (packer.unpack(record.subarray(1), known) as [unknown, unknown])
-      : (JSON.parse(record.toString("utf8", 1)) as [unknown, unknown]);
-  return { receipt, exchange };
+      ? (packer.unpack(record.subarray(1), known) as [unknown, unknown, string | null])
+      : (JSON.parse(record.toString("utf8", 1)) as [unknown, unknown, string | null]);
+  return { receipt, exchange, requestId };
 }
 
 /** Whether a record was stored packed (tests; the bench's byte counts). */

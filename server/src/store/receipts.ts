@@ -95,18 +95,13 @@ export interface DeliveredCount {
   time: number;
 }
 
-/** A 32-byte id as a key column holds it (`keyOf`). */
+/** A 32-byte id as a key column holds it (`keyOf`), or a value no receipt has, as it was given (a query's). */
 type Key = Buffer | string;
 
 interface ReceiptRecord {
-  department: Key;
-  id: Key;
-  provider: Key;
-  subject_ref: Key;
-  leaf: Key;
-  request_id: Key | null;
+  /** The row's 32-byte keys and its record end to end (`ROW_BYTES`). */
+  row: Buffer;
   role: ExchangeRole | null;
-  record: Buffer;
   created_ms: number;
   batch_sequence: number | null;
 }
@@ -196,38 +191,40 @@ const MIGRATIONS = [
    CREATE INDEX receipts_request_id ON receipts (request_id) WHERE request_id IS NOT NULL`,
   // Compact rows (issue 17): 4.2 KB a receipt at 10^5, so 40 GiB at 10^7, more than the page cache holds, and a proof
   // lookup went to the disk. The receipt's JSON and its envelope's become one packed record (./receipt-record.ts:
-  // 2,241 bytes to about 470), the 32-byte ids of the key columns and indexes their bytes instead of 66 characters of
-  // hex, and the index by provider goes: the listing reads `+provider` so as to walk its time index in order, and no
-  // other query asks for a provider. `receipt_key` and `receipt_record` are the store's own functions (registered on
-  // the connection before it migrates), so an old row is packed exactly as a new one. Old receipts keep their JSON
-  // proof. Bytes a receipt at 10^5, before → after: docs/BENCHMARKS.md, the receipt store.
+  // 2,241 bytes to about 500), the key columns hold 32-byte ids as their bytes instead of 66 characters of hex, and
+  // what no query asks for goes: the index by provider (the listing reads `+provider` so as to walk its time index in
+  // order) and the request id's column and index (its value is in the record). A row is read as its keys and record
+  // end to end, one value (`ROW_BYTES`): better-sqlite3 makes a Buffer of every BLOB it returns, which cost more than
+  // the JSON parsing this saves. `receipt_key` and `receipt_record` are the store's own functions (registered on the
+  // connection before it migrates), so an old row is packed exactly as a new one. Old receipts keep their JSON proof.
+  // Bytes a receipt at 10^5, before → after: docs/BENCHMARKS.md, the receipt store.
   `CREATE TABLE receipts_compact (
      department BLOB NOT NULL, sequence INTEGER NOT NULL, id BLOB NOT NULL UNIQUE,
      time INTEGER NOT NULL, created_ms INTEGER NOT NULL,
      grant_id TEXT NOT NULL, agreement_id TEXT NOT NULL, provider BLOB NOT NULL, subject_ref BLOB NOT NULL,
-     result TEXT NOT NULL, leaf BLOB NOT NULL, batch_sequence INTEGER, request_id BLOB, role TEXT,
+     result TEXT NOT NULL, leaf BLOB NOT NULL, batch_sequence INTEGER, role TEXT,
      record BLOB NOT NULL, proof_nodes BLOB, proof TEXT,
      PRIMARY KEY (department, sequence));
    INSERT INTO receipts_compact (department, sequence, id, time, created_ms, grant_id, agreement_id, provider,
-       subject_ref, result, leaf, batch_sequence, request_id, role, record, proof_nodes, proof)
+       subject_ref, result, leaf, batch_sequence, role, record, proof_nodes, proof)
      SELECT receipt_key(department), sequence, receipt_key(id), time, created_ms, grant_id, agreement_id,
-       receipt_key(provider), receipt_key(subject_ref), result, receipt_key(leaf), batch_sequence,
-       receipt_key(request_id), role,
-       receipt_record(body, exchange, department, id, provider, subject_ref, request_id), proof_nodes, proof
+       receipt_key(provider), receipt_key(subject_ref), result, receipt_key(leaf), batch_sequence, role,
+       receipt_record(body, exchange, request_id, department, id, provider, subject_ref), proof_nodes, proof
      FROM receipts ORDER BY rowid;
    DROP TABLE receipts;
    ALTER TABLE receipts_compact RENAME TO receipts;
    CREATE INDEX receipts_unbatched ON receipts (department, sequence) WHERE batch_sequence IS NULL;
    CREATE INDEX receipts_subject ON receipts (subject_ref, time, department, sequence);
    CREATE INDEX receipts_agreement ON receipts (agreement_id, time, department, sequence);
-   CREATE INDEX receipts_time ON receipts (time, department, sequence);
-   CREATE INDEX receipts_request_id ON receipts (request_id) WHERE request_id IS NOT NULL`,
+   CREATE INDEX receipts_time ON receipts (time, department, sequence)`,
 ] as const;
 
 /** The schema's statements in order (version i + 1 is statement i): tests build a database of an earlier release. */
 export const RECEIPT_MIGRATIONS: readonly string[] = MIGRATIONS;
 
-const RECEIPT_COLUMNS = `department, id, provider, subject_ref, leaf, request_id, role, record, created_ms, batch_sequence`;
+/** The 32-byte keys a row's record refers to, then its leaf, then the record (`ReceiptRecord.row`). */
+const ROW_KEYS = ["department", "id", "provider", "subject_ref", "leaf"] as const;
+const RECEIPT_COLUMNS = `CAST(${ROW_KEYS.join(" || ")} || record AS BLOB) AS row, role, created_ms, batch_sequence`;
 
 /**
  * Access receipts and their anchoring batches (SQL only here). Receipts are inserted in groups, one transaction per
@@ -245,25 +242,22 @@ export class ReceiptStore {
 
   constructor(private readonly db: Db) {
     // The migration to compact rows calls them on every row of the release before.
-    db.function("receipt_key", { deterministic: true }, (value: unknown) =>
-      typeof value === "string" ? keyOf(value) : null,
-    );
+    db.function("receipt_key", { deterministic: true }, (value: unknown) => keyBytes(String(value)));
     db.function(
       "receipt_record",
       { deterministic: true, varargs: true },
-      (body: unknown, exchange: unknown, ...columns: unknown[]) =>
+      (body: unknown, exchange: unknown, requestId: unknown, ...keys: unknown[]) =>
         packReceiptJson(
           String(body),
           typeof exchange === "string" ? exchange : null,
-          knownOf(
-            ...(columns.map((c) => (typeof c === "string" ? keyOf(c) : null)) as [Key, Key, Key, Key, Key | null]),
-          ),
+          typeof requestId === "string" ? requestId : null,
+          keys.map((key) => textOf(keyBytes(String(key)))),
         ),
     );
     this.fresh = migrate(db, "receipts", MIGRATIONS) > 0;
     this.insertReceipt = db.prepare(
       `INSERT INTO receipts (department, sequence, id, time, created_ms, grant_id, agreement_id, provider,
-         subject_ref, result, leaf, record, request_id, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         subject_ref, result, leaf, record, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.byId = db.prepare(`SELECT ${RECEIPT_COLUMNS}, proof, proof_nodes FROM receipts WHERE id = ?`);
     this.markAnchoredStatement = db.prepare(
@@ -291,17 +285,16 @@ export class ReceiptStore {
   ): (unknown | null)[] {
     return this.db.transaction(() => {
       for (const { receipt: r, leaf, createdMs, envelope, alongside } of rows) {
-        const department = keyOf(r.department);
-        const id = keyOf(r.id);
-        const provider = keyOf(r.provider);
-        const subjectRef = keyOf(r.subjectRef);
-        const requestId = envelope ? keyOf(envelope.requestId.toLowerCase()) : null;
+        const department = keyBytes(r.department);
+        const id = keyBytes(r.id);
+        const provider = keyBytes(r.provider);
+        const subjectRef = keyBytes(r.subjectRef);
         const exchange = envelope ? envelope.exchange : null;
         const record = packReceiptRecord(
-          { receipt: r, exchange },
+          { receipt: r, exchange, requestId: envelope ? envelope.requestId.toLowerCase() : null },
           JSON.stringify(r),
           exchange === null ? null : JSON.stringify(exchange),
-          knownOf(department, id, provider, subjectRef, requestId),
+          [department, id, provider, subjectRef].map(textOf),
         );
         this.insertReceipt.run(
           department,
@@ -314,9 +307,8 @@ export class ReceiptStore {
           provider,
           subjectRef,
           r.result,
-          keyOf(leaf),
+          keyBytes(leaf),
           record,
-          requestId,
           envelope ? envelope.role : null,
         );
         alongside?.();
@@ -338,7 +330,7 @@ export class ReceiptStore {
     const row = this.db
       .prepare(`SELECT sequence, leaf FROM receipts WHERE department = ? ORDER BY sequence DESC LIMIT 1`)
       .get(keyOf(department)) as { sequence: number; leaf: Key } | undefined;
-    return row === undefined ? null : { sequence: row.sequence, leaf: textOf(row.leaf) };
+    return row === undefined ? null : { sequence: row.sequence, leaf: textOf(row.leaf as Buffer) };
   }
 
   /** A receipt with its proof (JSON for a receipt batched before the proofs were stored as bytes). */
@@ -426,7 +418,7 @@ export class ReceiptStore {
            WHERE department = ? AND batch_sequence IS NULL ORDER BY sequence LIMIT ?`,
         )
         .all(keyOf(department), limit) as ReceiptRecord[]
-    ).map((r) => ({ receipt: unpackRow(r).receipt as Receipt, createdMs: r.created_ms }));
+    ).map((r) => ({ receipt: unpackRow(r).value.receipt as Receipt, createdMs: r.created_ms }));
   }
 
   /** How many receipts of the department wait for a batch, and since when (wall-clock ms of the oldest). */
@@ -586,28 +578,24 @@ function nodesOf(bytes: Buffer): string[] {
 }
 
 const BYTES32_HEX = /^0x[0-9a-fA-F]{64}$/;
+const KEY_BYTES = 32;
 
 /**
  * A 32-byte id as its key column holds it: its bytes, half the size of its hex, in the same order (lower-case hex
- * sorts as its bytes do). Anything else (no receipt has it: the schema wants bytes32) is kept as the text it is.
+ * sorts as its bytes do). A value of a query that is no such id stays text, and matches no row.
  */
 function keyOf(value: string): Key {
   return BYTES32_HEX.test(value) ? Buffer.from(value.slice(2), "hex") : value;
 }
 
-function textOf(key: Key): string {
-  return typeof key === "string" ? key : "0x" + key.toString("hex");
+/** A stored receipt's key (the receipt schema makes every one a bytes32). */
+function keyBytes(value: string): Buffer {
+  if (!BYTES32_HEX.test(value)) throw new Error(`a receipt's key ${JSON.stringify(value)} is not 32 bytes of hex`);
+  return Buffer.from(value.slice(2), "hex");
 }
 
-/** The values of a row's columns its record refers to, in the order `packReceiptRecord` was given them. */
-function knownOf(department: Key, id: Key, provider: Key, subjectRef: Key, requestId: Key | null): string[] {
-  return [
-    textOf(department),
-    textOf(id),
-    textOf(provider),
-    textOf(subjectRef),
-    requestId === null ? "" : textOf(requestId),
-  ];
+function textOf(key: Uint8Array | string): string {
+  return typeof key === "string" ? key : "0x" + Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("hex");
 }
 
 /**
@@ -617,25 +605,25 @@ function knownOf(department: Key, id: Key, provider: Key, subjectRef: Key, reque
 export const RECEIPT_ROW_COLUMNS = RECEIPT_COLUMNS;
 
 export function receiptOfRow(row: unknown): { receipt: Receipt; leaf: string; department: string } {
-  const r = row as ReceiptRecord;
-  return { receipt: unpackRow(r).receipt as Receipt, leaf: textOf(r.leaf), department: textOf(r.department) };
+  const { value, keys } = unpackRow(row as ReceiptRecord);
+  return { receipt: value.receipt as Receipt, leaf: keys[4], department: keys[0] };
 }
 
 function unpackRow(row: ReceiptRecord) {
-  return unpackReceiptRecord(
-    row.record,
-    knownOf(row.department, row.id, row.provider, row.subject_ref, row.request_id),
-  );
+  const bytes = row.row;
+  const keys = ROW_KEYS.map((_, i) => "0x" + bytes.toString("hex", i * KEY_BYTES, (i + 1) * KEY_BYTES));
+  const value = unpackReceiptRecord(bytes.subarray(ROW_KEYS.length * KEY_BYTES), keys.slice(0, 4));
+  return { value, keys };
 }
 
 function fromRecord(row: ReceiptRecord): StoredReceipt {
-  const { receipt, exchange } = unpackRow(row);
+  const { value, keys } = unpackRow(row);
   return {
-    receipt: receipt as Receipt,
-    leaf: textOf(row.leaf),
+    receipt: value.receipt as Receipt,
+    leaf: keys[4],
     envelope:
-      row.request_id !== null && row.role !== null && exchange !== null
-        ? { requestId: textOf(row.request_id), role: row.role, exchange: exchange as ExchangeEvidence }
+      value.requestId !== null && row.role !== null && value.exchange !== null
+        ? { requestId: value.requestId, role: row.role, exchange: value.exchange as ExchangeEvidence }
         : null,
     createdMs: row.created_ms,
     batchSequence: row.batch_sequence,

@@ -16,14 +16,8 @@ const HEALTH = ethers.id("health").toLowerCase();
 /** The release before the rebuild: its schema is the first 13 statements. */
 const BEFORE_ROWIDS = 13;
 const COLUMNS = `department, sequence, id, time, created_ms, grant_id, agreement_id, provider, subject_ref, result, leaf,
-  batch_sequence, request_id, role, record, proof_nodes, proof`;
-const INDEXES = [
-  "receipts_agreement",
-  "receipts_request_id",
-  "receipts_subject",
-  "receipts_time",
-  "receipts_unbatched",
-];
+  batch_sequence, role, record, proof_nodes, proof`;
+const INDEXES = ["receipts_agreement", "receipts_subject", "receipts_time", "receipts_unbatched"];
 
 function draft(n: number, department: string): ReceiptDraft {
   return {
@@ -105,7 +99,7 @@ describe("Receipts: a table with rowids", function () {
     >;
     expect(() =>
       db
-        .prepare(`INSERT INTO receipts (${COLUMNS}) VALUES (${Array(17).fill("?").join(", ")})`)
+        .prepare(`INSERT INTO receipts (${COLUMNS}) VALUES (${Array(16).fill("?").join(", ")})`)
         .run(...Object.values({ ...copy, id: idKey("0x" + "ab".repeat(32)) })),
     ).to.throw(/UNIQUE constraint failed: receipts.department, receipts.sequence/);
   });
