@@ -259,7 +259,11 @@ export class ReceiptStore {
       `INSERT INTO receipts (department, sequence, id, time, created_ms, grant_id, agreement_id, provider,
          subject_ref, result, leaf, record, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.byId = db.prepare(`SELECT ${RECEIPT_COLUMNS}, proof, proof_nodes FROM receipts WHERE id = ?`);
+    // The proof's nodes go in the same value, before the record (`proof_bytes` long).
+    this.byId = db.prepare(
+      `SELECT CAST(${ROW_KEYS.join(" || ")} || COALESCE(proof_nodes, x'') || record AS BLOB) AS row,
+         length(proof_nodes) AS proof_bytes, proof, role, created_ms, batch_sequence FROM receipts WHERE id = ?`,
+    );
     this.markAnchoredStatement = db.prepare(
       `UPDATE receipt_batches SET status = 'anchored', tx_hash = ?, block_number = ?, anchored_ms = ?, last_error = NULL
        WHERE department = ? AND sequence = ? AND root = ? AND status = 'pending'`,
@@ -336,15 +340,16 @@ export class ReceiptStore {
   /** A receipt with its proof (JSON for a receipt batched before the proofs were stored as bytes). */
   get(id: string): StoredReceipt | null {
     const row = this.byId.get(keyOf(id.toLowerCase())) as
-      (ReceiptRecord & { proof: string | null; proof_nodes: Buffer | null }) | undefined;
+      (ReceiptRecord & { proof: string | null; proof_bytes: number | null }) | undefined;
     if (row === undefined) return null;
+    const nodesAt = ROW_KEYS.length * KEY_BYTES;
     const proof =
-      row.proof_nodes !== null
-        ? nodesOf(row.proof_nodes)
+      row.proof_bytes !== null
+        ? nodesOf(row.row, nodesAt, row.proof_bytes)
         : row.proof !== null
           ? (JSON.parse(row.proof) as string[])
           : null;
-    return { ...fromRecord(row), proof };
+    return { ...fromRecord(row, row.proof_bytes ?? 0), proof };
   }
 
   list(query: ReceiptQuery): StoredReceipt[] {
@@ -378,7 +383,7 @@ export class ReceiptStore {
       `SELECT ${RECEIPT_COLUMNS} FROM receipts` +
       (where.length > 0 ? ` WHERE ${where.join(" AND ")}` : "") +
       ` ORDER BY time, department, sequence LIMIT ?`;
-    return (this.db.prepare(sql).all(...values, query.limit) as ReceiptRecord[]).map(fromRecord);
+    return (this.db.prepare(sql).all(...values, query.limit) as ReceiptRecord[]).map((r) => fromRecord(r));
   }
 
   /**
@@ -570,10 +575,10 @@ function nodesBytes(proof: readonly string[]): Buffer {
   return Buffer.from(proof.map((node) => node.slice(2)).join(""), "hex");
 }
 
-function nodesOf(bytes: Buffer): string[] {
+function nodesOf(bytes: Buffer, from = 0, length = bytes.length): string[] {
   return Array.from(
-    { length: bytes.length / NODE_BYTES },
-    (_, i) => "0x" + bytes.toString("hex", i * NODE_BYTES, (i + 1) * NODE_BYTES),
+    { length: length / NODE_BYTES },
+    (_, i) => "0x" + bytes.toString("hex", from + i * NODE_BYTES, from + (i + 1) * NODE_BYTES),
   );
 }
 
@@ -609,15 +614,16 @@ export function receiptOfRow(row: unknown): { receipt: Receipt; leaf: string; de
   return { receipt: value.receipt as Receipt, leaf: keys[4], department: keys[0] };
 }
 
-function unpackRow(row: ReceiptRecord) {
+/** A row's keys and record; `skipped`: the bytes between them (a proof's nodes). */
+function unpackRow(row: ReceiptRecord, skipped = 0) {
   const bytes = row.row;
   const keys = ROW_KEYS.map((_, i) => "0x" + bytes.toString("hex", i * KEY_BYTES, (i + 1) * KEY_BYTES));
-  const value = unpackReceiptRecord(bytes.subarray(ROW_KEYS.length * KEY_BYTES), keys.slice(0, 4));
+  const value = unpackReceiptRecord(bytes.subarray(ROW_KEYS.length * KEY_BYTES + skipped), keys.slice(0, 4));
   return { value, keys };
 }
 
-function fromRecord(row: ReceiptRecord): StoredReceipt {
-  const { value, keys } = unpackRow(row);
+function fromRecord(row: ReceiptRecord, skipped = 0): StoredReceipt {
+  const { value, keys } = unpackRow(row, skipped);
   return {
     receipt: value.receipt as Receipt,
     leaf: keys[4],
