@@ -33,14 +33,16 @@ const Tag = {
 export class UnpackableValueError extends Error {}
 
 export class PackedJson {
-  private readonly shapeIndex = new Map<string, number>();
+  /** Reused by every `pack` (synchronous, never nested): its bytes are copied out. */
+  private readonly writer = new Writer();
 
-  constructor(private readonly shapes: ReadonlyArray<readonly string[]>) {
-    shapes.forEach((keys, i) => this.shapeIndex.set(keys.join("\u0000"), i));
-  }
+  constructor(private readonly shapes: ReadonlyArray<readonly string[]>) {}
 
-  pack(value: unknown, known: readonly string[]): Buffer {
-    const writer = new Writer();
+  /** `value` packed, after the bytes `prefix`. */
+  pack(value: unknown, known: readonly string[], prefix: readonly number[] = []): Buffer {
+    const writer = this.writer;
+    writer.position = 0;
+    for (const byte of prefix) writer.byte(byte);
     const seen = new Map<string | number, number>();
     for (const k of known) if (!seen.has(k)) seen.set(k, seen.size);
     this.write(writer, value, seen);
@@ -83,7 +85,7 @@ export class PackedJson {
     if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
       const record = value as Record<string, unknown>;
       const keys = Object.keys(record);
-      const shape = this.shapeIndex.get(keys.join("\u0000"));
+      const shape = this.shapeOf(keys);
       if (shape !== undefined) {
         w.byte(Tag.Shaped);
         w.varint(shape);
@@ -98,6 +100,18 @@ export class PackedJson {
       return;
     }
     throw new UnpackableValueError(`packed JSON: a ${typeof value} is not JSON`);
+  }
+
+  /** The index of the shape with these keys in this order, if any (a few shapes: compared one by one). */
+  private shapeOf(keys: readonly string[]): number | undefined {
+    for (let i = 0; i < this.shapes.length; i++) {
+      const shape = this.shapes[i];
+      if (shape.length !== keys.length) continue;
+      let same = true;
+      for (let k = 0; k < keys.length && same; k++) same = shape[k] === keys[k];
+      if (same) return i;
+    }
+    return undefined;
   }
 
   private read(r: Reader, seen: Array<string | number>): unknown {
@@ -144,31 +158,22 @@ export class PackedJson {
 }
 
 function writeString(w: Writer, value: string): void {
-  if (value.length < 4 || value.length % 2 !== 0 || value.charCodeAt(0) !== 0x30 || value.charCodeAt(1) !== 0x78) {
+  if (value.length < 4 || value.length % 2 !== 0 || !value.startsWith("0x")) {
     w.byte(Tag.String);
     return w.utf8(value);
   }
   const length = (value.length - 2) / 2;
-  // One pass: the bytes written after a header's room (rewound when a character is not a hex digit).
+  // The bytes are decoded past a header's room, then moved behind the header. Node's hex decoder stops at the first
+  // character that is not a hex digit: fewer bytes than digits means text.
   const header = w.position;
   w.reserve(1 + 2 * 8 + length + Math.ceil(length / 4));
-  const start = header + 1 + varintLength(length) + varintLength(length);
   const bytes = w.buffer;
-  let uppercase = false;
-  let kept = 0;
-  for (let i = 0; i < length; i++) {
-    const high = hexDigit(value.charCodeAt(2 + 2 * i));
-    const low = hexDigit(value.charCodeAt(3 + 2 * i));
-    if (high < 0 || low < 0) {
-      w.byte(Tag.String);
-      return w.utf8(value);
-    }
-    if (high > 15 || low > 15) uppercase = true;
-    const byte = ((high & 15) << 4) | (low & 15);
-    bytes[start + i] = byte;
-    if (byte !== 0) kept = i + 1;
+  const start = header + 1 + 2 * varintLength(length);
+  if (bytes.write(value.slice(2), start, length, "hex") !== length) {
+    w.byte(Tag.String);
+    return w.utf8(value);
   }
-  if (uppercase) {
+  if (UPPER_HEX_DIGIT.test(value)) {
     w.byte(Tag.HexMixedCase);
     w.varint(length);
     bytes.copy(bytes, w.position, start, start + length);
@@ -181,6 +186,8 @@ function writeString(w: Writer, value: string): void {
     }
     return w.raw(mask);
   }
+  let kept = length;
+  while (kept > 0 && bytes[start + kept - 1] === 0) kept--;
   if (kept === length) {
     w.byte(Tag.Hex);
     w.varint(length);
@@ -193,13 +200,7 @@ function writeString(w: Writer, value: string): void {
   w.position += kept;
 }
 
-/** A hex digit's value, plus 16 for an upper-case letter; -1 for any other character. */
-function hexDigit(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  if (c >= 0x41 && c <= 0x46) return c - 0x37 + 16;
-  return -1;
-}
+const UPPER_HEX_DIGIT = /[A-F]/;
 
 function varintLength(value: number): number {
   let length = 1;

@@ -72,14 +72,14 @@ export function packReceiptRecord(
   known: readonly string[],
 ): Buffer {
   try {
-    const packed = packer.pack([value.receipt, value.exchange, value.requestId], known);
-    const [receipt, exchange, requestId] = packer.unpack(packed, known) as [unknown, unknown, unknown];
+    const record = packer.pack([value.receipt, value.exchange, value.requestId], known, [Format.Packed]);
+    const [receipt, exchange, requestId] = packer.unpack(record.subarray(1), known) as [unknown, unknown, unknown];
     if (
       JSON.stringify(receipt) === receiptJson &&
       JSON.stringify(exchange) === (exchangeJson ?? "null") &&
       requestId === value.requestId
     ) {
-      return Buffer.concat([Buffer.of(Format.Packed), packed]);
+      return record;
     }
   } catch (error) {
     if (!(error instanceof UnpackableValueError)) throw error;
