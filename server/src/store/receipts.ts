@@ -298,7 +298,8 @@ export class ReceiptStore {
           { receipt: r, exchange, requestId: envelope ? envelope.requestId.toLowerCase() : null },
           JSON.stringify(r),
           exchange === null ? null : JSON.stringify(exchange),
-          [department, id, provider, subjectRef].map(textOf),
+          // As `unpackRow` reads them back from the key columns (`keyBytes` has checked they are hex).
+          [r.department, r.id, r.provider, r.subjectRef].map((key) => key.toLowerCase()),
         );
         this.insertReceipt.run(
           department,
