@@ -99,7 +99,7 @@ export interface DeliveredCount {
 type Key = Buffer | string;
 
 interface ReceiptRecord {
-  /** The row's 32-byte keys and its record end to end (`ROW_BYTES`). */
+  /** The row's 32-byte keys and its record end to end (`ROW_KEYS`). */
   row: Buffer;
   role: ExchangeRole | null;
   created_ms: number;
@@ -194,7 +194,7 @@ const MIGRATIONS = [
   // 2,241 bytes to about 500), the key columns hold 32-byte ids as their bytes instead of 66 characters of hex, and
   // what no query asks for goes: the index by provider (the listing reads `+provider` so as to walk its time index in
   // order) and the request id's column and index (its value is in the record). A row is read as its keys and record
-  // end to end, one value (`ROW_BYTES`): better-sqlite3 makes a Buffer of every BLOB it returns, which cost more than
+  // end to end, one value (`ROW_KEYS`): better-sqlite3 makes a Buffer of every BLOB it returns, which cost more than
   // the JSON parsing this saves. `receipt_key` and `receipt_record` are the store's own functions (registered on the
   // connection before it migrates), so an old row is packed exactly as a new one. Old receipts keep their JSON proof.
   // Bytes a receipt at 10^5, before → after: docs/BENCHMARKS.md, the receipt store.
@@ -224,6 +224,8 @@ export const RECEIPT_MIGRATIONS: readonly string[] = MIGRATIONS;
 
 /** The 32-byte keys a row's record refers to, then its leaf, then the record (`ReceiptRecord.row`). */
 const ROW_KEYS = ["department", "id", "provider", "subject_ref", "leaf"] as const;
+// `||` joins the BLOBs' bytes as they are (the database is UTF-8, so nothing is converted) into a TEXT value, which CAST
+// makes a BLOB again.
 const RECEIPT_COLUMNS = `CAST(${ROW_KEYS.join(" || ")} || record AS BLOB) AS row, role, created_ms, batch_sequence`;
 
 /**
