@@ -16,7 +16,7 @@ import { Interface, JsonRpcProvider, zeroPadValue } from "ethers";
 import { DEMO_RESOURCES, MEDICAL_INSTITUTIONS } from "../../backends/datasets";
 import { ReceiptRecorder, type ReceiptDraft } from "../../server/src/modules/receipts/recorder";
 import { openDatabase } from "../../server/src/common/db";
-import { ReceiptStore } from "../../server/src/store/receipts";
+import { RECEIPT_ROW_COLUMNS, ReceiptStore, receiptOfRow } from "../../server/src/store/receipts";
 import { catalogBody } from "../../scripts/lib/demo-catalog";
 import { backendsFileSchema, readJsonFile } from "../../scripts/lib/dev-files";
 import { isAlive, jsonRpc, sleep, waitFor } from "../../scripts/harness";
@@ -179,18 +179,16 @@ describe("process faults: the real processes of npm start", function () {
     const db = consumerDatabase(stack);
     try {
       const rows = db
-        .prepare(`SELECT department, sequence, leaf, body FROM receipts ORDER BY department, sequence`)
-        .all() as Array<{ department: string; sequence: number; leaf: string; body: string }>;
+        .prepare(`SELECT sequence, ${RECEIPT_ROW_COLUMNS} FROM receipts ORDER BY department, sequence`)
+        .all()
+        .map((row) => ({ ...receiptOfRow(row), sequence: (row as { sequence: number }).sequence }));
       const heads = new Map<string, number>();
       let previous: { department: string; leaf: string } | null = null;
       for (const row of rows) {
         const expected = (heads.get(row.department) ?? 0) + 1;
         expect(row.sequence).to.equal(expected, `department ${row.department}: receipt sequence without a gap`);
         if (previous !== null && previous.department === row.department) {
-          expect((JSON.parse(row.body) as { prevHash: string }).prevHash).to.equal(
-            previous.leaf,
-            "hash chain unbroken",
-          );
+          expect(row.receipt.prevHash).to.equal(previous.leaf, "hash chain unbroken");
         }
         heads.set(row.department, row.sequence);
         previous = { department: row.department, leaf: row.leaf };
@@ -373,13 +371,11 @@ describe("process faults: the real processes of npm start", function () {
     const department = stack.departmentId(CONSUMER).toLowerCase();
     const headBefore = heads.get(department)!;
     const templateDb = consumerDatabase(stack);
-    const template = JSON.parse(
-      (
-        templateDb
-          .prepare(`SELECT body FROM receipts WHERE department = ? ORDER BY sequence DESC LIMIT 1`)
-          .get(department) as { body: string }
-      ).body,
-    ) as { id: string; sequence: number; prevHash: string } & Record<string, unknown>;
+    const template = receiptOfRow(
+      templateDb
+        .prepare(`SELECT ${RECEIPT_ROW_COLUMNS} FROM receipts WHERE department = ? ORDER BY sequence DESC LIMIT 1`)
+        .get(Buffer.from(department.slice(2), "hex")),
+    ).receipt as { id: string; sequence: number; prevHash: string } & Record<string, unknown>;
     templateDb.close();
     expect(template.sequence).to.equal(headBefore);
     await waitAnchored(template.id);

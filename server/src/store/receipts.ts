@@ -2,6 +2,7 @@ import type { ExchangeRequest, ExchangeResponse } from "../../../core/exchange";
 import type { Receipt } from "../../../core/receipt";
 import type { Db } from "../common/db";
 import { migrate } from "../common/db";
+import { packReceiptJson, packReceiptRecord, unpackReceiptRecord } from "./receipt-record";
 
 /** Which side of a federated exchange wrote the receipt (docs/FEDERATION.md §1). */
 type ExchangeRole = "consumer" | "provider";
@@ -94,12 +95,13 @@ export interface DeliveredCount {
   time: number;
 }
 
+/** A 32-byte id as a key column holds it (`keyOf`), or a value no receipt has, as it was given (a query's). */
+type Key = Buffer | string;
+
 interface ReceiptRecord {
-  body: string;
-  leaf: string;
-  request_id: string | null;
+  /** The row's 32-byte keys and its record end to end (`ROW_KEYS`). */
+  row: Buffer;
   role: ExchangeRole | null;
-  exchange: string | null;
   created_ms: number;
   batch_sequence: number | null;
 }
@@ -187,12 +189,44 @@ const MIGRATIONS = [
    CREATE INDEX receipts_provider ON receipts (provider, time, department, sequence);
    CREATE INDEX receipts_time ON receipts (time, department, sequence);
    CREATE INDEX receipts_request_id ON receipts (request_id) WHERE request_id IS NOT NULL`,
+  // Compact rows (issue 17): 4.2 KB a receipt at 10^5, so 40 GiB at 10^7, more than the page cache holds, and a proof
+  // lookup went to the disk. The receipt's JSON and its envelope's become one packed record (./receipt-record.ts:
+  // 2,241 bytes to about 500), the key columns hold 32-byte ids as their bytes instead of 66 characters of hex, and
+  // what no query asks for goes: the index by provider (the listing reads `+provider` so as to walk its time index in
+  // order) and the request id's column and index (its value is in the record). A row is read as its keys and record
+  // end to end, one value (`ROW_KEYS`): better-sqlite3 makes a Buffer of every BLOB it returns, which cost more than
+  // the JSON parsing this saves. `receipt_key` and `receipt_record` are the store's own functions (registered on the
+  // connection before it migrates), so an old row is packed exactly as a new one. Old receipts keep their JSON proof.
+  // Bytes a receipt at 10^5, before → after: docs/BENCHMARKS.md, the receipt store.
+  `CREATE TABLE receipts_compact (
+     department BLOB NOT NULL, sequence INTEGER NOT NULL, id BLOB NOT NULL UNIQUE,
+     time INTEGER NOT NULL, created_ms INTEGER NOT NULL,
+     grant_id TEXT NOT NULL, agreement_id TEXT NOT NULL, provider BLOB NOT NULL, subject_ref BLOB NOT NULL,
+     result TEXT NOT NULL, leaf BLOB NOT NULL, batch_sequence INTEGER, role TEXT,
+     record BLOB NOT NULL, proof_nodes BLOB, proof TEXT,
+     PRIMARY KEY (department, sequence));
+   INSERT INTO receipts_compact (department, sequence, id, time, created_ms, grant_id, agreement_id, provider,
+       subject_ref, result, leaf, batch_sequence, role, record, proof_nodes, proof)
+     SELECT receipt_key(department), sequence, receipt_key(id), time, created_ms, grant_id, agreement_id,
+       receipt_key(provider), receipt_key(subject_ref), result, receipt_key(leaf), batch_sequence, role,
+       receipt_record(body, exchange, request_id, department, id, provider, subject_ref), proof_nodes, proof
+     FROM receipts ORDER BY rowid;
+   DROP TABLE receipts;
+   ALTER TABLE receipts_compact RENAME TO receipts;
+   CREATE INDEX receipts_unbatched ON receipts (department, sequence) WHERE batch_sequence IS NULL;
+   CREATE INDEX receipts_subject ON receipts (subject_ref, time, department, sequence);
+   CREATE INDEX receipts_agreement ON receipts (agreement_id, time, department, sequence);
+   CREATE INDEX receipts_time ON receipts (time, department, sequence)`,
 ] as const;
 
 /** The schema's statements in order (version i + 1 is statement i): tests build a database of an earlier release. */
 export const RECEIPT_MIGRATIONS: readonly string[] = MIGRATIONS;
 
-const RECEIPT_COLUMNS = `body, leaf, created_ms, batch_sequence, request_id, role, exchange`;
+/** The 32-byte keys a row's record refers to, then its leaf, then the record (`ReceiptRecord.row`). */
+const ROW_KEYS = ["department", "id", "provider", "subject_ref", "leaf"] as const;
+// `||` joins the BLOBs' bytes as they are (the database is UTF-8, so nothing is converted) into a TEXT value, which CAST
+// makes a BLOB again.
+const RECEIPT_COLUMNS = `CAST(${ROW_KEYS.join(" || ")} || record AS BLOB) AS row, role, created_ms, batch_sequence`;
 
 /**
  * Access receipts and their anchoring batches (SQL only here). Receipts are inserted in groups, one transaction per
@@ -209,12 +243,29 @@ export class ReceiptStore {
   private readonly markAnchoredStatement;
 
   constructor(private readonly db: Db) {
+    // The migration to compact rows calls them on every row of the release before.
+    db.function("receipt_key", { deterministic: true }, (value: unknown) => keyBytes(String(value)));
+    db.function(
+      "receipt_record",
+      { deterministic: true, varargs: true },
+      (body: unknown, exchange: unknown, requestId: unknown, ...keys: unknown[]) =>
+        packReceiptJson(
+          String(body),
+          typeof exchange === "string" ? exchange : null,
+          typeof requestId === "string" ? requestId : null,
+          keys.map((key) => textOf(keyBytes(String(key)))),
+        ),
+    );
     this.fresh = migrate(db, "receipts", MIGRATIONS) > 0;
     this.insertReceipt = db.prepare(
       `INSERT INTO receipts (department, sequence, id, time, created_ms, grant_id, agreement_id, provider,
-         subject_ref, result, leaf, body, request_id, role, exchange) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         subject_ref, result, leaf, record, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.byId = db.prepare(`SELECT ${RECEIPT_COLUMNS}, proof, proof_nodes FROM receipts WHERE id = ?`);
+    // The proof's nodes go in the same value, before the record (`proof_bytes` long).
+    this.byId = db.prepare(
+      `SELECT CAST(${ROW_KEYS.join(" || ")} || COALESCE(proof_nodes, x'') || record AS BLOB) AS row,
+         length(proof_nodes) AS proof_bytes, proof, role, created_ms, batch_sequence FROM receipts WHERE id = ?`,
+    );
     this.markAnchoredStatement = db.prepare(
       `UPDATE receipt_batches SET status = 'anchored', tx_hash = ?, block_number = ?, anchored_ms = ?, last_error = NULL
        WHERE department = ? AND sequence = ? AND root = ? AND status = 'pending'`,
@@ -240,22 +291,32 @@ export class ReceiptStore {
   ): (unknown | null)[] {
     return this.db.transaction(() => {
       for (const { receipt: r, leaf, createdMs, envelope, alongside } of rows) {
+        const department = keyBytes(r.department);
+        const id = keyBytes(r.id);
+        const provider = keyBytes(r.provider);
+        const subjectRef = keyBytes(r.subjectRef);
+        const exchange = envelope ? envelope.exchange : null;
+        const record = packReceiptRecord(
+          { receipt: r, exchange, requestId: envelope ? envelope.requestId.toLowerCase() : null },
+          JSON.stringify(r),
+          exchange === null ? null : JSON.stringify(exchange),
+          // As `unpackRow` reads them back from the key columns (`keyBytes` has checked they are hex).
+          [r.department, r.id, r.provider, r.subjectRef].map((key) => key.toLowerCase()),
+        );
         this.insertReceipt.run(
-          r.department,
+          department,
           r.sequence,
-          r.id,
+          id,
           r.time,
           createdMs,
           r.grantId,
           r.agreementId,
-          r.provider,
-          r.subjectRef,
+          provider,
+          subjectRef,
           r.result,
-          leaf,
-          JSON.stringify(r),
-          envelope ? envelope.requestId.toLowerCase() : null,
+          keyBytes(leaf),
+          record,
           envelope ? envelope.role : null,
-          envelope ? JSON.stringify(envelope.exchange) : null,
         );
         alongside?.();
       }
@@ -275,37 +336,39 @@ export class ReceiptStore {
   head(department: string): { sequence: number; leaf: string } | null {
     const row = this.db
       .prepare(`SELECT sequence, leaf FROM receipts WHERE department = ? ORDER BY sequence DESC LIMIT 1`)
-      .get(department) as { sequence: number; leaf: string } | undefined;
-    return row ?? null;
+      .get(keyOf(department)) as { sequence: number; leaf: Key } | undefined;
+    return row === undefined ? null : { sequence: row.sequence, leaf: textOf(row.leaf as Buffer) };
   }
 
   /** A receipt with its proof (JSON for a receipt batched before the proofs were stored as bytes). */
   get(id: string): StoredReceipt | null {
-    const row = this.byId.get(id.toLowerCase()) as
-      (ReceiptRecord & { proof: string | null; proof_nodes: Buffer | null }) | undefined;
+    const row = this.byId.get(keyOf(id.toLowerCase())) as
+      (ReceiptRecord & { proof: string | null; proof_bytes: number | null }) | undefined;
     if (row === undefined) return null;
+    const nodesAt = ROW_KEYS.length * KEY_BYTES;
     const proof =
-      row.proof_nodes !== null
-        ? nodesOf(row.proof_nodes)
+      row.proof_bytes !== null
+        ? nodesOf(row.row, nodesAt, row.proof_bytes)
         : row.proof !== null
           ? (JSON.parse(row.proof) as string[])
           : null;
-    return { ...fromRecord(row), proof };
+    return { ...fromRecord(row, row.proof_bytes ?? 0), proof };
   }
 
   list(query: ReceiptQuery): StoredReceipt[] {
     const where: string[] = [];
-    const values: Array<string | number> = [];
+    const values: Array<Key | number> = [];
     if (query.visibleTo !== null) {
       // `+` keeps SQLite from answering the OR with two index searches merged and sorted (every receipt of the
       // department, sorted, for one page): the time index is walked in the listing's order instead, or the
       // subject's or agreement's index when the list is filtered by one.
       where.push(`(+department = ? OR +provider = ?)`);
-      values.push(query.visibleTo, query.visibleTo);
+      const visibleTo = keyOf(query.visibleTo);
+      values.push(visibleTo, visibleTo);
     }
     if (query.subjectRef !== undefined) {
       where.push(`subject_ref = ?`);
-      values.push(query.subjectRef);
+      values.push(keyOf(query.subjectRef));
     }
     if (query.agreementId !== undefined) {
       where.push(`agreement_id = ?`);
@@ -317,13 +380,13 @@ export class ReceiptStore {
     }
     if (query.after !== undefined) {
       where.push(`(time, department, sequence) > (?, ?, ?)`);
-      values.push(query.after.time, query.after.department, query.after.sequence);
+      values.push(query.after.time, keyOf(query.after.department), query.after.sequence);
     }
     const sql =
       `SELECT ${RECEIPT_COLUMNS} FROM receipts` +
       (where.length > 0 ? ` WHERE ${where.join(" AND ")}` : "") +
       ` ORDER BY time, department, sequence LIMIT ?`;
-    return (this.db.prepare(sql).all(...values, query.limit) as ReceiptRecord[]).map(fromRecord);
+    return (this.db.prepare(sql).all(...values, query.limit) as ReceiptRecord[]).map((r) => fromRecord(r));
   }
 
   /**
@@ -345,8 +408,8 @@ export class ReceiptStore {
 
   /** Departments that have receipts. */
   departments(): string[] {
-    return (this.db.prepare(`SELECT DISTINCT department FROM receipts`).all() as Array<{ department: string }>).map(
-      (r) => r.department,
+    return (this.db.prepare(`SELECT DISTINCT department FROM receipts`).all() as Array<{ department: Key }>).map((r) =>
+      textOf(r.department),
     );
   }
 
@@ -359,11 +422,11 @@ export class ReceiptStore {
     return (
       this.db
         .prepare(
-          `SELECT body, created_ms FROM receipts INDEXED BY receipts_unbatched
+          `SELECT ${RECEIPT_COLUMNS} FROM receipts INDEXED BY receipts_unbatched
            WHERE department = ? AND batch_sequence IS NULL ORDER BY sequence LIMIT ?`,
         )
-        .all(department, limit) as Array<{ body: string; created_ms: number }>
-    ).map((r) => ({ receipt: JSON.parse(r.body) as Receipt, createdMs: r.created_ms }));
+        .all(keyOf(department), limit) as ReceiptRecord[]
+    ).map((r) => ({ receipt: unpackRow(r).value.receipt as Receipt, createdMs: r.created_ms }));
   }
 
   /** How many receipts of the department wait for a batch, and since when (wall-clock ms of the oldest). */
@@ -373,7 +436,7 @@ export class ReceiptStore {
         `SELECT COUNT(*) AS count, MIN(created_ms) AS oldest FROM receipts INDEXED BY receipts_unbatched
          WHERE department = ? AND batch_sequence IS NULL`,
       )
-      .get(department) as { count: number; oldest: number | null };
+      .get(keyOf(department)) as { count: number; oldest: number | null };
     return { count: row.count, oldestMs: row.oldest };
   }
 
@@ -385,7 +448,7 @@ export class ReceiptStore {
     const through = this.anchoredThrough(department);
     const row = this.db
       .prepare(`SELECT created_ms, time FROM receipts WHERE department = ? AND sequence > ? ORDER BY sequence LIMIT 1`)
-      .get(department, through) as { created_ms: number; time: number } | undefined;
+      .get(keyOf(department), through) as { created_ms: number; time: number } | undefined;
     return row === undefined ? null : { createdMs: row.created_ms, time: row.time };
   }
 
@@ -455,7 +518,7 @@ export class ReceiptStore {
         );
       batch.proofs.forEach((proof, i) => {
         const sequence = batch.firstSequence + i;
-        if (setProof.run(batch.sequence, nodesBytes(proof), batch.department, sequence).changes !== 1) {
+        if (setProof.run(batch.sequence, nodesBytes(proof), keyOf(batch.department), sequence).changes !== 1) {
           throw new Error(`receipt ${sequence} of ${batch.department} is missing or already in a batch`);
         }
       });
@@ -515,20 +578,61 @@ function nodesBytes(proof: readonly string[]): Buffer {
   return Buffer.from(proof.map((node) => node.slice(2)).join(""), "hex");
 }
 
-function nodesOf(bytes: Buffer): string[] {
+function nodesOf(bytes: Buffer, from = 0, length = bytes.length): string[] {
   return Array.from(
-    { length: bytes.length / NODE_BYTES },
-    (_, i) => "0x" + bytes.toString("hex", i * NODE_BYTES, (i + 1) * NODE_BYTES),
+    { length: length / NODE_BYTES },
+    (_, i) => "0x" + bytes.toString("hex", from + i * NODE_BYTES, from + (i + 1) * NODE_BYTES),
   );
 }
 
-function fromRecord(row: ReceiptRecord): StoredReceipt {
+const BYTES32_HEX = /^0x[0-9a-fA-F]{64}$/;
+const KEY_BYTES = 32;
+
+/**
+ * A 32-byte id as its key column holds it: its bytes, half the size of its hex, in the same order (lower-case hex
+ * sorts as its bytes do). A value of a query that is no such id stays text, and matches no row.
+ */
+function keyOf(value: string): Key {
+  return BYTES32_HEX.test(value) ? Buffer.from(value.slice(2), "hex") : value;
+}
+
+/** A stored receipt's key (the receipt schema makes every one a bytes32). */
+function keyBytes(value: string): Buffer {
+  if (!BYTES32_HEX.test(value)) throw new Error(`a receipt's key ${JSON.stringify(value)} is not 32 bytes of hex`);
+  return Buffer.from(value.slice(2), "hex");
+}
+
+function textOf(key: Uint8Array | string): string {
+  return typeof key === "string" ? key : "0x" + Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("hex");
+}
+
+/**
+ * What a reader of the database file beside the gateway (a test, an operator's script) selects and decodes to read a
+ * receipt: `SELECT ${RECEIPT_ROW_COLUMNS} FROM receipts ...`, each row through `receiptOfRow`.
+ */
+export const RECEIPT_ROW_COLUMNS = RECEIPT_COLUMNS;
+
+export function receiptOfRow(row: unknown): { receipt: Receipt; leaf: string; department: string } {
+  const { value, keys } = unpackRow(row as ReceiptRecord);
+  return { receipt: value.receipt as Receipt, leaf: keys[4], department: keys[0] };
+}
+
+/** A row's keys and record; `skipped`: the bytes between them (a proof's nodes). */
+function unpackRow(row: ReceiptRecord, skipped = 0) {
+  const bytes = row.row;
+  const keys = ROW_KEYS.map((_, i) => "0x" + bytes.toString("hex", i * KEY_BYTES, (i + 1) * KEY_BYTES));
+  const value = unpackReceiptRecord(bytes.subarray(ROW_KEYS.length * KEY_BYTES + skipped), keys.slice(0, 4));
+  return { value, keys };
+}
+
+function fromRecord(row: ReceiptRecord, skipped = 0): StoredReceipt {
+  const { value, keys } = unpackRow(row, skipped);
   return {
-    receipt: JSON.parse(row.body) as Receipt,
-    leaf: row.leaf,
+    receipt: value.receipt as Receipt,
+    leaf: keys[4],
     envelope:
-      row.request_id !== null && row.role !== null && row.exchange !== null
-        ? { requestId: row.request_id, role: row.role, exchange: JSON.parse(row.exchange) as ExchangeEvidence }
+      value.requestId !== null && row.role !== null && value.exchange !== null
+        ? { requestId: value.requestId, role: row.role, exchange: value.exchange as ExchangeEvidence }
         : null,
     createdMs: row.created_ms,
     batchSequence: row.batch_sequence,

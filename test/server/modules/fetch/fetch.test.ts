@@ -27,6 +27,7 @@ import {
   type RegisteredResource,
 } from "../../support/fetch-world";
 import { startFederation, type Federation } from "../../support/federation";
+import { RECEIPT_ROW_COLUMNS, receiptOfRow } from "../../../../server/src/store/receipts";
 
 const PURPOSE = "minimum-living-allowance";
 const CIVIL = "gz-civil-affairs";
@@ -145,8 +146,11 @@ describe("Gateway: mediated data fetch (POST /v1/data/fetch), consumer and provi
       expect(stored.receipt.account.toLowerCase()).to.equal(gw.chain.accountOf(CIVIL)?.toLowerCase());
       expect(stored.receipt.responseHash).not.to.equal(ZeroHash);
       // The identity number is never stored, in the receipt or anywhere else in the receipts table.
-      const rows = gw.consumer.db.prepare(`SELECT body FROM receipts`).all() as Array<{ body: string }>;
-      expect(rows.some((r) => r.body.includes(people[0]))).to.equal(false);
+      const rows = gw.consumer.db.prepare(`SELECT ${RECEIPT_ROW_COLUMNS} FROM receipts`).all();
+      expect(rows).to.not.be.empty;
+      expect(rows.some((r) => JSON.stringify(receiptOfRow(r).receipt).includes(people[0]))).to.equal(false);
+      // Nor anywhere in a row's stored bytes (the packed receipt and envelope keep other text as UTF-8).
+      expect(rows.some((r) => (r as { row: Buffer }).row.includes(Buffer.from(people[0])))).to.equal(false);
     });
 
     it("leaves a consumer receipt and a provider receipt that share the request and response hashes", async function () {

@@ -153,7 +153,7 @@ class Rig {
   timeOf(sequence: number): number {
     const row = this.db
       .prepare("SELECT time FROM receipts WHERE department = ? AND sequence = ?")
-      .get(DEPARTMENT, sequence) as { time: number };
+      .get(Buffer.from(DEPARTMENT.slice(2), "hex"), sequence) as { time: number };
     return row.time;
   }
 

@@ -4,7 +4,8 @@ import { exchangeDomain, requestDigest, signRequest, type ExchangeRequest } from
 import { openDatabase, type Db } from "../../../../server/src/common/db";
 import { ReceiptRecorder } from "../../../../server/src/modules/receipts/recorder";
 import { ReceiptService } from "../../../../server/src/modules/receipts/service";
-import { ReceiptStore } from "../../../../server/src/store/receipts";
+import { ReceiptStore, type StoredReceipt } from "../../../../server/src/store/receipts";
+import { writeEarlierRelease } from "../../support/legacy-receipts";
 import { deniedDraft } from "../../support/receipt-drafts";
 
 const draft = () => deniedDraft("fields_not_granted", "0x3");
@@ -57,18 +58,17 @@ describe("Receipts: the exchange envelope beside the frozen receipt", function (
   });
 
   it("migrates a database of pre-federation receipts, which keep their JSON exactly", async function () {
-    db = openDatabase(":memory:");
-    const store = new ReceiptStore(db);
-    const old = await new ReceiptRecorder(store).record(draft());
-    // Roll the schema back to its pre-federation version, as a database written by the previous release (the later
-    // migrations undone too).
-    db.exec(`ALTER TABLE receipts DROP COLUMN proof_nodes`);
-    db.exec(`DROP INDEX receipt_batches_pending`);
-    for (const column of ["request_id", "role", "exchange"]) {
-      if (column === "request_id") db.exec(`DROP INDEX receipts_request_id`);
-      db.exec(`ALTER TABLE receipts DROP COLUMN ${column}`);
+    const current = openDatabase(":memory:");
+    let old: StoredReceipt;
+    try {
+      const store = new ReceiptStore(current);
+      old = store.get((await new ReceiptRecorder(store).record(draft())).receipt.id)!;
+    } finally {
+      current.close();
     }
-    db.exec(`DELETE FROM schema_migrations WHERE component = 'receipts' AND version > 7`);
+    // A database written by the release before federation: its first 7 statements.
+    db = openDatabase(":memory:");
+    writeEarlierRelease(db, 7, [{ stored: old, proofAs: "json" }], []);
     const before = db.prepare(`SELECT body FROM receipts`).get() as { body: string };
 
     const migrated = new ReceiptStore(db);

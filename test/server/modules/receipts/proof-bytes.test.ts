@@ -5,6 +5,7 @@ import { openDatabase, type Db } from "../../../../server/src/common/db";
 import { ReceiptRecorder, type ReceiptDraft } from "../../../../server/src/modules/receipts/recorder";
 import { ReceiptService } from "../../../../server/src/modules/receipts/service";
 import { ReceiptStore } from "../../../../server/src/store/receipts";
+import { writeEarlierRelease } from "../../support/legacy-receipts";
 
 const DEPARTMENT = ethers.id("department").toLowerCase();
 const AUDITOR = { tokenId: 1, role: "auditor" as const, departmentKey: null };
@@ -106,21 +107,38 @@ describe("Receipts: each receipt's proof stored as bytes beside it", function ()
   });
 
   it("migrates a database whose receipts carry JSON proofs: they keep them, and later batches store bytes", async function () {
-    db = openDatabase(":memory:");
-    const store = new ReceiptStore(db);
-    const recorder = new ReceiptRecorder(store);
-    const old = await recordAll(recorder, 0, 3);
-    // Roll the schema back to the release before, and batch the first receipts as that release did.
-    db.exec(`ALTER TABLE receipts DROP COLUMN proof_nodes`);
-    db.prepare(`DELETE FROM schema_migrations WHERE component = 'receipts' AND version > ?`).run(BEFORE_PROOF_BYTES);
+    // Three receipts batched by the release before, which stored their proofs as JSON (its first 12 statements).
+    const current = openDatabase(":memory:");
+    const currentStore = new ReceiptStore(current);
+    const old = await recordAll(new ReceiptRecorder(currentStore), 0, 3);
     const oldBatch = buildBatch(old);
-    db.prepare(
-      `INSERT INTO receipt_batches (department, sequence, root, receipt_count, first_sequence, last_sequence,
-         previous_root, status, attempts, tx_hash, block_number, created_ms)
-       VALUES (?, 1, ?, 3, 1, 3, ?, 'anchored', 0, ?, 1, 1)`,
-    ).run(DEPARTMENT, oldBatch.root, ZeroHash, ethers.id("old anchor"));
-    const setProof = db.prepare(`UPDATE receipts SET batch_sequence = 1, proof = ? WHERE id = ?`);
-    for (const r of old) setProof.run(JSON.stringify(oldBatch.proofs[r.id]), r.id);
+    db = openDatabase(":memory:");
+    writeEarlierRelease(
+      db,
+      BEFORE_PROOF_BYTES,
+      old.map((r) => ({
+        stored: { ...currentStore.get(r.id)!, batchSequence: 1, proof: oldBatch.proofs[r.id] },
+        proofAs: "json" as const,
+      })),
+      [
+        {
+          department: DEPARTMENT,
+          sequence: 1,
+          root: oldBatch.root,
+          receipt_count: 3,
+          first_sequence: 1,
+          last_sequence: 3,
+          previous_root: ZeroHash,
+          status: "anchored",
+          attempts: 0,
+          tx_hash: ethers.id("old anchor"),
+          block_number: 1,
+          created_ms: 1,
+        },
+      ],
+    );
+    current.close();
+    expect(db.prepare(`SELECT COUNT(*) FROM receipts WHERE proof IS NOT NULL`).pluck().get()).to.equal(3);
 
     const migrated = new ReceiptStore(db);
     expect(migrated.fresh).to.equal(true);

@@ -6,24 +6,18 @@
 import { expect } from "chai";
 import { ethers, ZeroHash } from "ethers";
 import { buildBatch, verifyProof, type Receipt } from "../../../../core/receipt";
-import { migrate, openDatabase, type Db } from "../../../../server/src/common/db";
+import { openDatabase, type Db } from "../../../../server/src/common/db";
 import { ReceiptRecorder, type ReceiptDraft } from "../../../../server/src/modules/receipts/recorder";
-import { RECEIPT_MIGRATIONS, ReceiptStore } from "../../../../server/src/store/receipts";
+import { ReceiptStore } from "../../../../server/src/store/receipts";
+import { writeEarlierRelease } from "../../support/legacy-receipts";
 
 const CIVIL = ethers.id("civil affairs").toLowerCase();
 const HEALTH = ethers.id("health").toLowerCase();
 /** The release before the rebuild: its schema is the first 13 statements. */
 const BEFORE_ROWIDS = 13;
 const COLUMNS = `department, sequence, id, time, created_ms, grant_id, agreement_id, provider, subject_ref, result, leaf,
-  body, batch_sequence, proof, request_id, role, exchange, proof_nodes`;
-const INDEXES = [
-  "receipts_agreement",
-  "receipts_provider",
-  "receipts_request_id",
-  "receipts_subject",
-  "receipts_time",
-  "receipts_unbatched",
-];
+  batch_sequence, role, record, proof_nodes, proof`;
+const INDEXES = ["receipts_agreement", "receipts_subject", "receipts_time", "receipts_unbatched"];
 
 function draft(n: number, department: string): ReceiptDraft {
   return {
@@ -77,7 +71,7 @@ const indexNames = (db: Db) =>
     .prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'receipts' AND sql IS NOT NULL`)
     .pluck()
     .all();
-const rowsOf = (db: Db) => db.prepare(`SELECT ${COLUMNS} FROM receipts ORDER BY department, sequence`).all();
+const idKey = (id: string) => Buffer.from(id.slice(2), "hex");
 
 describe("Receipts: a table with rowids", function () {
   let db: Db;
@@ -95,18 +89,18 @@ describe("Receipts: a table with rowids", function () {
     expect(tableSql(db)).to.not.match(/WITHOUT ROWID/i);
     expect(db.prepare(`SELECT COUNT(rowid) FROM receipts`).pluck().get()).to.equal(20);
     const plan = db
-      .prepare(`EXPLAIN QUERY PLAN SELECT body, proof_nodes FROM receipts WHERE id = ?`)
-      .all(receipts[0].id) as { detail: string }[];
+      .prepare(`EXPLAIN QUERY PLAN SELECT record, proof_nodes FROM receipts WHERE id = ?`)
+      .all(idKey(receipts[0].id)) as { detail: string }[];
     expect(plan.map((p) => p.detail)).to.deep.equal(["SEARCH receipts USING INDEX sqlite_autoindex_receipts_1 (id=?)"]);
     // The key is still unique: a second receipt 1 of the department is refused.
-    const copy = db.prepare(`SELECT ${COLUMNS} FROM receipts WHERE id = ?`).get(receipts[0].id) as Record<
+    const copy = db.prepare(`SELECT ${COLUMNS} FROM receipts WHERE id = ?`).get(idKey(receipts[0].id)) as Record<
       string,
       unknown
     >;
     expect(() =>
       db
-        .prepare(`INSERT INTO receipts (${COLUMNS}) VALUES (${Array(18).fill("?").join(", ")})`)
-        .run(...Object.values({ ...copy, id: "0x" + "ab".repeat(32) })),
+        .prepare(`INSERT INTO receipts (${COLUMNS}) VALUES (${Array(16).fill("?").join(", ")})`)
+        .run(...Object.values({ ...copy, id: idKey("0x" + "ab".repeat(32)) })),
     ).to.throw(/UNIQUE constraint failed: receipts.department, receipts.sequence/);
   });
 
@@ -115,26 +109,25 @@ describe("Receipts: a table with rowids", function () {
     older = openDatabase(":memory:");
     const current = openDatabase(":memory:");
     try {
-      const byDepartment = await fill(new ReceiptStore(current));
-      migrate(older, "receipts", RECEIPT_MIGRATIONS.slice(0, BEFORE_ROWIDS));
-      expect(tableSql(older)).to.match(/WITHOUT ROWID/);
-      const insert = older.prepare(`INSERT INTO receipts (${COLUMNS}) VALUES (${Array(18).fill("?").join(", ")})`);
-      for (const row of rowsOf(current) as Record<string, unknown>[]) insert.run(...Object.values(row));
+      const currentStore = new ReceiptStore(current);
+      const byDepartment = await fill(currentStore);
+      const all = [...byDepartment.values()].flat();
       const batches = current.prepare(`SELECT * FROM receipt_batches`).all() as Record<string, unknown>[];
-      for (const b of batches) {
-        older
-          .prepare(`INSERT INTO receipt_batches VALUES (${Array(Object.keys(b).length).fill("?").join(", ")})`)
-          .run(...Object.values(b));
-      }
-      const before = rowsOf(older);
-      expect(before).to.have.length(20);
+      writeEarlierRelease(
+        older,
+        BEFORE_ROWIDS,
+        all.map((r) => ({ stored: currentStore.get(r.id)!, proofAs: "bytes" as const })),
+        batches,
+      );
+      expect(tableSql(older)).to.match(/WITHOUT ROWID/);
+      expect(older.prepare(`SELECT COUNT(*) FROM receipts`).pluck().get()).to.equal(20);
 
       db = older;
       older = undefined;
       const migrated = new ReceiptStore(db);
       expect(migrated.fresh).to.equal(true);
       expect(tableSql(db)).to.not.match(/WITHOUT ROWID/i);
-      expect(rowsOf(db)).to.deep.equal(before);
+      for (const r of all) expect(migrated.get(r.id)).to.deep.equal(currentStore.get(r.id));
       expect(indexNames(db)).to.have.members(INDEXES);
       expect(db.pragma("integrity_check", { simple: true })).to.equal("ok");
       for (const [department, receipts] of byDepartment) {
@@ -149,9 +142,7 @@ describe("Receipts: a table with rowids", function () {
       // The recorder continues each department's chain on the rebuilt table.
       const next = await new ReceiptRecorder(migrated).record(draft(10, CIVIL));
       expect(next.receipt.sequence).to.equal(11);
-      expect(next.receipt.prevHash).to.equal(
-        db.prepare(`SELECT leaf FROM receipts WHERE department = ? AND sequence = 10`).pluck().get(CIVIL),
-      );
+      expect(next.receipt.prevHash).to.equal(currentStore.head(CIVIL)!.leaf);
     } finally {
       current.close();
     }
