@@ -65,12 +65,12 @@ interface RowRecord {
   sender: string;
   nonce: number | null;
   to_address: string;
-  data: string;
+  data: Buffer;
   gas_limit: string | null;
   dedupe_key: string | null;
   meta_json: string;
   status: OutboxStatus;
-  raw_tx: string | null;
+  raw_tx: Buffer | null;
   tx_hash: string | null;
   attempts: number;
   block_number: number | null;
@@ -176,7 +176,7 @@ export class OutboxStore {
         now,
       );
       const id = Number(result.lastInsertRowid);
-      this.sql("INSERT INTO outbox_calldata (outbox_id, data) VALUES (?, ?)").run(id, intent.data);
+      this.sql("INSERT INTO outbox_calldata (outbox_id, data) VALUES (?, ?)").run(id, bytesOf(intent.data, "calldata"));
       this.setNextNonce(intent.genesis, intent.sender, nonce + 1);
       return id;
     });
@@ -244,7 +244,10 @@ export class OutboxStore {
          WHERE id = ? AND status = 'queued'`,
       ).run(txHash, now, id);
       if (changes === 1) {
-        this.sql("INSERT OR REPLACE INTO outbox_signed (outbox_id, raw_tx) VALUES (?, ?)").run(id, rawTx);
+        this.sql("INSERT OR REPLACE INTO outbox_signed (outbox_id, raw_tx) VALUES (?, ?)").run(
+          id,
+          bytesOf(rawTx, "signed transaction"),
+        );
       }
     })();
   }
@@ -411,7 +414,7 @@ function toRow(r: RowRecord): StoredRow {
     genesis: r.genesis,
     nonce: r.nonce,
     to: r.to_address,
-    data: r.data,
+    data: hexOf(r.data),
     gasLimit: r.gas_limit === null ? null : BigInt(r.gas_limit),
     dedupeKey: r.dedupe_key,
     meta: JSON.parse(r.meta_json) as JsonObject,
@@ -428,6 +431,21 @@ function toRow(r: RowRecord): StoredRow {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     sentAt: r.sent_at,
-    rawTx: r.raw_tx,
+    rawTx: r.raw_tx === null ? null : hexOf(r.raw_tx),
   };
+}
+
+/** The payloads are stored as bytes; a value that is not whole bytes of hex could never be signed or sent. */
+function bytesOf(hex: string, what: string): Buffer {
+  // Buffer.from stops at the first pair that is not hex: a shorter result means the text was not all hex.
+  const bytes = hex.startsWith("0x") && hex.length % 2 === 0 ? Buffer.from(hex.slice(2), "hex") : null;
+  if (bytes === null || bytes.length * 2 !== hex.length - 2) {
+    throw new TypeError(`${what} must be 0x-prefixed hex of whole bytes`);
+  }
+  return bytes;
+}
+
+/** Lower-case `0x` hex, as the payloads were written (calldata lower-cased on submit, signed bytes as serialised). */
+function hexOf(bytes: Buffer): string {
+  return `0x${bytes.toString("hex")}`;
 }

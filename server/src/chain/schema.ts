@@ -12,7 +12,9 @@ import { migrate } from "../common/db";
  * - `outbox_calldata` and `outbox_signed`: a row's calldata (written with the row) and its signed transaction (written
  *   when it is signed, deleted once the row is final or its nonce is given up), each written once. A consents batch
  *   carries ~150 kB of each, and SQLite rewrites a whole row on every UPDATE: kept in the outbox row, they were
- *   written to the WAL again, and synced, on every status change (docs/perf/consents-profile.md).
+ *   written to the WAL again, and synced, on every status change (docs/perf/consents-profile.md). Stored as bytes,
+ *   half the size of their hex; a value that is not hex fails the migration (`unhex` gives NULL), which then changes
+ *   nothing.
  * - `events` and `indexer_state`: the indexer's copy of the contracts' logs and its cursor.
  */
 export const CHAIN_MIGRATIONS: readonly string[] = [
@@ -75,14 +77,14 @@ export const CHAIN_MIGRATIONS: readonly string[] = [
    )`,
   `CREATE TABLE outbox_calldata (
      outbox_id INTEGER PRIMARY KEY REFERENCES outbox (id),
-     data TEXT NOT NULL
+     data BLOB NOT NULL
    )`,
   `CREATE TABLE outbox_signed (
      outbox_id INTEGER PRIMARY KEY REFERENCES outbox (id),
-     raw_tx TEXT NOT NULL
+     raw_tx BLOB NOT NULL
    )`,
-  `INSERT INTO outbox_calldata (outbox_id, data) SELECT id, data FROM outbox`,
-  `INSERT INTO outbox_signed (outbox_id, raw_tx) SELECT id, raw_tx FROM outbox WHERE raw_tx IS NOT NULL`,
+  `INSERT INTO outbox_calldata (outbox_id, data) SELECT id, unhex(substr(data, 3)) FROM outbox`,
+  `INSERT INTO outbox_signed (outbox_id, raw_tx) SELECT id, unhex(substr(raw_tx, 3)) FROM outbox WHERE raw_tx IS NOT NULL`,
   `ALTER TABLE outbox DROP COLUMN data`,
   `ALTER TABLE outbox DROP COLUMN raw_tx`,
 ];
