@@ -48,6 +48,12 @@ export interface StoredRow extends OutboxRow {
   rawTx: string | null;
 }
 
+/**
+ * A row without its payloads: what the sender follows a sent row by (nonce, hash, status). Read on every receipt
+ * poll, where a consents batch's ~300 kB of calldata and signed bytes would be read and decoded for nothing.
+ */
+export type RowHead = Omit<StoredRow, "data" | "rawTx">;
+
 export interface Finalization {
   status: "mined" | "reverted";
   blockNumber: number;
@@ -58,19 +64,17 @@ export interface Finalization {
   revert: DecodedRevert | null;
 }
 
-interface RowRecord {
+interface HeadRecord {
   id: number;
   genesis: string;
   key: string;
   sender: string;
   nonce: number | null;
   to_address: string;
-  data: Buffer;
   gas_limit: string | null;
   dedupe_key: string | null;
   meta_json: string;
   status: OutboxStatus;
-  raw_tx: Buffer | null;
   tx_hash: string | null;
   attempts: number;
   block_number: number | null;
@@ -84,6 +88,11 @@ interface RowRecord {
   created_at: number;
   updated_at: number;
   sent_at: number | null;
+}
+
+interface RowRecord extends HeadRecord {
+  data: Buffer;
+  raw_tx: Buffer | null;
 }
 
 export interface NewIntent {
@@ -202,14 +211,20 @@ export class OutboxStore {
     return row.n;
   }
 
-  /** Pending rows of one sender on one chain, in nonce order. */
-  pendingRows(genesis: string, sender: string, statuses: readonly OutboxStatus[] = PENDING_STATUSES): StoredRow[] {
+  /** Pending rows of one sender on one chain, in nonce order, without their payloads. */
+  pendingRows(genesis: string, sender: string, statuses: readonly OutboxStatus[] = PENDING_STATUSES): RowHead[] {
     const placeholders = statuses.map(() => "?").join(", ");
     const records = this.sql(
-      `${SELECT_ROW} WHERE outbox.genesis = ? AND outbox.sender = ? AND outbox.status IN (${placeholders})
-         ORDER BY outbox.nonce LIMIT 1000`,
-    ).all(genesis, sender, ...statuses) as RowRecord[];
-    return records.map(toRow);
+      `SELECT * FROM outbox WHERE genesis = ? AND sender = ? AND status IN (${placeholders}) ORDER BY nonce LIMIT 1000`,
+    ).all(genesis, sender, ...statuses) as HeadRecord[];
+    return records.map(toHead);
+  }
+
+  /** A row's calldata (to replay a reverted call), or null for an unknown row. */
+  calldata(id: number): string | null {
+    const bytes = this.sql("SELECT data FROM outbox_calldata WHERE outbox_id = ?").get(id) as
+      { data: Buffer } | undefined;
+    return bytes === undefined ? null : hexOf(bytes.data);
   }
 
   /** Ids of every pending row, whatever its chain. */
@@ -406,6 +421,10 @@ export class OutboxStore {
 }
 
 function toRow(r: RowRecord): StoredRow {
+  return { ...toHead(r), data: hexOf(r.data), rawTx: r.raw_tx === null ? null : hexOf(r.raw_tx) };
+}
+
+function toHead(r: HeadRecord): RowHead {
   const revert = r.error_args_json === null ? null : (JSON.parse(r.error_args_json) as DecodedRevert);
   return {
     id: r.id,
@@ -414,7 +433,6 @@ function toRow(r: RowRecord): StoredRow {
     genesis: r.genesis,
     nonce: r.nonce,
     to: r.to_address,
-    data: hexOf(r.data),
     gasLimit: r.gas_limit === null ? null : BigInt(r.gas_limit),
     dedupeKey: r.dedupe_key,
     meta: JSON.parse(r.meta_json) as JsonObject,
@@ -431,7 +449,6 @@ function toRow(r: RowRecord): StoredRow {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     sentAt: r.sent_at,
-    rawTx: r.raw_tx === null ? null : hexOf(r.raw_tx),
   };
 }
 

@@ -172,6 +172,13 @@ describe("Outbox payloads in tables of their own", function () {
     }
     expect(db.prepare(`SELECT COUNT(*) FROM outbox`).pluck().get()).to.equal(3);
     expect(store.nextNonce(GENESIS, SENDER)).to.equal(store.get(b)!.nonce! + 1);
+
+    // The sender follows its rows without reading their payloads; the calldata is read alone when a revert is replayed.
+    const heads = store.pendingRows(GENESIS, SENDER, ["queued", "signed", "sent", "failed"]);
+    expect(heads.map((h) => h.id)).to.have.members([a, b, c]);
+    heads.forEach((h) => expect(h).to.not.have.any.keys("data", "rawTx"));
+    expect(store.calldata(b)).to.equal(hexOf(64, 1));
+    expect(store.calldata(999)).to.equal(null);
   });
 
   it("moves the payloads of a database of the release before out of its rows, every row and field kept", function () {
