@@ -390,18 +390,18 @@ export class OutboxStore {
 
   /** Ends every pending row of a chain that is no longer served (after an operator adopted a new chain). */
   abandonChain(genesis: string, reason: string, now: number): number[] {
-    const ids = (
-      this.sql(`SELECT id FROM outbox WHERE genesis = ? AND status IN ${PENDING_SQL}`).all(genesis) as {
-        id: number;
-      }[]
-    ).map((r) => r.id);
-    this.db.transaction(() => {
+    return this.db.transaction(() => {
+      const ids = (
+        this.sql(`SELECT id FROM outbox WHERE genesis = ? AND status IN ${PENDING_SQL}`).all(genesis) as {
+          id: number;
+        }[]
+      ).map((r) => r.id);
       this.sql(
         `UPDATE outbox SET status = 'failed', error = ?, updated_at = ? WHERE genesis = ? AND status IN ${PENDING_SQL}`,
       ).run(reason, now, genesis);
       ids.forEach((id) => this.forgetSigned(id));
+      return ids;
     })();
-    return ids;
   }
 
   private setNextNonce(genesis: string, sender: string, nextNonce: number): void {
