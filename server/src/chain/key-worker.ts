@@ -7,7 +7,7 @@ import {
   TransactionRejectedError,
   type NodeErrorDescription,
 } from "./errors";
-import type { OutboxRow, OutboxStore, ReceiptLog, StoredRow } from "./outbox";
+import type { OutboxRow, OutboxStore, ReceiptLog, RowHead, StoredRow } from "./outbox";
 import { decodeRevert } from "./revert";
 import { transactionSigner, type TransactionSigner } from "./tx-signing";
 
@@ -438,7 +438,7 @@ export class KeyWorker {
     return store.pendingRows(genesis, this.address, ["sent", "signed"]).length > 0;
   }
 
-  private async finalize(row: StoredRow, receipt: RawReceipt, revertHint: string | null): Promise<void> {
+  private async finalize(row: RowHead, receipt: RawReceipt, revertHint: string | null): Promise<void> {
     const mined = BigInt(receipt.status) === 1n;
     const blockNumber = Number(BigInt(receipt.blockNumber));
     let revertData: string | null = null;
@@ -469,10 +469,10 @@ export class KeyWorker {
   }
 
   /** Re-executes a reverted transaction on the state before its block to learn the revert data. */
-  private async replayRevert(row: StoredRow, blockNumber: number): Promise<string | null> {
+  private async replayRevert(row: RowHead, blockNumber: number): Promise<string | null> {
     try {
       await this.ctx.provider.send("eth_call", [
-        { from: this.address, to: row.to, data: row.data },
+        { from: this.address, to: row.to, data: this.ctx.store.calldata(row.id) },
         toQuantity(Math.max(blockNumber - 1, 0)),
       ]);
       return null;

@@ -48,6 +48,12 @@ export interface StoredRow extends OutboxRow {
   rawTx: string | null;
 }
 
+/**
+ * A row without its payloads: what the sender follows a sent row by (nonce, hash, status). Read on every receipt
+ * poll, where a consents batch's ~300 kB of calldata and signed bytes would be read and decoded for nothing.
+ */
+export type RowHead = Omit<StoredRow, "data" | "rawTx">;
+
 export interface Finalization {
   status: "mined" | "reverted";
   blockNumber: number;
@@ -58,19 +64,17 @@ export interface Finalization {
   revert: DecodedRevert | null;
 }
 
-interface RowRecord {
+interface HeadRecord {
   id: number;
   genesis: string;
   key: string;
   sender: string;
   nonce: number | null;
   to_address: string;
-  data: string;
   gas_limit: string | null;
   dedupe_key: string | null;
   meta_json: string;
   status: OutboxStatus;
-  raw_tx: string | null;
   tx_hash: string | null;
   attempts: number;
   block_number: number | null;
@@ -86,6 +90,11 @@ interface RowRecord {
   sent_at: number | null;
 }
 
+interface RowRecord extends HeadRecord {
+  data: Buffer;
+  raw_tx: Buffer | null;
+}
+
 export interface NewIntent {
   genesis: string;
   key: string;
@@ -99,32 +108,53 @@ export interface NewIntent {
 
 const PENDING_SQL = "('queued', 'signed', 'sent')";
 
-/** The outbox tables (`outbox`, `outbox_nonces`, `chain_meta`). Every method is one synchronous SQLite step. */
+/**
+ * A row with its payloads. The payloads live in tables of their own (schema.ts), written once each, so that a status
+ * update rewrites only the small `outbox` row.
+ */
+const SELECT_ROW = `SELECT outbox.*, outbox_calldata.data AS data, outbox_signed.raw_tx AS raw_tx FROM outbox
+  JOIN outbox_calldata ON outbox_calldata.outbox_id = outbox.id
+  LEFT JOIN outbox_signed ON outbox_signed.outbox_id = outbox.id`;
+
+/**
+ * The outbox tables (`outbox`, its payloads `outbox_calldata` and `outbox_signed`, `outbox_nonces`, `chain_meta`).
+ * Every method is one synchronous SQLite step.
+ */
 export class OutboxStore {
+  /** Statements prepared once: the sender runs the same few on every batch. */
+  private readonly statements = new Map<string, Database.Statement>();
+
   constructor(private readonly db: Database.Database) {}
 
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (statement === undefined) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
   getMeta(name: string): string | null {
-    const row = this.db.prepare("SELECT value FROM chain_meta WHERE name = ?").get(name) as
-      { value: string } | undefined;
+    const row = this.sql("SELECT value FROM chain_meta WHERE name = ?").get(name) as { value: string } | undefined;
     return row?.value ?? null;
   }
 
   setMeta(name: string, value: string | null): void {
     if (value === null) {
-      this.db.prepare("DELETE FROM chain_meta WHERE name = ?").run(name);
+      this.sql("DELETE FROM chain_meta WHERE name = ?").run(name);
     } else {
-      this.db
-        .prepare(
-          "INSERT INTO chain_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-        )
-        .run(name, value);
+      this.sql(
+        "INSERT INTO chain_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+      ).run(name, value);
     }
   }
 
   nextNonce(genesis: string, sender: string): number | null {
-    const row = this.db
-      .prepare("SELECT next_nonce FROM outbox_nonces WHERE genesis = ? AND sender = ?")
-      .get(genesis, sender) as { next_nonce: number } | undefined;
+    const row = this.sql("SELECT next_nonce FROM outbox_nonces WHERE genesis = ? AND sender = ?").get(
+      genesis,
+      sender,
+    ) as { next_nonce: number } | undefined;
     return row?.next_nonce ?? null;
   }
 
@@ -138,64 +168,68 @@ export class OutboxStore {
       if (nonce === null) {
         return null;
       }
-      const result = this.db
-        .prepare(
-          `INSERT INTO outbox (genesis, key, sender, nonce, to_address, data, gas_limit, dedupe_key, meta_json, status,
-             created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
-        )
-        .run(
-          intent.genesis,
-          intent.key,
-          intent.sender,
-          nonce,
-          intent.to,
-          intent.data,
-          intent.gasLimit === null ? null : intent.gasLimit.toString(),
-          intent.dedupeKey,
-          JSON.stringify(intent.meta),
-          now,
-          now,
-        );
+      const result = this.sql(
+        `INSERT INTO outbox (genesis, key, sender, nonce, to_address, gas_limit, dedupe_key, meta_json, status,
+           created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
+      ).run(
+        intent.genesis,
+        intent.key,
+        intent.sender,
+        nonce,
+        intent.to,
+        intent.gasLimit === null ? null : intent.gasLimit.toString(),
+        intent.dedupeKey,
+        JSON.stringify(intent.meta),
+        now,
+        now,
+      );
+      const id = Number(result.lastInsertRowid);
+      this.sql("INSERT INTO outbox_calldata (outbox_id, data) VALUES (?, ?)").run(id, bytesOf(intent.data, "calldata"));
       this.setNextNonce(intent.genesis, intent.sender, nonce + 1);
-      return Number(result.lastInsertRowid);
+      return id;
     });
     return run.immediate();
   }
 
   get(id: number): StoredRow | undefined {
-    const record = this.db.prepare("SELECT * FROM outbox WHERE id = ?").get(id) as RowRecord | undefined;
+    const record = this.sql(`${SELECT_ROW} WHERE outbox.id = ?`).get(id) as RowRecord | undefined;
     return record && toRow(record);
   }
 
   findByDedupeKey(dedupeKey: string): StoredRow | undefined {
-    const record = this.db.prepare("SELECT * FROM outbox WHERE dedupe_key = ?").get(dedupeKey) as RowRecord | undefined;
+    const record = this.sql(`${SELECT_ROW} WHERE outbox.dedupe_key = ?`).get(dedupeKey) as RowRecord | undefined;
     return record && toRow(record);
   }
 
   pendingCount(key?: string): number {
     const row = (
       key === undefined
-        ? this.db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE status IN ${PENDING_SQL}`).get()
-        : this.db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE status IN ${PENDING_SQL} AND key = ?`).get(key)
+        ? this.sql(`SELECT COUNT(*) AS n FROM outbox WHERE status IN ${PENDING_SQL}`).get()
+        : this.sql(`SELECT COUNT(*) AS n FROM outbox WHERE status IN ${PENDING_SQL} AND key = ?`).get(key)
     ) as { n: number };
     return row.n;
   }
 
-  /** Pending rows of one sender on one chain, in nonce order. */
-  pendingRows(genesis: string, sender: string, statuses: readonly OutboxStatus[] = PENDING_STATUSES): StoredRow[] {
+  /** Pending rows of one sender on one chain, in nonce order, without their payloads. */
+  pendingRows(genesis: string, sender: string, statuses: readonly OutboxStatus[] = PENDING_STATUSES): RowHead[] {
     const placeholders = statuses.map(() => "?").join(", ");
-    const records = this.db
-      .prepare(
-        `SELECT * FROM outbox WHERE genesis = ? AND sender = ? AND status IN (${placeholders}) ORDER BY nonce LIMIT 1000`,
-      )
-      .all(genesis, sender, ...statuses) as RowRecord[];
-    return records.map(toRow);
+    const records = this.sql(
+      `SELECT * FROM outbox WHERE genesis = ? AND sender = ? AND status IN (${placeholders}) ORDER BY nonce LIMIT 1000`,
+    ).all(genesis, sender, ...statuses) as HeadRecord[];
+    return records.map(toHead);
+  }
+
+  /** A row's calldata (to replay a reverted call), or null for an unknown row. */
+  calldata(id: number): string | null {
+    const bytes = this.sql("SELECT data FROM outbox_calldata WHERE outbox_id = ?").get(id) as
+      { data: Buffer } | undefined;
+    return bytes === undefined ? null : hexOf(bytes.data);
   }
 
   /** Ids of every pending row, whatever its chain. */
   pendingIds(): number[] {
-    return (this.db.prepare(`SELECT id FROM outbox WHERE status IN ${PENDING_SQL}`).all() as { id: number }[]).map(
+    return (this.sql(`SELECT id FROM outbox WHERE status IN ${PENDING_SQL}`).all() as { id: number }[]).map(
       (r) => r.id,
     );
   }
@@ -203,59 +237,60 @@ export class OutboxStore {
   /** True when the sender has rows not yet accepted by the node (whatever their chain). */
   hasUnsent(sender: string): boolean {
     return (
-      this.db
-        .prepare("SELECT 1 FROM outbox WHERE sender = ? AND status IN ('queued', 'signed') LIMIT 1")
-        .get(sender) !== undefined
+      this.sql("SELECT 1 FROM outbox WHERE sender = ? AND status IN ('queued', 'signed') LIMIT 1").get(sender) !==
+      undefined
     );
   }
 
   /** The row to sign or (re)broadcast next: the lowest nonce not yet accepted by the node. */
   nextToSend(genesis: string, sender: string): StoredRow | undefined {
-    const record = this.db
-      .prepare(
-        `SELECT * FROM outbox WHERE genesis = ? AND sender = ? AND status IN ('queued', 'signed') ORDER BY nonce LIMIT 1`,
-      )
-      .get(genesis, sender) as RowRecord | undefined;
+    const record = this.sql(
+      `${SELECT_ROW} WHERE outbox.genesis = ? AND outbox.sender = ? AND outbox.status IN ('queued', 'signed')
+         ORDER BY outbox.nonce LIMIT 1`,
+    ).get(genesis, sender) as RowRecord | undefined;
     return record && toRow(record);
   }
 
+  /** Stores the signed transaction (once, in `outbox_signed`) and marks the row signed, in one transaction. */
   markSigned(id: number, rawTx: string, txHash: string, now: number): void {
-    this.db
-      .prepare(
-        `UPDATE outbox SET status = 'signed', raw_tx = ?, tx_hash = ?, attempts = attempts + 1, updated_at = ?
+    this.db.transaction(() => {
+      const { changes } = this.sql(
+        `UPDATE outbox SET status = 'signed', tx_hash = ?, attempts = attempts + 1, updated_at = ?
          WHERE id = ? AND status = 'queued'`,
-      )
-      .run(rawTx, txHash, now, id);
+      ).run(txHash, now, id);
+      if (changes === 1) {
+        this.sql("INSERT OR REPLACE INTO outbox_signed (outbox_id, raw_tx) VALUES (?, ?)").run(
+          id,
+          bytesOf(rawTx, "signed transaction"),
+        );
+      }
+    })();
   }
 
   markSent(id: number, now: number): void {
-    this.db
-      .prepare(
-        `UPDATE outbox SET status = 'sent', sent_at = ?, updated_at = ?, error = NULL WHERE id = ? AND status = 'signed'`,
-      )
-      .run(now, now, id);
+    this.sql(
+      `UPDATE outbox SET status = 'sent', sent_at = ?, updated_at = ?, error = NULL WHERE id = ? AND status = 'signed'`,
+    ).run(now, now, id);
   }
 
   /** Sent rows go back to `signed` so that they are broadcast again, in nonce order, with the same signed bytes. */
   markForRebroadcast(ids: readonly number[], now: number): void {
-    const update = this.db.prepare(
-      `UPDATE outbox SET status = 'signed', updated_at = ? WHERE id = ? AND status = 'sent'`,
-    );
+    const update = this.sql(`UPDATE outbox SET status = 'signed', updated_at = ? WHERE id = ? AND status = 'sent'`);
     this.db.transaction(() => ids.forEach((id) => update.run(now, id)))();
   }
 
   noteError(id: number, error: string, now: number): void {
-    this.db.prepare("UPDATE outbox SET error = ?, updated_at = ? WHERE id = ?").run(error, now, id);
+    this.sql("UPDATE outbox SET error = ?, updated_at = ? WHERE id = ?").run(error, now, id);
   }
 
+  /** Records the receipt; the signed transaction is no longer needed (a final row is never sent again). */
   finalize(id: number, outcome: Finalization, now: number): void {
-    this.db
-      .prepare(
+    this.db.transaction(() => {
+      const { changes } = this.sql(
         `UPDATE outbox SET status = ?, block_number = ?, block_hash = ?, gas_used = ?, logs_json = ?, revert_data = ?,
-           error_name = ?, error_args_json = ?, error = NULL, raw_tx = NULL, updated_at = ?
+           error_name = ?, error_args_json = ?, error = NULL, updated_at = ?
          WHERE id = ? AND status IN ${PENDING_SQL}`,
-      )
-      .run(
+      ).run(
         outcome.status,
         outcome.blockNumber,
         outcome.blockHash,
@@ -267,6 +302,13 @@ export class OutboxStore {
         now,
         id,
       );
+      if (changes === 1) this.forgetSigned(id);
+    })();
+  }
+
+  /** Deletes a row's signed transaction: the row is final, or its nonce was given up and it will be signed afresh. */
+  private forgetSigned(id: number): void {
+    this.sql("DELETE FROM outbox_signed WHERE outbox_id = ?").run(id);
   }
 
   /**
@@ -288,32 +330,29 @@ export class OutboxStore {
       if (!row || row.nonce === null) {
         return;
       }
-      this.db
-        .prepare(
-          `UPDATE outbox SET status = ?, nonce = NULL, raw_tx = NULL, revert_data = ?, error_name = ?, error_args_json = ?,
+      this.sql(
+        `UPDATE outbox SET status = ?, nonce = NULL, revert_data = ?, error_name = ?, error_args_json = ?,
              error = ?, updated_at = ? WHERE id = ?`,
-        )
-        .run(
-          outcome.status,
-          outcome.revertData,
-          outcome.revert?.errorName ?? null,
-          outcome.revert ? JSON.stringify(outcome.revert) : null,
-          outcome.error,
-          now,
-          id,
-        );
+      ).run(
+        outcome.status,
+        outcome.revertData,
+        outcome.revert?.errorName ?? null,
+        outcome.revert ? JSON.stringify(outcome.revert) : null,
+        outcome.error,
+        now,
+        id,
+      );
+      this.forgetSigned(id);
       this.renumberQueued(row.genesis, row.sender, row.nonce, now);
     })();
   }
 
   /** True when some row of the sender at or above `nonce` may already be known to the node. */
   hasAcceptedAtOrAbove(genesis: string, sender: string, nonce: number, exceptId: number): boolean {
-    const row = this.db
-      .prepare(
-        `SELECT COUNT(*) AS n FROM outbox WHERE genesis = ? AND sender = ? AND status IN ('signed', 'sent')
+    const row = this.sql(
+      `SELECT COUNT(*) AS n FROM outbox WHERE genesis = ? AND sender = ? AND status IN ('signed', 'sent')
            AND nonce >= ? AND id != ?`,
-      )
-      .get(genesis, sender, nonce, exceptId) as { n: number };
+    ).get(genesis, sender, nonce, exceptId) as { n: number };
     return row.n > 0;
   }
 
@@ -322,12 +361,13 @@ export class OutboxStore {
    * and will get a fresh nonce from `renumberQueued`.
    */
   requeue(id: number, reason: string, now: number): void {
-    this.db
-      .prepare(
-        `UPDATE outbox SET status = 'queued', nonce = -id, raw_tx = NULL, tx_hash = NULL, sent_at = NULL, error = ?,
+    this.db.transaction(() => {
+      const { changes } = this.sql(
+        `UPDATE outbox SET status = 'queued', nonce = -id, tx_hash = NULL, sent_at = NULL, error = ?,
            updated_at = ? WHERE id = ? AND status IN ('signed', 'sent')`,
-      )
-      .run(reason, now, id);
+      ).run(reason, now, id);
+      if (changes === 1) this.forgetSigned(id);
+    })();
   }
 
   /**
@@ -336,12 +376,12 @@ export class OutboxStore {
    */
   renumberQueued(genesis: string, sender: string, floor: number, now: number): void {
     this.db.transaction(() => {
-      const queued = this.db
-        .prepare(`SELECT id FROM outbox WHERE genesis = ? AND sender = ? AND status = 'queued' ORDER BY nonce, id`)
-        .all(genesis, sender) as { id: number }[];
+      const queued = this.sql(
+        `SELECT id FROM outbox WHERE genesis = ? AND sender = ? AND status = 'queued' ORDER BY nonce, id`,
+      ).all(genesis, sender) as { id: number }[];
       // Two passes so that the unique (genesis, sender, nonce) index never sees two rows with one nonce.
-      const park = this.db.prepare("UPDATE outbox SET nonce = -id WHERE id = ?");
-      const assign = this.db.prepare("UPDATE outbox SET nonce = ?, updated_at = ? WHERE id = ? AND nonce != ?");
+      const park = this.sql("UPDATE outbox SET nonce = -id WHERE id = ?");
+      const assign = this.sql("UPDATE outbox SET nonce = ?, updated_at = ? WHERE id = ? AND nonce != ?");
       queued.forEach(({ id }) => park.run(id));
       queued.forEach(({ id }, i) => assign.run(floor + i, now, id, floor + i));
       this.setNextNonce(genesis, sender, floor + queued.length);
@@ -350,26 +390,25 @@ export class OutboxStore {
 
   /** Ends every pending row of a chain that is no longer served (after an operator adopted a new chain). */
   abandonChain(genesis: string, reason: string, now: number): number[] {
-    const ids = (
-      this.db.prepare(`SELECT id FROM outbox WHERE genesis = ? AND status IN ${PENDING_SQL}`).all(genesis) as {
-        id: number;
-      }[]
-    ).map((r) => r.id);
-    this.db
-      .prepare(
-        `UPDATE outbox SET status = 'failed', error = ?, raw_tx = NULL, updated_at = ? WHERE genesis = ? AND status IN ${PENDING_SQL}`,
-      )
-      .run(reason, now, genesis);
-    return ids;
+    return this.db.transaction(() => {
+      const ids = (
+        this.sql(`SELECT id FROM outbox WHERE genesis = ? AND status IN ${PENDING_SQL}`).all(genesis) as {
+          id: number;
+        }[]
+      ).map((r) => r.id);
+      this.sql(
+        `UPDATE outbox SET status = 'failed', error = ?, updated_at = ? WHERE genesis = ? AND status IN ${PENDING_SQL}`,
+      ).run(reason, now, genesis);
+      ids.forEach((id) => this.forgetSigned(id));
+      return ids;
+    })();
   }
 
   private setNextNonce(genesis: string, sender: string, nextNonce: number): void {
-    this.db
-      .prepare(
-        `INSERT INTO outbox_nonces (genesis, sender, next_nonce) VALUES (?, ?, ?)
+    this.sql(
+      `INSERT INTO outbox_nonces (genesis, sender, next_nonce) VALUES (?, ?, ?)
          ON CONFLICT (genesis, sender) DO UPDATE SET next_nonce = excluded.next_nonce`,
-      )
-      .run(genesis, sender, nextNonce);
+    ).run(genesis, sender, nextNonce);
   }
 
   /** Sets the counter to at least `nonce` (used when the sender is first synchronised with a chain). */
@@ -382,6 +421,10 @@ export class OutboxStore {
 }
 
 function toRow(r: RowRecord): StoredRow {
+  return { ...toHead(r), data: hexOf(r.data), rawTx: r.raw_tx === null ? null : hexOf(r.raw_tx) };
+}
+
+function toHead(r: HeadRecord): RowHead {
   const revert = r.error_args_json === null ? null : (JSON.parse(r.error_args_json) as DecodedRevert);
   return {
     id: r.id,
@@ -390,7 +433,6 @@ function toRow(r: RowRecord): StoredRow {
     genesis: r.genesis,
     nonce: r.nonce,
     to: r.to_address,
-    data: r.data,
     gasLimit: r.gas_limit === null ? null : BigInt(r.gas_limit),
     dedupeKey: r.dedupe_key,
     meta: JSON.parse(r.meta_json) as JsonObject,
@@ -407,6 +449,20 @@ function toRow(r: RowRecord): StoredRow {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     sentAt: r.sent_at,
-    rawTx: r.raw_tx,
   };
+}
+
+/** The payloads are stored as bytes; a value that is not whole bytes of hex could never be signed or sent. */
+function bytesOf(hex: string, what: string): Buffer {
+  // Buffer.from stops at the first pair that is not hex: a shorter result means the text was not all hex.
+  const bytes = hex.startsWith("0x") && hex.length % 2 === 0 ? Buffer.from(hex.slice(2), "hex") : null;
+  if (bytes === null || bytes.length * 2 !== hex.length - 2) {
+    throw new TypeError(`${what} must be 0x-prefixed hex of whole bytes`);
+  }
+  return bytes;
+}
+
+/** Lower-case `0x` hex, as the payloads were written (calldata lower-cased on submit, signed bytes as serialised). */
+function hexOf(bytes: Buffer): string {
+  return `0x${bytes.toString("hex")}`;
 }

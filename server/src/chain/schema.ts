@@ -9,6 +9,12 @@ import { migrate } from "../common/db";
  *   `genesis` ties a row to the chain it was meant for, so rows of a chain that was replaced are never sent to the
  *   new one; `nonce` is NULL only for a row that never consumed one (refused before sending).
  * - `outbox_nonces`: the next nonce to assign per (chain, sender), persisted with each assignment.
+ * - `outbox_calldata` and `outbox_signed`: a row's calldata (written with the row) and its signed transaction (written
+ *   when it is signed, deleted once the row is final or its nonce is given up), each written once. A consents batch
+ *   carries ~150 kB of each, and SQLite rewrites a whole row on every UPDATE: kept in the outbox row, they were
+ *   written to the WAL again, and synced, on every status change (docs/perf/consents-profile.md). Stored as bytes,
+ *   half the size of their hex; a value that is not hex fails the migration (`unhex` gives NULL), which then changes
+ *   nothing.
  * - `events` and `indexer_state`: the indexer's copy of the contracts' logs and its cursor.
  */
 export const CHAIN_MIGRATIONS: readonly string[] = [
@@ -69,6 +75,18 @@ export const CHAIN_MIGRATIONS: readonly string[] = [
      indexed_block_hash TEXT,
      resets INTEGER NOT NULL DEFAULT 0
    )`,
+  `CREATE TABLE outbox_calldata (
+     outbox_id INTEGER PRIMARY KEY REFERENCES outbox (id),
+     data BLOB NOT NULL
+   )`,
+  `CREATE TABLE outbox_signed (
+     outbox_id INTEGER PRIMARY KEY REFERENCES outbox (id),
+     raw_tx BLOB NOT NULL
+   )`,
+  `INSERT INTO outbox_calldata (outbox_id, data) SELECT id, unhex(substr(data, 3)) FROM outbox`,
+  `INSERT INTO outbox_signed (outbox_id, raw_tx) SELECT id, unhex(substr(raw_tx, 3)) FROM outbox WHERE raw_tx IS NOT NULL`,
+  `ALTER TABLE outbox DROP COLUMN data`,
+  `ALTER TABLE outbox DROP COLUMN raw_tx`,
 ];
 
 /** Creates or upgrades the chain adapter's tables; safe to call from every component that uses them. */

@@ -16,7 +16,15 @@ describe("chain adapter schema", function () {
     ).map((t) => t.name);
 
     expect(versions).to.have.length(CHAIN_MIGRATIONS.length);
-    expect(tables).to.include.members(["chain_meta", "outbox", "outbox_nonces", "events", "indexer_state"]);
+    expect(tables).to.include.members([
+      "chain_meta",
+      "outbox",
+      "outbox_calldata",
+      "outbox_signed",
+      "outbox_nonces",
+      "events",
+      "indexer_state",
+    ]);
     db.close();
   });
 });
