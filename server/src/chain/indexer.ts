@@ -554,10 +554,7 @@ export class EventIndexer {
 
   private store(from: number, to: number, toHash: string, events: IndexedEvent[]): void {
     const { db } = this.options;
-    const insert = db.prepare(
-      `INSERT OR REPLACE INTO events (block_number, log_index, tx_hash, address, contract, name, args_json, block_time)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    const insert = eventWriter(db);
     this.committedIndexedBlock = null;
     db.transaction(() => {
       if (this.state().next_block !== from) {
@@ -565,16 +562,7 @@ export class EventIndexer {
       }
       for (const e of events) {
         if (this.options.storedByProjections?.has(`${e.contract}.${e.name}`)) continue;
-        insert.run(
-          e.blockNumber,
-          e.logIndex,
-          e.txHash,
-          e.address,
-          e.contract,
-          e.name,
-          JSON.stringify(e.args),
-          e.blockTime,
-        );
+        insert(e);
       }
       db.prepare(
         "UPDATE indexer_state SET next_block = ?, indexed_block = ?, indexed_block_hash = ? WHERE name = ?",
@@ -681,6 +669,17 @@ function quantity(hex: string): number {
   const value = parseInt(hex, 16);
   if (!Number.isSafeInteger(value)) throw new Error(`not a JSON-RPC quantity: ${hex}`);
   return value;
+}
+
+/** Writes an event into the `events` table (replacing the row of the same block and log index): `toEvent`'s inverse. */
+export function eventWriter(db: Database.Database): (e: IndexedEvent) => void {
+  const insert = db.prepare(
+    `INSERT OR REPLACE INTO events (block_number, log_index, tx_hash, address, contract, name, args_json, block_time)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  return (e) => {
+    insert.run(e.blockNumber, e.logIndex, e.txHash, e.address, e.contract, e.name, JSON.stringify(e.args), e.blockTime);
+  };
 }
 
 /** An `events` row as the event it indexes. */

@@ -8,6 +8,7 @@ import { expect } from "chai";
 import type { IndexedEvent, JsonObject } from "../../../../server/src/common/indexed-event";
 import { openDatabase, type Db } from "../../../../server/src/common/db";
 import { migrateChainSchema } from "../../../../server/src/chain/schema";
+import { eventWriter } from "../../../../server/src/chain/indexer";
 import { ConsentStore } from "../../../../server/src/store/consents";
 import { ReceiptStore } from "../../../../server/src/store/receipts";
 import { ScorecardService, rankedCards } from "../../../../server/src/modules/audit/service";
@@ -110,23 +111,10 @@ function consentArgs(consentId: string, recorder: string, recipient: string): Js
 /** Fills the gateway's tables as its indexer would: the consent store's statements, the rest in `events`. */
 function fill(db: Db, events: readonly IndexedEvent[]): void {
   const consents = new ConsentStore(db);
-  const insertEvent = db.prepare(
-    `INSERT INTO events (block_number, log_index, tx_hash, address, contract, name, args_json, block_time)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const insertEvent = eventWriter(db);
   db.transaction(() => {
     consents.apply(events);
-    for (const e of events.filter((e) => e.contract !== "ConsentRegistry"))
-      insertEvent.run(
-        e.blockNumber,
-        e.logIndex,
-        e.txHash,
-        e.address,
-        e.contract,
-        e.name,
-        JSON.stringify(e.args),
-        e.blockTime,
-      );
+    for (const e of events.filter((e) => e.contract !== "ConsentRegistry")) insertEvent(e);
   })();
 }
 
