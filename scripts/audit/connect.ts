@@ -91,7 +91,9 @@ async function openRpc(rpc: string): Promise<Provider> {
   } catch {
     throw new UsageError(`cannot reach ${rpc}: start the chain with \`npm start\` or pass --rpc`);
   }
-  return new JsonRpcProvider(rpc, undefined, { staticNetwork: Network.from(chainId) });
+  // No cache of answers: ethers keeps each for 250 ms behind a timer that holds the process open, so every audit
+  // waited up to a quarter of a second after its report for its last read's timer (the auditor asks each thing once).
+  return new JsonRpcProvider(rpc, undefined, { staticNetwork: Network.from(chainId), cacheTimeout: -1 });
 }
 
 async function deploymentProblems(
