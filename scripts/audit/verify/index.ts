@@ -38,6 +38,18 @@ export interface VerifyOptions {
   maxAnchorDelay: number;
   /** The anchored batches the file must hold: by default every batch of each department in it. */
   span?: Span;
+  /**
+   * The chain's records of deliveries and its directory as read by an earlier verification on the same connection
+   * (`audit exchange` verifies two files naming the same agreements, grants, departments and subjects): only what
+   * that one did not read is read. Each department's anchored history stays the verification's own.
+   */
+  shared?: SharedReads;
+}
+
+/** What verifications on one connection share (see `VerifyOptions.shared`); one verification at a time. */
+export class SharedReads {
+  directory: Directory | undefined;
+  constructor(readonly reader: RecordsReader) {}
 }
 
 /** The entries to verify, in file order; called again when a second reading is needed. */
@@ -152,7 +164,7 @@ class StreamVerifier {
     options: VerifyOptions,
     private readonly visit?: (checked: CheckedReceipt) => void,
   ) {
-    this.reader = new RecordsReader(ctx);
+    this.reader = options.shared?.reader ?? new RecordsReader(ctx);
     this.input = {
       ctx,
       options,
@@ -160,7 +172,7 @@ class StreamVerifier {
       histories: new Map(),
       records: this.reader.records,
       // Read with the first chunk, before any check looks at it (`finish` reads it for a file without receipts).
-      directory: undefined as unknown as Directory,
+      directory: options.shared?.directory as Directory,
       steps: new Map(),
       given: new Map(),
     };
@@ -205,6 +217,7 @@ class StreamVerifier {
     await this.checkChunk();
     const { input } = this;
     input.directory ??= await loadDirectory(input.ctx, []);
+    if (input.options.shared) input.options.shared.directory = input.directory;
     const rereading = this.links.deferred.size > 0 || this.repeats.length > 0 || this.quotas.anyOver;
     const overQuota = rereading ? await this.readAgain(read) : [];
     const result: VerifyResult = {
@@ -243,6 +256,7 @@ class StreamVerifier {
     histories?.forEach((history, department) => input.histories.set(department, history));
     if (directory && input.directory) directory.resources.forEach((r, id) => input.directory.resources.set(id, r));
     else if (directory) input.directory = directory;
+    if (input.options.shared) input.options.shared.directory = input.directory;
     for (const [key, batch] of namedBatches(chunk, input.histories))
       if (!input.named.has(key)) input.named.set(key, batch);
 
