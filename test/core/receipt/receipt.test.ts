@@ -53,6 +53,21 @@ describe("receipt format", function () {
       }
     });
 
+    it("give each receipt the id keccak256(abi.encode(bytes32, uint64)) of its department and number (property)", function () {
+      const coder = ethers.AbiCoder.defaultAbiCoder();
+      const department = fc.stringMatching(/^[0-9a-fA-F]{64}$/).map((h) => `0x${h}`);
+      const sequence = fc.oneof(
+        fc.constantFrom(0, 1, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, Number.MAX_SAFE_INTEGER),
+        fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+      );
+      fc.assert(
+        fc.property(department, sequence, (d, n) => {
+          expect(receiptId(d, n)).to.equal(ethers.keccak256(coder.encode(["bytes32", "uint64"], [d, n])));
+        }),
+        { numRuns: 500, seed: 20261201 },
+      );
+    });
+
     it("chain each department's receipts by the previous leaf", function () {
       expect(batchReceipts[0].prevHash).to.equal(ethers.ZeroHash);
       expect(batchReceipts[1].prevHash).to.equal(receiptLeaf(batchReceipts[0]));
@@ -222,6 +237,50 @@ describe("receipt format", function () {
         expect(parseReceipt({ ...receipt })).to.deep.equal({ success: true, data: receipt });
       for (const value of [null, [], "receipt", Object.create({ id: base.id })])
         expect(parseReceipt(value)).to.deep.equal(ReceiptSchema.safeParse(value));
+    });
+
+    it("hashes the leaf written in place as the hex encoding's leaf, on every form a field takes (property)", function () {
+      const hex = (digits: number) => fc.stringMatching(new RegExp(`^[0-9a-fA-F]{${digits}}$`));
+      const uint = (max: bigint) => fc.bigInt({ min: 0n, max });
+      const forms: Record<string, fc.Arbitrary<unknown>> = {
+        sequence: fc.oneof(
+          fc.constantFrom(1, 2 ** 32, 2 ** 32 - 1, Number.MAX_SAFE_INTEGER),
+          fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+        ),
+        time: fc.oneof(fc.constantFrom(0, 2 ** 53 - 1), fc.nat()),
+        resourceVersion: fc.constantFrom(1, 255, 256, 0xffffffff),
+        grantId: uint(2n ** 256n - 1n).map(String),
+        agreementId: fc.oneof(fc.constantFrom("0", (2n ** 256n - 1n).toString()), uint(2n ** 64n).map(String)),
+        fieldMask: fc.integer({ min: 1, max: 64 }).chain((n) => hex(n).map((h) => `0x${h}`)),
+        account: fc.constantFrom(
+          base.account,
+          base.account.toLowerCase(),
+          base.account.toUpperCase().replace("0X", "0x"),
+        ),
+        consentId: hex(64).map((h) => `0x${h}`),
+        subjectRef: hex(64).map((h) => `0x${h}`),
+        requestHash: hex(64).map((h) => `0x${h}`),
+        prevHash: fc.constantFrom(ethers.ZeroHash, `0x${"F".repeat(64)}`),
+      };
+      const outcome = fc.constantFrom(
+        { result: "delivered", reason: "ok" },
+        { result: "denied", reason: "consent_withdrawn" },
+        { result: "failed", reason: "a".repeat(31) },
+      );
+      const changes = fc
+        .tuple(fc.record(forms, { requiredKeys: [] }), fc.option(outcome))
+        .map(([fields, result]) => ({ ...fields, ...result }));
+      fc.assert(
+        fc.property(fc.constantFrom(...receipts), changes, (receipt, changed) => {
+          const r = { ...receipt, ...changed } as Receipt;
+          r.id = receiptId(r.department, r.sequence);
+          const fromHex = ethers.keccak256(ethers.keccak256(encodeReceipt(r)));
+          expect(leafOfParsedReceipt(r)).to.equal(fromHex);
+        }),
+        { numRuns: 500, seed: 20261201 },
+      );
+      for (const [i, vector] of vectors.receipts.entries())
+        expect(leafOfParsedReceipt(receipts[i])).to.equal(vector.leaf);
     });
 
     it("accepts lower-case and checksummed addresses alike, with the same leaf", function () {
