@@ -474,15 +474,20 @@ export type MerkleSteps = Map<string, { sibling: string; parent: string }>;
  * instead of once per receipt below it. The caller bounds its size.
  */
 export function verifyLeafProof(leaf: string, proof: readonly string[], root: string, steps?: MerkleSteps): boolean {
-  if (!isBytes32Hex(root) || !proof.every(isBytes32Hex)) return false;
+  if (!isBytes32Hex(root)) return false;
   let hash = leaf.toLowerCase();
   for (const node of proof) {
+    // A node that is a remembered sibling in either case (with its "0x": only A-F lower-case to a-f) is well-formed as
+    // that sibling was when remembered; any other is checked here. A malformed node makes the proof false wherever it
+    // is, as when every node was checked before the first step (the steps remembered until then are the hashes of
+    // well-formed pairs, as true for any other proof).
     const sibling = node.toLowerCase();
     const known = steps?.get(hash);
-    if (known !== undefined && known.sibling === sibling) {
+    if (known !== undefined && known.sibling === sibling && node.charCodeAt(1) === 0x78) {
       hash = known.parent;
       continue;
     }
+    if (!isBytes32Hex(node)) return false;
     const parent = keccak256Bytes(bytesOf(hash < sibling ? hash + sibling.slice(2) : sibling + hash.slice(2)));
     steps?.set(hash, { sibling, parent });
     hash = parent;

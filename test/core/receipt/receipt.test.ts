@@ -1,5 +1,5 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { SimpleMerkleTree, StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 import fc from "fast-check";
 import { ethers } from "hardhat";
@@ -361,6 +361,54 @@ describe("receipt format", function () {
       expect(verifyProof(receipt, ["0x1234"], batch.root)).to.equal(false);
       expect(verifyProof(receipt, proof, "not a root")).to.equal(false);
       expect(verifyProof({ ...receipt, reason: "ok" }, proof, batch.root)).to.equal(false);
+    });
+
+    it("decides as when every node was checked first, on proofs with malformed, upper-case and forged nodes (property)", function () {
+      // The function before nodes were checked as they are walked (each step it remembers is a well-formed pair's).
+      const checkedFirst = (leaf: string, nodes: readonly string[], root: string, steps: MerkleSteps) => {
+        const hex = /^0x[0-9a-fA-F]{64}$/;
+        if (!hex.test(root) || !nodes.every((n) => hex.test(n))) return false;
+        let hash = leaf.toLowerCase();
+        for (const node of nodes) {
+          const sibling = node.toLowerCase();
+          const known = steps.get(hash);
+          if (known !== undefined && known.sibling === sibling) hash = known.parent;
+          else {
+            const [a, b] = hash < sibling ? [hash, sibling] : [sibling, hash];
+            const parent = ethers.keccak256(ethers.concat([a, b]));
+            steps.set(hash, { sibling, parent });
+            hash = parent;
+          }
+        }
+        return hash === root.toLowerCase();
+      };
+      const leaves = Array.from({ length: 24 }, (_, i) => ethers.id(`proof property leaf ${i}`));
+      const tree = SimpleMerkleTree.of(leaves);
+      const change = fc.record({
+        leaf: fc.nat(leaves.length - 1),
+        node: fc.nat(5),
+        at: fc.nat(65),
+        to: fc.constantFrom("0", "a", "A", "f", "F", "x", "X", "g", " ", "\u0130", "\u212a"),
+        how: fc.constantFrom("char", "upper", "0X", "drop", "extra", "none", "none"),
+      });
+      fc.assert(
+        fc.property(fc.array(change, { minLength: 1, maxLength: 30 }), (changes) => {
+          const [walked, reference]: [MerkleSteps, MerkleSteps] = [new Map(), new Map()];
+          for (const { leaf, node, at, to, how } of changes) {
+            const proof = [...tree.getProof(leaf)];
+            const i = node % proof.length;
+            if (how === "char") proof[i] = proof[i].slice(0, at) + to + proof[i].slice(at + 1);
+            if (how === "upper") proof[i] = proof[i].toUpperCase();
+            if (how === "0X") proof[i] = `0X${proof[i].slice(2)}`;
+            if (how === "drop") proof.splice(i, 1);
+            if (how === "extra") proof.push(leaves[node]);
+            expect(verifyLeafProof(leaves[leaf], proof, tree.root, walked), JSON.stringify(proof)).to.equal(
+              checkedFirst(leaves[leaf], proof, tree.root, reference),
+            );
+          }
+        }),
+        { numRuns: 300, seed: 20261201 },
+      );
     });
 
     it("decides the same from the leaf, with remembered steps as without", function () {
