@@ -46,7 +46,7 @@ export async function auditPart(ctx: BenchContext): Promise<Record<string, unkno
   return { receipts, exchange, trail };
 }
 
-interface AuditChain {
+export interface AuditChain {
   provider: JsonRpcProvider;
   system: System;
   s: DirectSharing;
@@ -220,7 +220,24 @@ function deliveryFields(s: DirectSharing, consentId: string, k: number) {
  * provider's, both carrying the request signed by the consumer's operator and the response signed by the provider's
  * (two EIP-712 digests and two signature recoveries a receipt), each side chained and anchored by its department.
  */
-async function exchangePart(ctx: BenchContext, { provider, system, s, rpc, deploymentFile }: AuditChain) {
+async function exchangePart(ctx: BenchContext, chain: AuditChain) {
+  const { args, exchanges } = await writeExchangeFiles(ctx, chain);
+  let output = "";
+  const code = await auditRun(args, { stdout: (t) => (output += t), stderr: (t) => (output += t) });
+  const violations = violationsOf(output);
+  if (code !== 0) ctx.log(`audit: exchange exited ${code} with ${violations} violations: ${output.slice(0, 300)}`);
+  const command = await timeCommand(ctx, "audit-exchange", args, AUDIT_RECEIPTS);
+  return { count: AUDIT_RECEIPTS, exchanges, ...command, violations };
+}
+
+/**
+ * The exchange part's two files (5,000 exchanges signed and anchored, each side's receipts in its file) in
+ * `ctx.workDir`; returns the auditor's arguments for them (bench/lib/audit-exchange-main.ts times them repeatedly).
+ */
+export async function writeExchangeFiles(
+  ctx: BenchContext,
+  { provider, system, s, rpc, deploymentFile }: AuditChain,
+): Promise<{ args: string[]; exchanges: number }> {
   const exchanges = AUDIT_RECEIPTS / 2;
   const consentIds = await consentedSubjects(provider, system, s);
   const { chainId } = await provider.getNetwork();
@@ -289,12 +306,7 @@ async function exchangePart(ctx: BenchContext, { provider, system, s, rpc, deplo
   }
   ctx.log(`audit: ${exchanges} exchanges (${AUDIT_RECEIPTS} receipts) signed and anchored; verifying`);
   const args = ["exchange", files.consumer, files.provider, "--rpc", rpc, "--deployment", deploymentFile, "--json"];
-  let output = "";
-  const code = await auditRun(args, { stdout: (t) => (output += t), stderr: (t) => (output += t) });
-  const violations = violationsOf(output);
-  if (code !== 0) ctx.log(`audit: exchange exited ${code} with ${violations} violations: ${output.slice(0, 300)}`);
-  const command = await timeCommand(ctx, "audit-exchange", args, AUDIT_RECEIPTS);
-  return { count: AUDIT_RECEIPTS, exchanges, ...command, violations };
+  return { args, exchanges };
 }
 
 function violationsOf(json: string): number | null {

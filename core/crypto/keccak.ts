@@ -15,7 +15,7 @@
  * that is not plain even-length hex goes to ethers, so the digest, and the error for bad input, stay ethers'.
  */
 import { createKeccak, type IHasher } from "hash-wasm";
-import { keccak256 } from "ethers";
+import { getBytes, keccak256 } from "ethers";
 
 let registered: Promise<void> | undefined;
 let hasher: IHasher | undefined;
@@ -44,4 +44,10 @@ export function keccak256Hex(hex: string): string {
 export function keccak256Bytes(bytes: Uint8Array): string {
   if (hasher === undefined) return keccak256(bytes);
   return `0x${hasher.init().update(bytes).digest("hex")}`;
+}
+
+/** keccak256 of bytes, as its 32 bytes (for a digest hashed again, as a receipt's leaf is, with no hex between). */
+export function keccak256Digest(bytes: Uint8Array): Uint8Array {
+  if (hasher === undefined) return getBytes(keccak256(bytes));
+  return hasher.init().update(bytes).digest("binary");
 }

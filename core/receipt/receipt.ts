@@ -21,7 +21,7 @@
  */
 import { decodeBytes32String, encodeBytes32String, isAddress } from "ethers";
 import { z } from "zod";
-import { keccak256Bytes, keccak256Hex } from "../crypto/keccak";
+import { keccak256Bytes, keccak256Digest, keccak256Hex } from "../crypto/keccak";
 import { remembered } from "../remembered";
 import { isBytes32Hex } from "../crypto/hex";
 
@@ -249,8 +249,19 @@ function word(value: string | number | bigint): string {
   return value.toString(16).padStart(64, "0");
 }
 
+const RECEIPT_ID_PREIMAGE = Buffer.alloc(64);
+
 /** The id of a department's receipt number `sequence`: keccak256(abi.encode(bytes32, uint64)). */
 export function receiptId(department: string, sequence: number): string {
+  // Written in place for a department of 0x and 64 hex digits and a safe sequence number (the auditor checks the id of
+  // every receipt it reads); any other value is encoded as hex, as it always was.
+  if (isBytes32Hex(department) && Number.isSafeInteger(sequence) && sequence >= 0) {
+    const out = RECEIPT_ID_PREIMAGE.fill(0, 32);
+    out.write(department.slice(2), 0, "hex");
+    out.writeUInt32BE(Math.floor(sequence / 0x1_0000_0000), 56);
+    out.writeUInt32BE(sequence >>> 0, 60);
+    return keccak256Bytes(out);
+  }
   return keccak256Hex("0x" + word(department) + word(sequence));
 }
 
@@ -311,7 +322,47 @@ export function receiptLeaf(receipt: Receipt): string {
 }
 
 function leafOfParsed(receipt: Receipt): string {
-  return keccak256Hex(keccak256Bytes(bytesOf(encodeLeafValues(leafValuesOf(receipt)))));
+  const values = leafValuesOf(receipt);
+  const preimage = leafPreimage(values);
+  return preimage
+    ? keccak256Bytes(keccak256Digest(preimage))
+    : keccak256Hex(keccak256Bytes(bytesOf(encodeLeafValues(values))));
+}
+
+/** The leaf's preimage, rewritten for each receipt (hashed at once, never handed out). */
+const LEAF_PREIMAGE = Buffer.alloc(RECEIPT_LEAF_TYPES.length * 32);
+
+/**
+ * `encodeLeafValues` as bytes, each word written in place (the hex string of 1,216 digits it builds, and decodes
+ * again, cost more than the two hashes), for the values of a receipt ReceiptSchema accepted: its bytes32 fields 0x and
+ * 64 hex digits, its address 0x and 40, its integers safe ones, its uint256 below 2^256 (the lengths and ranges are
+ * checked again here; anything else is undefined, for `encodeLeafValues` to encode as it always has).
+ * test/core/receipt/receipt.test.ts compares the two on every form a field of a valid receipt takes.
+ */
+function leafPreimage(values: ReceiptLeafValues): Buffer | undefined {
+  const out = LEAF_PREIMAGE.fill(0);
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    const at = i * 32;
+    const type = RECEIPT_LEAF_TYPES[i];
+    if (typeof value === "number") {
+      if (!Number.isSafeInteger(value) || value < 0) return undefined;
+      out.writeUInt32BE(Math.floor(value / 0x1_0000_0000), at + 24);
+      out.writeUInt32BE(value >>> 0, at + 28);
+    } else if (type === "uint256") {
+      const n = BigInt(value);
+      if (n < 0n || n > MAX_UINT256) return undefined;
+      const hex = n.toString(16);
+      out.write(hex.length % 2 ? `0${hex}` : hex, at + 32 - Math.ceil(hex.length / 2), "hex");
+    } else if (type === "address") {
+      if (value.length !== 42) return undefined;
+      out.write(value.slice(2), at + 12, "hex");
+    } else {
+      if (value.length !== 66) return undefined;
+      out.write(value.slice(2), at, "hex");
+    }
+  }
+  return out;
 }
 
 /** 0x-hex to bytes with Node's decoder: ethers' own (one byte at a time) costs more than the hash on the hot path. */
@@ -423,15 +474,20 @@ export type MerkleSteps = Map<string, { sibling: string; parent: string }>;
  * instead of once per receipt below it. The caller bounds its size.
  */
 export function verifyLeafProof(leaf: string, proof: readonly string[], root: string, steps?: MerkleSteps): boolean {
-  if (!isBytes32Hex(root) || !proof.every(isBytes32Hex)) return false;
+  if (!isBytes32Hex(root)) return false;
   let hash = leaf.toLowerCase();
   for (const node of proof) {
+    // A node that is a remembered sibling in either case (with its "0x": only A-F lower-case to a-f) is well-formed as
+    // that sibling was when remembered; any other is checked here. A malformed node makes the proof false wherever it
+    // is, as when every node was checked before the first step (the steps remembered until then are the hashes of
+    // well-formed pairs, as true for any other proof).
     const sibling = node.toLowerCase();
     const known = steps?.get(hash);
-    if (known !== undefined && known.sibling === sibling) {
+    if (known !== undefined && known.sibling === sibling && node.charCodeAt(1) === 0x78) {
       hash = known.parent;
       continue;
     }
+    if (!isBytes32Hex(node)) return false;
     const parent = keccak256Bytes(bytesOf(hash < sibling ? hash + sibling.slice(2) : sibling + hash.slice(2)));
     steps?.set(hash, { sibling, parent });
     hash = parent;

@@ -3,7 +3,7 @@
  * block, contract code at every address. A chain that cannot be reached is a usage error (exit 2); a chain that is
  * reachable but is not the deployment's is a `wrong_deployment` violation (exit 1).
  */
-import { FetchRequest, JsonRpcProvider, Network, type Provider } from "ethers";
+import { FetchRequest, JsonRpcProvider, Network, type Block, type Provider } from "ethers";
 import { IConsentRegistry__factory } from "../../typechain-types/factories/contracts/consent/IConsentRegistry__factory";
 import { IGrants__factory } from "../../typechain-types/factories/contracts/sharing/IGrants__factory";
 import { CONTRACT_NAMES } from "../../core/contracts";
@@ -44,9 +44,21 @@ export async function connect(options: ConnectOptions): Promise<AuditContext> {
   const owned = options.provider === undefined;
   try {
     const chainId = Number((await provider.getNetwork()).chainId);
-    const latest = await provider.getBlock("latest");
-    if (!latest) throw new UsageError(`${rpc} returned no latest block: check that it is an Ethereum JSON-RPC node`);
-    const problems = await deploymentProblems(provider, deployment, chainId, latest.number);
+    // Everything the checks read, asked at once (one round trip to the node instead of six in turn); each answer is
+    // then looked at in the order the checks always took, so a failure is the one it always was.
+    const reads = deploymentReads(provider, deployment);
+    let latest: Block | null;
+    try {
+      latest = await provider.getBlock("latest");
+    } catch (error) {
+      reads.ignore();
+      throw error;
+    }
+    if (!latest) {
+      reads.ignore();
+      throw new UsageError(`${rpc} returned no latest block: check that it is an Ethereum JSON-RPC node`);
+    }
+    const problems = await deploymentProblems(reads, deployment, chainId, latest.number);
     const fromBlock = Math.min(deployment.deploymentBlock, latest.number);
     return {
       provider,
@@ -91,11 +103,36 @@ async function openRpc(rpc: string): Promise<Provider> {
   } catch {
     throw new UsageError(`cannot reach ${rpc}: start the chain with \`npm start\` or pass --rpc`);
   }
-  return new JsonRpcProvider(rpc, undefined, { staticNetwork: Network.from(chainId) });
+  // No cache of answers: ethers keeps each for 250 ms behind a timer that holds the process open, so every audit
+  // waited up to a quarter of a second after its report for its last read's timer (the auditor asks each thing once).
+  return new JsonRpcProvider(rpc, undefined, { staticNetwork: Network.from(chainId), cacheTimeout: -1 });
+}
+
+/** The chain's answers the deployment checks need, asked for together. */
+interface DeploymentReads {
+  genesis: Promise<Block | null> | undefined;
+  codes: Promise<string[]>;
+  wiring: Promise<string[]>;
+  /** Marks the reads as not wanted (their failures are then not reported). */
+  ignore(): void;
+}
+
+function deploymentReads(provider: Provider, deployment: DeploymentFile): DeploymentReads {
+  const reads = {
+    genesis: deployment.genesisHash ? provider.getBlock(0) : undefined,
+    codes: Promise.all(CONTRACT_NAMES.map((name) => provider.getCode(deployment.contracts[name]))),
+    wiring: wiringProblems(provider, deployment),
+  };
+  const ignore = () => {
+    for (const read of [reads.genesis, reads.codes, reads.wiring]) read?.catch(() => undefined);
+  };
+  // Until looked at, a failed read is not an unhandled rejection: the checks look at each in turn, or ignore them.
+  ignore();
+  return { ...reads, ignore };
 }
 
 async function deploymentProblems(
-  provider: Provider,
+  reads: DeploymentReads,
   deployment: DeploymentFile,
   chainId: number,
   latestBlock: number,
@@ -105,7 +142,7 @@ async function deploymentProblems(
     problems.push(`the chain's id is ${chainId}, the deployment file says ${deployment.chainId}`);
   }
   if (deployment.genesisHash) {
-    const genesis = await provider.getBlock(0);
+    const genesis = await reads.genesis;
     if (genesis?.hash?.toLowerCase() !== deployment.genesisHash.toLowerCase()) {
       problems.push(
         `the chain's genesis block is ${genesis?.hash ?? "missing"}, the deployment file says ${deployment.genesisHash} (a restarted chain?)`,
@@ -117,11 +154,12 @@ async function deploymentProblems(
       `the chain has ${latestBlock + 1} blocks, the deployment file says it was deployed at block ${deployment.deploymentBlock}`,
     );
   }
-  const codes = await Promise.all(CONTRACT_NAMES.map((name) => provider.getCode(deployment.contracts[name])));
+  const codes = await reads.codes;
   CONTRACT_NAMES.forEach((name, i) => {
     if (codes[i] === "0x") problems.push(`no contract code at ${name} ${deployment.contracts[name]}`);
   });
-  if (problems.length === 0) problems.push(...(await wiringProblems(provider, deployment)));
+  // Read with the rest, reported only for a deployment that passed every check above.
+  if (problems.length === 0) problems.push(...(await reads.wiring));
   return problems;
 }
 
@@ -142,9 +180,10 @@ async function wiringProblems(provider: Provider, deployment: DeploymentFile): P
       read: () => IConsentRegistry__factory.connect(ConsentRegistry, provider).consortium(),
     },
   ];
+  const answers = await Promise.all(links.map(({ read }) => read().catch(() => undefined)));
   const problems: string[] = [];
-  for (const { name, at, expected, read } of links) {
-    const actual = await read().catch(() => undefined);
+  for (const [i, { name, at, expected }] of links.entries()) {
+    const actual = answers[i];
     if (actual?.toLowerCase() !== expected.toLowerCase()) {
       problems.push(
         `${name} at ${at} does not belong to this deployment (it names ${actual ?? "nothing"}, the file says ${expected})`,

@@ -19,6 +19,7 @@ import {
 } from "../../exchange";
 import type { Receipt } from "../../receipt";
 import type { Violation } from "../rules";
+import { isBytes32Hex } from "../../crypto/hex";
 
 /** What the exchange check reads of a receipt file's entry: its place in the file and the envelope, unparsed. */
 interface ExchangeEntry {
@@ -97,10 +98,23 @@ export class ExchangeCrypto {
   constructor(private readonly domain: TypedDataDomain) {}
 
   requestDigest(request: ExchangeRequest): string {
-    return remembered(this.requests, request, () => requestDigest(this.domain, request));
+    return this.request(request).digest;
   }
 
   responseDigest(response: ExchangeResponse): string {
+    return this.response(response).digest;
+  }
+
+  /**
+   * The request with its digest: the one remembered under its requestId when every field is the same (the other
+   * side's copy, which the audit then keeps once rather than twice), else this one.
+   */
+  request(request: ExchangeRequest): Remembered<ExchangeRequest> {
+    return remembered(this.requests, request, () => requestDigest(this.domain, request));
+  }
+
+  /** The response with its digest, as `request`. */
+  response(response: ExchangeResponse): Remembered<ExchangeResponse> {
     return remembered(this.responses, response, () => responseDigest(this.domain, response));
   }
 
@@ -127,26 +141,26 @@ export class ExchangeCrypto {
   }
 }
 
-interface Remembered<T> {
+export interface Remembered<T> {
   message: T;
   digest: string;
 }
 
 /**
- * The digest of `message`: the remembered one when the message under its requestId has the same fields, else computed
- * (and remembered). Looked up by requestId and compared field by field rather than keyed by the whole message: a key
+ * `message` and its digest: the remembered ones when the message under its requestId has the same fields, else
+ * `message` with its digest computed (and remembered). Looked up by requestId and compared field by field rather than keyed by the whole message: a key
  * of every field cost more to build and hash than the digest it saved (docs/perf/audit-profile.md).
  */
 function remembered<T extends ExchangeRequest | ExchangeResponse>(
   cache: Map<string, Remembered<T>>,
   message: T,
   compute: () => string,
-): string {
+): Remembered<T> {
   const known = cache.get(message.requestId);
-  if (known !== undefined && sameFields(known.message, message)) return known.digest;
-  const digest = compute();
-  cache.set(message.requestId, { message, digest });
-  return digest;
+  if (known !== undefined && sameFields(known.message, message)) return known;
+  const fresh = { message, digest: compute() };
+  cache.set(message.requestId, fresh);
+  return fresh;
 }
 
 /** Whether two messages hold the same fields, each a string or a number (anything else is never taken as the same). */
@@ -170,8 +184,7 @@ const EXCHANGE_KEYS: ReadonlySet<string> = new Set(Object.keys(EnvelopeSchema.sh
  */
 function plainEnvelope(entry: ExchangeEntry): Envelope | undefined {
   const { requestId, role, exchange } = entry;
-  if (typeof requestId !== "string" || !ExchangeRequestSchema.shape.requestId.safeParse(requestId).success)
-    return undefined;
+  if (!isBytes32Hex(requestId)) return undefined; // ExchangeRequestSchema's requestId, without zod's call
   if ((role !== "consumer" && role !== "provider") || typeof exchange !== "object" || exchange === null)
     return undefined;
   if (Object.getPrototypeOf(exchange) !== Object.prototype || !Object.keys(exchange).every((k) => EXCHANGE_KEYS.has(k)))
@@ -213,6 +226,10 @@ export function parseEnvelope(checked: CheckedReceipt, crypto: ExchangeCrypto): 
     };
   }
   const { requestId, role, exchange } = parsed.data;
+  // The messages as first read when this copy's fields are the same (both sides' receipts keep them): the audit holds
+  // every exchange receipt until the pairs are judged, and one copy of each message is half of that to keep.
+  const request = crypto.request(exchange.request);
+  const response = exchange.response && crypto.response(exchange.response);
   return {
     kind: "exchange",
     receipt: {
@@ -221,8 +238,10 @@ export function parseEnvelope(checked: CheckedReceipt, crypto: ExchangeCrypto): 
       requestId,
       role,
       ...exchange,
-      digest: crypto.requestDigest(exchange.request),
-      responseDigest: exchange.response && crypto.responseDigest(exchange.response),
+      request: request.message,
+      ...(response ? { response: response.message } : {}),
+      digest: request.digest,
+      responseDigest: response?.digest,
     },
   };
 }

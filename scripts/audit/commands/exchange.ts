@@ -10,7 +10,8 @@ import type { Violation } from "../rules";
 import { short, type Directory } from "../state/directory";
 import { loadOperatorHistory } from "../state/operators";
 import { exchangeDomain } from "../../../core/exchange";
-import { verifyReceipts, type ReceiptSource, type VerifyResult } from "../verify";
+import { SharedReads, verifyReceipts, type ReceiptSource, type VerifyResult } from "../verify";
+import { RecordsReader } from "../verify/allowed";
 import { ExchangeCrypto, type ExchangeReceipt } from "../../../core/audit/exchange/envelope";
 import type { PairOutcome, PairVerdict } from "../../../core/audit/exchange/pairing";
 import {
@@ -48,7 +49,9 @@ export async function exchangeCommand(ctx: AuditContext, options: ExchangeComman
         ids.push(typeof e.receipt.id === "string" ? e.receipt.id : e.position);
     return wrongDeploymentReport(ctx, "exchange", title, ids);
   }
-  const verifyOptions = { maxAnchorDelay: options.maxAnchorDelay, span: options.span };
+  // The two files name the same agreements, grants, departments and subjects: the second reads only what is new.
+  const shared = new SharedReads(new RecordsReader(ctx));
+  const verifyOptions = { maxAnchorDelay: options.maxAnchorDelay, span: options.span, shared };
   const crypto = new ExchangeCrypto(exchangeDomain(ctx.chainId, ctx.deployment.contracts.Consortium));
   const violations: Violation[] = [];
   const recovery = new SignerRecovery(crypto, options.signerRecovery);

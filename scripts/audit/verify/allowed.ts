@@ -43,9 +43,18 @@ export class RecordsReader {
     subjects: new Set<string>(),
   };
 
+  /** The read in progress: a key is marked read when its read starts, so the next read waits for it to end. */
+  private reading: Promise<void> = Promise.resolve();
+
   constructor(private readonly ctx: AuditContext) {}
 
-  async read(deliveries: readonly { receipt: Receipt; requester: string }[]): Promise<void> {
+  read(deliveries: readonly { receipt: Receipt; requester: string }[]): Promise<void> {
+    const read = this.reading.then(() => this.readUnread(deliveries));
+    this.reading = read.catch(() => undefined);
+    return read;
+  }
+
+  private async readUnread(deliveries: readonly { receipt: Receipt; requester: string }[]): Promise<void> {
     const delivered = deliveries.map((d) => d.receipt);
     const unread = (kind: keyof RecordsReader["keysRead"], keys: Iterable<string>) => {
       const fresh = [...new Set(keys)].filter((k) => !this.keysRead[kind].has(k));

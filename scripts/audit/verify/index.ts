@@ -34,10 +34,30 @@ export const DEFAULT_MAX_ANCHOR_DELAY = 62;
 /** Receipts checked together: what the chain is asked for at once, and the most held in memory. */
 const CHUNK_RECEIPTS = 2_048;
 
+/**
+ * Where in a chunk the chain is asked, before the chunk is full, for what its receipts so far name for the first time
+ * (unless a read is still under way): the node answers while the rest of the chunk is read, where the check used to
+ * wait for it once the chunk was full (a tenth of a second or more at each start). The first receipt names its
+ * department, agreement, grant and resource; by the 256th a file has usually named its first subjects.
+ */
+const READ_AHEAD_AT: ReadonlySet<number> = new Set([1, 256]);
+
 export interface VerifyOptions {
   maxAnchorDelay: number;
   /** The anchored batches the file must hold: by default every batch of each department in it. */
   span?: Span;
+  /**
+   * The chain's records of deliveries and its directory as read by an earlier verification on the same connection
+   * (`audit exchange` verifies two files naming the same agreements, grants, departments and subjects): only what
+   * that one did not read is read. Each department's anchored history stays the verification's own.
+   */
+  shared?: SharedReads;
+}
+
+/** What verifications on one connection share (see `VerifyOptions.shared`); one verification at a time. */
+export class SharedReads {
+  directory: Directory | undefined;
+  constructor(readonly reader: RecordsReader) {}
 }
 
 /** The entries to verify, in file order; called again when a second reading is needed. */
@@ -139,6 +159,9 @@ class StreamVerifier {
   private readonly repeats: Repeat[] = [];
   private readonly perReceipt: Violation[] = [];
   private chunk: CheckedReceipt[] = [];
+  /** The read ahead under way for the chunk's first `readAhead` receipts (awaited before the chunk is checked). */
+  private reading: Promise<void> | undefined;
+  private readAhead = 0;
   private readonly out: Omit<VerifyResult, "violations" | "batches" | "history" | "records" | "directory" | "given"> = {
     entries: 0,
     receipts: 0,
@@ -152,7 +175,7 @@ class StreamVerifier {
     options: VerifyOptions,
     private readonly visit?: (checked: CheckedReceipt) => void,
   ) {
-    this.reader = new RecordsReader(ctx);
+    this.reader = options.shared?.reader ?? new RecordsReader(ctx);
     this.input = {
       ctx,
       options,
@@ -160,7 +183,7 @@ class StreamVerifier {
       histories: new Map(),
       records: this.reader.records,
       // Read with the first chunk, before any check looks at it (`finish` reads it for a file without receipts).
-      directory: undefined as unknown as Directory,
+      directory: options.shared?.directory as Directory,
       steps: new Map(),
       given: new Map(),
     };
@@ -199,12 +222,23 @@ class StreamVerifier {
     this.links.see(receipt, leaf, order, (sequence) => given.has(sequence));
     this.chunk.push({ entry, receipt, leaf, requester: requesterOf(entry, receipt) });
     if (this.chunk.length >= CHUNK_RECEIPTS) await this.checkChunk();
+    else if (this.reading === undefined && READ_AHEAD_AT.has(this.chunk.length)) this.startReadAhead();
+  }
+
+  private startReadAhead(): void {
+    const named = this.chunk.slice(this.readAhead);
+    this.readAhead = this.chunk.length;
+    const reading = this.readChain(named);
+    // Awaited by checkChunk; an audit that stops before (a line that is not JSON) leaves its failure unheard.
+    reading.catch(() => undefined);
+    this.reading = reading;
   }
 
   async finish(read: ReceiptSource): Promise<VerifyResult> {
     await this.checkChunk();
     const { input } = this;
     input.directory ??= await loadDirectory(input.ctx, []);
+    if (input.options.shared) input.options.shared.directory = input.directory;
     const rereading = this.links.deferred.size > 0 || this.repeats.length > 0 || this.quotas.anyOver;
     const overQuota = rereading ? await this.readAgain(read) : [];
     const result: VerifyResult = {
@@ -229,20 +263,10 @@ class StreamVerifier {
     if (chunk.length === 0) return;
     this.chunk = [];
     const { input } = this;
-    const newDepartments = [...new Set(chunk.map((c) => c.receipt.department.toLowerCase()))].filter(
-      (d) => !input.histories.has(d),
-    );
-    const newResources = [...new Set(chunk.map((c) => c.receipt.resourceId.toLowerCase()))].filter(
-      (r) => input.directory === undefined || !input.directory.resources.has(r),
-    );
-    const [histories, directory] = await Promise.all([
-      newDepartments.length ? loadAnchoredHistories(input.ctx, newDepartments) : undefined,
-      newResources.length ? loadDirectory(input.ctx, newResources) : undefined,
-      this.reader.read(chunk.filter((c) => c.receipt.result === "delivered")),
-    ]);
-    histories?.forEach((history, department) => input.histories.set(department, history));
-    if (directory && input.directory) directory.resources.forEach((r, id) => input.directory.resources.set(id, r));
-    else if (directory) input.directory = directory;
+    const [reading, readAhead] = [this.reading, this.readAhead];
+    [this.reading, this.readAhead] = [undefined, 0];
+    await reading;
+    await this.readChain(readAhead ? chunk.slice(readAhead) : chunk);
     for (const [key, batch] of namedBatches(chunk, input.histories))
       if (!input.named.has(key)) input.named.set(key, batch);
 
@@ -257,6 +281,26 @@ class StreamVerifier {
       if (c.receipt.result === "delivered") this.quotas.add(c.receipt, input.records);
       this.visit?.(c);
     }
+  }
+
+  /** Reads from the chain what `receipts` name that no read before named. */
+  private async readChain(receipts: readonly CheckedReceipt[]): Promise<void> {
+    const { input } = this;
+    const newDepartments = [...new Set(receipts.map((c) => c.receipt.department.toLowerCase()))].filter(
+      (d) => !input.histories.has(d),
+    );
+    const newResources = [...new Set(receipts.map((c) => c.receipt.resourceId.toLowerCase()))].filter(
+      (r) => input.directory === undefined || !input.directory.resources.has(r),
+    );
+    const [histories, directory] = await Promise.all([
+      newDepartments.length ? loadAnchoredHistories(input.ctx, newDepartments) : undefined,
+      newResources.length ? loadDirectory(input.ctx, newResources) : undefined,
+      this.reader.read(receipts.filter((c) => c.receipt.result === "delivered")),
+    ]);
+    histories?.forEach((history, department) => input.histories.set(department, history));
+    if (directory && input.directory) directory.resources.forEach((r, id) => input.directory.resources.set(id, r));
+    else if (directory) input.directory = directory;
+    if (input.options.shared) input.options.shared.directory = input.directory;
   }
 
   /**

@@ -248,4 +248,24 @@ describe("audit receipts", function () {
     expect(outcome.stderr).to.match(/line 2 is not a receipt/);
     expect(outcome.stderr.trim().split("\n")).to.have.length(1);
   });
+
+  it("refuses (exit 2) a line that is not JSON after a receipt whose chain records are being read ahead", async function () {
+    const w = await loadWorld();
+    const [entry] = await anchor(w, [await w.receipts.next()]);
+    const file = path.join(w.dir, "truncated.jsonl");
+    fs.writeFileSync(file, `${JSON.stringify(entry)}\n{"receipt": \n`);
+    const unhandled: unknown[] = [];
+    const hear = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", hear);
+    try {
+      const outcome = await audit(w, ["receipts", file]);
+      expect(outcome.code).to.equal(2);
+      expect(outcome.stdout).to.equal("");
+      expect(outcome.stderr).to.equal(`audit: ${file} line 2 is not JSON: pass a JSON array or one receipt per line\n`);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // the read ahead, answered after the audit ended
+    } finally {
+      process.off("unhandledRejection", hear);
+    }
+    expect(unhandled).to.deep.equal([]);
+  });
 });

@@ -54,6 +54,25 @@ describe("core/audit/exchange: ExchangeCrypto", function () {
       expect(requestDigest(domain, forged)).to.not.equal(requestDigest(domain, request));
   });
 
+  it("hands back the message first read for a copy with the same fields, and a changed copy as itself", function () {
+    const crypto = new ExchangeCrypto(domain);
+    const first = crypto.request(request);
+    expect(first).to.deep.equal({ message: request, digest: requestDigest(domain, request) });
+    expect(first.message).to.equal(request);
+    const copy = crypto.request({ ...request });
+    expect(copy.message, "the other side's copy: the message first read").to.equal(request);
+    expect(copy.digest).to.equal(first.digest);
+    const changed = { ...request, fieldMask: "0x7" };
+    const forged = crypto.request(changed);
+    expect(forged.message, "a copy with a field changed is its own message").to.equal(changed);
+    expect(forged.digest).to.equal(requestDigest(domain, changed)).and.to.not.equal(first.digest);
+    const answer = crypto.response({ ...response });
+    expect(answer.digest).to.equal(responseDigest(domain, response));
+    expect(crypto.response(response).message).to.equal(answer.message);
+    const denied = { ...response, result: "denied" as const };
+    expect(crypto.response(denied)).to.deep.equal({ message: denied, digest: responseDigest(domain, denied) });
+  });
+
   it("remembers a signer by digest and signature, and what it is told, as recoverSigner answers", function () {
     const crypto = new ExchangeCrypto(domain);
     const key = digestSigner(id("exchange crypto key"));

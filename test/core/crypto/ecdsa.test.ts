@@ -10,7 +10,13 @@ import {
   toBeHex,
   toUtf8Bytes,
 } from "ethers";
-import { ECDSA_IMPLEMENTATION, digestSigner, recoverDigestSigner } from "../../../core/crypto/ecdsa";
+import {
+  ECDSA_IMPLEMENTATION,
+  digestSigner,
+  plainRecovery,
+  recoverDigestSigner,
+  writePlainRecovery,
+} from "../../../core/crypto/ecdsa";
 
 // Fixed vectors: keys and digests derived from fixed strings, never random.
 const KEYS = Array.from({ length: 16 }, (_, i) => id(`kuajie ecdsa vector key ${i}`));
@@ -103,5 +109,41 @@ describe("core/crypto/ecdsa: secp256k1 byte for byte as ethers", function () {
       recoverAddress(DIGESTS[2], signature),
     );
     expect(getBytes(signature.serialized)).to.have.length(65);
+  });
+
+  it("writes plainRecovery's bytes in place (digest, r ‖ s, recovery id), and nothing where it is null", function () {
+    if (ECDSA_IMPLEMENTATION !== "libsecp256k1") this.skip(); // plainRecovery is null everywhere without the addon
+    const signer = digestSigner(KEYS[0]);
+    const cases: [unknown, unknown][] = [];
+    for (const digest of [...DIGESTS.slice(0, 4), ...EDGE_DIGESTS]) {
+      const signature = signer.sign(digest);
+      cases.push(
+        [digest, signature],
+        [digest.toUpperCase().replace("0X", "0x"), signature.toUpperCase().replace("0X", "0x")],
+      );
+      // Every one-character change of the signature and of the digest, to each of a few characters.
+      for (let at = 0; at < signature.length; at++)
+        for (const c of ["0", "8", "F", "g"])
+          cases.push([digest, signature.slice(0, at) + c + signature.slice(at + 1)]);
+      for (let at = 0; at < digest.length; at++)
+        cases.push([digest.slice(0, at) + "g" + digest.slice(at + 1), signature]);
+      cases.push([digest, signature.slice(0, -1)], [digest.slice(0, -2), signature], [digest, undefined], [digest, 27]);
+    }
+    let plain = 0;
+    for (const [digest, signature] of cases) {
+      const expected = plainRecovery(digest as string, signature as string);
+      const out = Buffer.alloc(100, 0xee);
+      const written = writePlainRecovery(digest as string, signature as string, out, 2);
+      const label = `${String(digest)} ${String(signature)}`;
+      expect(written, label).to.equal(expected !== null);
+      if (expected === null) expect(out.equals(Buffer.alloc(100, 0xee)), label).to.equal(true);
+      else {
+        plain++;
+        const bytes = Buffer.concat([expected.digest, expected.compact, Buffer.from([expected.recoveryId])]);
+        expect(out.subarray(2, 99).equals(bytes), label).to.equal(true);
+        expect([out[0], out[1], out[99]], "nothing written outside its 97 bytes").to.deep.equal([0xee, 0xee, 0xee]);
+      }
+    }
+    expect(plain, "plain signatures among the cases").to.be.greaterThan(7 * 64);
   });
 });

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { isBytes32Hex } from "../../../core/crypto/hex";
+import { ExchangeRequestSchema } from "../../../core/exchange";
 
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 const VALID = `0x${"0123456789abcdefABCDEF".repeat(3).slice(0, 64)}`;
@@ -47,5 +48,27 @@ describe("core/crypto/hex: isBytes32Hex is /^0x[0-9a-fA-F]{64}$/.test", function
       ),
       { seed: 20261130, numRuns: 20_000 },
     );
+  });
+});
+
+// The exchange readers ask isBytes32Hex where they asked ExchangeRequestSchema's requestId and consumer (zod, one call
+// a receipt): the same answer on the same values, and the value itself on success.
+describe("core/crypto/hex: isBytes32Hex is ExchangeRequestSchema's requestId and consumer", function () {
+  it("accepts exactly what the schema's fields accept, on single-character changes and generated values", function () {
+    const fields = [ExchangeRequestSchema.shape.requestId, ExchangeRequestSchema.shape.consumer];
+    const values: unknown[] = [VALID, undefined, null, 1, {}, [VALID], `${VALID}\n`, `0X${VALID.slice(2)}`];
+    for (let at = 0; at < VALID.length; at++)
+      for (const c of ["0", "f", "F", "g", "x", " ", "\u00e9"])
+        values.push(VALID.slice(0, at) + c + VALID.slice(at + 1));
+    fc.sample(fc.oneof(fc.stringMatching(/^0x[0-9a-fA-FxX\u00e9g ]{60,68}$/), fc.string({ maxLength: 70 })), {
+      seed: 20261201,
+      numRuns: 2_000,
+    }).forEach((v) => values.push(v));
+    for (const field of fields)
+      for (const value of values) {
+        const parsed = field.safeParse(value);
+        expect(isBytes32Hex(value), JSON.stringify(value)).to.equal(parsed.success);
+        if (parsed.success) expect(parsed.data).to.equal(value);
+      }
   });
 });

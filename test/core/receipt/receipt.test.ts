@@ -1,5 +1,5 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { SimpleMerkleTree, StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 import fc from "fast-check";
 import { ethers } from "hardhat";
@@ -51,6 +51,21 @@ describe("receipt format", function () {
         const values = receiptLeafValues(receipts[i]);
         expect(StandardMerkleTree.of([values], RECEIPT_LEAF_TYPES).leafHash(values)).to.equal(vector.leaf);
       }
+    });
+
+    it("give each receipt the id keccak256(abi.encode(bytes32, uint64)) of its department and number (property)", function () {
+      const coder = ethers.AbiCoder.defaultAbiCoder();
+      const department = fc.stringMatching(/^[0-9a-fA-F]{64}$/).map((h) => `0x${h}`);
+      const sequence = fc.oneof(
+        fc.constantFrom(0, 1, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, Number.MAX_SAFE_INTEGER),
+        fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+      );
+      fc.assert(
+        fc.property(department, sequence, (d, n) => {
+          expect(receiptId(d, n)).to.equal(ethers.keccak256(coder.encode(["bytes32", "uint64"], [d, n])));
+        }),
+        { numRuns: 500, seed: 20261201 },
+      );
     });
 
     it("chain each department's receipts by the previous leaf", function () {
@@ -224,6 +239,50 @@ describe("receipt format", function () {
         expect(parseReceipt(value)).to.deep.equal(ReceiptSchema.safeParse(value));
     });
 
+    it("hashes the leaf written in place as the hex encoding's leaf, on every form a field takes (property)", function () {
+      const hex = (digits: number) => fc.stringMatching(new RegExp(`^[0-9a-fA-F]{${digits}}$`));
+      const uint = (max: bigint) => fc.bigInt({ min: 0n, max });
+      const forms: Record<string, fc.Arbitrary<unknown>> = {
+        sequence: fc.oneof(
+          fc.constantFrom(1, 2 ** 32, 2 ** 32 - 1, Number.MAX_SAFE_INTEGER),
+          fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+        ),
+        time: fc.oneof(fc.constantFrom(0, 2 ** 53 - 1), fc.nat()),
+        resourceVersion: fc.constantFrom(1, 255, 256, 0xffffffff),
+        grantId: uint(2n ** 256n - 1n).map(String),
+        agreementId: fc.oneof(fc.constantFrom("0", (2n ** 256n - 1n).toString()), uint(2n ** 64n).map(String)),
+        fieldMask: fc.integer({ min: 1, max: 64 }).chain((n) => hex(n).map((h) => `0x${h}`)),
+        account: fc.constantFrom(
+          base.account,
+          base.account.toLowerCase(),
+          base.account.toUpperCase().replace("0X", "0x"),
+        ),
+        consentId: hex(64).map((h) => `0x${h}`),
+        subjectRef: hex(64).map((h) => `0x${h}`),
+        requestHash: hex(64).map((h) => `0x${h}`),
+        prevHash: fc.constantFrom(ethers.ZeroHash, `0x${"F".repeat(64)}`),
+      };
+      const outcome = fc.constantFrom(
+        { result: "delivered", reason: "ok" },
+        { result: "denied", reason: "consent_withdrawn" },
+        { result: "failed", reason: "a".repeat(31) },
+      );
+      const changes = fc
+        .tuple(fc.record(forms, { requiredKeys: [] }), fc.option(outcome))
+        .map(([fields, result]) => ({ ...fields, ...result }));
+      fc.assert(
+        fc.property(fc.constantFrom(...receipts), changes, (receipt, changed) => {
+          const r = { ...receipt, ...changed } as Receipt;
+          r.id = receiptId(r.department, r.sequence);
+          const fromHex = ethers.keccak256(ethers.keccak256(encodeReceipt(r)));
+          expect(leafOfParsedReceipt(r)).to.equal(fromHex);
+        }),
+        { numRuns: 500, seed: 20261201 },
+      );
+      for (const [i, vector] of vectors.receipts.entries())
+        expect(leafOfParsedReceipt(receipts[i])).to.equal(vector.leaf);
+    });
+
     it("accepts lower-case and checksummed addresses alike, with the same leaf", function () {
       const lower = { ...base, account: base.account.toLowerCase() };
       expect(receiptLeaf(lower)).to.equal(receiptLeaf(base));
@@ -302,6 +361,54 @@ describe("receipt format", function () {
       expect(verifyProof(receipt, ["0x1234"], batch.root)).to.equal(false);
       expect(verifyProof(receipt, proof, "not a root")).to.equal(false);
       expect(verifyProof({ ...receipt, reason: "ok" }, proof, batch.root)).to.equal(false);
+    });
+
+    it("decides as when every node was checked first, on proofs with malformed, upper-case and forged nodes (property)", function () {
+      // The function before nodes were checked as they are walked (each step it remembers is a well-formed pair's).
+      const checkedFirst = (leaf: string, nodes: readonly string[], root: string, steps: MerkleSteps) => {
+        const hex = /^0x[0-9a-fA-F]{64}$/;
+        if (!hex.test(root) || !nodes.every((n) => hex.test(n))) return false;
+        let hash = leaf.toLowerCase();
+        for (const node of nodes) {
+          const sibling = node.toLowerCase();
+          const known = steps.get(hash);
+          if (known !== undefined && known.sibling === sibling) hash = known.parent;
+          else {
+            const [a, b] = hash < sibling ? [hash, sibling] : [sibling, hash];
+            const parent = ethers.keccak256(ethers.concat([a, b]));
+            steps.set(hash, { sibling, parent });
+            hash = parent;
+          }
+        }
+        return hash === root.toLowerCase();
+      };
+      const leaves = Array.from({ length: 24 }, (_, i) => ethers.id(`proof property leaf ${i}`));
+      const tree = SimpleMerkleTree.of(leaves);
+      const change = fc.record({
+        leaf: fc.nat(leaves.length - 1),
+        node: fc.nat(5),
+        at: fc.nat(65),
+        to: fc.constantFrom("0", "a", "A", "f", "F", "x", "X", "g", " ", "\u0130", "\u212a"),
+        how: fc.constantFrom("char", "upper", "0X", "drop", "extra", "none", "none"),
+      });
+      fc.assert(
+        fc.property(fc.array(change, { minLength: 1, maxLength: 30 }), (changes) => {
+          const [walked, reference]: [MerkleSteps, MerkleSteps] = [new Map(), new Map()];
+          for (const { leaf, node, at, to, how } of changes) {
+            const proof = [...tree.getProof(leaf)];
+            const i = node % proof.length;
+            if (how === "char") proof[i] = proof[i].slice(0, at) + to + proof[i].slice(at + 1);
+            if (how === "upper") proof[i] = proof[i].toUpperCase();
+            if (how === "0X") proof[i] = `0X${proof[i].slice(2)}`;
+            if (how === "drop") proof.splice(i, 1);
+            if (how === "extra") proof.push(leaves[node]);
+            expect(verifyLeafProof(leaves[leaf], proof, tree.root, walked), JSON.stringify(proof)).to.equal(
+              checkedFirst(leaves[leaf], proof, tree.root, reference),
+            );
+          }
+        }),
+        { numRuns: 300, seed: 20261201 },
+      );
     });
 
     it("decides the same from the leaf, with remembered steps as without", function () {
