@@ -11,14 +11,17 @@ export function consentService(ctx: FeatureContext): ConsentService {
   return ctx.single(consentService, () => {
     const batcher = new ConsentBatcher(ctx.chain);
     ctx.onStop(() => batcher.close());
-    return new ConsentService({
+    const service = new ConsentService({
       chain: ctx.chain,
       store: ctx.projection(ConsentStore),
       departments: ctx.departments,
       batcher,
       consortiumSecret: ctx.config.consortiumSecret,
-      indexedBlock: () => ctx.chain.indexer.status().indexedBlock,
+      // The committed cursor, kept in memory by the indexer (`status()` reads its row: a SELECT an answer).
+      indexedBlock: () => ctx.chain.indexer.indexedBlock(),
     });
+    ctx.chain.indexer.onReset(() => service.forgetDepartments());
+    return service;
   });
 }
 
