@@ -20,7 +20,7 @@ export function consentService(ctx: FeatureContext): ConsentService {
       // The committed cursor, kept in memory by the indexer (`status()` reads its row: a SELECT an answer).
       indexedBlock: () => ctx.chain.indexer.indexedBlock(),
     });
-    ctx.chain.indexer.onReset(() => service.forgetDepartments());
+    ctx.chain.indexer.onReset(() => service.forgetIndexedView());
     return service;
   });
 }

@@ -62,6 +62,15 @@ export interface ConsentServiceDeps {
   now?: () => number;
 }
 
+/** What was read of the index at one indexed block (`latestBlockTime` undefined: not read yet). */
+interface IndexedView {
+  block: number;
+  departments: Map<string, DepartmentRow | null>;
+  latestBlockTime?: number | null;
+}
+
+const emptyView = (block: number): IndexedView => ({ block, departments: new Map() });
+
 /**
  * Records, withdraws and revokes consents through the caller department's key, and answers from the projection.
  * Identity numbers are turned into subject references here and go no further: never stored, logged or answered.
@@ -69,29 +78,34 @@ export interface ConsentServiceDeps {
  */
 export class ConsentService {
   /**
-   * Member departments as read at one indexed block. Every consent looks up its recorder and its recipient, two
-   * SELECTs that were 5 % of the gateway's busy time under the writes benchmark (docs/perf/consents-profile.md), and
-   * the 256 consents of a batch ask for the same two. A department's row changes only with a page of indexed events,
-   * which moves the indexed block, or with a reset of the index, which empties this.
+   * What the index held at one indexed block, as read then: member departments and the latest block time. Every
+   * consent looks up its recorder, its recipient and the chain's time (twice), SELECTs that were 6 % of the gateway's
+   * busy time under the writes benchmark (docs/perf/consents-profile.md), and the 256 consents of a batch ask the
+   * same. Those rows change only with a page of indexed events, which moves the indexed block, or with a reset of the
+   * index, which empties this.
    */
-  private departmentsAt: { block: number; rows: Map<string, DepartmentRow | null> } = { block: -1, rows: new Map() };
+  private indexedView: IndexedView = emptyView(-1);
 
   constructor(private readonly deps: ConsentServiceDeps) {}
 
-  /** Forgets the departments read so far (the index was reset: the block numbers start again). */
-  forgetDepartments(): void {
-    this.departmentsAt = { block: -1, rows: new Map() };
+  /** Forgets what was read of the index so far (it was reset: the block numbers start again). */
+  forgetIndexedView(): void {
+    this.indexedView = emptyView(-1);
+  }
+
+  private currentView(): IndexedView {
+    const block = this.deps.indexedBlock();
+    if (block !== this.indexedView.block) this.indexedView = emptyView(block);
+    return this.indexedView;
   }
 
   /** The member department `id` as the index has it now. */
   private department(id: string): DepartmentRow | null {
-    const block = this.deps.indexedBlock();
-    if (block !== this.departmentsAt.block) this.departmentsAt = { block, rows: new Map() };
-    const { rows } = this.departmentsAt;
-    let row = rows.get(id);
+    const { departments } = this.currentView();
+    let row = departments.get(id);
     if (row === undefined) {
       row = this.deps.departments.get(id);
-      rows.set(id, row);
+      departments.set(id, row);
     }
     return row;
   }
@@ -99,7 +113,9 @@ export class ConsentService {
   /** Seconds now: the later of the wall clock and the latest indexed block (the chain may run ahead in tests). */
   chainNow(): number {
     const wall = Math.floor((this.deps.now ?? Date.now)() / 1000);
-    return Math.max(wall, this.deps.store.latestBlockTime() ?? 0);
+    const view = this.currentView();
+    if (view.latestBlockTime === undefined) view.latestBlockTime = this.deps.store.latestBlockTime();
+    return Math.max(wall, view.latestBlockTime ?? 0);
   }
 
   subjectRefOf(subject: ConsentSubject): string {

@@ -1,5 +1,5 @@
 /**
- * The consent service reads a department's membership once per indexed block: a batch's consents all name the same
+ * The consent service reads a department's membership (and the chain's latest indexed time) once per indexed block: a batch's consents all name the same
  * recorder and recipient, and a department's row changes only with a page of indexed events (which moves the indexed
  * block) or a reset of the index.
  */
@@ -26,6 +26,8 @@ describe("ConsentService: member departments read once per indexed block", funct
   let block: number;
   let rows: Map<string, DepartmentRow>;
   let reads: string[];
+  let latestBlockTime: number;
+  let timeReads: number;
   let service: ConsentService;
 
   beforeEach(function () {
@@ -35,6 +37,8 @@ describe("ConsentService: member departments read once per indexed block", funct
       [RECIPIENT, member(RECIPIENT, "active")],
     ]);
     reads = [];
+    latestBlockTime = 100;
+    timeReads = 0;
     const departments = {
       idOf: (key: string) => (key === RECORDER_KEY ? RECORDER : null),
       get: (id: string) => {
@@ -51,11 +55,18 @@ describe("ConsentService: member departments read once per indexed block", funct
     } as unknown as ConsentBatcher;
     service = new ConsentService({
       chain: {} as Pick<KuajieChain, "write">,
-      store: { latestBlockTime: () => null, get: () => null } as unknown as ConsentStore,
+      store: {
+        latestBlockTime: () => {
+          timeReads += 1;
+          return latestBlockTime;
+        },
+        get: () => null,
+      } as unknown as ConsentStore,
       departments,
       batcher,
       consortiumSecret: new Uint8Array(32),
       indexedBlock: () => block,
+      now: () => 500_000,
     });
   });
 
@@ -66,7 +77,7 @@ describe("ConsentService: member departments read once per indexed block", funct
       resourceId: ethers.id("a resource"),
       purpose: { code: "minimum-living-allowance" },
       validFrom: 0,
-      validUntil: Math.floor(Date.now() / 1000) + 3600,
+      validUntil: 2_000_000,
       separate: true,
       evidence: { type: "record", document: { form: "paper" } },
     }) as RecordConsentBody;
@@ -86,10 +97,19 @@ describe("ConsentService: member departments read once per indexed block", funct
     expect(reads).to.deep.equal([RECORDER, RECIPIENT, RECORDER, RECIPIENT]);
   });
 
+  it("reads the chain's latest indexed time once per indexed block", async function () {
+    expect(service.chainNow()).to.equal(500);
+    latestBlockTime = 900_000;
+    expect(service.chainNow()).to.equal(500); // the same indexed block: its time cannot have moved
+    block = 11;
+    expect(service.chainNow()).to.equal(900_000);
+    expect(timeReads).to.equal(2);
+  });
+
   it("reads them again after the index was reset, even at the same block number", async function () {
     await service.record(RECORDER_KEY, body());
     rows.set(RECIPIENT, member(RECIPIENT, "suspended"));
-    service.forgetDepartments();
+    service.forgetIndexedView();
     let refusal: unknown;
     await service.record(RECORDER_KEY, body()).catch((e: unknown) => (refusal = e));
     expect(refusal).to.be.instanceOf(RecipientInactiveError);
