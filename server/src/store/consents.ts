@@ -305,8 +305,12 @@ export class ConsentStore {
   /** The events of one consent, in chain order. */
   history(consentId: string): ConsentEventRow[] {
     const row = this.get(consentId);
-    if (!row) return [];
-    return [recordedEventOf(row), ...(this.sql.changes.all(blob(consentId)) as RawChange[]).map(changeFromRaw)];
+    return row ? this.historyOf(row) : [];
+  }
+
+  /** The events of a consent already read (its record is the first; one SELECT fewer than `history`). */
+  historyOf(row: ConsentRow): ConsentEventRow[] {
+    return [recordedEventOf(row), ...(this.sql.changes.all(blob(row.consentId)) as RawChange[]).map(changeFromRaw)];
   }
 
   /** Every event of a subject's consents, in chain order. */

@@ -276,7 +276,7 @@ export class ConsentService {
     return { ...this.view(row), block, txHash: write.txHash };
   }
 
-  private view(row: ConsentRow, history = this.deps.store.history(row.consentId), now = this.chainNow()) {
+  private view(row: ConsentRow, history = this.deps.store.historyOf(row), now = this.chainNow()) {
     const status = statusAt(row, now);
     const entries: HistoryEntry[] = history.map((e) => ({
       event: e.event,

@@ -119,6 +119,9 @@ describe("Consent store: each event stored once, in typed columns (issue 17)", f
     expect(events[3]).to.include({ evidence: SIGNER_WORD });
     expect(store.history(word("02")).map((e) => e.event)).to.deep.equal(["recorded", "withdrawn"]);
     expect(store.history(word("09"))).to.deep.equal([]);
+    // From a row already read, the same trail.
+    expect(store.historyOf(store.get(word("02"))!)).to.deep.equal(store.history(word("02")));
+    expect(store.historyOf(store.get(word("03"))!).map((e) => e.event)).to.deep.equal(["recorded", "revoked"]);
   });
 
   it("gives the key's current consent: the last recorded, in the state its events left it", function () {
