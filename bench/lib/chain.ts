@@ -20,6 +20,7 @@ import {
   type TransactionRequest,
 } from "ethers";
 import { DEMO_DEPARTMENTS, LEVELS, type DemoDepartment } from "../../scripts/lib/demo-departments";
+import { HARDHAT_NODE_ENV } from "../../scripts/lib/hardhat-node-env";
 import { publishYearPayload } from "../../scripts/lib/consortium-proposals";
 import { currentOfficialYears } from "../../core/calendar/official-calendar";
 import { departmentIdOf, makeOrganUscc } from "../../core/identity/uscc";
@@ -65,7 +66,7 @@ export async function startNode(logDir: string, name = "hardhat-node"): Promise<
     name,
     process.execPath,
     [path.join(ROOT, "node_modules/hardhat/internal/cli/cli.js"), "node", "--hostname", HOST, "--port", String(port)],
-    { logDir },
+    { logDir, env: HARDHAT_NODE_ENV },
   );
   const rpc = `http://${HOST}:${port}`;
   const provider = benchProvider(rpc);

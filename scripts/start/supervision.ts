@@ -5,22 +5,27 @@
  */
 import { jsonRpc } from "../harness/json-rpc";
 import { gatewayFiles } from "../lib/dev-files";
+import { HARDHAT_NODE_ENV } from "../lib/hardhat-node-env";
 import { waitFor } from "../harness/wait";
-import { LoggedProcess, RestartingProcess, describeExit, tailOf, type Exit } from "../lib/supervisor";
+import { LoggedProcess, RestartingProcess, describeExit, tailOf, type Exit, type ProcessSpec } from "../lib/supervisor";
 import { HOST } from "../harness/ports";
 import { HARDHAT, NODE_READY_MS, ROOT, StartError, say, type GatewaySite, type Settings } from "./settings";
 
 export function startNode(settings: Settings, env: NodeJS.ProcessEnv): LoggedProcess {
-  const { files } = settings;
-  say(`starting the Hardhat node on ${settings.rpcUrl} (log: ${files.nodeLog})`);
-  return new LoggedProcess({
+  say(`starting the Hardhat node on ${settings.rpcUrl} (log: ${settings.files.nodeLog})`);
+  return new LoggedProcess(nodeProcessSpec(settings, env));
+}
+
+/** How the Hardhat node is run: on loopback, with the allocator settings of hardhat-node-env.ts. */
+export function nodeProcessSpec(settings: Settings, env: NodeJS.ProcessEnv): ProcessSpec {
+  return {
     name: "hardhat node",
     command: HARDHAT,
     args: ["node", "--hostname", HOST, "--port", String(settings.rpcPort)],
     cwd: ROOT,
-    env,
-    logFile: files.nodeLog,
-  });
+    env: { ...env, ...HARDHAT_NODE_ENV },
+    logFile: settings.files.nodeLog,
+  };
 }
 
 /** Until the node answers eth_chainId; `check` throws to give up (a stop was asked for). */

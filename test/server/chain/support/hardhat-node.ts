@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { freePort } from "../../../../scripts/harness/ports";
+import { HARDHAT_NODE_ENV } from "../../../../scripts/lib/hardhat-node-env";
 
 /** A real `hardhat node` process on 127.0.0.1, for tests that need real JSON-RPC, restarts and fresh chains. */
 export interface HardhatNode {
@@ -40,7 +41,7 @@ async function spawnNode(port: number, url: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [HARDHAT_CLI, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
     cwd: REPO_ROOT,
     stdio: "ignore",
-    env: { ...process.env, HARDHAT_NETWORK: undefined },
+    env: { ...process.env, ...HARDHAT_NODE_ENV, HARDHAT_NETWORK: undefined },
   });
   let exited = false;
   child.once("exit", () => {
