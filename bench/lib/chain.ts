@@ -59,14 +59,17 @@ export interface Node {
   provider: JsonRpcProvider;
 }
 
-/** `hardhat node` on a free port (chain id 31337, automine, the dev mnemonic's 20 funded accounts). */
-export async function startNode(logDir: string, name = "hardhat-node"): Promise<Node> {
+/**
+ * `hardhat node` on a free port (chain id 31337, automine, the dev mnemonic's 20 funded accounts), run as `npm start`
+ * runs it (scripts/lib/hardhat-node-env.ts); `env` overrides that (e.g. to measure the node without it).
+ */
+export async function startNode(logDir: string, name = "hardhat-node", env: NodeJS.ProcessEnv = {}): Promise<Node> {
   const port = await freePort();
   const proc = start(
     name,
     process.execPath,
     [path.join(ROOT, "node_modules/hardhat/internal/cli/cli.js"), "node", "--hostname", HOST, "--port", String(port)],
-    { logDir, env: HARDHAT_NODE_ENV },
+    { logDir, env: { ...HARDHAT_NODE_ENV, ...env } },
   );
   const rpc = `http://${HOST}:${port}`;
   const provider = benchProvider(rpc);

@@ -26,7 +26,7 @@ export async function writesPart(ctx: BenchContext): Promise<Record<string, unkn
   const stack = await startStack(ctx, {
     name: "writes",
     gatewayNodeArgs: (key) =>
-      ctx.profile && key === CONSUMER
+      ctx.profile && (key === CONSUMER || key === PROVIDER)
         ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${key}.cpuprofile`]
         : [],
   });
