@@ -15,7 +15,7 @@ import { demoDepartment } from "../../scripts/lib/demo-departments";
 import { deploySystem, devWallet, purposeBytes, startNode } from "./chain";
 import { round } from "./context";
 import { cpuSeconds } from "./cpu-time";
-import { stopAll } from "./procs";
+import { runTool } from "./procs";
 import { PURPOSE } from "./sharing";
 
 const PER_TRANSACTION = 250;
@@ -35,72 +35,64 @@ async function main(): Promise<void> {
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "kuajie-node-batch-"));
   const node = await startNode(logDir, "hardhat-node", allocatorDefault ? MIMALLOC_DEFAULTS : {});
   const pid = node.proc.child.pid!;
-  try {
-    const system = await deploySystem(node.provider);
-    const recorder = devWallet(demoDepartment("data-bureau").keyIndex);
-    const recipient = demoDepartment("gz-civil-affairs").id;
-    const resourceId = keccakText("bench node batch resource");
-    const validFrom = Number((await node.provider.getBlock("latest"))!.timestamp) - 10;
-    const to = await system.consents.getAddress();
-    const { chainId } = await node.provider.getNetwork();
-    let nonce = await node.provider.getTransactionCount(recorder.address);
-    const times: number[] = [];
-    let cpuBefore = 0;
-    let faultsBefore = 0;
-    for (let t = 0; t < WARM_UP + transactions; t++) {
-      if (t === WARM_UP) {
-        cpuBefore = cpuSeconds(pid) ?? 0;
-        faultsBefore = minorFaults(pid);
-      }
-      const inputs = Array.from({ length: PER_TRANSACTION }, (_, j) => {
-        const n = t * PER_TRANSACTION + j;
-        return {
-          terms: {
-            key: { subjectRef: keccakText(`subject ${n}`), recipient, resourceId, purpose: purposeBytes(PURPOSE) },
-            separate: false,
-            validFrom,
-            validUntil: validFrom + 365 * 86_400,
-          },
-          evidenceHash: keccakText(`evidence ${n}`),
-        };
-      });
-      const signed = await recorder.signTransaction({
-        to,
-        data: system.consents.interface.encodeFunctionData("recordBatch", [inputs]),
-        gasLimit: 10_100_000n,
-        nonce: nonce++,
-        chainId,
-        type: 2,
-        maxFeePerGas: 10_000_000_000n,
-        maxPriorityFeePerGas: 1n,
-      });
-      const started = performance.now();
-      await node.provider.send("eth_sendRawTransaction", [signed]);
-      if (t >= WARM_UP) times.push(performance.now() - started);
+  const system = await deploySystem(node.provider);
+  const recorder = devWallet(demoDepartment("data-bureau").keyIndex);
+  const recipient = demoDepartment("gz-civil-affairs").id;
+  const resourceId = keccakText("bench node batch resource");
+  const validFrom = Number((await node.provider.getBlock("latest"))!.timestamp) - 10;
+  const to = await system.consents.getAddress();
+  const { chainId } = await node.provider.getNetwork();
+  let nonce = await node.provider.getTransactionCount(recorder.address);
+  const times: number[] = [];
+  let cpuBefore = 0;
+  let faultsBefore = 0;
+  for (let t = 0; t < WARM_UP + transactions; t++) {
+    if (t === WARM_UP) {
+      cpuBefore = cpuSeconds(pid) ?? 0;
+      faultsBefore = minorFaults(pid);
     }
-    const consents = transactions * PER_TRANSACTION;
-    const cpu = (cpuSeconds(pid) ?? 0) - cpuBefore;
-    times.sort((a, b) => a - b);
-    const rssKiB = Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
-    const result = {
-      allocator: allocatorDefault ? "mimalloc defaults" : "scripts/lib/hardhat-node-env.ts",
-      transactions,
-      consents_per_transaction: PER_TRANSACTION,
-      node_cpu_ms_per_consent: round((1000 * cpu) / consents, 3),
-      node_minor_faults_per_consent: round((minorFaults(pid) - faultsBefore) / consents, 1),
-      transaction_ms: { median: round(times[times.length >> 1], 1), fastest: round(times[0], 1) },
-      node_rss_mib: Math.round(rssKiB / 1024),
-      load_average: os.loadavg().map((l) => round(l, 2)),
-      at: new Date().toISOString(),
-    };
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-  } finally {
-    await stopAll();
+    const inputs = Array.from({ length: PER_TRANSACTION }, (_, j) => {
+      const n = t * PER_TRANSACTION + j;
+      return {
+        terms: {
+          key: { subjectRef: keccakText(`subject ${n}`), recipient, resourceId, purpose: purposeBytes(PURPOSE) },
+          separate: false,
+          validFrom,
+          validUntil: validFrom + 365 * 86_400,
+        },
+        evidenceHash: keccakText(`evidence ${n}`),
+      };
+    });
+    const signed = await recorder.signTransaction({
+      to,
+      data: system.consents.interface.encodeFunctionData("recordBatch", [inputs]),
+      gasLimit: 10_100_000n,
+      nonce: nonce++,
+      chainId,
+      type: 2,
+      maxFeePerGas: 10_000_000_000n,
+      maxPriorityFeePerGas: 1n,
+    });
+    const started = performance.now();
+    await node.provider.send("eth_sendRawTransaction", [signed]);
+    if (t >= WARM_UP) times.push(performance.now() - started);
   }
+  const consents = transactions * PER_TRANSACTION;
+  const cpu = (cpuSeconds(pid) ?? 0) - cpuBefore;
+  times.sort((a, b) => a - b);
+  const rssKiB = Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+  const result = {
+    allocator: allocatorDefault ? "mimalloc defaults" : "scripts/lib/hardhat-node-env.ts",
+    transactions,
+    consents_per_transaction: PER_TRANSACTION,
+    node_cpu_ms_per_consent: round((1000 * cpu) / consents, 3),
+    node_minor_faults_per_consent: round((minorFaults(pid) - faultsBefore) / consents, 1),
+    transaction_ms: { median: round(times[times.length >> 1], 1), fastest: round(times[0], 1) },
+    node_rss_mib: Math.round(rssKiB / 1024),
+    load_average: os.loadavg().map((l) => round(l, 2)),
+    at: new Date().toISOString(),
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-main().catch(async (error: unknown) => {
-  process.stderr.write(`${String(error)}\n`);
-  await stopAll();
-  process.exitCode = 1;
-});
+runTool(main);

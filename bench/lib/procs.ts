@@ -91,6 +91,16 @@ export async function stopAll(): Promise<void> {
   for (const proc of [...running].reverse()) await proc.stop(5_000);
 }
 
+/** Runs a command-line tool's `main`, then stops every process it started, however it ended (a failure exits 1). */
+export function runTool(main: () => Promise<void>): void {
+  main()
+    .catch((error: unknown) => {
+      process.stderr.write(`${String(error)}\n`);
+      process.exitCode = 1;
+    })
+    .finally(stopAll);
+}
+
 /** Polls `probe` until it resolves truthy, or fails naming `what` (with the log tail of `proc`, or its exit). */
 export async function waitFor<T>(
   what: string,
