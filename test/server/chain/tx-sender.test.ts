@@ -121,6 +121,35 @@ describe("TxSender (durable outbox against a real hardhat node)", function () {
     expect(await provider.getTransactionCount(wallet.address)).to.equal(firstNonce + 2);
   });
 
+  it("reads a mined row's receipt in the same HTTP request as the chain's identity, not in a round trip before it", async function () {
+    const signers = account();
+    // A provider of its own, whose every HTTP request (a JSON-RPC batch of calls made together) is recorded.
+    const recorded = await createProvider(node.url);
+    const requests: { method: string; params: unknown }[][] = [];
+    const send = recorded._send.bind(recorded);
+    recorded._send = (payload) => {
+      requests.push(
+        (Array.isArray(payload) ? payload : [payload]).map((p) => ({ method: p.method, params: p.params })),
+      );
+      return send(payload);
+    };
+    const outbox = sender(path.join(dir, "receipt-check.db"), signers, { provider: recorded });
+    await outbox.start();
+
+    const row = await outbox.waitFor(outbox.submit("health", store(21)));
+
+    expect(row.status).to.equal("mined");
+    const receiptRequest = requests.find((calls) =>
+      calls.some((c) => c.method === "eth_getTransactionReceipt" && (c.params as unknown[])[0] === row.txHash),
+    );
+    expect(receiptRequest, "the receipt was asked for").to.not.equal(undefined);
+    expect(receiptRequest!.map((c) => c.method)).to.include.members(["eth_getTransactionCount", "eth_chainId"]);
+    expect(
+      receiptRequest!.some((c) => c.method === "eth_getBlockByNumber" && (c.params as unknown[])[0] === "0x0"),
+    ).to.equal(true);
+    recorded.destroy();
+  });
+
   it("refuses a call whose gas estimate reverts, naming the custom error, and keeps later nonces gapless", async function () {
     const signers = account();
     const wallet = signers.get("health") as Wallet;
