@@ -179,6 +179,12 @@ export class EventIndexer {
   private deploymentVerified = false;
   private deploymentMissing = false;
   private head: number | null = null;
+  /**
+   * The highest block a caller of `waitForBlock` knows the chain has (its transaction's, from a receipt): the next
+   * catch-up asks for the page up to it together with the head and the chain checks, and stores it only once they
+   * pass. -1: none (forgotten on a reset, whose block numbers start again).
+   */
+  private knownBlock = -1;
   private indexedTime: number | null = null;
   private caughtUpMs: number | null = null;
   private lastError: string | null = null;
@@ -298,6 +304,7 @@ export class EventIndexer {
   /** Resolves once the index has reached `blockNumber` (e.g. the block of a transaction just mined). */
   async waitForBlock(blockNumber: number, timeoutMs = 30_000): Promise<number> {
     const deadline = Date.now() + timeoutMs;
+    this.knownBlock = Math.max(this.knownBlock, blockNumber);
     for (;;) {
       const indexed = this.indexedBlock();
       if (indexed >= blockNumber) {
@@ -368,6 +375,13 @@ export class EventIndexer {
     // (this catch-up is on the path of every write's answer, which waits for its block to be indexed).
     const state0 = this.state();
     const lastIndexed = state0.contracts === this.contractsKey ? state0.indexed_block_hash : null;
+    // A write waiting for its block knows the block exists: its page is asked for now, beside the head and the chain
+    // checks, instead of one round trip after them (each waits for this gateway's event loop, busy with requests under
+    // load). It is stored only if the checks pass and nothing moved the cursor meanwhile, as any page.
+    const known =
+      this.knownBlock >= state0.next_block && state0.contracts === this.contractsKey
+        ? this.fetchAhead(state0.next_block, Math.min(state0.next_block + this.pageSize - 1, this.knownBlock))
+        : null;
     const [headHex, genesisBlock, lastIndexedBlock] = await Promise.all([
       this.send("eth_blockNumber", []) as Promise<string>,
       this.send("eth_getBlockByNumber", ["0x0", false]) as Promise<RawBlock>,
@@ -387,12 +401,17 @@ export class EventIndexer {
     let state = this.state();
     // The next page is asked for before the current one is stored: the node prepares its answer (on its own cores)
     // while this process decodes and writes, instead of each waiting for the other.
-    let ahead: PageFetch | null = null;
+    let ahead: PageFetch | null = known !== null && known.to <= head ? known : null;
     while (state.next_block <= head && !this.closing) {
       const from = state.next_block;
       const current = ahead?.from === from ? ahead : this.fetchAhead(from, Math.min(from + this.pageSize - 1, head));
       ahead = null;
       const outcome = await current.outcome;
+      if ("error" in outcome && current === known) {
+        // Asked for before the checks: fetched again as an ordinary page, whose failure counts.
+        state = this.state();
+        continue;
+      }
       if ("error" in outcome) {
         this.pageFailed(current.from, current.to, outcome.error);
       } else {
@@ -460,6 +479,7 @@ export class EventIndexer {
   private reset(reason: IndexerResetReason, genesis: string, startBlock: number): void {
     const { db } = this.options;
     this.committedIndexedBlock = null;
+    this.knownBlock = -1;
     db.transaction(() => {
       db.prepare("DELETE FROM events").run();
       db.prepare(

@@ -24,18 +24,25 @@ describe("EventIndexer pipelining (the next page asked for before the current on
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** One log a block; `failing` blocks make any page that includes them fail once. */
-  function scriptedNode(failing: Set<number>) {
+  /**
+   * One log a block; `failing` blocks make any page that includes them fail once. `chain.head` and `chain.genesis`
+   * (a replaced chain has another genesis, so other block hashes) can be changed between calls; `recordHead` also
+   * records each question for the head.
+   */
+  function scriptedNode(failing: Set<number>, recordHead = false) {
     const calls: string[] = [];
+    const chain = { head: HEAD, genesis: "00" };
     const send = (method: string, params: unknown[]): Promise<unknown> => {
       switch (method) {
         case "eth_blockNumber":
-          return Promise.resolve(toQuantity(HEAD));
+          if (recordHead) calls.push("head");
+          return Promise.resolve(toQuantity(chain.head));
         case "eth_getCode":
           return Promise.resolve("0x6001");
         case "eth_getBlockByNumber": {
-          const n = params[0] === "latest" ? HEAD : Number(BigInt(params[0] as string));
-          return Promise.resolve({ hash: `0x${n.toString(16).padStart(64, "0")}`, timestamp: toQuantity(1_000 + n) });
+          const n = params[0] === "latest" ? chain.head : Number(BigInt(params[0] as string));
+          const hash = `0x${chain.genesis}${n.toString(16).padStart(62, "0")}`;
+          return Promise.resolve({ hash, timestamp: toQuantity(1_000 + n) });
         }
         case "eth_getLogs": {
           const { fromBlock, toBlock } = params[0] as { fromBlock: string; toBlock: string };
@@ -59,7 +66,7 @@ describe("EventIndexer pipelining (the next page asked for before the current on
           return Promise.reject(new Error(`not scripted: ${method}`));
       }
     };
-    return { provider: { send } as unknown as JsonRpcApiProvider, calls };
+    return { provider: { send } as unknown as JsonRpcApiProvider, calls, chain };
   }
 
   function indexerOn(provider: JsonRpcApiProvider, name: string) {
@@ -95,6 +102,52 @@ describe("EventIndexer pipelining (the next page asked for before the current on
     ]);
     const blocks = db.prepare("SELECT block_number FROM events ORDER BY block_number").pluck().all() as number[];
     expect(blocks).to.deep.equal(Array.from({ length: HEAD }, (_, i) => i + 1));
+    db.close();
+  });
+
+  it("asks for the page of a block a write waits for beside the head and the checks, not one round trip after", async function () {
+    const node = scriptedNode(new Set(), true);
+    const { db, indexer } = indexerOn(node.provider, "known");
+
+    expect(await indexer.waitForBlock(3)).to.equal(HEAD);
+
+    expect(node.calls.slice(0, 3)).to.deep.equal(["getLogs 1-3", "head", "getLogs 4-7"]);
+    const blocks = db.prepare("SELECT block_number FROM events ORDER BY block_number").pluck().all() as number[];
+    expect(blocks).to.deep.equal(Array.from({ length: HEAD }, (_, i) => i + 1));
+    db.close();
+  });
+
+  it("fetches a known block's page again when the early ask fails, without counting a page failure", async function () {
+    const node = scriptedNode(new Set([2]), true);
+    const { db, indexer } = indexerOn(node.provider, "known-failing");
+
+    expect(await indexer.waitForBlock(3)).to.equal(HEAD);
+
+    expect(node.calls.slice(0, 3)).to.deep.equal(["getLogs 1-3", "head", "getLogs 1-4"]);
+    expect(indexer.status().pageFailures).to.equal(0);
+    const blocks = db.prepare("SELECT block_number FROM events ORDER BY block_number").pluck().all() as number[];
+    expect(blocks).to.deep.equal(Array.from({ length: HEAD }, (_, i) => i + 1));
+    db.close();
+  });
+
+  it("drops a known block's page asked for before the checks found a replaced chain, and indexes the new one", async function () {
+    const node = scriptedNode(new Set());
+    const { db, indexer } = indexerOn(node.provider, "known-replaced");
+    const resets: string[] = [];
+    indexer.onReset((reason) => resets.push(reason));
+    node.chain.head = 8;
+    expect(await indexer.catchUp()).to.equal(8);
+    node.chain.head = HEAD;
+    node.chain.genesis = "ff";
+    node.calls.length = 0;
+
+    expect(await indexer.waitForBlock(10)).to.equal(HEAD);
+
+    expect(resets).to.deep.equal(["genesis_changed"]);
+    expect(node.calls[0]).to.equal("getLogs 9-10");
+    expect(node.calls[1]).to.equal("getLogs 0-3");
+    const blocks = db.prepare("SELECT block_number FROM events ORDER BY block_number").pluck().all() as number[];
+    expect(blocks).to.deep.equal(Array.from({ length: HEAD + 1 }, (_, i) => i));
     db.close();
   });
 
