@@ -1,6 +1,5 @@
 import express from "express";
 import type { Express } from "express";
-import helmet from "helmet";
 import type { Logger } from "pino";
 import { docsRouter } from "./common/docs-page";
 import { idempotency } from "./common/idempotency";
@@ -8,6 +7,7 @@ import { createMetrics, httpMetrics, metricsEndpoint, type Metrics } from "./com
 import { buildOpenApiDocument, type OpenApiDocument } from "./common/openapi";
 import { notFoundHandler, problemHandler } from "./common/problem";
 import { requestId, requestLogger } from "./common/request-id";
+import { securityHeaders } from "./common/security-headers";
 import { bodyDepthGuard, createRouteRegistry } from "./common/route-registry";
 import { authenticate, authorize } from "./modules/auth/middleware";
 import { RateLimiter, type RateLimiterOptions } from "./common/rate-limit";
@@ -56,7 +56,7 @@ export function createApp(deps: AppDeps): Express {
   // The gateway speaks plain HTTP on loopback (TLS, where any, ends in front of it): no HSTS, no upgrade of
   // the /docs page's links to https.
   app.use(
-    helmet({
+    securityHeaders({
       strictTransportSecurity: false,
       contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
     }),

@@ -1,5 +1,9 @@
+import type { IncomingMessage } from "node:http";
 import { expect } from "chai";
+import express, { type RequestHandler } from "express";
+import helmet from "helmet";
 import request from "supertest";
+import { securityHeaders } from "../../../server/src/common/security-headers";
 import { consoleStaticRouter, findConsoleDir } from "../../../server/src/modules/console/static";
 import { buildGateway } from "../support/gateway";
 
@@ -87,5 +91,25 @@ describe("security headers", function () {
       "cache-control": "public, max-age=0",
       "content-type": "text/html; charset=utf-8",
     });
+  });
+});
+
+describe("securityHeaders", function () {
+  it("refuses options under which helmet's headers vary by request (they could not be computed once)", function () {
+    const nonce = (req: IncomingMessage) => `'nonce-${Buffer.from(req.url ?? "").toString("base64")}'`;
+    expect(() => securityHeaders({ contentSecurityPolicy: { directives: { scriptSrc: ["'self'", nonce] } } })).to.throw(
+      /vary by request/,
+    );
+  });
+
+  it("sets what helmet sets, in helmet's order, with the same options", async function () {
+    const options = { strictTransportSecurity: false as const, xFrameOptions: { action: "deny" as const } };
+    const serve = (middleware: RequestHandler) => express().use(middleware, (_req, res) => void res.json({}));
+    const ours = await request(serve(securityHeaders(options))).get("/");
+    const helmets = await request(serve(helmet(options))).get("/");
+    expect(ours.headers["x-frame-options"]).to.equal("DENY");
+    // Node's parsed headers keep the order they arrived in.
+    expect(Object.keys(ours.headers)).to.deep.equal(Object.keys(helmets.headers));
+    expect(stableHeaders(ours.headers)).to.deep.equal(stableHeaders(helmets.headers));
   });
 });
