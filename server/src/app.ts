@@ -49,6 +49,10 @@ export function createApp(deps: AppDeps): Express {
   const metrics = deps.metrics ?? createMetrics();
   app.set("trust proxy", deps.trustProxy ?? false);
   app.disable("x-powered-by");
+  // No ETag on the API's answers: no client of the API revalidates (its answers change with every block), and express
+  // hashed every answer's body (SHA-1) for it, POSTs included. Static files (the console, /docs' assets) keep
+  // Last-Modified and, where served by express.static, its ETag.
+  app.disable("etag");
 
   app.use(requestId(deps.logger));
   app.use(httpMetrics(metrics));
