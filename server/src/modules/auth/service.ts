@@ -1,4 +1,4 @@
-import crypto, { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { ConflictError, NotFoundError, ValidationError } from "../../common/errors";
 import type { AuthContext, Role } from "../../common/request-context";
 import { ROLES } from "../../common/request-context";
@@ -29,14 +29,8 @@ export interface CreateTokenInput {
   label?: string;
 }
 
-/**
- * Node's one-shot `crypto.hash` (Node 20.12 and later) where there is one: half the CPU of a Hash object for the
- * SHA-256 every authenticated request computes; the same bytes.
- */
-const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: "buffer") => Buffer }).hash;
-
 function hashToken(token: string): Buffer {
-  return oneShotHash ? oneShotHash("sha256", token, "buffer") : createHash("sha256").update(token, "utf8").digest();
+  return createHash("sha256").update(token, "utf8").digest();
 }
 
 /**
