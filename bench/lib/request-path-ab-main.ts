@@ -16,7 +16,7 @@ import { round } from "./context";
 
 const PER_BLOCK = 4000;
 const CONNECTIONS = 16;
-const ROUTES = ["GET /v1/me", "POST /v1/widgets"] as const;
+const ROUTES = ["GET /v1/me", "POST /v1/widgets", "GET /v1/bench/consent"] as const;
 type Route = (typeof ROUTES)[number];
 const WIDGET = JSON.stringify({
   name: "w",
