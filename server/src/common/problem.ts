@@ -36,31 +36,11 @@ interface ProblemBody {
 
 /** bigint → decimal string, recursively: decoded revert arguments are often uint256. */
 export function jsonSafe(value: unknown): unknown {
-  if (!copyNeeded(value)) return value;
-  return copySafe(value);
-}
-
-/**
- * Whether jsonSafe's copy could differ from the value as JSON.stringify writes it: a bigint somewhere, or an object
- * that is neither an array nor a plain object (a Date, a Buffer, a class instance: the copy keeps only its own
- * enumerable properties). Walking without copying is about half the cost of the copy, and most answers hold neither.
- */
-function copyNeeded(value: unknown): boolean {
-  if (typeof value === "bigint") return true;
-  if (value === null || typeof value !== "object") return false;
-  if (Array.isArray(value)) return value.some(copyNeeded);
-  const prototype: unknown = Object.getPrototypeOf(value);
-  if (prototype !== Object.prototype && prototype !== null) return true;
-  for (const key in value) if (copyNeeded((value as Record<string, unknown>)[key])) return true;
-  return false;
-}
-
-function copySafe(value: unknown): unknown {
   if (typeof value === "bigint") return value.toString();
-  if (Array.isArray(value)) return value.map(copySafe);
+  if (Array.isArray(value)) return value.map(jsonSafe);
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value)) out[key] = copySafe(inner);
+    for (const [key, inner] of Object.entries(value)) out[key] = jsonSafe(inner);
     return out;
   }
   return value;
