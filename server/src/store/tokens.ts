@@ -61,7 +61,7 @@ const CACHES = new WeakMap<Db, RowCache>();
 /** Tokens kept verified in memory; a department has a handful, the consortium's auditors one each. */
 const DEFAULT_CACHE_ROWS = 1024;
 
-export interface TokenStoreOptions {
+interface TokenStoreOptions {
   /** How many rows found by hash are kept in memory (least recently used dropped first). */
   cacheRows?: number;
 }
