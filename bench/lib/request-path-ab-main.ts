@@ -124,7 +124,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exitCode = 1;
-});
+void main().then(
+  () => undefined,
+  (error: unknown) => {
+    process.exitCode = 1;
+    process.stderr.write(`request-path-ab-main: ${error instanceof Error ? error.stack : String(error)}\n`);
+  },
+);

@@ -52,14 +52,14 @@ async function main(): Promise<void> {
   const rounds = Number(values.rounds);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "kuajie-request-path-"));
   const profileDir = path.join(workDir, "profile");
-  const started = Date.now();
+  const started = performance.now();
+  const elapsedSeconds = () => ((performance.now() - started) / 1000).toFixed(1);
   const ctx: BenchContext = {
-    quick: true,
-    profile: values.profile,
-    workDir,
     logDir: path.join(workDir, "logs"),
-    log: (message) =>
-      process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}\n`),
+    workDir,
+    profile: values.profile,
+    quick: true,
+    log: (message) => process.stdout.write(`${elapsedSeconds().padStart(6)} s  ${message}\n`),
   };
   const stack = await startStack(ctx, {
     name: "request-path",
