@@ -1,6 +1,5 @@
 import express from "express";
 import type { Express } from "express";
-import helmet from "helmet";
 import type { Logger } from "pino";
 import { docsRouter } from "./common/docs-page";
 import { idempotency } from "./common/idempotency";
@@ -8,6 +7,7 @@ import { createMetrics, httpMetrics, metricsEndpoint, type Metrics } from "./com
 import { buildOpenApiDocument, type OpenApiDocument } from "./common/openapi";
 import { notFoundHandler, problemHandler } from "./common/problem";
 import { requestId, requestLogger } from "./common/request-id";
+import { securityHeaders } from "./common/security-headers";
 import { bodyDepthGuard, createRouteRegistry } from "./common/route-registry";
 import { authenticate, authorize } from "./modules/auth/middleware";
 import { RateLimiter, type RateLimiterOptions } from "./common/rate-limit";
@@ -49,6 +49,10 @@ export function createApp(deps: AppDeps): Express {
   const metrics = deps.metrics ?? createMetrics();
   app.set("trust proxy", deps.trustProxy ?? false);
   app.disable("x-powered-by");
+  // No ETag on the API's answers: no client of the API revalidates (its answers change with every block), and express
+  // hashed every answer's body (SHA-1) for it, POSTs included. Static files (the console, /docs' assets) keep
+  // Last-Modified and, where served by express.static, its ETag.
+  app.disable("etag");
 
   app.use(requestId(deps.logger));
   app.use(httpMetrics(metrics));
@@ -56,7 +60,7 @@ export function createApp(deps: AppDeps): Express {
   // The gateway speaks plain HTTP on loopback (TLS, where any, ends in front of it): no HSTS, no upgrade of
   // the /docs page's links to https.
   app.use(
-    helmet({
+    securityHeaders({
       strictTransportSecurity: false,
       contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
     }),
