@@ -1,9 +1,14 @@
 import fs from "node:fs";
 import path from "node:path";
 import { subtask } from "hardhat/config";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, TASK_TEST_GET_TEST_FILES } from "hardhat/builtin-tasks/task-names";
+import {
+  TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD,
+  TASK_NODE_GET_PROVIDER,
+  TASK_TEST_GET_TEST_FILES,
+} from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 import "@nomicfoundation/hardhat-toolbox";
+import { oneRequestAtATime, type RequestProvider } from "./scripts/lib/one-request-at-a-time";
 
 /**
  * The compiler comes from the pinned npm `solc` package, never from the network: CI and the
@@ -25,6 +30,14 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
   }
   return { compilerPath, isSolcJs: true, version: SOLC_VERSION, longVersion: `${SOLC_VERSION}-solcjs` };
 });
+
+/**
+ * `hardhat node` (the development chain of `npm start`, the tests and the benchmarks) hands its server's requests to
+ * the EVM one at a time: scripts/lib/one-request-at-a-time.ts says why. Production runs Besu, which this does not touch.
+ */
+subtask(TASK_NODE_GET_PROVIDER, async (args, _hre, runSuper) =>
+  oneRequestAtATime((await runSuper(args)) as RequestProvider),
+);
 
 /**
  * The process-fault tests (test/faults: minutes of real `npm start` processes killed and paused) run only when named,

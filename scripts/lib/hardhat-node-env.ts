@@ -9,6 +9,8 @@
  * `clear_page`). Keeping freed memory (`purge_delay` -1) and small pages lets each batch reuse the last one's: the node's
  * CPU a consent of `recordBatch` fell from 0.25–0.34 ms to 0.12–0.13 (docs/perf/consents-profile.md, "The chain
  * node's allocator"). The cost: the node keeps the memory of its largest trace resident instead of returning it.
+ * That reuse holds only while the same threads build the traces: hardhat.config.ts hands the node's requests to EDR one
+ * at a time for that (scripts/lib/one-request-at-a-time.ts).
  * mimalloc reads these variables when EDR's library loads (test/scripts/hardhat-node-env.test.ts checks that it does).
  */
 export const HARDHAT_NODE_ENV: Readonly<Record<string, string>> = {

@@ -7,6 +7,8 @@ import { HARDHAT_NODE_ENV } from "../../../../scripts/lib/hardhat-node-env";
 export interface HardhatNode {
   readonly port: number;
   readonly url: string;
+  /** The process id of the node now running (it changes with `restart`). */
+  readonly pid: number;
   /** Stops the process (its chain is gone). */
   stop(): Promise<void>;
   /** Stops it and starts a new one on the same port: a fresh chain with a new genesis block. */
@@ -27,6 +29,9 @@ export async function startHardhatNode(): Promise<HardhatNode> {
   return {
     port,
     url,
+    get pid() {
+      return child.pid!;
+    },
     async stop() {
       await kill(child);
     },
