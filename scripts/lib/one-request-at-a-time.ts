@@ -7,7 +7,7 @@
  * catching up at start, a benchmark's load) left one idle thread per request waiting in the pool, up to 160 of them,
  * and the next requests were handed round all of them. Each transaction's trace (about 2 MB a consent of a
  * `recordBatch`) was then built on a different thread, whose allocator heap (mimalloc, which keeps freed memory with
- * scripts/lib/hardhat-node-env.ts) did not yet hold that memory: the node faulted in fresh pages for every batch and
+ * scripts/lib/hardhat-node-env.ts) did not yet hold that memory: the node faulted in fresh pages for most batches and
  * grew to 2.4–2.8 GB within 12,000 consents, and its CPU a consent doubled (0.51–0.54 ms against 0.24;
  * docs/perf/consents-profile.md, "One request at a time into the node"). Handed over one at a time, the requests
  * keep one or two pool threads, which reuse their memory.

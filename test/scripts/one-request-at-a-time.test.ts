@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { expect } from "chai";
+import { jsonRpc } from "../../scripts/harness/json-rpc";
 import { oneRequestAtATime } from "../../scripts/lib/one-request-at-a-time";
 import { startHardhatNode, type HardhatNode } from "../server/chain/support/hardhat-node";
 
@@ -65,16 +66,11 @@ describe("the development node's requests, one at a time", function () {
         .filter((task) => fs.readFileSync(`/proc/${node.pid}/task/${task}/comm`, "utf8").startsWith("tokio")).length;
 
     it("keeps its EVM's thread pool small under bursts of concurrent requests", async function () {
-      const call = () =>
-        fetch(node.url, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getBlockByNumber", params: ["latest", true] }),
-        }).then((response) => response.json() as Promise<{ result?: { number: string } }>);
+      const call = () => jsonRpc(node.url, "eth_getBlockByNumber", ["latest", true]) as Promise<{ number: string }>;
       const before = poolThreads();
       for (let burst = 0; burst < 3; burst++) {
         const answers = await Promise.all(Array.from({ length: 96 }, call));
-        expect(answers.every((a) => a.result?.number === "0x0")).to.equal(true);
+        expect(answers.every((block) => block.number === "0x0")).to.equal(true);
       }
       // Without the wrapper each burst leaves about one thread per concurrent request (46, then 97 here).
       expect(poolThreads()).to.be.at.most(before + 2);
