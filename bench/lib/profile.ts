@@ -111,6 +111,56 @@ export function summariseProfile(file: string, top = 15, window?: ProfileWindow)
   };
 }
 
+/**
+ * How two processes' busy time lines up: both profiles cut into buckets of `bucketMs` on the monotonic clock they
+ * share, each bucket's busy share (samples that are not idle) compared. Two stages of one pipeline that hand work to
+ * each other in waves show a negative correlation and few buckets where both are busy; two that work side by side,
+ * a positive one. A bucket counts as busy for a process when at least half of it was.
+ */
+export function busyOverlap(files: Readonly<Record<string, string>>, window?: ProfileWindow, bucketMs = 5) {
+  const roles = Object.keys(files);
+  if (roles.length !== 2) throw new Error(`busyOverlap compares two profiles, not ${roles.length}`);
+  const shares = roles.map((role) => busyShares(readProfile(files[role]), bucketMs * 1000, window));
+  const buckets = [...shares[0].keys()].filter((k) => shares[1].has(k));
+  const pairs = buckets.map((k) => [shares[0].get(k)!, shares[1].get(k)!] as const);
+  const n = Math.max(1, pairs.length);
+  const mean = (i: 0 | 1) => pairs.reduce((sum, p) => sum + p[i], 0) / n;
+  const [m0, m1] = [mean(0), mean(1)];
+  const spread = (i: 0 | 1, m: number) => Math.sqrt(pairs.reduce((sum, p) => sum + (p[i] - m) ** 2, 0) / n);
+  const covariance = pairs.reduce((sum, [a, b]) => sum + (a - m0) * (b - m1), 0) / n;
+  const spreads = spread(0, m0) * spread(1, m1);
+  const share = (test: (a: boolean, b: boolean) => boolean) =>
+    round(pairs.filter(([a, b]) => test(a >= 0.5, b >= 0.5)).length / n, 2);
+  return {
+    bucket_ms: bucketMs,
+    buckets: pairs.length,
+    busy: { [roles[0]]: round(m0, 2), [roles[1]]: round(m1, 2) },
+    both_busy: share((a, b) => a && b),
+    one_busy: share((a, b) => a !== b),
+    neither_busy: share((a, b) => !a && !b),
+    correlation: spreads === 0 ? null : round(covariance / spreads, 2),
+  };
+}
+
+/** Each bucket's share of busy time (idle samples left out), keyed by the bucket's number on the monotonic clock. */
+function busyShares(profile: CpuProfile, bucketUs: number, window?: ProfileWindow): Map<number, number> {
+  const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === IDLE).map((n) => n.id));
+  const busy = new Map<number, number>();
+  const total = new Map<number, number>();
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (window && (at < window.fromUs || at > window.toUs)) return;
+    const bucket = Math.floor(at / bucketUs);
+    total.set(bucket, (total.get(bucket) ?? 0) + delta);
+    if (!idle.has(id)) busy.set(bucket, (busy.get(bucket) ?? 0) + delta);
+  });
+  const shares = new Map<number, number>();
+  for (const [bucket, us] of total) if (us > 0) shares.set(bucket, (busy.get(bucket) ?? 0) / us);
+  return shares;
+}
+
 /** CPU µs a request by function and by place: the self times of some windows (idle left out) over their requests. */
 export function usPerRequest(times: readonly SelfTime[], requests: number) {
   const merge = (pick: (t: SelfTime) => Map<string, number>) => {

@@ -224,6 +224,16 @@ function renderSummary(): string {
         "",
       );
     }
+    const overlap = (fetch.profile as J | undefined)?.overlap as J | undefined;
+    if (overlap)
+      L.push(
+        `How the two gateways' busy time lines up (${fmt(overlap.buckets)} buckets of ${fmt(overlap.bucket_ms)} ms): ` +
+          `busy ${fmt(overlap.busy?.consumer, 2)} (consumer) and ${fmt(overlap.busy?.provider, 2)} (provider) of the ` +
+          `time; both busy in ${fmt(overlap.both_busy, 2)} of the buckets, one of them in ${fmt(overlap.one_busy, 2)}, ` +
+          `neither in ${fmt(overlap.neither_busy, 2)}; correlation ${fmt(overlap.correlation, 2)} (negative: they ` +
+          "take the load in turns, each idle while the other works).",
+        "",
+      );
   } else
     L.push(
       "Not measured yet: the fetch route (`POST /v1/data/fetch`) or the routes that arrange it have not landed.",

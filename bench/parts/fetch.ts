@@ -7,7 +7,7 @@
  * a second on its own connection and polls each sampled receipt until it is anchored: the receipt-to-anchor lag as
  * a client sees it. Receipts anchored per second come from the AccessLedger head of the requesting department.
  * When the fetch goal is missed (or with `--profile`), both gateways are run again under `node --cpu-prof` and their
- * top costs during the load are reported.
+ * top costs during the load are reported, with how their busy time lines up (`overlap`: side by side or in turns).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -17,13 +17,15 @@ import { arrangeFetchPath, requireRoutes, type FetchPath } from "../lib/fetch-pa
 import { gcReader } from "../lib/gc-metrics";
 import { load, type LoadResult } from "../lib/load";
 import { cpuReader, perRequest, sampleRss } from "../lib/proc-stats";
-import { monotonicUs, summariseProfile, type ProfileWindow } from "../lib/profile";
+import { busyOverlap, monotonicUs, summariseProfile, type ProfileWindow } from "../lib/profile";
 import { sleep } from "../lib/procs";
 import { Api, CONSUMER, PROVIDER, startStack, type Stack } from "../lib/stack";
 import { gatewayHeapFlags } from "../../scripts/start/gateway-heap";
 
 export const CONNECTIONS = 32;
 const SUBJECTS = 16;
+/** The profiles' overlap is read in buckets of this many ms (a gateway's turn of work on one wave takes 10–30 ms). */
+const OVERLAP_BUCKET_MS = 5;
 
 interface Sample {
   id: string;
@@ -391,6 +393,7 @@ async function profileGateways(ctx: BenchContext, seconds: number): Promise<Reco
   }
   // Only the samples of the measured load: boot, arranging and the warm-up are not the fetch path.
   const summary: Record<string, unknown> = { load: pick(loaded) };
+  const kept: Record<string, string> = {};
   for (const [role, key] of [
     ["consumer", CONSUMER],
     ["provider", PROVIDER],
@@ -400,9 +403,11 @@ async function profileGateways(ctx: BenchContext, seconds: number): Promise<Reco
       summary[role] = { error: "no profile written" };
       continue;
     }
-    const kept = path.join(ctx.workDir, `${role}-gateway.cpuprofile`);
-    fs.copyFileSync(written, kept);
-    summary[role] = { file: kept, ...summariseProfile(written, 15, window) };
+    kept[role] = path.join(ctx.workDir, `${role}-gateway.cpuprofile`);
+    fs.copyFileSync(written, kept[role]);
+    summary[role] = { file: kept[role], ...summariseProfile(written, 15, window) };
   }
+  // Whether the two gateways work side by side or hand the load to each other in waves (each idle while the other works).
+  if (Object.keys(kept).length === 2) summary.overlap = busyOverlap(kept, window, OVERLAP_BUCKET_MS);
   return summary;
 }
