@@ -3,9 +3,12 @@ import { migrate } from "../common/db";
 
 /**
  * The consumer side's write-ahead log of exchanges (issue 16): the signed request is stored here, committed, BEFORE
- * the provider's gateway is called, and the intent is closed (with the id of the consumer receipt that settled it)
- * before any data reaches the caller. An intent still open at start is an exchange a crash interrupted: the gateway
- * completes it then. The identity number of the subject is never stored: only what was signed, and the params.
+ * the provider's gateway is called, and the intent is closed before any data reaches the caller: deleted in the
+ * transaction that commits the consumer receipt settling it, which carries the request, its signature and everything
+ * the intent held but the params. So the table holds only the exchanges in flight (an intent was ~1.8 KB, more than
+ * three times the receipt, and its random key's index grew with every fetch). An intent still open at start is an
+ * exchange a crash interrupted: the gateway completes it then. The identity number of the subject is never stored:
+ * only what was signed, and the params, kept no longer than the exchange.
  */
 export interface OpenIntent {
   requestId: string;
@@ -46,7 +49,15 @@ const MIGRATIONS = [
      closed_ms INTEGER,
      receipt_id TEXT)`,
   `CREATE INDEX exchange_intents_open ON exchange_intents (closed_ms) WHERE closed_ms IS NULL`,
+  // Closed intents are no longer kept (their receipts hold what they did): the ones left by earlier releases go.
+  `DELETE FROM exchange_intents WHERE closed_ms IS NOT NULL;
+   DROP INDEX exchange_intents_open;
+   ALTER TABLE exchange_intents DROP COLUMN closed_ms;
+   ALTER TABLE exchange_intents DROP COLUMN receipt_id`,
 ];
+
+/** The schema's statements in order (version i + 1 is statement i): tests build a database of an earlier release. */
+export const INTENT_MIGRATIONS: readonly string[] = MIGRATIONS;
 
 export class IntentStore {
   private readonly insertStatement;
@@ -59,9 +70,7 @@ export class IntentStore {
          (request_id, department_key, request_json, signature, provider, context_json, params_json, created_ms)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.closeStatement = db.prepare(
-      `UPDATE exchange_intents SET closed_ms = ?, receipt_id = ? WHERE request_id = ? AND closed_ms IS NULL`,
-    );
+    this.closeStatement = db.prepare(`DELETE FROM exchange_intents WHERE request_id = ?`);
   }
 
   /**
@@ -81,33 +90,27 @@ export class IntentStore {
     );
   }
 
-  /** Marks the intent settled by the receipt `receiptId`; false when it was not open. */
-  close(requestId: string, receiptId: string, nowMs = Date.now()): boolean {
-    return this.closeStatement.run(nowMs, receiptId, requestId).changes === 1;
+  /**
+   * Closes the intent: call it in the transaction of the consumer receipt that settles it (never one without the
+   * other). False when it was not open.
+   */
+  close(requestId: string): boolean {
+    return this.closeStatement.run(requestId).changes === 1;
   }
 
-  /** Every intent not closed yet, oldest first. */
+  /** Every open intent (every one stored), oldest first. */
   listOpen(): OpenIntent[] {
-    return (
-      this.db
-        .prepare(`SELECT * FROM exchange_intents WHERE closed_ms IS NULL ORDER BY created_ms, request_id`)
-        .all() as Row[]
-    ).map((r) => ({
-      requestId: r.request_id,
-      departmentKey: r.department_key,
-      request: JSON.parse(r.request_json) as unknown,
-      signature: r.signature,
-      provider: r.provider,
-      context: JSON.parse(r.context_json) as unknown,
-      params: JSON.parse(r.params_json) as unknown,
-      createdMs: r.created_ms,
-    }));
-  }
-
-  /** The receipt that closed an intent, or null while it is open (or unknown). */
-  closedBy(requestId: string): string | null {
-    const row = this.db.prepare(`SELECT receipt_id FROM exchange_intents WHERE request_id = ?`).get(requestId) as
-      { receipt_id: string | null } | undefined;
-    return row?.receipt_id ?? null;
+    return (this.db.prepare(`SELECT * FROM exchange_intents ORDER BY created_ms, request_id`).all() as Row[]).map(
+      (r) => ({
+        requestId: r.request_id,
+        departmentKey: r.department_key,
+        request: JSON.parse(r.request_json) as unknown,
+        signature: r.signature,
+        provider: r.provider,
+        context: JSON.parse(r.context_json) as unknown,
+        params: JSON.parse(r.params_json) as unknown,
+        createdMs: r.created_ms,
+      }),
+    );
   }
 }

@@ -73,13 +73,9 @@ export async function recoverIntents(options: IntentRecoveryOptions): Promise<nu
     }
     const context = { ...(intent.context as ReceiptContext), time: options.now() };
     // Closed in the receipt's own transaction: a crash now leaves either both or neither.
-    const recorded = await options.record(
-      consumerDraft(context, "failed", NOT_DELIVERED_REASON),
-      evidence,
-      (receipt) => {
-        options.intents.close(intent.requestId, receipt.id);
-      },
-    );
+    const recorded = await options.record(consumerDraft(context, "failed", NOT_DELIVERED_REASON), evidence, () => {
+      options.intents.close(intent.requestId);
+    });
     closed += 1;
     options.logger.warn(
       {

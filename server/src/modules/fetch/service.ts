@@ -399,8 +399,8 @@ export class FetchService {
    * its intent still open, which a restart would complete a second time), both before anything is answered.
    */
   private settle(requestId: string, draft: ReceiptDraft, evidence: ConsumerEvidence): Promise<RecordedReceipt> {
-    return this.record(draft, evidence, (receipt) => {
-      this.options.intents.close(requestId, receipt.id);
+    return this.record(draft, evidence, () => {
+      this.options.intents.close(requestId);
     });
   }
 

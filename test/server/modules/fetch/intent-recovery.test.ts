@@ -61,10 +61,18 @@ describe("Fetch: intents of interrupted exchanges are completed at start", funct
     });
     world.replaceConsumer(restarted);
     const reopened = new IntentStore(restarted.db);
-    const receiptId = await eventually(async () => reopened.closedBy(requestId));
-    expect(reopened.listOpen()).to.deep.equal([]);
+    await eventually(async () => reopened.listOpen().length === 0);
+    // The intent is gone with the receipt that closed it: the consumer receipt of its requestId.
+    const listed = await request(restarted.app)
+      .get("/v1/receipts?limit=1000")
+      .set("Authorization", restarted.bearer(CIVIL))
+      .expect(200);
+    const closing = (listed.body.items as { requestId?: string; role?: string; receipt: { id: string } }[]).filter(
+      (r) => r.requestId === requestId && r.role === "consumer",
+    );
+    expect(closing).to.have.length(1);
     const entry = await request(restarted.app)
-      .get(`/v1/receipts/${receiptId}`)
+      .get(`/v1/receipts/${closing[0].receipt.id}`)
       .set("Authorization", restarted.bearer(CIVIL))
       .expect(200);
     return { restarted, entry: entry.body };
@@ -110,6 +118,8 @@ describe("Fetch: intents of interrupted exchanges are completed at start", funct
     // The state a SIGKILL leaves at this point: the intent is committed, the provider was asked, nothing answered.
     const intents = new IntentStore(world.consumer.db);
     expect(intents.listOpen().map((i) => i.requestId)).to.deep.equal([first.request.requestId]);
+    // What the intent keeps is what was signed and the params: never the identity number.
+    expect(JSON.stringify(world.consumer.db.prepare(`SELECT * FROM exchange_intents`).all())).not.to.include(idNumber);
     fake.behaviour = { kind: "deliver", data: { name: "测试" } };
     const { restarted, entry } = await crashAndRestart("consumer.db", first.request.requestId);
 
@@ -131,8 +141,8 @@ describe("Fetch: intents of interrupted exchanges are completed at start", funct
     expect(entry.exchange.requestSignature).to.equal(first.signature);
     expect(entry.exchange.response).to.include({ requestId: first.request.requestId, result: "delivered" });
     expect(entry.exchange.responseSignature).to.match(/^0x[0-9a-f]{130}$/);
-    const stored = restarted.db.prepare(`SELECT * FROM exchange_intents`).all();
-    expect(JSON.stringify(stored)).not.to.include(idNumber);
+    // Closed with its receipt, the intent is not kept.
+    expect(restarted.db.prepare(`SELECT * FROM exchange_intents`).all()).to.deep.equal([]);
 
     await fake.close(); // ends the first gateway's stalled call, whose gateway is gone
     await inFlight;

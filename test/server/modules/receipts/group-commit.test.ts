@@ -90,12 +90,28 @@ describe("Receipts: group commit of receipts and the intents written beside them
     expect((await recorder.record(draft())).receipt.sequence).to.equal(1);
   });
 
-  it("closes an intent in its receipt's own transaction", async function () {
+  it("closes an intent in its receipt's own transaction, and keeps nothing of it", async function () {
     await recorder.write(() => intents.open(intent("a")));
-    const recorded = await recorder.record(draft(), null, (receipt) => {
-      intents.close(ethers.id("a"), receipt.id);
+    await recorder.write(() => intents.open(intent("b")));
+    let closed: boolean | undefined;
+    const recorded = recorder.record(draft(), null, () => {
+      closed = intents.close(ethers.id("a"));
     });
-    expect(openIds(intents)).to.deep.equal([]);
-    expect(intents.closedBy(ethers.id("a"))).to.equal(recorded.receipt.id);
+    expect(openIds(intents)).to.have.members([ethers.id("a"), ethers.id("b")]);
+    await recorded;
+    expect(closed).to.equal(true);
+    expect(openIds(intents)).to.deep.equal([ethers.id("b")]);
+    expect(db.prepare("SELECT COUNT(*) AS n FROM exchange_intents").get()).to.deep.equal({ n: 1 });
+    expect(intents.close(ethers.id("a"))).to.equal(false);
+  });
+
+  it("leaves the intent open when its receipt's group cannot commit", async function () {
+    await recorder.write(() => intents.open(intent("a")));
+    const failed = recorder.record(draft(), null, () => {
+      intents.close(ethers.id("a"));
+      throw new Error("disk says no");
+    });
+    expect((await rejection(failed)).message).to.equal("disk says no");
+    expect(openIds(intents)).to.deep.equal([ethers.id("a")]);
   });
 });
