@@ -37,17 +37,28 @@ const MIGRATIONS = [
      response TEXT NOT NULL, signature TEXT NOT NULL, data TEXT, receipt_id TEXT NOT NULL, created_ms INTEGER NOT NULL,
      PRIMARY KEY (consumer, request_id)) WITHOUT ROWID`,
   `CREATE INDEX exchanges_with_data ON exchanges (created_ms) WHERE data IS NOT NULL`,
+  // Answers are forgotten by their time (`forgetBefore`); the ones an earlier release kept past a day (the
+  // exchange service's ANSWER_MEMORY_MS) go here, at the first start, rather than in one answer's transaction.
+  `DELETE FROM exchanges WHERE created_ms < strftime('%s', 'now') * 1000 - 86400000;
+   CREATE INDEX exchanges_by_time ON exchanges (created_ms)`,
 ] as const;
+
+/** The schema's statements in order (version i + 1 is statement i): tests build a database of an earlier release. */
+export const EXCHANGE_MIGRATIONS: readonly string[] = MIGRATIONS;
 
 /**
  * The provider's answers to exchange requests, keyed by (consumer department, requestId): a repeated request gets
  * the first signed answer unchanged, and a repeated requestId with another request digest is told apart (SQL only
  * here). A row is written in the same transaction as its provider receipt, so there is never one without the other.
+ * The receipt keeps the signed response as evidence; a row is only needed while a repeat of its request could be
+ * fresh, so the table is pruned by time (`forgetBefore`) and holds the recent answers, not the whole history (a kept
+ * answer was ~1 KB, with a random key).
  */
 export class ExchangeStore {
   private readonly byKey;
   private readonly insertStatement;
   private readonly forgetStatement;
+  private readonly forgetAnswersStatement;
 
   constructor(db: Db) {
     migrate(db, "exchanges", MIGRATIONS);
@@ -57,6 +68,7 @@ export class ExchangeStore {
          receipt_id, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.forgetStatement = db.prepare(`UPDATE exchanges SET data = NULL WHERE data IS NOT NULL AND created_ms < ?`);
+    this.forgetAnswersStatement = db.prepare(`DELETE FROM exchanges WHERE created_ms < ?`);
   }
 
   get(consumer: string, requestId: string): StoredExchange | null {
@@ -81,10 +93,15 @@ export class ExchangeStore {
 
   /**
    * Drops the delivered data of answers stored before `ms`: personal data is kept only as long as a repeat of its
-   * request could still be fresh. The signed response (and its hash of the data) stays as evidence.
+   * request could still be fresh. The signed response (and its hash of the data) stays until `forgetBefore`.
    */
   forgetDataBefore(ms: number): number {
     return this.forgetStatement.run(ms).changes;
+  }
+
+  /** Drops the answers stored before `ms` whole (their receipts keep the signed responses); how many went. */
+  forgetBefore(ms: number): number {
+    return this.forgetAnswersStatement.run(ms).changes;
   }
 }
 

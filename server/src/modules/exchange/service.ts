@@ -142,6 +142,13 @@ const hashJson = (value: unknown): string => keccak256(toUtf8Bytes(canonicalJson
 /** How long after its first answer a repeat of a request may still be fresh: its data is kept that long, no longer. */
 const dataRetentionMs = (maxSkewSeconds: number) => (2 * maxSkewSeconds + 60) * 1000;
 
+/**
+ * How long a first answer (without its data) is kept to tell a repeat or a replay of its request: far past the time
+ * any repeat can be fresh, so that a replay is still told apart after this gateway's clock steps back by up to a day.
+ * Then its provider receipt alone keeps it.
+ */
+export const ANSWER_MEMORY_MS = 24 * 60 * 60 * 1000;
+
 /** How long the provider waits for its view to reach the block a consumer decided on (`atBlock`). */
 const CATCH_UP_WAIT_MS = 3_000;
 
@@ -415,6 +422,9 @@ export class ExchangeService {
       });
       // In the same transaction: no commit (and no fsync) of its own per answer.
       this.options.exchanges.forgetDataBefore(this.clock() - dataRetentionMs(this.options.maxSkewSeconds));
+      this.options.exchanges.forgetBefore(
+        this.clock() - Math.max(ANSWER_MEMORY_MS, dataRetentionMs(this.options.maxSkewSeconds)),
+      );
     });
     return { httpStatus, body: answerBody };
   }

@@ -23,6 +23,8 @@ import type { Receipt } from "../../../../core/receipt";
 import { deriveDevSigners } from "../../../../server/src/chain/keys";
 import { fieldsToMask } from "../../../../server/src/common/field-mask";
 import { codeToBytes32 } from "../../../../server/src/common/short-codes";
+import { ANSWER_MEMORY_MS } from "../../../../server/src/modules/exchange/service";
+import { ExchangeStore } from "../../../../server/src/store/exchanges";
 import { UpstreamStore } from "../../../../server/src/store/upstreams";
 import { DEMO_DEPARTMENTS } from "../../../../scripts/lib/demo-departments";
 import {
@@ -283,6 +285,33 @@ describe("Exchange: the provider's endpoint POST /exchange/v1/fetch", function (
       ["delivered", "ok"],
       ["denied", "exchange_replayed"],
     ]);
+  });
+
+  it("keeps a first answer for a day, its delivered data only while a repeat could be fresh", async function () {
+    // Two answers stored earlier, as if answered a day and a minute ago and three minutes ago (beyond the data's
+    // window of 2 × 60 s + 60 s, within the day).
+    const exchanges = new ExchangeStore(gw.db);
+    const stored = (name: string, agoMs: number) => ({
+      consumer: departmentId(gw, CIVIL),
+      requestId: ethers.id(name),
+      requestDigest: ethers.id(`${name} digest`),
+      httpStatus: 200,
+      response: { requestId: ethers.id(name) } as unknown as ExchangeResponse,
+      signature: "0x" + "11".repeat(65),
+      data: { name: "测试" },
+      receiptId: ethers.id(`${name} receipt`),
+      createdMs: Date.now() - agoMs,
+    });
+    exchanges.insert(stored("answered yesterday", ANSWER_MEMORY_MS + 60_000));
+    exchanges.insert(stored("answered minutes ago", 180_000));
+
+    const body = await signed();
+    expect((await post(body)).status).to.equal(200);
+    expect(exchanges.get(departmentId(gw, CIVIL), ethers.id("answered yesterday"))).to.equal(null);
+    const recent = exchanges.get(departmentId(gw, CIVIL), ethers.id("answered minutes ago"));
+    expect(recent).to.include({ receiptId: ethers.id("answered minutes ago receipt") });
+    expect(recent).to.not.have.property("data");
+    expect(exchanges.get(departmentId(gw, CIVIL), body.request.requestId)).to.have.property("data");
   });
 
   it("counts a repeated request once against the quota", async function () {
