@@ -75,6 +75,11 @@ export interface GatewayConfig {
   subjectRefLimitPerMinute: number;
   /** The widest block range of one eth_getLogs the indexer asks (KUAJIE_INDEXER_MAX_BLOCK_RANGE; Besu caps it). */
   indexerMaxBlockRange: number;
+  /**
+   * New fetches (and, on a provider, new exchanges) begun in one turn of the event loop at most; the others start in
+   * the next turns, in order (KUAJIE_ADMIT_PER_TURN; 0: no limit). See common/turn-gate.ts.
+   */
+  admitPerTurn: number;
 }
 
 export const CONFIG_VARIABLES = [
@@ -102,6 +107,7 @@ export const CONFIG_VARIABLES = [
   "KUAJIE_TRUST_PROXY",
   "KUAJIE_SUBJECT_REF_RATE_LIMIT",
   "KUAJIE_INDEXER_MAX_BLOCK_RANGE",
+  "KUAJIE_ADMIT_PER_TURN",
 ] as const;
 type ConfigVariable = (typeof CONFIG_VARIABLES)[number];
 
@@ -123,6 +129,7 @@ const DEFAULTS: Partial<Record<ConfigVariable, string>> = {
   KUAJIE_TRUST_PROXY: "false",
   KUAJIE_SUBJECT_REF_RATE_LIMIT: "60",
   KUAJIE_INDEXER_MAX_BLOCK_RANGE: "1000",
+  KUAJIE_ADMIT_PER_TURN: "4",
 };
 
 const DEV_CONFIG_FILE = ".kuajie/dev/gateway.json";
@@ -261,6 +268,7 @@ const rawSchema = z.object({
   KUAJIE_TRUST_PROXY: trustProxySchema,
   KUAJIE_SUBJECT_REF_RATE_LIMIT: integer(1, 100_000),
   KUAJIE_INDEXER_MAX_BLOCK_RANGE: integer(1, 1_000_000),
+  KUAJIE_ADMIT_PER_TURN: integer(0, 65_536),
 });
 
 type Env = Record<string, string | undefined>;
@@ -432,6 +440,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     trustProxy: values.KUAJIE_TRUST_PROXY,
     subjectRefLimitPerMinute: values.KUAJIE_SUBJECT_REF_RATE_LIMIT,
     indexerMaxBlockRange: values.KUAJIE_INDEXER_MAX_BLOCK_RANGE,
+    admitPerTurn: values.KUAJIE_ADMIT_PER_TURN,
   };
 }
 
@@ -480,5 +489,6 @@ export function describeConfig(config: GatewayConfig): Record<string, unknown> {
     trustProxy: config.trustProxy,
     subjectRefLimitPerMinute: config.subjectRefLimitPerMinute,
     indexerMaxBlockRange: config.indexerMaxBlockRange,
+    admitPerTurn: config.admitPerTurn,
   };
 }

@@ -131,6 +131,13 @@ describe("common/config", function () {
     );
   });
 
+  it("reads how many fetches and exchanges a gateway begins in one turn of its event loop, 4 unless set (0: all)", function () {
+    expect(load(BASE).admitPerTurn).to.equal(4);
+    expect(load({ ...BASE, KUAJIE_ADMIT_PER_TURN: "0" }).admitPerTurn).to.equal(0);
+    expect(load({ ...BASE, KUAJIE_ADMIT_PER_TURN: "16" }).admitPerTurn).to.equal(16);
+    expect(describeConfig(load(BASE)).admitPerTurn).to.equal(4);
+  });
+
   const wrongValues: Array<[string, string, RegExp]> = [
     ["KUAJIE_GATEWAY_HOST", "not a host!", /host name or IP/],
     ["KUAJIE_GATEWAY_PORT", "80a", /expected an integer 1\.\.65535/],
@@ -150,6 +157,8 @@ describe("common/config", function () {
     ["KUAJIE_LOG_LEVEL", "loud", /expected one of fatal, error, warn, info, debug, trace, silent/],
     ["KUAJIE_BODY_LIMIT", "lots", /size such as/],
     ["KUAJIE_BODY_LIMIT", "10b", /between 1kb and 50mb/],
+    ["KUAJIE_ADMIT_PER_TURN", "-1", /expected an integer 0\.\.65536/],
+    ["KUAJIE_ADMIT_PER_TURN", "2.5", /expected an integer 0\.\.65536/],
   ];
   for (const [variable, value, message] of wrongValues) {
     it(`names ${variable} when it is ${JSON.stringify(value)}`, function () {

@@ -45,6 +45,7 @@ export const exchangeFeature: Feature = (ctx) => {
     anchorMaxLagSeconds: config.anchorMaxLagSeconds,
     upstreamTimeoutMs: config.upstreamTimeoutMs,
     backendQuery: (url, query, timeoutMs) => queryUpstream(url, query, timeoutMs, config.backendToken),
+    admitPerTurn: config.admitPerTurn,
   });
   return (registry) => registerExchangeRoutes(registry, service);
 };

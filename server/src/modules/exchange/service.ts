@@ -19,6 +19,7 @@
  *
  * Every refusal after step 2 is a signed answer with a denied (or failed) provider receipt.
  */
+
 import {
   encodeBytes32String,
   getAddress,
@@ -40,6 +41,7 @@ import { canonicalJson } from "../../../../core/json/canonical-json";
 import { DELIVERED_REASON, type ReceiptResult } from "../../../../core/receipt";
 import { maskToFields } from "../../common/field-mask";
 import { subjectRef as computeSubjectRef } from "../../common/subject-ref";
+import { TurnGate } from "../../common/turn-gate";
 import type { ExchangeStore, StoredExchange } from "../../store/exchanges";
 import type { ReceiptEnvelope } from "../../store/receipts";
 import type { Anchorer } from "../receipts/anchorer";
@@ -135,6 +137,8 @@ export interface ExchangeServiceOptions {
   backendQuery: (url: string, query: UpstreamQuery, timeoutMs: number) => Promise<UpstreamAnswer>;
   /** Wall clock in ms (tests move it). */
   clock?: () => number;
+  /** Exchanges begun in one turn of the event loop at most, the others in the next turns (`TurnGate`; 0 or none: all). */
+  admitPerTurn?: number;
 }
 
 const hashJson = (value: unknown): string => keccak256(toUtf8Bytes(canonicalJson(value)));
@@ -157,11 +161,16 @@ export class ExchangeService {
   /** Requests being answered, by consumer|requestId: a concurrent repeat waits for the first answer. */
   private readonly inFlight = new Map<string, Promise<{ digest: string; result: ExchangeResult }>>();
 
+  private readonly admissions: TurnGate;
+
   constructor(private readonly options: ExchangeServiceOptions) {
     this.clock = options.clock ?? Date.now;
+    this.admissions = new TurnGate(options.admitPerTurn ?? 0);
   }
 
   async fetch(body: ExchangeFetchBody): Promise<ExchangeResult> {
+    const admission = this.admissions.admit();
+    if (admission !== null) await admission;
     const { request } = body;
     const digest = requestDigest(this.options.domain, request);
     const provider = this.providerOf(request.grantId);

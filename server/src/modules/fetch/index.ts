@@ -53,6 +53,7 @@ export const fetchFeature: Feature = (ctx) => {
     endpointOf,
     indexedBlock: () => chain.indexer.indexedBlock(),
     viewSyncedAtMs,
+    admitPerTurn: config.admitPerTurn,
   });
 
   // Listed now, before this gateway serves any fetch: an intent opened by this process is never taken for a crash's.

@@ -29,6 +29,7 @@ import type { Metrics } from "../../common/metrics";
 import type { AuthContext } from "../../common/request-context";
 import { codeToBytes32 } from "../../common/short-codes";
 import { subjectRef as computeSubjectRef } from "../../common/subject-ref";
+import { TurnGate } from "../../common/turn-gate";
 import type { IntentStore } from "../../store/intents";
 import { servedCallerOf } from "../auth/caller";
 import type { Anchorer } from "../receipts/anchorer";
@@ -81,6 +82,8 @@ export interface FetchServiceOptions {
   viewSyncedAtMs: () => number | null;
   exchange?: ExchangeClient;
   nowMs?: () => number;
+  /** Fetches begun in one turn of the event loop at most, the others in the next turns (`TurnGate`; 0 or none: all). */
+  admitPerTurn?: number;
 }
 
 export interface FetchResult {
@@ -125,10 +128,12 @@ export function consumerDraft(
 export class FetchService {
   private readonly exchange: ExchangeClient;
   private readonly nowMs: () => number;
+  private readonly admissions: TurnGate;
 
   constructor(private readonly options: FetchServiceOptions) {
     this.exchange = options.exchange ?? callProvider;
     this.nowMs = options.nowMs ?? Date.now;
+    this.admissions = new TurnGate(options.admitPerTurn ?? 0);
   }
 
   /** Seconds since the indexed view was last level with the head; Infinity before the first catch-up. */
@@ -138,6 +143,8 @@ export class FetchService {
   }
 
   async fetch(caller: AuthContext, request: FetchRequest): Promise<FetchResult> {
+    const admission = this.admissions.admit();
+    if (admission !== null) await admission;
     const { policy, quota, metrics } = this.options;
     const { key, id: department } = servedCallerOf(caller, { idOf: this.options.departmentIdOf });
     const lagMs = this.options.anchorer.lagMs(department);

@@ -106,6 +106,18 @@ describe("Fetch: the consumer's half of the exchange (POST /v1/data/fetch at the
     await world?.stop();
   });
 
+  it("answers a burst of fetches, begun a few a turn of the event loop (KUAJIE_ADMIT_PER_TURN, 4): each delivered with its own receipt", async function () {
+    const answers = await Promise.all(Array.from({ length: 12 }, () => fetchHousehold()));
+    for (const res of answers) {
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      expect(res.body.data).to.deep.equal({ name: "测试", gender: "female", householdType: "urban" });
+    }
+    expect(new Set(answers.map((res) => res.body.receipt.id)).size).to.equal(12);
+    expect(new Set(fake.received.map((sent) => sent.request.requestId)).size).to.equal(12);
+    for (const res of answers) expect((await entryOf(res.body.receipt.id)).receipt.result).to.equal("delivered");
+    expect(openIntents()).to.deep.equal([]);
+  });
+
   it("delivers the granted fields of a signed answer, with the exchange's evidence in the consumer receipt", async function () {
     // The consumer's intents while the provider is asked: this exchange's, open.
     let inFlight: Record<string, unknown>[] = [];
