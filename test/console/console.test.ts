@@ -438,17 +438,18 @@ describe("the console in a real browser", function () {
       // Civil affairs is no provider: its inbox holds nothing of health's.
       await page.goto(`${civil.gateway}/console/#/inbox?status=all`);
       await page.getByText("暂无。").waitFor();
-      // Approving health's request (as if a crafted request from the console) is refused by the gateway.
-      // A string, so that the dynamic import reaches the browser as written (not as the test's CommonJS).
-      const answer = (await page.evaluate(`(async () => {
-        const api = await import("/console/js/api.js");
-        try {
-          await api.post("/v1/agreements/${request.agreementId}/approve", {});
-          return { status: 200, code: "" };
-        } catch (error) {
-          return { status: error.status, code: error.code };
-        }
-      })()`)) as { status: number; code: string };
+      // Approving health's request (as if a crafted request from the console, with the session's cookie and CSRF
+      // token) is refused by the gateway.
+      const answer = await page.evaluate(async (agreementId) => {
+        const session = (await (await fetch("/console/session")).json()) as { csrfToken: string };
+        const response = await fetch(`/v1/agreements/${agreementId}/approve`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-csrf-token": session.csrfToken },
+          body: "{}",
+        });
+        const type = ((await response.json()) as { type?: string }).type ?? "";
+        return { status: response.status, code: type.slice(type.lastIndexOf("/") + 1) };
+      }, request.agreementId);
       expect(answer.status).to.equal(403);
       expect(answer.code).to.equal("not_party");
       // Nor is the council's page there for a clerk.

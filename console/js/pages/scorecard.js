@@ -267,7 +267,7 @@ function qualityTable(departments) {
  * axe-core to puzzle over, nothing inline for the Content-Security-Policy to refuse.
  */
 async function drawCharts(sections) {
-  const echarts = await import("../../vendor/echarts.js");
+  const echarts = await import("/console/vendor/echarts.js");
   for (const { section, chart, departments } of sections) {
     if (!chart.isConnected) return; // another page was drawn meanwhile
     const series = section.chartSeries?.(departments) ?? section.series;

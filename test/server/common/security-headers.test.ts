@@ -79,10 +79,10 @@ describe("security headers", function () {
       "content-security-policy":
         "default-src 'self';script-src 'self';style-src 'self';img-src 'self' data:;connect-src 'self';" +
         "font-src 'self';object-src 'none';base-uri 'none';form-action 'self';frame-ancestors 'none'",
-      "accept-ranges": "bytes",
-      // A static file keeps serve-static's validator; the API's answers carry none (app.ts).
+      // index.html names the console's bundle: revalidated at every load against a validator of its own, where the
+      // API's answers carry none (app.ts; server/src/modules/console/static.ts).
       etag: page.headers.etag,
-      "cache-control": "public, max-age=0",
+      "cache-control": "no-cache",
       "content-type": "text/html; charset=utf-8",
     });
   });

@@ -4,6 +4,7 @@ import type { Feature } from "../feature";
 import { SessionStore } from "../../store/sessions";
 import { TokenStore } from "../../store/tokens";
 import { registerConsoleRoutes } from "./routes";
+import { ConsoleBundler } from "./bundle";
 import { consoleStaticRouter, findConsoleDir } from "./static";
 
 /**
@@ -17,6 +18,10 @@ export const consoleFeature: Feature = (ctx) => {
   if (dir === null) ctx.logger.warn("the console's pages (console/index.html) were not found: /console/ is off");
   return (registry) => {
     registerConsoleRoutes(registry, sessions, ctx.departments);
-    if (dir !== null) registry.router.use(consoleStaticRouter(dir));
+    if (dir === null) return;
+    const bundler = new ConsoleBundler(dir, (error) =>
+      ctx.logger.warn({ err: error }, "the console's modules could not be bundled: the pages load them one by one"),
+    );
+    registry.router.use(consoleStaticRouter(dir, bundler));
   };
 };

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import express, { Router } from "express";
 import helmet from "helmet";
+import { ConsoleBundler } from "./bundle";
 
 /**
  * Where the console's pages are: the repository's top-level `console/` folder (plain HTML, CSS, ES modules and
@@ -30,7 +31,7 @@ const VENDOR: Readonly<Record<string, string>> = {
  * `GET /console/…`: the static pages, under a Content-Security-Policy stricter than the API's: scripts, styles,
  * images and requests from this origin only, nothing inline, no framing, forms posting nowhere else.
  */
-export function consoleStaticRouter(dir: string): Router {
+export function consoleStaticRouter(dir: string, bundler: ConsoleBundler = new ConsoleBundler(dir)): Router {
   const router = Router();
   router.use(
     "/console",
@@ -54,6 +55,22 @@ export function consoleStaticRouter(dir: string): Router {
         frameAncestors: ["'none'"],
       },
     }),
+    (req, res, next) => {
+      if (req.method !== "GET" && req.method !== "HEAD") return next();
+      // The app sends no validators (app.ts); these two files carry their own, so that a load revalidates them.
+      if (req.path === "/" || req.path === "/index.html") {
+        const index = bundler.index();
+        res.set({ "cache-control": "no-cache", etag: `"${index.digest}"` }).type("html");
+        if (req.fresh) res.status(304).end();
+        else res.send(index.text);
+        return;
+      }
+      const bundle = bundler.bundleAt(req.path);
+      if (bundle === null) return next();
+      res.set({ "cache-control": "public, max-age=31536000, immutable", etag: `"${bundle.digest}"` });
+      if (req.fresh) res.status(304).end();
+      else res.type("text/javascript").send(bundle.code);
+    },
     express.static(dir, { index: "index.html", fallthrough: true, redirect: false }),
   );
   for (const [file, location] of Object.entries(VENDOR)) {

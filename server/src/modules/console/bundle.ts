@@ -1,0 +1,111 @@
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { buildSync } from "esbuild";
+
+/** The page's one module script, as index.html names it; a bundled page names the bundle there instead. */
+const ENTRY_TAG = '<script type="module" src="js/main.js"></script>';
+/** The bundle's path under /console/, its name the first 16 hex digits of its content's SHA-256. */
+const BUNDLE_PATH = /^\/js\/main\.([0-9a-f]{16})\.js$/;
+/** Bundles kept for pages loaded before a rebuild (a page that asked for index.html asks for its bundle next). */
+const KEPT = 4;
+
+/** A file as served, with the first 16 hex digits of its content's SHA-256 (its ETag; the bundle's name too). */
+interface Served {
+  digest: string;
+}
+
+interface Build {
+  /** What the sources looked like (paths, sizes, modification times) when this was built. */
+  stamp: string;
+  index: Served & { text: string };
+  bundle: (Served & { name: string; code: string }) | null;
+}
+
+function digestOf(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 16);
+}
+
+/**
+ * The console's ES modules as one file, so that a page load asks for one script instead of walking main.js's imports
+ * level by level and revalidating each of them (27 requests, three levels deep). The bundle's name carries a digest
+ * of its content, so browsers may keep it for good (`immutable`) and a changed console gets a new name; index.html,
+ * which names it, is revalidated on every load. Built with esbuild from the files as they are on disk, again whenever
+ * one of them changed (checked at each index.html, a few dozen stats), so that an edited page shows on the next load
+ * as with the plain files. The modules themselves stay served as they are; if the bundle cannot be built, index.html
+ * is served unchanged and the page loads them one by one.
+ */
+export class ConsoleBundler {
+  private build: Build | null = null;
+  private readonly bundles = new Map<string, Served & { code: string }>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly onError: (error: unknown) => void = () => undefined,
+  ) {}
+
+  /** index.html as it should be served now: naming the current bundle, or unchanged when there is none. */
+  index(): Build["index"] {
+    return this.current().index;
+  }
+
+  /** The bundle a path under /console/ names (`/js/main.<digest>.js`), if it is one built here and still kept. */
+  bundleAt(pathname: string): (Served & { code: string }) | null {
+    const match = BUNDLE_PATH.exec(pathname);
+    return match ? (this.bundles.get(match[1]) ?? null) : null;
+  }
+
+  private current(): Build {
+    const stamp = this.stamp();
+    if (this.build?.stamp === stamp) return this.build;
+    const html = fs.readFileSync(path.join(this.dir, "index.html"), "utf8");
+    const bundle = html.includes(ENTRY_TAG) ? this.bundle() : null;
+    const text = bundle ? html.replace(ENTRY_TAG, ENTRY_TAG.replace("js/main.js", `js/${bundle.name}`)) : html;
+    this.build = { stamp, index: { text, digest: digestOf(text) }, bundle };
+    return this.build;
+  }
+
+  private bundle(): Build["bundle"] {
+    let code: string;
+    try {
+      const result = buildSync({
+        entryPoints: [path.join(this.dir, "js/main.js")],
+        bundle: true,
+        format: "esm",
+        target: "es2022",
+        write: false,
+        logLevel: "silent",
+        // Loaded by the page that needs it, from where the gateway serves it (node_modules), not bundled.
+        external: ["/console/vendor/*"],
+      });
+      code = result.outputFiles[0].text;
+    } catch (error) {
+      this.onError(error);
+      return null;
+    }
+    const digest = digestOf(code);
+    this.bundles.delete(digest);
+    this.bundles.set(digest, { digest, code });
+    for (const old of this.bundles.keys()) if (this.bundles.size > KEPT) this.bundles.delete(old);
+    return { name: `main.${digest}.js`, digest, code };
+  }
+
+  /** Every file of the console's modules and index.html, with its size and modification time. */
+  private stamp(): string {
+    const parts: string[] = [];
+    const walk = (relative: string): void => {
+      for (const entry of fs.readdirSync(path.join(this.dir, relative), { withFileTypes: true })) {
+        const name = path.join(relative, entry.name);
+        if (entry.isDirectory()) walk(name);
+        else {
+          const stat = fs.statSync(path.join(this.dir, name));
+          parts.push(`${name}:${stat.size}:${stat.mtimeMs}`);
+        }
+      }
+    };
+    walk("js");
+    const index = fs.statSync(path.join(this.dir, "index.html"));
+    parts.push(`index.html:${index.size}:${index.mtimeMs}`);
+    return parts.join("\n");
+  }
+}
