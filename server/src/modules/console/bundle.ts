@@ -15,11 +15,13 @@ interface Served {
   digest: string;
 }
 
+type Bundle = Served & { code: string };
+
 interface Build {
   /** What the sources looked like (paths, sizes, modification times) when this was built. */
   stamp: string;
   index: Served & { text: string };
-  bundle: (Served & { name: string; code: string }) | null;
+  bundle: (Bundle & { name: string }) | null;
 }
 
 function digestOf(text: string): string {
@@ -37,7 +39,7 @@ function digestOf(text: string): string {
  */
 export class ConsoleBundler {
   private build: Build | null = null;
-  private readonly bundles = new Map<string, Served & { code: string }>();
+  private readonly bundles = new Map<string, Bundle>();
 
   constructor(
     private readonly dir: string,
@@ -50,7 +52,7 @@ export class ConsoleBundler {
   }
 
   /** The bundle a path under /console/ names (`/js/main.<digest>.js`), if it is one built here and still kept. */
-  bundleAt(pathname: string): (Served & { code: string }) | null {
+  bundleAt(pathname: string): Bundle | null {
     const match = BUNDLE_PATH.exec(pathname);
     return match ? (this.bundles.get(match[1]) ?? null) : null;
   }

@@ -71,7 +71,8 @@ export function consoleStaticRouter(dir: string, bundler: ConsoleBundler = new C
       if (req.fresh) res.status(304).end();
       else res.type("text/javascript").send(bundle.code);
     },
-    express.static(dir, { index: "index.html", fallthrough: true, redirect: false }),
+    // index.html is the handler's above (it names the bundle); the rest of the folder as it is.
+    express.static(dir, { index: false, fallthrough: true, redirect: false }),
   );
   for (const [file, location] of Object.entries(VENDOR)) {
     router.get(`/console/vendor/${file}`, (_req, res) => res.sendFile(location));
