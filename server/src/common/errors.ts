@@ -4,6 +4,8 @@
  * Feature modules subclass these for their own domain failures and override `code` (and add `extra` fields such as
  * `reason` and `receiptId`). Never put a token, key or identity number in `detail` or `extra`.
  */
+// A field missing from a request is "required" in every 400 (zod's own words for it read as a wrong value).
+import "./zod-messages";
 
 export type ProblemExtra = Record<string, unknown>;
 

@@ -38,6 +38,25 @@ describe("problem+json errors", function () {
     const res = await request(gateway.app).post("/v1/widgets").set("Authorization", operator);
     expectProblem(res, 400, "validation_failed");
     expect(res.body.errors[0].field).to.equal("body");
+    expect(res.body.errors[0].message).to.equal("required");
+  });
+
+  it("says a missing field is required, and keeps zod's words for a wrong one", async function () {
+    const res = await request(gateway.app)
+      .post("/v1/widgets")
+      .set("Authorization", operator)
+      .send({ fields: [{ name: 7 }] });
+    expectProblem(res, 400, "validation_failed");
+    expect(res.body.errors).to.deep.equal([
+      { field: "body.name", path: "body.name", message: "required" },
+      {
+        field: "body.fields[0].name",
+        path: "body.fields[0].name",
+        message: "Invalid input: expected string, received number",
+      },
+      { field: "body.fields[0].type", path: "body.fields[0].type", message: "required" },
+    ]);
+    expect(res.body.detail).to.equal("body.name: required (and 2 more)");
   });
 
   it("names bad path and query parameters together", async function () {
