@@ -232,6 +232,22 @@ describe("console pages as one bundle", function () {
     expect((await request(gateway.app).get(`/console/js/${before}`)).status).to.equal(200);
   });
 
+  it("builds once for the pages that ask during a build, off the event loop", async function () {
+    const bundler = new ConsoleBundler(dir, (error) => errors.push(error));
+    let turns = 0;
+    const ticking = setInterval(() => (turns += 1), 0);
+    const pages = [bundler.index(), bundler.index(), bundler.index()];
+    const [a, b, c] = await Promise.all(pages);
+    clearInterval(ticking);
+    // The same answer for the three (one build, not three builds with equal results), and the event loop went on
+    // turning while esbuild bundled in its own process.
+    expect(b).to.equal(a);
+    expect(c).to.equal(a);
+    expect(bundler.bundleAt(`/js/${bundleName(a.text)}`)).to.not.equal(null);
+    expect(turns).to.be.greaterThan(1);
+    expect(errors).to.deep.equal([]);
+  });
+
   it("serves index.html unchanged, the modules one by one, when they cannot be bundled", async function () {
     const flash = path.join(dir, "js/flash.js");
     const original = fs.readFileSync(flash, "utf8");

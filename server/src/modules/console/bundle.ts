@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { buildSync } from "esbuild";
+import { build as esbuild, stop as stopEsbuild } from "esbuild";
 
 /** The page's one module script, as index.html names it; a bundled page names the bundle there instead. */
 const ENTRY_TAG = '<script type="module" src="js/main.js"></script>';
@@ -24,6 +24,29 @@ interface Build {
   bundle: (Bundle & { name: string }) | null;
 }
 
+/** esbuild's builds under way in this process, over every bundler: its process is stopped when none is left. */
+let esbuildRunning = 0;
+
+async function bundleWithEsbuild(entry: string): Promise<string> {
+  esbuildRunning += 1;
+  try {
+    const result = await esbuild({
+      entryPoints: [entry],
+      bundle: true,
+      format: "esm",
+      target: "es2022",
+      write: false,
+      logLevel: "silent",
+      // Loaded by the page that needs it, from where the gateway serves it (node_modules), not bundled.
+      external: ["/console/vendor/*"],
+    });
+    return result.outputFiles[0].text;
+  } finally {
+    esbuildRunning -= 1;
+    if (esbuildRunning === 0) void stopEsbuild();
+  }
+}
+
 function digestOf(text: string): string {
   return createHash("sha256").update(text).digest("hex").slice(0, 16);
 }
@@ -36,9 +59,16 @@ function digestOf(text: string): string {
  * one of them changed (checked at each index.html, a few dozen stats), so that an edited page shows on the next load
  * as with the plain files. The modules themselves stay served as they are; if the bundle cannot be built, index.html
  * is served unchanged and the page loads them one by one.
+ *
+ * A build runs in esbuild's own process, not on the event loop (bundling there held it for about 50 ms): the page
+ * that asked waits for it, the fetches beside it do not; pages asking during a build wait for that build rather than
+ * start another. esbuild's process is stopped once no build is under way, so a gateway keeps no second process for
+ * its console. Nothing is built before the first page asks (a gateway whose console nobody opens builds nothing).
  */
 export class ConsoleBundler {
   private build: Build | null = null;
+  /** The build under way, and the sources' stamp it builds from. */
+  private building: { stamp: string; done: Promise<Build> } | null = null;
   private readonly bundles = new Map<string, Bundle>();
 
   constructor(
@@ -47,8 +77,8 @@ export class ConsoleBundler {
   ) {}
 
   /** index.html as it should be served now: naming the current bundle, or unchanged when there is none. */
-  index(): Build["index"] {
-    return this.current().index;
+  async index(): Promise<Build["index"]> {
+    return (await this.current()).index;
   }
 
   /** The bundle a path under /console/ names (`/js/main.<digest>.js`), if it is one built here and still kept. */
@@ -57,30 +87,38 @@ export class ConsoleBundler {
     return match ? (this.bundles.get(match[1]) ?? null) : null;
   }
 
-  private current(): Build {
+  private current(): Promise<Build> {
     const stamp = this.stamp();
-    if (this.build?.stamp === stamp) return this.build;
-    const html = fs.readFileSync(path.join(this.dir, "index.html"), "utf8");
-    const bundle = html.includes(ENTRY_TAG) ? this.bundle() : null;
-    const text = bundle ? html.replace(ENTRY_TAG, ENTRY_TAG.replace("js/main.js", `js/${bundle.name}`)) : html;
-    this.build = { stamp, index: { text, digest: digestOf(text) }, bundle };
-    return this.build;
+    if (this.build?.stamp === stamp) return Promise.resolve(this.build);
+    if (this.building?.stamp === stamp) return this.building.done;
+    const done = this.make(stamp).then(
+      (made) => {
+        // A build overtaken by a later change answers its own callers; only the latest becomes the current one.
+        if (this.building?.done !== done) return made;
+        this.building = null;
+        this.build = made;
+        return made;
+      },
+      (error: unknown) => {
+        if (this.building?.done === done) this.building = null;
+        throw error;
+      },
+    );
+    this.building = { stamp, done };
+    return done;
   }
 
-  private bundle(): Build["bundle"] {
+  private async make(stamp: string): Promise<Build> {
+    const html = fs.readFileSync(path.join(this.dir, "index.html"), "utf8");
+    const bundle = html.includes(ENTRY_TAG) ? await this.bundle() : null;
+    const text = bundle ? html.replace(ENTRY_TAG, ENTRY_TAG.replace("js/main.js", `js/${bundle.name}`)) : html;
+    return { stamp, index: { text, digest: digestOf(text) }, bundle };
+  }
+
+  private async bundle(): Promise<Build["bundle"]> {
     let code: string;
     try {
-      const result = buildSync({
-        entryPoints: [path.join(this.dir, "js/main.js")],
-        bundle: true,
-        format: "esm",
-        target: "es2022",
-        write: false,
-        logLevel: "silent",
-        // Loaded by the page that needs it, from where the gateway serves it (node_modules), not bundled.
-        external: ["/console/vendor/*"],
-      });
-      code = result.outputFiles[0].text;
+      code = await bundleWithEsbuild(path.join(this.dir, "js/main.js"));
     } catch (error) {
       this.onError(error);
       return null;

@@ -55,11 +55,11 @@ export function consoleStaticRouter(dir: string, bundler: ConsoleBundler = new C
         frameAncestors: ["'none'"],
       },
     }),
-    (req, res, next) => {
+    async (req, res, next) => {
       if (req.method !== "GET" && req.method !== "HEAD") return next();
       // The app sends no validators (app.ts); these two files carry their own, so that a load revalidates them.
       if (req.path === "/" || req.path === "/index.html") {
-        const index = bundler.index();
+        const index = await bundler.index();
         res.set({ "cache-control": "no-cache", etag: `"${index.digest}"` }).type("html");
         if (req.fresh) res.status(304).end();
         else res.send(index.text);
