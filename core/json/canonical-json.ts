@@ -19,8 +19,20 @@
  * metadata, agreement terms or a consent record holding `1e400` in a free-form part is now hashed with `null` there
  * where it was a 500 before.
  */
+import { keccak256Bytes } from "../crypto/keccak";
+
 export function canonicalJson(value: unknown): string {
   return canonical(value, "$");
+}
+
+/**
+ * keccak256 of a value's canonical JSON in UTF-8: the hash that stands for a JSON value (a receipt's `requestHash`
+ * parameters and `responseHash`, a consent document's evidence). The text is encoded by Node's Buffer, not ethers'
+ * `toUtf8Bytes` (an array of numbers a character, most of the allocation of hashing an answer): the same bytes, since
+ * the canonical text has no lone surrogate (`JSON.stringify` writes one as a `\u` escape).
+ */
+export function canonicalJsonHash(value: unknown): string {
+  return keccak256Bytes(Buffer.from(canonicalJson(value), "utf8"));
 }
 
 function canonical(value: unknown, path: string): string {

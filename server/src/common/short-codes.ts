@@ -1,5 +1,6 @@
 /** Purpose codes and other short codes: a readable bytes32, the code as a short string. */
 import { decodeBytes32String, encodeBytes32String } from "ethers";
+import { remembered } from "../../../core/remembered";
 import { z } from "zod";
 
 /** A purpose or other short code: lower snake case / dotted / dashed, at most 31 bytes, stored as a bytes32 string. */
@@ -8,9 +9,8 @@ export const shortCodeSchema = z
   .regex(/^[a-z0-9]+([._-][a-z0-9]+)*$/, "expected a lower-case code such as minimum-living-allowance")
   .refine((s) => Buffer.byteLength(s, "utf8") <= 31, "at most 31 bytes");
 
-export function codeToBytes32(code: string): string {
-  return encodeBytes32String(code);
-}
+/** A code as its bytes32 (remembered: a gateway writes a few purposes and reasons on every fetch). */
+export const codeToBytes32: (code: string) => string = remembered(encodeBytes32String);
 
 export function bytes32ToCode(value: string): string {
   try {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { keccak256, toUtf8Bytes } from "ethers";
-import { canonicalJson } from "../../../core/json/canonical-json";
+import { canonicalJson, canonicalJsonHash } from "../../../core/json/canonical-json";
 
 /**
  * The gateway's second rule before the core (server/src/common/idempotency.ts, 2026-11), frozen here: receipts'
@@ -142,5 +142,38 @@ describe("canonicalJson", function () {
     expect(canonicalJson("x")).to.equal('"x"');
     expect(canonicalJson(1.5)).to.equal("1.5");
     expect(() => canonicalJson(undefined)).to.throw(TypeError, "$: undefined is not JSON data");
+  });
+});
+
+describe("canonicalJsonHash", function () {
+  it("hashes the canonical text's UTF-8 bytes exactly as keccak256(toUtf8Bytes(canonicalJson)) did", function () {
+    const samples: unknown[] = [
+      null,
+      "",
+      "广州市民政局",
+      "😀 and \u2028",
+      "a lone \ud800 surrogate",
+      { "键\udc00": ["\u0000", Number.POSITIVE_INFINITY, -0, "é"], a: { b: [] } },
+    ];
+    for (const value of samples) {
+      expect(canonicalJsonHash(value)).to.equal(keccak256(toUtf8Bytes(canonicalJson(value))));
+    }
+    // Any JSON value, with strings of any UTF-16 code units (lone surrogates included) in keys and values.
+    const anyText = fc.string({ unit: "binary" });
+    const value = fc.letrec((tie) => ({
+      json: fc.oneof(
+        { depthSize: "small" },
+        fc.constant(null),
+        fc.boolean(),
+        fc.double(),
+        anyText,
+        fc.array(tie("json")),
+        fc.dictionary(anyText, tie("json")),
+      ),
+    })).json;
+    fc.assert(
+      fc.property(value, (v) => canonicalJsonHash(v) === keccak256(toUtf8Bytes(canonicalJson(v)))),
+      { seed: 20261202, numRuns: 300 },
+    );
   });
 });

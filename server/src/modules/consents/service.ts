@@ -1,5 +1,5 @@
-import { getAddress, keccak256, toUtf8Bytes } from "ethers";
-import { canonicalJson } from "../../../../core/json/canonical-json";
+import { getAddress } from "ethers";
+import { canonicalJsonHash } from "../../../../core/json/canonical-json";
 import type { KuajieChain } from "../../chain/adapter";
 import { bytes32ToCode, codeToBytes32 } from "../../common/short-codes";
 import { isoTime } from "../../common/time";
@@ -40,11 +40,6 @@ export interface ConsentLookup {
 
 /** A subject's consent trail, for the subjects feature. */
 export type SubjectConsentTrails = Pick<ConsentService, "subjectTrail">;
-
-/** keccak256 of the canonical JSON of a consent record or withdrawal request: the evidence put on chain. */
-function evidenceHashOf(document: object): string {
-  return keccak256(toUtf8Bytes(canonicalJson(document)));
-}
 
 /** The ConsentKey tuple the registry's functions take. */
 export function consentKeyArg(row: ConsentKey): ConsentKey {
@@ -157,7 +152,7 @@ export class ConsentService {
     if (evidence.type === "record") {
       const recorded = await this.deps.batcher.record(departmentKey, {
         terms,
-        evidenceHash: evidenceHashOf(evidence.document),
+        evidenceHash: canonicalJsonHash(evidence.document),
       });
       return this.written(recorded.consentId, recorded, { subjectRef, status: "active" });
     }
@@ -187,7 +182,7 @@ export class ConsentService {
       evidence.type === "record"
         ? await this.deps.chain.write(departmentKey, "ConsentRegistry", "withdraw", [
             key,
-            evidenceHashOf(evidence.document),
+            canonicalJsonHash(evidence.document),
           ])
         : await this.deps.chain.write(departmentKey, "ConsentRegistry", "withdrawWithSignature", [
             key,

@@ -20,15 +20,7 @@
  * Every refusal after step 2 is a signed answer with a denied (or failed) provider receipt.
  */
 
-import {
-  encodeBytes32String,
-  getAddress,
-  keccak256,
-  toUtf8Bytes,
-  ZeroAddress,
-  ZeroHash,
-  type TypedDataDomain,
-} from "ethers";
+import { getAddress, ZeroAddress, ZeroHash, type TypedDataDomain } from "ethers";
 import {
   recoverSigner,
   requestDigest,
@@ -37,9 +29,10 @@ import {
   type ExchangeResponse,
   type TypedDataSigner,
 } from "../../../../core/exchange";
-import { canonicalJson } from "../../../../core/json/canonical-json";
+import { canonicalJsonHash } from "../../../../core/json/canonical-json";
 import { DELIVERED_REASON, type ReceiptResult } from "../../../../core/receipt";
 import { maskToFields } from "../../common/field-mask";
+import { codeToBytes32 } from "../../common/short-codes";
 import { subjectRef as computeSubjectRef } from "../../common/subject-ref";
 import { TurnGate } from "../../common/turn-gate";
 import type { ExchangeStore, StoredExchange } from "../../store/exchanges";
@@ -140,8 +133,6 @@ export interface ExchangeServiceOptions {
   /** Exchanges begun in one turn of the event loop at most, the others in the next turns (`TurnGate`; 0 or none: all). */
   admitPerTurn?: number;
 }
-
-const hashJson = (value: unknown): string => keccak256(toUtf8Bytes(canonicalJson(value)));
 
 /** How long after its first answer a repeat of a request may still be fresh: its data is kept that long, no longer. */
 const dataRetentionMs = (maxSkewSeconds: number) => (2 * maxSkewSeconds + 60) * 1000;
@@ -280,7 +271,7 @@ export class ExchangeService {
     if ((subjectRef ?? ZeroHash) !== request.subjectRef.toLowerCase()) {
       return refuse("subject_mismatch", "the subject reference is not the one of the identity number sent");
     }
-    if (hashJson(body.params ?? null) !== request.paramsHash.toLowerCase()) {
+    if (canonicalJsonHash(body.params ?? null) !== request.paramsHash.toLowerCase()) {
       return refuse("params_mismatch", "the parameters sent are not the ones the request's paramsHash commits to");
     }
 
@@ -388,13 +379,13 @@ export class ExchangeService {
     const { request } = body;
     const signingKey = this.options.signerOf(provider.key);
     if (signingKey === null) throw new Error(`no signing key for department ${provider.key}`);
-    const responseHash = options.data === undefined ? ZeroHash : hashJson({ data: options.data });
+    const responseHash = options.data === undefined ? ZeroHash : canonicalJsonHash({ data: options.data });
     const response: ExchangeResponse = {
       requestId: request.requestId,
       requestDigest: digest,
       provider: provider.id,
       result,
-      reason: encodeBytes32String(reason),
+      reason: codeToBytes32(reason),
       responseHash,
       time: Math.floor(this.clock() / 1000),
     };

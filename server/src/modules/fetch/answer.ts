@@ -4,7 +4,7 @@
  * digest), name the provider, and, when it delivers, carry data whose keccak256(canonicalJson({data})) is the signed
  * `responseHash`. Pure: the view is asked through `actsFor`.
  */
-import { keccak256, toUtf8Bytes, ZeroHash, type TypedDataDomain } from "ethers";
+import { ZeroHash, type TypedDataDomain } from "ethers";
 import { z } from "zod";
 import {
   ExchangeResponseSchema,
@@ -13,7 +13,7 @@ import {
   responseDigest,
   type ExchangeResponse,
 } from "../../../../core/exchange";
-import { canonicalJson } from "../../../../core/json/canonical-json";
+import { canonicalJsonHash } from "../../../../core/json/canonical-json";
 import { decodeReason } from "../../../../core/receipt";
 import type { DataRecord } from "../../common/backend-client";
 
@@ -28,8 +28,6 @@ const answerSchema = z.looseObject({
 export type VerifiedAnswer =
   | { ok: true; response: ExchangeResponse; signature: string; reason: string; data: DataRecord | DataRecord[] | null }
   | { ok: false; detail: string; response?: ExchangeResponse; signature?: string };
-
-export const hashJson = (value: unknown): string => keccak256(toUtf8Bytes(canonicalJson(value)));
 
 export interface AnswerExpectation {
   domain: TypedDataDomain;
@@ -81,7 +79,7 @@ export function verifyAnswer(body: unknown, expected: AnswerExpectation): Verifi
   }
   if (response.result !== "delivered") return { ok: true, response, signature, reason, data: null };
   const data = parsed.data.data;
-  if (data === undefined || hashJson({ data }) !== response.responseHash.toLowerCase()) {
+  if (data === undefined || canonicalJsonHash({ data }) !== response.responseHash.toLowerCase()) {
     return { ok: false, detail: "the data does not match the signed response hash", ...keep };
   }
   if (response.responseHash === ZeroHash) return { ok: false, detail: "a delivery without a response hash", ...keep };

@@ -24,6 +24,8 @@ import {
   type TypedDataSigner,
 } from "../../../../core/exchange";
 import { DELIVERED_REASON, type Receipt, type ReceiptResult } from "../../../../core/receipt";
+import { canonicalJsonHash } from "../../../../core/json/canonical-json";
+import { remembered } from "../../../../core/remembered";
 import { maskToFields } from "../../common/field-mask";
 import type { Metrics } from "../../common/metrics";
 import type { AuthContext } from "../../common/request-context";
@@ -35,7 +37,7 @@ import { servedCallerOf } from "../auth/caller";
 import type { Anchorer } from "../receipts/anchorer";
 import type { ReceiptDraft, RecordedReceipt } from "../receipts/recorder";
 import { onlyGranted, type DataRecord } from "../../common/backend-client";
-import { hashJson, providerDetail, verifyAnswer, type VerifiedAnswer } from "./answer";
+import { providerDetail, verifyAnswer, type VerifiedAnswer } from "./answer";
 import { decide, type FetchRequestFacts, type PolicyDecision } from "./decide";
 import {
   AnchoringBehindError,
@@ -109,6 +111,9 @@ export interface ReceiptContext {
   requestHash: string;
 }
 
+/** The account's checksummed address (remembered: a gateway signs with a few accounts, on every fetch). */
+const checksummed = remembered(getAddress);
+
 export function consumerDraft(
   context: ReceiptContext,
   result: ReceiptResult,
@@ -117,7 +122,7 @@ export function consumerDraft(
 ): ReceiptDraft {
   return {
     ...context,
-    account: getAddress(context.account),
+    account: checksummed(context.account),
     fieldMask: delivered?.fieldMask ?? "0x0",
     result,
     reason,
@@ -192,7 +197,7 @@ export class FetchService {
       purpose,
       subjectRef: subjectRef ?? ZeroHash,
       fieldMask: `0x${grant.fieldMask.toString(16)}`,
-      paramsHash: hashJson(request.params ?? null),
+      paramsHash: canonicalJsonHash(request.params ?? null),
       // The wall clock, not `now`: the provider checks it against its own clock, whatever a test chain's time says.
       time: Math.floor(this.nowMs() / 1000),
     };
