@@ -144,8 +144,11 @@ const isPlainSignature = (signature: SignatureLike): signature is string =>
 /** v 27 (0x1b) is recovery id 0, v 28 is 1. */
 const recoveryIdOf = (plain: string) => (plain.slice(130).toLowerCase() === "1b" ? 0 : 1);
 
-/** Checksummed addresses already computed (EIP-55 is a Keccak-256; an audit recovers the same few signers). */
-const checksummed = remembered(getAddress);
+/**
+ * An address checksummed as ethers' `getAddress` does, remembered (EIP-55 is a Keccak-256; an audit recovers the same
+ * few signers, a gateway signs with the same few accounts on every fetch).
+ */
+export const checksummed: (address: string) => string = remembered(getAddress);
 
 /**
  * The account of a public key's 64 bytes x ‖ y, checksummed: what `recoverDigestSigner` returns when the recovery

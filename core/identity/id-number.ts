@@ -80,5 +80,14 @@ export type SubjectRef = `0x${string}`;
  * pass `checkIdNumber(...).normalised`, or `normaliseIdText(...)` where the number is not to be judged (the auditor).
  */
 export function subjectRefOfNormalised(secret: Uint8Array, idType: string, normalised: string): SubjectRef {
-  return computeHmac("sha256", secret, toUtf8Bytes(`${idType}:${normalised}`)) as SubjectRef;
+  const text = `${idType}:${normalised}`;
+  // Printable ASCII, as every identity number is, is its own UTF-8: written by Buffer at once rather than by ethers'
+  // encoder (an array of numbers a character, on every fetch); anything else is encoded, and refused, as ethers does.
+  return computeHmac(
+    "sha256",
+    secret,
+    PRINTABLE_ASCII.test(text) ? Buffer.from(text, "latin1") : toUtf8Bytes(text),
+  ) as SubjectRef;
 }
+
+const PRINTABLE_ASCII = /^[ -~]*$/;

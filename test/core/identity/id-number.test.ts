@@ -31,4 +31,12 @@ describe("core/identity/id-number", function () {
     const expected = createHmac("sha256", SECRET).update("resident_id:11010519491231002X", "utf8").digest("hex");
     expect(subjectRefOfNormalised(SECRET, "resident_id", "11010519491231002X")).to.equal(`0x${expected}`);
   });
+
+  it("hashes every text as its UTF-8, ASCII or not, and refuses a lone surrogate as ethers' encoder does", function () {
+    for (const normalised of ["E12345678", "a b~!", "护照Ｅ12", "😀", "\u007f\u0000"]) {
+      const expected = createHmac("sha256", SECRET).update(`passport:${normalised}`, "utf8").digest("hex");
+      expect(subjectRefOfNormalised(SECRET, "passport", normalised)).to.equal(`0x${expected}`, normalised);
+    }
+    expect(() => subjectRefOfNormalised(SECRET, "passport", "E1\ud800")).to.throw(/invalid codepoint|surrogate/i);
+  });
 });

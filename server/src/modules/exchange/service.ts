@@ -20,7 +20,7 @@
  * Every refusal after step 2 is a signed answer with a denied (or failed) provider receipt.
  */
 
-import { getAddress, ZeroAddress, ZeroHash, type TypedDataDomain } from "ethers";
+import { ZeroAddress, ZeroHash, type TypedDataDomain } from "ethers";
 import {
   recoverSigner,
   requestDigest,
@@ -30,6 +30,7 @@ import {
   type TypedDataSigner,
 } from "../../../../core/exchange";
 import { canonicalJsonHash } from "../../../../core/json/canonical-json";
+import { checksummed } from "../../../../core/crypto/ecdsa";
 import { DELIVERED_REASON, type ReceiptResult } from "../../../../core/receipt";
 import { maskToFields } from "../../common/field-mask";
 import { codeToBytes32 } from "../../common/short-codes";
@@ -445,7 +446,7 @@ export class ExchangeService {
     return {
       time: policy.now(this.clock()),
       department: provider.id,
-      account: getAddress(account),
+      account: checksummed(account),
       grantId: request.grantId,
       agreementId: grant?.agreementId ?? "0",
       consentId: fields.consentId ?? ZeroHash,

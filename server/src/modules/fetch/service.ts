@@ -15,7 +15,7 @@
  * `responseHash` = the provider's signed hash of exactly what it returned (zero when nothing was delivered).
  */
 import { randomBytes } from "node:crypto";
-import { getAddress, hexlify, ZeroAddress, ZeroHash, type TypedDataDomain } from "ethers";
+import { hexlify, ZeroAddress, ZeroHash, type TypedDataDomain } from "ethers";
 import {
   requestDigest,
   signRequest,
@@ -25,7 +25,7 @@ import {
 } from "../../../../core/exchange";
 import { DELIVERED_REASON, type Receipt, type ReceiptResult } from "../../../../core/receipt";
 import { canonicalJsonHash } from "../../../../core/json/canonical-json";
-import { remembered } from "../../../../core/remembered";
+import { checksummed } from "../../../../core/crypto/ecdsa";
 import { maskToFields } from "../../common/field-mask";
 import type { Metrics } from "../../common/metrics";
 import type { AuthContext } from "../../common/request-context";
@@ -110,9 +110,6 @@ export interface ReceiptContext {
   purpose: string;
   requestHash: string;
 }
-
-/** The account's checksummed address (remembered: a gateway signs with a few accounts, on every fetch). */
-const checksummed = remembered(getAddress);
 
 export function consumerDraft(
   context: ReceiptContext,
