@@ -40,6 +40,31 @@ export interface StoredReceipt {
 
 type BatchStatus = "pending" | "anchored";
 
+/**
+ * A batch AccessLedger anchored for a department this gateway anchors, which this database does not hold (`localRoot`
+ * null) or holds with another root. New receipts of the department would take sequence numbers the chain has already
+ * anchored, so its fetches and exchanges fail closed while one is recorded (docs/RELIABILITY.md, "Backups").
+ */
+export interface ReceiptDivergence {
+  department: string;
+  batchSequence: number;
+  chainRoot: string;
+  localRoot: string | null;
+  txHash: string;
+  blockNumber: number;
+  detectedMs: number;
+}
+
+interface DivergenceRecord {
+  department: string;
+  batch_sequence: number;
+  chain_root: string;
+  local_root: string | null;
+  tx_hash: string;
+  block_number: number;
+  detected_ms: number;
+}
+
 export interface StoredBatch {
   department: string;
   sequence: number;
@@ -217,6 +242,12 @@ const MIGRATIONS = [
    CREATE INDEX receipts_subject ON receipts (subject_ref, time, department, sequence);
    CREATE INDEX receipts_agreement ON receipts (agreement_id, time, department, sequence);
    CREATE INDEX receipts_time ON receipts (time, department, sequence)`,
+  // A batch of a department this gateway anchors that AccessLedger holds and this database does not (or holds with
+  // another root): the database is older than the chain, or another gateway anchors for the department.
+  `CREATE TABLE receipt_divergences (
+     department TEXT NOT NULL, batch_sequence INTEGER NOT NULL, chain_root TEXT NOT NULL, local_root TEXT,
+     tx_hash TEXT NOT NULL, block_number INTEGER NOT NULL, detected_ms INTEGER NOT NULL,
+     PRIMARY KEY (department, batch_sequence))`,
 ] as const;
 
 /** The schema's statements in order (version i + 1 is statement i): tests build a database of an earlier release. */
@@ -241,6 +272,12 @@ export class ReceiptStore {
   private readonly insertReceipt;
   private readonly byId;
   private readonly markAnchoredStatement;
+  private readonly batchRoot;
+  private readonly insertDivergence;
+  /** The departments whose batches this gateway anchors: only theirs can diverge. */
+  private watched = new Set<string>();
+  /** The first divergence of each department that has one (read at start, then kept with the table). */
+  private readonly divergences = new Map<string, ReceiptDivergence>();
 
   constructor(private readonly db: Db) {
     // The migration to compact rows calls them on every row of the release before.
@@ -270,6 +307,30 @@ export class ReceiptStore {
       `UPDATE receipt_batches SET status = 'anchored', tx_hash = ?, block_number = ?, anchored_ms = ?, last_error = NULL
        WHERE department = ? AND sequence = ? AND root = ? AND status = 'pending'`,
     );
+    this.batchRoot = db
+      .prepare<[string, number], string>(`SELECT root FROM receipt_batches WHERE department = ? AND sequence = ?`)
+      .pluck();
+    this.insertDivergence = db.prepare(
+      `INSERT OR IGNORE INTO receipt_divergences (department, batch_sequence, chain_root, local_root, tx_hash,
+         block_number, detected_ms) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const recorded = db
+      .prepare<[], DivergenceRecord>(`SELECT * FROM receipt_divergences ORDER BY department, batch_sequence DESC`)
+      .all();
+    for (const row of recorded) this.divergences.set(row.department, divergenceFromRecord(row));
+  }
+
+  /**
+   * The departments whose receipts this gateway records and anchors (lower-case ids): an anchored batch of theirs that
+   * this database does not hold is recorded as a divergence (`divergence`).
+   */
+  watch(departments: readonly string[]): void {
+    this.watched = new Set(departments.map((d) => d.toLowerCase()));
+  }
+
+  /** The department's first recorded divergence from the chain, or null (read on every fetch: from memory). */
+  divergence(department: string): ReceiptDivergence | null {
+    return this.divergences.get(department.toLowerCase()) ?? null;
   }
 
   /**
@@ -553,13 +614,33 @@ export class ReceiptStore {
     for (const e of events) {
       if (e.contract !== "AccessLedger" || e.name !== "BatchAnchored") continue;
       const a = e.args;
-      this.markAnchored(
-        String(a.departmentId).toLowerCase(),
-        Number(a.batchSequence),
-        String(a.root),
-        e.txHash,
-        e.blockNumber,
+      const department = String(a.departmentId).toLowerCase();
+      const sequence = Number(a.batchSequence);
+      const root = String(a.root).toLowerCase();
+      if (this.markAnchored(department, sequence, root, e.txHash, e.blockNumber)) continue;
+      if (!this.watched.has(department)) continue;
+      const localRoot = this.batchRoot.get(department, sequence) ?? null;
+      if (localRoot === root) continue;
+      const divergence: ReceiptDivergence = {
+        department,
+        batchSequence: sequence,
+        chainRoot: root,
+        localRoot,
+        txHash: e.txHash,
+        blockNumber: e.blockNumber,
+        detectedMs: Date.now(),
+      };
+      this.insertDivergence.run(
+        department,
+        sequence,
+        root,
+        localRoot,
+        divergence.txHash,
+        divergence.blockNumber,
+        divergence.detectedMs,
       );
+      const known = this.divergences.get(department);
+      if (known === undefined || known.batchSequence > sequence) this.divergences.set(department, divergence);
     }
   }
 
@@ -569,6 +650,18 @@ export class ReceiptStore {
    * adopts it, so new receipts stay pending and fetches fail closed meanwhile.
    */
   reset(): void {}
+}
+
+function divergenceFromRecord(r: DivergenceRecord): ReceiptDivergence {
+  return {
+    department: r.department,
+    batchSequence: r.batch_sequence,
+    chainRoot: r.chain_root,
+    localRoot: r.local_root,
+    txHash: r.tx_hash,
+    blockNumber: r.block_number,
+    detectedMs: r.detected_ms,
+  };
 }
 
 const NODE_BYTES = 32;

@@ -8,6 +8,7 @@ import request from "supertest";
 import { HOUSEHOLD_REGISTRATION, MEDICAL_INSTITUTIONS } from "../../../backends/datasets";
 import { startBackends, type RunningBackends, PORTS_FROM_OS } from "../../../backends/main";
 import { receiptLeaf, verifyProof, type Receipt } from "../../../core/receipt";
+import { backupDatabase } from "../../../scripts/backup";
 import { toReceiptFields } from "../../audit/fixtures";
 import {
   consentKey,
@@ -15,6 +16,7 @@ import {
   eventually,
   issueGrant,
   makeAgreement,
+  receiptsSettled,
   recordConsent,
   registerResource,
   subjectRefOf,
@@ -305,5 +307,64 @@ describe("Gateway: access receipts and their anchoring (GET /v1/receipts)", func
       await setAutomine(true);
     }
     await eventually(async () => (await fetchHousehold(gw, people[0])).status === 200);
+  });
+
+  it("refuses fetches at once (503 receipts_diverged) on a backup older than the chain's batches, says why in /healthz, and serves again on the newer database", async function () {
+    const department = departmentId(gw, CIVIL);
+    const copies = fs.mkdtempSync(path.join(os.tmpdir(), "kuajie-receipts-backups-"));
+    const settled = () => receiptsSettled(gw.db);
+    const receiptCount = () => (gw.db.prepare(`SELECT COUNT(*) AS n FROM receipts`).get() as { n: number }).n;
+    try {
+      await settled();
+      const older = backupDatabase(databaseFile, path.join(copies, "older.db"));
+      const held = older.departments.find((d) => d.department === department);
+      expect(held?.lastBatch).to.be.a("number");
+      expect(held?.anchoredBatches).to.equal(held?.lastBatch);
+      // One more batch of civil affairs anchored after the backup (batches of four receipts here).
+      for (let i = 0; i < 4; i++) await fetchHousehold(gw, people[0]).expect(200);
+      await settled();
+      const [lastBatch] = await gw.system.ledger.head(department);
+      expect(Number(lastBatch)).to.be.greaterThan(held!.lastBatch!);
+      const newer = backupDatabase(databaseFile, path.join(copies, "newer.db"));
+      await gw.stop();
+      gw.db.close();
+
+      const restartOn = async (copy: string) => {
+        for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(databaseFile + suffix, { force: true });
+        fs.copyFileSync(copy, databaseFile);
+        gw = await startLiveGateway({ env, databaseFile, system: gw.system, exchange: true });
+      };
+      await restartOn(older.file);
+      const health = await eventually(async () => {
+        const res = await request(gw.app).get("/healthz");
+        return res.body.receipts ? res : null;
+      });
+      expect(health.status).to.equal(503);
+      expect(health.body.status).to.equal("degraded");
+      const civil = health.body.receipts.diverged.find((d: { department: string }) => d.department === department);
+      expect(civil.batchSequence).to.equal(held!.lastBatch! + 1);
+      expect(civil.detail).to.include("does not hold");
+
+      const stored = receiptCount();
+      const refused = await fetchHousehold(gw, people[0]).expect(503);
+      expect(refused.headers["content-type"]).to.match(/problem\+json/);
+      expect(refused.body.type).to.match(/receipts_diverged$/);
+      expect(refused.body).to.include({ department, batchSequence: held!.lastBatch! + 1 });
+      expect(refused.body.detail).to.include(`batch ${held!.lastBatch! + 1} of department ${department}`);
+      expect(receiptCount()).to.equal(stored);
+      // Nothing anchored on top of the chain's batches, nothing sent to try.
+      const [stillLast] = await gw.system.ledger.head(department);
+      expect(stillLast).to.equal(lastBatch);
+      expect(gw.logs.text()).to.include("not anchoring: AccessLedger anchored batch");
+
+      // The database that holds the chain's batches serves again.
+      await gw.stop();
+      gw.db.close();
+      await restartOn(newer.file);
+      await eventually(async () => (await fetchHousehold(gw, people[0])).status === 200);
+      expect((await request(gw.app).get("/healthz")).body.receipts).to.equal(undefined);
+    } finally {
+      fs.rmSync(copies, { recursive: true, force: true });
+    }
   });
 });

@@ -219,6 +219,17 @@ export async function setBackendMode(
   expect(res.status).to.equal(200);
 }
 
+/** Resolves once every receipt in a gateway's database is in a batch and every batch is anchored. */
+export function receiptsSettled(db: Db): Promise<unknown> {
+  const waiting = db
+    .prepare(
+      `SELECT (SELECT COUNT(*) FROM receipts WHERE batch_sequence IS NULL) +
+              (SELECT COUNT(*) FROM receipt_batches WHERE status = 'pending')`,
+    )
+    .pluck();
+  return eventually(async () => waiting.get() === 0);
+}
+
 /** Polls until `check` holds (or fails after `timeoutMs`). */
 export async function eventually<T>(
   check: () => Promise<T | undefined | null | false>,

@@ -54,7 +54,8 @@ export function registerExchangeRoutes(registry: RouteRegistry, exchange: Exchan
         502: signed(502, "The provider's backend failed"),
         503: {
           description:
-            "`view_stale` (signed, with a provider receipt), or `anchoring_behind` / `receipt_unavailable` " +
+            "`view_stale` (signed, with a provider receipt), or `anchoring_behind` / `receipts_diverged` / " +
+            "`receipt_unavailable` " +
             "(problem+json, nothing signed or recorded)",
         },
         504: signed(504, "The provider's backend did not answer in time"),

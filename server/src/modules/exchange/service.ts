@@ -39,6 +39,7 @@ import { TurnGate } from "../../common/turn-gate";
 import type { ExchangeStore, StoredExchange } from "../../store/exchanges";
 import type { ReceiptEnvelope } from "../../store/receipts";
 import type { Anchorer } from "../receipts/anchorer";
+import { ReceiptsDivergedError } from "../receipts/errors";
 import type { ReceiptDraft, ReceiptRecorder } from "../receipts/recorder";
 import { decide } from "../fetch/decide";
 import type { AccessPolicy } from "../fetch/policy";
@@ -109,7 +110,7 @@ export interface ExchangeServiceOptions {
   /** The provider's authoritative counters: rebuilt from its provider receipts only. */
   quota: QuotaCounters;
   recorder: ReceiptRecorder;
-  anchorer: Pick<Anchorer, "lagMs">;
+  anchorer: Pick<Anchorer, "lagMs" | "divergence">;
   exchanges: ExchangeStore;
   upstreams: { get(resourceId: string): string | null };
   consortiumSecret: Uint8Array;
@@ -515,6 +516,8 @@ export class ExchangeService {
   }
 
   private refuseWhileAnchoringBehind(provider: ServedDepartment): void {
+    const diverged = this.options.anchorer.divergence(provider.id);
+    if (diverged !== null) throw new ReceiptsDivergedError(diverged);
     const lagMs = this.options.anchorer.lagMs(provider.id);
     if (lagMs > this.options.anchorMaxLagSeconds * 1000) {
       throw new ExchangeAnchoringBehindError(

@@ -19,7 +19,9 @@ export function registerFetchRoutes(registry: RouteRegistry, fetches: FetchServi
         "(429 for quota_exceeded) with `reason` and `receiptId`, the provider's signed refusals with the provider's " +
         "reason; 502/504 when the provider cannot be reached, times out or answers without a valid signature " +
         "(provider_unreachable, provider_timeout, provider_bad_signature, provider_unknown); 503 while receipt " +
-        "anchoring is behind its limit or this gateway's view of the chain is stale (view_stale). " +
+        "anchoring is behind its limit (anchoring_behind), the chain holds receipt batches of this department that " +
+        "this gateway's database does not (receipts_diverged), or this gateway's view of the chain is stale " +
+        "(view_stale). " +
         "A delivered answer is never kept for Idempotency-Key replays (it holds personal data): a retry with the " +
         "same key after a 200 runs again and leaves its own receipt.",
       tag: "data",
@@ -37,8 +39,9 @@ export function registerFetchRoutes(registry: RouteRegistry, fetches: FetchServi
         },
         503: {
           description:
-            "Receipt anchoring is behind its limit (no receipt), or this gateway's view of the chain is stale " +
-            "(view_stale, a failed receipt when the grant is known): fetches fail closed",
+            "Receipt anchoring is behind its limit (anchoring_behind) or this database is behind the chain's " +
+            "anchored receipts (receipts_diverged), no receipt either way; or this gateway's view of the chain is " +
+            "stale (view_stale, a failed receipt when the grant is known): fetches fail closed",
         },
         504: { description: "The provider did not answer in time; a failed receipt was stored" },
       },

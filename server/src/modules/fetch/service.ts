@@ -35,6 +35,7 @@ import { TurnGate } from "../../common/turn-gate";
 import type { IntentStore } from "../../store/intents";
 import { servedCallerOf } from "../auth/caller";
 import type { Anchorer } from "../receipts/anchorer";
+import { ReceiptsDivergedError } from "../receipts/errors";
 import type { ReceiptDraft, RecordedReceipt } from "../receipts/recorder";
 import { onlyGranted, type DataRecord } from "../../common/backend-client";
 import { providerDetail, verifyAnswer, type VerifiedAnswer } from "./answer";
@@ -65,7 +66,7 @@ export interface FetchServiceOptions {
    * concurrent fetches write in a turn of the event loop). Without it, `change` runs at once in its own transaction.
    */
   commit?: (change: () => void) => Promise<void>;
-  anchorer: Pick<Anchorer, "lagMs">;
+  anchorer: Pick<Anchorer, "lagMs" | "divergence">;
   metrics: Metrics;
   consortiumSecret: Uint8Array;
   /** The EIP-712 domain of the exchange (chain id, Consortium address). */
@@ -149,6 +150,11 @@ export class FetchService {
     if (admission !== null) await admission;
     const { policy, quota, metrics } = this.options;
     const { key, id: department } = servedCallerOf(caller, { idOf: this.options.departmentIdOf });
+    const diverged = this.options.anchorer.divergence(department);
+    if (diverged !== null) {
+      metrics.fetchDecisions.inc({ reason: "receipts_diverged" });
+      throw new ReceiptsDivergedError(diverged);
+    }
     const lagMs = this.options.anchorer.lagMs(department);
     if (lagMs > this.options.anchorMaxLagSeconds * 1000) {
       metrics.fetchDecisions.inc({ reason: "anchoring_behind" });

@@ -30,6 +30,23 @@ export const healthSchema = z
       })
       .optional()
       .meta({ description: "the event indexer's progress" }),
+    receipts: z
+      .object({
+        diverged: z.array(
+          z.object({
+            department: z.string(),
+            batchSequence: z.number().int(),
+            detail: z.string(),
+          }),
+        ),
+      })
+      .optional()
+      .meta({
+        description:
+          "present when AccessLedger holds receipt batches of a served department that this gateway's database does " +
+          "not (an older backup restored, or another gateway anchoring for it): its fetches are refused (503 " +
+          "receipts_diverged)",
+      }),
   })
   .meta({ id: "Health" });
 export type HealthReport = z.infer<typeof healthSchema>;

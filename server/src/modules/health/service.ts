@@ -1,12 +1,23 @@
 import type { KuajieChain } from "../../chain/adapter";
 import type { Metrics } from "../../common/metrics";
+import type { ReceiptDivergence } from "../../store/receipts";
+import { divergenceDetail } from "../receipts/errors";
 import type { HealthReport } from "./schemas";
 
 export type HealthCheck = () => Promise<HealthReport>;
 
-/** The gateway's health: the chain adapter's sender and indexer, also set as the outbox and lag gauges. */
-export function gatewayHealth(chain: KuajieChain, metrics: Metrics, maxViewLagSeconds: number): HealthCheck {
+/**
+ * The gateway's health: the chain adapter's sender and indexer, also set as the outbox and lag gauges, and the served
+ * departments whose receipts the chain holds and this database does not (`divergences`).
+ */
+export function gatewayHealth(
+  chain: KuajieChain,
+  metrics: Metrics,
+  maxViewLagSeconds: number,
+  divergences: () => ReceiptDivergence[] = () => [],
+): HealthCheck {
   return async () => {
+    const diverged = divergences();
     const sender = chain.sender.status();
     const indexer = chain.indexer.status();
     metrics.outboxPending.set(sender.pending);
@@ -22,7 +33,7 @@ export function gatewayHealth(chain: KuajieChain, metrics: Metrics, maxViewLagSe
           ? "degraded"
           : catchingUp
             ? "catching_up"
-            : fresh
+            : fresh && diverged.length === 0
               ? "ok"
               : "degraded";
     return {
@@ -48,6 +59,18 @@ export function gatewayHealth(chain: KuajieChain, metrics: Metrics, maxViewLagSe
             ? `behind: block ${indexer.indexedBlock} of ${indexer.headBlock}`
             : `current at block ${indexer.indexedBlock}`,
       },
+      // Fetches of these departments are refused (503 receipts_diverged) until the right database is back.
+      ...(diverged.length
+        ? {
+            receipts: {
+              diverged: diverged.map((d) => ({
+                department: d.department,
+                batchSequence: d.batchSequence,
+                detail: divergenceDetail(d),
+              })),
+            },
+          }
+        : {}),
     };
   };
 }

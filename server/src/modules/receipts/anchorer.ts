@@ -21,6 +21,10 @@
  * oldest receipt not yet anchored, counted from when the chain's clock reached its time rather than from when it was
  * written — but never more than `maxClockLeadSeconds` less than its age on this gateway's clock, so that a clock ahead
  * beyond the tolerance fails closed instead of holding unanchored receipts for as long as it is wrong.
+ *
+ * A department whose batches the chain holds and this database does not (ReceiptStore's divergences: a database
+ * restored from an older backup, or another gateway anchoring for the department) is not anchored at all: its next
+ * batch would reuse sequence numbers the chain has anchored. Fetches and exchanges consult `divergence` and fail closed.
  */
 import { ZeroHash } from "ethers";
 import type { Logger } from "pino";
@@ -29,7 +33,8 @@ import type { KuajieChain } from "../../chain/adapter";
 import type { ChainClock } from "../../chain/chain-clock";
 import type { Metrics } from "../../common/metrics";
 import { buildBatch, type Receipt } from "../../../../core/receipt";
-import type { ReceiptStore, StoredBatch } from "../../store/receipts";
+import type { ReceiptDivergence, ReceiptStore, StoredBatch } from "../../store/receipts";
+import { divergenceDetail } from "./errors";
 import type { RecordedReceipt } from "./recorder";
 
 export interface AnchoredDepartment {
@@ -80,7 +85,13 @@ export class Anchorer {
     this.now = options.now ?? Date.now;
     this.intervalMs = Math.max(10, Math.min(250, (options.batchSeconds * 1000) / 4));
     for (const d of options.departments) this.oldestPending.set(d.id, options.store.oldestUnanchored(d.id));
+    options.store.watch(options.departments.map((d) => d.id));
     this.updateMetric();
+  }
+
+  /** The department's first batch that the chain holds and this database does not, or null (ReceiptStore). */
+  divergence(department: string): ReceiptDivergence | null {
+    return this.options.store.divergence(department);
   }
 
   /** Starts one loop per department (a department whose anchor waits to be mined does not hold up the others). */
@@ -157,6 +168,15 @@ export class Anchorer {
   /** Forms the department's batches that are due and anchors its pending ones, oldest first. */
   private async anchorDepartment(department: AnchoredDepartment): Promise<void> {
     const { store } = this.options;
+    const diverged = store.divergence(department.id);
+    if (diverged !== null) {
+      const message = `not anchoring: ${divergenceDetail(diverged)}`;
+      if (this.lastFailure.get(department.id) !== message) {
+        this.lastFailure.set(department.id, message);
+        this.options.logger.error({ department: department.key, divergence: diverged }, message);
+      }
+      return;
+    }
     try {
       while (this.running) {
         const batch = store.firstPendingBatch(department.id) ?? (await this.formDueBatch(department.id));

@@ -14,7 +14,7 @@ import { ReceiptService } from "./service";
 /** What the fetch feature uses of the receipts: record, the anchoring lag, and the delivered fetches to count. */
 export interface ReceiptLedger {
   recorder: ReceiptRecorder;
-  anchorer: Pick<Anchorer, "lagMs">;
+  anchorer: Pick<Anchorer, "lagMs" | "divergence">;
   deliveredSince: ReceiptStore["deliveredSince"];
 }
 

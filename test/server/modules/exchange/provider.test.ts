@@ -3,6 +3,9 @@
  * requests signed by the departments' development keys. Every hostile case asserts that no data left the provider
  * and that the refusal is in the provider's own receipts.
  */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { lintExposition } from "../../support/prometheus-lint";
 import { expect } from "chai";
 import { ethers, Wallet, ZeroHash, keccak256, toUtf8Bytes } from "ethers";
@@ -30,9 +33,11 @@ import { DEMO_DEPARTMENTS } from "../../../../scripts/lib/demo-departments";
 import {
   consentKey,
   departmentId,
+  eventually,
   issueGrant,
   recordConsent,
   makeAgreement,
+  receiptsSettled,
   registerResource,
   subjectRefOf,
   type RegisteredResource,
@@ -427,7 +432,17 @@ describe("Exchange: the provider's endpoint POST /exchange/v1/fetch", function (
   });
 
   it("refuses while its own view of the chain is stale, signed and receipted", async function () {
-    const lagging = await startLiveGateway({ system: gw.system, env: { KUAJIE_VIEW_MAX_LAG_SECONDS: "1" } });
+    // A second gateway of the provider, on a copy of the first one's database taken once its receipts are all
+    // anchored: on a database of its own it would not hold the provider's anchored batches, and would refuse
+    // everything as receipts_diverged (the test below).
+    const copy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kuajie-stale-view-")), "gateway.db");
+    await receiptsSettled(gw.db);
+    gw.db.prepare("VACUUM INTO ?").run(copy);
+    const lagging = await startLiveGateway({
+      system: gw.system,
+      databaseFile: copy,
+      env: { KUAJIE_VIEW_MAX_LAG_SECONDS: "1" },
+    });
     try {
       await lagging.chain.indexer.stop();
       await new Promise((resolve) => setTimeout(resolve, 1_500));
@@ -445,6 +460,34 @@ describe("Exchange: the provider's endpoint POST /exchange/v1/fetch", function (
       expect(mine.map((r) => [r.receipt.result, r.receipt.reason])).to.deep.equal([["denied", "view_stale"]]);
     } finally {
       await lagging.stop();
+      lagging.db.close();
+      fs.rmSync(path.dirname(copy), { recursive: true, force: true });
+    }
+  });
+
+  it("refuses, unsigned and unrecorded (503 receipts_diverged), while the chain holds provider batches its database does not", async function () {
+    // A second gateway of the provider on a database of its own: the first one's anchored batches are not in it.
+    const provider = departmentId(gw, PROVIDER);
+    await post(await signed()); // at least one provider receipt, anchored within the batch window
+    await eventually(async () => Number((await gw.system.ledger.head(provider))[0]) > 0);
+    const second = await startLiveGateway({ system: gw.system });
+    try {
+      const health = await eventually(async () => {
+        const res = await request(second.app).get("/healthz");
+        return res.body.receipts ? res : null;
+      });
+      expect(health.status).to.equal(503);
+      expect(health.body.receipts.diverged.map((d: { department: string }) => d.department)).to.include(provider);
+      const body = await signed();
+      const res = await request(second.app).post("/exchange/v1/fetch").send(body);
+      expect(res.status).to.equal(503);
+      expect(res.body.type).to.match(/receipts_diverged$/);
+      expect(res.body).to.include({ department: provider, batchSequence: 1 });
+      expect(res.body).to.not.have.property("signature");
+      expect(res.body).to.not.have.property("data");
+      expect(second.db.prepare(`SELECT COUNT(*) FROM receipts`).pluck().get()).to.equal(0);
+    } finally {
+      await second.stop();
     }
   });
 

@@ -24,7 +24,7 @@ function service(syncedAtMs: number | null, nowMs: number): { fetches: FetchServ
     quota: new QuotaCounters("UTC"),
     record: () => Promise.reject(new Error("no receipt expected: the grant is not known")),
     intents: new IntentStore(db),
-    anchorer: { lagMs: () => 0 },
+    anchorer: { lagMs: () => 0, divergence: () => null },
     metrics: createMetrics(),
     consortiumSecret: Buffer.alloc(32, 1),
     domain: { name: "Kuajie Exchange", version: "1", chainId: 31337, verifyingContract: `0x${"ab".repeat(20)}` },
