@@ -10,6 +10,9 @@ import type { ExchangeReceipt } from "./envelope";
 /** Reasons a consumer closes an exchange with when its caller got nothing although the provider may have answered. */
 const CRASH_REASONS: readonly string[] = ["not_delivered", "provider_timeout", "provider_unreachable"];
 
+/** Reasons a consumer closes an exchange with only after its request left it: asked, and no valid answer kept. */
+const ASKED_REASONS: readonly string[] = [...CRASH_REASONS, "provider_bad_signature"];
+
 /** The verdict of one row of the rule table; `violation` rows also yield a violation. */
 export type PairVerdict =
   | "delivered" // both sides delivered and agree
@@ -28,6 +31,19 @@ export interface PairOutcome {
 }
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/**
+ * A `no_answer` exchange whose consumer never asked the provider: refused on its own view (a denial with no signed
+ * answer is the consumer's own), or failed before sending (`view_stale`, `provider_unknown`). Every consumer receipt
+ * names a signed request, sent or not, so only the reason tells.
+ */
+export function closedBeforeAsking(outcome: PairOutcome): boolean {
+  return (
+    outcome.verdict === "no_answer" &&
+    outcome.consumer !== undefined &&
+    !ASKED_REASONS.includes(outcome.consumer.checked.receipt.reason)
+  );
+}
 
 /** Pairs one consumer side's and one provider side's receipts; `name` says which receipt a receipt is, in words. */
 export function pairExchanges(

@@ -13,7 +13,7 @@ import { exchangeDomain } from "../../../core/exchange";
 import { SharedReads, verifyReceipts, type ReceiptSource, type VerifyResult } from "../verify";
 import { RecordsReader } from "../verify/allowed";
 import { ExchangeCrypto, type ExchangeReceipt } from "../../../core/audit/exchange/envelope";
-import type { PairOutcome, PairVerdict } from "../../../core/audit/exchange/pairing";
+import { closedBeforeAsking, type PairOutcome, type PairVerdict } from "../../../core/audit/exchange/pairing";
 import {
   ExchangeSideReader,
   exchangeDepartments,
@@ -147,6 +147,10 @@ function summaryOf(
     ["refused or failed on both sides", count("refused")],
     ["closed as not delivered after the provider delivered (accepted)", count("crash_closed")],
     ["consumer only, no answer came (accepted)", count("no_answer")],
+    [
+      "of which refused or failed by the consumer before asking the provider",
+      outcomes.filter(closedBeforeAsking).length,
+    ],
     ["provider refusals without a consumer receipt (accepted)", count("provider_refusal_only")],
     ["unmatched", violations.filter((v) => v.rule === "exchange_unmatched").length],
     ["exchange receipts with a department outside the two files", outside],

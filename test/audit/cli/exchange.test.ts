@@ -308,13 +308,17 @@ describe("audit exchange", function () {
         await exchange(x, 1),
         await exchange(x, 2, { provider: null, consumer: { result: "failed", reason: "provider_unreachable" } }),
         await exchange(x, 3, { provider: { result: "denied", reason: "exchange_stale" }, consumer: null }),
+        // Refused on the consumer's own view: its request was signed, never sent.
+        await exchange(x, 4, { provider: null, consumer: { result: "denied", reason: "consent_withdrawn" } }),
+        await exchange(x, 5, { provider: null, consumer: { result: "failed", reason: "provider_timeout" } }),
       ]);
 
       const outcome = await auditSides(x, sides);
 
       expectPass(outcome);
       expect(outcome.json.summary).to.include({
-        "consumer only, no answer came (accepted)": 1,
+        "consumer only, no answer came (accepted)": 3,
+        "of which refused or failed by the consumer before asking the provider": 1,
         "provider refusals without a consumer receipt (accepted)": 1,
       });
     });
