@@ -5,8 +5,8 @@
  *
  * The database is `$KUAJIE_DATA_DIR/gateway.db` (default .kuajie/dev). SQLite's `VACUUM INTO` writes the copy from
  * one read transaction (a snapshot; the gateway's writes go on meanwhile, in WAL mode readers do not block them) to a
- * file beside `<file>`, which is checked (`PRAGMA quick_check`) and only then renamed to `<file>`; an existing
- * `<file>` is never overwritten. What the copy holds is printed: the indexed block, and for each department its last
+ * file beside `<file>`, which is checked (`PRAGMA quick_check`) and only then linked as `<file>` (a hard link, which
+ * fails rather than replace a file that appeared meanwhile): an existing `<file>` is never overwritten. What the copy holds is printed: the indexed block, and for each department its last
  * receipt and its batches (anchored, pending), so that an operator can tell how far a restore of it would reach.
  *
  * Restoring, and what a copy older than the chain means: docs/RELIABILITY.md, "Backups".
