@@ -511,6 +511,11 @@ async function main() {
   );
   gas["ledger.anchor.1024"] = big;
   notes["ledger.anchor.1024"] = "the same third batch, whole: anchoring costs the same whatever the receipt count";
+  await measure(
+    "ledger.declareLoss",
+    ledger.connect(civil).declareLoss(2, ethers.id("bench: incident report of a lost gateway disk")),
+    "the department's admin declares its batches 2 and 3 lost (one fresh slot; the event names the receipt range)",
+  );
 
   // ---------------------------------------------------------------- demands, responsibilities, objections
   const demands = await at<DemandRegistry>("DemandRegistry");

@@ -21,6 +21,7 @@ contract AccessLedger is IAccessLedger {
 
     mapping(bytes32 departmentId => Head) private _heads;
     mapping(bytes32 departmentId => mapping(uint64 batchSequence => Batch)) private _batches;
+    mapping(bytes32 departmentId => uint64 lastLostBatch) private _lostThrough;
 
     constructor(IConsortium consortium_) {
         _consortium = consortium_;
@@ -79,6 +80,38 @@ contract AccessLedger is IAccessLedger {
             previousRoot,
             msg.sender
         );
+    }
+
+    /// @inheritdoc IAccessLedger
+    function declareLoss(uint64 firstBatchSequence, bytes32 reasonHash) external {
+        (bytes32 dept, bool admin) = _consortium.operatorOf(msg.sender);
+        if (dept == bytes32(0) || !admin || !_consortium.isActive(dept)) {
+            revert AccessLedgerUnauthorizedAccount(msg.sender, Roles.DEPARTMENT_ADMIN);
+        }
+        Head memory last = _heads[dept];
+        uint64 lostThrough_ = _lostThrough[dept];
+        if (
+            firstBatchSequence == 0 || firstBatchSequence > last.lastBatchSequence || firstBatchSequence <= lostThrough_
+        ) {
+            revert AccessLedgerInvalidLossRange(dept, firstBatchSequence, last.lastBatchSequence, lostThrough_);
+        }
+        if (reasonHash == bytes32(0)) revert AccessLedgerZeroLossReason(dept);
+
+        _lostThrough[dept] = last.lastBatchSequence;
+        emit ReceiptsDeclaredLost(
+            dept,
+            firstBatchSequence,
+            last.lastBatchSequence,
+            _batches[dept][firstBatchSequence].firstReceiptSequence,
+            last.lastReceiptSequence,
+            reasonHash,
+            msg.sender
+        );
+    }
+
+    /// @inheritdoc IAccessLedger
+    function lostThrough(bytes32 departmentId) external view returns (uint64) {
+        return _lostThrough[departmentId];
     }
 
     /// @inheritdoc IAccessLedger

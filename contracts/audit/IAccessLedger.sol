@@ -12,6 +12,11 @@ pragma solidity ^0.8.28;
  * order of {ReceiptFields} (the receipt module `server/src/receipt` publishes the same order as `RECEIPT_LEAF_TYPES`):
  * `leaf = keccak256(bytes.concat(keccak256(abi.encode(fields...))))`, nodes hashed as sorted pairs (OpenZeppelin
  * `MerkleProof`).
+ *
+ * A department whose gateway has lost anchored receipts (its database destroyed, or restored from a copy older than
+ * its last batches) declares the loss here ({declareLoss}): the batches from the first one it no longer holds through
+ * its last are marked lost, in an event auditors read, and numbering goes on after the last anchored receipt. The
+ * next receipt starts a new hash chain (`prevHash` zero), since the leaf of its predecessor is among the lost ones.
  */
 interface IAccessLedger {
     /// @notice Outcome of a fetch decision, as encoded in a receipt leaf (`uint8`).
@@ -75,6 +80,18 @@ interface IAccessLedger {
     );
     /// @notice The previous root is not the root of the department's last batch (zero before the first).
     error AccessLedgerPreviousRootMismatch(bytes32 departmentId, bytes32 expected, bytes32 given);
+    /**
+     * @notice A loss must begin at an anchored batch after the last one already declared lost: `firstBatchSequence`
+     * is 0, past the department's last batch (`lastBatchSequence`), or not after `lostThrough`.
+     */
+    error AccessLedgerInvalidLossRange(
+        bytes32 departmentId,
+        uint64 firstBatchSequence,
+        uint64 lastBatchSequence,
+        uint64 lostThrough
+    );
+    /// @notice A loss is declared with the hash of its reason (the department's report of the incident), not zero.
+    error AccessLedgerZeroLossReason(bytes32 departmentId);
 
     // ---------------------------------------------------------------- events
 
@@ -88,6 +105,21 @@ interface IAccessLedger {
         uint64 lastReceiptSequence,
         bytes32 previousRoot,
         address operator
+    );
+
+    /**
+     * @notice A department declared its receipts of batches `firstBatchSequence` through `lastBatchSequence`
+     * (receipts `firstReceiptSequence` through `lastReceiptSequence`) lost; `reasonHash` is the hash of its report.
+     * Its next receipt, `lastReceiptSequence + 1`, begins a new hash chain (`prevHash` zero).
+     */
+    event ReceiptsDeclaredLost(
+        bytes32 indexed departmentId,
+        uint64 firstBatchSequence,
+        uint64 lastBatchSequence,
+        uint64 firstReceiptSequence,
+        uint64 lastReceiptSequence,
+        bytes32 reasonHash,
+        address admin
     );
 
     // ---------------------------------------------------------------- anchoring
@@ -107,7 +139,18 @@ interface IAccessLedger {
         bytes32 previousRoot
     ) external;
 
+    /**
+     * @notice Declares the caller's department's receipts of its anchored batches from `firstBatchSequence` through
+     * its last batch lost. Only an admin operator of an active department. `firstBatchSequence` must be an anchored
+     * batch (1 to the last) after every batch already declared lost, and `reasonHash` non-zero. Anchoring goes on as
+     * before (the next batch names the last root); the department's next receipt has a zero `prevHash`.
+     */
+    function declareLoss(uint64 firstBatchSequence, bytes32 reasonHash) external;
+
     // ---------------------------------------------------------------- views
+
+    /// @notice The last batch of the department declared lost (0 if none).
+    function lostThrough(bytes32 departmentId) external view returns (uint64);
 
     /// @notice The anchored batch `batchSequence` of a department (all zero if not anchored).
     function batch(bytes32 departmentId, uint64 batchSequence) external view returns (Batch memory);

@@ -18,6 +18,7 @@ contract ConsortiumMock {
     }
 
     mapping(address account => bytes32 departmentId) private _operators;
+    mapping(address account => bool admin) private _admins;
     mapping(bytes32 departmentId => Dept) private _departments;
     uint64 private _replyDeadline = 10; // working days, as the Consortium's default
     uint64 private _objectionAnswerDeadline = 10; // working days, as the Consortium's default
@@ -35,6 +36,11 @@ contract ConsortiumMock {
 
     function setOperator(address account, bytes32 departmentId) external {
         _operators[account] = departmentId;
+    }
+
+    /// @notice Makes an operator its department's admin operator (or not).
+    function setAdmin(address account, bool admin) external {
+        _admins[account] = admin;
     }
 
     function setReplyDeadline(uint64 replyDeadline_) external {
@@ -57,7 +63,7 @@ contract ConsortiumMock {
     }
 
     function operatorOf(address account) external view returns (bytes32 departmentId, bool admin) {
-        return (_operators[account], false);
+        return (_operators[account], _admins[account]);
     }
 
     function activeDepartmentOf(address account) external view returns (bytes32) {

@@ -7,6 +7,7 @@ import { RECEIPT_LEAF_TYPES, receiptLeafValues, type Receipt } from "../../core/
 import { DEPT, MEMBER, deployLedger, makeReceipts, toReceiptFields } from "./fixtures";
 
 const ZERO = ethers.ZeroHash;
+const DEPARTMENT_ADMIN = ethers.id("kuajie.role.department-admin");
 
 /** A StandardMerkleTree over the receipts, built here rather than with the receipt module's buildBatch. */
 function treeOf(receipts: Receipt[]) {
@@ -192,6 +193,121 @@ describe("AccessLedger", function () {
 
       const mined = await (await ledger.connect(gzOperator).anchor(3, root, 1024, 9, 1032, tree2.root)).wait();
       expect(mined!.gasUsed).to.be.at.most(1024n * 100n);
+    });
+  });
+
+  describe("declareLoss", function () {
+    const REASON = ethers.id("incident report 2026-17: the gateway's disk and its copies were lost");
+
+    async function lossFixture() {
+      const base = await anchoredFixture();
+      await base.consortium.setAdmin(base.gzOperator.address, true);
+      return base;
+    }
+
+    it("declares the batches from the first given through the last lost, and anchoring goes on", async function () {
+      const { ledger, gzOperator, tree2 } = await loadFixture(lossFixture);
+
+      await expect(ledger.connect(gzOperator).declareLoss(2, REASON))
+        .to.emit(ledger, "ReceiptsDeclaredLost")
+        .withArgs(DEPT.gzCivilAffairs, 2, 2, 4, 8, REASON, gzOperator.address);
+      expect(await ledger.lostThrough(DEPT.gzCivilAffairs)).to.equal(2n);
+      // The head and the batches are what they were: the next batch names the last (lost) root.
+      expect([...(await ledger.head(DEPT.gzCivilAffairs))]).to.deep.equal([2n, 8n, tree2.root]);
+      await expect(ledger.connect(gzOperator).anchor(3, ethers.id("batch 3"), 2, 9, 10, tree2.root)).to.emit(
+        ledger,
+        "BatchAnchored",
+      );
+    });
+
+    it("declares every batch lost from the first, and again from a batch anchored after a declaration", async function () {
+      const { ledger, gzOperator, tree2 } = await loadFixture(lossFixture);
+
+      await expect(ledger.connect(gzOperator).declareLoss(1, REASON))
+        .to.emit(ledger, "ReceiptsDeclaredLost")
+        .withArgs(DEPT.gzCivilAffairs, 1, 2, 1, 8, REASON, gzOperator.address);
+      const root3 = ethers.id("batch 3");
+      await ledger.connect(gzOperator).anchor(3, root3, 2, 9, 10, tree2.root);
+      await ledger.connect(gzOperator).anchor(4, ethers.id("batch 4"), 1, 11, 11, root3);
+      await expect(ledger.connect(gzOperator).declareLoss(4, REASON))
+        .to.emit(ledger, "ReceiptsDeclaredLost")
+        .withArgs(DEPT.gzCivilAffairs, 4, 4, 11, 11, REASON, gzOperator.address);
+      expect(await ledger.lostThrough(DEPT.gzCivilAffairs)).to.equal(4n);
+    });
+
+    it("leaves other departments' anchors and losses alone", async function () {
+      const { ledger, gzOperator, hrssOperator, tree1 } = await loadFixture(lossFixture);
+      await ledger.connect(hrssOperator).anchor(1, tree1.root, 2, 1, 2, ZERO);
+
+      await ledger.connect(gzOperator).declareLoss(1, REASON);
+      expect(await ledger.lostThrough(DEPT.hrss)).to.equal(0n);
+      await expect(ledger.connect(hrssOperator).anchor(2, ethers.id("hrss 2"), 1, 3, 3, tree1.root)).to.emit(
+        ledger,
+        "BatchAnchored",
+      );
+    });
+
+    describe("refuses callers that are not an admin operator of an active department", function () {
+      it("an account of no department", async function () {
+        const { ledger, stranger } = await loadFixture(lossFixture);
+        await expect(ledger.connect(stranger).declareLoss(1, REASON))
+          .to.be.revertedWithCustomError(ledger, "AccessLedgerUnauthorizedAccount")
+          .withArgs(stranger.address, DEPARTMENT_ADMIN);
+      });
+
+      it("an operator of the department that is not its admin", async function () {
+        const { ledger, gzOperator2 } = await loadFixture(lossFixture);
+        await expect(ledger.connect(gzOperator2).declareLoss(1, REASON))
+          .to.be.revertedWithCustomError(ledger, "AccessLedgerUnauthorizedAccount")
+          .withArgs(gzOperator2.address, DEPARTMENT_ADMIN);
+      });
+
+      it("the admin of a suspended department", async function () {
+        const { ledger, consortium, gzOperator } = await loadFixture(lossFixture);
+        await consortium.setDepartment(DEPT.gzCivilAffairs, false, false);
+        await expect(ledger.connect(gzOperator).declareLoss(1, REASON))
+          .to.be.revertedWithCustomError(ledger, "AccessLedgerUnauthorizedAccount")
+          .withArgs(gzOperator.address, DEPARTMENT_ADMIN);
+        expect(await ledger.lostThrough(DEPT.gzCivilAffairs)).to.equal(0n);
+      });
+    });
+
+    describe("refuses a range that is not anchored batches after the last loss", function () {
+      it("batch 0", async function () {
+        const { ledger, gzOperator } = await loadFixture(lossFixture);
+        await expect(ledger.connect(gzOperator).declareLoss(0, REASON))
+          .to.be.revertedWithCustomError(ledger, "AccessLedgerInvalidLossRange")
+          .withArgs(DEPT.gzCivilAffairs, 0, 2, 0);
+      });
+
+      it("a batch not anchored yet, or a department with no batch", async function () {
+        const { ledger, consortium, gzOperator, hrssOperator } = await loadFixture(lossFixture);
+        await expect(ledger.connect(gzOperator).declareLoss(3, REASON))
+          .to.be.revertedWithCustomError(ledger, "AccessLedgerInvalidLossRange")
+          .withArgs(DEPT.gzCivilAffairs, 3, 2, 0);
+        await consortium.setAdmin(hrssOperator.address, true);
+        await expect(ledger.connect(hrssOperator).declareLoss(1, REASON))
+          .to.be.revertedWithCustomError(ledger, "AccessLedgerInvalidLossRange")
+          .withArgs(DEPT.hrss, 1, 0, 0);
+      });
+
+      it("a batch already declared lost, or a declaration with no batch anchored since the last", async function () {
+        const { ledger, gzOperator } = await loadFixture(lossFixture);
+        await ledger.connect(gzOperator).declareLoss(2, REASON);
+        for (const first of [1, 2]) {
+          await expect(ledger.connect(gzOperator).declareLoss(first, REASON))
+            .to.be.revertedWithCustomError(ledger, "AccessLedgerInvalidLossRange")
+            .withArgs(DEPT.gzCivilAffairs, first, 2, 2);
+        }
+      });
+    });
+
+    it("refuses a zero reason", async function () {
+      const { ledger, gzOperator } = await loadFixture(lossFixture);
+      await expect(ledger.connect(gzOperator).declareLoss(1, ZERO))
+        .to.be.revertedWithCustomError(ledger, "AccessLedgerZeroLossReason")
+        .withArgs(DEPT.gzCivilAffairs);
+      expect(await ledger.lostThrough(DEPT.gzCivilAffairs)).to.equal(0n);
     });
   });
 

@@ -256,6 +256,10 @@ const TABLE: Record<string, Record<string, Row>> = {
     "anchor(uint64,bytes32,uint32,uint64,uint64,bytes32)": {
       args: () => [1n, ethers.id("root"), 1, 1n, 1n, ethers.ZeroHash],
     },
+    "declareLoss(uint64,bytes32)": {
+      args: () => [1n, ethers.id("incident report")],
+      needed: role("DEPARTMENT_ADMIN"),
+    },
   },
   WorkingCalendar: {
     "publishYear(uint16,uint256,uint256)": {
