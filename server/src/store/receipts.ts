@@ -55,6 +55,48 @@ export interface ReceiptDivergence {
   detectedMs: number;
 }
 
+/**
+ * A loss the department's admin declared on chain (AccessLedger `ReceiptsDeclaredLost`): its batches `firstBatch`
+ * through `lastBatch` (receipts `firstSequence` through `lastSequence`) are gone from this database for good. Numbering
+ * goes on after `lastSequence`, the next receipt with a zero prevHash, and the next batch names `lastRoot`.
+ */
+export interface ReceiptLoss {
+  department: string;
+  firstBatch: number;
+  lastBatch: number;
+  firstSequence: number;
+  lastSequence: number;
+  /** The root of batch `lastBatch`, as the chain anchored it. */
+  lastRoot: string;
+  reasonHash: string;
+  admin: string;
+  txHash: string;
+  blockNumber: number;
+}
+
+interface LossRecord {
+  department: string;
+  first_batch: number;
+  last_batch: number;
+  first_sequence: number;
+  last_sequence: number;
+  last_root: string;
+  reason_hash: string;
+  admin: string;
+  tx_hash: string;
+  block_number: number;
+}
+
+/** Where a department's next batch goes on from: its last batch, held here or declared lost. */
+export interface BatchTail {
+  sequence: number;
+  root: string;
+  lastSequence: number;
+}
+
+/** The batch sequence of a receipt whose batch its department declared lost: it is kept, and can no longer be proved. */
+export const LOST_BATCH = 0;
+
 interface DivergenceRecord {
   department: string;
   batch_sequence: number;
@@ -248,6 +290,13 @@ const MIGRATIONS = [
      department TEXT NOT NULL, batch_sequence INTEGER NOT NULL, chain_root TEXT NOT NULL, local_root TEXT,
      tx_hash TEXT NOT NULL, block_number INTEGER NOT NULL, detected_ms INTEGER NOT NULL,
      PRIMARY KEY (department, batch_sequence))`,
+  // A loss of anchored receipts the department's admin declared on chain (ReceiptsDeclaredLost): numbering goes on
+  // after it. Receipts of the lost range that this database still holds keep batch_sequence 0 (LOST_BATCH).
+  `CREATE TABLE receipt_losses (
+     department TEXT NOT NULL, first_batch INTEGER NOT NULL, last_batch INTEGER NOT NULL,
+     first_sequence INTEGER NOT NULL, last_sequence INTEGER NOT NULL, last_root TEXT NOT NULL,
+     reason_hash TEXT NOT NULL, admin TEXT NOT NULL, tx_hash TEXT NOT NULL, block_number INTEGER NOT NULL,
+     PRIMARY KEY (department, first_batch))`,
 ] as const;
 
 /** The schema's statements in order (version i + 1 is statement i): tests build a database of an earlier release. */
@@ -278,6 +327,8 @@ export class ReceiptStore {
   private watched = new Set<string>();
   /** The first divergence of each department that has one (read at start, then kept with the table). */
   private readonly divergences = new Map<string, ReceiptDivergence>();
+  /** The last declared loss of each department that has one (read at start, then kept with the table). */
+  private readonly losses = new Map<string, ReceiptLoss>();
 
   constructor(private readonly db: Db) {
     // The migration to compact rows calls them on every row of the release before.
@@ -318,6 +369,8 @@ export class ReceiptStore {
       .prepare<[], DivergenceRecord>(`SELECT * FROM receipt_divergences ORDER BY department, batch_sequence DESC`)
       .all();
     for (const row of recorded) this.divergences.set(row.department, divergenceFromRecord(row));
+    const declared = db.prepare<[], LossRecord>(`SELECT * FROM receipt_losses ORDER BY department, last_batch`).all();
+    for (const row of declared) this.losses.set(row.department, lossFromRecord(row));
   }
 
   /**
@@ -331,6 +384,11 @@ export class ReceiptStore {
   /** The department's first recorded divergence from the chain, or null (read on every fetch: from memory). */
   divergence(department: string): ReceiptDivergence | null {
     return this.divergences.get(department.toLowerCase()) ?? null;
+  }
+
+  /** The department's last declared loss of anchored receipts, or null (read on every receipt: from memory). */
+  loss(department: string): ReceiptLoss | null {
+    return this.losses.get(department.toLowerCase()) ?? null;
   }
 
   /**
@@ -521,7 +579,20 @@ export class ReceiptStore {
          ORDER BY sequence DESC LIMIT 1`,
       )
       .get(department) as { last_sequence: number } | undefined;
-    return row?.last_sequence ?? 0;
+    return Math.max(row?.last_sequence ?? 0, this.loss(department)?.lastSequence ?? 0);
+  }
+
+  /**
+   * Where the department's next batch goes on from: its last batch here, or the last batch it declared lost when that
+   * is later (the chain holds its root; this database does not hold the batch). Null before its first batch.
+   */
+  batchTail(department: string): BatchTail | null {
+    const last = this.lastBatch(department);
+    const loss = this.loss(department);
+    if (loss !== null && (last === null || loss.lastBatch > last.sequence)) {
+      return { sequence: loss.lastBatch, root: loss.lastRoot, lastSequence: loss.lastSequence };
+    }
+    return last === null ? null : { sequence: last.sequence, root: last.root, lastSequence: last.lastSequence };
   }
 
   /** The department's last batch (pending or anchored), or null before its first. */
@@ -612,6 +683,7 @@ export class ReceiptStore {
   /** Projection of AccessLedger events: a mined anchor marks its batch anchored. Runs in the indexer's transaction. */
   apply(events: readonly AnchorEvent[]): void {
     for (const e of events) {
+      if (e.contract === "AccessLedger" && e.name === "ReceiptsDeclaredLost") this.applyLoss(e);
       if (e.contract !== "AccessLedger" || e.name !== "BatchAnchored") continue;
       const a = e.args;
       const department = String(a.departmentId).toLowerCase();
@@ -645,11 +717,93 @@ export class ReceiptStore {
   }
 
   /**
+   * A loss the department's admin declared: the divergences it explains are resolved (the department anchors and
+   * serves again), the receipts of the lost range still held here are marked as in a lost batch (kept, never batched),
+   * and numbering goes on after the range. A loss of a department this gateway does not anchor concerns it not.
+   */
+  private applyLoss(e: AnchorEvent): void {
+    const a = e.args;
+    const department = String(a.departmentId).toLowerCase();
+    if (!this.watched.has(department)) return;
+    const firstBatch = Number(a.firstBatchSequence);
+    const lastBatch = Number(a.lastBatchSequence);
+    const lastRoot =
+      this.batchRoot.get(department, lastBatch) ??
+      (this.db
+        .prepare(`SELECT chain_root FROM receipt_divergences WHERE department = ? AND batch_sequence = ?`)
+        .pluck()
+        .get(department, lastBatch) as string | undefined);
+    // Every anchored batch of a watched department is held here or recorded as a divergence, with its root.
+    if (lastRoot === undefined) return;
+    const loss: ReceiptLoss = {
+      department,
+      firstBatch,
+      lastBatch,
+      firstSequence: Number(a.firstReceiptSequence),
+      lastSequence: Number(a.lastReceiptSequence),
+      lastRoot: lastRoot.toLowerCase(),
+      reasonHash: String(a.reasonHash).toLowerCase(),
+      admin: String(a.admin),
+      txHash: e.txHash,
+      blockNumber: e.blockNumber,
+    };
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO receipt_losses (department, first_batch, last_batch, first_sequence, last_sequence,
+           last_root, reason_hash, admin, tx_hash, block_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        department,
+        firstBatch,
+        lastBatch,
+        loss.firstSequence,
+        loss.lastSequence,
+        loss.lastRoot,
+        loss.reasonHash,
+        loss.admin,
+        loss.txHash,
+        loss.blockNumber,
+      );
+    this.db
+      .prepare(
+        `UPDATE receipts SET batch_sequence = ${LOST_BATCH}
+         WHERE department = ? AND sequence BETWEEN ? AND ? AND batch_sequence IS NULL`,
+      )
+      .run(keyOf(department), loss.firstSequence, loss.lastSequence);
+    this.db
+      .prepare(`DELETE FROM receipt_divergences WHERE department = ? AND batch_sequence BETWEEN ? AND ?`)
+      .run(department, firstBatch, lastBatch);
+    const next = this.db
+      .prepare<[string], DivergenceRecord>(
+        `SELECT * FROM receipt_divergences WHERE department = ? ORDER BY batch_sequence LIMIT 1`,
+      )
+      .get(department);
+    if (next === undefined) this.divergences.delete(department);
+    else this.divergences.set(department, divergenceFromRecord(next));
+    this.losses.set(department, loss);
+  }
+
+  /**
    * A replaced chain does not erase evidence: receipts and batch records stay as they are (the batches anchored on
    * the old chain keep their transaction hashes). The sender refuses to write to the new chain until an operator
    * adopts it, so new receipts stay pending and fetches fail closed meanwhile.
    */
   reset(): void {}
+}
+
+function lossFromRecord(r: LossRecord): ReceiptLoss {
+  return {
+    department: r.department,
+    firstBatch: r.first_batch,
+    lastBatch: r.last_batch,
+    firstSequence: r.first_sequence,
+    lastSequence: r.last_sequence,
+    lastRoot: r.last_root,
+    reasonHash: r.reason_hash,
+    admin: r.admin,
+    txHash: r.tx_hash,
+    blockNumber: r.block_number,
+  };
 }
 
 function divergenceFromRecord(r: DivergenceRecord): ReceiptDivergence {

@@ -9,6 +9,7 @@ import { HOUSEHOLD_REGISTRATION, MEDICAL_INSTITUTIONS } from "../../../backends/
 import { startBackends, type RunningBackends, PORTS_FROM_OS } from "../../../backends/main";
 import { receiptLeaf, verifyProof, type Receipt } from "../../../core/receipt";
 import { backupDatabase } from "../../../scripts/backup";
+import { declareLoss, LossRefusedError, planLoss } from "../../../scripts/declare-loss";
 import { toReceiptFields } from "../../audit/fixtures";
 import {
   consentKey,
@@ -29,7 +30,7 @@ const CIVIL = "gz-civil-affairs";
 interface ReceiptView {
   receipt: Receipt;
   leaf: string;
-  status: "pending" | "anchored";
+  status: "pending" | "anchored" | "lost";
   batch?: { sequence: number; root: string; txHash: string; blockNumber: number };
   proof?: string[];
 }
@@ -363,6 +364,84 @@ describe("Gateway: access receipts and their anchoring (GET /v1/receipts)", func
       await restartOn(newer.file);
       await eventually(async () => (await fetchHousehold(gw, people[0])).status === 200);
       expect((await request(gw.app).get("/healthz")).body.receipts).to.equal(undefined);
+    } finally {
+      fs.rmSync(copies, { recursive: true, force: true });
+    }
+  });
+  it("carries on once its admin declares the lost batches on chain: numbering after the chain's last receipt, a new hash chain, anchored again", async function () {
+    const department = departmentId(gw, CIVIL);
+    const ledgerAddress = gw.system.deployment.contracts.AccessLedger;
+    const copies = fs.mkdtempSync(path.join(os.tmpdir(), "kuajie-receipts-loss-"));
+    const settled = () => receiptsSettled(gw.db);
+    try {
+      await eventually(async () => (await fetchHousehold(gw, people[0])).status === 200);
+      await settled();
+      const older = backupDatabase(databaseFile, path.join(copies, "older.db"));
+      const heldThrough = gw.db
+        .prepare(`SELECT MAX(last_sequence) FROM receipt_batches WHERE department = ? AND status = 'anchored'`)
+        .pluck()
+        .get(department) as number;
+      for (let i = 0; i < 4; i++) await fetchHousehold(gw, people[0]).expect(200);
+      await settled();
+      const [lastBatch, lastReceipt, lastRoot] = await gw.system.ledger.head(department);
+      await gw.stop();
+      gw.db.close();
+      for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(databaseFile + suffix, { force: true });
+      fs.copyFileSync(older.file, databaseFile);
+      gw = await startLiveGateway({ env, databaseFile, system: gw.system, exchange: true });
+      await eventually(async () => (await request(gw.app).get("/healthz")).body.receipts?.diverged);
+      await fetchHousehold(gw, people[0]).expect(503);
+
+      // A department whose batches this database all holds has nothing to declare.
+      const refusal = await planLoss(gw.db, ledgerAddress, gw.system.ledger.runner!, departmentId(gw, "hrss")).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(refusal).to.be.instanceOf(LossRefusedError);
+      const plan = await planLoss(gw.db, ledgerAddress, gw.system.ledger.runner!, department);
+      expect(plan).to.deep.equal({
+        department,
+        firstBatch: older.departments.find((d) => d.department === department)!.lastBatch! + 1,
+        lastBatch: Number(lastBatch),
+        firstReceipt: heldThrough + 1,
+        lastReceipt: Number(lastReceipt),
+      });
+      // Declared with the department's key while its gateway runs (the gateway's next transaction takes a fresh nonce).
+      await declareLoss(plan, ledgerAddress, gw.system.operators[CIVIL], "incident report 2026-17");
+      expect(await gw.system.ledger.lostThrough(department)).to.equal(lastBatch);
+
+      // The provider's receipts (public security's, on this same gateway) are as old as the copy: declared too.
+      const diverged: string[] = (await request(gw.app).get("/healthz")).body.receipts.diverged.map(
+        (d: { department: string }) => d.department,
+      );
+      expect(diverged).to.include(department);
+      for (const other of diverged.filter((d) => d !== department)) {
+        const key = Object.keys(gw.system.departments).find((k) => departmentId(gw, k) === other)!;
+        const otherPlan = await planLoss(gw.db, ledgerAddress, gw.system.ledger.runner!, other);
+        await declareLoss(otherPlan, ledgerAddress, gw.system.operators[key], "incident report 2026-17");
+      }
+      // Once both declarations are indexed, nothing is diverged and the next fetch is served.
+      await eventually(async () => (await request(gw.app).get("/healthz")).body.receipts === undefined);
+      const next = (await view(gw, (await fetchHousehold(gw, people[0]).expect(200)).body.receipt.id)).receipt;
+      expect(next.sequence).to.equal(Number(lastReceipt) + 1);
+      expect(next.prevHash).to.equal(ZeroHash);
+      const anchoredNext = await anchoredView(gw, next.id);
+      expect(anchoredNext.batch!.sequence).to.equal(Number(lastBatch) + 1);
+      expect(
+        await gw.system.ledger.verifyReceiptFields(
+          department,
+          anchoredNext.batch!.sequence,
+          toReceiptFields(anchoredNext.receipt),
+          anchoredNext.proof!,
+        ),
+      ).to.equal(true);
+      const [, , afterRoot] = await gw.system.ledger.head(department);
+      expect(afterRoot).to.not.equal(lastRoot);
+      // What the copy held of the lost range is kept, and shown as lost.
+      for (const v of await all(gw)) {
+        const inRange = v.receipt.department === department && v.receipt.sequence > heldThrough;
+        if (inRange && v.receipt.sequence <= Number(lastReceipt)) expect(v.status).to.equal("lost");
+      }
     } finally {
       fs.rmSync(copies, { recursive: true, force: true });
     }

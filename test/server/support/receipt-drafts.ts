@@ -39,3 +39,14 @@ export async function rejection(promise: Promise<unknown>): Promise<Error> {
   }
   throw new Error("expected a rejection");
 }
+
+/** An AccessLedger `BatchAnchored` event as the indexer hands it to the receipt store. */
+export function anchoredEvent(department: string, batchSequence: number, root: string, block: number) {
+  return {
+    contract: "AccessLedger",
+    name: "BatchAnchored",
+    args: { departmentId: department, batchSequence: BigInt(batchSequence), root },
+    txHash: ethers.id(`anchor ${department} ${batchSequence} ${root}`),
+    blockNumber: block,
+  };
+}

@@ -33,7 +33,7 @@ import type { KuajieChain } from "../../chain/adapter";
 import type { ChainClock } from "../../chain/chain-clock";
 import type { Metrics } from "../../common/metrics";
 import { buildBatch, type Receipt } from "../../../../core/receipt";
-import type { ReceiptDivergence, ReceiptStore, StoredBatch } from "../../store/receipts";
+import type { BatchTail, ReceiptDivergence, ReceiptStore, StoredBatch } from "../../store/receipts";
 import { divergenceDetail } from "./errors";
 import type { RecordedReceipt } from "./recorder";
 
@@ -210,7 +210,7 @@ export class Anchorer {
     if (waiting.length === 0) return null;
     // A full batch waiting is due at once only if the chain's clock has reached all of it; fewer wait for batchSeconds.
     if (waiting.length < batchSize && this.now() - waiting[0].createdMs < batchSeconds * 1000) return null;
-    const previous = store.lastBatch(department);
+    const previous = store.batchTail(department);
     const expectedFirst = (previous?.lastSequence ?? 0) + 1;
     if (waiting[0].receipt.sequence !== expectedFirst) {
       throw new Error(
@@ -287,7 +287,7 @@ export function storeNextBatch(
   store: ReceiptStore,
   department: string,
   receipts: Receipt[],
-  previous: StoredBatch | null,
+  previous: BatchTail | null,
   createdMs: number,
 ): { sequence: number; root: string } {
   // Every stored receipt passed ReceiptSchema when the recorder made it: not parsed again here.

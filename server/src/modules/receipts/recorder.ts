@@ -193,6 +193,13 @@ export class ReceiptRecorder {
       head = this.store.head(department) ?? { sequence: 0, leaf: ZeroHash };
       this.heads.set(department, head);
     }
+    // After a declared loss of anchored receipts, numbering goes on after the lost range with a new hash chain: the
+    // leaf of the last lost receipt is not known here.
+    const lost = this.store.loss(department);
+    if (lost !== null && head.sequence < lost.lastSequence) {
+      head = { sequence: lost.lastSequence, leaf: ZeroHash };
+      this.heads.set(department, head);
+    }
     return head;
   }
 }

@@ -93,7 +93,10 @@ export const receiptViewSchema = z
     receipt: receiptSchema,
     ...envelopeFields,
     leaf: z.string().meta({ description: "StandardMerkleTree leaf (the next receipt's prevHash)" }),
-    status: z.enum(["pending", "anchored"]),
+    status: z.enum(["pending", "anchored", "lost"]).meta({
+      description:
+        "anchored: its batch is on chain (batch and proof given); pending: not yet; lost: its batch is one its department declared lost (AccessLedger ReceiptsDeclaredLost), so it can no longer be proved",
+    }),
     batch: batchSchema.optional().meta({ description: "the anchored batch, once anchored" }),
     proof: z.array(z.string()).optional().meta({ description: "Merkle proof against batch.root, once anchored" }),
     block: z.number().int(),
@@ -107,7 +110,7 @@ export const receiptListSchema = z
         receipt: receiptSchema,
         ...envelopeFields,
         leaf: z.string(),
-        status: z.enum(["pending", "anchored"]),
+        status: z.enum(["pending", "anchored", "lost"]),
         batchSequence: z.number().int().nullable(),
       }),
     ),

@@ -1,5 +1,5 @@
 import type { AuthContext } from "../../common/request-context";
-import type { ReceiptCursor, ReceiptStore, StoredReceipt } from "../../store/receipts";
+import { LOST_BATCH, type ReceiptCursor, type ReceiptStore, type StoredReceipt } from "../../store/receipts";
 import { servedCallerOf } from "../auth/caller";
 import { ReceiptNotFoundError, ReceiptOfOthersError } from "./errors";
 
@@ -14,7 +14,8 @@ export interface ReceiptListFilter {
 /**
  * Reads receipts for departments and auditors. A department sees the receipts where it is the requester or the
  * provider; auditors see every receipt. A receipt is `anchored` once its batch's anchor is mined (then it comes with
- * the batch and its Merkle proof, which `AccessLedger.verifyReceiptFields` accepts), `pending` before.
+ * the batch and its Merkle proof, which `AccessLedger.verifyReceiptFields` accepts), `pending` before, `lost` when its
+ * batch is one its department declared lost (the receipt is kept, and can no longer be proved).
  */
 export class ReceiptService {
   constructor(
@@ -31,13 +32,15 @@ export class ReceiptService {
     if (department !== null && receipt.department !== department && receipt.provider !== department) {
       throw new ReceiptOfOthersError(id);
     }
-    const batch = stored.batchSequence === null ? null : this.store.batch(receipt.department, stored.batchSequence);
+    const lost = stored.batchSequence === LOST_BATCH;
+    const batch =
+      stored.batchSequence === null || lost ? null : this.store.batch(receipt.department, stored.batchSequence);
     const anchored = batch !== null && batch.status === "anchored";
     return {
       receipt,
       ...envelopeOf(stored),
       leaf: stored.leaf,
-      status: anchored ? ("anchored" as const) : ("pending" as const),
+      status: lost ? ("lost" as const) : anchored ? ("anchored" as const) : ("pending" as const),
       ...(anchored && batch.txHash !== null && batch.blockNumber !== null
         ? {
             batch: { sequence: batch.sequence, root: batch.root, txHash: batch.txHash, blockNumber: batch.blockNumber },
@@ -65,15 +68,17 @@ export class ReceiptService {
   }
 
   private listItem(stored: StoredReceipt) {
+    const lost = stored.batchSequence === LOST_BATCH;
     const anchored =
       stored.batchSequence !== null &&
+      !lost &&
       this.store.batch(stored.receipt.department, stored.batchSequence)?.status === "anchored";
     return {
       receipt: stored.receipt,
       ...envelopeOf(stored),
       leaf: stored.leaf,
-      status: anchored ? ("anchored" as const) : ("pending" as const),
-      batchSequence: stored.batchSequence,
+      status: lost ? ("lost" as const) : anchored ? ("anchored" as const) : ("pending" as const),
+      batchSequence: lost ? null : stored.batchSequence,
     };
   }
 

@@ -9,20 +9,10 @@ import { buildBatch } from "../../../../core/receipt";
 import { openDatabase, type Db } from "../../../../server/src/common/db";
 import { ReceiptRecorder } from "../../../../server/src/modules/receipts/recorder";
 import { ReceiptStore } from "../../../../server/src/store/receipts";
-import { deniedDraft } from "../../support/receipt-drafts";
+import { anchoredEvent as anchored, deniedDraft } from "../../support/receipt-drafts";
 
 const OURS = ethers.id("our department").toLowerCase();
 const OTHERS = ethers.id("another department").toLowerCase();
-
-function anchored(department: string, batchSequence: number, root: string, block: number) {
-  return {
-    contract: "AccessLedger",
-    name: "BatchAnchored",
-    args: { departmentId: department, batchSequence: BigInt(batchSequence), root },
-    txHash: ethers.id(`anchor ${department} ${batchSequence} ${root}`),
-    blockNumber: block,
-  };
-}
 
 describe("Receipts: batches the chain holds and this database does not", function () {
   let db: Db;
