@@ -17,7 +17,7 @@ const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected 0x and 64 hex di
 export const ReceiptEntrySchema = z.object({
   receipt: z.record(z.string(), z.unknown()),
   leaf: hex32.optional(),
-  status: z.enum(["pending", "anchored"]).optional(),
+  status: z.enum(["pending", "anchored", "lost"]).optional(),
   batch: z
     .object({
       sequence: z.int().min(1),
@@ -55,7 +55,7 @@ function isPlainEntry(value: unknown): value is z.infer<typeof ReceiptEntrySchem
   const { leaf, status, batch, proof } = value;
   return (
     (leaf === undefined || isHex32(leaf)) &&
-    (status === undefined || status === "pending" || status === "anchored") &&
+    (status === undefined || status === "pending" || status === "anchored" || status === "lost") &&
     (batch === undefined ||
       (isPlainObject(batch) &&
         onlyKeys(batch, BATCH_KEYS) &&

@@ -94,6 +94,15 @@ function summaryOf(result: VerifyResult, maxAnchorDelay: number): AuditReport["s
     ["batches read from AccessLedger", result.batches.length],
     ["batches anchored in the span (departments in the file)", sum((h) => h.batchesInSpan)],
     ["batches / receipts withheld", `${sum((h) => h.batchesWithheld)} / ${sum((h) => h.receiptsWithheld)}`],
+    // Only when a department of the file declared a loss (rare, and then it must not be missed).
+    ...(sum((h) => h.receiptsDeclaredLost) > 0
+      ? [
+          ["receipts declared lost by their department (receipts_lost)", sum((h) => h.receiptsDeclaredLost)] as [
+            string,
+            number,
+          ],
+        ]
+      : []),
     [
       "longest anchoring delay",
       result.longestAnchorDelay !== undefined ? formatDuration(result.longestAnchorDelay) : "n/a",

@@ -8,7 +8,7 @@ import { verifyLeafProof, type MerkleSteps, type Receipt } from "../../../core/r
 import type { ReceiptEntry } from "../receipts-file";
 import type { Violation } from "../rules";
 import { formatDuration, isoTime } from "../time";
-import { batchHolding, type AnchoredBatch, type AnchoredHistory } from "./history";
+import { batchHolding, lossHolding, type AnchoredBatch, type AnchoredHistory } from "./history";
 
 export type { AnchoredBatch };
 
@@ -76,7 +76,8 @@ export function checkAnchoring(
   if (!entry.batch) {
     violations.push(...chainTimeBound(receipt, batchHolding(history, receipt.sequence), now));
     const waited = now - receipt.time;
-    if (waited > maxAnchorDelay) {
+    // A receipt of a range its department declared lost can no longer be proved: `receipts_lost` reports the range.
+    if (waited > maxAnchorDelay && lossHolding(history, receipt.sequence) === undefined) {
       violations.push({
         rule: "not_anchored",
         receiptId,

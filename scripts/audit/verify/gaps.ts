@@ -2,11 +2,13 @@
  * Completeness: per department, every receipt that an anchored batch says it holds (its count and range) must be
  * among the receipts given, and so must every receipt between two given ones. Each run of missing receipts is one
  * violation naming the first missing receipt's id. The numbers reported go into `reported` (by lower-case department)
- * when it is given, so that the check of the chain's whole history reports each missing number once.
+ * when it is given, so that the check of the chain's whole history reports each missing number once. Receipts of a
+ * range the department declared lost are not gaps: `findWithheld` reports each declared loss as `receipts_lost`.
  */
 import { receiptId } from "../../../core/receipt";
 import type { Violation } from "../rules";
 import type { AnchoredBatch } from "./anchoring";
+import type { AnchoredHistory } from "./history";
 import type { SequenceSet } from "./sequence-set";
 import { groupBy } from "../state/fold";
 
@@ -14,14 +16,17 @@ export function findSequenceGaps(
   given: ReadonlyMap<string, SequenceSet>,
   batches: Iterable<AnchoredBatch>,
   reported?: Map<string, Set<number>>,
+  histories?: ReadonlyMap<string, AnchoredHistory>,
 ): Violation[] {
   const violations: Violation[] = [];
   const batchesOf = groupBy([...batches], (b) => b.department.toLowerCase());
   for (const [department, sequences] of given) {
     const covered = new Set<number>();
+    for (const loss of histories?.get(department)?.losses ?? [])
+      for (let s = loss.firstReceiptSequence; s <= loss.lastReceiptSequence; s++) covered.add(s);
     const missingFromBatches: number[] = [];
     for (const batch of (batchesOf.get(department) ?? []).sort((a, b) => a.sequence - b.sequence)) {
-      if (batch.receiptCount === 0) continue;
+      if (batch.receiptCount === 0 || covered.has(batch.firstReceiptSequence)) continue;
       const missing: number[] = [];
       for (let s = batch.firstReceiptSequence; s <= batch.lastReceiptSequence; s++) {
         covered.add(s);

@@ -2,9 +2,12 @@
  * Each department's anchored history as the chain holds it: every `BatchAnchored` event of the department (one query
  * filtered by its id topic), checked against the ledger's `head` at the audited block; a batch the logs do not show
  * (a node that dropped old logs, a deployment block set too late) is read from the ledger's storage instead, so the
- * history is always batches 1..head with no gap.
+ * history is always batches 1..head with no gap. With it, the losses the department declared (`ReceiptsDeclaredLost`).
  */
-import type { BatchAnchoredEvent } from "../../../typechain-types/contracts/audit/IAccessLedger";
+import type {
+  BatchAnchoredEvent,
+  ReceiptsDeclaredLostEvent,
+} from "../../../typechain-types/contracts/audit/IAccessLedger";
 import type { AuditContext } from "../connect";
 import { connectLedger, eventTopics, interfaces } from "../contracts";
 import { mapLimit } from "../concurrency";
@@ -22,6 +25,19 @@ export interface AnchoredBatch {
   blockNumber: number;
 }
 
+/** A loss of anchored receipts the department's admin declared (`ReceiptsDeclaredLost`), as of its block. */
+export interface DeclaredLoss {
+  department: string;
+  firstBatchSequence: number;
+  lastBatchSequence: number;
+  firstReceiptSequence: number;
+  lastReceiptSequence: number;
+  reasonHash: string;
+  admin: string;
+  declaredAt: number;
+  blockNumber: number;
+}
+
 export interface AnchoredHistory {
   department: string;
   /** The ledger's head: the last anchored batch and receipt sequence (zero before the first batch). */
@@ -29,6 +45,13 @@ export interface AnchoredHistory {
   lastReceiptSequence: number;
   /** Batches 1..lastBatchSequence, in order. */
   batches: AnchoredBatch[];
+  /** The losses the department declared, in order (their batch ranges do not overlap). */
+  losses: DeclaredLoss[];
+}
+
+/** The declared loss that covers receipt `sequence` of the history's department, if one does. */
+export function lossHolding(history: AnchoredHistory | undefined, sequence: number): DeclaredLoss | undefined {
+  return history?.losses.find((l) => sequence >= l.firstReceiptSequence && sequence <= l.lastReceiptSequence);
 }
 
 /** The batch of the history that holds receipt `sequence`, if it is anchored. */
@@ -57,13 +80,33 @@ export async function loadAnchoredHistories(
   const ledger = connectLedger(ctx.deployment.contracts.AccessLedger, ctx.provider);
   const [events, heads] = await Promise.all([
     ctx.events.events(ctx.deployment.contracts.AccessLedger, interfaces.AccessLedger, [
-      eventTopics("AccessLedger", ["BatchAnchored"]),
+      eventTopics("AccessLedger", ["BatchAnchored", "ReceiptsDeclaredLost"]),
       ids,
     ]),
     mapLimit(ids, 16, (id) => ledger.head(id, { blockTag: ctx.head.number })),
   ]);
   const logged = new Map<string, AnchoredBatch>();
+  const losses = new Map<string, DeclaredLoss[]>();
   for (const event of events) {
+    if (event.name === "ReceiptsDeclaredLost") {
+      const l = argsOf<ReceiptsDeclaredLostEvent.OutputObject>(event);
+      const department = l.departmentId.toLowerCase();
+      losses.set(department, [
+        ...(losses.get(department) ?? []),
+        {
+          department,
+          firstBatchSequence: Number(l.firstBatchSequence),
+          lastBatchSequence: Number(l.lastBatchSequence),
+          firstReceiptSequence: Number(l.firstReceiptSequence),
+          lastReceiptSequence: Number(l.lastReceiptSequence),
+          reasonHash: l.reasonHash,
+          admin: l.admin,
+          declaredAt: event.time,
+          blockNumber: event.blockNumber,
+        },
+      ]);
+      continue;
+    }
     const b = argsOf<BatchAnchoredEvent.OutputObject>(event);
     const batch: AnchoredBatch = {
       department: b.departmentId.toLowerCase(),
@@ -100,6 +143,7 @@ export async function loadAnchoredHistories(
       lastBatchSequence: Number(lastBatch),
       lastReceiptSequence: Number(lastReceipt),
       batches,
+      losses: (losses.get(id) ?? []).sort((a, b) => a.firstBatchSequence - b.firstBatchSequence),
     });
   }
   return histories;

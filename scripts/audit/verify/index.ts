@@ -96,7 +96,7 @@ const RECEIPT_CHECKS: ((c: CheckedReceipt, input: VerifyInput) => Violation[])[]
 const SET_CHECKS: ((input: VerifyInput, out: VerifyResult) => Violation[])[] = [
   ({ given, histories, options }, out) => {
     const reported = new Map<string, Set<number>>();
-    const gaps = findSequenceGaps(given, out.batches, reported);
+    const gaps = findSequenceGaps(given, out.batches, reported, histories);
     const withheld = findWithheld(given, histories, options.span ?? {}, reported);
     out.history = withheld.checks;
     return [...gaps, ...withheld.violations];
@@ -251,7 +251,12 @@ class StreamVerifier {
       history: [],
     };
     const inFileOrder = (placed: Placed[]) => placed.sort((a, b) => a.order - b.order).map((p) => p.violation);
-    result.violations.push(...inFileOrder(this.intake), ...this.perReceipt, ...inFileOrder(this.links.violations));
+    // A new hash chain may begin right after a declared loss (the lost receipt's leaf is not known to its gateway).
+    const afterLoss = ({ restart }: Placed) =>
+      restart !== undefined &&
+      input.histories.get(restart.department)?.losses.some((l) => l.lastReceiptSequence === restart.sequence - 1);
+    const links = this.links.violations.filter((placed) => !afterLoss(placed));
+    result.violations.push(...inFileOrder(this.intake), ...this.perReceipt, ...inFileOrder(links));
     for (const check of SET_CHECKS) result.violations.push(...check(input, result));
     result.violations.push(...checkQuotas(overQuota, input.records));
     return result;

@@ -3,6 +3,7 @@
  * receipts stream by. A file in each department's order (as the gateway writes it) needs only each department's last
  * leaf; a receipt that comes before its predecessor waits for it; one whose predecessor came earlier but not just
  * before is left for a second reading of the file (`deferred`), so memory follows the disorder, not the file's size.
+ * The first receipt after a loss its department declared on chain may have a zero prevHash instead (`restart`).
  */
 import { ZeroHash } from "ethers";
 import type { Receipt } from "../../../core/receipt";
@@ -12,6 +13,11 @@ import type { Violation } from "../rules";
 export interface Placed {
   order: number;
   violation: Violation;
+  /**
+   * Set on a link broken by a zero prevHash: the receipt may begin a new hash chain after a loss its department
+   * declared on chain, which only the anchored history (read later) can tell.
+   */
+  restart?: { department: string; sequence: number };
 }
 
 interface Link {
@@ -66,6 +72,9 @@ export class ChainLinks {
     if (receipt.prevHash.toLowerCase() === expected) return;
     this.violations.push({
       order,
+      ...(receipt.prevHash === ZeroHash && receipt.sequence > 1
+        ? { restart: { department: receipt.department.toLowerCase(), sequence: receipt.sequence } }
+        : {}),
       violation: {
         rule: "prev_hash_mismatch",
         receiptId: receipt.id,

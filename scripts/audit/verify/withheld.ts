@@ -2,14 +2,16 @@
  * What a file withholds: for each department with a receipt in the file, every batch its anchored history holds
  * within the span must be given, and so must every receipt of those batches. A batch none of whose receipts is given
  * is withheld (`batch_withheld`, one violation per run of consecutive batches); a receipt missing from a batch that
- * the file gives only in part is withheld (`receipt_withheld`), unless `sequence_gap` has already named it.
+ * the file gives only in part is withheld (`receipt_withheld`), unless `sequence_gap` has already named it. Batches
+ * the department declared lost are not withheld: each declaration within the span is one `receipts_lost`, which says
+ * when, by whom and with which reason hash, and how many of those receipts the file still holds (unprovable now).
  */
 import { receiptId } from "../../../core/receipt";
 import type { Violation } from "../rules";
 import { isoTime } from "../time";
 import type { AnchoredBatch } from "./anchoring";
 import { runs } from "./gaps";
-import type { AnchoredHistory } from "./history";
+import type { AnchoredHistory, DeclaredLoss } from "./history";
 import type { SequenceSet } from "./sequence-set";
 
 /** Which anchored batches a file must hold: those anchored at or after `from` and at or before `to` (unix seconds). */
@@ -26,6 +28,8 @@ export interface HistoryCheck {
   batchesInSpan: number;
   batchesWithheld: number;
   receiptsWithheld: number;
+  /** Receipts of the batches in the span that the department declared lost. */
+  receiptsDeclaredLost: number;
 }
 
 export function findWithheld(
@@ -45,7 +49,17 @@ export function findWithheld(
     const batches = history.batches.filter(inSpan);
     const withheld: AnchoredBatch[] = [];
     let receiptsWithheld = 0;
+    let receiptsDeclaredLost = 0;
+    const lostIn = (batch: AnchoredBatch) =>
+      history.losses.find((l) => batch.sequence >= l.firstBatchSequence && batch.sequence <= l.lastBatchSequence);
+    const lossesInSpan = new Set<DeclaredLoss>();
     for (const batch of batches) {
+      const loss = lostIn(batch);
+      if (loss) {
+        lossesInSpan.add(loss);
+        receiptsDeclaredLost += batch.receiptCount;
+        continue;
+      }
       const missing: number[] = [];
       for (let s = batch.firstReceiptSequence; s <= batch.lastReceiptSequence; s++)
         if (!sequences.has(s)) missing.push(s);
@@ -59,6 +73,7 @@ export function findWithheld(
       for (const run of runs(unreported)) violations.push(receiptWithheld(department, run, batch));
     }
     for (const run of batchRuns(withheld)) violations.push(batchWithheld(department, run));
+    for (const loss of lossesInSpan) violations.push(receiptsLost(loss, sequences));
     checks.push({
       department,
       lastBatchSequence: history.lastBatchSequence,
@@ -66,6 +81,7 @@ export function findWithheld(
       batchesInSpan: batches.length,
       batchesWithheld: withheld.length,
       receiptsWithheld,
+      receiptsDeclaredLost,
     });
   }
   return { violations, checks };
@@ -80,6 +96,20 @@ function receiptWithheld(department: string, [first, last]: [number, number], ba
     receiptId: receiptId(department, first),
     subject: `department ${department}`,
     detail: `${numbers("receipt", "receipts", first, last)} of department ${department}, anchored in batch ${batch.sequence} (receipts ${batch.firstReceiptSequence}..${batch.lastReceiptSequence}) at ${isoTime(batch.anchoredAt)}: not in the file`,
+  };
+}
+
+function receiptsLost(loss: DeclaredLoss, given: SequenceSet): Violation {
+  const { department, firstBatchSequence: b1, lastBatchSequence: b2 } = loss;
+  const { firstReceiptSequence: first, lastReceiptSequence: last } = loss;
+  let held = 0;
+  for (let s = first; s <= last; s++) if (given.has(s)) held++;
+  const label = numbers("batch", "batches", b1, b2);
+  return {
+    rule: "receipts_lost",
+    receiptId: receiptId(department, first),
+    subject: `department ${department}, ${label}`,
+    detail: `department ${department} declared ${label} (${numbers("receipt", "receipts", first, last)}, ${last - first + 1} in all) lost at ${isoTime(loss.declaredAt)} (block ${loss.blockNumber}, by ${loss.admin}, reason hash ${loss.reasonHash}); the file holds ${held} of them, which can no longer be proved`,
   };
 }
 

@@ -27,7 +27,7 @@ const HOUSEHOLD_FIELDS = ["idNumber", "name", "address"];
 export interface ReceiptEntry {
   receipt: Receipt;
   leaf: string;
-  status: "pending" | "anchored";
+  status: "pending" | "anchored" | "lost";
   batch?: { sequence: number; root: string; txHash: string; blockNumber: number };
   proof?: string[];
 }
