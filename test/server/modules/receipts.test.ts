@@ -344,7 +344,7 @@ describe("Gateway: access receipts and their anchoring (GET /v1/receipts)", func
       expect(health.body.status).to.equal("degraded");
       const civil = health.body.receipts.diverged.find((d: { department: string }) => d.department === department);
       expect(civil.batchSequence).to.equal(held!.lastBatch! + 1);
-      expect(civil.detail).to.include("does not hold");
+      expect(civil.detail).to.include("does not hold").and.to.include("npm run declare-loss");
 
       const stored = receiptCount();
       const refused = await fetchHousehold(gw, people[0]).expect(503);

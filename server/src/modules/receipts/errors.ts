@@ -25,7 +25,11 @@ export function divergenceDetail(d: ReceiptDivergence): string {
     `transaction ${d.txHash} in block ${d.blockNumber}), ${held}: the database is older than the chain (restored ` +
     "from an older backup?) or another gateway anchors this department's receipts. New receipts would reuse sequence " +
     "numbers the chain has anchored, so fetches and exchanges are refused until the database that holds that batch " +
-    'is restored (docs/RELIABILITY.md, "Backups")'
+    "is restored" +
+    (d.localRoot === null
+      ? ", or the department's admin declares the receipts it lacks lost on chain (npm run declare-loss)"
+      : "") +
+    ' (docs/RELIABILITY.md, "Backups")'
   );
 }
 
