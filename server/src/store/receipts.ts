@@ -1,5 +1,5 @@
 import type { ExchangeRequest, ExchangeResponse } from "../../../core/exchange";
-import type { Receipt } from "../../../core/receipt";
+import { buildBatch, type Receipt } from "../../../core/receipt";
 import type { Db } from "../common/db";
 import { migrate } from "../common/db";
 import { packReceiptJson, packReceiptRecord, unpackReceiptRecord } from "./receipt-record";
@@ -93,6 +93,8 @@ export interface BatchTail {
   root: string;
   lastSequence: number;
 }
+
+const ZERO_ROOT = "0x" + "00".repeat(32);
 
 /** The batch sequence of a receipt whose batch its department declared lost: it is kept, and can no longer be proved. */
 export const LOST_BATCH = 0;
@@ -693,6 +695,7 @@ export class ReceiptStore {
       if (!this.watched.has(department)) continue;
       const localRoot = this.batchRoot.get(department, sequence) ?? null;
       if (localRoot === root) continue;
+      if (localRoot === null && this.adoptHeldBatch(department, sequence, root, e)) continue;
       const divergence: ReceiptDivergence = {
         department,
         batchSequence: sequence,
@@ -713,6 +716,52 @@ export class ReceiptStore {
       );
       const known = this.divergences.get(department);
       if (known === undefined || known.batchSequence > sequence) this.divergences.set(department, divergence);
+    }
+  }
+
+  /**
+   * A batch of a department this gateway anchors that the chain holds and this database has not cut, although it holds
+   * every receipt of it, unbatched (a copy taken after the receipts were committed and before their batch was cut):
+   * the batch is cut again from them and kept, anchored, when its root is the chain's and it follows the last batch
+   * held here. Then nothing of it was lost. True if adopted; anything else is a divergence.
+   */
+  private adoptHeldBatch(department: string, sequence: number, root: string, e: AnchorEvent): boolean {
+    const first = Number(e.args.firstReceiptSequence);
+    const last = Number(e.args.lastReceiptSequence);
+    const previousRoot = String(e.args.previousRoot).toLowerCase();
+    if (!(first >= 1 && last >= first) || this.divergences.has(department)) return false;
+    const previous = this.batchTail(department);
+    if ((previous?.sequence ?? 0) !== sequence - 1 || (previous?.lastSequence ?? 0) !== first - 1) return false;
+    if ((previous?.root.toLowerCase() ?? ZERO_ROOT) !== previousRoot) return false;
+    const held = this.db
+      .prepare(
+        `SELECT ${RECEIPT_COLUMNS} FROM receipts INDEXED BY receipts_unbatched
+         WHERE department = ? AND batch_sequence IS NULL AND sequence BETWEEN ? AND ? ORDER BY sequence`,
+      )
+      .all(keyOf(department), first, last) as ReceiptRecord[];
+    if (held.length !== last - first + 1) return false;
+    const receipts = held.map((r) => unpackRow(r).value.receipt as Receipt);
+    // Every stored receipt passed ReceiptSchema when it was recorded.
+    const built = buildBatch(receipts, { checked: true });
+    if (built.root.toLowerCase() !== root) return false;
+    try {
+      // A savepoint inside the indexer's transaction: undone alone if anything is amiss (then it is a divergence).
+      this.db.transaction(() => {
+        this.saveBatch({
+          department,
+          sequence,
+          root: built.root,
+          previousRoot,
+          firstSequence: first,
+          lastSequence: last,
+          proofs: receipts.map((r) => built.proofs[r.id]),
+          createdMs: Date.now(),
+        });
+        if (!this.markAnchored(department, sequence, root, e.txHash, e.blockNumber)) throw new Error("not adopted");
+      })();
+      return true;
+    } catch {
+      return false;
     }
   }
 

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { ethers, ZeroHash } from "ethers";
-import { buildBatch } from "../../../../core/receipt";
+import { buildBatch, verifyProof, type Receipt } from "../../../../core/receipt";
 import { openDatabase, type Db } from "../../../../server/src/common/db";
 import { ReceiptRecorder } from "../../../../server/src/modules/receipts/recorder";
 import { ReceiptStore } from "../../../../server/src/store/receipts";
@@ -76,6 +76,54 @@ describe("Receipts: batches the chain holds and this database does not", functio
     expect(store.batch(OURS, 1)?.status).to.equal("pending");
     expect(new ReceiptStore(db).divergence(OURS)?.batchSequence).to.equal(1);
     expect(db.prepare(`SELECT COUNT(*) FROM receipt_divergences`).pluck().get()).to.equal(2);
+  });
+
+  describe("a batch cut from receipts this database holds but had not batched (a copy taken just before the cut)", function () {
+    let held: Receipt[];
+    beforeEach(async function () {
+      store.apply([anchored(OURS, 1, batch1, 10)]);
+      const recorder = new ReceiptRecorder(store);
+      held = [];
+      for (let i = 0; i < 2; i++)
+        held.push((await recorder.record(deniedDraft("consent_missing", "0x0", OURS))).receipt);
+    });
+    const batch2 = (root: string, last = 4) => ({
+      ...anchored(OURS, 2, root, 12),
+      args: {
+        departmentId: OURS,
+        batchSequence: 2n,
+        root,
+        firstReceiptSequence: 3n,
+        lastReceiptSequence: BigInt(last),
+        previousRoot: batch1,
+      },
+    });
+
+    it("is cut again from them and kept anchored, with every proof: nothing diverged", function () {
+      const built = buildBatch(held);
+      store.apply([batch2(built.root)]);
+      expect(store.divergence(OURS)).to.equal(null);
+      expect(store.batch(OURS, 2)).to.deep.include({ status: "anchored", firstSequence: 3, lastSequence: 4 });
+      for (const r of held) {
+        const stored = store.get(r.id)!;
+        expect(stored.batchSequence).to.equal(2);
+        expect(verifyProof(r, stored.proof!, built.root)).to.equal(true);
+      }
+    });
+
+    it("is a divergence when its root is another", function () {
+      store.apply([batch2(ethers.id("another batch 2"))]);
+      expect(store.divergence(OURS)).to.deep.include({ batchSequence: 2, localRoot: null });
+      expect(store.batch(OURS, 2)).to.equal(null);
+      expect(store.unbatchedSummary(OURS).count).to.equal(2);
+    });
+
+    it("is a divergence when a receipt of it is not held", function () {
+      store.apply([batch2(buildBatch(held).root, 5)]);
+      expect(store.divergence(OURS)?.batchSequence).to.equal(2);
+      expect(store.batch(OURS, 2)).to.equal(null);
+      expect(store.unbatchedSummary(OURS).count).to.equal(2);
+    });
   });
 
   it("records nothing for departments it was not asked to watch", function () {
