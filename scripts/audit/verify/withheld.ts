@@ -109,7 +109,7 @@ function receiptsLost(loss: DeclaredLoss, given: SequenceSet): Violation {
     rule: "receipts_lost",
     receiptId: receiptId(department, first),
     subject: `department ${department}, ${label}`,
-    detail: `department ${department} declared ${label} (${numbers("receipt", "receipts", first, last)}, ${last - first + 1} in all) lost at ${isoTime(loss.declaredAt)} (block ${loss.blockNumber}, by ${loss.admin}, reason hash ${loss.reasonHash}); the file holds ${held} of them, which can no longer be proved`,
+    detail: `department ${department} declared ${label} (${numbers("receipt", "receipts", first, last)}, ${last - first + 1} in all) lost at ${isoTime(loss.declaredAt)} (block ${loss.blockNumber}, by ${loss.admin}, reason hash ${loss.reasonHash}); the file holds ${held} of them`,
   };
 }
 
