@@ -19,7 +19,7 @@ import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
 import { keccak256, toUtf8Bytes, type ContractRunner } from "ethers";
 import { departmentIdOf } from "../core/identity/uscc";
-import { deriveDevSigners, loadKeystoreSigners } from "../server/src/chain/keys";
+import { loadServedSigners } from "../server/src/chain/keys";
 import { readDeployment, type Deployment } from "../server/src/chain/deployment";
 import { createProvider } from "../server/src/chain/provider";
 import { loadConfig } from "../server/src/common/config";
@@ -160,18 +160,11 @@ async function run(argv: string[]): Promise<void> {
     );
   }
   const deployment: Deployment = readDeployment(config.deploymentFile);
-  const signers =
-    config.keys.kind === "mnemonic"
-      ? deriveDevSigners(
-          config.keys.mnemonic,
-          served.map((d) => d.key),
-          { firstIndex: 1 },
-        )
-      : await loadKeystoreSigners({
-          dir: config.keys.dir,
-          password: config.keys.password,
-          departments: [department.key],
-        });
+  const signers = await loadServedSigners(
+    config.keys,
+    served.map((d) => d.key),
+    [department.key],
+  );
   const provider = await createProvider(config.rpcUrl, { chainId: deployment.chainId });
   const db = new Database(config.databaseFile, { readonly: true, fileMustExist: true });
   try {

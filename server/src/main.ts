@@ -6,7 +6,7 @@ import { ConfigError, describeConfig, loadConfig, type GatewayConfig } from "./c
 import { createLogger } from "./common/logger";
 import { createMetrics } from "./common/metrics";
 import { readDeployment } from "./chain/deployment";
-import { deriveDevSigners, loadKeystoreSigners } from "./chain/keys";
+import { loadServedSigners } from "./chain/keys";
 import { createProvider } from "./chain/provider";
 import { createGateway } from "./gateway";
 import { readServedDepartments } from "./modules/departments/service";
@@ -139,18 +139,10 @@ async function main(): Promise<void> {
 
   const deployment = readDeployment(config.deploymentFile);
   const served = readServedDepartments(config.departmentsFile);
-  const signers =
-    config.keys.kind === "mnemonic"
-      ? deriveDevSigners(
-          config.keys.mnemonic,
-          served.map((d) => d.key),
-          { firstIndex: 1 },
-        )
-      : await loadKeystoreSigners({
-          dir: config.keys.dir,
-          password: config.keys.password,
-          departments: served.map((d) => d.key),
-        });
+  const signers = await loadServedSigners(
+    config.keys,
+    served.map((d) => d.key),
+  );
   const provider = await createProvider(config.rpcUrl, { chainId: deployment.chainId });
   const metrics = createMetrics({ collectProcessMetrics: true });
   const gateway = createGateway({ config, db, provider, deployment, signers, served, logger, metrics });

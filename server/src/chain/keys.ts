@@ -112,3 +112,17 @@ function assertDistinctAccounts(signers: Map<string, Wallet>): void {
 function asPlainWallet(wallet: Wallet | HDNodeWallet): Wallet {
   return wallet instanceof Wallet ? wallet : new Wallet(wallet.privateKey);
 }
+
+/**
+ * The signing keys of the departments a gateway serves, from its configured key source: derived from the development
+ * mnemonic (their positions in `served`), or read from the keystore (only the departments named).
+ */
+export async function loadServedSigners(
+  keys: { kind: "keystore"; dir: string; password: string } | { kind: "mnemonic"; mnemonic: string },
+  served: readonly string[],
+  departments: readonly string[] = served,
+): Promise<Map<string, Wallet>> {
+  return keys.kind === "mnemonic"
+    ? deriveDevSigners(keys.mnemonic, served, { firstIndex: 1 })
+    : loadKeystoreSigners({ dir: keys.dir, password: keys.password, departments });
+}
