@@ -20,9 +20,13 @@ import {
   judgeExchanges,
   type ExchangeSide,
 } from "../../../core/audit/exchange/check";
+import { lossAround } from "../verify/history";
 import type { Span } from "../verify/withheld";
 import { SignerRecovery, type SignerRecoveryOptions } from "../signer-recovery";
 import { wrongDeploymentReport } from "./wrong-deployment";
+
+/** How far the two sides' times of one exchange may differ: the gateways' allowed skew (docs/FEDERATION.md §3). */
+const EXCHANGE_SKEW_SECONDS = 60;
 
 export interface ExchangeCommandOptions {
   consumerFile: string;
@@ -84,7 +88,7 @@ export async function exchangeCommand(ctx: AuditContext, options: ExchangeComman
   const operators = await loadOperatorHistory(ctx, exchangeDepartments([consumer, provider]));
   const directory = consumer.result.directory;
   const judged = judgeExchanges(consumer, provider, operators, (x) => receiptName(directory, x), crypto);
-  violations.push(...judged.violations);
+  violations.push(...withDeclaredLosses(judged.outcomes, judged.violations, [consumer, provider], options));
   const paired = judged;
   const outside = judged.outside;
 
@@ -118,6 +122,40 @@ export async function exchangeCommand(ctx: AuditContext, options: ExchangeComman
       })),
     },
   };
+}
+
+/**
+ * An exchange one side cannot account for, when the other side's department declared the receipts of that time lost
+ * (`receipts_lost` of its file): still `exchange_unmatched`, and its detail says which declaration may explain it.
+ */
+function withDeclaredLosses(
+  outcomes: readonly PairOutcome[],
+  found: readonly Violation[],
+  sides: readonly Side[],
+  options: ExchangeCommandOptions,
+): Violation[] {
+  const histories = new Map(sides.flatMap((side) => [...side.result.histories]));
+  const notes = new Map<string, string>();
+  for (const o of outcomes) {
+    const present = o.consumer ?? o.provider;
+    if (o.verdict !== "violation" || present === undefined || (o.consumer && o.provider)) continue;
+    const r = present.checked.receipt;
+    const missing = (o.consumer ? r.provider : present.request.consumer).toLowerCase();
+    const loss = lossAround(histories.get(missing), r.time, options.maxAnchorDelay, EXCHANGE_SKEW_SECONDS);
+    if (loss === undefined) continue;
+    const batches =
+      loss.firstBatchSequence === loss.lastBatchSequence
+        ? `batch ${loss.firstBatchSequence}`
+        : `batches ${loss.firstBatchSequence}..${loss.lastBatchSequence}`;
+    notes.set(
+      r.id.toLowerCase(),
+      `; department ${missing} declared its receipts of ${batches} (${loss.firstReceiptSequence}..${loss.lastReceiptSequence}) lost at block ${loss.blockNumber}, a span this exchange's time falls in: its receipt may be among them (receipts_lost)`,
+    );
+  }
+  return found.map((v) => {
+    const note = v.rule === "exchange_unmatched" && v.receiptId ? notes.get(v.receiptId.toLowerCase()) : undefined;
+    return note === undefined ? v : { ...v, detail: v.detail + note };
+  });
 }
 
 function receiptRef(x: ExchangeReceipt) {

@@ -69,6 +69,25 @@ export function batchHolding(history: AnchoredHistory | undefined, sequence: num
   return undefined;
 }
 
+/**
+ * The declared loss of the history's department whose receipts may have a time within `slack` seconds of `time`: its
+ * lost receipts were anchored at most `maxAnchorDelay` after their time, so they lie after the anchoring of the batch
+ * before the loss less that delay, and no later than the anchoring of its last batch.
+ */
+export function lossAround(
+  history: AnchoredHistory | undefined,
+  time: number,
+  maxAnchorDelay: number,
+  slack: number,
+): DeclaredLoss | undefined {
+  return history?.losses.find((l) => {
+    const before = l.firstBatchSequence > 1 ? history.batches[l.firstBatchSequence - 2] : undefined;
+    const from = before === undefined ? -Infinity : before.anchoredAt - maxAnchorDelay;
+    const to = history.batches[l.lastBatchSequence - 1]?.anchoredAt ?? Infinity;
+    return time >= from - slack && time <= to + slack;
+  });
+}
+
 /** The anchored histories of the given departments, by lower-case department id. */
 export async function loadAnchoredHistories(
   ctx: AuditContext,

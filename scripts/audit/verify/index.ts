@@ -120,6 +120,8 @@ export interface VerifyResult {
   violations: Violation[];
   /** Each department's anchored history against the file. */
   history: HistoryCheck[];
+  /** Each department's anchored history as the chain holds it (its batches and declared losses), by lower-case id. */
+  histories: ReadonlyMap<string, AnchoredHistory>;
   /** Entries that could not be parsed as receipts (each also a `malformed_receipt` violation). */
   malformed: number;
 }
@@ -162,7 +164,10 @@ class StreamVerifier {
   /** The read ahead under way for the chunk's first `readAhead` receipts (awaited before the chunk is checked). */
   private reading: Promise<void> | undefined;
   private readAhead = 0;
-  private readonly out: Omit<VerifyResult, "violations" | "batches" | "history" | "records" | "directory" | "given"> = {
+  private readonly out: Omit<
+    VerifyResult,
+    "violations" | "batches" | "history" | "histories" | "records" | "directory" | "given"
+  > = {
     entries: 0,
     receipts: 0,
     outcomes: { delivered: 0, denied: 0, failed: 0 },
@@ -249,6 +254,7 @@ class StreamVerifier {
       directory: input.directory,
       violations: [],
       history: [],
+      histories: input.histories,
     };
     const inFileOrder = (placed: Placed[]) => placed.sort((a, b) => a.order - b.order).map((p) => p.violation);
     // A new hash chain may begin right after a declared loss (the lost receipt's leaf is not known to its gateway).

@@ -105,6 +105,25 @@ describe("audit exchange", function () {
     expect(outcome.json.violations.map((w) => w.rule)).to.include("sequence_gap");
   });
 
+  it("says which declared loss may explain an exchange the other side has no receipt of, and still flags it", async function () {
+    const x = await loadExchangeWorld();
+    const first = await anchorSides(x, [await exchange(x, 1)]);
+    const second = await anchorSides(x, [await exchange(x, 2)]);
+    // Public security's gateway lost its second batch (its receipt of exchange 2) and its admin declared it.
+    await x.s.ledger.connect(x.security).declareLoss(2, ethers.id("incident report"));
+
+    const outcome = await auditSides(x, {
+      consumer: [...first.consumer, ...second.consumer],
+      provider: first.provider,
+    });
+
+    expect(outcome.json.violations.map((v) => v.rule)).to.deep.equal(["receipts_lost", "exchange_unmatched"]);
+    const [unmatched] = expectViolation(outcome, "exchange_unmatched", second.consumer[0].receipt.id);
+    expect(unmatched.detail)
+      .to.contain("the consumer delivered data and the provider has no receipt of the exchange")
+      .and.to.contain(`department ${x.securityId.toLowerCase()} declared its receipts of batch 2 (2..2) lost`);
+  });
+
   it("flags a changed response hash as exchange_mismatch naming both receipts, beside the broken proof", async function () {
     const x = await loadExchangeWorld();
     const sides = await cleanSides(x);
