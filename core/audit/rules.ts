@@ -16,7 +16,7 @@ export const RULES = {
   batch_withheld: "a batch the department anchored on chain (within the span audited) is missing from the file",
   receipt_withheld: "a receipt of a batch the department anchored on chain is missing from the file",
   receipts_lost:
-    "the department declared the receipts of anchored batches lost (AccessLedger ReceiptsDeclaredLost): they can no longer be verified",
+    "the department declared the receipts of anchored batches lost (AccessLedger ReceiptsDeclaredLost): those not given with their batch can no longer be verified",
   time_after_head: "the receipt's time is later than the chain's head, and no anchored batch holds its number",
   receipt_inconsistent: "the receipt's grant, agreement, provider, resource or account do not match the chain",
   agreement_inactive: "at the receipt's time the agreement was not active, or outside its validity window",

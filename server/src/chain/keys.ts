@@ -1,6 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { HDNodeWallet, Wallet } from "ethers";
+import type { GatewayConfig } from "../common/config";
 
 /** Department keys (`data-bureau`, `gz-civil-affairs`) name key files, so they are restricted to a safe alphabet. */
 const DEPARTMENT_KEY = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -118,7 +119,7 @@ function asPlainWallet(wallet: Wallet | HDNodeWallet): Wallet {
  * mnemonic (their positions in `served`), or read from the keystore (only the departments named).
  */
 export async function loadServedSigners(
-  keys: { kind: "keystore"; dir: string; password: string } | { kind: "mnemonic"; mnemonic: string },
+  keys: GatewayConfig["keys"],
   served: readonly string[],
   departments: readonly string[] = served,
 ): Promise<Map<string, Wallet>> {

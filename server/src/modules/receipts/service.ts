@@ -32,16 +32,13 @@ export class ReceiptService {
     if (department !== null && receipt.department !== department && receipt.provider !== department) {
       throw new ReceiptOfOthersError(id);
     }
-    const lost = stored.batchSequence === LOST_BATCH;
-    const batch =
-      stored.batchSequence === null || lost ? null : this.store.batch(receipt.department, stored.batchSequence);
-    const anchored = batch !== null && batch.status === "anchored";
+    const { status, batch } = this.anchoringOf(stored);
     return {
       receipt,
       ...envelopeOf(stored),
       leaf: stored.leaf,
-      status: lost ? ("lost" as const) : anchored ? ("anchored" as const) : ("pending" as const),
-      ...(anchored && batch.txHash !== null && batch.blockNumber !== null
+      status,
+      ...(status === "anchored" && batch !== null && batch.txHash !== null && batch.blockNumber !== null
         ? {
             batch: { sequence: batch.sequence, root: batch.root, txHash: batch.txHash, blockNumber: batch.blockNumber },
             proof: stored.proof ?? [],
@@ -68,18 +65,22 @@ export class ReceiptService {
   }
 
   private listItem(stored: StoredReceipt) {
-    const lost = stored.batchSequence === LOST_BATCH;
-    const anchored =
-      stored.batchSequence !== null &&
-      !lost &&
-      this.store.batch(stored.receipt.department, stored.batchSequence)?.status === "anchored";
+    const { status } = this.anchoringOf(stored);
     return {
       receipt: stored.receipt,
       ...envelopeOf(stored),
       leaf: stored.leaf,
-      status: lost ? ("lost" as const) : anchored ? ("anchored" as const) : ("pending" as const),
-      batchSequence: lost ? null : stored.batchSequence,
+      status,
+      batchSequence: status === "lost" ? null : stored.batchSequence,
     };
+  }
+
+  /** Where a receipt stands: its batch anchored, waiting, or one its department declared lost (then no batch). */
+  private anchoringOf(stored: StoredReceipt) {
+    if (stored.batchSequence === LOST_BATCH) return { status: "lost" as const, batch: null };
+    const batch =
+      stored.batchSequence === null ? null : this.store.batch(stored.receipt.department, stored.batchSequence);
+    return { status: batch?.status === "anchored" ? ("anchored" as const) : ("pending" as const), batch };
   }
 
   /** The department whose receipts the caller may see, or null for every receipt (auditors). */
