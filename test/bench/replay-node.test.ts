@@ -10,7 +10,7 @@ import { ReplayNode } from "../../bench/lib/replay-node";
 import { CONSENT_EVENTS_STORED_BY_PROJECTION, CONTRACT_INTERFACES } from "../../server/src/chain/adapter";
 import { EventIndexer } from "../../server/src/chain/indexer";
 import { openDatabase } from "../../server/src/common/db";
-import { PolicyStore } from "../../server/src/store/access-policy";
+import { GrantStore } from "../../server/src/store/grants";
 import { ConsentStore } from "../../server/src/store/consents";
 
 /**
@@ -93,7 +93,7 @@ describe("replay node (benchmark stand-in for a chain of 10^6 consents)", functi
     );
     const db = openDatabase(path.join(dir, "gateway.db"));
     const consents = new ConsentStore(db);
-    const policy = new PolicyStore(db);
+    const grants = new GrantStore(db);
     const indexer = new EventIndexer({
       db,
       provider,
@@ -106,7 +106,7 @@ describe("replay node (benchmark stand-in for a chain of 10^6 consents)", functi
     });
     indexer.onEvents((events) => {
       consents.apply(events);
-      policy.apply(events);
+      grants.apply(events);
     });
 
     expect(await indexer.catchUp()).to.equal(REAL_HEAD + 2);
@@ -124,8 +124,8 @@ describe("replay node (benchmark stand-in for a chain of 10^6 consents)", functi
       recordedLog: 1049 - 525,
     });
     expect(db.prepare("SELECT count(*) FROM consent_records").pluck().get()).to.equal(1_050);
-    expect(policy.grant("1000105")).to.include({ agreementId: "7", consumer: departments[0], status: "active" });
-    expect(db.prepare("SELECT count(*) FROM policy_grants").pluck().get()).to.equal(106);
+    expect(grants.state("1000105")).to.include({ agreementId: "7", consumer: departments[0], status: "active" });
+    expect(db.prepare("SELECT count(*) FROM grants").pluck().get()).to.equal(106);
     expect(replay.served.get("eth_sendRawTransaction")).to.equal(undefined);
     const write = await provider.send("eth_sendRawTransaction", ["0x00"]).then(
       () => "accepted",

@@ -1,22 +1,21 @@
 import { z } from "zod";
-import { AGREEMENT_STATUS, GRANT_STATUS, LEGAL_BASIS, QUOTA_PERIOD } from "../../../core/codes/enumerations";
-import { agreementEventOf, applyAgreementEvent, type AgreementState } from "../../../core/folds/agreements";
+import { agreementEventOf } from "../../../core/folds/agreements";
 import { applyDepartmentEvent, DEPARTMENT_STATUS_EVENTS } from "../../../core/folds/departments";
-import { applyGrantEvent, type GrantState } from "../../../core/folds/grants";
 import { applyOperatorEvent, OPERATOR_EVENTS } from "../../../core/folds/operators";
-import type { AgreementId, DepartmentId, GrantId, ResourceId } from "../../../core/ids";
+import { grantId } from "../../../core/ids";
 import type { Db } from "../common/db";
 import { migrate } from "../common/db";
 import type { IndexedEvent, JsonValue } from "../common/indexed-event";
 
 /**
  * The access policy's persisted state, everything a fetch decision reads except consents (which the consent store
- * holds, once): catalog resources with their fields in bit order, agreements and grants as the core's folds leave
- * them, which account acts for which department, which departments are suspended, and the latest block time.
+ * holds, once) and agreements and grants (which their own projections hold, once): catalog resources with their
+ * fields in bit order, which account acts for which department, which departments are suspended, and the latest block
+ * time. It still reports which agreements and grants a page changed, for the decision's cache.
  *
  * A projection applied inside the indexer's page transaction and cleared with it on a reset, so it always reflects
- * exactly the indexed block and survives a restart (no replay at start). Its rows grow with the catalog, the
- * agreements and the grants, never with consents. Statements are prepared once.
+ * exactly the indexed block and survives a restart (no replay at start). Its rows grow with the catalog and the
+ * operators, never with consents. Statements are prepared once.
  */
 
 interface ResourceField {
@@ -54,6 +53,10 @@ const MIGRATIONS: readonly string[] = [
   `CREATE TABLE policy_operators (account TEXT PRIMARY KEY, department_id TEXT NOT NULL) WITHOUT ROWID`,
   `CREATE TABLE policy_suspended (department_id TEXT PRIMARY KEY) WITHOUT ROWID`,
   `CREATE TABLE policy_clock (id INTEGER PRIMARY KEY CHECK (id = 1), latest_block_time INTEGER NOT NULL)`,
+  // Agreements and grants are read from their own projections (store/agreements.ts, store/grants.ts), folded by the
+  // same core folds: one projection of each in a gateway's database, not two that could disagree.
+  `DROP TABLE policy_agreements`,
+  `DROP TABLE policy_grants`,
 ];
 
 const metadataSchema = z.looseObject({
@@ -77,43 +80,6 @@ interface ResourceRow {
   fields_json: string;
 }
 
-interface AgreementRow {
-  agreement_id: string;
-  resource_id: string;
-  provider: string;
-  consumer: string;
-  co_consumers_json: string;
-  field_mask: string;
-  purpose: string;
-  legal_basis: number;
-  valid_from: number;
-  valid_until: number;
-  reply_deadline: number;
-  requires_consent: number;
-  provider_approved: number;
-  pending_seals: number;
-  quota_calls: number;
-  quota_per: number;
-  terms_hash: string;
-  stored_status: number;
-  rejection_reason: string | null;
-  rejection_by_council: number | null;
-  council_approved: number | null;
-  council_reason: string | null;
-}
-
-interface GrantRow {
-  grant_id: string;
-  agreement_id: string;
-  consumer: string;
-  grantee: string;
-  field_mask: string;
-  expires_at: number;
-  quota_calls: number;
-  quota_per: number;
-  status: number;
-}
-
 /** Which cached entries an applied page changed (the access policy's cache drops them). */
 export interface PolicyChanges {
   resources: Set<string>;
@@ -132,7 +98,8 @@ export class PolicyStore {
   private readonly sql;
 
   constructor(private readonly db: Db) {
-    this.fresh = migrate(db, "access_policy", MIGRATIONS) > 0;
+    // Fresh when the tables were created now; a later migration alone (dropping the old agreements table) is not.
+    this.fresh = migrate(db, "access_policy", MIGRATIONS) === MIGRATIONS.length;
     this.sql = {
       resource: db.prepare(`SELECT * FROM policy_resources WHERE resource_id = ?`),
       putResource: db.prepare(
@@ -140,18 +107,6 @@ export class PolicyStore {
          VALUES (@resource_id, @provider, @code, @version, @retired, @personal, @fields_json)`,
       ),
       retireResource: db.prepare(`UPDATE policy_resources SET retired = 1 WHERE resource_id = ?`),
-      agreement: db.prepare(`SELECT * FROM policy_agreements WHERE agreement_id = ?`),
-      putAgreement: db.prepare(
-        `INSERT OR REPLACE INTO policy_agreements VALUES (@agreement_id, @resource_id, @provider, @consumer,
-           @co_consumers_json, @field_mask, @purpose, @legal_basis, @valid_from, @valid_until, @reply_deadline,
-           @requires_consent, @provider_approved, @pending_seals, @quota_calls, @quota_per, @terms_hash,
-           @stored_status, @rejection_reason, @rejection_by_council, @council_approved, @council_reason)`,
-      ),
-      grant: db.prepare(`SELECT * FROM policy_grants WHERE grant_id = ?`),
-      putGrant: db.prepare(
-        `INSERT OR REPLACE INTO policy_grants VALUES (@grant_id, @agreement_id, @consumer, @grantee, @field_mask,
-           @expires_at, @quota_calls, @quota_per, @status)`,
-      ),
       operator: db.prepare(`SELECT department_id FROM policy_operators WHERE account = ?`),
       addOperator: db.prepare(`INSERT OR REPLACE INTO policy_operators (account, department_id) VALUES (?, ?)`),
       removeOperator: db.prepare(`DELETE FROM policy_operators WHERE account = ? AND department_id = ?`),
@@ -203,7 +158,7 @@ export class PolicyStore {
 
   reset(): void {
     this.db.exec(
-      `DELETE FROM policy_resources; DELETE FROM policy_agreements; DELETE FROM policy_grants;
+      `DELETE FROM policy_resources;
        DELETE FROM policy_operators; DELETE FROM policy_suspended; DELETE FROM policy_clock;`,
     );
     this.listeners.forEach((listener) => listener(null));
@@ -225,26 +180,6 @@ export class PolicyStore {
       retired: row.retired === 1,
       personal: row.personal === 1,
       fields: JSON.parse(row.fields_json) as ResourceField[],
-    };
-  }
-
-  agreement(id: string): AgreementState | undefined {
-    const row = this.sql.agreement.get(id) as AgreementRow | undefined;
-    return row ? agreementFromRow(row) : undefined;
-  }
-
-  grant(id: string): GrantState | undefined {
-    const row = this.sql.grant.get(id) as GrantRow | undefined;
-    if (!row) return undefined;
-    return {
-      id: row.grant_id as GrantId,
-      agreementId: row.agreement_id as AgreementId,
-      consumer: row.consumer as DepartmentId,
-      grantee: row.grantee,
-      fieldMask: BigInt(row.field_mask),
-      expiresAt: row.expires_at,
-      quota: { calls: row.quota_calls, per: QUOTA_PERIOD.fromIndex(row.quota_per) },
-      status: GRANT_STATUS.fromIndex(row.status),
     };
   }
 
@@ -302,87 +237,16 @@ export class PolicyStore {
     }
   }
 
+  /** The agreements projection folds the event; the cache of the access policy drops the agreement it names. */
   private applyAgreement(e: IndexedEvent, changes: PolicyChanges): void {
     const event = agreementEventOf(e.name, e.args);
-    if (!event) return;
-    const before = this.agreement(event.agreementId);
-    const next = applyAgreementEvent(before, event);
-    if (!next || next === before) return;
-    this.sql.putAgreement.run(agreementToRow(next));
-    changes.agreements.add(next.id);
+    if (event) changes.agreements.add(event.agreementId);
   }
 
+  /** The grants projection folds the event; the cache of the access policy drops the grant it names. */
   private applyGrant(e: IndexedEvent, changes: PolicyChanges): void {
-    const id = String(e.args.grantId ?? "");
-    const before = this.grant(id);
-    const next = applyGrantEvent(before, e.name, e.args);
-    if (!next || next === before) return;
-    this.sql.putGrant.run({
-      grant_id: next.id,
-      agreement_id: next.agreementId,
-      consumer: next.consumer,
-      grantee: next.grantee,
-      field_mask: next.fieldMask.toString(),
-      expires_at: next.expiresAt,
-      quota_calls: next.quota.calls,
-      quota_per: QUOTA_PERIOD.toIndex(next.quota.per),
-      status: GRANT_STATUS.toIndex(next.status),
-    });
-    changes.grants.add(next.id);
+    if (e.args.grantId !== undefined) changes.grants.add(grantId(e.args.grantId as string));
   }
-}
-
-function agreementToRow(a: AgreementState): AgreementRow {
-  return {
-    agreement_id: a.id,
-    resource_id: a.resourceId,
-    provider: a.provider,
-    consumer: a.consumer,
-    co_consumers_json: JSON.stringify(a.coConsumers),
-    field_mask: a.fieldMask.toString(),
-    purpose: a.purpose,
-    legal_basis: LEGAL_BASIS.toIndex(a.legalBasis),
-    valid_from: a.validFrom,
-    valid_until: a.validUntil,
-    reply_deadline: a.replyDeadline,
-    requires_consent: a.requiresConsent ? 1 : 0,
-    provider_approved: a.providerApproved ? 1 : 0,
-    pending_seals: a.pendingSeals,
-    quota_calls: a.quota.calls,
-    quota_per: QUOTA_PERIOD.toIndex(a.quota.per),
-    terms_hash: a.termsHash,
-    stored_status: AGREEMENT_STATUS.toIndex(a.storedStatus),
-    rejection_reason: a.rejection?.reasonHash ?? null,
-    rejection_by_council: a.rejection ? (a.rejection.byCouncil ? 1 : 0) : null,
-    council_approved: a.councilDecision ? (a.councilDecision.approved ? 1 : 0) : null,
-    council_reason: a.councilDecision?.reasonHash ?? null,
-  };
-}
-
-function agreementFromRow(r: AgreementRow): AgreementState {
-  return {
-    id: r.agreement_id as AgreementId,
-    resourceId: r.resource_id as ResourceId,
-    provider: r.provider as DepartmentId,
-    consumer: r.consumer as DepartmentId,
-    coConsumers: JSON.parse(r.co_consumers_json) as DepartmentId[],
-    fieldMask: BigInt(r.field_mask),
-    purpose: r.purpose,
-    legalBasis: LEGAL_BASIS.fromIndex(r.legal_basis),
-    validFrom: r.valid_from,
-    validUntil: r.valid_until,
-    replyDeadline: r.reply_deadline,
-    requiresConsent: r.requires_consent === 1,
-    providerApproved: r.provider_approved === 1,
-    pendingSeals: r.pending_seals,
-    quota: { calls: r.quota_calls, per: QUOTA_PERIOD.fromIndex(r.quota_per) },
-    termsHash: r.terms_hash,
-    storedStatus: AGREEMENT_STATUS.fromIndex(r.stored_status),
-    rejection:
-      r.rejection_reason === null ? null : { reasonHash: r.rejection_reason, byCouncil: r.rejection_by_council === 1 },
-    councilDecision:
-      r.council_approved === null ? null : { approved: r.council_approved === 1, reasonHash: r.council_reason ?? "" },
-  };
 }
 
 function fieldsOf(raw: JsonValue | undefined): ResourceField[] {

@@ -11,7 +11,7 @@ import type { AgreementId, DepartmentId, ResourceId } from "../../../core/ids";
 import { AGREEMENT_STATUS, LEGAL_BASIS, QUOTA_PERIOD } from "../../../core/codes/enumerations";
 import { bytes32ToCode } from "../common/short-codes";
 import type { IndexedEvent } from "../common/indexed-event";
-import { policyEventFields, type PolicyEventFields, type RawPolicyEvent } from "./policy-event-row";
+import { policyEventFields, policyEventRow, type PolicyEventFields, type RawPolicyEvent } from "./policy-event-row";
 import type { Db } from "../common/db";
 import { migrate } from "../common/db";
 
@@ -135,6 +135,7 @@ const SELECT = `
  */
 export class AgreementStore {
   readonly fresh: boolean;
+  private readonly sql;
 
   constructor(private readonly db: Db) {
     this.fresh =
@@ -160,6 +161,19 @@ export class AgreementStore {
         `CREATE TABLE agreement_notes (agreement_id INTEGER PRIMARY KEY, purpose_text TEXT)`,
         `CREATE TABLE agreement_texts (hash TEXT PRIMARY KEY, text TEXT NOT NULL)`,
       ]) > 0;
+    this.sql = {
+      state: db.prepare(`SELECT * FROM agreements WHERE id = ?`),
+      seen: db.prepare(`SELECT 1 FROM agreement_events WHERE block_number = ? AND log_index = ?`),
+      addEvent: db.prepare(`INSERT OR IGNORE INTO agreement_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      update: db.prepare(
+        `UPDATE agreements SET provider_approved = ?, pending_seals = ?, status = ?, rejection_hash = ?,
+           rejected_by_council = ?, council_approved = ?, council_reason_hash = ?, updated_block = ? WHERE id = ?`,
+      ),
+      insert: db.prepare(
+        `INSERT OR REPLACE INTO agreements VALUES
+           (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+    };
   }
 
   /**
@@ -172,10 +186,7 @@ export class AgreementStore {
       if (e.contract !== "SharingAgreements" && !isGrantIssued) continue;
       const event = isGrantIssued ? undefined : agreementEventOf(e.name, e.args);
       if (!isGrantIssued && event === undefined) continue;
-      const seen = this.db
-        .prepare(`SELECT 1 FROM agreement_events WHERE block_number = ? AND log_index = ?`)
-        .get(e.blockNumber, e.logIndex);
-      if (seen) continue;
+      if (this.sql.seen.get(e.blockNumber, e.logIndex)) continue;
       const id = Number(e.args.agreementId);
       let actor: string | null;
       if (event === undefined) {
@@ -186,25 +197,17 @@ export class AgreementStore {
         if (after !== undefined && after !== before) this.write(id, after, e, event.name === "AgreementRequested");
         actor = agreementEventActor(event);
       }
-      const byCouncil = e.args.byCouncil === true;
-      this.db
-        .prepare(`INSERT OR IGNORE INTO agreement_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(
-          e.blockNumber,
-          e.logIndex,
-          e.txHash,
-          e.blockTime,
-          id,
-          e.name,
-          actor === ZERO ? null : actor,
-          byCouncil || e.name === "AgreementDecidedByCouncil" ? 1 : 0,
-          JSON.stringify(e.args),
-        );
+      const byCouncil = e.args.byCouncil === true || e.name === "AgreementDecidedByCouncil";
+      this.sql.addEvent.run(...policyEventRow(e, id, actor, byCouncil));
     }
   }
 
-  private state(agreementId: number): AgreementState | undefined {
-    const row = this.db.prepare(`SELECT * FROM agreements WHERE id = ?`).get(agreementId) as RawAgreement | undefined;
+  /**
+   * The chain's part of an agreement, as the core's fold leaves it (what the access decision reads, through its
+   * cache: see modules/fetch/policy.ts); undefined for an agreement never requested.
+   */
+  state(agreementId: number | string): AgreementState | undefined {
+    const row = this.sql.state.get(Number(agreementId)) as RawAgreement | undefined;
     return row ? stateOf(row) : undefined;
   }
 
@@ -216,45 +219,43 @@ export class AgreementStore {
       a.councilDecision?.reasonHash ?? null,
     ];
     if (!requested) {
-      this.db
-        .prepare(
-          `UPDATE agreements SET provider_approved = ?, pending_seals = ?, status = ?, rejection_hash = ?,
-             rejected_by_council = ?, council_approved = ?, council_reason_hash = ?, updated_block = ? WHERE id = ?`,
-        )
-        .run(a.providerApproved ? 1 : 0, a.pendingSeals, status, ...rejection, ...council, e.blockNumber, id);
-      return;
-    }
-    this.db
-      .prepare(
-        `INSERT OR REPLACE INTO agreements VALUES
-           (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        id,
-        a.resourceId,
-        a.provider,
-        a.consumer,
-        JSON.stringify(a.coConsumers),
-        a.fieldMask.toString(),
-        a.purpose,
-        LEGAL_BASIS.toIndex(a.legalBasis),
-        a.validFrom,
-        a.validUntil,
-        a.replyDeadline,
-        a.requiresConsent ? 1 : 0,
+      this.sql.update.run(
         a.providerApproved ? 1 : 0,
         a.pendingSeals,
-        a.quota.calls,
-        QUOTA_PERIOD.toIndex(a.quota.per),
-        a.termsHash,
         status,
         ...rejection,
         ...council,
         e.blockNumber,
-        e.blockTime,
-        e.txHash,
-        e.blockNumber,
+        id,
       );
+      return;
+    }
+    this.sql.insert.run(
+      id,
+      a.resourceId,
+      a.provider,
+      a.consumer,
+      JSON.stringify(a.coConsumers),
+      a.fieldMask.toString(),
+      a.purpose,
+      LEGAL_BASIS.toIndex(a.legalBasis),
+      a.validFrom,
+      a.validUntil,
+      a.replyDeadline,
+      a.requiresConsent ? 1 : 0,
+      a.providerApproved ? 1 : 0,
+      a.pendingSeals,
+      a.quota.calls,
+      QUOTA_PERIOD.toIndex(a.quota.per),
+      a.termsHash,
+      status,
+      ...rejection,
+      ...council,
+      e.blockNumber,
+      e.blockTime,
+      e.txHash,
+      e.blockNumber,
+    );
   }
 
   /** Clears what came from the chain (texts are kept: they are addressed by their hash). */

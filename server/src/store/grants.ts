@@ -1,6 +1,8 @@
 import { GRANT_STATUS, QUOTA_PERIOD } from "../../../core/codes/enumerations";
-import type { IndexedEvent, JsonObject } from "../common/indexed-event";
-import { policyEventFields, type PolicyEventFields, type RawPolicyEvent } from "./policy-event-row";
+import { applyGrantEvent, type GrantState } from "../../../core/folds/grants";
+import type { AgreementId, DepartmentId, GrantId } from "../../../core/ids";
+import type { IndexedEvent } from "../common/indexed-event";
+import { policyEventFields, policyEventRow, type PolicyEventFields, type RawPolicyEvent } from "./policy-event-row";
 import type { Quota } from "./agreements";
 import type { Db } from "../common/db";
 import { migrate } from "../common/db";
@@ -68,18 +70,15 @@ interface RawEvent extends RawPolicyEvent {
   grant_id: number;
 }
 
-const ZERO = `0x${"0".repeat(64)}`;
-const STATUS_CHANGES: Record<string, GrantStatus> = {
-  GrantPaused: "paused",
-  GrantResumed: "active",
-  GrantRevoked: "revoked",
-};
+/** The events that change an issued grant's status (the core's fold says to which). */
+const STATUS_EVENTS: ReadonlySet<string> = new Set(["GrantPaused", "GrantResumed", "GrantRevoked"]);
 
 /**
  * The grants projection (Grants events) with each grant's history. Applying the same event twice changes nothing.
  */
 export class GrantStore {
   readonly fresh: boolean;
+  private readonly sql;
 
   constructor(private readonly db: Db) {
     this.fresh =
@@ -98,62 +97,72 @@ export class GrantStore {
            by_council INTEGER NOT NULL, args_json TEXT NOT NULL, PRIMARY KEY (block_number, log_index))`,
         `CREATE INDEX grant_events_grant ON grant_events (grant_id)`,
       ]) > 0;
+    this.sql = {
+      get: db.prepare(`SELECT * FROM grants WHERE id = ?`),
+      seen: db.prepare(`SELECT 1 FROM grant_events WHERE block_number = ? AND log_index = ?`),
+      insert: db.prepare(`INSERT OR REPLACE INTO grants VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      setStatus: db.prepare(`UPDATE grants SET status = ?, updated_block = ? WHERE id = ?`),
+      addEvent: db.prepare(`INSERT OR IGNORE INTO grant_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    };
   }
 
-  /** Applies Grants events; runs inside the indexer's transaction. */
+  /** Applies Grants events (folded by the core's `applyGrantEvent`); runs inside the indexer's transaction. */
   apply(events: readonly IndexedEvent[]): void {
     for (const e of events) {
       if (e.contract !== "Grants") continue;
-      const seen = this.db
-        .prepare(`SELECT 1 FROM grant_events WHERE block_number = ? AND log_index = ?`)
-        .get(e.blockNumber, e.logIndex);
-      if (seen) continue;
+      if (e.name !== "GrantIssued" && !STATUS_EVENTS.has(e.name)) continue;
+      if (this.sql.seen.get(e.blockNumber, e.logIndex)) continue;
       const a = e.args;
       const id = Number(a.grantId);
       const byCouncil = a.byCouncil === true;
+      const before = this.state(id);
+      const after = applyGrantEvent(before, e.name, a);
       let actor: string | null;
-      if (e.name === "GrantIssued") {
-        const quota = a.quota as JsonObject;
-        this.db
-          .prepare(`INSERT OR REPLACE INTO grants VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-          .run(
-            id,
-            Number(a.agreementId),
-            String(a.consumer).toLowerCase(),
-            String(a.grantee),
-            String(a.fieldMask),
-            Number(a.expiresAt),
-            GRANT_STATUS.toIndex("active"),
-            Number(quota.calls),
-            Number(quota.per),
-            e.blockNumber,
-            e.blockTime,
-            e.txHash,
-            e.blockNumber,
-          );
-        actor = String(a.consumer).toLowerCase();
-      } else if (e.name in STATUS_CHANGES) {
-        this.db
-          .prepare(`UPDATE grants SET status = ?, updated_block = ? WHERE id = ?`)
-          .run(GRANT_STATUS.toIndex(STATUS_CHANGES[e.name]), e.blockNumber, id);
-        actor = byCouncil ? null : String(a.actor).toLowerCase();
-      } else {
-        continue;
-      }
-      this.db
-        .prepare(`INSERT OR IGNORE INTO grant_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(
-          e.blockNumber,
-          e.logIndex,
-          e.txHash,
-          e.blockTime,
+      if (e.name === "GrantIssued" && after !== undefined) {
+        this.sql.insert.run(
           id,
-          e.name,
-          actor === ZERO ? null : actor,
-          byCouncil ? 1 : 0,
-          JSON.stringify(a),
+          Number(after.agreementId),
+          after.consumer,
+          // As emitted (checksummed): the API shows it so; the fold's state has it in lower case.
+          String(a.grantee),
+          after.fieldMask.toString(),
+          after.expiresAt,
+          GRANT_STATUS.toIndex(after.status),
+          after.quota.calls,
+          QUOTA_PERIOD.toIndex(after.quota.per),
+          e.blockNumber,
+          e.blockTime,
+          e.txHash,
+          e.blockNumber,
         );
+        actor = after.consumer;
+      } else {
+        if (after !== undefined && after !== before) {
+          this.sql.setStatus.run(GRANT_STATUS.toIndex(after.status), e.blockNumber, id);
+        }
+        actor = byCouncil ? null : String(a.actor).toLowerCase();
+      }
+      this.sql.addEvent.run(...policyEventRow(e, id, actor, byCouncil));
     }
+  }
+
+  /**
+   * A grant as the core's fold leaves it (what the access decision reads, through its cache: see
+   * modules/fetch/policy.ts); undefined for a grant never issued.
+   */
+  state(grantId: number | string): GrantState | undefined {
+    const r = this.sql.get.get(Number(grantId)) as RawGrant | undefined;
+    if (!r) return undefined;
+    return {
+      id: String(r.id) as GrantId,
+      agreementId: String(r.agreement_id) as AgreementId,
+      consumer: r.consumer as DepartmentId,
+      grantee: r.grantee.toLowerCase(),
+      fieldMask: BigInt(r.field_mask),
+      expiresAt: r.expires_at,
+      quota: { calls: r.quota_calls, per: QUOTA_PERIOD.fromIndex(r.quota_per) },
+      status: GRANT_STATUS.fromIndex(r.status),
+    };
   }
 
   reset(): void {
@@ -161,7 +170,7 @@ export class GrantStore {
   }
 
   get(grantId: number): GrantRecord | null {
-    const row = this.db.prepare(`SELECT * FROM grants WHERE id = ?`).get(grantId) as RawGrant | undefined;
+    const row = this.sql.get.get(grantId) as RawGrant | undefined;
     return row ? fromRaw(row) : null;
   }
 

@@ -1,4 +1,4 @@
-import type { JsonObject } from "../common/indexed-event";
+import type { IndexedEvent, JsonObject } from "../common/indexed-event";
 
 /** The columns that `agreement_events` and `grant_events` share, as SQLite returns them. */
 export interface RawPolicyEvent {
@@ -35,4 +35,30 @@ export function policyEventFields(r: RawPolicyEvent): PolicyEventFields {
     byCouncil: r.by_council === 1,
     args: JSON.parse(r.args_json) as JsonObject,
   };
+}
+
+const ZERO = `0x${"0".repeat(64)}`;
+
+/**
+ * The values of an `agreement_events` or `grant_events` row, in column order, for an indexed event of `id` by
+ * `actor` (the zero id, an automatic step's, is stored as null).
+ */
+export function policyEventRow(
+  e: IndexedEvent,
+  id: number,
+  actor: string | null,
+  byCouncil: boolean,
+): [number, number, string, number, number, string, string | null, number, string] {
+  const actorOrNull = actor === ZERO ? null : actor;
+  return [
+    e.blockNumber,
+    e.logIndex,
+    e.txHash,
+    e.blockTime,
+    id,
+    e.name,
+    actorOrNull,
+    byCouncil ? 1 : 0,
+    JSON.stringify(e.args),
+  ];
 }

@@ -1,5 +1,7 @@
 import { exchangeDomain, requestDigest } from "../../../../core/exchange";
 import { PolicyStore } from "../../store/access-policy";
+import { AgreementStore } from "../../store/agreements";
+import { GrantStore } from "../../store/grants";
 import { ConsentStore } from "../../store/consents";
 import { IntentStore } from "../../store/intents";
 import { receiptLedger } from "../receipts";
@@ -14,7 +16,16 @@ import { FetchService } from "./service";
 
 /** The gateway's access policy (the exchange feature decides on it too): persisted projections, read per fetch. */
 export function accessPolicy(ctx: FeatureContext): AccessPolicy {
-  return ctx.single(accessPolicy, () => new AccessPolicy(ctx.projection(PolicyStore), ctx.projection(ConsentStore)));
+  return ctx.single(
+    accessPolicy,
+    () =>
+      new AccessPolicy(
+        ctx.projection(PolicyStore),
+        ctx.projection(AgreementStore),
+        ctx.projection(GrantStore),
+        ctx.projection(ConsentStore),
+      ),
+  );
 }
 
 /**

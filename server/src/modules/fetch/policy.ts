@@ -1,7 +1,8 @@
 /**
  * The access policy a data fetch is checked against: what `decide()` (decide.ts, pure) reads, as of the latest
- * indexed block. Resources, agreements, grants, operators and suspensions come from the persisted policy projection
- * (store/access-policy.ts), consents from the consent store's current consent of each key; both are applied inside
+ * indexed block. Resources, operators and suspensions come from the persisted policy projection
+ * (store/access-policy.ts), agreements and grants from their own projections (store/agreements.ts, store/grants.ts,
+ * the ones their APIs list), consents from the consent store's current consent of each key; all are applied inside
  * the indexer's page transaction, so a restart reuses them and never replays the history.
  *
  * Memory stays bounded whatever the number of consents: a consent is read from SQLite at the time of each fetch
@@ -18,6 +19,11 @@ import type { PolicyState } from "./decide";
 
 /** Entries of each kind kept in memory: enough for every grant a busy gateway serves at once. */
 const CACHE_ENTRIES = 4_096;
+
+/** What the policy needs of a projection of agreements or grants: one's state as the core's fold leaves it. */
+export interface StateReader<S> {
+  state(id: string): S | undefined;
+}
 
 /** The consent store's answer the policy needs: the current consent of a key, read when a fetch is decided. */
 export interface ConsentReader {
@@ -63,6 +69,8 @@ export class AccessPolicy implements PolicyState {
 
   constructor(
     private readonly store: PolicyStore,
+    private readonly agreementStore: StateReader<AgreementState>,
+    private readonly grantStore: StateReader<GrantState>,
     private readonly consents: ConsentReader,
   ) {
     store.onChange((changes) => this.forget(changes));
@@ -83,11 +91,11 @@ export class AccessPolicy implements PolicyState {
   }
 
   agreement(id: string): AgreementState | undefined {
-    return this.agreements.get(id, (key) => this.store.agreement(key));
+    return this.agreements.get(id, (key) => this.agreementStore.state(key));
   }
 
   grant(id: string): GrantState | undefined {
-    return this.grants.get(id, (key) => this.store.grant(key));
+    return this.grants.get(id, (key) => this.grantStore.state(key));
   }
 
   consent(subjectRef: string, recipient: string, resourceId: string, purpose: string): CurrentConsent | undefined {

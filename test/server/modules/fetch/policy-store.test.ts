@@ -9,10 +9,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { IndexedEvent, JsonObject } from "../../../../server/src/common/indexed-event";
-import { openDatabase, type Db } from "../../../../server/src/common/db";
+import { migrate, openDatabase, type Db } from "../../../../server/src/common/db";
 import { decide } from "../../../../server/src/modules/fetch/decide";
 import { AccessPolicy } from "../../../../server/src/modules/fetch/policy";
 import { PolicyStore } from "../../../../server/src/store/access-policy";
+import { AgreementStore } from "../../../../server/src/store/agreements";
+import { GrantStore } from "../../../../server/src/store/grants";
 import { ConsentStore } from "../../../../server/src/store/consents";
 
 const word = (byte: string) => `0x${byte.repeat(32)}`;
@@ -105,10 +107,32 @@ describe("Access policy on SQLite (issue 17)", function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  function open(): { store: PolicyStore; consents: ConsentStore; policy: AccessPolicy } {
-    const store = new PolicyStore(db);
+  /** The projections the policy reads but consents: the gateway applies each page to all of them, in one transaction. */
+  interface Projections {
+    fresh: boolean;
+    apply(events: readonly IndexedEvent[]): void;
+    reset(): void;
+  }
+
+  function open(): { store: Projections; consents: ConsentStore; policy: AccessPolicy } {
+    const policyStore = new PolicyStore(db);
+    const agreements = new AgreementStore(db);
+    const grants = new GrantStore(db);
     const consents = new ConsentStore(db);
-    return { store, consents, policy: new AccessPolicy(store, consents) };
+    const store: Projections = {
+      fresh: policyStore.fresh,
+      apply: (events) => {
+        agreements.apply(events);
+        grants.apply(events);
+        policyStore.apply(events);
+      },
+      reset: () => {
+        agreements.reset();
+        grants.reset();
+        policyStore.reset();
+      },
+    };
+    return { store, consents, policy: new AccessPolicy(policyStore, agreements, grants, consents) };
   }
 
   it("is fresh only when its tables are created, and answers after a restart without any replay", function () {
@@ -152,6 +176,51 @@ describe("Access policy on SQLite (issue 17)", function () {
       state: "active",
     });
     expect(policy.now(0)).to.equal(T0 + 1);
+  });
+
+  it("reads agreements and grants from their own projections: a database that kept its own copies drops them, with no replay", function () {
+    const earlier = openDatabase(path.join(dir, "earlier.sqlite"));
+    try {
+      const tables = () =>
+        (earlier.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map(
+          (t) => t.name,
+        );
+      // The policy's six migrations before these, its own agreements table among them (reduced to its key).
+      migrate(earlier, "access_policy", [
+        `CREATE TABLE policy_resources (resource_id TEXT PRIMARY KEY, provider TEXT NOT NULL, code TEXT NOT NULL,
+           version INTEGER NOT NULL, retired INTEGER NOT NULL, personal INTEGER NOT NULL, fields_json TEXT NOT NULL)
+           WITHOUT ROWID`,
+        `CREATE TABLE policy_agreements (agreement_id TEXT PRIMARY KEY) WITHOUT ROWID`,
+        `CREATE TABLE policy_grants (grant_id TEXT PRIMARY KEY, agreement_id TEXT NOT NULL, consumer TEXT NOT NULL,
+           grantee TEXT NOT NULL, field_mask TEXT NOT NULL, expires_at INTEGER NOT NULL, quota_calls INTEGER NOT NULL,
+           quota_per INTEGER NOT NULL, status INTEGER NOT NULL) WITHOUT ROWID`,
+        `CREATE TABLE policy_operators (account TEXT PRIMARY KEY, department_id TEXT NOT NULL) WITHOUT ROWID`,
+        `CREATE TABLE policy_suspended (department_id TEXT PRIMARY KEY) WITHOUT ROWID`,
+        `CREATE TABLE policy_clock (id INTEGER PRIMARY KEY CHECK (id = 1), latest_block_time INTEGER NOT NULL)`,
+      ]);
+      expect(tables()).to.include.members(["policy_agreements", "policy_grants"]);
+      expect(new PolicyStore(earlier).fresh).to.equal(false);
+      expect(tables()).to.not.include.members(["policy_agreements"]);
+      expect(tables()).to.not.include.members(["policy_grants"]);
+      expect(tables()).to.include.members(["policy_resources", "policy_operators"]);
+    } finally {
+      earlier.close();
+    }
+
+    const { store, policy } = open();
+    store.apply(history());
+    const agreements = new AgreementStore(db);
+    const grants = new GrantStore(db);
+    expect(policy.agreement("7")).to.deep.equal(agreements.state(7));
+    expect(policy.agreement("7")).to.deep.include({ storedStatus: agreements.get(7)?.storedStatus, purpose: PURPOSE });
+    expect(policy.grant("9")).to.deep.equal(grants.state(9));
+    expect(policy.grant("9")).to.deep.include({ status: grants.get(9)?.status, grantee: GRANTEE.toLowerCase() });
+    expect(db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE 'policy_%'`).pluck().all()).to.have.members([
+      "policy_resources",
+      "policy_operators",
+      "policy_suspended",
+      "policy_clock",
+    ]);
   });
 
   it("drops from its cache what an indexed page changed: a paused grant is read paused at once", function () {
@@ -278,8 +347,8 @@ describe("Access policy on SQLite (issue 17)", function () {
       /SEARCH c USING INDEX consent_records_by_key \(subject_ref=\? AND recipient=\? AND resource_id=\? AND purpose=\?\)/,
     );
     expect(plans.map((p) => p.sql.match(/FROM (\w+)/)?.[1])).to.include.members([
-      "policy_grants",
-      "policy_agreements",
+      "grants",
+      "agreements",
       "policy_resources",
       "policy_operators",
       "policy_suspended",
