@@ -116,6 +116,9 @@ export class ReplayChain {
       baseFeePerGas: "0x1",
       miner: `0x${"0".repeat(40)}`,
       logsBloom: `0x${"0".repeat(512)}`,
+      // What a client library such as ethers (the auditor's) requires of a block besides the above.
+      difficulty: "0x0",
+      extraData: "0x",
     };
   }
 
@@ -148,9 +151,20 @@ export class ReplayChain {
   }
 
   /** A block's logs as the JSON text of their array's items (without the brackets), as an answer carries them. */
-  logsJson(block: number, addresses: ReadonlySet<string> | null): string {
+  /**
+   * The block's logs as the JSON of an `eth_getLogs` answer, of `addresses` (null: any) matching `topics` (an
+   * `eth_getLogs` filter's: a position null for any, one value, or a list of values).
+   */
+  logsJson(block: number, addresses: ReadonlySet<string> | null, topics: readonly unknown[] = []): string {
+    const matches = (log: RawLog) =>
+      topics.every((wanted, i) => {
+        if (wanted === null || wanted === undefined) return true;
+        const actual = log.topics[i]?.toLowerCase();
+        const values = (Array.isArray(wanted) ? wanted : [wanted]).map((v) => String(v).toLowerCase());
+        return actual !== undefined && values.includes(actual);
+      });
     return this.logsOf(block)
-      .filter((log) => addresses === null || addresses.has(log.address.toLowerCase()))
+      .filter((log) => (addresses === null || addresses.has(log.address.toLowerCase())) && matches(log))
       .map(
         (l) =>
           `{"address":"${l.address}","topics":["${l.topics.join('","')}"],"data":"${l.data}",` +

@@ -76,7 +76,7 @@ describe("replay node (benchmark stand-in for a chain of 10^6 consents)", functi
     expect(() => new ReplayChain(spec).verifyLayouts(200)).not.to.throw();
   });
 
-  it("feeds the gateway's indexer and projections the synthetic consents and grants after the real blocks", async function () {
+  it("feeds the gateway's indexer and projections the synthetic consents and grants after the real blocks, and answers filters by topic", async function () {
     const chain = new ReplayChain(spec);
     const replay = new ReplayNode(chain, await realNode());
     const content = replay.setConsents(1_050);
@@ -127,6 +127,21 @@ describe("replay node (benchmark stand-in for a chain of 10^6 consents)", functi
     expect(grants.state("1000105")).to.include({ agreementId: "7", consumer: departments[0], status: "active" });
     expect(db.prepare("SELECT count(*) FROM grants").pluck().get()).to.equal(106);
     expect(replay.served.get("eth_sendRawTransaction")).to.equal(undefined);
+    // Filtered by topics as an auditor asks: one subject's consent (its reference is the consent's first topic).
+    const recorded = CONTRACT_INTERFACES.ConsentRegistry.getEvent("ConsentRecorded")!.topicHash;
+    const bySubject = (await provider.send("eth_getLogs", [
+      { address: REGISTRY, topics: [recorded, topics[1]], fromBlock: "0x1", toBlock: "latest" },
+    ])) as { topics: string[] }[];
+    expect(bySubject.map((log) => log.topics[1])).to.deep.equal([topics[1]]);
+    const grantsIssued = (await provider.send("eth_getLogs", [
+      {
+        topics: [[CONTRACT_INTERFACES.Grants.getEvent("GrantIssued")!.topicHash]],
+        fromBlock: "0x1",
+        toBlock: "latest",
+      },
+    ])) as { address: string }[];
+    expect(grantsIssued).to.have.length(106);
+    expect(new Set(grantsIssued.map((log) => log.address.toLowerCase()))).to.deep.equal(new Set([GRANTS]));
     const write = await provider.send("eth_sendRawTransaction", ["0x00"]).then(
       () => "accepted",
       (error: unknown) => String(error),
