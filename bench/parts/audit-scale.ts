@@ -72,7 +72,7 @@ export async function auditScalePart(ctx: BenchContext): Promise<Record<string, 
 }
 
 /** Runs the auditor under /usr/bin/time: wall seconds, peak resident memory, exit status and violations found. */
-async function timed(ctx: BenchContext, name: string, args: readonly string[]) {
+export async function timed(ctx: BenchContext, name: string, args: readonly string[]) {
   const timeFile = path.join(ctx.workDir, `${name}.time`);
   const started = performance.now();
   const proc = start(name, "/usr/bin/time", ["-f", "%M %U %S", "-o", timeFile, process.execPath, LAUNCHER, ...args], {

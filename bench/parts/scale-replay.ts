@@ -11,7 +11,8 @@
  * - indexing, events a second: the consumer's gateway stopped while the chain grows to 10^6, then started;
  * - resident memory of both gateways after indexing 10^6 (the provider's indexed them too), and after a restart;
  * - restart to serving: from the spawn until a fetch is decided and the subject's consent trail answered;
- * - database bytes per consent: the consumer's gateway.db growth over the synthetic consents (and grants) added.
+ * - database bytes per consent: the consumer's gateway.db growth over the synthetic consents (and grants) added;
+ * - the auditor's `report` over the whole chain at both sizes: wall and CPU seconds, peak resident memory.
  * The replay node refuses writes: receipts are recorded but never anchored, and the anchoring limit is raised.
  * Quick mode: 10^5 synthetic consents instead of 10^6, and two pairs of turns instead of three.
  * With --profile both gateways run under --cpu-prof (each process writes its profile when it stops): the consumer's
@@ -28,7 +29,7 @@ import { arrangeFetchPath } from "../lib/fetch-path";
 import { load, type LoadResult } from "../lib/load";
 import { DatabaseSets } from "../lib/database-sets";
 import { cpuReader, perRequest } from "../lib/proc-stats";
-import { freePort, sleep, startTs, waitFor } from "../lib/procs";
+import { freePort, ROOT, sleep, start, startTs, waitFor } from "../lib/procs";
 import {
   growth,
   monotonicUs,
@@ -43,6 +44,8 @@ import type { ReplayChainSpec } from "../lib/replay-chain";
 import { PURPOSE } from "../lib/sharing";
 import { Api, CONSUMER, PROVIDER, startStack, type Stack } from "../lib/stack";
 import { catchUp, databaseBytes, fileBytes, machineDescription, metric, restartToServing, rssMiB } from "./scale";
+import { timed } from "./audit-scale";
+import { writeDeployment } from "../../server/src/chain/deployment";
 
 const SMALL = 1_000;
 const SUBJECTS = 16;
@@ -203,6 +206,22 @@ export async function scaleReplayPart(ctx: BenchContext): Promise<Record<string,
     }
     await stack.stopGateway(CONSUMER);
     await stack.stopGateway(PROVIDER);
+
+    // The auditor's scorecard (`npm run audit -- report`) over the whole chain at both sizes: it folds every
+    // consent's event a page at a time, so its memory must not follow the consents.
+    const deploymentFile = path.join(ctx.workDir, "scale-replay-deployment.json");
+    writeDeployment(deploymentFile, stack.system.deployment);
+    const auditReport: Record<string, unknown> = {};
+    // Built first (if its sources changed), so that neither size's figure includes the build.
+    await start("scale-replay-audit-build", process.execPath, [path.join(ROOT, "scripts/audit/launch.cjs"), "help"], {
+      logDir: ctx.logDir,
+    }).exited;
+    for (const size of ["small", "large"] as const) {
+      await grow(sizes[size]);
+      const args = ["report", "--rpc", replay, "--deployment", deploymentFile, "--json"];
+      auditReport[`at_${sizes[size]}`] = await timed(ctx, `scale-replay-report-${size}`, args);
+      ctx.log(`scale-replay: audit report at ${sizes[size]}: ${JSON.stringify(auditReport[`at_${sizes[size]}`])}`);
+    }
     await replayProc.stop();
 
     return {
@@ -243,6 +262,7 @@ export async function scaleReplayPart(ctx: BenchContext): Promise<Record<string,
         trail_status: trail.status,
         trail_s: round(trailSeconds, 3),
       },
+      audit_report: auditReport,
       database: {
         bytes: bytesAfter,
         bytes_per_consent: round((bytesAfter - bytesBefore) / added, 0),

@@ -1,10 +1,11 @@
 import { getAddress, type EventFragment, type ParamType } from "ethers";
-import type { JsonObject, JsonValue } from "../common/indexed-event";
+import type { JsonObject, JsonValue } from "../json/json-value";
 
 /**
  * An event's arguments read straight from a log's topics and data words, for events whose arguments are each one
- * word or a tuple of them (every ConsentRegistry event, GrantIssued: most of a province's logs): ethers' generic decoder builds a Result, a
- * coder tree and a bigint per argument, which was most of the indexer's time per consent (issue 17). The output is
+ * word or a tuple of them (every ConsentRegistry event, GrantIssued: most of a province's logs): ethers' generic
+ * decoder builds a Result, a coder tree and a bigint per argument, which was most of the gateway's indexer's time per
+ * consent (issue 17), and of the auditor's scorecard. The output is
  * what `abiArgsToJson(iface.decodeEventLog(...))` gives for the same log, argument for argument; any log this layout
  * does not read exactly as ethers would (an unexpected topic count or data length, an address word with high bits
  * set) yields null, and the caller decodes it with ethers, which then decides.

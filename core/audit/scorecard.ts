@@ -189,6 +189,8 @@ export class ScorecardFold {
   private readonly tallies = new Map<string, Tally>();
   /** Consent id → its recorder, when withdrawals do not name it. */
   private readonly consentRecorders: Map<string, string> | null;
+  /** Each recorder's id as one string (see `addConsentEvent`). */
+  private readonly recorders = new Map<string, string>();
 
   constructor(
     private readonly period: ScorecardPeriod,
@@ -318,13 +320,23 @@ export class ScorecardFold {
     const a = e.args;
     const count = e.count ?? 1;
     if (e.name === "ConsentRecorded") {
-      this.consentRecorders?.set(lower(a.consentId), String(a.recorder));
+      // One string per department, shared by all its consents: a province's map holds millions of them.
+      this.consentRecorders?.set(lower(a.consentId), this.interned(String(a.recorder)));
       if (this.inPeriod(e.time)) this.tally(String(a.recorder)).consentsRecorded += count;
     } else if (e.name === "ConsentWithdrawn") {
       const recorder =
         this.consentRecorders === null ? namedRecorder(a) : this.consentRecorders.get(lower(a.consentId));
       if (recorder !== undefined && this.inPeriod(e.time)) this.tally(recorder).consentsWithdrawn += count;
     }
+  }
+
+  private interned(department: string): string {
+    let kept = this.recorders.get(department);
+    if (kept === undefined) {
+      kept = department;
+      this.recorders.set(department, kept);
+    }
+    return kept;
   }
 
   /** One receipt, counted for the department that wrote it when in the period. */

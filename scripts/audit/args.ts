@@ -37,7 +37,7 @@ common options
   --deployment <file>    deployment file (default ${DEFAULT_DEPLOYMENT_FILE})
   --json                 the report as JSON on stdout
   --out <file>           also write the report as .md or .html (consent-record: the JSON)
-  --page-blocks <n>      blocks per eth_getLogs call (default ${DEFAULT_PAGE_BLOCKS})
+  --page-blocks <n>      most blocks one eth_getLogs call spans (default ${DEFAULT_PAGE_BLOCKS})
 
 dates: YYYY-MM-DD (a day in UTC+8, --to includes the whole day), an ISO date-time with its zone, or unix seconds
 --max-anchor-delay: default ${DEFAULT_MAX_ANCHOR_DELAY} s (the gateway's 60 s anchoring limit plus its 2 s batch window)

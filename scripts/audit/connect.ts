@@ -10,6 +10,7 @@ import { CONTRACT_NAMES } from "../../core/contracts";
 import { readDeploymentFile, type DeploymentFile } from "./deployment-file";
 import { UsageError } from "./errors";
 import { DEFAULT_PAGE_BLOCKS, EventSource } from "./event-source";
+import { rpcLogReader } from "./log-reader";
 
 const DEFAULT_RPC = "http://127.0.0.1:8545";
 export const DEFAULT_DEPLOYMENT_FILE = ".kuajie/dev/deployment.json";
@@ -67,7 +68,11 @@ export async function connect(options: ConnectOptions): Promise<AuditContext> {
       deployment,
       chainId,
       head: { number: latest.number, time: latest.timestamp },
-      events: new EventSource(provider, fromBlock, latest.number, options.pageBlocks ?? DEFAULT_PAGE_BLOCKS),
+      events: new EventSource(provider, fromBlock, latest.number, {
+        pageBlocks: options.pageBlocks ?? DEFAULT_PAGE_BLOCKS,
+        // Over the node's URL when the auditor opened it; a provider handed in (a test's) is read through.
+        readLogs: owned ? rpcLogReader(rpc) : undefined,
+      }),
       deploymentProblems: problems,
       close: () => {
         if (owned) provider.destroy();

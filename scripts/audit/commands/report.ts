@@ -8,13 +8,13 @@
  */
 import { loadCalendar, workingDaysBetween } from "../state/calendar";
 import { cstDateOf } from "../../../core/calendar/working-days";
-import { computeScorecards, type Scorecard, type ScorecardReceipt } from "../../../core/audit/scorecard";
+import { ScorecardFold, type Scorecard } from "../../../core/audit/scorecard";
 import type { AuditContext } from "../connect";
 import type { ReceiptEntry } from "../receipts-file";
 import { chainOf, type AuditReport, type Cell, type Table } from "../render/model";
 import type { Violation } from "../rules";
 import { loadDirectory } from "../state/directory";
-import { scorecardEvents } from "../state/scorecard-events";
+import { foldScorecardEvents } from "../state/scorecard-events";
 import { formatDuration, isoTime } from "../time";
 import { verifyReceipts, type ReceiptSource } from "../verify";
 import { wrongDeploymentReport } from "./wrong-deployment";
@@ -36,23 +36,22 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
   // Everything as it stood at the end of the period.
   const events = ctx.events.until((await ctx.events.firstBlockAtOrAfter(to + 1)) - 1);
   const atEnd: AuditContext = { ...ctx, events };
-  const [directory, calendar, chainEvents] = await Promise.all([
+  // The chain's events and the receipts stream into the fold, which keeps counts (core/audit/scorecard.ts).
+  const fold = new ScorecardFold({ from, to });
+  const [directory, calendar] = await Promise.all([
     loadDirectory(atEnd),
     loadCalendar(atEnd),
-    scorecardEvents(atEnd),
+    foldScorecardEvents(atEnd, fold),
   ]);
 
   const violations: Violation[] = [];
-  let receipts: ScorecardReceipt[] | undefined;
   if (options.entries) {
-    // The file streams through the checks; only what the scorecard counts of each receipt is kept.
-    const kept: ScorecardReceipt[] = [];
     const verified = await verifyReceipts(
       ctx,
       options.entries,
       { maxAnchorDelay: options.maxAnchorDelay, span: { from: options.from, to: options.to } },
       ({ receipt }) =>
-        kept.push({
+        fold.addReceipt({
           department: receipt.department,
           time: receipt.time,
           result: receipt.result,
@@ -60,9 +59,8 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
         }),
     );
     violations.push(...verified.violations);
-    receipts = kept;
   }
-  const scored = computeScorecards(chainEvents, { from, to }, receipts);
+  const scored = fold.result();
   const ranked = scored.cards;
   const overdueItems = scored.overdue;
   const overdueDemands = scored.overdueDemands;

@@ -1,14 +1,43 @@
-/** The events the scorecard counts (core/audit/scorecard.ts), read from the chain with their arguments by name. */
-import { SCORECARD_CONTRACTS, type ScorecardEvent } from "../../../core/audit/scorecard";
+/**
+ * The events the scorecard counts (core/audit/scorecard.ts), read from the chain and folded as they come: a page of
+ * one contract's logs at a time (a province's consents are millions), contracts one after another, each in chain
+ * order, as the fold asks. Arguments are read by the core's event layouts where an event's are one-word values
+ * (every ConsentRegistry event, GrantIssued: nearly all of a province's logs), as the gateway's indexer reads them;
+ * ethers' decoder, about twenty times slower a log, reads the rest and any log a layout declines.
+ */
+import type { EventFragment, Interface } from "ethers";
+import { eventLayout, type EventLayout } from "../../../core/abi/event-layout";
+import { SCORECARD_CONTRACTS, type ScorecardFold } from "../../../core/audit/scorecard";
 import type { AuditContext } from "../connect";
 import { interfaces } from "../contracts";
+import type { RawLog } from "../event-source";
 
-export async function scorecardEvents(ctx: AuditContext): Promise<ScorecardEvent[]> {
-  const perContract = await Promise.all(
-    SCORECARD_CONTRACTS.map(async (contract) => {
-      const events = await ctx.events.events(ctx.deployment.contracts[contract], interfaces[contract], []);
-      return events.map((e) => ({ contract, name: e.name, args: e.args.toObject(true), time: e.time }));
-    }),
-  );
-  return perContract.flat();
+interface Decoder {
+  event: EventFragment;
+  layout: EventLayout | null;
+}
+
+export async function foldScorecardEvents(ctx: AuditContext, fold: ScorecardFold): Promise<void> {
+  for (const contract of SCORECARD_CONTRACTS) {
+    const iface = interfaces[contract];
+    const decoders = decodersOf(iface);
+    for await (const logs of ctx.events.logPages(ctx.deployment.contracts[contract], [])) {
+      for (const log of logs) {
+        const decoder = decoders.get(log.topics[0]?.toLowerCase() ?? "");
+        if (decoder === undefined) continue; // an event of another interface at the same address
+        const args = decoder.layout?.(log.topics, log.data) ?? decoded(iface, decoder.event, log);
+        fold.add({ contract, name: decoder.event.name, args, time: await ctx.events.blockTime(log.blockNumber) });
+      }
+    }
+  }
+}
+
+function decodersOf(iface: Interface): Map<string, Decoder> {
+  const decoders = new Map<string, Decoder>();
+  iface.forEachEvent((event) => decoders.set(event.topicHash.toLowerCase(), { event, layout: eventLayout(event) }));
+  return decoders;
+}
+
+function decoded(iface: Interface, event: EventFragment, log: RawLog): Record<string, unknown> {
+  return iface.decodeEventLog(event, log.data, log.topics).toObject(true);
 }

@@ -10,7 +10,7 @@ import type Database from "better-sqlite3";
 import pino, { type BaseLogger } from "pino";
 import { describeNodeError, IndexerBehindError } from "./errors";
 import type { IndexedEvent, JsonObject } from "../common/indexed-event";
-import { eventLayout, type EventLayout } from "./event-layout";
+import { eventLayout, type EventLayout } from "../../../core/abi/event-layout";
 import { abiArgsToJson } from "./json";
 import { migrateChainSchema } from "./schema";
 

@@ -3,9 +3,9 @@
  * folds it into tables), so that neither imports the other.
  */
 
-/** A value that `JSON.stringify` writes and `JSON.parse` reads back unchanged. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
+import type { JsonObject } from "../../../core/json/json-value";
+
+export type { JsonObject, JsonValue } from "../../../core/json/json-value";
 
 /** A contract event as indexed, decoded with the contract's ABI. */
 export interface IndexedEvent {

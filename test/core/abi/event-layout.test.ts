@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { EventFragment, Interface, id as keccakText, type ParamType } from "ethers";
 import { CONTRACT_INTERFACES } from "../../../server/src/chain/adapter";
-import { eventLayout } from "../../../server/src/chain/event-layout";
+import { eventLayout } from "../../../core/abi/event-layout";
 import { abiArgsToJson } from "../../../server/src/chain/json";
 
 /**
