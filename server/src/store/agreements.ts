@@ -11,7 +11,13 @@ import type { AgreementId, DepartmentId, ResourceId } from "../../../core/ids";
 import { AGREEMENT_STATUS, LEGAL_BASIS, QUOTA_PERIOD } from "../../../core/codes/enumerations";
 import { bytes32ToCode } from "../common/short-codes";
 import type { IndexedEvent } from "../common/indexed-event";
-import { policyEventFields, policyEventRow, type PolicyEventFields, type RawPolicyEvent } from "./policy-event-row";
+import {
+  counterId,
+  policyEventFields,
+  policyEventRow,
+  type PolicyEventFields,
+  type RawPolicyEvent,
+} from "./policy-event-row";
 import type { Db } from "../common/db";
 import { migrate } from "../common/db";
 
@@ -207,7 +213,8 @@ export class AgreementStore {
    * cache: see modules/fetch/policy.ts); undefined for an agreement never requested.
    */
   state(agreementId: number | string): AgreementState | undefined {
-    const row = this.sql.state.get(Number(agreementId)) as RawAgreement | undefined;
+    const id = counterId(agreementId);
+    const row = id === undefined ? undefined : (this.sql.state.get(id) as RawAgreement | undefined);
     return row ? stateOf(row) : undefined;
   }
 

@@ -2,7 +2,13 @@ import { GRANT_STATUS, QUOTA_PERIOD } from "../../../core/codes/enumerations";
 import { applyGrantEvent, type GrantState } from "../../../core/folds/grants";
 import type { AgreementId, DepartmentId, GrantId } from "../../../core/ids";
 import type { IndexedEvent } from "../common/indexed-event";
-import { policyEventFields, policyEventRow, type PolicyEventFields, type RawPolicyEvent } from "./policy-event-row";
+import {
+  counterId,
+  policyEventFields,
+  policyEventRow,
+  type PolicyEventFields,
+  type RawPolicyEvent,
+} from "./policy-event-row";
 import type { Quota } from "./agreements";
 import type { Db } from "../common/db";
 import { migrate } from "../common/db";
@@ -151,7 +157,8 @@ export class GrantStore {
    * modules/fetch/policy.ts); undefined for a grant never issued.
    */
   state(grantId: number | string): GrantState | undefined {
-    const r = this.sql.get.get(Number(grantId)) as RawGrant | undefined;
+    const id = counterId(grantId);
+    const r = id === undefined ? undefined : (this.sql.get.get(id) as RawGrant | undefined);
     if (!r) return undefined;
     return {
       id: String(r.id) as GrantId,

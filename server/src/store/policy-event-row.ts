@@ -62,3 +62,12 @@ export function policyEventRow(
     JSON.stringify(e.args),
   ];
 }
+
+/**
+ * The row id of an agreement or a grant (a contract's counter) from its id as the API or a fold writes it: a decimal
+ * string in canonical form or a number; undefined for anything else ("09", "1e3", past 2^53), which no row has.
+ */
+export function counterId(id: number | string): number | undefined {
+  const n = Number(id);
+  return Number.isSafeInteger(n) && String(n) === String(id) ? n : undefined;
+}

@@ -215,6 +215,10 @@ describe("Access policy on SQLite (issue 17)", function () {
     expect(policy.agreement("7")).to.deep.include({ storedStatus: agreements.get(7)?.storedStatus, purpose: PURPOSE });
     expect(policy.grant("9")).to.deep.equal(grants.state(9));
     expect(policy.grant("9")).to.deep.include({ status: grants.get(9)?.status, grantee: GRANTEE.toLowerCase() });
+    // Only an id's canonical decimal form names it (the rows are keyed by number).
+    for (const alias of ["09", "9.0", "0x9", "9e0", " 9"]) expect(policy.grant(alias), alias).to.equal(undefined);
+    for (const alias of ["07", "7.0", "7e0"]) expect(policy.agreement(alias), alias).to.equal(undefined);
+    expect(policy.grant("9007199254740993")).to.equal(undefined);
     expect(db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE 'policy_%'`).pluck().all()).to.have.members([
       "policy_resources",
       "policy_operators",
