@@ -29,7 +29,7 @@ import { arrangeFetchPath } from "../lib/fetch-path";
 import { load, type LoadResult } from "../lib/load";
 import { DatabaseSets } from "../lib/database-sets";
 import { cpuReader, perRequest } from "../lib/proc-stats";
-import { freePort, ROOT, sleep, start, startTs, waitFor } from "../lib/procs";
+import { freePort, sleep, startTs, waitFor } from "../lib/procs";
 import {
   growth,
   monotonicUs,
@@ -44,7 +44,7 @@ import type { ReplayChainSpec } from "../lib/replay-chain";
 import { PURPOSE } from "../lib/sharing";
 import { Api, CONSUMER, PROVIDER, startStack, type Stack } from "../lib/stack";
 import { catchUp, databaseBytes, fileBytes, machineDescription, metric, restartToServing, rssMiB } from "./scale";
-import { timed } from "./audit-scale";
+import { buildAuditor, timed } from "./audit-scale";
 import { writeDeployment } from "../../server/src/chain/deployment";
 
 const SMALL = 1_000;
@@ -212,10 +212,7 @@ export async function scaleReplayPart(ctx: BenchContext): Promise<Record<string,
     const deploymentFile = path.join(ctx.workDir, "scale-replay-deployment.json");
     writeDeployment(deploymentFile, stack.system.deployment);
     const auditReport: Record<string, unknown> = {};
-    // Built first (if its sources changed), so that neither size's figure includes the build.
-    await start("scale-replay-audit-build", process.execPath, [path.join(ROOT, "scripts/audit/launch.cjs"), "help"], {
-      logDir: ctx.logDir,
-    }).exited;
+    await buildAuditor(ctx, "scale-replay-audit-build");
     for (const size of ["small", "large"] as const) {
       await grow(sizes[size]);
       const args = ["report", "--rpc", replay, "--deployment", deploymentFile, "--json"];

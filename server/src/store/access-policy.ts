@@ -98,7 +98,8 @@ export class PolicyStore {
   private readonly sql;
 
   constructor(private readonly db: Db) {
-    // Fresh when the tables were created now; a later migration alone (dropping the old agreements table) is not.
+    // Fresh when the tables were created now; later migrations alone (dropping the old copies of agreements and
+    // grants) are not: those tables are kept by their own projections, and nothing here needs a replay.
     this.fresh = migrate(db, "access_policy", MIGRATIONS) === MIGRATIONS.length;
     this.sql = {
       resource: db.prepare(`SELECT * FROM policy_resources WHERE resource_id = ?`),
