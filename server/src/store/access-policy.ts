@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { agreementEventOf } from "../../../core/folds/agreements";
 import { applyDepartmentEvent, DEPARTMENT_STATUS_EVENTS } from "../../../core/folds/departments";
 import { applyOperatorEvent, OPERATOR_EVENTS } from "../../../core/folds/operators";
@@ -8,31 +7,16 @@ import { migrate } from "../common/db";
 import type { IndexedEvent, JsonValue } from "../common/indexed-event";
 
 /**
- * The access policy's persisted state, everything a fetch decision reads except consents (which the consent store
- * holds, once) and agreements and grants (which their own projections hold, once): catalog resources with their
- * fields in bit order, which account acts for which department, which departments are suspended, and the latest block
- * time. It still reports which agreements and grants a page changed, for the decision's cache.
+ * The access policy's persisted state, everything a fetch decision reads but what other projections hold once
+ * (consents in the consent store; resources, agreements and grants in the catalog's, the agreements' and the grants'
+ * projections, the ones their APIs list): which account acts for which department, which departments are suspended,
+ * and the latest block time. It still reports which resources, agreements and grants a page changed, for the
+ * decision's cache.
  *
  * A projection applied inside the indexer's page transaction and cleared with it on a reset, so it always reflects
- * exactly the indexed block and survives a restart (no replay at start). Its rows grow with the catalog and the
- * operators, never with consents. Statements are prepared once.
+ * exactly the indexed block and survives a restart (no replay at start). Its rows grow with the operators and the
+ * suspended departments, never with consents. Statements are prepared once.
  */
-
-interface ResourceField {
-  name: string;
-  type: string;
-  personal: boolean;
-}
-
-export interface PolicyResource {
-  id: string;
-  provider: string;
-  code: string;
-  version: number;
-  retired: boolean;
-  personal: boolean;
-  fields: ResourceField[];
-}
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE policy_resources (
@@ -57,28 +41,11 @@ const MIGRATIONS: readonly string[] = [
   // same core folds: one projection of each in a gateway's database, not two that could disagree.
   `DROP TABLE policy_agreements`,
   `DROP TABLE policy_grants`,
+  // Resources likewise, from the catalog's projection: the fields a fetch delivers are the ones the catalog lists.
+  `DROP TABLE policy_resources`,
 ];
 
-const metadataSchema = z.looseObject({
-  fields: z
-    .array(z.looseObject({ name: z.string(), type: z.string().optional(), personal: z.boolean().optional() }))
-    .optional(),
-});
-
 const str = (v: JsonValue | undefined): string => (typeof v === "string" ? v.toLowerCase() : String(v ?? ""));
-const num = (v: JsonValue | undefined): number => Number(v ?? 0);
-const obj = (v: JsonValue | undefined): Record<string, JsonValue> =>
-  v !== null && typeof v === "object" && !Array.isArray(v) ? v : {};
-
-interface ResourceRow {
-  resource_id: string;
-  provider: string;
-  code: string;
-  version: number;
-  retired: number;
-  personal: number;
-  fields_json: string;
-}
 
 /** Which cached entries an applied page changed (the access policy's cache drops them). */
 export interface PolicyChanges {
@@ -98,16 +65,10 @@ export class PolicyStore {
   private readonly sql;
 
   constructor(private readonly db: Db) {
-    // Fresh when the tables were created now; later migrations alone (dropping the old copies of agreements and
-    // grants) are not: those tables are kept by their own projections, and nothing here needs a replay.
+    // Fresh when the tables were created now; later migrations alone (dropping the old copies of resources,
+    // agreements and grants) are not: those are kept by their own projections, and nothing here needs a replay.
     this.fresh = migrate(db, "access_policy", MIGRATIONS) === MIGRATIONS.length;
     this.sql = {
-      resource: db.prepare(`SELECT * FROM policy_resources WHERE resource_id = ?`),
-      putResource: db.prepare(
-        `INSERT OR REPLACE INTO policy_resources (resource_id, provider, code, version, retired, personal, fields_json)
-         VALUES (@resource_id, @provider, @code, @version, @retired, @personal, @fields_json)`,
-      ),
-      retireResource: db.prepare(`UPDATE policy_resources SET retired = 1 WHERE resource_id = ?`),
       operator: db.prepare(`SELECT department_id FROM policy_operators WHERE account = ?`),
       addOperator: db.prepare(`INSERT OR REPLACE INTO policy_operators (account, department_id) VALUES (?, ?)`),
       removeOperator: db.prepare(`DELETE FROM policy_operators WHERE account = ? AND department_id = ?`),
@@ -158,30 +119,13 @@ export class PolicyStore {
   }
 
   reset(): void {
-    this.db.exec(
-      `DELETE FROM policy_resources;
-       DELETE FROM policy_operators; DELETE FROM policy_suspended; DELETE FROM policy_clock;`,
-    );
+    this.db.exec(`DELETE FROM policy_operators; DELETE FROM policy_suspended; DELETE FROM policy_clock;`);
     this.listeners.forEach((listener) => listener(null));
   }
 
   /** The time of the latest indexed block with a Kuajie event (seconds), 0 before any. */
   latestBlockTime(): number {
     return (this.sql.clock.get() as { latest_block_time: number } | undefined)?.latest_block_time ?? 0;
-  }
-
-  resource(id: string): PolicyResource | undefined {
-    const row = this.sql.resource.get(id.toLowerCase()) as ResourceRow | undefined;
-    if (!row) return undefined;
-    return {
-      id: row.resource_id,
-      provider: row.provider,
-      code: row.code,
-      version: row.version,
-      retired: row.retired === 1,
-      personal: row.personal === 1,
-      fields: JSON.parse(row.fields_json) as ResourceField[],
-    };
   }
 
   /** The department an operator account acts for, or undefined. */
@@ -212,30 +156,9 @@ export class PolicyStore {
     changes.departments.add(department);
   }
 
+  /** The catalog's projection folds the event; the cache of the access policy drops the resource it names. */
   private applyCatalog(e: IndexedEvent, changes: PolicyChanges): void {
-    const a = e.args;
-    const id = str(a.resourceId);
-    switch (e.name) {
-      case "ResourceRegistered":
-      case "ResourceUpdated": {
-        const previous = this.resource(id);
-        this.sql.putResource.run({
-          resource_id: id,
-          provider: str(a.provider),
-          code: typeof a.code === "string" ? a.code : (previous?.code ?? ""),
-          version: e.name === "ResourceRegistered" ? 1 : num(a.version),
-          retired: 0,
-          personal: obj(a.terms).personal === true ? 1 : 0,
-          fields_json: JSON.stringify(fieldsOf(a.metadata)),
-        });
-        changes.resources.add(id);
-        break;
-      }
-      case "ResourceRetired":
-        this.sql.retireResource.run(id);
-        changes.resources.add(id);
-        break;
-    }
+    if (e.args.resourceId !== undefined) changes.resources.add(str(e.args.resourceId));
   }
 
   /** The agreements projection folds the event; the cache of the access policy drops the agreement it names. */
@@ -248,17 +171,4 @@ export class PolicyStore {
   private applyGrant(e: IndexedEvent, changes: PolicyChanges): void {
     if (e.args.grantId !== undefined) changes.grants.add(grantId(e.args.grantId as string));
   }
-}
-
-function fieldsOf(raw: JsonValue | undefined): ResourceField[] {
-  if (typeof raw !== "string") return [];
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    return [];
-  }
-  const parsed = metadataSchema.safeParse(json);
-  if (!parsed.success) return [];
-  return (parsed.data.fields ?? []).map((f) => ({ name: f.name, type: f.type ?? "string", personal: !!f.personal }));
 }

@@ -1,3 +1,4 @@
+import { resourceFields, type ResourceField } from "../../../core/catalog/fields";
 import { OPEN_TYPE, SECURITY_LEVEL, SHARE_TYPE } from "../../../core/codes/enumerations";
 import type { IndexedEvent } from "../common/indexed-event";
 import type { Db } from "../common/db";
@@ -6,15 +7,6 @@ import { migrate } from "../common/db";
 export type ShareType = (typeof SHARE_TYPE.values)[number];
 type OpenType = (typeof OPEN_TYPE.values)[number];
 type SecurityLevel = (typeof SECURITY_LEVEL.values)[number];
-export const FIELD_TYPES = ["string", "number", "boolean", "date"] as const;
-type FieldType = (typeof FIELD_TYPES)[number];
-
-/** One data item of a resource; item i of the list is bit i of every field mask. */
-interface CatalogField {
-  name: string;
-  type: FieldType;
-  personal: boolean;
-}
 
 /**
  * A catalog resource as the chain says it is now (DataCatalog events), with its metadata JSON parsed back.
@@ -38,8 +30,8 @@ export interface CatalogResource {
   metadataHash: string;
   /** The metadata JSON as emitted, parsed; null when it is not a JSON object (a resource registered by hand). */
   metadata: Record<string, unknown> | null;
-  /** The resource's items in order (bit i = fields[i]); synthesized as `item_<i>` where the metadata lacks them. */
-  fields: CatalogField[];
+  /** The resource's items in bit order (core/catalog/fields.ts: `item_<i>` where the metadata names none). */
+  fields: ResourceField[];
   /** Where the gateway fetches the data (`POST {url}/query`); null when the metadata names none. */
   upstreamUrl: string | null;
   /** Marked returned (回流) to the departments below the provider (`ResourceReturnChanged`). */
@@ -135,6 +127,7 @@ function termsOf(value: unknown): Terms {
 export class CatalogStore {
   /** True when the tables were created now and the indexed history must be replayed into them. */
   readonly fresh: boolean;
+  private readonly sql;
 
   constructor(private readonly db: Db) {
     this.fresh =
@@ -155,6 +148,30 @@ export class CatalogStore {
         `CREATE INDEX catalog_events_resource ON catalog_events (resource_id)`,
         `ALTER TABLE catalog_resources ADD COLUMN returned INTEGER NOT NULL DEFAULT 0`,
       ]) > 0;
+    this.sql = {
+      seen: db.prepare(`SELECT 1 FROM catalog_events WHERE block_number = ? AND log_index = ?`),
+      register: db.prepare(
+        `INSERT OR REPLACE INTO catalog_resources VALUES
+           (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 'active', ?, ?, ?, ?, ?, ?, 0)`,
+      ),
+      update: db.prepare(
+        `UPDATE catalog_resources SET share_type = ?, open_type = ?, security_level = ?, personal = ?,
+           sensitive = ?, item_count = ?, legal_basis = ?, metadata_hash = ?, metadata = ?, version = ?,
+           updated_block = ?, updated_at = ?, updated_tx = ? WHERE id = ?`,
+      ),
+      returned: db.prepare(
+        `UPDATE catalog_resources SET returned = ?, updated_block = ?, updated_at = ?, updated_tx = ? WHERE id = ?`,
+      ),
+      version: db.prepare(`SELECT version FROM catalog_resources WHERE id = ?`),
+      retire: db.prepare(
+        `UPDATE catalog_resources SET status = 'retired', updated_block = ?, updated_at = ?, updated_tx = ?
+         WHERE id = ?`,
+      ),
+      resource: db.prepare(`SELECT * FROM catalog_resources WHERE id = ?`),
+      idOfCode: db.prepare(`SELECT id FROM catalog_resources WHERE provider = ? AND code = ?`),
+      history: db.prepare(`SELECT * FROM catalog_events WHERE resource_id = ? ORDER BY block_number, log_index`),
+      recordEvent: db.prepare(`INSERT OR IGNORE INTO catalog_events VALUES (?, ?, ?, ?, ?, ?, ?)`),
+    };
   }
 
   /** Applies DataCatalog events; runs inside the indexer's transaction. */
@@ -163,87 +180,63 @@ export class CatalogStore {
       if (e.contract !== "DataCatalog") continue;
       const a = e.args;
       const id = String(a.resourceId).toLowerCase();
-      const seen = this.db
-        .prepare(`SELECT 1 FROM catalog_events WHERE block_number = ? AND log_index = ?`)
-        .get(e.blockNumber, e.logIndex);
-      if (seen) continue;
+      if (this.sql.seen.get(e.blockNumber, e.logIndex)) continue;
       switch (e.name) {
         case "ResourceRegistered": {
           const t = termsOf(a.terms);
-          this.db
-            .prepare(
-              `INSERT OR REPLACE INTO catalog_resources VALUES
-                 (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 'active', ?, ?, ?, ?, ?, ?, 0)`,
-            )
-            .run(
-              id,
-              String(a.provider).toLowerCase(),
-              String(a.code),
-              t.shareType,
-              t.openType,
-              t.securityLevel,
-              t.personal ? 1 : 0,
-              t.sensitive ? 1 : 0,
-              t.itemCount,
-              t.legalBasis,
-              String(a.metadataHash).toLowerCase(),
-              String(a.metadata),
-              e.blockNumber,
-              e.blockTime,
-              e.txHash,
-              e.blockNumber,
-              e.blockTime,
-              e.txHash,
-            );
+          this.sql.register.run(
+            id,
+            String(a.provider).toLowerCase(),
+            String(a.code),
+            t.shareType,
+            t.openType,
+            t.securityLevel,
+            t.personal ? 1 : 0,
+            t.sensitive ? 1 : 0,
+            t.itemCount,
+            t.legalBasis,
+            String(a.metadataHash).toLowerCase(),
+            String(a.metadata),
+            e.blockNumber,
+            e.blockTime,
+            e.txHash,
+            e.blockNumber,
+            e.blockTime,
+            e.txHash,
+          );
           this.recordEvent(e, id, 1);
           break;
         }
         case "ResourceUpdated": {
           const t = termsOf(a.terms);
           const version = Number(a.version);
-          this.db
-            .prepare(
-              `UPDATE catalog_resources SET share_type = ?, open_type = ?, security_level = ?, personal = ?,
-                 sensitive = ?, item_count = ?, legal_basis = ?, metadata_hash = ?, metadata = ?, version = ?,
-                 updated_block = ?, updated_at = ?, updated_tx = ? WHERE id = ?`,
-            )
-            .run(
-              t.shareType,
-              t.openType,
-              t.securityLevel,
-              t.personal ? 1 : 0,
-              t.sensitive ? 1 : 0,
-              t.itemCount,
-              t.legalBasis,
-              String(a.metadataHash).toLowerCase(),
-              String(a.metadata),
-              version,
-              e.blockNumber,
-              e.blockTime,
-              e.txHash,
-              id,
-            );
+          this.sql.update.run(
+            t.shareType,
+            t.openType,
+            t.securityLevel,
+            t.personal ? 1 : 0,
+            t.sensitive ? 1 : 0,
+            t.itemCount,
+            t.legalBasis,
+            String(a.metadataHash).toLowerCase(),
+            String(a.metadata),
+            version,
+            e.blockNumber,
+            e.blockTime,
+            e.txHash,
+            id,
+          );
           this.recordEvent(e, id, version);
           break;
         }
         case "ResourceReturnChanged": {
-          this.db
-            .prepare(
-              `UPDATE catalog_resources SET returned = ?, updated_block = ?, updated_at = ?, updated_tx = ? WHERE id = ?`,
-            )
-            .run(a.returned === true ? 1 : 0, e.blockNumber, e.blockTime, e.txHash, id);
-          const row = this.db.prepare(`SELECT version FROM catalog_resources WHERE id = ?`).get(id) as
-            { version: number } | undefined;
+          this.sql.returned.run(a.returned === true ? 1 : 0, e.blockNumber, e.blockTime, e.txHash, id);
+          const row = this.sql.version.get(id) as { version: number } | undefined;
           this.recordEvent(e, id, row?.version ?? 0);
           break;
         }
         case "ResourceRetired": {
-          this.db
-            .prepare(
-              `UPDATE catalog_resources SET status = 'retired', updated_block = ?, updated_at = ?, updated_tx = ?
-               WHERE id = ?`,
-            )
-            .run(e.blockNumber, e.blockTime, e.txHash, id);
+          this.sql.retire.run(e.blockNumber, e.blockTime, e.txHash, id);
           this.recordEvent(e, id, Number(a.version));
           break;
         }
@@ -257,16 +250,13 @@ export class CatalogStore {
 
   /** The resource now, or null when the chain has no such resource. */
   get(resourceId: string): CatalogResource | null {
-    const row = this.db.prepare(`SELECT * FROM catalog_resources WHERE id = ?`).get(resourceId.toLowerCase()) as
-      RawResource | undefined;
+    const row = this.sql.resource.get(resourceId.toLowerCase()) as RawResource | undefined;
     return row ? fromRaw(row) : null;
   }
 
   /** The id of a provider's resource code, or null. */
   idOfCode(provider: string, code: string): string | null {
-    const row = this.db
-      .prepare(`SELECT id FROM catalog_resources WHERE provider = ? AND code = ?`)
-      .get(provider.toLowerCase(), code) as { id: string } | undefined;
+    const row = this.sql.idOfCode.get(provider.toLowerCase(), code) as { id: string } | undefined;
     return row?.id ?? null;
   }
 
@@ -294,11 +284,7 @@ export class CatalogStore {
 
   /** The resource's DataCatalog events in chain order. */
   history(resourceId: string): CatalogEventRow[] {
-    return (
-      this.db
-        .prepare(`SELECT * FROM catalog_events WHERE resource_id = ? ORDER BY block_number, log_index`)
-        .all(resourceId.toLowerCase()) as RawEvent[]
-    ).map((r) => ({
+    return (this.sql.history.all(resourceId.toLowerCase()) as RawEvent[]).map((r) => ({
       resourceId: r.resource_id,
       name: r.name,
       version: r.version,
@@ -310,9 +296,7 @@ export class CatalogStore {
   }
 
   private recordEvent(e: IndexedEvent, resourceId: string, version: number): void {
-    this.db
-      .prepare(`INSERT OR IGNORE INTO catalog_events VALUES (?, ?, ?, ?, ?, ?, ?)`)
-      .run(e.blockNumber, e.logIndex, e.txHash, resourceId, e.name, version, e.blockTime);
+    this.sql.recordEvent.run(e.blockNumber, e.logIndex, e.txHash, resourceId, e.name, version, e.blockTime);
   }
 }
 
@@ -325,18 +309,6 @@ function parseMetadata(json: string): Record<string, unknown> | null {
   } catch {
     return null;
   }
-}
-
-function fieldsOf(metadata: Record<string, unknown> | null, itemCount: number): CatalogField[] {
-  const listed = Array.isArray(metadata?.fields) ? (metadata.fields as unknown[]) : [];
-  const fields: CatalogField[] = [];
-  for (let i = 0; i < itemCount; i++) {
-    const f = listed[i] as Record<string, unknown> | undefined;
-    const name = typeof f?.name === "string" ? f.name : `item_${i}`;
-    const type = FIELD_TYPES.find((t) => t === f?.type) ?? "string";
-    fields.push({ name, type, personal: f?.personal === true });
-  }
-  return fields;
 }
 
 function upstreamOf(metadata: Record<string, unknown> | null): string | null {
@@ -361,7 +333,7 @@ function fromRaw(r: RawResource): CatalogResource {
     status: r.status,
     metadataHash: r.metadata_hash,
     metadata,
-    fields: fieldsOf(metadata, r.item_count),
+    fields: resourceFields(metadata, r.item_count),
     upstreamUrl: upstreamOf(metadata),
     returned: r.returned === 1,
     registeredBlock: r.registered_block,

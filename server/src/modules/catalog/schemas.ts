@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { OPEN_TYPE, SECURITY_LEVEL, SHARE_TYPE } from "../../../../core/codes/enumerations";
-import { FIELD_TYPES } from "../../store/catalog";
+import { FIELD_TYPES } from "../../../../core/catalog/fields";
 import { bytes32Schema } from "../departments/schemas";
 
 export const UPDATE_CYCLES = [

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { recordHistorySchema } from "../../common/record-history";
 import { DEMAND_STATUS, LEGAL_BASIS } from "../../../../core/codes/enumerations";
-import { FIELD_TYPES } from "../../store/catalog";
+import { FIELD_TYPES } from "../../../../core/catalog/fields";
 import { idParamsSchema, sequentialIdSchema } from "../agreements/schemas";
 import { bytes32Schema } from "../departments/schemas";
 

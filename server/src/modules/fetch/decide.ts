@@ -6,9 +6,19 @@
 import type { AgreementState } from "../../../../core/folds/agreements";
 import type { CurrentConsent } from "../../../../core/folds/consents";
 import type { GrantState } from "../../../../core/folds/grants";
-import type { PolicyResource } from "../../store/access-policy";
+import type { ResourceField } from "../../../../core/catalog/fields";
 
-export type { PolicyResource } from "../../store/access-policy";
+/** A catalog resource as a decision reads it: the catalog's projection (store/catalog.ts), the one its API lists. */
+export interface PolicyResource {
+  id: string;
+  provider: string;
+  code: string;
+  version: number;
+  retired: boolean;
+  personal: boolean;
+  /** Its items in bit order, as the catalog lists them (core/catalog/fields.ts). */
+  fields: ResourceField[];
+}
 
 /** The refusal reasons of `POST /v1/data/fetch` (lower snake case, as the API and the receipts carry them). */
 export const DENIAL_REASONS = [

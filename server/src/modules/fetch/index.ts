@@ -1,5 +1,6 @@
 import { exchangeDomain, requestDigest } from "../../../../core/exchange";
 import { PolicyStore } from "../../store/access-policy";
+import { CatalogStore } from "../../store/catalog";
 import { AgreementStore } from "../../store/agreements";
 import { GrantStore } from "../../store/grants";
 import { ConsentStore } from "../../store/consents";
@@ -21,6 +22,7 @@ export function accessPolicy(ctx: FeatureContext): AccessPolicy {
     () =>
       new AccessPolicy(
         ctx.projection(PolicyStore),
+        ctx.projection(CatalogStore),
         ctx.projection(AgreementStore),
         ctx.projection(GrantStore),
         ctx.projection(ConsentStore),

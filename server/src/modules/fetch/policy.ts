@@ -1,8 +1,8 @@
 /**
  * The access policy a data fetch is checked against: what `decide()` (decide.ts, pure) reads, as of the latest
- * indexed block. Resources, operators and suspensions come from the persisted policy projection
- * (store/access-policy.ts), agreements and grants from their own projections (store/agreements.ts, store/grants.ts,
- * the ones their APIs list), consents from the consent store's current consent of each key; all are applied inside
+ * indexed block. Operators and suspensions come from the persisted policy projection (store/access-policy.ts),
+ * resources, agreements and grants from their own projections (store/catalog.ts, store/agreements.ts,
+ * store/grants.ts, the ones their APIs list), consents from the consent store's current consent of each key; all are applied inside
  * the indexer's page transaction, so a restart reuses them and never replays the history.
  *
  * Memory stays bounded whatever the number of consents: a consent is read from SQLite at the time of each fetch
@@ -14,11 +14,17 @@
 import type { AgreementState } from "../../../../core/folds/agreements";
 import type { CurrentConsent } from "../../../../core/folds/consents";
 import type { GrantState } from "../../../../core/folds/grants";
-import type { PolicyChanges, PolicyResource, PolicyStore } from "../../store/access-policy";
-import type { PolicyState } from "./decide";
+import type { PolicyChanges, PolicyStore } from "../../store/access-policy";
+import type { CatalogResource } from "../../store/catalog";
+import type { PolicyResource, PolicyState } from "./decide";
 
 /** Entries of each kind kept in memory: enough for every grant a busy gateway serves at once. */
 const CACHE_ENTRIES = 4_096;
+
+/** What the policy needs of the catalog's projection: a resource as the catalog lists it, or null. */
+export interface ResourceReader {
+  get(id: string): CatalogResource | null;
+}
 
 /** What the policy needs of a projection of agreements or grants: one's state as the core's fold leaves it. */
 export interface StateReader<S> {
@@ -69,6 +75,7 @@ export class AccessPolicy implements PolicyState {
 
   constructor(
     private readonly store: PolicyStore,
+    private readonly resourceStore: ResourceReader,
     private readonly agreementStore: StateReader<AgreementState>,
     private readonly grantStore: StateReader<GrantState>,
     private readonly consents: ConsentReader,
@@ -87,7 +94,12 @@ export class AccessPolicy implements PolicyState {
   }
 
   resource(id: string): PolicyResource | undefined {
-    return this.resources.get(id.toLowerCase(), (key) => this.store.resource(key));
+    return this.resources.get(id.toLowerCase(), (key) => {
+      const r = this.resourceStore.get(key);
+      if (r === null) return undefined;
+      const { resourceId, provider, code, version, status, personal, fields } = r;
+      return { id: resourceId, provider, code, version, retired: status === "retired", personal, fields };
+    });
   }
 
   agreement(id: string): AgreementState | undefined {

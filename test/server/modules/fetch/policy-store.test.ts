@@ -13,6 +13,7 @@ import { migrate, openDatabase, type Db } from "../../../../server/src/common/db
 import { decide } from "../../../../server/src/modules/fetch/decide";
 import { AccessPolicy } from "../../../../server/src/modules/fetch/policy";
 import { PolicyStore } from "../../../../server/src/store/access-policy";
+import { CatalogStore } from "../../../../server/src/store/catalog";
 import { AgreementStore } from "../../../../server/src/store/agreements";
 import { GrantStore } from "../../../../server/src/store/grants";
 import { ConsentStore } from "../../../../server/src/store/consents";
@@ -25,6 +26,17 @@ const PURPOSE = word("d4");
 const SUBJECT = word("e5");
 const GRANTEE = `0x${"f6".repeat(20)}`;
 const T0 = 1_900_000_000;
+const ZERO = word("00");
+/** A resource's terms as DataCatalog's events carry them. */
+const terms = (itemCount: number) => ({
+  shareType: 1,
+  openType: 0,
+  securityLevel: 1,
+  personal: true,
+  sensitive: false,
+  itemCount,
+  legalBasis: ZERO,
+});
 
 let logIndex = 0;
 function event(contract: string, name: string, args: JsonObject, block = 1): IndexedEvent {
@@ -46,7 +58,8 @@ const history = (): IndexedEvent[] => [
     resourceId: RESOURCE,
     provider: PROVIDER,
     code: "HR-001",
-    terms: { personal: true },
+    terms: terms(2),
+    metadataHash: word("77"),
     metadata: JSON.stringify({ fields: [{ name: "name", type: "string", personal: true }, { name: "age" }] }),
   }),
   event("SharingAgreements", "AgreementRequested", {
@@ -116,23 +129,26 @@ describe("Access policy on SQLite (issue 17)", function () {
 
   function open(): { store: Projections; consents: ConsentStore; policy: AccessPolicy } {
     const policyStore = new PolicyStore(db);
+    const catalog = new CatalogStore(db);
     const agreements = new AgreementStore(db);
     const grants = new GrantStore(db);
     const consents = new ConsentStore(db);
     const store: Projections = {
       fresh: policyStore.fresh,
       apply: (events) => {
+        catalog.apply(events);
         agreements.apply(events);
         grants.apply(events);
         policyStore.apply(events);
       },
       reset: () => {
+        catalog.reset();
         agreements.reset();
         grants.reset();
         policyStore.reset();
       },
     };
-    return { store, consents, policy: new AccessPolicy(policyStore, agreements, grants, consents) };
+    return { store, consents, policy: new AccessPolicy(policyStore, catalog, agreements, grants, consents) };
   }
 
   it("is fresh only when its tables are created, and answers after a restart without any replay", function () {
@@ -178,7 +194,7 @@ describe("Access policy on SQLite (issue 17)", function () {
     expect(policy.now(0)).to.equal(T0 + 1);
   });
 
-  it("reads agreements and grants from their own projections: a database that kept its own copies drops them, with no replay", function () {
+  it("reads resources, agreements and grants from their own projections: a database that kept its own copies drops them, with no replay", function () {
     const earlier = openDatabase(path.join(dir, "earlier.sqlite"));
     try {
       const tables = () =>
@@ -202,15 +218,24 @@ describe("Access policy on SQLite (issue 17)", function () {
       expect(new PolicyStore(earlier).fresh).to.equal(false);
       expect(tables()).to.not.include.members(["policy_agreements"]);
       expect(tables()).to.not.include.members(["policy_grants"]);
-      expect(tables()).to.include.members(["policy_resources", "policy_operators"]);
+      expect(tables()).to.not.include.members(["policy_resources"]);
+      expect(tables()).to.include.members(["policy_operators", "policy_suspended", "policy_clock"]);
     } finally {
       earlier.close();
     }
 
     const { store, policy } = open();
     store.apply(history());
+    const catalog = new CatalogStore(db);
     const agreements = new AgreementStore(db);
     const grants = new GrantStore(db);
+    expect(policy.resource(RESOURCE)).to.deep.include({
+      provider: PROVIDER,
+      code: "HR-001",
+      version: 1,
+      retired: false,
+    });
+    expect(policy.resource(RESOURCE)?.fields).to.deep.equal(catalog.get(RESOURCE)?.fields);
     expect(policy.agreement("7")).to.deep.equal(agreements.state(7));
     expect(policy.agreement("7")).to.deep.include({ storedStatus: agreements.get(7)?.storedStatus, purpose: PURPOSE });
     expect(policy.grant("9")).to.deep.equal(grants.state(9));
@@ -220,11 +245,63 @@ describe("Access policy on SQLite (issue 17)", function () {
     for (const alias of ["07", "7.0", "7e0"]) expect(policy.agreement(alias), alias).to.equal(undefined);
     expect(policy.grant("9007199254740993")).to.equal(undefined);
     expect(db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE 'policy_%'`).pluck().all()).to.have.members([
-      "policy_resources",
       "policy_operators",
       "policy_suspended",
       "policy_clock",
     ]);
+  });
+
+  it("decides on the fields the catalog lists, also where the metadata names fewer items, none, or more", function () {
+    const { store, policy } = open();
+    const catalog = new CatalogStore(db);
+    const cases = [
+      { id: word("c4"), itemCount: 3, metadata: JSON.stringify({ fields: [{ name: "name" }] }) },
+      { id: word("c5"), itemCount: 2, metadata: "not json" },
+      { id: word("c6"), itemCount: 1, metadata: JSON.stringify({ fields: [{ name: "a" }, { name: "b" }] }) },
+      {
+        id: word("c7"),
+        itemCount: 2,
+        metadata: JSON.stringify({ fields: [{ name: 7 }, { name: "x", type: "blob" }] }),
+      },
+    ];
+    store.apply(
+      cases.map(({ id, itemCount, metadata }, i) =>
+        event("DataCatalog", "ResourceRegistered", {
+          resourceId: id,
+          provider: PROVIDER,
+          code: `R-${i}`,
+          terms: terms(itemCount),
+          metadataHash: word("77"),
+          metadata,
+        }),
+      ),
+    );
+    const names = (id: string) => policy.resource(id)?.fields.map((f) => `${f.name}:${f.type}`);
+    expect(names(word("c4"))).to.deep.equal(["name:string", "item_1:string", "item_2:string"]);
+    expect(names(word("c5"))).to.deep.equal(["item_0:string", "item_1:string"]);
+    expect(names(word("c6"))).to.deep.equal(["a:string"]);
+    expect(names(word("c7"))).to.deep.equal(["item_0:string", "x:string"]);
+    for (const { id } of cases) expect(policy.resource(id)?.fields, id).to.deep.equal(catalog.get(id)?.fields);
+
+    // An update that names the items is read at once (the page drops the cached resource).
+    store.apply([
+      event(
+        "DataCatalog",
+        "ResourceUpdated",
+        {
+          resourceId: word("c5"),
+          provider: PROVIDER,
+          version: "2",
+          terms: terms(2),
+          metadataHash: word("78"),
+          metadata: JSON.stringify({ fields: [{ name: "name" }, { name: "born", type: "date", personal: true }] }),
+        },
+        2,
+      ),
+    ]);
+    expect(policy.resource(word("c5"))).to.deep.include({ version: 2 });
+    expect(names(word("c5"))).to.deep.equal(["name:string", "born:date"]);
+    expect(policy.resource(word("c5"))?.fields).to.deep.equal(catalog.get(word("c5"))?.fields);
   });
 
   it("drops from its cache what an indexed page changed: a paused grant is read paused at once", function () {
@@ -242,7 +319,7 @@ describe("Access policy on SQLite (issue 17)", function () {
       event("Grants", "GrantPaused", { grantId: "9", actor: CONSUMER, byCouncil: false }, 2),
       event("Grants", "GrantIssued", { ...(events[3].args as JsonObject), grantId: "10" }, 2),
       event("SharingAgreements", "AgreementSuspended", { agreementId: "7", actor: PROVIDER, byCouncil: false }, 2),
-      event("DataCatalog", "ResourceRetired", { resourceId: RESOURCE }, 2),
+      event("DataCatalog", "ResourceRetired", { resourceId: RESOURCE, provider: PROVIDER, version: "1" }, 2),
       event("Consortium", "DepartmentSuspended", { departmentId: PROVIDER }, 2),
       event("Consortium", "OperatorRemoved", { departmentId: CONSUMER, account: GRANTEE }, 2),
     ]);
@@ -353,7 +430,7 @@ describe("Access policy on SQLite (issue 17)", function () {
     expect(plans.map((p) => p.sql.match(/FROM (\w+)/)?.[1])).to.include.members([
       "grants",
       "agreements",
-      "policy_resources",
+      "catalog_resources",
       "policy_operators",
       "policy_suspended",
       "policy_clock",

@@ -11,6 +11,7 @@ import { AccessPolicy } from "../../../../server/src/modules/fetch/policy";
 import { QuotaCounters } from "../../../../server/src/modules/fetch/quota";
 import { FetchService } from "../../../../server/src/modules/fetch/service";
 import { PolicyStore } from "../../../../server/src/store/access-policy";
+import { CatalogStore } from "../../../../server/src/store/catalog";
 import { AgreementStore } from "../../../../server/src/store/agreements";
 import { GrantStore } from "../../../../server/src/store/grants";
 import { ConsentStore } from "../../../../server/src/store/consents";
@@ -22,7 +23,13 @@ function service(syncedAtMs: number | null, nowMs: number): { fetches: FetchServ
   const asked: string[] = [];
   const db = openDatabase(":memory:");
   const fetches = new FetchService({
-    policy: new AccessPolicy(new PolicyStore(db), new AgreementStore(db), new GrantStore(db), new ConsentStore(db)),
+    policy: new AccessPolicy(
+      new PolicyStore(db),
+      new CatalogStore(db),
+      new AgreementStore(db),
+      new GrantStore(db),
+      new ConsentStore(db),
+    ),
     quota: new QuotaCounters("UTC"),
     record: () => Promise.reject(new Error("no receipt expected: the grant is not known")),
     intents: new IntentStore(db),
