@@ -59,7 +59,7 @@ export interface ScorecardReceipt {
   reason: string;
 }
 
-interface ScorecardPeriod {
+export interface ScorecardPeriod {
   /** Unix seconds, inclusive. */
   from: number;
   to: number;
@@ -168,6 +168,13 @@ interface ScorecardFoldOptions {
    * chain's own events, which name only the department that acted) it remembers the recorder of every consent.
    */
   withdrawalsNameRecorder?: boolean;
+  /**
+   * Otherwise, the ids (lower case) of every consent withdrawn by the period's end, when the caller has read them
+   * first (the auditor reads the ConsentWithdrawn logs alone, filtered by the node): the fold then remembers the
+   * recorder of these consents only, so what it keeps grows with the withdrawals rather than with every consent. A
+   * withdrawal of a consent not among them is an error.
+   */
+  withdrawnConsents?: ReadonlySet<string>;
 }
 
 /**
@@ -187,8 +194,9 @@ export class ScorecardFold {
   private readonly demands = new Map<string, DemandState>();
   private readonly objections = new Map<string, ObjectionState>();
   private readonly tallies = new Map<string, Tally>();
-  /** Consent id → its recorder, when withdrawals do not name it. */
+  /** Consent id → its recorder, when withdrawals do not name it (of the withdrawn consents only, when known). */
   private readonly consentRecorders: Map<string, string> | null;
+  private readonly withdrawnConsents: ReadonlySet<string> | undefined;
   /** Each recorder's id as one string (see `addConsentEvent`). */
   private readonly recorders = new Map<string, string>();
 
@@ -197,6 +205,7 @@ export class ScorecardFold {
     options: ScorecardFoldOptions = {},
   ) {
     this.consentRecorders = options.withdrawalsNameRecorder ? null : new Map();
+    this.withdrawnConsents = options.withdrawnConsents;
   }
 
   private inPeriod(time: number): boolean {
@@ -320,14 +329,22 @@ export class ScorecardFold {
     const a = e.args;
     const count = e.count ?? 1;
     if (e.name === "ConsentRecorded") {
-      // One string per department, shared by all its consents: a province's map holds millions of them.
-      this.consentRecorders?.set(lower(a.consentId), this.interned(String(a.recorder)));
+      const id = lower(a.consentId);
+      // One string per department, shared by all the consents it recorded that the map keeps.
+      if (this.withdrawnConsents?.has(id) !== false) this.consentRecorders?.set(id, this.interned(String(a.recorder)));
       if (this.inPeriod(e.time)) this.tally(String(a.recorder)).consentsRecorded += count;
     } else if (e.name === "ConsentWithdrawn") {
-      const recorder =
-        this.consentRecorders === null ? namedRecorder(a) : this.consentRecorders.get(lower(a.consentId));
+      const recorder = this.consentRecorders === null ? namedRecorder(a) : this.rememberedRecorder(a);
       if (recorder !== undefined && this.inPeriod(e.time)) this.tally(recorder).consentsWithdrawn += count;
     }
+  }
+
+  /** The recorder of a withdrawn consent, remembered from its ConsentRecorded. */
+  private rememberedRecorder(args: EventArgs): string | undefined {
+    const id = lower(args.consentId);
+    if (this.withdrawnConsents?.has(id) === false)
+      throw new Error(`consent ${id} is withdrawn, but not among the withdrawn consents the fold was given`);
+    return this.consentRecorders?.get(id);
   }
 
   private interned(department: string): string {

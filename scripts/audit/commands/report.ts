@@ -8,13 +8,13 @@
  */
 import { loadCalendar, workingDaysBetween } from "../state/calendar";
 import { cstDateOf } from "../../../core/calendar/working-days";
-import { ScorecardFold, type Scorecard } from "../../../core/audit/scorecard";
+import type { Scorecard } from "../../../core/audit/scorecard";
 import type { AuditContext } from "../connect";
 import type { ReceiptEntry } from "../receipts-file";
 import { chainOf, type AuditReport, type Cell, type Table } from "../render/model";
 import type { Violation } from "../rules";
 import { loadDirectory } from "../state/directory";
-import { foldScorecardEvents } from "../state/scorecard-events";
+import { scorecardFold } from "../state/scorecard-events";
 import { formatDuration, isoTime } from "../time";
 import { verifyReceipts, type ReceiptSource } from "../verify";
 import { wrongDeploymentReport } from "./wrong-deployment";
@@ -37,11 +37,10 @@ export async function reportCommand(ctx: AuditContext, options: ReportCommandOpt
   const events = ctx.events.until((await ctx.events.firstBlockAtOrAfter(to + 1)) - 1);
   const atEnd: AuditContext = { ...ctx, events };
   // The chain's events and the receipts stream into the fold, which keeps counts (core/audit/scorecard.ts).
-  const fold = new ScorecardFold({ from, to });
-  const [directory, calendar] = await Promise.all([
+  const [directory, calendar, fold] = await Promise.all([
     loadDirectory(atEnd),
     loadCalendar(atEnd),
-    foldScorecardEvents(atEnd, fold),
+    scorecardFold(atEnd, { from, to }),
   ]);
 
   const violations: Violation[] = [];

@@ -7,9 +7,9 @@
  */
 import type { EventFragment, Interface } from "ethers";
 import { eventLayout, type EventLayout } from "../../../core/abi/event-layout";
-import { SCORECARD_CONTRACTS, type ScorecardFold } from "../../../core/audit/scorecard";
+import { SCORECARD_CONTRACTS, ScorecardFold, type ScorecardPeriod } from "../../../core/audit/scorecard";
 import type { AuditContext } from "../connect";
-import { interfaces } from "../contracts";
+import { eventTopics, interfaces } from "../contracts";
 import type { RawLog } from "../event-source";
 
 interface Decoder {
@@ -17,7 +17,29 @@ interface Decoder {
   layout: EventLayout | null;
 }
 
-export async function foldScorecardEvents(ctx: AuditContext, fold: ScorecardFold): Promise<void> {
+/**
+ * A scorecard fold of `period` with every event of the source's range folded in (receipts may be added after). The
+ * chain's ConsentWithdrawn names only the department that acted, and a withdrawal counts for the consent's recorder:
+ * the ids of the withdrawn consents are read first (their logs alone, the node filtering by topic), so that the fold
+ * remembers the recorder of those consents only, not of each of a province's millions.
+ */
+export async function scorecardFold(ctx: AuditContext, period: ScorecardPeriod): Promise<ScorecardFold> {
+  const fold = new ScorecardFold(period, { withdrawnConsents: await withdrawnConsentIds(ctx) });
+  await foldScorecardEvents(ctx, fold);
+  return fold;
+}
+
+/** The ids (lower case) of the consents withdrawn in the source's range. */
+async function withdrawnConsentIds(ctx: AuditContext): Promise<Set<string>> {
+  const ids = new Set<string>();
+  const topics = [eventTopics("ConsentRegistry", ["ConsentWithdrawn"])];
+  for await (const logs of ctx.events.logPages(ctx.deployment.contracts.ConsentRegistry, topics))
+    // ConsentWithdrawn(subjectRef indexed, consentId indexed, department indexed, evidence).
+    for (const log of logs) ids.add(log.topics[2].toLowerCase());
+  return ids;
+}
+
+async function foldScorecardEvents(ctx: AuditContext, fold: ScorecardFold): Promise<void> {
   for (const contract of SCORECARD_CONTRACTS) {
     const iface = interfaces[contract];
     const decoders = decodersOf(iface);

@@ -81,6 +81,19 @@ describe("audit report", function () {
     expect(data.overdue[0].deadlineDate).to.match(/^\d{4}-\d{2}-\d{2}$/);
   });
 
+  it("counts a withdrawal for the department that recorded the consent, not the one that withdrew it", async function () {
+    const w = await loadWorld();
+    // The subject asks the health commission, which withdraws the consent civil affairs recorded.
+    await w.s.consents.connect(w.s.operators.health).withdraw(w.consentKey, ethers.id("withdrawal request"));
+
+    const outcome = await audit(w, ["report"]);
+
+    expect(outcome.code).to.equal(0);
+    const data = outcome.json.data as unknown as Scorecard;
+    expect(byName(data, "Civil Affairs")).to.include({ consentsRecorded: 1, consentsWithdrawn: 1 });
+    expect(byName(data, "Health Commission")).to.include({ consentsRecorded: 0, consentsWithdrawn: 0 });
+  });
+
   it("counts demands, responsibilities and objections per department, and lists the overdue ones", async function () {
     const w = await loadWorld();
     const { s, civil } = w;

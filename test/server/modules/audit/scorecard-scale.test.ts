@@ -193,6 +193,27 @@ describe("GET /v1/audit/scorecard over 20,000 consents: streamed, and the audito
     );
   });
 
+  it("told the withdrawn consents beforehand (the auditor's report), counts as when it remembers every recorder", function () {
+    const period = { from: T0, to: head.time };
+    const folded = (fold: ScorecardFold, list: readonly IndexedEvent[]) => {
+      for (const e of list)
+        fold.add({ contract: e.contract as ScorecardContract, name: e.name, args: e.args, time: e.blockTime });
+      return JSON.stringify(fold.result());
+    };
+    const withdrawals = events.filter((e) => e.name === "ConsentWithdrawn");
+    const withdrawn = new Set(withdrawals.map((e) => String(e.args.consentId).toLowerCase()));
+    const told = folded(new ScorecardFold(period, { withdrawnConsents: withdrawn }), events);
+    expect(told).to.equal(folded(new ScorecardFold(period), events));
+    expect(
+      JSON.parse(told).cards.reduce((n: number, c: { consentsWithdrawn: number }) => n + c.consentsWithdrawn, 0),
+    ).to.be.greaterThan(0);
+    // A set that leaves out a withdrawn consent is the caller's error, not a withdrawal silently not counted.
+    const short = new Set([...withdrawn].slice(1));
+    expect(() => folded(new ScorecardFold(period, { withdrawnConsents: short }), events)).to.throw(
+      `consent ${String(withdrawals[0].args.consentId).toLowerCase()} is withdrawn, but not among`,
+    );
+  });
+
   it("takes grouped counts only of the events it merely counts, and only when withdrawals name the recorder", function () {
     const period = { from: 0, to: head.time };
     const recorded = (count: number): ScorecardEvent => ({
