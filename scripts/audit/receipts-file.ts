@@ -7,7 +7,6 @@
  * millions of receipts costs the auditor the memory of one chunk and one line; a JSON array is still read whole.
  */
 import fs from "node:fs";
-import { StringDecoder } from "node:string_decoder";
 import { z } from "zod";
 import { UsageError } from "./errors";
 import { isBytes32Hex } from "../../core/crypto/hex";
@@ -99,25 +98,51 @@ const unreadable = (file: string) =>
 /** How much of a file is read at a time. */
 const CHUNK_BYTES = 1 << 20;
 
-/** The entries of a receipts file in file order, JSON lines read chunk by chunk; `chunkBytes` for tests. */
+/** A newline's byte: never part of a UTF-8 sequence of another character, so lines are cut on bytes. */
+const NEWLINE = 0x0a;
+
+/**
+ * The entries of a receipts file in file order, JSON lines read chunk by chunk; `chunkBytes` for tests. Lines are cut
+ * from the bytes and each is decoded alone (about a third of the CPU of decoding every chunk into one text and
+ * splitting that: a 17 MB file of 5,000 exchange receipts); what is decided and said is the same.
+ */
 export async function* streamReceiptsFile(file: string, chunkBytes = CHUNK_BYTES): AsyncGenerator<ReceiptEntry> {
-  const decoder = new StringDecoder("utf8");
-  let rest = "";
+  // The bytes read before the format is known (the array's whole text, for an array), then of an unfinished line.
+  let held: Buffer[] = [];
   let lineNumber = 0;
   // Decided by the first character that is not blank: `[` a JSON array (read whole), anything else JSON lines.
   let format: "lines" | "array" | undefined;
   const stream = fs.createReadStream(file, { highWaterMark: chunkBytes });
+  const lineOf = (bytes: Buffer): ReceiptEntry | null => {
+    lineNumber++;
+    const line = bytes.toString("utf8");
+    return line.trim() === "" ? null : lineEntry(line, lineNumber, file);
+  };
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      rest += decoder.write(chunk);
-      format ??= rest.trim() === "" ? undefined : rest.trimStart().startsWith("[") ? "array" : "lines";
-      if (format !== "lines") continue;
-      const lines = rest.split("\n");
-      rest = lines.pop()!;
-      for (const line of lines) {
-        lineNumber++;
-        if (line.trim() !== "") yield lineEntry(line, lineNumber, file);
+    for await (const read of stream as AsyncIterable<Buffer>) {
+      let chunk = read;
+      if (format === undefined) {
+        held.push(read);
+        // A character cut at the chunk's end decodes as U+FFFD: not blank and not `[`, as the whole character is not.
+        const text = Buffer.concat(held).toString("utf8");
+        format = text.trim() === "" ? undefined : text.trimStart().startsWith("[") ? "array" : "lines";
+        if (format !== "lines") continue;
+        chunk = Buffer.concat(held);
+        held = [];
+      } else if (format === "array") {
+        held.push(read);
+        continue;
       }
+      let start = 0;
+      for (let end = chunk.indexOf(NEWLINE); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
+        const bytes =
+          held.length > 0 ? Buffer.concat([...held, chunk.subarray(start, end)]) : chunk.subarray(start, end);
+        held = [];
+        start = end + 1;
+        const entry = lineOf(bytes);
+        if (entry !== null) yield entry;
+      }
+      if (start < chunk.length) held.push(chunk.subarray(start));
     }
   } catch (error) {
     if (error instanceof UsageError || (error as NodeJS.ErrnoException).code === undefined) throw error;
@@ -125,13 +150,12 @@ export async function* streamReceiptsFile(file: string, chunkBytes = CHUNK_BYTES
   } finally {
     stream.destroy();
   }
-  rest += decoder.end();
   if (format === "array") {
-    yield* parseReceipts(rest, file);
+    yield* parseReceipts(Buffer.concat(held).toString("utf8"), file);
     return;
   }
-  lineNumber++;
-  if (rest.trim() !== "") yield lineEntry(rest, lineNumber, file);
+  const last = lineOf(Buffer.concat(held));
+  if (last !== null) yield last;
 }
 
 function lineEntry(line: string, lineNumber: number, file: string): ReceiptEntry {

@@ -51,6 +51,51 @@ describe("receipts file stream", function () {
     ]);
   });
 
+  it("reads what the whole text split at its newlines reads, whatever the chunks cut (property)", async function () {
+    const blank = fc.constantFrom("", " ", "\r", "\t \r", "\u3000");
+    const line = fc.oneof(
+      fc
+        .record({ n: fc.nat(999), note: fc.string({ unit: "grapheme", maxLength: 6 }) })
+        .map(({ n, note }) => JSON.stringify({ receipt: { id: `receipt ${n}`, note } })),
+      blank,
+    );
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(line, { maxLength: 12 }),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 40 }),
+        async (lines, lastNewline, chunkBytes) => {
+          const text = lines.join("\n") + (lastNewline ? "\n" : "");
+          const file = write(`property-${run++}.jsonl`, text);
+          const expected = text
+            .split("\n")
+            .map((l, i) => ({ l, position: `line ${i + 1}` }))
+            .filter(({ l }) => l.trim() !== "")
+            .map(({ l, position }) => ({ ...(JSON.parse(l) as object), position }));
+          expect(await readAll(file, chunkBytes)).to.deep.equal(expected);
+        },
+      ),
+      { numRuns: 150, seed: 20261202 },
+    );
+  });
+
+  it("decides the format past a first chunk of blank space, and reads a first line that opens with a wide character", async function () {
+    const blankThenArray = write("late-array.json", `${" ".repeat(50)}\n${JSON.stringify([entry(1)])}`);
+    expect((await readAll(blankThenArray, 8)).map((e) => e.position)).to.deep.equal(["entry 1"]);
+    const blankThenLines = write("late-lines.jsonl", `${"\n".repeat(20)}${JSON.stringify(entry(3))}\n`);
+    expect((await readAll(blankThenLines, 8)).map((e) => e.position)).to.deep.equal(["line 21"]);
+    // "第" cut after its first byte: not `[`, so lines; the line is then not JSON, and says so by its number.
+    const wide = write("wide.jsonl", `\n第${JSON.stringify(entry(4))}\n`);
+    let error: Error | undefined;
+    try {
+      await readAll(wide, 2);
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message).to.equal(`${wide} line 2 is not JSON: pass a JSON array or one receipt per line`);
+  });
+
   it("names the line number of a line that is not JSON, past the first chunk", async function () {
     const file = write("bad.jsonl", [entry(1), entry(2)].map((e) => JSON.stringify(e)).join("\n") + "\n\n{not json\n");
 
