@@ -97,26 +97,19 @@ interface RawEvent {
 
 const ZERO = `0x${"0".repeat(64)}`;
 
-interface Terms {
-  shareType: number;
-  openType: number;
-  securityLevel: number;
-  personal: boolean;
-  sensitive: boolean;
-  itemCount: number;
-  legalBasis: string;
-}
-
-function termsOf(value: unknown): Terms {
-  const t = (value ?? {}) as Record<string, unknown>;
+/** The columns a ResourceRegistered or ResourceUpdated sets from its terms and metadata. */
+function termsColumns(a: IndexedEvent["args"]) {
+  const t = (a.terms ?? {}) as Record<string, unknown>;
   return {
-    shareType: Number(t.shareType),
-    openType: Number(t.openType),
-    securityLevel: Number(t.securityLevel),
-    personal: t.personal === true,
-    sensitive: t.sensitive === true,
-    itemCount: Number(t.itemCount),
-    legalBasis: String(t.legalBasis ?? ZERO).toLowerCase(),
+    share_type: Number(t.shareType),
+    open_type: Number(t.openType),
+    security_level: Number(t.securityLevel),
+    personal: t.personal === true ? 1 : 0,
+    sensitive: t.sensitive === true ? 1 : 0,
+    item_count: Number(t.itemCount),
+    legal_basis: String(t.legalBasis ?? ZERO).toLowerCase(),
+    metadata_hash: String(a.metadataHash).toLowerCase(),
+    metadata: String(a.metadata),
   };
 }
 
@@ -152,12 +145,14 @@ export class CatalogStore {
       seen: db.prepare(`SELECT 1 FROM catalog_events WHERE block_number = ? AND log_index = ?`),
       register: db.prepare(
         `INSERT OR REPLACE INTO catalog_resources VALUES
-           (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 'active', ?, ?, ?, ?, ?, ?, 0)`,
+           (@id, @provider, @code, @share_type, @open_type, @security_level, @personal, @sensitive, @item_count,
+            @legal_basis, @metadata_hash, @metadata, 1, 'active', @block, @at, @tx, @block, @at, @tx, 0)`,
       ),
       update: db.prepare(
-        `UPDATE catalog_resources SET share_type = ?, open_type = ?, security_level = ?, personal = ?,
-           sensitive = ?, item_count = ?, legal_basis = ?, metadata_hash = ?, metadata = ?, version = ?,
-           updated_block = ?, updated_at = ?, updated_tx = ? WHERE id = ?`,
+        `UPDATE catalog_resources SET share_type = @share_type, open_type = @open_type,
+           security_level = @security_level, personal = @personal, sensitive = @sensitive, item_count = @item_count,
+           legal_basis = @legal_basis, metadata_hash = @metadata_hash, metadata = @metadata, version = @version,
+           updated_block = @block, updated_at = @at, updated_tx = @tx WHERE id = @id`,
       ),
       returned: db.prepare(
         `UPDATE catalog_resources SET returned = ?, updated_block = ?, updated_at = ?, updated_tx = ? WHERE id = ?`,
@@ -183,49 +178,21 @@ export class CatalogStore {
       if (this.sql.seen.get(e.blockNumber, e.logIndex)) continue;
       switch (e.name) {
         case "ResourceRegistered": {
-          const t = termsOf(a.terms);
-          this.sql.register.run(
+          this.sql.register.run({
+            ...termsColumns(a),
             id,
-            String(a.provider).toLowerCase(),
-            String(a.code),
-            t.shareType,
-            t.openType,
-            t.securityLevel,
-            t.personal ? 1 : 0,
-            t.sensitive ? 1 : 0,
-            t.itemCount,
-            t.legalBasis,
-            String(a.metadataHash).toLowerCase(),
-            String(a.metadata),
-            e.blockNumber,
-            e.blockTime,
-            e.txHash,
-            e.blockNumber,
-            e.blockTime,
-            e.txHash,
-          );
+            provider: String(a.provider).toLowerCase(),
+            code: String(a.code),
+            block: e.blockNumber,
+            at: e.blockTime,
+            tx: e.txHash,
+          });
           this.recordEvent(e, id, 1);
           break;
         }
         case "ResourceUpdated": {
-          const t = termsOf(a.terms);
           const version = Number(a.version);
-          this.sql.update.run(
-            t.shareType,
-            t.openType,
-            t.securityLevel,
-            t.personal ? 1 : 0,
-            t.sensitive ? 1 : 0,
-            t.itemCount,
-            t.legalBasis,
-            String(a.metadataHash).toLowerCase(),
-            String(a.metadata),
-            version,
-            e.blockNumber,
-            e.blockTime,
-            e.txHash,
-            id,
-          );
+          this.sql.update.run({ ...termsColumns(a), version, block: e.blockNumber, at: e.blockTime, tx: e.txHash, id });
           this.recordEvent(e, id, version);
           break;
         }
