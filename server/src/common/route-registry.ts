@@ -84,6 +84,17 @@ interface RouteSpec<
   responses: Record<number, RouteResponse>;
 }
 
+/** The responses every route with input and a token documents: bad input, and no or a bad token. */
+export const INPUT_PROBLEMS = {
+  400: { description: "Invalid input (problem+json naming each bad field)" },
+  401: { description: "No or bad token" },
+} as const satisfies Record<number, RouteResponse>;
+
+/** The 422 of a route whose transaction the contract may refuse. */
+export const CONTRACT_REVERT: RouteResponse = {
+  description: "The contract refused the transaction (`contract_revert` with errorName and args)",
+};
+
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
 
 interface RouteInput<B, Q, P, A extends AuthLevel = AuthLevel> {

@@ -1,4 +1,4 @@
-import type { RouteRegistry } from "../../common/route-registry";
+import { CONTRACT_REVERT, INPUT_PROBLEMS, type RouteRegistry } from "../../common/route-registry";
 import type { DepartmentService } from "../departments/service";
 import { callerIfAny, callerOf } from "../auth/caller";
 import {
@@ -12,16 +12,12 @@ import {
 } from "./schemas";
 import type { AgreementAction, AgreementService } from "./service";
 
-const problems = {
-  400: { description: "Invalid input (problem+json naming each bad field)" },
-  401: { description: "No or bad token" },
-};
 const actionProblems = {
-  ...problems,
+  ...INPUT_PROBLEMS,
   403: { description: "The caller's department has no part in this action (`not_party`), or an auditor token" },
   404: { description: "No such agreement (`agreement_not_found`)" },
   409: { description: "The recorded status excludes the action (`invalid_status`)" },
-  422: { description: "The contract refused the transaction (`contract_revert` with errorName and args)" },
+  422: CONTRACT_REVERT,
 };
 
 const ACTION_SUMMARIES: Record<Exclude<AgreementAction, "reject" | "terminate">, string> = {
@@ -51,7 +47,7 @@ export function registerAgreementRoutes(
       body: requestAgreementSchema,
       responses: {
         201: { description: "Requested (status active or requested)", schema: agreementWriteSchema },
-        ...problems,
+        ...INPUT_PROBLEMS,
         404: { description: "No such resource (`resource_not_found`)" },
         409: { description: "The resource is retired (`resource_retired`)" },
         422: {
@@ -109,7 +105,7 @@ export function registerAgreementRoutes(
       query: agreementListQuerySchema,
       responses: {
         200: { description: "Agreements, as of the block given", schema: agreementListSchema },
-        ...problems,
+        ...INPUT_PROBLEMS,
       },
     },
     ({ auth, query }) => agreements.list(callerIfAny(auth, departments), query),
@@ -124,7 +120,7 @@ export function registerAgreementRoutes(
       params: idParamsSchema,
       responses: {
         200: { description: "The agreement", schema: agreementDetailSchema },
-        ...problems,
+        ...INPUT_PROBLEMS,
         404: { description: "No such agreement (`agreement_not_found`)" },
       },
     },

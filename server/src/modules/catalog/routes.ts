@@ -1,4 +1,4 @@
-import type { RouteRegistry } from "../../common/route-registry";
+import { CONTRACT_REVERT, INPUT_PROBLEMS, type RouteRegistry } from "../../common/route-registry";
 import type { DepartmentService } from "../departments/service";
 import { callerIfAny, callerOf } from "../auth/caller";
 import {
@@ -13,16 +13,12 @@ import {
 } from "./schemas";
 import type { CatalogService } from "./service";
 
-const problems = {
-  400: { description: "Invalid input (problem+json naming each bad field)" },
-  401: { description: "No or bad token" },
-};
 const changeProblems = {
-  ...problems,
+  ...INPUT_PROBLEMS,
   403: { description: "The caller's department is not the provider (`not_provider`), or an auditor token" },
   404: { description: "No such resource (`resource_not_found`)" },
   409: { description: "The resource is retired (`resource_retired`)" },
-  422: { description: "The contract refused the transaction (`contract_revert` with errorName and args)" },
+  422: CONTRACT_REVERT,
 };
 
 export function registerCatalogRoutes(
@@ -44,9 +40,9 @@ export function registerCatalogRoutes(
       body: registerResourceSchema,
       responses: {
         201: { description: "Registered (version 1)", schema: resourceSchema },
-        ...problems,
+        ...INPUT_PROBLEMS,
         409: { description: "The department already has a resource with this code (`resource_exists`)" },
-        422: { description: "The contract refused the transaction (`contract_revert` with errorName and args)" },
+        422: CONTRACT_REVERT,
       },
     },
     ({ auth, body }) => catalog.register(callerOf(auth, departments), body),
@@ -59,7 +55,10 @@ export function registerCatalogRoutes(
       tag: "catalog",
       auth: "any",
       query: resourceListQuerySchema,
-      responses: { 200: { description: "Resources, as of the block given", schema: resourceListSchema }, ...problems },
+      responses: {
+        200: { description: "Resources, as of the block given", schema: resourceListSchema },
+        ...INPUT_PROBLEMS,
+      },
     },
     ({ query, auth }) => catalog.list(query, callerIfAny(auth, departments)),
   );
@@ -73,7 +72,7 @@ export function registerCatalogRoutes(
       params: resourceIdParamsSchema,
       responses: {
         200: { description: "The resource", schema: resourceDetailSchema },
-        ...problems,
+        ...INPUT_PROBLEMS,
         404: { description: "No such resource (`resource_not_found`)" },
       },
     },

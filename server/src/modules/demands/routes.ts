@@ -1,4 +1,4 @@
-import type { RouteRegistry } from "../../common/route-registry";
+import { CONTRACT_REVERT, INPUT_PROBLEMS, type RouteRegistry } from "../../common/route-registry";
 import type { DepartmentService } from "../departments/service";
 import { callerOf } from "../auth/caller";
 import {
@@ -14,15 +14,11 @@ import {
 } from "./schemas";
 import type { DemandService } from "./service";
 
-const problems = {
-  400: { description: "Invalid input (problem+json naming each bad field)" },
-  401: { description: "No or bad token" },
-};
 const linkProblems = {
-  ...problems,
+  ...INPUT_PROBLEMS,
   404: { description: "No such demand (`demand_not_found`) or resource (`resource_not_found`)" },
   409: { description: "The demand's status excludes the action (`invalid_status`), or the resource is retired" },
-  422: { description: "The contract refused the transaction (`contract_revert` with errorName and args)" },
+  422: CONTRACT_REVERT,
 };
 
 export function registerDemandRoutes(
@@ -41,7 +37,7 @@ export function registerDemandRoutes(
       tag: "demands",
       auth: "operator",
       body: publishDemandSchema,
-      responses: { 201: { description: "Published (status open)", schema: demandWriteSchema }, ...problems },
+      responses: { 201: { description: "Published (status open)", schema: demandWriteSchema }, ...INPUT_PROBLEMS },
     },
     ({ auth, body }) => demands.publish(callerOf(auth, departments), body),
   );
@@ -53,7 +49,10 @@ export function registerDemandRoutes(
       tag: "demands",
       auth: "any",
       query: demandListQuerySchema,
-      responses: { 200: { description: "Demands, as of the block given", schema: demandListSchema }, ...problems },
+      responses: {
+        200: { description: "Demands, as of the block given", schema: demandListSchema },
+        ...INPUT_PROBLEMS,
+      },
     },
     ({ query }) => demands.list(query),
   );
@@ -67,7 +66,7 @@ export function registerDemandRoutes(
       params: idParamsSchema,
       responses: {
         200: { description: "The demand", schema: demandDetailSchema },
-        ...problems,
+        ...INPUT_PROBLEMS,
         404: { description: "No such demand (`demand_not_found`)" },
       },
     },
@@ -104,7 +103,7 @@ export function registerDemandRoutes(
       body: assignResponsibilitySchema,
       responses: {
         201: { description: "Proposed (and executed at the quorum)", schema: assignmentResultSchema },
-        ...problems,
+        ...INPUT_PROBLEMS,
         403: { description: "The department holds no council seat" },
         404: { description: "No such demand (`demand_not_found`)" },
         409: { description: "The demand is answered or fulfilled (`invalid_status`)" },
@@ -123,7 +122,7 @@ export function registerDemandRoutes(
       query: demandListQuerySchema,
       responses: {
         200: { description: "Responsibilities, as of the block given", schema: demandListSchema },
-        ...problems,
+        ...INPUT_PROBLEMS,
       },
     },
     ({ query }) => demands.list(query, true),
@@ -138,7 +137,7 @@ export function registerDemandRoutes(
       params: idParamsSchema,
       responses: {
         200: { description: "The responsibility", schema: demandDetailSchema },
-        ...problems,
+        ...INPUT_PROBLEMS,
         404: { description: "No such demand, or it was never assigned (`demand_not_found`)" },
       },
     },

@@ -1,4 +1,4 @@
-import type { RouteRegistry } from "../../common/route-registry";
+import { CONTRACT_REVERT, INPUT_PROBLEMS, type RouteRegistry } from "../../common/route-registry";
 import type { DepartmentService } from "../departments/service";
 import { callerOf } from "../auth/caller";
 import {
@@ -10,11 +10,6 @@ import {
   issueGrantSchema,
 } from "./schemas";
 import type { GrantAction, GrantService } from "./service";
-
-const problems = {
-  400: { description: "Invalid input (problem+json naming each bad field)" },
-  401: { description: "No or bad token" },
-};
 
 const ACTION_SUMMARIES: Record<GrantAction, string> = {
   pause: "Pause an active grant (its consumer or the provider)",
@@ -40,7 +35,7 @@ export function registerGrantRoutes(
       body: issueGrantSchema,
       responses: {
         201: { description: "Issued", schema: grantWriteSchema },
-        ...problems,
+        ...INPUT_PROBLEMS,
         403: { description: "The caller's department is not a consumer of the agreement (`not_party`)" },
         404: { description: "No such agreement (`agreement_not_found`)" },
         409: { description: "The agreement is not active (`agreement_not_active`)" },
@@ -64,11 +59,11 @@ export function registerGrantRoutes(
         params: idParamsSchema,
         responses: {
           200: { description: "The updated grant", schema: grantWriteSchema },
-          ...problems,
+          ...INPUT_PROBLEMS,
           403: { description: "Neither the grant's consumer nor the provider (`not_party`), or an auditor token" },
           404: { description: "No such grant (`grant_not_found`)" },
           409: { description: "The recorded status excludes the action (`invalid_status`)" },
-          422: { description: "The contract refused the transaction (`contract_revert` with errorName)" },
+          422: CONTRACT_REVERT,
         },
       },
       ({ auth, params }) => grants.act(callerOf(auth, departments), params.id, action),
@@ -82,7 +77,7 @@ export function registerGrantRoutes(
       tag: "grants",
       auth: "any",
       query: grantListQuerySchema,
-      responses: { 200: { description: "Grants, as of the block given", schema: grantListSchema }, ...problems },
+      responses: { 200: { description: "Grants, as of the block given", schema: grantListSchema }, ...INPUT_PROBLEMS },
     },
     ({ query }) => grants.list(query),
   );
@@ -96,7 +91,7 @@ export function registerGrantRoutes(
       params: idParamsSchema,
       responses: {
         200: { description: "The grant", schema: grantDetailSchema },
-        ...problems,
+        ...INPUT_PROBLEMS,
         404: { description: "No such grant (`grant_not_found`)" },
       },
     },

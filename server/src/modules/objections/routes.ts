@@ -1,4 +1,4 @@
-import type { RouteRegistry } from "../../common/route-registry";
+import { CONTRACT_REVERT, INPUT_PROBLEMS, type RouteRegistry } from "../../common/route-registry";
 import type { DepartmentService } from "../departments/service";
 import { callerIfAny, callerOf } from "../auth/caller";
 import {
@@ -12,16 +12,12 @@ import {
 } from "./schemas";
 import type { ObjectionService } from "./service";
 
-const problems = {
-  400: { description: "Invalid input (problem+json naming each bad field)" },
-  401: { description: "No or bad token" },
-};
 const actionProblems = {
-  ...problems,
+  ...INPUT_PROBLEMS,
   403: { description: "The caller's department is not the party the action belongs to (`not_party`)" },
   404: { description: "No such objection (`objection_not_found`)" },
   409: { description: "The objection's status excludes the action (`invalid_status`)" },
-  422: { description: "The contract refused the transaction (`contract_revert` with errorName and args)" },
+  422: CONTRACT_REVERT,
 };
 
 export function registerObjectionRoutes(
@@ -42,11 +38,11 @@ export function registerObjectionRoutes(
       body: raiseObjectionSchema,
       responses: {
         201: { description: "Raised", schema: objectionWriteSchema },
-        ...problems,
+        ...INPUT_PROBLEMS,
         403: { description: "The caller's department provides the resource (`own_resource`)" },
         404: { description: "No such resource (`resource_not_found`)" },
         409: { description: "The resource is retired (`resource_retired`)" },
-        422: { description: "The contract refused the transaction (`contract_revert` with errorName and args)" },
+        422: CONTRACT_REVERT,
       },
     },
     ({ auth, body }) => objections.raise(callerOf(auth, departments), body),
@@ -61,7 +57,7 @@ export function registerObjectionRoutes(
       query: objectionListQuerySchema,
       responses: {
         200: { description: "Objections, as of the block given", schema: objectionListSchema },
-        ...problems,
+        ...INPUT_PROBLEMS,
       },
     },
     ({ auth, query }) => objections.list(query, callerIfAny(auth, departments)),
@@ -76,7 +72,7 @@ export function registerObjectionRoutes(
       params: idParamsSchema,
       responses: {
         200: { description: "The objection", schema: objectionDetailSchema },
-        ...problems,
+        ...INPUT_PROBLEMS,
         404: { description: "No such objection (`objection_not_found`)" },
       },
     },
