@@ -14,6 +14,16 @@ async function readAll(file: string, chunkBytes?: number): Promise<ReceiptEntry[
   return out;
 }
 
+/** The error reading the file ends with, or undefined when it reads to the end. */
+async function readError(file: string, chunkBytes?: number): Promise<Error | undefined> {
+  try {
+    await readAll(file, chunkBytes);
+    return undefined;
+  } catch (e) {
+    return e as Error;
+  }
+}
+
 describe("receipts file stream", function () {
   let dir: string;
   const write = (name: string, text: string) => {
@@ -87,24 +97,14 @@ describe("receipts file stream", function () {
     expect((await readAll(blankThenLines, 8)).map((e) => e.position)).to.deep.equal(["line 21"]);
     // "第" cut after its first byte: not `[`, so lines; the line is then not JSON, and says so by its number.
     const wide = write("wide.jsonl", `\n第${JSON.stringify(entry(4))}\n`);
-    let error: Error | undefined;
-    try {
-      await readAll(wide, 2);
-    } catch (e) {
-      error = e as Error;
-    }
+    const error = await readError(wide, 2);
     expect(error?.message).to.equal(`${wide} line 2 is not JSON: pass a JSON array or one receipt per line`);
   });
 
   it("names the line number of a line that is not JSON, past the first chunk", async function () {
     const file = write("bad.jsonl", [entry(1), entry(2)].map((e) => JSON.stringify(e)).join("\n") + "\n\n{not json\n");
 
-    let error: Error | undefined;
-    try {
-      await readAll(file, 16);
-    } catch (e) {
-      error = e as Error;
-    }
+    const error = await readError(file, 16);
 
     expect(error?.message).to.equal(`${file} line 4 is not JSON: pass a JSON array or one receipt per line`);
   });
@@ -112,12 +112,7 @@ describe("receipts file stream", function () {
   it("names the line of an entry that is not a receipt envelope", async function () {
     const file = write("shape.jsonl", `${JSON.stringify(entry(1))}\n{"nope": 1}\n`);
 
-    let error: Error | undefined;
-    try {
-      await readAll(file, 8);
-    } catch (e) {
-      error = e as Error;
-    }
+    const error = await readError(file, 8);
 
     expect(error?.message).to.match(/line 2 is not a receipt as GET \/v1\/receipts\/:id returns it \(receipt: /);
   });
@@ -136,12 +131,7 @@ describe("receipts file stream", function () {
   it("refuses a file it cannot read as a usage error naming it", async function () {
     const file = path.join(dir, "missing.jsonl");
 
-    let error: Error | undefined;
-    try {
-      await readAll(file);
-    } catch (e) {
-      error = e as Error;
-    }
+    const error = await readError(file);
 
     expect(error?.name).to.equal("UsageError");
     expect(error?.message).to.contain(`cannot read the receipts file ${file}`);
