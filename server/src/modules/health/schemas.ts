@@ -39,13 +39,32 @@ export const healthSchema = z
             detail: z.string(),
           }),
         ),
+        declaredLost: z
+          .array(
+            z.object({
+              department: z.string(),
+              firstBatch: z.number().int(),
+              lastBatch: z.number().int(),
+              firstSequence: z.number().int(),
+              lastSequence: z.number().int(),
+              reasonHash: z.string(),
+              txHash: z.string(),
+              blockNumber: z.number().int(),
+            }),
+          )
+          .meta({
+            description:
+              "the latest loss of receipts each served department's admin declared on chain (AccessLedger " +
+              "ReceiptsDeclaredLost; `npm run declare-loss`): settled, fetches are served, but those receipts can " +
+              "no longer be proved",
+          }),
       })
       .optional()
       .meta({
         description:
-          "present when AccessLedger holds receipt batches of a served department that this gateway's database does " +
-          "not (an older backup restored, or another gateway anchoring for it): its fetches are refused (503 " +
-          "receipts_diverged)",
+          "present when a served department's receipts are diverged or were declared lost. Diverged: AccessLedger " +
+          "holds receipt batches of the department that this gateway's database does not (an older backup restored, " +
+          "or another gateway anchoring for it): its fetches are refused (503 receipts_diverged)",
       }),
   })
   .meta({ id: "Health" });

@@ -1,23 +1,26 @@
 import type { KuajieChain } from "../../chain/adapter";
 import type { Metrics } from "../../common/metrics";
-import type { ReceiptDivergence } from "../../store/receipts";
+import type { ReceiptDivergence, ReceiptLoss } from "../../store/receipts";
 import { divergenceDetail } from "../receipts/errors";
 import type { HealthReport } from "./schemas";
 
 export type HealthCheck = () => Promise<HealthReport>;
 
 /**
- * The gateway's health: the chain adapter's sender and indexer, also set as the outbox and lag gauges, and the served
- * departments whose receipts the chain holds and this database does not (`divergences`).
+ * The gateway's health: the chain adapter's sender and indexer, also set as the outbox and lag gauges, the served
+ * departments whose receipts the chain holds and this database does not (`divergences`), and the losses of receipts
+ * their admins declared on chain (`losses`: settled, so the status stays "ok", but an operator should see them).
  */
 export function gatewayHealth(
   chain: KuajieChain,
   metrics: Metrics,
   maxViewLagSeconds: number,
   divergences: () => ReceiptDivergence[] = () => [],
+  losses: () => ReceiptLoss[] = () => [],
 ): HealthCheck {
   return async () => {
     const diverged = divergences();
+    const lost = losses();
     const sender = chain.sender.status();
     const indexer = chain.indexer.status();
     metrics.outboxPending.set(sender.pending);
@@ -59,14 +62,24 @@ export function gatewayHealth(
             ? `behind: block ${indexer.indexedBlock} of ${indexer.headBlock}`
             : `current at block ${indexer.indexedBlock}`,
       },
-      // Fetches of these departments are refused (503 receipts_diverged) until the right database is back.
-      ...(diverged.length
+      // Fetches of diverged departments are refused (503 receipts_diverged) until the right database is back.
+      ...(diverged.length || lost.length
         ? {
             receipts: {
               diverged: diverged.map((d) => ({
                 department: d.department,
                 batchSequence: d.batchSequence,
                 detail: divergenceDetail(d),
+              })),
+              declaredLost: lost.map((l) => ({
+                department: l.department,
+                firstBatch: l.firstBatch,
+                lastBatch: l.lastBatch,
+                firstSequence: l.firstSequence,
+                lastSequence: l.lastSequence,
+                reasonHash: l.reasonHash,
+                txHash: l.txHash,
+                blockNumber: l.blockNumber,
               })),
             },
           }
