@@ -25,6 +25,9 @@ const fmt = (n: unknown, digits = 0) =>
   typeof n === "number" && Number.isFinite(n)
     ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
     : "n/a";
+/** Every timed run of an audit command, in seconds, or "n/a" for a result file written before there were several. */
+const runsOf = (result: J | undefined, key: "npm_seconds" | "node_seconds") =>
+  Array.isArray(result?.runs?.[key]) ? (result.runs[key] as unknown[]).map((n) => fmt(n, 2)).join(" / ") : "n/a";
 const yes = (ok: boolean | undefined) => (ok === undefined ? "n/a" : ok ? "yes" : "**no**");
 
 function machine(): string[] {
@@ -304,7 +307,7 @@ function renderSummary(): string {
       `| the same, per second of CPU | ${fmt(audit.exchange?.cpu_seconds, 2)} | ${fmt(audit.exchange?.per_cpu_s)} | |`,
       `| \`node scripts/audit/launch.cjs exchange\` | ${fmt(audit.exchange?.node_seconds, 2)} | ${fmt(audit.exchange?.node_per_s)} | |`,
       "",
-      `Load average (1 / 5 / 15 min) when the commands ran: ${(audit.receipts?.load_average as number[] | undefined)?.join(" / ") ?? "not recorded"} (receipts), ${(audit.exchange?.load_average as number[] | undefined)?.join(" / ") ?? "not recorded"} (exchange). The auditor is bundled into dist/audit/ before (scripts/audit/launch.cjs bundles it once after a change). Where the time goes, and what was changed for it: [docs/perf/audit-profile.md](perf/audit-profile.md).`,
+      `Load average (1 / 5 / 15 min) when the commands ran: ${(audit.receipts?.load_average as number[] | undefined)?.join(" / ") ?? "not recorded"} (receipts), ${(audit.exchange?.load_average as number[] | undefined)?.join(" / ") ?? "not recorded"} (exchange). The auditor is bundled into dist/audit/ before (scripts/audit/launch.cjs bundles it once after a change). Each command ran three times, npm and node alternated, and the median run by wall time is the figure (every run, seconds: receipts npm ${runsOf(audit.receipts, "npm_seconds")}, node ${runsOf(audit.receipts, "node_seconds")}; exchange npm ${runsOf(audit.exchange, "npm_seconds")}, node ${runsOf(audit.exchange, "node_seconds")}). Where the time goes, and what was changed for it: [docs/perf/audit-profile.md](perf/audit-profile.md).`,
       "",
       ...(audit.receipts?.profile?.by_place
         ? [

@@ -102,9 +102,12 @@ async function receiptsPart(ctx: BenchContext, { provider, system, s, rpc, deplo
   };
 }
 
+/** Runs of each command timed; the median is the figure. */
+const RUNS = 3;
+
 /**
  * `npm run audit -- <args>` in a new process, timed from spawn to exit (npm's and node's start included), then
- * `node scripts/audit/launch.cjs` (what npm runs) the same way; below the goal, the latter again under the CPU
+ * `node scripts/audit/launch.cjs` (what npm runs) the same way, `RUNS` times each, alternated; below the goal, the latter again under the CPU
  * profiler. The auditor is compiled before (a `help` run), as it is after the first run following a change.
  */
 async function timeCommand(ctx: BenchContext, name: string, args: readonly string[], receipts: number) {
@@ -126,8 +129,17 @@ async function timeCommand(ctx: BenchContext, name: string, args: readonly strin
     const [user, system] = fs.readFileSync(cpuFile, "utf8").trim().split("\n").at(-1)!.split(" ").map(Number);
     return { code, seconds, cpuSeconds: user + system };
   };
-  const npm = await time("npm", "npm", ["run", "-s", "audit", "--", ...args]);
-  const node = await time("node", process.execPath, [LAUNCHER, ...args]);
+  // Three runs of each, alternated; the median run by wall time is the figure (one run moved by 0.3–0.7 s here with
+  // npm's own start and the machine's moment), every run's time kept beside it.
+  const npmRuns: Awaited<ReturnType<typeof time>>[] = [];
+  const nodeRuns: Awaited<ReturnType<typeof time>>[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    npmRuns.push(await time("npm", "npm", ["run", "-s", "audit", "--", ...args]));
+    nodeRuns.push(await time("node", process.execPath, [LAUNCHER, ...args]));
+  }
+  const median = (runs: typeof npmRuns) => [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)];
+  const npm = median(npmRuns);
+  const node = median(nodeRuns);
   let profile: Record<string, unknown> | undefined;
   if (ctx.profile || receipts / npm.seconds < 5_000) {
     const dir = path.join(ctx.workDir, `${name}-profile`);
@@ -146,6 +158,11 @@ async function timeCommand(ctx: BenchContext, name: string, args: readonly strin
     node_per_s: round(receipts / node.seconds, 0),
     node_seconds: round(node.seconds, 2),
     node_cpu_seconds: round(node.cpuSeconds, 2),
+    runs: {
+      npm_seconds: npmRuns.map((r) => round(r.seconds, 2)),
+      node_seconds: nodeRuns.map((r) => round(r.seconds, 2)),
+      exit_codes: [...npmRuns, ...nodeRuns].map((r) => r.code),
+    },
     load_average: os.loadavg().map((l) => round(l, 2)),
     ...(profile ? { profile } : {}),
   };
