@@ -2,8 +2,8 @@
  * The access policy a data fetch is checked against: what `decide()` (decide.ts, pure) reads, as of the latest
  * indexed block. Operators and suspensions come from the persisted policy projection (store/access-policy.ts),
  * resources, agreements and grants from their own projections (store/catalog.ts, store/agreements.ts,
- * store/grants.ts, the ones their APIs list), consents from the consent store's current consent of each key; all are applied inside
- * the indexer's page transaction, so a restart reuses them and never replays the history.
+ * store/grants.ts, the ones their APIs list), consents from the consent store's current consent of each key; all are
+ * applied inside the indexer's page transaction, so a restart reuses them and never replays the history.
  *
  * Memory stays bounded whatever the number of consents: a consent is read from SQLite at the time of each fetch
  * (one indexed lookup), and only resources, agreements, grants, operator accounts and suspensions, which a gateway has

@@ -10,7 +10,7 @@ export const healthFeature: Feature = (ctx) => {
     ctx.chain
       .servedDepartments()
       .map((key) => ctx.departments.idOf(key))
-      .filter((id): id is string => id !== undefined && id !== null);
+      .filter((id): id is string => id !== null);
   const divergences = () =>
     served()
       .map((id) => receipts.divergence(id))
